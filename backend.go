@@ -1,0 +1,38 @@
+package gdgpu
+
+// Sample is the loss and gradient norm at the point x_Step, that is before
+// optimizer step Step is applied (Step counts from 0; Step == steps run means
+// the final point).
+type Sample struct {
+	Step     int
+	Loss     float64
+	GradNorm float64 // Euclidean norm of the objective's gradient (without weight decay)
+}
+
+// Backend runs descent steps for one Job on one device. Backends are built
+// by their own packages (engine.New for the GPU, cpu.New for the CPU) and
+// driven by Run; they compute, the driver decides.
+//
+// A Backend is not safe for concurrent use.
+type Backend interface {
+	// Name names the device and precision, e.g. "gpu/f32" or "cpu/f64".
+	Name() string
+	// Load sets the parameters to x (len Dim) and resets the optimizer
+	// state and step count to zero.
+	Load(x []float64) error
+	// Step runs len(lr) optimizer steps, the j-th with learning rate lr[j].
+	// With record, the loss and gradient norm at the point before the first
+	// of these steps are recorded; Samples delivers them later. Step must not
+	// wait for the device.
+	Step(lr []float64, record bool) error
+	// Record records a Sample at the current point without stepping.
+	Record() error
+	// Samples appends to dst the recorded samples whose values are ready,
+	// oldest first. With wait it blocks until every recorded sample is ready.
+	Samples(dst []Sample, wait bool) ([]Sample, error)
+	// Params copies the current parameters into dst (len Dim), waiting for
+	// the device.
+	Params(dst []float64) error
+	// Close releases every resource. The Backend is unusable afterwards.
+	Close() error
+}

@@ -1,0 +1,117 @@
+package gdgpu
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Result is what Run returns: why the run stopped, where, and the samples
+// read back along the way.
+type Result struct {
+	Status     Status        // why the run stopped
+	StatusStep int           // the step at which Status happened
+	Steps      int           // optimizer steps issued to the backend
+	Final      Sample        // the last sample read back
+	Samples    []Sample      // every sample read back, in step order
+	Elapsed    time.Duration // wall time from the first step to the last sample read back
+}
+
+// Hooks observe a run. Every field may be nil.
+type Hooks struct {
+	// Sample is called for each sample as it is read back, in step order,
+	// with the learning rate of that step and the wall time since the run
+	// started (taken at read-back, so at most the read-back lag late).
+	Sample func(s Sample, lr float64, elapsed time.Duration)
+	// Issued is called after each batch of steps is issued, with the number
+	// of steps issued so far.
+	Issued func(done int)
+}
+
+// maxBatch bounds the steps issued in one Backend.Step call, so that a
+// cancelled context stops the run within that many steps whatever LogEvery is.
+const maxBatch = 64
+
+// Run drives backend b through job from x0: it issues steps in batches that
+// end at log points, asks for a Sample at step 0, every LogEvery steps and
+// at the final point, and stops at the step limit, on a non-finite sample
+// (Diverged, reported at the sample's step, which is at most the read-back
+// lag behind the steps already issued) or when ctx is cancelled
+// (Interrupted, at a step boundary). The error is non-nil only when the
+// backend failed; why the run stopped is Result.Status.
+func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (Result, error) {
+	if err := job.Validate(); err != nil {
+		return Result{}, err
+	}
+	if len(x0) != job.Dim {
+		return Result{}, fmt.Errorf("gdgpu: start point has %d values, job has --dim %d", len(x0), job.Dim)
+	}
+	if err := b.Load(x0); err != nil {
+		return Result{}, err
+	}
+	var res Result
+	lrs := make([]float64, 0, maxBatch)
+	buf := make([]Sample, 0, 16)
+	start := time.Now()
+
+	// take consumes read-back samples; it reports whether the run diverged.
+	take := func(ss []Sample) bool {
+		for _, s := range ss {
+			res.Samples = append(res.Samples, s)
+			res.Final = s
+			if hooks.Sample != nil {
+				hooks.Sample(s, job.LR(s.Step), time.Since(start))
+			}
+			if !finite(s.Loss) || !finite(s.GradNorm) {
+				res.Status, res.StatusStep = Diverged, s.Step
+				return true
+			}
+		}
+		return false
+	}
+
+	t := 0
+	for t < job.Steps && res.Status == NotTerminated {
+		if ctx.Err() != nil {
+			res.Status, res.StatusStep = Interrupted, t
+			break
+		}
+		k := min(job.LogEvery-t%job.LogEvery, job.Steps-t, maxBatch)
+		lrs = lrs[:k]
+		for j := range lrs {
+			lrs[j] = job.LR(t + j)
+		}
+		if err := b.Step(lrs, t%job.LogEvery == 0); err != nil {
+			return res, err
+		}
+		t += k
+		res.Steps = t
+		if hooks.Issued != nil {
+			hooks.Issued(t)
+		}
+		var err error
+		if buf, err = b.Samples(buf[:0], false); err != nil {
+			return res, err
+		}
+		take(buf)
+	}
+	if res.Status != Diverged {
+		// The final point, so that every run reports the loss it ends at.
+		if err := b.Record(); err != nil {
+			return res, err
+		}
+	}
+	var err error
+	if buf, err = b.Samples(buf[:0], true); err != nil {
+		return res, err
+	}
+	take(buf) // may set Diverged, which outranks Interrupted: the values are bad
+	res.Elapsed = time.Since(start)
+	if res.Status == NotTerminated {
+		res.Status, res.StatusStep = StepLimit, t
+	}
+	return res, nil
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -1,0 +1,3 @@
+module github.com/gdgpu/gdgpu
+
+go 1.24

@@ -1,0 +1,339 @@
+package gdgpu
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+)
+
+// Precision is the floating-point width a backend computes in.
+type Precision int
+
+const (
+	// F32 is IEEE single precision (GLSL float). The GPU default.
+	F32 Precision = iota
+	// F64 is IEEE double precision (GLSL double, Go float64). The CPU always uses it.
+	F64
+)
+
+// String returns "f32" or "f64".
+func (p Precision) String() string {
+	switch p {
+	case F32:
+		return "f32"
+	case F64:
+		return "f64"
+	}
+	return fmt.Sprintf("Precision(%d)", int(p))
+}
+
+// ParsePrecision parses "f32" or "f64".
+func ParsePrecision(s string) (Precision, error) {
+	switch s {
+	case "f32", "float32":
+		return F32, nil
+	case "f64", "float64":
+		return F64, nil
+	}
+	return 0, fmt.Errorf("gdgpu: unknown precision %q (want f32 or f64)", s)
+}
+
+// Optimizer holds an optimizer's name and hyperparameters. The field names
+// follow torch.optim's arguments; zero values are not defaults: use
+// DefaultOptimizer to get torch.optim's defaults for a name.
+type Optimizer struct {
+	Name        string  // registry name: "sgd" or "adam"
+	LR          float64 // learning rate (torch: lr)
+	Beta1       float64 // Adam: first-moment decay (torch: betas[0])
+	Beta2       float64 // Adam: second-moment decay (torch: betas[1])
+	Eps         float64 // Adam: term added to the denominator (torch: eps)
+	WeightDecay float64 // L2 penalty added to the gradient (torch: weight_decay)
+}
+
+// DefaultOptimizer returns the optimizer called name with torch.optim's
+// default hyperparameters, or an error naming the known optimizers.
+func DefaultOptimizer(name string) (Optimizer, error) {
+	info, ok := LookupOptimizer(name)
+	if !ok {
+		return Optimizer{}, fmt.Errorf("gdgpu: unknown optimizer %q (known: %s)", name, strings.Join(OptimizerNames(), ", "))
+	}
+	o := Optimizer{Name: info.Name}
+	for _, h := range info.Hyper {
+		*o.field(h.Flag) = h.Default
+	}
+	return o, nil
+}
+
+// field returns a pointer to the hyperparameter named by its flag.
+func (o *Optimizer) field(flag string) *float64 {
+	switch flag {
+	case "lr":
+		return &o.LR
+	case "beta1":
+		return &o.Beta1
+	case "beta2":
+		return &o.Beta2
+	case "eps":
+		return &o.Eps
+	case "weight-decay":
+		return &o.WeightDecay
+	}
+	panic("gdgpu: no hyperparameter " + flag)
+}
+
+// Validate refuses hyperparameters outside their ranges, naming the flag.
+func (o Optimizer) Validate() error {
+	info, ok := LookupOptimizer(o.Name)
+	if !ok {
+		return fmt.Errorf("gdgpu: unknown optimizer %q (known: %s)", o.Name, strings.Join(OptimizerNames(), ", "))
+	}
+	for _, h := range info.Hyper {
+		v := *o.field(h.Flag)
+		if err := h.check(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Hyper describes one hyperparameter: its flag, its torch.optim default and
+// its valid range.
+type Hyper struct {
+	Flag    string  // flag name without dashes, e.g. "beta1"
+	Torch   string  // the torch.optim argument it corresponds to
+	Default float64 // torch.optim's default
+	Min     float64 // smallest valid value
+	MinOpen bool    // Min itself is invalid
+	Max     float64 // largest valid value
+	MaxOpen bool    // Max itself is invalid
+	Doc     string  // one line of help
+}
+
+func (h Hyper) check(v float64) error {
+	bad := math.IsNaN(v) || v < h.Min || v > h.Max || (h.MinOpen && v == h.Min) || (h.MaxOpen && v == h.Max)
+	if !bad {
+		return nil
+	}
+	lo, hi := "[", "]"
+	if h.MinOpen {
+		lo = "("
+	}
+	if h.MaxOpen {
+		hi = ")"
+	}
+	return fmt.Errorf("gdgpu: --%s %g is out of range %s%g, %g%s", h.Flag, v, lo, h.Min, h.Max, hi)
+}
+
+// OptimizerInfo names an optimizer, says what it does and lists its hyperparameters.
+type OptimizerInfo struct {
+	Name    string
+	Summary string
+	Hyper   []Hyper
+}
+
+var inf = math.Inf(1)
+
+var optimizers = []OptimizerInfo{
+	{
+		Name:    "sgd",
+		Summary: "plain gradient descent, x <- x - lr*(g + weight_decay*x) (torch.optim.SGD without momentum)",
+		Hyper: []Hyper{
+			{Flag: "lr", Torch: "lr", Default: 1e-3, Min: 0, MinOpen: true, Max: inf, MaxOpen: true, Doc: "learning rate"},
+			{Flag: "weight-decay", Torch: "weight_decay", Default: 0, Min: 0, Max: inf, MaxOpen: true, Doc: "L2 penalty added to the gradient"},
+		},
+	},
+	{
+		Name:    "adam",
+		Summary: "Adam with bias correction (torch.optim.Adam, amsgrad=False)",
+		Hyper: []Hyper{
+			{Flag: "lr", Torch: "lr", Default: 1e-3, Min: 0, MinOpen: true, Max: inf, MaxOpen: true, Doc: "learning rate"},
+			{Flag: "beta1", Torch: "betas[0]", Default: 0.9, Min: 0, Max: 1, MaxOpen: true, Doc: "first-moment decay"},
+			{Flag: "beta2", Torch: "betas[1]", Default: 0.999, Min: 0, Max: 1, MaxOpen: true, Doc: "second-moment decay"},
+			{Flag: "eps", Torch: "eps", Default: 1e-8, Min: 0, MinOpen: true, Max: inf, MaxOpen: true, Doc: "added to the denominator"},
+			{Flag: "weight-decay", Torch: "weight_decay", Default: 0, Min: 0, Max: inf, MaxOpen: true, Doc: "L2 penalty added to the gradient"},
+		},
+	},
+}
+
+// Optimizers lists every optimizer the backends implement.
+func Optimizers() []OptimizerInfo { return optimizers }
+
+// OptimizerNames lists the optimizer names.
+func OptimizerNames() []string {
+	n := make([]string, len(optimizers))
+	for i, o := range optimizers {
+		n[i] = o.Name
+	}
+	return n
+}
+
+// LookupOptimizer finds an optimizer by name.
+func LookupOptimizer(name string) (OptimizerInfo, bool) {
+	for _, o := range optimizers {
+		if o.Name == name {
+			return o, true
+		}
+	}
+	return OptimizerInfo{}, false
+}
+
+// ProblemInfo names an objective and documents it.
+type ProblemInfo struct {
+	Name       string
+	Summary    string
+	Start      string // the default start point, in words
+	DefaultDim int
+	MinDim     int
+}
+
+var problems = []ProblemInfo{
+	{
+		Name:       "quadratic",
+		Summary:    "f = 1/2 sum c_i x_i^2, c_i log-spaced from 1 to --cond (c_i = cond^(i/(N-1)))",
+		Start:      "x_i = 1",
+		DefaultDim: 1 << 20,
+		MinDim:     1,
+	},
+	{
+		Name:       "rosenbrock",
+		Summary:    "chained Rosenbrock, f = sum_{i<N-1} 100(x_{i+1}-x_i^2)^2 + (1-x_i)^2 (scipy.optimize.rosen); minimum 0 at all ones",
+		Start:      "x_i = -1.2 for even i, 1 for odd i (the classic (-1.2, 1) repeated)",
+		DefaultDim: 1 << 20,
+		MinDim:     2,
+	},
+}
+
+// Problems lists every objective the backends implement.
+func Problems() []ProblemInfo { return problems }
+
+// ProblemNames lists the problem names.
+func ProblemNames() []string {
+	n := make([]string, len(problems))
+	for i, p := range problems {
+		n[i] = p.Name
+	}
+	return n
+}
+
+// LookupProblem finds a problem by name.
+func LookupProblem(name string) (ProblemInfo, bool) {
+	for _, p := range problems {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return ProblemInfo{}, false
+}
+
+// Job describes one descent: what to minimise, how, for how long and in
+// which precision. The zero value is not valid; NewJob fills the defaults.
+type Job struct {
+	Problem   string    // registry name of the objective
+	Dim       int       // number of parameters N
+	Cond      float64   // quadratic: condition number, c_i spans [1, Cond]
+	Optimizer Optimizer // optimizer and hyperparameters
+	Steps     int       // optimizer steps to run
+	LogEvery  int       // a Sample (loss, gradient norm) every LogEvery steps
+	Precision Precision // GPU precision; the CPU computes in float64 always
+	Seed      uint64    // with RandomStart, seeds the start point
+	// RandomStart draws x_i uniformly from [-2, 2] with Seed instead of the
+	// problem's default start.
+	RandomStart bool
+}
+
+// NewJob returns a job with the documented defaults: rosenbrock, N = 2^20,
+// Adam with torch's defaults, 1000 steps, a sample every 100 steps, float32.
+func NewJob() Job {
+	o, _ := DefaultOptimizer("adam")
+	return Job{
+		Problem:   "rosenbrock",
+		Dim:       1 << 20,
+		Cond:      1,
+		Optimizer: o,
+		Steps:     1000,
+		LogEvery:  100,
+		Precision: F32,
+	}
+}
+
+// ErrInvalidJob wraps every Validate failure.
+var ErrInvalidJob = errors.New("gdgpu: invalid job")
+
+// Validate checks every field, naming the flag that is wrong.
+func (j *Job) Validate() error {
+	wrap := func(err error) error { return fmt.Errorf("%w: %w", ErrInvalidJob, err) }
+	p, ok := LookupProblem(j.Problem)
+	if !ok {
+		return wrap(fmt.Errorf("--problem %q is unknown (known: %s)", j.Problem, strings.Join(ProblemNames(), ", ")))
+	}
+	if j.Dim < p.MinDim {
+		return wrap(fmt.Errorf("--dim %d is too small: %s needs at least %d", j.Dim, p.Name, p.MinDim))
+	}
+	if j.Dim > MaxDim {
+		return wrap(fmt.Errorf("--dim %d exceeds the largest supported %d", j.Dim, MaxDim))
+	}
+	if math.IsNaN(j.Cond) || j.Cond < 1 || math.IsInf(j.Cond, 0) {
+		return wrap(fmt.Errorf("--cond %g must be a finite number >= 1", j.Cond))
+	}
+	if j.Steps < 0 {
+		return wrap(fmt.Errorf("--steps %d must be >= 0", j.Steps))
+	}
+	if j.LogEvery < 1 {
+		return wrap(fmt.Errorf("--log-every %d must be >= 1", j.LogEvery))
+	}
+	if j.Precision != F32 && j.Precision != F64 {
+		return wrap(fmt.Errorf("--precision %v is unknown", j.Precision))
+	}
+	if err := j.Optimizer.Validate(); err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// MaxDim is the largest parameter count a job may ask for: indices are
+// 32-bit unsigned in the shaders, and grid-stride loops need headroom.
+const MaxDim = 1<<31 - 1
+
+// LR returns the learning rate for step t (0-based). Schedules will live
+// here, computed once for both backends; today it is constant.
+func (j *Job) LR(t int) float64 { return j.Optimizer.LR }
+
+// StartPoint returns the start point x0 for the job: the problem's default
+// (see ProblemInfo.Start) or, with RandomStart, x_i ~ U[-2, 2] drawn from a
+// PCG generator seeded with Seed. Both backends start from this slice.
+func (j *Job) StartPoint() []float64 {
+	x := make([]float64, j.Dim)
+	if j.RandomStart {
+		r := rand.New(rand.NewPCG(j.Seed, 0x9e3779b97f4a7c15))
+		for i := range x {
+			x[i] = 4*r.Float64() - 2
+		}
+		return x
+	}
+	switch j.Problem {
+	case "rosenbrock":
+		for i := range x {
+			if i%2 == 0 {
+				x[i] = -1.2
+			} else {
+				x[i] = 1
+			}
+		}
+	default:
+		for i := range x {
+			x[i] = 1
+		}
+	}
+	return x
+}
+
+// QuadCoeff returns the quadratic's i-th coefficient c_i = cond^(i/(n-1)),
+// computed the same way for every backend (GPU buffers are filled from it).
+func QuadCoeff(i, n int, cond float64) float64 {
+	if n <= 1 || cond == 1 {
+		return 1
+	}
+	return math.Pow(cond, float64(i)/float64(n-1))
+}

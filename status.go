@@ -1,0 +1,58 @@
+package gdgpu
+
+import "fmt"
+
+// Status says why a run stopped. It is not an error: a run that stops
+// because it diverged has still run correctly. Each Status has its own exit
+// code for the command-line tool (see ExitCode and README.md).
+type Status int
+
+const (
+	// NotTerminated: the run has not stopped yet.
+	NotTerminated Status = iota
+	// StepLimit: the requested number of steps ran.
+	StepLimit
+	// Diverged: the loss or gradient norm became NaN or Inf.
+	Diverged
+	// Interrupted: the context was cancelled (SIGINT, SIGTERM).
+	Interrupted
+)
+
+// String names the status as it appears in summaries and logs.
+func (s Status) String() string {
+	switch s {
+	case NotTerminated:
+		return "NotTerminated"
+	case StepLimit:
+		return "StepLimit"
+	case Diverged:
+		return "Diverged"
+	case Interrupted:
+		return "Interrupted"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// Exit codes of the gdgpu command. A Status maps onto one of them through
+// ExitCode; the others are for errors and comparisons.
+const (
+	ExitOK          = 0 // the run ended with StepLimit; compare or gradcheck agreed
+	ExitMismatch    = 1 // compare: backends disagree beyond tolerance
+	ExitUsage       = 2 // bad flags or bad input files, refused before any work
+	ExitError       = 3 // a runtime failure: no GL context, a shader, I/O
+	ExitDiverged    = 4 // the run ended with Diverged
+	ExitInterrupted = 5 // the run ended with Interrupted
+)
+
+// ExitCode returns the command's exit code for a run that ended with s.
+func (s Status) ExitCode() int {
+	switch s {
+	case StepLimit:
+		return ExitOK
+	case Diverged:
+		return ExitDiverged
+	case Interrupted:
+		return ExitInterrupted
+	}
+	return ExitError
+}
