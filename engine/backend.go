@@ -1,0 +1,522 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/shaders"
+)
+
+const (
+	localSize = 256  // invocations per workgroup: a power of two, <= every device's limit
+	maxGroups = 1024 // workgroups per dispatch: enough to fill a large GPU, far below 65535
+	ringSlots = 64   // read-back slots in flight before Step waits for the oldest
+	// xferElems bounds the host staging slice for uploads and downloads.
+	xferElems = 1 << 20
+)
+
+// SSBO bindings; they match the layout(binding = N) in shaders/*.glsl.
+const (
+	bindXIn      = 0
+	bindXOut     = 1
+	bindM        = 2
+	bindV        = 3
+	bindCoef     = 4
+	bindPartials = 5
+	bindRing     = 6
+)
+
+// Backend runs a Job on the GPU. It implements gdgpu.Backend; make one with
+// Context.NewBackend. Parameters live in two buffers used in turn, because
+// a step reads neighbours' old values (rosenbrock) while writing new ones.
+type Backend struct {
+	c    *Context
+	job  gdgpu.Job
+	elem int // bytes per element: 4 or 8
+
+	chunk      int // elements bound per dispatch: a multiple of alignElems
+	alignElems int // elements per SSBO offset alignment unit (and halo width)
+	groups     int // workgroups per chunk dispatch
+
+	x        [2]buffer
+	cur      int // index of the buffer holding the current parameters
+	m, v     buffer
+	coef     buffer
+	partials buffer
+	ring     buffer
+
+	step, eval, reduce *program
+
+	t        int // optimizer steps taken (torch's state["step"])
+	nextSlot int
+	pending  []pending      // recorded, not yet read back, oldest first
+	ready    []gdgpu.Sample // read back, not yet delivered
+	scratch  []byte         // staging for uploads, downloads and ring reads
+	closed   bool
+}
+
+// pending is a recorded sample waiting behind a fence.
+type pending struct {
+	step  int
+	slot  int
+	fence uintptr
+}
+
+var _ gdgpu.Backend = (*Backend)(nil)
+
+// NewBackend compiles the kernels for job and allocates its buffers on the
+// device. It refuses a job that needs more memory than the device reports.
+func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
+	if err := job.Validate(); err != nil {
+		return nil, err
+	}
+	b := &Backend{c: c, job: *job, elem: 4}
+	if job.Precision == gdgpu.F64 {
+		b.elem = 8
+	}
+	b.plan()
+	if err := c.do(b.init); err != nil {
+		// init released what it made.
+		return nil, err
+	}
+	return b, nil
+}
+
+// plan chooses the chunk size and grid from the context's limits.
+func (b *Backend) plan() {
+	in := b.c.info
+	align := max(in.SSBOAlignment, 1)
+	b.alignElems = lcm(align, b.elem) / b.elem
+	// The input range carries a halo of alignElems on each side.
+	maxElems := int(min(in.MaxSSBOBlockSize/int64(b.elem), math.MaxInt32)) - 2*b.alignElems
+	if b.c.opts.ChunkElems > 0 {
+		maxElems = min(maxElems, b.c.opts.ChunkElems)
+	}
+	b.chunk = max(maxElems/b.alignElems*b.alignElems, b.alignElems)
+	b.chunk = min(b.chunk, roundUp(b.job.Dim, b.alignElems))
+	b.groups = min((b.chunk+localSize-1)/localSize, maxGroups, max(in.MaxWorkGroupCount[0], 1))
+}
+
+func (b *Backend) chunks() int { return (b.job.Dim + b.chunk - 1) / b.chunk }
+
+// needBytes is the device memory the job's buffers take.
+func (b *Backend) needBytes() int64 {
+	n := int64(b.job.Dim) * int64(b.elem)
+	total := 2 * n
+	if b.job.Optimizer.Name == "adam" {
+		total += 2 * n
+	}
+	if b.hasCoef() {
+		total += n
+	}
+	return total + int64(2*b.groups*b.chunks()+2*ringSlots)*int64(b.elem)
+}
+
+func (b *Backend) hasCoef() bool { return b.job.Problem == "quadratic" && b.job.Cond != 1 }
+
+// init runs on the GL thread; on failure it releases everything it made.
+func (b *Backend) init() (err error) {
+	defer func() {
+		if err != nil {
+			b.release()
+		}
+	}()
+	if mem := b.c.info.MemoryKiB; mem > 0 && b.needBytes() > mem*1024 {
+		return fmt.Errorf("engine: job needs %d MiB of GPU memory, the device has %d MiB", b.needBytes()>>20, mem>>10)
+	}
+	real := "float"
+	if b.elem == 8 {
+		real = "double"
+	}
+	defs := map[string]string{"real": real, "LOCAL_SIZE": fmt.Sprint(localSize)}
+	if b.hasCoef() {
+		defs["HAS_COEF"] = "1"
+	}
+	obj := b.job.Problem + ".glsl"
+	opt := b.job.Optimizer.Name + ".glsl"
+	tag := fmt.Sprintf("(%s,%s,%s)", b.job.Problem, b.job.Optimizer.Name, b.job.Precision)
+	if b.step, err = build("step"+tag, defs, "wgsum.glsl", "common.glsl", obj, opt, "step.glsl"); err != nil {
+		return err
+	}
+	evalDefs := map[string]string{"EVAL_ONLY": "1"}
+	for k, v := range defs {
+		evalDefs[k] = v
+	}
+	if b.eval, err = build("eval"+tag, evalDefs, "wgsum.glsl", "common.glsl", obj, "step.glsl"); err != nil {
+		return err
+	}
+	if b.reduce, err = build("reduce"+tag, defs, "wgsum.glsl", "reduce.glsl"); err != nil {
+		return err
+	}
+
+	n := b.job.Dim
+	for i := range b.x {
+		if b.x[i], err = newBuffer("parameters", n, b.elem); err != nil {
+			return err
+		}
+	}
+	if b.job.Optimizer.Name == "adam" {
+		if b.m, err = newBuffer("adam exp_avg", n, b.elem); err != nil {
+			return err
+		}
+		if b.v, err = newBuffer("adam exp_avg_sq", n, b.elem); err != nil {
+			return err
+		}
+	}
+	if b.partials, err = newBuffer("partial sums", 2*b.groups*b.chunks(), b.elem); err != nil {
+		return err
+	}
+	if b.ring, err = newBuffer("read-back ring", 2*ringSlots, b.elem); err != nil {
+		return err
+	}
+	if b.hasCoef() {
+		if b.coef, err = newBuffer("quadratic coefficients", n, b.elem); err != nil {
+			return err
+		}
+		b.upload(b.coef, func(i int) float64 { return gdgpu.QuadCoeff(i, n, b.job.Cond) })
+	}
+	b.setConstants()
+	return nil
+}
+
+// build assembles and compiles one kernel. On the GL thread.
+func build(name string, defs map[string]string, parts ...string) (*program, error) {
+	src, err := shaders.Assemble(defs, parts...)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	return compileProgram(name, src)
+}
+
+// setConstants sets the uniforms that stay fixed for the job.
+func (b *Backend) setConstants() {
+	o := b.job.Optimizer
+	for _, p := range []*program{b.step, b.eval} {
+		gl.ProgramUniform1ui(p.id, p.loc("n"), uint32(b.job.Dim))
+	}
+	b.setReal(b.step, "weightDecay", o.WeightDecay)
+	if o.Name == "adam" {
+		b.setReal(b.step, "beta2", o.Beta2)
+		b.setReal(b.step, "oneMinusBeta1", 1-o.Beta1)
+		b.setReal(b.step, "oneMinusBeta2", 1-o.Beta2)
+		b.setReal(b.step, "eps", o.Eps)
+	}
+}
+
+// setReal sets a real uniform in the job's precision; values come from
+// float64 host arithmetic, as on the CPU backend.
+func (b *Backend) setReal(p *program, name string, v float64) {
+	if b.elem == 8 {
+		gl.ProgramUniform1d(p.id, p.loc(name), v)
+	} else {
+		gl.ProgramUniform1f(p.id, p.loc(name), float32(v))
+	}
+}
+
+// Name returns "gpu/f32" or "gpu/f64".
+func (b *Backend) Name() string { return "gpu/" + b.job.Precision.String() }
+
+// Load uploads x and resets the optimizer state and step count.
+func (b *Backend) Load(x []float64) error {
+	if len(x) != b.job.Dim {
+		return fmt.Errorf("engine: Load got %d values, job has dimension %d", len(x), b.job.Dim)
+	}
+	return b.do(func() error {
+		b.dropPending()
+		b.cur = 0
+		b.upload(b.x[0], func(i int) float64 { return x[i] })
+		if b.m.id != 0 {
+			b.m.zero()
+			b.v.zero()
+		}
+		b.t = 0
+		return nil
+	})
+}
+
+// Step issues len(lr) steps without waiting for the device.
+func (b *Backend) Step(lr []float64, record bool) error {
+	return b.do(func() error {
+		for j, rate := range lr {
+			b.t++
+			b.setStepUniforms(rate)
+			b.dispatchChunks(b.step, true)
+			if j == 0 && record {
+				b.recordSample(b.t - 1)
+			}
+			b.cur = 1 - b.cur
+		}
+		return nil
+	})
+}
+
+// setStepUniforms sets the per-step scalars, computed in float64 exactly as
+// the CPU backend computes them.
+func (b *Backend) setStepUniforms(lr float64) {
+	o := b.job.Optimizer
+	switch o.Name {
+	case "sgd":
+		b.setReal(b.step, "lr", lr)
+	case "adam":
+		bc1 := 1 - math.Pow(o.Beta1, float64(b.t))
+		bc2 := 1 - math.Pow(o.Beta2, float64(b.t))
+		b.setReal(b.step, "stepSize", lr/bc1)
+		b.setReal(b.step, "bc2sqrt", math.Sqrt(bc2))
+	}
+}
+
+// dispatchChunks runs p over every chunk of the parameter vector, then
+// makes its writes visible to the next dispatch.
+func (b *Backend) dispatchChunks(p *program, update bool) {
+	gl.UseProgram(p.id)
+	n := b.job.Dim
+	for c, base := 0, 0; base < n; c, base = c+1, base+b.chunk {
+		count := min(b.chunk, n-base)
+		xbase := max(base-b.alignElems, 0)
+		xend := min(base+count+b.alignElems, n)
+		b.x[b.cur].bindRange(bindXIn, xbase, xend-xbase)
+		if update {
+			b.x[1-b.cur].bindRange(bindXOut, base, count)
+			if b.m.id != 0 {
+				b.m.bindRange(bindM, base, count)
+				b.v.bindRange(bindV, base, count)
+			}
+		}
+		if b.coef.id != 0 {
+			b.coef.bindRange(bindCoef, base, count)
+		}
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
+		gl.Uniform1ui(p.loc("base"), uint32(base))
+		gl.Uniform1ui(p.loc("count"), uint32(count))
+		gl.Uniform1ui(p.loc("xbase"), uint32(xbase))
+		gl.Uniform1ui(p.loc("partialBase"), uint32(c*b.groups))
+		gl.DispatchCompute(uint32(b.groups), 1, 1)
+	}
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+}
+
+// recordSample reduces the partials of the dispatch just issued into a ring
+// slot and fences it, waiting for the oldest slot only when all are in use.
+func (b *Backend) recordSample(step int) {
+	if len(b.pending) == ringSlots {
+		b.collect(true, 1)
+	}
+	slot := b.nextSlot
+	b.nextSlot = (b.nextSlot + 1) % ringSlots
+	gl.UseProgram(b.reduce.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindRing, b.ring.id)
+	gl.Uniform1ui(b.reduce.loc("pairs"), uint32(b.groups*b.chunks()))
+	gl.Uniform1ui(b.reduce.loc("slot"), uint32(slot))
+	gl.DispatchCompute(1, 1, 1)
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.BUFFER_UPDATE_BARRIER_BIT)
+	fence := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
+	gl.Flush() // so the fence can signal without anyone waiting on it
+	b.pending = append(b.pending, pending{step: step, slot: slot, fence: fence})
+}
+
+// Record evaluates the objective at the current point and records a sample.
+func (b *Backend) Record() error {
+	return b.do(func() error {
+		b.dispatchChunks(b.eval, false)
+		b.recordSample(b.t)
+		return nil
+	})
+}
+
+// Samples delivers read-back samples in step order.
+func (b *Backend) Samples(dst []gdgpu.Sample, wait bool) ([]gdgpu.Sample, error) {
+	err := b.do(func() error {
+		b.collect(wait, len(b.pending))
+		if wait {
+			return b.c.glError()
+		}
+		return nil
+	})
+	dst = append(dst, b.ready...)
+	b.ready = b.ready[:0]
+	return dst, err
+}
+
+// collect moves up to limit signalled samples from pending to ready, oldest
+// first; with wait it blocks on each. On the GL thread.
+func (b *Backend) collect(wait bool, limit int) {
+	done := 0
+	for done < limit && done < len(b.pending) {
+		p := b.pending[done]
+		var timeout uint64
+		if wait {
+			timeout = math.MaxUint64
+		}
+		r := gl.ClientWaitSync(p.fence, gl.SYNC_FLUSH_COMMANDS_BIT, timeout)
+		if r != gl.ALREADY_SIGNALED && r != gl.CONDITION_SATISFIED {
+			break // not ready (or GL_WAIT_FAILED, which the next read reports)
+		}
+		gl.DeleteSync(p.fence)
+		f, g2 := b.readRing(p.slot)
+		b.ready = append(b.ready, gdgpu.Sample{Step: p.step, Loss: f, GradNorm: math.Sqrt(g2)})
+		done++
+	}
+	b.pending = b.pending[:copy(b.pending, b.pending[done:])]
+}
+
+// readRing reads one slot's two reals; its fence has signalled, so this
+// does not stall the pipeline.
+func (b *Backend) readRing(slot int) (float64, float64) {
+	buf := b.stage(2 * b.elem)
+	gl.BindBuffer(gl.COPY_READ_BUFFER, b.ring.id)
+	gl.GetBufferSubData(gl.COPY_READ_BUFFER, 2*slot*b.elem, 2*b.elem, unsafe.Pointer(&buf[0]))
+	gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+	return b.decode(buf, 0), b.decode(buf, 1)
+}
+
+// Params downloads the current parameters, waiting for the device.
+func (b *Backend) Params(dst []float64) error {
+	if len(dst) != b.job.Dim {
+		return fmt.Errorf("engine: Params got a slice of %d, job has dimension %d", len(dst), b.job.Dim)
+	}
+	return b.do(func() error {
+		b.download(b.x[b.cur], dst)
+		return b.c.glError()
+	})
+}
+
+// StateVector downloads an optimizer state vector by torch's name
+// ("exp_avg", "exp_avg_sq") for parity tests; it fails for unknown names.
+func (b *Backend) StateVector(name string, dst []float64) error {
+	var buf buffer
+	switch name {
+	case "exp_avg":
+		buf = b.m
+	case "exp_avg_sq":
+		buf = b.v
+	}
+	if buf.id == 0 || len(dst) != b.job.Dim {
+		return fmt.Errorf("engine: no state vector %q of length %d for %s", name, len(dst), b.job.Optimizer.Name)
+	}
+	return b.do(func() error {
+		b.download(buf, dst)
+		return nil
+	})
+}
+
+// StepCount returns the optimizer steps taken since Load.
+func (b *Backend) StepCount() int { return b.t }
+
+// upload writes value(i) for every element of buf, through a staging slice.
+func (b *Backend) upload(buf buffer, value func(i int) float64) {
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, buf.id)
+	for first := 0; first < buf.len; first += xferElems {
+		k := min(xferElems, buf.len-first)
+		st := b.stage(k * b.elem)
+		for j := 0; j < k; j++ {
+			b.encode(st, j, value(first+j))
+		}
+		gl.BufferSubData(gl.COPY_WRITE_BUFFER, first*b.elem, k*b.elem, unsafe.Pointer(&st[0]))
+	}
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+}
+
+// download reads buf into dst, widening float32 to float64.
+func (b *Backend) download(buf buffer, dst []float64) {
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+	gl.BindBuffer(gl.COPY_READ_BUFFER, buf.id)
+	for first := 0; first < buf.len; first += xferElems {
+		k := min(xferElems, buf.len-first)
+		st := b.stage(k * b.elem)
+		gl.GetBufferSubData(gl.COPY_READ_BUFFER, first*b.elem, k*b.elem, unsafe.Pointer(&st[0]))
+		for j := 0; j < k; j++ {
+			dst[first+j] = b.decode(st, j)
+		}
+	}
+	gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+}
+
+// stage returns the staging slice with at least n bytes.
+func (b *Backend) stage(n int) []byte {
+	if cap(b.scratch) < n {
+		b.scratch = make([]byte, n)
+	}
+	return b.scratch[:n]
+}
+
+// encode and decode move element j of a staging slice in native byte order,
+// which is what GL buffers hold.
+func (b *Backend) encode(st []byte, j int, v float64) {
+	if b.elem == 8 {
+		*(*float64)(unsafe.Pointer(&st[8*j])) = v
+	} else {
+		*(*float32)(unsafe.Pointer(&st[4*j])) = float32(v)
+	}
+}
+
+func (b *Backend) decode(st []byte, j int) float64 {
+	if b.elem == 8 {
+		return *(*float64)(unsafe.Pointer(&st[8*j]))
+	}
+	return float64(*(*float32)(unsafe.Pointer(&st[4*j])))
+}
+
+// do runs f on the GL thread for an open backend. GL errors are reported
+// after every call in debug mode, otherwise only where the run waits anyway
+// (Samples with wait, Params), since glGetError can stall a driver's queue.
+func (b *Backend) do(f func() error) error {
+	if b.closed {
+		return errBackendClosed
+	}
+	return b.c.do(f)
+}
+
+var errBackendClosed = errors.New("engine: backend closed")
+
+// dropPending forgets recorded samples (their fences are deleted).
+func (b *Backend) dropPending() {
+	for _, p := range b.pending {
+		gl.DeleteSync(p.fence)
+	}
+	b.pending = b.pending[:0]
+	b.ready = b.ready[:0]
+}
+
+// Close releases every GL object the backend made. Idempotent.
+func (b *Backend) Close() error {
+	if b.closed {
+		return nil
+	}
+	err := b.c.do(func() error {
+		b.release()
+		return nil
+	})
+	b.closed = true
+	if errors.Is(err, ErrClosed) {
+		return fmt.Errorf("engine: backend closed after its context: %w", err)
+	}
+	return err
+}
+
+// release deletes GL objects; safe on a partly built backend.
+func (b *Backend) release() {
+	b.dropPending()
+	for _, p := range []*program{b.step, b.eval, b.reduce} {
+		p.delete()
+	}
+	for _, buf := range []*buffer{&b.x[0], &b.x[1], &b.m, &b.v, &b.coef, &b.partials, &b.ring} {
+		buf.delete()
+	}
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+func lcm(a, b int) int { return a / gcd(a, b) * b }
+
+func roundUp(n, m int) int { return (n + m - 1) / m * m }

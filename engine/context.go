@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+)
+
+// Context is a headless OpenGL context with its own OS-locked thread. All of
+// its methods may be called from any goroutine; GL work runs on the thread.
+type Context struct {
+	th     *thread
+	egl    *eglContext
+	info   Info
+	opts   Options
+	mu     sync.Mutex // guards closed and the debug log
+	closed bool
+	debug  []string // error-severity debug messages not yet reported
+}
+
+// ErrClosed is returned by calls on a closed Context or Backend.
+var ErrClosed = errors.New("engine: context closed")
+
+// Open makes a headless GL 4.3+ core context (see package doc for the
+// platforms tried) and reads the device's limits. When no context can be
+// made the error lists every attempt and why it failed.
+func Open(opts Options) (*Context, error) {
+	c := &Context{th: newThread(), opts: opts}
+	var err error
+	c.th.call(func() { err = c.init() })
+	if err != nil {
+		c.th.stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+// init runs on the GL thread.
+func (c *Context) init() error {
+	e, err := openEGL(c.opts.GPU, c.opts.Debug)
+	if err != nil {
+		return err
+	}
+	c.egl = e
+	if err := gl.Init(); err != nil {
+		e.release()
+		return fmt.Errorf("engine: loading GL 4.3 functions on %s: %w", e.platform, err)
+	}
+	var major, minor int32
+	gl.GetIntegerv(gl.MAJOR_VERSION, &major)
+	gl.GetIntegerv(gl.MINOR_VERSION, &minor)
+	if major < 4 || major == 4 && minor < 3 {
+		ver := gl.GoStr(gl.GetString(gl.VERSION))
+		e.release()
+		return fmt.Errorf("engine: %s gives OpenGL %s; compute shaders need 4.3", e.platform, ver)
+	}
+	if c.opts.Debug {
+		gl.Enable(gl.DEBUG_OUTPUT)
+		gl.Enable(gl.DEBUG_OUTPUT_SYNCHRONOUS)
+		gl.DebugMessageCallback(c.onDebug, nil)
+	}
+	c.info = readInfo(e.platform)
+	return nil
+}
+
+// onDebug collects error-severity messages; the next call reports them.
+func (c *Context) onDebug(source, typ, id, severity uint32, length int32, msg string, _ unsafe.Pointer) {
+	if typ != gl.DEBUG_TYPE_ERROR && severity != gl.DEBUG_SEVERITY_HIGH {
+		return
+	}
+	c.mu.Lock()
+	c.debug = append(c.debug, fmt.Sprintf("GL debug (type 0x%x, id %d, severity 0x%x): %s", typ, id, severity, strings.TrimSpace(msg)))
+	c.mu.Unlock()
+}
+
+// do runs f on the GL thread. With Options.Debug it also fails on any GL
+// error or error-severity debug message raised meanwhile.
+func (c *Context) do(f func() error) error {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	var err error
+	c.th.call(func() {
+		err = f()
+		if c.opts.Debug && err == nil {
+			err = c.glError()
+		}
+	})
+	return err
+}
+
+// glError reports pending GL errors and debug messages. On the GL thread.
+func (c *Context) glError() error {
+	var msgs []string
+	for i := 0; i < 16; i++ { // glGetError returns one flag per call; a few at most are set
+		code := gl.GetError()
+		if code == gl.NO_ERROR {
+			break
+		}
+		msgs = append(msgs, glErrorName(code))
+	}
+	c.mu.Lock()
+	msgs = append(msgs, c.debug...)
+	c.debug = nil
+	c.mu.Unlock()
+	if len(msgs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("engine: GL error: %s", strings.Join(msgs, "; "))
+}
+
+func glErrorName(code uint32) string {
+	switch code {
+	case gl.INVALID_ENUM:
+		return "GL_INVALID_ENUM"
+	case gl.INVALID_VALUE:
+		return "GL_INVALID_VALUE"
+	case gl.INVALID_OPERATION:
+		return "GL_INVALID_OPERATION"
+	case gl.INVALID_FRAMEBUFFER_OPERATION:
+		return "GL_INVALID_FRAMEBUFFER_OPERATION"
+	case gl.OUT_OF_MEMORY:
+		return "GL_OUT_OF_MEMORY"
+	}
+	return fmt.Sprintf("GL error 0x%x", code)
+}
+
+// Info returns the device description and limits read when the context was made.
+func (c *Context) Info() Info { return c.info }
+
+// Close releases the context and stops its thread. Backends made from it
+// must be closed first; Close is idempotent.
+func (c *Context) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	c.th.call(func() { c.egl.release() })
+	c.th.stop()
+	return nil
+}
+
+// readInfo queries the limits gdgpu depends on. On the GL thread.
+func readInfo(platform string) Info {
+	in := Info{
+		Platform: platform,
+		Vendor:   gl.GoStr(gl.GetString(gl.VENDOR)),
+		Renderer: gl.GoStr(gl.GetString(gl.RENDERER)),
+		Version:  gl.GoStr(gl.GetString(gl.VERSION)),
+		GLSL:     gl.GoStr(gl.GetString(gl.SHADING_LANGUAGE_VERSION)),
+		FP64:     true, // double is core GLSL since 4.00; a 4.3 core context has it
+	}
+	for i := 0; i < 3; i++ {
+		var v int32
+		gl.GetIntegeri_v(gl.MAX_COMPUTE_WORK_GROUP_COUNT, uint32(i), &v)
+		in.MaxWorkGroupCount[i] = int(v)
+		gl.GetIntegeri_v(gl.MAX_COMPUTE_WORK_GROUP_SIZE, uint32(i), &v)
+		in.MaxWorkGroupSize[i] = int(v)
+	}
+	geti := func(name uint32) int {
+		var v int32
+		gl.GetIntegerv(name, &v)
+		return int(v)
+	}
+	in.MaxInvocations = geti(gl.MAX_COMPUTE_WORK_GROUP_INVOCATIONS)
+	in.MaxSharedMemory = geti(gl.MAX_COMPUTE_SHARED_MEMORY_SIZE)
+	in.SSBOAlignment = geti(gl.SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT)
+	var block int64
+	gl.GetInteger64v(gl.MAX_SHADER_STORAGE_BLOCK_SIZE, &block)
+	in.MaxSSBOBlockSize = block
+	n := geti(gl.NUM_EXTENSIONS)
+	for i := 0; i < n; i++ {
+		in.Extensions = append(in.Extensions, gl.GoStr(gl.GetStringi(gl.EXTENSIONS, uint32(i))))
+	}
+	for _, e := range in.Extensions {
+		switch e {
+		case "GL_KHR_shader_subgroup":
+			in.Subgroups = true
+		case "GL_NVX_gpu_memory_info":
+			const totalAvailableKiB = 0x9048 // GL_GPU_MEMORY_INFO_TOTAL_AVAILABLE_MEMORY_NVX
+			in.MemoryKiB = int64(geti(totalAvailableKiB))
+		}
+	}
+	return in
+}

@@ -1,0 +1,222 @@
+package engine
+
+/*
+#cgo pkg-config: egl
+#include <stdlib.h>
+#include <EGL/egl.h>
+#include <EGL/eglext.h>
+
+// Extension entry points are looked up at run time: libEGL (glvnd) exports
+// only the core API.
+static EGLDisplay gd_platform_display(EGLenum platform, void *native) {
+	PFNEGLGETPLATFORMDISPLAYEXTPROC get =
+		(PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
+	if (!get) return EGL_NO_DISPLAY;
+	return get(platform, native, NULL);
+}
+
+static int gd_query_devices(EGLDeviceEXT *devs, int max, int *n) {
+	PFNEGLQUERYDEVICESEXTPROC q = (PFNEGLQUERYDEVICESEXTPROC)eglGetProcAddress("eglQueryDevicesEXT");
+	if (!q) return 0;
+	EGLint num = 0;
+	if (!q(max, devs, &num)) return 0;
+	*n = num;
+	return 1;
+}
+
+static const char *gd_device_string(EGLDeviceEXT dev, EGLint name) {
+	PFNEGLQUERYDEVICESTRINGEXTPROC q =
+		(PFNEGLQUERYDEVICESTRINGEXTPROC)eglGetProcAddress("eglQueryDeviceStringEXT");
+	if (!q) return NULL;
+	return q(dev, name);
+}
+
+static EGLDeviceEXT gd_device_at(EGLDeviceEXT *devs, int i) { return devs[i]; }
+
+// gd_make_context initialises dpy and makes a GL 4.3 core context current
+// without a surface. It returns 0 on success, or the 1-based step that
+// failed; eglGetError then says why.
+static int gd_make_context(EGLDisplay dpy, int debug, EGLContext *out) {
+	EGLint major, minor;
+	if (!eglInitialize(dpy, &major, &minor)) return 1;
+	if (!eglBindAPI(EGL_OPENGL_API)) return 2;
+	EGLConfig cfg = EGL_NO_CONFIG_KHR;
+	EGLint n = 0;
+	const EGLint want[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_SURFACE_TYPE, 0, EGL_NONE};
+	// Without EGL_KHR_no_config_context a config is required; any GL one will do.
+	if (!eglChooseConfig(dpy, want, &cfg, 1, &n) || n < 1) {
+		const EGLint any[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_NONE};
+		if (!eglChooseConfig(dpy, any, &cfg, 1, &n) || n < 1) cfg = EGL_NO_CONFIG_KHR;
+	}
+	const EGLint attrs[] = {
+		EGL_CONTEXT_MAJOR_VERSION, 4,
+		EGL_CONTEXT_MINOR_VERSION, 3,
+		EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
+		EGL_CONTEXT_OPENGL_DEBUG, debug ? EGL_TRUE : EGL_FALSE,
+		EGL_NONE,
+	};
+	EGLContext ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, attrs);
+	if (ctx == EGL_NO_CONTEXT) return 3;
+	if (!eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
+		eglDestroyContext(dpy, ctx);
+		return 4;
+	}
+	*out = ctx;
+	return 0;
+}
+
+static void gd_release(EGLDisplay dpy, EGLContext ctx) {
+	eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+	if (ctx != EGL_NO_CONTEXT) eglDestroyContext(dpy, ctx);
+	eglTerminate(dpy);
+	eglReleaseThread();
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unsafe"
+)
+
+// eglContext is a current EGL display and context on the calling thread.
+type eglContext struct {
+	dpy      C.EGLDisplay
+	ctx      C.EGLContext
+	platform string
+}
+
+// release makes nothing current and destroys the context and display.
+func (e *eglContext) release() {
+	C.gd_release(e.dpy, e.ctx)
+}
+
+var eglSteps = [...]string{"", "eglInitialize", "eglBindAPI(EGL_OPENGL_API)", "eglCreateContext(GL 4.3 core)", "eglMakeCurrent(no surface)"}
+
+// eglErrorName names an EGL error code.
+func eglErrorName(code C.EGLint) string {
+	names := map[C.EGLint]string{
+		C.EGL_NOT_INITIALIZED: "EGL_NOT_INITIALIZED", C.EGL_BAD_ACCESS: "EGL_BAD_ACCESS",
+		C.EGL_BAD_ALLOC: "EGL_BAD_ALLOC", C.EGL_BAD_ATTRIBUTE: "EGL_BAD_ATTRIBUTE",
+		C.EGL_BAD_CONFIG: "EGL_BAD_CONFIG", C.EGL_BAD_CONTEXT: "EGL_BAD_CONTEXT",
+		C.EGL_BAD_DISPLAY: "EGL_BAD_DISPLAY", C.EGL_BAD_MATCH: "EGL_BAD_MATCH",
+		C.EGL_BAD_PARAMETER: "EGL_BAD_PARAMETER", C.EGL_BAD_SURFACE: "EGL_BAD_SURFACE",
+	}
+	if n, ok := names[code]; ok {
+		return n
+	}
+	return fmt.Sprintf("EGL error 0x%x", int(code))
+}
+
+// clientExtensions returns EGL's client extension string (empty when the
+// implementation has none).
+func clientExtensions() string {
+	s := C.eglQueryString(C.EGLDisplay(C.EGL_NO_DISPLAY), C.EGL_EXTENSIONS)
+	if s == nil {
+		C.eglGetError() // clear EGL_BAD_DISPLAY from an EGL 1.4 library
+		return ""
+	}
+	return C.GoString(s)
+}
+
+// tryDisplay makes a context on dpy or says why it could not.
+func tryDisplay(dpy C.EGLDisplay, platform string, debug bool) (*eglContext, error) {
+	if dpy == C.EGLDisplay(C.EGL_NO_DISPLAY) {
+		return nil, fmt.Errorf("no display (%s)", eglErrorName(C.eglGetError()))
+	}
+	var ctx C.EGLContext
+	d := C.int(0)
+	if debug {
+		d = 1
+	}
+	if step := C.gd_make_context(dpy, d, &ctx); step != 0 {
+		code := C.eglGetError()
+		C.eglTerminate(dpy)
+		return nil, fmt.Errorf("%s failed: %s", eglSteps[step], eglErrorName(code))
+	}
+	return &eglContext{dpy: dpy, ctx: ctx, platform: platform}, nil
+}
+
+// openEGL makes a headless GL 4.3 core context current on the calling
+// thread, trying in order: the EGL device platform (device gpu), Mesa's
+// surfaceless platform, and the default display. A gpu above 0 must exist
+// as an EGL device: falling back to another renderer would mislead. When
+// every attempt fails the error lists each one and why.
+func openEGL(gpu int, debug bool) (*eglContext, error) {
+	ext := clientExtensions()
+	has := func(name string) bool {
+		for _, e := range strings.Fields(ext) {
+			if e == name {
+				return true
+			}
+		}
+		return false
+	}
+	var attempts []string
+	fail := func(what string, err error) { attempts = append(attempts, fmt.Sprintf("  %s: %v", what, err)) }
+
+	// 1. EGL device platform: a real GPU on a server, with no display at all.
+	what := fmt.Sprintf("EGL device %d", gpu)
+	if !has("EGL_EXT_device_enumeration") && !has("EGL_EXT_device_base") || !has("EGL_EXT_platform_device") {
+		fail(what, errors.New("EGL_EXT_device_enumeration or EGL_EXT_platform_device missing"))
+	} else {
+		var devs [32]C.EGLDeviceEXT
+		var n C.int
+		if C.gd_query_devices(&devs[0], C.int(len(devs)), &n) == 0 {
+			fail(what, fmt.Errorf("eglQueryDevicesEXT failed: %s", eglErrorName(C.eglGetError())))
+		} else if gpu < 0 || gpu >= int(n) {
+			fail(what, fmt.Errorf("no such device: %d found (--gpu 0..%d)", int(n), int(n)-1))
+		} else {
+			dev := C.gd_device_at(&devs[0], C.int(gpu))
+			desc := deviceDescription(dev)
+			dpy := C.gd_platform_display(C.EGL_PLATFORM_DEVICE_EXT, unsafe.Pointer(dev))
+			c, err := tryDisplay(dpy, fmt.Sprintf("EGL device %d of %d (%s)", gpu, int(n), desc), debug)
+			if err == nil {
+				return c, nil
+			}
+			fail(what+" ("+desc+")", err)
+		}
+	}
+	if gpu > 0 {
+		return nil, fmt.Errorf("engine: no OpenGL context for --gpu %d:\n%s", gpu, strings.Join(attempts, "\n"))
+	}
+
+	// 2. Mesa's surfaceless platform: llvmpipe on machines without a GPU.
+	what = "EGL surfaceless (Mesa)"
+	if !has("EGL_MESA_platform_surfaceless") {
+		fail(what, errors.New("EGL_MESA_platform_surfaceless missing"))
+	} else {
+		dpy := C.gd_platform_display(C.EGL_PLATFORM_SURFACELESS_MESA, nil)
+		c, err := tryDisplay(dpy, "EGL surfaceless (Mesa)", debug)
+		if err == nil {
+			return c, nil
+		}
+		fail(what, err)
+	}
+
+	// 3. The default display, whatever the EGL vendor makes of it.
+	c, err := tryDisplay(C.eglGetDisplay(C.EGLNativeDisplayType(C.EGL_DEFAULT_DISPLAY)), "EGL default display", debug)
+	if err == nil {
+		return c, nil
+	}
+	fail("EGL default display", err)
+	return nil, fmt.Errorf("engine: no OpenGL 4.3 context could be made (use --device cpu to run without a GPU):\n%s", strings.Join(attempts, "\n"))
+}
+
+// deviceDescription names an EGL device by its DRM node, or says it is
+// Mesa's software device.
+func deviceDescription(dev C.EGLDeviceEXT) string {
+	if s := C.gd_device_string(dev, C.EGL_DRM_DEVICE_FILE_EXT); s != nil {
+		return C.GoString(s)
+	}
+	C.eglGetError()
+	if s := C.gd_device_string(dev, C.EGL_EXTENSIONS); s != nil {
+		if strings.Contains(C.GoString(s), "EGL_MESA_device_software") {
+			return "Mesa software device"
+		}
+	}
+	C.eglGetError()
+	return "no DRM node"
+}

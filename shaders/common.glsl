@@ -1,0 +1,18 @@
+// Declarations shared by every kernel. The preamble defines:
+//   real        float or double (the job's precision)
+//   LOCAL_SIZE  invocations per workgroup (a power of two)
+// Buffers are bound per chunk with glBindBufferRange, so a kernel sees the
+// elements [base, base+count) of each vector at indices 0..count-1, except
+// xin, which is bound with a halo and indexed through X().
+
+layout(std430, binding = 0) readonly buffer XIn { real xin[]; };
+layout(std430, binding = 5) writeonly buffer Partials { real partials[]; };
+
+uniform uint n;           // parameters in the whole vector
+uniform uint base;        // global index of this chunk's first element
+uniform uint count;       // elements in this chunk
+uniform uint xbase;       // global index of xin[0]
+uniform uint partialBase; // first workgroup slot of this chunk in partials
+
+// X returns parameter i (global index) from the halo-bound input.
+real X(uint i) { return xin[i - xbase]; }
