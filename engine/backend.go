@@ -140,17 +140,17 @@ func (b *Backend) init() (err error) {
 	obj := b.job.Problem + ".glsl"
 	opt := b.job.Optimizer.Name + ".glsl"
 	tag := fmt.Sprintf("(%s,%s,%s)", b.job.Problem, b.job.Optimizer.Name, b.job.Precision)
-	if b.step, err = build("step"+tag, defs, "wgsum.glsl", "common.glsl", obj, opt, "step.glsl"); err != nil {
+	if b.step, err = b.c.build("step"+tag, defs, "wgsum.glsl", "common.glsl", obj, opt, "step.glsl"); err != nil {
 		return err
 	}
 	evalDefs := map[string]string{"EVAL_ONLY": "1"}
 	for k, v := range defs {
 		evalDefs[k] = v
 	}
-	if b.eval, err = build("eval"+tag, evalDefs, "wgsum.glsl", "common.glsl", obj, "step.glsl"); err != nil {
+	if b.eval, err = b.c.build("eval"+tag, evalDefs, "wgsum.glsl", "common.glsl", obj, "step.glsl"); err != nil {
 		return err
 	}
-	if b.reduce, err = build("reduce"+tag, defs, "wgsum.glsl", "reduce.glsl"); err != nil {
+	if b.reduce, err = b.c.build("reduce"+tag, defs, "wgsum.glsl", "reduce.glsl"); err != nil {
 		return err
 	}
 
@@ -185,12 +185,12 @@ func (b *Backend) init() (err error) {
 }
 
 // build assembles and compiles one kernel. On the GL thread.
-func build(name string, defs map[string]string, parts ...string) (*program, error) {
+func (c *Context) build(name string, defs map[string]string, parts ...string) (*program, error) {
 	src, err := shaders.Assemble(defs, parts...)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	return compileProgram(name, src)
+	return c.compileProgram(name, src)
 }
 
 // setConstants sets the uniforms that stay fixed for the job.

@@ -35,8 +35,16 @@ func (e *ShaderError) Error() string {
 }
 
 // compileProgram compiles and links a compute shader. Nothing is leaked on
-// failure. On the GL thread.
-func compileProgram(name, src string) (*program, error) {
+// failure, and the debug messages the failure raised are dropped: the
+// ShaderError carries the same log. On the GL thread.
+func (c *Context) compileProgram(name, src string) (p *program, err error) {
+	defer func() {
+		if err != nil {
+			c.mu.Lock()
+			c.debug = nil
+			c.mu.Unlock()
+		}
+	}()
 	sh := gl.CreateShader(gl.COMPUTE_SHADER)
 	if sh == 0 {
 		return nil, fmt.Errorf("engine: glCreateShader failed for %s: %s", name, glErrorName(gl.GetError()))

@@ -38,3 +38,10 @@ func (t *thread) stop() {
 	close(t.work)
 	<-t.done
 }
+
+// callErr runs f on the thread and returns its error.
+func (t *thread) callErr(f func() error) error {
+	var err error
+	t.call(func() { err = f() })
+	return err
+}

@@ -1,0 +1,273 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gdgpu/gdgpu"
+)
+
+// openTest opens a debug context: any GL error or error-severity debug
+// message fails the call that raised it. Without a context the test fails:
+// CI has Mesa's llvmpipe, so a missing context is a broken machine, not a
+// reason to skip.
+func openTest(t testing.TB, opts Options) *Context {
+	t.Helper()
+	opts.Debug = true
+	c, err := Open(opts)
+	if err != nil {
+		t.Fatalf("no GL context (GL tests are required, they do not skip): %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func newJob(problem, optimizer string, dim int, prec gdgpu.Precision) gdgpu.Job {
+	job := gdgpu.NewJob()
+	job.Problem, job.Dim, job.Precision = problem, dim, prec
+	job.Optimizer, _ = gdgpu.DefaultOptimizer(optimizer)
+	return job
+}
+
+func newBackend(t testing.TB, c *Context, job *gdgpu.Job) *Backend {
+	t.Helper()
+	b, err := c.NewBackend(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return b.(*Backend)
+}
+
+func TestOpenMissingGPUListsAttempts(t *testing.T) {
+	_, err := Open(Options{GPU: 99})
+	if err == nil {
+		t.Fatal("Open with --gpu 99 succeeded on a machine with fewer devices")
+	}
+	msg := err.Error()
+	for _, want := range []string{"engine:", "--gpu 99", "EGL device 99"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %q", msg, want)
+		}
+	}
+}
+
+func TestInfo(t *testing.T) {
+	c := openTest(t, Options{})
+	in := c.Info()
+	if in.Renderer == "" || in.Version == "" || in.Platform == "" {
+		t.Errorf("empty identification: %+v", in)
+	}
+	if in.MaxWorkGroupCount[0] < 65535 || in.MaxInvocations < localSize || in.MaxSSBOBlockSize < 1<<24 || in.SSBOAlignment < 1 {
+		t.Errorf("limits below the GL 4.3 minimums: %+v", in)
+	}
+}
+
+func TestShaderErrorCarriesLogAndSource(t *testing.T) {
+	c := openTest(t, Options{})
+	src := "#version 430 core\nlayout(local_size_x = 1) in;\nvoid main() {\n\tundefined_thing = 1;\n}\n"
+	err := c.th.callErr(func() error {
+		p, err := c.compileProgram("broken", src)
+		if err == nil {
+			p.delete()
+		}
+		return err
+	})
+	var se *ShaderError
+	if !errors.As(err, &se) {
+		t.Fatalf("want *ShaderError, got %v", err)
+	}
+	msg := se.Error()
+	for _, want := range []string{"shader broken failed to compile", "undefined_thing", "   4  \tundefined_thing = 1;"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not contain %q:\n%s", want, msg)
+		}
+	}
+	if se.Log == "" || se.Log == "(empty info log)" {
+		t.Errorf("no info log: %q", se.Log)
+	}
+	// A failed compile leaves no GL error behind for the next call.
+	if err := c.do(func() error { return nil }); err != nil {
+		t.Errorf("GL error after a failed compile: %v", err)
+	}
+}
+
+// TestDispatchCoversEveryElement runs SGD on the unit quadratic with lr 1/2,
+// where each step halves every x_i exactly (x - x/2 is exact in binary
+// floating point), so every element must come back as x0_i/4 bit for bit.
+// The sizes straddle a workgroup (255, 257), one element past the largest
+// 1-D dispatch of 65535 groups of 256, and the forced small-chunk path.
+func TestDispatchCoversEveryElement(t *testing.T) {
+	cases := []struct {
+		name  string
+		dim   int
+		chunk int
+		prec  gdgpu.Precision
+	}{
+		{"N=1", 1, 0, gdgpu.F32},
+		{"N=255", 255, 0, gdgpu.F32},
+		{"N=257", 257, 0, gdgpu.F64},
+		{"N=257/chunk=64", 257, 64, gdgpu.F32},
+		{"N=100003/chunk=1000", 100003, 1000, gdgpu.F64},
+		{"N=65535*256+1", 65535*256 + 1, 0, gdgpu.F32},
+		{"N=65535*256+1/chunk=4M", 65535*256 + 1, 4 << 20, gdgpu.F32},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if testing.Short() && tc.dim > 1<<20 {
+				t.Skip("large N skipped in -short")
+			}
+			c := openTest(t, Options{ChunkElems: tc.chunk})
+			job := newJob("quadratic", "sgd", tc.dim, tc.prec)
+			job.Optimizer.LR = 0.5
+			job.RandomStart, job.Seed = true, 7
+			b := newBackend(t, c, &job)
+			if tc.chunk > 0 && b.chunks() < 2 {
+				t.Fatalf("forced chunk %d gave %d chunk(s)", tc.chunk, b.chunks())
+			}
+			x0 := job.StartPoint()
+			if err := b.Load(x0); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Step([]float64{0.5, 0.5}, false); err != nil {
+				t.Fatal(err)
+			}
+			x := make([]float64, tc.dim)
+			if err := b.Params(x); err != nil {
+				t.Fatal(err)
+			}
+			bad := 0
+			for i := range x {
+				want := x0[i]
+				if tc.prec == gdgpu.F32 {
+					want = float64(float32(want))
+				}
+				if want /= 4; x[i] != want {
+					if bad < 5 {
+						t.Errorf("x[%d] = %v, want %v", i, x[i], want)
+					}
+					bad++
+				}
+			}
+			if bad > 0 {
+				t.Errorf("%d of %d elements wrong", bad, tc.dim)
+			}
+		})
+	}
+}
+
+// TestKnownValues checks objective values the definitions fix exactly.
+func TestKnownValues(t *testing.T) {
+	c := openTest(t, Options{})
+	cases := []struct {
+		name    string
+		problem string
+		x       []float64
+		loss    float64
+		grad    float64
+	}{
+		{"rosenbrock at ones", "rosenbrock", []float64{1, 1, 1, 1, 1}, 0, 0},
+		{"rosenbrock at (-1.2,1)", "rosenbrock", []float64{-1.2, 1}, 24.2, math.Hypot(-215.6, -88)},
+		{"quadratic", "quadratic", []float64{1, -2, 3}, 7, math.Sqrt(14)},
+	}
+	for _, tc := range cases {
+		for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+			t.Run(tc.name+"/"+prec.String(), func(t *testing.T) {
+				job := newJob(tc.problem, "sgd", len(tc.x), prec)
+				b := newBackend(t, c, &job)
+				if err := b.Load(tc.x); err != nil {
+					t.Fatal(err)
+				}
+				if err := b.Record(); err != nil {
+					t.Fatal(err)
+				}
+				s, err := b.Samples(nil, true)
+				if err != nil || len(s) != 1 {
+					t.Fatalf("samples %v, %v", s, err)
+				}
+				tol := 1e-14
+				if prec == gdgpu.F32 {
+					tol = 1e-6
+				}
+				if math.Abs(s[0].Loss-tc.loss) > tol*math.Max(1, tc.loss) || math.Abs(s[0].GradNorm-tc.grad) > tol*math.Max(1, tc.grad) {
+					t.Errorf("loss %v grad norm %v, want %v %v", s[0].Loss, s[0].GradNorm, tc.loss, tc.grad)
+				}
+			})
+		}
+	}
+}
+
+// TestDeterministic: the same job twice gives the same bits, since every
+// reduction runs in a fixed order.
+func TestDeterministic(t *testing.T) {
+	c := openTest(t, Options{})
+	job := newJob("rosenbrock", "adam", 100000, gdgpu.F32)
+	job.Steps, job.LogEvery = 20, 5
+	var first []gdgpu.Sample
+	var firstX []float64
+	for run := 0; run < 2; run++ {
+		b := newBackend(t, c, &job)
+		res, err := gdgpu.Run(context.Background(), &job, b, job.StartPoint(), gdgpu.Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float64, job.Dim)
+		if err := b.Params(x); err != nil {
+			t.Fatal(err)
+		}
+		if run == 0 {
+			first, firstX = res.Samples, x
+			continue
+		}
+		for i := range res.Samples {
+			if res.Samples[i] != first[i] {
+				t.Errorf("sample %d: %+v then %+v", i, first[i], res.Samples[i])
+			}
+		}
+		for i := range x {
+			if x[i] != firstX[i] {
+				t.Fatalf("x[%d]: %v then %v", i, firstX[i], x[i])
+			}
+		}
+	}
+}
+
+func TestClosedBackendRefusesWork(t *testing.T) {
+	c := openTest(t, Options{})
+	job := newJob("quadratic", "adam", 10, gdgpu.F32)
+	b, err := c.NewBackend(&job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := b.Step([]float64{1e-3}, false); err == nil {
+		t.Error("Step on a closed backend succeeded")
+	}
+}
+
+// TestDebugContextReportsErrors proves the harness can fail: a GL call with
+// a misaligned range raises GL_INVALID_VALUE, which do must return.
+func TestDebugContextReportsErrors(t *testing.T) {
+	c := openTest(t, Options{})
+	job := newJob("quadratic", "sgd", 64, gdgpu.F32)
+	b := newBackend(t, c, &job)
+	err := c.do(func() error {
+		b.x[0].bindRange(bindXIn, 1, 8) // offset 4 bytes: below the SSBO alignment
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "GL_INVALID_VALUE") {
+		t.Fatalf("misaligned glBindBufferRange gave %v, want GL_INVALID_VALUE", err)
+	}
+}
