@@ -40,145 +40,6 @@ func ParsePrecision(s string) (Precision, error) {
 	return 0, fmt.Errorf("gdgpu: unknown precision %q (want f32 or f64)", s)
 }
 
-// Optimizer holds an optimizer's name and hyperparameters. The field names
-// follow torch.optim's arguments; zero values are not defaults: use
-// DefaultOptimizer to get torch.optim's defaults for a name.
-type Optimizer struct {
-	Name        string  // registry name: "sgd" or "adam"
-	LR          float64 // learning rate (torch: lr)
-	Beta1       float64 // Adam: first-moment decay (torch: betas[0])
-	Beta2       float64 // Adam: second-moment decay (torch: betas[1])
-	Eps         float64 // Adam: term added to the denominator (torch: eps)
-	WeightDecay float64 // L2 penalty added to the gradient (torch: weight_decay)
-}
-
-// DefaultOptimizer returns the optimizer called name with torch.optim's
-// default hyperparameters, or an error naming the known optimizers.
-func DefaultOptimizer(name string) (Optimizer, error) {
-	info, ok := LookupOptimizer(name)
-	if !ok {
-		return Optimizer{}, fmt.Errorf("gdgpu: unknown optimizer %q (known: %s)", name, strings.Join(OptimizerNames(), ", "))
-	}
-	o := Optimizer{Name: info.Name}
-	for _, h := range info.Hyper {
-		*o.field(h.Flag) = h.Default
-	}
-	return o, nil
-}
-
-// field returns a pointer to the hyperparameter named by its flag.
-func (o *Optimizer) field(flag string) *float64 {
-	switch flag {
-	case "lr":
-		return &o.LR
-	case "beta1":
-		return &o.Beta1
-	case "beta2":
-		return &o.Beta2
-	case "eps":
-		return &o.Eps
-	case "weight-decay":
-		return &o.WeightDecay
-	}
-	panic("gdgpu: no hyperparameter " + flag)
-}
-
-// Validate refuses hyperparameters outside their ranges, naming the flag.
-func (o Optimizer) Validate() error {
-	info, ok := LookupOptimizer(o.Name)
-	if !ok {
-		return fmt.Errorf("gdgpu: unknown optimizer %q (known: %s)", o.Name, strings.Join(OptimizerNames(), ", "))
-	}
-	for _, h := range info.Hyper {
-		v := *o.field(h.Flag)
-		if err := h.check(v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Hyper describes one hyperparameter: its flag, its torch.optim default and
-// its valid range.
-type Hyper struct {
-	Flag    string  // flag name without dashes, e.g. "beta1"
-	Torch   string  // the torch.optim argument it corresponds to
-	Default float64 // torch.optim's default
-	Min     float64 // smallest valid value
-	MinOpen bool    // Min itself is invalid
-	Max     float64 // largest valid value
-	MaxOpen bool    // Max itself is invalid
-	Doc     string  // one line of help
-}
-
-func (h Hyper) check(v float64) error {
-	bad := math.IsNaN(v) || v < h.Min || v > h.Max || (h.MinOpen && v == h.Min) || (h.MaxOpen && v == h.Max)
-	if !bad {
-		return nil
-	}
-	lo, hi := "[", "]"
-	if h.MinOpen {
-		lo = "("
-	}
-	if h.MaxOpen {
-		hi = ")"
-	}
-	return fmt.Errorf("gdgpu: --%s %g is out of range %s%g, %g%s", h.Flag, v, lo, h.Min, h.Max, hi)
-}
-
-// OptimizerInfo names an optimizer, says what it does and lists its hyperparameters.
-type OptimizerInfo struct {
-	Name    string
-	Summary string
-	Hyper   []Hyper
-}
-
-var inf = math.Inf(1)
-
-var optimizers = []OptimizerInfo{
-	{
-		Name:    "sgd",
-		Summary: "plain gradient descent, x <- x - lr*(g + weight_decay*x) (torch.optim.SGD without momentum)",
-		Hyper: []Hyper{
-			{Flag: "lr", Torch: "lr", Default: 1e-3, Min: 0, MinOpen: true, Max: inf, MaxOpen: true, Doc: "learning rate"},
-			{Flag: "weight-decay", Torch: "weight_decay", Default: 0, Min: 0, Max: inf, MaxOpen: true, Doc: "L2 penalty added to the gradient"},
-		},
-	},
-	{
-		Name:    "adam",
-		Summary: "Adam with bias correction (torch.optim.Adam, amsgrad=False)",
-		Hyper: []Hyper{
-			{Flag: "lr", Torch: "lr", Default: 1e-3, Min: 0, MinOpen: true, Max: inf, MaxOpen: true, Doc: "learning rate"},
-			{Flag: "beta1", Torch: "betas[0]", Default: 0.9, Min: 0, Max: 1, MaxOpen: true, Doc: "first-moment decay"},
-			{Flag: "beta2", Torch: "betas[1]", Default: 0.999, Min: 0, Max: 1, MaxOpen: true, Doc: "second-moment decay"},
-			{Flag: "eps", Torch: "eps", Default: 1e-8, Min: 0, MinOpen: true, Max: inf, MaxOpen: true, Doc: "added to the denominator"},
-			{Flag: "weight-decay", Torch: "weight_decay", Default: 0, Min: 0, Max: inf, MaxOpen: true, Doc: "L2 penalty added to the gradient"},
-		},
-	},
-}
-
-// Optimizers lists every optimizer the backends implement.
-func Optimizers() []OptimizerInfo { return optimizers }
-
-// OptimizerNames lists the optimizer names.
-func OptimizerNames() []string {
-	n := make([]string, len(optimizers))
-	for i, o := range optimizers {
-		n[i] = o.Name
-	}
-	return n
-}
-
-// LookupOptimizer finds an optimizer by name.
-func LookupOptimizer(name string) (OptimizerInfo, bool) {
-	for _, o := range optimizers {
-		if o.Name == name {
-			return o, true
-		}
-	}
-	return OptimizerInfo{}, false
-}
-
 // ProblemInfo names an objective and documents it.
 type ProblemInfo struct {
 	Name       string
@@ -289,6 +150,9 @@ func (j *Job) Validate() error {
 	if err := j.Optimizer.Validate(); err != nil {
 		return wrap(err)
 	}
+	if !j.supported() {
+		return wrap(fmt.Errorf("--optimizer %s is not implemented on the backends yet", j.Optimizer.Name))
+	}
 	return nil
 }
 
@@ -336,4 +200,19 @@ func QuadCoeff(i, n int, cond float64) float64 {
 		return 1
 	}
 	return math.Pow(cond, float64(i)/float64(n-1))
+}
+
+// supported reports whether both backends implement the job's optimizer
+// configuration. The registry names more than the backends run while the
+// optimizer suite is being built; this keeps a job from reaching a backend
+// that would compute something else.
+func (j *Job) supported() bool {
+	o := j.Optimizer
+	switch o.Name {
+	case "sgd":
+		return o.Momentum == 0 && !o.Maximize
+	case "adam":
+		return !o.Amsgrad && !o.Maximize
+	}
+	return false
 }
