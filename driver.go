@@ -55,8 +55,12 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 	buf := make([]Sample, 0, 16)
 	start := time.Now()
 
-	// take consumes read-back samples; it reports whether the run diverged.
+	// take consumes read-back samples up to the first non-finite one; it
+	// reports whether the run diverged.
 	take := func(ss []Sample) bool {
+		if res.Status == Diverged {
+			return true
+		}
 		for _, s := range ss {
 			res.Samples = append(res.Samples, s)
 			res.Final = s
@@ -64,7 +68,10 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 				hooks.Sample(s, job.LR(s.Step), time.Since(start))
 			}
 			if !finite(s.Loss) || !finite(s.GradNorm) {
-				res.Status, res.StatusStep = Diverged, s.Step
+				// The first non-finite sample names the step; later ones add nothing.
+				if res.Status != Diverged {
+					res.Status, res.StatusStep = Diverged, s.Step
+				}
 				return true
 			}
 		}

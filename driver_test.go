@@ -1,0 +1,205 @@
+package gdgpu
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeBackend models a device with a read-back lag: a recorded sample
+// becomes ready only after lag more Step calls. Its loss at step t is
+// lossAt(t); it counts the steps and learning rates it was given.
+type fakeBackend struct {
+	t       int
+	lag     int
+	lossAt  func(t int) float64
+	pending []Sample
+	age     []int
+	lrs     []float64
+	calls   int
+	cancel  func() // called after the cancelAt-th Step call
+	cancelN int
+}
+
+func (f *fakeBackend) Name() string { return "fake" }
+func (f *fakeBackend) Load(x []float64) error {
+	f.t = 0
+	return nil
+}
+func (f *fakeBackend) record() {
+	f.pending = append(f.pending, Sample{Step: f.t, Loss: f.lossAt(f.t), GradNorm: 1})
+	f.age = append(f.age, 0)
+}
+func (f *fakeBackend) Step(lr []float64, record bool) error {
+	if record {
+		f.record()
+	}
+	f.lrs = append(f.lrs, lr...)
+	f.t += len(lr)
+	for i := range f.age {
+		f.age[i]++
+	}
+	f.calls++
+	if f.cancel != nil && f.calls == f.cancelN {
+		f.cancel()
+	}
+	return nil
+}
+func (f *fakeBackend) Record() error { f.record(); return nil }
+func (f *fakeBackend) Samples(dst []Sample, wait bool) ([]Sample, error) {
+	k := 0
+	for k < len(f.pending) && (wait || f.age[k] > f.lag) {
+		k++
+	}
+	dst = append(dst, f.pending[:k]...)
+	f.pending, f.age = f.pending[k:], f.age[k:]
+	return dst, nil
+}
+func (f *fakeBackend) Params(dst []float64) error { return nil }
+func (f *fakeBackend) Close() error               { return nil }
+
+func testJob(steps, every int) Job {
+	j := NewJob()
+	j.Dim, j.Steps, j.LogEvery = 4, steps, every
+	return j
+}
+
+func TestRunSampleCadence(t *testing.T) {
+	cases := []struct {
+		name         string
+		steps, every int
+		want         []int
+	}{
+		{"divides", 10, 5, []int{0, 5, 10}},
+		{"remainder", 10, 4, []int{0, 4, 8, 10}},
+		{"every step", 3, 1, []int{0, 1, 2, 3}},
+		{"longer than steps", 3, 100, []int{0, 3}},
+		{"zero steps", 0, 7, []int{0}},
+		{"many batches", 200, 150, []int{0, 150, 200}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			job := testJob(tc.steps, tc.every)
+			f := &fakeBackend{lag: 2, lossAt: func(t int) float64 { return float64(100 - t) }}
+			res, err := Run(context.Background(), &job, f, job.StartPoint(), Hooks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, s := range res.Samples {
+				got = append(got, s.Step)
+			}
+			if !equalInts(got, tc.want) {
+				t.Errorf("sample steps %v, want %v", got, tc.want)
+			}
+			if res.Status != StepLimit || res.StatusStep != tc.steps || res.Steps != tc.steps || len(f.lrs) != tc.steps {
+				t.Errorf("status %v at %d after %d steps (%d lrs), want StepLimit at %d", res.Status, res.StatusStep, res.Steps, len(f.lrs), tc.steps)
+			}
+			if res.Final.Step != tc.steps {
+				t.Errorf("final sample at step %d, want %d", res.Final.Step, tc.steps)
+			}
+		})
+	}
+}
+
+// TestRunDivergedReportsTheSampleStep: a non-finite loss read back with a
+// lag stops the run at the step it was computed for, within the lag.
+func TestRunDivergedReportsTheSampleStep(t *testing.T) {
+	for _, bad := range []float64{math.NaN(), math.Inf(1)} {
+		job := testJob(1000, 10)
+		f := &fakeBackend{lag: 3, lossAt: func(t int) float64 {
+			if t >= 40 {
+				return bad
+			}
+			return 1
+		}}
+		res, err := Run(context.Background(), &job, f, job.StartPoint(), Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != Diverged || res.StatusStep != 40 {
+			t.Errorf("loss %v: status %v at step %d, want Diverged at 40", bad, res.Status, res.StatusStep)
+		}
+		// Steps kept going while the sample was in flight: at most lag+1 batches.
+		if res.Steps > 40+(f.lag+1)*job.LogEvery {
+			t.Errorf("ran %d steps past a divergence at 40 with lag %d", res.Steps, f.lag)
+		}
+		if res.Status.ExitCode() != ExitDiverged {
+			t.Errorf("exit code %d", res.Status.ExitCode())
+		}
+	}
+}
+
+func TestRunInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	job := testJob(1000, 10)
+	f := &fakeBackend{lossAt: func(int) float64 { return 1 }, cancel: cancel, cancelN: 3}
+	res, err := Run(ctx, &job, f, job.StartPoint(), Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != Interrupted || res.StatusStep != 30 || res.Steps != 30 {
+		t.Errorf("status %v at %d after %d steps, want Interrupted at 30", res.Status, res.StatusStep, res.Steps)
+	}
+	if res.Final.Step != 30 {
+		t.Errorf("no final sample at the interruption point: %+v", res.Final)
+	}
+	if res.Status.ExitCode() != ExitInterrupted {
+		t.Errorf("exit code %d", res.Status.ExitCode())
+	}
+}
+
+func TestRunHooksAndLR(t *testing.T) {
+	job := testJob(20, 7)
+	job.Optimizer.LR = 0.25
+	f := &fakeBackend{lossAt: func(int) float64 { return 1 }}
+	var seen []int
+	issued := 0
+	res, err := Run(context.Background(), &job, f, job.StartPoint(), Hooks{
+		Sample: func(s Sample, lr float64, _ time.Duration) {
+			if lr != 0.25 {
+				t.Errorf("lr %v", lr)
+			}
+			seen = append(seen, s.Step)
+		},
+		Issued: func(done int) { issued = done },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != len(res.Samples) || issued != 20 {
+		t.Errorf("hooks saw %v samples and %d issued steps; result has %d samples", seen, issued, len(res.Samples))
+	}
+	for _, lr := range f.lrs {
+		if lr != 0.25 {
+			t.Fatalf("backend got lr %v", lr)
+		}
+	}
+}
+
+func TestRunRefusesBadInput(t *testing.T) {
+	job := testJob(10, 1)
+	f := &fakeBackend{lossAt: func(int) float64 { return 1 }}
+	if _, err := Run(context.Background(), &job, f, make([]float64, 3), Hooks{}); err == nil || !strings.Contains(err.Error(), "--dim") {
+		t.Errorf("wrong start length: %v", err)
+	}
+	job.LogEvery = 0
+	if _, err := Run(context.Background(), &job, f, make([]float64, 4), Hooks{}); err == nil {
+		t.Error("invalid job ran")
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
