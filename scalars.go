@@ -1,0 +1,116 @@
+package gdgpu
+
+import "math"
+
+// StepScalars are the scalars of one optimizer step that do not depend on
+// the parameter index. They are computed once per step, on the host, in
+// float64, by Optimizer.Scalars, and handed to both backends (the GPU gets
+// them as uniforms, rounded to float32 in an f32 run), so every backend
+// starts each step from the same numbers. docs/optimizers.md gives each
+// rule in full with the scalars it uses.
+type StepScalars struct {
+	T  int     // the step number after torch's state["step"] += 1 (1-based)
+	LR float64 // the scheduled learning rate of this step
+
+	// StepSize multiplies the update: adam/adamw lr/(1-beta1^t); adamax
+	// lr/(1-beta1^t) (torch's clr); adagrad lr/(1+(t-1)*lr_decay) (clr);
+	// sgd, rmsprop, adadelta lr; radam lr.
+	StepSize float64
+	BC1      float64 // 1 - beta1^t (radam)
+	BC2      float64 // 1 - beta2^t (nadam)
+	BC2Sqrt  float64 // sqrt(1 - beta2^t) (adam, adamw, radam)
+	// Decay multiplies the parameters before the update when weight decay is
+	// decoupled (adamw; nadam, radam with decoupled_weight_decay): 1 - lr*wd.
+	// It is 1 otherwise.
+	Decay float64
+	// NAdam: the coefficients of the two addcdiv_ calls,
+	// -lr*(1-mu_t)/(1-prod mu) and -lr*mu_{t+1}/(1-prod mu * mu_{t+1}).
+	CoefGrad, CoefAvg float64
+	// RAdam: Rectified is rho_t > 5, and Rect is the rectification term r_t.
+	Rectified bool
+	Rect      float64
+	// SGD with momentum: on the first step the buffer is the gradient itself.
+	FirstStep bool
+}
+
+// ScalarState is the optimizer state that is a scalar rather than a vector:
+// NAdam's running product of mu_t. It starts as NewScalarState() and is
+// advanced by Scalars; checkpoints carry it.
+type ScalarState struct {
+	MuProduct float64
+}
+
+// NewScalarState returns the state before the first step.
+func NewScalarState() ScalarState { return ScalarState{MuProduct: 1} }
+
+// Scalars computes step t's scalars (t is 1-based, as torch counts after
+// its increment) for learning rate lr, advancing st. Powers beta^t are
+// correctly rounded (see powInt), as the C pow that Python's ** calls.
+func (o *Optimizer) Scalars(t int, lr float64, st *ScalarState) StepScalars {
+	s := StepScalars{T: t, LR: lr, StepSize: lr, Decay: 1, FirstStep: t == 1}
+	decoupled := o.Name == "adamw" || (o.DecoupledWeightDecay && (o.Name == "nadam" || o.Name == "radam"))
+	if decoupled && o.WeightDecay != 0 {
+		s.Decay = 1 - lr*o.WeightDecay
+	}
+	switch o.Name {
+	case "adagrad":
+		s.StepSize = lr / (1 + float64(t-1)*o.LRDecay)
+	case "adam", "adamw":
+		s.StepSize = lr / (1 - powInt(o.Beta1, t))
+		s.BC2Sqrt = math.Sqrt(1 - powInt(o.Beta2, t))
+	case "adamax":
+		s.StepSize = lr / (1 - powInt(o.Beta1, t))
+	case "nadam":
+		s.BC2 = 1 - powInt(o.Beta2, t)
+		mu := o.Beta1 * (1 - 0.5*math.Pow(0.96, float64(t)*o.MomentumDecay))
+		muNext := o.Beta1 * (1 - 0.5*math.Pow(0.96, float64(t+1)*o.MomentumDecay))
+		st.MuProduct *= mu
+		s.CoefGrad = -lr * (1 - mu) / (1 - st.MuProduct)
+		s.CoefAvg = -lr * muNext / (1 - st.MuProduct*muNext)
+	case "radam":
+		b2t := powInt(o.Beta2, t)
+		s.BC1 = 1 - powInt(o.Beta1, t)
+		s.BC2 = 1 - b2t
+		s.BC2Sqrt = math.Sqrt(s.BC2)
+		rhoInf := 2/(1-o.Beta2) - 1
+		rhoT := rhoInf - 2*float64(t)*b2t/s.BC2
+		if rhoT > 5 {
+			s.Rectified = true
+			s.Rect = math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
+		}
+	}
+	return s
+}
+
+// powInt returns b^t for t >= 0 by repeated squaring in double-double
+// arithmetic: each product keeps its rounding error exactly (math.FMA), so
+// the result before its final rounding is within about 2*log2(t)*u^2 of
+// b^t. math.Pow can be off by a few ulps, which 1 - beta2^t (about 1e-3 for
+// small t) would amplify a thousandfold.
+func powInt(b float64, t int) float64 {
+	if t < 0 {
+		panic("gdgpu: powInt: negative exponent")
+	}
+	rh, rl := 1.0, 0.0
+	bh, bl := b, 0.0
+	for t > 0 {
+		if t&1 == 1 {
+			rh, rl = ddMul(rh, rl, bh, bl)
+		}
+		t >>= 1
+		if t > 0 {
+			bh, bl = ddMul(bh, bl, bh, bl)
+		}
+	}
+	return rh + rl
+}
+
+// ddMul multiplies two double-double numbers (hi + lo) and renormalises.
+func ddMul(ah, al, bh, bl float64) (hi, lo float64) {
+	p := ah * bh
+	e := math.FMA(ah, bh, -p) // the exact rounding error of p
+	e += float64(ah*bl) + float64(al*bh) // conversions keep the compiler from fusing these into FMAs
+	hi = p + e
+	lo = e - (hi - p)
+	return hi, lo
+}
