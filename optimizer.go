@@ -91,7 +91,9 @@ func wdH(def float64) Hyper {
 func epsH(def float64) Hyper {
 	return Hyper{Flag: "eps", Torch: "eps", Default: def, Min: 0, MinOpen: true, Max: inf, MaxOpen: true, Doc: "term added to the denominator for numerical stability"}
 }
-func boolH(flag, torch, doc string) Hyper { return Hyper{Flag: flag, Torch: torch, Bool: true, Doc: doc} }
+func boolH(flag, torch, doc string) Hyper {
+	return Hyper{Flag: flag, Torch: torch, Bool: true, Doc: doc}
+}
 
 var (
 	beta1H   = Hyper{Flag: "beta1", Torch: "betas[0]", Default: 0.9, Min: 0, Max: 1, MaxOpen: true, Doc: "decay of the first-moment average"}

@@ -108,7 +108,7 @@ func powInt(b float64, t int) float64 {
 // ddMul multiplies two double-double numbers (hi + lo) and renormalises.
 func ddMul(ah, al, bh, bl float64) (hi, lo float64) {
 	p := ah * bh
-	e := math.FMA(ah, bh, -p) // the exact rounding error of p
+	e := math.FMA(ah, bh, -p)            // the exact rounding error of p
 	e += float64(ah*bl) + float64(al*bh) // conversions keep the compiler from fusing these into FMAs
 	hi = p + e
 	lo = e - (hi - p)
