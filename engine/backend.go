@@ -24,12 +24,15 @@ const (
 const (
 	bindXIn      = 0
 	bindXOut     = 1
-	bindM        = 2
-	bindV        = 3
 	bindCoef     = 4
 	bindPartials = 5
 	bindRing     = 6
+	bindGrad     = 8
 )
+
+// stateBindings are the bindings of the optimizer's state vectors, in the
+// order of gdgpu.Optimizer.StateNames.
+var stateBindings = [...]uint32{2, 3, 7}
 
 // Backend runs a Job on the GPU. It implements gdgpu.Backend; make one with
 // Context.NewBackend. Parameters live in two buffers used in turn, because
@@ -44,15 +47,18 @@ type Backend struct {
 	groups     int // workgroups per chunk dispatch
 
 	x        [2]buffer
-	cur      int // index of the buffer holding the current parameters
-	m, v     buffer
+	cur      int      // index of the buffer holding the current parameters
+	state    []buffer // optimizer state vectors, named by stateNames
+	names    []string // gdgpu.Optimizer.StateNames for the job
 	coef     buffer
 	partials buffer
 	ring     buffer
+	grad     buffer // a given gradient, for ApplyGradient; allocated on first use
 
-	step, eval, reduce *program
+	step, eval, reduce, apply *program
 
-	t        int // optimizer steps taken (torch's state["step"])
+	t        int               // optimizer steps taken (torch's state["step"])
+	scalars  gdgpu.ScalarState // NAdam's running product of mu
 	nextSlot int
 	pending  []pending      // recorded, not yet read back, oldest first
 	ready    []gdgpu.Sample // read back, not yet delivered
@@ -75,7 +81,7 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	if err := job.Validate(); err != nil {
 		return nil, err
 	}
-	b := &Backend{c: c, job: *job, elem: 4}
+	b := &Backend{c: c, job: *job, elem: 4, names: job.Optimizer.StateNames()}
 	if job.Precision == gdgpu.F64 {
 		b.elem = 8
 	}
@@ -107,10 +113,7 @@ func (b *Backend) chunks() int { return (b.job.Dim + b.chunk - 1) / b.chunk }
 // needBytes is the device memory the job's buffers take.
 func (b *Backend) needBytes() int64 {
 	n := int64(b.job.Dim) * int64(b.elem)
-	total := 2 * n
-	if b.job.Optimizer.Name == "adam" {
-		total += 2 * n
-	}
+	total := int64(2+len(b.names)) * n
 	if b.hasCoef() {
 		total += n
 	}
@@ -137,10 +140,14 @@ func (b *Backend) init() (err error) {
 	if b.hasCoef() {
 		defs["HAS_COEF"] = "1"
 	}
+	optimizerDefines(b.job.Optimizer, defs)
 	obj := b.job.Problem + ".glsl"
-	opt := b.job.Optimizer.Name + ".glsl"
+	opt := optimizerFile(b.job.Optimizer.Name)
 	tag := fmt.Sprintf("(%s,%s,%s)", b.job.Problem, b.job.Optimizer.Name, b.job.Precision)
-	if b.step, err = b.c.build("step"+tag, defs, "wgsum.glsl", "common.glsl", obj, opt, "step.glsl"); err != nil {
+	if b.step, err = b.c.build("step"+tag, defs, "wgsum.glsl", "common.glsl", obj, "optim_common.glsl", opt, "step.glsl"); err != nil {
+		return err
+	}
+	if b.apply, err = b.c.build("apply"+tag, defs, "wgsum.glsl", "common.glsl", "optim_common.glsl", opt, "apply.glsl"); err != nil {
 		return err
 	}
 	evalDefs := map[string]string{"EVAL_ONLY": "1"}
@@ -160,11 +167,9 @@ func (b *Backend) init() (err error) {
 			return err
 		}
 	}
-	if b.job.Optimizer.Name == "adam" {
-		if b.m, err = newBuffer("adam exp_avg", n, b.elem); err != nil {
-			return err
-		}
-		if b.v, err = newBuffer("adam exp_avg_sq", n, b.elem); err != nil {
+	b.state = make([]buffer, len(b.names))
+	for k, name := range b.names {
+		if b.state[k], err = newBuffer(b.job.Optimizer.Name+" "+name, n, b.elem); err != nil {
 			return err
 		}
 	}
@@ -193,19 +198,52 @@ func (c *Context) build(name string, defs map[string]string, parts ...string) (*
 	return c.compileProgram(name, src)
 }
 
-// setConstants sets the uniforms that stay fixed for the job.
+// setConstants sets the uniforms that stay fixed for the job. A uniform a
+// kernel does not use has location -1, which glUniform ignores.
 func (b *Backend) setConstants() {
 	o := b.job.Optimizer
-	for _, p := range []*program{b.step, b.eval} {
+	for _, p := range []*program{b.step, b.eval, b.apply} {
 		gl.ProgramUniform1ui(p.id, p.loc("n"), uint32(b.job.Dim))
 	}
-	b.setReal(b.step, "weightDecay", o.WeightDecay)
-	if o.Name == "adam" {
-		b.setReal(b.step, "beta2", o.Beta2)
-		b.setReal(b.step, "oneMinusBeta1", 1-o.Beta1)
-		b.setReal(b.step, "oneMinusBeta2", 1-o.Beta2)
-		b.setReal(b.step, "eps", o.Eps)
+	for _, p := range []*program{b.step, b.apply} {
+		for _, u := range []struct {
+			name string
+			v    float64
+		}{
+			{"weightDecay", o.WeightDecay}, {"eps", o.Eps}, {"momentum", o.Momentum},
+			{"oneMinusDampening", 1 - o.Dampening}, {"beta2", o.Beta2},
+			{"oneMinusBeta1", 1 - o.Beta1}, {"oneMinusBeta2", 1 - o.Beta2},
+			{"rho", o.Rho}, {"oneMinusRho", 1 - o.Rho},
+			{"alpha", o.Alpha}, {"oneMinusAlpha", 1 - o.Alpha},
+		} {
+			b.setReal(p, u.name, u.v)
+		}
 	}
+}
+
+// optimizerFile names the shader of an optimizer; AdamW shares Adam's.
+func optimizerFile(name string) string {
+	if name == "adamw" {
+		return "adam.glsl"
+	}
+	return name + ".glsl"
+}
+
+// optimizerDefines sets the compile-time switches of optim_common.glsl, so
+// a kernel carries only the branches its configuration takes.
+func optimizerDefines(o gdgpu.Optimizer, defs map[string]string) {
+	set := func(name string, on bool) {
+		if on {
+			defs[name] = "1"
+		}
+	}
+	set("MAXIMIZE", o.Maximize)
+	set("WEIGHT_DECAY", o.WeightDecay != 0)
+	set("DECOUPLED", o.Name == "adamw" || (o.DecoupledWeightDecay && (o.Name == "nadam" || o.Name == "radam")))
+	set("MOMENTUM", (o.Name == "sgd" || o.Name == "rmsprop") && o.Momentum != 0)
+	set("NESTEROV", o.Name == "sgd" && o.Nesterov)
+	set("AMSGRAD", (o.Name == "adam" || o.Name == "adamw") && o.Amsgrad)
+	set("CENTERED", o.Name == "rmsprop" && o.Centered)
 }
 
 // setReal sets a real uniform in the job's precision; values come from
@@ -230,11 +268,16 @@ func (b *Backend) Load(x []float64) error {
 		b.dropPending()
 		b.cur = 0
 		b.upload(b.x[0], func(i int) float64 { return x[i] })
-		if b.m.id != 0 {
-			b.m.zero()
-			b.v.zero()
+		for k, name := range b.names {
+			if name == "sum" { // Adagrad's accumulator starts at initial_accumulator_value
+				v := b.job.Optimizer.InitialAccumulatorValue
+				b.upload(b.state[k], func(int) float64 { return v })
+			} else {
+				b.state[k].zero()
+			}
 		}
 		b.t = 0
+		b.scalars = gdgpu.NewScalarState()
 		return nil
 	})
 }
@@ -244,7 +287,7 @@ func (b *Backend) Step(lr []float64, record bool) error {
 	return b.do(func() error {
 		for j, rate := range lr {
 			b.t++
-			b.setStepUniforms(rate)
+			b.setStepUniforms(b.step, rate)
 			b.dispatchChunks(b.step, true)
 			if j == 0 && record {
 				b.recordSample(b.t - 1)
@@ -255,19 +298,27 @@ func (b *Backend) Step(lr []float64, record bool) error {
 	})
 }
 
-// setStepUniforms sets the per-step scalars, computed in float64 exactly as
-// the CPU backend computes them.
-func (b *Backend) setStepUniforms(lr float64) {
-	o := b.job.Optimizer
-	switch o.Name {
-	case "sgd":
-		b.setReal(b.step, "lr", lr)
-	case "adam":
-		bc1 := 1 - math.Pow(o.Beta1, float64(b.t))
-		bc2 := 1 - math.Pow(o.Beta2, float64(b.t))
-		b.setReal(b.step, "stepSize", lr/bc1)
-		b.setReal(b.step, "bc2sqrt", math.Sqrt(bc2))
+// setStepUniforms sets step b.t's scalars, computed in float64 by
+// gdgpu.Optimizer.Scalars exactly as the CPU backend gets them.
+func (b *Backend) setStepUniforms(p *program, lr float64) {
+	s := b.job.Optimizer.Scalars(b.t, lr, &b.scalars)
+	b.setReal(p, "stepSize", s.StepSize)
+	b.setReal(p, "decay", s.Decay)
+	b.setReal(p, "bc1", s.BC1)
+	b.setReal(p, "bc2", s.BC2)
+	b.setReal(p, "bc2sqrt", s.BC2Sqrt)
+	b.setReal(p, "coefGrad", s.CoefGrad)
+	b.setReal(p, "coefAvg", s.CoefAvg)
+	b.setReal(p, "rect", s.Rect)
+	gl.ProgramUniform1i(p.id, p.loc("rectified"), boolInt(s.Rectified))
+	gl.ProgramUniform1i(p.id, p.loc("firstStep"), boolInt(s.FirstStep))
+}
+
+func boolInt(v bool) int32 {
+	if v {
+		return 1
 	}
+	return 0
 }
 
 // dispatchChunks runs p over every chunk of the parameter vector, then
@@ -282,9 +333,11 @@ func (b *Backend) dispatchChunks(p *program, update bool) {
 		b.x[b.cur].bindRange(bindXIn, xbase, xend-xbase)
 		if update {
 			b.x[1-b.cur].bindRange(bindXOut, base, count)
-			if b.m.id != 0 {
-				b.m.bindRange(bindM, base, count)
-				b.v.bindRange(bindV, base, count)
+			for k := range b.state {
+				b.state[k].bindRange(stateBindings[k], base, count)
+			}
+			if p == b.apply {
+				b.grad.bindRange(bindGrad, base, count)
 			}
 		}
 		if b.coef.id != 0 {
@@ -386,21 +439,39 @@ func (b *Backend) Params(dst []float64) error {
 	})
 }
 
-// StateVector downloads an optimizer state vector by torch's name
-// ("exp_avg", "exp_avg_sq") for parity tests; it fails for unknown names.
+// StateVector downloads an optimizer state vector by torch's name (see
+// gdgpu.Optimizer.StateNames), waiting for the device.
 func (b *Backend) StateVector(name string, dst []float64) error {
-	var buf buffer
-	switch name {
-	case "exp_avg":
-		buf = b.m
-	case "exp_avg_sq":
-		buf = b.v
+	for k, n := range b.names {
+		if n == name && len(dst) == b.job.Dim {
+			return b.do(func() error {
+				b.download(b.state[k], dst)
+				return b.c.glError()
+			})
+		}
 	}
-	if buf.id == 0 || len(dst) != b.job.Dim {
-		return fmt.Errorf("engine: no state vector %q of length %d for %s", name, len(dst), b.job.Optimizer.Name)
+	return fmt.Errorf("engine: no state vector %q of length %d for %s (it has %v)", name, len(dst), b.job.Optimizer.Name, b.names)
+}
+
+// ApplyGradient runs one optimizer step with learning rate lr on the
+// gradient g instead of the objective's: both backends can then be fed
+// identical gradients and compared rule by rule.
+func (b *Backend) ApplyGradient(g []float64, lr float64) error {
+	if len(g) != b.job.Dim {
+		return fmt.Errorf("engine: ApplyGradient got %d values, job has dimension %d", len(g), b.job.Dim)
 	}
 	return b.do(func() error {
-		b.download(buf, dst)
+		if b.grad.id == 0 {
+			var err error
+			if b.grad, err = newBuffer("gradient", b.job.Dim, b.elem); err != nil {
+				return err
+			}
+		}
+		b.upload(b.grad, func(i int) float64 { return g[i] })
+		b.t++
+		b.setStepUniforms(b.apply, lr)
+		b.dispatchChunks(b.apply, true)
+		b.cur = 1 - b.cur
 		return nil
 	})
 }
@@ -502,11 +573,14 @@ func (b *Backend) Close() error {
 // release deletes GL objects; safe on a partly built backend.
 func (b *Backend) release() {
 	b.dropPending()
-	for _, p := range []*program{b.step, b.eval, b.reduce} {
+	for _, p := range []*program{b.step, b.eval, b.reduce, b.apply} {
 		p.delete()
 	}
-	for _, buf := range []*buffer{&b.x[0], &b.x[1], &b.m, &b.v, &b.coef, &b.partials, &b.ring} {
+	for _, buf := range []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad} {
 		buf.delete()
+	}
+	for k := range b.state {
+		b.state[k].delete()
 	}
 }
 

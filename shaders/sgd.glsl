@@ -1,9 +1,24 @@
-// Plain SGD, torch.optim.SGD with momentum 0:
-//   g <- g + weight_decay * x;  x <- x - lr * g
-uniform real lr;
-uniform real weightDecay;
+// torch.optim.SGD:
+//   b <- g on the first step, else b*momentum + (1-dampening)*g
+//   g <- g + momentum*b (nesterov) or b
+//   x <- x - lr*g
+#ifdef MOMENTUM
+layout(std430, binding = 2) buffer S0 { real momentumBuffer[]; };
+uniform real momentum;
+uniform real oneMinusDampening;
+uniform bool firstStep;
+#endif
 
 real update(uint j, real x, real g) {
-	g = g + weightDecay * x;
-	return x - lr * g;
+	prepareGrad(x, g);
+#ifdef MOMENTUM
+	real b = firstStep ? g : momentumBuffer[j] * momentum + oneMinusDampening * g;
+	momentumBuffer[j] = b;
+#ifdef NESTEROV
+	g = g + momentum * b;
+#else
+	g = b;
+#endif
+#endif
+	return x - stepSize * g;
 }

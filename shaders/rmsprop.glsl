@@ -1,0 +1,38 @@
+// torch.optim.RMSprop:
+//   square_avg <- square_avg*alpha + (1-alpha)*g*g
+//   centered: grad_avg <- lerp(grad_avg, g, 1-alpha); avg = sqrt(square_avg - grad_avg^2)
+//   else avg = sqrt(square_avg);  then avg <- avg + eps
+//   momentum: buf <- buf*momentum + g/avg; x <- x - lr*buf
+//   else x <- x - lr*(g/avg)
+layout(std430, binding = 2) buffer S0 { real squareAvg[]; };
+#if defined(MOMENTUM) && defined(CENTERED)
+layout(std430, binding = 3) buffer S1 { real momentumBuffer[]; };
+layout(std430, binding = 7) buffer S2 { real gradAvg[]; };
+#elif defined(MOMENTUM)
+layout(std430, binding = 3) buffer S1 { real momentumBuffer[]; };
+#elif defined(CENTERED)
+layout(std430, binding = 3) buffer S1 { real gradAvg[]; };
+#endif
+uniform real alpha;
+uniform real oneMinusAlpha;
+uniform real momentum;
+
+real update(uint j, real x, real g) {
+	prepareGrad(x, g);
+	real sa = squareAvg[j] * alpha + oneMinusAlpha * g * g;
+	squareAvg[j] = sa;
+#ifdef CENTERED
+	real ga = torchLerp(gradAvg[j], g, oneMinusAlpha);
+	gradAvg[j] = ga;
+	real avg = sqrt(sa - ga * ga) + eps;
+#else
+	real avg = sqrt(sa) + eps;
+#endif
+#ifdef MOMENTUM
+	real b = momentumBuffer[j] * momentum + g / avg;
+	momentumBuffer[j] = b;
+	return x - stepSize * b;
+#else
+	return x - stepSize * (g / avg);
+#endif
+}
