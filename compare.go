@@ -1,0 +1,175 @@
+package gdgpu
+
+import (
+	"math"
+	"sort"
+)
+
+// Tolerance bounds how far a run may stray from a reference run of the same
+// Job and still agree with it. Errors are relative with a floor:
+//
+//	loss:      |a-b| / max(|a|, LossFloor·L)    where L is the largest |loss| of the reference
+//	parameter: |a-b| / max(|a|, ParamFloor)
+//
+// with a the reference value and b the compared one. The floors keep values
+// that converge to 0 from turning rounding noise into huge relative errors.
+// docs/tolerances.md derives DefaultTolerance's values.
+type Tolerance struct {
+	LossRel    float64 // largest loss error allowed at any matched sample
+	LossFloor  float64 // loss floor, as a fraction of the reference's largest |loss|
+	ParamRel   float64 // largest parameter error allowed at any index
+	ParamFloor float64 // parameter floor, absolute (gdgpu's problems have O(1) parameters)
+}
+
+// ToleranceDoc names the document that justifies DefaultTolerance.
+const ToleranceDoc = "docs/tolerances.md"
+
+// Unit roundoffs: half the distance from 1 to the next representable number.
+const (
+	UnitRoundoff32 = 0x1p-24 // float32, about 5.96e-8
+	UnitRoundoff64 = 0x1p-53 // float64, about 1.11e-16
+)
+
+// Constants of DefaultTolerance's model, in units of the unit roundoff u
+// (docs/tolerances.md explains each).
+const (
+	tolSumDepth     = 128 // additions between a loss term and the total, both backends, N <= 2^24
+	tolParamPerStep = 4   // parameter error added per step, relative to max(|x|, 1)
+	tolLossPerStep  = 8   // loss error added per step: 2 (loss sensitivity) times tolParamPerStep
+	tolParamStart   = 2   // rounding the start point to the device precision, and its read-back
+	tolFloor        = 1e-6
+)
+
+// DefaultTolerance returns the tolerance for comparing a run in precision p
+// of steps optimizer steps against the CPU float64 reference, from a
+// first-order worst-case model of rounding error (u is p's unit roundoff,
+// k the steps):
+//
+//	LossRel  = u·(128 + 8k)   LossFloor  = 1e-6
+//	ParamRel = u·(2 + 4k)     ParamFloor = 1
+//
+// The model assumes stable dynamics: a trajectory that amplifies 1-ulp
+// differences (long Adam runs from random starts, for instance) disagrees
+// beyond it even between two float64 implementations, and Compare says so.
+func DefaultTolerance(p Precision, steps int) Tolerance {
+	u := UnitRoundoff32
+	if p == F64 {
+		u = UnitRoundoff64
+	}
+	k := float64(max(steps, 0))
+	return Tolerance{
+		LossRel:    u * (tolSumDepth + tolLossPerStep*k),
+		LossFloor:  tolFloor,
+		ParamRel:   u * (tolParamStart + tolParamPerStep*k),
+		ParamFloor: 1,
+	}
+}
+
+// Comparison is the divergence of a run from a reference run.
+type Comparison struct {
+	LossMaxAbs   float64 // largest |loss difference| over matched samples
+	LossMaxRel   float64 // largest relative loss error (see Tolerance) over matched samples
+	LossFirstBad int     // step of the first sample past LossRel or missing from one run; -1 if none
+	Matched      int     // samples present in both runs (matched by Step)
+	Unmatched    int     // samples present in only one of the runs
+
+	ParamMaxAbs     float64 // largest |parameter difference|
+	ParamMaxRel     float64 // largest relative parameter error (see Tolerance)
+	ParamWorstIndex int     // index of ParamMaxRel; -1 when no parameters were compared
+
+	StatusMatch bool // both runs stopped with the same Status at the same step
+	OK          bool // every check is within tolerance
+}
+
+// relErr returns |a-b| and |a-b|/max(|a|, floor) for reference value a.
+// Equal values agree (including two NaNs, or two equal infinities); one
+// non-finite value against another value is an infinite error.
+func relErr(a, b, floor float64) (abs, rel float64) {
+	switch {
+	case a == b || (math.IsNaN(a) && math.IsNaN(b)):
+		return 0, 0
+	case math.IsNaN(a) || math.IsNaN(b) || math.IsInf(a, 0) || math.IsInf(b, 0):
+		return math.Inf(1), math.Inf(1)
+	}
+	abs = math.Abs(a - b)
+	return abs, abs / math.Max(math.Abs(a), floor)
+}
+
+// Compare measures how far got (with final parameters xgot) is from the
+// reference ref (with xref). Samples are matched by Step; a sample that only
+// one run has (one stopped early, or logged at other steps) counts as past
+// tolerance at its step. Parameters are compared when either slice is
+// non-empty; slices of different lengths are an infinite error. The
+// comparison is OK when both runs stopped alike, every matched loss is
+// within tol.LossRel, no sample is unmatched and every parameter is within
+// tol.ParamRel.
+func Compare(ref, got Result, xref, xgot []float64, tol Tolerance) Comparison {
+	c := Comparison{LossFirstBad: -1, ParamWorstIndex: -1}
+	c.StatusMatch = ref.Status == got.Status && ref.StatusStep == got.StatusStep
+
+	lmax := 0.0
+	for _, s := range ref.Samples {
+		if a := math.Abs(s.Loss); a > lmax && !math.IsInf(a, 0) {
+			lmax = a
+		}
+	}
+	floor := tol.LossFloor * lmax
+	if floor == 0 || math.IsNaN(floor) {
+		floor = math.SmallestNonzeroFloat64
+	}
+
+	refBy := make(map[int]Sample, len(ref.Samples))
+	for _, s := range ref.Samples {
+		refBy[s.Step] = s
+	}
+	gotBy := make(map[int]Sample, len(got.Samples))
+	for _, s := range got.Samples {
+		gotBy[s.Step] = s
+	}
+	var bad []int
+	for _, s := range got.Samples {
+		r, ok := refBy[s.Step]
+		if !ok {
+			c.Unmatched++
+			bad = append(bad, s.Step)
+			continue
+		}
+		c.Matched++
+		abs, rel := relErr(r.Loss, s.Loss, floor)
+		c.LossMaxAbs = math.Max(c.LossMaxAbs, abs)
+		c.LossMaxRel = math.Max(c.LossMaxRel, rel)
+		if !(rel <= tol.LossRel) {
+			bad = append(bad, s.Step)
+		}
+	}
+	for _, s := range ref.Samples {
+		if _, ok := gotBy[s.Step]; !ok {
+			c.Unmatched++
+			bad = append(bad, s.Step)
+		}
+	}
+	if len(bad) > 0 {
+		sort.Ints(bad)
+		c.LossFirstBad = bad[0]
+	}
+
+	paramsOK := true
+	if len(xref) > 0 || len(xgot) > 0 {
+		if len(xref) != len(xgot) {
+			c.ParamMaxAbs, c.ParamMaxRel = math.Inf(1), math.Inf(1)
+			paramsOK = false
+		} else {
+			c.ParamWorstIndex = 0
+			for i := range xref {
+				abs, rel := relErr(xref[i], xgot[i], tol.ParamFloor)
+				c.ParamMaxAbs = math.Max(c.ParamMaxAbs, abs)
+				if rel > c.ParamMaxRel {
+					c.ParamMaxRel, c.ParamWorstIndex = rel, i
+				}
+			}
+			paramsOK = c.ParamMaxRel <= tol.ParamRel
+		}
+	}
+	c.OK = c.StatusMatch && c.LossFirstBad < 0 && paramsOK
+	return c
+}
