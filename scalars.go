@@ -46,15 +46,18 @@ func NewScalarState() ScalarState { return ScalarState{MuProduct: 1} }
 // Scalars computes step t's scalars (t is 1-based, as torch counts after
 // its increment) for learning rate lr, advancing st. Powers beta^t are
 // correctly rounded (see powInt), as the C pow that Python's ** calls.
+// Products feeding a sum are converted to float64 explicitly: Go may fuse
+// them into FMAs otherwise (amd64 v3, arm64), and the scalars must not
+// depend on the platform.
 func (o *Optimizer) Scalars(t int, lr float64, st *ScalarState) StepScalars {
 	s := StepScalars{T: t, LR: lr, StepSize: lr, Decay: 1, FirstStep: t == 1}
 	decoupled := o.Name == "adamw" || (o.DecoupledWeightDecay && (o.Name == "nadam" || o.Name == "radam"))
 	if decoupled && o.WeightDecay != 0 {
-		s.Decay = 1 - lr*o.WeightDecay
+		s.Decay = 1 - float64(lr*o.WeightDecay)
 	}
 	switch o.Name {
 	case "adagrad":
-		s.StepSize = lr / (1 + float64(t-1)*o.LRDecay)
+		s.StepSize = lr / (1 + float64(float64(t-1)*o.LRDecay))
 	case "adam", "adamw":
 		s.StepSize = lr / (1 - powInt(o.Beta1, t))
 		s.BC2Sqrt = math.Sqrt(1 - powInt(o.Beta2, t))
@@ -62,8 +65,8 @@ func (o *Optimizer) Scalars(t int, lr float64, st *ScalarState) StepScalars {
 		s.StepSize = lr / (1 - powInt(o.Beta1, t))
 	case "nadam":
 		s.BC2 = 1 - powInt(o.Beta2, t)
-		mu := o.Beta1 * (1 - 0.5*math.Pow(0.96, float64(t)*o.MomentumDecay))
-		muNext := o.Beta1 * (1 - 0.5*math.Pow(0.96, float64(t+1)*o.MomentumDecay))
+		mu := o.Beta1 * (1 - float64(0.5*math.Pow(0.96, float64(float64(t)*o.MomentumDecay))))
+		muNext := o.Beta1 * (1 - float64(0.5*math.Pow(0.96, float64(float64(t+1)*o.MomentumDecay))))
 		st.MuProduct *= mu
 		s.CoefGrad = -lr * (1 - mu) / (1 - st.MuProduct)
 		s.CoefAvg = -lr * muNext / (1 - st.MuProduct*muNext)
@@ -73,10 +76,10 @@ func (o *Optimizer) Scalars(t int, lr float64, st *ScalarState) StepScalars {
 		s.BC2 = 1 - b2t
 		s.BC2Sqrt = math.Sqrt(s.BC2)
 		rhoInf := 2/(1-o.Beta2) - 1
-		rhoT := rhoInf - 2*float64(t)*b2t/s.BC2
+		rhoT := rhoInf - float64(2*float64(t)*b2t)/s.BC2
 		if rhoT > 5 {
 			s.Rectified = true
-			s.Rect = math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
+			s.Rect = math.Sqrt(float64(float64((rhoT-4)*(rhoT-2))*rhoInf) / float64(float64((rhoInf-4)*(rhoInf-2))*rhoT))
 		}
 	}
 	return s
@@ -107,7 +110,7 @@ func powInt(b float64, t int) float64 {
 
 // ddMul multiplies two double-double numbers (hi + lo) and renormalises.
 func ddMul(ah, al, bh, bl float64) (hi, lo float64) {
-	p := ah * bh
+	p := float64(ah * bh)                // rounded: the FMA below needs p exactly as stored
 	e := math.FMA(ah, bh, -p)            // the exact rounding error of p
 	e += float64(ah*bl) + float64(al*bh) // conversions keep the compiler from fusing these into FMAs
 	hi = p + e
