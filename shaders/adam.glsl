@@ -3,7 +3,7 @@
 //   m <- lerp(m, g, 1-beta1)             (exp_avg.lerp_)
 //   v <- v*beta2 + (1-beta2)*g*g         (mul_, addcmul_)
 //   AMSGRAD: vmax <- max(vmax, v), used in place of v below
-//   x <- x - stepSize * (m / (sqrt(v)/bc2sqrt + eps))
+//   x <- x - (stepSize * m) / (sqrt(v)/bc2sqrt + eps)   (addcdiv_, ATen CPU order)
 layout(std430, binding = 2) buffer S0 { real m[]; };
 layout(std430, binding = 3) buffer S1 { real v[]; };
 #ifdef AMSGRAD
@@ -25,5 +25,5 @@ real update(uint j, real x, real g) {
 	vmax[j] = vj;
 #endif
 	real denom = sqrt(vj) / bc2sqrt + eps;
-	return x - stepSize * (mj / denom);
+	return x - (stepSize * mj) / denom;
 }

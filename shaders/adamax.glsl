@@ -1,5 +1,5 @@
 // torch.optim.Adamax (stepSize = clr = lr/(1-beta1^t)):
-//   m <- lerp(m, g, 1-beta1);  u <- max(u*beta2, |g| + eps);  x <- x - clr*(m/u)
+//   m <- lerp(m, g, 1-beta1);  u <- max(u*beta2, |g| + eps);  x <- x - (clr*m)/u
 layout(std430, binding = 2) buffer S0 { real m[]; };
 layout(std430, binding = 3) buffer S1 { real u[]; };
 uniform real beta2;
@@ -11,5 +11,5 @@ real update(uint j, real x, real g) {
 	real uj = max(u[j] * beta2, abs(g) + eps);
 	m[j] = mj;
 	u[j] = uj;
-	return x - stepSize * (mj / uj);
+	return x - (stepSize * mj) / uj;
 }

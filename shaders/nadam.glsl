@@ -2,7 +2,7 @@
 // -lr mu_{t+1}/(1-prod mu * mu_{t+1}), bc2 = 1-beta2^t, all from the host):
 //   m <- lerp(m, g, 1-beta1);  v <- v*beta2 + (1-beta2)*g*g
 //   denom = sqrt(v / bc2) + eps
-//   x <- x + coefGrad*(g/denom);  x <- x + coefAvg*(m/denom)
+//   x <- x + (coefGrad*g)/denom;  x <- x + (coefAvg*m)/denom
 layout(std430, binding = 2) buffer S0 { real m[]; };
 layout(std430, binding = 3) buffer S1 { real v[]; };
 uniform real beta2;
@@ -19,6 +19,6 @@ real update(uint j, real x, real g) {
 	m[j] = mj;
 	v[j] = vj;
 	real denom = sqrt(vj / bc2) + eps;
-	x = x + coefGrad * (g / denom);
-	return x + coefAvg * (mj / denom);
+	x = x + (coefGrad * g) / denom;
+	return x + (coefAvg * mj) / denom;
 }

@@ -3,7 +3,7 @@
 //   centered: grad_avg <- lerp(grad_avg, g, 1-alpha); avg = sqrt(square_avg - grad_avg^2)
 //   else avg = sqrt(square_avg);  then avg <- avg + eps
 //   momentum: buf <- buf*momentum + g/avg; x <- x - lr*buf
-//   else x <- x - lr*(g/avg)
+//   else x <- x - (lr*g)/avg
 layout(std430, binding = 2) buffer S0 { real squareAvg[]; };
 #if defined(MOMENTUM) && defined(CENTERED)
 layout(std430, binding = 3) buffer S1 { real momentumBuffer[]; };
@@ -33,6 +33,6 @@ real update(uint j, real x, real g) {
 	momentumBuffer[j] = b;
 	return x - stepSize * b;
 #else
-	return x - stepSize * (g / avg);
+	return x - (stepSize * g) / avg;
 #endif
 }
