@@ -35,11 +35,21 @@ const maxBatch = 64
 
 // Run drives backend b through job from x0: it issues steps in batches that
 // end at log points, asks for a Sample at step 0, every LogEvery steps and
-// at the final point, and stops at the step limit, on a non-finite sample
-// (Diverged, reported at the sample's step, which is at most the read-back
-// lag behind the steps already issued) or when ctx is cancelled
-// (Interrupted, at a step boundary). The error is non-nil only when the
-// backend failed; why the run stopped is Result.Status.
+// at the final point, and stops with exactly one Status:
+//
+//   - StepLimit after job.Steps steps;
+//   - Interrupted when ctx is cancelled, RuntimeLimit past job.TimeLimit:
+//     both checked between batches (at most 64 steps), reported at the step
+//     boundary where the run stopped;
+//   - Diverged on a non-finite loss or gradient norm, GradientThreshold,
+//     FunctionThreshold and FunctionConvergence on the job's rules: all
+//     checked on samples as they are read back, reported at the sample's
+//     step. Read-back is asynchronous, so by then the backend has run
+//     further: at most 64 sample intervals (the GPU's ring of read-back
+//     slots), typically one or two. Result.Steps says how far.
+//
+// Diverged outranks every other status; otherwise the first reason found
+// stands. The error is non-nil only when the backend failed.
 func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (Result, error) {
 	if err := job.Validate(); err != nil {
 		return Result{}, err
@@ -55,8 +65,18 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 	buf := make([]Sample, 0, 16)
 	start := time.Now()
 
-	// take consumes read-back samples up to the first non-finite one; it
-	// reports whether the run diverged.
+	// stop ends the run with st at step, unless a status is already set:
+	// the first reason found is the one reported.
+	stop := func(st Status, step int) {
+		if res.Status == NotTerminated {
+			res.Status, res.StatusStep = st, step
+		}
+	}
+	var history []float64 // losses of the samples so far, for FuncTol
+
+	// take consumes read-back samples up to the first non-finite one and
+	// checks the sample-based stopping rules; it reports whether the run
+	// diverged.
 	take := func(ss []Sample) bool {
 		if res.Status == Diverged {
 			return true
@@ -68,12 +88,21 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 				hooks.Sample(s, job.LR(s.Step), time.Since(start))
 			}
 			if !finite(s.Loss) || !finite(s.GradNorm) {
-				// The first non-finite sample names the step; later ones add nothing.
-				if res.Status != Diverged {
-					res.Status, res.StatusStep = Diverged, s.Step
-				}
+				// Non-finite values outrank any other reason: the state is bad.
+				// The first non-finite sample names the step.
+				res.Status, res.StatusStep = Diverged, s.Step
 				return true
 			}
+			switch {
+			case job.GradTol > 0 && s.GradNorm <= job.GradTol:
+				stop(GradientThreshold, s.Step)
+			case job.HasTarget && s.Loss <= job.LossTarget:
+				stop(FunctionThreshold, s.Step)
+			case job.FuncTol > 0 && len(history) >= job.FuncWindow &&
+				math.Abs(s.Loss-history[len(history)-job.FuncWindow]) <= job.FuncTol*math.Abs(s.Loss):
+				stop(FunctionConvergence, s.Step)
+			}
+			history = append(history, s.Loss)
 		}
 		return false
 	}
@@ -81,7 +110,11 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 	t := 0
 	for t < job.Steps && res.Status == NotTerminated {
 		if ctx.Err() != nil {
-			res.Status, res.StatusStep = Interrupted, t
+			stop(Interrupted, t)
+			break
+		}
+		if job.TimeLimit > 0 && time.Since(start) >= job.TimeLimit {
+			stop(RuntimeLimit, t)
 			break
 		}
 		k := min(job.LogEvery-t%job.LogEvery, job.Steps-t, maxBatch)
@@ -113,11 +146,9 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 	if buf, err = b.Samples(buf[:0], true); err != nil {
 		return res, err
 	}
-	take(buf) // may set Diverged, which outranks Interrupted: the values are bad
+	take(buf)
 	res.Elapsed = time.Since(start)
-	if res.Status == NotTerminated {
-		res.Status, res.StatusStep = StepLimit, t
-	}
+	stop(StepLimit, t)
 	return res, nil
 }
 

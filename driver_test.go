@@ -15,6 +15,7 @@ type fakeBackend struct {
 	t       int
 	lag     int
 	lossAt  func(t int) float64
+	gradAt  func(t int) float64 // nil: 1000
 	pending []Sample
 	age     []int
 	lrs     []float64
@@ -29,7 +30,11 @@ func (f *fakeBackend) Load(x []float64) error {
 	return nil
 }
 func (f *fakeBackend) record() {
-	f.pending = append(f.pending, Sample{Step: f.t, Loss: f.lossAt(f.t), GradNorm: 1})
+	g := 1000.0
+	if f.gradAt != nil {
+		g = f.gradAt(f.t)
+	}
+	f.pending = append(f.pending, Sample{Step: f.t, Loss: f.lossAt(f.t), GradNorm: g})
 	f.age = append(f.age, 0)
 }
 func (f *fakeBackend) Step(lr []float64, record bool) error {
@@ -202,4 +207,71 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// TestRunEveryStatus forces each Status through the job's rules on a fake
+// device with a read-back lag, and checks the step it is reported at and
+// its distinct exit code.
+func TestRunEveryStatus(t *testing.T) {
+	slowLoss := func(t int) float64 { return 100 / float64(1+t) }
+	cases := []struct {
+		name   string
+		edit   func(j *Job)
+		loss   func(t int) float64
+		cancel int // cancel the context after this many Step calls (0: never)
+		want   Status
+		step   int // -1: do not check
+		code   int
+	}{
+		{"step limit", func(j *Job) {}, slowLoss, 0, StepLimit, 100, ExitOK},
+		{"diverged", func(j *Job) {}, func(t int) float64 {
+			if t >= 50 {
+				return math.Inf(1)
+			}
+			return 1
+		}, 0, Diverged, 50, ExitDiverged},
+		{"interrupted", func(j *Job) {}, slowLoss, 2, Interrupted, 20, ExitInterrupted},
+		{"gradient threshold", func(j *Job) { j.GradTol = 2 }, slowLoss, 0, GradientThreshold, 0, ExitGradientThreshold},
+		{"function threshold", func(j *Job) { j.LossTarget, j.HasTarget = 5, true }, slowLoss, 0, FunctionThreshold, 20, ExitFunctionThreshold},
+		{"function threshold at zero", func(j *Job) { j.LossTarget, j.HasTarget = 0, true }, func(t int) float64 { return math.Max(0, 30-float64(t)) }, 0, FunctionThreshold, 30, ExitFunctionThreshold},
+		{"function convergence", func(j *Job) { j.FuncTol, j.FuncWindow = 1e-9, 2 }, func(t int) float64 {
+			return 1 + 1/float64(1+min(t, 40))
+		}, 0, FunctionConvergence, 60, ExitFunctionConvergence},
+		{"runtime limit", func(j *Job) { j.TimeLimit = 1 }, slowLoss, 0, RuntimeLimit, 0, ExitRuntimeLimit}, // 1 ns: over before the first batch
+	}
+	codes := map[int]string{}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			job := testJob(100, 10)
+			tc.edit(&job)
+			f := &fakeBackend{lag: 2, lossAt: tc.loss}
+			if tc.cancel > 0 {
+				f.cancel, f.cancelN = cancel, tc.cancel
+			}
+			if tc.want == GradientThreshold {
+				f.gradAt = func(t int) float64 { return 1 } // below the tolerance from the start
+			}
+			res, err := Run(ctx, &job, f, job.StartPoint(), Hooks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tc.want || (tc.step >= 0 && res.StatusStep != tc.step) {
+				t.Errorf("status %v at step %d, want %v at %d", res.Status, res.StatusStep, tc.want, tc.step)
+			}
+			if res.Status.ExitCode() != tc.code {
+				t.Errorf("exit code %d, want %d", res.Status.ExitCode(), tc.code)
+			}
+			// The final point is reported, except after divergence, where the
+			// last sample is the first bad one.
+			if wantFinal := res.Steps; res.Final.Step != wantFinal && !(res.Status == Diverged && res.Final.Step == res.StatusStep) {
+				t.Errorf("final sample at %d, but %d steps ran: the final point must be reported", res.Final.Step, res.Steps)
+			}
+		})
+		if prev, dup := codes[tc.code]; dup && prev != tc.want.String() {
+			t.Errorf("exit code %d shared by %s and %s", tc.code, prev, tc.want)
+		}
+		codes[tc.code] = tc.want.String()
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"time"
 )
 
 // Precision is the floating-point width a backend computes in.
@@ -102,20 +103,32 @@ type Job struct {
 	// RandomStart draws x_i uniformly from [-2, 2] with Seed instead of the
 	// problem's default start.
 	RandomStart bool
+
+	// Stopping rules beside the step limit; a zero value turns a rule off.
+	// The sample-based ones (GradTol, FuncTol, LossTarget) are checked on
+	// samples as they are read back, see Run.
+	GradTol    float64       // stop when the gradient norm is <= GradTol (GradientThreshold)
+	FuncTol    float64       // stop when |f_k - f_{k-w}| <= FuncTol*|f_k| over w = FuncWindow samples (FunctionConvergence)
+	FuncWindow int           // samples the FuncTol change is measured over (default 5 when FuncTol is set)
+	LossTarget float64       // with HasTarget, stop when the loss is <= LossTarget (FunctionThreshold)
+	HasTarget  bool          // LossTarget is set (0 is a valid target)
+	TimeLimit  time.Duration // stop after this much wall time (RuntimeLimit)
 }
 
 // NewJob returns a job with the documented defaults: rosenbrock, N = 2^20,
-// Adam with torch's defaults, 1000 steps, a sample every 100 steps, float32.
+// Adam with torch's defaults, 1000 steps, a sample every 100 steps, float32,
+// no stopping rule but the step limit (FuncWindow 5 for when FuncTol is set).
 func NewJob() Job {
 	o, _ := DefaultOptimizer("adam")
 	return Job{
-		Problem:   "rosenbrock",
-		Dim:       1 << 20,
-		Cond:      1,
-		Optimizer: o,
-		Steps:     1000,
-		LogEvery:  100,
-		Precision: F32,
+		Problem:    "rosenbrock",
+		Dim:        1 << 20,
+		Cond:       1,
+		Optimizer:  o,
+		Steps:      1000,
+		LogEvery:   100,
+		Precision:  F32,
+		FuncWindow: 5,
 	}
 }
 
@@ -143,6 +156,21 @@ func (j *Job) Validate() error {
 	}
 	if j.LogEvery < 1 {
 		return wrap(fmt.Errorf("--log-every %d must be >= 1", j.LogEvery))
+	}
+	if math.IsNaN(j.GradTol) || j.GradTol < 0 {
+		return wrap(fmt.Errorf("--grad-tol %g must be >= 0", j.GradTol))
+	}
+	if math.IsNaN(j.FuncTol) || j.FuncTol < 0 {
+		return wrap(fmt.Errorf("--func-tol %g must be >= 0", j.FuncTol))
+	}
+	if j.FuncWindow < 0 || (j.FuncTol > 0 && j.FuncWindow == 0) {
+		return wrap(fmt.Errorf("--func-window %d must be >= 1 with --func-tol", j.FuncWindow))
+	}
+	if j.HasTarget && (math.IsNaN(j.LossTarget) || math.IsInf(j.LossTarget, 0)) {
+		return wrap(fmt.Errorf("--loss-target %g must be finite", j.LossTarget))
+	}
+	if j.TimeLimit < 0 {
+		return wrap(fmt.Errorf("--time-limit %v must be >= 0", j.TimeLimit))
 	}
 	if j.Precision != F32 && j.Precision != F64 {
 		return wrap(fmt.Errorf("--precision %v is unknown", j.Precision))
