@@ -1,0 +1,250 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/data"
+	"github.com/spf13/cobra"
+)
+
+// jobFlags are the flags run and compare share.
+type jobFlags struct {
+	problem   string
+	dim       int
+	cond      float64
+	optimizer string
+	hyper     map[string]*float64 // numeric hyperparameters by flag
+	switches  map[string]*bool    // boolean hyperparameters by flag
+	steps     int
+	logEvery  int
+	device    string
+	precision string
+	seed      uint64
+	init      string
+	out       string
+	log       string
+	gpu       int
+}
+
+// addJobFlags registers the shared flags on cmd. Every hyperparameter of
+// every registered optimizer gets a flag; its default is the chosen
+// optimizer's torch.optim default unless the flag is given.
+func addJobFlags(cmd *cobra.Command) *jobFlags {
+	f := &jobFlags{hyper: map[string]*float64{}, switches: map[string]*bool{}}
+	def := gdgpu.NewJob()
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	fs.StringVar(&f.problem, "problem", def.Problem, "objective: "+strings.Join(gdgpu.ProblemNames(), ", ")+" (gdgpu list describes them)")
+	fs.IntVar(&f.dim, "dim", 0, "number of parameters N (default: the problem's default dimension, or the --init file's length)")
+	fs.Float64Var(&f.cond, "cond", def.Cond, "quadratic: condition number, the c_i span [1, cond]")
+	fs.StringVar(&f.optimizer, "optimizer", def.Optimizer.Name, "optimizer: "+strings.Join(gdgpu.OptimizerNames(), ", "))
+	for _, h := range gdgpu.HyperFlags() {
+		usage := fmt.Sprintf("%s (torch: %s; default: %s)", h.Doc, h.Torch, defaultsOf(h.Flag))
+		if h.Bool {
+			f.switches[h.Flag] = fs.Bool(h.Flag, false, usage)
+		} else {
+			f.hyper[h.Flag] = fs.Float64(h.Flag, 0, usage)
+		}
+	}
+	fs.IntVar(&f.steps, "steps", def.Steps, "optimizer steps to run")
+	fs.IntVar(&f.logEvery, "log-every", def.LogEvery, "record the loss and gradient norm every K steps")
+	fs.StringVar(&f.device, "device", "gpu", "gpu or cpu (the float64 reference; never opens a GL context)")
+	fs.StringVar(&f.precision, "precision", def.Precision.String(), "GPU precision: f32 or f64 (the CPU always computes in float64)")
+	fs.Uint64Var(&f.seed, "seed", 0, "start from x_i ~ U[-2, 2] drawn with this seed instead of the problem's start point")
+	fs.StringVar(&f.init, "init", "", "start from the 1-D float32/float64 .npy `FILE`")
+	fs.StringVar(&f.out, "out", "", "write the final parameters to the .npy `FILE` (float32 for --precision f32 on the GPU, else float64)")
+	fs.StringVar(&f.log, "log", "", "write step,loss,grad_norm,lr,elapsed_s rows to the CSV `FILE`")
+	fs.IntVar(&f.gpu, "gpu", 0, "EGL device index N to use (0 is the first)")
+	return f
+}
+
+// defaultsOf lists the optimizers taking a hyperparameter with their
+// defaults, e.g. "0.001 for sgd, adam; 0.01 for adagrad".
+func defaultsOf(flag string) string {
+	byVal := map[string][]string{}
+	var order []string
+	for _, o := range gdgpu.Optimizers() {
+		for _, h := range o.Hyper {
+			if h.Flag != flag {
+				continue
+			}
+			v := fmt.Sprint(h.Default)
+			if h.Bool {
+				v = fmt.Sprint(h.Default != 0)
+			}
+			if _, ok := byVal[v]; !ok {
+				order = append(order, v)
+			}
+			byVal[v] = append(byVal[v], o.Name)
+		}
+	}
+	parts := make([]string, len(order))
+	for i, v := range order {
+		parts[i] = v + " for " + strings.Join(byVal[v], ", ")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// setup is a validated job with its start point and I/O paths.
+type setup struct {
+	job    gdgpu.Job
+	x0     []float64
+	device string
+	gpu    int
+	out    string
+	log    string
+}
+
+// build turns the flags into a validated job and start point. Every error
+// is a usage error naming the flag or file.
+func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
+	changed := cmd.Flags().Changed
+	s := &setup{device: f.device, gpu: f.gpu, out: f.out, log: f.log}
+	job := gdgpu.NewJob()
+
+	p, ok := gdgpu.LookupProblem(f.problem)
+	if !ok {
+		return nil, usagef("--problem %q is unknown (known: %s)", f.problem, strings.Join(gdgpu.ProblemNames(), ", "))
+	}
+	job.Problem = p.Name
+	if f.device != "gpu" && f.device != "cpu" {
+		return nil, usagef("--device %q is unknown (want gpu or cpu)", f.device)
+	}
+	if f.gpu < 0 {
+		return nil, usagef("--gpu %d must be >= 0", f.gpu)
+	}
+
+	opt, err := gdgpu.DefaultOptimizer(f.optimizer)
+	if err != nil {
+		return nil, usagef("--optimizer %q is unknown (known: %s)", f.optimizer, strings.Join(gdgpu.OptimizerNames(), ", "))
+	}
+	var given []string
+	for name := range f.hyper {
+		given = append(given, name)
+	}
+	for name := range f.switches {
+		given = append(given, name)
+	}
+	sort.Strings(given)
+	for _, name := range given {
+		if !changed(name) {
+			continue
+		}
+		if !opt.Takes(name) {
+			return nil, usagef("--%s does not apply to --optimizer %s (it takes %s)", name, opt.Name, takes(opt.Name))
+		}
+		if v, ok := f.hyper[name]; ok {
+			opt.Set(name, *v)
+		} else if *f.switches[name] {
+			opt.Set(name, 1)
+		} else {
+			opt.Set(name, 0)
+		}
+	}
+	job.Optimizer = opt
+
+	prec, err := gdgpu.ParsePrecision(f.precision)
+	if err != nil {
+		return nil, usagef("--precision %q is unknown (want f32 or f64)", f.precision)
+	}
+	if f.device == "cpu" && changed("precision") && prec != gdgpu.F64 && cmd.Name() == "run" {
+		return nil, usagef("--precision %s applies to --device gpu; the CPU computes in float64 (use --precision f64 or leave it out)", f.precision)
+	}
+	job.Precision = prec
+	job.Cond = f.cond
+	job.Steps = f.steps
+	job.LogEvery = f.logEvery
+	if changed("seed") {
+		job.Seed, job.RandomStart = f.seed, true
+	}
+
+	job.Dim = p.DefaultDim
+	if changed("dim") {
+		job.Dim = f.dim
+	}
+	if f.init != "" {
+		if changed("seed") {
+			return nil, usagef("--init and --seed both choose the start point; give one")
+		}
+		x0, err := data.ReadVector(f.init)
+		if err != nil {
+			return nil, usagef("--init: %v", err)
+		}
+		if len(x0) == 0 {
+			return nil, usagef("--init %s holds no values", f.init)
+		}
+		if changed("dim") && len(x0) != f.dim {
+			return nil, usagef("--init %s holds %d values but --dim is %d", f.init, len(x0), f.dim)
+		}
+		for i, v := range x0 {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, usagef("--init %s: value %d is %g; the start point must be finite", f.init, i, v)
+			}
+		}
+		job.Dim = len(x0)
+		s.x0 = x0
+	}
+	if err := job.Validate(); err != nil {
+		return nil, usagef("%v", err)
+	}
+	for _, o := range []struct{ flag, path string }{{"out", f.out}, {"log", f.log}} {
+		if o.path == "" {
+			continue
+		}
+		dir := filepath.Dir(o.path)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, usagef("--%s %s: folder %s does not exist", o.flag, o.path, dir)
+		}
+		if st, err := os.Stat(o.path); err == nil && st.IsDir() {
+			return nil, usagef("--%s %s is a folder", o.flag, o.path)
+		}
+	}
+	if s.x0 == nil {
+		s.x0 = job.StartPoint()
+	}
+	s.job = job
+	return s, nil
+}
+
+// takes lists an optimizer's hyperparameter flags.
+func takes(name string) string {
+	info, _ := gdgpu.LookupOptimizer(name)
+	var fl []string
+	for _, h := range info.Hyper {
+		fl = append(fl, "--"+h.Flag)
+	}
+	return strings.Join(fl, ", ")
+}
+
+// describe renders a job in one line, e.g.
+// "rosenbrock N=1048576, adam lr=0.001 beta1=0.9 ..., 1000 steps".
+func describe(job *gdgpu.Job) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s N=%d", job.Problem, job.Dim)
+	if job.Problem == "quadratic" {
+		fmt.Fprintf(&b, " cond=%g", job.Cond)
+	}
+	if job.RandomStart {
+		fmt.Fprintf(&b, " seed=%d", job.Seed)
+	}
+	fmt.Fprintf(&b, ", %s", job.Optimizer.Name)
+	info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name)
+	for _, h := range info.Hyper {
+		v := job.Optimizer.Get(h.Flag)
+		if h.Bool {
+			if v != 0 {
+				fmt.Fprintf(&b, " %s", h.Flag)
+			}
+			continue
+		}
+		fmt.Fprintf(&b, " %s=%g", h.Flag, v)
+	}
+	fmt.Fprintf(&b, ", %d steps", job.Steps)
+	return b.String()
+}

@@ -1,0 +1,135 @@
+// Command gdgpu runs gradient descents on the GPU (OpenGL compute shaders)
+// or the CPU (float64 reference), compares the two, and describes the GL
+// device and the registered problems and optimizers.
+//
+//	gdgpu run      run one descent and print a summary
+//	gdgpu compare  run the CPU reference and the GPU from the same start and compare
+//	gdgpu info     describe the GL context and its limits
+//	gdgpu list     list problems and optimizers with their hyperparameters
+//
+// Exit codes are gdgpu's (see README.md): 0 done, 1 compare beyond
+// tolerance, 2 usage, 3 runtime error, 4 diverged, 5 interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run runs the command line args with SIGINT and SIGTERM cancelling the
+// work, and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		// After the first signal, restore the default so a second one kills.
+		<-ctx.Done()
+		stop()
+	}()
+	return runContext(ctx, args, stdout, stderr)
+}
+
+// exitError carries an exit code, and optionally a message, out of a command.
+type exitError struct {
+	code int
+	err  error // nil: exit quietly (the command already said why)
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usagef is a usage error (exit 2): bad flags or input files, refused
+// before any work.
+func usagef(format string, args ...any) error {
+	return &exitError{code: gdgpu.ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// failure is a runtime error (exit 3): no GL context, a backend, I/O.
+func failure(err error) error {
+	return &exitError{code: gdgpu.ExitError, err: err}
+}
+
+// exitCode ends a command with code and no further message.
+func exitCode(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return &exitError{code: code}
+}
+
+// runContext runs the command line with ctx and returns the exit code.
+// Tests call it in-process.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return gdgpu.ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, message(ee.err))
+		}
+		return ee.code
+	}
+	// cobra's own errors: an unknown command or flag, a value that does
+	// not parse.
+	path := "gdgpu"
+	if cmd != nil {
+		path = cmd.CommandPath()
+	}
+	fmt.Fprintf(stderr, "%s\nRun '%s --help' for usage.\n", message(err), path)
+	return gdgpu.ExitUsage
+}
+
+// message prefixes err with "gdgpu: " unless a package already did.
+func message(err error) string {
+	s := err.Error()
+	if strings.HasPrefix(s, "gdgpu: ") {
+		return s
+	}
+	return "gdgpu: " + s
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gdgpu",
+		Short: "gradient descent on the GPU with OpenGL compute shaders, checked against a float64 CPU reference",
+		Long: `gdgpu runs large gradient descents on the GPU (OpenGL 4.3 compute shaders,
+headless through EGL) or the CPU (float64, the reference), and compares the two.
+
+Exit codes: 0 done (or compare within tolerance), 1 compare beyond tolerance,
+2 bad flags or input files, 3 runtime error (no GL context, I/O),
+4 the run diverged, 5 the run was interrupted.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usagef("%v\nRun '%s --help' for usage.", err, c.CommandPath())
+	})
+	root.AddCommand(newRunCmd(stdout, stderr), newCompareCmd(stdout, stderr), newInfoCmd(stdout), newListCmd(stdout))
+	return root
+}

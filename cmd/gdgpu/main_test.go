@@ -1,0 +1,384 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/data"
+)
+
+// TestMain lets the signal test run this binary as the gdgpu command.
+func TestMain(m *testing.M) {
+	if os.Getenv("GDGPU_TEST_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// gdgpu runs the command line in-process and returns the exit code,
+// stdout and stderr.
+func gdgpuCtx(ctx context.Context, t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := runContext(ctx, args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func gdgpuRun(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	return gdgpuCtx(context.Background(), t, args...)
+}
+
+// writeRaw writes a hand-made .npy file: a version 1.0 header with the
+// given dictionary, then payload.
+func writeRaw(t *testing.T, path, dict string, payload []byte) {
+	t.Helper()
+	h := []byte("\x93NUMPY\x01\x00")
+	d := dict + "\n"
+	h = binary.LittleEndian.AppendUint16(h, uint16(len(d)))
+	h = append(h, d...)
+	if err := os.WriteFile(path, append(h, payload...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.npy")
+	if err := data.WriteVector(good, []float64{1, 2, 3, 4}, "f8"); err != nil {
+		t.Fatal(err)
+	}
+	i8 := filepath.Join(dir, "i8.npy")
+	writeRaw(t, i8, "{'descr': '<i8', 'fortran_order': False, 'shape': (4,), }", make([]byte, 32))
+	matrix := filepath.Join(dir, "matrix.npy")
+	writeRaw(t, matrix, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", make([]byte, 32))
+	trunc := filepath.Join(dir, "trunc.npy")
+	writeRaw(t, trunc, "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", make([]byte, 10))
+	garbage := filepath.Join(dir, "garbage.npy")
+	if err := os.WriteFile(garbage, []byte("not numpy at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nan := filepath.Join(dir, "nan.npy")
+	if err := data.WriteVector(nan, []float64{1, math.NaN(), 3}, "f4"); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.npy")
+	if err := data.WriteVector(empty, nil, "f8"); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string // substring of stderr: the flag or file named
+	}{
+		{[]string{"--bogus"}, "unknown flag: --bogus"},
+		{[]string{"--dim", "0"}, "--dim 0"},
+		{[]string{"--dim", "many"}, `"--dim"`},
+		{[]string{"--lr", "-1"}, "--lr -1"},
+		{[]string{"--lr", "NaN"}, "--lr NaN"},
+		{[]string{"--beta1", "1"}, "--beta1 1"},
+		{[]string{"--beta2", "1.5"}, "--beta2 1.5"},
+		{[]string{"--eps", "0"}, "--eps 0"},
+		{[]string{"--weight-decay", "-0.1"}, "--weight-decay -0.1"},
+		{[]string{"--precision", "f16"}, `--precision "f16"`},
+		{[]string{"--optimizer", "nope"}, `--optimizer "nope"`},
+		{[]string{"--optimizer", "sgd", "--beta1", "0.5"}, "--beta1 does not apply to --optimizer sgd"},
+		{[]string{"--problem", "nope"}, `--problem "nope"`},
+		{[]string{"--log-every", "0"}, "--log-every 0"},
+		{[]string{"--steps", "-5"}, "--steps -5"},
+		{[]string{"--cond", "0.5"}, "--cond 0.5"},
+		{[]string{"--device", "tpu"}, `--device "tpu"`},
+		{[]string{"--gpu", "-1"}, "--gpu -1"},
+		{[]string{"stray"}, `unknown command "stray"`},
+		{[]string{"--out", filepath.Join(dir, "missing", "x.npy")}, "--out"},
+		{[]string{"--log", dir}, "--log " + dir + " is a folder"},
+		{[]string{"--init", filepath.Join(dir, "missing.npy")}, "missing.npy"},
+		{[]string{"--init", i8}, i8},
+		{[]string{"--init", matrix}, matrix},
+		{[]string{"--init", trunc}, trunc},
+		{[]string{"--init", garbage}, garbage},
+		{[]string{"--init", nan}, nan},
+		{[]string{"--init", empty}, empty},
+		{[]string{"--init", dir}, dir},
+		{[]string{"--init", good, "--dim", "5"}, good + " holds 4 values but --dim is 5"},
+		{[]string{"--init", good, "--seed", "1"}, "--init and --seed"},
+	} {
+		for _, cmd := range []string{"run", "compare"} {
+			args := append([]string{cmd, "--device", "cpu", "--steps", "1"}, tc.args...)
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				code, stdout, stderr := gdgpuRun(t, args...)
+				if code != gdgpu.ExitUsage {
+					t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, gdgpu.ExitUsage, stdout, stderr)
+				}
+				if !strings.Contains(stderr, tc.want) || !strings.HasPrefix(stderr, "gdgpu: ") {
+					t.Fatalf("stderr %q does not start with \"gdgpu: \" or does not name %q", stderr, tc.want)
+				}
+				if n := strings.Count(stderr, "\n"); n > 3 {
+					t.Fatalf("%d lines of stderr for a usage error:\n%s", n, stderr)
+				}
+				if stdout != "" {
+					t.Fatalf("stdout for a usage error: %q", stdout)
+				}
+			})
+		}
+	}
+	if code, _, stderr := gdgpuRun(t, "nope"); code != gdgpu.ExitUsage || !strings.Contains(stderr, `unknown command "nope"`) {
+		t.Errorf("unknown command: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := gdgpuRun(t, "run", "--device", "cpu", "--precision", "f32"); code != gdgpu.ExitUsage || !strings.Contains(stderr, "--precision f32") {
+		t.Errorf("run --device cpu --precision f32: exit %d, %q", code, stderr)
+	}
+}
+
+// readLog parses a CSV log, checking its header.
+func readLog(t *testing.T, path string) [][]float64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if !sc.Scan() || sc.Text() != "step,loss,grad_norm,lr,elapsed_s" {
+		t.Fatalf("log header %q", sc.Text())
+	}
+	var rows [][]float64
+	for sc.Scan() {
+		fields := strings.Split(sc.Text(), ",")
+		if len(fields) != 5 {
+			t.Fatalf("log row %q has %d fields", sc.Text(), len(fields))
+		}
+		row := make([]float64, 5)
+		for i, s := range fields {
+			if row[i], err = strconv.ParseFloat(s, 64); err != nil {
+				t.Fatalf("log row %q: %v", sc.Text(), err)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func TestRunCPU(t *testing.T) {
+	dir := t.TempDir()
+	out, logf := filepath.Join(dir, "x.npy"), filepath.Join(dir, "log.csv")
+	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "rosenbrock", "--dim", "1000",
+		"--steps", "250", "--log-every", "50", "--lr", "0.002", "--out", out, "--log", logf)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"cpu/f64", "status:", "StepLimit at step 250", "final loss:", "grad norm:", "steps:", "elapsed:", "steps/s:", "parameters/s:", "lr=0.002"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	if stderr != "" {
+		t.Errorf("stderr not empty without a terminal: %q", stderr)
+	}
+	rows := readLog(t, logf)
+	wantSteps := []float64{0, 50, 100, 150, 200, 250}
+	if len(rows) != len(wantSteps) {
+		t.Fatalf("%d log rows, want %d", len(rows), len(wantSteps))
+	}
+	for i, r := range rows {
+		if r[0] != wantSteps[i] || r[3] != 0.002 || !(r[1] > 0) || !(r[2] > 0) || r[4] < 0 {
+			t.Errorf("row %d: %v", i, r)
+		}
+		if i > 0 && !(r[1] < rows[i-1][1]) {
+			t.Errorf("loss did not decrease at row %d: %v after %v", i, r, rows[i-1])
+		}
+	}
+	x, err := data.ReadVector(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x) != 1000 {
+		t.Fatalf("--out holds %d values, want 1000", len(x))
+	}
+	// Starting again from --out with 0 steps writes the same values back.
+	out2 := filepath.Join(dir, "x2.npy")
+	if code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--init", out, "--steps", "0", "--out", out2); code != 0 {
+		t.Fatalf("run --init: exit %d\n%s%s", code, stdout, stderr)
+	}
+	y, err := data.ReadVector(out2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range x {
+		if x[i] != y[i] {
+			t.Fatalf("--init then --out changed value %d: %v -> %v", i, x[i], y[i])
+		}
+	}
+}
+
+func TestRunDiverged(t *testing.T) {
+	code, stdout, _ := gdgpuRun(t, "run", "--device", "cpu", "--problem", "quadratic", "--dim", "10",
+		"--optimizer", "sgd", "--lr", "100", "--steps", "1000", "--log-every", "10")
+	if code != gdgpu.ExitDiverged || !strings.Contains(stdout, "Diverged") {
+		t.Fatalf("exit %d, want %d\n%s", code, gdgpu.ExitDiverged, stdout)
+	}
+}
+
+func TestRunInterruptedWritesOut(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "x.npy")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	code, stdout, stderr := gdgpuCtx(ctx, t, "run", "--device", "cpu", "--dim", "100", "--steps", "100", "--out", out)
+	if code != gdgpu.ExitInterrupted || !strings.Contains(stdout, "Interrupted") {
+		t.Fatalf("exit %d, want %d\n%s%s", code, gdgpu.ExitInterrupted, stdout, stderr)
+	}
+	if x, err := data.ReadVector(out); err != nil || len(x) != 100 {
+		t.Fatalf("--out after an interrupt: %d values, %v", len(x), err)
+	}
+}
+
+// TestSignal runs this test binary as gdgpu, sends it SIGINT mid-run and
+// expects exit 5 with --out written.
+func TestSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	dir := t.TempDir()
+	out, logf := filepath.Join(dir, "x.npy"), filepath.Join(dir, "log.csv")
+	cmd := exec.Command(os.Args[0], "run", "--device", "cpu", "--dim", "100000", "--steps", "100000000",
+		"--log-every", "10", "--out", out, "--log", logf)
+	cmd.Env = append(os.Environ(), "GDGPU_TEST_MAIN=1")
+	pr, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	// The first line is printed just before the first step.
+	select {
+	case l := <-lines:
+		if !strings.HasPrefix(l, "gdgpu run:") {
+			cmd.Process.Kill()
+			t.Fatalf("first line %q", l)
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the run did not start")
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var rest []string
+	for l := range lines {
+		rest = append(rest, l)
+	}
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != gdgpu.ExitInterrupted {
+		t.Fatalf("after SIGINT: %v, want exit %d\n%s", err, gdgpu.ExitInterrupted, strings.Join(rest, "\n"))
+	}
+	if !strings.Contains(strings.Join(rest, "\n"), "Interrupted") {
+		t.Errorf("summary does not say Interrupted:\n%s", strings.Join(rest, "\n"))
+	}
+	if x, err := data.ReadVector(out); err != nil || len(x) != 100000 {
+		t.Fatalf("--out after SIGINT: %d values, %v", len(x), err)
+	}
+	if rows := readLog(t, logf); len(rows) < 2 {
+		t.Fatalf("log after SIGINT has %d rows", len(rows))
+	}
+}
+
+func TestCompareCPUSelfCheck(t *testing.T) {
+	code, stdout, stderr := gdgpuRun(t, "compare", "--device", "cpu", "--problem", "quadratic", "--cond", "100",
+		"--dim", "500", "--steps", "100", "--log-every", "10", "--seed", "3")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"reference cpu/f64", "compared  cpu/f64", "max abs 0, max rel 0", "first step past tolerance: none",
+		"11 samples matched", "docs/tolerances.md", "result: within tolerance"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("compare output lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestList(t *testing.T) {
+	code, stdout, _ := gdgpuRun(t, "list")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, p := range gdgpu.Problems() {
+		for _, want := range []string{"  " + p.Name + "\n", p.Summary, p.Start, "default --dim " + strconv.Itoa(p.DefaultDim)} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("list lacks %q for problem %s", want, p.Name)
+			}
+		}
+	}
+	for _, o := range gdgpu.Optimizers() {
+		if !strings.Contains(stdout, "  "+o.Name+" ("+o.Torch+")") || !strings.Contains(stdout, o.Summary) {
+			t.Errorf("list lacks optimizer %s", o.Name)
+		}
+		for _, h := range o.Hyper {
+			if !strings.Contains(stdout, "--"+h.Flag) || !strings.Contains(stdout, h.Torch) {
+				t.Errorf("list lacks %s's --%s (%s)", o.Name, h.Flag, h.Torch)
+			}
+		}
+	}
+}
+
+// The tests below need a GL context (Mesa llvmpipe through EGL in CI).
+// Following the project's rule they fail, not skip, without one.
+
+func TestGPUInfo(t *testing.T) {
+	code, stdout, stderr := gdgpuRun(t, "info")
+	if code != 0 {
+		t.Fatalf("gdgpu info: exit %d (no GL context?)\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"platform:", "vendor:", "renderer:", "version:", "GLSL:", "work-group count:", "work-group size:",
+		"invocations:", "shared memory:", "SSBO block size:", "SSBO alignment:", "fp64:", "subgroups:", "memory:"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("info lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestGPURunAndCompare(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "x.npy")
+	code, stdout, stderr := gdgpuRun(t, "run", "--dim", "4099", "--steps", "100", "--log-every", "25", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "gpu/f32") {
+		t.Fatalf("run on the GPU: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if x, err := data.ReadVector(out); err != nil || len(x) != 4099 {
+		t.Fatalf("--out: %d values, %v", len(x), err)
+	}
+	for _, prec := range []string{"f32", "f64"} {
+		for _, args := range [][]string{
+			{"--problem", "rosenbrock", "--optimizer", "adam"},
+			{"--problem", "quadratic", "--cond", "100", "--optimizer", "sgd", "--lr", "0.01"},
+		} {
+			args = append([]string{"compare", "--precision", prec, "--dim", "3001", "--steps", "200", "--log-every", "20"}, args...)
+			code, stdout, stderr := gdgpuRun(t, args...)
+			if code != 0 || !strings.Contains(stdout, "gpu/"+prec) || !strings.Contains(stdout, "within tolerance") {
+				t.Errorf("%s: exit %d\n%s%s", strings.Join(args, " "), code, stdout, stderr)
+			}
+		}
+	}
+}

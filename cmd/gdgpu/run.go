@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu/engine"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
+	var f *jobFlags
+	cmd := &cobra.Command{
+		Use:   "run [flags]",
+		Short: "run one descent and print a summary",
+		Long: `Run one descent on the GPU (default) or the CPU and print a summary: status,
+final loss and gradient norm, steps, elapsed time, steps/s and parameters/s.
+The exit code is the run's status: 0 step limit reached, 4 diverged,
+5 interrupted (SIGINT/SIGTERM; --out is still written).`,
+		Example: `  gdgpu run --problem rosenbrock --dim 1048576 --steps 1000
+  gdgpu run --device cpu --problem quadratic --cond 1e3 --optimizer sgd --lr 1e-3 --out x.npy --log log.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := f.build(cmd)
+			if err != nil {
+				return err
+			}
+			return runOne(cmd.Context(), s, stdout, stderr)
+		},
+	}
+	f = addJobFlags(cmd)
+	return cmd
+}
+
+// device is an open backend and what to close with it.
+type device struct {
+	b      gdgpu.Backend
+	ctx    *engine.Context // nil on the CPU, or when shared and closed by the caller
+	detail string          // e.g. the GL renderer
+}
+
+func (d *device) close() error {
+	err := d.b.Close()
+	if d.ctx != nil {
+		if cerr := d.ctx.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// openGL opens the GL context for --gpu; a failure is a runtime error
+// (exit 3) that lists every attempt.
+func openGL(gpu int) (*engine.Context, error) {
+	ec, err := engine.Open(engine.Options{GPU: gpu})
+	if err != nil {
+		return nil, failure(fmt.Errorf("no GL context (use --device cpu to run without one): %w", err))
+	}
+	return ec, nil
+}
+
+// newDevice makes the backend for job: the CPU never touches GL; the GPU
+// uses ec, opening a context of its own when ec is nil.
+func newDevice(devName string, job *gdgpu.Job, gpu int, ec *engine.Context) (*device, error) {
+	if devName == "cpu" {
+		b, err := cpu.New(job)
+		if err != nil {
+			return nil, failure(err)
+		}
+		return &device{b: b, detail: "float64 reference"}, nil
+	}
+	own := ec == nil
+	if own {
+		var err error
+		if ec, err = openGL(gpu); err != nil {
+			return nil, err
+		}
+	}
+	b, err := ec.NewBackend(job)
+	if err != nil {
+		if own {
+			ec.Close()
+		}
+		return nil, failure(err)
+	}
+	d := &device{b: b, detail: ec.Info().Renderer}
+	if own {
+		d.ctx = ec
+	}
+	return d, nil
+}
+
+// outcome is a finished run.
+type outcome struct {
+	res gdgpu.Result
+	x   []float64 // final parameters
+	log int       // rows written to the CSV log
+}
+
+// execute drives d through s.job from s.x0 with a progress bar when stderr
+// is a terminal and a CSV log when logPath is set, and reads back the final
+// parameters. A backend failure is a runtime error.
+func execute(ctx context.Context, s *setup, d *device, logPath, label string, stderr io.Writer) (*outcome, error) {
+	o := &outcome{}
+	var lg *csvLog
+	if logPath != "" {
+		var err error
+		if lg, err = createLog(logPath); err != nil {
+			return nil, failure(err)
+		}
+	}
+	bar := newBar(stderr, s.job.Steps, label)
+	hooks := gdgpu.Hooks{
+		Sample: func(smp gdgpu.Sample, lr float64, el time.Duration) {
+			lg.row(smp, lr, el)
+			if bar != nil {
+				bar.Describe(fmt.Sprintf("%s loss %.6g", label, smp.Loss))
+			}
+		},
+		Issued: func(done int) {
+			if bar != nil {
+				bar.Set(done)
+			}
+		},
+	}
+	res, runErr := gdgpu.Run(ctx, &s.job, d.b, s.x0, hooks)
+	if bar != nil {
+		bar.Finish()
+		fmt.Fprintln(stderr)
+	}
+	o.res = res
+	if lg != nil {
+		o.log = lg.rows
+		if err := lg.close(); err != nil && runErr == nil {
+			return o, failure(err)
+		}
+	}
+	if runErr != nil {
+		return o, failure(runErr)
+	}
+	o.x = make([]float64, s.job.Dim)
+	if err := d.b.Params(o.x); err != nil {
+		return o, failure(err)
+	}
+	return o, nil
+}
+
+// outDtype is the .npy dtype that holds a run's parameters exactly.
+func outDtype(s *setup) string {
+	if s.device == "gpu" && s.job.Precision == gdgpu.F32 {
+		return "f4"
+	}
+	return "f8"
+}
+
+func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
+	d, err := newDevice(s.device, &s.job, s.gpu, nil)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)\n", describe(&s.job), d.b.Name(), d.detail)
+	o, err := execute(ctx, s, d, s.log, d.b.Name(), stderr)
+	if err != nil {
+		return err
+	}
+	if s.out != "" {
+		if err := data.WriteVector(s.out, o.x, outDtype(s)); err != nil {
+			return failure(err)
+		}
+	}
+	summary(stdout, s, o)
+	if err := d.close(); err != nil {
+		return failure(err)
+	}
+	return exitCode(o.res.Status.ExitCode())
+}
+
+// summary prints the end-of-run report.
+func summary(w io.Writer, s *setup, o *outcome) {
+	r := o.res
+	secs := r.Elapsed.Seconds()
+	rate := func(n float64) string {
+		if secs <= 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.4g", n/secs)
+	}
+	line := func(k, v string) { fmt.Fprintf(w, "  %-13s %s\n", k+":", v) }
+	line("status", fmt.Sprintf("%s at step %d (exit %d)", r.Status, r.StatusStep, r.Status.ExitCode()))
+	line("final loss", fmt.Sprintf("%.10g (step %d)", r.Final.Loss, r.Final.Step))
+	line("grad norm", fmt.Sprintf("%.6g", r.Final.GradNorm))
+	line("steps", strconv.Itoa(r.Steps))
+	line("elapsed", r.Elapsed.Round(time.Microsecond).String())
+	line("steps/s", rate(float64(r.Steps)))
+	line("parameters/s", rate(float64(r.Steps)*float64(s.job.Dim)))
+	if s.out != "" {
+		line("out", fmt.Sprintf("%s (%s, %d values)", s.out, outDtype(s), s.job.Dim))
+	}
+	if s.log != "" {
+		line("log", fmt.Sprintf("%s (%d rows)", s.log, o.log))
+	}
+}
+
+// newBar returns a progress bar on stderr when stderr is a terminal, else nil.
+func newBar(stderr io.Writer, steps int, label string) *progressbar.ProgressBar {
+	f, ok := stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) || steps <= 0 {
+		return nil
+	}
+	return progressbar.NewOptions64(int64(steps),
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetDescription(label),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("steps"),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetWidth(30),
+	)
+}
+
+// csvLog writes one row per sample through a buffered writer; the first
+// error sticks and is returned by close.
+type csvLog struct {
+	path string
+	f    *os.File
+	w    *bufio.Writer
+	buf  []byte
+	rows int
+	err  error
+}
+
+// logHeader is the CSV log's first line.
+const logHeader = "step,loss,grad_norm,lr,elapsed_s\n"
+
+func createLog(path string) (*csvLog, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	l := &csvLog{path: path, f: f, w: bufio.NewWriter(f)}
+	_, l.err = l.w.WriteString(logHeader)
+	return l, nil
+}
+
+// row appends one sample; a nil log ignores it.
+func (l *csvLog) row(s gdgpu.Sample, lr float64, el time.Duration) {
+	if l == nil || l.err != nil {
+		return
+	}
+	b := strconv.AppendInt(l.buf[:0], int64(s.Step), 10)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, s.Loss, 'g', -1, 64)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, s.GradNorm, 'g', -1, 64)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, lr, 'g', -1, 64)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, el.Seconds(), 'f', 6, 64)
+	b = append(b, '\n')
+	l.buf = b
+	if _, l.err = l.w.Write(b); l.err == nil {
+		l.rows++
+	}
+}
+
+// close flushes and closes the file, returning the first error met.
+func (l *csvLog) close() error {
+	err := l.err
+	if ferr := l.w.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing --log %s: %w", l.path, err)
+	}
+	return nil
+}
