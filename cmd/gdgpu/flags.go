@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
@@ -30,6 +31,12 @@ type jobFlags struct {
 	out       string
 	log       string
 	gpu       int
+
+	gradTol    float64
+	funcTol    float64
+	funcWindow int
+	lossTarget float64
+	timeLimit  time.Duration
 }
 
 // addJobFlags registers the shared flags on cmd. Every hyperparameter of
@@ -61,6 +68,11 @@ func addJobFlags(cmd *cobra.Command) *jobFlags {
 	fs.StringVar(&f.out, "out", "", "write the final parameters to the .npy `FILE` (float32 for --precision f32 on the GPU, else float64)")
 	fs.StringVar(&f.log, "log", "", "write step,loss,grad_norm,lr,elapsed_s rows to the CSV `FILE`")
 	fs.IntVar(&f.gpu, "gpu", 0, "EGL device index N to use (0 is the first)")
+	fs.Float64Var(&f.gradTol, "grad-tol", 0, "stop when a sample's gradient norm is <= this (exit 10; 0: off)")
+	fs.Float64Var(&f.funcTol, "func-tol", 0, "stop when the loss changes by <= this, relative, over --func-window samples (exit 11; 0: off)")
+	fs.IntVar(&f.funcWindow, "func-window", def.FuncWindow, "samples the --func-tol change is measured over")
+	fs.Float64Var(&f.lossTarget, "loss-target", 0, "stop when a sample's loss is <= this (exit 12; off unless given)")
+	fs.DurationVar(&f.timeLimit, "time-limit", 0, "stop after this much wall time, e.g. 90s or 5m (exit 13; 0: off)")
 	return f
 }
 
@@ -162,6 +174,13 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	job.LogEvery = f.logEvery
 	if changed("seed") {
 		job.Seed, job.RandomStart = f.seed, true
+	}
+	job.GradTol, job.FuncTol, job.FuncWindow, job.TimeLimit = f.gradTol, f.funcTol, f.funcWindow, f.timeLimit
+	if changed("loss-target") {
+		job.LossTarget, job.HasTarget = f.lossTarget, true
+	}
+	if cmd.Name() == "compare" && f.timeLimit != 0 {
+		return nil, usagef("--time-limit stops each run after its own wall time, at different steps: compare does not take it")
 	}
 
 	job.Dim = p.DefaultDim

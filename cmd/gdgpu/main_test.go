@@ -115,6 +115,11 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"--init", dir}, dir},
 		{[]string{"--init", good, "--dim", "5"}, good + " holds 4 values but --dim is 5"},
 		{[]string{"--init", good, "--seed", "1"}, "--init and --seed"},
+		{[]string{"--grad-tol", "-1"}, "--grad-tol -1"},
+		{[]string{"--func-tol", "1e-3", "--func-window", "0"}, "--func-window 0"},
+		{[]string{"--loss-target", "NaN"}, "--loss-target NaN"},
+		{[]string{"--time-limit", "-1s"}, "--time-limit"},
+		{[]string{"--time-limit", "soon"}, `"--time-limit"`},
 	} {
 		for _, cmd := range []string{"run", "compare"} {
 			args := append([]string{cmd, "--device", "cpu", "--steps", "1"}, tc.args...)
@@ -229,6 +234,27 @@ func TestRunDiverged(t *testing.T) {
 		"--optimizer", "sgd", "--lr", "100", "--steps", "1000", "--log-every", "10")
 	if code != gdgpu.ExitDiverged || !strings.Contains(stdout, "Diverged") {
 		t.Fatalf("exit %d, want %d\n%s", code, gdgpu.ExitDiverged, stdout)
+	}
+}
+
+func TestRunStoppingRules(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--loss-target", "1e-3"}, gdgpu.ExitFunctionThreshold},
+		{[]string{"--grad-tol", "1e-2"}, gdgpu.ExitGradientThreshold},
+		{[]string{"--time-limit", "1ns"}, gdgpu.ExitRuntimeLimit},
+	} {
+		args := append([]string{"run", "--device", "cpu", "--problem", "quadratic", "--dim", "100", "--optimizer", "sgd",
+			"--lr", "0.5", "--steps", "100000", "--log-every", "10"}, tc.args...)
+		code, stdout, stderr := gdgpuRun(t, args...)
+		if code != tc.code {
+			t.Errorf("%v: exit %d, want %d\n%s%s", tc.args, code, tc.code, stdout, stderr)
+		}
+	}
+	if code, _, stderr := gdgpuRun(t, "compare", "--device", "cpu", "--time-limit", "1s"); code != gdgpu.ExitUsage || !strings.Contains(stderr, "--time-limit") {
+		t.Errorf("compare --time-limit: exit %d, %q", code, stderr)
 	}
 }
 
