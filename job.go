@@ -113,6 +113,11 @@ type Job struct {
 	LossTarget float64       // with HasTarget, stop when the loss is <= LossTarget (FunctionThreshold)
 	HasTarget  bool          // LossTarget is set (0 is a valid target)
 	TimeLimit  time.Duration // stop after this much wall time (RuntimeLimit)
+
+	// Gradient clipping, applied to the objective's gradient before the
+	// optimizer sees it; 0 turns it off, and at most one may be set.
+	ClipNorm  float64 // scale g by min(ClipNorm/(||g||+1e-6), 1), as torch.nn.utils.clip_grad_norm_
+	ClipValue float64 // clamp each g_i to [-ClipValue, ClipValue], as torch.nn.utils.clip_grad_value_
 }
 
 // NewJob returns a job with the documented defaults: rosenbrock, N = 2^20,
@@ -168,6 +173,17 @@ func (j *Job) Validate() error {
 	}
 	if j.HasTarget && (math.IsNaN(j.LossTarget) || math.IsInf(j.LossTarget, 0)) {
 		return wrap(fmt.Errorf("--loss-target %g must be finite", j.LossTarget))
+	}
+	for _, c := range []struct {
+		flag string
+		v    float64
+	}{{"--clip-grad-norm", j.ClipNorm}, {"--clip-grad-value", j.ClipValue}} {
+		if math.IsNaN(c.v) || c.v < 0 || math.IsInf(c.v, 0) {
+			return wrap(fmt.Errorf("%s %g must be a finite number >= 0", c.flag, c.v))
+		}
+	}
+	if j.ClipNorm > 0 && j.ClipValue > 0 {
+		return wrap(errors.New("--clip-grad-norm and --clip-grad-value cannot both be set"))
 	}
 	if j.TimeLimit < 0 {
 		return wrap(fmt.Errorf("--time-limit %v must be >= 0", j.TimeLimit))

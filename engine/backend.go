@@ -28,6 +28,7 @@ const (
 	bindPartials = 5
 	bindRing     = 6
 	bindGrad     = 8
+	bindScale    = 9
 )
 
 // stateBindings are the bindings of the optimizer's state vectors, in the
@@ -55,7 +56,10 @@ type Backend struct {
 	ring     buffer
 	grad     buffer // a given gradient, for ApplyGradient; allocated on first use
 
-	step, eval, reduce, apply *program
+	// Kernels (see buildKernels); those a job does not need are nil.
+	step, eval, reduce, given *program
+	gradPass, givenNorm, clip *program // clipping by norm
+	scale                     buffer   // the clip factor, one real
 
 	t        int               // optimizer steps taken (torch's state["step"])
 	scalars  gdgpu.ScalarState // NAdam's running product of mu
@@ -114,6 +118,9 @@ func (b *Backend) chunks() int { return (b.job.Dim + b.chunk - 1) / b.chunk }
 func (b *Backend) needBytes() int64 {
 	n := int64(b.job.Dim) * int64(b.elem)
 	total := int64(2+len(b.names)) * n
+	if b.job.ClipNorm > 0 {
+		total += n // the stored gradient
+	}
 	if b.hasCoef() {
 		total += n
 	}
@@ -132,35 +139,9 @@ func (b *Backend) init() (err error) {
 	if mem := b.c.info.MemoryKiB; mem > 0 && b.needBytes() > mem*1024 {
 		return fmt.Errorf("engine: job needs %d MiB of GPU memory, the device has %d MiB", b.needBytes()>>20, mem>>10)
 	}
-	real := "float"
-	if b.elem == 8 {
-		real = "double"
-	}
-	defs := map[string]string{"real": real, "LOCAL_SIZE": fmt.Sprint(localSize)}
-	if b.hasCoef() {
-		defs["HAS_COEF"] = "1"
-	}
-	optimizerDefines(b.job.Optimizer, defs)
-	obj := b.job.Problem + ".glsl"
-	opt := optimizerFile(b.job.Optimizer.Name)
-	tag := fmt.Sprintf("(%s,%s,%s)", b.job.Problem, b.job.Optimizer.Name, b.job.Precision)
-	if b.step, err = b.c.build("step"+tag, defs, "wgsum.glsl", "common.glsl", obj, "optim_common.glsl", opt, "step.glsl"); err != nil {
+	if err := b.buildKernels(); err != nil {
 		return err
 	}
-	if b.apply, err = b.c.build("apply"+tag, defs, "wgsum.glsl", "common.glsl", "optim_common.glsl", opt, "apply.glsl"); err != nil {
-		return err
-	}
-	evalDefs := map[string]string{"EVAL_ONLY": "1"}
-	for k, v := range defs {
-		evalDefs[k] = v
-	}
-	if b.eval, err = b.c.build("eval"+tag, evalDefs, "wgsum.glsl", "common.glsl", obj, "step.glsl"); err != nil {
-		return err
-	}
-	if b.reduce, err = b.c.build("reduce"+tag, defs, "wgsum.glsl", "reduce.glsl"); err != nil {
-		return err
-	}
-
 	n := b.job.Dim
 	for i := range b.x {
 		if b.x[i], err = newBuffer("parameters", n, b.elem); err != nil {
@@ -179,6 +160,14 @@ func (b *Backend) init() (err error) {
 	if b.ring, err = newBuffer("read-back ring", 2*ringSlots, b.elem); err != nil {
 		return err
 	}
+	if b.job.ClipNorm > 0 {
+		if b.grad, err = newBuffer("gradient", n, b.elem); err != nil {
+			return err
+		}
+		if b.scale, err = newBuffer("clip factor", 1, b.elem); err != nil {
+			return err
+		}
+	}
 	if b.hasCoef() {
 		if b.coef, err = newBuffer("quadratic coefficients", n, b.elem); err != nil {
 			return err
@@ -187,6 +176,71 @@ func (b *Backend) init() (err error) {
 	}
 	b.setConstants()
 	return nil
+}
+
+// buildKernels compiles the job's kernels. The fused step kernel serves
+// every job but those clipping by norm, which need the whole gradient's
+// norm before any update: they run a gradient pass, a reduction that
+// computes the clip factor, and the update on the stored gradient (the
+// "given" kernel, which also applies gradients fed by ApplyGradient).
+func (b *Backend) buildKernels() (err error) {
+	real := "float"
+	if b.elem == 8 {
+		real = "double"
+	}
+	base := map[string]string{"real": real, "LOCAL_SIZE": fmt.Sprint(localSize)}
+	if b.hasCoef() {
+		base["HAS_COEF"] = "1"
+	}
+	optimizerDefines(b.job.Optimizer, base)
+	if b.job.ClipValue > 0 {
+		base["CLIP_VALUE"] = "1"
+	}
+	with := func(extra ...string) map[string]string {
+		d := make(map[string]string, len(base)+len(extra))
+		for k, v := range base {
+			d[k] = v
+		}
+		for _, e := range extra {
+			d[e] = "1"
+		}
+		return d
+	}
+	obj := b.job.Problem + ".glsl"
+	opt := optimizerFile(b.job.Optimizer.Name)
+	tag := fmt.Sprintf("(%s,%s,%s)", b.job.Problem, b.job.Optimizer.Name, b.job.Precision)
+	kernel := func(name string, defs map[string]string, objective string, flags programFlags) (*program, error) {
+		p, err := b.c.build(name+tag, defs, "wgsum.glsl", "common.glsl", objective, "optim_common.glsl", opt, "step.glsl")
+		if p != nil {
+			p.programFlags = flags
+		}
+		return p, err
+	}
+	clipNorm := b.job.ClipNorm > 0
+	if b.eval, err = kernel("eval", with("EVAL_ONLY"), obj, programFlags{}); err != nil {
+		return err
+	}
+	if b.reduce, err = b.c.build("reduce"+tag, base, "wgsum.glsl", "reduce.glsl"); err != nil {
+		return err
+	}
+	if !clipNorm {
+		if b.step, err = kernel("step", base, obj, programFlags{update: true}); err != nil {
+			return err
+		}
+		b.given, err = kernel("given", with("USES_GRAD", "GIVEN"), "given.glsl", programFlags{update: true, usesGrad: true})
+		return err
+	}
+	if b.gradPass, err = kernel("grad", with("USES_GRAD", "GRAD_ONLY"), obj, programFlags{usesGrad: true}); err != nil {
+		return err
+	}
+	if b.givenNorm, err = kernel("given-norm", with("USES_GRAD", "GIVEN", "GRAD_ONLY"), "given.glsl", programFlags{usesGrad: true}); err != nil {
+		return err
+	}
+	if b.clip, err = b.c.build("clip"+tag, with("CLIP_NORM"), "wgsum.glsl", "reduce.glsl"); err != nil {
+		return err
+	}
+	b.given, err = kernel("given", with("USES_GRAD", "GIVEN", "CLIP_NORM"), "given.glsl", programFlags{update: true, usesGrad: true})
+	return err
 }
 
 // build assembles and compiles one kernel. On the GL thread.
@@ -202,10 +256,13 @@ func (c *Context) build(name string, defs map[string]string, parts ...string) (*
 // kernel does not use has location -1, which glUniform ignores.
 func (b *Backend) setConstants() {
 	o := b.job.Optimizer
-	for _, p := range []*program{b.step, b.eval, b.apply} {
+	for _, p := range b.programs() {
 		gl.ProgramUniform1ui(p.id, p.loc("n"), uint32(b.job.Dim))
+		b.setReal(p, "clipValue", b.job.ClipValue)
+		b.setReal(p, "maxNorm", b.job.ClipNorm)
+		b.setReal(p, "clipEps", 1e-6) // torch's clip_grad_norm_ adds 1e-6 to the norm
 	}
-	for _, p := range []*program{b.step, b.apply} {
+	for _, p := range []*program{b.step, b.given} {
 		for _, u := range []struct {
 			name string
 			v    float64
@@ -246,9 +303,23 @@ func optimizerDefines(o gdgpu.Optimizer, defs map[string]string) {
 	set("CENTERED", o.Name == "rmsprop" && o.Centered)
 }
 
+// programs lists the kernels the job built.
+func (b *Backend) programs() []*program {
+	var ps []*program
+	for _, p := range []*program{b.step, b.eval, b.reduce, b.given, b.gradPass, b.givenNorm, b.clip} {
+		if p != nil {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
 // setReal sets a real uniform in the job's precision; values come from
 // float64 host arithmetic, as on the CPU backend.
 func (b *Backend) setReal(p *program, name string, v float64) {
+	if p == nil {
+		return
+	}
 	if b.elem == 8 {
 		gl.ProgramUniform1d(p.id, p.loc(name), v)
 	} else {
@@ -287,10 +358,23 @@ func (b *Backend) Step(lr []float64, record bool) error {
 	return b.do(func() error {
 		for j, rate := range lr {
 			b.t++
-			b.setStepUniforms(b.step, rate)
-			b.dispatchChunks(b.step, true)
-			if j == 0 && record {
-				b.recordSample(b.t - 1)
+			rec := j == 0 && record
+			if b.clip == nil {
+				b.setStepUniforms(b.step, rate)
+				b.dispatchChunks(b.step)
+				if rec {
+					b.recordSample(b.reduce, b.t-1)
+				}
+			} else {
+				// Gradient and its norm first; the update then reads both.
+				b.setStepUniforms(b.given, rate)
+				b.dispatchChunks(b.gradPass)
+				if rec {
+					b.recordSample(b.clip, b.t-1)
+				} else {
+					b.runReduce(b.clip, -1)
+				}
+				b.dispatchChunks(b.given)
 			}
 			b.cur = 1 - b.cur
 		}
@@ -323,7 +407,7 @@ func boolInt(v bool) int32 {
 
 // dispatchChunks runs p over every chunk of the parameter vector, then
 // makes its writes visible to the next dispatch.
-func (b *Backend) dispatchChunks(p *program, update bool) {
+func (b *Backend) dispatchChunks(p *program) {
 	gl.UseProgram(p.id)
 	n := b.job.Dim
 	for c, base := 0, 0; base < n; c, base = c+1, base+b.chunk {
@@ -331,19 +415,22 @@ func (b *Backend) dispatchChunks(p *program, update bool) {
 		xbase := max(base-b.alignElems, 0)
 		xend := min(base+count+b.alignElems, n)
 		b.x[b.cur].bindRange(bindXIn, xbase, xend-xbase)
-		if update {
+		if p.update {
 			b.x[1-b.cur].bindRange(bindXOut, base, count)
 			for k := range b.state {
 				b.state[k].bindRange(stateBindings[k], base, count)
 			}
-			if p == b.apply {
-				b.grad.bindRange(bindGrad, base, count)
-			}
+		}
+		if p.usesGrad {
+			b.grad.bindRange(bindGrad, base, count)
 		}
 		if b.coef.id != 0 {
 			b.coef.bindRange(bindCoef, base, count)
 		}
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
+		if b.scale.id != 0 {
+			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindScale, b.scale.id)
+		}
 		gl.Uniform1ui(p.loc("base"), uint32(base))
 		gl.Uniform1ui(p.loc("count"), uint32(count))
 		gl.Uniform1ui(p.loc("xbase"), uint32(xbase))
@@ -353,31 +440,42 @@ func (b *Backend) dispatchChunks(p *program, update bool) {
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 }
 
-// recordSample reduces the partials of the dispatch just issued into a ring
-// slot and fences it, waiting for the oldest slot only when all are in use.
-func (b *Backend) recordSample(step int) {
+// recordSample reduces the partials of the dispatch just issued with the
+// reduction kernel p into a ring slot and fences it, waiting for the oldest
+// slot only when all are in use.
+func (b *Backend) recordSample(p *program, step int) {
 	if len(b.pending) == ringSlots {
 		b.collect(true, 1)
 	}
 	slot := b.nextSlot
 	b.nextSlot = (b.nextSlot + 1) % ringSlots
-	gl.UseProgram(b.reduce.id)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindRing, b.ring.id)
-	gl.Uniform1ui(b.reduce.loc("pairs"), uint32(b.groups*b.chunks()))
-	gl.Uniform1ui(b.reduce.loc("slot"), uint32(slot))
-	gl.DispatchCompute(1, 1, 1)
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.BUFFER_UPDATE_BARRIER_BIT)
+	b.runReduce(p, slot)
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
 	fence := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
 	gl.Flush() // so the fence can signal without anyone waiting on it
 	b.pending = append(b.pending, pending{step: step, slot: slot, fence: fence})
 }
 
+// runReduce sums the partials with kernel p (reduce, or clip, which also
+// writes the clip factor) into ring slot slot, or nowhere when slot < 0.
+func (b *Backend) runReduce(p *program, slot int) {
+	gl.UseProgram(p.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindRing, b.ring.id)
+	if b.scale.id != 0 {
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindScale, b.scale.id)
+	}
+	gl.Uniform1ui(p.loc("pairs"), uint32(b.groups*b.chunks()))
+	gl.Uniform1i(p.loc("slot"), int32(slot))
+	gl.DispatchCompute(1, 1, 1)
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+}
+
 // Record evaluates the objective at the current point and records a sample.
 func (b *Backend) Record() error {
 	return b.do(func() error {
-		b.dispatchChunks(b.eval, false)
-		b.recordSample(b.t)
+		b.dispatchChunks(b.eval)
+		b.recordSample(b.reduce, b.t)
 		return nil
 	})
 }
@@ -469,8 +567,12 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 		}
 		b.upload(b.grad, func(i int) float64 { return g[i] })
 		b.t++
-		b.setStepUniforms(b.apply, lr)
-		b.dispatchChunks(b.apply, true)
+		b.setStepUniforms(b.given, lr)
+		if b.clip != nil {
+			b.dispatchChunks(b.givenNorm)
+			b.runReduce(b.clip, -1)
+		}
+		b.dispatchChunks(b.given)
 		b.cur = 1 - b.cur
 		return nil
 	})
@@ -573,10 +675,10 @@ func (b *Backend) Close() error {
 // release deletes GL objects; safe on a partly built backend.
 func (b *Backend) release() {
 	b.dropPending()
-	for _, p := range []*program{b.step, b.eval, b.reduce, b.apply} {
+	for _, p := range b.programs() {
 		p.delete()
 	}
-	for _, buf := range []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad} {
+	for _, buf := range []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad, &b.scale} {
 		buf.delete()
 	}
 	for k := range b.state {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -269,5 +270,64 @@ func TestDebugContextReportsErrors(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "GL_INVALID_VALUE") {
 		t.Fatalf("misaligned glBindBufferRange gave %v, want GL_INVALID_VALUE", err)
+	}
+}
+
+// TestClipping checks both clipping modes against torch's formulas on the
+// unit quadratic, where g = x: clip_grad_value_ clamps each component,
+// clip_grad_norm_ scales g by min(max_norm/(||g||+1e-6), 1). The sample's
+// gradient norm is the raw one, as clip_grad_norm_ returns it.
+func TestClipping(t *testing.T) {
+	const dim, lr = 1000, 0.1
+	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+		for _, chunk := range []int{0, 96} {
+			c := openTest(t, Options{ChunkElems: chunk})
+			for _, mode := range []string{"value", "norm"} {
+				t.Run(fmt.Sprintf("%s/%s/chunk=%d", mode, prec, chunk), func(t *testing.T) {
+					job := newJob("quadratic", "sgd", dim, prec)
+					job.Optimizer.LR = lr
+					job.RandomStart, job.Seed = true, 11
+					if mode == "value" {
+						job.ClipValue = 0.5
+					} else {
+						job.ClipNorm = 3
+					}
+					b := newBackend(t, c, &job)
+					x0 := job.StartPoint()
+					roundF32(x0) // exact on both precisions
+					if err := b.Load(x0); err != nil {
+						t.Fatal(err)
+					}
+					if err := b.Step([]float64{lr}, true); err != nil {
+						t.Fatal(err)
+					}
+					norm := 0.0
+					for _, v := range x0 {
+						norm += v * v
+					}
+					norm = math.Sqrt(norm)
+					want := make([]float64, dim)
+					for i, v := range x0 {
+						g := v
+						if mode == "value" {
+							g = math.Max(-0.5, math.Min(0.5, g))
+						} else {
+							g *= math.Min(3/(norm+1e-6), 1)
+						}
+						want[i] = v - lr*g
+					}
+					got := make([]float64, dim)
+					if err := b.Params(got); err != nil {
+						t.Fatal(err)
+					}
+					compareVec(t, "params after one clipped step", prec, got, want)
+					s, err := b.Samples(nil, true)
+					if err != nil || len(s) != 1 {
+						t.Fatalf("samples %v %v", s, err)
+					}
+					compareScalars(t, "raw gradient norm", prec, dim, []float64{s[0].GradNorm}, []float64{norm})
+				})
+			}
+		}
 	}
 }

@@ -12,6 +12,14 @@ type program struct {
 	id       uint32
 	name     string
 	uniforms map[string]int32
+	programFlags
+}
+
+// programFlags say which buffers a step-shaped kernel reads and writes
+// beyond x and partials.
+type programFlags struct {
+	update   bool // writes xout and the optimizer state
+	usesGrad bool // reads or writes the stored gradient
 }
 
 // ShaderError is a compute shader that failed to compile or link: it carries

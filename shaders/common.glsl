@@ -16,3 +16,13 @@ uniform uint partialBase; // first workgroup slot of this chunk in partials
 
 // X returns parameter i (global index) from the halo-bound input.
 real X(uint i) { return xin[i - xbase]; }
+
+#ifdef USES_GRAD
+// A whole gradient in memory: given by the host (given.glsl), or written by
+// a GRAD_ONLY pass so that its norm is known before the update (clipping).
+layout(std430, binding = 8) buffer Grad { real grad[]; };
+#endif
+#ifdef CLIP_NORM
+// clipScale[0] = min(max_norm / (||g|| + 1e-6), 1), written by reduce.glsl.
+layout(std430, binding = 9) readonly buffer ClipScale { real clipScale[]; };
+#endif

@@ -1,11 +1,18 @@
 // Sums the per-workgroup partials (loss, squared gradient norm) in a fixed
-// order and writes them to one slot of the read-back ring. One workgroup.
+// order and writes them to one slot of the read-back ring (when slot >= 0).
+// With CLIP_NORM it also writes torch.nn.utils.clip_grad_norm_'s factor
+// min(max_norm / (||g|| + 1e-6), 1) for the update pass. One workgroup.
 // Assembled after wgsum.glsl, without common.glsl.
 layout(std430, binding = 5) readonly buffer Partials { real partials[]; };
 layout(std430, binding = 6) writeonly buffer Ring { real ring[]; };
+#ifdef CLIP_NORM
+layout(std430, binding = 9) writeonly buffer ClipScale { real clipScale[]; };
+uniform real maxNorm;
+uniform real clipEps; // 1e-6, as torch adds it
+#endif
 
 uniform uint pairs; // partial pairs to sum
-uniform uint slot;  // ring slot to write
+uniform int slot;   // ring slot to write, or -1
 
 void main() {
 	uint t = gl_LocalInvocationID.x;
@@ -17,7 +24,12 @@ void main() {
 	}
 	workgroupSum2(f, g);
 	if (t == 0u) {
-		ring[2u * slot] = f;
-		ring[2u * slot + 1u] = g;
+		if (slot >= 0) {
+			ring[2u * uint(slot)] = f;
+			ring[2u * uint(slot) + 1u] = g;
+		}
+#ifdef CLIP_NORM
+		clipScale[0] = min(maxNorm / (sqrt(g) + clipEps), real(1));
+#endif
 	}
 }

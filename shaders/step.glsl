@@ -1,11 +1,19 @@
 // One optimizer step fused with the objective: reads x, writes x' to xout
 // (a second buffer: rosenbrock's gradient reads the neighbours' old values),
-// and leaves this workgroup's loss and squared-gradient-norm sums in
-// partials. With EVAL_ONLY it only evaluates (no update, no xout).
-// Grid-stride, so any count runs with a bounded number of workgroups.
+// and leaves this workgroup's loss and squared-gradient-norm sums (of the
+// raw gradient, before any clipping) in partials. Grid-stride, so any count
+// runs with a bounded number of workgroups. Variants, by define:
+//   EVAL_ONLY   evaluate only: no update, no xout
+//   GRAD_ONLY   write the gradient to grad[] instead of updating (the first
+//               pass of clipping by norm); with GIVEN, write nothing
+//   CLIP_VALUE  clamp each gradient component to [-clipValue, clipValue]
+//   CLIP_NORM   scale the gradient by clipScale[0] before the update
 
-#ifndef EVAL_ONLY
+#if !defined(EVAL_ONLY) && !defined(GRAD_ONLY)
 layout(std430, binding = 1) writeonly buffer XOut { real xout[]; };
+#endif
+#ifdef CLIP_VALUE
+uniform real clipValue;
 #endif
 
 void main() {
@@ -18,7 +26,17 @@ void main() {
 		objective(i, fi, gi);
 		f += fi;
 		g2 += gi * gi;
-#ifndef EVAL_ONLY
+#if defined(GRAD_ONLY)
+#ifndef GIVEN
+		grad[j] = gi;
+#endif
+#elif !defined(EVAL_ONLY)
+#ifdef CLIP_VALUE
+		gi = clamp(gi, -clipValue, clipValue);
+#endif
+#ifdef CLIP_NORM
+		gi = gi * clipScale[0];
+#endif
 		xout[j] = update(j, X(i), gi);
 #endif
 	}
