@@ -74,6 +74,36 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 	}
 	var history []float64 // losses of the samples so far, for FuncTol
 
+	// Learning rates: the schedule walked step by step, both backends
+	// getting the same numbers. ReduceLROnPlateau sees the losses as they
+	// are read back, so its reductions land at read-back time.
+	seq := job.Schedule.Seq(job.Optimizer.LR)
+	var plateau *Plateau
+	if job.Schedule.Kind == "plateau" {
+		plateau = NewPlateau(job.Schedule, job.Optimizer.LR)
+	}
+	nextLR := func(t int) float64 {
+		if plateau != nil {
+			return job.Schedule.LR(plateau.LR(), t)
+		}
+		return seq.Next()
+	}
+	// The lr of each recorded step, so a sample is reported with its lr.
+	type stepLR struct {
+		step int
+		lr   float64
+	}
+	var recorded []stepLR
+	lrOf := func(step int) float64 {
+		for len(recorded) > 0 && recorded[0].step < step {
+			recorded = recorded[1:]
+		}
+		if len(recorded) > 0 && recorded[0].step == step {
+			return recorded[0].lr
+		}
+		return math.NaN() // not reached: every sample's step was recorded
+	}
+
 	// take consumes read-back samples up to the first non-finite one and
 	// checks the sample-based stopping rules; it reports whether the run
 	// diverged.
@@ -85,7 +115,10 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 			res.Samples = append(res.Samples, s)
 			res.Final = s
 			if hooks.Sample != nil {
-				hooks.Sample(s, job.LR(s.Step), time.Since(start))
+				hooks.Sample(s, lrOf(s.Step), time.Since(start))
+			}
+			if plateau != nil && finite(s.Loss) {
+				plateau.Observe(s.Loss)
 			}
 			if !finite(s.Loss) || !finite(s.GradNorm) {
 				// Non-finite values outrank any other reason: the state is bad.
@@ -120,9 +153,13 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 		k := min(job.LogEvery-t%job.LogEvery, job.Steps-t, maxBatch)
 		lrs = lrs[:k]
 		for j := range lrs {
-			lrs[j] = job.LR(t + j)
+			lrs[j] = nextLR(t + j)
 		}
-		if err := b.Step(lrs, t%job.LogEvery == 0); err != nil {
+		record := t%job.LogEvery == 0
+		if record {
+			recorded = append(recorded, stepLR{t, lrs[0]})
+		}
+		if err := b.Step(lrs, record); err != nil {
 			return res, err
 		}
 		t += k
@@ -137,7 +174,9 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 		take(buf)
 	}
 	if res.Status != Diverged {
-		// The final point, so that every run reports the loss it ends at.
+		// The final point, so that every run reports the loss it ends at,
+		// with the lr the next step would take.
+		recorded = append(recorded, stepLR{t, nextLR(t)})
 		if err := b.Record(); err != nil {
 			return res, err
 		}

@@ -275,3 +275,49 @@ func TestRunEveryStatus(t *testing.T) {
 		codes[tc.code] = tc.want.String()
 	}
 }
+
+// TestRunSchedules: the driver hands the backend the schedule's rate for
+// every step, and reports each sample with the rate of its step.
+func TestRunSchedules(t *testing.T) {
+	for _, kind := range []string{"constant", "step", "cosine", "onecycle"} {
+		t.Run(kind, func(t *testing.T) {
+			job := testJob(90, 7)
+			job.Schedule, _ = DefaultSchedule(kind)
+			job.Schedule.StepSize, job.Schedule.TMax, job.Schedule.TotalSteps = 10, 90, 90
+			job.Schedule.Warmup, job.Schedule.WarmupStartFactor = 5, 0.25
+			if err := job.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			f := &fakeBackend{lossAt: func(int) float64 { return 1 }}
+			res, err := Run(context.Background(), &job, f, job.StartPoint(), Hooks{Sample: func(s Sample, lr float64, _ time.Duration) {
+				if want := job.LR(s.Step); lr != want {
+					t.Errorf("sample at step %d reported lr %v, want %v", s.Step, lr, want)
+				}
+			}})
+			if err != nil || res.Status != StepLimit {
+				t.Fatalf("%v %v", res.Status, err)
+			}
+			for step, lr := range f.lrs {
+				if want := job.LR(step); lr != want {
+					t.Fatalf("step %d got lr %v, want %v", step, lr, want)
+				}
+			}
+		})
+	}
+}
+
+// TestRunPlateau: on a flat loss, ReduceLROnPlateau cuts the rate once
+// patience samples have passed without improvement.
+func TestRunPlateau(t *testing.T) {
+	job := testJob(200, 10)
+	job.Schedule, _ = DefaultSchedule("plateau")
+	job.Schedule.Patience = 2
+	f := &fakeBackend{lossAt: func(int) float64 { return 1 }}
+	if _, err := Run(context.Background(), &job, f, job.StartPoint(), Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	first, last := f.lrs[0], f.lrs[len(f.lrs)-1]
+	if first != job.Optimizer.LR || !(last < first) {
+		t.Errorf("lr went from %v to %v on a flat loss; want a reduction", first, last)
+	}
+}

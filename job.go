@@ -96,6 +96,7 @@ type Job struct {
 	Dim       int       // number of parameters N
 	Cond      float64   // quadratic: condition number, c_i spans [1, Cond]
 	Optimizer Optimizer // optimizer and hyperparameters
+	Schedule  Schedule  // learning-rate schedule applied to Optimizer.LR
 	Steps     int       // optimizer steps to run
 	LogEvery  int       // a Sample (loss, gradient norm) every LogEvery steps
 	Precision Precision // GPU precision; the CPU computes in float64 always
@@ -125,7 +126,9 @@ type Job struct {
 // no stopping rule but the step limit (FuncWindow 5 for when FuncTol is set).
 func NewJob() Job {
 	o, _ := DefaultOptimizer("adam")
+	sched, _ := DefaultSchedule("constant")
 	return Job{
+		Schedule:   sched,
 		Problem:    "rosenbrock",
 		Dim:        1 << 20,
 		Cond:       1,
@@ -194,6 +197,9 @@ func (j *Job) Validate() error {
 	if err := j.Optimizer.Validate(); err != nil {
 		return wrap(err)
 	}
+	if err := j.Schedule.Validate(j.Steps); err != nil {
+		return wrap(err)
+	}
 	if !j.supported() {
 		return wrap(fmt.Errorf("--optimizer %s is not implemented on the backends yet", j.Optimizer.Name))
 	}
@@ -204,9 +210,10 @@ func (j *Job) Validate() error {
 // 32-bit unsigned in the shaders, and grid-stride loops need headroom.
 const MaxDim = 1<<31 - 1
 
-// LR returns the learning rate for step t (0-based). Schedules will live
-// here, computed once for both backends; today it is constant.
-func (j *Job) LR(t int) float64 { return j.Optimizer.LR }
+// LR returns the scheduled learning rate of step t (0-based), before any
+// plateau reduction (which depends on the losses seen; see Run). It costs
+// O(t) for the recursive schedules: the driver walks them with Schedule.Seq.
+func (j *Job) LR(t int) float64 { return j.Schedule.LR(j.Optimizer.LR, t) }
 
 // StartPoint returns the start point x0 for the job: the problem's default
 // (see ProblemInfo.Start) or, with RandomStart, x_i ~ U[-2, 2] drawn from a
