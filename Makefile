@@ -1,0 +1,47 @@
+# gdgpu: make demo (install, build, run on the GPU, compare with the CPU)
+# and make test (vet, gofmt, tests with GL, a short fuzz run).
+#
+# Every go command builds with -tags egl: go-gl/gl then loads GL through
+# libEGL alone, so nothing needs X11.
+
+# scripts/deps.sh may install a Go toolchain in .toolchain/go.
+export PATH := $(CURDIR)/.toolchain/go/bin:$(PATH)
+
+GO      ?= go
+TAGS    := -tags egl
+BIN     := bin/gdgpu
+FUZZTIME ?= 10s
+
+.PHONY: all deps build demo test vet fmt-check bench clean
+
+all: build
+
+deps:
+	bash scripts/deps.sh
+
+build:
+	$(GO) build $(TAGS) -o $(BIN) ./cmd/gdgpu
+
+demo: deps build
+	$(BIN) info
+	$(BIN) run
+	$(BIN) compare --dim 262144
+
+vet:
+	$(GO) vet $(TAGS) ./...
+
+# gofmt over the repository's Go files (not the downloaded toolchain).
+fmt-check:
+	@gofmt=$$($(GO) env GOROOT)/bin/gofmt; \
+	files=$$(find . \( -path ./.toolchain -o -path ./bin -o -path ./.git \) -prune -o -name '*.go' -print | xargs $$gofmt -l); \
+	if [ -n "$$files" ]; then echo "gofmt needed on:"; echo "$$files"; exit 1; fi
+
+test: deps vet fmt-check
+	$(GO) test $(TAGS) -count=1 ./...
+	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadVector -fuzztime $(FUZZTIME) ./data/
+
+bench: deps
+	$(GO) test $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin
