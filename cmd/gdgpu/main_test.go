@@ -369,6 +369,39 @@ func TestList(t *testing.T) {
 	}
 }
 
+// TestNoGLContext hides every EGL vendor library from libglvnd, so that no
+// context can be made: info and a GPU run exit 3 with the attempts listed,
+// and a CPU run, which never opens GL, still works.
+func TestNoGLContext(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"info"}, gdgpu.ExitError},
+		{[]string{"run", "--dim", "100", "--steps", "1"}, gdgpu.ExitError},
+		{[]string{"compare", "--dim", "100", "--steps", "1"}, gdgpu.ExitError},
+		{[]string{"run", "--device", "cpu", "--dim", "100", "--steps", "1"}, 0},
+	} {
+		cmd := exec.Command(os.Args[0], tc.args...)
+		cmd.Env = append(os.Environ(), "GDGPU_TEST_MAIN=1", "__EGL_VENDOR_LIBRARY_FILENAMES="+filepath.Join(t.TempDir(), "none.json"))
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tc.code {
+			t.Errorf("%v: exit %d, want %d\n%s%s", tc.args, code, tc.code, stdout.String(), stderr.String())
+		}
+		if tc.code == gdgpu.ExitError && (!strings.Contains(stderr.String(), "EGL") || strings.Contains(stderr.String(), "panic")) {
+			t.Errorf("%v: stderr does not list the EGL attempts:\n%s", tc.args, stderr.String())
+		}
+	}
+}
+
 // The tests below need a GL context (Mesa llvmpipe through EGL in CI).
 // Following the project's rule they fail, not skip, without one.
 

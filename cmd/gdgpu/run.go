@@ -64,7 +64,7 @@ func (d *device) close() error {
 func openGL(gpu int) (*engine.Context, error) {
 	ec, err := engine.Open(engine.Options{GPU: gpu})
 	if err != nil {
-		return nil, failure(fmt.Errorf("no GL context (use --device cpu to run without one): %w", err))
+		return nil, failure(err)
 	}
 	return ec, nil
 }
