@@ -58,8 +58,9 @@ need=$(awk '$1 == "go" { print $2; exit }' go.mod)
 
 # version_ge A B: A >= B for dotted versions such as 1.25.0 and 1.26.
 version_ge() {
-	local IFS=.
-	local -a a=($1) b=($2)
+	local -a a b
+	IFS=. read -r -a a <<<"$1"
+	IFS=. read -r -a b <<<"$2"
 	for i in 0 1 2; do
 		local x=${a[i]:-0} y=${b[i]:-0}
 		if ((10#$x > 10#$y)); then return 0; fi
@@ -103,7 +104,8 @@ if [ -z "$want" ]; then
 	exit 1
 fi
 hex=$(cd "$tmp" && find "$mod" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
-got="h1:$(printf '%b' "$(echo "$hex" | sed 's/../\\x&/g')" | base64)"
+# shellcheck disable=SC2001 # hex to bytes, two digits at a time
+got="h1:$(printf '%b' "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | base64)"
 if [ "$got" != "$want" ]; then
 	log "checksum mismatch for $mod: got $got, the checksum database says $want"
 	exit 1
