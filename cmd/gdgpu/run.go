@@ -26,7 +26,8 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Run one descent on the GPU (default) or the CPU and print a summary: status,
 final loss and gradient norm, steps, elapsed time, steps/s and parameters/s.
 The exit code is the run's status: 0 step limit reached, 4 diverged,
-5 interrupted (SIGINT/SIGTERM; --out is still written).`,
+5 interrupted (SIGINT/SIGTERM; --out is still written), 10 --grad-tol,
+11 --func-tol, 12 --loss-target, 13 --time-limit reached.`,
 		Example: `  gdgpu run --problem rosenbrock --dim 1048576 --steps 1000
   gdgpu run --device cpu --problem quadratic --cond 1e3 --optimizer sgd --lr 1e-3 --out x.npy --log log.csv`,
 		Args: cobra.NoArgs,
