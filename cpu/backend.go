@@ -13,14 +13,6 @@ var ErrClosed = errors.New("cpu: backend is closed")
 
 var _ gdgpu.Backend = (*Backend)(nil)
 
-// optKind selects the optimizer kernel without string compares per step.
-type optKind int
-
-const (
-	sgd optKind = iota
-	adam
-)
-
 // Backend is the float64 reference implementation of gdgpu.Backend. It
 // computes on the calling goroutine, so every method returns with its work
 // done and Samples never has to wait. A Backend is not safe for concurrent
@@ -30,10 +22,11 @@ type Backend struct {
 	opt optKind
 	hp  gdgpu.Optimizer // hyperparameters; the learning rate comes with Step
 
-	x    []float64
-	m, v []float64         // Adam's exp_avg and exp_avg_sq; nil for sgd
-	t    int               // optimizer steps since Load (torch's state["step"])
-	st   gdgpu.ScalarState // the scalar optimizer state Optimizer.Scalars advances
+	x     []float64
+	names []string          // the state vectors' torch names, gdgpu.Optimizer.StateNames
+	state [][]float64       // the state vectors, in names' order
+	t     int               // optimizer steps since Load (torch's state["step"])
+	st    gdgpu.ScalarState // the scalar optimizer state Optimizer.Scalars advances
 
 	pending []gdgpu.Sample // recorded, not yet delivered by Samples
 	closed  bool
@@ -43,11 +36,11 @@ type Backend struct {
 	g, terms, c [chunk]float64
 }
 
-// New validates job and allocates a backend for it: x, Adam's m and v, and
-// the quadratic's coefficients c_i when Cond != 1. The parameters start at
-// zero; gdgpu.Run (or the caller) loads the start point with Load. The
-// backend keeps a copy of job's fields it needs, so later changes to job
-// do not reach it.
+// New validates job and allocates a backend for it: x, the optimizer's
+// state vectors (gdgpu.Optimizer.StateNames) and the quadratic's
+// coefficients c_i when Cond != 1. The parameters start at zero; gdgpu.Run
+// (or the caller) loads the start point with Load. The backend keeps a
+// copy of job's fields it needs, so later changes to job do not reach it.
 func New(job *gdgpu.Job) (*Backend, error) {
 	if job == nil {
 		return nil, errors.New("cpu: nil job")
@@ -55,39 +48,86 @@ func New(job *gdgpu.Job) (*Backend, error) {
 	if err := job.Validate(); err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
 	}
+	return newBackend(job)
+}
+
+// newBackend builds the backend for a job whose problem and optimizer are
+// valid, without job.Validate's other checks (tests reach every kernel
+// through it). It refuses what would make the kernels compute nonsense.
+func newBackend(job *gdgpu.Job) (*Backend, error) {
+	if job == nil {
+		return nil, errors.New("cpu: nil job")
+	}
+	if err := job.Optimizer.Validate(); err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	kind, ok := kindOf(job.Optimizer.Name)
+	if !ok {
+		return nil, fmt.Errorf("cpu: optimizer %q has no kernel", job.Optimizer.Name)
+	}
+	if job.ClipNorm != 0 || job.ClipValue != 0 {
+		// Refused rather than ignored: a reference that silently skipped
+		// the clipping would disagree with the GPU for the wrong reason.
+		return nil, errors.New("cpu: gradient clipping (--clip-grad-norm, --clip-grad-value) is not implemented on the CPU backend")
+	}
 	obj, err := newObjective(job, job.Dim)
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{obj: obj, hp: job.Optimizer}
-	// Validate admits only what the backends implement today; these checks
-	// keep a wider registry from reaching kernels that would silently
-	// compute something else.
-	o := job.Optimizer
-	switch {
-	case o.Name == "sgd" && o.Momentum == 0 && !o.Nesterov && !o.Maximize:
-		b.opt = sgd
-	case o.Name == "adam" && !o.Amsgrad && !o.Maximize:
-		b.opt = adam
-	default:
-		return nil, fmt.Errorf("cpu: optimizer %q is not implemented with this configuration (only sgd without momentum and adam without amsgrad, minimising)", o.Name)
-	}
+	b := &Backend{obj: obj, opt: kind, hp: job.Optimizer}
 	b.obj.precompute()
 	b.x = make([]float64, job.Dim)
-	if b.opt == adam {
-		b.m = make([]float64, job.Dim)
-		b.v = make([]float64, job.Dim)
+	b.names = job.Optimizer.StateNames()
+	if len(b.names) > len(chunkState{}) {
+		return nil, fmt.Errorf("cpu: optimizer %q has %d state vectors", job.Optimizer.Name, len(b.names))
+	}
+	b.state = make([][]float64, len(b.names))
+	for k := range b.state {
+		b.state[k] = make([]float64, job.Dim)
 	}
 	b.pending = make([]gdgpu.Sample, 0, 8)
-	b.st = gdgpu.NewScalarState()
+	b.resetState()
 	return b, nil
+}
+
+// chunkState holds a stretch of every state vector, in StateNames order.
+type chunkState = [3][]float64
+
+// stateSlice returns the state vectors' elements lo..hi-1.
+func (b *Backend) stateSlice(lo, hi int) chunkState {
+	var s chunkState
+	for k, v := range b.state {
+		s[k] = v[lo:hi]
+	}
+	return s
+}
+
+// resetState puts the optimizer state where torch starts it: Adagrad's
+// sum at initial_accumulator_value, every other vector at zero, the step
+// count at zero and the scalar state at gdgpu.NewScalarState().
+func (b *Backend) resetState() {
+	for k, name := range b.names {
+		if name == "sum" {
+			v := b.hp.InitialAccumulatorValue
+			for i := range b.state[k] {
+				b.state[k][i] = v
+			}
+		} else {
+			clear(b.state[k])
+		}
+	}
+	b.t = 0
+	b.st = gdgpu.NewScalarState()
 }
 
 // Name returns "cpu/f64".
 func (b *Backend) Name() string { return "cpu/f64" }
 
-// Load copies x into the parameters, zeroes Adam's m and v and the step
-// count, and drops samples not yet delivered (they describe another run).
+// Load copies x into the parameters, resets the optimizer state (every
+// state vector to its initial value: Adagrad's sum to
+// initial_accumulator_value, all others to zero; the step count to zero;
+// the scalar state to gdgpu.NewScalarState()), and drops samples not yet
+// delivered (they describe another run).
 func (b *Backend) Load(x []float64) error {
 	if b.closed {
 		return ErrClosed
@@ -96,10 +136,7 @@ func (b *Backend) Load(x []float64) error {
 		return fmt.Errorf("cpu: Load: got %d values, job has --dim %d", len(x), len(b.x))
 	}
 	copy(b.x, x)
-	clear(b.m)
-	clear(b.v)
-	b.t = 0
-	b.st = gdgpu.NewScalarState()
+	b.resetState()
 	b.pending = b.pending[:0]
 	return nil
 }
@@ -163,15 +200,51 @@ func (b *Backend) Params(dst []float64) error {
 // ErrClosed; Close itself may be called again.
 func (b *Backend) Close() error {
 	b.closed = true
-	b.x, b.m, b.v, b.obj.coef, b.pending = nil, nil, nil, nil, nil
+	b.x, b.names, b.state, b.obj.coef, b.pending = nil, nil, nil, nil, nil
 	return nil
 }
 
-// State returns Adam's first and second moment estimates (torch's exp_avg
-// and exp_avg_sq) as views of the backend's own buffers, valid until the
-// next call that steps, loads or closes; both are nil for sgd. Tests
-// compare them with the GPU's.
-func (b *Backend) State() (m, v []float64) { return b.m, b.v }
+// StateVector returns the optimizer state vector torch calls name (see
+// gdgpu.Optimizer.StateNames: "exp_avg", "momentum_buffer", ...) as a view
+// of the backend's own buffer, valid until the next call that steps, loads
+// or closes; nil when the optimizer has no such vector. Tests compare them
+// with the GPU's.
+func (b *Backend) StateVector(name string) []float64 {
+	for k, n := range b.names {
+		if n == name {
+			return b.state[k]
+		}
+	}
+	return nil
+}
+
+// ScalarState returns the scalar optimizer state (NAdam's mu_product),
+// as advanced by the steps since Load.
+func (b *Backend) ScalarState() gdgpu.ScalarState { return b.st }
+
+// ApplyGradient runs one optimizer step with learning rate lr on the
+// gradient g (len Dim) instead of the objective's, counting it as Step
+// does. The GPU backend has the same method, so both can be fed identical
+// gradients and compared rule by rule. g is only read.
+func (b *Backend) ApplyGradient(g []float64, lr float64) error {
+	if b.closed {
+		return ErrClosed
+	}
+	if len(g) != len(b.x) {
+		return fmt.Errorf("cpu: ApplyGradient: got %d values, job has --dim %d", len(g), len(b.x))
+	}
+	k := b.nextStep(lr)
+	s := b.stateSlice(0, len(b.x))
+	k.apply(b.x, g, &s)
+	return nil
+}
+
+// nextStep counts one step and returns its kernel, advancing the scalar
+// state through gdgpu's Optimizer.Scalars.
+func (b *Backend) nextStep(lr float64) kernel {
+	b.t++
+	return newKernel(&b.hp, b.opt, b.hp.Scalars(b.t, lr, &b.st))
+}
 
 // StepCount returns the optimizer steps run since Load (torch's
 // state["step"]).
@@ -187,13 +260,9 @@ func (b *Backend) sweep(update bool, lr float64, record bool) {
 	n := o.n
 	x := b.x
 	t0 := b.t
-	var as adamStep
+	var k kernel
 	if update {
-		b.t++
-		sc := b.hp.Scalars(b.t, lr, &b.st)
-		if b.opt == adam {
-			as = newAdamStep(&b.hp, sc)
-		}
+		k = b.nextStep(lr)
 	}
 	var loss, sq pairwise
 	prev := 0.0
@@ -216,11 +285,8 @@ func (b *Backend) sweep(update bool, lr float64, record bool) {
 		if !update {
 			continue
 		}
-		if b.opt == adam {
-			adamChunk(x[lo:hi], g, b.m[lo:hi], b.v[lo:hi], &as)
-		} else {
-			sgdChunk(x[lo:hi], g, lr, b.hp.WeightDecay)
-		}
+		s := b.stateSlice(lo, hi)
+		k.apply(x[lo:hi], g, &s)
 	}
 	if record {
 		b.pending = append(b.pending, gdgpu.Sample{

@@ -41,11 +41,29 @@ func TestNewErrors(t *testing.T) {
 	if _, err := New(&bad); !errors.Is(err, gdgpu.ErrInvalidJob) || !strings.HasPrefix(err.Error(), "cpu: ") {
 		t.Errorf("New(dim 1 rosenbrock) = %v, want a cpu: error wrapping ErrInvalidJob", err)
 	}
-	mom := gdgpu.NewJob()
-	mom.Optimizer, _ = gdgpu.DefaultOptimizer("sgd")
-	mom.Optimizer.Momentum = 0.9 // registered, not implemented yet
-	if _, err := New(&mom); err == nil || !strings.HasPrefix(err.Error(), "cpu: ") {
-		t.Errorf("New(sgd with momentum) = %v, want a cpu: error", err)
+	nest := gdgpu.NewJob()
+	nest.Optimizer, _ = gdgpu.DefaultOptimizer("sgd")
+	nest.Optimizer.Nesterov = true // needs momentum > 0 and dampening 0
+	if _, err := New(&nest); err == nil || !strings.HasPrefix(err.Error(), "cpu: ") {
+		t.Errorf("New(sgd nesterov without momentum) = %v, want a cpu: error", err)
+	}
+	if _, err := newBackend(&nest); err == nil || !strings.HasPrefix(err.Error(), "cpu: ") {
+		t.Errorf("newBackend(sgd nesterov without momentum) = %v, want a cpu: error", err)
+	}
+	for _, clip := range []func(j *gdgpu.Job){
+		func(j *gdgpu.Job) { j.ClipNorm = 1 },
+		func(j *gdgpu.Job) { j.ClipValue = 1 },
+	} {
+		job := gdgpu.NewJob()
+		clip(&job)
+		if _, err := New(&job); err == nil || !strings.HasPrefix(err.Error(), "cpu: ") {
+			t.Errorf("New(clipping %v, %v) = %v, want a cpu: error", job.ClipNorm, job.ClipValue, err)
+		}
+	}
+	unknown := gdgpu.NewJob()
+	unknown.Optimizer.Name = "lbfgs"
+	if _, err := newBackend(&unknown); err == nil || !strings.HasPrefix(err.Error(), "cpu: ") {
+		t.Errorf("newBackend(lbfgs) = %v, want a cpu: error", err)
 	}
 	if _, err := New(nil); err == nil || !strings.HasPrefix(err.Error(), "cpu: ") {
 		t.Errorf("New(nil) = %v", err)
@@ -67,6 +85,14 @@ func TestRegistryCoverage(t *testing.T) {
 			}
 		}
 	}
+	// Every optimizer has a kernel, whatever Validate admits today.
+	for _, name := range gdgpu.OptimizerNames() {
+		job := problemJob("quadratic", 4, 1)
+		job.Optimizer, _ = gdgpu.DefaultOptimizer(name)
+		if _, err := newBackend(job); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 }
 
 func TestMethodErrors(t *testing.T) {
@@ -83,15 +109,19 @@ func TestMethodErrors(t *testing.T) {
 	if err := b.Params(make([]float64, 4)); err == nil || !strings.HasPrefix(err.Error(), "cpu: ") {
 		t.Errorf("Params(long) = %v", err)
 	}
+	if err := b.ApplyGradient(make([]float64, 4), 0.1); err == nil || !strings.HasPrefix(err.Error(), "cpu: ") || b.StepCount() != 0 {
+		t.Errorf("ApplyGradient(long) = %v, StepCount %d", err, b.StepCount())
+	}
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
 	for name, f := range map[string]func() error{
-		"Load":    func() error { return b.Load(make([]float64, 3)) },
-		"Step":    func() error { return b.Step([]float64{0.1}, true) },
-		"Record":  b.Record,
-		"Samples": func() error { _, err := b.Samples(nil, true); return err },
-		"Params":  func() error { return b.Params(make([]float64, 3)) },
+		"Load":          func() error { return b.Load(make([]float64, 3)) },
+		"Step":          func() error { return b.Step([]float64{0.1}, true) },
+		"Record":        b.Record,
+		"Samples":       func() error { _, err := b.Samples(nil, true); return err },
+		"Params":        func() error { return b.Params(make([]float64, 3)) },
+		"ApplyGradient": func() error { return b.ApplyGradient(make([]float64, 3), 0.1) },
 	} {
 		if err := f(); !errors.Is(err, ErrClosed) {
 			t.Errorf("%s after Close = %v, want ErrClosed", name, err)
@@ -99,6 +129,9 @@ func TestMethodErrors(t *testing.T) {
 	}
 	if err := b.Close(); err != nil {
 		t.Errorf("second Close = %v", err)
+	}
+	if v := b.StateVector("exp_avg"); v != nil {
+		t.Errorf("StateVector after Close = %v, want nil", v)
 	}
 }
 
@@ -130,13 +163,13 @@ func TestStepSemantics(t *testing.T) {
 			var want []gdgpu.Sample
 			for call := range 4 {
 				x := params(t, b)
-				want = append(want, gdgpu.Sample{Step: 3 * call, Loss: Loss(job, x), GradNorm: gradNorm(job, x)})
+				want = append(want, gdgpu.Sample{Step: 3 * call, Loss: Loss(job, x), GradNorm: GradNorm(job, x)})
 				if err := b.Step(lr, true); err != nil {
 					t.Fatal(err)
 				}
 			}
 			x := params(t, b)
-			want = append(want, gdgpu.Sample{Step: 12, Loss: Loss(job, x), GradNorm: gradNorm(job, x)})
+			want = append(want, gdgpu.Sample{Step: 12, Loss: Loss(job, x), GradNorm: GradNorm(job, x)})
 			if err := b.Record(); err != nil {
 				t.Fatal(err)
 			}
@@ -174,7 +207,7 @@ func TestLoadResetsAndRepeats(t *testing.T) {
 		if err := b.Load(job.StartPoint()); err != nil {
 			t.Fatal(err)
 		}
-		if m, v := b.State(); slices.ContainsFunc(m, func(f float64) bool { return f != 0 }) ||
+		if m, v := b.StateVector("exp_avg"), b.StateVector("exp_avg_sq"); slices.ContainsFunc(m, func(f float64) bool { return f != 0 }) ||
 			slices.ContainsFunc(v, func(f float64) bool { return f != 0 }) || b.StepCount() != 0 {
 			t.Fatal("Load left optimizer state behind")
 		}
@@ -192,24 +225,25 @@ func TestLoadResetsAndRepeats(t *testing.T) {
 }
 
 func TestStepAllocatesNothing(t *testing.T) {
-	for _, opt := range []gdgpu.Optimizer{sgdOpt(1e-3, 0.1), adamOpt(1e-3, 0.9, 0.999, 1e-8, 0.1)} {
+	// Every optimizer configuration, on both problems: steps, samples and
+	// fed gradients allocate nothing.
+	for _, oc := range optCases(trajectoryBase) {
 		for _, problem := range gdgpu.ProblemNames() {
-			job := stepJob(problem, 1000, 10, opt)
-			b, err := New(job)
-			if err != nil {
-				t.Fatal(err)
-			}
+			job := stepJob(problem, 1000, 10, oc.opt)
+			b := mustBackend(t, job)
 			b.Load(job.StartPoint())
-			lr := []float64{1e-3, 1e-3}
+			lr := []float64{1e-4, 1e-4}
+			g := Grad(job, nil, job.StartPoint())
 			buf := make([]gdgpu.Sample, 0, 4)
 			allocs := testing.AllocsPerRun(20, func() {
 				b.Step(lr, true)
 				b.Step(lr, false)
+				b.ApplyGradient(g, 1e-4)
 				b.Record()
 				buf, _ = b.Samples(buf[:0], true)
 			})
 			if allocs != 0 {
-				t.Errorf("%s/%s: %v allocations per step cycle", opt.Name, problem, allocs)
+				t.Errorf("%s/%s: %v allocations per step cycle", oc, problem, allocs)
 			}
 		}
 	}
@@ -241,9 +275,9 @@ func TestRunSampleCadence(t *testing.T) {
 			continue
 		}
 		x := params(t, b)
-		if res.Final.Loss != Loss(job, x) || res.Final.GradNorm != gradNorm(job, x) {
+		if res.Final.Loss != Loss(job, x) || res.Final.GradNorm != GradNorm(job, x) {
 			t.Errorf("steps %d: final sample %v is not the final point's (%v, %v)",
-				tc.steps, res.Final, Loss(job, x), gradNorm(job, x))
+				tc.steps, res.Final, Loss(job, x), GradNorm(job, x))
 		}
 		if res.Samples[0].Loss != Loss(job, job.StartPoint()) {
 			t.Errorf("steps %d: first sample %v is not the start point's", tc.steps, res.Samples[0])

@@ -7,32 +7,57 @@ import (
 	"github.com/gdgpu/gdgpu"
 )
 
+// benchOptimizers are the configurations BenchmarkStep runs: every
+// optimizer with torch's defaults, and the options that add a state vector.
+var benchOptimizers = []struct {
+	label, name string
+	set         map[string]float64
+}{
+	{"sgd", "sgd", nil},
+	{"sgd+momentum", "sgd", map[string]float64{"momentum": 0.9}},
+	{"adagrad", "adagrad", nil},
+	{"adadelta", "adadelta", nil},
+	{"rmsprop", "rmsprop", nil},
+	{"rmsprop+centered+momentum", "rmsprop", map[string]float64{"centered": 1, "momentum": 0.9}},
+	{"adam", "adam", nil},
+	{"adam+amsgrad", "adam", map[string]float64{"amsgrad": 1}},
+	{"adamw", "adamw", nil},
+	{"adamax", "adamax", nil},
+	{"nadam", "nadam", nil},
+	{"radam", "radam", nil},
+}
+
 // BenchmarkStep times one optimizer step (no sample recorded) and reports
 // params/s and effective GB/s. Byte model, per parameter per step, counting
 // each float64 array element read or written once from memory:
 //
-//	sgd   16 bytes: read x, write x (the design's fused fp32 8, at 8-byte elements)
-//	adam  48 bytes: read and write x, m, v (the design's fused fp32 24)
+//	16 bytes for x (read, write), and 16 per state vector (read, write):
+//	sgd 16, sgd+momentum and adagrad and rmsprop 32, adadelta and the adam
+//	family 48, adam+amsgrad and centered rmsprop with momentum 64
+//	(the design's fused fp32 figures, at 8-byte elements)
 //	+8 bytes for the quadratic's coefficient c_i (run here with cond 100)
 //
 // The gradient adds nothing: it lives in a 2 KiB chunk buffer in L1, and
 // Rosenbrock's neighbour reads hit the cache lines already loaded.
 func BenchmarkStep(b *testing.B) {
-	for _, opt := range []string{"sgd", "adam"} { // the optimizers implemented
+	for _, bo := range benchOptimizers {
 		for _, problem := range gdgpu.ProblemNames() {
 			for _, n := range []int{1e4, 1e5, 1e6} {
-				name := fmt.Sprintf("%s/%s/N=1e%d", opt, problem, len(fmt.Sprint(n))-1)
-				b.Run(name, func(b *testing.B) { benchmarkStep(b, opt, problem, n) })
+				name := fmt.Sprintf("%s/%s/N=1e%d", bo.label, problem, len(fmt.Sprint(n))-1)
+				b.Run(name, func(b *testing.B) { benchmarkStep(b, bo.name, bo.set, problem, n) })
 			}
 		}
 	}
 }
 
-func benchmarkStep(b *testing.B, opt, problem string, n int) {
+func benchmarkStep(b *testing.B, opt string, set map[string]float64, problem string, n int) {
 	job := gdgpu.NewJob()
 	job.Problem, job.Dim, job.Cond = problem, n, 100
 	job.Optimizer, _ = gdgpu.DefaultOptimizer(opt)
-	be, err := New(&job)
+	for flag, v := range set {
+		job.Optimizer.Set(flag, v)
+	}
+	be, err := newBackend(&job) // every optimizer, whatever job.Validate admits today
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -40,10 +65,7 @@ func benchmarkStep(b *testing.B, opt, problem string, n int) {
 	if err := be.Load(job.StartPoint()); err != nil {
 		b.Fatal(err)
 	}
-	bytes := 16
-	if opt == "adam" {
-		bytes = 48
-	}
+	bytes := 16 * (1 + len(job.Optimizer.StateNames()))
 	if problem == "quadratic" {
 		bytes += 8
 	}

@@ -11,12 +11,32 @@
 //	rosenbrock  f = Σ_{i=0}^{N-2} 100(x_{i+1} - x_i²)² + (1 - x_i)²       (scipy.optimize.rosen)
 //	            with scipy.optimize.rosen_der's gradient, term by term in scipy's order
 //
-// Optimizers follow torch.optim's documented single-tensor algorithms
-// (foreach=False, fused=False, maximize=False, amsgrad=False, sgd without
-// momentum); the step kernels in optim.go give the exact operation order,
-// which is ATen's scalar CPU kernels' order. Per-step scalars (Adam's
-// lr/(1-beta1^t) and sqrt(1-beta2^t)) come from gdgpu's Optimizer.Scalars,
-// the same host-side float64 values the GPU receives.
+// Optimizers are every rule of docs/optimizers.md: sgd (momentum,
+// dampening, nesterov), adagrad, adadelta, rmsprop (momentum, centered),
+// adam and adamw (amsgrad), adamax, nadam and radam (decoupled weight
+// decay), each with maximize and weight decay. They follow torch.optim's
+// single-tensor algorithms (foreach=False, fused=False) operation by
+// operation, in the order and grouping of ATen's scalar CPU kernels; the
+// kernels in optim.go spell out, rule by rule, which torch call each line
+// is. In short:
+//
+//	t.add_(u, alpha=a)          t + a*u
+//	t.addcmul_(u, w, value=c)   t + (c*u)*w
+//	t.addcdiv_(u, w, value=c)   t + (c*u)/w      (x - (c*u)/w for value -c)
+//	t.lerp_(u, w)               t + w*(u-t) if |w| < 0.5, else u - (u-t)*(1-w)
+//	c / t  (scalar / tensor)    t.reciprocal() * c   (torch's Tensor.__rdiv__; RAdam)
+//
+// Per-step scalars (step sizes, bias corrections, NAdam's coefficients,
+// RAdam's rectification) come from gdgpu's Optimizer.Scalars, the same
+// host-side float64 values the GPU receives; the backend keeps the scalar
+// state it advances (NAdam's mu_product, see ScalarState). State vectors
+// are named and ordered as gdgpu's Optimizer.StateNames (StateVector
+// returns them); Load puts Adagrad's sum at initial_accumulator_value and
+// every other vector at zero.
+//
+// ApplyGradient runs a step on a given gradient instead of the
+// objective's, so the GPU backend and this one can be fed identical
+// gradients and compared rule by rule.
 //
 // # Rounding
 //
@@ -31,17 +51,22 @@
 //     result, so |error| ≤ (⌈log2 N⌉+2)·u·Σ|t_i| to first order
 //     (u = 2⁻⁵³), against (N-1)·u·Σ|t_i| for a running sum.
 //   - The loss and gradient norm are those of the objective alone, without
-//     the weight-decay penalty; the gradient norm is sqrt(Σ g_i²) without
+//     the weight-decay penalty (Loss and GradNorm compute them with the
+//     same code and sums as a recorded Sample, to the bit); the gradient norm is sqrt(Σ g_i²) without
 //     scaling, as the GPU computes it, so a gradient beyond ~1e154 reports
 //     +Inf, which the driver takes for divergence.
 //
 // Agreement with torch itself is to a few ulps per step, not bitwise:
-// torch's vectorized CPU and its CUDA kernels contract some a*b+c into
-// FMAs, and its CUDA addcdiv divides before it multiplies.
+// torch's vectorized CPU kernels contract some a*b+c into FMAs (add with
+// alpha is an fmadd there), its CUDA kernels do too, its CUDA addcdiv
+// divides before it multiplies and its CUDA division by a scalar
+// multiplies by the reciprocal; and torch keeps NAdam's mu_product in the
+// default dtype (float32 unless set otherwise), where this backend keeps
+// it in float64.
 //
 // # Memory
 //
-// A step is one pass over x (and m, v for Adam): the gradient of a
+// A step is one pass over x and the state vectors: the gradient of a
 // 256-element chunk is written to a scratch buffer that stays in L1, then
 // the chunk is updated. Rosenbrock's gradient at i needs the old x_{i-1},
 // which the previous chunk has already overwritten, so the sweep carries it

@@ -214,8 +214,11 @@ func Grad(job *gdgpu.Job, dst, x []float64) []float64 {
 	return dst
 }
 
-// gradNorm returns sqrt(Σ g_i²) of ∇f(x), summed like the backend does.
-func gradNorm(job *gdgpu.Job, x []float64) float64 {
+// GradNorm returns sqrt(Σ g_i²) of ∇f(x) for job's problem, summed pairwise
+// with the same tree as the backend's recorded samples, so it gives the
+// same bits as a Sample's GradNorm at x. It is the objective's gradient
+// only, without weight decay. It panics like Loss.
+func GradNorm(job *gdgpu.Job, x []float64) float64 {
 	o := mustObjective(job, x)
 	var c, g [chunk]float64
 	var acc pairwise
