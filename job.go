@@ -200,9 +200,6 @@ func (j *Job) Validate() error {
 	if err := j.Schedule.Validate(j.Steps); err != nil {
 		return wrap(err)
 	}
-	if !j.supported() {
-		return wrap(fmt.Errorf("--optimizer %s is not implemented on the backends yet", j.Optimizer.Name))
-	}
 	return nil
 }
 
@@ -251,19 +248,4 @@ func QuadCoeff(i, n int, cond float64) float64 {
 		return 1
 	}
 	return math.Pow(cond, float64(i)/float64(n-1))
-}
-
-// supported reports whether both backends implement the job's optimizer
-// configuration. The registry names more than the backends run while the
-// optimizer suite is being built; this keeps a job from reaching a backend
-// that would compute something else.
-func (j *Job) supported() bool {
-	o := j.Optimizer
-	switch o.Name {
-	case "sgd":
-		return o.Momentum == 0 && !o.Maximize
-	case "adam":
-		return !o.Amsgrad && !o.Maximize
-	}
-	return false
 }

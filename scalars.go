@@ -65,11 +65,11 @@ func (o *Optimizer) Scalars(t int, lr float64, st *ScalarState) StepScalars {
 		s.StepSize = lr / (1 - powInt(o.Beta1, t))
 	case "nadam":
 		s.BC2 = 1 - powInt(o.Beta2, t)
-		mu := o.Beta1 * (1 - float64(0.5*math.Pow(0.96, float64(float64(t)*o.MomentumDecay))))
-		muNext := o.Beta1 * (1 - float64(0.5*math.Pow(0.96, float64(float64(t+1)*o.MomentumDecay))))
-		st.MuProduct *= mu
+		mu := float64(o.Beta1 * (1 - float64(0.5*math.Pow(0.96, float64(float64(t)*o.MomentumDecay)))))
+		muNext := float64(o.Beta1 * (1 - float64(0.5*math.Pow(0.96, float64(float64(t+1)*o.MomentumDecay)))))
+		st.MuProduct = float64(st.MuProduct * mu)
 		s.CoefGrad = -lr * (1 - mu) / (1 - st.MuProduct)
-		s.CoefAvg = -lr * muNext / (1 - st.MuProduct*muNext)
+		s.CoefAvg = -lr * muNext / (1 - float64(st.MuProduct*muNext))
 	case "radam":
 		b2t := powInt(o.Beta2, t)
 		s.BC1 = 1 - powInt(o.Beta1, t)

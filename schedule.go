@@ -311,7 +311,7 @@ func (q *LRSeq) Next() float64 {
 		c := cosRN(math.Pi * float64(t) / n)
 		if t-1 >= s.TMax && (t-1-s.TMax)%(2*s.TMax) == 0 {
 			// Python's (t-1-T_max) % (2*T_max) == 0: the step after a trough.
-			q.lr += (q.base - s.EtaMin) * (1 - cosRN(math.Pi/n)) / 2
+			q.lr += float64(float64((q.base-s.EtaMin)*(1-cosRN(math.Pi/n))) / 2) // rounded: no FMA
 		} else {
 			// float64() keeps the product rounded: no fused multiply-add.
 			q.lr = float64((1+c)/(1+q.cos)*(q.lr-s.EtaMin)) + s.EtaMin

@@ -2,7 +2,8 @@
 // and rect from the host: rho_t > 5 and r_t):
 //   m <- lerp(m, g, 1-beta1);  v <- v*beta2 + (1-beta2)*g*g
 //   mhat = m / bc1
-//   rectified: x <- x - ((mhat*lr) * (bc2sqrt / (sqrt(v) + eps))) * rect
+//   rectified: x <- x - ((mhat*lr) * ((1 / (sqrt(v) + eps)) * bc2sqrt)) * rect
+// (torch divides a scalar by a tensor as tensor.reciprocal() * scalar)
 //   else:      x <- x - mhat*lr
 layout(std430, binding = 2) buffer S0 { real m[]; };
 layout(std430, binding = 3) buffer S1 { real v[]; };
@@ -22,7 +23,7 @@ real update(uint j, real x, real g) {
 	v[j] = vj;
 	real mhat = mj / bc1;
 	if (rectified) {
-		return x - ((mhat * stepSize) * (bc2sqrt / (sqrt(vj) + eps))) * rect;
+		return x - ((mhat * stepSize) * ((real(1) / (sqrt(vj) + eps)) * bc2sqrt)) * rect;
 	}
 	return x - mhat * stepSize;
 }

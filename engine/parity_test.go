@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -215,4 +214,3 @@ func TestParityTrajectories(t *testing.T) {
 		}
 	}
 }
-
