@@ -29,6 +29,7 @@ type Optimizer struct {
 	MomentumDecay           float64 // nadam: momentum decay psi (momentum_decay)
 	DecoupledWeightDecay    bool    // nadam, radam: AdamW-style weight decay (decoupled_weight_decay)
 	Maximize                bool    // ascend instead of descend (maximize)
+	History                 float64 // lbfgs: gradient pairs kept (gonum LBFGS.Store)
 }
 
 // Hyper describes one hyperparameter: its flag, torch.optim's name and
@@ -74,9 +75,13 @@ func (h Hyper) check(v float64) error {
 // hyperparameters and state vectors (named as torch names its state).
 type OptimizerInfo struct {
 	Name    string
-	Torch   string // the torch.optim class
+	Torch   string // the torch.optim class, or the gonum method for CPU-only ones
 	Summary string
 	Hyper   []Hyper
+	// CPUOnly marks the quasi-Newton and line-search methods, which run on
+	// the CPU through gonum/optimize with their own iteration (a step is a
+	// major iteration, with as many evaluations as its line search needs).
+	CPUOnly bool
 }
 
 var inf = math.Inf(1)
@@ -164,6 +169,23 @@ var optimizers = []OptimizerInfo{
 		Name: "radam", Torch: "torch.optim.RAdam",
 		Summary: "Adam with the variance of the adaptive learning rate rectified",
 		Hyper:   adamLike(1e-3, 0, decoupH, maxH),
+	},
+	{
+		Name: "lbfgs", Torch: "gonum optimize.LBFGS", CPUOnly: true,
+		Summary: "limited-memory BFGS with a More-Thuente line search (CPU only)",
+		Hyper:   []Hyper{{Flag: "history", Torch: "Store", Default: 15, Min: 1, Max: 1 << 20, Doc: "gradient pairs kept"}},
+	},
+	{
+		Name: "bfgs", Torch: "gonum optimize.BFGS", CPUOnly: true,
+		Summary: "BFGS with a dense inverse-Hessian estimate, N^2 memory (CPU only)",
+	},
+	{
+		Name: "cg", Torch: "gonum optimize.CG", CPUOnly: true,
+		Summary: "nonlinear conjugate gradient, Hestenes-Stiefel variant, More-Thuente line search (CPU only)",
+	},
+	{
+		Name: "gradientdescent", Torch: "gonum optimize.GradientDescent", CPUOnly: true,
+		Summary: "steepest descent with a backtracking line search (CPU only)",
 	},
 }
 
@@ -294,6 +316,8 @@ func (o *Optimizer) floatField(flag string) *float64 {
 		return &o.InitialAccumulatorValue
 	case "momentum-decay":
 		return &o.MomentumDecay
+	case "history":
+		return &o.History
 	}
 	panic("gdgpu: no hyperparameter " + flag)
 }

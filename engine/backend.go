@@ -85,6 +85,9 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	if err := job.Validate(); err != nil {
 		return nil, err
 	}
+	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
+		return nil, fmt.Errorf("engine: --optimizer %s runs on the CPU only (%s); use --device cpu", info.Name, info.Torch)
+	}
 	b := &Backend{c: c, job: *job, elem: 4, names: job.Optimizer.StateNames()}
 	if job.Precision == gdgpu.F64 {
 		b.elem = 8

@@ -331,3 +331,17 @@ func TestClipping(t *testing.T) {
 		}
 	}
 }
+
+func TestCPUOnlyMethodsRefused(t *testing.T) {
+	c := openTest(t, Options{})
+	for _, o := range gdgpu.Optimizers() {
+		if !o.CPUOnly {
+			continue
+		}
+		job := newJob("quadratic", o.Name, 10, gdgpu.F32)
+		_, err := c.NewBackend(&job)
+		if err == nil || !strings.Contains(err.Error(), "--device cpu") {
+			t.Errorf("%s on the GPU: %v", o.Name, err)
+		}
+	}
+}
