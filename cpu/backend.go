@@ -31,14 +31,21 @@ type Backend struct {
 	pending []gdgpu.Sample // recorded, not yet delivered by Samples
 	closed  bool
 
+	// Gradient clipping (gdgpu.Job's ClipValue and ClipNorm; off unless > 0)
+	// and, when clipping by norm, the whole gradient of a step: its norm
+	// must be known before any element is updated.
+	clipValue, clipNorm float64
+	grad                []float64
+
 	// Per-chunk scratch, preallocated so that a step allocates nothing:
 	// the gradient, the terms being summed, and computed coefficients.
 	g, terms, c [chunk]float64
 }
 
 // New validates job and allocates a backend for it: x, the optimizer's
-// state vectors (gdgpu.Optimizer.StateNames) and the quadratic's
-// coefficients c_i when Cond != 1. The parameters start at zero; gdgpu.Run
+// state vectors (gdgpu.Optimizer.StateNames), the quadratic's
+// coefficients c_i when Cond != 1, and a whole gradient when the job clips
+// by norm (ClipNorm > 0). The parameters start at zero; gdgpu.Run
 // (or the caller) loads the start point with Load. The backend keeps a
 // copy of job's fields it needs, so later changes to job do not reach it.
 func New(job *gdgpu.Job) (*Backend, error) {
@@ -65,11 +72,6 @@ func newBackend(job *gdgpu.Job) (*Backend, error) {
 	if !ok {
 		return nil, fmt.Errorf("cpu: optimizer %q has no kernel", job.Optimizer.Name)
 	}
-	if job.ClipNorm != 0 || job.ClipValue != 0 {
-		// Refused rather than ignored: a reference that silently skipped
-		// the clipping would disagree with the GPU for the wrong reason.
-		return nil, errors.New("cpu: gradient clipping (--clip-grad-norm, --clip-grad-value) is not implemented on the CPU backend")
-	}
 	obj, err := newObjective(job, job.Dim)
 	if err != nil {
 		return nil, err
@@ -77,6 +79,16 @@ func newBackend(job *gdgpu.Job) (*Backend, error) {
 	b := &Backend{obj: obj, opt: kind, hp: job.Optimizer}
 	b.obj.precompute()
 	b.x = make([]float64, job.Dim)
+	// As on the GPU, a clipping setting is on when it is > 0 (Validate
+	// refuses negative and NaN ones, and both at once; were both set here,
+	// the clamp would come first, then the scaling by the raw norm).
+	if job.ClipValue > 0 {
+		b.clipValue = job.ClipValue
+	}
+	if job.ClipNorm > 0 {
+		b.clipNorm = job.ClipNorm
+		b.grad = make([]float64, job.Dim)
+	}
 	b.names = job.Optimizer.StateNames()
 	if len(b.names) > len(chunkState{}) {
 		return nil, fmt.Errorf("cpu: optimizer %q has %d state vectors", job.Optimizer.Name, len(b.names))
@@ -200,7 +212,7 @@ func (b *Backend) Params(dst []float64) error {
 // ErrClosed; Close itself may be called again.
 func (b *Backend) Close() error {
 	b.closed = true
-	b.x, b.names, b.state, b.obj.coef, b.pending = nil, nil, nil, nil, nil
+	b.x, b.names, b.state, b.obj.coef, b.pending, b.grad = nil, nil, nil, nil, nil, nil
 	return nil
 }
 
@@ -224,8 +236,10 @@ func (b *Backend) ScalarState() gdgpu.ScalarState { return b.st }
 
 // ApplyGradient runs one optimizer step with learning rate lr on the
 // gradient g (len Dim) instead of the objective's, counting it as Step
-// does. The GPU backend has the same method, so both can be fed identical
-// gradients and compared rule by rule. g is only read.
+// does, and clipping g as Step clips the objective's gradient (the GPU's
+// given-gradient kernel does too). The GPU backend has the same method, so
+// both can be fed identical gradients and compared rule by rule. g is only
+// read.
 func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 	if b.closed {
 		return ErrClosed
@@ -233,10 +247,79 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 	if len(g) != len(b.x) {
 		return fmt.Errorf("cpu: ApplyGradient: got %d values, job has --dim %d", len(g), len(b.x))
 	}
+	factor := 1.0
+	if b.clipNorm > 0 {
+		factor = clipFactor(b.clipNorm, b.norm(g))
+	}
 	k := b.nextStep(lr)
-	s := b.stateSlice(0, len(b.x))
-	k.apply(b.x, g, &s)
+	for lo := 0; lo < len(g); lo += chunk {
+		b.update(&k, lo, g[lo:min(lo+chunk, len(g))], factor)
+	}
 	return nil
+}
+
+// clipEps is what torch.nn.utils.clip_grad_norm_ adds to the norm.
+const clipEps = 1e-6
+
+// clipFactor is torch.nn.utils.clip_grad_norm_'s scale for a gradient of
+// norm total: clip_coef = max_norm / (total_norm + 1e-6), clamped to at
+// most 1 (torch.clamp(clip_coef, max=1.0)). A NaN norm gives NaN, as in
+// torch (min propagates it); an infinite one gives 0.
+func clipFactor(maxNorm, total float64) float64 {
+	return min(maxNorm/(total+clipEps), 1)
+}
+
+// norm returns sqrt(Σ g_i²) summed with the same tree as a sample's
+// gradient norm: leaves of chunk elements, combined pairwise.
+func (b *Backend) norm(g []float64) float64 {
+	var sq pairwise
+	for lo := 0; lo < len(g); lo += chunk {
+		sq.push(sumSquares(&b.terms, g[lo:min(lo+chunk, len(g))]))
+	}
+	return math.Sqrt(sq.sum())
+}
+
+// sumSquares returns Σ g_j² over one leaf (len(g) ≤ chunk), summed by
+// leafSum in the scratch t.
+func sumSquares(t *[chunk]float64, g []float64) float64 {
+	s := t[:len(g)]
+	for j, v := range g {
+		s[j] = v * v
+	}
+	return leafSum(s)
+}
+
+// update applies step k to x[lo:lo+len(g)] with the gradient g, clipped
+// as the GPU's step kernel clips it, element by element and before the
+// optimizer rule (so before maximize and weight decay): clamped to
+// [-clipValue, clipValue] (torch.nn.utils.clip_grad_value_, GLSL's
+// clamp, min(max(g, -c), c)), then multiplied by factor, the clip-norm
+// scale (1 when not clipping by norm). The clipped values go to the scratch
+// b.g, which g may be (element j is read before it is written); g itself
+// is only read otherwise. len(g) ≤ chunk.
+func (b *Backend) update(k *kernel, lo int, g []float64, factor float64) {
+	if b.clipValue > 0 || b.clipNorm > 0 {
+		c := b.g[:len(g)]
+		switch {
+		case b.clipValue > 0 && b.clipNorm > 0: // refused by Validate; the GPU's order
+			cmax, cmin := b.clipValue, -b.clipValue
+			for j, v := range g {
+				c[j] = min(max(v, cmin), cmax) * factor
+			}
+		case b.clipValue > 0:
+			cmax, cmin := b.clipValue, -b.clipValue
+			for j, v := range g {
+				c[j] = min(max(v, cmin), cmax) // NaN stays NaN, as in torch.clamp
+			}
+		default:
+			for j, v := range g {
+				c[j] = v * factor
+			}
+		}
+		g = c
+	}
+	s := b.stateSlice(lo, lo+len(g))
+	k.apply(b.x[lo:lo+len(g)], g, &s)
 }
 
 // nextStep counts one step and returns its kernel, advancing the scalar
@@ -254,8 +337,14 @@ func (b *Backend) StepCount() int { return b.t }
 // with learning rate lr; with record it records the loss and gradient norm
 // at the point before the update. Chunk by chunk: loss terms (record),
 // gradient at the old point, squared gradient (record), then the update,
-// so the old point is only ever read before it is overwritten.
+// so the old point is only ever read before it is overwritten. A step
+// that clips by norm needs the whole gradient's norm before it updates
+// anything, so it takes two passes (sweepClipNorm).
 func (b *Backend) sweep(update bool, lr float64, record bool) {
+	if update && b.clipNorm > 0 {
+		b.sweepClipNorm(lr, record)
+		return
+	}
 	o := &b.obj
 	n := o.n
 	x := b.x
@@ -276,23 +365,57 @@ func (b *Backend) sweep(update bool, lr float64, record bool) {
 		g := b.g[:hi-lo]
 		prev = o.grad(g, c, x, lo, hi, prev)
 		if record {
-			s := b.terms[:len(g)]
-			for j, gj := range g {
-				s[j] = gj * gj
-			}
-			sq.push(leafSum(s))
+			sq.push(sumSquares(&b.terms, g))
 		}
-		if !update {
-			continue
+		if update {
+			b.update(&k, lo, g, 1)
 		}
-		s := b.stateSlice(lo, hi)
-		k.apply(x[lo:hi], g, &s)
 	}
 	if record {
-		b.pending = append(b.pending, gdgpu.Sample{
-			Step:     t0,
-			Loss:     o.finish(loss.sum()),
-			GradNorm: math.Sqrt(sq.sum()),
-		})
+		b.record(t0, &loss, &sq)
 	}
+}
+
+// sweepClipNorm is a step that clips by norm: a first pass computes the
+// loss terms (record), the raw gradient into b.grad and its squares, a
+// second applies the step with the gradient scaled by clipFactor. x is
+// only read in the first pass, so Rosenbrock's neighbours are the old
+// point throughout. The sample's gradient norm is the raw gradient's, as
+// clip_grad_norm_ returns it and the GPU records it.
+func (b *Backend) sweepClipNorm(lr float64, record bool) {
+	o := &b.obj
+	n := o.n
+	x := b.x
+	t0 := b.t
+	k := b.nextStep(lr)
+	var loss, sq pairwise
+	prev := 0.0
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		c := o.coefs(&b.c, lo, hi)
+		if record {
+			k := o.terms(b.terms[:], c, x, lo, hi)
+			loss.push(leafSum(b.terms[:k]))
+		}
+		g := b.grad[lo:hi]
+		prev = o.grad(g, c, x, lo, hi, prev)
+		sq.push(sumSquares(&b.terms, g))
+	}
+	factor := clipFactor(b.clipNorm, math.Sqrt(sq.sum()))
+	if record {
+		b.record(t0, &loss, &sq)
+	}
+	for lo := 0; lo < n; lo += chunk {
+		b.update(&k, lo, b.grad[lo:min(lo+chunk, n)], factor)
+	}
+}
+
+// record appends the sample of step t from the loss and squared gradient
+// norm sums.
+func (b *Backend) record(t int, loss, sq *pairwise) {
+	b.pending = append(b.pending, gdgpu.Sample{
+		Step:     t,
+		Loss:     b.obj.finish(loss.sum()),
+		GradNorm: math.Sqrt(sq.sum()),
+	})
 }

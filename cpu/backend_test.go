@@ -50,15 +50,10 @@ func TestNewErrors(t *testing.T) {
 	if _, err := newBackend(&nest); err == nil || !strings.HasPrefix(err.Error(), "cpu: ") {
 		t.Errorf("newBackend(sgd nesterov without momentum) = %v, want a cpu: error", err)
 	}
-	for _, clip := range []func(j *gdgpu.Job){
-		func(j *gdgpu.Job) { j.ClipNorm = 1 },
-		func(j *gdgpu.Job) { j.ClipValue = 1 },
-	} {
-		job := gdgpu.NewJob()
-		clip(&job)
-		if _, err := New(&job); err == nil || !strings.HasPrefix(err.Error(), "cpu: ") {
-			t.Errorf("New(clipping %v, %v) = %v, want a cpu: error", job.ClipNorm, job.ClipValue, err)
-		}
+	both := gdgpu.NewJob()
+	both.ClipNorm, both.ClipValue = 1, 1 // at most one may be set
+	if _, err := New(&both); !errors.Is(err, gdgpu.ErrInvalidJob) || !strings.HasPrefix(err.Error(), "cpu: ") {
+		t.Errorf("New(both clippings) = %v, want a cpu: error wrapping ErrInvalidJob", err)
 	}
 	unknown := gdgpu.NewJob()
 	unknown.Optimizer.Name = "lbfgs"
@@ -77,6 +72,9 @@ func TestRegistryCoverage(t *testing.T) {
 		for _, name := range gdgpu.OptimizerNames() {
 			job := problemJob(p, 4, 1)
 			job.Optimizer, _ = gdgpu.DefaultOptimizer(name)
+			if info, _ := gdgpu.LookupOptimizer(name); info.CPUOnly {
+				continue // gonum methods run through Minimize, not a Backend
+			}
 			if job.Validate() != nil {
 				continue // registered, not yet admitted to the backends
 			}
@@ -89,6 +87,9 @@ func TestRegistryCoverage(t *testing.T) {
 	for _, name := range gdgpu.OptimizerNames() {
 		job := problemJob("quadratic", 4, 1)
 		job.Optimizer, _ = gdgpu.DefaultOptimizer(name)
+		if info, _ := gdgpu.LookupOptimizer(name); info.CPUOnly {
+			continue
+		}
 		if _, err := newBackend(job); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}

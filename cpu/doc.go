@@ -34,9 +34,24 @@
 // returns them); Load puts Adagrad's sum at initial_accumulator_value and
 // every other vector at zero.
 //
+// Gradient clipping (gdgpu.Job's ClipValue and ClipNorm, on when > 0)
+// acts on the objective's gradient before the optimizer rule sees it, so
+// before maximize and weight decay, as torch's clip_grad_value_ and
+// clip_grad_norm_ act on p.grad before optimizer.step():
+//
+//	ClipValue  g_i <- min(max(g_i, -ClipValue), ClipValue)      (GLSL clamp)
+//	ClipNorm   g_i <- g_i * min(ClipNorm/(||g|| + 1e-6), 1)
+//
+// ||g|| is summed with the same pairwise tree as a sample's gradient norm.
+// A recorded sample's gradient norm is the raw (unclipped) one, as
+// clip_grad_norm_ returns it and the GPU records it. NaN propagates (a NaN
+// norm makes every component NaN), as in torch with error_if_nonfinite
+// False.
+//
 // ApplyGradient runs a step on a given gradient instead of the
-// objective's, so the GPU backend and this one can be fed identical
-// gradients and compared rule by rule.
+// objective's, clipped as above (the GPU's given-gradient kernel clips
+// too), so the GPU backend and this one can be fed identical gradients
+// and compared rule by rule.
 //
 // # Rounding
 //
@@ -70,5 +85,8 @@
 // 256-element chunk is written to a scratch buffer that stays in L1, then
 // the chunk is updated. Rosenbrock's gradient at i needs the old x_{i-1},
 // which the previous chunk has already overwritten, so the sweep carries it
-// in a local. Steps allocate nothing.
+// in a local. Clipping by norm needs the whole gradient's norm before any
+// element is updated, so those steps take two passes: the gradient into a
+// full-length buffer (allocated in New, only for such jobs) with its
+// norm, then the update. Steps allocate nothing.
 package cpu

@@ -64,6 +64,47 @@ func (oc optimizerCase) String() string {
 	return s
 }
 
+// fedCase is a configuration of TestParityFedGradients: an optimizer case
+// and the job's gradient clipping (0: off), which both backends apply to
+// the gradients they are fed before the optimizer rule.
+type fedCase struct {
+	optimizerCase
+	clipValue, clipNorm float64 // job.ClipValue, job.ClipNorm
+	chunked             bool    // run through the forced small-chunk path
+}
+
+func (fc fedCase) String() string {
+	s := fc.optimizerCase.String()
+	if fc.clipValue > 0 {
+		s += fmt.Sprintf(",clip-grad-value=%g", fc.clipValue)
+	}
+	if fc.clipNorm > 0 {
+		s += fmt.Sprintf(",clip-grad-norm=%g", fc.clipNorm)
+	}
+	if fc.chunked {
+		s += ",chunked"
+	}
+	return s
+}
+
+// fedCases is every optimizer case, the first through the small-chunk
+// path, then clipping cases: by value and by norm, on plain rules and on
+// ones with momentum, weight decay and maximize (clipping comes before
+// them). The fed gradients (N(0,1), N = 257) have a norm near 16 and most
+// components beyond 0.5, so both clippings bite. The norm spans every
+// chunk, so one clip-norm case runs chunked too.
+func fedCases() []fedCase {
+	var cs []fedCase
+	for i, oc := range optimizerCases() {
+		cs = append(cs, fedCase{optimizerCase: oc, chunked: i == 0})
+	}
+	sgdMWM := optimizerCase{"sgd", map[string]float64{"momentum": 0.9, "weight-decay": 0.01, "maximize": 1}}
+	for _, oc := range []optimizerCase{{"sgd", nil}, {"adam", nil}, sgdMWM, {"adamw", map[string]float64{"amsgrad": 1}}} {
+		cs = append(cs, fedCase{optimizerCase: oc, clipValue: 0.5}, fedCase{optimizerCase: oc, clipNorm: 3})
+	}
+	return append(cs, fedCase{optimizerCase: optimizerCase{"sgd", nil}, clipNorm: 3, chunked: true})
+}
+
 func (oc optimizerCase) optimizer(t testing.TB) gdgpu.Optimizer {
 	o, err := gdgpu.DefaultOptimizer(oc.name)
 	if err != nil {
@@ -77,20 +118,22 @@ func (oc optimizerCase) optimizer(t testing.TB) gdgpu.Optimizer {
 
 // TestParityFedGradients feeds both backends the same seeded gradients for
 // 7 steps and compares the parameters and every state vector after each
-// step, for every optimizer configuration in both GPU precisions. One case
-// runs through the forced small-chunk path.
+// step, for every optimizer configuration in both GPU precisions, and
+// with gradient clipping by value and by norm. Two cases run through the
+// forced small-chunk path.
 func TestParityFedGradients(t *testing.T) {
 	const dim, steps = 257, 7
 	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
 		ctx := openTest(t, Options{})
 		chunked := openTest(t, Options{ChunkElems: 64})
-		for ci, oc := range optimizerCases() {
+		for ci, oc := range fedCases() {
 			t.Run(prec.String()+"/"+oc.String(), func(t *testing.T) {
 				job := newJob("quadratic", "sgd", dim, prec)
 				job.Optimizer = oc.optimizer(t)
+				job.ClipValue, job.ClipNorm = oc.clipValue, oc.clipNorm
 				job.RandomStart, job.Seed = true, uint64(ci)
 				c := ctx
-				if ci == 0 {
+				if oc.chunked {
 					c = chunked
 				}
 				gpu := newBackend(t, c, &job)
