@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing gdgpu needs on Debian 12 / Ubuntu, and
 # only what is missing, so running it again does nothing:
-#   - gcc and pkg-config for cgo, libegl-dev (EGL headers and egl.pc, which
+#   - gcc, libc6-dev and pkg-config for cgo, libegl-dev (EGL headers and egl.pc, which
 #     go-gl/gl links with -tags egl), Mesa's EGL and llvmpipe driver
 #     (libegl-mesa0, libgl1-mesa-dri) for a GL context without a GPU, plus
 #     ca-certificates, curl, git and unzip;
@@ -29,7 +29,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # --- system packages ---------------------------------------------------------
-pkgs=(gcc pkg-config libegl-dev libegl-mesa0 libgl1-mesa-dri ca-certificates curl git unzip)
+pkgs=(gcc libc6-dev pkg-config libegl-dev libegl-mesa0 libgl1-mesa-dri ca-certificates curl git unzip)
 missing=()
 for p in "${pkgs[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
