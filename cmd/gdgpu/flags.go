@@ -37,6 +37,9 @@ type jobFlags struct {
 	funcWindow int
 	lossTarget float64
 	timeLimit  time.Duration
+
+	clipNorm  float64
+	clipValue float64
 }
 
 // addJobFlags registers the shared flags on cmd. Every hyperparameter of
@@ -73,6 +76,8 @@ func addJobFlags(cmd *cobra.Command) *jobFlags {
 	fs.IntVar(&f.funcWindow, "func-window", def.FuncWindow, "samples the --func-tol change is measured over")
 	fs.Float64Var(&f.lossTarget, "loss-target", 0, "stop when a sample's loss is <= this (exit 12; off unless given)")
 	fs.DurationVar(&f.timeLimit, "time-limit", 0, "stop after this much wall time, e.g. 90s or 5m (exit 13; 0: off)")
+	fs.Float64Var(&f.clipNorm, "clip-grad-norm", 0, "scale the gradient to at most this norm, as torch.nn.utils.clip_grad_norm_ (0: off)")
+	fs.Float64Var(&f.clipValue, "clip-grad-value", 0, "clamp each gradient component to [-v, v], as torch.nn.utils.clip_grad_value_ (0: off)")
 	return f
 }
 
@@ -176,6 +181,7 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 		job.Seed, job.RandomStart = f.seed, true
 	}
 	job.GradTol, job.FuncTol, job.FuncWindow, job.TimeLimit = f.gradTol, f.funcTol, f.funcWindow, f.timeLimit
+	job.ClipNorm, job.ClipValue = f.clipNorm, f.clipValue
 	if changed("loss-target") {
 		job.LossTarget, job.HasTarget = f.lossTarget, true
 	}

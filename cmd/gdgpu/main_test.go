@@ -120,6 +120,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"--loss-target", "NaN"}, "--loss-target NaN"},
 		{[]string{"--time-limit", "-1s"}, "--time-limit"},
 		{[]string{"--time-limit", "soon"}, `"--time-limit"`},
+		{[]string{"--clip-grad-norm", "-1"}, "--clip-grad-norm -1"},
+		{[]string{"--clip-grad-norm", "1", "--clip-grad-value", "1"}, "--clip-grad-norm and --clip-grad-value"},
 	} {
 		for _, cmd := range []string{"run", "compare"} {
 			args := append([]string{cmd, "--device", "cpu", "--steps", "1"}, tc.args...)
