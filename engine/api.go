@@ -12,6 +12,11 @@ type Options struct {
 	// exercise the chunked path on small vectors. It is rounded down to a
 	// multiple of the binding alignment.
 	ChunkElems int
+	// Groups, when positive, caps the workgroups of one dispatch (each
+	// grid-strides over its share). The default is 1024 on a GPU, enough
+	// to fill the largest, and 4 per CPU thread on a software renderer,
+	// where every workgroup costs a fixed start-up and its barriers.
+	Groups int
 }
 
 // Info describes the context's device and the limits that matter to gdgpu.

@@ -112,7 +112,7 @@ func (b *Backend) plan() {
 	}
 	b.chunk = max(maxElems/b.alignElems*b.alignElems, b.alignElems)
 	b.chunk = min(b.chunk, roundUp(b.job.Dim, b.alignElems))
-	b.groups = min((b.chunk+localSize-1)/localSize, maxGroups, max(in.MaxWorkGroupCount[0], 1))
+	b.groups = min((b.chunk+localSize-1)/localSize, b.c.maxGroups(), max(in.MaxWorkGroupCount[0], 1))
 }
 
 func (b *Backend) chunks() int { return (b.job.Dim + b.chunk - 1) / b.chunk }

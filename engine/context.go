@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"unsafe"
@@ -130,6 +131,17 @@ func glErrorName(code uint32) string {
 		return "GL_OUT_OF_MEMORY"
 	}
 	return fmt.Sprintf("GL error 0x%x", code)
+}
+
+// maxGroups is the workgroup cap of one dispatch (see Options.Groups).
+func (c *Context) maxGroups() int {
+	if c.opts.Groups > 0 {
+		return c.opts.Groups
+	}
+	if strings.Contains(c.info.Renderer, "llvmpipe") || strings.Contains(c.info.Renderer, "softpipe") {
+		return 4 * runtime.NumCPU()
+	}
+	return maxGroups
 }
 
 // Info returns the device description and limits read when the context was made.
