@@ -1,0 +1,406 @@
+package cpu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gdgpu/gdgpu"
+	"gonum.org/v1/gonum/optimize"
+)
+
+// MaxMinimizeState bounds the memory, in bytes, that Minimize lets a
+// method's own state take: BFGS keeps a dense N×N inverse-Hessian estimate
+// (8·N² bytes), L-BFGS 2·History vectors of N (16·History·N bytes). Past
+// it Minimize refuses the job instead of letting gonum's allocation panic
+// or exhaust memory (bfgs with the default --dim 2^20 would need 8 TiB).
+const MaxMinimizeState = 32 << 30
+
+// Minimize runs a CPU-only method (gdgpu.OptimizerInfo.CPUOnly: lbfgs,
+// bfgs, cg, gradientdescent) on job from x0 through gonum's
+// optimize.Minimize, and returns the same Result as gdgpu.Run and the final
+// parameters. The objective is this package's (the bits of Loss, Grad and
+// GradNorm), evaluated in float64 on gonum's goroutines; hooks are called
+// on the caller's goroutine.
+//
+// # Methods
+//
+//	lbfgs            &optimize.LBFGS{Store: int(History)}: two-loop recursion, Bisection line search (strong Wolfe)
+//	bfgs             &optimize.BFGS{}: dense inverse Hessian, Bisection line search
+//	cg               &optimize.CG{}: Hestenes-Stiefel β, More-Thuente line search (curvature 0.1),
+//	                 FirstOrderStepSize initial steps, restarts every 6N iterations or when successive
+//	                 gradients turn by more than arccos(-0.9)
+//	gradientdescent  &optimize.GradientDescent{}: steepest descent, Backtracking (Armijo) line search,
+//	                 QuadraticStepSize initial steps
+//
+// each with gonum's defaults except GradStopThreshold, which is NaN: the
+// methods' own gradient test (infinity norm < 1e-12 by default) is off,
+// so that the gradient rule is the job's alone.
+//
+// # Steps and samples
+//
+// A step is one major iteration of the method: one line search, with as
+// many evaluations of the loss and gradient as it needs. Step 0 is x0
+// (gonum counts it as a major iteration; Minimize does not). Samples
+// (loss and gradient norm, the bits of Loss and GradNorm at that point)
+// are taken at step 0, every job.LogEvery steps and at the final point,
+// passed to hooks.Sample with lr NaN (these methods have no learning
+// rate; NaN is "not applicable", where 0 would read as "not moving") and
+// collected in Result.Samples. hooks.Issued is called after every step
+// with the steps done. Result.Steps is the steps done, Result.StatusStep
+// the step at which the status happened (always Result.Steps: the run
+// stops there), Result.Final the sample at that point, Result.Elapsed the
+// wall time of the whole call. Job fields that only the gradient-descent
+// optimizers use (Schedule, Precision) are ignored.
+//
+// # Stopping rules
+//
+// The job's rules are checked at every step, not only on samples as
+// gdgpu.Run does, and in Run's order, so the first one met stands:
+//
+//   - Diverged: the loss or gradient norm is NaN or ±Inf. gonum refuses a
+//     non-finite start (optimize.ErrFunc, optimize.ErrGrad): Diverged at
+//     step 0. Its FunctionNegativeInfinity status is Diverged too. Line
+//     searches never accept a point whose loss is NaN, so a run that
+//     starts finite seldom diverges: it stops where the line search fails.
+//   - GradientThreshold: the gradient's Euclidean norm (GradNorm's) is at
+//     most job.GradTol. This is Run's rule, not gonum's
+//     Settings.GradientThreshold, which tests the infinity norm (strictly
+//     less) and so would stop up to √N times early.
+//   - FunctionThreshold: the loss is at most job.LossTarget (HasTarget).
+//   - FunctionConvergence with job.FuncTol: gonum's FunctionConverge with
+//     Relative = FuncTol and Iterations = FuncWindow·LogEvery, so the
+//     window spans the same steps as Run's FuncWindow samples. The test
+//     differs from Run's |f_k - f_{k-w}| <= FuncTol·|f_k|: gonum stops
+//     when for Iterations consecutive steps the loss has not fallen below
+//     the best loss so far by more than FuncTol·max(|f|, |f_best|),
+//     checked at every step; a rise counts as no progress.
+//   - StepLimit after job.Steps steps (Settings.MajorIterations =
+//     job.Steps+1, as gonum counts x0).
+//   - RuntimeLimit: job.TimeLimit as Settings.Runtime, checked by gonum
+//     after each step, as Run checks between batches.
+//   - Interrupted: ctx is checked after every evaluation and step (an
+//     optimize.Recorder); the run stops at the last completed step.
+//   - FunctionConvergence also when the method cannot go on: its line
+//     search fails with optimize.ErrNoProgress (the trial point rounds to
+//     the current one), ErrLinesearcherFailure, ErrLinesearcherBound or
+//     ErrNonDescentDirection (the direction does not descend: the gradient
+//     is zero or lost to rounding), or it breaks down: it evaluates a NaN
+//     trial point (a NaN step or direction, as gonum's CG produces when
+//     the gradient underflows) or takes more than 1000 evaluations (gonum's
+//     line searches can loop forever on NaN). The loss can no longer
+//     change, which is what FunctionConvergence reports; it happens at the
+//     rounding floor, typically when GradTol is 0 or below what float64
+//     resolves. (Diverged instead if the point is non-finite.)
+//
+// The error is non-nil when the job is invalid or not a CPU-only method
+// (refused before any work, prefixed "cpu: "), or when gonum fails in a
+// way not listed above; Result and the parameters then hold what was done.
+//
+// Minimize refuses gradient clipping (job.ClipNorm, job.ClipValue): a
+// line search needs the true gradient of the loss it measures, and a
+// clipped one breaks the Wolfe conditions. It refuses a method whose state
+// would exceed MaxMinimizeState.
+func Minimize(ctx context.Context, job *gdgpu.Job, x0 []float64, hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
+	method, err := minimizeMethod(job, x0)
+	if err != nil {
+		return gdgpu.Result{}, nil, err
+	}
+	obj, err := newObjective(job, job.Dim)
+	if err != nil {
+		return gdgpu.Result{}, nil, err
+	}
+	obj.precompute()
+
+	r := &minimizeRun{ctx: ctx, job: job, obj: obj, hooks: hooks, logged: -1}
+	if job.FuncTol > 0 {
+		r.fc = &optimize.FunctionConverge{Relative: job.FuncTol, Iterations: job.FuncWindow * job.LogEvery}
+	}
+	settings := &optimize.Settings{
+		MajorIterations: job.Steps + 1,
+		Runtime:         job.TimeLimit,
+		Converger:       (*minimizeConverger)(r),
+		Recorder:        (*minimizeRecorder)(r),
+	}
+	if job.Steps == math.MaxInt {
+		settings.MajorIterations = 0 // no limit; gonum stops long before
+	}
+	prob := optimize.Problem{Func: r.loss, Grad: r.grad}
+
+	r.start = time.Now()
+	res, gerr := optimize.Minimize(prob, x0, settings, method)
+
+	// The final point: gonum's, or x0 if it stopped before its first
+	// major iteration (a non-finite start, or ctx already cancelled).
+	x := make([]float64, job.Dim)
+	copy(x, x0)
+	if res != nil && len(res.X) == job.Dim && res.MajorIterations > 0 {
+		copy(x, res.X)
+		if res.MajorIterations > r.iter {
+			// A major iteration the Converger did not see (gonum checks
+			// for F = -Inf before calling it).
+			r.last = gdgpu.Sample{Step: res.MajorIterations - 1, Loss: res.F, GradNorm: r.norm(res.Gradient)}
+			r.iter = res.MajorIterations
+		}
+	}
+	if r.iter == 0 {
+		r.last = gdgpu.Sample{Step: 0, Loss: r.loss(x0), GradNorm: GradNorm(job, x0)}
+	}
+	k := r.last.Step
+
+	var runErr error
+	if r.status == gdgpu.NotTerminated {
+		var ferr optimize.ErrFunc
+		var gradErr optimize.ErrGrad
+		switch {
+		case errors.Is(gerr, errMinimizeInterrupted):
+			r.status = gdgpu.Interrupted
+		case errors.As(gerr, &ferr), errors.As(gerr, &gradErr):
+			r.status = gdgpu.Diverged
+		case errors.Is(gerr, errMinimizeBreakdown),
+			errors.Is(gerr, optimize.ErrNoProgress), errors.Is(gerr, optimize.ErrLinesearcherFailure),
+			errors.Is(gerr, optimize.ErrLinesearcherBound), errors.Is(gerr, optimize.ErrNonDescentDirection):
+			r.status = gdgpu.FunctionConvergence
+		case gerr != nil:
+			runErr = fmt.Errorf("cpu: %s: %w", job.Optimizer.Name, gerr)
+		case res == nil:
+			runErr = fmt.Errorf("cpu: %s: gonum optimize returned no result", job.Optimizer.Name)
+		default:
+			switch res.Status {
+			case optimize.IterationLimit:
+				r.status = gdgpu.StepLimit
+			case optimize.RuntimeLimit:
+				r.status = gdgpu.RuntimeLimit
+			case optimize.FunctionNegativeInfinity:
+				r.status = gdgpu.Diverged
+			default:
+				runErr = fmt.Errorf("cpu: %s: gonum optimize ended with unexpected status %v", job.Optimizer.Name, res.Status)
+			}
+		}
+	}
+	if !minimizeFinite(r.last.Loss) || !minimizeFinite(r.last.GradNorm) {
+		r.status = gdgpu.Diverged // outranks every other reason, as in Run
+	}
+	if r.logged != k {
+		r.emit(r.last)
+	}
+	r.res.Status, r.res.StatusStep, r.res.Steps = r.status, k, k
+	r.res.Elapsed = time.Since(r.start)
+	if runErr != nil {
+		r.res.Status = gdgpu.NotTerminated
+	}
+	return r.res, x, runErr
+}
+
+// minimizeMethod checks job and x0 and returns the gonum method for the
+// job's optimizer.
+func minimizeMethod(job *gdgpu.Job, x0 []float64) (optimize.Method, error) {
+	if job == nil {
+		return nil, errors.New("cpu: nil job")
+	}
+	if err := job.Validate(); err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	name := job.Optimizer.Name
+	if info, _ := gdgpu.LookupOptimizer(name); !info.CPUOnly {
+		return nil, fmt.Errorf("cpu: Minimize runs the CPU-only methods (lbfgs, bfgs, cg, gradientdescent), not %q: run it with gdgpu.Run on a Backend", name)
+	}
+	if len(x0) != job.Dim {
+		return nil, fmt.Errorf("cpu: start point has %d values, job has --dim %d", len(x0), job.Dim)
+	}
+	if job.ClipNorm > 0 || job.ClipValue > 0 {
+		return nil, fmt.Errorf("cpu: %s does not take gradient clipping (--clip-grad-norm, --clip-grad-value): its line search needs the loss's own gradient", name)
+	}
+	n := float64(job.Dim)
+	var state float64
+	switch name {
+	case "lbfgs":
+		state = 16 * job.Optimizer.History * n
+	case "bfgs":
+		state = 8 * n * n
+	}
+	if state > MaxMinimizeState {
+		return nil, fmt.Errorf("cpu: %s with --dim %d would keep %.3g GiB of state, more than %d GiB (bfgs needs 8·N² bytes, lbfgs 16·history·N)",
+			name, job.Dim, state/(1<<30), MaxMinimizeState>>30)
+	}
+	off := math.NaN() // the methods' own gradient test is off, see Minimize
+	switch name {
+	case "lbfgs":
+		return &optimize.LBFGS{Store: int(job.Optimizer.History), GradStopThreshold: off}, nil
+	case "bfgs":
+		return &optimize.BFGS{GradStopThreshold: off}, nil
+	case "cg":
+		return &optimize.CG{GradStopThreshold: off}, nil
+	case "gradientdescent":
+		return &optimize.GradientDescent{GradStopThreshold: off}, nil
+	}
+	return nil, fmt.Errorf("cpu: CPU-only optimizer %q has no gonum method", name)
+}
+
+// Errors the Recorder returns to stop gonum: ctx is done, or the method
+// broke down (see minimizeRecorder).
+var (
+	errMinimizeInterrupted = errors.New("cpu: interrupted")
+	errMinimizeBreakdown   = errors.New("cpu: line search broke down")
+)
+
+// maxLineEvals bounds the evaluations of one line search. gonum's need far
+// fewer (Backtracking halves from 1 to its 1e-20 floor in 67), but some
+// loop forever on NaN trial points (CG's More-Thuente at the underflow
+// floor, gonum v0.17.0); the bound stops any such loop.
+const maxLineEvals = 1000
+
+// minimizeRun is one Minimize call's state, shared by its Converger and
+// Recorder (two types: both interfaces have an Init method).
+type minimizeRun struct {
+	ctx   context.Context
+	job   *gdgpu.Job
+	obj   objective // with precomputed coefficients
+	hooks gdgpu.Hooks
+	start time.Time
+	fc    *optimize.FunctionConverge // nil unless job.FuncTol > 0
+
+	iter   int          // major iterations seen; the next one is step iter
+	evals  int          // evaluations since the latest major iteration
+	last   gdgpu.Sample // at the latest major iteration
+	logged int          // step of the latest sample emitted, -1 before any
+	status gdgpu.Status // set by the Converger when a job rule stops the run
+	res    gdgpu.Result
+}
+
+// loss is Loss on r's objective: the same code and summation tree, with
+// the quadratic's coefficients read instead of computed, so the same bits
+// without a math.Pow per element. It allocates nothing.
+func (r *minimizeRun) loss(x []float64) float64 {
+	o := &r.obj
+	var c, t [chunk]float64
+	var acc pairwise
+	for lo := 0; lo < o.n; lo += chunk {
+		hi := min(lo+chunk, o.n)
+		k := o.terms(t[:], o.coefs(&c, lo, hi), x, lo, hi)
+		acc.push(leafSum(t[:k]))
+	}
+	return o.finish(acc.sum())
+}
+
+// grad is Grad on r's objective (see loss).
+func (r *minimizeRun) grad(dst, x []float64) {
+	o := &r.obj
+	var c [chunk]float64
+	prev := 0.0
+	for lo := 0; lo < o.n; lo += chunk {
+		hi := min(lo+chunk, o.n)
+		prev = o.grad(dst[lo:hi], o.coefs(&c, lo, hi), x, lo, hi, prev)
+	}
+}
+
+// norm returns sqrt(Σ g_i²) with GradNorm's summation tree, so for the
+// gradient at x it gives the bits of GradNorm(job, x); NaN for a missing
+// gradient.
+func (r *minimizeRun) norm(g []float64) float64 {
+	if len(g) == 0 {
+		return math.NaN()
+	}
+	var t [chunk]float64
+	var acc pairwise
+	for lo := 0; lo < len(g); lo += chunk {
+		hi := min(lo+chunk, len(g))
+		s := t[:hi-lo]
+		for j, v := range g[lo:hi] {
+			s[j] = v * v
+		}
+		acc.push(leafSum(s))
+	}
+	return math.Sqrt(acc.sum())
+}
+
+// emit delivers a sample to the hook and the result.
+func (r *minimizeRun) emit(s gdgpu.Sample) {
+	r.res.Samples = append(r.res.Samples, s)
+	r.res.Final = s
+	r.logged = s.Step
+	if r.hooks.Sample != nil {
+		r.hooks.Sample(s, math.NaN(), time.Since(r.start))
+	}
+}
+
+func minimizeFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// minimizeConverger sees every major iteration (gonum calls it before its
+// iteration and time limits): it takes the samples and applies the job's
+// stopping rules.
+type minimizeConverger minimizeRun
+
+func (c *minimizeConverger) Init(dim int) {
+	if c.fc != nil {
+		c.fc.Init(dim)
+	}
+}
+
+func (c *minimizeConverger) Converged(loc *optimize.Location) optimize.Status {
+	r := (*minimizeRun)(c)
+	k := r.iter
+	r.iter++
+	r.evals = 0
+	s := gdgpu.Sample{Step: k, Loss: loc.F, GradNorm: r.norm(loc.Gradient)}
+	r.last = s
+	if k > 0 && r.hooks.Issued != nil {
+		r.hooks.Issued(k)
+	}
+	if k%r.job.LogEvery == 0 {
+		r.emit(s)
+	}
+	job := r.job
+	st := gdgpu.NotTerminated
+	switch {
+	case !minimizeFinite(s.Loss) || !minimizeFinite(s.GradNorm):
+		st = gdgpu.Diverged
+	case job.GradTol > 0 && s.GradNorm <= job.GradTol:
+		st = gdgpu.GradientThreshold
+	case job.HasTarget && s.Loss <= job.LossTarget:
+		st = gdgpu.FunctionThreshold
+	case r.fc != nil && r.fc.Converged(loc) != optimize.NotTerminated:
+		st = gdgpu.FunctionConvergence
+	}
+	if st == gdgpu.NotTerminated {
+		return optimize.NotTerminated
+	}
+	r.status = st
+	// gonum only needs a terminating status; Minimize maps r.status.
+	switch st {
+	case gdgpu.GradientThreshold:
+		return optimize.GradientThreshold
+	case gdgpu.FunctionThreshold:
+		return optimize.FunctionThreshold
+	case gdgpu.FunctionConvergence:
+		return optimize.FunctionConvergence
+	}
+	return optimize.Failure
+}
+
+// minimizeRecorder checks ctx after every evaluation and every major
+// iteration that did not end the run, and stops a line search that has
+// broken down: one that evaluates the loss at a point where it is NaN (its
+// step or direction is NaN: our objectives give NaN only at a NaN point),
+// or that runs past maxLineEvals evaluations.
+type minimizeRecorder minimizeRun
+
+func (*minimizeRecorder) Init() error { return nil }
+
+func (rec *minimizeRecorder) Record(loc *optimize.Location, op optimize.Operation, _ *optimize.Stats) error {
+	if op == optimize.PostIteration {
+		return nil // the run has ended for another reason
+	}
+	if rec.ctx.Err() != nil {
+		return errMinimizeInterrupted
+	}
+	if op&(optimize.FuncEvaluation|optimize.GradEvaluation|optimize.HessEvaluation) != 0 {
+		rec.evals++
+		if (op&optimize.FuncEvaluation != 0 && math.IsNaN(loc.F)) || rec.evals > maxLineEvals {
+			return errMinimizeBreakdown
+		}
+	}
+	return nil
+}
