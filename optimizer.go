@@ -172,12 +172,12 @@ var optimizers = []OptimizerInfo{
 	},
 	{
 		Name: "lbfgs", Torch: "gonum optimize.LBFGS", CPUOnly: true,
-		Summary: "limited-memory BFGS with a More-Thuente line search (CPU only)",
+		Summary: "limited-memory BFGS with gonum's default bisection line search (CPU only)",
 		Hyper:   []Hyper{{Flag: "history", Torch: "Store", Default: 15, Min: 1, Max: 1 << 20, Doc: "gradient pairs kept"}},
 	},
 	{
 		Name: "bfgs", Torch: "gonum optimize.BFGS", CPUOnly: true,
-		Summary: "BFGS with a dense inverse-Hessian estimate, N^2 memory (CPU only)",
+		Summary: "BFGS with a dense inverse-Hessian estimate (8 N^2 bytes) and a bisection line search (CPU only)",
 	},
 	{
 		Name: "cg", Torch: "gonum optimize.CG", CPUOnly: true,

@@ -19,7 +19,9 @@ const (
 	// GradientThreshold: the gradient norm fell to Job.GradTol or below.
 	GradientThreshold
 	// FunctionConvergence: the loss changed by at most Job.FuncTol
-	// (relative) over the last Job.FuncWindow samples.
+	// (relative) over the last Job.FuncWindow samples. For the CPU-only
+	// gonum methods it also means the line search could make no more
+	// progress (cpu.Minimize documents the mapping).
 	FunctionConvergence
 	// FunctionThreshold: the loss fell to Job.LossTarget or below.
 	FunctionThreshold
