@@ -42,7 +42,7 @@ var benchOptimizers = []struct {
 func BenchmarkStep(b *testing.B) {
 	for _, bo := range benchOptimizers {
 		for _, problem := range gdgpu.ProblemNames() {
-			for _, n := range []int{1e4, 1e5, 1e6} {
+			for _, n := range benchSizes() {
 				name := fmt.Sprintf("%s/%s/N=1e%d", bo.label, problem, len(fmt.Sprint(n))-1)
 				b.Run(name, func(b *testing.B) { benchmarkStep(b, bo.name, bo.set, problem, n) })
 			}
@@ -80,4 +80,12 @@ func benchmarkStep(b *testing.B, opt string, set map[string]float64, problem str
 	params := float64(n) * float64(steps)
 	b.ReportMetric(params/sec, "params/s")
 	b.ReportMetric(params*float64(bytes)/sec/1e9, "GB/s")
+}
+
+// benchSizes are the N of BenchmarkStep: 1e4 to 1e7, or up to 1e6 with -short.
+func benchSizes() []int {
+	if testing.Short() {
+		return []int{1e4, 1e5, 1e6}
+	}
+	return []int{1e4, 1e5, 1e6, 1e7}
 }
