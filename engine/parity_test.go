@@ -219,41 +219,68 @@ func TestParityTrajectories(t *testing.T) {
 				if tc.chunked {
 					c = chunked
 				}
-				gpu := newBackend(t, c, &job)
-				ref, err := cpu.New(&job)
-				if err != nil {
-					t.Fatal(err)
-				}
-				x0 := job.StartPoint()
-				if prec == gdgpu.F32 {
-					roundF32(x0)
-				}
-				gres, err := gdgpu.Run(context.Background(), &job, gpu, x0, gdgpu.Hooks{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				cres, err := gdgpu.Run(context.Background(), &job, ref, x0, gdgpu.Hooks{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(gres.Samples) != len(cres.Samples) || gres.Status != cres.Status {
-					t.Fatalf("gpu %v with %d samples, cpu %v with %d", gres.Status, len(gres.Samples), cres.Status, len(cres.Samples))
-				}
-				gl, cl := make([]float64, 0, 2*len(gres.Samples)), make([]float64, 0, 2*len(gres.Samples))
-				for i := range gres.Samples {
-					gl = append(gl, gres.Samples[i].Loss, gres.Samples[i].GradNorm)
-					cl = append(cl, cres.Samples[i].Loss, cres.Samples[i].GradNorm)
-				}
-				compareScalars(t, "loss and gradient norm", prec, job.Dim, gl, cl)
-				got, want := make([]float64, job.Dim), make([]float64, job.Dim)
-				if err := gpu.Params(got); err != nil {
-					t.Fatal(err)
-				}
-				if err := ref.Params(want); err != nil {
-					t.Fatal(err)
-				}
-				compareVec(t, "final params", prec, got, want)
+				checkTrajectory(t, c, &job)
 			})
 		}
 	}
+}
+
+// TestParityTrajectoriesEveryOptimizer runs every optimizer configuration
+// with its default learning rate on an ill-conditioned quadratic through the
+// driver on both backends.
+func TestParityTrajectoriesEveryOptimizer(t *testing.T) {
+	c := openTest(t, Options{})
+	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+		for _, oc := range optimizerCases() {
+			t.Run(prec.String()+"/"+oc.String(), func(t *testing.T) {
+				job := newJob("quadratic", "sgd", 1000, prec)
+				job.Optimizer = oc.optimizer(t)
+				job.Cond, job.Steps, job.LogEvery = 10, 20, 5
+				job.RandomStart, job.Seed = true, 3
+				checkTrajectory(t, c, &job)
+			})
+		}
+	}
+}
+
+// checkTrajectory runs job through gdgpu.Run on the GPU context c and on
+// the CPU from the same start, and compares every sample and the final
+// parameters.
+func checkTrajectory(t *testing.T, c *Context, job *gdgpu.Job) {
+	t.Helper()
+	prec := job.Precision
+	gpu := newBackend(t, c, job)
+	ref, err := cpu.New(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x0 := job.StartPoint()
+	if prec == gdgpu.F32 {
+		roundF32(x0)
+	}
+	gres, err := gdgpu.Run(context.Background(), job, gpu, x0, gdgpu.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cres, err := gdgpu.Run(context.Background(), job, ref, x0, gdgpu.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gres.Samples) != len(cres.Samples) || gres.Status != cres.Status {
+		t.Fatalf("gpu %v with %d samples, cpu %v with %d", gres.Status, len(gres.Samples), cres.Status, len(cres.Samples))
+	}
+	gl, cl := make([]float64, 0, 2*len(gres.Samples)), make([]float64, 0, 2*len(gres.Samples))
+	for i := range gres.Samples {
+		gl = append(gl, gres.Samples[i].Loss, gres.Samples[i].GradNorm)
+		cl = append(cl, cres.Samples[i].Loss, cres.Samples[i].GradNorm)
+	}
+	compareScalars(t, "loss and gradient norm", prec, job.Dim, gl, cl)
+	got, want := make([]float64, job.Dim), make([]float64, job.Dim)
+	if err := gpu.Params(got); err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.Params(want); err != nil {
+		t.Fatal(err)
+	}
+	compareVec(t, "final params", prec, got, want)
 }
