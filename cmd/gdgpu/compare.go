@@ -24,7 +24,9 @@ the tolerance used (docs/tolerances.md derives it).
 
 Exit 0 within tolerance, 1 beyond. --device cpu compares the CPU with itself
 (a self-check that must agree exactly). --out and --log record the compared
-(--device) run, not the reference.`,
+(--device) run, not the reference. Both runs take the same --schedule. The
+CPU-only methods (lbfgs, bfgs, cg, gradientdescent) have no GPU run to
+compare with and are refused (exit 2); so is --time-limit.`,
 		Example: `  gdgpu compare --problem rosenbrock --dim 65536 --steps 1000
   gdgpu compare --problem quadratic --cond 100 --optimizer sgd --lr 1e-3 --precision f64`,
 		Args: cobra.NoArgs,

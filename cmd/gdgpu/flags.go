@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/cpu"
 	"github.com/gdgpu/gdgpu/data"
 	"github.com/spf13/cobra"
 )
@@ -40,6 +41,8 @@ type jobFlags struct {
 
 	clipNorm  float64
 	clipValue float64
+
+	sched *schedFlags
 }
 
 // addJobFlags registers the shared flags on cmd. Every hyperparameter of
@@ -78,6 +81,7 @@ func addJobFlags(cmd *cobra.Command) *jobFlags {
 	fs.DurationVar(&f.timeLimit, "time-limit", 0, "stop after this much wall time, e.g. 90s or 5m (exit 13; 0: off)")
 	fs.Float64Var(&f.clipNorm, "clip-grad-norm", 0, "scale the gradient to at most this norm, as torch.nn.utils.clip_grad_norm_ (0: off)")
 	fs.Float64Var(&f.clipValue, "clip-grad-value", 0, "clamp each gradient component to [-v, v], as torch.nn.utils.clip_grad_value_ (0: off)")
+	f.sched = addScheduleFlags(fs)
 	return f
 }
 
@@ -165,6 +169,17 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 		}
 	}
 	job.Optimizer = opt
+	info, _ := gdgpu.LookupOptimizer(opt.Name)
+	if info.CPUOnly {
+		// Refused here, before any GL context is opened.
+		if cmd.Name() == "compare" {
+			return nil, usagef("--optimizer %s runs on the CPU only (%s): there is no GPU run to compare it with; use gdgpu run --optimizer %s --device cpu",
+				opt.Name, info.Torch, opt.Name)
+		}
+		if f.device != "cpu" {
+			return nil, usagef("--optimizer %s runs on the CPU only (%s): add --device cpu", opt.Name, info.Torch)
+		}
+	}
 
 	prec, err := gdgpu.ParsePrecision(f.precision)
 	if err != nil {
@@ -177,6 +192,28 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	job.Cond = f.cond
 	job.Steps = f.steps
 	job.LogEvery = f.logEvery
+	if info.CPUOnly {
+		// Any schedule flag but an explicit --schedule constant.
+		given := changedSchedule(changed)
+		if len(given) > 0 && given[0] == "schedule" && f.sched.kind == "constant" {
+			given = given[1:]
+		}
+		if len(given) > 0 {
+			flag := given[0]
+			return nil, usagef("--%s does not apply to --optimizer %s: its line search chooses each step's length, there is no learning rate to schedule", flag, opt.Name)
+		}
+		for _, c := range []struct {
+			flag string
+			v    float64
+		}{{"clip-grad-norm", f.clipNorm}, {"clip-grad-value", f.clipValue}} {
+			if c.v != 0 {
+				return nil, usagef("--%s does not apply to --optimizer %s: its line search needs the loss's own gradient", c.flag, opt.Name)
+			}
+		}
+	}
+	if job.Schedule, err = f.sched.build(changed, f.steps); err != nil {
+		return nil, err
+	}
 	if changed("seed") {
 		job.Seed, job.RandomStart = f.seed, true
 	}
@@ -218,6 +255,11 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	if err := job.Validate(); err != nil {
 		return nil, usagef("%v", err)
 	}
+	if info.CPUOnly {
+		if err := checkMinimize(&job); err != nil {
+			return nil, err
+		}
+	}
 	for _, o := range []struct{ flag, path string }{{"out", f.out}, {"log", f.log}} {
 		if o.path == "" {
 			continue
@@ -243,6 +285,9 @@ func takes(name string) string {
 	var fl []string
 	for _, h := range info.Hyper {
 		fl = append(fl, "--"+h.Flag)
+	}
+	if len(fl) == 0 {
+		return "no hyperparameters"
 	}
 	return strings.Join(fl, ", ")
 }
@@ -270,6 +315,32 @@ func describe(job *gdgpu.Job) string {
 		}
 		fmt.Fprintf(&b, " %s=%g", h.Flag, v)
 	}
+	if d := describeSchedule(&job.Schedule); d != "" {
+		fmt.Fprintf(&b, ", %s", d)
+	}
 	fmt.Fprintf(&b, ", %d steps", job.Steps)
 	return b.String()
+}
+
+// checkMinimize refuses a CPU-only job that cpu.Minimize would refuse
+// after the command had started its work: a fractional --history, or a
+// method whose state would not fit in cpu.MaxMinimizeState.
+func checkMinimize(job *gdgpu.Job) error {
+	o := job.Optimizer
+	if o.Takes("history") && o.History != math.Trunc(o.History) {
+		return usagef("--history %g must be a whole number", o.History)
+	}
+	n := float64(job.Dim)
+	var state float64
+	switch o.Name {
+	case "lbfgs":
+		state = 16 * o.History * n // 2*history vectors of N float64
+	case "bfgs":
+		state = 8 * n * n // a dense N x N inverse Hessian
+	}
+	if state > cpu.MaxMinimizeState {
+		return usagef("--optimizer %s with --dim %d would keep %.3g GiB of state, more than the %d GiB allowed (bfgs keeps 8*N^2 bytes, lbfgs 16*history*N): give a smaller --dim",
+			o.Name, job.Dim, state/(1<<30), cpu.MaxMinimizeState>>30)
+	}
+	return nil
 }

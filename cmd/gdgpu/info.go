@@ -6,7 +6,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/engine"
 	"github.com/spf13/cobra"
 )
@@ -89,42 +88,4 @@ func printInfo(w io.Writer, in engine.Info, exts bool) {
 		row("extensions", fmt.Sprintf("%d (--extensions lists them)", len(in.Extensions)))
 	}
 	tw.Flush()
-}
-
-func newListCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
-		Use:   "list",
-		Short: "list problems and optimizers with their hyperparameters",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			printList(stdout)
-			return nil
-		},
-	}
-}
-
-func printList(w io.Writer) {
-	fmt.Fprintln(w, "Problems (--problem):")
-	for _, p := range gdgpu.Problems() {
-		fmt.Fprintf(w, "  %s\n", p.Name)
-		fmt.Fprintf(w, "      %s\n", p.Summary)
-		fmt.Fprintf(w, "      start: %s\n", p.Start)
-		fmt.Fprintf(w, "      default --dim %d (at least %d)\n", p.DefaultDim, p.MinDim)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Optimizers (--optimizer), hyperparameters with torch.optim's names and defaults:")
-	for _, o := range gdgpu.Optimizers() {
-		fmt.Fprintf(w, "  %s (%s)\n", o.Name, o.Torch)
-		fmt.Fprintf(w, "      %s\n", o.Summary)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "      flag\ttorch\tdefault\trange\tdescription")
-		for _, h := range o.Hyper {
-			def, rng := fmt.Sprint(h.Default), h.Range()
-			if h.Bool {
-				def, rng = fmt.Sprint(h.Default != 0), "switch"
-			}
-			fmt.Fprintf(tw, "      --%s\t%s\t%s\t%s\t%s\n", h.Flag, h.Torch, def, rng, h.Doc)
-		}
-		tw.Flush()
-	}
 }

@@ -1,14 +1,15 @@
 // Command gdgpu runs gradient descents on the GPU (OpenGL compute shaders)
 // or the CPU (float64 reference), compares the two, and describes the GL
-// device and the registered problems and optimizers.
+// device and the registered problems, optimizers and schedules.
 //
 //	gdgpu run      run one descent and print a summary
 //	gdgpu compare  run the CPU reference and the GPU from the same start and compare
 //	gdgpu info     describe the GL context and its limits
-//	gdgpu list     list problems and optimizers with their hyperparameters
+//	gdgpu list     list problems, optimizers, schedules, stopping rules and clipping
 //
-// Exit codes are gdgpu's (see README.md): 0 done, 1 compare beyond
-// tolerance, 2 usage, 3 runtime error, 4 diverged, 5 interrupted.
+// Exit codes are gdgpu's (see README.md and gdgpu.ExitCode): 0 done, 1
+// compare beyond tolerance, 2 usage, 3 runtime error, 4 diverged, 5
+// interrupted, 10-13 a stopping rule met.
 package main
 
 import (
@@ -102,9 +103,11 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return gdgpu.ExitUsage
 }
 
-// message prefixes err with "gdgpu: " unless a package already did.
+// message prefixes err with "gdgpu: " unless a package already did, and
+// drops the prefixes of wrapped errors ("gdgpu: invalid job: gdgpu: --lr-t0
+// ..." reads "gdgpu: invalid job: --lr-t0 ...").
 func message(err error) string {
-	s := err.Error()
+	s := strings.ReplaceAll(err.Error(), ": gdgpu: ", ": ")
 	if strings.HasPrefix(s, "gdgpu: ") {
 		return s
 	}
@@ -120,7 +123,8 @@ headless through EGL) or the CPU (float64, the reference), and compares the two.
 
 Exit codes: 0 done (or compare within tolerance), 1 compare beyond tolerance,
 2 bad flags or input files, 3 runtime error (no GL context, I/O),
-4 the run diverged, 5 the run was interrupted.`,
+4 the run diverged, 5 the run was interrupted, 10 --grad-tol, 11 --func-tol,
+12 --loss-target, 13 --time-limit reached.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -122,6 +123,26 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"--time-limit", "soon"}, `"--time-limit"`},
 		{[]string{"--clip-grad-norm", "-1"}, "--clip-grad-norm -1"},
 		{[]string{"--clip-grad-norm", "1", "--clip-grad-value", "1"}, "--clip-grad-norm and --clip-grad-value"},
+		{[]string{"--schedule", "nope"}, `--schedule "nope"`},
+		{[]string{"--schedule", "multistep", "--lr-milestones", "5,3"}, "--lr-milestones must be strictly increasing"},
+		{[]string{"--schedule", "multistep"}, "--lr-milestones is empty"},
+		{[]string{"--schedule", "multistep", "--lr-milestones", "x"}, `"--lr-milestones"`},
+		{[]string{"--schedule", "onecycle", "--lr-anneal", "sideways"}, `--lr-anneal "sideways"`},
+		{[]string{"--schedule", "onecycle", "--lr-pct-start", "2"}, "--lr-pct-start 2"},
+		{[]string{"--schedule", "onecycle", "--lr-total-steps", "0"}, "--lr-total-steps 0"},
+		{[]string{"--schedule", "step"}, "--lr-step-size 0"},
+		{[]string{"--schedule", "step", "--lr-step-size", "10", "--lr-gamma", "-1"}, "--lr-gamma -1"},
+		{[]string{"--schedule", "exponential"}, "--lr-gamma 0"},
+		{[]string{"--schedule", "cosine", "--lr-t-max", "0"}, "--lr-t-max 0"},
+		{[]string{"--schedule", "cosine-restarts"}, "--lr-t0 0"},
+		{[]string{"--schedule", "polynomial", "--lr-power", "0"}, "--lr-power 0"},
+		{[]string{"--schedule", "plateau", "--plateau-factor", "1"}, "--plateau-factor 1"},
+		{[]string{"--schedule", "plateau", "--plateau-patience", "-1"}, "--plateau-patience -1"},
+		{[]string{"--lr-gamma", "0.5"}, "--lr-gamma does not apply to --schedule constant"},
+		{[]string{"--schedule", "cosine", "--lr-anneal", "linear"}, "--lr-anneal does not apply to --schedule cosine"},
+		{[]string{"--warmup-steps", "-1"}, "--warmup-steps -1"},
+		{[]string{"--warmup-steps", "5", "--warmup-start-factor", "0"}, "--warmup-start-factor 0"},
+		{[]string{"--warmup-start-factor", "0.5"}, "--warmup-start-factor needs --warmup-steps"},
 	} {
 		for _, cmd := range []string{"run", "compare"} {
 			args := append([]string{cmd, "--device", "cpu", "--steps", "1"}, tc.args...)
@@ -138,6 +159,9 @@ func TestBadFlags(t *testing.T) {
 				}
 				if stdout != "" {
 					t.Fatalf("stdout for a usage error: %q", stdout)
+				}
+				if strings.Contains(stderr, ": gdgpu: ") {
+					t.Fatalf("stderr repeats the prefix: %q", stderr)
 				}
 			})
 		}
@@ -363,11 +387,218 @@ func TestList(t *testing.T) {
 		if !strings.Contains(stdout, "  "+o.Name+" ("+o.Torch+")") || !strings.Contains(stdout, o.Summary) {
 			t.Errorf("list lacks optimizer %s", o.Name)
 		}
+		if o.CPUOnly && !strings.Contains(stdout, "  "+o.Name+" ("+o.Torch+") [CPU only]\n") {
+			t.Errorf("list does not mark %s as CPU only", o.Name)
+		}
+		if !o.CPUOnly && strings.Contains(stdout, "  "+o.Name+" ("+o.Torch+") [CPU only]") {
+			t.Errorf("list marks %s as CPU only", o.Name)
+		}
 		for _, h := range o.Hyper {
 			if !strings.Contains(stdout, "--"+h.Flag) || !strings.Contains(stdout, h.Torch) {
 				t.Errorf("list lacks %s's --%s (%s)", o.Name, h.Flag, h.Torch)
 			}
 		}
+	}
+	for _, sc := range gdgpu.Schedules() {
+		if !strings.Contains(stdout, "  "+sc.Name+" ") || !strings.Contains(stdout, sc.Torch) || !strings.Contains(stdout, sc.Summary) {
+			t.Errorf("list lacks schedule %s (%s)", sc.Name, sc.Torch)
+		}
+	}
+	for _, p := range schedParams {
+		if !strings.Contains(stdout, "--"+p.flag+" ") || !strings.Contains(stdout, p.torch) {
+			t.Errorf("list lacks --%s (%s)", p.flag, p.torch)
+		}
+	}
+	for _, st := range []gdgpu.Status{gdgpu.StepLimit, gdgpu.Diverged, gdgpu.Interrupted, gdgpu.GradientThreshold,
+		gdgpu.FunctionConvergence, gdgpu.FunctionThreshold, gdgpu.RuntimeLimit} {
+		if !strings.Contains(stdout, fmt.Sprintf("%s  ", st)) || !strings.Contains(stdout, fmt.Sprintf(" %d ", st.ExitCode())) {
+			t.Errorf("list lacks the status %s (exit %d)", st, st.ExitCode())
+		}
+	}
+	for _, want := range []string{"--grad-tol", "--func-tol", "--func-window", "--loss-target", "--time-limit",
+		"--clip-grad-norm", "clip_grad_norm_", "--clip-grad-value", "clip_grad_value_"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("list lacks %s", want)
+		}
+	}
+}
+
+// runLog runs gdgpu run with a CSV log and returns the exit code and the
+// log's rows.
+func runLog(t *testing.T, args ...string) (int, [][]float64) {
+	t.Helper()
+	logf := filepath.Join(t.TempDir(), "log.csv")
+	code, stdout, stderr := gdgpuRun(t, append(append([]string{"run"}, args...), "--log", logf)...)
+	if code != 0 && code < 10 {
+		t.Fatalf("%v: exit %d\n%s%s", args, code, stdout, stderr)
+	}
+	return code, readLog(t, logf)
+}
+
+// TestScheduleLog checks that the log's lr column follows the schedule.
+func TestScheduleLog(t *testing.T) {
+	base := []string{"--device", "cpu", "--problem", "quadratic", "--dim", "10", "--cond", "10", "--optimizer", "sgd", "--lr", "0.1"}
+	relEq := func(got, want float64) bool { return math.Abs(got-want) <= 1e-14*math.Abs(want) }
+
+	// StepLR: the lr halves every 10 steps; logged every 5.
+	_, rows := runLog(t, append(base, "--steps", "40", "--log-every", "5", "--schedule", "step", "--lr-step-size", "10", "--lr-gamma", "0.5")...)
+	if len(rows) != 9 {
+		t.Fatalf("step: %d rows, want 9", len(rows))
+	}
+	for i, r := range rows {
+		step := int(r[0])
+		if step != 5*i {
+			t.Fatalf("step: row %d is step %d", i, step)
+		}
+		// Halving is exact: 0.1, 0.05, 0.025, ...
+		if want := 0.1 * math.Pow(0.5, float64(step/10)); r[3] != want {
+			t.Errorf("step: lr at step %d is %v, want %v", step, r[3], want)
+		}
+	}
+
+	// Warm-up alone, on the constant schedule: LinearLR from 0.5 to 1 over 10 steps.
+	_, rows = runLog(t, append(base, "--steps", "20", "--log-every", "2", "--warmup-steps", "10", "--warmup-start-factor", "0.5")...)
+	for _, r := range rows {
+		want := 0.1
+		if s := r[0]; s < 10 {
+			want = 0.1 * (0.5 + 0.5*s/10)
+		}
+		if !relEq(r[3], want) {
+			t.Errorf("warm-up: lr at step %v is %v, want %v", r[0], r[3], want)
+		}
+	}
+	if rows[0][3] != 0.05 || rows[len(rows)-1][3] != 0.1 {
+		t.Errorf("warm-up: lr %v at step 0 and %v at the end, want 0.05 and 0.1", rows[0][3], rows[len(rows)-1][3])
+	}
+
+	// CosineAnnealingLR with --lr-t-max defaulting to --steps: lr/2 half-way, 0 at --steps.
+	_, rows = runLog(t, append(base, "--steps", "40", "--log-every", "10", "--schedule", "cosine")...)
+	if len(rows) != 5 || rows[0][3] != 0.1 || !relEq(rows[2][3], 0.05) || math.Abs(rows[4][3]) > 1e-16 {
+		t.Errorf("cosine without --lr-t-max: %v", rows)
+	}
+	// With --lr-t-max 20 the lr is back up to --lr at step 40, as in torch.
+	_, rows = runLog(t, append(base, "--steps", "40", "--log-every", "10", "--schedule", "cosine", "--lr-t-max", "20")...)
+	if len(rows) != 5 || math.Abs(rows[2][3]) > 1e-16 || !relEq(rows[4][3], 0.1) {
+		t.Errorf("cosine --lr-t-max 20: %v", rows)
+	}
+
+	// OneCycleLR with --lr-total-steps defaulting to --steps: starts at --lr/25.
+	_, rows = runLog(t, append(base, "--steps", "40", "--log-every", "1", "--schedule", "onecycle")...)
+	if !relEq(rows[0][3], 0.1/25) {
+		t.Errorf("onecycle: lr %v at step 0, want %v", rows[0][3], 0.1/25)
+	}
+	peak := 0.0
+	for _, r := range rows {
+		peak = max(peak, r[3])
+	}
+	if !(peak <= 0.1*(1+1e-15) && peak > 0.09) {
+		t.Errorf("onecycle: peak lr %v, want about 0.1", peak)
+	}
+
+	// MultiStepLR, and a warm-up on top of it.
+	_, rows = runLog(t, append(base, "--steps", "30", "--log-every", "5", "--schedule", "multistep", "--lr-milestones", "10,25",
+		"--lr-gamma", "0.5", "--warmup-steps", "5", "--warmup-start-factor", "0.5")...)
+	for _, r := range rows {
+		want := map[float64]float64{0: 0.05, 5: 0.1, 10: 0.05, 15: 0.05, 20: 0.05, 25: 0.025, 30: 0.025}[r[0]]
+		if !relEq(r[3], want) {
+			t.Errorf("multistep: lr at step %v is %v, want %v", r[0], r[3], want)
+		}
+	}
+
+	// ReduceLROnPlateau that never sees enough improvement: the lr falls.
+	_, rows = runLog(t, append(base, "--steps", "100", "--log-every", "5", "--schedule", "plateau",
+		"--plateau-threshold", "0.99", "--plateau-patience", "1", "--plateau-factor", "0.5")...)
+	for i := 1; i < len(rows); i++ {
+		if rows[i][3] > rows[i-1][3] {
+			t.Errorf("plateau: lr rose from %v to %v at step %v", rows[i-1][3], rows[i][3], rows[i][0])
+		}
+	}
+	if last := rows[len(rows)-1][3]; !(last < 0.1/2) {
+		t.Errorf("plateau: lr %v at the end, want reduced at least twice from 0.1", last)
+	}
+}
+
+// TestCPUOnly runs the gonum methods on the CPU and checks what is refused.
+func TestCPUOnly(t *testing.T) {
+	dir := t.TempDir()
+	out, logf := filepath.Join(dir, "x.npy"), filepath.Join(dir, "log.csv")
+	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--optimizer", "lbfgs", "--history", "7", "--problem", "rosenbrock",
+		"--dim", "100", "--steps", "10000", "--log-every", "10", "--grad-tol", "1e-6", "--out", out, "--log", logf)
+	if code != gdgpu.ExitGradientThreshold {
+		t.Fatalf("lbfgs: exit %d, want %d\n%s%s", code, gdgpu.ExitGradientThreshold, stdout, stderr)
+	}
+	for _, want := range []string{"lbfgs history=7", "cpu/f64 (gonum optimize.LBFGS)", "GradientThreshold at step", "final loss:", "out:", "log:"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("lbfgs summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	x, err := data.ReadVector(out)
+	if err != nil || len(x) != 100 {
+		t.Fatalf("lbfgs --out: %d values, %v", len(x), err)
+	}
+	for i, v := range x { // rosenbrock's minimum is all ones
+		if math.Abs(v-1) > 1e-5 {
+			t.Fatalf("lbfgs --out value %d is %v, want about 1", i, v)
+		}
+	}
+	rows := readLog(t, logf)
+	if len(rows) < 2 || rows[0][0] != 0 {
+		t.Fatalf("lbfgs log: %v", rows)
+	}
+	last := rows[len(rows)-1]
+	if !(last[2] <= 1e-6) || !(last[1] < rows[0][1]) {
+		t.Errorf("lbfgs log's last row %v: grad norm above --grad-tol or loss not lower than %v", last, rows[0][1])
+	}
+	for _, r := range rows {
+		if !math.IsNaN(r[3]) {
+			t.Errorf("lbfgs log: lr %v, want NaN (no learning rate)", r[3])
+		}
+	}
+
+	for _, m := range []string{"bfgs", "cg", "gradientdescent"} {
+		code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--optimizer", m, "--problem", "quadratic", "--cond", "10",
+			"--dim", "50", "--steps", "100000", "--grad-tol", "1e-8")
+		if code != gdgpu.ExitGradientThreshold {
+			t.Errorf("%s: exit %d, want %d\n%s%s", m, code, gdgpu.ExitGradientThreshold, stdout, stderr)
+		}
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--optimizer", "lbfgs"}, "--device cpu"},
+		{[]string{"run", "--optimizer", "cg", "--device", "gpu", "--precision", "f64"}, "--device cpu"},
+		{[]string{"compare", "--optimizer", "lbfgs"}, "no GPU run to compare"},
+		{[]string{"compare", "--optimizer", "lbfgs", "--device", "cpu"}, "no GPU run to compare"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--lr", "0.1"}, "--lr does not apply to --optimizer lbfgs"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "bfgs", "--history", "3"}, "--history does not apply to --optimizer bfgs"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--history", "2.5"}, "--history 2.5"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--history", "0"}, "--history 0"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--schedule", "step", "--lr-step-size", "5"}, "--schedule does not apply"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--warmup-steps", "5"}, "--warmup-steps does not apply"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "cg", "--clip-grad-norm", "1"}, "--clip-grad-norm does not apply"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "bfgs"}, "--dim 1048576"},
+	} {
+		code, stdout, stderr := gdgpuRun(t, append(tc.args, "--steps", "1")...)
+		if code != gdgpu.ExitUsage || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%v: exit %d, want %d naming %q\nstdout: %s\nstderr: %s", tc.args, code, gdgpu.ExitUsage, tc.want, stdout, stderr)
+		}
+	}
+	// Interrupted before the first step: exit 5, --out still written (x0).
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out2 := filepath.Join(dir, "x2.npy")
+	code, stdout, stderr = gdgpuCtx(ctx, t, "run", "--device", "cpu", "--optimizer", "cg", "--dim", "100", "--steps", "100", "--out", out2)
+	if code != gdgpu.ExitInterrupted || !strings.Contains(stdout, "Interrupted") {
+		t.Errorf("cg interrupted: exit %d, want %d\n%s%s", code, gdgpu.ExitInterrupted, stdout, stderr)
+	}
+	if x, err := data.ReadVector(out2); err != nil || len(x) != 100 {
+		t.Errorf("cg --out after an interrupt: %d values, %v", len(x), err)
+	}
+	// --schedule constant is the default, and harmless.
+	if code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--optimizer", "lbfgs", "--schedule", "constant", "--dim", "10", "--steps", "3"); code != 0 {
+		t.Errorf("lbfgs --schedule constant: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
 
@@ -383,6 +614,10 @@ func TestNoGLContext(t *testing.T) {
 		{[]string{"run", "--dim", "100", "--steps", "1"}, gdgpu.ExitError},
 		{[]string{"compare", "--dim", "100", "--steps", "1"}, gdgpu.ExitError},
 		{[]string{"run", "--device", "cpu", "--dim", "100", "--steps", "1"}, 0},
+		// CPU-only methods are refused on the GPU before any GL context is tried.
+		{[]string{"run", "--optimizer", "lbfgs", "--dim", "100", "--steps", "1"}, gdgpu.ExitUsage},
+		{[]string{"compare", "--optimizer", "cg", "--dim", "100", "--steps", "1"}, gdgpu.ExitUsage},
+		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--dim", "100", "--steps", "1"}, 0},
 	} {
 		cmd := exec.Command(os.Args[0], tc.args...)
 		cmd.Env = append(os.Environ(), "GDGPU_TEST_MAIN=1", "__EGL_VENDOR_LIBRARY_FILENAMES="+filepath.Join(t.TempDir(), "none.json"))
@@ -400,6 +635,9 @@ func TestNoGLContext(t *testing.T) {
 		}
 		if tc.code == gdgpu.ExitError && (!strings.Contains(stderr.String(), "EGL") || strings.Contains(stderr.String(), "panic")) {
 			t.Errorf("%v: stderr does not list the EGL attempts:\n%s", tc.args, stderr.String())
+		}
+		if tc.code == gdgpu.ExitUsage && (strings.Contains(stderr.String(), "EGL") || !strings.Contains(stderr.String(), "--device cpu")) {
+			t.Errorf("%v: stderr mentions EGL or does not name --device cpu:\n%s", tc.args, stderr.String())
 		}
 	}
 }
@@ -430,10 +668,24 @@ func TestGPURunAndCompare(t *testing.T) {
 	if x, err := data.ReadVector(out); err != nil || len(x) != 4099 {
 		t.Fatalf("--out: %d values, %v", len(x), err)
 	}
+	// A schedule on the GPU logs the same learning rates as on the CPU.
+	sched := []string{"--problem", "quadratic", "--dim", "1000", "--optimizer", "sgd", "--lr", "0.1", "--steps", "40", "--log-every", "5",
+		"--schedule", "step", "--lr-step-size", "10", "--lr-gamma", "0.5"}
+	_, gpuRows := runLog(t, sched...)
+	_, cpuRows := runLog(t, append(sched, "--device", "cpu")...)
+	if len(gpuRows) != 9 || len(cpuRows) != 9 {
+		t.Fatalf("schedule on the GPU: %d rows, on the CPU %d, want 9", len(gpuRows), len(cpuRows))
+	}
+	for i := range gpuRows {
+		if gpuRows[i][0] != cpuRows[i][0] || gpuRows[i][3] != cpuRows[i][3] || gpuRows[i][3] != 0.1*math.Pow(0.5, float64(int(gpuRows[i][0])/10)) {
+			t.Errorf("schedule: GPU row %v, CPU row %v", gpuRows[i], cpuRows[i])
+		}
+	}
 	for _, prec := range []string{"f32", "f64"} {
 		for _, args := range [][]string{
 			{"--problem", "rosenbrock", "--optimizer", "adam"},
 			{"--problem", "quadratic", "--cond", "100", "--optimizer", "sgd", "--lr", "0.01"},
+			{"--problem", "quadratic", "--cond", "100", "--optimizer", "sgd", "--lr", "0.01", "--schedule", "cosine", "--warmup-steps", "20"},
 		} {
 			args = append([]string{"compare", "--precision", prec, "--dim", "3001", "--steps", "200", "--log-every", "20"}, args...)
 			code, stdout, stderr := gdgpuRun(t, args...)

@@ -27,9 +27,18 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 final loss and gradient norm, steps, elapsed time, steps/s and parameters/s.
 The exit code is the run's status: 0 step limit reached, 4 diverged,
 5 interrupted (SIGINT/SIGTERM; --out is still written), 10 --grad-tol,
-11 --func-tol, 12 --loss-target, 13 --time-limit reached.`,
+11 --func-tol, 12 --loss-target, 13 --time-limit reached.
+
+--schedule sets a torch.optim.lr_scheduler learning-rate schedule; its
+parameters are the --lr-*, --warmup-* and --plateau-* flags, and a flag the
+schedule does not read is refused. The CPU-only methods (lbfgs, bfgs, cg,
+gradientdescent: gonum's, with their own line searches) need --device cpu;
+a step is then one major iteration. gdgpu list shows every optimizer,
+schedule, stopping rule and default.`,
 		Example: `  gdgpu run --problem rosenbrock --dim 1048576 --steps 1000
-  gdgpu run --device cpu --problem quadratic --cond 1e3 --optimizer sgd --lr 1e-3 --out x.npy --log log.csv`,
+  gdgpu run --device cpu --problem quadratic --cond 1e3 --optimizer sgd --lr 1e-3 --out x.npy --log log.csv
+  gdgpu run --lr 0.01 --steps 5000 --schedule cosine --warmup-steps 100
+  gdgpu run --device cpu --optimizer lbfgs --problem rosenbrock --dim 1000 --steps 10000 --grad-tol 1e-8 --out x.npy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := f.build(cmd)
@@ -112,6 +121,25 @@ type outcome struct {
 // is a terminal and a CSV log when logPath is set, and reads back the final
 // parameters. A backend failure is a runtime error.
 func execute(ctx context.Context, s *setup, d *device, logPath, label string, stderr io.Writer) (*outcome, error) {
+	return observe(s, logPath, label, stderr, func(hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
+		res, err := gdgpu.Run(ctx, &s.job, d.b, s.x0, hooks)
+		if err != nil {
+			return res, nil, failure(err)
+		}
+		x := make([]float64, s.job.Dim)
+		if err := d.b.Params(x); err != nil {
+			return res, nil, failure(err)
+		}
+		return res, x, nil
+	})
+}
+
+// observe runs a descent with a progress bar when stderr is a terminal and
+// a CSV log when logPath is set. run does the work with the hooks it is
+// given and returns the result and the final parameters; its error is
+// returned as it is.
+func observe(s *setup, logPath, label string, stderr io.Writer,
+	run func(gdgpu.Hooks) (gdgpu.Result, []float64, error)) (*outcome, error) {
 	o := &outcome{}
 	var lg *csvLog
 	if logPath != "" {
@@ -134,7 +162,7 @@ func execute(ctx context.Context, s *setup, d *device, logPath, label string, st
 			}
 		},
 	}
-	res, runErr := gdgpu.Run(ctx, &s.job, d.b, s.x0, hooks)
+	res, x, runErr := run(hooks)
 	if bar != nil {
 		bar.Finish()
 		fmt.Fprintln(stderr)
@@ -147,12 +175,9 @@ func execute(ctx context.Context, s *setup, d *device, logPath, label string, st
 		}
 	}
 	if runErr != nil {
-		return o, failure(runErr)
+		return o, runErr
 	}
-	o.x = make([]float64, s.job.Dim)
-	if err := d.b.Params(o.x); err != nil {
-		return o, failure(err)
-	}
+	o.x = x
 	return o, nil
 }
 
@@ -165,6 +190,9 @@ func outDtype(s *setup) string {
 }
 
 func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
+	if info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name); info.CPUOnly {
+		return runMinimize(ctx, s, info, stdout, stderr)
+	}
 	d, err := newDevice(s.device, &s.job, s.gpu, nil)
 	if err != nil {
 		return err
@@ -184,6 +212,35 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 	if err := d.close(); err != nil {
 		return failure(err)
 	}
+	return exitCode(o.res.Status.ExitCode())
+}
+
+// runMinimize runs a CPU-only method (lbfgs, bfgs, cg, gradientdescent)
+// through cpu.Minimize, with the same summary, log and --out as runOne.
+// build has already refused it on the GPU and in compare.
+func runMinimize(ctx context.Context, s *setup, info gdgpu.OptimizerInfo, stdout, stderr io.Writer) error {
+	const name = "cpu/f64"
+	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)\n", describe(&s.job), name, info.Torch)
+	o, err := observe(s, s.log, name, stderr, func(hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
+		res, x, err := cpu.Minimize(ctx, &s.job, s.x0, hooks)
+		switch {
+		case err != nil && x == nil:
+			// Refused before any work (build checks what it can first).
+			return res, nil, usagef("%v", err)
+		case err != nil:
+			return res, nil, failure(err)
+		}
+		return res, x, nil
+	})
+	if err != nil {
+		return err
+	}
+	if s.out != "" {
+		if err := data.WriteVector(s.out, o.x, outDtype(s)); err != nil {
+			return failure(err)
+		}
+	}
+	summary(stdout, s, o)
 	return exitCode(o.res.Status.ExitCode())
 }
 
