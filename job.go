@@ -145,7 +145,11 @@ var ErrInvalidJob = errors.New("gdgpu: invalid job")
 
 // Validate checks every field, naming the flag that is wrong.
 func (j *Job) Validate() error {
-	wrap := func(err error) error { return fmt.Errorf("%w: %w", ErrInvalidJob, err) }
+	// The inner errors (Schedule.Validate's among them) may carry the
+	// package prefix already; the wrapped message has it once.
+	wrap := func(err error) error {
+		return fmt.Errorf("%w: %s", ErrInvalidJob, strings.TrimPrefix(err.Error(), "gdgpu: "))
+	}
 	p, ok := LookupProblem(j.Problem)
 	if !ok {
 		return wrap(fmt.Errorf("--problem %q is unknown (known: %s)", j.Problem, strings.Join(ProblemNames(), ", ")))

@@ -38,6 +38,7 @@ type Hyper struct {
 	Flag    string  // flag name without dashes, e.g. "beta1"
 	Torch   string  // the torch.optim argument it corresponds to
 	Bool    bool    // a switch rather than a number
+	Int     bool    // a whole number
 	Default float64 // torch.optim's default
 	Min     float64 // smallest valid value
 	MinOpen bool    // Min itself is invalid
@@ -67,6 +68,9 @@ func (h Hyper) check(v float64) error {
 	}
 	if math.IsNaN(v) || v < h.Min || v > h.Max || (h.MinOpen && v == h.Min) || (h.MaxOpen && v == h.Max) {
 		return fmt.Errorf("--%s %g is out of range %s", h.Flag, v, h.Range())
+	}
+	if h.Int && v != math.Trunc(v) {
+		return fmt.Errorf("--%s %g must be a whole number", h.Flag, v)
 	}
 	return nil
 }
@@ -173,7 +177,7 @@ var optimizers = []OptimizerInfo{
 	{
 		Name: "lbfgs", Torch: "gonum optimize.LBFGS", CPUOnly: true,
 		Summary: "limited-memory BFGS with gonum's default bisection line search (CPU only)",
-		Hyper:   []Hyper{{Flag: "history", Torch: "Store", Default: 15, Min: 1, Max: 1 << 20, Doc: "gradient pairs kept"}},
+		Hyper:   []Hyper{{Flag: "history", Torch: "Store", Int: true, Default: 15, Min: 1, Max: 1 << 20, Doc: "gradient pairs kept"}},
 	},
 	{
 		Name: "bfgs", Torch: "gonum optimize.BFGS", CPUOnly: true,

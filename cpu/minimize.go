@@ -99,7 +99,7 @@ const MaxMinimizeState = 32 << 30
 // (refused before any work, prefixed "cpu: "), or when gonum fails in a
 // way not listed above; Result and the parameters then hold what was done.
 //
-// Minimize refuses gradient clipping (job.ClipNorm, job.ClipValue): a
+// Minimize refuses what CheckMinimize refuses, among them gradient clipping (job.ClipNorm, job.ClipValue): a
 // line search needs the true gradient of the loss it measures, and a
 // clipped one breaks the Wolfe conditions. It refuses a method whose state
 // would exceed MaxMinimizeState.
@@ -194,37 +194,52 @@ func Minimize(ctx context.Context, job *gdgpu.Job, x0 []float64, hooks gdgpu.Hoo
 	return r.res, x, runErr
 }
 
-// minimizeMethod checks job and x0 and returns the gonum method for the
-// job's optimizer.
-func minimizeMethod(job *gdgpu.Job, x0 []float64) (optimize.Method, error) {
+// CheckMinimize refuses a job that Minimize would refuse before any work:
+// an invalid job, an optimizer that is not CPU-only, gradient clipping or a
+// learning-rate schedule (a line search needs the loss's own gradient and
+// takes no learning rate), or method state above MaxMinimizeState.
+func CheckMinimize(job *gdgpu.Job) error {
 	if job == nil {
-		return nil, errors.New("cpu: nil job")
+		return errors.New("cpu: nil job")
 	}
 	if err := job.Validate(); err != nil {
-		return nil, fmt.Errorf("cpu: %w", err)
+		return fmt.Errorf("cpu: %w", err)
 	}
 	name := job.Optimizer.Name
 	if info, _ := gdgpu.LookupOptimizer(name); !info.CPUOnly {
-		return nil, fmt.Errorf("cpu: Minimize runs the CPU-only methods (lbfgs, bfgs, cg, gradientdescent), not %q: run it with gdgpu.Run on a Backend", name)
-	}
-	if len(x0) != job.Dim {
-		return nil, fmt.Errorf("cpu: start point has %d values, job has --dim %d", len(x0), job.Dim)
+		return fmt.Errorf("cpu: Minimize runs the CPU-only methods (lbfgs, bfgs, cg, gradientdescent), not %q: run it with gdgpu.Run on a Backend", name)
 	}
 	if job.ClipNorm > 0 || job.ClipValue > 0 {
-		return nil, fmt.Errorf("cpu: %s does not take gradient clipping (--clip-grad-norm, --clip-grad-value): its line search needs the loss's own gradient", name)
+		return fmt.Errorf("cpu: %s does not take gradient clipping (--clip-grad-norm, --clip-grad-value): its line search needs the loss's own gradient", name)
+	}
+	if job.Schedule.Kind != "constant" || job.Schedule.Warmup > 0 {
+		return fmt.Errorf("cpu: %s takes no learning rate, so no --schedule or --warmup-steps: its line search chooses each step", name)
 	}
 	n := float64(job.Dim)
 	var state float64
 	switch name {
 	case "lbfgs":
-		state = 16 * job.Optimizer.History * n
+		state = 16 * job.Optimizer.History * n // 2*history vectors of N float64
 	case "bfgs":
-		state = 8 * n * n
+		state = 8 * n * n // a dense N x N inverse Hessian
 	}
 	if state > MaxMinimizeState {
-		return nil, fmt.Errorf("cpu: %s with --dim %d would keep %.3g GiB of state, more than %d GiB (bfgs needs 8·N² bytes, lbfgs 16·history·N)",
+		return fmt.Errorf("cpu: --optimizer %s with --dim %d would keep %.3g GiB of state, more than the %d GiB allowed (bfgs keeps 8*N^2 bytes, lbfgs 16*history*N): give a smaller --dim",
 			name, job.Dim, state/(1<<30), MaxMinimizeState>>30)
 	}
+	return nil
+}
+
+// minimizeMethod checks job and x0 and returns the gonum method for the
+// job's optimizer.
+func minimizeMethod(job *gdgpu.Job, x0 []float64) (optimize.Method, error) {
+	if err := CheckMinimize(job); err != nil {
+		return nil, err
+	}
+	if len(x0) != job.Dim {
+		return nil, fmt.Errorf("cpu: start point has %d values, job has --dim %d", len(x0), job.Dim)
+	}
+	name := job.Optimizer.Name
 	off := math.NaN() // the methods' own gradient test is off, see Minimize
 	switch name {
 	case "lbfgs":

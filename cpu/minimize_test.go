@@ -447,7 +447,7 @@ func TestMinimizeRefuses(t *testing.T) {
 		{"bfgs too large", func() *gdgpu.Job {
 			j := minimizeJob(t, "bfgs", "quadratic", 1<<20)
 			return j
-		}, nil, "8·N²"},
+		}, nil, "8*N^2"},
 	}
 	for _, c := range cases {
 		x0 := c.x0

@@ -322,25 +322,11 @@ func describe(job *gdgpu.Job) string {
 	return b.String()
 }
 
-// checkMinimize refuses a CPU-only job that cpu.Minimize would refuse
-// after the command had started its work: a fractional --history, or a
-// method whose state would not fit in cpu.MaxMinimizeState.
+// checkMinimize refuses, as a usage error, a CPU-only job that
+// cpu.Minimize would refuse after the command had started its work.
 func checkMinimize(job *gdgpu.Job) error {
-	o := job.Optimizer
-	if o.Takes("history") && o.History != math.Trunc(o.History) {
-		return usagef("--history %g must be a whole number", o.History)
-	}
-	n := float64(job.Dim)
-	var state float64
-	switch o.Name {
-	case "lbfgs":
-		state = 16 * o.History * n // 2*history vectors of N float64
-	case "bfgs":
-		state = 8 * n * n // a dense N x N inverse Hessian
-	}
-	if state > cpu.MaxMinimizeState {
-		return usagef("--optimizer %s with --dim %d would keep %.3g GiB of state, more than the %d GiB allowed (bfgs keeps 8*N^2 bytes, lbfgs 16*history*N): give a smaller --dim",
-			o.Name, job.Dim, state/(1<<30), cpu.MaxMinimizeState>>30)
+	if err := cpu.CheckMinimize(job); err != nil {
+		return usagef("%s", strings.TrimPrefix(err.Error(), "cpu: "))
 	}
 	return nil
 }
