@@ -5,27 +5,8 @@ import (
 	"testing"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/testcases"
 )
-
-// benchOptimizers are the configurations BenchmarkStep runs: every
-// optimizer with torch's defaults, and the options that add a state vector.
-var benchOptimizers = []struct {
-	label, name string
-	set         map[string]float64
-}{
-	{"sgd", "sgd", nil},
-	{"sgd+momentum", "sgd", map[string]float64{"momentum": 0.9}},
-	{"adagrad", "adagrad", nil},
-	{"adadelta", "adadelta", nil},
-	{"rmsprop", "rmsprop", nil},
-	{"rmsprop+centered+momentum", "rmsprop", map[string]float64{"centered": 1, "momentum": 0.9}},
-	{"adam", "adam", nil},
-	{"adam+amsgrad", "adam", map[string]float64{"amsgrad": 1}},
-	{"adamw", "adamw", nil},
-	{"adamax", "adamax", nil},
-	{"nadam", "nadam", nil},
-	{"radam", "radam", nil},
-}
 
 // BenchmarkStep times one optimizer step (no sample recorded) and reports
 // params/s and effective GB/s. Byte model, per parameter per step, counting
@@ -40,11 +21,11 @@ var benchOptimizers = []struct {
 // The gradient adds nothing: it lives in a 2 KiB chunk buffer in L1, and
 // Rosenbrock's neighbour reads hit the cache lines already loaded.
 func BenchmarkStep(b *testing.B) {
-	for _, bo := range benchOptimizers {
+	for _, bo := range testcases.BenchOptimizers {
 		for _, problem := range gdgpu.ProblemNames() {
 			for _, n := range benchSizes() {
-				name := fmt.Sprintf("%s/%s/N=1e%d", bo.label, problem, len(fmt.Sprint(n))-1)
-				b.Run(name, func(b *testing.B) { benchmarkStep(b, bo.name, bo.set, problem, n) })
+				name := fmt.Sprintf("%s/%s/N=1e%d", bo.Label, problem, len(fmt.Sprint(n))-1)
+				b.Run(name, func(b *testing.B) { benchmarkStep(b, bo.Name, bo.Set, problem, n) })
 			}
 		}
 	}

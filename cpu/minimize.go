@@ -288,17 +288,7 @@ type minimizeRun struct {
 // loss is Loss on r's objective: the same code and summation tree, with
 // the quadratic's coefficients read instead of computed, so the same bits
 // without a math.Pow per element. It allocates nothing.
-func (r *minimizeRun) loss(x []float64) float64 {
-	o := &r.obj
-	var c, t [chunk]float64
-	var acc pairwise
-	for lo := 0; lo < o.n; lo += chunk {
-		hi := min(lo+chunk, o.n)
-		k := o.terms(t[:], o.coefs(&c, lo, hi), x, lo, hi)
-		acc.push(leafSum(t[:k]))
-	}
-	return o.finish(acc.sum())
-}
+func (r *minimizeRun) loss(x []float64) float64 { return r.obj.loss(x) }
 
 // grad is Grad on r's objective (see loss).
 func (r *minimizeRun) grad(dst, x []float64) {

@@ -183,6 +183,12 @@ func (o *objective) grad(g, c, x []float64, lo, hi int, prev float64) float64 {
 // programming errors.
 func Loss(job *gdgpu.Job, x []float64) float64 {
 	o := mustObjective(job, x)
+	return o.loss(x)
+}
+
+// loss is f(x), summed chunk by chunk with the recorded samples' tree. It
+// allocates nothing.
+func (o *objective) loss(x []float64) float64 {
 	var c, t [chunk]float64
 	var acc pairwise
 	for lo := 0; lo < o.n; lo += chunk {

@@ -210,10 +210,11 @@ func (b *Backend) buildKernels() (err error) {
 		return d
 	}
 	obj := b.job.Problem + ".glsl"
-	opt := optimizerFile(b.job.Optimizer.Name)
+	opt := optimizerFiles(b.job.Optimizer.Name)
 	tag := fmt.Sprintf("(%s,%s,%s)", b.job.Problem, b.job.Optimizer.Name, b.job.Precision)
 	kernel := func(name string, defs map[string]string, objective string, flags programFlags) (*program, error) {
-		p, err := b.c.build(name+tag, defs, "wgsum.glsl", "common.glsl", objective, "optim_common.glsl", opt, "step.glsl")
+		parts := append([]string{"wgsum.glsl", "common.glsl", objective, "optim_common.glsl"}, opt...)
+		p, err := b.c.build(name+tag, defs, append(parts, "step.glsl")...)
 		if p != nil {
 			p.programFlags = flags
 		}
@@ -281,12 +282,16 @@ func (b *Backend) setConstants() {
 	}
 }
 
-// optimizerFile names the shader of an optimizer; AdamW shares Adam's.
-func optimizerFile(name string) string {
-	if name == "adamw" {
-		return "adam.glsl"
+// optimizerFiles names the shader files of an optimizer: AdamW shares
+// Adam's, and the Adam family shares its moment estimates.
+func optimizerFiles(name string) []string {
+	switch name {
+	case "adam", "adamw":
+		return []string{"moments.glsl", "adam.glsl"}
+	case "nadam", "radam":
+		return []string{"moments.glsl", name + ".glsl"}
 	}
-	return name + ".glsl"
+	return []string{name + ".glsl"}
 }
 
 // optimizerDefines sets the compile-time switches of optim_common.glsl, so

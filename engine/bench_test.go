@@ -5,27 +5,8 @@ import (
 	"testing"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/testcases"
 )
-
-// benchOptimizers mirrors cpu/bench_test.go's table, so the two backends'
-// figures line up row by row in BENCHMARKS.md.
-var benchOptimizers = []struct {
-	label, name string
-	set         map[string]float64
-}{
-	{"sgd", "sgd", nil},
-	{"sgd+momentum", "sgd", map[string]float64{"momentum": 0.9}},
-	{"adagrad", "adagrad", nil},
-	{"adadelta", "adadelta", nil},
-	{"rmsprop", "rmsprop", nil},
-	{"rmsprop+centered+momentum", "rmsprop", map[string]float64{"centered": 1, "momentum": 0.9}},
-	{"adam", "adam", nil},
-	{"adam+amsgrad", "adam", map[string]float64{"amsgrad": 1}},
-	{"adamw", "adamw", nil},
-	{"adamax", "adamax", nil},
-	{"nadam", "nadam", nil},
-	{"radam", "radam", nil},
-}
 
 // bytesPerParam is the design notes' traffic model for one fused step:
 // x read and written, each state vector read and written, and the
@@ -46,8 +27,8 @@ func bytesPerParam(job *gdgpu.Job, elem int) float64 {
 // With -short, only sgd and adam at N <= 1e6 in float32.
 func BenchmarkStep(b *testing.B) {
 	c := openTest(b, Options{})
-	for _, bo := range benchOptimizers {
-		if testing.Short() && bo.label != "sgd" && bo.label != "adam" {
+	for _, bo := range testcases.BenchOptimizers {
+		if testing.Short() && bo.Label != "sgd" && bo.Label != "adam" {
 			continue
 		}
 		for _, problem := range gdgpu.ProblemNames() {
@@ -56,11 +37,11 @@ func BenchmarkStep(b *testing.B) {
 					if testing.Short() && (n > 1e6 || prec == gdgpu.F64) {
 						continue
 					}
-					name := fmt.Sprintf("%s/%s/%s/N=1e%d", bo.label, problem, prec, len(fmt.Sprint(n))-1)
+					name := fmt.Sprintf("%s/%s/%s/N=1e%d", bo.Label, problem, prec, len(fmt.Sprint(n))-1)
 					b.Run(name, func(b *testing.B) {
-						job := newJob(problem, bo.name, n, prec)
+						job := newJob(problem, bo.Name, n, prec)
 						job.Cond = 100
-						for flag, v := range bo.set {
+						for flag, v := range bo.Set {
 							job.Optimizer.Set(flag, v)
 						}
 						benchStep(b, c, &job)

@@ -203,16 +203,24 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := finish(s, o, stdout); err != nil {
+		return err
+	}
+	if err := d.close(); err != nil {
+		return failure(err)
+	}
+	return exitCode(o.res.Status.ExitCode())
+}
+
+// finish writes --out and prints the summary of a run that ended.
+func finish(s *setup, o *outcome, stdout io.Writer) error {
 	if s.out != "" {
 		if err := data.WriteVector(s.out, o.x, outDtype(s)); err != nil {
 			return failure(err)
 		}
 	}
 	summary(stdout, s, o)
-	if err := d.close(); err != nil {
-		return failure(err)
-	}
-	return exitCode(o.res.Status.ExitCode())
+	return nil
 }
 
 // runMinimize runs a CPU-only method (lbfgs, bfgs, cg, gradientdescent)
@@ -235,12 +243,9 @@ func runMinimize(ctx context.Context, s *setup, info gdgpu.OptimizerInfo, stdout
 	if err != nil {
 		return err
 	}
-	if s.out != "" {
-		if err := data.WriteVector(s.out, o.x, outDtype(s)); err != nil {
-			return failure(err)
-		}
+	if err := finish(s, o, stdout); err != nil {
+		return err
 	}
-	summary(stdout, s, o)
 	return exitCode(o.res.Status.ExitCode())
 }
 
