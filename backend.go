@@ -33,6 +33,24 @@ type Backend interface {
 	// Params copies the current parameters into dst (len Dim), waiting for
 	// the device.
 	Params(dst []float64) error
+	// Snapshot copies the backend's complete state into s, reusing s's
+	// slices where they are long enough, and waits for the device.
+	Snapshot(s *State) error
+	// Restore replaces the backend's complete state with s: the
+	// parameters, every optimizer state vector, the step count and the
+	// scalar state. Pending samples are dropped.
+	Restore(s *State) error
 	// Close releases every resource. The Backend is unusable afterwards.
 	Close() error
+}
+
+// State is a backend's complete state between two steps: what a checkpoint
+// holds of it. Values are float64 whatever the device precision; a float32
+// backend's values convert exactly, so a state taken from one restores it
+// bit for bit.
+type State struct {
+	Step    int         // optimizer steps taken (torch's state["step"])
+	Scalars ScalarState // NAdam's running product
+	Params  []float64   // the parameters, len Dim
+	Vectors [][]float64 // the optimizer's state vectors, in Optimizer.StateNames order
 }

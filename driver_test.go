@@ -63,6 +63,8 @@ func (f *fakeBackend) Samples(dst []Sample, wait bool) ([]Sample, error) {
 	return dst, nil
 }
 func (f *fakeBackend) Params(dst []float64) error { return nil }
+func (f *fakeBackend) Snapshot(s *State) error    { s.Step = f.t; return nil }
+func (f *fakeBackend) Restore(s *State) error     { f.t = s.Step; return nil }
 func (f *fakeBackend) Close() error               { return nil }
 
 func testJob(steps, every int) Job {

@@ -208,6 +208,44 @@ func (b *Backend) Params(dst []float64) error {
 	return nil
 }
 
+// Snapshot copies the complete state into s (see gdgpu.Backend).
+func (b *Backend) Snapshot(s *gdgpu.State) error {
+	if b.closed {
+		return ErrClosed
+	}
+	s.Step, s.Scalars = b.t, b.st
+	s.Params = append(s.Params[:0], b.x...)
+	if len(s.Vectors) != len(b.state) {
+		s.Vectors = make([][]float64, len(b.state))
+	}
+	for k := range b.state {
+		s.Vectors[k] = append(s.Vectors[k][:0], b.state[k]...)
+	}
+	return nil
+}
+
+// Restore replaces the complete state with s (see gdgpu.Backend).
+func (b *Backend) Restore(s *gdgpu.State) error {
+	if b.closed {
+		return ErrClosed
+	}
+	if len(s.Params) != len(b.x) || len(s.Vectors) != len(b.state) {
+		return fmt.Errorf("cpu: state has %d parameters and %d state vectors, the job needs %d and %d (%v)", len(s.Params), len(s.Vectors), len(b.x), len(b.state), b.names)
+	}
+	for k, v := range s.Vectors {
+		if len(v) != len(b.x) {
+			return fmt.Errorf("cpu: state vector %s has %d values, the job needs %d", b.names[k], len(v), len(b.x))
+		}
+	}
+	copy(b.x, s.Params)
+	for k, v := range s.Vectors {
+		copy(b.state[k], v)
+	}
+	b.t, b.st = s.Step, s.Scalars
+	b.pending = b.pending[:0]
+	return nil
+}
+
 // Close drops the backend's buffers. Every later call but Close returns
 // ErrClosed; Close itself may be called again.
 func (b *Backend) Close() error {

@@ -586,6 +586,57 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 	})
 }
 
+// Snapshot downloads the complete state, waiting for the device.
+func (b *Backend) Snapshot(s *gdgpu.State) error {
+	n := b.job.Dim
+	s.Step, s.Scalars = b.t, b.scalars
+	s.Params = resize(s.Params, n)
+	if len(s.Vectors) != len(b.state) {
+		s.Vectors = make([][]float64, len(b.state))
+	}
+	for k := range s.Vectors {
+		s.Vectors[k] = resize(s.Vectors[k], n)
+	}
+	return b.do(func() error {
+		b.download(b.x[b.cur], s.Params)
+		for k := range b.state {
+			b.download(b.state[k], s.Vectors[k])
+		}
+		return b.c.glError()
+	})
+}
+
+// Restore uploads a complete state (see gdgpu.Backend).
+func (b *Backend) Restore(s *gdgpu.State) error {
+	n := b.job.Dim
+	if len(s.Params) != n || len(s.Vectors) != len(b.state) {
+		return fmt.Errorf("engine: state has %d parameters and %d state vectors, the job needs %d and %d (%v)", len(s.Params), len(s.Vectors), n, len(b.state), b.names)
+	}
+	for k, v := range s.Vectors {
+		if len(v) != n {
+			return fmt.Errorf("engine: state vector %s has %d values, the job needs %d", b.names[k], len(v), n)
+		}
+	}
+	return b.do(func() error {
+		b.dropPending()
+		b.cur = 0
+		b.upload(b.x[0], func(i int) float64 { return s.Params[i] })
+		for k, v := range s.Vectors {
+			b.upload(b.state[k], func(i int) float64 { return v[i] })
+		}
+		b.t, b.scalars = s.Step, s.Scalars
+		return nil
+	})
+}
+
+// resize returns v with length n, reusing its array when it is big enough.
+func resize(v []float64, n int) []float64 {
+	if cap(v) < n {
+		return make([]float64, n)
+	}
+	return v[:n]
+}
+
 // StepCount returns the optimizer steps taken since Load.
 func (b *Backend) StepCount() int { return b.t }
 

@@ -284,3 +284,100 @@ func checkTrajectory(t *testing.T, c *Context, job *gdgpu.Job) {
 	}
 	compareVec(t, "final params", prec, got, want)
 }
+
+// TestSnapshotRestoreAcrossBackends: a state taken from either backend
+// restores the other, and stepping on from it gives what stepping straight
+// on gives: bit for bit on the same backend, within the parity bounds
+// across backends.
+func TestSnapshotRestoreAcrossBackends(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 512})
+	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+		for _, name := range []string{"adam", "nadam", "sgd"} {
+			t.Run(prec.String()+"/"+name, func(t *testing.T) {
+				job := newJob("rosenbrock", name, 2000, prec)
+				if name == "sgd" {
+					job.Optimizer.Momentum, job.Optimizer.LR = 0.9, 1e-4
+				}
+				job.RandomStart, job.Seed = true, 9
+				x0 := job.StartPoint()
+				roundF32(x0)
+				lr := []float64{job.Optimizer.LR, job.Optimizer.LR, job.Optimizer.LR}
+
+				straight := newBackend(t, c, &job)
+				if err := straight.Load(x0); err != nil {
+					t.Fatal(err)
+				}
+				var mid, end gdgpu.State
+				if err := straight.Step(lr, false); err != nil {
+					t.Fatal(err)
+				}
+				if err := straight.Snapshot(&mid); err != nil {
+					t.Fatal(err)
+				}
+				if err := straight.Step(lr, false); err != nil {
+					t.Fatal(err)
+				}
+				if err := straight.Snapshot(&end); err != nil {
+					t.Fatal(err)
+				}
+
+				// The same GPU backend type, fresh: bit for bit.
+				resumed := newBackend(t, c, &job)
+				if err := resumed.Restore(&mid); err != nil {
+					t.Fatal(err)
+				}
+				if err := resumed.Step(lr, false); err != nil {
+					t.Fatal(err)
+				}
+				var got gdgpu.State
+				if err := resumed.Snapshot(&got); err != nil {
+					t.Fatal(err)
+				}
+				if got.Step != end.Step || got.Scalars != end.Scalars {
+					t.Errorf("resumed step %d scalars %v, straight %d %v", got.Step, got.Scalars, end.Step, end.Scalars)
+				}
+				for i := range end.Params {
+					if got.Params[i] != end.Params[i] {
+						t.Fatalf("resumed GPU x[%d] = %v, straight %v", i, got.Params[i], end.Params[i])
+					}
+				}
+
+				// The CPU resumes the GPU's state and agrees within the bounds.
+				ref, err := cpu.New(&job)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := ref.Restore(&mid); err != nil {
+					t.Fatal(err)
+				}
+				if err := ref.Step(lr, false); err != nil {
+					t.Fatal(err)
+				}
+				var cs gdgpu.State
+				if err := ref.Snapshot(&cs); err != nil {
+					t.Fatal(err)
+				}
+				compareVec(t, "CPU resumed from the GPU's state", prec, end.Params, cs.Params)
+				for k := range cs.Vectors {
+					compareVec(t, "state vector "+job.Optimizer.StateNames()[k], prec, end.Vectors[k], cs.Vectors[k])
+				}
+
+				// And the GPU resumes the CPU's state.
+				back := newBackend(t, c, &job)
+				if err := back.Restore(&cs); err != nil {
+					t.Fatal(err)
+				}
+				if err := back.Snapshot(&got); err != nil {
+					t.Fatal(err)
+				}
+				if prec == gdgpu.F64 {
+					for i := range cs.Params {
+						if got.Params[i] != cs.Params[i] {
+							t.Fatalf("f64 GPU did not restore x[%d] exactly: %v vs %v", i, got.Params[i], cs.Params[i])
+						}
+					}
+				}
+			})
+		}
+	}
+}
