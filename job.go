@@ -119,6 +119,13 @@ type Job struct {
 	// optimizer sees it; 0 turns it off, and at most one may be set.
 	ClipNorm  float64 // scale g by min(ClipNorm/(||g||+1e-6), 1), as torch.nn.utils.clip_grad_norm_
 	ClipValue float64 // clamp each g_i to [-ClipValue, ClipValue], as torch.nn.utils.clip_grad_value_
+
+	// Checkpoint cadence, when Run has a Hooks.Checkpoint: every
+	// CheckpointEvery steps and/or once CheckpointInterval of wall time has
+	// passed since the last one (0 turns either off; a checkpoint is also
+	// taken at the end of the run and on interruption). See checkpoint.go.
+	CheckpointEvery    int
+	CheckpointInterval time.Duration
 }
 
 // NewJob returns a job with the documented defaults: rosenbrock, N = 2^20,
@@ -194,6 +201,12 @@ func (j *Job) Validate() error {
 	}
 	if j.TimeLimit < 0 {
 		return wrap(fmt.Errorf("--time-limit %v must be >= 0", j.TimeLimit))
+	}
+	if j.CheckpointEvery < 0 {
+		return wrap(fmt.Errorf("--checkpoint-every %d must be >= 0", j.CheckpointEvery))
+	}
+	if j.CheckpointInterval < 0 {
+		return wrap(fmt.Errorf("--checkpoint-interval %v must be >= 0", j.CheckpointInterval))
 	}
 	if j.Precision != F32 && j.Precision != F64 {
 		return wrap(fmt.Errorf("--precision %v is unknown", j.Precision))
