@@ -27,6 +27,13 @@ type Hooks struct {
 	// Issued is called after each batch of steps is issued, with the number
 	// of steps issued so far.
 	Issued func(done int)
+	// Checkpoint, when set, is given a Checkpoint at step boundaries: every
+	// Job.CheckpointEvery steps, once Job.CheckpointInterval has passed since
+	// the last one, and at the end of the run (interruption included) unless
+	// it diverged. The samples before that step have been read back and the
+	// state is finite. The Checkpoint's slices are reused: the hook must not
+	// keep them. An error ends the run with that error.
+	Checkpoint func(c *Checkpoint) error
 }
 
 // maxBatch bounds the steps issued in one Backend.Step call, so that a
@@ -51,14 +58,39 @@ const maxBatch = 64
 // Diverged outranks every other status; otherwise the first reason found
 // stands. The error is non-nil only when the backend failed.
 func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (Result, error) {
+	return run(ctx, job, b, x0, nil, hooks)
+}
+
+// RunFrom continues the run that wrote cp: it checks that job may resume
+// it (Checkpoint.Compatible), restores the backend's and the driver's
+// state and runs on to job.Steps as Run does. On the backend that wrote cp
+// the result is bit for bit what one uninterrupted run gives
+// (docs/checkpoints.md). Result.Samples and Elapsed cover this run only;
+// Steps and StatusStep count from the start of the first run.
+func RunFrom(ctx context.Context, job *Job, b Backend, cp *Checkpoint, hooks Hooks) (Result, error) {
+	return run(ctx, job, b, nil, cp, hooks)
+}
+
+func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoint, hooks Hooks) (Result, error) {
 	if err := job.Validate(); err != nil {
 		return Result{}, err
 	}
-	if len(x0) != job.Dim {
-		return Result{}, fmt.Errorf("gdgpu: start point has %d values, job has --dim %d", len(x0), job.Dim)
-	}
-	if err := b.Load(x0); err != nil {
-		return Result{}, err
+	t0 := 0
+	if from != nil {
+		if err := from.Compatible(job); err != nil {
+			return Result{}, err
+		}
+		if err := b.Restore(&from.State); err != nil {
+			return Result{}, err
+		}
+		t0 = from.Driver.Step
+	} else {
+		if len(x0) != job.Dim {
+			return Result{}, fmt.Errorf("gdgpu: start point has %d values, job has --dim %d", len(x0), job.Dim)
+		}
+		if err := b.Load(x0); err != nil {
+			return Result{}, err
+		}
 	}
 	var res Result
 	lrs := make([]float64, 0, maxBatch)
@@ -73,6 +105,9 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 		}
 	}
 	var history []float64 // losses of the samples so far, for FuncTol
+	if from != nil {
+		history = append(history, from.Driver.History...)
+	}
 
 	// Learning rates: the schedule walked step by step, both backends
 	// getting the same numbers. ReduceLROnPlateau sees the losses as they
@@ -81,6 +116,9 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 	var plateau *Plateau
 	if job.Schedule.Kind == "plateau" {
 		plateau = NewPlateau(job.Schedule, job.Optimizer.LR)
+	}
+	if from != nil {
+		restoreDriver(from, seq, plateau)
 	}
 	nextLR := func(t int) float64 {
 		if plateau != nil {
@@ -117,7 +155,11 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 			if hooks.Sample != nil {
 				hooks.Sample(s, lrOf(s.Step), time.Since(start))
 			}
-			if plateau != nil && finite(s.Loss) {
+			// Samples off the LogEvery cadence (the final point, a resumed
+			// run's start) feed neither the plateau nor the FuncTol history,
+			// so a resumed run sees what an uninterrupted one saw.
+			onCadence := s.Step%job.LogEvery == 0
+			if plateau != nil && finite(s.Loss) && onCadence {
 				plateau.Observe(s.Loss)
 			}
 			if !finite(s.Loss) || !finite(s.GradNorm) {
@@ -135,12 +177,37 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 				math.Abs(s.Loss-history[len(history)-job.FuncWindow]) <= job.FuncTol*math.Abs(s.Loss):
 				stop(FunctionConvergence, s.Step)
 			}
-			history = append(history, s.Loss)
+			if onCadence {
+				history = append(history, s.Loss)
+			}
 		}
 		return false
 	}
 
-	t := 0
+	// checkpoint reads back every sample recorded so far, then, unless the
+	// run diverged, hands the state at step t to hooks.Checkpoint.
+	var ck Checkpoint
+	lastCk := time.Now()
+	checkpoint := func(t int) error {
+		lastCk = time.Now()
+		var err error
+		if buf, err = b.Samples(buf[:0], true); err != nil {
+			return err
+		}
+		if take(buf) {
+			return nil
+		}
+		return takeCheckpoint(&ck, job, b, t, seq, plateau, history, hooks.Checkpoint)
+	}
+	ckDue := func(t int) bool {
+		if hooks.Checkpoint == nil {
+			return false
+		}
+		return (job.CheckpointEvery > 0 && t%job.CheckpointEvery == 0) ||
+			(job.CheckpointInterval > 0 && time.Since(lastCk) >= job.CheckpointInterval)
+	}
+
+	t := t0
 	for t < job.Steps && res.Status == NotTerminated {
 		if ctx.Err() != nil {
 			stop(Interrupted, t)
@@ -151,6 +218,9 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 			break
 		}
 		k := min(job.LogEvery-t%job.LogEvery, job.Steps-t, maxBatch)
+		if hooks.Checkpoint != nil && job.CheckpointEvery > 0 {
+			k = min(k, job.CheckpointEvery-t%job.CheckpointEvery)
+		}
 		lrs = lrs[:k]
 		for j := range lrs {
 			lrs[j] = nextLR(t + j)
@@ -172,6 +242,16 @@ func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (R
 			return res, err
 		}
 		take(buf)
+		if res.Status == NotTerminated && t < job.Steps && ckDue(t) {
+			if err := checkpoint(t); err != nil {
+				return res, err
+			}
+		}
+	}
+	if hooks.Checkpoint != nil && res.Status != Diverged && t > t0 {
+		if err := checkpoint(t); err != nil {
+			return res, err
+		}
 	}
 	if res.Status != Diverged {
 		// The final point, so that every run reports the loss it ends at,

@@ -120,6 +120,7 @@ type setup struct {
 	gpu    int
 	out    string
 	log    string
+	ckpt   *ckptFlags // run's --checkpoint and --resume; nil elsewhere
 }
 
 // build turns the flags into a validated job and start point. Every error

@@ -20,6 +20,7 @@ import (
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f *jobFlags
+	var ck *ckptFlags
 	cmd := &cobra.Command{
 		Use:   "run [flags]",
 		Short: "run one descent and print a summary",
@@ -41,14 +42,21 @@ schedule, stopping rule and default.`,
   gdgpu run --device cpu --optimizer lbfgs --problem rosenbrock --dim 1000 --steps 10000 --grad-tol 1e-8 --out x.npy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := ck.prefill(cmd, f); err != nil {
+				return err
+			}
 			s, err := f.build(cmd)
 			if err != nil {
+				return err
+			}
+			if err := ck.apply(cmd, s); err != nil {
 				return err
 			}
 			return runOne(cmd.Context(), s, stdout, stderr)
 		},
 	}
 	f = addJobFlags(cmd)
+	ck = addCheckpointFlags(cmd)
 	return cmd
 }
 
@@ -122,7 +130,7 @@ type outcome struct {
 // parameters. A backend failure is a runtime error.
 func execute(ctx context.Context, s *setup, d *device, logPath, label string, stderr io.Writer) (*outcome, error) {
 	return observe(s, logPath, label, stderr, func(hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
-		res, err := gdgpu.Run(ctx, &s.job, d.b, s.x0, hooks)
+		res, err := runDriver(ctx, s, d.b, hooks)
 		if err != nil {
 			return res, nil, failure(err)
 		}
@@ -198,7 +206,7 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer d.close()
-	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)\n", describe(&s.job), d.b.Name(), d.detail)
+	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job), d.b.Name(), d.detail, resumeNote(s))
 	o, err := execute(ctx, s, d, s.log, d.b.Name(), stderr)
 	if err != nil {
 		return err
