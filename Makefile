@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/.toolchain/go/bin:$(PATH)
 GO      ?= go
 TAGS    := -tags egl
 BIN     := bin/gdgpu
-FUZZTIME ?= 10s
+FUZZTIME ?= 8s
 
 .PHONY: all deps build demo test vet fmt-check bench clean
 
@@ -39,6 +39,7 @@ fmt-check:
 test: deps vet fmt-check
 	$(GO) test $(TAGS) -count=1 ./...
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadVector -fuzztime $(FUZZTIME) ./data/
+	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzJobFile -fuzztime $(FUZZTIME) ./cmd/gdgpu/
 
 bench: deps
 	$(GO) test $(TAGS) -run '^$$' -bench . -benchmem ./...

@@ -14,7 +14,7 @@ import (
 func newCompareCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f *jobFlags
 	cmd := &cobra.Command{
-		Use:   "compare [flags]",
+		Use:   "compare [job.toml] [flags]",
 		Short: "run the CPU float64 reference and the GPU from the same start and compare",
 		Long: `Run the same job twice from the same start point: on the CPU in float64 (the
 reference) and on --device in --precision, then print both final losses, the
@@ -26,11 +26,18 @@ Exit 0 within tolerance, 1 beyond. --device cpu compares the CPU with itself
 (a self-check that must agree exactly). --out and --log record the compared
 (--device) run, not the reference. Both runs take the same --schedule. The
 CPU-only methods (lbfgs, bfgs, cg, gradientdescent) have no GPU run to
-compare with and are refused (exit 2); so is --time-limit.`,
+compare with and are refused (exit 2); so is --time-limit.
+
+A job file (job.toml) gives any flag as a TOML key named after it; flags
+given on the command line override it. The job.toml that gdgpu run
+--run-dir writes is one; a key only run takes (run-dir) is refused.`,
 		Example: `  gdgpu compare --problem rosenbrock --dim 65536 --steps 1000
   gdgpu compare --problem quadratic --cond 100 --optimizer sgd --lr 1e-3 --precision f64`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := loadJobFile(cmd, args); err != nil {
+				return err
+			}
 			s, err := f.build(cmd)
 			if err != nil {
 				return err

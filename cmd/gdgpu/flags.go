@@ -114,13 +114,14 @@ func defaultsOf(flag string) string {
 
 // setup is a validated job with its start point and I/O paths.
 type setup struct {
-	job    gdgpu.Job
-	x0     []float64
-	device string
-	gpu    int
-	out    string
-	log    string
-	ckpt   *ckptFlags // run's --checkpoint and --resume; nil elsewhere
+	job     gdgpu.Job
+	x0      []float64
+	device  string
+	gpu     int
+	out     string
+	log     string
+	runDir  string // --run-dir, where summary.json goes; empty: none
+	devName string // the device the run used, for summary.json
 }
 
 // build turns the flags into a validated job and start point. Every error
@@ -219,6 +220,14 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 		job.Seed, job.RandomStart = f.seed, true
 	}
 	job.GradTol, job.FuncTol, job.FuncWindow, job.TimeLimit = f.gradTol, f.funcTol, f.funcWindow, f.timeLimit
+	for _, t := range []struct {
+		flag string
+		v    float64
+	}{{"grad-tol", f.gradTol}, {"func-tol", f.funcTol}} {
+		if math.IsInf(t.v, 0) {
+			return nil, usagef("--%s %g must be a finite number >= 0", t.flag, t.v)
+		}
+	}
 	job.ClipNorm, job.ClipValue = f.clipNorm, f.clipValue
 	if changed("loss-target") {
 		job.LossTarget, job.HasTarget = f.lossTarget, true

@@ -103,7 +103,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"--cond", "0.5"}, "--cond 0.5"},
 		{[]string{"--device", "tpu"}, `--device "tpu"`},
 		{[]string{"--gpu", "-1"}, "--gpu -1"},
-		{[]string{"stray"}, `unknown command "stray"`},
+		{[]string{"stray"}, "job file stray: no such file"},
 		{[]string{"--out", filepath.Join(dir, "missing", "x.npy")}, "--out"},
 		{[]string{"--log", dir}, "--log " + dir + " is a folder"},
 		{[]string{"--init", filepath.Join(dir, "missing.npy")}, "missing.npy"},

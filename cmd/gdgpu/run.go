@@ -20,9 +20,9 @@ import (
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f *jobFlags
-	var ck *ckptFlags
+	var runDir *string
 	cmd := &cobra.Command{
-		Use:   "run [flags]",
+		Use:   "run [job.toml] [flags]",
 		Short: "run one descent and print a summary",
 		Long: `Run one descent on the GPU (default) or the CPU and print a summary: status,
 final loss and gradient norm, steps, elapsed time, steps/s and parameters/s.
@@ -35,28 +35,35 @@ parameters are the --lr-*, --warmup-* and --plateau-* flags, and a flag the
 schedule does not read is refused. The CPU-only methods (lbfgs, bfgs, cg,
 gradientdescent: gonum's, with their own line searches) need --device cpu;
 a step is then one major iteration. gdgpu list shows every optimizer,
-schedule, stopping rule and default.`,
+schedule, stopping rule and default.
+
+A job file (job.toml) gives any flag as a TOML key named after it, e.g.
+dim = 1048576, lr = 1e-3, time-limit = "90s", lr-milestones = [100, 200];
+flags given on the command line override it. --run-dir DIR writes the
+effective job (DIR/job.toml, which gdgpu run repeats), the log, the final
+parameters and summary.json into a new or empty folder.`,
 		Example: `  gdgpu run --problem rosenbrock --dim 1048576 --steps 1000
   gdgpu run --device cpu --problem quadratic --cond 1e3 --optimizer sgd --lr 1e-3 --out x.npy --log log.csv
   gdgpu run --lr 0.01 --steps 5000 --schedule cosine --warmup-steps 100
-  gdgpu run --device cpu --optimizer lbfgs --problem rosenbrock --dim 1000 --steps 10000 --grad-tol 1e-8 --out x.npy`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := ck.prefill(cmd, f); err != nil {
+  gdgpu run --device cpu --optimizer lbfgs --problem rosenbrock --dim 1000 --steps 10000 --grad-tol 1e-8 --out x.npy
+  gdgpu run job.toml --steps 500 --run-dir runs/a`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := loadJobFile(cmd, args); err != nil {
 				return err
 			}
 			s, err := f.build(cmd)
 			if err != nil {
 				return err
 			}
-			if err := ck.apply(cmd, s); err != nil {
+			if err := prepareRunDir(cmd, f, s, *runDir); err != nil {
 				return err
 			}
 			return runOne(cmd.Context(), s, stdout, stderr)
 		},
 	}
 	f = addJobFlags(cmd)
-	ck = addCheckpointFlags(cmd)
+	runDir = addRunDirFlag(cmd)
 	return cmd
 }
 
@@ -130,7 +137,7 @@ type outcome struct {
 // parameters. A backend failure is a runtime error.
 func execute(ctx context.Context, s *setup, d *device, logPath, label string, stderr io.Writer) (*outcome, error) {
 	return observe(s, logPath, label, stderr, func(hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
-		res, err := runDriver(ctx, s, d.b, hooks)
+		res, err := gdgpu.Run(ctx, &s.job, d.b, s.x0, hooks)
 		if err != nil {
 			return res, nil, failure(err)
 		}
@@ -206,7 +213,8 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer d.close()
-	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job), d.b.Name(), d.detail, resumeNote(s))
+	s.devName = d.b.Name() + " (" + d.detail + ")"
+	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)\n", describe(&s.job), d.b.Name(), d.detail)
 	o, err := execute(ctx, s, d, s.log, d.b.Name(), stderr)
 	if err != nil {
 		return err
@@ -227,6 +235,11 @@ func finish(s *setup, o *outcome, stdout io.Writer) error {
 			return failure(err)
 		}
 	}
+	if s.runDir != "" {
+		if err := writeRunSummary(s, o); err != nil {
+			return failure(err)
+		}
+	}
 	summary(stdout, s, o)
 	return nil
 }
@@ -236,6 +249,7 @@ func finish(s *setup, o *outcome, stdout io.Writer) error {
 // build has already refused it on the GPU and in compare.
 func runMinimize(ctx context.Context, s *setup, info gdgpu.OptimizerInfo, stdout, stderr io.Writer) error {
 	const name = "cpu/f64"
+	s.devName = name + " (" + info.Torch + ")"
 	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)\n", describe(&s.job), name, info.Torch)
 	o, err := observe(s, s.log, name, stderr, func(hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
 		res, x, err := cpu.Minimize(ctx, &s.job, s.x0, hooks)

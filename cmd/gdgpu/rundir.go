@@ -1,0 +1,278 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/pelletier/go-toml/v2"
+	"github.com/spf13/cobra"
+)
+
+// The files --run-dir writes.
+const (
+	runDirJob     = "job.toml"
+	runDirLog     = "log.csv"
+	runDirParams  = "params.npy"
+	runDirSummary = "summary.json"
+)
+
+// addRunDirFlag registers --run-dir on cmd.
+func addRunDirFlag(cmd *cobra.Command) *string {
+	dir := new(string)
+	cmd.Flags().StringVar(dir, "run-dir", "", "write the effective job ("+runDirJob+"), the log ("+runDirLog+"), the final parameters ("+runDirParams+
+		") and a summary ("+runDirSummary+") into the new or empty folder `DIR`; --log and --out, when given, still win")
+	return dir
+}
+
+// prepareRunDir creates dir (refusing one that exists and is not empty),
+// points --out and --log into it unless they were given, and writes the
+// effective job there. Refusals are usage errors; I/O failures runtime
+// errors.
+func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string) error {
+	if dir == "" {
+		return nil
+	}
+	switch st, err := os.Stat(dir); {
+	case err == nil && !st.IsDir():
+		return usagef("--run-dir %s exists and is not a folder", dir)
+	case err == nil:
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return usagef("--run-dir %s: %v", dir, unwrapPath(err))
+		}
+		if len(ents) > 0 {
+			return usagef("--run-dir %s is not empty (it holds %s); give a new or empty folder", dir, ents[0].Name())
+		}
+	case !os.IsNotExist(err):
+		return usagef("--run-dir %s: %v", dir, unwrapPath(err))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
+	}
+	if !cmd.Flags().Changed("out") {
+		s.out = filepath.Join(dir, runDirParams)
+	}
+	if !cmd.Flags().Changed("log") {
+		s.log = filepath.Join(dir, runDirLog)
+	}
+	s.runDir = dir
+	job := effectiveJob(f, s)
+	if err := os.WriteFile(filepath.Join(dir, runDirJob), job, 0o644); err != nil {
+		return failure(fmt.Errorf("--run-dir %s: %w", dir, err))
+	}
+	return nil
+}
+
+// effectiveJob renders s's job as a job file: every flag that defines the
+// job, with its final value (defaults resolved), so that
+// gdgpu run job.toml repeats the run. The file holds only flags run and
+// compare share, and none of the output paths (--out, --log, --run-dir).
+func effectiveJob(f *jobFlags, s *setup) []byte {
+	job := &s.job
+	var b strings.Builder
+	b.WriteString("# gdgpu job: the effective flags of a run, written by --run-dir.\n")
+	b.WriteString("# gdgpu run job.toml repeats it (flags given after it override it).\n")
+	put := func(key string, v any) {
+		fmt.Fprintf(&b, "%s = %s\n", key, tomlValue(v))
+	}
+	put("problem", job.Problem)
+	put("dim", job.Dim)
+	put("cond", job.Cond)
+	put("optimizer", job.Optimizer.Name)
+	info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name)
+	for _, h := range info.Hyper {
+		v := job.Optimizer.Get(h.Flag)
+		if h.Bool {
+			put(h.Flag, v != 0)
+		} else {
+			put(h.Flag, v)
+		}
+	}
+	put("steps", job.Steps)
+	put("log-every", job.LogEvery)
+	put("device", s.device)
+	if s.device == "gpu" {
+		put("precision", job.Precision.String())
+	}
+	if job.RandomStart {
+		put("seed", job.Seed)
+	}
+	if f.init != "" {
+		put("init", absPath(f.init))
+	}
+	put("gpu", s.gpu)
+	put("grad-tol", job.GradTol)
+	put("func-tol", job.FuncTol)
+	put("func-window", job.FuncWindow)
+	if job.HasTarget {
+		put("loss-target", job.LossTarget)
+	}
+	put("time-limit", job.TimeLimit.String())
+	put("clip-grad-norm", job.ClipNorm)
+	put("clip-grad-value", job.ClipValue)
+	put("schedule", job.Schedule.Kind)
+	if !info.CPUOnly {
+		for _, p := range schedParams {
+			if !p.appliesTo(job.Schedule.Kind) {
+				continue
+			}
+			if p.flag == "warmup-start-factor" && job.Schedule.Warmup == 0 {
+				continue
+			}
+			switch v := p.field(&job.Schedule).(type) {
+			case *int:
+				put(p.flag, *v)
+			case *float64:
+				put(p.flag, *v)
+			case *bool:
+				put(p.flag, *v)
+			case *string:
+				put(p.flag, *v)
+			case *[]int:
+				put(p.flag, *v)
+			}
+		}
+	}
+	return []byte(b.String())
+}
+
+// tomlValue renders v as a TOML value that reads back to the same flag
+// value: floats exactly, strings escaped.
+func tomlValue(v any) string {
+	switch v := v.(type) {
+	case float64:
+		switch {
+		case math.IsInf(v, 1):
+			return "inf"
+		case math.IsInf(v, -1):
+			return "-inf"
+		case math.IsNaN(v):
+			return "nan"
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case int:
+		return strconv.Itoa(v)
+	case uint64:
+		return strconv.FormatUint(v, 10)
+	case bool:
+		return strconv.FormatBool(v)
+	case []int:
+		parts := make([]string, len(v))
+		for i, n := range v {
+			parts[i] = strconv.Itoa(n)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case string:
+		b, err := toml.Marshal(map[string]string{"k": v})
+		if err != nil {
+			return strconv.Quote(v)
+		}
+		return strings.TrimSuffix(strings.TrimPrefix(string(b), "k = "), "\n")
+	}
+	panic(fmt.Sprintf("gdgpu: no TOML form for %T", v))
+}
+
+// jsonFloat is a float64 that encodes NaN and the infinities as the
+// strings "NaN", "+Inf" and "-Inf", which JSON has no numbers for.
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte(strconv.Quote(strconv.FormatFloat(v, 'g', -1, 64))), nil
+	}
+	return []byte(strconv.FormatFloat(v, 'g', -1, 64)), nil
+}
+
+// runSummary is summary.json.
+type runSummary struct {
+	Status          string     `json:"status"`
+	StatusStep      int        `json:"status_step"`
+	ExitCode        int        `json:"exit_code"`
+	FinalLoss       jsonFloat  `json:"final_loss"`
+	FinalStep       int        `json:"final_step"`
+	GradNorm        jsonFloat  `json:"grad_norm"`
+	Steps           int        `json:"steps"`
+	ElapsedSeconds  float64    `json:"elapsed_s"`
+	StepsPerSecond  *jsonFloat `json:"steps_per_s"`      // null when no time passed
+	ParamsPerSecond *jsonFloat `json:"parameters_per_s"` // null when no time passed
+	Device          string     `json:"device"`
+	Problem         string     `json:"problem"`
+	Dim             int        `json:"dim"`
+	Optimizer       string     `json:"optimizer"`
+	Precision       string     `json:"precision"`
+	Job             string     `json:"job"`
+	Log             string     `json:"log,omitempty"`
+	Params          string     `json:"params,omitempty"`
+	Version         string     `json:"gdgpu_version"`
+	Commit          string     `json:"gdgpu_commit,omitempty"`
+	GoVersion       string     `json:"go_version,omitempty"`
+	Finished        string     `json:"finished"` // RFC 3339
+}
+
+// writeRunSummary writes --run-dir's summary.json for a run that ended.
+func writeRunSummary(s *setup, o *outcome) error {
+	r := o.res
+	sum := runSummary{
+		Status:         r.Status.String(),
+		StatusStep:     r.StatusStep,
+		ExitCode:       r.Status.ExitCode(),
+		FinalLoss:      jsonFloat(r.Final.Loss),
+		FinalStep:      r.Final.Step,
+		GradNorm:       jsonFloat(r.Final.GradNorm),
+		Steps:          r.Steps,
+		ElapsedSeconds: r.Elapsed.Seconds(),
+		Device:         s.devName,
+		Problem:        s.job.Problem,
+		Dim:            s.job.Dim,
+		Optimizer:      s.job.Optimizer.Name,
+		Precision:      outPrecision(s),
+		Job:            runDirJob,
+		Log:            s.log,
+		Params:         s.out,
+		Version:        "(unknown)",
+		Finished:       time.Now().UTC().Format(time.RFC3339),
+	}
+	if secs := r.Elapsed.Seconds(); secs > 0 {
+		sps := jsonFloat(float64(r.Steps) / secs)
+		pps := jsonFloat(float64(r.Steps) * float64(s.job.Dim) / secs)
+		sum.StepsPerSecond, sum.ParamsPerSecond = &sps, &pps
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		sum.Version, sum.GoVersion = bi.Main.Version, bi.GoVersion
+		for _, kv := range bi.Settings {
+			if kv.Key == "vcs.revision" {
+				sum.Commit = kv.Value
+			}
+		}
+		for _, kv := range bi.Settings {
+			if kv.Key == "vcs.modified" && kv.Value == "true" && sum.Commit != "" {
+				sum.Commit += "+modified"
+			}
+		}
+	}
+	b, err := json.MarshalIndent(&sum, "", "  ")
+	if err != nil {
+		return fmt.Errorf("--run-dir %s: %w", s.runDir, err)
+	}
+	if err := os.WriteFile(filepath.Join(s.runDir, runDirSummary), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("--run-dir %s: %w", s.runDir, err)
+	}
+	return nil
+}
+
+// outPrecision is the precision the run computed in: the CPU's is f64.
+func outPrecision(s *setup) string {
+	if s.device == "cpu" {
+		return gdgpu.F64.String()
+	}
+	return s.job.Precision.String()
+}
