@@ -7,7 +7,21 @@ type Sample struct {
 	Step     int
 	Loss     float64
 	GradNorm float64 // Euclidean norm of the objective's gradient (without weight decay)
+
+	// NonFinite reports that a non-finite value (NaN or ±Inf) was computed
+	// at or before this sample, up to and including the values the step at
+	// Step wrote: a loss term or gradient component at a point x_t
+	// (BadStep t), or a parameter or optimizer state value written by the
+	// step from x_{t-1} (BadStep t). BadStep and BadIndex name the first
+	// one, ordered by step, then by parameter index; both are 0 when
+	// NonFinite is false. Backends record it on the device and read it with
+	// the sample, never per step.
+	NonFinite         bool
+	BadStep, BadIndex int
 }
+
+// Finite reports whether the sample and every value behind it are finite.
+func (s Sample) Finite() bool { return !s.NonFinite && finite(s.Loss) && finite(s.GradNorm) }
 
 // Backend runs descent steps for one Job on one device. Backends are built
 // by their own packages (engine.New for the GPU, cpu.New for the CPU) and
@@ -40,6 +54,17 @@ type Backend interface {
 	// parameters, every optimizer state vector, the step count and the
 	// scalar state. Pending samples are dropped.
 	Restore(s *State) error
+	// Keep copies the current state (parameters, optimizer state vectors,
+	// step count, scalar state) to kept slot k (0 or 1), on the device and
+	// without waiting for it: one copy of each vector, and 2*(1+len
+	// (StateNames)) vectors of memory for the two slots. Run keeps the
+	// state at sample points so that a run that diverges can end on its
+	// last finite state.
+	Keep(k int) error
+	// Revert replaces the state with kept slot k's, clears the record of
+	// non-finite values and drops pending samples. Params and Snapshot
+	// afterwards give the kept state.
+	Revert(k int) error
 	// Close releases every resource. The Backend is unusable afterwards.
 	Close() error
 }

@@ -2,6 +2,7 @@ package gdgpu
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -16,7 +17,19 @@ type Result struct {
 	Final      Sample        // the last sample read back
 	Samples    []Sample      // every sample read back, in step order
 	Elapsed    time.Duration // wall time from the first step to the last sample read back
+
+	// On Diverged: BadIndex is the parameter index of the first
+	// non-finite value (StatusStep its step), -1 when the backend could
+	// not name one; KeptStep is the step of the last finite state, which
+	// the backend was reverted to (Params and Snapshot give it), -1 when
+	// none was kept. Both are -1 for every other status.
+	BadIndex int
+	KeptStep int
 }
+
+// ErrNonFiniteStart is returned by Run, before any step, when the loss or
+// gradient at the start point is NaN or infinite.
+var ErrNonFiniteStart = errors.New("gdgpu: the loss at the start point is not finite")
 
 // Hooks observe a run. Every field may be nil.
 type Hooks struct {
@@ -48,7 +61,9 @@ const maxBatch = 64
 //   - Interrupted when ctx is cancelled, RuntimeLimit past job.TimeLimit:
 //     both checked between batches (at most 64 steps), reported at the step
 //     boundary where the run stopped;
-//   - Diverged on a non-finite loss or gradient norm, GradientThreshold,
+//   - Diverged on a non-finite loss, gradient or state value (the
+//     backend's record of the first one names its step and index),
+//     GradientThreshold,
 //     FunctionThreshold and FunctionConvergence on the job's rules: all
 //     checked on samples as they are read back, reported at the sample's
 //     step. Read-back is asynchronous, so by then the backend has run
@@ -56,7 +71,15 @@ const maxBatch = 64
 //     slots), typically one or two. Result.Steps says how far.
 //
 // Diverged outranks every other status; otherwise the first reason found
-// stands. The error is non-nil only when the backend failed.
+// stands. The error is non-nil only when the backend failed, or when the
+// start point's loss or gradient is not finite (ErrNonFiniteStart): Run
+// reads the step-0 sample back before the first step and refuses to run.
+//
+// At each sample point Run asks the backend to Keep the state (two slots:
+// a new copy replaces the older one only once the newer is known finite,
+// so one known-finite copy always survives). On Diverged it Reverts the
+// backend to the newest kept state before the first non-finite value, so
+// the parameters a caller reads afterwards are finite (Result.KeptStep).
 func Run(ctx context.Context, job *Job, b Backend, x0 []float64, hooks Hooks) (Result, error) {
 	return run(ctx, job, b, x0, nil, hooks)
 }
@@ -92,10 +115,57 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 			return Result{}, err
 		}
 	}
-	var res Result
+	res := Result{BadIndex: -1, KeptStep: -1}
 	lrs := make([]float64, 0, maxBatch)
 	buf := make([]Sample, 0, 16)
 	start := time.Now()
+
+	// The start point's sample, read back before any step: a run from a
+	// point whose loss is not finite is refused.
+	if err := b.Record(); err != nil {
+		return res, err
+	}
+	var err error
+	if buf, err = b.Samples(buf[:0], true); err != nil {
+		return res, err
+	}
+	if len(buf) != 1 || buf[0].Step != t0 {
+		return res, fmt.Errorf("gdgpu: backend %s gave %d samples for the start point", b.Name(), len(buf))
+	}
+	if s0 := buf[0]; !s0.Finite() {
+		at := ""
+		if s0.NonFinite {
+			at = fmt.Sprintf(", first non-finite value at index %d", s0.BadIndex)
+		}
+		return res, fmt.Errorf("%w: loss %v, gradient norm %v%s; refused before the first step",
+			ErrNonFiniteStart, s0.Loss, s0.GradNorm, at)
+	}
+	startSample := buf[:1:1]
+	buf = make([]Sample, 0, 16)
+
+	// Kept states: slot steps (-1: empty), and the newest step known
+	// finite from the samples read back.
+	kept := [2]int{-1, -1}
+	clean := -1
+	keep := func(t int) error {
+		k := 0
+		switch {
+		case kept[0] < 0:
+		case kept[1] < 0:
+			k = 1
+		default:
+			newer := 0
+			if kept[1] > kept[0] {
+				newer = 1
+			}
+			if kept[newer] > clean {
+				return nil // the newer copy is not known finite yet: keep both
+			}
+			k = 1 - newer
+		}
+		kept[k] = t
+		return b.Keep(k)
+	}
 
 	// stop ends the run with st at step, unless a status is already set:
 	// the first reason found is the one reported.
@@ -162,12 +232,16 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 			if plateau != nil && finite(s.Loss) && onCadence {
 				plateau.Observe(s.Loss)
 			}
-			if !finite(s.Loss) || !finite(s.GradNorm) {
+			if !s.Finite() {
 				// Non-finite values outrank any other reason: the state is bad.
-				// The first non-finite sample names the step.
+				// The backend's record names the first value, else the sample.
 				res.Status, res.StatusStep = Diverged, s.Step
+				if s.NonFinite {
+					res.StatusStep, res.BadIndex = s.BadStep, s.BadIndex
+				}
 				return true
 			}
+			clean = max(clean, s.Step)
 			switch {
 			case job.GradTol > 0 && s.GradNorm <= job.GradTol:
 				stop(GradientThreshold, s.Step)
@@ -226,10 +300,15 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 			lrs[j] = nextLR(t + j)
 		}
 		record := t%job.LogEvery == 0
-		if record {
+		if record || t == t0 {
 			recorded = append(recorded, stepLR{t, lrs[0]})
 		}
-		if err := b.Step(lrs, record); err != nil {
+		if record {
+			if err := keep(t); err != nil {
+				return res, err
+			}
+		}
+		if err := b.Step(lrs, record && t > t0); err != nil {
 			return res, err
 		}
 		t += k
@@ -237,9 +316,12 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 		if hooks.Issued != nil {
 			hooks.Issued(t)
 		}
-		var err error
 		if buf, err = b.Samples(buf[:0], false); err != nil {
 			return res, err
+		}
+		if startSample != nil {
+			buf = append(startSample, buf...)
+			startSample = nil
 		}
 		take(buf)
 		if res.Status == NotTerminated && t < job.Steps && ckDue(t) {
@@ -248,12 +330,16 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 			}
 		}
 	}
-	if hooks.Checkpoint != nil && res.Status != Diverged && t > t0 {
+	if hooks.Checkpoint != nil && res.Status != Diverged && startSample == nil {
 		if err := checkpoint(t); err != nil {
 			return res, err
 		}
 	}
-	if res.Status != Diverged {
+	if startSample != nil {
+		// No step ran: the start point is the final point.
+		recorded = append(recorded, stepLR{t0, nextLR(t0)})
+		take(startSample)
+	} else if res.Status != Diverged {
 		// The final point, so that every run reports the loss it ends at,
 		// with the lr the next step would take.
 		recorded = append(recorded, stepLR{t, nextLR(t)})
@@ -261,11 +347,25 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 			return res, err
 		}
 	}
-	var err error
 	if buf, err = b.Samples(buf[:0], true); err != nil {
 		return res, err
 	}
 	take(buf)
+	if res.Status == Diverged {
+		// End on the newest kept state before the first bad value.
+		k := -1
+		for i, step := range kept {
+			if step >= 0 && step < res.StatusStep && (k < 0 || step > kept[k]) {
+				k = i
+			}
+		}
+		if k >= 0 {
+			if err := b.Revert(k); err != nil {
+				return res, err
+			}
+			res.KeptStep = kept[k]
+		}
+	}
 	res.Elapsed = time.Since(start)
 	stop(StepLimit, t)
 	return res, nil

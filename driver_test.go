@@ -22,6 +22,10 @@ type fakeBackend struct {
 	calls   int
 	cancel  func() // called after the cancelAt-th Step call
 	cancelN int
+
+	kept     [2]int // the step of each Keep slot
+	keeps    int    // Keep calls
+	reverted int    // the slot of the last Revert
 }
 
 func (f *fakeBackend) Name() string { return "fake" }
@@ -66,6 +70,16 @@ func (f *fakeBackend) Params(dst []float64) error { return nil }
 func (f *fakeBackend) Snapshot(s *State) error    { s.Step = f.t; return nil }
 func (f *fakeBackend) Restore(s *State) error     { f.t = s.Step; return nil }
 func (f *fakeBackend) Close() error               { return nil }
+func (f *fakeBackend) Keep(k int) error {
+	f.kept[k] = f.t
+	f.keeps++
+	return nil
+}
+func (f *fakeBackend) Revert(k int) error {
+	f.t = f.kept[k]
+	f.reverted = k
+	return nil
+}
 
 func testJob(steps, every int) Job {
 	j := NewJob()

@@ -31,6 +31,11 @@ type Backend struct {
 	pending []gdgpu.Sample // recorded, not yet delivered by Samples
 	closed  bool
 
+	// The first non-finite value since Load (step, then index; step -1:
+	// none), and the kept states of Keep.
+	badStep, badIndex int
+	kept              [2]keptState
+
 	// Gradient clipping (gdgpu.Job's ClipValue and ClipNorm; off unless > 0)
 	// and, when clipping by norm, the whole gradient of a step: its norm
 	// must be known before any element is updated.
@@ -102,6 +107,14 @@ func newBackend(job *gdgpu.Job) (*Backend, error) {
 	return b, nil
 }
 
+// keptState is a copy of the state taken by Keep.
+type keptState struct {
+	x     []float64
+	state [][]float64
+	t     int
+	st    gdgpu.ScalarState
+}
+
 // chunkState holds a stretch of every state vector, in StateNames order.
 type chunkState = [3][]float64
 
@@ -130,6 +143,73 @@ func (b *Backend) resetState() {
 	}
 	b.t = 0
 	b.st = gdgpu.NewScalarState()
+	b.badStep, b.badIndex = -1, -1
+}
+
+// flag records a non-finite value at (step, index) when it comes before
+// the one recorded.
+func (b *Backend) flag(step, index int) {
+	if b.badStep < 0 || step < b.badStep || (step == b.badStep && index < b.badIndex) {
+		b.badStep, b.badIndex = step, index
+	}
+}
+
+// check flags the first non-finite value of v (element j is parameter
+// lo+j) at step. v[j]*0 is 0 for a finite value and NaN otherwise, so the
+// common, finite case costs one multiply-add per value and no branch.
+func (b *Backend) check(v []float64, step, lo int) {
+	acc := 0.0
+	for _, e := range v {
+		acc += e * 0
+	}
+	if acc == 0 {
+		return
+	}
+	for j, e := range v {
+		if e*0 != 0 {
+			b.flag(step, lo+j)
+			return
+		}
+	}
+}
+
+// Keep copies the state to slot k (see gdgpu.Backend).
+func (b *Backend) Keep(k int) error {
+	if b.closed {
+		return ErrClosed
+	}
+	if k < 0 || k > 1 {
+		return fmt.Errorf("cpu: Keep: no slot %d", k)
+	}
+	s := &b.kept[k]
+	s.x = append(s.x[:0], b.x...)
+	if len(s.state) != len(b.state) {
+		s.state = make([][]float64, len(b.state))
+	}
+	for i, v := range b.state {
+		s.state[i] = append(s.state[i][:0], v...)
+	}
+	s.t, s.st = b.t, b.st
+	return nil
+}
+
+// Revert restores slot k (see gdgpu.Backend).
+func (b *Backend) Revert(k int) error {
+	if b.closed {
+		return ErrClosed
+	}
+	if k < 0 || k > 1 || len(b.kept[k].x) != len(b.x) {
+		return fmt.Errorf("cpu: Revert: slot %d holds no state", k)
+	}
+	s := &b.kept[k]
+	copy(b.x, s.x)
+	for i, v := range s.state {
+		copy(b.state[i], v)
+	}
+	b.t, b.st = s.t, s.st
+	b.badStep, b.badIndex = -1, -1
+	b.pending = b.pending[:0]
+	return nil
 }
 
 // Name returns "cpu/f64".
@@ -242,6 +322,7 @@ func (b *Backend) Restore(s *gdgpu.State) error {
 		copy(b.state[k], v)
 	}
 	b.t, b.st = s.Step, s.Scalars
+	b.badStep, b.badIndex = -1, -1
 	b.pending = b.pending[:0]
 	return nil
 }
@@ -291,7 +372,9 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 	}
 	k := b.nextStep(lr)
 	for lo := 0; lo < len(g); lo += chunk {
-		b.update(&k, lo, g[lo:min(lo+chunk, len(g))], factor)
+		hi := min(lo+chunk, len(g))
+		b.update(&k, lo, g[lo:hi], factor)
+		b.checkNew(lo, hi, b.t)
 	}
 	return nil
 }
@@ -396,17 +479,22 @@ func (b *Backend) sweep(update bool, lr float64, record bool) {
 	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
 		c := o.coefs(&b.c, lo, hi)
+		// The loss terms every step, as the GPU's fused kernel computes
+		// them, so that both flag the same first non-finite value.
+		nt := o.terms(b.terms[:], c, x, lo, hi)
+		b.check(b.terms[:nt], t0, lo)
 		if record {
-			k := o.terms(b.terms[:], c, x, lo, hi)
-			loss.push(leafSum(b.terms[:k]))
+			loss.push(leafSum(b.terms[:nt]))
 		}
 		g := b.g[:hi-lo]
 		prev = o.grad(g, c, x, lo, hi, prev)
+		b.check(g, t0, lo)
 		if record {
 			sq.push(sumSquares(&b.terms, g))
 		}
 		if update {
 			b.update(&k, lo, g, 1)
+			b.checkNew(lo, hi, t0+1)
 		}
 	}
 	if record {
@@ -431,29 +519,42 @@ func (b *Backend) sweepClipNorm(lr float64, record bool) {
 	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
 		c := o.coefs(&b.c, lo, hi)
+		nt := o.terms(b.terms[:], c, x, lo, hi)
+		b.check(b.terms[:nt], t0, lo)
 		if record {
-			k := o.terms(b.terms[:], c, x, lo, hi)
-			loss.push(leafSum(b.terms[:k]))
+			loss.push(leafSum(b.terms[:nt]))
 		}
 		g := b.grad[lo:hi]
 		prev = o.grad(g, c, x, lo, hi, prev)
+		b.check(g, t0, lo)
 		sq.push(sumSquares(&b.terms, g))
 	}
 	factor := clipFactor(b.clipNorm, math.Sqrt(sq.sum()))
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		b.update(&k, lo, b.grad[lo:hi], factor)
+		b.checkNew(lo, hi, t0+1)
+	}
 	if record {
 		b.record(t0, &loss, &sq)
 	}
-	for lo := 0; lo < n; lo += chunk {
-		b.update(&k, lo, b.grad[lo:min(lo+chunk, n)], factor)
+}
+
+// checkNew checks the values a step wrote to parameters lo..hi-1 and
+// their state; they belong to the point x_step.
+func (b *Backend) checkNew(lo, hi, step int) {
+	b.check(b.x[lo:hi], step, lo)
+	for _, v := range b.state {
+		b.check(v[lo:hi], step, lo)
 	}
 }
 
 // record appends the sample of step t from the loss and squared gradient
-// norm sums.
+// norm sums, with the first non-finite value found so far.
 func (b *Backend) record(t int, loss, sq *pairwise) {
-	b.pending = append(b.pending, gdgpu.Sample{
-		Step:     t,
-		Loss:     b.obj.finish(loss.sum()),
-		GradNorm: math.Sqrt(sq.sum()),
-	})
+	smp := gdgpu.Sample{Step: t, Loss: b.obj.finish(loss.sum()), GradNorm: math.Sqrt(sq.sum())}
+	if b.badStep >= 0 {
+		smp.NonFinite, smp.BadStep, smp.BadIndex = true, b.badStep, b.badIndex
+	}
+	b.pending = append(b.pending, smp)
 }

@@ -295,8 +295,12 @@ func TestRunDiverges(t *testing.T) {
 	if res.Status != gdgpu.Diverged {
 		t.Fatalf("status %v, want Diverged; final %v", res.Status, res.Final)
 	}
-	if res.StatusStep != 10 || res.Steps >= job.Steps {
-		t.Errorf("diverged at step %d after %d steps issued, want step 10 and an early stop", res.StatusStep, res.Steps)
+	// The sample at step 10 is the first to see it; the record names the
+	// first non-finite value, a loss term at x_4, and the run ends on the
+	// state kept at step 0, the last kept before it.
+	if res.StatusStep != 4 || res.BadIndex < 0 || res.KeptStep != 0 || res.Steps >= job.Steps {
+		t.Errorf("diverged at step %d index %d, kept %d, after %d steps issued; want step 4, an index, kept 0 and an early stop",
+			res.StatusStep, res.BadIndex, res.KeptStep, res.Steps)
 	}
 	if res.Status.ExitCode() != gdgpu.ExitDiverged {
 		t.Errorf("exit code %d", res.Status.ExitCode())

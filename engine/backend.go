@@ -29,7 +29,12 @@ const (
 	bindRing     = 6
 	bindGrad     = 8
 	bindScale    = 9
+	bindFlags    = 10 // the first non-finite value: two uints (common.glsl)
+	bindFlagRing = 11 // the flags copied per read-back slot
 )
+
+// noFlag is the flags' "none" value.
+const noFlag = 0xFFFFFFFF
 
 // stateBindings are the bindings of the optimizer's state vectors, in the
 // order of gdgpu.Optimizer.StateNames.
@@ -60,6 +65,15 @@ type Backend struct {
 	step, eval, reduce, given *program
 	gradPass, givenNorm, clip *program // clipping by norm
 	scale                     buffer   // the clip factor, one real
+	flags, flagRing           buffer   // non-finite record and its read-back copies (uint)
+
+	// Kept states (Keep, Revert): parameters then state vectors per slot,
+	// allocated on the first Keep.
+	kept [2]struct {
+		bufs    []buffer
+		t       int
+		scalars gdgpu.ScalarState
+	}
 
 	t        int               // optimizer steps taken (torch's state["step"])
 	scalars  gdgpu.ScalarState // NAdam's running product of mu
@@ -127,7 +141,8 @@ func (b *Backend) needBytes() int64 {
 	if b.hasCoef() {
 		total += n
 	}
-	return total + int64(2*b.groups*b.chunks()+2*ringSlots)*int64(b.elem)
+	total += 2 * int64(1+len(b.names)) * n // the two kept states of Keep
+	return total + int64(2*b.groups*b.chunks()+2*ringSlots)*int64(b.elem) + 8*(1+ringSlots)
 }
 
 func (b *Backend) hasCoef() bool { return b.job.Problem == "quadratic" && b.job.Cond != 1 }
@@ -163,6 +178,13 @@ func (b *Backend) init() (err error) {
 	if b.ring, err = newBuffer("read-back ring", 2*ringSlots, b.elem); err != nil {
 		return err
 	}
+	if b.flags, err = newBuffer("non-finite flags", 2, 4); err != nil {
+		return err
+	}
+	if b.flagRing, err = newBuffer("non-finite flags ring", 2*ringSlots, 4); err != nil {
+		return err
+	}
+	b.clearFlags()
 	if b.job.ClipNorm > 0 {
 		if b.grad, err = newBuffer("gradient", n, b.elem); err != nil {
 			return err
@@ -191,7 +213,7 @@ func (b *Backend) buildKernels() (err error) {
 	if b.elem == 8 {
 		real = "double"
 	}
-	base := map[string]string{"real": real, "LOCAL_SIZE": fmt.Sprint(localSize)}
+	base := map[string]string{"real": real, "LOCAL_SIZE": fmt.Sprint(localSize), "NSTATE": fmt.Sprint(len(b.names))}
 	if b.hasCoef() {
 		base["HAS_COEF"] = "1"
 	}
@@ -357,8 +379,73 @@ func (b *Backend) Load(x []float64) error {
 		}
 		b.t = 0
 		b.scalars = gdgpu.NewScalarState()
+		b.clearFlags()
 		return nil
 	})
+}
+
+// clearFlags resets the non-finite record to "none". On the GL thread.
+func (b *Backend) clearFlags() {
+	none := [2]uint32{noFlag, noFlag}
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, b.flags.id)
+	gl.BufferSubData(gl.COPY_WRITE_BUFFER, 0, 8, unsafe.Pointer(&none[0]))
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+}
+
+// Keep copies the state to slot k on the device (see gdgpu.Backend): one
+// glCopyBufferSubData per vector, no wait.
+func (b *Backend) Keep(k int) error {
+	if k < 0 || k > 1 {
+		return fmt.Errorf("engine: Keep: no slot %d", k)
+	}
+	return b.do(func() error {
+		s := &b.kept[k]
+		if s.bufs == nil {
+			for v := 0; v <= len(b.state); v++ {
+				buf, err := newBuffer(fmt.Sprintf("kept state %d", k), b.job.Dim, b.elem)
+				if err != nil {
+					return err
+				}
+				s.bufs = append(s.bufs, buf)
+			}
+		}
+		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+		copyBuffer(s.bufs[0], b.x[b.cur])
+		for v := range b.state {
+			copyBuffer(s.bufs[1+v], b.state[v])
+		}
+		s.t, s.scalars = b.t, b.scalars
+		return nil
+	})
+}
+
+// Revert restores slot k (see gdgpu.Backend).
+func (b *Backend) Revert(k int) error {
+	if k < 0 || k > 1 || b.kept[k].bufs == nil {
+		return fmt.Errorf("engine: Revert: slot %d holds no state", k)
+	}
+	return b.do(func() error {
+		s := &b.kept[k]
+		b.dropPending()
+		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+		b.cur = 0
+		copyBuffer(b.x[0], s.bufs[0])
+		for v := range b.state {
+			copyBuffer(b.state[v], s.bufs[1+v])
+		}
+		b.t, b.scalars = s.t, s.scalars
+		b.clearFlags()
+		return nil
+	})
+}
+
+// copyBuffer copies src into dst (same length) on the device.
+func copyBuffer(dst, src buffer) {
+	gl.BindBuffer(gl.COPY_READ_BUFFER, src.id)
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, dst.id)
+	gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, 0, 0, src.bytes())
+	gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
 }
 
 // Step issues len(lr) steps without waiting for the device.
@@ -418,6 +505,12 @@ func boolInt(v bool) int32 {
 func (b *Backend) dispatchChunks(p *program) {
 	gl.UseProgram(p.id)
 	n := b.job.Dim
+	// The point the kernel reads: x_t for an evaluation, x_{t-1} for a
+	// step (b.t already counts it).
+	flagStep := b.t - 1
+	if p == b.eval {
+		flagStep = b.t
+	}
 	for c, base := 0, 0; base < n; c, base = c+1, base+b.chunk {
 		count := min(b.chunk, n-base)
 		xbase := max(base-b.alignElems, 0)
@@ -436,9 +529,11 @@ func (b *Backend) dispatchChunks(p *program) {
 			b.coef.bindRange(bindCoef, base, count)
 		}
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, b.flags.id)
 		if b.scale.id != 0 {
 			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindScale, b.scale.id)
 		}
+		gl.Uniform1ui(p.loc("flagStep"), uint32(flagStep))
 		gl.Uniform1ui(p.loc("base"), uint32(base))
 		gl.Uniform1ui(p.loc("count"), uint32(count))
 		gl.Uniform1ui(p.loc("xbase"), uint32(xbase))
@@ -470,6 +565,8 @@ func (b *Backend) runReduce(p *program, slot int) {
 	gl.UseProgram(p.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindRing, b.ring.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, b.flags.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlagRing, b.flagRing.id)
 	if b.scale.id != 0 {
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindScale, b.scale.id)
 	}
@@ -518,7 +615,14 @@ func (b *Backend) collect(wait bool, limit int) {
 		}
 		gl.DeleteSync(p.fence)
 		f, g2 := b.readRing(p.slot)
-		b.ready = append(b.ready, gdgpu.Sample{Step: p.step, Loss: f, GradNorm: math.Sqrt(g2)})
+		s := gdgpu.Sample{Step: p.step, Loss: f, GradNorm: math.Sqrt(g2)}
+		if base, rank := b.readFlags(p.slot); base != noFlag {
+			n := uint64(b.job.Dim)
+			s.NonFinite = true
+			s.BadStep = int(uint64(base) + uint64(rank)/n)
+			s.BadIndex = int(uint64(rank) % n)
+		}
+		b.ready = append(b.ready, s)
 		done++
 	}
 	b.pending = b.pending[:copy(b.pending, b.pending[done:])]
@@ -532,6 +636,16 @@ func (b *Backend) readRing(slot int) (float64, float64) {
 	gl.GetBufferSubData(gl.COPY_READ_BUFFER, 2*slot*b.elem, 2*b.elem, unsafe.Pointer(&buf[0]))
 	gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
 	return b.decode(buf, 0), b.decode(buf, 1)
+}
+
+// readFlags reads one slot's copy of the non-finite record, behind the
+// same fence as its sums.
+func (b *Backend) readFlags(slot int) (base, rank uint32) {
+	var v [2]uint32
+	gl.BindBuffer(gl.COPY_READ_BUFFER, b.flagRing.id)
+	gl.GetBufferSubData(gl.COPY_READ_BUFFER, 8*slot, 8, unsafe.Pointer(&v[0]))
+	gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+	return v[0], v[1]
 }
 
 // Params downloads the current parameters, waiting for the device.
@@ -625,6 +739,7 @@ func (b *Backend) Restore(s *gdgpu.State) error {
 			b.upload(b.state[k], func(i int) float64 { return v[i] })
 		}
 		b.t, b.scalars = s.Step, s.Scalars
+		b.clearFlags()
 		return nil
 	})
 }
@@ -737,8 +852,14 @@ func (b *Backend) release() {
 	for _, p := range b.programs() {
 		p.delete()
 	}
-	for _, buf := range []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad, &b.scale} {
+	for _, buf := range []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing} {
 		buf.delete()
+	}
+	for k := range b.kept {
+		for v := range b.kept[k].bufs {
+			b.kept[k].bufs[v].delete()
+		}
+		b.kept[k].bufs = nil
 	}
 	for k := range b.state {
 		b.state[k].delete()

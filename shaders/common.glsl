@@ -14,6 +14,32 @@ uniform uint count;       // elements in this chunk
 uniform uint xbase;       // global index of xin[0]
 uniform uint partialBase; // first workgroup slot of this chunk in partials
 
+// The first non-finite value (see noteBad), read back with the samples by
+// reduce.glsl: flags[0] is a base step B, flags[1] the smallest rank
+// d*n + i of the values found, meaning step B+d (d is 0 or 1), parameter
+// index i; both 0xFFFFFFFF when none. Only integer atomics.
+layout(std430, binding = 10) coherent buffer Flags { uint flags[]; };
+uniform uint flagStep; // the point x_flagStep this dispatch reads
+
+const uint NONE = 0xFFFFFFFFu;
+
+// noteBad records a non-finite value at step flagStep + after (after is 0
+// for a loss term or gradient component at x_flagStep, 1 for a value the
+// step writes), parameter index i. The first dispatch to find one fixes
+// the base step; later ones, whose steps are no smaller, can only lower
+// the rank when their step is B or B+1. Dispatches run in order, so the
+// result is the first value by step, then index.
+void noteBad(uint after, uint i) {
+	uint prev = atomicCompSwap(flags[0], NONE, flagStep);
+	uint b = prev == NONE ? flagStep : prev;
+	uint d = flagStep + after - b;
+	if (d <= 1u) {
+		atomicMin(flags[1], d * n + i);
+	}
+}
+
+bool nonFinite(real v) { return isnan(v) || isinf(v); }
+
 // X returns parameter i (global index) from the halo-bound input.
 real X(uint i) { return xin[i - xbase]; }
 

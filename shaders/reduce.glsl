@@ -11,6 +11,10 @@ uniform real maxNorm;
 uniform real clipEps; // 1e-6, as torch adds it
 #endif
 
+// The non-finite record (common.glsl), copied to the slot with the sums.
+layout(std430, binding = 10) readonly buffer Flags { uint flags[]; };
+layout(std430, binding = 11) writeonly buffer FlagRing { uint flagRing[]; };
+
 uniform uint pairs; // partial pairs to sum
 uniform int slot;   // ring slot to write, or -1
 
@@ -27,6 +31,8 @@ void main() {
 		if (slot >= 0) {
 			ring[2u * uint(slot)] = f;
 			ring[2u * uint(slot) + 1u] = g;
+			flagRing[2u * uint(slot)] = flags[0];
+			flagRing[2u * uint(slot) + 1u] = flags[1];
 		}
 #ifdef CLIP_NORM
 		clipScale[0] = min(maxNorm / (sqrt(g) + clipEps), real(1));

@@ -15,6 +15,19 @@ layout(std430, binding = 1) writeonly buffer XOut { real xout[]; };
 #ifdef CLIP_VALUE
 uniform real clipValue;
 #endif
+#if !defined(EVAL_ONLY) && !defined(GRAD_ONLY)
+// The optimizer's state vectors again (aliases of its own blocks, bound at
+// the same points), to check the values this invocation just wrote.
+#if NSTATE > 0
+layout(std430, binding = 2) readonly buffer FS0 { real fs0[]; };
+#endif
+#if NSTATE > 1
+layout(std430, binding = 3) readonly buffer FS1 { real fs1[]; };
+#endif
+#if NSTATE > 2
+layout(std430, binding = 7) readonly buffer FS2 { real fs2[]; };
+#endif
+#endif
 
 void main() {
 	real f = real(0);
@@ -26,6 +39,9 @@ void main() {
 		objective(i, fi, gi);
 		f += fi;
 		g2 += gi * gi;
+		if (nonFinite(fi) || nonFinite(gi)) {
+			noteBad(0u, i);
+		}
 #if defined(GRAD_ONLY)
 #ifndef GIVEN
 		grad[j] = gi;
@@ -37,7 +53,21 @@ void main() {
 #ifdef CLIP_NORM
 		gi = gi * clipScale[0];
 #endif
-		xout[j] = update(j, X(i), gi);
+		real xn = update(j, X(i), gi);
+		xout[j] = xn;
+		bool bad = nonFinite(xn);
+#if NSTATE > 0
+		bad = bad || nonFinite(fs0[j]);
+#endif
+#if NSTATE > 1
+		bad = bad || nonFinite(fs1[j]);
+#endif
+#if NSTATE > 2
+		bad = bad || nonFinite(fs2[j]);
+#endif
+		if (bad) {
+			noteBad(1u, i);
+		}
 #endif
 	}
 	workgroupSum2(f, g2);

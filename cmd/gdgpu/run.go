@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -138,6 +139,9 @@ type outcome struct {
 func execute(ctx context.Context, s *setup, d *device, logPath, label string, stderr io.Writer) (*outcome, error) {
 	return observe(s, logPath, label, stderr, func(hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
 		res, err := gdgpu.Run(ctx, &s.job, d.b, s.x0, hooks)
+		if errors.Is(err, gdgpu.ErrNonFiniteStart) {
+			return res, nil, usagef("%v", err) // refused before any step: exit 2
+		}
 		if err != nil {
 			return res, nil, failure(err)
 		}
@@ -283,6 +287,9 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	}
 	line := func(k, v string) { fmt.Fprintf(w, "  %-13s %s\n", k+":", v) }
 	line("status", fmt.Sprintf("%s at step %d (exit %d)", r.Status, r.StatusStep, r.Status.ExitCode()))
+	if r.Status == gdgpu.Diverged {
+		line("non-finite", fmt.Sprintf("first at step %d, index %d; parameters are the last finite state, step %d", r.StatusStep, r.BadIndex, r.KeptStep))
+	}
 	line("final loss", fmt.Sprintf("%.10g (step %d)", r.Final.Loss, r.Final.Step))
 	line("grad norm", fmt.Sprintf("%.6g", r.Final.GradNorm))
 	line("steps", strconv.Itoa(r.Steps))
