@@ -120,8 +120,9 @@ type setup struct {
 	gpu     int
 	out     string
 	log     string
-	runDir  string // --run-dir, where summary.json goes; empty: none
-	devName string // the device the run used, for summary.json
+	runDir  string     // --run-dir, where summary.json goes; empty: none
+	devName string     // the device the run used, for summary.json
+	ckpt    *ckptFlags // run's --checkpoint and --resume; nil elsewhere
 }
 
 // build turns the flags into a validated job and start point. Every error

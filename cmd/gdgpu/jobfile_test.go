@@ -308,6 +308,15 @@ func badFlagValues(t *testing.T) map[string][]struct {
 	num("clip-grad-value", nil, "-1", "NaN", "+Inf")
 	add("schedule", `--schedule "nope"`, "--schedule", "nope")
 	add("run-dir", "--run-dir "+file, "--run-dir", file)
+	ck := filepath.Join(dir, "x.ck")
+	add("checkpoint", "--checkpoint "+filepath.Join(dir, "no", "x.ck"), "--checkpoint", filepath.Join(dir, "no", "x.ck"))
+	add("checkpoint", "--checkpoint "+dir+" is not a regular file", "--checkpoint", dir)
+	add("checkpoint-every", "--checkpoint-every -1", "--checkpoint", ck, "--checkpoint-every", "-1")
+	add("checkpoint-every", "--checkpoint-every and --checkpoint-interval need --checkpoint", "--checkpoint-every", "5")
+	add("checkpoint-interval", "--checkpoint-interval -1s", "--checkpoint", ck, "--checkpoint-interval", "-1s")
+	add("checkpoint-interval", `"--checkpoint-interval"`, "--checkpoint-interval", "soon")
+	add("resume", "--resume", "--resume", filepath.Join(dir, "missing.ck"))
+	add("resume", "--resume", "--resume", file)
 
 	// Every hyperparameter, with an optimizer that takes it.
 	for _, h := range gdgpu.HyperFlags() {

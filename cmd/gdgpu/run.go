@@ -22,6 +22,7 @@ import (
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f *jobFlags
 	var runDir *string
+	var ck *ckptFlags
 	cmd := &cobra.Command{
 		Use:   "run [job.toml] [flags]",
 		Short: "run one descent and print a summary",
@@ -53,8 +54,14 @@ parameters and summary.json into a new or empty folder.`,
 			if err := loadJobFile(cmd, args); err != nil {
 				return err
 			}
+			if err := ck.prefill(cmd, f); err != nil {
+				return err
+			}
 			s, err := f.build(cmd)
 			if err != nil {
+				return err
+			}
+			if err := ck.apply(cmd, s); err != nil {
 				return err
 			}
 			if err := prepareRunDir(cmd, f, s, *runDir); err != nil {
@@ -64,6 +71,7 @@ parameters and summary.json into a new or empty folder.`,
 		},
 	}
 	f = addJobFlags(cmd)
+	ck = addCheckpointFlags(cmd)
 	runDir = addRunDirFlag(cmd)
 	return cmd
 }
@@ -138,7 +146,7 @@ type outcome struct {
 // parameters. A backend failure is a runtime error.
 func execute(ctx context.Context, s *setup, d *device, logPath, label string, stderr io.Writer) (*outcome, error) {
 	return observe(s, logPath, label, stderr, func(hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
-		res, err := gdgpu.Run(ctx, &s.job, d.b, s.x0, hooks)
+		res, err := runDriver(ctx, s, d.b, hooks)
 		if errors.Is(err, gdgpu.ErrNonFiniteStart) {
 			return res, nil, usagef("%v", err) // refused before any step: exit 2
 		}
@@ -218,7 +226,7 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 	}
 	defer d.close()
 	s.devName = d.b.Name() + " (" + d.detail + ")"
-	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)\n", describe(&s.job), d.b.Name(), d.detail)
+	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job), d.b.Name(), d.detail, resumeNote(s))
 	o, err := execute(ctx, s, d, s.log, d.b.Name(), stderr)
 	if err != nil {
 		return err
