@@ -48,6 +48,7 @@ type ProblemInfo struct {
 	Start      string // the default start point, in words
 	DefaultDim int
 	MinDim     int
+	MaxDim     int // 0: no limit beyond the package's MaxDim (2 for the 2-D functions)
 }
 
 var problems = []ProblemInfo{
@@ -65,6 +66,54 @@ var problems = []ProblemInfo{
 		DefaultDim: 1 << 20,
 		MinDim:     2,
 	},
+	{
+		Name:       "rastrigin",
+		Summary:    "f = 10N + sum x_i^2 - 10 cos(2 pi x_i); minimum 0 at 0, a local minimum near every integer point",
+		Start:      "x_i = 2.5",
+		DefaultDim: 1 << 20,
+		MinDim:     1,
+	},
+	{
+		Name:       "styblinski-tang",
+		Summary:    "f = 1/2 sum x_i^4 - 16 x_i^2 + 5 x_i; minimum -39.16616570377141 N at x_i = -2.903534027771177",
+		Start:      "x_i = 0",
+		DefaultDim: 1 << 20,
+		MinDim:     1,
+	},
+	{
+		Name:       "levy",
+		Summary:    "Levy, w_i = 1 + (x_i-1)/4: sin^2(pi w_1) + sum_{i<N} (w_i-1)^2 (1 + 10 sin^2(pi w_i + 1)) + (w_N-1)^2 (1 + sin^2(2 pi w_N)); minimum 0 at all ones",
+		Start:      "x_i = -5",
+		DefaultDim: 1 << 20,
+		MinDim:     1,
+	},
+	twoD("beale", "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2; minimum 0 at (3, 0.5)", "(1, 1) (Moré, Garbow and Hillstrom 1981, problem 5)"),
+	twoD("himmelblau", "(x^2 + y - 11)^2 + (x + y^2 - 7)^2; minimum 0 at (3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)", "(0, 0)"),
+	twoD("booth", "(x + 2y - 7)^2 + (2x + y - 5)^2; minimum 0 at (1, 3)", "(0, 0)"),
+	twoD("matyas", "0.26 (x^2 + y^2) - 0.48 xy; minimum 0 at (0, 0)", "(3, 1)"),
+	twoD("three-hump-camel", "2x^2 - 1.05x^4 + x^6/6 + xy + y^2; minimum 0 at (0, 0), local minima at about (1.7476, -0.8738) and (-1.7476, 0.8738)", "(2, 2)"),
+	twoD("six-hump-camel", "(4 - 2.1x^2 + x^4/3) x^2 + xy + (4y^2 - 4) y^2; minimum -1.031628453489877 at (0.0898420, -0.7126564) and (-0.0898420, 0.7126564)", "(1, 1)"),
+	twoD("goldstein-price", "[1 + (x+y+1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)] [30 + (2x-3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]; minimum 3 at (0, -1)", "(0, 0)"),
+	twoD("saddle", "x^2 - y^2: unbounded below, no minimum (a descent leaves along y; once f overflows the run ends Diverged)", "(1, 0.1)"),
+}
+
+// twoD is the registry entry of a two-dimensional function of (x, y) =
+// (x_0, x_1).
+func twoD(name, summary, start string) ProblemInfo {
+	return ProblemInfo{Name: name, Summary: "f(x, y) = " + summary, Start: "(x, y) = " + start, DefaultDim: 2, MinDim: 2, MaxDim: 2}
+}
+
+// twoDStart holds the default start (x, y) of each two-dimensional problem,
+// as ProblemInfo.Start states it.
+var twoDStart = map[string][2]float64{
+	"beale":            {1, 1},
+	"himmelblau":       {0, 0},
+	"booth":            {0, 0},
+	"matyas":           {3, 1},
+	"three-hump-camel": {2, 2},
+	"six-hump-camel":   {1, 1},
+	"goldstein-price":  {0, 0},
+	"saddle":           {1, 0.1},
 }
 
 // Problems lists every objective the backends implement.
@@ -164,6 +213,9 @@ func (j *Job) Validate() error {
 	if j.Dim < p.MinDim {
 		return wrap(fmt.Errorf("--dim %d is too small: %s needs at least %d", j.Dim, p.Name, p.MinDim))
 	}
+	if p.MaxDim > 0 && j.Dim > p.MaxDim {
+		return wrap(fmt.Errorf("--dim %d is too large: %s takes at most %d", j.Dim, p.Name, p.MaxDim))
+	}
 	if j.Dim > MaxDim {
 		return wrap(fmt.Errorf("--dim %d exceeds the largest supported %d", j.Dim, MaxDim))
 	}
@@ -250,7 +302,16 @@ func (j *Job) StartPoint() []float64 {
 				x[i] = 1
 			}
 		}
+	case "rastrigin", "styblinski-tang", "levy":
+		v := map[string]float64{"rastrigin": 2.5, "styblinski-tang": 0, "levy": -5}[j.Problem]
+		for i := range x {
+			x[i] = v
+		}
 	default:
+		if s, ok := twoDStart[j.Problem]; ok && len(x) == 2 {
+			x[0], x[1] = s[0], s[1]
+			break
+		}
 		for i := range x {
 			x[i] = 1
 		}

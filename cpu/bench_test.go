@@ -23,6 +23,9 @@ import (
 func BenchmarkStep(b *testing.B) {
 	for _, bo := range testcases.BenchOptimizers {
 		for _, problem := range gdgpu.ProblemNames() {
+			if info, _ := gdgpu.LookupProblem(problem); info.MaxDim > 0 {
+				continue // the two-dimensional functions: nothing to measure
+			}
 			for _, n := range benchSizes() {
 				name := fmt.Sprintf("%s/%s/N=1e%d", bo.Label, problem, len(fmt.Sprint(n))-1)
 				b.Run(name, func(b *testing.B) { benchmarkStep(b, bo.Name, bo.Set, problem, n) })

@@ -14,6 +14,19 @@ type problemKind int
 const (
 	quadratic problemKind = iota
 	rosenbrock
+	// The test functions of testfuncs.go: separable ones, then the
+	// two-dimensional ones (problemKind.twoDim relies on this order).
+	rastrigin
+	styblinskiTang
+	levy
+	beale
+	himmelblau
+	booth
+	matyas
+	threeHumpCamel
+	sixHumpCamel
+	goldsteinPrice
+	saddle
 )
 
 // objective evaluates one problem chunk by chunk. The backend and the
@@ -43,7 +56,14 @@ func newObjective(job *gdgpu.Job, n int) (objective, error) {
 			return o, fmt.Errorf("cpu: rosenbrock needs at least 2 parameters, got %d", n)
 		}
 	default:
-		return o, fmt.Errorf("cpu: unknown problem %q", job.Problem)
+		k, ok := testFuncKinds[job.Problem]
+		if !ok {
+			return o, fmt.Errorf("cpu: unknown problem %q", job.Problem)
+		}
+		o.kind = k
+		if info, _ := gdgpu.LookupProblem(job.Problem); n < info.MinDim || (info.MaxDim > 0 && n > info.MaxDim) {
+			return o, fmt.Errorf("cpu: %s needs between %d and %d parameters, got %d", job.Problem, info.MinDim, max(info.MaxDim, info.MinDim), n)
+		}
 	}
 	return o, nil
 }
@@ -97,7 +117,7 @@ func (o *objective) terms(t []float64, c, x []float64, lo, hi int) int {
 			}
 		}
 		return len(xs)
-	default: // rosenbrock
+	case rosenbrock:
 		end := min(hi, o.n-1)
 		if end <= lo {
 			return 0
@@ -112,6 +132,8 @@ func (o *objective) terms(t []float64, c, x []float64, lo, hi int) int {
 			t[j] = float64(100*float64(a*a)) + float64(b*b)
 		}
 		return len(t)
+	default:
+		return o.testTerms(t, x, lo, hi)
 	}
 }
 
@@ -141,6 +163,10 @@ func (o *objective) grad(g, c, x []float64, lo, hi int, prev float64) float64 {
 			}
 		}
 		return xs[len(xs)-1]
+	}
+	if o.kind != rosenbrock {
+		o.testGrad(g, x, lo, hi)
+		return x[hi-1]
 	}
 	// Rosenbrock, with scipy.optimize.rosen_der's expressions and
 	// evaluation order (left to right, x**2 as x*x):

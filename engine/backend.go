@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -214,6 +215,9 @@ func (b *Backend) buildKernels() (err error) {
 		real = "double"
 	}
 	base := map[string]string{"real": real, "LOCAL_SIZE": fmt.Sprint(localSize), "NSTATE": fmt.Sprint(len(b.names))}
+	if b.elem == 8 {
+		base["REAL_IS_DOUBLE"] = "1" // fp64math.glsl's switch
+	}
 	if b.hasCoef() {
 		base["HAS_COEF"] = "1"
 	}
@@ -235,7 +239,8 @@ func (b *Backend) buildKernels() (err error) {
 	opt := optimizerFiles(b.job.Optimizer.Name)
 	tag := fmt.Sprintf("(%s,%s,%s)", b.job.Problem, b.job.Optimizer.Name, b.job.Precision)
 	kernel := func(name string, defs map[string]string, objective string, flags programFlags) (*program, error) {
-		parts := append([]string{"wgsum.glsl", "common.glsl", objective, "optim_common.glsl"}, opt...)
+		parts := append(append([]string{"wgsum.glsl", "common.glsl"}, objectiveFiles(objective)...), "optim_common.glsl")
+		parts = append(parts, opt...)
 		p, err := b.c.build(name+tag, defs, append(parts, "step.glsl")...)
 		if p != nil {
 			p.programFlags = flags
@@ -302,6 +307,21 @@ func (b *Backend) setConstants() {
 			b.setReal(p, u.name, u.v)
 		}
 	}
+}
+
+// objectiveFiles names the shader files an objective file needs, in order:
+// sine and cosine (fp64math.glsl) before the functions that call them, and
+// plane.glsl, which makes a two-dimensional function's plane() the
+// objective, after it.
+func objectiveFiles(file string) []string {
+	switch file {
+	case "rastrigin.glsl", "levy.glsl":
+		return []string{"fp64math.glsl", file}
+	}
+	if info, ok := gdgpu.LookupProblem(strings.TrimSuffix(file, ".glsl")); ok && info.MaxDim == 2 {
+		return []string{file, "plane.glsl"}
+	}
+	return []string{file}
 }
 
 // optimizerFiles names the shader files of an optimizer: AdamW shares

@@ -32,6 +32,9 @@ func BenchmarkStep(b *testing.B) {
 			continue
 		}
 		for _, problem := range gdgpu.ProblemNames() {
+			if info, _ := gdgpu.LookupProblem(problem); info.MaxDim > 0 {
+				continue // the two-dimensional functions: nothing to measure
+			}
 			for _, n := range []int{1e4, 1e5, 1e6, 1e7} {
 				for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
 					if testing.Short() && (n > 1e6 || prec == gdgpu.F64) {

@@ -1,0 +1,304 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/testcases"
+	"github.com/gdgpu/gdgpu/shaders"
+)
+
+// TestKnownValuesTestFuncs checks every test function's known values and
+// minima (internal/testcases, the rows the CPU tests check too) on the GPU
+// in both precisions: the recorded loss and gradient norm.
+func TestKnownValuesTestFuncs(t *testing.T) {
+	c := openTest(t, Options{})
+	for _, kv := range testcases.KnownValues() {
+		for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+			t.Run(kv.Name+"/"+prec.String(), func(t *testing.T) {
+				job := newJob(kv.Problem, "sgd", len(kv.X), prec)
+				b := newBackend(t, c, &job)
+				if err := b.Load(kv.X); err != nil {
+					t.Fatal(err)
+				}
+				if err := b.Record(); err != nil {
+					t.Fatal(err)
+				}
+				s, err := b.Samples(nil, true)
+				if err != nil || len(s) != 1 {
+					t.Fatalf("samples %v, %v", s, err)
+				}
+				gn := 0.0
+				for _, g := range kv.G {
+					gn += g * g
+				}
+				gn = math.Sqrt(gn)
+				tol := math.Max(kv.Tol, 1e-14) // the GPU's own rounding, even where the CPU is exact
+				if prec == gdgpu.F32 {
+					tol = kv.Tol32
+				}
+				if math.Abs(s[0].Loss-kv.F) > tol*math.Max(1, math.Abs(kv.F)) || math.Abs(s[0].GradNorm-gn) > tol*math.Max(1, gn) {
+					t.Errorf("loss %.17g grad norm %.17g, want %.17g %.17g (tol %g)", s[0].Loss, s[0].GradNorm, kv.F, gn, tol)
+				}
+			})
+		}
+	}
+}
+
+// TestParityTestFuncs runs every test function with sgd and adam through
+// the driver on both backends in both GPU precisions (the shared harness:
+// samples and final parameters). The N-dimensional ones start at random
+// points of [-2, 2]^N (N = 4099, one case through the chunked path), the
+// two-dimensional ones at their default starts. Learning rates keep
+// lr·|f”| small over the 20 steps, so the float32 rounding of sin and
+// cos is not amplified beyond the harness's bounds (Rastrigin's f” reaches
+// 2 + 40π² ≈ 397).
+func TestParityTestFuncs(t *testing.T) {
+	ctx := openTest(t, Options{})
+	chunked := openTest(t, Options{ChunkElems: 1000})
+	cases := []struct {
+		problem     string
+		sgdLR       float64
+		adamLR      float64
+		withChunked bool
+	}{
+		{"rastrigin", 1e-4, 1e-3, true},
+		{"styblinski-tang", 1e-3, 1e-2, false},
+		{"levy", 1e-2, 1e-2, true},
+		{"beale", 1e-3, 1e-2, false},
+		{"himmelblau", 1e-3, 1e-2, false},
+		{"booth", 1e-2, 1e-2, false},
+		{"matyas", 1e-1, 1e-2, false},
+		{"three-hump-camel", 1e-2, 1e-2, false},
+		{"six-hump-camel", 1e-2, 1e-2, false},
+		{"goldstein-price", 1e-5, 1e-2, false},
+		{"saddle", 1e-2, 1e-2, false},
+	}
+	for _, tc := range cases {
+		info, _ := gdgpu.LookupProblem(tc.problem)
+		for _, opt := range []string{"sgd", "adam"} {
+			for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+				for _, ch := range []bool{false, true} {
+					if ch && !tc.withChunked {
+						continue
+					}
+					t.Run(fmt.Sprintf("%s/%s/%s/chunked=%v", tc.problem, opt, prec, ch), func(t *testing.T) {
+						dim := 4099
+						if info.MaxDim > 0 {
+							dim = info.MaxDim
+						}
+						job := newJob(tc.problem, opt, dim, prec)
+						job.Optimizer.LR = tc.sgdLR
+						if opt == "adam" {
+							job.Optimizer.LR = tc.adamLR
+						}
+						job.Steps, job.LogEvery = 20, 4
+						job.RandomStart, job.Seed = info.MaxDim == 0, 5
+						c := ctx
+						if ch {
+							c = chunked
+						}
+						checkTrajectory(t, c, &job)
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestFP64SinCos runs fp64math.glsl's dsin and dcos in a test-only kernel
+// over many arguments. For |x| < 2^19·π/2 each result must be within 1 ulp
+// of sin and cos computed in 300-bit arithmetic (math/big, correctly
+// rounded to float64; fdlibm's bound is below 1 ulp) and within 2 ulps of
+// Go's math.Sin and math.Cos, except near multiples of π/2: there Go's own
+// three-part reduction leaves a few to a few hundred thousand ulps of the
+// tiny result (cos(fl(π/2)) is 6.123233995736766e-17, Go says
+// 6.1232339957367574e-17), so only the exact reference judges those.
+// Beyond 2^19·π/2 the documented absolute error |x|·2⁻⁵⁰ up to 2^50,
+// results in [-1, 1] above, and NaN for NaN and ±Inf.
+func TestFP64SinCos(t *testing.T) {
+	c := openTest(t, Options{})
+	r := rand.New(rand.NewPCG(1, 2))
+	var xs []float64
+	add := func(x float64) { xs = append(xs, x, -x) }
+	for _, x := range []float64{0, math.SmallestNonzeroFloat64, 1e-310, 0x1p-1022, 1e-20, 0x1p-27, 0x1.fffffffffffffp-28, 0.3,
+		0x1.3333333333333p-2, 0.78125, math.Pi / 4, math.Nextafter(math.Pi/4, 1), 1, 3 * math.Pi / 4} {
+		add(x)
+	}
+	for i := 0; i < 2000; i++ {
+		add((2*r.Float64() - 1) * math.Pi / 4) // the kernels alone
+		add((2*r.Float64() - 1) * 10)
+		add((2*r.Float64() - 1) * 1e3)
+		add(r.Float64() * 0x1p19 * math.Pi / 2)
+		add(math.Exp2(r.Float64()*1040 - 1020)) // log-uniform from 2^-1020 to 2^20
+	}
+	nearGo := len(xs) // Go is within 2 ulps before here
+	// The hard cases of reduction: the doubles nearest k·π/2 and their
+	// neighbours, where x - nπ/2 cancels to a few ulps.
+	for k := 1; k <= 2000; k++ {
+		x := float64(k) * math.Pi / 2
+		add(x)
+		add(math.Nextafter(x, 0))
+		add(math.Nextafter(x, math.Inf(1)))
+	}
+	medium := len(xs)
+	for i := 0; i < 2000; i++ {
+		add(math.Exp2(20 + r.Float64()*30)) // 2^20 .. 2^50
+	}
+	large := len(xs)
+	for i := 0; i < 500; i++ {
+		add(math.Exp2(50 + r.Float64()*973))
+	}
+	add(math.MaxFloat64)
+	special := len(xs)
+	xs = append(xs, math.NaN(), math.Inf(1), math.Inf(-1))
+
+	out := runSinCos(t, c, xs)
+	ulp := func(v float64) float64 {
+		v = math.Abs(v)
+		return math.Nextafter(v, math.Inf(1)) - v
+	}
+	bad := 0
+	worst := 0.0
+	for i, x := range xs {
+		var exact [2]float64
+		if i < medium {
+			exact[0], exact[1] = bigSinCos(x)
+		}
+		for k, want := range []float64{math.Sin(x), math.Cos(x)} {
+			got := out[2*i+k]
+			name := [2]string{"sin", "cos"}[k]
+			var ok bool
+			switch {
+			case i < medium:
+				d := math.Abs(got - exact[k])
+				ok = d <= ulp(exact[k]) && (i >= nearGo || math.Abs(got-want) <= 2*ulp(want))
+				if exact[k] != 0 {
+					worst = math.Max(worst, d/ulp(exact[k]))
+				}
+				want = exact[k]
+			case i < large:
+				ok = math.Abs(got-want) <= math.Abs(x)*0x1p-50
+			case i < special:
+				ok = math.Abs(got) <= 1
+			default:
+				ok = math.IsNaN(got)
+			}
+			if !ok {
+				if bad++; bad <= 10 {
+					t.Errorf("%s(%.17g) = %.17g, want %.17g (%.3g ulp); Go %.17g", name, x, got, want, math.Abs(got-want)/ulp(want), [2]float64{math.Sin(x), math.Cos(x)}[k])
+				}
+			}
+		}
+	}
+	t.Logf("%d arguments; worst below 2^19·π/2: %.3g ulp", len(xs), worst)
+	if bad > 10 {
+		t.Errorf("%d more failures", bad-10)
+	}
+}
+
+// bigPi is π to 110 digits (Machin's formula), 365 bits.
+const bigPi = "3.1415926535897932384626433832795028841971693993751058209749445923078164062862089986280348253421170679821480865"
+
+// bigSinCos returns sin x and cos x correctly rounded (barring a tie
+// closer than 2^-240 relative) from 300-bit arithmetic: x - nπ/2 exactly
+// enough (x has at most 1100 bits of magnitude below 2^20), then Taylor
+// series on |r| <= π/4.
+func bigSinCos(x float64) (float64, float64) {
+	const prec = 300
+	pi, _, _ := big.ParseFloat(bigPi, 10, prec, big.ToNearestEven)
+	halfPi := new(big.Float).SetPrec(prec).Quo(pi, big.NewFloat(2))
+	bx := new(big.Float).SetPrec(prec).SetFloat64(x)
+	q, _ := new(big.Float).SetPrec(prec).Quo(bx, halfPi).Float64()
+	n := math.Round(q)
+	r := new(big.Float).SetPrec(prec).Mul(halfPi, new(big.Float).SetPrec(prec).SetFloat64(n))
+	r.Sub(bx, r)
+	// Taylor: s = Σ (-1)^k r^(2k+1)/(2k+1)!, c = Σ (-1)^k r^(2k)/(2k)!.
+	r2 := new(big.Float).SetPrec(prec).Mul(r, r)
+	s := new(big.Float).SetPrec(prec).Set(r)
+	c := new(big.Float).SetPrec(prec).SetInt64(1)
+	ts := new(big.Float).SetPrec(prec).Set(r)
+	tc := new(big.Float).SetPrec(prec).SetInt64(1)
+	for k := int64(1); k < 60; k++ {
+		tc.Mul(tc, r2)
+		tc.Quo(tc, new(big.Float).SetInt64(-(2*k-1)*(2*k)))
+		c.Add(c, tc)
+		ts.Mul(ts, r2)
+		ts.Quo(ts, new(big.Float).SetInt64(-(2*k)*(2*k+1)))
+		s.Add(s, ts)
+	}
+	sf, _ := s.Float64()
+	cf, _ := c.Float64()
+	switch int(math.Mod(n, 4)+4) % 4 {
+	case 1:
+		return cf, -sf
+	case 2:
+		return -sf, -cf
+	case 3:
+		return -cf, sf
+	}
+	return sf, cf
+}
+
+// runSinCos evaluates dsin and dcos at xs on the GPU: out[2i], out[2i+1].
+func runSinCos(t *testing.T, c *Context, xs []float64) []float64 {
+	t.Helper()
+	lib, err := shaders.Source("fp64math.glsl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "#version 430 core\n#define real double\n#define REAL_IS_DOUBLE 1\n" + lib + `
+layout(local_size_x = 64) in;
+layout(std430, binding = 0) readonly buffer In { double xs[]; };
+layout(std430, binding = 1) writeonly buffer Out { double ys[]; };
+uniform uint count;
+void main() {
+	for (uint i = gl_GlobalInvocationID.x; i < count; i += gl_NumWorkGroups.x * 64u) {
+		ys[2u * i] = rsin(xs[i]);
+		ys[2u * i + 1u] = rcos(xs[i]);
+	}
+}
+`
+	out := make([]float64, 2*len(xs))
+	err = c.do(func() error {
+		p, err := c.compileProgram("fp64 sin/cos test", src)
+		if err != nil {
+			return err
+		}
+		defer p.delete()
+		in, err := newBuffer("test arguments", len(xs), 8)
+		if err != nil {
+			return err
+		}
+		defer in.delete()
+		res, err := newBuffer("test results", len(out), 8)
+		if err != nil {
+			return err
+		}
+		defer res.delete()
+		gl.BindBuffer(gl.COPY_WRITE_BUFFER, in.id)
+		gl.BufferSubData(gl.COPY_WRITE_BUFFER, 0, 8*len(xs), unsafe.Pointer(&xs[0]))
+		gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+		gl.UseProgram(p.id)
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, in.id)
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 1, res.id)
+		gl.Uniform1ui(p.loc("count"), uint32(len(xs)))
+		gl.DispatchCompute(64, 1, 1)
+		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+		gl.BindBuffer(gl.COPY_READ_BUFFER, res.id)
+		gl.GetBufferSubData(gl.COPY_READ_BUFFER, 0, 8*len(out), unsafe.Pointer(&out[0]))
+		gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+		return c.glError()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,175 @@
+// rsin and rcos: sine and cosine in the kernel's precision. GLSL 4.30 has
+// sin and cos for float only, so with REAL_IS_DOUBLE (which the engine
+// defines when real is double) they are dsin and dcos below; with float
+// they are the built-ins.
+//
+// dsin and dcos follow fdlibm 5.3 (Sun Microsystems, 1993; the code behind
+// FreeBSD's and Java's StrictMath sin and cos): e_rem_pio2.c's "medium"
+// Cody-Waite reduction of x to n*pi/2 + (y0 + y1), with pi/2 split into three
+// 33-bit parts and their tails (up to three rounds, taken when cancellation
+// leaves too few bits), then k_sin.c's and k_cos.c's minimax polynomials on
+// [-pi/4, pi/4], which take the tail y1 into account. Constants are set from
+// fdlibm's hexadecimal bit patterns, so no literal parsing is involved.
+//
+// Accuracy, as measured by engine's TestFP64SinCos against Go's math.Sin and
+// math.Cos (which reduce with Payne-Hanek where needed):
+//   |x| < 2^19 pi/2 (about 8.2e5): within 1 ulp (fdlibm's bound for these
+//       arguments: n*pio2_1 is exact while n < 2^20);
+//   up to 2^50: n*pio2_1 rounds, so the absolute error grows like |x|*2^-53
+//       (1e-10 at 1e6, 1e-4 at 1e12): no blow-up, but fewer correct digits;
+//   |x| >= 2^50: the reduced argument has no correct digit left; it is
+//       clamped to [-pi/4, pi/4], so the results stay in [-1, 1] and mean
+//       nothing;
+//   NaN or +-Inf: NaN.
+// The variables of the reduction and the kernels are precise: reassociating
+// or contracting (t - r) - w would lose the tails.
+
+#ifdef REAL_IS_DOUBLE
+
+double fdlD(uint hi, uint lo) { return packDouble2x32(uvec2(lo, hi)); }
+uint fdlHigh(double x) { return unpackDouble2x32(x).y; }
+
+// __kernel_sin(x, y, iy) for |x| <= pi/4, y the tail of x.
+double fdlKernelSin(double x, double y, bool tail) {
+	double S1 = fdlD(0xBFC55555u, 0x55555549u);
+	double S2 = fdlD(0x3F811111u, 0x1110F8A6u);
+	double S3 = fdlD(0xBF2A01A0u, 0x19C161D5u);
+	double S4 = fdlD(0x3EC71DE3u, 0x57B1FE7Du);
+	double S5 = fdlD(0xBE5AE5E6u, 0x8A2B9CEBu);
+	double S6 = fdlD(0x3DE5D93Au, 0x5ACFD57Cu);
+	precise double z = x * x;
+	precise double v = z * x;
+	precise double r = S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)));
+	precise double s;
+	if (!tail) {
+		s = x + v * (S1 + z * r);
+	} else {
+		s = x - ((z * (0.5lf * y - v * r) - y) - v * S1);
+	}
+	return s;
+}
+
+// __kernel_cos(x, y) for |x| <= pi/4, y the tail of x.
+double fdlKernelCos(double x, double y) {
+	double C1 = fdlD(0x3FA55555u, 0x5555554Cu);
+	double C2 = fdlD(0xBF56C16Cu, 0x16C15177u);
+	double C3 = fdlD(0x3EFA01A0u, 0x19CB1590u);
+	double C4 = fdlD(0xBE927E4Fu, 0x809C52ADu);
+	double C5 = fdlD(0x3E21EE9Eu, 0xBDB4B1C4u);
+	double C6 = fdlD(0xBDA8FAE9u, 0xBE8838D4u);
+	uint ix = fdlHigh(x) & 0x7fffffffu;
+	if (ix < 0x3e400000u) { // |x| < 2^-27
+		return 1.0lf;
+	}
+	precise double z = x * x;
+	precise double r = z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6)))));
+	precise double c;
+	if (ix < 0x3FD33333u) { // |x| < 0.3
+		c = 1.0lf - (0.5lf * z - (z * r - x * y));
+	} else {
+		double qx = ix > 0x3fe90000u ? 0.28125lf : fdlD(ix - 0x00200000u, 0u); // x/4 truncated
+		precise double hz = 0.5lf * z - qx;
+		precise double a = 1.0lf - qx;
+		c = a - (hz - (z * r - x * y));
+	}
+	return c;
+}
+
+// fdlRemPio2 writes y0 + y1 = x - n pi/2 (|y0| <= pi/4 up to rounding) and
+// returns n mod 4, for |x| > pi/4 and finite.
+int fdlRemPio2(double x, out double y0, out double y1) {
+	double invpio2 = fdlD(0x3FE45F30u, 0x6DC9C883u);
+	double pio2_1 = fdlD(0x3FF921FBu, 0x54400000u);  // first 33 bits of pi/2
+	double pio2_1t = fdlD(0x3DD0B461u, 0x1A626331u); // pi/2 - pio2_1
+	double pio2_2 = fdlD(0x3DD0B461u, 0x1A600000u);  // second 33 bits
+	double pio2_2t = fdlD(0x3BA3198Au, 0x2E037073u); // pi/2 - (pio2_1 + pio2_2)
+	double pio2_3 = fdlD(0x3BA3198Au, 0x2E000000u);  // third 33 bits
+	double pio2_3t = fdlD(0x397B839Au, 0x252049C1u); // pi/2 - (pio2_1 + pio2_2 + pio2_3)
+	uint hx = fdlHigh(x);
+	int j = int((hx >> 20) & 0x7ffu);
+	precise double t = abs(x);
+	precise double fn = floor(t * invpio2 + 0.5lf);
+	precise double r = t - fn * pio2_1;
+	precise double w = fn * pio2_1t;
+	precise double a = r - w;
+	if (j - int((fdlHigh(a) >> 20) & 0x7ffu) > 16) { // cancellation: second round
+		precise double u = r;
+		w = fn * pio2_2;
+		r = u - w;
+		w = fn * pio2_2t - ((u - r) - w);
+		a = r - w;
+		if (j - int((fdlHigh(a) >> 20) & 0x7ffu) > 49) { // third round
+			u = r;
+			w = fn * pio2_3;
+			r = u - w;
+			w = fn * pio2_3t - ((u - r) - w);
+			a = r - w;
+		}
+	}
+	precise double b = (r - a) - w;
+	if (j >= 0x431) { // |x| >= 2^50: nothing left to trust; stay in the kernels' range
+		a = clamp(a, -0.7853981633974483lf, 0.7853981633974483lf);
+		b = 0.0lf;
+	}
+	int n = int(mod(fn, 4.0lf));
+	if ((hx & 0x80000000u) != 0u) {
+		y0 = -a;
+		y1 = -b;
+		return (4 - n) & 3;
+	}
+	y0 = a;
+	y1 = b;
+	return n;
+}
+
+// dsin returns sin(x) in double precision (accuracy above).
+double dsin(double x) {
+	uint ix = fdlHigh(x) & 0x7fffffffu;
+	if (ix >= 0x7ff00000u) {
+		return fdlD(0x7ff80000u, 0u); // NaN for NaN and +-Inf (x - x folds to 0)
+	}
+	if (ix <= 0x3fe921fbu) { // |x| <= pi/4 (to the high word)
+		return fdlKernelSin(x, 0.0lf, false);
+	}
+	double y0, y1;
+	int n = fdlRemPio2(x, y0, y1);
+	if (n == 0) {
+		return fdlKernelSin(y0, y1, true);
+	} else if (n == 1) {
+		return fdlKernelCos(y0, y1);
+	} else if (n == 2) {
+		return -fdlKernelSin(y0, y1, true);
+	}
+	return -fdlKernelCos(y0, y1);
+}
+
+// dcos returns cos(x) in double precision (accuracy above).
+double dcos(double x) {
+	uint ix = fdlHigh(x) & 0x7fffffffu;
+	if (ix >= 0x7ff00000u) {
+		return fdlD(0x7ff80000u, 0u);
+	}
+	if (ix <= 0x3fe921fbu) {
+		return fdlKernelCos(x, 0.0lf);
+	}
+	double y0, y1;
+	int n = fdlRemPio2(x, y0, y1);
+	if (n == 0) {
+		return fdlKernelCos(y0, y1);
+	} else if (n == 1) {
+		return -fdlKernelSin(y0, y1, true);
+	} else if (n == 2) {
+		return -fdlKernelCos(y0, y1);
+	}
+	return fdlKernelSin(y0, y1, true);
+}
+
+real rsin(real x) { return dsin(x); }
+real rcos(real x) { return dcos(x); }
+
+#else
+
+real rsin(real x) { return sin(x); }
+real rcos(real x) { return cos(x); }
+
+#endif
