@@ -11,6 +11,10 @@
 //	rosenbrock  f = Σ_{i=0}^{N-2} 100(x_{i+1} - x_i²)² + (1 - x_i)²       (scipy.optimize.rosen)
 //	            with scipy.optimize.rosen_der's gradient, term by term in scipy's order
 //
+// and the test functions of testfuncs.go (rastrigin, styblinski-tang, levy;
+// the two-dimensional beale, himmelblau, booth, matyas, three-hump-camel,
+// six-hump-camel, goldstein-price, saddle), defined in docs/problems.md.
+//
 // Optimizers are every rule of docs/optimizers.md: sgd (momentum,
 // dampening, nesterov), adagrad, adadelta, rmsprop (momentum, centered),
 // adam and adamw (amsgrad), adamax, nadam and radam (decoupled weight
