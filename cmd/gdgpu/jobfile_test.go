@@ -75,7 +75,7 @@ time-limit = "1h"
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	for _, name := range []string{runDirJob, runDirLog, runDirParams, runDirSummary} {
+	for _, name := range []string{runDirJob, runDirLog, runDirParams, runDirSummary, runDirCkpt} {
 		if _, err := os.Stat(filepath.Join(rd, name)); err != nil {
 			t.Fatalf("--run-dir lacks %s: %v", name, err)
 		}
@@ -98,7 +98,7 @@ time-limit = "1h"
 		t.Fatalf("summary.json: %v\n%s", err, b)
 	}
 	for _, k := range []string{"status", "status_step", "exit_code", "final_loss", "final_step", "grad_norm", "steps",
-		"elapsed_s", "steps_per_s", "parameters_per_s", "device", "problem", "dim", "optimizer", "precision", "job",
+		"steps_this_run", "elapsed_s", "steps_per_s", "parameters_per_s", "device", "problem", "dim", "optimizer", "precision", "job",
 		"log", "params", "gdgpu_version", "finished"} {
 		if _, ok := sum[k]; !ok {
 			t.Errorf("summary.json lacks %q:\n%s", k, b)
@@ -256,6 +256,46 @@ func TestRunDirRefused(t *testing.T) {
 	}
 	if code, stdout, stderr := gdgpuRun(t, append(base, "--run-dir", empty)...); code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	// A folder holding only a job file (a run that failed before writing
+	// anything else) may be retried.
+	retry := filepath.Join(dir, "retry")
+	if err := os.Mkdir(retry, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(retry, runDirJob), "")
+	if code, stdout, stderr := gdgpuRun(t, append(base, "--run-dir", retry)...); code != 0 {
+		t.Fatalf("retry into a folder with only %s: exit %d\n%s%s", runDirJob, code, stdout, stderr)
+	}
+}
+
+// TestRunDirResumeRates: a run resumed from --run-dir's checkpoint reports
+// its rates over the steps it ran itself, and says where it resumed.
+func TestRunDirResumeRates(t *testing.T) {
+	dir := t.TempDir()
+	rd := filepath.Join(dir, "a")
+	base := []string{"run", "--device", "cpu", "--problem", "quadratic", "--dim", "100", "--log-every", "10"}
+	if code, stdout, stderr := gdgpuRun(t, append(base, "--steps", "40", "--run-dir", rd)...); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	rd2 := filepath.Join(dir, "b")
+	code, stdout, stderr := gdgpuRun(t, append(base, "--steps", "100", "--resume", filepath.Join(rd, runDirCkpt), "--run-dir", rd2)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "100 (60 in this run, resumed at step 40)") {
+		t.Errorf("summary does not split the steps:\n%s", stdout)
+	}
+	b, err := os.ReadFile(filepath.Join(rd2, runDirSummary))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum map[string]any
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum["steps"] != 100.0 || sum["steps_this_run"] != 60.0 {
+		t.Errorf("summary.json steps %v, steps_this_run %v; want 100 and 60", sum["steps"], sum["steps_this_run"])
 	}
 }
 

@@ -283,6 +283,15 @@ func runMinimize(ctx context.Context, s *setup, info gdgpu.OptimizerInfo, stdout
 	return exitCode(o.res.Status.ExitCode())
 }
 
+// stepsThisRun is the steps this process ran: all of r.Steps, less the
+// steps a --resume checkpoint had already taken. Rates use it.
+func stepsThisRun(s *setup, r gdgpu.Result) int {
+	if s.ckpt != nil && s.ckpt.from != nil {
+		return r.Steps - s.ckpt.from.Driver.Step
+	}
+	return r.Steps
+}
+
 // summary prints the end-of-run report.
 func summary(w io.Writer, s *setup, o *outcome) {
 	r := o.res
@@ -300,10 +309,15 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	}
 	line("final loss", fmt.Sprintf("%.10g (step %d)", r.Final.Loss, r.Final.Step))
 	line("grad norm", fmt.Sprintf("%.6g", r.Final.GradNorm))
-	line("steps", strconv.Itoa(r.Steps))
+	ran := stepsThisRun(s, r)
+	if ran != r.Steps {
+		line("steps", fmt.Sprintf("%d (%d in this run, resumed at step %d)", r.Steps, ran, r.Steps-ran))
+	} else {
+		line("steps", strconv.Itoa(r.Steps))
+	}
 	line("elapsed", r.Elapsed.Round(time.Microsecond).String())
-	line("steps/s", rate(float64(r.Steps)))
-	line("parameters/s", rate(float64(r.Steps)*float64(s.job.Dim)))
+	line("steps/s", rate(float64(ran)))
+	line("parameters/s", rate(float64(ran)*float64(s.job.Dim)))
 	if s.out != "" {
 		line("out", fmt.Sprintf("%s (%s, %d values)", s.out, outDtype(s), s.job.Dim))
 	}

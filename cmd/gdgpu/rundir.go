@@ -22,6 +22,7 @@ const (
 	runDirLog     = "log.csv"
 	runDirParams  = "params.npy"
 	runDirSummary = "summary.json"
+	runDirCkpt    = "checkpoint"
 )
 
 // addRunDirFlag registers --run-dir on cmd.
@@ -48,7 +49,9 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string) error 
 		if err != nil {
 			return usagef("--run-dir %s: %v", dir, unwrapPath(err))
 		}
-		if len(ents) > 0 {
+		// A folder holding only the job file is a run that failed before
+		// writing anything else (no GL context, say): it may be retried.
+		if len(ents) > 1 || len(ents) == 1 && ents[0].Name() != runDirJob {
 			return usagef("--run-dir %s is not empty (it holds %s); give a new or empty folder", dir, ents[0].Name())
 		}
 	case !os.IsNotExist(err):
@@ -62,6 +65,12 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string) error 
 	}
 	if !cmd.Flags().Changed("log") {
 		s.log = filepath.Join(dir, runDirLog)
+	}
+	// The run's checkpoint goes there too (one at the end and on SIGINT, more
+	// with --checkpoint-every/--checkpoint-interval), except for the gonum
+	// methods, which cannot be checkpointed.
+	if info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name); s.ckpt != nil && s.ckpt.path == "" && !info.CPUOnly {
+		s.ckpt.path = filepath.Join(dir, runDirCkpt)
 	}
 	s.runDir = dir
 	job := effectiveJob(f, s)
@@ -201,6 +210,9 @@ type runSummary struct {
 	FinalStep       int        `json:"final_step"`
 	GradNorm        jsonFloat  `json:"grad_norm"`
 	Steps           int        `json:"steps"`
+	StepsThisRun    int        `json:"steps_this_run"`            // fewer than steps after --resume
+	BadIndex        *int       `json:"nonfinite_index,omitempty"` // Diverged: the first non-finite value's index
+	KeptStep        *int       `json:"kept_step,omitempty"`       // Diverged: the step of the finite state kept
 	ElapsedSeconds  float64    `json:"elapsed_s"`
 	StepsPerSecond  *jsonFloat `json:"steps_per_s"`      // null when no time passed
 	ParamsPerSecond *jsonFloat `json:"parameters_per_s"` // null when no time passed
@@ -241,9 +253,13 @@ func writeRunSummary(s *setup, o *outcome) error {
 		Version:        "(unknown)",
 		Finished:       time.Now().UTC().Format(time.RFC3339),
 	}
+	sum.StepsThisRun = stepsThisRun(s, r)
+	if r.Status == gdgpu.Diverged {
+		sum.BadIndex, sum.KeptStep = &r.BadIndex, &r.KeptStep
+	}
 	if secs := r.Elapsed.Seconds(); secs > 0 {
-		sps := jsonFloat(float64(r.Steps) / secs)
-		pps := jsonFloat(float64(r.Steps) * float64(s.job.Dim) / secs)
+		sps := jsonFloat(float64(sum.StepsThisRun) / secs)
+		pps := jsonFloat(float64(sum.StepsThisRun) * float64(s.job.Dim) / secs)
 		sum.StepsPerSecond, sum.ParamsPerSecond = &sps, &pps
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
