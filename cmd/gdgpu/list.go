@@ -34,7 +34,14 @@ func printList(w io.Writer) {
 		fmt.Fprintf(w, "  %s\n", p.Name)
 		fmt.Fprintf(w, "      %s\n", p.Summary)
 		fmt.Fprintf(w, "      start: %s\n", p.Start)
-		fmt.Fprintf(w, "      default --dim %d (at least %d)\n", p.DefaultDim, p.MinDim)
+		switch {
+		case p.MaxDim > 0 && p.MaxDim == p.MinDim:
+			fmt.Fprintf(w, "      --dim %d only\n", p.MinDim)
+		case p.MaxDim > 0:
+			fmt.Fprintf(w, "      default --dim %d (%d to %d)\n", p.DefaultDim, p.MinDim, p.MaxDim)
+		default:
+			fmt.Fprintf(w, "      default --dim %d (at least %d)\n", p.DefaultDim, p.MinDim)
+		}
 	}
 	fmt.Fprintln(w)
 	printOptimizers(w)

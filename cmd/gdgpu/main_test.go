@@ -377,7 +377,11 @@ func TestList(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	for _, p := range gdgpu.Problems() {
-		for _, want := range []string{"  " + p.Name + "\n", p.Summary, p.Start, "default --dim " + strconv.Itoa(p.DefaultDim)} {
+		dim := "default --dim " + strconv.Itoa(p.DefaultDim)
+		if p.MaxDim > 0 && p.MaxDim == p.MinDim {
+			dim = "--dim " + strconv.Itoa(p.MinDim) + " only"
+		}
+		for _, want := range []string{"  " + p.Name + "\n", p.Summary, p.Start, dim} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("list lacks %q for problem %s", want, p.Name)
 			}
