@@ -17,6 +17,14 @@ type Options struct {
 	// to fill the largest, and 4 per CPU thread on a software renderer,
 	// where every workgroup costs a fixed start-up and its barriers.
 	Groups int
+	// MaxElemsPerDispatch caps the elements one kernel dispatch covers, so
+	// that no single GPU submission runs long enough to trip a display
+	// watchdog: a step over a larger vector is split into several
+	// dispatches (as ChunkElems splits it), and glFlush between groups of
+	// dispatches of at most this many elements submits them separately.
+	// 0 is the default, 1<<24 on every device (see limits.go); negative
+	// removes the cap, leaving only GL_MAX_SHADER_STORAGE_BLOCK_SIZE.
+	MaxElemsPerDispatch int
 }
 
 // Info describes the context's device and the limits that matter to gdgpu.

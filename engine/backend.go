@@ -83,6 +83,10 @@ type Backend struct {
 	ready    []gdgpu.Sample // read back, not yet delivered
 	scratch  []byte         // staging for uploads, downloads and ring reads
 	closed   bool
+
+	// probe, when set (by tests), runs on the GL thread just before and
+	// just after each chunk's glDispatchCompute.
+	probe func(before bool)
 }
 
 // pending is a recorded sample waiting behind a fence.
@@ -125,26 +129,15 @@ func (b *Backend) plan() {
 	if b.c.opts.ChunkElems > 0 {
 		maxElems = min(maxElems, b.c.opts.ChunkElems)
 	}
+	if per := b.c.maxElemsPerDispatch(); per > 0 { // the watchdog bound (Options.MaxElemsPerDispatch)
+		maxElems = min(maxElems, per)
+	}
 	b.chunk = max(maxElems/b.alignElems*b.alignElems, b.alignElems)
 	b.chunk = min(b.chunk, roundUp(b.job.Dim, b.alignElems))
 	b.groups = min((b.chunk+localSize-1)/localSize, b.c.maxGroups(), max(in.MaxWorkGroupCount[0], 1))
 }
 
 func (b *Backend) chunks() int { return (b.job.Dim + b.chunk - 1) / b.chunk }
-
-// needBytes is the device memory the job's buffers take.
-func (b *Backend) needBytes() int64 {
-	n := int64(b.job.Dim) * int64(b.elem)
-	total := int64(2+len(b.names)) * n
-	if b.job.ClipNorm > 0 {
-		total += n // the stored gradient
-	}
-	if b.hasCoef() {
-		total += n
-	}
-	total += 2 * int64(1+len(b.names)) * n // the two kept states of Keep
-	return total + int64(2*b.groups*b.chunks()+2*ringSlots)*int64(b.elem) + 8*(1+ringSlots)
-}
 
 func (b *Backend) hasCoef() bool { return b.job.Problem == "quadratic" && b.job.Cond != 1 }
 
@@ -155,8 +148,8 @@ func (b *Backend) init() (err error) {
 			b.release()
 		}
 	}()
-	if mem := b.c.info.MemoryKiB; mem > 0 && b.needBytes() > mem*1024 {
-		return fmt.Errorf("engine: job needs %d MiB of GPU memory, the device has %d MiB", b.needBytes()>>20, mem>>10)
+	if err := b.checkMemory(); err != nil { // before any buffer is made
+		return err
 	}
 	if err := b.buildKernels(); err != nil {
 		return err
@@ -531,8 +524,14 @@ func (b *Backend) dispatchChunks(p *program) {
 	if p == b.eval {
 		flagStep = b.t
 	}
+	perFlush, sinceFlush := b.c.maxElemsPerDispatch(), 0
 	for c, base := 0, 0; base < n; c, base = c+1, base+b.chunk {
 		count := min(b.chunk, n-base)
+		if perFlush > 0 && sinceFlush > 0 && sinceFlush+count > perFlush {
+			gl.Flush() // submit what came before on its own (Options.MaxElemsPerDispatch)
+			sinceFlush = 0
+		}
+		sinceFlush += count
 		xbase := max(base-b.alignElems, 0)
 		xend := min(base+count+b.alignElems, n)
 		b.x[b.cur].bindRange(bindXIn, xbase, xend-xbase)
@@ -558,7 +557,13 @@ func (b *Backend) dispatchChunks(p *program) {
 		gl.Uniform1ui(p.loc("count"), uint32(count))
 		gl.Uniform1ui(p.loc("xbase"), uint32(xbase))
 		gl.Uniform1ui(p.loc("partialBase"), uint32(c*b.groups))
+		if b.probe != nil {
+			b.probe(true)
+		}
 		gl.DispatchCompute(uint32(b.groups), 1, 1)
+		if b.probe != nil {
+			b.probe(false)
+		}
 	}
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 }

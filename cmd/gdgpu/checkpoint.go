@@ -193,7 +193,7 @@ func (c *ckptFlags) resumeJob(changed func(string) bool, flagJob *gdgpu.Job) gdg
 func runDriver(ctx context.Context, s *setup, b gdgpu.Backend, hooks gdgpu.Hooks) (gdgpu.Result, error) {
 	c := s.ckpt
 	if c == nil || (c.path == "" && c.from == nil) {
-		return gdgpu.Run(ctx, &s.job, b, s.x0, hooks)
+		return gdgpu.Run(ctx, &s.job, b, s.start(), hooks)
 	}
 	if c.path != "" {
 		path := c.path
@@ -204,7 +204,7 @@ func runDriver(ctx context.Context, s *setup, b gdgpu.Backend, hooks gdgpu.Hooks
 	if c.from != nil {
 		return gdgpu.RunFrom(ctx, &s.job, b, c.from, hooks)
 	}
-	return gdgpu.Run(ctx, &s.job, b, s.x0, hooks)
+	return gdgpu.Run(ctx, &s.job, b, s.start(), hooks)
 }
 
 // resumeNote describes a resume for the run's first line.

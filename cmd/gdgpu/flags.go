@@ -115,7 +115,7 @@ func defaultsOf(flag string) string {
 // setup is a validated job with its start point and I/O paths.
 type setup struct {
 	job     gdgpu.Job
-	x0      []float64
+	x0      []float64 // --init's values; see start
 	device  string
 	gpu     int
 	out     string
@@ -283,11 +283,18 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 			return nil, usagef("--%s %s is a folder", o.flag, o.path)
 		}
 	}
-	if s.x0 == nil {
-		s.x0 = job.StartPoint()
-	}
 	s.job = job
 	return s, nil
+}
+
+// start is the run's starting point: --init's values, or the job's start
+// point, made on first use, after the backend: a job too big for the device
+// is then refused before the host fills a vector of its size.
+func (s *setup) start() []float64 {
+	if s.x0 == nil {
+		s.x0 = s.job.StartPoint()
+	}
+	return s.x0
 }
 
 // takes lists an optimizer's hyperparameter flags.

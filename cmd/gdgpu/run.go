@@ -125,6 +125,9 @@ func newDevice(devName string, job *gdgpu.Job, gpu int, ec *engine.Context) (*de
 		if own {
 			ec.Close()
 		}
+		if errors.Is(err, engine.ErrTooBig) {
+			return nil, usagef("%v", err) // too big for this device: bad input, exit 2
+		}
 		return nil, failure(err)
 	}
 	d := &device{b: b, detail: ec.Info().Renderer}
@@ -264,7 +267,7 @@ func runMinimize(ctx context.Context, s *setup, info gdgpu.OptimizerInfo, stdout
 	s.devName = name + " (" + info.Torch + ")"
 	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)\n", describe(&s.job), name, info.Torch)
 	o, err := observe(s, s.log, name, stderr, func(hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
-		res, x, err := cpu.Minimize(ctx, &s.job, s.x0, hooks)
+		res, x, err := cpu.Minimize(ctx, &s.job, s.start(), hooks)
 		switch {
 		case err != nil && x == nil:
 			// Refused before any work (build checks what it can first).

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gdgpu/gdgpu"
+)
+
+// A job too big for the device is bad input: exit 2 with the engine's
+// message naming what it needs and what is available, before the host
+// allocates anything of the job's size (so it comes back at once).
+func TestRunTooBigForDevice(t *testing.T) {
+	start := time.Now()
+	code, stdout, stderr := gdgpuRun(t, "run", "--dim", "2147483647", "--precision", "f64", "--optimizer", "adam", "--steps", "1")
+	took := time.Since(start)
+	if code != gdgpu.ExitUsage {
+		t.Fatalf("exit %d, want %d\n%s%s", code, gdgpu.ExitUsage, stdout, stderr)
+	}
+	for _, want := range []string{"job needs ", "of device memory (parameters x2", "exp_avg", "MiB", "available ("} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not name %q:\n%s", want, stderr)
+		}
+	}
+	if took > 5*time.Second {
+		t.Errorf("refusal took %v", took)
+	}
+}

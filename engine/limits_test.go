@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/gdgpu/gdgpu"
+)
+
+func TestParseMeminfo(t *testing.T) {
+	const linux = `MemTotal:       24558636 kB
+MemFree:         1234567 kB
+MemAvailable:   24183964 kB
+Buffers:          123456 kB
+HugePages_Total:       0
+Hugepagesize:       2048 kB
+`
+	for _, tc := range []struct {
+		name, text   string
+		avail, total int64
+		err          string
+	}{
+		{name: "linux", text: linux, avail: 24183964 << 10, total: 24558636 << 10},
+		{name: "no total", text: "MemAvailable: 1024 kB\n", avail: 1 << 20},
+		{name: "no trailing newline", text: "MemAvailable: 2 kB", avail: 2048},
+		{name: "old kernel", text: "MemTotal: 1000 kB\nMemFree: 500 kB\n", err: "no MemAvailable"},
+		{name: "empty", text: "", err: "no MemAvailable"},
+		{name: "not a number", text: "MemAvailable: lots kB\n", err: "line 1: bad MemAvailable value"},
+		{name: "negative", text: "MemTotal: 5 kB\nMemAvailable: -5 kB\n", err: "line 2: bad MemAvailable"},
+		{name: "overflow", text: "MemAvailable: 99999999999999999999 kB\n", err: "bad MemAvailable"},
+		{name: "other unit", text: "MemAvailable: 5 MB\n", err: "is not"},
+		{name: "no unit", text: "MemAvailable: 5\n", err: "is not"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			avail, total, err := parseMeminfo(strings.NewReader(tc.text))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || avail != tc.avail || total != tc.total {
+				t.Fatalf("got %d, %d, %v; want %d, %d", avail, total, err, tc.avail, tc.total)
+			}
+		})
+	}
+}
+
+func TestReadMeminfo(t *testing.T) {
+	dir := t.TempDir()
+	if a, tot, err := readMeminfo(filepath.Join(dir, "missing")); a != 0 || tot != 0 || err != nil {
+		t.Errorf("missing file: got %d, %d, %v; want unknown (0, 0, nil)", a, tot, err)
+	}
+	p := filepath.Join(dir, "meminfo")
+	if err := os.WriteFile(p, []byte("MemTotal: 8 kB\nMemAvailable: 4 kB\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if a, tot, err := readMeminfo(p); a != 4096 || tot != 8192 || err != nil {
+		t.Errorf("got %d, %d, %v; want 4096, 8192", a, tot, err)
+	}
+	if _, _, err := readMeminfo(dir); err == nil { // a folder: reading fails
+		t.Error("reading a folder as meminfo succeeded")
+	}
+}
+
+// A job far bigger than the device is refused by NewBackend before any
+// buffer is made (quickly: nothing is allocated or compiled), naming what
+// it needs and what is available.
+func TestTooBigRefusedBeforeAllocating(t *testing.T) {
+	c := openTest(t, Options{})
+	var source string
+	c.do(func() error { _, _, source = c.availableMemory(); return nil })
+	if source == "" {
+		t.Skipf("%s reports no available memory (no NVX/ATI extension, not a software renderer)", c.Info().Renderer)
+	}
+	job := newJob("quadratic", "adam", gdgpu.MaxDim, gdgpu.F64)
+	start := time.Now()
+	b, err := c.NewBackend(&job)
+	took := time.Since(start)
+	if err == nil {
+		b.Close()
+		t.Fatalf("a %d-parameter f64 adam job was accepted on %s", job.Dim, c.Info().Renderer)
+	}
+	if took > 500*time.Millisecond {
+		t.Errorf("refusal took %v; it should come before any allocation", took)
+	}
+	var me *MemoryError
+	if !errors.Is(err, ErrTooBig) || !errors.As(err, &me) {
+		t.Fatalf("error %v (%T) is not a *MemoryError matching ErrTooBig", err, err)
+	}
+	n := int64(job.Dim) * 8
+	if me.Need.Params != 2*n || me.Need.State != 2*n || me.Need.Kept != 6*n || me.Need.Total() <= me.Available {
+		t.Errorf("need %+v, available %d: wrong breakdown", me.Need, me.Available)
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		mib(me.Need.Total()), "parameters x2 " + mib(2*n), "exp_avg, exp_avg_sq", "partials",
+		strconv.FormatInt(me.Available>>20, 10) + " MiB", source,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q does not name %q", msg, want)
+		}
+	}
+	t.Logf("refused in %v: %v", took, err)
+}
+
+// A vector longer than MaxElemsPerDispatch is split into several
+// dispatches, and the split changes no parameter bit (each element's update
+// reads only its own and its neighbours' values, which the halo covers).
+func TestMaxElemsPerDispatchSplits(t *testing.T) {
+	const n = 10_000
+	run := func(opts Options) ([]float64, int) {
+		c := openTest(t, opts)
+		job := newJob("rosenbrock", "adam", n, gdgpu.F32)
+		b := newBackend(t, c, &job)
+		dispatches := 0
+		b.probe = func(before bool) {
+			if before {
+				dispatches++
+			}
+		}
+		if err := b.Load(job.StartPoint()); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Step([]float64{1e-3, 1e-3, 1e-3}, true); err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float64, n)
+		if err := b.Params(x); err != nil {
+			t.Fatal(err)
+		}
+		return x, dispatches
+	}
+	whole, one := run(Options{})
+	split, many := run(Options{MaxElemsPerDispatch: 1000})
+	if one != 3 || many < 3*10 {
+		t.Errorf("3 steps took %d dispatches whole and %d split at 1000 elements; want 3 and >= 30", one, many)
+	}
+	for i := range whole {
+		if math.Float64bits(whole[i]) != math.Float64bits(split[i]) {
+			t.Fatalf("x[%d]: %v in one dispatch, %v split", i, whole[i], split[i])
+		}
+	}
+}
+
+// The default cap holds for the largest job, and a negative one lifts it.
+func TestMaxElemsPerDispatchDefault(t *testing.T) {
+	c := openTest(t, Options{})
+	job := newJob("quadratic", "sgd", gdgpu.MaxDim, gdgpu.F32)
+	b := &Backend{c: c, job: job, elem: 4}
+	b.plan()
+	if b.chunk > defaultMaxElemsPerDispatch || b.chunks() < gdgpu.MaxDim/defaultMaxElemsPerDispatch {
+		t.Errorf("default: chunk %d elements, %d chunks", b.chunk, b.chunks())
+	}
+	c.opts.MaxElemsPerDispatch = -1
+	b.plan()
+	if limit := int(c.Info().MaxSSBOBlockSize / 4); b.chunk <= defaultMaxElemsPerDispatch && limit > 2*defaultMaxElemsPerDispatch {
+		t.Errorf("no cap: chunk %d elements, block limit %d", b.chunk, limit)
+	}
+}
+
+// TestLongestSubmission measures the longest single dispatch of a step at
+// a large N with GL_TIMESTAMP query pairs around each glDispatchCompute
+// (GL_TIME_ELAPSED reads about 1 ns on llvmpipe). Not run by CI: set
+// GDGPU_LONGEST=N (e.g. 1e8), optionally GDGPU_LONGEST_OPT (default sgd),
+// and run without -short. BENCHMARKS.md ("Longest submission") has the
+// figures.
+func TestLongestSubmission(t *testing.T) {
+	spec := os.Getenv("GDGPU_LONGEST")
+	if testing.Short() || spec == "" {
+		t.Skip("set GDGPU_LONGEST=N (e.g. 1e8) and run without -short")
+	}
+	f, err := strconv.ParseFloat(spec, 64)
+	if err != nil || f < 1 || f > gdgpu.MaxDim {
+		t.Fatalf("GDGPU_LONGEST=%q is not a dimension", spec)
+	}
+	opt := os.Getenv("GDGPU_LONGEST_OPT")
+	if opt == "" {
+		opt = "sgd"
+	}
+	for _, tc := range []struct {
+		name string
+		per  int
+	}{{"default cap", 0}, {"no cap", -1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Open(Options{MaxElemsPerDispatch: tc.per}) // no debug context: it serialises the driver
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			job := newJob("quadratic", opt, int(f), gdgpu.F32)
+			job.Cond = 100 // coefficients read from memory, as in BenchmarkStep
+			bi, err := c.NewBackend(&job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := bi.(*Backend)
+			defer b.Close()
+			if err := b.Load(job.StartPoint()); err != nil {
+				t.Fatal(err)
+			}
+			lr := []float64{job.Optimizer.LR}
+			if err := b.Step(lr, false); err != nil { // warm-up
+				t.Fatal(err)
+			}
+			waitDevice(t, b)
+			var queries []uint32
+			b.probe = func(bool) {
+				var q uint32
+				gl.GenQueries(1, &q)
+				gl.QueryCounter(q, gl.TIMESTAMP)
+				queries = append(queries, q)
+			}
+			start := time.Now()
+			err = b.Step(lr, false)
+			b.probe = nil
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitDevice(t, b)
+			wall := time.Since(start)
+			var longest, sum time.Duration
+			c.do(func() error {
+				for i := 0; i+1 < len(queries); i += 2 {
+					var t0, t1 uint64
+					gl.GetQueryObjectui64v(queries[i], gl.QUERY_RESULT, &t0)
+					gl.GetQueryObjectui64v(queries[i+1], gl.QUERY_RESULT, &t1)
+					d := time.Duration(t1 - t0)
+					longest, sum = max(longest, d), sum+d
+				}
+				gl.DeleteQueries(int32(len(queries)), &queries[0])
+				return c.glError()
+			})
+			t.Logf("%s: N=%d %s f32 on %s: %d dispatches of up to %d elements; longest %v, all %v, step with read-back %v",
+				tc.name, job.Dim, opt, c.Info().Renderer, len(queries)/2, b.chunk, longest, sum, wall)
+		})
+	}
+}
+
+// waitDevice waits until the device has finished all issued work.
+func waitDevice(t testing.TB, b *Backend) {
+	t.Helper()
+	if err := b.Record(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Samples(nil, true); err != nil {
+		t.Fatal(err)
+	}
+}
