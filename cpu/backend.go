@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/sysmem"
 )
 
 // ErrClosed is returned by every method of a Backend after Close.
@@ -60,8 +61,32 @@ func New(job *gdgpu.Job) (*Backend, error) {
 	if err := job.Validate(); err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
 	}
+	if need, avail := hostBytes(job), sysmem.Available(); avail > 0 && need > avail {
+		return nil, fmt.Errorf("cpu: %w: the job needs %d MiB of host memory (x, %d state vectors and the two kept copies of them, in float64), but %d MiB is available (MemAvailable in %s)",
+			ErrTooBig, need>>20, len(job.Optimizer.StateNames()), avail>>20, sysmem.Path)
+	}
 	return newBackend(job)
 }
+
+// ErrTooBig is matched (errors.Is) by New's refusal of a job that needs
+// more host memory than is available: refused before allocating, since Go
+// cannot recover from running out of memory.
+var ErrTooBig = errors.New("job too big for this machine")
+
+// hostBytes is what a job's vectors take: the parameters and each state
+// vector, twice more for the copies Keep holds, the quadratic's
+// coefficients and the stored gradient of clipping by norm.
+func hostBytes(job *gdgpu.Job) int64 {
+	vectors := int64(3 * (1 + len(job.Optimizer.StateNames())))
+	if job.Problem == "quadratic" {
+		vectors++
+	}
+	if job.ClipNorm > 0 {
+		vectors++
+	}
+	return vectors * int64(job.Dim) * 8
+}
+
 
 // newBackend builds the backend for a job whose problem and optimizer are
 // valid, without job.Validate's other checks (tests reach every kernel

@@ -1,16 +1,13 @@
 package engine
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/gdgpu/gdgpu/internal/sysmem"
 )
 
 // ErrTooBig is matched (errors.Is) by a *MemoryError: the job needs more
@@ -116,7 +113,7 @@ const (
 )
 
 // meminfoPath is read for a software renderer's available memory.
-var meminfoPath = "/proc/meminfo"
+var meminfoPath = sysmem.Path
 
 // availableMemory says how many bytes the device has available now, its
 // total (0 if unknown) and where the figure came from ("" if unknown). On
@@ -141,7 +138,7 @@ func (c *Context) availableMemory() (avail, total int64, source string) {
 		gl.GetIntegerv(atiVBOFreeMemory, &v[0])
 		return int64(v[0]) << 10, 0, "GL_ATI_meminfo, VBO_FREE_MEMORY_ATI"
 	case softwareRenderer(c.info.Renderer):
-		a, t, err := readMeminfo(meminfoPath)
+		a, t, err := sysmem.ReadMeminfo(meminfoPath)
 		if err != nil || a == 0 {
 			return 0, 0, "" // unknown: let the allocation decide
 		}
@@ -154,54 +151,6 @@ func (c *Context) availableMemory() (avail, total int64, source string) {
 // host memory.
 func softwareRenderer(renderer string) bool {
 	return strings.Contains(renderer, "llvmpipe") || strings.Contains(renderer, "softpipe")
-}
-
-// readMeminfo reads MemAvailable and MemTotal (bytes) from a
-// /proc/meminfo file. A missing file is unknown: zeros and no error.
-func readMeminfo(path string) (avail, total int64, err error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, 0, nil
-	}
-	if err != nil {
-		return 0, 0, fmt.Errorf("engine: %w", err)
-	}
-	defer f.Close()
-	return parseMeminfo(f)
-}
-
-// parseMeminfo parses /proc/meminfo's "Name:   value kB" lines for
-// MemAvailable (Linux 3.14 and later) and MemTotal, in bytes. MemAvailable
-// missing is an error: MemFree alone would understate what can be had.
-func parseMeminfo(r io.Reader) (avail, total int64, err error) {
-	var haveAvail bool
-	sc := bufio.NewScanner(r)
-	for line := 1; sc.Scan(); line++ {
-		name, rest, ok := strings.Cut(sc.Text(), ":")
-		if !ok || name != "MemAvailable" && name != "MemTotal" {
-			continue
-		}
-		fields := strings.Fields(rest)
-		if len(fields) != 2 || fields[1] != "kB" {
-			return 0, 0, fmt.Errorf("engine: meminfo line %d: %q is not \"%s: N kB\"", line, sc.Text(), name)
-		}
-		v, err := strconv.ParseInt(fields[0], 10, 64)
-		if err != nil || v < 0 || v > 1<<53 {
-			return 0, 0, fmt.Errorf("engine: meminfo line %d: bad %s value %q", line, name, fields[0])
-		}
-		if name == "MemTotal" {
-			total = v << 10
-		} else {
-			avail, haveAvail = v<<10, true
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, 0, fmt.Errorf("engine: reading meminfo: %w", err)
-	}
-	if !haveAvail {
-		return 0, 0, errors.New("engine: meminfo has no MemAvailable line")
-	}
-	return avail, total, nil
 }
 
 // defaultMaxElemsPerDispatch is Options.MaxElemsPerDispatch's default.

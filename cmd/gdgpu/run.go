@@ -108,6 +108,9 @@ func openGL(gpu int) (*engine.Context, error) {
 func newDevice(devName string, job *gdgpu.Job, gpu int, ec *engine.Context) (*device, error) {
 	if devName == "cpu" {
 		b, err := cpu.New(job)
+		if errors.Is(err, cpu.ErrTooBig) {
+			return nil, usagef("%v", err) // too big for this machine: bad input, exit 2
+		}
 		if err != nil {
 			return nil, failure(err)
 		}
