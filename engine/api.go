@@ -42,6 +42,6 @@ type Info struct {
 	SSBOAlignment     int      // GL_SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT, bytes
 	FP64              bool     // GLSL double is available (GL 4.0 core / ARB_gpu_shader_fp64)
 	Subgroups         bool     // GL_KHR_shader_subgroup is present
-	MemoryKiB         int64    // total GPU memory from NVX/ATI extensions, 0 if unknown
+	MemoryKiB         int64    // total GPU memory from GL_NVX_gpu_memory_info, 0 if unknown (NewBackend's check also reads GL_ATI_meminfo and /proc/meminfo)
 	Extensions        []string // every GL extension
 }
