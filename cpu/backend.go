@@ -43,9 +43,20 @@ type Backend struct {
 	clipValue, clipNorm float64
 	grad                []float64
 
-	// Per-chunk scratch, preallocated so that a step allocates nothing:
-	// the gradient, the terms being summed, and computed coefficients.
-	g, terms, c [chunk]float64
+	// The parallel sweep (parallel.go): the parts of x, one per goroutine
+	// (parts[0] is the caller's, and the only one of a small job), the
+	// pool of helper goroutines (nil with one part), the leaves' loss and
+	// squared-gradient sums, and the inputs of the dispatch under way.
+	parts            []part
+	pool             *pool
+	leafLoss, leafSq []float64
+	phase            phase
+	k                kernel    // the step's kernel
+	t0               int       // the step count before the step
+	recording        bool      // sum the loss and gradient norm
+	updating         bool      // apply the step (phaseSweep)
+	factor           float64   // the clip-norm scale (phaseUpdate)
+	src              []float64 // the gradient of phaseUpdate and phaseNorm
 }
 
 // New validates job and allocates a backend for it: x, the optimizer's
@@ -54,6 +65,10 @@ type Backend struct {
 // by norm (ClipNorm > 0). The parameters start at zero; gdgpu.Run
 // (or the caller) loads the start point with Load. The backend keeps a
 // copy of job's fields it needs, so later changes to job do not reach it.
+//
+// A step runs on up to runtime.GOMAXPROCS(0) goroutines (see parallel.go)
+// when Dim is large enough to gain from it; the results are the same, to
+// the bit, on any number. The helper goroutines live until Close.
 func New(job *gdgpu.Job) (*Backend, error) {
 	if job == nil {
 		return nil, errors.New("cpu: nil job")
@@ -87,11 +102,15 @@ func hostBytes(job *gdgpu.Job) int64 {
 	return vectors * int64(job.Dim) * 8
 }
 
-
 // newBackend builds the backend for a job whose problem and optimizer are
 // valid, without job.Validate's other checks (tests reach every kernel
 // through it). It refuses what would make the kernels compute nonsense.
 func newBackend(job *gdgpu.Job) (*Backend, error) {
+	return newBackendOptions(job, options{})
+}
+
+// newBackendOptions is newBackend with the unexported settings.
+func newBackendOptions(job *gdgpu.Job, opt options) (*Backend, error) {
 	if job == nil {
 		return nil, errors.New("cpu: nil job")
 	}
@@ -129,6 +148,7 @@ func newBackend(job *gdgpu.Job) (*Backend, error) {
 	}
 	b.pending = make([]gdgpu.Sample, 0, 8)
 	b.resetState()
+	b.setupParallel(opt)
 	return b, nil
 }
 
@@ -176,25 +196,6 @@ func (b *Backend) resetState() {
 func (b *Backend) flag(step, index int) {
 	if b.badStep < 0 || step < b.badStep || (step == b.badStep && index < b.badIndex) {
 		b.badStep, b.badIndex = step, index
-	}
-}
-
-// check flags the first non-finite value of v (element j is parameter
-// lo+j) at step. v[j]*0 is 0 for a finite value and NaN otherwise, so the
-// common, finite case costs one multiply-add per value and no branch.
-func (b *Backend) check(v []float64, step, lo int) {
-	acc := 0.0
-	for _, e := range v {
-		acc += e * 0
-	}
-	if acc == 0 {
-		return
-	}
-	for j, e := range v {
-		if e*0 != 0 {
-			b.flag(step, lo+j)
-			return
-		}
 	}
 }
 
@@ -355,6 +356,7 @@ func (b *Backend) Restore(s *gdgpu.State) error {
 // Close drops the backend's buffers. Every later call but Close returns
 // ErrClosed; Close itself may be called again.
 func (b *Backend) Close() error {
+	b.stopParallel()
 	b.closed = true
 	b.x, b.names, b.state, b.obj.coef, b.pending, b.grad = nil, nil, nil, nil, nil, nil
 	return nil
@@ -391,16 +393,17 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 	if len(g) != len(b.x) {
 		return fmt.Errorf("cpu: ApplyGradient: got %d values, job has --dim %d", len(g), len(b.x))
 	}
-	factor := 1.0
+	b.src = g
+	b.factor = 1
 	if b.clipNorm > 0 {
-		factor = clipFactor(b.clipNorm, b.norm(g))
+		b.dispatch(phaseNorm)
+		sq := leafTotal(b.leafSq)
+		b.factor = clipFactor(b.clipNorm, math.Sqrt(sq.sum()))
 	}
-	k := b.nextStep(lr)
-	for lo := 0; lo < len(g); lo += chunk {
-		hi := min(lo+chunk, len(g))
-		b.update(&k, lo, g[lo:hi], factor)
-		b.checkNew(lo, hi, b.t)
-	}
+	b.t0 = b.t
+	b.k = b.nextStep(lr)
+	b.dispatch(phaseUpdate)
+	b.src = nil
 	return nil
 }
 
@@ -415,16 +418,6 @@ func clipFactor(maxNorm, total float64) float64 {
 	return min(maxNorm/(total+clipEps), 1)
 }
 
-// norm returns sqrt(Σ g_i²) summed with the same tree as a sample's
-// gradient norm: leaves of chunk elements, combined pairwise.
-func (b *Backend) norm(g []float64) float64 {
-	var sq pairwise
-	for lo := 0; lo < len(g); lo += chunk {
-		sq.push(sumSquares(&b.terms, g[lo:min(lo+chunk, len(g))]))
-	}
-	return math.Sqrt(sq.sum())
-}
-
 // sumSquares returns Σ g_j² over one leaf (len(g) ≤ chunk), summed by
 // leafSum in the scratch t.
 func sumSquares(t *[chunk]float64, g []float64) float64 {
@@ -435,17 +428,19 @@ func sumSquares(t *[chunk]float64, g []float64) float64 {
 	return leafSum(s)
 }
 
-// update applies step k to x[lo:lo+len(g)] with the gradient g, clipped
+// update applies step b.k to x[lo:lo+len(g)] with the gradient g, clipped
 // as the GPU's step kernel clips it, element by element and before the
 // optimizer rule (so before maximize and weight decay): clamped to
 // [-clipValue, clipValue] (torch.nn.utils.clip_grad_value_, GLSL's
 // clamp, min(max(g, -c), c)), then multiplied by factor, the clip-norm
 // scale (1 when not clipping by norm). The clipped values go to the scratch
-// b.g, which g may be (element j is read before it is written); g itself
-// is only read otherwise. len(g) ≤ chunk.
-func (b *Backend) update(k *kernel, lo int, g []float64, factor float64) {
+// p.g, which g may be (element j is read before it is written); g itself
+// is only read otherwise. len(g) ≤ chunk. With hold, x[lo]'s new value
+// goes to p.first instead of x (see dispatch). Then it checks the new
+// values, which belong to the point x_{t0+1}.
+func (b *Backend) update(p *part, lo int, g []float64, factor float64, hold bool) {
 	if b.clipValue > 0 || b.clipNorm > 0 {
-		c := b.g[:len(g)]
+		c := p.g[:len(g)]
 		switch {
 		case b.clipValue > 0 && b.clipNorm > 0: // refused by Validate; the GPU's order
 			cmax, cmin := b.clipValue, -b.clipValue
@@ -464,8 +459,27 @@ func (b *Backend) update(k *kernel, lo int, g []float64, factor float64) {
 		}
 		g = c
 	}
-	s := b.stateSlice(lo, lo+len(g))
-	k.apply(b.x[lo:lo+len(g)], g, &s)
+	hi := lo + len(g)
+	step := b.t0 + 1
+	x := b.x[lo:hi]
+	if hold {
+		// Elementwise rules: x[lo] alone, then the rest, give the same bits.
+		p.first[0], p.held = x[0], true
+		s := b.stateSlice(lo, lo+1)
+		b.k.apply(p.first[:], g[:1], &s)
+		p.check(p.first[:], step, lo)
+		x, g = x[1:], g[1:]
+		s = b.stateSlice(lo+1, hi)
+		b.k.apply(x, g, &s)
+		p.check(x, step, lo+1)
+	} else {
+		s := b.stateSlice(lo, hi)
+		b.k.apply(x, g, &s)
+		p.check(x, step, lo)
+	}
+	for _, v := range b.state {
+		p.check(v[lo:hi], step, lo)
+	}
 }
 
 // nextStep counts one step and returns its kernel, advancing the scalar
@@ -491,39 +505,15 @@ func (b *Backend) sweep(update bool, lr float64, record bool) {
 		b.sweepClipNorm(lr, record)
 		return
 	}
-	o := &b.obj
-	n := o.n
-	x := b.x
-	t0 := b.t
-	var k kernel
+	b.t0 = b.t
 	if update {
-		k = b.nextStep(lr)
+		b.k = b.nextStep(lr)
 	}
-	var loss, sq pairwise
-	prev := 0.0
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		c := o.coefs(&b.c, lo, hi)
-		// The loss terms every step, as the GPU's fused kernel computes
-		// them, so that both flag the same first non-finite value.
-		nt := o.terms(b.terms[:], c, x, lo, hi)
-		b.check(b.terms[:nt], t0, lo)
-		if record {
-			loss.push(leafSum(b.terms[:nt]))
-		}
-		g := b.g[:hi-lo]
-		prev = o.grad(g, c, x, lo, hi, prev)
-		b.check(g, t0, lo)
-		if record {
-			sq.push(sumSquares(&b.terms, g))
-		}
-		if update {
-			b.update(&k, lo, g, 1)
-			b.checkNew(lo, hi, t0+1)
-		}
-	}
+	b.recording, b.updating = record, update
+	b.dispatch(phaseSweep)
 	if record {
-		b.record(t0, &loss, &sq)
+		loss, sq := leafTotal(b.leafLoss), leafTotal(b.leafSq)
+		b.record(b.t0, &loss, &sq)
 	}
 }
 
@@ -534,43 +524,17 @@ func (b *Backend) sweep(update bool, lr float64, record bool) {
 // point throughout. The sample's gradient norm is the raw gradient's, as
 // clip_grad_norm_ returns it and the GPU records it.
 func (b *Backend) sweepClipNorm(lr float64, record bool) {
-	o := &b.obj
-	n := o.n
-	x := b.x
-	t0 := b.t
-	k := b.nextStep(lr)
-	var loss, sq pairwise
-	prev := 0.0
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		c := o.coefs(&b.c, lo, hi)
-		nt := o.terms(b.terms[:], c, x, lo, hi)
-		b.check(b.terms[:nt], t0, lo)
-		if record {
-			loss.push(leafSum(b.terms[:nt]))
-		}
-		g := b.grad[lo:hi]
-		prev = o.grad(g, c, x, lo, hi, prev)
-		b.check(g, t0, lo)
-		sq.push(sumSquares(&b.terms, g))
-	}
-	factor := clipFactor(b.clipNorm, math.Sqrt(sq.sum()))
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		b.update(&k, lo, b.grad[lo:hi], factor)
-		b.checkNew(lo, hi, t0+1)
-	}
+	b.t0 = b.t
+	b.k = b.nextStep(lr)
+	b.recording, b.updating = record, true
+	b.dispatch(phaseGrad)
+	loss, sq := leafTotal(b.leafLoss), leafTotal(b.leafSq)
+	b.factor = clipFactor(b.clipNorm, math.Sqrt(sq.sum()))
+	b.src = b.grad
+	b.dispatch(phaseUpdate)
+	b.src = nil
 	if record {
-		b.record(t0, &loss, &sq)
-	}
-}
-
-// checkNew checks the values a step wrote to parameters lo..hi-1 and
-// their state; they belong to the point x_step.
-func (b *Backend) checkNew(lo, hi, step int) {
-	b.check(b.x[lo:hi], step, lo)
-	for _, v := range b.state {
-		b.check(v[lo:hi], step, lo)
+		b.record(b.t0, &loss, &sq)
 	}
 }
 

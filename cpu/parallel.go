@@ -1,0 +1,253 @@
+package cpu
+
+import (
+	"runtime"
+	"sync"
+)
+
+// Steps run on several cores: a Backend splits x into contiguous parts of
+// whole summation leaves (chunk elements) and a persistent pool of
+// goroutines, started in New and stopped in Close, sweeps one part each
+// while the calling goroutine sweeps the first. Every result is the same,
+// to the bit, whatever the number of parts:
+//
+//   - elementwise updates do not depend on which goroutine computes them;
+//   - loss and squared-gradient sums go leaf by leaf into leafLoss and
+//     leafSq, which the caller pushes into the pairwise tree in leaf order
+//     after the parts are done, so the tree's shape depends on N alone;
+//   - Rosenbrock's gradient at i reads the old x[i-1] and x[i+1]. The old
+//     x[lo-1] of a part is read by the caller before the parts start
+//     (part.prev); the old x[hi] is the next part's first element, which
+//     that part computes into part.first instead of x and the caller
+//     writes after every part is done (hold);
+//   - each part flags its first non-finite value by (step, index) and the
+//     caller keeps the least of them, as one sweep would.
+//
+// Small jobs (below parallelMin elements) run on the calling goroutine
+// alone: waking a goroutine costs microseconds, more than such a step.
+
+// parallelMin is the least N that is split over goroutines by default.
+const parallelMin = 1 << 16
+
+// options are the backend's unexported settings.
+type options struct {
+	workers int // goroutines a step may use, the caller's included; 0: runtime.GOMAXPROCS(0)
+	minPar  int // the least N split over goroutines; 0: parallelMin, < 0: every N
+}
+
+// part is one goroutine's share of a sweep and its scratch.
+type part struct {
+	lo, hi int // elements lo..hi-1: whole leaves, but the last may be short
+
+	prev  float64    // the old x[lo-1] (Rosenbrock's left neighbour), read by the caller
+	first [1]float64 // the new x[lo] of a held step, written to x by the caller
+	held  bool       // first holds x[lo]'s new value
+
+	badStep, badIndex int // the first non-finite value the part met (step -1: none)
+
+	// Scratch, so that a step allocates nothing: the gradient, the terms
+	// being summed, and computed coefficients.
+	g, terms, c [chunk]float64
+}
+
+// phase says what the parts of a dispatch do.
+type phase int
+
+const (
+	phaseSweep  phase = iota // Backend.sweep: terms, gradient, sums, update (when stepping)
+	phaseGrad                // the first pass of a clip-norm step: terms, gradient into b.grad, sums
+	phaseUpdate              // apply the step to the gradient in b.src (b.grad or ApplyGradient's g)
+	phaseNorm                // the squared sums of b.src's leaves
+)
+
+// pool is the persistent goroutines of a Backend: helper i sweeps part
+// i+1 each time it receives on start[i].
+type pool struct {
+	start []chan struct{}
+	busy  sync.WaitGroup // the parts of the dispatch under way
+	alive sync.WaitGroup // the helpers themselves
+}
+
+// setupParallel partitions x and starts the pool.
+func (b *Backend) setupParallel(opt options) {
+	n := len(b.x)
+	leaves := (n + chunk - 1) / chunk
+	b.leafLoss = make([]float64, leaves)
+	b.leafSq = make([]float64, leaves)
+	w := opt.workers
+	if w <= 0 {
+		w = runtime.GOMAXPROCS(0)
+	}
+	minPar := opt.minPar
+	if minPar == 0 {
+		minPar = parallelMin
+	}
+	if n < minPar {
+		w = 1
+	}
+	w = max(min(w, leaves), 1)
+	b.parts = make([]part, w)
+	for i := range b.parts {
+		b.parts[i].lo = min(i*leaves/w*chunk, n)
+		b.parts[i].hi = min((i+1)*leaves/w*chunk, n)
+	}
+	if w == 1 {
+		return
+	}
+	p := &pool{start: make([]chan struct{}, w-1)}
+	for i := range p.start {
+		c := make(chan struct{}, 1)
+		p.start[i] = c
+		pt := &b.parts[i+1]
+		p.alive.Add(1)
+		go func() {
+			defer p.alive.Done()
+			for range c {
+				b.runPart(pt)
+				p.busy.Done()
+			}
+		}()
+	}
+	b.pool = p
+}
+
+// stopParallel ends the pool's goroutines and waits for them.
+func (b *Backend) stopParallel() {
+	if b.pool == nil {
+		return
+	}
+	for _, c := range b.pool.start {
+		close(c)
+	}
+	b.pool.alive.Wait()
+	b.pool = nil
+}
+
+// dispatch runs phase ph on every part: the helpers on theirs, the
+// caller on the first; then it keeps the least non-finite flag of them
+// and writes the held first elements. The phase's inputs are in b's
+// dispatch fields.
+func (b *Backend) dispatch(ph phase) {
+	b.phase = ph
+	for i := range b.parts {
+		p := &b.parts[i]
+		p.badStep, p.badIndex, p.held = -1, -1, false
+		if p.lo > 0 {
+			p.prev = b.x[p.lo-1] // before any part writes it
+		}
+	}
+	if b.pool != nil {
+		b.pool.busy.Add(len(b.pool.start))
+		for _, c := range b.pool.start {
+			c <- struct{}{}
+		}
+	}
+	b.runPart(&b.parts[0])
+	if b.pool != nil {
+		b.pool.busy.Wait()
+	}
+	for i := range b.parts {
+		p := &b.parts[i]
+		if p.badStep >= 0 {
+			b.flag(p.badStep, p.badIndex)
+		}
+		if p.held {
+			b.x[p.lo] = p.first[0]
+		}
+	}
+}
+
+// leafTotal pushes the leaf sums into a pairwise tree in leaf order.
+func leafTotal(leaves []float64) pairwise {
+	var s pairwise
+	for _, v := range leaves {
+		s.push(v)
+	}
+	return s
+}
+
+// runPart does the dispatch's phase on part p.
+func (b *Backend) runPart(p *part) {
+	switch b.phase {
+	case phaseSweep, phaseGrad:
+		b.sweepPart(p)
+	case phaseUpdate:
+		for lo := p.lo; lo < p.hi; lo += chunk {
+			hi := min(lo+chunk, p.hi)
+			b.update(p, lo, b.src[lo:hi], b.factor, false)
+		}
+	case phaseNorm:
+		for lo := p.lo; lo < p.hi; lo += chunk {
+			hi := min(lo+chunk, p.hi)
+			b.leafSq[lo/chunk] = sumSquares(&p.terms, b.src[lo:hi])
+		}
+	}
+}
+
+// sweepPart makes the pass of Backend.sweep (phaseSweep) or the first
+// pass of sweepClipNorm (phaseGrad) over part p. Chunk by chunk: loss
+// terms, gradient at the old point, squared gradient, then the update
+// (phaseSweep when stepping), so the old point is only ever read before
+// it is overwritten; the part's first element, which the part before
+// reads, is held back (see dispatch).
+func (b *Backend) sweepPart(p *part) {
+	o := &b.obj
+	x := b.x
+	t0 := b.t0
+	record, update := b.recording, b.updating && b.phase == phaseSweep
+	sums := record || b.phase == phaseGrad
+	prev := p.prev
+	for lo := p.lo; lo < p.hi; lo += chunk {
+		hi := min(lo+chunk, p.hi)
+		leaf := lo / chunk
+		c := o.coefs(&p.c, lo, hi)
+		// The loss terms every step, as the GPU's fused kernel computes
+		// them, so that both flag the same first non-finite value.
+		nt := o.terms(p.terms[:], c, x, lo, hi)
+		p.check(p.terms[:nt], t0, lo)
+		if record {
+			b.leafLoss[leaf] = leafSum(p.terms[:nt])
+		}
+		var g []float64
+		if b.phase == phaseGrad {
+			g = b.grad[lo:hi]
+		} else {
+			g = p.g[:hi-lo]
+		}
+		prev = o.grad(g, c, x, lo, hi, prev)
+		p.check(g, t0, lo)
+		if sums {
+			b.leafSq[leaf] = sumSquares(&p.terms, g)
+		}
+		if update {
+			b.update(p, lo, g, 1, lo == p.lo && lo > 0)
+		}
+	}
+}
+
+// flag records a non-finite value at (step, index) when it comes before
+// the one the part recorded.
+func (p *part) flag(step, index int) {
+	if p.badStep < 0 || step < p.badStep || (step == p.badStep && index < p.badIndex) {
+		p.badStep, p.badIndex = step, index
+	}
+}
+
+// check flags the first non-finite value of v (element j is parameter
+// lo+j) at step. v[j]*0 is 0 for a finite value and NaN otherwise, so the
+// common, finite case costs one multiply-add per value and no branch.
+func (p *part) check(v []float64, step, lo int) {
+	acc := 0.0
+	for _, e := range v {
+		acc += e * 0
+	}
+	if acc == 0 {
+		return
+	}
+	for j, e := range v {
+		if e*0 != 0 {
+			p.flag(step, lo+j)
+			return
+		}
+	}
+}
