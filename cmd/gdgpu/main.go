@@ -6,6 +6,7 @@
 //	gdgpu compare  run the CPU reference and the GPU from the same start and compare
 //	gdgpu info     describe the GL context and its limits
 //	gdgpu list     list problems, optimizers, schedules, stopping rules and clipping
+//	gdgpu bench    time copy, steps, loss and the driver loop over a sweep of N
 //
 // Exit codes are gdgpu's (see README.md and gdgpu.ExitCode): 0 done, 1
 // compare beyond tolerance, 2 usage, 3 runtime error, 4 diverged, 5
@@ -135,5 +136,6 @@ Exit codes: 0 done (or compare within tolerance), 1 compare beyond tolerance,
 		return usagef("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
 	root.AddCommand(newRunCmd(stdout, stderr), newCompareCmd(stdout, stderr), newInfoCmd(stdout), newListCmd(stdout))
+	root.AddCommand(newBenchCmd(stdout))
 	return root
 }

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/gdgpu/gdgpu"
+)
+
+// checkBenchJSON parses `bench --json` output and checks that every row
+// of every size is there with positive times. No timed assertion.
+func checkBenchJSON(t *testing.T, out string, device string, wantOps []string) {
+	t.Helper()
+	var rep benchReport
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("bench --json output does not parse: %v\n%s", err, out)
+	}
+	if rep.Tool != "gdgpu" || rep.Device != device || rep.Reps != 3 || rep.Renderer == "" || rep.Date == "" {
+		t.Errorf("report header: %+v", rep)
+	}
+	if len(rep.Rows) != len(wantOps) {
+		t.Fatalf("%d rows, want %d (%v)", len(rep.Rows), len(wantOps), wantOps)
+	}
+	for i, r := range rep.Rows {
+		if r.Op != wantOps[i] || r.N != 1e4 {
+			t.Errorf("row %d is %s at %d, want %s at 1e4", i, r.Op, r.N, wantOps[i])
+		}
+		if r.Skipped != "" {
+			t.Errorf("row %s skipped: %s", r.Op, r.Skipped)
+			continue
+		}
+		if !(r.MedianS > 0 && r.MinS > 0 && r.P90S > 0 && r.WallPerOpS > 0 && r.MinS <= r.MedianS && r.MedianS <= r.P90S) {
+			t.Errorf("row %s times: median %g min %g p90 %g wall %g", r.Op, r.MedianS, r.MinS, r.P90S, r.WallPerOpS)
+		}
+		if !(r.GBps > 0 && r.BaselineFrac > 0 && r.BytesPerParam > 0) || r.Baseline == "" {
+			t.Errorf("row %s bandwidth: %g GB/s, %g of %q, %g B/param", r.Op, r.GBps, r.BaselineFrac, r.Baseline, r.BytesPerParam)
+		}
+		wantReps := 3
+		if r.Op == "loop" {
+			wantReps = 1
+		}
+		if r.Reps != wantReps {
+			t.Errorf("row %s: %d reps, want %d", r.Op, r.Reps, wantReps)
+		}
+		if device == "gpu" && r.Op != "loop" && (r.OverheadPerOp == nil || r.TimeSource != "gl_timestamp") {
+			t.Errorf("row %s: overhead %v, time source %q", r.Op, r.OverheadPerOp, r.TimeSource)
+		}
+	}
+}
+
+func benchOps(device string) []string {
+	var ops []string
+	if device == "cpu" {
+		ops = append(ops, "triad", "copy")
+	}
+	for _, bc := range benchCases {
+		if device == "cpu" && bc.op == "copy" {
+			continue
+		}
+		ops = append(ops, bc.op)
+	}
+	return ops
+}
+
+func TestBenchCPU(t *testing.T) {
+	code, stdout, stderr := gdgpuRun(t, "bench", "--device", "cpu", "--sizes", "1e4", "--reps", "3", "--loop-steps", "10", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	checkBenchJSON(t, stdout, "cpu", benchOps("cpu"))
+}
+
+// TestGPUBench needs a GL context (llvmpipe in CI) and fails without one.
+func TestGPUBench(t *testing.T) {
+	code, stdout, stderr := gdgpuRun(t, "bench", "--sizes", "1e4", "--reps", "3", "--loop-steps", "10", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	checkBenchJSON(t, stdout, "gpu", benchOps("gpu"))
+	// The table names every row.
+	code, stdout, stderr = gdgpuRun(t, "bench", "--sizes", "1e4", "--reps", "2", "--loop-steps", "5")
+	if code != 0 {
+		t.Fatalf("table: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, op := range benchOps("gpu") {
+		if !strings.Contains(stdout, op+" ") {
+			t.Errorf("table lacks row %s:\n%s", op, stdout)
+		}
+	}
+}
+
+func TestBenchBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--sizes", "lots"}, `--sizes: "lots"`},
+		{[]string{"--sizes", "0"}, `--sizes: "0"`},
+		{[]string{"--sizes", "1e4,1.5"}, `--sizes: "1.5"`},
+		{[]string{"--sizes", "1e10"}, `--sizes: "1e10"`},
+		{[]string{"--sizes", ""}, `--sizes: ""`},
+		{[]string{"--reps", "0"}, "--reps 0"},
+		{[]string{"--loop-steps", "0"}, "--loop-steps 0"},
+		{[]string{"--device", "tpu"}, `--device "tpu"`},
+		{[]string{"--precision", "f16"}, `--precision "f16"`},
+		{[]string{"--device", "cpu", "--precision", "f32"}, "--precision f32"},
+		{[]string{"--gpu", "-1"}, "--gpu -1"},
+		{[]string{"--bogus"}, "unknown flag: --bogus"},
+		{[]string{"stray"}, "stray"},
+	} {
+		args := append([]string{"bench"}, tc.args...)
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, stdout, stderr := gdgpuRun(t, args...)
+			if code != gdgpu.ExitUsage {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, gdgpu.ExitUsage, stdout, stderr)
+			}
+			if !strings.Contains(stderr, tc.want) || !strings.HasPrefix(stderr, "gdgpu: ") || stdout != "" {
+				t.Fatalf("stderr %q does not name %q (stdout %q)", stderr, tc.want, stdout)
+			}
+		})
+	}
+}
