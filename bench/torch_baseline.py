@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""PyTorch side of `gdgpu bench`: the same operations on the same GPU, timed
+with CUDA events, printed as JSON with the field names of `gdgpu bench --json`
+(bench/README.md documents them).
+
+Rows (one N, float32 by default):
+  copy             dst.copy_(src): the device's bandwidth baseline (8 B/param f32)
+  adam-given       torch.optim.Adam(fused=True).step() on one flat tensor whose
+                   .grad is given (28 B/param: p, grad, exp_avg, exp_avg_sq read;
+                   p, exp_avg, exp_avg_sq written) - gdgpu's "adam-given" row
+  loss             the quadratic's loss 0.5*sum(x*x) (4 B/param) - gdgpu's "loss"
+  rosenbrock+adam  chained Rosenbrock through autograd (forward, backward) and the
+                   fused Adam step, eager: the byte model is gdgpu's fused one
+                   (24 B/param), so GB/s compares useful work per second
+  quadratic+adam   0.5*sum(x*x) through autograd + fused Adam (24 B/param) -
+                   gdgpu's "adam" row (quadratic cond 1 fused with Adam)
+
+Each row: --warmup untimed repetitions, then --reps repetitions, each between
+two CUDA events (median, min, p90 of their elapsed times); the wall time of
+the batch is taken between two torch.cuda.synchronize() calls, and
+wall per op - mean event time is the CPU/launch overhead per op.
+
+Needs torch with CUDA; it has not been run in the session that wrote it.
+Usage: python3 bench/torch_baseline.py --n 1e8 [--reps 50] > torch.json
+"""
+
+import argparse
+import datetime
+import json
+import platform
+import statistics
+import sys
+import time
+
+
+def quantile(sorted_vals, q):
+    pos = q * (len(sorted_vals) - 1)
+    i = int(pos)
+    if i + 1 >= len(sorted_vals):
+        return sorted_vals[-1]
+    return sorted_vals[i] + (pos - i) * (sorted_vals[i + 1] - sorted_vals[i])
+
+
+def time_op(torch, op, reps, warmup):
+    """Times op() with CUDA events; returns (per-op seconds list, wall per op)."""
+    for _ in range(warmup):
+        op()
+    torch.cuda.synchronize()
+    events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(reps)]
+    t0 = time.perf_counter()
+    for start, end in events:
+        start.record()
+        op()
+        end.record()
+    torch.cuda.synchronize()
+    wall = (time.perf_counter() - t0) / reps
+    secs = [start.elapsed_time(end) / 1e3 for start, end in events]  # ms -> s
+    return secs, wall
+
+
+def row(op, n, desc, secs, wall, bytes_per_param):
+    s = sorted(secs)
+    median = quantile(s, 0.5)
+    return {
+        "op": op,
+        "n": n,
+        "desc": desc,
+        "time_source": "cuda_event",
+        "reps": len(s),
+        "median_s": median,
+        "min_s": s[0],
+        "p90_s": quantile(s, 0.9),
+        "wall_per_op_s": wall,
+        "overhead_per_op_s": wall - statistics.fmean(secs),
+        "bytes_per_param": bytes_per_param,
+        "gbps": n * bytes_per_param / median / 1e9 if median > 0 else 0.0,
+        "baseline": "copy",
+        "baseline_fraction": 0.0,  # filled in below
+        "skipped": "",
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", default="1e8", help="parameters (a whole number, e.g. 1e8)")
+    ap.add_argument("--reps", type=int, default=50, help="timed repetitions per row")
+    ap.add_argument("--warmup", type=int, default=5, help="untimed repetitions before each row")
+    ap.add_argument("--precision", choices=["f32", "f64"], default="f32")
+    ap.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (torch's default)")
+    ap.add_argument("--device", default="cuda", help="torch device (cuda or cuda:N)")
+    args = ap.parse_args()
+    n = float(args.n)
+    if n != int(n) or n < 2:
+        ap.error("--n %s is not a whole number >= 2" % args.n)
+    n = int(n)
+    if args.reps < 1 or args.warmup < 0:
+        ap.error("--reps must be >= 1 and --warmup >= 0")
+
+    import torch  # imported here so that --help works without torch
+
+    if not torch.cuda.is_available():
+        sys.exit("torch_baseline.py: torch sees no CUDA device")
+    dev = torch.device(args.device)
+    torch.cuda.set_device(dev)
+    dtype = torch.float32 if args.precision == "f32" else torch.float64
+    elem = 4 if dtype == torch.float32 else 8
+    rows = []
+
+    # copy: the bandwidth baseline.
+    src = torch.ones(n, device=dev, dtype=dtype)
+    dst = torch.empty_like(src)
+    secs, wall = time_op(torch, lambda: dst.copy_(src), args.reps, args.warmup)
+    rows.append(row("copy", n, "dst.copy_(src) (read + write)", secs, wall, 2 * elem))
+    del src, dst
+
+    # adam-given: fused Adam on a given gradient.
+    p = torch.nn.Parameter(torch.zeros(n, device=dev, dtype=dtype))
+    p.grad = torch.randn(n, device=dev, dtype=dtype)
+    opt = torch.optim.Adam([p], lr=args.lr, fused=True)
+    secs, wall = time_op(torch, opt.step, args.reps, args.warmup)
+    rows.append(row("adam-given", n, "torch.optim.Adam(fused=True).step() on a given gradient", secs, wall, 7 * elem))
+    del p, opt
+
+    # loss: the quadratic's loss alone.
+    x = torch.ones(n, device=dev, dtype=dtype)
+    secs, wall = time_op(torch, lambda: 0.5 * torch.dot(x, x), args.reps, args.warmup)
+    rows.append(row("loss", n, "0.5 * torch.dot(x, x)", secs, wall, elem))
+    del x
+
+    # rosenbrock+adam: autograd + fused Adam, eager.
+    start = torch.ones(n, device=dev, dtype=dtype)
+    start[0::2] = -1.2  # gdgpu's start point: -1.2, 1, -1.2, 1, ...
+    p = torch.nn.Parameter(start)
+    opt = torch.optim.Adam([p], lr=args.lr, fused=True)
+
+    def rosen_step():
+        opt.zero_grad(set_to_none=False)
+        a, b = p[:-1], p[1:]
+        loss = (100.0 * (b - a * a) ** 2 + (1.0 - a) ** 2).sum()
+        loss.backward()
+        opt.step()
+
+    secs, wall = time_op(torch, rosen_step, args.reps, args.warmup)
+    rows.append(row("rosenbrock+adam", n, "rosenbrock via autograd + Adam(fused=True), eager", secs, wall, 6 * elem))
+    del p, opt, start
+
+    # quadratic+adam: 0.5*sum(x^2) via autograd + fused Adam (gdgpu's "adam" row).
+    p = torch.nn.Parameter(torch.ones(n, device=dev, dtype=dtype))
+    opt = torch.optim.Adam([p], lr=args.lr, fused=True)
+
+    def quad_step():
+        opt.zero_grad(set_to_none=False)
+        (0.5 * (p * p).sum()).backward()
+        opt.step()
+
+    secs, wall = time_op(torch, quad_step, args.reps, args.warmup)
+    rows.append(row("quadratic+adam", n, "0.5*sum(x^2) via autograd + Adam(fused=True), eager", secs, wall, 6 * elem))
+    del p, opt
+
+    copy_gbps = rows[0]["gbps"]
+    for r in rows:
+        r["baseline_fraction"] = r["gbps"] / copy_gbps if copy_gbps > 0 else 0.0
+
+    report = {
+        "tool": "torch",
+        "device": "cuda",
+        "renderer": torch.cuda.get_device_name(dev),
+        "precision": args.precision,
+        "reps": args.reps,
+        "loop_steps": 0,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "go_version": "",
+        "cpu_threads": 0,
+        "torch_version": torch.__version__,
+        "cuda_version": torch.version.cuda,
+        "python_version": platform.python_version(),
+        "rows": rows,
+    }
+    json.dump(report, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
