@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -18,9 +19,24 @@ type Context struct {
 	egl    *eglContext
 	info   Info
 	opts   Options
-	mu     sync.Mutex // guards closed and the debug log
-	closed bool
-	debug  []string // error-severity debug messages not yet reported
+	tid    int          // the GL thread's OS thread id, for routing debug messages
+	life   sync.RWMutex // held for reading by every call, for writing by Close
+	closed bool         // guarded by life
+	mu     sync.Mutex   // guards debug
+	debug  []string     // error-severity debug messages not yet reported
+}
+
+// debugRoutes maps a GL thread's OS thread id to its Context. go-gl keeps
+// one Go debug callback for the whole process, while debug output is
+// per-context and, being synchronous, raised on the thread that made the
+// call: routing by thread gives each message to the context that raised it.
+var debugRoutes sync.Map
+
+// routeDebug is the process's GL debug callback.
+func routeDebug(source, typ, id, severity uint32, length int32, msg string, p unsafe.Pointer) {
+	if c, ok := debugRoutes.Load(syscall.Gettid()); ok {
+		c.(*Context).onDebug(source, typ, id, severity, length, msg, p)
+	}
 }
 
 // ErrClosed is returned by calls on a closed Context or Backend.
@@ -60,9 +76,11 @@ func (c *Context) init() error {
 		return fmt.Errorf("engine: %s gives OpenGL %s; compute shaders need 4.3", e.platform, ver)
 	}
 	if c.opts.Debug {
+		c.tid = syscall.Gettid() // this goroutine is locked to its thread
+		debugRoutes.Store(c.tid, c)
 		gl.Enable(gl.DEBUG_OUTPUT)
 		gl.Enable(gl.DEBUG_OUTPUT_SYNCHRONOUS)
-		gl.DebugMessageCallback(c.onDebug, nil)
+		gl.DebugMessageCallback(routeDebug, nil)
 	}
 	c.info = readInfo(e.platform)
 	return nil
@@ -81,10 +99,11 @@ func (c *Context) onDebug(source, typ, id, severity uint32, length int32, msg st
 // do runs f on the GL thread. With Options.Debug it also fails on any GL
 // error or error-severity debug message raised meanwhile.
 func (c *Context) do(f func() error) error {
-	c.mu.Lock()
-	closed := c.closed
-	c.mu.Unlock()
-	if closed {
+	// The read lock spans the call, so Close cannot stop the thread or
+	// release the context under it.
+	c.life.RLock()
+	defer c.life.RUnlock()
+	if c.closed {
 		return ErrClosed
 	}
 	var err error
@@ -150,14 +169,18 @@ func (c *Context) Info() Info { return c.info }
 // Close releases the context and stops its thread. Backends made from it
 // must be closed first; Close is idempotent.
 func (c *Context) Close() error {
-	c.mu.Lock()
+	c.life.Lock()
+	defer c.life.Unlock()
 	if c.closed {
-		c.mu.Unlock()
 		return nil
 	}
 	c.closed = true
-	c.mu.Unlock()
-	c.th.call(func() { c.egl.release() })
+	c.th.call(func() {
+		if c.opts.Debug {
+			debugRoutes.Delete(c.tid)
+		}
+		c.egl.release()
+	})
 	c.th.stop()
 	return nil
 }

@@ -65,10 +65,11 @@ static int gd_make_context(EGLDisplay dpy, int debug, EGLContext *out) {
 	return 0;
 }
 
+// gd_release makes nothing current and destroys ctx; the display is
+// terminated separately, when no context of this process uses it.
 static void gd_release(EGLDisplay dpy, EGLContext ctx) {
 	eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
 	if (ctx != EGL_NO_CONTEXT) eglDestroyContext(dpy, ctx);
-	eglTerminate(dpy);
 	eglReleaseThread();
 }
 */
@@ -78,6 +79,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -88,9 +90,24 @@ type eglContext struct {
 	platform string
 }
 
-// release makes nothing current and destroys the context and display.
+// An EGL display is one per process for a platform and device, and EGL
+// counts no references to it: displayRefs counts this process's contexts on
+// each, so closing one context never terminates a display another uses.
+var (
+	displayMu   sync.Mutex
+	displayRefs = map[C.EGLDisplay]int{}
+)
+
+// release makes nothing current, destroys the context, and terminates the
+// display when it was the last context on it.
 func (e *eglContext) release() {
 	C.gd_release(e.dpy, e.ctx)
+	displayMu.Lock()
+	defer displayMu.Unlock()
+	if displayRefs[e.dpy]--; displayRefs[e.dpy] <= 0 {
+		delete(displayRefs, e.dpy)
+		C.eglTerminate(e.dpy)
+	}
 }
 
 var eglSteps = [...]string{"", "eglInitialize", "eglBindAPI(EGL_OPENGL_API)", "eglCreateContext(GL 4.3 core)", "eglMakeCurrent(no surface)"}
@@ -131,11 +148,16 @@ func tryDisplay(dpy C.EGLDisplay, platform string, debug bool) (*eglContext, err
 	if debug {
 		d = 1
 	}
+	displayMu.Lock()
+	defer displayMu.Unlock()
 	if step := C.gd_make_context(dpy, d, &ctx); step != 0 {
 		code := C.eglGetError()
-		C.eglTerminate(dpy)
+		if displayRefs[dpy] == 0 { // another context may be using it
+			C.eglTerminate(dpy)
+		}
 		return nil, fmt.Errorf("%s failed: %s", eglSteps[step], eglErrorName(code))
 	}
+	displayRefs[dpy]++
 	return &eglContext{dpy: dpy, ctx: ctx, platform: platform}, nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-gl/gl/v4.3-core/gl"
+
 	"github.com/gdgpu/gdgpu"
 )
 
@@ -343,5 +345,42 @@ func TestCPUOnlyMethodsRefused(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "--device cpu") {
 			t.Errorf("%s on the GPU: %v", o.Name, err)
 		}
+	}
+}
+
+// TestTwoContexts: each debug context gets its own debug messages, and
+// closing one leaves the other working (its display stays initialized).
+func TestTwoContexts(t *testing.T) {
+	a := openTest(t, Options{})
+	b := openTest(t, Options{})
+	err := a.do(func() error {
+		gl.BindBuffer(0xdead, 0) // GL_INVALID_ENUM, raised on a's thread
+		return nil
+	})
+	if err == nil {
+		t.Fatal("an invalid call on context a was not reported")
+	}
+	if err := b.do(func() error { return nil }); err != nil {
+		t.Fatalf("a clean call on context b reported a's error: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	job := newJob("quadratic", "sgd", 1000, gdgpu.F32)
+	be := newBackend(t, a, &job)
+	if err := be.Load(job.StartPoint()); err != nil {
+		t.Fatalf("context a after b closed: %v", err)
+	}
+	if err := be.Step([]float64{0.1}, true); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := be.Samples(nil, true); err != nil || len(s) != 1 || s[0].Loss != 500 {
+		t.Fatalf("context a after b closed: samples %v, %v", s, err)
+	}
+	if err := a.do(func() error {
+		gl.BindBuffer(0xdead, 0)
+		return nil
+	}); err == nil {
+		t.Error("context a's debug output was lost when b closed")
 	}
 }
