@@ -87,6 +87,20 @@ var problems = []ProblemInfo{
 		DefaultDim: 1 << 20,
 		MinDim:     1,
 	},
+	{
+		Name:       "ackley",
+		Summary:    "Ackley (a = 20, b = 0.2, c = 2 pi), f = -a exp(-b sqrt(mean x_i^2)) - exp(mean cos(c x_i)) + a + e; minimum 0 at 0, a local minimum near every integer point",
+		Start:      "x_i = 1.5",
+		DefaultDim: 1 << 20,
+		MinDim:     1,
+	},
+	{
+		Name:       "griewank",
+		Summary:    "Griewank, f = 1 + sum x_i^2/4000 - prod cos(x_i/sqrt(i+1)) (0-based i); minimum 0 at 0",
+		Start:      "x_i = 10",
+		DefaultDim: 1 << 20,
+		MinDim:     1,
+	},
 	twoD("beale", "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2; minimum 0 at (3, 0.5)", "(1, 1) (Moré, Garbow and Hillstrom 1981, problem 5)"),
 	twoD("himmelblau", "(x^2 + y - 11)^2 + (x + y^2 - 7)^2; minimum 0 at (3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)", "(0, 0)"),
 	twoD("booth", "(x + 2y - 7)^2 + (2x + y - 5)^2; minimum 0 at (1, 3)", "(0, 0)"),
@@ -302,8 +316,8 @@ func (j *Job) StartPoint() []float64 {
 				x[i] = 1
 			}
 		}
-	case "rastrigin", "styblinski-tang", "levy":
-		v := map[string]float64{"rastrigin": 2.5, "styblinski-tang": 0, "levy": -5}[j.Problem]
+	case "rastrigin", "styblinski-tang", "levy", "ackley", "griewank":
+		v := map[string]float64{"rastrigin": 2.5, "styblinski-tang": 0, "levy": -5, "ackley": 1.5, "griewank": 10}[j.Problem]
 		for i := range x {
 			x[i] = v
 		}

@@ -501,6 +501,7 @@ func (b *Backend) StepCount() int { return b.t }
 // that clips by norm needs the whole gradient's norm before it updates
 // anything, so it takes two passes (sweepClipNorm).
 func (b *Backend) sweep(update bool, lr float64, record bool) {
+	b.obj.prepare(b.x) // ackley's and griewank's global quantities, before any part reads x
 	if update && b.clipNorm > 0 {
 		b.sweepClipNorm(lr, record)
 		return

@@ -293,6 +293,7 @@ func (r *minimizeRun) loss(x []float64) float64 { return r.obj.loss(x) }
 // grad is Grad on r's objective (see loss).
 func (r *minimizeRun) grad(dst, x []float64) {
 	o := &r.obj
+	o.prepare(x)
 	var c [chunk]float64
 	prev := 0.0
 	for lo := 0; lo < o.n; lo += chunk {

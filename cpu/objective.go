@@ -19,6 +19,10 @@ const (
 	rastrigin
 	styblinskiTang
 	levy
+	// Not separable: their terms and gradient need global quantities,
+	// computed by objective.prepare before a sweep.
+	ackley
+	griewank
 	beale
 	himmelblau
 	booth
@@ -40,6 +44,9 @@ type objective struct {
 	// nil: then c_i = 1 if unit is set, or gdgpu.QuadCoeff on the fly.
 	coef []float64
 	unit bool
+	// glob holds ackley's and griewank's global quantities at the point
+	// of the sweep, set by prepare (see testfuncs.go).
+	glob [3]float64
 }
 
 // newObjective checks the problem name and dimension; coefficients are
@@ -215,6 +222,7 @@ func Loss(job *gdgpu.Job, x []float64) float64 {
 // loss is f(x), summed chunk by chunk with the recorded samples' tree. It
 // allocates nothing.
 func (o *objective) loss(x []float64) float64 {
+	o.prepare(x)
 	var c, t [chunk]float64
 	var acc pairwise
 	for lo := 0; lo < o.n; lo += chunk {
@@ -237,6 +245,7 @@ func Grad(job *gdgpu.Job, dst, x []float64) []float64 {
 	if len(dst) != o.n {
 		panic(fmt.Sprintf("cpu: Grad: dst has %d values, job has --dim %d", len(dst), o.n))
 	}
+	o.prepare(x)
 	var c [chunk]float64
 	prev := 0.0
 	for lo := 0; lo < o.n; lo += chunk {
@@ -252,6 +261,7 @@ func Grad(job *gdgpu.Job, dst, x []float64) []float64 {
 // only, without weight decay. It panics like Loss.
 func GradNorm(job *gdgpu.Job, x []float64) float64 {
 	o := mustObjective(job, x)
+	o.prepare(x)
 	var c, g [chunk]float64
 	var acc pairwise
 	prev := 0.0

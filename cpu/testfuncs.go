@@ -14,6 +14,8 @@ var testFuncKinds = map[string]problemKind{
 	"rastrigin":        rastrigin,
 	"styblinski-tang":  styblinskiTang,
 	"levy":             levy,
+	"ackley":           ackley,
+	"griewank":         griewank,
 	"beale":            beale,
 	"himmelblau":       himmelblau,
 	"booth":            booth,
@@ -140,6 +142,9 @@ func (k problemKind) plane(x, y float64) (f, gx, gy float64) {
 // many: one per index for the separable kinds; for the two-dimensional
 // ones the whole f, owned by index 0.
 func (o *objective) testTerms(t, x []float64, lo, hi int) int {
+	if o.kind == ackley || o.kind == griewank {
+		return o.globalTerms(t, x, lo, hi)
+	}
 	if o.kind.twoDim() {
 		if lo > 0 {
 			return 0
@@ -158,6 +163,10 @@ func (o *objective) testTerms(t, x []float64, lo, hi int) int {
 // testGrad writes ∂f/∂x_i for i in lo..hi-1 into g. It reads only
 // x[lo:hi] (the two-dimensional kinds have one chunk, lo = 0, hi = 2).
 func (o *objective) testGrad(g, x []float64, lo, hi int) {
+	if o.kind == ackley || o.kind == griewank {
+		o.globalGrad(g, x, lo, hi)
+		return
+	}
 	if o.kind.twoDim() {
 		_, g[0], g[1] = o.kind.plane(x[0], x[1])
 		return
@@ -167,4 +176,178 @@ func (o *objective) testGrad(g, x []float64, lo, hi int) {
 	for j, xi := range xs {
 		_, g[j] = o.kind.separable(lo+j, o.n, xi)
 	}
+}
+
+// Ackley's constants: a, b, c = 2π, and e.
+const (
+	ackleyA = 20
+	ackleyB = 0.2
+	ackleyC = 2 * math.Pi
+)
+
+// prepare computes the global quantities of ackley and griewank at x into
+// o.glob, as the GPU's pre-pass (shaders/prepass.glsl and the objective's
+// prepassFinish) does; every sweep that evaluates terms or gradient calls
+// it first, while x still holds the point. The other kinds need nothing.
+// It allocates nothing.
+//
+//   - ackley: s1 = Σ x_i², s2 = Σ cos(c x_i) (pairwise, the samples'
+//     tree); glob = f, k1 = a b e^(-b r)/(r N) (0 at r = 0), k2 = c e^(m2)/N
+//     with r = sqrt(s1/N), m2 = s2/N; ∂f/∂x_i = k1 x_i + k2 sin(c x_i).
+//   - griewank: the product a of the non-zero cos(x_i/√(i+1)) (a pairwise
+//     product tree) and the number b of zero ones (up to 2); glob = P
+//     (0 if b > 0), a, b.
+func (o *objective) prepare(x []float64) {
+	switch o.kind {
+	case ackley:
+		var t, u [chunk]float64
+		var s1, s2 pairwise
+		for lo := 0; lo < o.n; lo += chunk {
+			xs := x[lo:min(lo+chunk, o.n)]
+			for j, xi := range xs {
+				t[j] = xi * xi
+				u[j] = math.Cos(ackleyC * xi)
+			}
+			s1.push(leafSum(t[:len(xs)]))
+			s2.push(leafSum(u[:len(xs)]))
+		}
+		nn := float64(o.n)
+		r := math.Sqrt(s1.sum() / nn)
+		e1 := math.Exp(-ackleyB * r)
+		e2 := math.Exp(s2.sum() / nn)
+		o.glob[0] = (ackleyA - float64(ackleyA*e1)) + (math.E - e2)
+		o.glob[1] = 0
+		if r > 0 {
+			o.glob[1] = float64(ackleyA*ackleyB*e1) / float64(r*nn)
+		}
+		o.glob[2] = float64(ackleyC*e2) / nn
+	case griewank:
+		var t [chunk]float64
+		var p pairwiseProd
+		zeros := 0
+		for lo := 0; lo < o.n; lo += chunk {
+			xs := x[lo:min(lo+chunk, o.n)]
+			for j, xi := range xs {
+				c := math.Cos(xi / math.Sqrt(float64(lo+j+1)))
+				if c == 0 {
+					c = 1
+					zeros++
+				}
+				t[j] = c
+			}
+			p.push(leafProd(t[:len(xs)]))
+		}
+		a, b := p.prod(), float64(min(zeros, 2))
+		o.glob = [3]float64{a, a, b}
+		if b > 0 {
+			o.glob[0] = 0
+		}
+	}
+}
+
+// globalTerms writes the terms of indices lo..hi-1 of ackley and griewank
+// (after prepare): ackley's whole f is owned by index 0, griewank's
+// x_i²/4000 by index i and 1 - P by index 0 too. Ackley returns no
+// term where lo > 0.
+func (o *objective) globalTerms(t, x []float64, lo, hi int) int {
+	if o.kind == ackley {
+		if lo > 0 {
+			return 0
+		}
+		t[0] = o.glob[0]
+		return 1
+	}
+	xs := x[lo:hi]
+	t = t[:len(xs)]
+	for j, xi := range xs {
+		t[j] = float64(xi*xi) / 4000
+	}
+	if lo == 0 {
+		t[0] += 1 - o.glob[0]
+	}
+	return len(xs)
+}
+
+// globalGrad writes ∂f/∂x_i of ackley and griewank (after prepare) for i
+// in lo..hi-1 into g. Griewank's leave-one-out product is a/cos(u_i), or
+// a when cos(u_i) is the only zero cosine, 0 when another one is zero.
+func (o *objective) globalGrad(g, x []float64, lo, hi int) {
+	xs := x[lo:hi]
+	g = g[:len(xs)]
+	if o.kind == ackley {
+		k1, k2 := o.glob[1], o.glob[2]
+		for j, xi := range xs {
+			g[j] = float64(k1*xi) + float64(k2*math.Sin(ackleyC*xi))
+		}
+		return
+	}
+	a, b := o.glob[1], o.glob[2]
+	for j, xi := range xs {
+		s := math.Sqrt(float64(lo + j + 1))
+		u := xi / s
+		c := math.Cos(u)
+		var q float64
+		switch {
+		case c != 0 && b == 0:
+			q = a / c
+		case c == 0 && b < 1.5:
+			q = a
+		}
+		g[j] = xi/2000 + float64((math.Sin(u)/s)*q)
+	}
+}
+
+// leafProd multiplies t pairwise in place, like leafSum (padding with
+// ones), and returns the product. len(t) ≤ chunk.
+func leafProd(t []float64) float64 {
+	n := len(t)
+	if n == 0 {
+		return 1
+	}
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	t = t[:p]
+	for i := n; i < p; i++ {
+		t[i] = 1
+	}
+	for h := p / 2; h >= 1; h /= 2 {
+		a, b := t[:h], t[h:2*h]
+		for i := range a {
+			a[i] *= b[i]
+		}
+	}
+	return t[0]
+}
+
+// pairwiseProd is pairwise with products: leaf products combined in a
+// balanced tree, so a product of N factors has at most ⌈log2 N⌉+2
+// multiplications between a factor and the result on any path, and a
+// relative error of at most (N-1)u (each multiplication rounds once).
+type pairwiseProd struct {
+	part [64]float64
+	top  int
+	n    uint64
+}
+
+func (p *pairwiseProd) push(s float64) {
+	for k := p.n; k&1 == 1; k >>= 1 {
+		p.top--
+		s = p.part[p.top] * s
+	}
+	p.part[p.top] = s
+	p.top++
+	p.n++
+}
+
+func (p *pairwiseProd) prod() float64 {
+	if p.top == 0 {
+		return 1
+	}
+	s := p.part[p.top-1]
+	for i := p.top - 2; i >= 0; i-- {
+		s = p.part[i] * s
+	}
+	return s
 }

@@ -71,7 +71,7 @@ func TestTestFuncKnownValues(t *testing.T) {
 var testFuncBox = map[string]float64{
 	"rastrigin": 5.12, "styblinski-tang": 5, "levy": 10, "beale": 4.5, "himmelblau": 5,
 	"booth": 10, "matyas": 10, "three-hump-camel": 5, "six-hump-camel": 3,
-	"goldstein-price": 2, "saddle": 10,
+	"goldstein-price": 2, "saddle": 10, "ackley": 32.768, "griewank": 600,
 }
 
 func TestTestFuncGradFiniteDifference(t *testing.T) {
@@ -115,7 +115,7 @@ func TestTestFuncGradFiniteDifference(t *testing.T) {
 func TestTestFuncGradNormMatchesGrad(t *testing.T) {
 	// The sample path (terms, grad in chunks) agrees with Loss and Grad
 	// across chunk boundaries: N = 600 spans three chunks.
-	for _, problem := range []string{"rastrigin", "styblinski-tang", "levy"} {
+	for _, problem := range []string{"rastrigin", "styblinski-tang", "levy", "ackley", "griewank"} {
 		job := problemJob(problem, 600, 1)
 		job.RandomStart, job.Seed = true, 4
 		x := job.StartPoint()
@@ -174,6 +174,8 @@ func TestTestFuncMinimaReached(t *testing.T) {
 		{"three-hump-camel", 2, 0.01, 0, 1e-8, []float64{1, 1}},
 		{"styblinski-tang", 4, 0.05, 4 * testcases.StyblinskiTangMinValue, 1e-8, nil},
 		{"levy", 4, 0.05, 0, 1e-8, []float64{0.5, 1.5, 2, -0.2}},
+		{"ackley", 4, 0.01, 0, 1e-5, []float64{0.3, -0.2, 0.1, 0.4}}, // the basin of 0; f ≈ 4|x|/√N by the cone's kink
+		{"griewank", 4, 0.5, 0, 1e-8, []float64{2, -3, 1, 4}},
 	} {
 		t.Run(fmt.Sprintf("%s/%v", tc.problem, tc.start), func(t *testing.T) {
 			job := problemJob(tc.problem, tc.n, 1)

@@ -32,6 +32,8 @@ const (
 	bindScale    = 9
 	bindFlags    = 10 // the first non-finite value: two uints (common.glsl)
 	bindFlagRing = 11 // the flags copied per read-back slot
+	bindGlob     = 12 // an objective's global quantities (prepass.glsl)
+	bindPrePart  = 13 // the partials again, read by the pre-pass reduction
 )
 
 // noFlag is the flags' "none" value.
@@ -67,6 +69,12 @@ type Backend struct {
 	gradPass, givenNorm, clip *program // clipping by norm
 	scale                     buffer   // the clip factor, one real
 	flags, flagRing           buffer   // non-finite record and its read-back copies (uint)
+	// The pre-pass of ackley and griewank (hasPrepass): per-chunk partials,
+	// then one workgroup combining them into glob.
+	pre, preReduce *program
+	glob           buffer
+	// buildGrad builds a GRAD_ONLY kernel for Gradient, when the job has none.
+	buildGrad func() (*program, error)
 
 	// Kept states (Keep, Revert): parameters then state vectors per slot,
 	// allocated on the first Keep.
@@ -141,6 +149,13 @@ func (b *Backend) chunks() int { return (b.job.Dim + b.chunk - 1) / b.chunk }
 
 func (b *Backend) hasCoef() bool { return b.job.Problem == "quadratic" && b.job.Cond != 1 }
 
+// hasPrepass reports whether the job's objective needs global quantities
+// before any gradient component: a pre-pass (prepass.glsl) runs before
+// every kernel that evaluates it.
+func (b *Backend) hasPrepass() bool { return hasPrepass(b.job.Problem) }
+
+func hasPrepass(problem string) bool { return problem == "ackley" || problem == "griewank" }
+
 // init runs on the GL thread; on failure it releases everything it made.
 func (b *Backend) init() (err error) {
 	defer func() {
@@ -187,6 +202,11 @@ func (b *Backend) init() (err error) {
 			return err
 		}
 	}
+	if b.hasPrepass() {
+		if b.glob, err = newBuffer("objective globals", 4, b.elem); err != nil {
+			return err
+		}
+	}
 	if b.hasCoef() {
 		if b.coef, err = newBuffer("quadratic coefficients", n, b.elem); err != nil {
 			return err
@@ -213,6 +233,9 @@ func (b *Backend) buildKernels() (err error) {
 	}
 	if b.hasCoef() {
 		base["HAS_COEF"] = "1"
+	}
+	if b.hasPrepass() {
+		base["PREPASS_GLOBALS"] = "1"
 	}
 	optimizerDefines(b.job.Optimizer, base)
 	if b.job.ClipValue > 0 {
@@ -241,6 +264,18 @@ func (b *Backend) buildKernels() (err error) {
 		return p, err
 	}
 	clipNorm := b.job.ClipNorm > 0
+	b.buildGrad = func() (*program, error) {
+		return kernel("grad", with("USES_GRAD", "GRAD_ONLY"), obj, programFlags{usesGrad: true})
+	}
+	if b.hasPrepass() {
+		files := append(append([]string{"wgsum.glsl", "common.glsl"}, objectiveFiles(obj)...), "prepass.glsl")
+		if b.pre, err = b.c.build("prepass"+tag, base, files...); err != nil {
+			return err
+		}
+		if b.preReduce, err = b.c.build("prepass-reduce"+tag, with("PREPASS_REDUCE"), files...); err != nil {
+			return err
+		}
+	}
 	if b.eval, err = kernel("eval", with("EVAL_ONLY"), obj, programFlags{}); err != nil {
 		return err
 	}
@@ -308,7 +343,7 @@ func (b *Backend) setConstants() {
 // objective, after it.
 func objectiveFiles(file string) []string {
 	switch file {
-	case "rastrigin.glsl", "levy.glsl":
+	case "rastrigin.glsl", "levy.glsl", "ackley.glsl", "griewank.glsl":
 		return []string{"fp64math.glsl", file}
 	}
 	if info, ok := gdgpu.LookupProblem(strings.TrimSuffix(file, ".glsl")); ok && info.MaxDim == 2 {
@@ -349,7 +384,7 @@ func optimizerDefines(o gdgpu.Optimizer, defs map[string]string) {
 // programs lists the kernels the job built.
 func (b *Backend) programs() []*program {
 	var ps []*program
-	for _, p := range []*program{b.step, b.eval, b.reduce, b.given, b.gradPass, b.givenNorm, b.clip} {
+	for _, p := range []*program{b.step, b.eval, b.reduce, b.given, b.gradPass, b.givenNorm, b.clip, b.pre, b.preReduce} {
 		if p != nil {
 			ps = append(ps, p)
 		}
@@ -467,6 +502,7 @@ func (b *Backend) Step(lr []float64, record bool) error {
 		for j, rate := range lr {
 			b.t++
 			rec := j == 0 && record
+			b.runPrepass()
 			if b.clip == nil {
 				b.setStepUniforms(b.step, rate)
 				b.dispatchChunks(b.step)
@@ -552,6 +588,9 @@ func (b *Backend) dispatchChunks(p *program) {
 		if b.scale.id != 0 {
 			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindScale, b.scale.id)
 		}
+		if b.glob.id != 0 {
+			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGlob, b.glob.id)
+		}
 		gl.Uniform1ui(p.loc("flagStep"), uint32(flagStep))
 		gl.Uniform1ui(p.loc("base"), uint32(base))
 		gl.Uniform1ui(p.loc("count"), uint32(count))
@@ -601,9 +640,26 @@ func (b *Backend) runReduce(p *program, slot int) {
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 }
 
+// runPrepass computes the objective's global quantities at the current
+// point into glob, when it has any: the pre-pass over every chunk, then its
+// reduction, one workgroup. No host round trip. On the GL thread.
+func (b *Backend) runPrepass() {
+	if b.pre == nil {
+		return
+	}
+	b.dispatchChunks(b.pre)
+	gl.UseProgram(b.preReduce.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPrePart, b.partials.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGlob, b.glob.id)
+	gl.Uniform1ui(b.preReduce.loc("pairs"), uint32(b.groups*b.chunks()))
+	gl.DispatchCompute(1, 1, 1)
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+}
+
 // Record evaluates the objective at the current point and records a sample.
 func (b *Backend) Record() error {
 	return b.do(func() error {
+		b.runPrepass()
 		b.dispatchChunks(b.eval)
 		b.recordSample(b.reduce, b.t)
 		return nil
@@ -722,6 +778,51 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 		b.dispatchChunks(b.given)
 		b.cur = 1 - b.cur
 		return nil
+	})
+}
+
+// Gradient writes the objective's gradient at x into dst (both of length
+// Dim), computed on the device in the job's precision: the GRAD_ONLY
+// kernel (after the pre-pass, for the objectives that have one) into the
+// stored gradient buffer, then downloaded. It is the objective's gradient
+// only (no weight decay, no clipping, not negated by --maximize). The
+// backend's state is left as it was: x goes to the parameter buffer the
+// next step overwrites anyway, and the non-finite record is restored. It
+// waits for the device.
+func (b *Backend) Gradient(x, dst []float64) error {
+	if len(x) != b.job.Dim || len(dst) != b.job.Dim {
+		return fmt.Errorf("engine: Gradient got %d values and a slice of %d, job has dimension %d", len(x), len(dst), b.job.Dim)
+	}
+	return b.do(func() error {
+		if b.gradPass == nil {
+			p, err := b.buildGrad()
+			if err != nil {
+				return err
+			}
+			b.gradPass = p
+			b.setConstants()
+		}
+		if b.grad.id == 0 {
+			var err error
+			if b.grad, err = newBuffer("gradient", b.job.Dim, b.elem); err != nil {
+				return err
+			}
+		}
+		var saved [2]uint32
+		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+		gl.BindBuffer(gl.COPY_READ_BUFFER, b.flags.id)
+		gl.GetBufferSubData(gl.COPY_READ_BUFFER, 0, 8, unsafe.Pointer(&saved[0]))
+		gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+		b.cur = 1 - b.cur // the spare parameter buffer holds x meanwhile
+		defer func() { b.cur = 1 - b.cur }()
+		b.upload(b.x[b.cur], func(i int) float64 { return x[i] })
+		b.runPrepass()
+		b.dispatchChunks(b.gradPass)
+		b.download(b.grad, dst)
+		gl.BindBuffer(gl.COPY_WRITE_BUFFER, b.flags.id)
+		gl.BufferSubData(gl.COPY_WRITE_BUFFER, 0, 8, unsafe.Pointer(&saved[0]))
+		gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+		return b.c.glError()
 	})
 }
 
@@ -877,7 +978,7 @@ func (b *Backend) release() {
 	for _, p := range b.programs() {
 		p.delete()
 	}
-	for _, buf := range []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing} {
+	for _, buf := range []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob} {
 		buf.delete()
 	}
 	for k := range b.kept {

@@ -52,3 +52,8 @@ layout(std430, binding = 8) buffer Grad { real grad[]; };
 // clipScale[0] = min(max_norm / (||g|| + 1e-6), 1), written by reduce.glsl.
 layout(std430, binding = 9) readonly buffer ClipScale { real clipScale[]; };
 #endif
+#ifdef PREPASS_GLOBALS
+// An objective's global quantities (ackley, griewank), written by its
+// pre-pass (prepass.glsl) before the kernels that read them.
+layout(std430, binding = 12) buffer Glob { real glob[]; };
+#endif

@@ -1,7 +1,7 @@
-// rsin and rcos: sine and cosine in the kernel's precision. GLSL 4.30 has
-// sin and cos for float only, so with REAL_IS_DOUBLE (which the engine
-// defines when real is double) they are dsin and dcos below; with float
-// they are the built-ins.
+// rsin, rcos and rexp: sine, cosine and exponential in the kernel's
+// precision. GLSL 4.30 has sin, cos and exp for float only, so with
+// REAL_IS_DOUBLE (which the engine defines when real is double) they are
+// dsin, dcos and dexp below; with float they are the built-ins.
 //
 // dsin and dcos follow fdlibm 5.3 (Sun Microsystems, 1993; the code behind
 // FreeBSD's and Java's StrictMath sin and cos): e_rem_pio2.c's "medium"
@@ -164,12 +164,82 @@ double dcos(double x) {
 	return fdlKernelSin(y0, y1, true);
 }
 
+// dexp returns e^x in double precision: fdlibm 5.3's e_exp.c. x is
+// reduced to k ln2 + r, |r| <= ln2/2, with ln2 in two parts (hi has 32
+// bits, so k*ln2hi is exact); a degree-5 minimax rational form gives
+// e^r, and k is added to the exponent. Below 1 ulp (fdlibm's bound);
+// overflow gives +Inf above 709.78, results below 2^-1022 are subnormal
+// and 0 below -745.13; NaN gives NaN, -Inf 0, +Inf +Inf.
+double dexp(double x) {
+	double ln2HI = fdlD(0x3fe62e42u, 0xfee00000u);
+	double ln2LO = fdlD(0x3dea39efu, 0x35793c76u);
+	double invln2 = fdlD(0x3ff71547u, 0x652b82feu);
+	double P1 = fdlD(0x3FC55555u, 0x5555553Eu);
+	double P2 = fdlD(0xBF66C16Cu, 0x16BEBD93u);
+	double P3 = fdlD(0x3F11566Au, 0xAF25DE2Cu);
+	double P4 = fdlD(0xBEBBBD41u, 0xC5D26BF1u);
+	double P5 = fdlD(0x3E663769u, 0x72BEA4D0u);
+	double oThreshold = fdlD(0x40862E42u, 0xFEFA39EFu);
+	double uThreshold = fdlD(0xc0874910u, 0xD52D3051u);
+	uint hx = fdlHigh(x);
+	bool neg = (hx & 0x80000000u) != 0u;
+	hx &= 0x7fffffffu;
+	if (hx >= 0x40862E42u) { // |x| >= 709.78, or not finite
+		if (hx >= 0x7ff00000u) {
+			if (((hx & 0xfffffu) | unpackDouble2x32(x).x) != 0u) {
+				return fdlD(0x7ff80000u, 0u); // NaN
+			}
+			return neg ? 0.0lf : x; // e^-Inf = 0, e^Inf = Inf
+		}
+		if (x > oThreshold) {
+			return fdlD(0x7ff00000u, 0u); // overflow: +Inf
+		}
+		if (x < uThreshold) {
+			return 0.0lf; // underflow
+		}
+	}
+	int k = 0;
+	precise double hi = 0.0lf;
+	precise double lo = 0.0lf;
+	precise double r = x;
+	if (hx > 0x3fd62e42u) { // |x| > ln2/2
+		if (hx < 0x3FF0A2B2u) { // and |x| < 1.5 ln2
+			hi = neg ? x + ln2HI : x - ln2HI;
+			lo = neg ? -ln2LO : ln2LO;
+			k = neg ? -1 : 1;
+		} else {
+			k = int(invln2 * x + (neg ? -0.5lf : 0.5lf)); // truncates toward 0, as C's (int)
+			precise double t = double(k);
+			hi = x - t * ln2HI; // exact
+			lo = t * ln2LO;
+		}
+		r = hi - lo;
+	} else if (hx < 0x3e300000u) { // |x| < 2^-28
+		return 1.0lf + x;
+	}
+	precise double t2 = r * r;
+	precise double c = r - t2 * (P1 + t2 * (P2 + t2 * (P3 + t2 * (P4 + t2 * P5))));
+	if (k == 0) {
+		return 1.0lf - ((r * c) / (c - 2.0lf) - r);
+	}
+	precise double y = 1.0lf - ((lo - (r * c) / (2.0lf - c)) - hi);
+	uvec2 w = unpackDouble2x32(y);
+	if (k >= -1021) {
+		w.y += uint(k) << 20; // add k to the exponent
+		return packDouble2x32(w);
+	}
+	w.y += uint(k + 1000) << 20;
+	return packDouble2x32(w) * fdlD(0x01700000u, 0u); // times 2^-1000
+}
+
 real rsin(real x) { return dsin(x); }
 real rcos(real x) { return dcos(x); }
+real rexp(real x) { return dexp(x); }
 
 #else
 
 real rsin(real x) { return sin(x); }
 real rcos(real x) { return cos(x); }
+real rexp(real x) { return exp(x); }
 
 #endif

@@ -46,6 +46,7 @@ const (
 // Hessian up to ~100 turns into a gradient of ~1e-4.
 func KnownValues() []KnownValue {
 	c1, s1 := math.Cos(1), math.Sin(1)
+	ackG := 4 * math.Exp(-0.2) / 4
 	levyG0 := (2*(-1.5)*(1+10*c1*c1) + 20*math.Pi*2.25*(-c1)*s1) / 4
 	kv := []KnownValue{
 		{"rastrigin/zeros", "rastrigin", []float64{0, 0, 0, 0, 0}, 0, []float64{0, 0, 0, 0, 0}, 0, 1e-6},
@@ -62,6 +63,18 @@ func KnownValues() []KnownValue {
 		{"levy/N=2", "levy", []float64{-5, -5}, 1 + 2.25*(1+10*c1*c1) + 2.25, []float64{levyG0, -0.75}, 1e-14, 1e-5},
 		// N = 1: the first and the last term, of the same w.
 		{"levy/N=1", "levy", []float64{-5}, 3.25, []float64{-0.75}, 1e-14, 1e-5},
+		// Ackley at 0: m1 = 0, m2 = 1, f = (20 - 20) + (e - e) = 0; the
+		// gradient's cone term is taken as 0 at r = 0 (the kink).
+		{"ackley/zeros", "ackley", []float64{0, 0, 0}, 0, []float64{0, 0, 0}, 0, 1e-6},
+		// x_i = 1, N = 4: m1 = 1, m2 = cos 2π = 1: f = 20 - 20e^(-0.2),
+		// g_i = ab e^(-b)/N + (2π e/N) sin 2π (sin 2π is 0 up to the rounding
+		// of 2π; float32 sees 2π rounded, |sin| ≈ 2e-7, times 2πe/N ≈ 4).
+		{"ackley/ones", "ackley", []float64{1, 1, 1, 1}, 20 - 20*math.Exp(-0.2), []float64{ackG, ackG, ackG, ackG}, 1e-14, 1e-5},
+		{"griewank/zeros", "griewank", []float64{0, 0, 0}, 0, []float64{0, 0, 0}, 0, 1e-6},
+		// (π, 0): u = (π, 0), P = cos π · cos 0 = -1: f = 1 + π²/4000 + 1,
+		// g = (π/2000 + sin(π)·1, 0 + sin(0)/√2·(-1)) (sin π = 1.2e-16;
+		// float32 sees π rounded: |sin| ≈ 9e-8).
+		{"griewank/(pi,0)", "griewank", []float64{math.Pi, 0}, 2 + math.Pi*math.Pi/4000, []float64{math.Pi / 2000, 0}, 1e-15, 1e-6},
 		{"beale/minimum", "beale", []float64{3, 0.5}, 0, []float64{0, 0}, 0, 1e-6},
 		// a, b, c = 1.5, 2.25, 2.625: f = a² + b² + c², g = (0, 2a + 4b + 6c).
 		{"beale/ones", "beale", []float64{1, 1}, 14.203125, []float64{0, 27.75}, 0, 1e-6},
