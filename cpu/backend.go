@@ -14,10 +14,10 @@ var ErrClosed = errors.New("cpu: backend is closed")
 
 var _ gdgpu.Backend = (*Backend)(nil)
 
-// Backend is the float64 reference implementation of gdgpu.Backend. It
-// computes on the calling goroutine, so every method returns with its work
-// done and Samples never has to wait. A Backend is not safe for concurrent
-// use.
+// Backend is the float64 reference implementation of gdgpu.Backend. Every
+// method returns with its work done (a large step is split over the
+// backend's goroutines and waited for), so Samples never has to wait. A
+// Backend is not safe for concurrent use; Close stops its goroutines.
 type Backend struct {
 	obj objective
 	opt optKind

@@ -2,6 +2,8 @@ package cpu
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/gdgpu/gdgpu"
@@ -20,6 +22,9 @@ import (
 //
 // The gradient adds nothing: it lives in a 2 KiB chunk buffer in L1, and
 // Rosenbrock's neighbour reads hit the cache lines already loaded.
+//
+// Each case runs on 1 goroutine and on runtime.GOMAXPROCS(0) (workers=k
+// in the name; N below parallelMin runs inline whatever k).
 func BenchmarkStep(b *testing.B) {
 	for _, bo := range testcases.BenchOptimizers {
 		for _, problem := range gdgpu.ProblemNames() {
@@ -27,21 +32,72 @@ func BenchmarkStep(b *testing.B) {
 				continue // the two-dimensional functions: nothing to measure
 			}
 			for _, n := range benchSizes() {
-				name := fmt.Sprintf("%s/%s/N=1e%d", bo.Label, problem, len(fmt.Sprint(n))-1)
-				b.Run(name, func(b *testing.B) { benchmarkStep(b, bo.Name, bo.Set, problem, n) })
+				for _, w := range benchWorkers() {
+					name := fmt.Sprintf("%s/%s/N=1e%d/workers=%d", bo.Label, problem, len(fmt.Sprint(n))-1, w)
+					b.Run(name, func(b *testing.B) { benchmarkStep(b, bo.Name, bo.Set, problem, n, w) })
+				}
 			}
 		}
 	}
 }
 
-func benchmarkStep(b *testing.B, opt string, set map[string]float64, problem string, n int) {
+// benchWorkers are the goroutine counts of BenchmarkStep: 1 and GOMAXPROCS.
+func benchWorkers() []int {
+	if w := runtime.GOMAXPROCS(0); w > 1 {
+		return []int{1, w}
+	}
+	return []int{1}
+}
+
+// BenchmarkTriad is the STREAM triad a[i] = b[i] + s*c[i] on N = 1e7
+// float64 (240 MB, far beyond any cache), split in contiguous parts over
+// 1 and GOMAXPROCS goroutines, reporting GB/s with STREAM's byte model:
+// 24 bytes per element (b and c read, a written; the write-allocate read
+// of a is not counted). It is the machine's attainable bandwidth that
+// BENCHMARKS.md compares the steps with.
+func BenchmarkTriad(b *testing.B) {
+	for _, w := range benchWorkers() {
+		b.Run(fmt.Sprintf("N=1e7/workers=%d", w), func(b *testing.B) { benchmarkTriad(b, 1e7, w) })
+	}
+}
+
+func benchmarkTriad(b *testing.B, n, workers int) {
+	x, y, z := make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range y {
+		y[i], z[i] = float64(i), float64(n-i)
+	}
+	const s = 3.0
+	triad := func(lo, hi int) {
+		a, bb, c := x[lo:hi], y[lo:hi], z[lo:hi]
+		for i := range a {
+			a[i] = bb[i] + float64(s*c[i])
+		}
+	}
+	run := func() {
+		var wg sync.WaitGroup
+		for k := 1; k < workers; k++ {
+			wg.Go(func() { triad(k*n/workers, (k+1)*n/workers) })
+		}
+		triad(0, n/workers)
+		wg.Wait()
+	}
+	run() // touch every page before timing
+	iters := 0
+	for b.Loop() {
+		run()
+		iters++
+	}
+	b.ReportMetric(float64(n)*float64(iters)*24/b.Elapsed().Seconds()/1e9, "GB/s")
+}
+
+func benchmarkStep(b *testing.B, opt string, set map[string]float64, problem string, n, workers int) {
 	job := gdgpu.NewJob()
 	job.Problem, job.Dim, job.Cond = problem, n, 100
 	job.Optimizer, _ = gdgpu.DefaultOptimizer(opt)
 	for flag, v := range set {
 		job.Optimizer.Set(flag, v)
 	}
-	be, err := newBackend(&job) // every optimizer, whatever job.Validate admits today
+	be, err := newBackendOptions(&job, options{workers: workers}) // every optimizer, whatever job.Validate admits today
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 // Package cpu is gdgpu's float64 reference backend: the objectives and
 // optimizers of the registry (see gdgpu.Problems and gdgpu.Optimizers),
-// computed in Go float64 on one goroutine. The GPU backend is verified
-// against it, so every rounding decision here is deliberate and written down.
+// computed in Go float64. The GPU backend is verified against it, so every
+// rounding decision here is deliberate and written down. Large steps are
+// split over goroutines, with the same bits on any number of them (see
+// "Cores" below).
 //
 // # What is computed
 //
@@ -93,4 +95,19 @@
 // element is updated, so those steps take two passes: the gradient into a
 // full-length buffer (allocated in New, only for such jobs) with its
 // norm, then the update. Steps allocate nothing.
+//
+// # Cores
+//
+// From N = 65536 on, a step is split over runtime.GOMAXPROCS(0) goroutines:
+// a pool started by New and stopped by Close, each goroutine sweeping a
+// contiguous part of whole 256-element leaves while the caller sweeps the
+// first. The result does not depend on the number of parts, to the bit:
+// elementwise rules are computed element by element anyway; every leaf's
+// loss and squared-gradient sum is stored, and the caller combines them in
+// leaf order with the same pairwise tree, whose shape depends on N alone;
+// Rosenbrock's old neighbours across a part boundary are read before the
+// parts start (the left one) or kept intact until every part is done (the
+// right one: each part holds back its first element's new value); and the
+// non-finite flag keeps the least (step, index) over the parts. Steps
+// still allocate nothing.
 package cpu
