@@ -5,6 +5,7 @@
 //	gdgpu run      run one descent and print a summary
 //	gdgpu compare  run the CPU reference and the GPU from the same start and compare
 //	gdgpu info     describe the GL context and its limits
+//	gdgpu gradcheck  check analytic gradients (and the GPU's) against finite differences
 //	gdgpu list     list problems, optimizers, schedules, stopping rules and clipping
 //	gdgpu bench    time copy, steps, loss and the driver loop over a sweep of N
 //
@@ -136,6 +137,7 @@ Exit codes: 0 done (or compare within tolerance), 1 compare beyond tolerance,
 		return usagef("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
 	root.AddCommand(newRunCmd(stdout, stderr), newCompareCmd(stdout, stderr), newInfoCmd(stdout), newListCmd(stdout))
+	root.AddCommand(newGradcheckCmd(stdout, stderr))
 	root.AddCommand(newBenchCmd(stdout))
 	return root
 }
