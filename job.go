@@ -251,6 +251,11 @@ func (j *Job) Validate() error {
 	if j.FuncWindow < 0 || (j.FuncTol > 0 && j.FuncWindow == 0) {
 		return wrap(fmt.Errorf("--func-window %d must be >= 1 with --func-tol", j.FuncWindow))
 	}
+	if j.FuncWindow > maxHistory {
+		// A checkpoint carries maxHistory losses: a longer window would make
+		// a resumed run's rule fire later than an uninterrupted one's.
+		return wrap(fmt.Errorf("--func-window %d must be at most %d", j.FuncWindow, maxHistory))
+	}
 	if j.HasTarget && (math.IsNaN(j.LossTarget) || math.IsInf(j.LossTarget, 0)) {
 		return wrap(fmt.Errorf("--loss-target %g must be finite", j.LossTarget))
 	}

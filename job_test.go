@@ -31,6 +31,7 @@ func TestJobValidate(t *testing.T) {
 			j.Optimizer.Nesterov = true
 		}, "--nesterov"},
 		{"precision", func(j *Job) { j.Precision = 7 }, "--precision"},
+		{"func-window past the checkpointed history", func(j *Job) { j.FuncTol, j.FuncWindow = 1e-6, 1025 }, "--func-window"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

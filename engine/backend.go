@@ -449,13 +449,20 @@ func (b *Backend) Keep(k int) error {
 	return b.do(func() error {
 		s := &b.kept[k]
 		if s.bufs == nil {
+			// Built aside and kept only whole: a slot with some of its
+			// buffers would be indexed out of range later.
+			bufs := make([]buffer, 0, 1+len(b.state))
 			for v := 0; v <= len(b.state); v++ {
 				buf, err := newBuffer(fmt.Sprintf("kept state %d", k), b.job.Dim, b.elem)
 				if err != nil {
+					for i := range bufs {
+						bufs[i].delete()
+					}
 					return err
 				}
-				s.bufs = append(s.bufs, buf)
+				bufs = append(bufs, buf)
 			}
+			s.bufs = bufs
 		}
 		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
 		copyBuffer(s.bufs[0], b.x[b.cur])
@@ -507,14 +514,18 @@ func (b *Backend) Step(lr []float64, record bool) error {
 				b.setStepUniforms(b.step, rate)
 				b.dispatchChunks(b.step)
 				if rec {
-					b.recordSample(b.reduce, b.t-1)
+					if err := b.recordSample(b.reduce, b.t-1); err != nil {
+						return err
+					}
 				}
 			} else {
 				// Gradient and its norm first; the update then reads both.
 				b.setStepUniforms(b.given, rate)
 				b.dispatchChunks(b.gradPass)
 				if rec {
-					b.recordSample(b.clip, b.t-1)
+					if err := b.recordSample(b.clip, b.t-1); err != nil {
+						return err
+					}
 				} else {
 					b.runReduce(b.clip, -1)
 				}
@@ -609,10 +620,13 @@ func (b *Backend) dispatchChunks(p *program) {
 
 // recordSample reduces the partials of the dispatch just issued with the
 // reduction kernel p into a ring slot and fences it, waiting for the oldest
-// slot only when all are in use.
-func (b *Backend) recordSample(p *program, step int) {
+// slot only when all are in use (an error if that wait fails: the slot
+// must not be overwritten unread).
+func (b *Backend) recordSample(p *program, step int) error {
 	if len(b.pending) == ringSlots {
-		b.collect(true, 1)
+		if err := b.collect(true, 1); err != nil {
+			return err
+		}
 	}
 	slot := b.nextSlot
 	b.nextSlot = (b.nextSlot + 1) % ringSlots
@@ -621,6 +635,7 @@ func (b *Backend) recordSample(p *program, step int) {
 	fence := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
 	gl.Flush() // so the fence can signal without anyone waiting on it
 	b.pending = append(b.pending, pending{step: step, slot: slot, fence: fence})
+	return nil
 }
 
 // runReduce sums the partials with kernel p (reduce, or clip, which also
@@ -661,15 +676,16 @@ func (b *Backend) Record() error {
 	return b.do(func() error {
 		b.runPrepass()
 		b.dispatchChunks(b.eval)
-		b.recordSample(b.reduce, b.t)
-		return nil
+		return b.recordSample(b.reduce, b.t)
 	})
 }
 
 // Samples delivers read-back samples in step order.
 func (b *Backend) Samples(dst []gdgpu.Sample, wait bool) ([]gdgpu.Sample, error) {
 	err := b.do(func() error {
-		b.collect(wait, len(b.pending))
+		if err := b.collect(wait, len(b.pending)); err != nil {
+			return err
+		}
 		if wait {
 			return b.c.glError()
 		}
@@ -682,8 +698,9 @@ func (b *Backend) Samples(dst []gdgpu.Sample, wait bool) ([]gdgpu.Sample, error)
 
 // collect moves up to limit signalled samples from pending to ready, oldest
 // first; with wait it blocks on each. On the GL thread.
-func (b *Backend) collect(wait bool, limit int) {
+func (b *Backend) collect(wait bool, limit int) error {
 	done := 0
+	var err error
 	for done < limit && done < len(b.pending) {
 		p := b.pending[done]
 		var timeout uint64
@@ -692,7 +709,10 @@ func (b *Backend) collect(wait bool, limit int) {
 		}
 		r := gl.ClientWaitSync(p.fence, gl.SYNC_FLUSH_COMMANDS_BIT, timeout)
 		if r != gl.ALREADY_SIGNALED && r != gl.CONDITION_SATISFIED {
-			break // not ready (or GL_WAIT_FAILED, which the next read reports)
+			if wait { // a blocking wait that did not end signalled: GL_WAIT_FAILED
+				err = fmt.Errorf("engine: waiting for the sample of step %d failed (glClientWaitSync returned 0x%x): %s", p.step, r, glErrorName(gl.GetError()))
+			}
+			break
 		}
 		gl.DeleteSync(p.fence)
 		f, g2 := b.readRing(p.slot)
@@ -707,6 +727,7 @@ func (b *Backend) collect(wait bool, limit int) {
 		done++
 	}
 	b.pending = b.pending[:copy(b.pending, b.pending[done:])]
+	return err
 }
 
 // readRing reads one slot's two reals; its fence has signalled, so this
@@ -883,6 +904,7 @@ func (b *Backend) StepCount() int { return b.t }
 
 // upload writes value(i) for every element of buf, through a staging slice.
 func (b *Backend) upload(buf buffer, value func(i int) float64) {
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT) // earlier dispatches' writes land first
 	gl.BindBuffer(gl.COPY_WRITE_BUFFER, buf.id)
 	for first := 0; first < buf.len; first += xferElems {
 		k := min(xferElems, buf.len-first)

@@ -32,6 +32,7 @@ func newBuffer(name string, n, elem int) (buffer, error) {
 
 // zero fills the buffer with zero bytes (0.0 in float and double).
 func (b buffer) zero() {
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT) // earlier dispatches' writes land first
 	gl.BindBuffer(gl.COPY_WRITE_BUFFER, b.id)
 	gl.ClearBufferData(gl.COPY_WRITE_BUFFER, gl.R32UI, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 	gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
