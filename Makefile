@@ -39,6 +39,7 @@ fmt-check:
 test: deps vet fmt-check
 	$(GO) test $(TAGS) -count=1 ./...
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadVector -fuzztime $(FUZZTIME) ./data/
+	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCSV -fuzztime $(FUZZTIME) ./data/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCheckpoint -fuzztime $(FUZZTIME) .
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzJobFile -fuzztime $(FUZZTIME) ./cmd/gdgpu/
 
