@@ -1,6 +1,8 @@
-// Package data reads and writes gdgpu's parameter vectors as NumPy .npy
-// files: one-dimensional float32 or float64 arrays, so that numpy.load reads
-// what gdgpu writes and gdgpu reads what numpy.save writes.
+// Package data reads and writes gdgpu's data: parameter vectors as NumPy
+// .npy files (one-dimensional float32 or float64 arrays, so that numpy.load
+// reads what gdgpu writes and gdgpu reads what numpy.save writes), datasets
+// from CSV files and 2-D .npy matrices (ReadCSV, ReadNpyMatrix), seeded
+// synthetic datasets (Synthetic) and their standardization.
 //
 // Reading goes through codeberg.org/sbinet/npyio, after ReadVector has
 // checked what the library trusts: the prefix, the header length, the dtype,
