@@ -28,8 +28,8 @@ import (
 func BenchmarkStep(b *testing.B) {
 	for _, bo := range testcases.BenchOptimizers {
 		for _, problem := range gdgpu.ProblemNames() {
-			if info, _ := gdgpu.LookupProblem(problem); info.MaxDim > 0 {
-				continue // the two-dimensional functions: nothing to measure
+			if info, _ := gdgpu.LookupProblem(problem); !testcases.BenchProblem(bo.Label, problem, info.MaxDim) {
+				continue
 			}
 			for _, n := range benchSizes() {
 				for _, w := range benchWorkers() {

@@ -32,8 +32,8 @@ func BenchmarkStep(b *testing.B) {
 			continue
 		}
 		for _, problem := range gdgpu.ProblemNames() {
-			if info, _ := gdgpu.LookupProblem(problem); info.MaxDim > 0 {
-				continue // the two-dimensional functions: nothing to measure
+			if info, _ := gdgpu.LookupProblem(problem); !testcases.BenchProblem(bo.Label, problem, info.MaxDim) {
+				continue
 			}
 			for _, n := range []int{1e4, 1e5, 1e6, 1e7} {
 				for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {

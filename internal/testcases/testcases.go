@@ -26,3 +26,18 @@ var BenchOptimizers = []Optimizer{
 	{"nadam", "nadam", nil},
 	{"radam", "radam", nil},
 }
+
+// BenchProblem reports whether the step benchmarks run optimizer label on
+// problem: every optimizer on quadratic and rosenbrock (memory-bound, the
+// design's byte model), and Adam alone on the other N-dimensional test
+// functions, whose transcendentals or pre-pass set their cost; the
+// two-dimensional ones are not measured (two parameters).
+func BenchProblem(label, problem string, maxDim int) bool {
+	switch {
+	case maxDim > 0:
+		return false
+	case problem == "quadratic" || problem == "rosenbrock":
+		return true
+	}
+	return label == "adam"
+}
