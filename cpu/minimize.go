@@ -291,16 +291,7 @@ type minimizeRun struct {
 func (r *minimizeRun) loss(x []float64) float64 { return r.obj.loss(x) }
 
 // grad is Grad on r's objective (see loss).
-func (r *minimizeRun) grad(dst, x []float64) {
-	o := &r.obj
-	o.prepare(x)
-	var c [chunk]float64
-	prev := 0.0
-	for lo := 0; lo < o.n; lo += chunk {
-		hi := min(lo+chunk, o.n)
-		prev = o.grad(dst[lo:hi], o.coefs(&c, lo, hi), x, lo, hi, prev)
-	}
-}
+func (r *minimizeRun) grad(dst, x []float64) { r.obj.gradient(dst, x) }
 
 // norm returns sqrt(Σ g_i²) with GradNorm's summation tree, so for the
 // gradient at x it gives the bits of GradNorm(job, x); NaN for a missing

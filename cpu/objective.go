@@ -245,6 +245,13 @@ func Grad(job *gdgpu.Job, dst, x []float64) []float64 {
 	if len(dst) != o.n {
 		panic(fmt.Sprintf("cpu: Grad: dst has %d values, job has --dim %d", len(dst), o.n))
 	}
+	o.gradient(dst, x)
+	return dst
+}
+
+// gradient writes ∇f(x) into dst chunk by chunk, after the objective's
+// global quantities (ackley, griewank). It allocates nothing.
+func (o *objective) gradient(dst, x []float64) {
 	o.prepare(x)
 	var c [chunk]float64
 	prev := 0.0
@@ -252,7 +259,6 @@ func Grad(job *gdgpu.Job, dst, x []float64) []float64 {
 		hi := min(lo+chunk, o.n)
 		prev = o.grad(dst[lo:hi], o.coefs(&c, lo, hi), x, lo, hi, prev)
 	}
-	return dst
 }
 
 // GradNorm returns sqrt(Σ g_i²) of ∇f(x) for job's problem, summed pairwise
