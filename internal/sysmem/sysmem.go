@@ -75,4 +75,3 @@ func ParseMeminfo(r io.Reader) (avail, total int64, err error) {
 	}
 	return avail, total, nil
 }
-

@@ -62,4 +62,3 @@ func TestReadMeminfo(t *testing.T) {
 		t.Error("reading a folder as meminfo succeeded")
 	}
 }
-
