@@ -11,6 +11,8 @@ GO      ?= go
 TAGS    := -tags egl
 BIN     := bin/gdgpu
 FUZZTIME ?= 8s
+# Minimizing each new interesting input may otherwise take 60 s of a short run.
+FUZZMINTIME ?= 1s
 
 .PHONY: all deps build demo test vet fmt-check bench clean
 
@@ -38,10 +40,10 @@ fmt-check:
 
 test: deps vet fmt-check
 	$(GO) test $(TAGS) -count=1 ./...
-	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadVector -fuzztime $(FUZZTIME) ./data/
-	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCSV -fuzztime $(FUZZTIME) ./data/
-	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCheckpoint -fuzztime $(FUZZTIME) .
-	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzJobFile -fuzztime $(FUZZTIME) ./cmd/gdgpu/
+	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadVector -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./data/
+	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCSV -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./data/
+	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCheckpoint -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) .
+	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzJobFile -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./cmd/gdgpu/
 
 bench: deps
 	$(GO) test $(TAGS) -run '^$$' -bench . -benchmem ./...
