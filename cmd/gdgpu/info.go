@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/gdgpu/gdgpu/engine"
+	"github.com/gdgpu/gdgpu/internal/sysmem"
 	"github.com/spf13/cobra"
 )
 
@@ -78,8 +79,14 @@ func printInfo(w io.Writer, in engine.Info, exts bool) {
 	row("fp64", yesNo(in.FP64))
 	row("subgroups", yesNo(in.Subgroups))
 	mem := "unknown"
-	if in.MemoryKiB > 0 {
+	switch soft := strings.Contains(in.Renderer, "llvmpipe") || strings.Contains(in.Renderer, "softpipe"); {
+	case in.MemoryKiB > 0:
 		mem = bytesString(in.MemoryKiB << 10)
+	case soft:
+		// A software renderer's buffers are host memory.
+		if avail := sysmem.Available(); avail > 0 {
+			mem = bytesString(avail) + " of host memory available (software renderer)"
+		}
 	}
 	row("memory", mem)
 	if exts {
