@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// plotFormats are the output formats gdgpu plot writes, by extension.
+var plotFormats = map[string]string{".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+// plotColumns are the columns of the run log that --x and --y may name.
+var (
+	plotYColumns = []string{"loss", "grad_norm", "lr"}
+	plotXColumns = []string{"step", "elapsed_s"}
+)
+
+func newPlotCmd(stdout, stderr io.Writer) *cobra.Command {
+	var (
+		out, yCol, xCol string
+		labels          []string
+		logY            bool
+		width, height   string
+	)
+	cmd := &cobra.Command{
+		Use:   "plot LOG.csv... -o FILE",
+		Short: "overlay the CSV logs of finished runs in one PNG, SVG or PDF",
+		Long: `Plot overlays the CSV logs written by gdgpu run --log (step,loss,grad_norm,
+lr,elapsed_s), one line per file, each with its own colour and a legend entry,
+to compare optimizers, learning rates or devices after the fact.
+
+The format follows the extension of -o: .png, .svg or .pdf. The legend names
+each line after its file (base name without extension) unless --labels gives
+one label per file. --y picks the column plotted (loss, grad_norm or lr),
+--x the horizontal axis (step or elapsed_s). Loss and gradient norm are drawn
+on a log scale unless --log-y=false; on a log scale a value <= 0 is refused.
+
+Rows whose --y value is NaN or ±Inf (a diverged run) are skipped with a
+warning on stderr, so a diverged run still plots up to where it diverged.
+A missing file, a missing column, a cell that is not a number, or a log with
+no rows is refused (exit 2); failing to write -o is exit 3. -o is written
+atomically (a temporary file in the same folder, then renamed).`,
+		Example: `  gdgpu plot sgd.csv adam.csv -o loss.png
+  gdgpu plot runs/*/log.csv --labels a,b,c --y grad_norm -o grad.svg
+  gdgpu plot a.csv b.csv --x elapsed_s --width 20cm --height 12cm -o loss.pdf`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			ext := strings.ToLower(filepath.Ext(out))
+			format, ok := plotFormats[ext]
+			if !ok {
+				return usagef("-o %s: unknown extension %q; use .png, .svg or .pdf", out, ext)
+			}
+			if !contains(plotYColumns, yCol) {
+				return usagef("--y %q: want one of %s", yCol, strings.Join(plotYColumns, ", "))
+			}
+			if !contains(plotXColumns, xCol) {
+				return usagef("--x %q: want one of %s", xCol, strings.Join(plotXColumns, ", "))
+			}
+			if !cmd.Flags().Changed("log-y") {
+				logY = yCol != "lr"
+			}
+			w, err := plotLength("--width", width)
+			if err != nil {
+				return err
+			}
+			h, err := plotLength("--height", height)
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("labels") {
+				if len(labels) != len(files) {
+					return usagef("--labels gives %d labels for %d files", len(labels), len(files))
+				}
+			} else {
+				labels = make([]string, len(files))
+				for i, f := range files {
+					labels[i] = strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
+				}
+			}
+			series := make([]plotter.XYs, len(files))
+			for i, f := range files {
+				if series[i], err = readPlotLog(f, xCol, yCol, logY, stderr); err != nil {
+					return err
+				}
+			}
+			p := plot.New()
+			p.Title.Text = fmt.Sprintf("%s against %s", yCol, xCol)
+			p.X.Label.Text = xCol
+			p.Y.Label.Text = yCol
+			if logY {
+				p.Y.Label.Text += " (log scale)"
+				p.Y.Scale = plot.LogScale{}
+				p.Y.Tick.Marker = decadeTicks{}
+			}
+			p.Add(plotter.NewGrid())
+			p.Legend.Top = true
+			for i, xy := range series {
+				l, err := plotter.NewLine(xy)
+				if err != nil {
+					return usagef("%s: %v", files[i], err)
+				}
+				l.Color = plotutil.Color(i)
+				l.Width = vg.Points(2)
+				p.Add(l)
+				p.Legend.Add(labels[i], l)
+			}
+			wt, err := p.WriterTo(w, h, format)
+			if err != nil {
+				return failure(fmt.Errorf("rendering %s: %w", out, err))
+			}
+			if err := writeAtomic(out, wt); err != nil {
+				return failure(err)
+			}
+			fmt.Fprintf(stdout, "wrote %s (%d runs)\n", out, len(files))
+			return nil
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVarP(&out, "out", "o", "", "write the plot to `FILE` (.png, .svg or .pdf)")
+	fs.StringSliceVar(&labels, "labels", nil, "legend labels, one per file, comma-separated (default: the file names without extension)")
+	fs.StringVar(&yCol, "y", "loss", "column on the vertical axis: loss, grad_norm or lr")
+	fs.StringVar(&xCol, "x", "step", "column on the horizontal axis: step or elapsed_s")
+	fs.BoolVar(&logY, "log-y", true, "log scale on the vertical axis (default true for loss and grad_norm, false for lr)")
+	fs.StringVar(&width, "width", "16cm", "plot width, e.g. 6in or 16cm")
+	fs.StringVar(&height, "height", "10cm", "plot height, e.g. 4in or 10cm")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+// decadeTicks labels the powers of ten on a log axis, every k-th decade
+// when there are more than ten, with minor ticks between: plot.LogTicks
+// builds its labels by repeated multiplication and prints
+// 9.999999999999998e-05.
+type decadeTicks struct{}
+
+func (decadeTicks) Ticks(min, max float64) []plot.Tick {
+	lo, hi := int(math.Floor(math.Log10(min))), int(math.Ceil(math.Log10(max)))
+	if hi <= lo {
+		hi = lo + 1
+	}
+	k := (hi - lo + 9) / 10
+	var ticks []plot.Tick
+	for e := lo; e <= hi; e++ {
+		v := math.Pow10(e)
+		if e%k == 0 {
+			ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
+		} else {
+			ticks = append(ticks, plot.Tick{Value: v})
+		}
+		if k == 1 && e < hi {
+			for i := 2; i < 10; i++ {
+				ticks = append(ticks, plot.Tick{Value: float64(i) * v})
+			}
+		}
+	}
+	return ticks
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// plotLength parses a --width or --height value: a positive length with a
+// unit (in, cm, mm or pt).
+func plotLength(flag, s string) (vg.Length, error) {
+	l, err := vg.ParseLength(strings.TrimSpace(s))
+	if err != nil || !(l > 0) || math.IsInf(float64(l), 0) {
+		return 0, usagef("%s %q: want a positive length such as 6in or 16cm", flag, s)
+	}
+	// Keep raster output within reason: 100 in is 9600 pixels at 96 dpi.
+	if l > 100*vg.Inch {
+		return 0, usagef("%s %q: larger than 100in", flag, s)
+	}
+	return l, nil
+}
+
+// readPlotLog reads the xCol and yCol columns of a CSV run log. Rows whose
+// y is NaN or ±Inf are skipped with one warning on stderr; anything else
+// that is not a finite number, a missing column, a short row or an empty
+// log is a usage error naming file:line. On a log scale y <= 0 is refused.
+func readPlotLog(path, xCol, yCol string, logY bool, stderr io.Writer) (plotter.XYs, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	if !sc.Scan() {
+		if err := sc.Err(); err != nil {
+			return nil, usagef("%s: %v", path, err)
+		}
+		return nil, usagef("%s: empty file; want a CSV log from gdgpu run --log", path)
+	}
+	header := strings.Split(strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff")), ",")
+	xi, yi := -1, -1
+	for i, h := range header {
+		switch strings.TrimSpace(h) {
+		case xCol:
+			xi = i
+		case yCol:
+			yi = i
+		}
+	}
+	for _, c := range []struct {
+		name string
+		i    int
+	}{{xCol, xi}, {yCol, yi}} {
+		if c.i < 0 {
+			return nil, usagef("%s:1: no column %q in header %q", path, c.name, sc.Text())
+		}
+	}
+	var xy plotter.XYs
+	line, skipped, firstSkip := 1, 0, 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" {
+			continue
+		}
+		cells := strings.Split(text, ",")
+		if len(cells) != len(header) {
+			return nil, usagef("%s:%d: %d fields, the header has %d", path, line, len(cells), len(header))
+		}
+		cell := func(i int, name string) (float64, error) {
+			s := strings.TrimSpace(cells[i])
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				var ne *strconv.NumError
+				if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+					return v, nil // ±Inf or 0: judged below like any other value
+				}
+				return 0, usagef("%s:%d: column %s: %q is not a number", path, line, name, s)
+			}
+			return v, nil
+		}
+		x, err := cell(xi, xCol)
+		if err != nil {
+			return nil, err
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, usagef("%s:%d: column %s: %v is not finite", path, line, xCol, x)
+		}
+		y, err := cell(yi, yCol)
+		if err != nil {
+			return nil, err
+		}
+		if math.IsNaN(y) || math.IsInf(y, 0) {
+			if skipped == 0 {
+				firstSkip = line
+			}
+			skipped++
+			continue
+		}
+		if logY && y <= 0 {
+			return nil, usagef("%s:%d: column %s: %v cannot be drawn on a log scale; use --log-y=false", path, line, yCol, y)
+		}
+		xy = append(xy, plotter.XY{X: x, Y: y})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, usagef("%s: %v", path, err)
+	}
+	if skipped > 0 {
+		fmt.Fprintf(stderr, "gdgpu: warning: %s: skipped %d rows whose %s is NaN or Inf (first at line %d; the run diverged?)\n",
+			path, skipped, yCol, firstSkip)
+	}
+	if len(xy) == 0 {
+		if skipped > 0 {
+			return nil, usagef("%s: every row's %s is NaN or Inf; nothing to plot", path, yCol)
+		}
+		return nil, usagef("%s: no rows after the header; nothing to plot", path)
+	}
+	return xy, nil
+}
+
+// writeAtomic writes wt to path through a temporary file in the same folder,
+// renamed over path once complete, so a failed write leaves path as it was.
+func writeAtomic(path string, wt io.WriterTo) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	w := bufio.NewWriter(tmp)
+	if _, err = wt.WriteTo(w); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = w.Flush(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
