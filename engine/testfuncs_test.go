@@ -252,6 +252,13 @@ func bigSinCos(x float64) (float64, float64) {
 // runSinCos evaluates dsin and dcos at xs on the GPU: out[2i], out[2i+1].
 func runSinCos(t *testing.T, c *Context, xs []float64) []float64 {
 	t.Helper()
+	return runFP64(t, c, "sin/cos", 2, "ys[2u * i] = rsin(xs[i]);\n\t\tys[2u * i + 1u] = rcos(xs[i]);", xs)
+}
+
+// runFP64 runs a test-only kernel over xs with fp64math.glsl included:
+// body computes ys (perArg results per argument) from xs[i].
+func runFP64(t *testing.T, c *Context, name string, perArg int, body string, xs []float64) []float64 {
+	t.Helper()
 	lib, err := shaders.Source("fp64math.glsl")
 	if err != nil {
 		t.Fatal(err)
@@ -263,14 +270,13 @@ layout(std430, binding = 1) writeonly buffer Out { double ys[]; };
 uniform uint count;
 void main() {
 	for (uint i = gl_GlobalInvocationID.x; i < count; i += gl_NumWorkGroups.x * 64u) {
-		ys[2u * i] = rsin(xs[i]);
-		ys[2u * i + 1u] = rcos(xs[i]);
+		` + body + `
 	}
 }
 `
-	out := make([]float64, 2*len(xs))
+	out := make([]float64, perArg*len(xs))
 	err = c.do(func() error {
-		p, err := c.compileProgram("fp64 sin/cos test", src)
+		p, err := c.compileProgram("fp64 "+name+" test", src)
 		if err != nil {
 			return err
 		}
@@ -401,54 +407,5 @@ func bigExp(x float64) float64 {
 // runKernel evaluates fp64math.glsl's function fn at xs on the GPU.
 func runKernel(t *testing.T, c *Context, fn string, xs []float64) []float64 {
 	t.Helper()
-	lib, err := shaders.Source("fp64math.glsl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := "#version 430 core\n#define real double\n#define REAL_IS_DOUBLE 1\n" + lib + `
-layout(local_size_x = 64) in;
-layout(std430, binding = 0) readonly buffer In { double xs[]; };
-layout(std430, binding = 1) writeonly buffer Out { double ys[]; };
-uniform uint count;
-void main() {
-	for (uint i = gl_GlobalInvocationID.x; i < count; i += gl_NumWorkGroups.x * 64u) {
-		ys[i] = ` + fn + `(xs[i]);
-	}
-}
-`
-	out := make([]float64, len(xs))
-	err = c.do(func() error {
-		p, err := c.compileProgram("fp64 "+fn+" test", src)
-		if err != nil {
-			return err
-		}
-		defer p.delete()
-		in, err := newBuffer("test arguments", len(xs), 8)
-		if err != nil {
-			return err
-		}
-		defer in.delete()
-		res, err := newBuffer("test results", len(out), 8)
-		if err != nil {
-			return err
-		}
-		defer res.delete()
-		gl.BindBuffer(gl.COPY_WRITE_BUFFER, in.id)
-		gl.BufferSubData(gl.COPY_WRITE_BUFFER, 0, 8*len(xs), unsafe.Pointer(&xs[0]))
-		gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
-		gl.UseProgram(p.id)
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, in.id)
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 1, res.id)
-		gl.Uniform1ui(p.loc("count"), uint32(len(xs)))
-		gl.DispatchCompute(64, 1, 1)
-		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-		gl.BindBuffer(gl.COPY_READ_BUFFER, res.id)
-		gl.GetBufferSubData(gl.COPY_READ_BUFFER, 0, 8*len(out), unsafe.Pointer(&out[0]))
-		gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
-		return c.glError()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return runFP64(t, c, fn, 1, "ys[i] = "+fn+"(xs[i]);", xs)
 }
