@@ -20,15 +20,16 @@ type MemoryNeed struct {
 	Params     int64    // the two parameter buffers (a step reads one, writes the other)
 	State      int64    // the optimizer's state vectors, all of them
 	StateNames []string // their names (torch's), for the message
-	Gradient   int64    // the stored gradient of clipping by norm
+	Gradient   int64    // the stored gradient (clipping by norm, Gradient, ApplyGradient) and the clip factor
 	Coef       int64    // the quadratic's coefficients
+	Globals    int64    // the pre-pass's objective globals (ackley, griewank)
 	Kept       int64    // the two kept states of Keep (parameters and state vectors each)
 	Partials   int64    // workgroup partial sums, the read-back ring, the non-finite flags
 }
 
 // Total is the sum of every part.
 func (m MemoryNeed) Total() int64 {
-	return m.Params + m.State + m.Gradient + m.Coef + m.Kept + m.Partials
+	return m.Params + m.State + m.Gradient + m.Coef + m.Globals + m.Kept + m.Partials
 }
 
 // String lists the parts in MiB (rounded up), leaving out those a job
@@ -39,10 +40,13 @@ func (m MemoryNeed) String() string {
 		parts = append(parts, fmt.Sprintf("state vectors (%s) %s", strings.Join(m.StateNames, ", "), mib(m.State)))
 	}
 	if m.Gradient > 0 {
-		parts = append(parts, "stored gradient "+mib(m.Gradient))
+		parts = append(parts, "gradient "+mib(m.Gradient))
 	}
 	if m.Coef > 0 {
 		parts = append(parts, "coefficients "+mib(m.Coef))
+	}
+	if m.Globals > 0 {
+		parts = append(parts, "objective globals "+mib(m.Globals))
 	}
 	parts = append(parts, "kept states x2 "+mib(m.Kept), "partials and read-back "+mib(m.Partials))
 	return strings.Join(parts, ", ")
@@ -72,8 +76,12 @@ func (e *MemoryError) Is(target error) bool { return target == ErrTooBig }
 // mib formats bytes as MiB, rounded up, so a small need never reads 0.
 func mib(bytes int64) string { return fmt.Sprintf("%d MiB", (bytes+1<<20-1)>>20) }
 
-// memoryNeed is what the job's buffers take; Keep's two slots are counted
-// although they are allocated on first use, since every run keeps states.
+// memoryNeed is what the job's buffers take. Keep's two slots are counted
+// although they are allocated on first use, since every run keeps states;
+// so is the stored gradient, which every job has: clipping by norm makes it
+// with the backend, and Gradient and ApplyGradient (gdgpu gradcheck, the
+// parity tests) and Bench's given-gradient update make it on first use, so a
+// job accepted here never runs out of memory there.
 func (b *Backend) memoryNeed() MemoryNeed {
 	n := int64(b.job.Dim) * int64(b.elem)
 	m := MemoryNeed{
@@ -81,10 +89,14 @@ func (b *Backend) memoryNeed() MemoryNeed {
 		State:      int64(len(b.names)) * n,
 		StateNames: b.names,
 		Kept:       2 * int64(1+len(b.names)) * n,
+		Gradient:   n,
 		Partials:   int64(2*b.groups*b.chunks()+2*ringSlots)*int64(b.elem) + 8*(1+ringSlots),
 	}
 	if b.job.ClipNorm > 0 {
-		m.Gradient = n
+		m.Gradient += int64(b.elem) // the clip factor
+	}
+	if b.hasPrepass() {
+		m.Globals = 4 * int64(b.elem)
 	}
 	if b.hasCoef() {
 		m.Coef = n

@@ -39,12 +39,12 @@ func TestTooBigRefusedBeforeAllocating(t *testing.T) {
 		t.Fatalf("error %v (%T) is not a *MemoryError matching ErrTooBig", err, err)
 	}
 	n := int64(job.Dim) * 8
-	if me.Need.Params != 2*n || me.Need.State != 2*n || me.Need.Kept != 6*n || me.Need.Total() <= me.Available {
+	if me.Need.Params != 2*n || me.Need.State != 2*n || me.Need.Kept != 6*n || me.Need.Gradient != n || me.Need.Total() <= me.Available {
 		t.Errorf("need %+v, available %d: wrong breakdown", me.Need, me.Available)
 	}
 	msg := err.Error()
 	for _, want := range []string{
-		mib(me.Need.Total()), "parameters x2 " + mib(2*n), "exp_avg, exp_avg_sq", "partials",
+		mib(me.Need.Total()), "parameters x2 " + mib(2*n), "exp_avg, exp_avg_sq", "gradient " + mib(n), "partials",
 		strconv.FormatInt(me.Available>>20, 10) + " MiB", source,
 	} {
 		if !strings.Contains(msg, want) {
@@ -195,5 +195,80 @@ func waitDevice(t testing.TB, b *Backend) {
 	}
 	if _, err := b.Samples(nil, true); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// memoryNeed counts every buffer a backend ever makes: after Keep (both
+// slots), Gradient and ApplyGradient (the stored gradient, made on first
+// use unless clipping by norm made it) the bytes allocated are exactly the
+// need, for jobs with and without coefficients, the pre-pass globals and
+// the clip factor.
+func TestMemoryNeedCountsEveryBuffer(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 256})
+	for _, tc := range []struct {
+		problem, opt string
+		prec         gdgpu.Precision
+		cond, clip   float64
+	}{
+		{"quadratic", "sgd", gdgpu.F32, 100, 0},
+		{"quadratic", "adam", gdgpu.F64, 1, 1},
+		{"ackley", "adam", gdgpu.F32, 1, 0},
+		{"griewank", "sgd", gdgpu.F64, 1, 1},
+		{"rosenbrock", "rmsprop", gdgpu.F32, 1, 0},
+	} {
+		name := tc.problem + "/" + tc.opt + "/" + tc.prec.String()
+		if tc.clip > 0 {
+			name += "/clipnorm"
+		}
+		t.Run(name, func(t *testing.T) {
+			const n = 1000
+			job := newJob(tc.problem, tc.opt, n, tc.prec)
+			job.Cond, job.ClipNorm = tc.cond, tc.clip
+			b := newBackend(t, c, &job)
+			need := b.memoryNeed()
+			x := job.StartPoint()
+			if err := b.Load(x); err != nil {
+				t.Fatal(err)
+			}
+			for k := 0; k < 2; k++ {
+				if err := b.Keep(k); err != nil {
+					t.Fatal(err)
+				}
+			}
+			g := make([]float64, n)
+			if err := b.Gradient(x, g); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.ApplyGradient(g, 1e-3); err != nil {
+				t.Fatal(err)
+			}
+			var got int64
+			bufs := []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob}
+			for k := range b.state {
+				bufs = append(bufs, &b.state[k])
+			}
+			for k := range b.kept {
+				for v := range b.kept[k].bufs {
+					bufs = append(bufs, &b.kept[k].bufs[v])
+				}
+			}
+			for _, buf := range bufs {
+				got += int64(buf.bytes())
+			}
+			if got != need.Total() {
+				t.Errorf("allocated %d bytes, memoryNeed counts %d (%+v)", got, need.Total(), need)
+			}
+			elem := int64(b.elem)
+			if wantG := n*elem + map[bool]int64{true: elem}[tc.clip > 0]; need.Gradient != wantG {
+				t.Errorf("Gradient %d bytes, want %d", need.Gradient, wantG)
+			}
+			if wantGlob := map[bool]int64{true: 4 * elem}[hasPrepass(tc.problem)]; need.Globals != wantGlob {
+				t.Errorf("Globals %d bytes, want %d", need.Globals, wantGlob)
+			}
+			msg := need.String()
+			if !strings.Contains(msg, "gradient "+mib(need.Gradient)) || strings.Contains(msg, "objective globals") != (need.Globals > 0) {
+				t.Errorf("String %q: gradient or globals misreported", msg)
+			}
+		})
 	}
 }
