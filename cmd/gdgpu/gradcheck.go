@@ -121,6 +121,11 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 	return cmd
 }
 
+// gradcheckPerturb, when set (by tests only), alters the CPU's analytic
+// gradient at each point before it is checked, so that a test can make the
+// check fail honestly.
+var gradcheckPerturb func(g []float64)
+
 // gradReport holds the worst errors of a gradcheck.
 type gradReport struct {
 	fdAbs, fdRel, fdRatio    float64 // analytic vs central differences
@@ -163,6 +168,9 @@ func gradcheck(job *gdgpu.Job, gb *engine.Backend, points int, seed uint64) (*gr
 		}
 		f := cpu.Loss(job, x)
 		cpu.Grad(job, g, x)
+		if gradcheckPerturb != nil {
+			gradcheckPerturb(g)
+		}
 		for i := range x {
 			xi := x[i]
 			s := math.Max(1, math.Abs(xi))

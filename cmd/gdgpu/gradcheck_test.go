@@ -53,3 +53,24 @@ func TestGPUGradcheck(t *testing.T) {
 		}
 	}
 }
+
+// A wrong analytic gradient (one component off by 0.5, through the test
+// hook) fails the check: exit 1, naming the error beyond tolerance, on the
+// CPU alone and with the GPU (whose gradient then disagrees too).
+func TestGradcheckMismatch(t *testing.T) {
+	gradcheckPerturb = func(g []float64) { g[3] += 0.5 }
+	t.Cleanup(func() { gradcheckPerturb = nil })
+	for _, device := range []string{"cpu", "gpu"} {
+		code, stdout, stderr := gdgpuRun(t, "gradcheck", "--problem", "quadratic", "--device", device, "--precision", "f64", "--points", "2", "--dim", "37")
+		if code != gdgpu.ExitMismatch {
+			t.Errorf("--device %s: exit %d, want %d\n%s%s", device, code, gdgpu.ExitMismatch, stdout, stderr)
+		}
+		if !strings.Contains(stdout, "central differences (cpu, f64): max abs 0.5 ") || !strings.Contains(stdout, "BEYOND TOLERANCE") ||
+			!strings.HasSuffix(stdout, "beyond tolerance\n") {
+			t.Errorf("--device %s: the output does not name the worst error (max abs 0.5) beyond tolerance:\n%s", device, stdout)
+		}
+		if device == "gpu" && !strings.Contains(stdout, "vs cpu gradient:                   max abs 0.5 ") {
+			t.Errorf("--device gpu: the GPU line does not name the 0.5 difference:\n%s", stdout)
+		}
+	}
+}

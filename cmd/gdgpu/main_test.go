@@ -607,8 +607,9 @@ func TestCPUOnly(t *testing.T) {
 }
 
 // TestNoGLContext hides every EGL vendor library from libglvnd, so that no
-// context can be made: info and a GPU run exit 3 with the attempts listed,
-// and a CPU run, which never opens GL, still works.
+// context can be made: info, a GPU run and a GPU gradcheck exit 3 with the
+// attempts listed, and a CPU run or gradcheck, which never opens GL, still
+// works.
 func TestNoGLContext(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -618,6 +619,8 @@ func TestNoGLContext(t *testing.T) {
 		{[]string{"run", "--dim", "100", "--steps", "1"}, gdgpu.ExitError},
 		{[]string{"compare", "--dim", "100", "--steps", "1"}, gdgpu.ExitError},
 		{[]string{"run", "--device", "cpu", "--dim", "100", "--steps", "1"}, 0},
+		{[]string{"gradcheck", "--dim", "10", "--points", "1"}, gdgpu.ExitError},
+		{[]string{"gradcheck", "--device", "cpu", "--dim", "10", "--points", "1"}, 0},
 		// CPU-only methods are refused on the GPU before any GL context is tried.
 		{[]string{"run", "--optimizer", "lbfgs", "--dim", "100", "--steps", "1"}, gdgpu.ExitUsage},
 		{[]string{"compare", "--optimizer", "cg", "--dim", "100", "--steps", "1"}, gdgpu.ExitUsage},
