@@ -228,7 +228,7 @@ func (o *objective) prepare(x []float64) {
 		for lo := 0; lo < o.n; lo += chunk {
 			xs := x[lo:min(lo+chunk, o.n)]
 			for j, xi := range xs {
-				c := math.Cos(xi / math.Sqrt(float64(lo+j+1)))
+				c := griewankCos(xi / math.Sqrt(float64(lo+j+1)))
 				if c == 0 {
 					c = 1
 					zeros++
@@ -244,6 +244,11 @@ func (o *objective) prepare(x []float64) {
 		}
 	}
 }
+
+// griewankCos is math.Cos, the cosine of Griewank's product; a test swaps
+// it to reach the zero-cosine branches, which math.Cos never returns 0 for
+// in float64.
+var griewankCos = math.Cos
 
 // globalTerms writes the terms of indices lo..hi-1 of ackley and griewank
 // (after prepare): ackley's whole f is owned by index 0, griewank's
@@ -285,7 +290,7 @@ func (o *objective) globalGrad(g, x []float64, lo, hi int) {
 	for j, xi := range xs {
 		s := math.Sqrt(float64(lo + j + 1))
 		u := xi / s
-		c := math.Cos(u)
+		c := griewankCos(u)
 		var q float64
 		switch {
 		case c != 0 && b == 0:
