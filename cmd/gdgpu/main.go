@@ -140,5 +140,6 @@ Exit codes: 0 done (or compare within tolerance), 1 compare beyond tolerance,
 	root.AddCommand(newGradcheckCmd(stdout, stderr))
 	root.AddCommand(newBenchCmd(stdout))
 	root.AddCommand(newPlotCmd(stdout, stderr))
+	root.AddCommand(newViewCmd(stdout, stderr))
 	return root
 }

@@ -1,0 +1,307 @@
+// Package viewer draws a two-parameter objective's landscape, seen from
+// above, with descent paths on it, into a PNG. It is pure Go (image/png and
+// golang.org/x/image/font/basicfont): no window, no X11, no GL. The
+// landscape itself comes from the caller (engine.Context.Landscape on the
+// GPU, or cpu.Loss on a grid).
+package viewer
+
+import (
+	"bufio"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+)
+
+// Path is one descent trajectory: the points in order (x, y), the colour
+// its polyline, start and end marks are drawn in, and its legend label.
+type Path struct {
+	Points [][2]float64
+	Color  color.RGBA
+	Label  string
+}
+
+// Palette holds path colours that stand apart from viridis (which has no
+// saturated red, orange, magenta or white): path k takes Palette[k %
+// len(Palette)].
+var Palette = []color.RGBA{
+	{230, 25, 75, 255},   // red
+	{255, 255, 255, 255}, // white
+	{245, 130, 48, 255},  // orange
+	{240, 50, 230, 255},  // magenta
+	{0, 0, 0, 255},       // black
+	{255, 160, 200, 255}, // pink
+}
+
+// viridisStops samples matplotlib's viridis colormap at 10 evenly spaced
+// points (matplotlib.cm.viridis(numpy.linspace(0, 1, 10)); the map is by
+// Stéfan van der Walt and Nathaniel Smith, CC0, from matplotlib's
+// _cm_listed.py). Colours between stops are interpolated linearly in sRGB,
+// which stays close to the full 256-entry table.
+var viridisStops = [...][3]uint8{
+	{0x44, 0x01, 0x54}, {0x48, 0x28, 0x78}, {0x3e, 0x49, 0x89}, {0x31, 0x68, 0x8e}, {0x26, 0x82, 0x8e},
+	{0x1f, 0x9e, 0x89}, {0x35, 0xb7, 0x79}, {0x6e, 0xce, 0x58}, {0xb5, 0xde, 0x2b}, {0xfd, 0xe7, 0x25},
+}
+
+// Viridis maps t in [0, 1] (clamped; NaN is 1) to the colormap.
+func Viridis(t float64) color.RGBA {
+	if !(t >= 0) {
+		if math.IsNaN(t) {
+			t = 1
+		} else {
+			t = 0
+		}
+	}
+	t = math.Min(t, 1)
+	s := t * float64(len(viridisStops)-1)
+	k := min(int(s), len(viridisStops)-2)
+	u := s - float64(k)
+	a, b := viridisStops[k], viridisStops[k+1]
+	var c [3]uint8
+	for i := range c {
+		c[i] = uint8(math.Round(float64(a[i])*(1-u) + float64(b[i])*u))
+	}
+	return color.RGBA{c[0], c[1], c[2], 255}
+}
+
+// isoLevels is the number of iso-lines drawn, evenly spaced in the
+// log-scaled value.
+const isoLevels = 14
+
+// Render draws the picture: land (len w*h, row py = 0 at y0, as
+// engine.Context.Landscape writes it) shown with x to the right and y up,
+// coloured by log(f - fmin + eps) through viridis (eps = 1e-9 of the
+// landscape's range; the colours span that value's 1st percentile to its
+// maximum, lower values clamped to the bottom colour),
+// with iso-lines of that value darkened, then each path as a polyline
+// with an open square at its start and a filled disc at its end, and a
+// legend of the labels at the top left. Non-finite values take the top
+// colour.
+func Render(land []float64, w, h int, x0, x1, y0, y1 float64, paths []Path) (*image.RGBA, error) {
+	if w < 2 || h < 2 || len(land) != w*h {
+		return nil, fmt.Errorf("viewer: landscape of %d values for a %dx%d image", len(land), w, h)
+	}
+	if !(x1 > x0) || !(y1 > y0) {
+		return nil, fmt.Errorf("viewer: empty bounds [%g, %g] x [%g, %g]", x0, x1, y0, y1)
+	}
+	fmin, fmax := math.Inf(1), math.Inf(-1)
+	for _, f := range land {
+		if !math.IsNaN(f) && !math.IsInf(f, 0) {
+			fmin, fmax = math.Min(fmin, f), math.Max(fmax, f)
+		}
+	}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	level := make([]float64, w*h) // in [0, 1], image row order
+	if fmin <= fmax {
+		eps := 1e-9*(fmax-fmin) + math.SmallestNonzeroFloat64
+		var logs []float64
+		for _, f := range land {
+			if !math.IsNaN(f) && !math.IsInf(f, 0) {
+				logs = append(logs, math.Log(f-fmin+eps))
+			}
+		}
+		sort.Float64s(logs)
+		// The colours span the 1st percentile to the largest value, so a
+		// single pixel at the minimum does not squeeze the rest to the top.
+		lo, hi := logs[len(logs)/100], logs[len(logs)-1]
+		for r := 0; r < h; r++ {
+			py := h - 1 - r
+			for px := 0; px < w; px++ {
+				f := land[py*w+px]
+				t := 1.0
+				if !math.IsNaN(f) && !math.IsInf(f, 0) && hi > lo {
+					t = (math.Log(f-fmin+eps) - lo) / (hi - lo)
+				}
+				level[r*w+px] = t
+			}
+		}
+	} else {
+		for i := range level {
+			level[i] = 1
+		}
+	}
+	for r := 0; r < h; r++ {
+		for px := 0; px < w; px++ {
+			t := level[r*w+px]
+			c := Viridis(t)
+			if iso(level, w, h, px, r) {
+				c = color.RGBA{c.R * 3 / 5, c.G * 3 / 5, c.B * 3 / 5, 255}
+			}
+			img.SetRGBA(px, r, c)
+		}
+	}
+	// Pixel centres: px = 0 is x0, px = w-1 is x1 (the landscape's grid).
+	toPix := func(p [2]float64) (float64, float64) {
+		return (p[0] - x0) / (x1 - x0) * float64(w-1), (y1 - p[1]) / (y1 - y0) * float64(h-1)
+	}
+	for _, p := range paths {
+		for k := 1; k < len(p.Points); k++ {
+			ax, ay := toPix(p.Points[k-1])
+			bx, by := toPix(p.Points[k])
+			line(img, ax, ay, bx, by, p.Color)
+		}
+		if len(p.Points) > 0 {
+			sx, sy := toPix(p.Points[0])
+			square(img, sx, sy, 5, p.Color)
+			ex, ey := toPix(p.Points[len(p.Points)-1])
+			disc(img, ex, ey, 4, p.Color)
+		}
+	}
+	legend(img, paths)
+	return img, nil
+}
+
+// iso reports whether pixel (x, r) lies on an iso-line: its level band
+// differs from its right or lower neighbour's.
+func iso(level []float64, w, h, x, r int) bool {
+	band := func(t float64) int { return int(math.Floor(t * isoLevels)) }
+	b := band(level[r*w+x])
+	return (x+1 < w && band(level[r*w+x+1]) != b) || (r+1 < h && band(level[(r+1)*w+x]) != b)
+}
+
+// RenderPNG renders (see Render) and writes the PNG to path atomically: a
+// temporary file in the same directory, renamed over path once complete.
+func RenderPNG(path string, land []float64, w, h int, x0, x1, y0, y1 float64, paths []Path) error {
+	img, err := Render(land, w, h, x0, x1, y0, y1, paths)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, img)
+}
+
+func writeAtomic(path string, img image.Image) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("viewer: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(0o644); err != nil { // CreateTemp makes 0600
+		return fmt.Errorf("viewer: %w", err)
+	}
+	bw := bufio.NewWriter(tmp)
+	if err = png.Encode(bw, img); err != nil {
+		return fmt.Errorf("viewer: encoding %s: %w", path, err)
+	}
+	if err = bw.Flush(); err != nil {
+		return fmt.Errorf("viewer: writing %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("viewer: writing %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("viewer: writing %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("viewer: %w", err)
+	}
+	return nil
+}
+
+// set paints a pixel if it is inside the image.
+func set(img *image.RGBA, x, y int, c color.RGBA) {
+	if image.Pt(x, y).In(img.Rect) {
+		img.SetRGBA(x, y, c)
+	}
+}
+
+// line draws a segment two pixels wide by stepping along its longer axis.
+// Coordinates far outside the image are clipped to a margin first, so a
+// diverging path costs nothing.
+func line(img *image.RGBA, ax, ay, bx, by float64, c color.RGBA) {
+	if !finite(ax, ay, bx, by) {
+		return
+	}
+	const lim = 1e5
+	if math.Max(math.Max(math.Abs(ax), math.Abs(ay)), math.Max(math.Abs(bx), math.Abs(by))) > lim {
+		return
+	}
+	n := int(math.Ceil(math.Max(math.Abs(bx-ax), math.Abs(by-ay))))
+	for s := 0; s <= n; s++ {
+		u := 0.0
+		if n > 0 {
+			u = float64(s) / float64(n)
+		}
+		x := int(math.Round(ax + (bx-ax)*u))
+		y := int(math.Round(ay + (by-ay)*u))
+		set(img, x, y, c)
+		set(img, x+1, y, c)
+		set(img, x, y+1, c)
+	}
+}
+
+func square(img *image.RGBA, cx, cy float64, r int, c color.RGBA) {
+	if !finite(cx, cy) || math.Abs(cx) > 1e5 || math.Abs(cy) > 1e5 {
+		return
+	}
+	x0, y0 := int(math.Round(cx)), int(math.Round(cy))
+	for d := -r; d <= r; d++ {
+		for _, t := range []int{-r, -r + 1, r - 1, r} {
+			set(img, x0+d, y0+t, c)
+			set(img, x0+t, y0+d, c)
+		}
+	}
+}
+
+func disc(img *image.RGBA, cx, cy float64, r int, c color.RGBA) {
+	if !finite(cx, cy) || math.Abs(cx) > 1e5 || math.Abs(cy) > 1e5 {
+		return
+	}
+	x0, y0 := int(math.Round(cx)), int(math.Round(cy))
+	for dy := -r; dy <= r; dy++ {
+		for dx := -r; dx <= r; dx++ {
+			if dx*dx+dy*dy <= r*r {
+				set(img, x0+dx, y0+dy, c)
+			}
+		}
+	}
+}
+
+func finite(v ...float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// legend draws the labels at the top left on a dark translucent box, each
+// after a short bar in its path's colour.
+func legend(img *image.RGBA, paths []Path) {
+	if len(paths) == 0 {
+		return
+	}
+	face := basicfont.Face7x13
+	const pad, bar, lineH = 6, 18, 16
+	width := 0
+	for _, p := range paths {
+		width = max(width, font.MeasureString(face, p.Label).Ceil())
+	}
+	box := image.Rect(4, 4, 4+pad*3+bar+width, 4+pad*2+lineH*len(paths))
+	draw.Draw(img, box, image.NewUniform(color.RGBA{0, 0, 0, 160}), image.Point{}, draw.Over)
+	d := font.Drawer{Dst: img, Src: image.NewUniform(color.RGBA{255, 255, 255, 255}), Face: face}
+	for k, p := range paths {
+		y := box.Min.Y + pad + lineH*k + lineH/2
+		for x := box.Min.X + pad; x < box.Min.X+pad+bar; x++ {
+			for dy := -1; dy <= 1; dy++ {
+				set(img, x, y+dy, p.Color)
+			}
+		}
+		d.Dot = fixed.P(box.Min.X+2*pad+bar, y+4)
+		d.DrawString(p.Label)
+	}
+}
