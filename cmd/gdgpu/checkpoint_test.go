@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"math"
 	"os"
@@ -10,9 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
@@ -138,31 +135,8 @@ func TestResumeAcrossBackends(t *testing.T) {
 func TestSignalCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	ck, out := filepath.Join(dir, "c.ckpt"), filepath.Join(dir, "x.npy")
-	cmd := exec.Command(os.Args[0], "run", "--device", "cpu", "--dim", "100000", "--steps", "100000000",
+	interruptRun(t, "run", "--device", "cpu", "--dim", "100000", "--steps", "100000000",
 		"--log-every", "10", "--checkpoint", ck, "--out", out)
-	cmd.Env = append(os.Environ(), "GDGPU_TEST_MAIN=1")
-	pr, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(pr)
-	if !sc.Scan() {
-		cmd.Process.Kill()
-		t.Fatal("the run did not start")
-	}
-	time.Sleep(300 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	for sc.Scan() {
-	}
-	err = cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != gdgpu.ExitInterrupted {
-		t.Fatalf("after SIGINT: %v, want exit %d", err, gdgpu.ExitInterrupted)
-	}
 	c := readCk(t, ck)
 	if c.Driver.Step <= 0 {
 		t.Fatalf("checkpoint at step %d", c.Driver.Step)

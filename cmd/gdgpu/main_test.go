@@ -305,8 +305,26 @@ func TestSignal(t *testing.T) {
 	}
 	dir := t.TempDir()
 	out, logf := filepath.Join(dir, "x.npy"), filepath.Join(dir, "log.csv")
-	cmd := exec.Command(os.Args[0], "run", "--device", "cpu", "--dim", "100000", "--steps", "100000000",
+	rest := interruptRun(t, "run", "--device", "cpu", "--dim", "100000", "--steps", "100000000",
 		"--log-every", "10", "--out", out, "--log", logf)
+	if !strings.Contains(rest, "Interrupted") {
+		t.Errorf("summary does not say Interrupted:\n%s", rest)
+	}
+	if x, err := data.ReadVector(out); err != nil || len(x) != 100000 {
+		t.Fatalf("--out after SIGINT: %d values, %v", len(x), err)
+	}
+	if rows := readLog(t, logf); len(rows) < 2 {
+		t.Fatalf("log after SIGINT has %d rows", len(rows))
+	}
+}
+
+// interruptRun runs this test binary as gdgpu with args, sends it SIGINT
+// once its first line (printed just before the first step) is out and it
+// has run a moment, requires exit 5 (Interrupted) and returns the rest of
+// its standard output.
+func interruptRun(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "GDGPU_TEST_MAIN=1")
 	pr, err := cmd.StdoutPipe()
 	if err != nil {
@@ -323,7 +341,6 @@ func TestSignal(t *testing.T) {
 		}
 		close(lines)
 	}()
-	// The first line is printed just before the first step.
 	select {
 	case l := <-lines:
 		if !strings.HasPrefix(l, "gdgpu run:") {
@@ -334,7 +351,7 @@ func TestSignal(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatal("the run did not start")
 	}
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -346,15 +363,7 @@ func TestSignal(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != gdgpu.ExitInterrupted {
 		t.Fatalf("after SIGINT: %v, want exit %d\n%s", err, gdgpu.ExitInterrupted, strings.Join(rest, "\n"))
 	}
-	if !strings.Contains(strings.Join(rest, "\n"), "Interrupted") {
-		t.Errorf("summary does not say Interrupted:\n%s", strings.Join(rest, "\n"))
-	}
-	if x, err := data.ReadVector(out); err != nil || len(x) != 100000 {
-		t.Fatalf("--out after SIGINT: %d values, %v", len(x), err)
-	}
-	if rows := readLog(t, logf); len(rows) < 2 {
-		t.Fatalf("log after SIGINT has %d rows", len(rows))
-	}
+	return strings.Join(rest, "\n")
 }
 
 func TestCompareCPUSelfCheck(t *testing.T) {
