@@ -225,6 +225,22 @@ func TestLoadResetsAndRepeats(t *testing.T) {
 	}
 }
 
+// stepCycleAllocs is the allocations of one cycle of everything a run does
+// per step and per sample on a loaded backend: steps with and without a
+// sample, a fed gradient, a Record and the read-back.
+func stepCycleAllocs(b *Backend, job *gdgpu.Job) float64 {
+	lr := []float64{1e-4, 1e-4}
+	g := Grad(job, nil, job.StartPoint())
+	buf := make([]gdgpu.Sample, 0, 4)
+	return testing.AllocsPerRun(20, func() {
+		b.Step(lr, true)
+		b.Step(lr, false)
+		b.ApplyGradient(g, 1e-4)
+		b.Record()
+		buf, _ = b.Samples(buf[:0], true)
+	})
+}
+
 func TestStepAllocatesNothing(t *testing.T) {
 	// Every optimizer configuration, on both problems: steps, samples and
 	// fed gradients allocate nothing.
@@ -233,16 +249,7 @@ func TestStepAllocatesNothing(t *testing.T) {
 			job := stepJob(problem, 1000, 10, oc.opt)
 			b := mustBackend(t, job)
 			b.Load(job.StartPoint())
-			lr := []float64{1e-4, 1e-4}
-			g := Grad(job, nil, job.StartPoint())
-			buf := make([]gdgpu.Sample, 0, 4)
-			allocs := testing.AllocsPerRun(20, func() {
-				b.Step(lr, true)
-				b.Step(lr, false)
-				b.ApplyGradient(g, 1e-4)
-				b.Record()
-				buf, _ = b.Samples(buf[:0], true)
-			})
+			allocs := stepCycleAllocs(b, job)
 			if allocs != 0 {
 				t.Errorf("%s/%s: %v allocations per step cycle", oc, problem, allocs)
 			}

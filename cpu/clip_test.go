@@ -280,16 +280,7 @@ func TestClipAllocatesNothing(t *testing.T) {
 				mode.set(job)
 				b := mustBackend(t, job)
 				b.Load(job.StartPoint())
-				lr := []float64{1e-4, 1e-4}
-				g := Grad(job, nil, job.StartPoint())
-				buf := make([]gdgpu.Sample, 0, 4)
-				allocs := testing.AllocsPerRun(20, func() {
-					b.Step(lr, true)
-					b.Step(lr, false)
-					b.ApplyGradient(g, 1e-4)
-					b.Record()
-					buf, _ = b.Samples(buf[:0], true)
-				})
+				allocs := stepCycleAllocs(b, job)
 				if allocs != 0 {
 					t.Errorf("%s/%s/%s: %v allocations per step cycle", oc, problem, mode.name, allocs)
 				}

@@ -179,16 +179,7 @@ func TestParallelAllocatesNothing(t *testing.T) {
 		job.ClipNorm = clipNorm
 		b := parallelBackend(t, job, 3)
 		b.Load(job.StartPoint())
-		g := Grad(job, nil, job.StartPoint())
-		lr := []float64{1e-4, 1e-4}
-		buf := make([]gdgpu.Sample, 0, 4)
-		allocs := testing.AllocsPerRun(20, func() {
-			b.Step(lr, true)
-			b.Step(lr, false)
-			b.ApplyGradient(g, 1e-4)
-			b.Record()
-			buf, _ = b.Samples(buf[:0], true)
-		})
+		allocs := stepCycleAllocs(b, job)
 		if allocs != 0 {
 			t.Errorf("clipnorm %g: %v allocations per step cycle on 3 goroutines", clipNorm, allocs)
 		}

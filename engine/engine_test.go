@@ -184,27 +184,33 @@ func TestKnownValues(t *testing.T) {
 		for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
 			t.Run(tc.name+"/"+prec.String(), func(t *testing.T) {
 				job := newJob(tc.problem, "sgd", len(tc.x), prec)
-				b := newBackend(t, c, &job)
-				if err := b.Load(tc.x); err != nil {
-					t.Fatal(err)
-				}
-				if err := b.Record(); err != nil {
-					t.Fatal(err)
-				}
-				s, err := b.Samples(nil, true)
-				if err != nil || len(s) != 1 {
-					t.Fatalf("samples %v, %v", s, err)
-				}
+				s := sampleAt(t, newBackend(t, c, &job), tc.x)
 				tol := 1e-14
 				if prec == gdgpu.F32 {
 					tol = 1e-6
 				}
-				if math.Abs(s[0].Loss-tc.loss) > tol*math.Max(1, tc.loss) || math.Abs(s[0].GradNorm-tc.grad) > tol*math.Max(1, tc.grad) {
-					t.Errorf("loss %v grad norm %v, want %v %v", s[0].Loss, s[0].GradNorm, tc.loss, tc.grad)
+				if math.Abs(s.Loss-tc.loss) > tol*math.Max(1, tc.loss) || math.Abs(s.GradNorm-tc.grad) > tol*math.Max(1, tc.grad) {
+					t.Errorf("loss %v grad norm %v, want %v %v", s.Loss, s.GradNorm, tc.loss, tc.grad)
 				}
 			})
 		}
 	}
+}
+
+// sampleAt loads x into b and returns the sample recorded there.
+func sampleAt(t *testing.T, b *Backend, x []float64) gdgpu.Sample {
+	t.Helper()
+	if err := b.Load(x); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Record(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := b.Samples(nil, true)
+	if err != nil || len(s) != 1 {
+		t.Fatalf("samples %v, %v", s, err)
+	}
+	return s[0]
 }
 
 // TestDeterministic: the same job twice gives the same bits, since every

@@ -24,17 +24,7 @@ func TestKnownValuesTestFuncs(t *testing.T) {
 		for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
 			t.Run(kv.Name+"/"+prec.String(), func(t *testing.T) {
 				job := newJob(kv.Problem, "sgd", len(kv.X), prec)
-				b := newBackend(t, c, &job)
-				if err := b.Load(kv.X); err != nil {
-					t.Fatal(err)
-				}
-				if err := b.Record(); err != nil {
-					t.Fatal(err)
-				}
-				s, err := b.Samples(nil, true)
-				if err != nil || len(s) != 1 {
-					t.Fatalf("samples %v, %v", s, err)
-				}
+				s := sampleAt(t, newBackend(t, c, &job), kv.X)
 				gn := 0.0
 				for _, g := range kv.G {
 					gn += g * g
@@ -44,8 +34,8 @@ func TestKnownValuesTestFuncs(t *testing.T) {
 				if prec == gdgpu.F32 {
 					tol = kv.Tol32
 				}
-				if math.Abs(s[0].Loss-kv.F) > tol*math.Max(1, math.Abs(kv.F)) || math.Abs(s[0].GradNorm-gn) > tol*math.Max(1, gn) {
-					t.Errorf("loss %.17g grad norm %.17g, want %.17g %.17g (tol %g)", s[0].Loss, s[0].GradNorm, kv.F, gn, tol)
+				if math.Abs(s.Loss-kv.F) > tol*math.Max(1, math.Abs(kv.F)) || math.Abs(s.GradNorm-gn) > tol*math.Max(1, gn) {
+					t.Errorf("loss %.17g grad norm %.17g, want %.17g %.17g (tol %g)", s.Loss, s.GradNorm, kv.F, gn, tol)
 				}
 			})
 		}
