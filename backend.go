@@ -18,6 +18,14 @@ type Sample struct {
 	// the sample, never per step.
 	NonFinite         bool
 	BadStep, BadIndex int
+
+	// Models on data (docs/models.md): Loss is the training objective over
+	// every training row, penalties included, and GradNorm its gradient's
+	// norm, whatever the batch size. Accuracy is the training accuracy of a
+	// classifier in [0, 1]; with a validation set, ValLoss is its mean loss
+	// (without the penalties) and ValAccuracy its accuracy. Zero where they
+	// do not apply.
+	Accuracy, ValLoss, ValAccuracy float64
 }
 
 // Finite reports whether the sample and every value behind it are finite.

@@ -77,6 +77,13 @@ type DriverState struct {
 	Plateau *PlateauState `json:",omitempty"`
 	// History holds the last sampled losses (at most 1024), for FuncTol.
 	History []float64 `json:",omitempty"`
+	// Models on data: the data cursor, the epoch and the batch within it
+	// that the next step trains on (Batch). Both follow from Step, the
+	// batch size and the row count; the sample order of the epoch is
+	// EpochOrder(Job.Seed, Epoch), so the seed and these are the random
+	// state. Resuming checks them.
+	Epoch int `json:",omitempty"`
+	Batch int `json:",omitempty"`
 }
 
 // SeqState is an LRSeq's recursion state.
@@ -131,6 +138,14 @@ func (j *Job) Fingerprint() (text, sum string) {
 	if j.Schedule.Kind == "plateau" {
 		// The plateau sees the losses at sample times.
 		fmt.Fprintf(&b, " log-every=%d", j.LogEvery)
+	}
+	if IsModel(j.Problem) {
+		hash := j.DataHash
+		if j.Data != nil {
+			hash = j.Data.Hash
+		}
+		fmt.Fprintf(&b, " data=%s loss=%s delta=%s l1=%s l2=%s intercept=%t batch-size=%d seed=%d",
+			hash, j.Loss, g(j.Delta), g(j.L1), g(j.L2), !j.NoIntercept, j.BatchSize, j.Seed)
 	}
 	s := sha256.Sum256([]byte(b.String()))
 	return b.String(), hex.EncodeToString(s[:])
@@ -190,6 +205,34 @@ func (c *Checkpoint) Compatible(job *Job) error {
 			add("log-every (the plateau schedule sees the sampled losses)", a.LogEvery, job.LogEvery)
 		}
 	}
+	if IsModel(job.Problem) {
+		hash := ""
+		if job.Data != nil {
+			hash = job.Data.Hash
+		}
+		if a.DataHash != hash {
+			add("data (SHA-256 of the training and validation sets)", short(a.DataHash), short(hash))
+		}
+		for _, f := range []struct {
+			what      string
+			had, want any
+		}{
+			{"loss", a.Loss, job.Loss}, {"delta", a.Delta, job.Delta}, {"l1", a.L1, job.L1}, {"l2", a.L2, job.L2},
+			{"intercept", !a.NoIntercept, !job.NoIntercept}, {"batch-size", a.BatchSize, job.BatchSize},
+			{"seed (the batch order)", a.Seed, job.Seed},
+		} {
+			if f.had != f.want {
+				add(f.what, f.had, f.want)
+			}
+		}
+		if job.Data != nil {
+			bs, _ := Batches(job.BatchSize, job.Data.Rows)
+			e, lo, _ := Batch(c.Driver.Step, bs, job.Data.Rows)
+			if e != c.Driver.Epoch || lo/bs != c.Driver.Batch {
+				diff = append(diff, fmt.Sprintf("the data cursor (epoch %d, batch %d) does not follow from step %d (epoch %d, batch %d)", c.Driver.Epoch, c.Driver.Batch, c.Driver.Step, e, lo/bs))
+			}
+		}
+	}
 	if job.Steps < c.Driver.Step {
 		diff = append(diff, fmt.Sprintf("--steps %d is below the checkpoint's step %d", job.Steps, c.Driver.Step))
 	}
@@ -197,6 +240,17 @@ func (c *Checkpoint) Compatible(job *Job) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %s", ErrCheckpointMismatch, strings.Join(diff, "; "))
+}
+
+// short abbreviates a hex hash for messages.
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	if h == "" {
+		return "none"
+	}
+	return h
 }
 
 // checkFinite refuses a state holding a NaN or an infinity, naming the
@@ -525,6 +579,12 @@ func takeCheckpoint(c *Checkpoint, job *Job, b Backend, t int, seq *LRSeq, plate
 	c.Version, c.Job, c.Backend = CheckpointVersion, *job, b.Name()
 	c.FingerprintText, c.Fingerprint = job.Fingerprint()
 	c.Driver = DriverState{Step: t, Seq: seq.state()}
+	if job.Data != nil {
+		c.Job.DataHash = job.Data.Hash
+		bs, _ := Batches(job.BatchSize, job.Data.Rows)
+		c.Driver.Epoch, c.Driver.Batch, _ = Batch(t, bs, job.Data.Rows)
+		c.Driver.Batch /= bs
+	}
 	if plateau != nil {
 		c.Driver.Plateau = plateau.state()
 	}

@@ -281,6 +281,29 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 			(job.CheckpointInterval > 0 && time.Since(lastCk) >= job.CheckpointInterval)
 	}
 
+	// Models on data: the driver owns the batch order. It gives every
+	// backend the same EpochOrder at each epoch's first step (and at the
+	// start), and never issues steps of two epochs in one Step call.
+	var (
+		orderer         Orderer
+		order           []int32
+		batch, perEpoch int
+		shuffled        bool
+	)
+	if job.Data != nil {
+		var ok bool
+		if orderer, ok = b.(Orderer); !ok {
+			return res, fmt.Errorf("gdgpu: backend %s does not train models on data", b.Name())
+		}
+		batch, perEpoch = Batches(job.BatchSize, job.Data.Rows)
+		shuffled = batch < job.Data.Rows
+		order = make([]int32, job.Data.Rows)
+		EpochOrder(order, job.Seed, t0/perEpoch, batch)
+		if err := orderer.SetOrder(t0/perEpoch, order); err != nil {
+			return res, err
+		}
+	}
+
 	t := t0
 	for t < job.Steps && res.Status == NotTerminated {
 		if ctx.Err() != nil {
@@ -294,6 +317,15 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 		k := min(job.LogEvery-t%job.LogEvery, job.Steps-t, maxBatch)
 		if hooks.Checkpoint != nil && job.CheckpointEvery > 0 {
 			k = min(k, job.CheckpointEvery-t%job.CheckpointEvery)
+		}
+		if shuffled {
+			if t%perEpoch == 0 && t > t0 {
+				EpochOrder(order, job.Seed, t/perEpoch, batch)
+				if err := orderer.SetOrder(t/perEpoch, order); err != nil {
+					return res, err
+				}
+			}
+			k = min(k, perEpoch-t%perEpoch)
 		}
 		lrs = lrs[:k]
 		for j := range lrs {

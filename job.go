@@ -163,7 +163,7 @@ type Job struct {
 	Steps     int       // optimizer steps to run
 	LogEvery  int       // a Sample (loss, gradient norm) every LogEvery steps
 	Precision Precision // GPU precision; the CPU computes in float64 always
-	Seed      uint64    // with RandomStart, seeds the start point
+	Seed      uint64    // with RandomStart, seeds the start point; for a model, seeds the batch order (EpochOrder)
 	// RandomStart draws x_i uniformly from [-2, 2] with Seed instead of the
 	// problem's default start.
 	RandomStart bool
@@ -189,6 +189,16 @@ type Job struct {
 	// taken at the end of the run and on interruption). See checkpoint.go.
 	CheckpointEvery    int
 	CheckpointInterval time.Duration
+
+	// Models on data (Problem a model name, see Models and
+	// docs/models.md). Dim must be ModelDim(Data, !NoIntercept).
+	Data        *Data   `json:"-"` // the training and validation sets; a checkpoint keeps Data.Hash
+	DataHash    string  // Data.Hash when the job was written (filled by WriteCheckpoint)
+	Loss        string  // linear: mse, mae, huber or logcosh
+	Delta       float64 // huber's delta (torch.nn.HuberLoss), default 1
+	L1, L2      float64 // penalties L1 ||W||_1 + L2/2 ||W||^2 on the weights (not the intercepts)
+	NoIntercept bool    // fit z = W x without the intercept b
+	BatchSize   int     // rows per step; 0 or >= Rows: the full batch (see Batch)
 }
 
 // NewJob returns a job with the documented defaults: rosenbrock, N = 2^20,
@@ -207,6 +217,8 @@ func NewJob() Job {
 		LogEvery:   100,
 		Precision:  F32,
 		FuncWindow: 5,
+		Loss:       "mse",
+		Delta:      1,
 	}
 }
 
@@ -221,8 +233,15 @@ func (j *Job) Validate() error {
 		return fmt.Errorf("%w: %s", ErrInvalidJob, strings.TrimPrefix(err.Error(), "gdgpu: "))
 	}
 	p, ok := LookupProblem(j.Problem)
+	if IsModel(j.Problem) {
+		if err := j.validateModel(); err != nil {
+			return wrap(err)
+		}
+		p = ProblemInfo{Name: j.Problem, MinDim: 1}
+		ok = true
+	}
 	if !ok {
-		return wrap(fmt.Errorf("--problem %q is unknown (known: %s)", j.Problem, strings.Join(ProblemNames(), ", ")))
+		return wrap(fmt.Errorf("--problem %q is unknown (known: %s)", j.Problem, strings.Join(append(ProblemNames(), ModelNames()...), ", ")))
 	}
 	if j.Dim < p.MinDim {
 		return wrap(fmt.Errorf("--dim %d is too small: %s needs at least %d", j.Dim, p.Name, p.MinDim))
@@ -300,11 +319,16 @@ const MaxDim = 1<<31 - 1
 // O(t) for the recursive schedules: the driver walks them with Schedule.Seq.
 func (j *Job) LR(t int) float64 { return j.Schedule.LR(j.Optimizer.LR, t) }
 
-// StartPoint returns the start point x0 for the job: the problem's default
-// (see ProblemInfo.Start) or, with RandomStart, x_i ~ U[-2, 2] drawn from a
+// StartPoint returns the start point x0 for the job: zeros for a model on
+// data, else the problem's default (see ProblemInfo.Start) or, with RandomStart, x_i ~ U[-2, 2] drawn from a
 // PCG generator seeded with Seed. Both backends start from this slice.
 func (j *Job) StartPoint() []float64 {
 	x := make([]float64, j.Dim)
+	if IsModel(j.Problem) {
+		// Models start from zero weights, as the textbooks start linear
+		// models and the perceptron; the seed shuffles the batches.
+		return x
+	}
 	if j.RandomStart {
 		r := rand.New(rand.NewPCG(j.Seed, 0x9e3779b97f4a7c15))
 		for i := range x {

@@ -1,0 +1,320 @@
+package gdgpu
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+)
+
+// ModelInfo names a model trained on data (a Job whose Problem is a model
+// name) and documents it. docs/models.md gives every formula.
+type ModelInfo struct {
+	Name    string
+	Summary string
+	// Labels is the target encoding the model computes with: "real",
+	// "{0,1}", "{-1,1}" or "0..K-1". NewData converts the binary
+	// encodings into each other.
+	Labels string
+	// Classifier models report accuracy.
+	Classifier bool
+}
+
+var models = []ModelInfo{
+	{Name: "linear", Summary: "linear regression z = w·x + b with --loss mse|mae|huber|logcosh", Labels: "real"},
+	{Name: "logistic", Summary: "logistic regression, binary cross-entropy on the logit z = w·x + b", Labels: "{0,1}", Classifier: true},
+	{Name: "perceptron", Summary: "the perceptron criterion max(0, -y z), labels ±1", Labels: "{-1,1}", Classifier: true},
+	{Name: "hinge", Summary: "linear SVM, the hinge loss max(0, 1 - y z), labels ±1", Labels: "{-1,1}", Classifier: true},
+	{Name: "softmax", Summary: "multinomial logistic regression, softmax cross-entropy over K classes (one weight row and intercept per class)", Labels: "0..K-1", Classifier: true},
+}
+
+// Models lists the models trained on data.
+func Models() []ModelInfo { return models }
+
+// LookupModel finds a model by name.
+func LookupModel(name string) (ModelInfo, bool) {
+	for _, m := range models {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return ModelInfo{}, false
+}
+
+// ModelNames lists the model names.
+func ModelNames() []string {
+	n := make([]string, len(models))
+	for i, m := range models {
+		n[i] = m.Name
+	}
+	return n
+}
+
+// IsModel reports whether a problem name is a model trained on data.
+func IsModel(problem string) bool {
+	_, ok := LookupModel(problem)
+	return ok
+}
+
+// Losses are the regression costs of the linear model (Job.Loss).
+var Losses = []string{"mse", "mae", "huber", "logcosh"}
+
+// Data is a model's training set and optional validation set, in float32
+// row-major form (the GPU's payload), with targets already in the model's
+// encoding (ModelInfo.Labels). Build it with NewData.
+type Data struct {
+	X    []float32 // Rows x Cols, row-major
+	Y    []float32 // Rows targets
+	Rows int
+	Cols int
+	// Classes is the number of classes of softmax (K), 2 for the binary
+	// classifiers, 0 for linear.
+	Classes int
+	// ValX, ValY and ValRows are the held-out set (ValRows 0: none).
+	ValX    []float32
+	ValY    []float32
+	ValRows int
+	// Hash is the hex SHA-256 of every value above, so that a checkpoint
+	// resumes only on the same data.
+	Hash string
+}
+
+// NewData checks a data set for a model and converts its targets to the
+// model's encoding: linear takes any finite target; logistic takes {0,1}
+// or {-1,1} and computes with {0,1}; perceptron and hinge take either and
+// compute with {-1,1}; softmax takes 0..classes-1 (classes 0: the largest
+// label plus one). val may be nil. x and y are copied only when targets
+// change. Errors name the set ("training" or "validation") and the row.
+func NewData(model string, x, y []float32, rows, cols int, valX, valY []float32, valRows, classes int) (*Data, error) {
+	m, ok := LookupModel(model)
+	if !ok {
+		return nil, fmt.Errorf("gdgpu: %q is not a model (models: %s)", model, strings.Join(ModelNames(), ", "))
+	}
+	if rows < 1 || cols < 1 {
+		return nil, fmt.Errorf("gdgpu: %s needs at least one sample and one feature (got %d x %d)", model, rows, cols)
+	}
+	if len(x) != rows*cols || len(y) != rows || len(valX) != valRows*cols || len(valY) != valRows {
+		panic(fmt.Sprintf("gdgpu: NewData: %d values and %d targets for %d x %d, %d and %d for %d validation rows", len(x), len(y), rows, cols, len(valX), len(valY), valRows))
+	}
+	d := &Data{X: x, Rows: rows, Cols: cols, ValX: valX, ValRows: valRows}
+	switch m.Labels {
+	case "real":
+		d.Y, d.ValY = y, valY
+	case "0..K-1":
+		k := classes
+		if k == 0 {
+			for _, v := range y {
+				k = max(k, int(v)+1)
+			}
+		}
+		if k < 2 {
+			return nil, fmt.Errorf("gdgpu: softmax needs at least 2 classes, the training set has %d", k)
+		}
+		d.Classes = k
+		for _, set := range []struct {
+			name string
+			y    []float32
+		}{{"training", y}, {"validation", valY}} {
+			for i, v := range set.y {
+				if v != float32(math.Trunc(float64(v))) || v < 0 || int(v) >= k {
+					return nil, fmt.Errorf("gdgpu: softmax: %s row %d: label %v is not a class 0..%d", set.name, i, v, k-1)
+				}
+			}
+		}
+		d.Y, d.ValY = y, valY
+	default: // binary
+		d.Classes = 2
+		var err error
+		if d.Y, err = binaryLabels(model, "training", y, m.Labels); err != nil {
+			return nil, err
+		}
+		if d.ValY, err = binaryLabels(model, "validation", valY, m.Labels); err != nil {
+			return nil, err
+		}
+	}
+	for _, set := range []struct {
+		name string
+		v    []float32
+	}{{"training features", d.X}, {"training targets", d.Y}, {"validation features", d.ValX}, {"validation targets", d.ValY}} {
+		for i, v := range set.v {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, fmt.Errorf("gdgpu: %s: value %d is %v", set.name, i, v)
+			}
+		}
+	}
+	d.Hash = d.hash()
+	return d, nil
+}
+
+// binaryLabels converts y to the encoding want ("{0,1}" or "{-1,1}"),
+// refusing a set that mixes the two or holds another value.
+func binaryLabels(model, set string, y []float32, want string) ([]float32, error) {
+	lo := float32(0) // the negative label in y: 0 or -1, as first seen
+	seen := false
+	for i, v := range y {
+		switch {
+		case v == 1:
+		case v == 0 || v == -1:
+			if seen && v != lo {
+				return nil, fmt.Errorf("gdgpu: %s: %s row %d: label %v mixes the {0,1} and {-1,1} encodings", model, set, i, v)
+			}
+			lo, seen = v, true
+		default:
+			return nil, fmt.Errorf("gdgpu: %s: %s row %d: label %v is not a binary label (0/1 or -1/1)", model, set, i, v)
+		}
+	}
+	neg := float32(0)
+	if want == "{-1,1}" {
+		neg = -1
+	}
+	if !seen || lo == neg {
+		return y, nil
+	}
+	out := make([]float32, len(y))
+	for i, v := range y {
+		out[i] = v
+		if v != 1 {
+			out[i] = neg
+		}
+	}
+	return out, nil
+}
+
+func (d *Data) hash() string {
+	h := sha256.New()
+	var b [4]byte
+	put := func(v uint32) { binary.LittleEndian.PutUint32(b[:], v); h.Write(b[:]) }
+	put(uint32(d.Rows))
+	put(uint32(d.Cols))
+	put(uint32(d.Classes))
+	put(uint32(d.ValRows))
+	for _, s := range [][]float32{d.X, d.Y, d.ValX, d.ValY} {
+		for _, v := range s {
+			put(math.Float32bits(v))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Outputs is the number of linear outputs: K for softmax, else 1.
+func (d *Data) Outputs() int {
+	if d.Classes > 2 {
+		return d.Classes
+	}
+	return 1
+}
+
+// ModelDim is the parameter count of a model on d: one row of Cols
+// weights per output, plus one intercept per output with intercept.
+// Parameter k*P + j (P = Cols, plus 1 with intercept) is output k's weight
+// of feature j for j < Cols, and P-1 its intercept.
+func ModelDim(d *Data, intercept bool) int {
+	p := d.Cols
+	if intercept {
+		p++
+	}
+	return d.Outputs() * p
+}
+
+// Batches returns the batch size B that Job.BatchSize gives on a
+// training set of n rows (0, or more than n, means the full batch n) and
+// the steps per epoch, ceil(n/B).
+func Batches(batchSize, n int) (b, perEpoch int) {
+	b = batchSize
+	if b <= 0 || b > n {
+		b = n
+	}
+	return b, (n + b - 1) / b
+}
+
+// Batch returns the rows step t (0-based, counted from the start of the
+// run) trains on, as a slice [lo, hi) of EpochOrder(seed, t/perEpoch, n):
+// epoch e = t / perEpoch, batch t % perEpoch. The last batch of an epoch
+// holds the n - (perEpoch-1)*B rows left (torch's DataLoader with
+// drop_last=False).
+func Batch(t, b, n int) (epoch, lo, hi int) {
+	perEpoch := (n + b - 1) / b
+	epoch = t / perEpoch
+	lo = (t % perEpoch) * b
+	return epoch, lo, min(lo+b, n)
+}
+
+// EpochOrder writes into order (len n) the sample order of epoch e: the
+// identity for full-batch training (b == n: no shuffle is needed, the
+// whole set is summed), otherwise a Fisher-Yates shuffle drawn from a
+// PCG generator seeded with (seed, e). The driver computes it once per
+// epoch and gives the same order to every backend, so a stochastic run
+// is the same run on the CPU and the GPU, and a resumed run continues
+// the order it left (the epoch follows from the step count).
+func EpochOrder(order []int32, seed uint64, epoch, b int) {
+	for i := range order {
+		order[i] = int32(i)
+	}
+	if b >= len(order) {
+		return
+	}
+	r := rand.New(rand.NewPCG(seed, 0xda3e39cb94b95bdb^uint64(epoch)))
+	for i := len(order) - 1; i > 0; i-- {
+		j := r.IntN(i + 1)
+		order[i], order[j] = order[j], order[i]
+	}
+}
+
+// Orderer is implemented by the backends of models on data. The driver
+// calls SetOrder before the first step of every epoch (and before the
+// first step of a run or resumed run) with EpochOrder's result; the
+// backend keeps a copy. Step then takes step t's rows from it as Batch
+// says, and never runs a step of another epoch (Run splits its batches
+// of steps at epoch boundaries).
+type Orderer interface {
+	SetOrder(epoch int, order []int32) error
+}
+
+// ErrNoData is returned by Validate for a model job without Data.
+var ErrNoData = errors.New("gdgpu: a model needs data (--data FILE or --synthetic)")
+
+// validateModel checks the model fields of a job whose Problem is a model.
+func (j *Job) validateModel() error {
+	m, _ := LookupModel(j.Problem)
+	if j.Data == nil {
+		return ErrNoData
+	}
+	if want := ModelDim(j.Data, !j.NoIntercept); j.Dim != want {
+		return fmt.Errorf("--dim %d does not match the model: %s on %d features with %d output(s) has %d parameters", j.Dim, m.Name, j.Data.Cols, j.Data.Outputs(), want)
+	}
+	if m.Name == "linear" {
+		ok := false
+		for _, l := range Losses {
+			ok = ok || l == j.Loss
+		}
+		if !ok {
+			return fmt.Errorf("--loss %q is unknown (want %s)", j.Loss, strings.Join(Losses, ", "))
+		}
+	} else if j.Loss != "" && j.Loss != "mse" {
+		return fmt.Errorf("--loss %s applies to the linear model only (%s has its own loss)", j.Loss, m.Name)
+	}
+	if math.IsNaN(j.Delta) || math.IsInf(j.Delta, 0) || j.Delta <= 0 {
+		return fmt.Errorf("--delta %g must be a finite number > 0", j.Delta)
+	}
+	for _, r := range []struct {
+		flag string
+		v    float64
+	}{{"--l1", j.L1}, {"--l2", j.L2}} {
+		if math.IsNaN(r.v) || math.IsInf(r.v, 0) || r.v < 0 {
+			return fmt.Errorf("%s %g must be a finite number >= 0", r.flag, r.v)
+		}
+	}
+	if j.BatchSize < 0 {
+		return fmt.Errorf("--batch-size %d must be >= 0 (0: the full batch)", j.BatchSize)
+	}
+	if int64(j.Data.Rows)*int64(j.Data.Cols) > MaxDim || int64(j.Data.ValRows)*int64(j.Data.Cols) > MaxDim {
+		// Element indices are 32-bit in the shaders, as for parameters.
+		return fmt.Errorf("the data set (%d x %d) exceeds the %d values a model takes", j.Data.Rows, j.Data.Cols, MaxDim)
+	}
+	return nil
+}
+
