@@ -317,4 +317,3 @@ func (j *Job) validateModel() error {
 	}
 	return nil
 }
-
