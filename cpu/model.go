@@ -1,0 +1,587 @@
+package cpu
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/sysmem"
+)
+
+// Model is the float64 reference backend of a model trained on data
+// (docs/models.md): the batch gradient is computed here, block by block
+// over the batch's rows, and the optimizer step is the Backend's own, fed
+// through ApplyGradient, so every optimizer rule is the one the test
+// functions use. It implements gdgpu.Backend and gdgpu.Orderer; New
+// returns one for a job whose Problem is a model.
+//
+// The rows of a pass are cut into blocks whose size depends on the row
+// count only; each block's partial sums are kept apart and added in block
+// order, so the result is the same, to the bit, on any number of
+// goroutines.
+type Model struct {
+	opt  *Backend // the parameters, the optimizer state and its rules
+	job  gdgpu.Job
+	data *gdgpu.Data
+
+	kind            modelKind
+	outputs, stride int // K, and P = Cols (+1 with the intercept)
+	dim             int
+
+	order   []int32
+	epoch   int
+	grad    []float64 // the gradient handed to the optimizer, len dim
+	pending []gdgpu.Sample
+
+	// The pass under way (see pass), read by the workers.
+	pX, pY    []float32
+	pRows     []int32 // the pass's rows, or nil: rows 0..pN-1
+	pN        int
+	pGrad     bool
+	blockRows int
+	blocks    int
+	partial   []float64 // blocks x dim gradient sums
+	lossSum   []float64 // per block
+	correct   []int     // per block
+	zbuf      [][]float64
+	workers   int
+	start     []chan struct{}
+	wg        sync.WaitGroup
+	closed    bool
+}
+
+var (
+	_ gdgpu.Backend = (*Model)(nil)
+	_ gdgpu.Orderer = (*Model)(nil)
+)
+
+// modelKind is a model and, for linear, its loss.
+type modelKind int
+
+const (
+	linearMSE modelKind = iota
+	linearMAE
+	linearHuber
+	linearLogCosh
+	logistic
+	perceptron
+	hinge
+	softmax
+)
+
+func modelKindOf(job *gdgpu.Job) modelKind {
+	switch job.Problem {
+	case "logistic":
+		return logistic
+	case "perceptron":
+		return perceptron
+	case "hinge":
+		return hinge
+	case "softmax":
+		return softmax
+	}
+	return map[string]modelKind{"mse": linearMSE, "mae": linearMAE, "huber": linearHuber, "logcosh": linearLogCosh}[job.Loss]
+}
+
+// NewModel validates a job whose Problem is a model on data (gdgpu.Models)
+// and builds its backend. The parameters start at zero; the order is the
+// identity until SetOrder.
+func NewModel(job *gdgpu.Job) (*Model, error) {
+	if job == nil {
+		return nil, errors.New("cpu: nil job")
+	}
+	if err := job.Validate(); err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	if !gdgpu.IsModel(job.Problem) {
+		return nil, fmt.Errorf("cpu: %s is not a model on data: use New", job.Problem)
+	}
+	if err := modelTooBig(job); err != nil {
+		return nil, err
+	}
+	return newModel(job)
+}
+
+// Open builds the CPU backend of any job: New's for a test function,
+// NewModel's for a model on data.
+func Open(job *gdgpu.Job) (gdgpu.Backend, error) {
+	if job != nil && gdgpu.IsModel(job.Problem) {
+		return NewModel(job)
+	}
+	return New(job)
+}
+
+// maxBlocks bounds the blocks of a pass, and so the partial sums kept.
+const maxBlocks = 256
+
+// minBlockRows is the smallest block: below it the per-block sums cost
+// more than the rows.
+const minBlockRows = 512
+
+// newModel builds the backend of a model job (validated by New).
+func newModel(job *gdgpu.Job) (*Model, error) {
+	d := job.Data
+	// The optimizer runs on its own copy of the job: its objective is
+	// never evaluated (the gradient comes through ApplyGradient), so any
+	// test function will do for it.
+	oj := *job
+	oj.Problem, oj.Cond, oj.Data = "quadratic", 1, nil
+	opt, err := newBackend(&oj)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{opt: opt, job: *job, data: d, kind: modelKindOf(job), outputs: d.Outputs(), dim: job.Dim}
+	m.stride = d.Cols
+	if !job.NoIntercept {
+		m.stride++
+	}
+	m.order = make([]int32, d.Rows)
+	for i := range m.order {
+		m.order[i] = int32(i)
+	}
+	m.grad = make([]float64, m.dim)
+	m.pending = make([]gdgpu.Sample, 0, 8)
+	rows := max(d.Rows, d.ValRows)
+	m.blockRows = max(minBlockRows, (rows+maxBlocks-1)/maxBlocks)
+	m.blocks = (rows + m.blockRows - 1) / m.blockRows
+	m.partial = make([]float64, m.blocks*m.dim)
+	m.lossSum = make([]float64, m.blocks)
+	m.correct = make([]int, m.blocks)
+	m.workers = min(runtime.GOMAXPROCS(0), m.blocks)
+	m.zbuf = make([][]float64, m.workers)
+	for w := range m.zbuf {
+		m.zbuf[w] = make([]float64, 2*m.outputs)
+	}
+	m.start = make([]chan struct{}, m.workers)
+	for w := 1; w < m.workers; w++ {
+		m.start[w] = make(chan struct{})
+		go m.worker(w)
+	}
+	return m, nil
+}
+
+// modelHostBytes is what a model job holds beside the data: the optimizer
+// backend's vectors, the gradient and the block partial sums.
+func modelHostBytes(job *gdgpu.Job) int64 {
+	oj := *job
+	oj.Problem = "quadratic"
+	rows := max(job.Data.Rows, job.Data.ValRows)
+	blocks := min(maxBlocks, (rows+minBlockRows-1)/minBlockRows)
+	return hostBytes(&oj) + int64(job.Dim)*8*int64(1+blocks) + int64(job.Data.Rows)*4
+}
+
+// worker runs worker w's blocks of every pass until Close.
+func (m *Model) worker(w int) {
+	for range m.start[w] {
+		m.work(w)
+		m.wg.Done()
+	}
+}
+
+// work computes blocks w, w+workers, ... of the pass under way.
+func (m *Model) work(w int) {
+	z := m.zbuf[w]
+	for blk := w; blk*m.blockRows < m.pN; blk += m.workers {
+		lo, hi := blk*m.blockRows, min((blk+1)*m.blockRows, m.pN)
+		m.block(blk, lo, hi, z)
+	}
+}
+
+// pass computes, over rows 0..n-1 of (x, y) (through rows when not nil),
+// the per-sample loss sum, the correct predictions and, with grad, the sum
+// of dl/dz_i x_i into m.grad (not yet divided by n, no penalties).
+func (m *Model) pass(x, y []float32, rows []int32, n int, grad bool) (loss float64, correct int) {
+	m.pX, m.pY, m.pRows, m.pN, m.pGrad = x, y, rows, n, grad
+	used := min(m.workers, (n+m.blockRows-1)/m.blockRows)
+	m.wg.Add(used - 1)
+	for w := 1; w < used; w++ {
+		m.start[w] <- struct{}{}
+	}
+	m.work(0)
+	m.wg.Wait()
+	nb := (n + m.blockRows - 1) / m.blockRows
+	if grad {
+		clear(m.grad)
+		for blk := range nb {
+			for p, v := range m.partial[blk*m.dim : (blk+1)*m.dim] {
+				m.grad[p] += v
+			}
+		}
+	}
+	for blk := range nb {
+		loss += m.lossSum[blk]
+		correct += m.correct[blk]
+	}
+	return loss, correct
+}
+
+// block computes one block's loss sum, correct count and gradient sums.
+// z holds 2K float64s of scratch: the outputs, then dl/dz.
+func (m *Model) block(blk, lo, hi int, z []float64) {
+	w := m.opt.x
+	d, k, P := m.data.Cols, m.outputs, m.stride
+	intercept := P > d
+	var part []float64
+	if m.pGrad {
+		part = m.partial[blk*m.dim : (blk+1)*m.dim]
+		clear(part)
+	}
+	loss, correct := 0.0, 0
+	zs, dz := z[:k], z[k:2*k]
+	for r := lo; r < hi; r++ {
+		i := r
+		if m.pRows != nil {
+			i = int(m.pRows[r])
+		}
+		xi := m.pX[i*d : (i+1)*d]
+		for o := range k {
+			row := w[o*P : o*P+d]
+			s := 0.0
+			for j, v := range xi {
+				s += row[j] * float64(v)
+			}
+			if intercept {
+				s += w[o*P+d]
+			}
+			zs[o] = s
+		}
+		l, ok := m.sampleLoss(zs, dz, float64(m.pY[i]))
+		loss += l
+		if ok {
+			correct++
+		}
+		if !m.pGrad {
+			continue
+		}
+		for o := range k {
+			g := dz[o]
+			if g == 0 {
+				continue
+			}
+			row := part[o*P : o*P+d]
+			for j, v := range xi {
+				row[j] += g * float64(v)
+			}
+			if intercept {
+				part[o*P+d] += g
+			}
+		}
+	}
+	m.lossSum[blk], m.correct[blk] = loss, correct
+}
+
+// sampleLoss returns one sample's loss at outputs z with target y, writes
+// dl/dz into dz, and reports whether a classifier predicts y.
+func (m *Model) sampleLoss(z, dz []float64, y float64) (float64, bool) {
+	return sampleLoss(m.kind, m.job.Delta, z, dz, y)
+}
+
+// sampleLoss is docs/models.md's table: the loss l(z, y), its derivative
+// dl/dz (into dz) and whether the prediction is right.
+func sampleLoss(kind modelKind, delta float64, z, dz []float64, y float64) (float64, bool) {
+	switch kind {
+	case softmax:
+		mx := z[0]
+		arg := 0
+		for k, v := range z {
+			if v > mx {
+				mx, arg = v, k
+			}
+		}
+		s := 0.0
+		for _, v := range z {
+			s += math.Exp(v - mx)
+		}
+		lse := mx + math.Log(s)
+		c := int(y)
+		for k, v := range z {
+			dz[k] = math.Exp(v - lse)
+		}
+		dz[c] -= 1
+		return lse - z[c], arg == c
+	}
+	v := z[0]
+	switch kind {
+	case linearMSE:
+		r := v - y
+		dz[0] = 2 * r
+		return r * r, false
+	case linearMAE:
+		r := v - y
+		dz[0] = sign(r)
+		return math.Abs(r), false
+	case linearHuber:
+		r := v - y
+		a := math.Abs(r)
+		if a < delta {
+			dz[0] = r
+			return 0.5 * r * r, false
+		}
+		dz[0] = delta * sign(r)
+		return delta * (a - 0.5*delta), false
+	case linearLogCosh:
+		r := v - y
+		a := math.Abs(r)
+		dz[0] = math.Tanh(r)
+		return a + math.Log1p(math.Exp(-2*a)) - math.Ln2, false
+	case logistic:
+		dz[0] = sigmoid(v) - y
+		return max(v, 0) - y*v + math.Log1p(math.Exp(-math.Abs(v))), (v > 0) == (y == 1)
+	case perceptron:
+		dz[0] = 0
+		if y*v <= 0 {
+			dz[0] = -y
+		}
+		return max(0, -y*v), (v > 0) == (y == 1)
+	case hinge:
+		dz[0] = 0
+		if y*v < 1 {
+			dz[0] = -y
+		}
+		return max(0, 1-y*v), (v > 0) == (y == 1)
+	}
+	panic(fmt.Sprintf("cpu: model kind %d", kind))
+}
+
+// sigmoid is 1/(1+e^-z), computed from e^-|z| so that neither branch
+// overflows.
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
+}
+
+// sign is -1, 0 or 1 (NaN stays NaN).
+func sign(v float64) float64 {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return v
+}
+
+// penalties adds the L1 and L2 terms' gradient to g (weights only) and
+// returns their value at the current parameters.
+func (m *Model) penalties(g []float64) float64 {
+	l1, l2 := m.job.L1, m.job.L2
+	if l1 == 0 && l2 == 0 {
+		return 0
+	}
+	w := m.opt.x
+	d, P := m.data.Cols, m.stride
+	a, q := 0.0, 0.0
+	for o := range m.outputs {
+		for j := range d {
+			v := w[o*P+j]
+			a += math.Abs(v)
+			q += v * v
+			if g != nil {
+				g[o*P+j] += l1*sign(v) + l2*v
+			}
+		}
+	}
+	return l1*a + l2/2*q
+}
+
+// gradient computes the objective's gradient over n rows (through rows)
+// into m.grad and returns the objective (mean loss plus penalties) and
+// the correct predictions.
+func (m *Model) gradient(rows []int32, n int) (float64, int) {
+	loss, correct := m.pass(m.data.X, m.data.Y, rows, n, true)
+	inv := 1 / float64(n)
+	for p := range m.grad {
+		m.grad[p] *= inv
+	}
+	return loss*inv + m.penalties(m.grad), correct
+}
+
+// Name returns "cpu/f64".
+func (m *Model) Name() string { return "cpu/f64" }
+
+// SetOrder takes the sample order of an epoch (gdgpu.Orderer).
+func (m *Model) SetOrder(epoch int, order []int32) error {
+	if m.closed {
+		return ErrClosed
+	}
+	if len(order) != m.data.Rows {
+		return fmt.Errorf("cpu: SetOrder: %d rows in the order, the training set has %d", len(order), m.data.Rows)
+	}
+	copy(m.order, order)
+	m.epoch = epoch
+	return nil
+}
+
+// Load sets the parameters and resets the optimizer (see Backend.Load).
+func (m *Model) Load(x []float64) error {
+	m.pending = m.pending[:0]
+	return m.opt.Load(x)
+}
+
+// Step runs len(lr) steps on the batches Batch gives for the steps, from
+// the order of the epoch SetOrder gave last. With record, the sample at
+// the point before the first step is recorded first.
+func (m *Model) Step(lr []float64, record bool) error {
+	if m.closed {
+		return ErrClosed
+	}
+	if record {
+		m.record()
+	}
+	b, _ := gdgpu.Batches(m.job.BatchSize, m.data.Rows)
+	for _, r := range lr {
+		e, lo, hi := gdgpu.Batch(m.opt.t, b, m.data.Rows)
+		if b < m.data.Rows && e != m.epoch {
+			return fmt.Errorf("cpu: step %d is in epoch %d, the order given is epoch %d's", m.opt.t, e, m.epoch)
+		}
+		m.gradient(m.order[lo:hi], hi-lo)
+		if err := m.opt.ApplyGradient(m.grad, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Record records a sample at the current point.
+func (m *Model) Record() error {
+	if m.closed {
+		return ErrClosed
+	}
+	m.record()
+	return nil
+}
+
+// record appends the sample of the current point: the objective and its
+// gradient norm over the whole training set, the accuracy, and the
+// validation loss and accuracy.
+func (m *Model) record() {
+	n := m.data.Rows
+	loss, correct := m.gradient(nil, n)
+	sq := 0.0
+	for _, v := range m.grad {
+		sq += v * v
+	}
+	s := gdgpu.Sample{Step: m.opt.t, Loss: loss, GradNorm: math.Sqrt(sq)}
+	if m.data.Classes > 0 {
+		s.Accuracy = float64(correct) / float64(n)
+	}
+	if vn := m.data.ValRows; vn > 0 {
+		vl, vc := m.pass(m.data.ValX, m.data.ValY, nil, vn, false)
+		s.ValLoss = vl / float64(vn)
+		if m.data.Classes > 0 {
+			s.ValAccuracy = float64(vc) / float64(vn)
+		}
+	}
+	if o := m.opt; o.badStep >= 0 {
+		s.NonFinite, s.BadStep, s.BadIndex = true, o.badStep, o.badIndex
+	}
+	m.pending = append(m.pending, s)
+}
+
+// Samples delivers the recorded samples (all ready when recorded).
+func (m *Model) Samples(dst []gdgpu.Sample, wait bool) ([]gdgpu.Sample, error) {
+	if m.closed {
+		return dst, ErrClosed
+	}
+	dst = append(dst, m.pending...)
+	m.pending = m.pending[:0]
+	return dst, nil
+}
+
+// Params copies the parameters into dst.
+func (m *Model) Params(dst []float64) error { return m.opt.Params(dst) }
+
+// Snapshot copies the complete state into s.
+func (m *Model) Snapshot(s *gdgpu.State) error { return m.opt.Snapshot(s) }
+
+// Restore replaces the complete state with s and drops pending samples.
+func (m *Model) Restore(s *gdgpu.State) error {
+	m.pending = m.pending[:0]
+	return m.opt.Restore(s)
+}
+
+// Keep copies the state to slot k.
+func (m *Model) Keep(k int) error { return m.opt.Keep(k) }
+
+// Revert restores slot k and drops pending samples.
+func (m *Model) Revert(k int) error {
+	m.pending = m.pending[:0]
+	return m.opt.Revert(k)
+}
+
+// StepCount returns the optimizer steps run since Load.
+func (m *Model) StepCount() int { return m.opt.t }
+
+// Close stops the workers and releases the buffers.
+func (m *Model) Close() error {
+	if !m.closed {
+		for w := 1; w < m.workers; w++ {
+			close(m.start[w])
+		}
+		m.closed = true
+	}
+	return m.opt.Close()
+}
+
+// errNotModel is returned by ModelLoss and ModelGrad for a job that is
+// not a model on data.
+var errNotModel = errors.New("cpu: not a model on data")
+
+// ModelLoss returns a model job's objective at x over the whole training
+// set (mean loss plus penalties, docs/models.md), in float64.
+func ModelLoss(job *gdgpu.Job, x []float64) (float64, error) {
+	m, err := oneShot(job, x)
+	if err != nil {
+		return 0, err
+	}
+	defer m.Close()
+	l, _ := m.gradient(nil, m.data.Rows)
+	return l, nil
+}
+
+// ModelGrad writes a model job's objective gradient at x over the whole
+// training set into dst (len Dim).
+func ModelGrad(job *gdgpu.Job, dst, x []float64) error {
+	m, err := oneShot(job, x)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	m.gradient(nil, m.data.Rows)
+	copy(dst, m.grad)
+	return nil
+}
+
+// oneShot builds a model backend at x for one evaluation.
+func oneShot(job *gdgpu.Job, x []float64) (*Model, error) {
+	if !gdgpu.IsModel(job.Problem) {
+		return nil, errNotModel
+	}
+	if err := job.Validate(); err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	if len(x) != job.Dim {
+		return nil, fmt.Errorf("cpu: %d values for a model of %d parameters", len(x), job.Dim)
+	}
+	m, err := newModel(job)
+	if err != nil {
+		return nil, err
+	}
+	copy(m.opt.x, x)
+	return m, nil
+}
+
+// modelTooBig refuses a model job that would not fit in host memory.
+func modelTooBig(job *gdgpu.Job) error {
+	if need, avail := modelHostBytes(job), sysmem.Available(); avail > 0 && need > avail {
+		return fmt.Errorf("cpu: %w: the model needs %d MiB of host memory beside its data, but %d MiB is available (MemAvailable in %s)",
+			ErrTooBig, need>>20, avail>>20, sysmem.Path)
+	}
+	return nil
+}
