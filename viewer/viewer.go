@@ -139,9 +139,20 @@ func Render(land []float64, w, h int, x0, x1, y0, y1 float64, paths []Path) (*im
 			img.SetRGBA(px, r, c)
 		}
 	}
-	// Pixel centres: px = 0 is x0, px = w-1 is x1 (the landscape's grid).
+	DrawPaths(img, x0, x1, y0, y1, paths)
+	return img, nil
+}
+
+// DrawPaths draws each path on img, a picture of [x0, x1] x [y0, y1] as
+// Render makes it (pixel centre 0 at x0, Dx()-1 at x1; y up), as a
+// polyline with an open square at its start and a filled disc at its end,
+// then the legend of the labels at the top left. Render(..., nil) then
+// DrawPaths on a copy draws frames without recolouring the landscape.
+func DrawPaths(img *image.RGBA, x0, x1, y0, y1 float64, paths []Path) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	o := img.Rect.Min
 	toPix := func(p [2]float64) (float64, float64) {
-		return (p[0] - x0) / (x1 - x0) * float64(w-1), (y1 - p[1]) / (y1 - y0) * float64(h-1)
+		return float64(o.X) + (p[0]-x0)/(x1-x0)*float64(w-1), float64(o.Y) + (y1-p[1])/(y1-y0)*float64(h-1)
 	}
 	for _, p := range paths {
 		for k := 1; k < len(p.Points); k++ {
@@ -157,7 +168,6 @@ func Render(land []float64, w, h int, x0, x1, y0, y1 float64, paths []Path) (*im
 		}
 	}
 	legend(img, paths)
-	return img, nil
 }
 
 // iso reports whether pixel (x, r) lies on an iso-line: its level band
@@ -279,23 +289,23 @@ func finite(v ...float64) bool {
 	return true
 }
 
-// legend draws the labels at the top left on a dark translucent box, each
+// legend draws the labels at the top left of img's bounds on a dark translucent box, each
 // after a short bar in its path's colour.
 func legend(img *image.RGBA, paths []Path) {
 	if len(paths) == 0 {
 		return
 	}
 	face := basicfont.Face7x13
-	const pad, bar, lineH = 6, 18, 16
+	const pad, bar, legendLineH = 6, 18, 16
 	width := 0
 	for _, p := range paths {
 		width = max(width, font.MeasureString(face, p.Label).Ceil())
 	}
-	box := image.Rect(4, 4, 4+pad*3+bar+width, 4+pad*2+lineH*len(paths))
+	box := image.Rect(4, 4, 4+pad*3+bar+width, 4+pad*2+legendLineH*len(paths)).Add(img.Rect.Min)
 	draw.Draw(img, box, image.NewUniform(color.RGBA{0, 0, 0, 160}), image.Point{}, draw.Over)
 	d := font.Drawer{Dst: img, Src: image.NewUniform(color.RGBA{255, 255, 255, 255}), Face: face}
 	for k, p := range paths {
-		y := box.Min.Y + pad + lineH*k + lineH/2
+		y := box.Min.Y + pad + legendLineH*k + legendLineH/2
 		for x := box.Min.X + pad; x < box.Min.X+pad+bar; x++ {
 			for dy := -1; dy <= 1; dy++ {
 				set(img, x, y+dy, p.Color)

@@ -1,0 +1,251 @@
+package viewer
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"math"
+	"strconv"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+)
+
+// Series is one descent's samples for the curves panel: the loss and the
+// gradient norm at each sampled step, drawn in Color, with a status line
+// (see StatusLine) printed above the plots in the same colour.
+type Series struct {
+	Label    string
+	Color    color.RGBA
+	Steps    []int
+	Loss     []float64
+	GradNorm []float64
+	Status   string
+}
+
+// StatusLine formats the text line the curves panel prints for a descent:
+// its label, step, loss, learning rate, speed and status (e.g. StepLimit,
+// or "running"). A NaN lr (the gonum methods have none) prints as "-".
+func StatusLine(label string, step int, loss, lr, stepsPerSec float64, status string) string {
+	lrs := "-"
+	if !math.IsNaN(lr) {
+		lrs = strconv.FormatFloat(lr, 'g', 3, 64)
+	}
+	return fmt.Sprintf("%s: step %d  loss %.4g  lr %s  %.0f steps/s  %s", label, step, loss, lrs, stepsPerSec, status)
+}
+
+// Colours of the curves panel. The background is a dark grey rather than
+// white or black because the path palette holds both.
+var (
+	panelBG   = color.RGBA{44, 44, 52, 255}
+	plotBG    = color.RGBA{30, 30, 36, 255}
+	gridColor = color.RGBA{70, 70, 82, 255}
+	textColor = color.RGBA{220, 220, 220, 255}
+)
+
+// Layout of the curves panel, in pixels. basicfont's 7x13 face is used
+// throughout: it is a bitmap, so text renders the same bits everywhere,
+// which the golden-image tests rely on.
+const (
+	lineH      = 15 // text line height
+	leftMargin = 52 // room for tick labels such as "1e-12"
+	plotGap    = 22 // between the two plots: the upper one's step labels
+	plotPad    = 6
+)
+
+// RenderCurves draws the curves panel, w x h pixels: one status line per
+// series at the top, then the loss (upper plot) and the gradient norm
+// (lower plot) against the step, one polyline per series in its colour.
+// Each plot is on a log scale, with decades labelled, when every finite
+// value in it is positive; otherwise (a loss that reaches zero or goes
+// negative) on a linear scale, and its title says so. Non-finite values
+// break the polyline.
+func RenderCurves(w, h int, series []Series) (*image.RGBA, error) {
+	top := plotPad + lineH*len(series) + 4
+	if w < 4*leftMargin || h-top < 2*(plotGap+40) {
+		return nil, fmt.Errorf("viewer: a %dx%d curves panel is too small for %d series", w, h, len(series))
+	}
+	for _, s := range series {
+		if len(s.Loss) != len(s.Steps) || len(s.GradNorm) != len(s.Steps) {
+			return nil, fmt.Errorf("viewer: series %q has %d steps, %d losses and %d gradient norms", s.Label, len(s.Steps), len(s.Loss), len(s.GradNorm))
+		}
+	}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Rect, image.NewUniform(panelBG), image.Point{}, draw.Src)
+	face := basicfont.Face7x13
+	for k, s := range series {
+		text(img, face, plotPad, plotPad+lineH*k+11, s.Color, s.Status)
+	}
+	maxStep := 1
+	for _, s := range series {
+		for _, st := range s.Steps {
+			maxStep = max(maxStep, st)
+		}
+	}
+	plotH := (h - top - 2*plotGap) / 2
+	r1 := image.Rect(leftMargin, top+lineH, w-plotPad-4, top+plotH)
+	r2 := image.Rect(leftMargin, top+plotH+plotGap+lineH, w-plotPad-4, h-plotGap)
+	pick := func(s Series) []float64 { return s.Loss }
+	plot(img, face, r1, "loss", series, pick, maxStep)
+	pick = func(s Series) []float64 { return s.GradNorm }
+	plot(img, face, r2, "gradient norm", series, pick, maxStep)
+	return img, nil
+}
+
+// axis maps values to pixel rows of a plot: log10 or linear between lo and hi.
+type axis struct {
+	log    bool
+	lo, hi float64 // in log10 units when log
+}
+
+func (a axis) t(v float64) float64 {
+	if a.log {
+		v = math.Log10(v)
+	}
+	return (v - a.lo) / (a.hi - a.lo)
+}
+
+// valueAxis chooses the scale of one plot from its finite values: log when
+// all are positive. An empty or constant range is widened so the axis
+// stays well defined.
+func valueAxis(vals []float64) axis {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	pos := true
+	for _, v := range vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+		pos = pos && v > 0
+	}
+	if lo > hi { // no finite value
+		return axis{log: true, lo: 0, hi: 1}
+	}
+	if pos {
+		a := axis{log: true, lo: math.Floor(math.Log10(lo)), hi: math.Ceil(math.Log10(hi))}
+		if a.hi <= a.lo {
+			a.hi = a.lo + 1
+		}
+		return a
+	}
+	if hi == lo {
+		lo, hi = lo-1, hi+1
+	}
+	step := niceStep((hi - lo) / 4)
+	return axis{lo: math.Floor(lo/step) * step, hi: math.Ceil(hi/step) * step}
+}
+
+// niceStep rounds x up to 1, 2 or 5 times a power of ten.
+func niceStep(x float64) float64 {
+	if !(x > 0) {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(x)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= x {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// ticks returns the axis's tick values (in data units) and their labels.
+// On a log axis: every decade, thinned to at most maxTicks, plus 2x and 5x
+// when the axis spans a single decade.
+func (a axis) ticks(maxTicks int) ([]float64, []string) {
+	var vals []float64
+	var labels []string
+	if a.log {
+		n := int(a.hi - a.lo)
+		every := (n + maxTicks - 1) / maxTicks
+		for e := int(a.lo); e <= int(a.hi); e++ {
+			if (e-int(a.lo))%max(every, 1) != 0 {
+				continue
+			}
+			vals = append(vals, math.Pow(10, float64(e)))
+			labels = append(labels, fmt.Sprintf("1e%d", e))
+			if n == 1 && e < int(a.hi) {
+				for _, m := range []float64{2, 5} {
+					vals = append(vals, m*math.Pow(10, float64(e)))
+					labels = append(labels, fmt.Sprintf("%ge%d", m, e))
+				}
+			}
+		}
+		return vals, labels
+	}
+	step := niceStep((a.hi - a.lo) / float64(max(maxTicks-1, 1)))
+	for v := math.Ceil(a.lo/step) * step; v <= a.hi+step*1e-9; v += step {
+		if math.Abs(v) < step*1e-9 {
+			v = 0
+		}
+		vals = append(vals, v)
+		labels = append(labels, strconv.FormatFloat(v, 'g', 3, 64))
+	}
+	return vals, labels
+}
+
+// plot draws one plot in r: background, grid, labelled ticks on both axes,
+// the title, and one polyline per series.
+func plot(img *image.RGBA, face font.Face, r image.Rectangle, title string, series []Series, pick func(Series) []float64, maxStep int) {
+	var all []float64
+	for _, s := range series {
+		all = append(all, pick(s)...)
+	}
+	ay := valueAxis(all)
+	draw.Draw(img, r, image.NewUniform(plotBG), image.Point{}, draw.Src)
+	py := func(v float64) float64 { return float64(r.Max.Y-1) - ay.t(v)*float64(r.Dy()-1) }
+	px := func(step int) float64 { return float64(r.Min.X) + float64(step)/float64(maxStep)*float64(r.Dx()-1) }
+
+	vals, labels := ay.ticks(max(r.Dy()/22, 2))
+	for i, v := range vals {
+		y := int(math.Round(py(v)))
+		for x := r.Min.X; x < r.Max.X; x++ {
+			set(img, x, y, gridColor)
+		}
+		lw := font.MeasureString(face, labels[i]).Ceil()
+		text(img, face, r.Min.X-4-lw, y+4, textColor, labels[i])
+	}
+	xstep := max(int(niceStep(float64(maxStep)/float64(max(r.Dx()/70, 1)))), 1)
+	for st := 0; st <= maxStep; st += xstep {
+		x := int(math.Round(px(st)))
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			set(img, x, y, gridColor)
+		}
+		lab := strconv.Itoa(st)
+		lw := font.MeasureString(face, lab).Ceil()
+		text(img, face, min(max(x-lw/2, r.Min.X-4), r.Max.X-lw), r.Max.Y+13, textColor, lab)
+	}
+	scale := "log"
+	if !ay.log {
+		scale = "linear: values <= 0"
+	}
+	text(img, face, r.Min.X, r.Min.Y-4, textColor, fmt.Sprintf("%s (%s) vs step", title, scale))
+
+	for _, s := range series {
+		v := pick(s)
+		have := false
+		var lx, ly float64
+		for i, st := range s.Steps {
+			f := v[i]
+			if math.IsNaN(f) || math.IsInf(f, 0) || (ay.log && f <= 0) {
+				have = false
+				continue
+			}
+			x, y := px(st), py(f)
+			if have {
+				line(img, lx, ly, x, y, s.Color)
+			} else {
+				set(img, int(math.Round(x)), int(math.Round(y)), s.Color)
+			}
+			lx, ly, have = x, y, true
+		}
+	}
+}
+
+// text draws s with its baseline at y, starting at x.
+func text(img *image.RGBA, face font.Face, x, y int, c color.RGBA, s string) {
+	d := font.Drawer{Dst: img, Src: image.NewUniform(c), Face: face, Dot: fixed.P(x, y)}
+	d.DrawString(s)
+}

@@ -1,0 +1,62 @@
+package viewer
+
+import (
+	"fmt"
+	"image"
+)
+
+// DiffStats is what Diff found: how many pixels differ by more than the
+// tolerance in some channel, out of how many, and the largest channel
+// difference seen anywhere.
+type DiffStats struct {
+	Differing, Total int
+	MaxDelta         int
+}
+
+// Fraction is Differing / Total (0 for an empty image).
+func (d DiffStats) Fraction() float64 {
+	if d.Total == 0 {
+		return 0
+	}
+	return float64(d.Differing) / float64(d.Total)
+}
+
+// Diff compares two pictures pixel by pixel, in 8-bit RGBA: a pixel
+// differs when any channel differs by more than tol. Pictures of
+// different sizes are an error, not a difference, so a layout change is
+// never mistaken for a small drift.
+func Diff(a, b image.Image, tol int) (DiffStats, error) {
+	var d DiffStats
+	ra, rb := a.Bounds(), b.Bounds()
+	if ra.Dx() != rb.Dx() || ra.Dy() != rb.Dy() {
+		return d, fmt.Errorf("viewer: comparing a %dx%d picture with a %dx%d one", ra.Dx(), ra.Dy(), rb.Dx(), rb.Dy())
+	}
+	d.Total = ra.Dx() * ra.Dy()
+	for y := 0; y < ra.Dy(); y++ {
+		for x := 0; x < ra.Dx(); x++ {
+			ca := rgba8(a.At(ra.Min.X+x, ra.Min.Y+y))
+			cb := rgba8(b.At(rb.Min.X+x, rb.Min.Y+y))
+			worst := 0
+			for i := range ca {
+				worst = max(worst, abs(ca[i]-cb[i]))
+			}
+			d.MaxDelta = max(d.MaxDelta, worst)
+			if worst > tol {
+				d.Differing++
+			}
+		}
+	}
+	return d, nil
+}
+
+func rgba8(c interface{ RGBA() (r, g, b, a uint32) }) [4]int {
+	r, g, b, a := c.RGBA()
+	return [4]int{int(r >> 8), int(g >> 8), int(b >> 8), int(a >> 8)}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,111 @@
+package viewer
+
+import (
+	"image"
+	"math"
+	"strings"
+	"testing"
+)
+
+// TestProjectKnownPlane: points on a known plane in R^5 (spanned by two
+// orthogonal directions, with more spread along the first) project to
+// their coordinates in that plane, up to the documented signs, with all
+// the variance explained by the two directions.
+func TestProjectKnownPlane(t *testing.T) {
+	u := []float64{1, 1, 0, 0, 0}
+	v := []float64{0, 0, 1, -1, 1}
+	nu, nv := math.Sqrt(2), math.Sqrt(3)
+	c := []float64{7, -3, 2, 5, 1} // an offset: Project centres the points
+	var a, b []float64
+	var traj [][]float64
+	for i := 0; i < 20; i++ {
+		s := float64(i) - 9.5 // along u, spread 5.8
+		r := 2 * math.Cos(0.7*s) // even in s: uncorrelated with it
+		p := make([]float64, 5)
+		for j := range p {
+			p[j] = c[j] + s*u[j]/nu + r*v[j]/nv
+		}
+		traj = append(traj, p)
+		a, b = append(a, s), append(b, r)
+	}
+	pr, err := Project([][][]float64{traj})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := pr.Explained[0] + pr.Explained[1]; math.Abs(e-1) > 1e-12 {
+		t.Errorf("explained %v, want a sum of 1", pr.Explained)
+	}
+	mb := 0.0
+	for _, x := range b {
+		mb += x / float64(len(b))
+	}
+	// The path runs towards +s, so the first coordinate is s itself (mean
+	// 0). It ends where it starts along v, so the second's sign makes the
+	// largest coordinate positive.
+	sign, big := 1.0, 0.0
+	for _, x := range b {
+		if math.Abs(x-mb) > math.Abs(big) {
+			big = x - mb
+		}
+	}
+	if big < 0 {
+		sign = -1
+	}
+	for i, q := range pr.Paths[0] {
+		if math.Abs(q[0]-a[i]) > 1e-9 || math.Abs(q[1]-sign*(b[i]-mb)) > 1e-9 {
+			t.Fatalf("point %d: %v, want (%g, %g)", i, q, a[i], sign*(b[i]-mb))
+		}
+	}
+}
+
+func TestProjectErrors(t *testing.T) {
+	if _, err := Project(nil); err == nil || !strings.HasPrefix(err.Error(), "viewer: ") {
+		t.Errorf("no points: %v", err)
+	}
+	if _, err := Project([][][]float64{{{1, 2, 3}, {1, 2}}}); err == nil {
+		t.Error("ragged points: no error")
+	}
+	if _, err := Project([][][]float64{{{1, math.NaN(), 3}}}); err == nil {
+		t.Error("NaN point: no error")
+	}
+	// A single point projects to the origin without failing.
+	pr, err := Project([][][]float64{{{1, 2, 3}}})
+	if err != nil || pr.Paths[0][0] != [2]float64{} {
+		t.Errorf("one point: %v, %v", pr, err)
+	}
+}
+
+// TestCurvesScales: a loss that reaches 0 is drawn on a linear scale and
+// the title says so; bad series are errors, not panics.
+func TestCurvesScales(t *testing.T) {
+	if a := valueAxis([]float64{1e-3, 10, math.NaN()}); !a.log || a.lo != -3 || a.hi != 1 {
+		t.Errorf("positive values: %+v, want log decades -3..1", a)
+	}
+	if a := valueAxis([]float64{-1.5, 0, 2}); a.log || a.lo > -1.5 || a.hi < 2 {
+		t.Errorf("signed values: %+v, want a linear axis spanning them", a)
+	}
+	vals, labels := axis{log: true, lo: -2, hi: 1}.ticks(10)
+	if len(vals) != 4 || labels[0] != "1e-2" || labels[3] != "1e1" {
+		t.Errorf("log ticks %v %v", vals, labels)
+	}
+	s := Series{Label: "x", Color: Palette[0], Steps: []int{0, 1, 2}, Loss: []float64{1, 0, 0}, GradNorm: []float64{1, 0.5, 0.1}}
+	if _, err := RenderCurves(400, 300, []Series{s}); err != nil {
+		t.Fatal(err)
+	}
+	s.Loss = s.Loss[:2]
+	if _, err := RenderCurves(400, 300, []Series{s}); err == nil || !strings.HasPrefix(err.Error(), "viewer: ") {
+		t.Errorf("short loss: %v", err)
+	}
+	if _, err := RenderCurves(50, 50, nil); err == nil {
+		t.Error("tiny panel: no error")
+	}
+	if _, err := RenderProjection(400, 300, nil, "a", "b", []float64{1, 0, 0, 1}); err == nil {
+		t.Error("empty box: no error")
+	}
+	if _, err := Diff(image.NewRGBA(image.Rect(0, 0, 2, 2)), image.NewRGBA(image.Rect(0, 0, 3, 2)), 0); err == nil {
+		t.Error("Diff of different sizes: no error")
+	}
+	if got := StatusLine("sgd", 10, 0.5, math.NaN(), 99.6, "running"); got != "sgd: step 10  loss 0.5  lr -  100 steps/s  running" {
+		t.Errorf("StatusLine: %q", got)
+	}
+}
