@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +22,7 @@ import (
 // viewFlags are view's own flags, beside the job flags.
 type viewFlags struct {
 	png    string
+	frames string
 	every  int
 	bounds string
 	size   string
@@ -31,44 +32,64 @@ func newViewCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f *jobFlags
 	v := &viewFlags{}
 	cmd := &cobra.Command{
-		Use:   "view --png FILE [flags]",
-		Short: "draw a 2-D problem's landscape with descent paths into a PNG",
-		Long: `Run one or more descents on a two-parameter problem (a 2-D function, or an
-N-D one with --dim 2) and draw the landscape seen from above, coloured by
-log(f - fmin) with viridis, with each trajectory and a legend, into a PNG.
---optimizer a,b,c races several optimizers from the same start, each on
-its own backend and in its own colour. The trajectory is sampled every
---every steps; the landscape is evaluated on the GPU (ackley and griewank
-on the CPU) over --bounds, or the trajectories' extent plus a margin.
+		Use:   "view [--png FILE] [--frames DIR] [flags]",
+		Short: "draw descents: landscape or projected path, and loss curves, into a PNG, PNG frames, or a live window",
+		Long: `Run one or more descents from the same start and draw them: on the left
+the landscape of a two-parameter problem (a 2-D function, or an N-D one
+with --dim 2) seen from above, coloured by log(f - fmin) with viridis,
+with each trajectory; for more parameters, the trajectories projected on
+their first two principal directions. On the right, the loss and the
+gradient norm against the step on log scales, with a status line per
+optimizer (step, loss, lr, steps/s, status).
+--optimizer a,b,c races several optimizers, each on its own backend and in
+its own colour. Parameters, loss and gradient norm are sampled every
+--every steps (this replaces --log-every). The landscape is evaluated on the
+GPU (ackley and griewank on the CPU) over --bounds, or the trajectories'
+extent plus a margin. --size is each panel's size: the picture is twice
+as wide.
 
-Only --png is built: the live window is not.`,
-		Example: `  gdgpu view --problem himmelblau --optimizer adam,sgd,rmsprop --lr 0.02 --steps 500 --png view.png`,
-		Args:    cobra.NoArgs,
+--png FILE writes the final picture; --frames DIR writes one picture per
+--every steps, frame-00000.png, frame-00001.png, ... (drawn once the runs
+end, so that every frame has the same bounds). Without either, view opens
+a live window, in a binary built with it (make view: bin/gdgpu-view).`,
+		Example: `  gdgpu view --problem himmelblau --optimizer adam,sgd,rmsprop --lr 0.02 --steps 500 --png view.png
+  gdgpu view --problem rosenbrock --dim 50 --optimizer adam,sgd --lr 1e-3 --steps 2000 --every 20 --png nd.png
+  gdgpu view --problem beale --optimizer adam --lr 0.05 --steps 400 --frames frames --every 10`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runView(cmd, f, v, stdout)
 		},
 	}
 	f = addJobFlags(cmd)
 	fs := cmd.Flags()
-	fs.StringVar(&v.png, "png", "", "write the picture to this PNG file (required: the live window is not built yet)")
-	fs.IntVar(&v.every, "every", 5, "sample the trajectory every K steps")
+	fs.StringVar(&v.png, "png", "", "write the final picture to this PNG file")
+	fs.StringVar(&v.frames, "frames", "", "write a PNG frame every --every steps into this folder (created if missing)")
+	fs.IntVar(&v.every, "every", 5, "sample the trajectory and the loss every K steps (and write a frame)")
 	fs.StringVar(&v.bounds, "bounds", "", "landscape box x0,x1,y0,y1 (default: the trajectories' extent plus a margin)")
-	fs.StringVar(&v.size, "size", "800x600", "image size WxH in pixels")
+	fs.StringVar(&v.size, "size", "640x480", "each panel's size WxH in pixels (the picture is 2W x H)")
 	return cmd
 }
 
-// race is one optimizer's run in a view.
+// maxViewValues caps the parameter values an N-D view keeps (every point
+// of every trajectory, for the projection): 2^24 float64s, 128 MiB.
+const maxViewValues = 1 << 24
+
+// race is one optimizer's run in a view: the parameters at the start,
+// every --every steps and at the end, and every sample with its learning
+// rate and the wall time it was read back at.
 type race struct {
-	name   string
-	lr     float64
-	points [][2]float64
-	res    gdgpu.Result
+	name    string
+	lr      float64
+	steps   []int       // the step of each point
+	points  [][]float64 // the parameters at steps[i]
+	samples []gdgpu.Sample
+	lrs     []float64
+	elapsed []time.Duration
+	res     gdgpu.Result
+	done    bool // res is set
 }
 
 func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) error {
-	if v.png == "" {
-		return usagef("the live window is not built yet; use --png FILE")
-	}
 	if v.every < 1 {
 		return usagef("--every %d must be >= 1", v.every)
 	}
@@ -82,9 +103,11 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 			return err
 		}
 	}
-	if dir := filepath.Dir(v.png); dir != "" {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return usagef("--png %s: folder %s does not exist", v.png, dir)
+	if v.png != "" {
+		if dir := filepath.Dir(v.png); dir != "" {
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				return usagef("--png %s: folder %s does not exist", v.png, dir)
+			}
 		}
 	}
 	// One setup per optimizer: build validates each with the same flags.
@@ -106,13 +129,33 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		if info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name); info.CPUOnly {
 			return usagef("--optimizer %s: view races the step-based optimizers only", name)
 		}
-		if s.job.Dim != 2 {
-			return usagef("view draws two-parameter problems only; %s has --dim %d (give --dim 2 for an N-D problem)", s.job.Problem, s.job.Dim)
+		if s.job.Dim < 2 {
+			return usagef("view draws problems of two parameters or more; %s has --dim %d", s.job.Problem, s.job.Dim)
 		}
+		s.job.LogEvery = v.every
 		setups = append(setups, s)
 	}
 	if f.out != "" || f.log != "" {
-		return usagef("view writes no --out or --log; it writes --png")
+		return usagef("view writes no --out or --log; it writes --png, --frames or a window")
+	}
+	job := &setups[0].job
+	if job.Dim > 2 {
+		if box != nil {
+			return usagef("--bounds: %s has %d parameters; it is drawn projected, without a landscape", job.Problem, job.Dim)
+		}
+		points := int64(job.Steps/v.every + 2)
+		if total := int64(job.Dim) * points * int64(len(setups)); total > maxViewValues {
+			return usagef("view keeps every sampled point of an N-D trajectory: %d parameters x %d points x %d optimizers is over %d values; raise --every, or lower --dim or --steps",
+				job.Dim, points, len(setups), maxViewValues)
+		}
+	}
+	if v.png == "" && v.frames == "" {
+		return runWindow(cmd, setups, v, box, w, h, stdout)
+	}
+	if v.frames != "" {
+		if err := os.MkdirAll(v.frames, 0o755); err != nil {
+			return usagef("--frames %s: cannot create the folder: %v", v.frames, err)
+		}
 	}
 
 	var ec *engine.Context
@@ -123,102 +166,143 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		defer ec.Close()
 	}
 	x0 := setups[0].start()
-	var races []race
-	for _, s := range setups {
+	races := make([]*race, len(setups))
+	for k, s := range setups {
 		s.x0 = x0
-		r, err := runRace(cmd.Context(), s, ec)
-		if err != nil {
+		races[k] = newRace(s)
+		if err := runRace(cmd.Context(), s, ec, races[k]); err != nil {
 			return err
 		}
-		races = append(races, r)
 	}
-
-	if box == nil {
-		box = extent(races)
-	}
-	job := &setups[0].job
-	land := make([]float64, w*h)
-	where := "cpu/f64"
-	if ec != nil {
-		err = ec.Landscape(job, box[0], box[1], box[2], box[3], w, h, land)
-		where = "gpu/" + job.Precision.String()
-	}
-	if ec == nil || errors.Is(err, engine.ErrLandscapePrepass) {
-		err, where = nil, "cpu/f64"
-		cpuLandscape(job, box, w, h, land)
-	}
+	sc, err := newScene(job, ec, races, box, w, h)
 	if err != nil {
-		return failure(err)
+		return err
 	}
-	paths := make([]viewer.Path, len(races))
-	for k, r := range races {
-		label := fmt.Sprintf("%s lr %g: f %.4g (%s)", r.name, r.lr, r.res.Final.Loss, r.res.Status)
-		paths[k] = viewer.Path{Points: r.points, Color: viewer.Palette[k%len(viewer.Palette)], Label: label}
+	last := 0
+	for _, r := range races {
+		last = max(last, r.res.StatusStep)
 	}
-	if err := viewer.RenderPNG(v.png, land, w, h, box[0], box[1], box[2], box[3], paths); err != nil {
-		return failure(err)
+	nframes := 0
+	if v.frames != "" {
+		for j := 0; ; j++ {
+			upto := min(j*v.every, last)
+			img, err := sc.render(upto)
+			if err != nil {
+				return failure(err)
+			}
+			if err := viewer.WritePNG(filepath.Join(v.frames, fmt.Sprintf("frame-%05d.png", j)), img); err != nil {
+				return failure(err)
+			}
+			nframes++
+			if upto == last {
+				break
+			}
+		}
 	}
-	for _, p := range paths {
-		fmt.Fprintln(stdout, p.Label)
+	if v.png != "" {
+		img, err := sc.render(last)
+		if err != nil {
+			return failure(err)
+		}
+		if err := viewer.WritePNG(v.png, img); err != nil {
+			return failure(err)
+		}
 	}
-	fmt.Fprintf(stdout, "wrote %s: %dx%d, %s on [%g, %g] x [%g, %g], landscape on %s\n",
-		v.png, w, h, job.Problem, box[0], box[1], box[2], box[3], where)
+	for _, r := range races {
+		fmt.Fprintln(stdout, r.label())
+	}
+	if v.png != "" {
+		fmt.Fprintf(stdout, "wrote %s: %dx%d, %s\n", v.png, 2*w, h, sc.where)
+	}
+	if v.frames != "" {
+		fmt.Fprintf(stdout, "wrote %d frames to %s: frame-00000.png ... frame-%05d.png, one per %d steps\n", nframes, v.frames, nframes-1, v.every)
+	}
 	return nil
 }
 
+func newRace(s *setup) *race {
+	return &race{name: s.job.Optimizer.Name, lr: s.job.Optimizer.LR}
+}
+
+// label is the race's legend entry.
+func (r *race) label() string {
+	if !r.done {
+		return fmt.Sprintf("%s lr %g", r.name, r.lr)
+	}
+	return fmt.Sprintf("%s lr %g: f %.4g (%s)", r.name, r.lr, r.res.Final.Loss, r.res.Status)
+}
+
 // runRace runs s's job on its own backend (ec's, or the CPU's when ec is
-// nil), recording the parameters at the start, every --every steps (the
-// log points: the driver's batches end there) and at the end.
-func runRace(ctx context.Context, s *setup, ec *engine.Context) (race, error) {
-	r := race{name: s.job.Optimizer.Name, lr: s.job.Optimizer.LR}
+// nil) into r: the parameters at the start, every --every steps (the log
+// points: the driver's batches end there) and at the end, and every sample.
+func runRace(ctx context.Context, s *setup, ec *engine.Context, r *race) error {
 	d, err := newDevice(s.device, &s.job, s.gpu, ec)
 	if err != nil {
-		return r, err
+		return err
 	}
 	defer d.close()
-	every := s.job.LogEvery
-	s.job.LogEvery = max(1, every)
-	p := make([]float64, 2)
-	add := func() error {
-		if err := d.b.Params(p); err != nil {
-			return err
-		}
-		r.points = append(r.points, [2]float64{p[0], p[1]})
-		return nil
-	}
-	r.points = append(r.points, [2]float64{s.x0[0], s.x0[1]})
 	var hookErr error
-	last := 0
-	hooks := gdgpu.Hooks{Issued: func(done int) {
-		if hookErr == nil && done%s.job.LogEvery == 0 && done > last {
-			last = done
-			hookErr = add()
+	add := func(step int) {
+		if hookErr != nil {
+			return
 		}
-	}}
+		p := make([]float64, s.job.Dim)
+		if hookErr = d.b.Params(p); hookErr == nil {
+			r.steps = append(r.steps, step)
+			r.points = append(r.points, p)
+		}
+	}
+	r.steps = append(r.steps, 0)
+	r.points = append(r.points, append([]float64(nil), s.x0...))
+	last := 0
+	hooks := gdgpu.Hooks{
+		Issued: func(done int) {
+			if done%s.job.LogEvery == 0 && done > last {
+				last = done
+				add(done)
+			}
+		},
+		Sample: func(sm gdgpu.Sample, lr float64, el time.Duration) {
+			r.samples = append(r.samples, sm)
+			r.lrs = append(r.lrs, lr)
+			r.elapsed = append(r.elapsed, el)
+		},
+	}
 	res, err := gdgpu.Run(ctx, &s.job, d.b, s.x0, hooks)
 	if err == nil {
 		err = hookErr
 	}
 	if err != nil {
-		return r, failure(err)
+		return failure(err)
 	}
 	if res.StatusStep != last {
-		if err := add(); err != nil {
-			return r, failure(err)
+		// The run stopped between log points, or was reverted to its last
+		// finite state: the backend's parameters are those of StatusStep
+		// (KeptStep when it diverged), so drop points recorded after it.
+		at := res.StatusStep
+		if res.Status == gdgpu.Diverged && res.KeptStep >= 0 {
+			at = res.KeptStep
+		}
+		for len(r.steps) > 1 && r.steps[len(r.steps)-1] > at {
+			r.steps, r.points = r.steps[:len(r.steps)-1], r.points[:len(r.points)-1]
+		}
+		add(at)
+		if hookErr != nil {
+			return failure(hookErr)
 		}
 	}
-	r.res = res
-	return r, nil
+	r.res, r.done = res, true
+	return nil
 }
 
 // extent is the box around every finite trajectory point with a 15% margin
 // on each side (at least 0.5 wide).
-func extent(races []race) []float64 {
+func extent(races []*race) []float64 {
 	lo := [2]float64{math.Inf(1), math.Inf(1)}
 	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
 	for _, r := range races {
 		for _, p := range r.points {
-			if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
+			if len(p) < 2 || math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
 				continue
 			}
 			for i := range p {

@@ -35,8 +35,8 @@ func TestViewHimmelblauPNG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() != 321 || b.Dy() != 241 {
-		t.Fatalf("image is %v, want 321x241", b)
+	if b := img.Bounds(); b.Dx() != 2*321 || b.Dy() != 241 {
+		t.Fatalf("image is %v, want 642x241 (two 321x241 panels)", b)
 	}
 	// (x, y) -> pixel: x in [-5, 5] over 0..320, y in [-5, 5] over 240..0.
 	pix := func(x, y float64) image.Point {
@@ -83,8 +83,9 @@ func TestViewUsageErrors(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{"no png", []string{"view", "--problem", "himmelblau"}, "the live window is not built yet; use --png"},
-		{"N-D", []string{"view", "--problem", "rosenbrock", "--dim", "3", "--png", png}, "two-parameter"},
+		{"N-D bounds", []string{"view", "--problem", "rosenbrock", "--dim", "3", "--bounds", "0,1,0,1", "--png", png}, "drawn projected"},
+		{"N-D too big", []string{"view", "--problem", "rosenbrock", "--dim", "1000000", "--png", png}, "raise --every"},
+		{"frames folder", []string{"view", "--problem", "himmelblau", "--frames", "/proc/gdgpu-no/frames"}, "--frames /proc/gdgpu-no/frames: cannot create the folder"},
 		{"size", []string{"view", "--problem", "himmelblau", "--size", "80", "--png", png}, "--size"},
 		{"bounds", []string{"view", "--problem", "himmelblau", "--bounds", "1,0,0,1", "--png", png}, "--bounds"},
 		{"every", []string{"view", "--problem", "himmelblau", "--every", "0", "--png", png}, "--every"},
@@ -105,4 +106,117 @@ func TestViewUsageErrors(t *testing.T) {
 	if _, err := os.Stat(png); err == nil {
 		t.Error("a refused view wrote its PNG")
 	}
+}
+
+// TestViewProjectedND races two optimizers on a 10-D rosenbrock: the
+// picture is the projection beside the curves, and stdout names the
+// principal plane.
+func TestViewProjectedND(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "nd.png")
+	var so, se bytes.Buffer
+	args := []string{"view", "--device", "cpu", "--problem", "rosenbrock", "--dim", "10", "--optimizer", "adam,sgd",
+		"--lr", "1e-3", "--steps", "300", "--every", "10", "--size", "300x240", "--png", out}
+	if code := runContext(context.Background(), args, &so, &se); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, so.String(), se.String())
+	}
+	img := decodePNG(t, out)
+	if b := img.Bounds(); b.Dx() != 600 || b.Dy() != 240 {
+		t.Fatalf("image is %v, want 600x240", b)
+	}
+	if !strings.Contains(so.String(), "principal plane") {
+		t.Errorf("stdout: %q", so.String())
+	}
+	// Both paths are drawn in the left panel.
+	for k := 0; k < 2; k++ {
+		if n := countColour(img, image.Rect(0, 0, 300, 240), viewer.Palette[k]); n < 20 {
+			t.Errorf("path %d: %d pixels of its colour in the left panel", k, n)
+		}
+	}
+}
+
+// TestViewFrames writes frames every 25 steps of a 100-step run: frames 0
+// to 4, in order, each the picture's size, the last equal to --png's.
+func TestViewFrames(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "frames")
+	last := filepath.Join(t.TempDir(), "v.png")
+	var so, se bytes.Buffer
+	args := []string{"view", "--device", "cpu", "--problem", "booth", "--optimizer", "adam", "--lr", "0.1",
+		"--steps", "100", "--every", "25", "--size", "256x192", "--frames", dir, "--png", last}
+	if code := runContext(context.Background(), args, &so, &se); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, so.String(), se.String())
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	want := []string{"frame-00000.png", "frame-00001.png", "frame-00002.png", "frame-00003.png", "frame-00004.png"}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Fatalf("frames %v, want %v", names, want)
+	}
+	first := decodePNG(t, filepath.Join(dir, want[0]))
+	final := decodePNG(t, filepath.Join(dir, want[4]))
+	if b := final.Bounds(); b.Dx() != 512 || b.Dy() != 192 {
+		t.Fatalf("frame is %v, want 512x192", b)
+	}
+	// The path grows: the last frame has more of its colour than the first.
+	red := viewer.Palette[0]
+	left := image.Rect(0, 0, 256, 192)
+	if a, b := countColour(first, left, red), countColour(final, left, red); !(b > a) {
+		t.Errorf("path pixels: first frame %d, last %d; want it to grow", a, b)
+	}
+	png := decodePNG(t, last)
+	if !sameImage(png, final) {
+		t.Error("the last frame differs from --png's picture")
+	}
+	if !strings.Contains(so.String(), "wrote 5 frames") {
+		t.Errorf("stdout: %q", so.String())
+	}
+}
+
+func decodePNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	img, err := png.Decode(fh)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
+}
+
+func countColour(img image.Image, r image.Rectangle, c color.RGBA) int {
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			if uint8(cr>>8) == c.R && uint8(cg>>8) == c.G && uint8(cb>>8) == c.B {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func sameImage(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	r := a.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			ar, ag, ab, aa := a.At(x, y).RGBA()
+			br, bg, bb, ba := b.At(x, y).RGBA()
+			if ar != br || ag != bg || ab != bb || aa != ba {
+				return false
+			}
+		}
+	}
+	return true
 }

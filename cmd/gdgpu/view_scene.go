@@ -1,0 +1,197 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"math"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/engine"
+	"github.com/gdgpu/gdgpu/viewer"
+)
+
+// scene draws a view's picture at any step of its races: the left panel
+// (the landscape with the paths for two parameters, the paths projected
+// on their principal plane for more) beside the curves panel.
+type scene struct {
+	job   *gdgpu.Job
+	races []*race
+	w, h  int // each panel's size
+
+	// Two parameters: the landscape without paths, drawn once.
+	base  *image.RGBA
+	box   []float64
+	where string // where the landscape was evaluated, for the summary line
+
+	// More: every race's points projected (finite points only, with their steps).
+	proj      [][][2]float64
+	projSteps [][]int
+	projBox   []float64
+	xlabel    string
+	ylabel    string
+}
+
+// newScene prepares the left panel: it evaluates the landscape over box
+// (nil: the races' extent) on ec's GPU, or on the CPU when ec is nil or the
+// objective needs a pre-pass, or projects the races' N-D points.
+func newScene(job *gdgpu.Job, ec *engine.Context, races []*race, box []float64, w, h int) (*scene, error) {
+	sc := &scene{job: job, races: races, w: w, h: h}
+	if job.Dim > 2 {
+		return sc, sc.project()
+	}
+	if box == nil {
+		box = extent(races)
+	}
+	sc.box = box
+	land := make([]float64, w*h)
+	sc.where = "cpu/f64"
+	var err error
+	if ec != nil {
+		err = ec.Landscape(job, box[0], box[1], box[2], box[3], w, h, land)
+		sc.where = "gpu/" + job.Precision.String()
+	}
+	if ec == nil || errors.Is(err, engine.ErrLandscapePrepass) {
+		err, sc.where = nil, "cpu/f64"
+		cpuLandscape(job, box, w, h, land)
+	}
+	if err != nil {
+		return nil, failure(err)
+	}
+	if sc.base, err = viewer.Render(land, w, h, box[0], box[1], box[2], box[3], nil); err != nil {
+		return nil, failure(err)
+	}
+	sc.where = fmt.Sprintf("%s on [%g, %g] x [%g, %g], landscape on %s", job.Problem, box[0], box[1], box[2], box[3], sc.where)
+	return sc, nil
+}
+
+// project computes the principal plane of every finite point of every
+// race (a diverged run's non-finite points are left out) and its frame.
+func (sc *scene) project() error {
+	var trajs [][][]float64
+	sc.projSteps = make([][]int, len(sc.races))
+	for k, r := range sc.races {
+		var t [][]float64
+		for i, p := range r.points {
+			if finiteAll(p) {
+				t = append(t, p)
+				sc.projSteps[k] = append(sc.projSteps[k], r.steps[i])
+			}
+		}
+		trajs = append(trajs, t)
+	}
+	pr, err := viewer.Project(trajs)
+	if err != nil {
+		return failure(err)
+	}
+	sc.proj = pr.Paths
+	lo := [2]float64{math.Inf(1), math.Inf(1)}
+	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
+	for _, t := range sc.proj {
+		for _, q := range t {
+			for i := range q {
+				lo[i], hi[i] = math.Min(lo[i], q[i]), math.Max(hi[i], q[i])
+			}
+		}
+	}
+	for i := range lo {
+		if !(hi[i] > lo[i]) { // a single point, or no motion along this direction
+			mid := 0.0
+			if lo[i] <= hi[i] {
+				mid = lo[i]
+			}
+			lo[i], hi[i] = mid-1, mid+1
+		}
+	}
+	sc.projBox = []float64{lo[0], hi[0], lo[1], hi[1]}
+	sc.xlabel = fmt.Sprintf("principal direction 1 (%.1f%% of the variance)", 100*pr.Explained[0])
+	sc.ylabel = fmt.Sprintf("principal direction 2 (%.1f%%)", 100*pr.Explained[1])
+	sc.where = fmt.Sprintf("%s at --dim %d projected on the trajectories' principal plane (%.1f%% + %.1f%% of their variance)",
+		sc.job.Problem, sc.job.Dim, 100*pr.Explained[0], 100*pr.Explained[1])
+	return nil
+}
+
+func finiteAll(p []float64) bool {
+	for _, v := range p {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// render draws the picture with everything up to step upto: each race's
+// points and samples at or before it. A race whose run ended at or before
+// upto shows its final status, others "running".
+func (sc *scene) render(upto int) (*image.RGBA, error) {
+	paths := make([]viewer.Path, len(sc.races))
+	series := make([]viewer.Series, len(sc.races))
+	for k, r := range sc.races {
+		col := viewer.Palette[k%len(viewer.Palette)]
+		finished := r.done && r.res.StatusStep <= upto
+		label := fmt.Sprintf("%s lr %g", r.name, r.lr)
+		if finished {
+			label = r.label()
+		}
+		paths[k] = viewer.Path{Color: col, Label: label}
+		if sc.job.Dim > 2 {
+			for i, st := range sc.projSteps[k] {
+				if st <= upto {
+					paths[k].Points = append(paths[k].Points, sc.proj[k][i])
+				}
+			}
+		} else {
+			for i, st := range r.steps {
+				if st <= upto {
+					paths[k].Points = append(paths[k].Points, [2]float64{r.points[i][0], r.points[i][1]})
+				}
+			}
+		}
+		s := viewer.Series{Label: r.name, Color: col}
+		n := 0
+		for i, sm := range r.samples {
+			if sm.Step > upto {
+				break
+			}
+			s.Steps = append(s.Steps, sm.Step)
+			s.Loss = append(s.Loss, sm.Loss)
+			s.GradNorm = append(s.GradNorm, sm.GradNorm)
+			n = i + 1
+		}
+		status := "running"
+		if finished {
+			status = r.res.Status.String()
+		}
+		if n > 0 {
+			sm := r.samples[n-1]
+			rate := 0.0
+			if el := r.elapsed[n-1].Seconds(); el > 0 {
+				rate = float64(sm.Step) / el
+			}
+			if finished && r.res.Elapsed > 0 {
+				rate = float64(r.res.Steps) / r.res.Elapsed.Seconds()
+			}
+			s.Status = viewer.StatusLine(r.name, sm.Step, sm.Loss, r.lrs[n-1], rate, status)
+		} else {
+			s.Status = r.name + ": " + status
+		}
+		series[k] = s
+	}
+	var left *image.RGBA
+	if sc.job.Dim > 2 {
+		var err error
+		if left, err = viewer.RenderProjection(sc.w, sc.h, paths, sc.xlabel, sc.ylabel, sc.projBox); err != nil {
+			return nil, err
+		}
+	} else {
+		left = image.NewRGBA(sc.base.Rect)
+		draw.Draw(left, left.Rect, sc.base, image.Point{}, draw.Src)
+		viewer.DrawPaths(left, sc.box[0], sc.box[1], sc.box[2], sc.box[3], paths)
+	}
+	right, err := viewer.RenderCurves(sc.w, sc.h, series)
+	if err != nil {
+		return nil, err
+	}
+	return viewer.SideBySide(left, right), nil
+}
