@@ -19,7 +19,7 @@ func TestProjectKnownPlane(t *testing.T) {
 	var a, b []float64
 	var traj [][]float64
 	for i := 0; i < 20; i++ {
-		s := float64(i) - 9.5 // along u, spread 5.8
+		s := float64(i) - 9.5    // along u, spread 5.8
 		r := 2 * math.Cos(0.7*s) // even in s: uncorrelated with it
 		p := make([]float64, 5)
 		for j := range p {
