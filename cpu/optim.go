@@ -120,6 +120,8 @@ type kernel struct {
 	coefGrad, coefAvg float64 // nadam's addcdiv_ values
 	rectified         bool    // radam: rho_t > 5
 	rect              float64 // radam: r_t
+
+	vec adamConsts // adam: the scalars above as the vector kernel reads them (simd.go)
 }
 
 // newKernel gathers step t's constants for optimizer o.
@@ -157,6 +159,9 @@ func newKernel(o *gdgpu.Optimizer, kind optKind, sc gdgpu.StepScalars) kernel {
 		k.bc1, k.bc2, k.bc2Sqrt = sc.BC1, sc.BC2, sc.BC2Sqrt
 		k.coefGrad, k.coefAvg = sc.CoefGrad, sc.CoefAvg
 		k.rectified, k.rect = sc.Rectified, sc.Rect
+		if kind == adam {
+			k.vec = newAdamConsts(&k)
+		}
 	}
 	return k
 }
@@ -342,7 +347,23 @@ func (k *kernel) rmsprop(x, g, sq, buf, ga []float64) {
 //	param.addcdiv_(exp_avg, denom, value=-step_size)             x - (step_size*m)/denom
 //
 // vmax is nil without amsgrad.
+//
+// The vector kernel (simd.go), where there is one, takes the elements up
+// to the last multiple of its width, with the same bits; adamScalar takes
+// the rest.
 func (k *kernel) adam(x, g, m, v, vmax []float64) {
+	if n := k.adamVec(x, g, m, v, vmax); n > 0 {
+		x, g, m, v = x[n:], g[n:], m[n:], v[n:]
+		if k.amsgrad {
+			vmax = vmax[n:]
+		}
+	}
+	k.adamScalar(x, g, m, v, vmax)
+}
+
+// adamScalar is adam one element at a time: the reference the vector
+// kernel is held to.
+func (k *kernel) adamScalar(x, g, m, v, vmax []float64) {
 	g, m, v = g[:len(x)], m[:len(x)], v[:len(x)]
 	p, l, beta2, omb2 := k.prep, k.avg, k.b, k.omb
 	stepSize, bc2Sqrt, eps, ams := k.stepSize, k.bc2Sqrt, k.eps, k.amsgrad

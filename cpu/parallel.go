@@ -234,24 +234,11 @@ func (p *part) flag(step, index int) {
 }
 
 // check flags the first non-finite value of v (element j is parameter
-// lo+j) at step. v[j]*0 is 0 for a finite value and NaN otherwise, so the
-// common, finite case costs one multiply-add per value and no branch,
-// spread over four accumulators so that the adds do not wait on each
-// other (one chain cost about a third of an Adam step).
+// lo+j) at step. The common, all-finite case is one branch-free pass
+// (allFinite, vectorised where simd.go can); only a chunk that holds a
+// non-finite value is searched element by element.
 func (p *part) check(v []float64, step, lo int) {
-	var a0, a1, a2, a3 float64
-	i := 0
-	for ; i+4 <= len(v); i += 4 {
-		w := v[i : i+4 : i+4]
-		a0 += w[0] * 0
-		a1 += w[1] * 0
-		a2 += w[2] * 0
-		a3 += w[3] * 0
-	}
-	for _, e := range v[i:] {
-		a0 += e * 0
-	}
-	if (a0+a1)+(a2+a3) == 0 {
+	if allFinite(v) {
 		return
 	}
 	for j, e := range v {

@@ -1,0 +1,236 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/gdgpu/gdgpu"
+)
+
+// specials are the values the vector kernels must treat exactly as the
+// scalar loops do: signed zeros, subnormals, the normal range's ends,
+// values whose squares overflow or underflow, infinities, and NaNs with
+// distinct payloads and signs (quiet and signalling), so that an operation
+// meeting two NaNs shows which operand's NaN it returned.
+var specials = []float64{
+	0, math.Copysign(0, -1),
+	5e-324, -5e-324, 2.2250738585072009e-308, -1e-310,
+	2.2250738585072014e-308, -2.2250738585072014e-308,
+	1e-200, -1e-170, 1e160, -1e200,
+	math.MaxFloat64, -math.MaxFloat64,
+	1, -1, 0.5,
+	math.Inf(1), math.Inf(-1),
+	math.Float64frombits(0x7ff8000000000001), math.Float64frombits(0xfff8000000000002),
+	math.Float64frombits(0x7ff0000000000003), math.Float64frombits(0xfff4000000000004),
+	math.NaN(),
+}
+
+// vecInput fills v with random values across the exponent range, a
+// special one in about one element of five, and NaNs carrying tag (which
+// input they came from) in their payload.
+func vecInput(r *rand.Rand, v []float64, tag uint64) {
+	for i := range v {
+		switch {
+		case r.IntN(5) == 0:
+			s := specials[r.IntN(len(specials))]
+			if s != s { // a NaN: give it this input's tag too
+				s = math.Float64frombits(math.Float64bits(s) | tag<<40)
+			}
+			v[i] = s
+		default:
+			v[i] = r.NormFloat64() * math.Pow(10, float64(r.IntN(21)-10))
+		}
+	}
+}
+
+// firstBitDiff reports the first index at which a and b differ in any bit, or -1.
+func firstBitDiff(a, b []float64) int {
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// adamVariants are Adam steps covering every branch the vector kernel
+// takes: maximize or not; no weight decay, L2 (adam) and decoupled
+// (adamw); small and large lerp weights; amsgrad or not; early and late
+// steps (bias corrections far from and close to 1).
+func adamVariants() []struct {
+	name string
+	k    kernel
+} {
+	var out []struct {
+		name string
+		k    kernel
+	}
+	for _, name := range []string{"adam", "adamw"} {
+		for _, wd := range []float64{0, 0.01} {
+			for _, beta1 := range []float64{0.9, 0.3} {
+				for _, maximize := range []bool{false, true} {
+					for _, ams := range []bool{false, true} {
+						for _, t := range []int{1, 3, 10000} {
+							o, _ := gdgpu.DefaultOptimizer(name)
+							o.WeightDecay, o.Beta1, o.Maximize, o.Amsgrad = wd, beta1, maximize, ams
+							o.Beta2, o.Eps = 0.99, 1e-6
+							st := gdgpu.NewScalarState()
+							k := newKernel(&o, adam, o.Scalars(t, 1e-3, &st))
+							out = append(out, struct {
+								name string
+								k    kernel
+							}{fmt.Sprintf("%s/wd=%v/beta1=%v/maximize=%v/amsgrad=%v/t=%d", name, wd, beta1, maximize, ams, t), k})
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestAdamVectorBits(t *testing.T) {
+	// The vector Adam kernel and adamScalar, on the same random inputs
+	// (specials included), must write the same bits to x, m, v and (with
+	// amsgrad) max_exp_avg_sq, at every length from 0 to 17 (tails of every
+	// size) and a few longer ones.
+	if !useAVX {
+		t.Skip("this build or CPU has no vector Adam kernel")
+	}
+	r := rand.New(rand.NewPCG(7, 4))
+	lengths := []int{256, 1000}
+	for n := 0; n <= 17; n++ {
+		lengths = append(lengths, n)
+	}
+	for _, av := range adamVariants() {
+		k := av.k
+		for _, n := range lengths {
+			for round := range 20 {
+				x, g, m, v, vmax := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+				vecInput(r, x, 1)
+				vecInput(r, g, 2)
+				vecInput(r, m, 3)
+				vecInput(r, v, 4)
+				vecInput(r, vmax, 5)
+				if round%2 == 0 { // exp_avg_sq as torch keeps it, never negative
+					for i := range v {
+						v[i], vmax[i] = math.Abs(v[i]), math.Abs(vmax[i])
+					}
+				}
+				xs, ms, vs, vmaxs := slices.Clone(x), slices.Clone(m), slices.Clone(v), slices.Clone(vmax)
+				k.adamScalar(xs, g, ms, vs, vmaxs)
+				xv, mv, vv, vmaxv := slices.Clone(x), slices.Clone(m), slices.Clone(v), slices.Clone(vmax)
+				k.adam(xv, g, mv, vv, vmaxv)
+				for _, c := range []struct {
+					what      string
+					got, want []float64
+				}{{"x", xv, xs}, {"m", mv, ms}, {"v", vv, vs}, {"vmax", vmaxv, vmaxs}} {
+					if i := firstBitDiff(c.got, c.want); i >= 0 {
+						t.Fatalf("%s, n=%d: %s[%d] = %v (%#x), scalar %v (%#x); inputs x %v (%#x), g %v (%#x), m %v (%#x), v %v (%#x), vmax %v (%#x)",
+							av.name, n, c.what, i, c.got[i], math.Float64bits(c.got[i]), c.want[i], math.Float64bits(c.want[i]),
+							x[i], math.Float64bits(x[i]), g[i], math.Float64bits(g[i]), m[i], math.Float64bits(m[i]), v[i], math.Float64bits(v[i]),
+							vmax[i], math.Float64bits(vmax[i]))
+					}
+				}
+			}
+		}
+		// The vector kernel, not only adamScalar, ran on everything up to
+		// the last multiple of 4.
+		x := make([]float64, 11)
+		if got := k.adamVec(x, x, slices.Clone(x), slices.Clone(x), slices.Clone(x)); got != 8 {
+			t.Fatalf("%s: adamVec took %d of 11 elements, want 8", av.name, got)
+		}
+	}
+}
+
+func TestAdamVectorBackend(t *testing.T) {
+	// Whole backends, with and without the vector kernels, over several
+	// parts and an odd length (leaves not a multiple of the vector width,
+	// held first elements, a short last leaf): the same bits in x and in
+	// every state vector, and the same samples.
+	if !useAVX {
+		t.Skip("this build or CPU has no vector kernels")
+	}
+	opts := map[string]gdgpu.Optimizer{}
+	for _, name := range []string{"adam", "adamw"} {
+		o, _ := gdgpu.DefaultOptimizer(name)
+		opts[name] = o
+		o.Maximize = true
+		opts[name+"+maximize"] = o
+		o.Maximize, o.WeightDecay = false, 0.1
+		opts[name+"+wd"] = o
+		o.WeightDecay, o.Amsgrad = 0, true
+		opts[name+"+amsgrad"] = o
+	}
+	for label, o := range opts {
+		for _, problem := range []string{"rosenbrock", "quadratic"} {
+			run := func(vec bool) ([]float64, [][]float64, []gdgpu.Sample) {
+				defer func(u bool) { useAVX = u }(useAVX)
+				useAVX = vec
+				job := stepJob(problem, 5*chunk-13, 10, o)
+				b, err := newBackendOptions(job, options{workers: 3, minPar: -1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer b.Close()
+				b.Load(job.StartPoint())
+				for range 5 {
+					b.Step([]float64{0.05}, true)
+				}
+				var st gdgpu.State
+				b.Snapshot(&st)
+				s, _ := b.Samples(nil, true)
+				return st.Params, st.Vectors, s
+			}
+			xs, ss, smps := run(false)
+			xv, sv, smpv := run(true)
+			if i := firstBitDiff(xv, xs); i >= 0 {
+				t.Errorf("%s/%s: x[%d] = %v with the vector kernels, %v without", label, problem, i, xv[i], xs[i])
+			}
+			for j := range ss {
+				if i := firstBitDiff(sv[j], ss[j]); i >= 0 {
+					t.Errorf("%s/%s: state %d [%d] = %v with the vector kernels, %v without", label, problem, j, i, sv[j][i], ss[j][i])
+				}
+			}
+			if !slices.Equal(smpv, smps) {
+				t.Errorf("%s/%s: samples %v with the vector kernels, %v without", label, problem, smpv, smps)
+			}
+		}
+	}
+}
+
+func TestAllFiniteVector(t *testing.T) {
+	// allFinite (vectorised where it can be) and allFiniteGo agree on every
+	// length up to 70 with all values finite (specials among them) and with
+	// one NaN or infinity at each position.
+	r := rand.New(rand.NewPCG(3, 9))
+	finite := []float64{}
+	for _, s := range specials {
+		if !math.IsNaN(s) && !math.IsInf(s, 0) {
+			finite = append(finite, s)
+		}
+	}
+	bad := []float64{math.Inf(1), math.Inf(-1), math.NaN(), math.Float64frombits(0xfff0000000000001)}
+	for n := 0; n <= 70; n++ {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = finite[r.IntN(len(finite))]
+		}
+		if !allFinite(v) || !allFiniteGo(v) {
+			t.Fatalf("n=%d, all finite: allFinite %v, allFiniteGo %v", n, allFinite(v), allFiniteGo(v))
+		}
+		for j := range v {
+			for _, b := range bad {
+				old := v[j]
+				v[j] = b
+				if allFinite(v) || allFiniteGo(v) {
+					t.Fatalf("n=%d, %v at %d: allFinite %v, allFiniteGo %v", n, b, j, allFinite(v), allFiniteGo(v))
+				}
+				v[j] = old
+			}
+		}
+	}
+}
