@@ -88,6 +88,11 @@ type eglContext struct {
 	dpy      C.EGLDisplay
 	ctx      C.EGLContext
 	platform string
+
+	// An adopted context (AdoptCurrent) belongs to its window: gdgpu draws
+	// to its surfaces and never destroys it or its display.
+	adopted    bool
+	draw, read C.EGLSurface
 }
 
 // An EGL display is one per process for a platform and device, and EGL
@@ -101,6 +106,10 @@ var (
 // release makes nothing current, destroys the context, and terminates the
 // display when it was the last context on it.
 func (e *eglContext) release() {
+	if e.adopted {
+		e.releaseAdopted()
+		return
+	}
 	C.gd_release(e.dpy, e.ctx)
 	displayMu.Lock()
 	defer displayMu.Unlock()
