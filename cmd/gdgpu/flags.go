@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -43,6 +44,7 @@ type jobFlags struct {
 	clipValue float64
 
 	sched *schedFlags
+	model *modelFlags
 }
 
 // addJobFlags registers the shared flags on cmd. Every hyperparameter of
@@ -53,7 +55,7 @@ func addJobFlags(cmd *cobra.Command) *jobFlags {
 	def := gdgpu.NewJob()
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	fs.StringVar(&f.problem, "problem", def.Problem, "objective: "+strings.Join(gdgpu.ProblemNames(), ", ")+" (gdgpu list describes them)")
+	fs.StringVar(&f.problem, "problem", def.Problem, "objective: "+strings.Join(gdgpu.ProblemNames(), ", ")+"; or a model trained on --data: "+strings.Join(gdgpu.ModelNames(), ", ")+" (gdgpu list describes them)")
 	fs.IntVar(&f.dim, "dim", 0, "number of parameters N (default: the problem's default dimension, or the --init file's length)")
 	fs.Float64Var(&f.cond, "cond", def.Cond, "quadratic: condition number, the c_i span [1, cond]")
 	fs.StringVar(&f.optimizer, "optimizer", def.Optimizer.Name, "optimizer: "+strings.Join(gdgpu.OptimizerNames(), ", "))
@@ -82,6 +84,7 @@ func addJobFlags(cmd *cobra.Command) *jobFlags {
 	fs.Float64Var(&f.clipNorm, "clip-grad-norm", 0, "scale the gradient to at most this norm, as torch.nn.utils.clip_grad_norm_ (0: off)")
 	fs.Float64Var(&f.clipValue, "clip-grad-value", 0, "clamp each gradient component to [-v, v], as torch.nn.utils.clip_grad_value_ (0: off)")
 	f.sched = addScheduleFlags(fs)
+	f.model = addModelFlags(fs)
 	return f
 }
 
@@ -120,9 +123,12 @@ type setup struct {
 	gpu     int
 	out     string
 	log     string
-	runDir  string     // --run-dir, where summary.json goes; empty: none
-	devName string     // the device the run used, for summary.json
-	ckpt    *ckptFlags // run's --checkpoint and --resume; nil elsewhere
+	runDir  string      // --run-dir, where summary.json goes; empty: none
+	devName string      // the device the run used, for summary.json
+	ckpt    *ckptFlags  // run's --checkpoint and --resume; nil elsewhere
+	model   *modelSetup // a model's data description; nil for a test function
+	// progress receives a model's per-sample lines (run's stdout); nil: none.
+	progress io.Writer
 }
 
 // build turns the flags into a validated job and start point. Every error
@@ -133,10 +139,18 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	job := gdgpu.NewJob()
 
 	p, ok := gdgpu.LookupProblem(f.problem)
-	if !ok {
-		return nil, usagef("--problem %q is unknown (known: %s)", f.problem, strings.Join(gdgpu.ProblemNames(), ", "))
+	isModel := gdgpu.IsModel(f.problem)
+	if !ok && !isModel {
+		return nil, usagef("--problem %q is unknown (known: %s; models: %s)", f.problem, strings.Join(gdgpu.ProblemNames(), ", "), strings.Join(gdgpu.ModelNames(), ", "))
 	}
-	job.Problem = p.Name
+	job.Problem = f.problem
+	if !isModel {
+		for _, name := range modelFlagNames {
+			if changed(name) {
+				return nil, usagef("--%s applies to the models on data (--problem %s), not to --problem %s", name, strings.Join(gdgpu.ModelNames(), "|"), f.problem)
+			}
+		}
+	}
 	if f.device != "gpu" && f.device != "cpu" {
 		return nil, usagef("--device %q is unknown (want gpu or cpu)", f.device)
 	}
@@ -241,8 +255,13 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	if changed("dim") {
 		job.Dim = f.dim
 	}
+	if isModel {
+		if s.model, err = f.model.buildModel(changed, &job, f); err != nil {
+			return nil, err
+		}
+	}
 	if f.init != "" {
-		if changed("seed") {
+		if changed("seed") && !isModel {
 			return nil, usagef("--init and --seed both choose the start point; give one")
 		}
 		x0, err := data.ReadVector(f.init)
@@ -254,6 +273,9 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 		}
 		if changed("dim") && len(x0) != f.dim {
 			return nil, usagef("--init %s holds %d values but --dim is %d", f.init, len(x0), f.dim)
+		}
+		if isModel && len(x0) != job.Dim {
+			return nil, usagef("--init %s holds %d values but the %s model on this data has %d parameters", f.init, len(x0), job.Problem, job.Dim)
 		}
 		for i, v := range x0 {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -315,10 +337,33 @@ func takes(name string) string {
 func describe(job *gdgpu.Job) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s N=%d", job.Problem, job.Dim)
+	if d := job.Data; d != nil {
+		if job.Problem == "linear" {
+			fmt.Fprintf(&b, " loss=%s", job.Loss)
+			if job.Loss == "huber" {
+				fmt.Fprintf(&b, " delta=%g", job.Delta)
+			}
+		}
+		fmt.Fprintf(&b, " on %d x %d", d.Rows, d.Cols)
+		if d.Classes > 0 {
+			fmt.Fprintf(&b, " (%d classes)", d.Classes)
+		}
+		if d.ValRows > 0 {
+			fmt.Fprintf(&b, " + %d held out", d.ValRows)
+		}
+		bs, per := gdgpu.Batches(job.BatchSize, d.Rows)
+		fmt.Fprintf(&b, ", batch %d (%d steps/epoch)", bs, per)
+		if job.L1 > 0 {
+			fmt.Fprintf(&b, " l1=%g", job.L1)
+		}
+		if job.L2 > 0 {
+			fmt.Fprintf(&b, " l2=%g", job.L2)
+		}
+	}
 	if job.Problem == "quadratic" {
 		fmt.Fprintf(&b, " cond=%g", job.Cond)
 	}
-	if job.RandomStart {
+	if job.RandomStart || (job.Data != nil && job.BatchSize > 0 && job.BatchSize < job.Data.Rows) {
 		fmt.Fprintf(&b, " seed=%d", job.Seed)
 	}
 	fmt.Fprintf(&b, ", %s", job.Optimizer.Name)

@@ -5,10 +5,11 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
-	"github.com/gdgpu/gdgpu/engine"
+	"github.com/gdgpu/gdgpu/data"
 	"github.com/spf13/cobra"
 )
 
@@ -44,9 +45,9 @@ func gpuGradTol(p gdgpu.Precision) (rel, abs float64) {
 
 func newGradcheckCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
-		problem, device, precision string
-		dim, points, gpu           int
-		seed                       uint64
+		problem, device, precision, loss string
+		dim, points, gpu                 int
+		seed                             uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "gradcheck",
@@ -63,11 +64,18 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			info, ok := gdgpu.LookupProblem(problem)
-			if !ok {
-				return usagef("--problem %q is unknown (known: %v)", problem, gdgpu.ProblemNames())
+			isModel := gdgpu.IsModel(problem)
+			if !ok && !isModel {
+				return usagef("--problem %q is unknown (known: %v; models: %v)", problem, gdgpu.ProblemNames(), gdgpu.ModelNames())
+			}
+			if isModel && c.Flags().Changed("dim") {
+				return usagef("--dim does not apply to --problem %s: the parameter count follows from the data", problem)
 			}
 			if !c.Flags().Changed("dim") {
 				dim = min(100, info.DefaultDim)
+			}
+			if c.Flags().Changed("loss") && problem != "linear" {
+				return usagef("--loss applies to --problem linear")
 			}
 			if points < 1 {
 				return usagef("--points %d must be >= 1", points)
@@ -82,10 +90,15 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 			job := gdgpu.NewJob()
 			job.Problem, job.Dim, job.Precision = problem, dim, prec
 			job.Optimizer, _ = gdgpu.DefaultOptimizer("sgd")
+			if isModel {
+				if err := gradcheckData(&job, loss, seed); err != nil {
+					return err
+				}
+			}
 			if err := job.Validate(); err != nil {
 				return usagef("%v", err)
 			}
-			var gb *engine.Backend
+			var gb gradienter
 			if device == "gpu" {
 				ec, err := openGL(gpu)
 				if err != nil {
@@ -97,7 +110,10 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 					return failure(err)
 				}
 				defer b.Close()
-				gb = b.(*engine.Backend)
+				var ok bool
+				if gb, ok = b.(gradienter); !ok {
+					return failure(fmt.Errorf("the GPU backend of %s has no Gradient method", problem))
+				}
 			}
 			r, err := gradcheck(&job, gb, points, seed)
 			if err != nil {
@@ -118,7 +134,78 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 	fs.StringVar(&device, "device", "gpu", "gpu (check the GPU against the CPU too) or cpu (finite differences only)")
 	fs.StringVar(&precision, "precision", "f32", "GPU precision: f32 or f64")
 	fs.IntVar(&gpu, "gpu", 0, "EGL device index N to use (0 is the first)")
+	fs.StringVar(&loss, "loss", "mse", "linear model: the regression cost, "+strings.Join(gdgpu.Losses, ", "))
 	return cmd
+}
+
+// gradienter computes the objective's gradient at a point on the device
+// (engine.Backend and the GPU model backend).
+type gradienter interface {
+	Gradient(x, dst []float64) error
+}
+
+// gradcheckData gives a model job its data: a seeded synthetic set of 200
+// rows and 5 standardized features (3 classes for softmax), with l1 and l2
+// penalties on, so that every term of the gradient is checked.
+func gradcheckData(job *gdgpu.Job, loss string, seed uint64) error {
+	kind, classes := "classification", 2
+	switch job.Problem {
+	case "linear":
+		kind, classes = "regression", 0
+	case "softmax":
+		classes = 3
+	}
+	ds, err := data.Synthetic(kind, 200, 5, classes, 1, seed)
+	if err != nil {
+		return failure(err)
+	}
+	ds.Standardize()
+	d, err := gdgpu.NewData(job.Problem, ds.X, ds.Y, ds.Rows, ds.Cols, nil, nil, 0, len(ds.Classes))
+	if err != nil {
+		return failure(err)
+	}
+	job.Data, job.Loss, job.L1, job.L2 = d, loss, 0.01, 0.1
+	job.Dim = gdgpu.ModelDim(d, true)
+	return nil
+}
+
+// nearKink reports whether some sample of a model with a kinked loss (MAE,
+// perceptron, hinge) or the L1 penalty has its kink within reach of the
+// central difference at x: then the difference straddles it and measures
+// nothing. The point is redrawn.
+func nearKink(job *gdgpu.Job, x []float64) bool {
+	const margin = 1e-3 // the difference moves z by at most h·Σ|x_ij| ≈ 6e-6·10
+	d := job.Data
+	p := d.Cols + 1
+	for k := range d.Outputs() {
+		for j := range d.Cols {
+			if math.Abs(x[k*p+j]) < margin && job.L1 > 0 {
+				return true
+			}
+		}
+	}
+	kink, ok := map[string]float64{"perceptron": 0, "hinge": 1}[job.Problem]
+	if job.Problem == "linear" && job.Loss == "mae" {
+		kink, ok = 0, true
+	}
+	if !ok {
+		return false
+	}
+	for i := range d.Rows {
+		z := x[d.Cols]
+		for j, v := range d.X[i*d.Cols : (i+1)*d.Cols] {
+			z += x[j] * float64(v)
+		}
+		y := float64(d.Y[i])
+		v := y * z // perceptron and hinge: the kink is at y z = kink
+		if job.Problem == "linear" {
+			v = z - y
+		}
+		if math.Abs(v-kink) < margin {
+			return true
+		}
+	}
+	return false
 }
 
 // gradcheckPerturb, when set (by tests only), alters the CPU's analytic
@@ -142,23 +229,36 @@ func relErr(d, ref float64) float64 { return d / math.Max(math.Abs(ref), 1) }
 
 // gradcheck checks job's gradient at points random points (see the
 // command's doc); gb, when not nil, is the GPU backend for the job.
-func gradcheck(job *gdgpu.Job, gb *engine.Backend, points int, seed uint64) (*gradReport, error) {
+func gradcheck(job *gdgpu.Job, gb gradienter, points int, seed uint64) (*gradReport, error) {
 	n := job.Dim
 	box := gradcheckBox[job.Problem]
 	if box == 0 {
 		box = 2
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6772616463686b))
+	loss, grad := func(x []float64) float64 { return cpu.Loss(job, x) }, func(g, x []float64) { cpu.Grad(job, g, x) }
+	if job.Data != nil {
+		loss = func(x []float64) float64 { l, _ := cpu.ModelLoss(job, x); return l }
+		grad = func(g, x []float64) { cpu.ModelGrad(job, g, x) }
+	}
 	x := make([]float64, n)
 	g := make([]float64, n)
 	gg := make([]float64, n)
 	r := &gradReport{gpu: gb != nil, points: points}
 	h3 := math.Cbrt(0x1p-52)
 	for p := 0; p < points; p++ {
-		for i := range x {
-			x[i] = box * (2*rng.Float64() - 1)
-			if job.Problem == "ackley" && math.Abs(x[i]) < 1e-3 { // away from the kink at 0 (|x| > 0 suffices, this is margin)
-				x[i] = math.Copysign(1e-3, x[i])
+		for try := 0; ; try++ {
+			for i := range x {
+				x[i] = box * (2*rng.Float64() - 1)
+				if job.Problem == "ackley" && math.Abs(x[i]) < 1e-3 { // away from the kink at 0 (|x| > 0 suffices, this is margin)
+					x[i] = math.Copysign(1e-3, x[i])
+				}
+			}
+			if job.Data == nil || !nearKink(job, x) {
+				break
+			}
+			if try == 1000 {
+				return nil, fmt.Errorf("no point away from the kinks of %s in 1000 draws", job.Problem)
 			}
 		}
 		if gb != nil && job.Precision == gdgpu.F32 {
@@ -166,8 +266,8 @@ func gradcheck(job *gdgpu.Job, gb *engine.Backend, points int, seed uint64) (*gr
 				x[i] = float64(float32(x[i]))
 			}
 		}
-		f := cpu.Loss(job, x)
-		cpu.Grad(job, g, x)
+		f := loss(x)
+		grad(g, x)
 		if gradcheckPerturb != nil {
 			gradcheckPerturb(g)
 		}
@@ -176,9 +276,9 @@ func gradcheck(job *gdgpu.Job, gb *engine.Backend, points int, seed uint64) (*gr
 			s := math.Max(1, math.Abs(xi))
 			xp, xm := xi+h3*s, xi-h3*s
 			x[i] = xp
-			fp := cpu.Loss(job, x)
+			fp := loss(x)
 			x[i] = xm
-			fm := cpu.Loss(job, x)
+			fm := loss(x)
 			x[i] = xi
 			d := (fp - fm) / (xp - xm)
 			e := math.Abs(d - g[i])

@@ -10,12 +10,32 @@ import (
 // TestGradcheckCPU: every registered problem's analytic gradient passes
 // the finite-difference check on the CPU.
 func TestGradcheckCPU(t *testing.T) {
-	for _, p := range gdgpu.ProblemNames() {
-		code, stdout, stderr := gdgpuRun(t, "gradcheck", "--problem", p, "--device", "cpu", "--points", "3", "--dim", dimFor(p))
+	for _, p := range gradcheckTargets() {
+		code, stdout, stderr := gdgpuRun(t, append([]string{"gradcheck", "--device", "cpu", "--points", "3"}, p...)...)
 		if code != 0 || !strings.Contains(stdout, "within tolerance") || !strings.Contains(stdout, "not checked") {
 			t.Errorf("%s: exit %d\n%s%s", p, code, stdout, stderr)
 		}
 	}
+}
+
+// gradcheckTargets is every objective as gradcheck flags: each problem
+// with a dimension, each model (linear with each loss) on gradcheck's
+// synthetic data.
+func gradcheckTargets() [][]string {
+	var t [][]string
+	for _, p := range gdgpu.ProblemNames() {
+		t = append(t, []string{"--problem", p, "--dim", dimFor(p)})
+	}
+	for _, m := range gdgpu.ModelNames() {
+		if m != "linear" {
+			t = append(t, []string{"--problem", m})
+			continue
+		}
+		for _, l := range gdgpu.Losses {
+			t = append(t, []string{"--problem", m, "--loss", l})
+		}
+	}
+	return t
 }
 
 func dimFor(p string) string {
@@ -33,6 +53,9 @@ func TestGradcheckBadFlags(t *testing.T) {
 		{"--precision", "f16"},
 		{"--problem", "beale", "--dim", "3"},
 		{"--dim", "x"},
+		{"--problem", "logistic", "--dim", "3"},
+		{"--problem", "logistic", "--loss", "mae"},
+		{"--problem", "linear", "--loss", "l3"},
 	} {
 		code, stdout, stderr := gdgpuRun(t, append([]string{"gradcheck", "--device", "cpu"}, args...)...)
 		if code != gdgpu.ExitUsage {
@@ -44,9 +67,9 @@ func TestGradcheckBadFlags(t *testing.T) {
 // TestGPUGradcheck: every registered problem's GPU gradient matches the
 // CPU's in both precisions (llvmpipe in CI; fails without a GL context).
 func TestGPUGradcheck(t *testing.T) {
-	for _, p := range gdgpu.ProblemNames() {
+	for _, p := range gradcheckTargets() {
 		for _, prec := range []string{"f32", "f64"} {
-			code, stdout, stderr := gdgpuRun(t, "gradcheck", "--problem", p, "--precision", prec, "--points", "2", "--dim", dimFor(p))
+			code, stdout, stderr := gdgpuRun(t, append([]string{"gradcheck", "--precision", prec, "--points", "2"}, p...)...)
 			if code != 0 || !strings.Contains(stdout, "gpu/"+prec+" vs cpu") || !strings.Contains(stdout, "within tolerance") {
 				t.Errorf("%s %s: exit %d\n%s%s", p, prec, code, stdout, stderr)
 			}

@@ -358,6 +358,35 @@ func badFlagValues(t *testing.T) map[string][]struct {
 	add("resume", "--resume", "--resume", filepath.Join(dir, "missing.ck"))
 	add("resume", "--resume", "--resume", file)
 
+	// The models' flags, on a model (the runner then leaves --dim out).
+	iris := filepath.Join("..", "..", "data", "testdata", "iris.csv")
+	lin := []string{"--problem", "linear", "--synthetic", "regression"}
+	cls := []string{"--problem", "softmax", "--synthetic", "classification"}
+	add("data", "--data", "--problem", "linear", "--data", filepath.Join(dir, "missing.csv"), "--target", "y")
+	add("data", "--data", "--problem", "linear", "--data", file, "--target", "y")
+	add("data", "--data and --synthetic", append(cloneArgs(lin), "--data", iris, "--target", "species")...)
+	add("target", `"nope"`, "--problem", "linear", "--data", iris, "--target", "nope")
+	add("target", "--target", append(cloneArgs(lin), "--target", "y")...)
+	add("features", `"nope"`, "--problem", "linear", "--data", iris, "--target", "species", "--features", "nope")
+	add("features", "--features", append(cloneArgs(lin), "--features", "0")...)
+	add("synthetic", `--synthetic "nope"`, "--problem", "linear", "--synthetic", "nope")
+	add("synthetic", "--synthetic regression", "--problem", "logistic", "--synthetic", "regression")
+	num("samples", lin, "0", "-1")
+	num("classes", cls, "1", "70000")
+	add("classes", "--classes 3", "--problem", "logistic", "--synthetic", "classification", "--classes", "3")
+	num("noise", lin, "-1", "NaN", "+Inf")
+	add("standardize", `"--standardize"`, append(cloneArgs(lin), "--standardize=maybe")...)
+	num("val-fraction", lin, "-0.1", "1", "NaN")
+	add("loss", `--loss "l3"`, append(cloneArgs(lin), "--loss", "l3")...)
+	add("loss", "--loss applies", append(cloneArgs(cls), "--loss", "mae")...)
+	num("delta", append(cloneArgs(lin), "--loss", "huber"), "0", "-1", "NaN", "+Inf")
+	num("l1", lin, "-1", "NaN", "+Inf")
+	num("l2", lin, "-1", "NaN", "+Inf")
+	add("intercept", `"--intercept"`, append(cloneArgs(lin), "--intercept=maybe")...)
+	num("batch-size", lin, "-1")
+	add("epochs", "--epochs", append(cloneArgs(lin), "--epochs", "-1")...)
+	add("epochs", "--epochs and --steps", append(cloneArgs(lin), "--epochs", "2")...)
+
 	// Every hyperparameter, with an optimizer that takes it.
 	for _, h := range gdgpu.HyperFlags() {
 		var opt string
@@ -431,6 +460,10 @@ func TestEveryFlagRefusesBadValues(t *testing.T) {
 			}
 			for _, c := range cases {
 				args := append([]string{name, "--device", "cpu", "--steps", "1", "--dim", "10"}, c.args...)
+				if len(c.args) > 1 && c.args[0] == "--problem" && gdgpu.IsModel(c.args[1]) {
+					// A model's size follows from its data: no --dim.
+					args = append([]string{name, "--device", "cpu", "--steps", "1"}, c.args...)
+				}
 				if fl.Name == "dim" || fl.Name == "device" {
 					args = append([]string{name, "--steps", "1"}, c.args...)
 					if fl.Name == "dim" {

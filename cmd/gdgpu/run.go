@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gdgpu/gdgpu"
@@ -107,7 +108,7 @@ func openGL(gpu int) (*engine.Context, error) {
 // uses ec, opening a context of its own when ec is nil.
 func newDevice(devName string, job *gdgpu.Job, gpu int, ec *engine.Context) (*device, error) {
 	if devName == "cpu" {
-		b, err := cpu.New(job)
+		b, err := cpu.Open(job)
 		if errors.Is(err, cpu.ErrTooBig) {
 			return nil, usagef("%v", err) // too big for this machine: bad input, exit 2
 		}
@@ -173,11 +174,18 @@ func execute(ctx context.Context, s *setup, d *device, logPath, label string, st
 // returned as it is.
 func observe(s *setup, logPath, label string, stderr io.Writer,
 	run func(gdgpu.Hooks) (gdgpu.Result, []float64, error)) (*outcome, error) {
+	return observeTo(s, logPath, label, stderr, s.progress, run)
+}
+
+// observeTo is observe with the writer of a model's per-sample lines (nil:
+// none).
+func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
+	run func(gdgpu.Hooks) (gdgpu.Result, []float64, error)) (*outcome, error) {
 	o := &outcome{}
 	var lg *csvLog
 	if logPath != "" {
 		var err error
-		if lg, err = createLog(logPath); err != nil {
+		if lg, err = createLog(logPath, &s.job); err != nil {
 			return nil, failure(err)
 		}
 	}
@@ -187,6 +195,10 @@ func observe(s *setup, logPath, label string, stderr io.Writer,
 			lg.row(smp, lr, el)
 			if bar != nil {
 				bar.Describe(fmt.Sprintf("%s loss %.6g", label, smp.Loss))
+			}
+			if s.job.Data != nil && progress != nil {
+				// Models report each sample: loss, accuracy, held-out figures.
+				fmt.Fprintln(progress, sampleLine(&s.job, smp))
 			}
 		},
 		Issued: func(done int) {
@@ -232,6 +244,7 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 	}
 	defer d.close()
 	s.devName = d.b.Name() + " (" + d.detail + ")"
+	s.progress = stdout
 	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job), d.b.Name(), d.detail, resumeNote(s))
 	o, err := execute(ctx, s, d, s.log, d.b.Name(), stderr)
 	if err != nil {
@@ -251,6 +264,11 @@ func finish(s *setup, o *outcome, stdout io.Writer) error {
 	if s.out != "" {
 		if err := data.WriteVector(s.out, o.x, outDtype(s)); err != nil {
 			return failure(err)
+		}
+		if s.model != nil {
+			if err := writeModelCard(s, o.res); err != nil {
+				return failure(fmt.Errorf("writing %s.json: %w", s.out, err))
+			}
 		}
 	}
 	if s.runDir != "" {
@@ -315,6 +333,19 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	}
 	line("final loss", fmt.Sprintf("%.10g (step %d)", r.Final.Loss, r.Final.Step))
 	line("grad norm", fmt.Sprintf("%.6g", r.Final.GradNorm))
+	if d := s.job.Data; d != nil {
+		if d.Classes > 0 {
+			line("accuracy", fmt.Sprintf("%.4f (training, %d rows)", r.Final.Accuracy, d.Rows))
+		}
+		if d.ValRows > 0 {
+			line("val loss", fmt.Sprintf("%.10g (%d held-out rows)", r.Final.ValLoss, d.ValRows))
+			if d.Classes > 0 {
+				line("val accuracy", fmt.Sprintf("%.4f", r.Final.ValAccuracy))
+			}
+		}
+		_, per := gdgpu.Batches(s.job.BatchSize, d.Rows)
+		line("epochs", fmt.Sprintf("%.4g (%d steps each)", float64(r.Steps)/float64(per), per))
+	}
 	ran := stepsThisRun(s, r)
 	if ran != r.Steps {
 		line("steps", fmt.Sprintf("%d (%d in this run, resumed at step %d)", r.Steps, ran, r.Steps-ran))
@@ -326,6 +357,9 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	line("parameters/s", rate(float64(ran)*float64(s.job.Dim)))
 	if s.out != "" {
 		line("out", fmt.Sprintf("%s (%s, %d values)", s.out, outDtype(s), s.job.Dim))
+		if s.model != nil {
+			line("model card", s.out+".json")
+		}
 	}
 	if s.log != "" {
 		line("log", fmt.Sprintf("%s (%d rows)", s.log, o.log))
@@ -359,18 +393,36 @@ type csvLog struct {
 	buf  []byte
 	rows int
 	err  error
+	// acc and val: the model columns accuracy, val_loss, val_accuracy.
+	acc, val bool
 }
 
-// logHeader is the CSV log's first line.
+// logHeader is the CSV log's first line; models add the columns of
+// logModelColumns that apply.
 const logHeader = "step,loss,grad_norm,lr,elapsed_s\n"
 
-func createLog(path string) (*csvLog, error) {
+func createLog(path string, job *gdgpu.Job) (*csvLog, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
 	l := &csvLog{path: path, f: f, w: bufio.NewWriter(f)}
-	_, l.err = l.w.WriteString(logHeader)
+	header := logHeader
+	if d := job.Data; d != nil {
+		l.acc, l.val = d.Classes > 0, d.ValRows > 0
+		header = strings.TrimSuffix(header, "\n")
+		if l.acc {
+			header += ",accuracy"
+		}
+		if l.val {
+			header += ",val_loss"
+			if l.acc {
+				header += ",val_accuracy"
+			}
+		}
+		header += "\n"
+	}
+	_, l.err = l.w.WriteString(header)
 	return l, nil
 }
 
@@ -388,6 +440,18 @@ func (l *csvLog) row(s gdgpu.Sample, lr float64, el time.Duration) {
 	b = strconv.AppendFloat(b, lr, 'g', -1, 64)
 	b = append(b, ',')
 	b = strconv.AppendFloat(b, el.Seconds(), 'f', 6, 64)
+	if l.acc {
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, s.Accuracy, 'g', -1, 64)
+	}
+	if l.val {
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, s.ValLoss, 'g', -1, 64)
+		if l.acc {
+			b = append(b, ',')
+			b = strconv.AppendFloat(b, s.ValAccuracy, 'g', -1, 64)
+		}
+	}
 	b = append(b, '\n')
 	l.buf = b
 	if _, l.err = l.w.Write(b); l.err == nil {
