@@ -364,7 +364,7 @@ func WriteCheckpoint(path string, c *Checkpoint) (err error) {
 
 // header checks c and returns its header, JSON-encoded.
 func (c *Checkpoint) header() ([]byte, error) {
-	if err := c.Job.Validate(); err != nil {
+	if err := c.Job.validate(true); err != nil {
 		return nil, err
 	}
 	names := c.Job.Optimizer.StateNames()
@@ -490,7 +490,7 @@ func DecodeCheckpoint(r io.Reader, size int64) (*Checkpoint, error) {
 	if err := dec.Decode(&h); err != nil {
 		return nil, corrupt("header: %v", err)
 	}
-	if err := h.Job.Validate(); err != nil {
+	if err := h.Job.validate(true); err != nil {
 		return nil, corrupt("header: %v", err)
 	}
 	names := h.Job.Optimizer.StateNames()

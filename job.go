@@ -192,13 +192,14 @@ type Job struct {
 
 	// Models on data (Problem a model name, see Models and
 	// docs/models.md). Dim must be ModelDim(Data, !NoIntercept).
-	Data        *Data   `json:"-"` // the training and validation sets; a checkpoint keeps Data.Hash
-	DataHash    string  // Data.Hash when the job was written (filled by WriteCheckpoint)
-	Loss        string  // linear: mse, mae, huber or logcosh
-	Delta       float64 // huber's delta (torch.nn.HuberLoss), default 1
-	L1, L2      float64 // penalties L1 ||W||_1 + L2/2 ||W||^2 on the weights (not the intercepts)
-	NoIntercept bool    // fit z = W x without the intercept b
-	BatchSize   int     // rows per step; 0 or >= Rows: the full batch (see Batch)
+	Data        *Data    `json:"-"` // the training and validation sets; a checkpoint keeps Data.Hash
+	DataHash    string   // Data.Hash when the job was written (filled by WriteCheckpoint)
+	DataSpec    DataSpec // where Data came from, so that a resumed run loads it again
+	Loss        string   // linear: mse, mae, huber or logcosh
+	Delta       float64  // huber's delta (torch.nn.HuberLoss), default 1
+	L1, L2      float64  // penalties L1 ||W||_1 + L2/2 ||W||^2 on the weights (not the intercepts)
+	NoIntercept bool     // fit z = W x without the intercept b
+	BatchSize   int      // rows per step; 0 or >= Rows: the full batch (see Batch)
 }
 
 // NewJob returns a job with the documented defaults: rosenbrock, N = 2^20,
@@ -226,7 +227,11 @@ func NewJob() Job {
 var ErrInvalidJob = errors.New("gdgpu: invalid job")
 
 // Validate checks every field, naming the flag that is wrong.
-func (j *Job) Validate() error {
+func (j *Job) Validate() error { return j.validate(false) }
+
+// validate is Validate; with stored, a model job may lack its Data (a
+// checkpoint's job keeps DataHash only) and the data checks are skipped.
+func (j *Job) validate(stored bool) error {
 	// The inner errors (Schedule.Validate's among them) may carry the
 	// package prefix already; the wrapped message has it once.
 	wrap := func(err error) error {
@@ -234,7 +239,7 @@ func (j *Job) Validate() error {
 	}
 	p, ok := LookupProblem(j.Problem)
 	if IsModel(j.Problem) {
-		if err := j.validateModel(); err != nil {
+		if err := j.validateModel(stored); err != nil {
 			return wrap(err)
 		}
 		p = ProblemInfo{Name: j.Problem, MinDim: 1}

@@ -63,6 +63,25 @@ func IsModel(problem string) bool {
 // Losses are the regression costs of the linear model (Job.Loss).
 var Losses = []string{"mse", "mae", "huber", "logcosh"}
 
+// DataSpec records how the command line made a model's Data: a file or a
+// synthetic generator, then the split and the scaling. A checkpoint keeps
+// it, so that --resume loads the same data without the flags being
+// repeated (Data.Hash is checked all the same).
+type DataSpec struct {
+	File     string   `json:",omitempty"` // --data, made absolute
+	Target   string   `json:",omitempty"` // --target: a CSV column or a .npy file (made absolute)
+	Features []string `json:",omitempty"` // --features (CSV columns)
+
+	Synthetic   string  `json:",omitempty"` // --synthetic regression|classification
+	Samples     int     `json:",omitempty"`
+	NumFeatures int     `json:",omitempty"`
+	Classes     int     `json:",omitempty"`
+	Noise       float64 `json:",omitempty"`
+
+	Standardize bool    `json:",omitempty"`
+	ValFraction float64 `json:",omitempty"`
+}
+
 // Data is a model's training set and optional validation set, in float32
 // row-major form (the GPU's payload), with targets already in the model's
 // encoding (ModelInfo.Labels). Build it with NewData.
@@ -278,12 +297,15 @@ type Orderer interface {
 var ErrNoData = errors.New("gdgpu: a model needs data (--data FILE or --synthetic)")
 
 // validateModel checks the model fields of a job whose Problem is a model.
-func (j *Job) validateModel() error {
+func (j *Job) validateModel(stored bool) error {
 	m, _ := LookupModel(j.Problem)
-	if j.Data == nil {
+	if j.Data == nil && !(stored && j.DataHash != "") {
 		return ErrNoData
 	}
-	if want := ModelDim(j.Data, !j.NoIntercept); j.Dim != want {
+	if j.Data == nil {
+		// A checkpoint's job: the data is loaded again on resume and
+		// checked against DataHash (Checkpoint.Compatible).
+	} else if want := ModelDim(j.Data, !j.NoIntercept); j.Dim != want {
 		return fmt.Errorf("--dim %d does not match the model: %s on %d features with %d output(s) has %d parameters", j.Dim, m.Name, j.Data.Cols, j.Data.Outputs(), want)
 	}
 	if m.Name == "linear" {
@@ -310,6 +332,9 @@ func (j *Job) validateModel() error {
 	}
 	if j.BatchSize < 0 {
 		return fmt.Errorf("--batch-size %d must be >= 0 (0: the full batch)", j.BatchSize)
+	}
+	if j.Data == nil {
+		return nil
 	}
 	if int64(j.Data.Rows)*int64(j.Data.Cols) > MaxDim || int64(j.Data.ValRows)*int64(j.Data.Cols) > MaxDim {
 		// Element indices are 32-bit in the shaders, as for parameters.

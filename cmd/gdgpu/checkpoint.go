@@ -56,6 +56,7 @@ func (c *ckptFlags) prefill(cmd *cobra.Command, f *jobFlags) error {
 	if !changed("problem") {
 		f.problem = j.Problem
 	}
+	f.model.prefill(changed, f, j)
 	if !changed("optimizer") {
 		f.optimizer = j.Optimizer.Name
 	}
@@ -185,6 +186,14 @@ func (c *ckptFlags) resumeJob(changed func(string) bool, flagJob *gdgpu.Job) gdg
 	set("func-window", func() { job.FuncWindow = fj.FuncWindow })
 	set("loss-target", func() { job.LossTarget, job.HasTarget = fj.LossTarget, fj.HasTarget })
 	set("time-limit", func() { job.TimeLimit = fj.TimeLimit })
+	set("epochs", func() { job.Steps = fj.Steps })
+	if gdgpu.IsModel(job.Problem) {
+		// The data is rebuilt from the flags, which prefill took from the
+		// checkpoint where not given; Compatible then checks its hash.
+		job.Data, job.DataSpec, job.DataHash = fj.Data, fj.DataSpec, ""
+		job.Loss, job.Delta, job.L1, job.L2 = fj.Loss, fj.Delta, fj.L1, fj.L2
+		job.NoIntercept, job.BatchSize, job.Seed, job.Dim = fj.NoIntercept, fj.BatchSize, fj.Seed, fj.Dim
+	}
 	return job
 }
 

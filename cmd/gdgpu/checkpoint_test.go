@@ -88,6 +88,37 @@ func TestResumeExact(t *testing.T) {
 	}
 }
 
+// TestResumeExactModel: a model trained in mini-batches, stopped mid-epoch
+// and resumed in a fresh process that gets no data flags (the checkpoint
+// names its data, whose hash is checked), ends on the same bits as an
+// uninterrupted run, on the CPU and the GPU.
+func TestResumeExactModel(t *testing.T) {
+	iris := filepath.Join("..", "..", "data", "testdata", "iris.csv")
+	for _, dev := range [][]string{{"--device", "cpu"}, {"--device", "gpu"}, {"--device", "gpu", "--precision", "f64"}} {
+		t.Run(strings.Join(dev, " "), func(t *testing.T) {
+			dir := t.TempDir()
+			p := func(n string) string { return filepath.Join(dir, n) }
+			base := append([]string{"run", "--problem", "softmax", "--data", iris, "--target", "species", "--standardize",
+				"--val-fraction", "0.2", "--batch-size", "16", "--seed", "4", "--log-every", "10", "--lr", "0.01"}, dev...)
+			mustRun(t, append(base, "--steps", "47", "--out", p("full.npy"), "--checkpoint", p("full.ckpt"))...)
+			mustRun(t, append(base, "--steps", "23", "--checkpoint", p("half.ckpt"))...)
+			c := readCk(t, p("half.ckpt"))
+			if c.Driver.Step != 23 || c.Driver.Epoch != 2 || c.Driver.Batch != 7 {
+				t.Fatalf("half checkpoint at step %d, epoch %d, batch %d; want 23, 2, 7 (8 batches of 16 or fewer per epoch of 120 rows)", c.Driver.Step, c.Driver.Epoch, c.Driver.Batch)
+			}
+			mustRun(t, append([]string{"run", "--resume", p("half.ckpt"), "--steps", "47", "--out", p("resumed.npy")}, dev...)...)
+			if !bytes.Equal(readFile(t, p("full.npy")), readFile(t, p("resumed.npy"))) {
+				t.Fatal("--out of the resumed run differs from the uninterrupted run's")
+			}
+			// Other data is refused, naming it.
+			code, out := fresh(t, append([]string{"run", "--resume", p("half.ckpt"), "--steps", "47", "--seed", "5"}, dev...)...)
+			if code != gdgpu.ExitUsage || !strings.Contains(out, "data (SHA-256") {
+				t.Fatalf("resuming on other data: exit %d\n%s", code, out)
+			}
+		})
+	}
+}
+
 func readFile(t *testing.T, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)

@@ -89,9 +89,9 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 	if changed("dim") {
 		return nil, usagef("--dim does not apply to --problem %s: the parameter count follows from the data", job.Problem)
 	}
-	if f.init == "" && changed("seed") {
-		job.RandomStart = false // models start from zero; the seed shuffles
-	}
+	// Models start from zero (or --init); the seed draws the synthetic
+	// data, the validation split and the batch order.
+	job.Seed, job.RandomStart = f.seed, false
 	var ds *data.Dataset
 	var err error
 	switch {
@@ -197,6 +197,7 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 		return nil, usagef("%s: softmax needs the labels 0..K-1; the target holds %v", m.source(), ds.Classes)
 	}
 	job.Data = d
+	job.DataSpec = m.spec()
 	job.Loss, job.Delta, job.L1, job.L2 = m.loss, m.delta, m.l1, m.l2
 	job.NoIntercept, job.BatchSize = !m.intercept, m.batchSize
 	if job.Problem != "linear" && changed("loss") {
@@ -220,6 +221,77 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 		job.Steps = m.epochs * per
 	}
 	return ms, nil
+}
+
+// spec records the data flags (gdgpu.DataSpec), with paths made absolute
+// so that a checkpoint resumes from another folder.
+func (m *modelFlags) spec() gdgpu.DataSpec {
+	sp := gdgpu.DataSpec{Standardize: m.standardize, ValFraction: m.valFraction}
+	if m.synthetic != "" {
+		sp.Synthetic, sp.Samples, sp.Classes, sp.Noise = m.synthetic, m.samples, m.classes, m.noise
+		sp.NumFeatures, _ = strconv.Atoi(m.features)
+		return sp
+	}
+	sp.File, sp.Target = absPath(m.data), m.target
+	if strings.HasSuffix(strings.ToLower(m.target), ".npy") {
+		sp.Target = absPath(m.target)
+	}
+	if m.features != "" {
+		sp.Features = strings.Split(m.features, ",")
+	}
+	return sp
+}
+
+// prefill makes a checkpoint's model settings the values of the model
+// flags not given, so that --resume rebuilds the same data and job; a
+// flag given that contradicts them is refused later (Compatible).
+func (m *modelFlags) prefill(changed func(string) bool, f *jobFlags, j *gdgpu.Job) {
+	if !gdgpu.IsModel(j.Problem) {
+		return
+	}
+	sp := j.DataSpec
+	str := func(flag string, dst *string, v string) {
+		if !changed(flag) {
+			*dst = v
+		}
+	}
+	if !changed("data") && !changed("synthetic") {
+		m.data, m.synthetic = sp.File, sp.Synthetic
+		if sp.Synthetic != "" {
+			m.samples, m.classes, m.noise = sp.Samples, sp.Classes, sp.Noise
+			if sp.NumFeatures > 0 {
+				m.features = strconv.Itoa(sp.NumFeatures)
+			}
+		} else {
+			str("target", &m.target, sp.Target)
+			str("features", &m.features, strings.Join(sp.Features, ","))
+		}
+	}
+	if !changed("standardize") {
+		m.standardize = sp.Standardize
+	}
+	if !changed("val-fraction") {
+		m.valFraction = sp.ValFraction
+	}
+	str("loss", &m.loss, j.Loss)
+	if !changed("delta") {
+		m.delta = j.Delta
+	}
+	if !changed("l1") {
+		m.l1 = j.L1
+	}
+	if !changed("l2") {
+		m.l2 = j.L2
+	}
+	if !changed("intercept") {
+		m.intercept = !j.NoIntercept
+	}
+	if !changed("batch-size") {
+		m.batchSize = j.BatchSize
+	}
+	if !changed("seed") {
+		f.seed = j.Seed
+	}
 }
 
 // source names the data for messages.
