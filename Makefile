@@ -24,6 +24,12 @@ deps:
 build:
 	$(GO) build $(TAGS) -o $(BIN) ./cmd/gdgpu
 
+# The live window (gdgpu view without --png): GLFW on X11, so it is a
+# second binary; bin/gdgpu stays free of X11 for headless servers.
+.PHONY: view
+view: deps
+	$(GO) build -tags egl,window -o bin/gdgpu-view ./cmd/gdgpu
+
 demo: deps build
 	$(BIN) info
 	$(BIN) run
@@ -40,6 +46,7 @@ fmt-check:
 
 test: deps vet fmt-check
 	$(GO) test $(TAGS) -count=1 ./...
+	$(GO) test -tags egl,window -count=1 -run Window ./cmd/gdgpu/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadVector -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./data/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCSV -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./data/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCheckpoint -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) .

@@ -5,6 +5,10 @@
 #     go-gl/gl links with -tags egl), Mesa's EGL and llvmpipe driver
 #     (libegl-mesa0, libgl1-mesa-dri) for a GL context without a GPU, plus
 #     ca-certificates, curl, git and unzip;
+#   - for the live window (make view, and its test in make test): the X11
+#     headers GLFW builds against (libx11-dev libxcursor-dev libxrandr-dev
+#     libxinerama-dev libxi-dev libxxf86vm-dev, and libgl-dev for -lGL), and
+#     Xvfb with xauth, a virtual X server the window test draws on;
 #   - a Go toolchain at least as new as go.mod's go line. When `go` is
 #     missing or older, the official toolchain is fetched from the Go module
 #     proxy, checked against the Go checksum database, and unpacked to
@@ -29,7 +33,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # --- system packages ---------------------------------------------------------
-pkgs=(gcc libc6-dev pkg-config libegl-dev libegl-mesa0 libgl1-mesa-dri ca-certificates curl git unzip)
+pkgs=(gcc libc6-dev pkg-config libegl-dev libegl-mesa0 libgl1-mesa-dri ca-certificates curl git unzip
+	libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libgl-dev xvfb xauth)
 missing=()
 for p in "${pkgs[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

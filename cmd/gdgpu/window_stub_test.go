@@ -5,6 +5,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"debug/elf"
+	"os"
 	"strings"
 	"testing"
 )
@@ -20,5 +22,37 @@ func TestViewWindowNotBuilt(t *testing.T) {
 		if !strings.Contains(se.String(), want) {
 			t.Errorf("stderr %q lacks %q", se.String(), want)
 		}
+	}
+}
+
+// TestDefaultBinaryNoX11: the default gdgpu must run on a headless server,
+// so without the window tag it links libEGL and nothing of X11, GLX or
+// GLFW. This test binary links what that gdgpu links (the window files are
+// left out of both).
+func TestDefaultBinaryNoX11(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	libs, err := f.ImportedLibraries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	egl := false
+	for _, l := range libs {
+		for _, bad := range []string{"libX", "libxcb", "libGL.so", "libGLX", "libglfw"} {
+			if strings.HasPrefix(l, bad) {
+				t.Errorf("the default gdgpu links %s (all: %v): the window belongs behind -tags window", l, libs)
+			}
+		}
+		egl = egl || strings.HasPrefix(l, "libEGL")
+	}
+	if !egl {
+		t.Errorf("the default gdgpu does not link libEGL: %v", libs)
 	}
 }

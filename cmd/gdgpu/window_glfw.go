@@ -1,0 +1,567 @@
+//go:build window
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+	"github.com/go-gl/glfw/v3.3/glfw"
+	"github.com/spf13/cobra"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/engine"
+	"github.com/gdgpu/gdgpu/viewer"
+)
+
+// GLFW must be called from the main thread: keep main's goroutine on it.
+func init() { runtime.LockOSThread() }
+
+// windowTest lets the Xvfb test end the window by itself: once every race
+// has finished and the finished picture is on screen, it saves the window's
+// back buffer (glReadPixels) to shot and the picture it uploaded to
+// shot + ".want.png", then quits, as q would.
+var windowTest struct {
+	shot string
+}
+
+// The picture is re-rendered (on the CPU) at most this often while the
+// races run; frames in between only redraw the texture, so the descent
+// gets most of the time.
+const renderEvery = 100 * time.Millisecond
+
+// live runs a view's races in the background, each in its own driver
+// loop, handing out steps frame by frame: every frame gives each race
+// stepsPerFrame steps, and its Issued hook waits when they are spent.
+type live struct {
+	setups []*setup
+	ec     *engine.Context
+	x0     []float64
+
+	mu     sync.Mutex
+	cond   *sync.Cond
+	races  []*race
+	budget []int // steps each race may still issue before waiting for a frame
+	stop   bool  // set to end the races: waiting hooks return at once
+	err    error // the first race's failure
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// start launches a fresh set of races from x0.
+func (l *live) start(parent context.Context, spf int) error {
+	ctx, cancel := context.WithCancel(parent)
+	l.mu.Lock()
+	l.stop, l.err, l.cancel = false, nil, cancel
+	l.races = make([]*race, len(l.setups))
+	l.budget = make([]int, len(l.setups))
+	for k, s := range l.setups {
+		l.races[k] = newRace(s)
+		l.budget[k] = spf
+	}
+	l.mu.Unlock()
+	for k, s := range l.setups {
+		job := s.job // each run gets its own copy: restarts begin afresh
+		d, err := newDevice(s.device, &job, s.gpu, l.ec)
+		if err != nil {
+			l.halt()
+			return err
+		}
+		l.wg.Add(1)
+		go l.run(ctx, k, &job, d)
+	}
+	return nil
+}
+
+// run is race k's driver loop.
+func (l *live) run(ctx context.Context, k int, job *gdgpu.Job, d *device) {
+	defer l.wg.Done()
+	defer d.close()
+	l.mu.Lock()
+	r := l.races[k]
+	r.steps = append(r.steps, 0)
+	r.points = append(r.points, append([]float64(nil), l.x0...))
+	l.mu.Unlock()
+	prev := 0
+	hooks := gdgpu.Hooks{
+		Issued: func(done int) {
+			if done%job.LogEvery == 0 {
+				p := make([]float64, job.Dim)
+				if err := d.b.Params(p); err == nil {
+					l.mu.Lock()
+					r.steps = append(r.steps, done)
+					r.points = append(r.points, p)
+					l.mu.Unlock()
+				}
+			}
+			l.mu.Lock()
+			l.budget[k] -= done - prev
+			prev = done
+			for l.budget[k] <= 0 && !l.stop {
+				l.cond.Wait()
+			}
+			l.mu.Unlock()
+		},
+		Sample: func(sm gdgpu.Sample, lr float64, el time.Duration) {
+			l.mu.Lock()
+			r.samples = append(r.samples, sm)
+			r.lrs = append(r.lrs, lr)
+			r.elapsed = append(r.elapsed, el)
+			l.mu.Unlock()
+		},
+	}
+	res, err := gdgpu.Run(ctx, job, d.b, l.x0, hooks)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		if l.err == nil && !l.stop {
+			l.err = err
+		}
+		return
+	}
+	if res.StatusStep != r.steps[len(r.steps)-1] {
+		at := res.StatusStep
+		if res.Status == gdgpu.Diverged && res.KeptStep >= 0 {
+			at = res.KeptStep
+		}
+		for len(r.steps) > 1 && r.steps[len(r.steps)-1] > at {
+			r.steps, r.points = r.steps[:len(r.steps)-1], r.points[:len(r.points)-1]
+		}
+		p := make([]float64, job.Dim)
+		l.mu.Unlock()
+		perr := d.b.Params(p)
+		l.mu.Lock()
+		if perr == nil {
+			r.steps = append(r.steps, at)
+			r.points = append(r.points, p)
+		}
+	}
+	r.res, r.done = res, true
+}
+
+// grant gives every race spf more steps (not accumulated: a race slower
+// than the frames just runs flat out).
+func (l *live) grant(spf int) {
+	l.mu.Lock()
+	for k := range l.budget {
+		l.budget[k] = spf
+	}
+	l.mu.Unlock()
+	l.cond.Broadcast()
+}
+
+// halt ends the races and waits for them.
+func (l *live) halt() {
+	l.mu.Lock()
+	l.stop = true
+	if l.cancel != nil {
+		l.cancel()
+	}
+	l.mu.Unlock()
+	l.cond.Broadcast()
+	l.wg.Wait()
+}
+
+// snapshot copies the races' state for drawing: the slices only grow, so
+// their headers taken under the lock stay valid.
+func (l *live) snapshot() (races []*race, done bool, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	done = true
+	for _, r := range l.races {
+		c := *r
+		races = append(races, &c)
+		done = done && r.done
+	}
+	return races, done, l.err
+}
+
+// runWindow opens a GLFW window whose EGL context the engine adopts, and
+// runs the races live in it. Keys: space pauses, + and - double and halve
+// the steps per frame, r restarts, s saves the picture as a PNG in the
+// current folder, q or Esc quits.
+func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64, w, h int, stdout io.Writer) error {
+	runtime.LockOSThread() // every GLFW call on this one thread
+	defer runtime.UnlockOSThread()
+	if err := glfw.Init(); err != nil {
+		return failure(fmt.Errorf("gdgpu: the window: %w (a display is needed; headless, use --png or --frames)", err))
+	}
+	defer glfw.Terminate()
+	glfw.WindowHint(glfw.ContextCreationAPI, glfw.EGLContextAPI)
+	glfw.WindowHint(glfw.ClientAPI, glfw.OpenGLAPI)
+	glfw.WindowHint(glfw.ContextVersionMajor, 4)
+	glfw.WindowHint(glfw.ContextVersionMinor, 3)
+	glfw.WindowHint(glfw.OpenGLProfile, glfw.OpenGLCoreProfile)
+	glfw.WindowHint(glfw.OpenGLForwardCompatible, glfw.True)
+	glfw.WindowHint(glfw.Resizable, glfw.True)
+	glfw.WindowHint(glfw.ScaleToMonitor, glfw.True) // HiDPI: the window grows with the monitor's scale
+	job := &setups[0].job
+	win, err := glfw.CreateWindow(2*w, h, "gdgpu view: "+job.Problem, nil, nil)
+	if err != nil {
+		return failure(fmt.Errorf("gdgpu: the window: %w", err))
+	}
+	defer win.Destroy()
+	win.MakeContextCurrent()
+	ec, err := engine.AdoptCurrent(engine.Options{}) // the window's GPU: --gpu does not apply
+	if err != nil {
+		return failure(err)
+	}
+	glfw.DetachCurrentContext() // GLFW's record: the context now lives on the engine's thread
+	defer ec.Close()
+	if err := ec.SwapInterval(1); err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "gdgpu: %v (drawing unsynchronised)\n", err)
+	}
+
+	l := &live{setups: setups, ec: ec, x0: setups[0].start()}
+	l.cond = sync.NewCond(&l.mu)
+	for _, s := range setups {
+		s.x0 = l.x0
+	}
+	spf := max(1, v.every)
+	if err := l.start(cmd.Context(), spf); err != nil {
+		return err
+	}
+	defer l.halt()
+
+	var (
+		paused, dirty = false, true
+		restart, save = false, false
+		saved         = 0
+		bl            blitter
+		sc            *scene
+		pic           *image.RGBA
+		lastRender    time.Time
+	)
+	defer ec.Do(func() error { bl.delete(); return nil })
+	win.SetKeyCallback(func(_ *glfw.Window, key glfw.Key, _ int, action glfw.Action, _ glfw.ModifierKey) {
+		if action != glfw.Press {
+			return
+		}
+		switch key {
+		case glfw.KeySpace:
+			paused, dirty = !paused, true
+		case glfw.KeyR:
+			restart = true
+		case glfw.KeyS:
+			save = true
+		case glfw.KeyQ, glfw.KeyEscape:
+			win.SetShouldClose(true)
+		case glfw.KeyKPAdd:
+			spf = min(spf*2, 1<<16)
+		case glfw.KeyKPSubtract:
+			spf = max(spf/2, 1)
+		}
+	})
+	// + and - as typed, whatever the keyboard layout puts them on.
+	win.SetCharCallback(func(_ *glfw.Window, ch rune) {
+		switch ch {
+		case '+':
+			spf = min(spf*2, 1<<16)
+		case '-':
+			spf = max(spf/2, 1)
+		}
+	})
+	win.SetFramebufferSizeCallback(func(*glfw.Window, int, int) { dirty = true })
+
+	for !win.ShouldClose() {
+		if restart {
+			restart, dirty, sc = false, true, nil
+			l.halt()
+			if err := l.start(cmd.Context(), spf); err != nil {
+				return err
+			}
+		}
+		if cmd.Context().Err() != nil { // SIGINT, SIGTERM
+			break
+		}
+		races, done, err := l.snapshot()
+		if err != nil {
+			return failure(err)
+		}
+		fbw, fbh := win.GetFramebufferSize()
+		// Redraw the picture on a change, and at most every renderEvery
+		// while something runs; a finished picture stays as it is.
+		settled := done && sc != nil && sc.finished()
+		if fbw > 0 && fbh > 0 && (dirty || !paused && !settled && time.Since(lastRender) >= renderEvery) {
+			// One panel per half of the framebuffer (its pixels, not the
+			// window's points: HiDPI), within what the panels can hold.
+			pw, ph := max(fbw/2, 240), max(fbh, 220)
+			if sc, err = liveScene(sc, job, ec, races, box, pw, ph); err != nil {
+				return err
+			}
+			if pic, err = sc.render(math.MaxInt); err != nil {
+				return failure(err)
+			}
+			lastRender, dirty = time.Now(), false
+			if err := ec.Do(func() error { return bl.upload(pic) }); err != nil {
+				return failure(err)
+			}
+		}
+		shot := windowTest.shot != "" && done && pic != nil && !dirty && sc.finished()
+		var pixels []byte
+		if err := ec.Do(func() error {
+			if err := bl.draw(fbw, fbh); err != nil {
+				return err
+			}
+			if shot {
+				pixels = make([]byte, 4*fbw*fbh)
+				gl.PixelStorei(gl.PACK_ALIGNMENT, 1)
+				gl.ReadPixels(0, 0, int32(fbw), int32(fbh), gl.RGBA, gl.UNSIGNED_BYTE, unsafe.Pointer(&pixels[0]))
+			}
+			return nil
+		}); err != nil {
+			return failure(err)
+		}
+		if err := ec.SwapBuffers(); err != nil {
+			return failure(err)
+		}
+		state := fmt.Sprintf("%d steps/frame", spf)
+		if paused {
+			state = "paused"
+		} else if done {
+			state = "done"
+		}
+		win.SetTitle(fmt.Sprintf("gdgpu view: %s (%s; space, +/-, r, s, q)", job.Problem, state))
+		if save && pic != nil {
+			save = false
+			saved++
+			name := fmt.Sprintf("gdgpu-view-%03d.png", saved)
+			if err := viewer.WritePNG(name, pic); err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "gdgpu: %v\n", err)
+			} else {
+				fmt.Fprintf(stdout, "saved %s\n", name)
+			}
+		}
+		if shot {
+			if err := saveShot(windowTest.shot, pixels, fbw, fbh, pic); err != nil {
+				return failure(err)
+			}
+			win.SetShouldClose(true)
+		}
+		if paused || done {
+			glfw.WaitEventsTimeout(renderEvery.Seconds())
+		} else {
+			l.grant(spf)
+			glfw.PollEvents()
+		}
+	}
+	races, _, _ := l.snapshot()
+	for _, r := range races {
+		fmt.Fprintln(stdout, r.label())
+	}
+	return nil
+}
+
+// finished reports whether the scene was drawn from races that had all
+// finished.
+func (sc *scene) finished() bool {
+	for _, r := range sc.races {
+		if !r.done {
+			return false
+		}
+	}
+	return true
+}
+
+// liveScene gives the scene for the races so far at panel size pw x ph:
+// for two parameters the landscape is evaluated again only when the size
+// changes or a path leaves it (the box then grows by half on each side, so
+// that happens a few times at most); an N-D projection is recomputed.
+func liveScene(sc *scene, job *gdgpu.Job, ec *engine.Context, races []*race, bounds []float64, pw, ph int) (*scene, error) {
+	if job.Dim > 2 {
+		return newScene(job, ec, races, nil, pw, ph)
+	}
+	if sc != nil && sc.w == pw && sc.h == ph && (bounds != nil || inside(sc.box, races)) {
+		sc.races = races
+		return sc, nil
+	}
+	box := bounds
+	if box == nil {
+		box = extent(races)
+		if sc != nil && sc.w == pw && sc.h == ph { // grown, not resized
+			for i := 0; i < 2; i++ {
+				span := box[2*i+1] - box[2*i]
+				box[2*i], box[2*i+1] = box[2*i]-span/2, box[2*i+1]+span/2
+			}
+		}
+	}
+	return newScene(job, ec, races, box, pw, ph)
+}
+
+// inside reports whether every finite point of the races lies in box.
+func inside(box []float64, races []*race) bool {
+	for _, r := range races {
+		for _, p := range r.points {
+			if finiteAll(p) && (p[0] < box[0] || p[0] > box[1] || p[1] < box[2] || p[1] > box[3]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// saveShot writes the read-back framebuffer (rows bottom first) as a PNG at
+// path, and the picture that was uploaded at path + ".want.png".
+func saveShot(path string, pixels []byte, w, h int, pic *image.RGBA) error {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		copy(img.Pix[y*img.Stride:y*img.Stride+4*w], pixels[(h-1-y)*4*w:(h-y)*4*w])
+	}
+	if err := viewer.WritePNG(path, img); err != nil {
+		return err
+	}
+	return viewer.WritePNG(path+".want.png", pic)
+}
+
+// blitter draws an RGBA picture over the whole framebuffer: one texture,
+// and a triangle that covers the viewport. Its methods run on the GL
+// thread (engine.Context.Do).
+type blitter struct {
+	prog, vao, tex uint32
+	tw, th         int
+}
+
+const blitVS = `#version 430 core
+out vec2 uv;
+const vec2 pos[3] = vec2[3](vec2(-1.0, -1.0), vec2(3.0, -1.0), vec2(-1.0, 3.0));
+void main() {
+	gl_Position = vec4(pos[gl_VertexID], 0.0, 1.0);
+	uv = (pos[gl_VertexID] + 1.0) * 0.5;
+	uv.y = 1.0 - uv.y; // the picture's row 0 is its top
+}
+`
+
+const blitFS = `#version 430 core
+in vec2 uv;
+out vec4 color;
+uniform sampler2D pic;
+void main() { color = texture(pic, uv); }
+`
+
+func (b *blitter) init() error {
+	if b.prog != 0 {
+		return nil
+	}
+	vs, err := compileShader(gl.VERTEX_SHADER, blitVS)
+	if err != nil {
+		return err
+	}
+	defer gl.DeleteShader(vs)
+	fs, err := compileShader(gl.FRAGMENT_SHADER, blitFS)
+	if err != nil {
+		return err
+	}
+	defer gl.DeleteShader(fs)
+	p := gl.CreateProgram()
+	gl.AttachShader(p, vs)
+	gl.AttachShader(p, fs)
+	gl.LinkProgram(p)
+	var ok int32
+	gl.GetProgramiv(p, gl.LINK_STATUS, &ok)
+	if ok == 0 {
+		log := programLog(p)
+		gl.DeleteProgram(p)
+		return fmt.Errorf("gdgpu: linking the window's blit program: %s", log)
+	}
+	b.prog = p
+	gl.GenVertexArrays(1, &b.vao) // core profile: a draw needs a vertex array, even an empty one
+	gl.GenTextures(1, &b.tex)
+	gl.BindTexture(gl.TEXTURE_2D, b.tex)
+	// Nearest: the picture is drawn at the framebuffer's size, pixel for pixel.
+	gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST)
+	gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST)
+	gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE)
+	gl.TexParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE)
+	return nil
+}
+
+// upload puts pic in the texture.
+func (b *blitter) upload(pic *image.RGBA) error {
+	if err := b.init(); err != nil {
+		return err
+	}
+	w, h := pic.Rect.Dx(), pic.Rect.Dy()
+	gl.BindTexture(gl.TEXTURE_2D, b.tex)
+	gl.PixelStorei(gl.UNPACK_ALIGNMENT, 1)
+	gl.PixelStorei(gl.UNPACK_ROW_LENGTH, int32(pic.Stride/4))
+	if w != b.tw || h != b.th {
+		gl.TexImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, int32(w), int32(h), 0, gl.RGBA, gl.UNSIGNED_BYTE, unsafe.Pointer(&pic.Pix[0]))
+		b.tw, b.th = w, h
+	} else {
+		gl.TexSubImage2D(gl.TEXTURE_2D, 0, 0, 0, int32(w), int32(h), gl.RGBA, gl.UNSIGNED_BYTE, unsafe.Pointer(&pic.Pix[0]))
+	}
+	gl.PixelStorei(gl.UNPACK_ROW_LENGTH, 0)
+	return glCheck("uploading the picture")
+}
+
+// draw fills the fbw x fbh framebuffer with the texture.
+func (b *blitter) draw(fbw, fbh int) error {
+	gl.BindFramebuffer(gl.FRAMEBUFFER, 0)
+	gl.Viewport(0, 0, int32(fbw), int32(fbh))
+	gl.ClearColor(0.17, 0.17, 0.2, 1)
+	gl.Clear(gl.COLOR_BUFFER_BIT)
+	if b.tw == 0 {
+		return nil
+	}
+	gl.UseProgram(b.prog)
+	gl.ActiveTexture(gl.TEXTURE0)
+	gl.BindTexture(gl.TEXTURE_2D, b.tex)
+	gl.Uniform1i(gl.GetUniformLocation(b.prog, gl.Str("pic\x00")), 0)
+	gl.BindVertexArray(b.vao)
+	gl.DrawArrays(gl.TRIANGLES, 0, 3)
+	gl.BindVertexArray(0)
+	gl.UseProgram(0)
+	return glCheck("drawing the picture")
+}
+
+func (b *blitter) delete() {
+	if b.prog != 0 {
+		gl.DeleteProgram(b.prog)
+		gl.DeleteVertexArrays(1, &b.vao)
+		gl.DeleteTextures(1, &b.tex)
+		b.prog = 0
+	}
+}
+
+func compileShader(kind uint32, src string) (uint32, error) {
+	s := gl.CreateShader(kind)
+	cs, free := gl.Strs(src + "\x00")
+	defer free()
+	gl.ShaderSource(s, 1, cs, nil)
+	gl.CompileShader(s)
+	var ok int32
+	gl.GetShaderiv(s, gl.COMPILE_STATUS, &ok)
+	if ok == 0 {
+		var n int32
+		gl.GetShaderiv(s, gl.INFO_LOG_LENGTH, &n)
+		log := make([]byte, n+1)
+		gl.GetShaderInfoLog(s, n, nil, &log[0])
+		gl.DeleteShader(s)
+		return 0, fmt.Errorf("gdgpu: compiling the window's shader: %s\n%s", strings.TrimRight(string(log), "\x00"), src)
+	}
+	return s, nil
+}
+
+func programLog(p uint32) string {
+	var n int32
+	gl.GetProgramiv(p, gl.INFO_LOG_LENGTH, &n)
+	log := make([]byte, n+1)
+	gl.GetProgramInfoLog(p, n, nil, &log[0])
+	return strings.TrimRight(string(log), "\x00")
+}
+
+func glCheck(what string) error {
+	if code := gl.GetError(); code != gl.NO_ERROR {
+		return fmt.Errorf("gdgpu: %s: GL error 0x%x", what, code)
+	}
+	return nil
+}

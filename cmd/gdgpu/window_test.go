@@ -1,0 +1,104 @@
+//go:build window
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gdgpu/gdgpu/viewer"
+)
+
+// startXvfb starts a virtual X server on a free display (Xvfb picks it and
+// writes its number to -displayfd) and points DISPLAY at it for the test.
+// A missing Xvfb fails the test: scripts/deps.sh installs it.
+func startXvfb(t *testing.T) {
+	t.Helper()
+	bin, err := exec.LookPath("Xvfb")
+	if err != nil {
+		t.Fatalf("Xvfb is needed for the window test (scripts/deps.sh installs xvfb): %v", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	x := exec.Command(bin, "-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp")
+	x.ExtraFiles = []*os.File{w}
+	var xerr bytes.Buffer
+	x.Stderr = &xerr
+	if err := x.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		x.Process.Kill() // the server this test started, by its process
+		x.Wait()
+	})
+	// Xvfb writes the display number once it accepts connections; EOF
+	// instead means it exited.
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		t.Fatalf("Xvfb did not start: %v\n%s", err, xerr.String())
+	}
+	t.Setenv("DISPLAY", ":"+strings.TrimSpace(line))
+}
+
+// TestWindowShot opens the live window on Xvfb, races two optimizers on
+// himmelblau to the end, and reads the window back (glReadPixels of the
+// finished frame). The window draws the picture pixel for pixel (a
+// nearest-filtered texture at the framebuffer's size), so the read-back
+// must equal the picture uploaded, exactly; and the picture must show the
+// minimum in the lowest colour, both paths, and the curves panel.
+func TestWindowShot(t *testing.T) {
+	startXvfb(t)
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	windowTest.shot = shot
+	defer func() { windowTest.shot = "" }()
+	var so, se bytes.Buffer
+	args := []string{"view", "--problem", "himmelblau", "--optimizer", "adam,sgd", "--lr", "0.01",
+		"--steps", "120", "--every", "4", "--bounds", "-5,5,-5,5", "--size", "320x300"}
+	if code := runContext(context.Background(), args, &so, &se); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, so.String(), se.String())
+	}
+	got := decodePNG(t, shot)
+	want := decodePNG(t, shot+".want.png")
+	if b := got.Bounds(); b.Dx() != 640 || b.Dy() != 300 {
+		t.Fatalf("framebuffer %v, want 640x300 (two 320x300 panels)", b)
+	}
+	d, err := viewer.Diff(got, want, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Differing != 0 {
+		t.Errorf("the window differs from the picture it drew in %d of %d pixels (largest %d)", d.Differing, d.Total, d.MaxDelta)
+	}
+	// Himmelblau's minimum at (3.584428, -1.848126), away from the paths:
+	// the lowest colour, or it darkened by an iso-line.
+	mx, my := 3.584428, -1.848126
+	px, py := int((mx+5)/10*319+0.5), int((5-my)/10*299+0.5)
+	low := viewer.Viridis(0)
+	r, g, b, _ := got.At(px, py).RGBA()
+	c := [3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)}
+	if c != [3]uint8{low.R, low.G, low.B} && c != [3]uint8{low.R * 3 / 5, low.G * 3 / 5, low.B * 3 / 5} {
+		t.Errorf("minimum at pixel (%d, %d): %v, want viridis(0)", px, py, c)
+	}
+	for k := 0; k < 2; k++ {
+		if n := countColour(got, image.Rect(0, 0, 320, 300), viewer.Palette[k]); n < 20 {
+			t.Errorf("path %d: %d pixels of its colour on the landscape", k, n)
+		}
+		if n := countColour(got, image.Rect(320, 0, 640, 300), viewer.Palette[k]); n < 100 {
+			t.Errorf("series %d: %d pixels of its colour in the curves panel", k, n)
+		}
+	}
+	if !strings.Contains(so.String(), "adam lr 0.01: f") || !strings.Contains(so.String(), "(StepLimit)") {
+		t.Errorf("stdout: %q", so.String())
+	}
+}
