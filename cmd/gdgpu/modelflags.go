@@ -189,12 +189,12 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 			(&data.Dataset{X: vx, Y: vy, Rows: nv, Cols: ds.Cols}).StandardizeWith(ms.mean, ms.std)
 		}
 	}
+	if job.Problem == "softmax" && len(ds.Classes) > 0 && !contiguous(ds.Classes) {
+		return nil, usagef("%s: softmax needs the labels 0..K-1, each present; the target holds %v", m.source(), ds.Classes)
+	}
 	d, err := gdgpu.NewData(job.Problem, x, y, n, ds.Cols, vx, vy, nv, len(ds.Classes))
 	if err != nil {
 		return nil, usagef("%s: %s", m.source(), strings.TrimPrefix(err.Error(), "gdgpu: "))
-	}
-	if job.Problem == "softmax" && len(ds.Classes) > 0 && !contiguous(ds.Classes) {
-		return nil, usagef("%s: softmax needs the labels 0..K-1; the target holds %v", m.source(), ds.Classes)
 	}
 	job.Data = d
 	job.DataSpec = m.spec()
