@@ -24,7 +24,7 @@ var irisExample = []string{"run", "--problem", "softmax", "--data", irisCSV, "--
 // lastFloat returns the float after key in the last line of out holding it.
 func lastFloat(t *testing.T, out, key string) float64 {
 	t.Helper()
-	m := regexp.MustCompile(key + `:?\s+([-+0-9.eE]+)`).FindAllStringSubmatch(out, -1)
+	m := regexp.MustCompile(key+`:?\s+([-+0-9.eE]+)`).FindAllStringSubmatch(out, -1)
 	if m == nil {
 		t.Fatalf("no %q in\n%s", key, out)
 	}
