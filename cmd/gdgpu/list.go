@@ -44,6 +44,18 @@ func printList(w io.Writer) {
 		}
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Models on data (--problem, with --data FILE --target COLUMN or --synthetic; docs/models.md):")
+	for _, m := range gdgpu.Models() {
+		fmt.Fprintf(w, "  %s\n", m.Name)
+		fmt.Fprintf(w, "      %s\n", m.Summary)
+		labels := m.Labels
+		if strings.HasPrefix(labels, "{") {
+			labels = "{0,1} or {-1,1} in the file, computed as " + labels
+		}
+		fmt.Fprintf(w, "      labels: %s; start: zero weights; --dim follows from the data\n", labels)
+	}
+	fmt.Fprintf(w, "  linear --loss: %s (default mse; --delta 1 for huber); every model: --l1, --l2, --intercept, --batch-size, --epochs\n", strings.Join(gdgpu.Losses, ", "))
+	fmt.Fprintln(w)
 	printOptimizers(w)
 	fmt.Fprintln(w)
 	printSchedules(w)
