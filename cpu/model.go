@@ -585,3 +585,18 @@ func modelTooBig(job *gdgpu.Job) error {
 	}
 	return nil
 }
+
+// RegressionCost returns the linear model's per-sample cost l(r) and its
+// derivative dl/dr at the residual r = z - y, for loss mse, mae, huber
+// (with delta) or logcosh: docs/models.md's table, the same code the
+// backend runs. It is what `gdgpu costs` draws.
+func RegressionCost(loss string, delta, r float64) (l, dl float64, err error) {
+	kind, ok := map[string]modelKind{"mse": linearMSE, "mae": linearMAE, "huber": linearHuber, "logcosh": linearLogCosh}[loss]
+	if !ok {
+		return 0, 0, fmt.Errorf("cpu: unknown regression loss %q", loss)
+	}
+	var z, dz [1]float64
+	z[0] = r
+	l, _ = sampleLoss(kind, delta, z[:], dz[:], 0)
+	return l, dz[0], nil
+}

@@ -139,7 +139,7 @@ Exit codes: 0 done (or compare within tolerance), 1 compare beyond tolerance,
 	root.AddCommand(newRunCmd(stdout, stderr), newCompareCmd(stdout, stderr), newInfoCmd(stdout), newListCmd(stdout))
 	root.AddCommand(newGradcheckCmd(stdout, stderr))
 	root.AddCommand(newBenchCmd(stdout))
-	root.AddCommand(newPlotCmd(stdout, stderr))
+	root.AddCommand(newPlotCmd(stdout, stderr), newCostsCmd(stdout))
 	root.AddCommand(newViewCmd(stdout, stderr))
 	return root
 }

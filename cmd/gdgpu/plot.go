@@ -23,7 +23,7 @@ var plotFormats = map[string]string{".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 // plotColumns are the columns of the run log that --x and --y may name.
 var (
-	plotYColumns = []string{"loss", "grad_norm", "lr"}
+	plotYColumns = []string{"loss", "grad_norm", "lr", "accuracy", "val_loss", "val_accuracy"}
 	plotXColumns = []string{"step", "elapsed_s"}
 )
 
