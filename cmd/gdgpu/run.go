@@ -355,6 +355,11 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	line("elapsed", r.Elapsed.Round(time.Microsecond).String())
 	line("steps/s", rate(float64(ran)))
 	line("parameters/s", rate(float64(ran)*float64(s.job.Dim)))
+	if d := s.job.Data; d != nil {
+		// A model's work is its rows: each step reads its batch once.
+		b, _ := gdgpu.Batches(s.job.BatchSize, d.Rows)
+		line("rows/s", rate(float64(ran)*float64(b)))
+	}
 	if s.out != "" {
 		line("out", fmt.Sprintf("%s (%s, %d values)", s.out, outDtype(s), s.job.Dim))
 		if s.model != nil {
