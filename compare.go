@@ -65,6 +65,43 @@ func DefaultTolerance(p Precision, steps int) Tolerance {
 	}
 }
 
+// SumDepther is implemented by the backends of models on data: SumDepth
+// is the longest chain of sequential floating-point additions behind one
+// gradient component or the loss of a step (the features of z = w·x, then
+// the rows one partial sum takes, then the partials), which bounds how far
+// two correct backends' gradients may differ (ModelTolerance).
+type SumDepther interface {
+	SumDepth() int
+}
+
+// ModelTolerance is DefaultTolerance for a model on data whose backends'
+// sums are at most depth additions deep (SumDepther, the larger of the
+// two). A step's gradient is a sum over the batch's rows, computed in
+// another order by each backend, so it differs by up to about u·depth
+// relative to the sum of its terms' magnitudes; a step moves a parameter
+// by lr times that, which the model takes to be at most the gradient's own
+// scale (lr·curvature below 2, as a stable descent needs). Per step:
+//
+//	LossRel  = u·(128 + depth + (8 + 2·depth)·k)   LossFloor  = 1e-6
+//	ParamRel = u·(2 + (4 + depth)·k)               ParamFloor = 1
+//
+// The bound is first-order: an adaptive optimizer near a model's optimum
+// divides tiny gradients by their own running size, which amplifies their
+// rounding (docs/tolerances.md, "Models on data"), and the kinked losses
+// (MAE, hinge, the perceptron) can send one sample to the other side of
+// its kink; Compare then reports the runs apart.
+func ModelTolerance(p Precision, steps, depth int) Tolerance {
+	t := DefaultTolerance(p, steps)
+	u := UnitRoundoff32
+	if p == F64 {
+		u = UnitRoundoff64
+	}
+	k, d := float64(max(steps, 0)), float64(max(depth, 0))
+	t.LossRel += u * (d + 2*d*k)
+	t.ParamRel += u * d * k
+	return t
+}
+
 // Comparison is the divergence of a run from a reference run.
 type Comparison struct {
 	LossMaxAbs   float64 // largest |loss difference| over matched samples

@@ -242,3 +242,24 @@ func TestDefaultToleranceHoldsForFloat32Emulation(t *testing.T) {
 		}
 	}
 }
+
+// TestModelTolerance: depth 0 is DefaultTolerance; each level of depth adds
+// u per step to the parameters and 2u per step (plus u) to the loss.
+func TestModelTolerance(t *testing.T) {
+	for _, p := range []Precision{F32, F64} {
+		if got, want := ModelTolerance(p, 100, 0), DefaultTolerance(p, 100); got != want {
+			t.Errorf("%v depth 0: %+v, want %+v", p, got, want)
+		}
+		u := UnitRoundoff32
+		if p == F64 {
+			u = UnitRoundoff64
+		}
+		a, b := ModelTolerance(p, 100, 10), ModelTolerance(p, 100, 11)
+		if d := b.ParamRel - a.ParamRel; math.Abs(d-100*u) > 1e-6*d {
+			t.Errorf("%v: one more level of depth adds %g to ParamRel, want %g", p, d, 100*u)
+		}
+		if d := b.LossRel - a.LossRel; math.Abs(d-201*u) > 1e-6*d {
+			t.Errorf("%v: one more level of depth adds %g to LossRel, want %g", p, d, 201*u)
+		}
+	}
+}

@@ -405,6 +405,10 @@ func (m *Model) gradient(rows []int32, n int) (float64, int) {
 // Name returns "cpu/f64".
 func (m *Model) Name() string { return "cpu/f64" }
 
+// SumDepth is the longest chain of additions behind a gradient component
+// (gdgpu.SumDepther): the features of z, the rows of one block, the blocks.
+func (m *Model) SumDepth() int { return m.data.Cols + 1 + m.blockRows + m.blocks }
+
 // SetOrder takes the sample order of an epoch (gdgpu.Orderer).
 func (m *Model) SetOrder(epoch int, order []int32) error {
 	if m.closed {
