@@ -95,6 +95,13 @@ type Backend struct {
 	// probe, when set (by tests), runs on the GL thread just before and
 	// just after each chunk's glDispatchCompute.
 	probe func(before bool)
+
+	// givenOnly marks the optimizer of a model on data (model.go): its
+	// job's Problem is a placeholder, so only the given-gradient kernels
+	// are built, fed by the model's gradient buffer. modelNeed is the
+	// model's own device memory, counted in the memory check.
+	givenOnly bool
+	modelNeed int64
 }
 
 // pending is a recorded sample waiting behind a fence.
@@ -114,6 +121,9 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	}
 	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
 		return nil, fmt.Errorf("engine: --optimizer %s runs on the CPU only (%s); use --device cpu", info.Name, info.Torch)
+	}
+	if gdgpu.IsModel(job.Problem) {
+		return c.newModelBackend(job) // model.go
 	}
 	b := &Backend{c: c, job: *job, elem: 4, names: job.Optimizer.StateNames()}
 	if job.Precision == gdgpu.F64 {
@@ -276,21 +286,27 @@ func (b *Backend) buildKernels() (err error) {
 			return err
 		}
 	}
-	if b.eval, err = kernel("eval", with("EVAL_ONLY"), obj, programFlags{}); err != nil {
-		return err
-	}
-	if b.reduce, err = b.c.build("reduce"+tag, base, "wgsum.glsl", "reduce.glsl"); err != nil {
-		return err
+	if !b.givenOnly {
+		if b.eval, err = kernel("eval", with("EVAL_ONLY"), obj, programFlags{}); err != nil {
+			return err
+		}
+		if b.reduce, err = b.c.build("reduce"+tag, base, "wgsum.glsl", "reduce.glsl"); err != nil {
+			return err
+		}
 	}
 	if !clipNorm {
-		if b.step, err = kernel("step", base, obj, programFlags{update: true}); err != nil {
-			return err
+		if !b.givenOnly {
+			if b.step, err = kernel("step", base, obj, programFlags{update: true}); err != nil {
+				return err
+			}
 		}
 		b.given, err = kernel("given", with("USES_GRAD", "GIVEN"), "given.glsl", programFlags{update: true, usesGrad: true})
 		return err
 	}
-	if b.gradPass, err = kernel("grad", with("USES_GRAD", "GRAD_ONLY"), obj, programFlags{usesGrad: true}); err != nil {
-		return err
+	if !b.givenOnly {
+		if b.gradPass, err = kernel("grad", with("USES_GRAD", "GRAD_ONLY"), obj, programFlags{usesGrad: true}); err != nil {
+			return err
+		}
 	}
 	if b.givenNorm, err = kernel("given-norm", with("USES_GRAD", "GIVEN", "GRAD_ONLY"), "given.glsl", programFlags{usesGrad: true}); err != nil {
 		return err
@@ -790,16 +806,25 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 			}
 		}
 		b.upload(b.grad, func(i int) float64 { return g[i] })
-		b.t++
-		b.setStepUniforms(b.given, lr)
-		if b.clip != nil {
-			b.dispatchChunks(b.givenNorm)
-			b.runReduce(b.clip, -1)
-		}
-		b.dispatchChunks(b.given)
-		b.cur = 1 - b.cur
+		b.applyGiven(lr)
 		return nil
 	})
+}
+
+// applyGiven runs one optimizer step with learning rate lr on the
+// gradient in b.grad, whoever wrote it: ApplyGradient's upload, or a
+// model's gradient kernels (model.go), which leave it on the device. It
+// clips as the job says; the given kernel flags a non-finite gradient
+// component or written value at this step. On the GL thread.
+func (b *Backend) applyGiven(lr float64) {
+	b.t++
+	b.setStepUniforms(b.given, lr)
+	if b.clip != nil {
+		b.dispatchChunks(b.givenNorm)
+		b.runReduce(b.clip, -1)
+	}
+	b.dispatchChunks(b.given)
+	b.cur = 1 - b.cur
 }
 
 // Gradient writes the objective's gradient at x into dst (both of length

@@ -78,3 +78,23 @@ func roundF32(x []float64) {
 		x[i] = float64(float32(x[i]))
 	}
 }
+
+// compareSamples compares two runs' samples: the same steps, then the
+// losses and gradient norms by compareScalars over n terms, and a model's
+// accuracy, validation loss and validation accuracy the same way (exact
+// fractions on both sides unless a prediction flips).
+func compareSamples(t *testing.T, prec gdgpu.Precision, n int, got, want []gdgpu.Sample) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("gpu %d samples, cpu %d", len(got), len(want))
+	}
+	var g, w []float64
+	for i := range want {
+		if got[i].Step != want[i].Step {
+			t.Fatalf("sample %d: gpu step %d, cpu %d", i, got[i].Step, want[i].Step)
+		}
+		g = append(g, got[i].Loss, got[i].GradNorm, got[i].Accuracy, got[i].ValLoss, got[i].ValAccuracy)
+		w = append(w, want[i].Loss, want[i].GradNorm, want[i].Accuracy, want[i].ValLoss, want[i].ValAccuracy)
+	}
+	compareScalars(t, "samples (loss, gradient norm, accuracy, validation loss, validation accuracy)", prec, n, g, w)
+}

@@ -25,11 +25,12 @@ type MemoryNeed struct {
 	Globals    int64    // the pre-pass's objective globals (ackley, griewank)
 	Kept       int64    // the two kept states of Keep (parameters and state vectors each)
 	Partials   int64    // workgroup partial sums, the read-back ring, the non-finite flags
+	Data       int64    // a model's data sets, batch order, per-row scratch, partial sums and sample ring (model.go)
 }
 
 // Total is the sum of every part.
 func (m MemoryNeed) Total() int64 {
-	return m.Params + m.State + m.Gradient + m.Coef + m.Globals + m.Kept + m.Partials
+	return m.Params + m.State + m.Gradient + m.Coef + m.Globals + m.Kept + m.Partials + m.Data
 }
 
 // String lists the parts in MiB (rounded up), leaving out those a job
@@ -49,6 +50,9 @@ func (m MemoryNeed) String() string {
 		parts = append(parts, "objective globals "+mib(m.Globals))
 	}
 	parts = append(parts, "kept states x2 "+mib(m.Kept), "partials and read-back "+mib(m.Partials))
+	if m.Data > 0 {
+		parts = append(parts, "data set and model scratch "+mib(m.Data))
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -91,6 +95,7 @@ func (b *Backend) memoryNeed() MemoryNeed {
 		Kept:       2 * int64(1+len(b.names)) * n,
 		Gradient:   n,
 		Partials:   int64(2*b.groups*b.chunks()+2*ringSlots)*int64(b.elem) + 8*(1+ringSlots),
+		Data:       b.modelNeed,
 	}
 	if b.job.ClipNorm > 0 {
 		m.Gradient += int64(b.elem) // the clip factor

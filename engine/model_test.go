@@ -1,0 +1,856 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/shaders"
+)
+
+// modelData draws a seeded data set for model: rows x cols features
+// N(0, 1) (float32), targets from a fixed linear rule plus noise in the
+// model's encoding, and valRows validation rows the same way.
+func modelData(t testing.TB, model string, rows, cols, valRows int, seed uint64) *gdgpu.Data {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 17))
+	classes := 0
+	if model == "softmax" {
+		classes = 3
+	}
+	outs := max(classes, 1)
+	w := make([]float64, outs*cols)
+	for i := range w {
+		w[i] = r.NormFloat64()
+	}
+	gen := func(n int) ([]float32, []float32) {
+		x := make([]float32, n*cols)
+		y := make([]float32, n)
+		for i := 0; i < n; i++ {
+			best, arg := math.Inf(-1), 0
+			for k := 0; k < outs; k++ {
+				z := 0.5 * r.NormFloat64()
+				for j := 0; j < cols; j++ {
+					if k == 0 {
+						x[i*cols+j] = float32(r.NormFloat64())
+					}
+					z += w[k*cols+j] * float64(x[i*cols+j])
+				}
+				if z > best {
+					best, arg = z, k
+				}
+			}
+			switch model {
+			case "linear":
+				y[i] = float32(best + 0.3)
+			case "logistic":
+				y[i] = float32(boolInt(best > 0))
+			case "perceptron", "hinge":
+				y[i] = float32(2*boolInt(best > 0) - 1)
+			case "softmax":
+				y[i] = float32(arg)
+			}
+		}
+		return x, y
+	}
+	x, y := gen(rows)
+	var vx, vy []float32
+	if valRows > 0 {
+		vx, vy = gen(valRows)
+	}
+	d, err := gdgpu.NewData(model, x, y, rows, cols, vx, vy, valRows, classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// modelJob is a job for model on d.
+func modelJob(model, loss string, d *gdgpu.Data, prec gdgpu.Precision) gdgpu.Job {
+	job := newJob(model, "sgd", 1, prec)
+	job.Data, job.Loss = d, loss
+	if loss == "" {
+		job.Loss = "mse"
+	}
+	job.Dim = gdgpu.ModelDim(d, true)
+	return job
+}
+
+func newModel(t testing.TB, c *Context, job *gdgpu.Job) *modelBackend {
+	t.Helper()
+	b, err := c.NewBackend(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	m, ok := b.(*modelBackend)
+	if !ok {
+		t.Fatalf("NewBackend gave a %T for model %s", b, job.Problem)
+	}
+	return m
+}
+
+// refModel computes docs/models.md's objective and gradient in float64
+// over the rows rows of the training set (all of them when rows is nil),
+// straight from the formulas: an independent check of the kernels.
+func refModel(job *gdgpu.Job, x []float64, rows []int32, grad []float64) (loss, acc float64) {
+	d := job.Data
+	k := d.Outputs()
+	p := d.Cols
+	if !job.NoIntercept {
+		p++
+	}
+	if rows == nil {
+		rows = make([]int32, d.Rows)
+		for i := range rows {
+			rows[i] = int32(i)
+		}
+	}
+	for i := range grad {
+		grad[i] = 0
+	}
+	z := make([]float64, k)
+	correct := 0.0
+	for _, i := range rows {
+		for o := 0; o < k; o++ {
+			z[o] = 0
+			for j := 0; j < d.Cols; j++ {
+				z[o] += x[o*p+j] * float64(d.X[int(i)*d.Cols+j])
+			}
+			if !job.NoIntercept {
+				z[o] += x[o*p+d.Cols]
+			}
+		}
+		y := float64(d.Y[i])
+		var l float64
+		dz := make([]float64, k)
+		switch job.Problem {
+		case "linear":
+			r := z[0] - y
+			switch job.Loss {
+			case "mse":
+				l, dz[0] = r*r, 2*r
+			case "mae":
+				l, dz[0] = math.Abs(r), sign(r)
+			case "huber":
+				if math.Abs(r) < job.Delta {
+					l, dz[0] = 0.5*r*r, r
+				} else {
+					l, dz[0] = job.Delta*(math.Abs(r)-0.5*job.Delta), job.Delta*sign(r)
+				}
+			case "logcosh":
+				l, dz[0] = math.Abs(r)+math.Log1p(math.Exp(-2*math.Abs(r)))-math.Ln2, math.Tanh(r)
+			}
+		case "logistic":
+			l = math.Max(z[0], 0) - y*z[0] + math.Log1p(math.Exp(-math.Abs(z[0])))
+			dz[0] = 1/(1+math.Exp(-z[0])) - y
+			if (z[0] > 0) == (y == 1) {
+				correct++
+			}
+		case "perceptron", "hinge":
+			m := 0.0
+			if job.Problem == "hinge" {
+				m = 1
+			}
+			l = math.Max(0, m-y*z[0])
+			if y*z[0] < m || (m == 0 && y*z[0] == 0) {
+				dz[0] = -y
+			}
+			if (z[0] > 0) == (y == 1) {
+				correct++
+			}
+		case "softmax":
+			mx, arg := z[0], 0
+			for o := 1; o < k; o++ {
+				if z[o] > mx {
+					mx, arg = z[o], o
+				}
+			}
+			s := 0.0
+			for o := 0; o < k; o++ {
+				s += math.Exp(z[o] - mx)
+			}
+			l = mx + math.Log(s) - z[int(y)]
+			for o := 0; o < k; o++ {
+				dz[o] = math.Exp(z[o]-mx) / s
+			}
+			dz[int(y)]--
+			if arg == int(y) {
+				correct++
+			}
+		}
+		loss += l
+		for o := 0; o < k; o++ {
+			for j := 0; j < p; j++ {
+				xv := 1.0
+				if j < d.Cols {
+					xv = float64(d.X[int(i)*d.Cols+j])
+				}
+				grad[o*p+j] += dz[o] * xv
+			}
+		}
+	}
+	m := float64(len(rows))
+	loss /= m
+	for o := 0; o < k; o++ {
+		for j := 0; j < p; j++ {
+			grad[o*p+j] /= m
+			if j < d.Cols {
+				w := x[o*p+j]
+				grad[o*p+j] += job.L1*sign(w) + job.L2*w
+				loss += job.L1*math.Abs(w) + job.L2/2*w*w
+			}
+		}
+	}
+	return loss, correct / m
+}
+
+func sign(v float64) float64 {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return 0
+}
+
+// modelCase is one model configuration of the tables.
+type modelCase struct {
+	model, loss string
+	l1, l2      float64
+	noIntercept bool
+	val         bool
+}
+
+func (mc modelCase) String() string {
+	s := mc.model
+	if mc.model == "linear" {
+		s += "-" + mc.loss
+	}
+	if mc.l1 > 0 || mc.l2 > 0 {
+		s += fmt.Sprintf(",l1=%g,l2=%g", mc.l1, mc.l2)
+	}
+	if mc.noIntercept {
+		s += ",no-intercept"
+	}
+	if mc.val {
+		s += ",val"
+	}
+	return s
+}
+
+// modelCases covers every model and linear loss, with penalties, without
+// intercept and with a validation set in some.
+func modelCases() []modelCase {
+	return []modelCase{
+		{model: "linear", loss: "mse", val: true},
+		{model: "linear", loss: "mae", l1: 0.01},
+		{model: "linear", loss: "huber", l2: 0.1, noIntercept: true},
+		{model: "linear", loss: "logcosh", val: true},
+		{model: "logistic", l2: 0.05, val: true},
+		{model: "perceptron", noIntercept: true},
+		{model: "hinge", l1: 0.01, l2: 0.01, val: true},
+		{model: "softmax", l2: 0.01, val: true},
+	}
+}
+
+func (mc modelCase) job(t testing.TB, rows, cols int, prec gdgpu.Precision, seed uint64) gdgpu.Job {
+	val := 0
+	if mc.val {
+		val = 13
+	}
+	d := modelData(t, mc.model, rows, cols, val, seed)
+	job := modelJob(mc.model, mc.loss, d, prec)
+	if mc.model != "linear" {
+		job.Loss = ""
+	}
+	job.L1, job.L2, job.NoIntercept = mc.l1, mc.l2, mc.noIntercept
+	job.Dim = gdgpu.ModelDim(d, !mc.noIntercept)
+	return job
+}
+
+// TestModelGradientFormula checks one step's gradient and one sample
+// against refModel, the formulas of docs/models.md written out in float64,
+// at a random point: the step is SGD with lr 1 from x, so x - x' is the
+// batch gradient. Every model, the full batch and a shuffled batch of 7
+// (the first of its epoch), through the forced small-chunk path too.
+func TestModelGradientFormula(t *testing.T) {
+	plain := openTest(t, Options{})
+	chunked := openTest(t, Options{ChunkElems: 16})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for ci, mc := range modelCases() {
+			for _, batch := range []int{0, 7} {
+				for _, ch := range []bool{false, true} {
+					name := fmt.Sprintf("%s/%s/batch=%d/chunked=%v", prec, mc, batch, ch)
+					t.Run(name, func(t *testing.T) {
+						c := plain
+						if ch {
+							c = chunked
+						}
+						job := mc.job(t, 50, 3, prec, uint64(ci))
+						job.BatchSize, job.Seed = batch, 11
+						job.Optimizer.LR = 1
+						m := newModel(t, c, &job)
+						r := rand.New(rand.NewPCG(uint64(ci), 5))
+						x := make([]float64, job.Dim)
+						for i := range x {
+							x[i] = 0.5 * r.NormFloat64()
+						}
+						roundF32(x)
+						b, _ := gdgpu.Batches(batch, job.Data.Rows)
+						order := make([]int32, job.Data.Rows)
+						gdgpu.EpochOrder(order, job.Seed, 0, b)
+						if err := m.Load(x); err != nil {
+							t.Fatal(err)
+						}
+						if err := m.SetOrder(0, order); err != nil {
+							t.Fatal(err)
+						}
+						if err := m.Step([]float64{1}, true); err != nil {
+							t.Fatal(err)
+						}
+						ss, err := m.Samples(nil, true)
+						if err != nil {
+							t.Fatal(err)
+						}
+						x1 := make([]float64, job.Dim)
+						if err := m.Params(x1); err != nil {
+							t.Fatal(err)
+						}
+						got := make([]float64, job.Dim)
+						for i := range got {
+							got[i] = x[i] - x1[i]
+						}
+						want := make([]float64, job.Dim)
+						refModel(&job, x, order[:b], want)
+						compareVec(t, "batch gradient", prec, got, want)
+						full := make([]float64, job.Dim)
+						loss, acc := refModel(&job, x, nil, full)
+						gn := 0.0
+						for _, g := range full {
+							gn += g * g
+						}
+						if len(ss) != 1 {
+							t.Fatalf("%d samples", len(ss))
+						}
+						s := ss[0]
+						info, _ := gdgpu.LookupModel(job.Problem)
+						if !info.Classifier {
+							acc = 0
+						}
+						compareScalars(t, "loss, gradient norm, accuracy", prec, job.Data.Rows,
+							[]float64{s.Loss, s.GradNorm, s.Accuracy}, []float64{loss, math.Sqrt(gn), acc})
+						t.Logf("sample %+v", s)
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestModelMathFP64 runs model_math.glsl's double-precision log, log1p,
+// expm1 and tanh in a test-only kernel against Go's math package: within
+// 4 ulps over arguments spanning the ranges the losses use (log of
+// [1, K e^0] sums and of subnormal to huge values; log1p of e^-|r| in
+// (0, 1]; expm1 and tanh near 0, where the naive forms cancel, and far
+// out). dlog is fdlibm's e_log.c, below 1 ulp; Kahan's log1p and expm1 on
+// top of it and of dexp (1 ulp) add a few roundings, and Go's own
+// functions are themselves up to 1 ulp off. The special values are exact.
+func TestModelMathFP64(t *testing.T) {
+	c := openTest(t, Options{})
+	r := rand.New(rand.NewPCG(8, 9))
+	var xs []float64
+	for _, v := range []float64{1, 2, 0.5, math.E, 1e-300, 5e-324, 1e300, math.MaxFloat64, 3, 1 + 0x1p-52, 1 - 0x1p-53, math.Sqrt2, math.Sqrt2 / 2} {
+		xs = append(xs, v)
+	}
+	for i := 0; i < 2000; i++ {
+		xs = append(xs, math.Exp(r.Float64()*80-40))
+	}
+	lib := ""
+	for _, f := range []string{"fp64math.glsl", "model_math.glsl"} {
+		src, err := shaders.Source(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lib += src
+	}
+	logs := runFP64Lib(t, c, "model math", lib, 4,
+		"ys[4u * i] = rlog(xs[i]);\n\t\tys[4u * i + 1u] = rlog1p(xs[i] < 1.0lf ? xs[i] : 1.0lf / xs[i]);\n\t\tys[4u * i + 2u] = rexpm1(xs[i] < 1.0lf ? -xs[i] : 1.0lf / xs[i]);\n\t\tys[4u * i + 3u] = rtanh(xs[i] < 1.0lf ? xs[i] : -xs[i]);", xs)
+	ulps := func(got, want float64) float64 {
+		if got == want {
+			return 0
+		}
+		return math.Abs(got-want) / math.Abs(math.Nextafter(want, math.Inf(1))-want)
+	}
+	for i, x := range xs {
+		small := x
+		if x >= 1 {
+			small = 1 / x
+		}
+		em := -x
+		if x >= 1 {
+			em = 1 / x
+		}
+		th := x
+		if x >= 1 {
+			th = -x
+		}
+		for _, c := range []struct {
+			name      string
+			arg       float64
+			got, want float64
+		}{
+			{"log", x, logs[4*i], goLog(x)},
+			{"log1p", small, logs[4*i+1], math.Log1p(small)},
+			{"expm1", em, logs[4*i+2], math.Expm1(em)},
+			{"tanh", th, logs[4*i+3], math.Tanh(th)},
+		} {
+			if u := ulps(c.got, c.want); !(u <= 4) {
+				t.Errorf("%s(%v) = %v, Go %v: %.1f ulps", c.name, c.arg, c.got, c.want, u)
+			}
+		}
+	}
+	special := runFP64Lib(t, c, "model math specials", lib, 1, "ys[i] = rlog(xs[i]);", []float64{0, math.Inf(1), -1, math.NaN()})
+	if !math.IsInf(special[0], -1) || !math.IsInf(special[1], 1) || !math.IsNaN(special[2]) || !math.IsNaN(special[3]) {
+		t.Errorf("log(0, +Inf, -1, NaN) = %v, want -Inf, +Inf, NaN, NaN", special)
+	}
+}
+
+// goLog is math.Log, with subnormal arguments scaled into the normal
+// range first: Go's amd64 Log returns log(2^-1023) = -709.09 for 5e-324,
+// whose log is -744.44.
+func goLog(x float64) float64 {
+	if x > 0 && x < 0x1p-1022 {
+		return math.Log(x*0x1p54) - 54*math.Ln2
+	}
+	return math.Log(x)
+}
+
+// runFP64Lib is runFP64 with the GLSL library lib (real is double) in
+// place of fp64math.glsl alone.
+func runFP64Lib(t *testing.T, c *Context, name, lib string, perArg int, body string, xs []float64) []float64 {
+	t.Helper()
+	src := "#version 430 core\n#define real double\n#define REAL_IS_DOUBLE 1\n" + lib + `
+layout(local_size_x = 64) in;
+layout(std430, binding = 0) readonly buffer In { double xs[]; };
+layout(std430, binding = 1) writeonly buffer Out { double ys[]; };
+uniform uint count;
+void main() {
+	for (uint i = gl_GlobalInvocationID.x; i < count; i += gl_NumWorkGroups.x * 64u) {
+		` + body + `
+	}
+}
+`
+	out := make([]float64, perArg*len(xs))
+	err := c.do(func() error {
+		p, err := c.compileProgram(name+" test", src)
+		if err != nil {
+			return err
+		}
+		defer p.delete()
+		in, err := newBuffer("test arguments", len(xs), 8)
+		if err != nil {
+			return err
+		}
+		defer in.delete()
+		res, err := newBuffer("test results", len(out), 8)
+		if err != nil {
+			return err
+		}
+		defer res.delete()
+		uploadRaw(in, unsafe.Pointer(&xs[0]))
+		gl.UseProgram(p.id)
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, in.id)
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 1, res.id)
+		gl.Uniform1ui(p.loc("count"), uint32(len(xs)))
+		gl.DispatchCompute(64, 1, 1)
+		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+		gl.BindBuffer(gl.COPY_READ_BUFFER, res.id)
+		gl.GetBufferSubData(gl.COPY_READ_BUFFER, 0, 8*len(out), unsafe.Pointer(&out[0]))
+		gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+		return c.glError()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestModelMemoryNeedCountsEveryBuffer: the bytes a model backend
+// allocates, its optimizer's (after both Keep slots) and its own, are
+// exactly what the memory check counted, with and without a validation
+// set and a shuffled order, chunked and not.
+func TestModelMemoryNeedCountsEveryBuffer(t *testing.T) {
+	for _, opts := range []Options{{}, {ChunkElems: 16}} {
+		c := openTest(t, opts)
+		for _, tc := range []struct {
+			mc    modelCase
+			batch int
+			prec  gdgpu.Precision
+		}{
+			{modelCase{model: "linear", loss: "mse"}, 0, gdgpu.F32},
+			{modelCase{model: "softmax", val: true}, 7, gdgpu.F64},
+			{modelCase{model: "logistic", val: true}, 1, gdgpu.F32},
+		} {
+			t.Run(fmt.Sprintf("chunk=%d/%s/batch=%d/%s", opts.ChunkElems, tc.mc, tc.batch, tc.prec), func(t *testing.T) {
+				job := tc.mc.job(t, 50, 3, tc.prec, 1)
+				job.BatchSize = tc.batch
+				job.Optimizer, _ = gdgpu.DefaultOptimizer("adam")
+				m := newModel(t, c, &job)
+				for k := 0; k < 2; k++ {
+					if err := m.Keep(k); err != nil {
+						t.Fatal(err)
+					}
+				}
+				b := m.in
+				need := b.memoryNeed()
+				bufs := []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob}
+				for k := range b.state {
+					bufs = append(bufs, &b.state[k])
+				}
+				for k := range b.kept {
+					for v := range b.kept[k].bufs {
+						bufs = append(bufs, &b.kept[k].bufs[v])
+					}
+				}
+				var own int64
+				for _, buf := range []*buffer{&m.x, &m.y, &m.valX, &m.valY, &m.order, &m.dz, &m.gpart, &m.part, &m.ring, &m.flagRing} {
+					own += int64(buf.bytes())
+				}
+				var got int64
+				for _, buf := range bufs {
+					got += int64(buf.bytes())
+				}
+				if own != need.Data || got+own != need.Total() {
+					t.Errorf("allocated %d bytes (model %d), memoryNeed counts %d (data %d: %+v)", got+own, own, need.Total(), need.Data, need)
+				}
+				if !strings.Contains(need.String(), "data set and model scratch "+mib(need.Data)) {
+					t.Errorf("String %q does not name the data", need.String())
+				}
+			})
+		}
+	}
+}
+
+// TestModelDiverges: linear regression (MSE) with SGD at lr 10 blows up.
+// Sampled only at the start and the end, the run stops with Diverged at
+// the flag the step kernels raised, naming a parameter, the same step and
+// index as the CPU reference in f64; the first bad value is where the
+// flag says: stepping a fresh backend one step at a time, x_{s-1} is
+// finite (s = StatusStep) and x_{s+1} is not at BadIndex (a non-finite
+// x_s or gradient at x_s reaches x_{s+1}). Sampled every 4 steps, the
+// loss (r^2, which overflows long before the gradient 2r x does) is the
+// first non-finite value: Diverged at that sample, with no index, as on
+// the CPU. Both runs end on a finite kept state.
+func TestModelDiverges(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 16})
+	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+		for _, batch := range []int{0, 7} {
+			for _, logEvery := range []int{400, 4} {
+				t.Run(fmt.Sprintf("%s/batch=%d/log-every=%d", prec, batch, logEvery), func(t *testing.T) {
+					job := modelCase{model: "linear", loss: "mse"}.job(t, 50, 3, prec, 2)
+					job.BatchSize, job.Seed = batch, 3
+					job.Optimizer.LR = 10
+					job.Steps, job.LogEvery = 400, logEvery
+					m := newModel(t, c, &job)
+					x0 := make([]float64, job.Dim)
+					res, err := gdgpu.Run(context.Background(), &job, m, x0, gdgpu.Hooks{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Logf("diverged at step %d, index %d, kept %d", res.StatusStep, res.BadIndex, res.KeptStep)
+					if res.Status != gdgpu.Diverged || res.KeptStep < 0 || res.KeptStep >= res.StatusStep {
+						t.Fatalf("status %v at step %d, kept %d", res.Status, res.StatusStep, res.KeptStep)
+					}
+					x := make([]float64, job.Dim)
+					if err := m.Params(x); err != nil {
+						t.Fatal(err)
+					}
+					for i, v := range x {
+						if math.IsNaN(v) || math.IsInf(v, 0) {
+							t.Fatalf("reverted x[%d] = %v", i, v)
+						}
+					}
+					if prec == gdgpu.F64 {
+						ref, err := cpu.NewModel(&job)
+						if err != nil {
+							t.Fatal(err)
+						}
+						defer ref.Close()
+						cres, err := gdgpu.Run(context.Background(), &job, ref, x0, gdgpu.Hooks{})
+						if err != nil {
+							t.Fatal(err)
+						}
+						// Here the first bad value is the batch gradient at
+						// x_s (it overflows first; x_s is finite). The GPU's
+						// given kernel flags it at step s, as gdgpu.Sample
+						// documents; the CPU's model step feeds it to
+						// ApplyGradient, which checks only the values it
+						// writes, x_{s+1}: one step later, same index.
+						if d := cres.StatusStep - res.StatusStep; cres.Status != res.Status || d < 0 || d > 1 || cres.BadIndex != res.BadIndex {
+							t.Errorf("gpu %v at %d index %d kept %d, cpu %v at %d index %d kept %d", res.Status, res.StatusStep, res.BadIndex, res.KeptStep,
+								cres.Status, cres.StatusStep, cres.BadIndex, cres.KeptStep)
+						}
+					}
+					if logEvery == 4 {
+						if res.BadIndex != -1 || res.Final.Step != res.StatusStep || !math.IsInf(res.Final.Loss, 1) {
+							t.Errorf("diverged at step %d index %d, final sample %+v: want the loss's overflow, no index", res.StatusStep, res.BadIndex, res.Final)
+						}
+						return
+					}
+					if res.BadIndex < 0 || res.BadIndex >= job.Dim {
+						t.Fatalf("bad index %d", res.BadIndex)
+					}
+					fresh := newModel(t, c, &job)
+					if err := fresh.Load(x0); err != nil {
+						t.Fatal(err)
+					}
+					b, per := gdgpu.Batches(job.BatchSize, job.Data.Rows)
+					order := make([]int32, job.Data.Rows)
+					for s := 0; s <= res.StatusStep; s++ {
+						if s%per == 0 {
+							gdgpu.EpochOrder(order, job.Seed, s/per, b)
+							if err := fresh.SetOrder(s/per, order); err != nil {
+								t.Fatal(err)
+							}
+						}
+						if s == res.StatusStep-1 {
+							if err := fresh.Params(x); err != nil {
+								t.Fatal(err)
+							}
+							for i, v := range x {
+								if math.IsNaN(v) || math.IsInf(v, 0) {
+									t.Fatalf("x_%d[%d] = %v: the flag at step %d is late", s, i, v, res.StatusStep)
+								}
+							}
+						}
+						if err := fresh.Step([]float64{job.Optimizer.LR}, false); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if err := fresh.Params(x); err != nil {
+						t.Fatal(err)
+					}
+					if v := x[res.BadIndex]; !math.IsNaN(v) && !math.IsInf(v, 0) {
+						t.Errorf("x_%d[%d] = %v is finite: the flag at step %d names the wrong value", res.StatusStep+1, res.BadIndex, v, res.StatusStep)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestModelDeterministic: two backends on the same job give the same bits
+// (parameters and samples): every reduction runs in a fixed order.
+func TestModelDeterministic(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 16})
+	job := modelCase{model: "softmax", l2: 0.01, val: true}.job(t, 50, 3, gdgpu.F32, 4)
+	job.BatchSize, job.Seed, job.Steps, job.LogEvery = 7, 5, 30, 5
+	job.Optimizer, _ = gdgpu.DefaultOptimizer("adam")
+	var params [2][]float64
+	var samples [2][]gdgpu.Sample
+	for k := range params {
+		m := newModel(t, c, &job)
+		res, err := gdgpu.Run(context.Background(), &job, m, make([]float64, job.Dim), gdgpu.Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		params[k] = make([]float64, job.Dim)
+		if err := m.Params(params[k]); err != nil {
+			t.Fatal(err)
+		}
+		samples[k] = res.Samples
+	}
+	for i := range params[0] {
+		if params[0][i] != params[1][i] {
+			t.Fatalf("x[%d]: %v then %v", i, params[0][i], params[1][i])
+		}
+	}
+	if fmt.Sprint(samples[0]) != fmt.Sprint(samples[1]) {
+		t.Errorf("samples differ:\n%v\n%v", samples[0], samples[1])
+	}
+}
+
+// TestModelOrderChecked: a shuffled step refuses to run on another
+// epoch's order, and SetOrder refuses an order of the wrong length or
+// with a row outside the set.
+func TestModelOrderChecked(t *testing.T) {
+	c := openTest(t, Options{})
+	job := modelCase{model: "logistic"}.job(t, 50, 3, gdgpu.F32, 1)
+	job.BatchSize = 10
+	m := newModel(t, c, &job)
+	if err := m.Load(make([]float64, job.Dim)); err != nil {
+		t.Fatal(err)
+	}
+	order := make([]int32, 50)
+	gdgpu.EpochOrder(order, 1, 0, 10)
+	if err := m.Step([]float64{0.1}, false); err == nil || !strings.Contains(err.Error(), "engine: ") {
+		t.Errorf("a step without an order: %v", err)
+	}
+	if err := m.SetOrder(0, order[:49]); err == nil {
+		t.Error("SetOrder took 49 rows of 50")
+	}
+	order[3] = 50
+	if err := m.SetOrder(0, order); err == nil {
+		t.Error("SetOrder took row 50 of 50")
+	}
+	gdgpu.EpochOrder(order, 1, 1, 10)
+	if err := m.SetOrder(1, order); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Step([]float64{0.1}, false); err == nil || !strings.Contains(err.Error(), "epoch 0") {
+		t.Errorf("step 0 ran on epoch 1's order: %v", err)
+	}
+}
+
+// TestModelClosed: a closed model backend refuses work, and closing twice
+// is fine.
+func TestModelClosed(t *testing.T) {
+	c := openTest(t, Options{})
+	job := modelCase{model: "hinge"}.job(t, 20, 2, gdgpu.F64, 1)
+	b, err := c.NewBackend(&job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Step([]float64{0.1}, false); !errors.Is(err, errBackendClosed) {
+		t.Errorf("Step after Close: %v", err)
+	}
+	if err := b.Record(); !errors.Is(err, errBackendClosed) {
+		t.Errorf("Record after Close: %v", err)
+	}
+}
+
+// TestModelParity runs every model case through gdgpu.Run on the GPU and
+// on the CPU reference (cpu.NewModel) from the all-zero start and compares
+// every sample and the final parameters through the shared harness: the
+// full batch, shuffled batches of 7 (n = 50, so each epoch's last batch
+// holds 1 row) and of 1, 40 steps (5 epochs of 7-row batches; 50-row
+// epochs of single rows cross one epoch boundary at 60 steps), in both
+// precisions, through the plain and the forced small-chunk paths (4-row
+// data chunks, 16-position passes).
+//
+// The bounds are the shared harness's (parityTol), unchanged: a gradient
+// component is a mean over at most n = 50 rows of terms that each take
+// about 10 rounded operations (z, the loss's derivative, the product), so
+// its error relative to the mean of the terms' sizes is about
+// (10 + sqrt(n)) u per step in the worst case the reduction orders allow
+// (the GPU sums per workgroup, pass and chunk, the CPU per block of rows):
+// 2e-6 in float32, 4e-15 in float64, within the harness's 1e-5 and 1e-12
+// after the optimizer's own rounding. The losses are means of n terms,
+// which compareScalars bounds by its log2(n) summation factor. Larger n
+// would need sqrt(n) u room in float32 (TestModelParityLarger, n = 2000:
+// 3e-6, still inside).
+func TestModelParity(t *testing.T) {
+	plain := openTest(t, Options{})
+	chunked := openTest(t, Options{ChunkElems: 16})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for ci, mc := range modelCases() {
+			for _, batch := range []int{0, 7, 1} {
+				for _, ch := range []bool{false, true} {
+					t.Run(fmt.Sprintf("%s/%s/batch=%d/chunked=%v", prec, mc, batch, ch), func(t *testing.T) {
+						c := plain
+						if ch {
+							c = chunked
+						}
+						job := mc.job(t, 50, 3, prec, uint64(ci))
+						job.BatchSize, job.Seed = batch, uint64(7+ci)
+						job.Steps, job.LogEvery = 40, 5
+						if batch == 1 {
+							job.Steps = 60
+						}
+						job.Optimizer.LR = 0.05
+						switch mc.model {
+						case "logistic", "softmax":
+							job.Optimizer, _ = gdgpu.DefaultOptimizer("adam")
+							job.Optimizer.LR = 0.05
+						case "hinge":
+							job.Optimizer.Momentum = 0.9
+						}
+						checkModelRun(t, c, &job)
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestModelParityLarger runs the parity check where every level of the
+// chunked path is several deep at once: 2000 rows of 5 features in
+// 100-row data chunks (ChunkElems 512), 512-position passes, 8 kernel 2
+// workgroups per pass, 2 kernel 1 workgroups, shuffled batches of 300
+// (the last of each epoch 200) that scatter over every chunk, and the
+// full batch, for linear MSE and softmax, in both precisions.
+func TestModelParityLarger(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 512, Groups: 8})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for ci, mc := range []modelCase{{model: "linear", loss: "mse", l1: 0.001, val: true}, {model: "softmax", l2: 0.01, val: true}} {
+			for _, batch := range []int{0, 300} {
+				t.Run(fmt.Sprintf("%s/%s/batch=%d", prec, mc, batch), func(t *testing.T) {
+					job := mc.job(t, 2000, 5, prec, uint64(20+ci))
+					job.BatchSize, job.Seed = batch, 3
+					job.Steps, job.LogEvery = 20, 4
+					job.Optimizer.LR = 0.05
+					m := newModel(t, c, &job)
+					if m.rowsPerChunk != 100 || m.posChunk != 512 || m.g2 != 8 || m.g1 != 2 {
+						t.Fatalf("chunks of %d rows, passes of %d, %d and %d workgroups: not the layout this test is for", m.rowsPerChunk, m.posChunk, m.g1, m.g2)
+					}
+					checkModelRun(t, c, &job)
+				})
+			}
+		}
+	}
+}
+
+// checkModelRun runs job on the GPU context c and on the CPU reference
+// from zero and compares the samples and final parameters.
+func checkModelRun(t *testing.T, c *Context, job *gdgpu.Job) {
+	t.Helper()
+	gpu := newModel(t, c, job)
+	ref, err := cpu.NewModel(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	x0 := make([]float64, job.Dim)
+	gres, err := gdgpu.Run(context.Background(), job, gpu, x0, gdgpu.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cres, err := gdgpu.Run(context.Background(), job, ref, x0, gdgpu.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gres.Status != cres.Status || gres.Steps != cres.Steps {
+		t.Fatalf("gpu %v after %d steps, cpu %v after %d", gres.Status, gres.Steps, cres.Status, cres.Steps)
+	}
+	compareSamples(t, job.Precision, job.Data.Rows, gres.Samples, cres.Samples)
+	got, want := make([]float64, job.Dim), make([]float64, job.Dim)
+	if err := gpu.Params(got); err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.Params(want); err != nil {
+		t.Fatal(err)
+	}
+	compareVec(t, "final params", job.Precision, got, want)
+	t.Logf("first sample %+v\nlast %+v", gres.Samples[0], gres.Final)
+}
