@@ -222,6 +222,24 @@ func flagValue(fl *pflag.Flag, v any) (string, error) {
 		}
 		return bad(`an array of integers or a comma-separated string such as "100,200"`)
 	default: // string, and any flag type added later: its text
+		if fl.Name == "features" {
+			// A count with --synthetic, or the CSV columns as a string or
+			// an array of strings.
+			switch a := v.(type) {
+			case int64:
+				return strconv.FormatInt(a, 10), nil
+			case []any:
+				parts := make([]string, len(a))
+				for i, e := range a {
+					s, ok := e.(string)
+					if !ok {
+						return "", fmt.Errorf("expected an array of column names, got %s at index %d", tomlType(e), i)
+					}
+					parts[i] = s
+				}
+				return strings.Join(parts, ","), nil
+			}
+		}
 		s, ok := v.(string)
 		if !ok {
 			return bad("a string")

@@ -547,3 +547,26 @@ func checkUsageErr(t *testing.T, err error, want string) {
 		t.Fatalf("%q does not name %q", msg, want)
 	}
 }
+
+// TestJobFileModel: a model's job file may give --features as a count
+// (with --synthetic), a string or an array of column names.
+func TestJobFileModel(t *testing.T) {
+	dir := t.TempDir()
+	iris, _ := filepath.Abs(filepath.Join("..", "..", "data", "testdata", "iris.csv"))
+	for _, c := range []struct {
+		body, want string
+		code       int
+	}{
+		{"problem = 'linear'\nsynthetic = 'regression'\nfeatures = 5\nsamples = 50\n", "linear N=6 loss=mse on 50 x 5", 0},
+		{"problem = 'linear'\ndata = '" + iris + "'\ntarget = 'petal_width'\nfeatures = ['sepal_length', 'petal_length']\n", "linear N=3 loss=mse on 150 x 2", 0},
+		{"problem = 'linear'\ndata = '" + iris + "'\ntarget = 'petal_width'\nfeatures = 'sepal_length,petal_length'\n", "linear N=3 loss=mse on 150 x 2", 0},
+		{"problem = 'linear'\ndata = '" + iris + "'\ntarget = 'petal_width'\nfeatures = ['sepal_length', 3]\n", `line 4: key "features": expected an array of column names`, gdgpu.ExitUsage},
+		{"problem = 'softmax'\nsynthetic = 'classification'\nbatch-size = 'big'\n", `key "batch-size"`, gdgpu.ExitUsage},
+	} {
+		p := writeFile(t, filepath.Join(dir, "job.toml"), c.body)
+		code, stdout, stderr := gdgpuRun(t, "run", p, "--device", "cpu", "--steps", "2")
+		if code != c.code || !strings.Contains(stdout+stderr, c.want) {
+			t.Errorf("%q: exit %d (want %d), output lacks %q:\n%s%s", c.body, code, c.code, c.want, stdout, stderr)
+		}
+	}
+}
