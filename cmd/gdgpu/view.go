@@ -296,7 +296,7 @@ func runRace(ctx context.Context, s *setup, ec *engine.Context, r *race) error {
 }
 
 // extent is the box around every finite trajectory point with a 15% margin
-// on each side (at least 0.5 wide).
+// on each side (at least 0.5 wide; around the origin when there is none).
 func extent(races []*race) []float64 {
 	lo := [2]float64{math.Inf(1), math.Inf(1)}
 	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
@@ -312,6 +312,9 @@ func extent(races []*race) []float64 {
 	}
 	box := make([]float64, 4)
 	for i := range lo {
+		if lo[i] > hi[i] { // no finite point: a box around the origin
+			lo[i], hi[i] = 0, 0
+		}
 		span := math.Max(hi[i]-lo[i], 0.5)
 		mid := (lo[i] + hi[i]) / 2
 		box[2*i], box[2*i+1] = mid-0.65*span, mid+0.65*span

@@ -30,8 +30,11 @@ func init() { runtime.LockOSThread() }
 // has finished and the finished picture is on screen, it saves the window's
 // back buffer (glReadPixels) to shot and the picture it uploaded to
 // shot + ".want.png", then quits, as q would.
+// With restarts > 0 it first presses r that many times, each once the
+// races have finished, saving each finished picture at shot + ".run-N.png".
 var windowTest struct {
-	shot string
+	shot     string
+	restarts int
 }
 
 // The picture is re-rendered (on the CPU) at most this often while the
@@ -65,7 +68,10 @@ func (l *live) start(parent context.Context, spf int) error {
 	l.races = make([]*race, len(l.setups))
 	l.budget = make([]int, len(l.setups))
 	for k, s := range l.setups {
-		l.races[k] = newRace(s)
+		r := newRace(s)
+		// The start point is there before the first frame draws the race.
+		r.steps, r.points = []int{0}, [][]float64{append([]float64(nil), l.x0...)}
+		l.races[k] = r
 		l.budget[k] = spf
 	}
 	l.mu.Unlock()
@@ -88,8 +94,6 @@ func (l *live) run(ctx context.Context, k int, job *gdgpu.Job, d *device) {
 	defer d.close()
 	l.mu.Lock()
 	r := l.races[k]
-	r.steps = append(r.steps, 0)
-	r.points = append(r.points, append([]float64(nil), l.x0...))
 	l.mu.Unlock()
 	prev := 0
 	hooks := gdgpu.Hooks{
@@ -233,50 +237,30 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 	defer l.halt()
 
 	var (
-		paused, dirty = false, true
-		restart, save = false, false
-		saved         = 0
-		bl            blitter
-		sc            *scene
-		pic           *image.RGBA
-		lastRender    time.Time
+		saved      = 0
+		restarted  = 0 // by windowTest
+		bl         blitter
+		sc         *scene
+		pic        *image.RGBA
+		lastRender time.Time
 	)
 	defer ec.Do(func() error { bl.delete(); return nil })
+	ctl := &controls{spf: spf}
 	win.SetKeyCallback(func(_ *glfw.Window, key glfw.Key, _ int, action glfw.Action, _ glfw.ModifierKey) {
-		if action != glfw.Press {
-			return
-		}
-		switch key {
-		case glfw.KeySpace:
-			paused, dirty = !paused, true
-		case glfw.KeyR:
-			restart = true
-		case glfw.KeyS:
-			save = true
-		case glfw.KeyQ, glfw.KeyEscape:
-			win.SetShouldClose(true)
-		case glfw.KeyKPAdd:
-			spf = min(spf*2, 1<<16)
-		case glfw.KeyKPSubtract:
-			spf = max(spf/2, 1)
+		if action == glfw.Press {
+			ctl.key(key)
 		}
 	})
 	// + and - as typed, whatever the keyboard layout puts them on.
-	win.SetCharCallback(func(_ *glfw.Window, ch rune) {
-		switch ch {
-		case '+':
-			spf = min(spf*2, 1<<16)
-		case '-':
-			spf = max(spf/2, 1)
-		}
-	})
-	win.SetFramebufferSizeCallback(func(*glfw.Window, int, int) { dirty = true })
+	win.SetCharCallback(func(_ *glfw.Window, ch rune) { ctl.char(ch) })
+	win.SetFramebufferSizeCallback(func(*glfw.Window, int, int) { ctl.dirty = true })
 
-	for !win.ShouldClose() {
-		if restart {
-			restart, dirty, sc = false, true, nil
+	ctl.dirty = true
+	for !win.ShouldClose() && !ctl.quit {
+		if ctl.restart {
+			ctl.restart, ctl.dirty, sc = false, true, nil
 			l.halt()
-			if err := l.start(cmd.Context(), spf); err != nil {
+			if err := l.start(cmd.Context(), ctl.spf); err != nil {
 				return err
 			}
 		}
@@ -291,7 +275,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		// Redraw the picture on a change, and at most every renderEvery
 		// while something runs; a finished picture stays as it is.
 		settled := done && sc != nil && sc.finished()
-		if fbw > 0 && fbh > 0 && (dirty || !paused && !settled && time.Since(lastRender) >= renderEvery) {
+		if fbw > 0 && fbh > 0 && (ctl.dirty || !ctl.paused && !settled && time.Since(lastRender) >= renderEvery) {
 			// One panel per half of the framebuffer (its pixels, not the
 			// window's points: HiDPI), within what the panels can hold.
 			pw, ph := max(fbw/2, 240), max(fbh, 220)
@@ -301,12 +285,19 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 			if pic, err = sc.render(math.MaxInt); err != nil {
 				return failure(err)
 			}
-			lastRender, dirty = time.Now(), false
+			lastRender, ctl.dirty = time.Now(), false
 			if err := ec.Do(func() error { return bl.upload(pic) }); err != nil {
 				return failure(err)
 			}
 		}
-		shot := windowTest.shot != "" && done && pic != nil && !dirty && sc.finished()
+		shot := windowTest.shot != "" && done && pic != nil && !ctl.dirty && sc.finished()
+		if shot && restarted < windowTest.restarts {
+			restarted++
+			if err := viewer.WritePNG(fmt.Sprintf("%s.run-%d.png", windowTest.shot, restarted), pic); err != nil {
+				return failure(err)
+			}
+			shot, ctl.restart = false, true
+		}
 		var pixels []byte
 		if err := ec.Do(func() error {
 			if err := bl.draw(fbw, fbh); err != nil {
@@ -324,15 +315,15 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		if err := ec.SwapBuffers(); err != nil {
 			return failure(err)
 		}
-		state := fmt.Sprintf("%d steps/frame", spf)
-		if paused {
+		state := fmt.Sprintf("%d steps/frame", ctl.spf)
+		if ctl.paused {
 			state = "paused"
 		} else if done {
 			state = "done"
 		}
 		win.SetTitle(fmt.Sprintf("gdgpu view: %s (%s; space, +/-, r, s, q)", job.Problem, state))
-		if save && pic != nil {
-			save = false
+		if ctl.save && pic != nil {
+			ctl.save = false
 			saved++
 			name := fmt.Sprintf("gdgpu-view-%03d.png", saved)
 			if err := viewer.WritePNG(name, pic); err != nil {
@@ -347,10 +338,10 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 			}
 			win.SetShouldClose(true)
 		}
-		if paused || done {
+		if ctl.paused || done {
 			glfw.WaitEventsTimeout(renderEvery.Seconds())
 		} else {
-			l.grant(spf)
+			l.grant(ctl.spf)
 			glfw.PollEvents()
 		}
 	}
@@ -359,6 +350,47 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		fmt.Fprintln(stdout, r.label())
 	}
 	return nil
+}
+
+// controls is the window's state that keys change.
+type controls struct {
+	spf     int  // steps each race takes per frame
+	paused  bool // no steps are handed out
+	restart bool // start every race again (taken by the frame loop)
+	save    bool // save the picture (taken by the frame loop)
+	quit    bool
+	dirty   bool // the picture must be drawn again
+}
+
+// maxStepsPerFrame bounds +: beyond it a frame would take seconds on llvmpipe.
+const maxStepsPerFrame = 1 << 16
+
+// key applies a pressed key: space pauses and resumes, r restarts, s saves,
+// q and Esc quit.
+func (c *controls) key(k glfw.Key) {
+	switch k {
+	case glfw.KeySpace:
+		c.paused, c.dirty = !c.paused, true
+	case glfw.KeyR:
+		c.restart = true
+	case glfw.KeyS:
+		c.save = true
+	case glfw.KeyQ, glfw.KeyEscape:
+		c.quit = true
+	}
+	// The keypad's + and - arrive as characters too (char): handling their
+	// keys here as well would double or halve twice.
+}
+
+// char applies a typed character: + and - double and halve the steps per
+// frame, within [1, maxStepsPerFrame].
+func (c *controls) char(ch rune) {
+	switch ch {
+	case '+':
+		c.spf = min(c.spf*2, maxStepsPerFrame)
+	case '-':
+		c.spf = max(c.spf/2, 1)
+	}
 }
 
 // finished reports whether the scene was drawn from races that had all

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-gl/glfw/v3.3/glfw"
+
 	"github.com/gdgpu/gdgpu/viewer"
 )
 
@@ -100,5 +102,110 @@ func TestWindowShot(t *testing.T) {
 	}
 	if !strings.Contains(so.String(), "adam lr 0.01: f") || !strings.Contains(so.String(), "(StepLimit)") {
 		t.Errorf("stdout: %q", so.String())
+	}
+}
+
+// TestWindowControls: what each key does to the window's state.
+func TestWindowControls(t *testing.T) {
+	c := &controls{spf: 5}
+	c.char('+')
+	c.char('+')
+	if c.spf != 20 {
+		t.Errorf("+ twice from 5: %d, want 20", c.spf)
+	}
+	for i := 0; i < 10; i++ {
+		c.char('-')
+	}
+	if c.spf != 1 {
+		t.Errorf("- ten times: %d, want 1 (the floor)", c.spf)
+	}
+	for i := 0; i < 30; i++ {
+		c.char('+')
+	}
+	if c.spf != maxStepsPerFrame {
+		t.Errorf("+ thirty times: %d, want the cap %d", c.spf, maxStepsPerFrame)
+	}
+	c.key(glfw.KeySpace)
+	if !c.paused || !c.dirty {
+		t.Errorf("space: paused %v dirty %v, want both", c.paused, c.dirty)
+	}
+	c.key(glfw.KeySpace)
+	if c.paused {
+		t.Error("space twice: still paused")
+	}
+	c.key(glfw.KeyR)
+	c.key(glfw.KeyS)
+	if !c.restart || !c.save || c.quit {
+		t.Errorf("r, s: %+v", c)
+	}
+	c.key(glfw.KeyEscape)
+	if !c.quit {
+		t.Error("Esc does not quit")
+	}
+	c = &controls{spf: 8}
+	c.key(glfw.KeyKPAdd) // the keypad's + comes as the character '+' too
+	if c.spf != 8 {
+		t.Errorf("keypad + as a key changed the steps per frame to %d", c.spf)
+	}
+	c.key(glfw.KeyQ)
+	if !c.quit {
+		t.Error("q does not quit")
+	}
+}
+
+// TestWindowShotND: an N-D problem in the window: the projection is drawn
+// and read back as uploaded.
+func TestWindowShotND(t *testing.T) {
+	startXvfb(t)
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	windowTest.shot = shot
+	defer func() { windowTest.shot = "" }()
+	var so, se bytes.Buffer
+	args := []string{"view", "--problem", "rosenbrock", "--dim", "6", "--optimizer", "adam,sgd", "--lr", "1e-3",
+		"--steps", "200", "--every", "10", "--size", "300x260"}
+	if code := runContext(context.Background(), args, &so, &se); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, so.String(), se.String())
+	}
+	got := decodePNG(t, shot)
+	want := decodePNG(t, shot+".want.png")
+	d, err := viewer.Diff(got, want, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Differing != 0 {
+		t.Errorf("the window differs from the picture it drew in %d of %d pixels", d.Differing, d.Total)
+	}
+	for k := 0; k < 2; k++ {
+		if n := countColour(got, image.Rect(0, 0, 300, 260), viewer.Palette[k]); n < 20 {
+			t.Errorf("path %d: %d pixels of its colour in the projection", k, n)
+		}
+	}
+}
+
+// TestWindowRestart: r starts the races again from the start, and on the
+// CPU (float64, deterministic) they end where they ended the first time:
+// the landscape panels of both finished pictures are equal (the curves
+// panels differ in the measured steps/s). --bounds fixes the box: without
+// it the live box grows with the paths as the frames happen to see them.
+func TestWindowRestart(t *testing.T) {
+	startXvfb(t)
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	windowTest.shot, windowTest.restarts = shot, 1
+	defer func() { windowTest.shot, windowTest.restarts = "", 0 }()
+	var so, se bytes.Buffer
+	args := []string{"view", "--device", "cpu", "--problem", "beale", "--optimizer", "adam,rmsprop", "--lr", "0.02",
+		"--steps", "150", "--every", "5", "--size", "256x240", "--bounds", "-4.5,4.5,-4.5,4.5"}
+	if code := runContext(context.Background(), args, &so, &se); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, so.String(), se.String())
+	}
+	first := decodePNG(t, shot+".run-1.png").(*image.RGBA)
+	again := decodePNG(t, shot+".want.png").(*image.RGBA)
+	left := image.Rect(0, 0, 256, 240)
+	d, err := viewer.Diff(first.SubImage(left), again.SubImage(left), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Differing != 0 {
+		t.Errorf("after r the finished landscape differs from the first run's in %d pixels", d.Differing)
 	}
 }
