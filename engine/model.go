@@ -91,8 +91,9 @@ type modelBackend struct {
 }
 
 var (
-	_ gdgpu.Backend = (*modelBackend)(nil)
-	_ gdgpu.Orderer = (*modelBackend)(nil)
+	_ gdgpu.Backend    = (*modelBackend)(nil)
+	_ gdgpu.Orderer    = (*modelBackend)(nil)
+	_ gdgpu.SumDepther = (*modelBackend)(nil)
 )
 
 // SSBO bindings of the model kernels (model_data.glsl), beyond common.glsl's.
@@ -636,6 +637,49 @@ func (m *modelBackend) StateVector(name string, dst []float64) error {
 
 // StepCount returns the optimizer steps taken since Load.
 func (m *modelBackend) StepCount() int { return m.in.t }
+
+// Gradient writes the objective's gradient at x over every training row
+// (penalties included) into dst, both of length Dim, computed on the
+// device in the job's precision (gdgpu gradcheck). It waits for the
+// device and leaves the backend's state as it was: x goes to the
+// parameter buffer the next step overwrites anyway, and this pass flags
+// nothing.
+func (m *modelBackend) Gradient(x, dst []float64) error {
+	if len(x) != m.dim || len(dst) != m.dim {
+		return fmt.Errorf("engine: Gradient got %d values and a slice of %d, the model has %d parameters", len(x), len(dst), m.dim)
+	}
+	return m.do(func() error {
+		in := m.in
+		in.cur = 1 - in.cur // the spare parameter buffer holds x meanwhile
+		defer func() { in.cur = 1 - in.cur }()
+		in.upload(in.x[in.cur], func(i int) float64 { return x[i] })
+		m.gradient(0, m.rows, true, false)
+		in.download(in.grad, dst)
+		return m.c.glError()
+	})
+}
+
+// SumDepth is the longest chain of sequential additions behind a gradient
+// component or a sample's loss (gdgpu.SumDepther, for gdgpu compare's
+// tolerance): the features and intercept of z, then for the gradient a
+// kernel 2 workgroup's rows of each pass plus one addition per pass and
+// chunk into its sum, then kernel 3's sum over the workgroups; for the
+// loss an invocation's grid-stride rows, the workgroup tree, and the
+// sample reduction's own stride and tree.
+func (m *modelBackend) SumDepth() int {
+	n := max(m.rows, m.valRows)
+	passes := (n + m.posChunk - 1) / m.posChunk
+	chunks := (m.rows + m.rowsPerChunk - 1) / m.rowsPerChunk
+	per := min(m.posChunk, n)
+	grad := passes*((per+m.g2-1)/m.g2+chunks) + m.g2
+	tree := 0
+	for s := localSize; s > 1; s >>= 1 {
+		tree++
+	}
+	pairs := m.trainPairs + m.valPairs + m.g3
+	loss := (per+m.g1*localSize-1)/(m.g1*localSize) + tree + (pairs+localSize-1)/localSize + tree
+	return m.cols + 1 + max(grad, loss)
+}
 
 // Snapshot downloads the complete state, waiting for the device.
 func (m *modelBackend) Snapshot(s *gdgpu.State) error { return m.in.Snapshot(s) }

@@ -854,3 +854,49 @@ func checkModelRun(t *testing.T, c *Context, job *gdgpu.Job) {
 	compareVec(t, "final params", job.Precision, got, want)
 	t.Logf("first sample %+v\nlast %+v", gres.Samples[0], gres.Final)
 }
+
+// TestModelGradientMatchesCPU: Gradient (gdgpu gradcheck's GPU side) is
+// cpu.ModelGrad's full-set gradient within the parity bounds, for every
+// model case in both precisions, chunked, and leaves the parameters, the
+// step count and the non-finite record alone.
+func TestModelGradientMatchesCPU(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 16})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for ci, mc := range modelCases() {
+			t.Run(prec.String()+"/"+mc.String(), func(t *testing.T) {
+				job := mc.job(t, 50, 3, prec, uint64(30+ci))
+				m := newModel(t, c, &job)
+				r := rand.New(rand.NewPCG(uint64(ci), 6))
+				x0 := make([]float64, job.Dim)
+				x := make([]float64, job.Dim)
+				for i := range x {
+					x0[i], x[i] = 0.25*r.NormFloat64(), 0.5*r.NormFloat64()
+				}
+				roundF32(x0)
+				roundF32(x)
+				if err := m.Load(x0); err != nil {
+					t.Fatal(err)
+				}
+				got, want := make([]float64, job.Dim), make([]float64, job.Dim)
+				if err := m.Gradient(x, got); err != nil {
+					t.Fatal(err)
+				}
+				if err := cpu.ModelGrad(&job, want, x); err != nil {
+					t.Fatal(err)
+				}
+				compareVec(t, "gradient", prec, got, want)
+				if err := m.Params(got); err != nil {
+					t.Fatal(err)
+				}
+				for i := range got {
+					if got[i] != x0[i] {
+						t.Fatalf("Gradient moved x[%d] from %v to %v", i, x0[i], got[i])
+					}
+				}
+				if m.StepCount() != 0 {
+					t.Errorf("step count %d after Gradient", m.StepCount())
+				}
+			})
+		}
+	}
+}
