@@ -37,13 +37,13 @@ func newViewCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Run one or more descents from the same start and draw them: on the left
 the landscape of a two-parameter problem (a 2-D function, or an N-D one
 with --dim 2) seen from above, coloured by log(f - fmin) with viridis,
-with each trajectory; for more parameters, the trajectories projected on
-their first two principal directions. On the right, the loss and the
+with each trajectory; for more parameters, and for models on data, the
+trajectories projected on their first two principal directions. On the right, the loss and the
 gradient norm against the step on log scales, with a status line per
 optimizer (step, loss, lr, steps/s, status).
 --optimizer a,b,c races several optimizers, each on its own backend and in
 its own colour. Parameters, loss and gradient norm are sampled every
---every steps (this replaces --log-every). The landscape is evaluated on the
+--every steps (--log-every does not apply). The landscape is evaluated on the
 GPU (ackley and griewank on the CPU) over --bounds, or the trajectories'
 extent plus a margin. --size is each panel's size: the picture is twice
 as wide.
@@ -93,6 +93,9 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 	if v.every < 1 {
 		return usagef("--every %d must be >= 1", v.every)
 	}
+	if cmd.Flags().Changed("log-every") {
+		return usagef("view samples every --every steps; --log-every does not apply")
+	}
 	w, h, err := parseSize(v.size)
 	if err != nil {
 		return err
@@ -139,7 +142,7 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		return usagef("view writes no --out or --log; it writes --png, --frames or a window")
 	}
 	job := &setups[0].job
-	if job.Dim > 2 {
+	if projected(job) {
 		if box != nil {
 			return usagef("--bounds: %s has %d parameters; it is drawn projected, without a landscape", job.Problem, job.Dim)
 		}

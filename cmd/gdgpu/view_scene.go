@@ -38,7 +38,7 @@ type scene struct {
 // objective needs a pre-pass, or projects the races' N-D points.
 func newScene(job *gdgpu.Job, ec *engine.Context, races []*race, box []float64, w, h int) (*scene, error) {
 	sc := &scene{job: job, races: races, w: w, h: h}
-	if job.Dim > 2 {
+	if projected(job) {
 		return sc, sc.project()
 	}
 	if box == nil {
@@ -135,7 +135,7 @@ func (sc *scene) render(upto int) (*image.RGBA, error) {
 			label = r.label()
 		}
 		paths[k] = viewer.Path{Color: col, Label: label}
-		if sc.job.Dim > 2 {
+		if projected(sc.job) {
 			for i, st := range sc.projSteps[k] {
 				if st <= upto {
 					paths[k].Points = append(paths[k].Points, sc.proj[k][i])
@@ -179,7 +179,7 @@ func (sc *scene) render(upto int) (*image.RGBA, error) {
 		series[k] = s
 	}
 	var left *image.RGBA
-	if sc.job.Dim > 2 {
+	if projected(sc.job) {
 		var err error
 		if left, err = viewer.RenderProjection(sc.w, sc.h, paths, sc.xlabel, sc.ylabel, sc.projBox); err != nil {
 			return nil, err
@@ -194,4 +194,12 @@ func (sc *scene) render(upto int) (*image.RGBA, error) {
 		return nil, err
 	}
 	return viewer.SideBySide(left, right), nil
+}
+
+// projected reports whether the job's trajectories are drawn projected on
+// their principal plane rather than over a landscape: above two
+// parameters, and for models on data, whose loss neither Landscape nor
+// cpu.Loss evaluates on a grid.
+func projected(job *gdgpu.Job) bool {
+	return job.Dim > 2 || gdgpu.IsModel(job.Problem)
 }

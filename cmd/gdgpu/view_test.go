@@ -89,6 +89,7 @@ func TestViewUsageErrors(t *testing.T) {
 		{"size", []string{"view", "--problem", "himmelblau", "--size", "80", "--png", png}, "--size"},
 		{"bounds", []string{"view", "--problem", "himmelblau", "--bounds", "1,0,0,1", "--png", png}, "--bounds"},
 		{"every", []string{"view", "--problem", "himmelblau", "--every", "0", "--png", png}, "--every"},
+		{"log-every", []string{"view", "--problem", "himmelblau", "--log-every", "3", "--png", png}, "--log-every does not apply"},
 		{"optimizer", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,nope", "--png", png}, "nope"},
 		{"repeat", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,adam", "--png", png}, "distinct"},
 		{"folder", []string{"view", "--problem", "himmelblau", "--png", "/no/such/dir/v.png"}, "does not exist"},
@@ -219,4 +220,20 @@ func sameImage(a, b image.Image) bool {
 		}
 	}
 	return true
+}
+
+// TestViewModel: a model on data of two parameters has no landscape
+// evaluator; it is drawn projected, not refused and not a crash.
+func TestViewModel(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.png")
+	var so, se bytes.Buffer
+	args := []string{"view", "--device", "cpu", "--problem", "linear", "--synthetic", "regression", "--features", "1",
+		"--steps", "60", "--every", "5", "--size", "256x240", "--png", out}
+	if code := runContext(context.Background(), args, &so, &se); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, so.String(), se.String())
+	}
+	if !strings.Contains(so.String(), "principal plane") {
+		t.Errorf("stdout: %q", so.String())
+	}
+	decodePNG(t, out)
 }

@@ -409,7 +409,7 @@ func (sc *scene) finished() bool {
 // changes or a path leaves it (the box then grows by half on each side, so
 // that happens a few times at most); an N-D projection is recomputed.
 func liveScene(sc *scene, job *gdgpu.Job, ec *engine.Context, races []*race, bounds []float64, pw, ph int) (*scene, error) {
-	if job.Dim > 2 {
+	if projected(job) {
 		return newScene(job, ec, races, nil, pw, ph)
 	}
 	if sc != nil && sc.w == pw && sc.h == ph && (bounds != nil || inside(sc.box, races)) {
