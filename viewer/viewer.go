@@ -1,8 +1,12 @@
-// Package viewer draws a two-parameter objective's landscape, seen from
-// above, with descent paths on it, into a PNG. It is pure Go (image/png and
-// golang.org/x/image/font/basicfont): no window, no X11, no GL. The
-// landscape itself comes from the caller (engine.Context.Landscape on the
-// GPU, or cpu.Loss on a grid).
+// Package viewer draws gdgpu view's picture: a two-parameter objective's
+// landscape seen from above with descent paths on it (Render, DrawPaths),
+// N-D paths projected on their principal plane (Project,
+// RenderProjection), and the loss and gradient-norm curves with a status
+// line per descent (RenderCurves), side by side (SideBySide), into a PNG
+// (WritePNG). It is pure Go (image/png, golang.org/x/image/font/basicfont,
+// gonum/mat): no window, no X11, no GL, so the PNG, the frames and the
+// live window show the same picture. The landscape itself comes from the
+// caller (engine.Context.Landscape on the GPU, or cpu.Loss on a grid).
 package viewer
 
 import (
