@@ -338,3 +338,26 @@ func TestModelBatches(t *testing.T) {
 		t.Fatal("a step of epoch 2 ran on epoch 1's order")
 	}
 }
+
+// TestLossOnModels: Loss, Grad and GradNorm take model jobs too.
+func TestLossOnModels(t *testing.T) {
+	job := modelJob(t, modelCases[0])
+	x := make([]float64, job.Dim)
+	x[0] = 0.3
+	l, _ := ModelLoss(job, x)
+	g := make([]float64, job.Dim)
+	ModelGrad(job, g, x)
+	if Loss(job, x) != l {
+		t.Errorf("Loss %v, ModelLoss %v", Loss(job, x), l)
+	}
+	sq := 0.0
+	for i, v := range Grad(job, nil, x) {
+		if v != g[i] {
+			t.Fatalf("Grad[%d] %v, ModelGrad %v", i, v, g[i])
+		}
+		sq += v * v
+	}
+	if GradNorm(job, x) != math.Sqrt(sq) {
+		t.Errorf("GradNorm %v, want %v", GradNorm(job, x), math.Sqrt(sq))
+	}
+}

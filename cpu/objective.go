@@ -213,8 +213,15 @@ func (o *objective) grad(g, c, x []float64, lo, hi int, prev float64) float64 {
 // the package doc), without the weight-decay penalty. It gives the same
 // bits as a Sample the backend records at x. It panics if len(x) is not
 // job.Dim or the problem is unknown, like an index out of range: both are
-// programming errors.
+// programming errors. For a model on data it is ModelLoss.
 func Loss(job *gdgpu.Job, x []float64) float64 {
+	if gdgpu.IsModel(job.Problem) {
+		l, err := ModelLoss(job, x)
+		if err != nil {
+			panic(err.Error())
+		}
+		return l
+	}
 	o := mustObjective(job, x)
 	return o.loss(x)
 }
@@ -236,8 +243,20 @@ func (o *objective) loss(x []float64) float64 {
 // Grad writes ∇f(x) of job's problem into dst and returns it, allocating
 // dst when it is nil. It is the objective's gradient only: the optimizers
 // add weight decay themselves. It panics if len(x) or len(dst) is not
-// job.Dim, or the problem is unknown.
+// job.Dim, or the problem is unknown. For a model on data it is ModelGrad.
 func Grad(job *gdgpu.Job, dst, x []float64) []float64 {
+	if gdgpu.IsModel(job.Problem) {
+		if dst == nil {
+			dst = make([]float64, job.Dim)
+		}
+		if len(dst) != job.Dim {
+			panic(fmt.Sprintf("cpu: Grad: dst has %d values, job has --dim %d", len(dst), job.Dim))
+		}
+		if err := ModelGrad(job, dst, x); err != nil {
+			panic(err.Error())
+		}
+		return dst
+	}
 	o := mustObjective(job, x)
 	if dst == nil {
 		dst = make([]float64, o.n)
@@ -264,8 +283,16 @@ func (o *objective) gradient(dst, x []float64) {
 // GradNorm returns sqrt(Σ g_i²) of ∇f(x) for job's problem, summed pairwise
 // with the same tree as the backend's recorded samples, so it gives the
 // same bits as a Sample's GradNorm at x. It is the objective's gradient
-// only, without weight decay. It panics like Loss.
+// only, without weight decay. It panics like Loss. For a model on data it
+// is the norm of ModelGrad, summed in index order.
 func GradNorm(job *gdgpu.Job, x []float64) float64 {
+	if gdgpu.IsModel(job.Problem) {
+		sq := 0.0
+		for _, v := range Grad(job, nil, x) {
+			sq += v * v
+		}
+		return math.Sqrt(sq)
+	}
 	o := mustObjective(job, x)
 	o.prepare(x)
 	var c, g [chunk]float64
