@@ -186,6 +186,9 @@ func (m *modelBackend) plan() error {
 	return nil
 }
 
+// lanes is kernel 2's row lanes per parameter (model_grad.glsl).
+func (m *modelBackend) lanes() int { return max(localSize/m.dim, 1) }
+
 // countPasses counts the kernel 1 dispatches of an identity-order sweep
 // over positions [lo, hi) of a set of n rows.
 func (m *modelBackend) countPasses(lo, hi, n int) int {
@@ -370,6 +373,7 @@ func (m *modelBackend) setConstants() {
 	m.setReal(m.rowsK, "delta", m.job.Delta)
 	m.setReal(m.finalK, "l1", m.job.L1)
 	m.setReal(m.finalK, "l2", m.job.L2)
+	gl.ProgramUniform1ui(m.gradK.id, m.gradK.loc("lanes"), uint32(m.lanes()))
 	gl.ProgramUniform1ui(m.finalK.id, m.finalK.loc("groups2"), uint32(m.g2))
 	gl.ProgramUniform1ui(m.reduceK.id, m.reduceK.loc("trainPairs"), uint32(m.trainPairs))
 	gl.ProgramUniform1ui(m.reduceK.id, m.reduceK.loc("valPairs"), uint32(m.valPairs))
@@ -663,7 +667,8 @@ func (m *modelBackend) Gradient(x, dst []float64) error {
 // component or a sample's loss (gdgpu.SumDepther, for gdgpu compare's
 // tolerance): the features and intercept of z, then for the gradient a
 // kernel 2 workgroup's rows of each pass plus one addition per pass and
-// chunk into its sum, then kernel 3's sum over the workgroups; for the
+// chunk into its sum, the lanes' sums, then kernel 3's sum over the
+// workgroups; for the
 // loss an invocation's grid-stride rows, the workgroup tree, and the
 // sample reduction's own stride and tree.
 func (m *modelBackend) SumDepth() int {
@@ -671,7 +676,8 @@ func (m *modelBackend) SumDepth() int {
 	passes := (n + m.posChunk - 1) / m.posChunk
 	chunks := (m.rows + m.rowsPerChunk - 1) / m.rowsPerChunk
 	per := min(m.posChunk, n)
-	grad := passes*((per+m.g2-1)/m.g2+chunks) + m.g2
+	lanes := m.lanes()
+	grad := passes*(((per+m.g2-1)/m.g2+lanes-1)/lanes+chunks) + lanes + m.g2
 	tree := 0
 	for s := localSize; s > 1; s >>= 1 {
 		tree++
