@@ -957,3 +957,73 @@ func TestModelResumeMidEpoch(t *testing.T) {
 		})
 	}
 }
+
+// TestModelStepAllocs: a Step call's allocations (the GL thread's
+// hand-off, as for every backend call) do not grow with its steps: the
+// per-step passes, chunks and the sample allocate nothing, full batch and
+// shuffled, chunked.
+func TestModelStepAllocs(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 16})
+	for _, batch := range []int{0, 2} {
+		job := modelCase{model: "softmax", val: true}.job(t, 50, 3, gdgpu.F32, 1)
+		job.BatchSize = batch
+		m := newModel(t, c, &job)
+		if err := m.Load(make([]float64, job.Dim)); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := gdgpu.Batches(batch, 50)
+		order := make([]int32, 50)
+		gdgpu.EpochOrder(order, 0, 0, b)
+		if err := m.SetOrder(0, order); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]gdgpu.Sample, 0, 8)
+		run := func(lr []float64) func() {
+			return func() {
+				if err := m.Step(lr, true); err != nil {
+					t.Fatal(err)
+				}
+				var err error
+				if buf, err = m.Samples(buf[:0], true); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// 2 + 16 steps: within the 25 steps of a 2-row epoch
+		one := testing.AllocsPerRun(1, run([]float64{0.01}))
+		eight := testing.AllocsPerRun(1, run([]float64{0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01}))
+		if eight > one {
+			t.Errorf("batch %d: a Step of 8 steps allocates %v times, of 1 step %v", batch, eight, one)
+		}
+	}
+}
+
+// TestModelParityOptions: the optimizer options that act on the gradient
+// a model hands its optimizer (clipping by norm and by value, weight
+// decay, maximize) and other optimizers, against the CPU reference:
+// mini-batches of 7, chunked, both precisions.
+func TestModelParityOptions(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 16})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for ci, tc := range []struct {
+			mc        modelCase
+			opt       optimizerCase
+			clipNorm  float64
+			clipValue float64
+		}{
+			{modelCase{model: "linear", loss: "mse"}, optimizerCase{"sgd", map[string]float64{"momentum": 0.9, "nesterov": 1, "lr": 0.05}}, 0.5, 0},
+			{modelCase{model: "logistic", val: true}, optimizerCase{"adamw", map[string]float64{"weight-decay": 0.01, "lr": 0.05}}, 0, 0.05},
+			{modelCase{model: "softmax", l2: 0.01}, optimizerCase{"rmsprop", map[string]float64{"centered": 1}}, 1, 0},
+			{modelCase{model: "linear", loss: "mae"}, optimizerCase{"sgd", map[string]float64{"maximize": 1, "lr": 0.01}}, 0, 0},
+			{modelCase{model: "hinge", noIntercept: true}, optimizerCase{"adagrad", nil}, 0, 0},
+		} {
+			t.Run(fmt.Sprintf("%s/%s/%s/clip-norm=%g/clip-value=%g", prec, tc.mc, tc.opt, tc.clipNorm, tc.clipValue), func(t *testing.T) {
+				job := tc.mc.job(t, 50, 3, prec, uint64(40+ci))
+				job.Optimizer = tc.opt.optimizer(t)
+				job.ClipNorm, job.ClipValue = tc.clipNorm, tc.clipValue
+				job.BatchSize, job.Seed, job.Steps, job.LogEvery = 7, 2, 30, 5
+				checkModelRun(t, c, &job)
+			})
+		}
+	}
+}
