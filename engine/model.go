@@ -174,6 +174,11 @@ func (m *modelBackend) plan() error {
 	if m.c.opts.ChunkElems > 0 {
 		pos = min(pos, m.c.opts.ChunkElems)
 	}
+	if per := m.c.maxElemsPerDispatch(); per > 0 {
+		// the watchdog bound: a kernel 1 or 2 dispatch does at most a
+		// pass's rows times the features or parameters
+		pos = min(pos, max(per/max(m.cols, m.dim), 1))
+	}
 	m.posChunk = max(min(pos, max(m.batch, m.rows), math.MaxInt32/m.k), 1)
 	maxG := min(m.c.maxGroups(), max(in.MaxWorkGroupCount[0], 1))
 	m.g1 = max(min((m.posChunk+localSize-1)/localSize, maxG), 1)
@@ -396,6 +401,7 @@ func (m *modelBackend) gradient(lo, hi int, identity, record bool) {
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGrad, m.in.grad.id)
 	first := true
 	pass := 0 // kernel 1 dispatches so far: its partial pairs' slot
+	fl := flusher{per: m.c.maxElemsPerDispatch()}
 	for s0 := lo; s0 < hi; s0 += m.posChunk {
 		cnt := min(m.posChunk, hi-s0)
 		if !identity {
@@ -411,6 +417,7 @@ func (m *modelBackend) gradient(lo, hi int, identity, record bool) {
 		gl.Uniform1i(m.rowsK.loc("writeDz"), 1)
 		gl.Uniform1i(m.rowsK.loc("record"), boolInt(record))
 		m.passes(s0, s0+cnt, identity, m.rows, func(_, _, r0, rc int) {
+			fl.add(min(cnt, rc) * m.cols)
 			m.bindChunk(m.rowsK, m.x, m.y, r0, rc)
 			gl.Uniform1ui(m.rowsK.loc("partialBase"), uint32(pass*m.g1))
 			gl.DispatchCompute(uint32(m.g1), 1, 1)
@@ -420,6 +427,7 @@ func (m *modelBackend) gradient(lo, hi int, identity, record bool) {
 		gl.UseProgram(m.gradK.id)
 		gl.Uniform1ui(m.gradK.loc("perGroup"), uint32((cnt+m.g2-1)/m.g2))
 		m.passes(s0, s0+cnt, identity, m.rows, func(_, _, r0, rc int) {
+			fl.add(min(cnt, rc) * m.dim)
 			m.bindChunk(m.gradK, m.x, m.y, r0, rc)
 			gl.Uniform1i(m.gradK.loc("accumulate"), boolInt(!first))
 			gl.DispatchCompute(uint32(m.g2), 1, 1)
@@ -434,6 +442,20 @@ func (m *modelBackend) gradient(lo, hi int, identity, record bool) {
 	gl.Uniform1ui(m.finalK.loc("flagStep"), uint32(m.in.t))
 	gl.DispatchCompute(uint32(m.g3), 1, 1)
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+}
+
+// flusher submits dispatches in groups of at most per elements of work
+// (rows times features or parameters), with glFlush between groups, as
+// dispatchChunks does for parameter chunks (Options.MaxElemsPerDispatch):
+// no single submission runs long enough to trip a display watchdog.
+type flusher struct{ per, since int }
+
+func (f *flusher) add(work int) {
+	if f.per > 0 && f.since > 0 && f.since+work > f.per {
+		gl.Flush()
+		f.since = 0
+	}
+	f.since += work
 }
 
 // setPass sets a pass's positions on kernel p.
@@ -462,7 +484,9 @@ func (m *modelBackend) validation() {
 	gl.Uniform1i(m.rowsK.loc("writeDz"), 0)
 	gl.Uniform1i(m.rowsK.loc("record"), 1)
 	pass := 0
+	fl := flusher{per: m.c.maxElemsPerDispatch()}
 	m.passes(0, m.valRows, true, m.valRows, func(s0, cnt, r0, rc int) {
+		fl.add(min(cnt, rc) * m.cols)
 		m.setPass(m.rowsK, s0, cnt, 0, true)
 		m.bindChunk(m.rowsK, m.valX, m.valY, r0, rc)
 		gl.Uniform1ui(m.rowsK.loc("partialBase"), uint32(m.trainPairs+pass*m.g1))

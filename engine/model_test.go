@@ -1027,3 +1027,65 @@ func TestModelParityOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestModelDispatchBound: with Options.MaxElemsPerDispatch (the watchdog
+// bound) at 40, a pass covers at most 40 / max(features, parameters)
+// positions and a data chunk 40 / features rows (aligned), and runs
+// still match the CPU reference: the split changes the order of the
+// additions only.
+func TestModelDispatchBound(t *testing.T) {
+	c := openTest(t, Options{MaxElemsPerDispatch: 40})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for ci, mc := range []modelCase{{model: "linear", loss: "huber", val: true}, {model: "softmax", l1: 0.01}} {
+			for _, batch := range []int{0, 7} {
+				t.Run(fmt.Sprintf("%s/%s/batch=%d", prec, mc, batch), func(t *testing.T) {
+					job := mc.job(t, 50, 3, prec, uint64(50+ci))
+					job.BatchSize, job.Seed, job.Steps, job.LogEvery = batch, 1, 20, 5
+					m := newModel(t, c, &job)
+					if want := 40 / max(3, job.Dim); m.posChunk != want || m.rowsPerChunk*3 > 40 {
+						t.Fatalf("passes of %d positions (want %d), chunks of %d rows", m.posChunk, want, m.rowsPerChunk)
+					}
+					checkModelRun(t, c, &job)
+				})
+			}
+		}
+	}
+}
+
+// TestModelParityWide: models with more parameters than a workgroup has
+// invocations (kernel 2 with one lane, invocations striding over the
+// parameters): softmax on 100 features (303 parameters) and linear
+// regression on 300 features with fewer rows than features, full batch
+// and batches of 7, chunked and not, both precisions.
+func TestModelParityWide(t *testing.T) {
+	plain := openTest(t, Options{})
+	chunked := openTest(t, Options{ChunkElems: 512})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for ci, tc := range []struct {
+			mc         modelCase
+			rows, cols int
+		}{
+			{modelCase{model: "softmax", l2: 0.01, val: true}, 60, 100},
+			{modelCase{model: "linear", loss: "mse", l2: 0.1}, 40, 300},
+		} {
+			for _, batch := range []int{0, 7} {
+				for _, ch := range []bool{false, true} {
+					t.Run(fmt.Sprintf("%s/%s/%dx%d/batch=%d/chunked=%v", prec, tc.mc, tc.rows, tc.cols, batch, ch), func(t *testing.T) {
+						c := plain
+						if ch {
+							c = chunked
+						}
+						job := tc.mc.job(t, tc.rows, tc.cols, prec, uint64(60+ci))
+						job.BatchSize, job.Seed, job.Steps, job.LogEvery = batch, 5, 20, 5
+						job.Optimizer.LR = 0.01
+						m := newModel(t, c, &job)
+						if m.lanes() != 1 {
+							t.Fatalf("%d parameters: %d lanes", job.Dim, m.lanes())
+						}
+						checkModelRun(t, c, &job)
+					})
+				}
+			}
+		}
+	}
+}
