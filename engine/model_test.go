@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -1087,5 +1088,37 @@ func TestModelParityWide(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestModelTooBigNamesData: a model whose data set does not fit in the
+// memory the device reports is refused before anything is allocated, with
+// a *MemoryError whose breakdown names the data. The renderer's figure is
+// llvmpipe's host MemAvailable, replaced here by a file reporting 1 MiB;
+// the data set is 1.2 MB.
+func TestModelTooBigNamesData(t *testing.T) {
+	c := openTest(t, Options{})
+	if !softwareRenderer(c.Info().Renderer) {
+		t.Skipf("%s reports its own memory; the test fakes a software renderer's", c.Info().Renderer)
+	}
+	path := filepath.Join(t.TempDir(), "meminfo")
+	if err := os.WriteFile(path, []byte("MemTotal: 2048 kB\nMemAvailable: 1024 kB\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	saved := meminfoPath
+	meminfoPath = path
+	defer func() { meminfoPath = saved }()
+	job := modelCase{model: "linear", loss: "mse"}.job(t, 1000, 300, gdgpu.F32, 1)
+	b, err := c.NewBackend(&job)
+	if err == nil {
+		b.Close()
+		t.Fatal("a 1.2 MB data set was accepted with 1 MiB available")
+	}
+	var me *MemoryError
+	if !errors.As(err, &me) || !errors.Is(err, ErrTooBig) {
+		t.Fatalf("error %v (%T) is not a *MemoryError", err, err)
+	}
+	if me.Need.Data < 4*1000*301 || !strings.Contains(err.Error(), "data set and model scratch "+mib(me.Need.Data)) {
+		t.Errorf("need %+v: %v", me.Need, err)
 	}
 }
