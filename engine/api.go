@@ -10,7 +10,9 @@ type Options struct {
 	// ChunkElems, when positive, caps the elements bound to one SSBO range,
 	// below what GL_MAX_SHADER_STORAGE_BLOCK_SIZE allows; tests use it to
 	// exercise the chunked path on small vectors. It is rounded down to a
-	// multiple of the binding alignment.
+	// multiple of the binding alignment. For a model on data it also caps
+	// a data chunk (rows times features, at least the alignment's rows)
+	// and the batch positions of one pass (model.go).
 	ChunkElems int
 	// Groups, when positive, caps the workgroups of one dispatch (each
 	// grid-strides over its share). The default is 1024 on a GPU, enough

@@ -126,6 +126,11 @@ func (c *Context) newModelBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	if !job.NoIntercept {
 		m.p++
 	}
+	if job.Problem == "softmax" && m.k < 2 {
+		// Data.Outputs is 1 for two classes: the kernels would index the
+		// second class's output out of bounds.
+		return nil, fmt.Errorf("engine: softmax on %d classes has %d output(s); it needs one per class", d.Classes, m.k)
+	}
 	m.batch, _ = gdgpu.Batches(job.BatchSize, d.Rows)
 	m.shuffled = m.batch < d.Rows
 	if err := m.plan(); err != nil {
