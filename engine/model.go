@@ -694,19 +694,18 @@ func (m *modelBackend) Gradient(x, dst []float64) error {
 
 // SumDepth is the longest chain of sequential additions behind a gradient
 // component or a sample's loss (gdgpu.SumDepther, for gdgpu compare's
-// tolerance): the features and intercept of z, then for the gradient a
-// kernel 2 workgroup's rows of each pass plus one addition per pass and
-// chunk into its sum, the lanes' sums, then kernel 3's sum over the
-// workgroups; for the
-// loss an invocation's grid-stride rows, the workgroup tree, and the
-// sample reduction's own stride and tree.
+// tolerance): the features and intercept of z; then for the gradient, per
+// pass, a lane's share of a kernel 2 workgroup's rows, the lanes' sums and
+// one addition per chunk into the workgroup's sum, and finally kernel 3's
+// sum over the workgroups; for the loss, an invocation's grid-stride
+// rows, the workgroup tree, and the sample reduction's stride and tree.
 func (m *modelBackend) SumDepth() int {
 	n := max(m.rows, m.valRows)
 	passes := (n + m.posChunk - 1) / m.posChunk
 	chunks := (m.rows + m.rowsPerChunk - 1) / m.rowsPerChunk
 	per := min(m.posChunk, n)
 	lanes := m.lanes()
-	grad := passes*(((per+m.g2-1)/m.g2+lanes-1)/lanes+chunks) + lanes + m.g2
+	grad := passes*(((per+m.g2-1)/m.g2+lanes-1)/lanes+lanes+chunks) + m.g2
 	tree := 0
 	for s := localSize; s > 1; s >>= 1 {
 		tree++
