@@ -53,6 +53,13 @@ import (
 // behind a fence, as the test functions' samples are. With the full batch
 // the sample's gradient is the step's, so the step reuses it.
 //
+// Non-finite values are flagged as gdgpu.Sample documents, with the
+// parameter's index: a component of the batch gradient at x_t, or a value
+// the step writes, by the given kernel (step t, t+1); a component of the
+// full gradient by kernel 3 of the sample at x_t. A loss term has no
+// parameter index: a non-finite loss shows in the sample's Loss, which the
+// driver turns into Diverged at that sample without an index.
+//
 // The parameters are bound whole (the kernels read any weight of any
 // output), so a model's parameter vector must fit one binding: Dim x 4 (or
 // 8) bytes <= GL_MAX_SHADER_STORAGE_BLOCK_SIZE, 32 Mi parameters in f32 on
