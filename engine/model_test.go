@@ -267,6 +267,7 @@ func modelCases() []modelCase {
 		{model: "perceptron", noIntercept: true},
 		{model: "hinge", l1: 0.01, l2: 0.01, val: true},
 		{model: "softmax", l2: 0.01, val: true},
+		{model: "softmax", l1: 0.005, noIntercept: true},
 	}
 }
 
