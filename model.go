@@ -100,6 +100,8 @@ type Data struct {
 	// Hash is the hex SHA-256 of every value above, so that a checkpoint
 	// resumes only on the same data.
 	Hash string
+
+	outputs int // the model's outputs: Classes for softmax, else 1
 }
 
 // NewData checks a data set for a model and converts its targets to the
@@ -119,7 +121,7 @@ func NewData(model string, x, y []float32, rows, cols int, valX, valY []float32,
 	if len(x) != rows*cols || len(y) != rows || len(valX) != valRows*cols || len(valY) != valRows {
 		panic(fmt.Sprintf("gdgpu: NewData: %d values and %d targets for %d x %d, %d and %d for %d validation rows", len(x), len(y), rows, cols, len(valX), len(valY), valRows))
 	}
-	d := &Data{X: x, Rows: rows, Cols: cols, ValX: valX, ValRows: valRows}
+	d := &Data{X: x, Rows: rows, Cols: cols, ValX: valX, ValRows: valRows, outputs: 1}
 	switch m.Labels {
 	case "real":
 		d.Y, d.ValY = y, valY
@@ -133,7 +135,7 @@ func NewData(model string, x, y []float32, rows, cols int, valX, valY []float32,
 		if k < 2 {
 			return nil, fmt.Errorf("gdgpu: softmax needs at least 2 classes, the training set has %d", k)
 		}
-		d.Classes = k
+		d.Classes, d.outputs = k, k
 		for _, set := range []struct {
 			name string
 			y    []float32
@@ -219,13 +221,10 @@ func (d *Data) hash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Outputs is the number of linear outputs: K for softmax, else 1.
-func (d *Data) Outputs() int {
-	if d.Classes > 2 {
-		return d.Classes
-	}
-	return 1
-}
+// Outputs is the number of linear outputs: K for softmax (two classes
+// included: one weight row per class, as torch's CrossEntropyLoss has it),
+// else 1.
+func (d *Data) Outputs() int { return max(d.outputs, 1) }
 
 // ModelDim is the parameter count of a model on d: one row of Cols
 // weights per output, plus one intercept per output with intercept.

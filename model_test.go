@@ -45,6 +45,12 @@ func TestNewDataLabels(t *testing.T) {
 			}
 		})
 	}
+	if d, _ := NewData("softmax", x, []float32{0, 1}, 2, 2, nil, nil, 0, 0); d.Outputs() != 2 || ModelDim(d, true) != 6 {
+		t.Errorf("softmax on two classes: %d outputs, %d parameters; want 2 and 6", d.Outputs(), ModelDim(d, true))
+	}
+	if d, _ := NewData("logistic", x, []float32{0, 1}, 2, 2, nil, nil, 0, 0); d.Outputs() != 1 {
+		t.Errorf("logistic: %d outputs, want 1", d.Outputs())
+	}
 	if _, err := NewData("linear", []float32{1, float32(nan())}, []float32{1}, 1, 2, nil, nil, 0, 0); err == nil || !strings.Contains(err.Error(), "training features: value 1") {
 		t.Errorf("a NaN feature: %v", err)
 	}

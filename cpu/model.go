@@ -382,12 +382,29 @@ func (m *Model) penalties(g []float64) float64 {
 			v := w[o*P+j]
 			a += math.Abs(v)
 			q += v * v
-			if g != nil {
+			if g == nil {
+				continue
+			}
+			// Only the penalties that are set: 0·Inf would make a NaN of
+			// an overflowed weight's term (the GPU does the same).
+			switch {
+			case l1 > 0 && l2 > 0:
 				g[o*P+j] += l1*sign(v) + l2*v
+			case l1 > 0:
+				g[o*P+j] += l1 * sign(v)
+			default:
+				g[o*P+j] += l2 * v
 			}
 		}
 	}
-	return l1*a + l2/2*q
+	pen := 0.0
+	if l1 > 0 {
+		pen += l1 * a
+	}
+	if l2 > 0 {
+		pen += l2 / 2 * q
+	}
+	return pen
 }
 
 // gradient computes the objective's gradient over n rows (through rows)
@@ -404,6 +421,19 @@ func (m *Model) gradient(rows []int32, n int) (float64, int) {
 
 // Name returns "cpu/f64".
 func (m *Model) Name() string { return "cpu/f64" }
+
+// checkGrad records the first non-finite component of m.grad as a bad
+// value at the current point (gdgpu.Sample: a gradient component at x_t
+// is BadStep t), as the GPU's kernels do, rather than a step later when
+// the update writes it.
+func (m *Model) checkGrad() {
+	for i, v := range m.grad {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			m.opt.flag(m.opt.t, i)
+			return
+		}
+	}
+}
 
 // SumDepth is the longest chain of additions behind a gradient component
 // (gdgpu.SumDepther): the features of z, the rows of one block, the blocks.
@@ -445,6 +475,7 @@ func (m *Model) Step(lr []float64, record bool) error {
 			return fmt.Errorf("cpu: step %d is in epoch %d, the order given is epoch %d's", m.opt.t, e, m.epoch)
 		}
 		m.gradient(m.order[lo:hi], hi-lo)
+		m.checkGrad()
 		if err := m.opt.ApplyGradient(m.grad, r); err != nil {
 			return err
 		}
@@ -467,6 +498,7 @@ func (m *Model) Record() error {
 func (m *Model) record() {
 	n := m.data.Rows
 	loss, correct := m.gradient(nil, n)
+	m.checkGrad()
 	sq := 0.0
 	for _, v := range m.grad {
 		sq += v * v

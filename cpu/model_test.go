@@ -36,6 +36,7 @@ var modelCases = []modelCase{
 	{name: "perceptron-batch7", model: "perceptron", classes: 2, batch: 7, rows: 50, col: 3},
 	{name: "hinge-val", model: "hinge", classes: 2, val: 12, rows: 70, col: 3},
 	{name: "softmax-3-l2", model: "softmax", classes: 3, l2: 0.01, rows: 90, col: 4},
+	{name: "softmax-2", model: "softmax", classes: 2, rows: 60, col: 3},
 }
 
 // modelJob builds the job of a case: synthetic data (seed 1), standardized.

@@ -24,10 +24,16 @@ import (
 // model's encoding, and valRows validation rows the same way.
 func modelData(t testing.TB, model string, rows, cols, valRows int, seed uint64) *gdgpu.Data {
 	t.Helper()
+	return modelDataK(t, model, rows, cols, valRows, seed, 3)
+}
+
+// modelDataK is modelData with softmax's number of classes.
+func modelDataK(t testing.TB, model string, rows, cols, valRows int, seed uint64, k int) *gdgpu.Data {
+	t.Helper()
 	r := rand.New(rand.NewPCG(seed, 17))
 	classes := 0
 	if model == "softmax" {
-		classes = 3
+		classes = k
 	}
 	outs := max(classes, 1)
 	w := make([]float64, outs*cols)
@@ -236,12 +242,16 @@ type modelCase struct {
 	l1, l2      float64
 	noIntercept bool
 	val         bool
+	classes     int // softmax: 0 means 3
 }
 
 func (mc modelCase) String() string {
 	s := mc.model
 	if mc.model == "linear" {
 		s += "-" + mc.loss
+	}
+	if mc.classes > 0 {
+		s += fmt.Sprintf("-k%d", mc.classes)
 	}
 	if mc.l1 > 0 || mc.l2 > 0 {
 		s += fmt.Sprintf(",l1=%g,l2=%g", mc.l1, mc.l2)
@@ -268,6 +278,7 @@ func modelCases() []modelCase {
 		{model: "hinge", l1: 0.01, l2: 0.01, val: true},
 		{model: "softmax", l2: 0.01, val: true},
 		{model: "softmax", l1: 0.005, noIntercept: true},
+		{model: "softmax", classes: 2}, // one output per class, two classes included
 	}
 }
 
@@ -276,7 +287,11 @@ func (mc modelCase) job(t testing.TB, rows, cols int, prec gdgpu.Precision, seed
 	if mc.val {
 		val = 13
 	}
-	d := modelData(t, mc.model, rows, cols, val, seed)
+	k := mc.classes
+	if k == 0 {
+		k = 3
+	}
+	d := modelDataK(t, mc.model, rows, cols, val, seed, k)
 	job := modelJob(mc.model, mc.loss, d, prec)
 	if mc.model != "linear" {
 		job.Loss = ""
@@ -599,12 +614,10 @@ func TestModelDiverges(t *testing.T) {
 							t.Fatal(err)
 						}
 						// Here the first bad value is the batch gradient at
-						// x_s (it overflows first; x_s is finite). The GPU's
-						// given kernel flags it at step s, as gdgpu.Sample
-						// documents; the CPU's model step feeds it to
-						// ApplyGradient, which checks only the values it
-						// writes, x_{s+1}: one step later, same index.
-						if d := cres.StatusStep - res.StatusStep; cres.Status != res.Status || d < 0 || d > 1 || cres.BadIndex != res.BadIndex {
+						// x_s (it overflows first; x_s is finite): both
+						// backends flag it at step s, as gdgpu.Sample
+						// documents, naming the same index.
+						if cres.Status != res.Status || cres.StatusStep != res.StatusStep || cres.BadIndex != res.BadIndex {
 							t.Errorf("gpu %v at %d index %d kept %d, cpu %v at %d index %d kept %d", res.Status, res.StatusStep, res.BadIndex, res.KeptStep,
 								cres.Status, cres.StatusStep, cres.BadIndex, cres.KeptStep)
 						}
