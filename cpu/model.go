@@ -436,8 +436,12 @@ func (m *Model) checkGrad() {
 }
 
 // SumDepth is the longest chain of additions behind a gradient component
-// (gdgpu.SumDepther): the features of z, the rows of one block, the blocks.
-func (m *Model) SumDepth() int { return m.data.Cols + 1 + m.blockRows + m.blocks }
+// or a sample's loss (gdgpu.SumDepther): the features and intercept of z,
+// the rows of one block (the whole set when it is smaller), the blocks.
+func (m *Model) SumDepth() int {
+	n := max(m.data.Rows, m.data.ValRows)
+	return m.data.Cols + 1 + min(m.blockRows, n) + (n+m.blockRows-1)/m.blockRows
+}
 
 // SetOrder takes the sample order of an epoch (gdgpu.Orderer).
 func (m *Model) SetOrder(epoch int, order []int32) error {
