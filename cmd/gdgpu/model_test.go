@@ -192,3 +192,21 @@ func writeVec(t *testing.T, dir string, n int) string {
 	}
 	return p
 }
+
+// TestCompareModelStochastic: compare holds for mini-batch and stochastic
+// runs of models (the driver gives both backends the same order), in both
+// precisions.
+func TestCompareModelStochastic(t *testing.T) {
+	for _, c := range [][]string{
+		{"--problem", "logistic", "--synthetic", "classification", "--samples", "200", "--batch-size", "7", "--steps", "100", "--lr", "0.05"},
+		{"--problem", "linear", "--synthetic", "regression", "--samples", "100", "--loss", "logcosh", "--batch-size", "1", "--epochs", "2", "--optimizer", "sgd", "--lr", "0.01"},
+		{"--problem", "softmax", "--data", irisCSV, "--target", "species", "--standardize", "--val-fraction", "0.2", "--batch-size", "16", "--epochs", "10", "--lr", "0.05"},
+	} {
+		for _, p := range []string{"f32", "f64"} {
+			code, stdout, stderr := gdgpuRun(t, append([]string{"compare", "--precision", p}, c...)...)
+			if code != 0 || !strings.Contains(stdout, "result: within tolerance") || !strings.Contains(stdout, "ModelTolerance") {
+				t.Errorf("%v %s: exit %d\n%s%s", c, p, code, stdout, stderr)
+			}
+		}
+	}
+}
