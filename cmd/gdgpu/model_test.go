@@ -210,3 +210,28 @@ func TestCompareModelStochastic(t *testing.T) {
 		}
 	}
 }
+
+// TestRunDirModel: a model's --run-dir job.toml holds its data flags (not
+// --dim), and running it again gives the same parameters.
+func TestRunDirModel(t *testing.T) {
+	for _, c := range [][]string{
+		{"--problem", "softmax", "--data", irisCSV, "--target", "species", "--features", "petal_length,petal_width", "--standardize", "--batch-size", "16", "--epochs", "3", "--seed", "2", "--val-fraction", "0.1"},
+		{"--problem", "linear", "--synthetic", "regression", "--features", "4", "--samples", "64", "--loss", "huber", "--delta", "0.5", "--l2", "0.1"},
+	} {
+		dir := filepath.Join(t.TempDir(), "run")
+		if code, stdout, stderr := gdgpuRun(t, append([]string{"run", "--device", "cpu", "--run-dir", dir}, c...)...); code != 0 {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		job := string(readFile(t, filepath.Join(dir, "job.toml")))
+		if strings.Contains(job, "\ndim =") || !strings.Contains(job, "batch-size =") {
+			t.Errorf("job.toml:\n%s", job)
+		}
+		again := filepath.Join(t.TempDir(), "again.npy")
+		if code, stdout, stderr := gdgpuRun(t, "run", filepath.Join(dir, "job.toml"), "--out", again); code != 0 {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		if string(readFile(t, again)) != string(readFile(t, filepath.Join(dir, "params.npy"))) {
+			t.Errorf("%v: the job file's run ends elsewhere", c)
+		}
+	}
+}

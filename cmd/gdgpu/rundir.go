@@ -93,8 +93,43 @@ func effectiveJob(f *jobFlags, s *setup) []byte {
 		fmt.Fprintf(&b, "%s = %s\n", key, tomlValue(v))
 	}
 	put("problem", job.Problem)
-	put("dim", job.Dim)
-	put("cond", job.Cond)
+	if job.Data == nil {
+		put("dim", job.Dim)
+		put("cond", job.Cond)
+	} else {
+		// A model: its data flags, from which the dimension follows.
+		sp := job.DataSpec
+		if sp.Synthetic != "" {
+			put("synthetic", sp.Synthetic)
+			put("samples", sp.Samples)
+			if sp.NumFeatures > 0 {
+				put("features", strconv.Itoa(sp.NumFeatures))
+			}
+			if sp.Classes > 0 {
+				put("classes", sp.Classes)
+			}
+			put("noise", sp.Noise)
+		} else {
+			put("data", sp.File)
+			put("target", sp.Target)
+			if len(sp.Features) > 0 {
+				put("features", strings.Join(sp.Features, ","))
+			}
+		}
+		put("standardize", sp.Standardize)
+		put("val-fraction", sp.ValFraction)
+		if job.Problem == "linear" {
+			put("loss", job.Loss)
+			if job.Loss == "huber" {
+				put("delta", job.Delta)
+			}
+		}
+		put("l1", job.L1)
+		put("l2", job.L2)
+		put("intercept", !job.NoIntercept)
+		put("batch-size", job.BatchSize)
+		put("seed", job.Seed)
+	}
 	put("optimizer", job.Optimizer.Name)
 	info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name)
 	for _, h := range info.Hyper {
@@ -111,7 +146,7 @@ func effectiveJob(f *jobFlags, s *setup) []byte {
 	if s.device == "gpu" {
 		put("precision", job.Precision.String())
 	}
-	if job.RandomStart {
+	if job.RandomStart && job.Data == nil {
 		put("seed", job.Seed)
 	}
 	if f.init != "" {
