@@ -10,9 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"unsafe"
-
-	"github.com/go-gl/gl/v4.3-core/gl"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
@@ -456,56 +453,6 @@ func goLog(x float64) float64 {
 		return math.Log(x*0x1p54) - 54*math.Ln2
 	}
 	return math.Log(x)
-}
-
-// runFP64Lib is runFP64 with the GLSL library lib (real is double) in
-// place of fp64math.glsl alone.
-func runFP64Lib(t *testing.T, c *Context, name, lib string, perArg int, body string, xs []float64) []float64 {
-	t.Helper()
-	src := "#version 430 core\n#define real double\n#define REAL_IS_DOUBLE 1\n" + lib + `
-layout(local_size_x = 64) in;
-layout(std430, binding = 0) readonly buffer In { double xs[]; };
-layout(std430, binding = 1) writeonly buffer Out { double ys[]; };
-uniform uint count;
-void main() {
-	for (uint i = gl_GlobalInvocationID.x; i < count; i += gl_NumWorkGroups.x * 64u) {
-		` + body + `
-	}
-}
-`
-	out := make([]float64, perArg*len(xs))
-	err := c.do(func() error {
-		p, err := c.compileProgram(name+" test", src)
-		if err != nil {
-			return err
-		}
-		defer p.delete()
-		in, err := newBuffer("test arguments", len(xs), 8)
-		if err != nil {
-			return err
-		}
-		defer in.delete()
-		res, err := newBuffer("test results", len(out), 8)
-		if err != nil {
-			return err
-		}
-		defer res.delete()
-		uploadRaw(in, unsafe.Pointer(&xs[0]))
-		gl.UseProgram(p.id)
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, in.id)
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 1, res.id)
-		gl.Uniform1ui(p.loc("count"), uint32(len(xs)))
-		gl.DispatchCompute(64, 1, 1)
-		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-		gl.BindBuffer(gl.COPY_READ_BUFFER, res.id)
-		gl.GetBufferSubData(gl.COPY_READ_BUFFER, 0, 8*len(out), unsafe.Pointer(&out[0]))
-		gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
-		return c.glError()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // TestModelMemoryNeedCountsEveryBuffer: the bytes a model backend

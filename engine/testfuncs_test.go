@@ -253,6 +253,13 @@ func runFP64(t *testing.T, c *Context, name string, perArg int, body string, xs 
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runFP64Lib(t, c, "fp64 "+name, lib, perArg, body, xs)
+}
+
+// runFP64Lib is runFP64 with the GLSL library lib (real is double) in
+// place of fp64math.glsl alone.
+func runFP64Lib(t *testing.T, c *Context, name, lib string, perArg int, body string, xs []float64) []float64 {
+	t.Helper()
 	src := "#version 430 core\n#define real double\n#define REAL_IS_DOUBLE 1\n" + lib + `
 layout(local_size_x = 64) in;
 layout(std430, binding = 0) readonly buffer In { double xs[]; };
@@ -265,8 +272,8 @@ void main() {
 }
 `
 	out := make([]float64, perArg*len(xs))
-	err = c.do(func() error {
-		p, err := c.compileProgram("fp64 "+name+" test", src)
+	err := c.do(func() error {
+		p, err := c.compileProgram(name+" test", src)
 		if err != nil {
 			return err
 		}
@@ -281,9 +288,7 @@ void main() {
 			return err
 		}
 		defer res.delete()
-		gl.BindBuffer(gl.COPY_WRITE_BUFFER, in.id)
-		gl.BufferSubData(gl.COPY_WRITE_BUFFER, 0, 8*len(xs), unsafe.Pointer(&xs[0]))
-		gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+		uploadRaw(in, unsafe.Pointer(&xs[0]))
 		gl.UseProgram(p.id)
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, in.id)
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 1, res.id)

@@ -5,10 +5,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"debug/elf"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/gdgpu/gdgpu/internal/linkcheck"
 )
 
 // TestViewWindowNotBuilt: the default binary has no window, and view
@@ -30,27 +30,12 @@ func TestViewWindowNotBuilt(t *testing.T) {
 // GLFW. This test binary links what that gdgpu links (the window files are
 // left out of both).
 func TestDefaultBinaryNoX11(t *testing.T) {
-	exe, err := os.Executable()
+	bad, egl, libs, err := linkcheck.Self(linkcheck.Windowing)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := elf.Open(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	libs, err := f.ImportedLibraries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	egl := false
-	for _, l := range libs {
-		for _, bad := range []string{"libX", "libxcb", "libGL.so", "libGLX", "libglfw"} {
-			if strings.HasPrefix(l, bad) {
-				t.Errorf("the default gdgpu links %s (all: %v): the window belongs behind -tags window", l, libs)
-			}
-		}
-		egl = egl || strings.HasPrefix(l, "libEGL")
+	for _, l := range bad {
+		t.Errorf("the default gdgpu links %s (all: %v): the window belongs behind -tags window", l, libs)
 	}
 	if !egl {
 		t.Errorf("the default gdgpu does not link libEGL: %v", libs)
