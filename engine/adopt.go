@@ -14,8 +14,6 @@ import "C"
 import (
 	"errors"
 	"fmt"
-
-	"github.com/go-gl/gl/v4.3-core/gl"
 )
 
 // AdoptCurrent makes a Context of the EGL context current on the calling
@@ -62,16 +60,14 @@ func (c *Context) initAdopted(e *eglContext) error {
 		return fmt.Errorf("engine: AdoptCurrent: making the context current on the GL thread: %s", eglErrorName(C.eglGetError()))
 	}
 	c.egl = e
-	if err := gl.Init(); err != nil {
+	ver, err := loadGL(e.platform)
+	if err != nil || ver != "" {
 		e.releaseAdopted()
-		return fmt.Errorf("engine: loading GL 4.3 functions on %s: %w", e.platform, err)
 	}
-	var major, minor int32
-	gl.GetIntegerv(gl.MAJOR_VERSION, &major)
-	gl.GetIntegerv(gl.MINOR_VERSION, &minor)
-	if major < 4 || major == 4 && minor < 3 {
-		ver := gl.GoStr(gl.GetString(gl.VERSION))
-		e.releaseAdopted()
+	if err != nil {
+		return err
+	}
+	if ver != "" {
 		return fmt.Errorf("engine: the adopted context is OpenGL %s; compute shaders need 4.3 (ask for a 4.3 core context)", ver)
 	}
 	c.info = readInfo(e.platform)

@@ -56,6 +56,21 @@ func Open(opts Options) (*Context, error) {
 	return c, nil
 }
 
+// loadGL loads the GL functions of the current context and checks that it
+// is OpenGL 4.3 or later: tooOld is its version string when it is not.
+func loadGL(platform string) (tooOld string, err error) {
+	if err := gl.Init(); err != nil {
+		return "", fmt.Errorf("engine: loading GL 4.3 functions on %s: %w", platform, err)
+	}
+	var major, minor int32
+	gl.GetIntegerv(gl.MAJOR_VERSION, &major)
+	gl.GetIntegerv(gl.MINOR_VERSION, &minor)
+	if major < 4 || major == 4 && minor < 3 {
+		return gl.GoStr(gl.GetString(gl.VERSION)), nil
+	}
+	return "", nil
+}
+
 // init runs on the GL thread.
 func (c *Context) init() error {
 	e, err := openEGL(c.opts.GPU, c.opts.Debug)
@@ -63,16 +78,14 @@ func (c *Context) init() error {
 		return err
 	}
 	c.egl = e
-	if err := gl.Init(); err != nil {
+	ver, err := loadGL(e.platform)
+	if err != nil || ver != "" {
 		e.release()
-		return fmt.Errorf("engine: loading GL 4.3 functions on %s: %w", e.platform, err)
 	}
-	var major, minor int32
-	gl.GetIntegerv(gl.MAJOR_VERSION, &major)
-	gl.GetIntegerv(gl.MINOR_VERSION, &minor)
-	if major < 4 || major == 4 && minor < 3 {
-		ver := gl.GoStr(gl.GetString(gl.VERSION))
-		e.release()
+	if err != nil {
+		return err
+	}
+	if ver != "" {
 		return fmt.Errorf("engine: %s gives OpenGL %s; compute shaders need 4.3", e.platform, ver)
 	}
 	if c.opts.Debug {
