@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -233,4 +234,47 @@ func TestAllFiniteVector(t *testing.T) {
 			}
 		}
 	}
+}
+
+func FuzzAdamVector(f *testing.F) {
+	// Arbitrary bit patterns (every NaN payload, subnormal and infinity the
+	// fuzzer finds) in x, g, m, v and max_exp_avg_sq, up to 64 elements, on
+	// any of adamVariants' steps: the vector kernel and adamScalar write the
+	// same bits.
+	variants := adamVariants()
+	seed := make([]byte, 5*8*9)
+	for i := range len(seed) / 8 {
+		binary.LittleEndian.PutUint64(seed[8*i:], math.Float64bits(specials[i%len(specials)]))
+	}
+	f.Add(uint8(0), seed)
+	f.Add(uint8(37), seed[:5*8*5])
+	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
+		if !useAVX {
+			t.Skip("this build or CPU has no vector Adam kernel")
+		}
+		av := variants[int(which)%len(variants)]
+		n := min(len(b)/40, 64)
+		in := make([][]float64, 5) // x, g, m, v, vmax
+		for j := range in {
+			in[j] = make([]float64, n)
+			for i := range n {
+				in[j][i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*(j*n+i):]))
+			}
+		}
+		x, g, m, v, vmax := in[0], in[1], in[2], in[3], in[4]
+		xs, ms, vs, vmaxs := slices.Clone(x), slices.Clone(m), slices.Clone(v), slices.Clone(vmax)
+		av.k.adamScalar(xs, g, ms, vs, vmaxs)
+		xv, mv, vv, vmaxv := slices.Clone(x), slices.Clone(m), slices.Clone(v), slices.Clone(vmax)
+		av.k.adam(xv, g, mv, vv, vmaxv)
+		for _, c := range []struct {
+			what      string
+			got, want []float64
+		}{{"x", xv, xs}, {"m", mv, ms}, {"v", vv, vs}, {"vmax", vmaxv, vmaxs}} {
+			if i := firstBitDiff(c.got, c.want); i >= 0 {
+				t.Fatalf("%s, n=%d: %s[%d] = %#x, scalar %#x; inputs x %#x, g %#x, m %#x, v %#x, vmax %#x",
+					av.name, n, c.what, i, math.Float64bits(c.got[i]), math.Float64bits(c.want[i]),
+					math.Float64bits(x[i]), math.Float64bits(g[i]), math.Float64bits(m[i]), math.Float64bits(v[i]), math.Float64bits(vmax[i]))
+			}
+		}
+	})
 }
