@@ -33,10 +33,12 @@ func BenchmarkModelStep(b *testing.B) {
 					b.Fatal(err)
 				}
 				lr := []float64{1e-3}
+				epoch := 0
 				step := func() {
-					if m.StepCount()%(rows/bs) == 0 && m.StepCount() > 0 {
+					if e, _, _ := gdgpu.Batch(m.StepCount(), bs, rows); e != epoch {
 						// a new epoch: the benchmark keeps epoch 0's order
-						if err := m.SetOrder(m.StepCount()/(rows/bs), order); err != nil {
+						epoch = e
+						if err := m.SetOrder(e, order); err != nil {
 							b.Fatal(err)
 						}
 					}
