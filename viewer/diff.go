@@ -6,12 +6,19 @@ import (
 )
 
 // DiffStats is what Diff found: how many pixels differ by more than the
-// tolerance in some channel, out of how many, and the largest channel
-// difference seen anywhere.
+// tolerance in some channel, out of how many, the largest channel
+// difference seen anywhere, and the most differing pixels found in any
+// ClusterSize x ClusterSize window. Rounding noise scatters single pixels
+// (Clustered stays 1 or 2), while a material change (a glyph, a mark, a
+// moved line) differs in a compact patch, however few pixels it has.
 type DiffStats struct {
 	Differing, Total int
 	MaxDelta         int
+	Clustered        int
 }
+
+// ClusterSize is the side of the window DiffStats.Clustered counts in.
+const ClusterSize = 8
 
 // Fraction is Differing / Total (0 for an empty image).
 func (d DiffStats) Fraction() float64 {
@@ -32,6 +39,10 @@ func Diff(a, b image.Image, tol int) (DiffStats, error) {
 		return d, fmt.Errorf("viewer: comparing a %dx%d picture with a %dx%d one", ra.Dx(), ra.Dy(), rb.Dx(), rb.Dy())
 	}
 	d.Total = ra.Dx() * ra.Dy()
+	// sum[(y+1)*(w+1)+x+1] counts the differing pixels above and left of
+	// (x, y), inclusive: any window's count in four look-ups.
+	w := ra.Dx()
+	sum := make([]int32, (ra.Dy()+1)*(w+1))
 	for y := 0; y < ra.Dy(); y++ {
 		for x := 0; x < ra.Dx(); x++ {
 			ca := rgba8(a.At(ra.Min.X+x, ra.Min.Y+y))
@@ -41,9 +52,19 @@ func Diff(a, b image.Image, tol int) (DiffStats, error) {
 				worst = max(worst, abs(ca[i]-cb[i]))
 			}
 			d.MaxDelta = max(d.MaxDelta, worst)
+			v := int32(0)
 			if worst > tol {
 				d.Differing++
+				v = 1
 			}
+			sum[(y+1)*(w+1)+x+1] = v + sum[y*(w+1)+x+1] + sum[(y+1)*(w+1)+x] - sum[y*(w+1)+x]
+		}
+	}
+	for y := 0; y < ra.Dy(); y++ {
+		for x := 0; x < w; x++ {
+			x1, y1 := min(x+ClusterSize, w), min(y+ClusterSize, ra.Dy())
+			n := sum[y1*(w+1)+x1] - sum[y*(w+1)+x1] - sum[y1*(w+1)+x] + sum[y*(w+1)+x]
+			d.Clustered = max(d.Clustered, int(n))
 		}
 	}
 	return d, nil
