@@ -233,14 +233,17 @@ func set(img *image.RGBA, x, y int, c color.RGBA) {
 }
 
 // line draws a segment two pixels wide by stepping along its longer axis.
-// Coordinates far outside the image are clipped to a margin first, so a
-// diverging path costs nothing.
+// The segment is first clipped to the image grown by a 2-pixel margin
+// (Liang-Barsky), so a diverging path is drawn up to the edge it leaves
+// by, and a point however far out costs no more than the image's width.
+// A segment with a non-finite end is not drawn.
 func line(img *image.RGBA, ax, ay, bx, by float64, c color.RGBA) {
 	if !finite(ax, ay, bx, by) {
 		return
 	}
-	const lim = 1e5
-	if math.Max(math.Max(math.Abs(ax), math.Abs(ay)), math.Max(math.Abs(bx), math.Abs(by))) > lim {
+	r := img.Rect
+	var ok bool
+	if ax, ay, bx, by, ok = clip(ax, ay, bx, by, float64(r.Min.X-2), float64(r.Min.Y-2), float64(r.Max.X+1), float64(r.Max.Y+1)); !ok {
 		return
 	}
 	n := int(math.Ceil(math.Max(math.Abs(bx-ax), math.Abs(by-ay))))
@@ -255,6 +258,40 @@ func line(img *image.RGBA, ax, ay, bx, by float64, c color.RGBA) {
 		set(img, x+1, y, c)
 		set(img, x, y+1, c)
 	}
+}
+
+// clip clips the segment (ax, ay)-(bx, by) to [x0, x1] x [y0, y1]
+// (Liang-Barsky), reporting false when nothing of it is inside. The
+// parameters are computed in float64 from the differences, which stay
+// finite for finite ends below 1e308.
+func clip(ax, ay, bx, by, x0, y0, x1, y1 float64) (float64, float64, float64, float64, bool) {
+	dx, dy := bx-ax, by-ay
+	if !finite(dx, dy) { // ends of opposite signs near the float64 limit
+		ax, ay, bx, by = ax/2, ay/2, bx/2, by/2
+		x0, y0, x1, y1 = x0/2, y0/2, x1/2, y1/2
+		qx0, qy0, qx1, qy1, ok := clip(ax, ay, bx, by, x0, y0, x1, y1)
+		return 2 * qx0, 2 * qy0, 2 * qx1, 2 * qy1, ok
+	}
+	t0, t1 := 0.0, 1.0
+	for _, e := range [4][2]float64{{-dx, ax - x0}, {dx, x1 - ax}, {-dy, ay - y0}, {dy, y1 - ay}} {
+		p, q := e[0], e[1]
+		if p == 0 {
+			if q < 0 {
+				return 0, 0, 0, 0, false
+			}
+			continue
+		}
+		u := q / p
+		if p < 0 {
+			t0 = math.Max(t0, u)
+		} else {
+			t1 = math.Min(t1, u)
+		}
+	}
+	if t0 > t1 {
+		return 0, 0, 0, 0, false
+	}
+	return ax + t0*dx, ay + t0*dy, ax + t1*dx, ay + t1*dy, true
 }
 
 func square(img *image.RGBA, cx, cy float64, r int, c color.RGBA) {

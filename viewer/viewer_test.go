@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -53,5 +54,23 @@ func TestRenderBowl(t *testing.T) {
 	}
 	if _, err := Render(land[:10], w, h, -1, 1, -1, 1, nil); err == nil {
 		t.Error("short landscape: no error")
+	}
+}
+
+// TestDrawPathsClipsLeavingSegments: a diverging path's segment from
+// inside the picture to a point far outside it is drawn up to the edge,
+// however far the point is, so the picture shows where the path left.
+func TestDrawPathsClipsLeavingSegments(t *testing.T) {
+	red := Palette[0]
+	for _, far := range []float64{1e3, 1e9, 1e300} {
+		img := image.NewRGBA(image.Rect(0, 0, 101, 101))
+		// From the centre, to the right and far out of [0, 1]^2.
+		DrawPaths(img, 0, 1, 0, 1, []Path{{Points: [][2]float64{{0.5, 0.5}, {far, 0.5}}, Color: red}})
+		for x := 55; x <= 100; x++ {
+			if got := img.RGBAAt(x, 50); got != red {
+				t.Errorf("far %g: pixel (%d, 50) on the segment: %v, want %v", far, x, got, red)
+				break
+			}
+		}
 	}
 }
