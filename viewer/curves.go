@@ -104,7 +104,7 @@ func (a axis) t(v float64) float64 {
 	if a.log {
 		v = math.Log10(v)
 	}
-	return (v - a.lo) / (a.hi - a.lo)
+	return (v/2 - a.lo/2) / (a.hi/2 - a.lo/2) // halves: no overflow at float64's limits
 }
 
 // valueAxis chooses the scale of one plot from its finite values: log when
@@ -130,11 +130,21 @@ func valueAxis(vals []float64) axis {
 		}
 		return a
 	}
+	// A constant is widened by 1, or by a tenth of its magnitude where 1
+	// is below its resolution (lo-1 == lo at 1e17). The range is taken in
+	// quarters, so values at float64's limits do not overflow it, and the
+	// step is at least a millionth of the values' magnitude, so ticks a
+	// step apart are distinct numbers.
 	if hi == lo {
-		lo, hi = lo-1, hi+1
+		d := math.Max(1, math.Abs(lo)/10)
+		lo, hi = lo-d, hi+d
 	}
-	step := niceStep((hi - lo) / 4)
-	return axis{lo: math.Floor(lo/step) * step, hi: math.Ceil(hi/step) * step}
+	step := niceStep(math.Max(hi/4-lo/4, 1e-6*math.Max(math.Abs(lo), math.Abs(hi))))
+	a := axis{lo: math.Floor(lo/step) * step, hi: math.Ceil(hi/step) * step}
+	if math.IsInf(a.lo, 0) || math.IsInf(a.hi, 0) { // rounded out past the limits
+		a.lo, a.hi = lo, hi
+	}
+	return a
 }
 
 // niceStep rounds x up to 1, 2 or 5 times a power of ten.
@@ -175,8 +185,16 @@ func (a axis) ticks(maxTicks int) ([]float64, []string) {
 		}
 		return vals, labels
 	}
-	step := niceStep((a.hi - a.lo) / float64(max(maxTicks-1, 1)))
-	for v := math.Ceil(a.lo/step) * step; v <= a.hi+step*1e-9; v += step {
+	n := float64(max(maxTicks-1, 1))
+	step := niceStep(math.Max(a.hi/n-a.lo/n, 1e-6*math.Max(math.Abs(a.lo), math.Abs(a.hi))))
+	first := math.Ceil(a.lo/step) * step
+	// Ticks by index (first + i*step), at most maxTicks+1 of them: adding
+	// step to a value far larger than it would not move it.
+	for i := 0; i <= maxTicks; i++ {
+		v := first + float64(i)*step
+		if math.IsInf(v, 0) || !(v <= a.hi+step*1e-9) || (i > 0 && !(v > vals[len(vals)-1])) {
+			break
+		}
 		if math.Abs(v) < step*1e-9 {
 			v = 0
 		}

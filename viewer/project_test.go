@@ -109,3 +109,53 @@ func TestCurvesScales(t *testing.T) {
 		t.Errorf("StatusLine: %q", got)
 	}
 }
+
+// TestCurvesExtremeLinearValues: a linear axis over values of a large
+// magnitude (a constant -1e17, where lo-1 == lo and a tick step of 1 does
+// not move the tick; or values at float64's limits, whose range
+// overflows) has a few distinct finite ticks and a finite scale, and the
+// curve is drawn.
+func TestCurvesExtremeLinearValues(t *testing.T) {
+	for _, vals := range [][]float64{{-1e17}, {-1e17, -1e17 + 16}, {-1e308, 1e308}, {-math.MaxFloat64, math.MaxFloat64}, {-3e38, -2.4e38, 0}} {
+		a := valueAxis(vals)
+		if a.log || !finite(a.lo, a.hi) || !(a.hi > a.lo) {
+			t.Errorf("%g: axis %+v, want a finite linear one", vals, a)
+			continue
+		}
+		ticks, labels := a.ticks(6)
+		if len(ticks) < 2 || len(ticks) > 7 {
+			t.Errorf("%g: %d ticks %v, want 2 to 7", vals, len(ticks), labels)
+		}
+		for i, v := range ticks {
+			if !finite(v) || (i > 0 && !(v > ticks[i-1])) {
+				t.Errorf("%g: ticks %v, want finite and increasing", vals, ticks)
+				break
+			}
+		}
+		for _, v := range vals {
+			if u := a.t(v); !(u >= 0 && u <= 1) {
+				t.Errorf("%g: %g maps to %g, outside the plot", vals, v, u)
+			}
+		}
+		steps := make([]int, len(vals))
+		for i := range steps {
+			steps[i] = 10 * i
+		}
+		s := Series{Label: "x", Color: Palette[0], Steps: steps, Loss: vals, GradNorm: vals}
+		img, err := RenderCurves(400, 300, []Series{s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for y := 40; y < 300; y++ { // below the status line
+			for x := leftMargin; x < 400; x++ {
+				if img.RGBAAt(x, y) == Palette[0] {
+					n++
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%g: no curve drawn", vals)
+		}
+	}
+}
