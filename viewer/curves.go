@@ -61,7 +61,8 @@ const (
 // Each plot is on a log scale, with decades labelled, when every finite
 // value in it is positive; otherwise (a loss that reaches zero or goes
 // negative) on a linear scale, and its title says so. Non-finite values
-// break the polyline.
+// break the polyline; a value with neither neighbour drawable is a dot,
+// on top of the lines.
 func RenderCurves(w, h int, series []Series) (*image.RGBA, error) {
 	top := plotPad + lineH*len(series) + 4
 	if w < 4*leftMargin || h-top < 2*(plotGap+40) {
@@ -241,24 +242,33 @@ func plot(img *image.RGBA, face font.Face, r image.Rectangle, title string, seri
 	}
 	text(img, face, r.Min.X, r.Min.Y-4, textColor, fmt.Sprintf("%s (%s) vs step", title, scale))
 
+	// A value with no drawable neighbour (a run that diverged right after
+	// its first sample) is a dot, drawn after every line so that another
+	// series starting at the same point does not hide it.
+	type dot struct {
+		x, y float64
+		c    color.RGBA
+	}
+	var dots []dot
 	for _, s := range series {
 		v := pick(s)
-		have := false
-		var lx, ly float64
+		ok := func(i int) bool {
+			return i >= 0 && i < len(v) && !math.IsNaN(v[i]) && !math.IsInf(v[i], 0) && (!ay.log || v[i] > 0)
+		}
 		for i, st := range s.Steps {
-			f := v[i]
-			if math.IsNaN(f) || math.IsInf(f, 0) || (ay.log && f <= 0) {
-				have = false
+			if !ok(i) {
 				continue
 			}
-			x, y := px(st), py(f)
-			if have {
-				line(img, lx, ly, x, y, s.Color)
-			} else {
-				set(img, int(math.Round(x)), int(math.Round(y)), s.Color)
+			x, y := px(st), py(v[i])
+			if ok(i - 1) {
+				line(img, px(s.Steps[i-1]), py(v[i-1]), x, y, s.Color)
+			} else if !ok(i + 1) {
+				dots = append(dots, dot{x, y, s.Color})
 			}
-			lx, ly, have = x, y, true
 		}
+	}
+	for _, d := range dots {
+		disc(img, d.x, d.y, 2, d.c)
 	}
 }
 

@@ -159,3 +159,26 @@ func TestCurvesExtremeLinearValues(t *testing.T) {
 		}
 	}
 }
+
+// TestCurvesLonePointVisible: a series with a single finite value in a
+// plot (a run that diverged before its second sample: NaN after the
+// start) is drawn as a dot as thick as the lines, not as one pixel.
+func TestCurvesLonePointVisible(t *testing.T) {
+	s := Series{Label: "sgd", Color: Palette[2], Steps: []int{0, 5}, Loss: []float64{24, math.NaN()}, GradNorm: []float64{200, math.NaN()}}
+	other := Series{Label: "adam", Color: Palette[0], Steps: []int{0, 5, 10}, Loss: []float64{24, 3, 1}, GradNorm: []float64{200, 30, 10}}
+	img, err := RenderCurves(400, 300, []Series{s, other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for y := plotPad + 2*lineH + 4; y < 300; y++ { // below the status lines
+		for x := leftMargin; x < 400; x++ {
+			if img.RGBAAt(x, y) == s.Color {
+				n++
+			}
+		}
+	}
+	if n < 2*9 {
+		t.Errorf("the lone loss and gradient-norm points cover %d pixels, want two 3x3 dots", n)
+	}
+}
