@@ -35,15 +35,20 @@ type Path struct {
 }
 
 // Palette holds path colours that stand apart from viridis (which has no
-// saturated red, orange, magenta or white): path k takes Palette[k %
-// len(Palette)].
+// saturated red, orange, magenta, cyan or white) and from the curves
+// panel's dark greys (no black or navy: a contrast ratio of 3 at least),
+// one for each of the nine step-based optimizers a race can hold: path k
+// takes Palette[k % len(Palette)].
 var Palette = []color.RGBA{
 	{230, 25, 75, 255},   // red
 	{255, 255, 255, 255}, // white
 	{245, 130, 48, 255},  // orange
 	{240, 50, 230, 255},  // magenta
-	{0, 0, 0, 255},       // black
+	{70, 240, 240, 255},  // cyan
 	{255, 160, 200, 255}, // pink
+	{220, 190, 255, 255}, // lavender
+	{170, 110, 40, 255},  // brown
+	{100, 160, 255, 255}, // sky blue
 }
 
 // viridisStops samples matplotlib's viridis colormap at 10 evenly spaced

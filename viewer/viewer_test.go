@@ -2,6 +2,8 @@ package viewer
 
 import (
 	"image"
+	"image/color"
+	"math"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -70,6 +72,38 @@ func TestDrawPathsClipsLeavingSegments(t *testing.T) {
 			if got := img.RGBAAt(x, 50); got != red {
 				t.Errorf("far %g: pixel (%d, 50) on the segment: %v, want %v", far, x, got, red)
 				break
+			}
+		}
+	}
+}
+
+// TestPaletteReadable: every path colour stands out from the curves
+// panel's backgrounds and the legend's dark box (WCAG contrast ratio at
+// least 3, the minimum for graphics), and the colours are distinct.
+func TestPaletteReadable(t *testing.T) {
+	lumin := func(c color.RGBA) float64 {
+		ch := func(v uint8) float64 {
+			s := float64(v) / 255
+			if s <= 0.04045 {
+				return s / 12.92
+			}
+			return math.Pow((s+0.055)/1.055, 2.4)
+		}
+		return 0.2126*ch(c.R) + 0.7152*ch(c.G) + 0.0722*ch(c.B)
+	}
+	contrast := func(a, b color.RGBA) float64 {
+		la, lb := lumin(a), lumin(b)
+		return (math.Max(la, lb) + 0.05) / (math.Min(la, lb) + 0.05)
+	}
+	for k, c := range Palette {
+		for _, bg := range []color.RGBA{plotBG, panelBG} {
+			if r := contrast(c, bg); r < 3 {
+				t.Errorf("Palette[%d] %v on %v: contrast %.2f, want >= 3", k, c, bg, r)
+			}
+		}
+		for j := range k {
+			if Palette[j] == c {
+				t.Errorf("Palette[%d] and [%d] are both %v", j, k, c)
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/viewer"
 )
 
@@ -236,4 +237,18 @@ func TestViewModel(t *testing.T) {
 		t.Errorf("stdout: %q", so.String())
 	}
 	decodePNG(t, out)
+}
+
+// TestViewColoursPerOptimizer: a race of every step-based optimizer (the
+// only ones view takes, each at most once) gives each its own colour.
+func TestViewColoursPerOptimizer(t *testing.T) {
+	n := 0
+	for _, o := range gdgpu.Optimizers() {
+		if !o.CPUOnly {
+			n++
+		}
+	}
+	if n > len(viewer.Palette) {
+		t.Errorf("%d step-based optimizers can race, but viewer.Palette has %d colours: some would share one", n, len(viewer.Palette))
+	}
 }
