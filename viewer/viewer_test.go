@@ -3,8 +3,8 @@ package viewer
 import (
 	"image"
 	"image/color"
-	"math"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
