@@ -65,7 +65,7 @@ const (
 // on top of the lines.
 func RenderCurves(w, h int, series []Series) (*image.RGBA, error) {
 	top := plotPad + lineH*len(series) + 4
-	if w < 4*leftMargin || h-top < 2*(plotGap+40) {
+	if mw, mh := MinPanel(len(series)); w < mw || h < mh {
 		return nil, fmt.Errorf("viewer: a %dx%d curves panel is too small for %d series", w, h, len(series))
 	}
 	for _, s := range series {
@@ -93,6 +93,15 @@ func RenderCurves(w, h int, series []Series) (*image.RGBA, error) {
 	pick = func(s Series) []float64 { return s.GradNorm }
 	plot(img, face, r2, "gradient norm", series, pick, maxStep)
 	return img, nil
+}
+
+// MinPanel is the smallest panel RenderCurves draws with n status lines,
+// which RenderProjection draws too: 4 tick-label margins wide, and as
+// high as the status lines and two plots of 40 pixels with their gaps
+// (or as wide, for the projection, if that is more).
+func MinPanel(n int) (w, h int) {
+	top := plotPad + lineH*n + 4
+	return 4 * leftMargin, max(top+2*(plotGap+40), 4*leftMargin)
 }
 
 // axis maps values to pixel rows of a plot: log10 or linear between lo and hi.

@@ -66,7 +66,7 @@ a live window, in a binary built with it (make view: bin/gdgpu-view).`,
 	fs.StringVar(&v.frames, "frames", "", "write a PNG frame every --every steps into this folder (created if missing)")
 	fs.IntVar(&v.every, "every", 5, "sample the trajectory and the loss every K steps (and write a frame)")
 	fs.StringVar(&v.bounds, "bounds", "", "landscape box x0,x1,y0,y1 (default: the trajectories' extent plus a margin)")
-	fs.StringVar(&v.size, "size", "640x480", "each panel's size WxH in pixels (the picture is 2W x H)")
+	fs.StringVar(&v.size, "size", "640x480", "each panel's size WxH in pixels (the picture is 2W x H; at least 208x208, higher with many optimizers)")
 	return cmd
 }
 
@@ -140,6 +140,9 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 	}
 	if f.out != "" || f.log != "" {
 		return usagef("view writes no --out or --log; it writes --png, --frames or a window")
+	}
+	if mw, mh := viewer.MinPanel(len(setups)); w < mw || h < mh {
+		return usagef("--size %s: with %d optimizers each panel must be at least %dx%d", v.size, len(setups), mw, mh)
 	}
 	job := &setups[0].job
 	if projected(job) {
@@ -364,4 +367,13 @@ func parseBounds(s string) ([]float64, error) {
 		return nil, usagef("--bounds %q: want x0 < x1 and y0 < y1", s)
 	}
 	return v, nil
+}
+
+// livePanel is the size of each panel the window renders for a fbw x fbh
+// framebuffer with n races: half its width and its height, or the least
+// the panels can be drawn at (viewer.MinPanel) when the window is
+// smaller; the picture is then scaled down to the window.
+func livePanel(fbw, fbh, n int) (int, int) {
+	mw, mh := viewer.MinPanel(n)
+	return max(fbw/2, mw), max(fbh, mh)
 }

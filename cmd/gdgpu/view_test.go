@@ -88,6 +88,8 @@ func TestViewUsageErrors(t *testing.T) {
 		{"N-D too big", []string{"view", "--problem", "rosenbrock", "--dim", "1000000", "--png", png}, "raise --every"},
 		{"frames folder", []string{"view", "--problem", "himmelblau", "--frames", "/proc/gdgpu-no/frames"}, "--frames /proc/gdgpu-no/frames: cannot create the folder"},
 		{"size", []string{"view", "--problem", "himmelblau", "--size", "80", "--png", png}, "--size"},
+		{"size below the curves' minimum", []string{"view", "--problem", "himmelblau", "--size", "64x64", "--png", png}, "--size"},
+		{"size too low for nine status lines", []string{"view", "--problem", "himmelblau", "--optimizer", "sgd,adagrad,adadelta,rmsprop,adam,adamw,adamax,nadam,radam", "--size", "640x240", "--png", png}, "--size"},
 		{"bounds", []string{"view", "--problem", "himmelblau", "--bounds", "1,0,0,1", "--png", png}, "--bounds"},
 		{"every", []string{"view", "--problem", "himmelblau", "--every", "0", "--png", png}, "--every"},
 		{"log-every", []string{"view", "--problem", "himmelblau", "--log-every", "3", "--png", png}, "--log-every does not apply"},
@@ -250,5 +252,26 @@ func TestViewColoursPerOptimizer(t *testing.T) {
 	}
 	if n > len(viewer.Palette) {
 		t.Errorf("%d step-based optimizers can race, but viewer.Palette has %d colours: some would share one", n, len(viewer.Palette))
+	}
+}
+
+// TestLivePanelDrawable: whatever size the window is resized to, the
+// panels it renders at can hold the curves of every race and the
+// projection (a window made small with many races quit with an error).
+func TestLivePanelDrawable(t *testing.T) {
+	for _, n := range []int{1, 2, 9} {
+		for _, fb := range [][2]int{{1, 1}, {100, 50}, {300, 200}, {2000, 1500}} {
+			w, h := livePanel(fb[0], fb[1], n)
+			if w < fb[0]/2 || h < fb[1] {
+				t.Errorf("%d races, framebuffer %v: panels %dx%d, smaller than half of it", n, fb, w, h)
+			}
+			series := make([]viewer.Series, n)
+			if _, err := viewer.RenderCurves(w, h, series); err != nil {
+				t.Errorf("%d races, framebuffer %v: %v", n, fb, err)
+			}
+			if _, err := viewer.RenderProjection(w, h, nil, "a", "b", []float64{0, 1, 0, 1}); err != nil {
+				t.Errorf("%d races, framebuffer %v: %v", n, fb, err)
+			}
+		}
 	}
 }

@@ -278,7 +278,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		if fbw > 0 && fbh > 0 && (ctl.dirty || !ctl.paused && !settled && time.Since(lastRender) >= renderEvery) {
 			// One panel per half of the framebuffer (its pixels, not the
 			// window's points: HiDPI), within what the panels can hold.
-			pw, ph := max(fbw/2, 240), max(fbh, 220)
+			pw, ph := livePanel(fbw, fbh, len(races))
 			if sc, err = liveScene(sc, job, ec, races, box, pw, ph); err != nil {
 				return err
 			}
