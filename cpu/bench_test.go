@@ -162,3 +162,40 @@ func BenchmarkAdamKernel(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkObjectiveKernel times an objective's loss terms and gradient
+// alone (objective.terms then objective.grad, as a sweep calls them) on
+// one 256-element chunk in the middle of the vector, so that everything
+// stays in L1: the arithmetic's cost per element, with the scalar loops
+// and with the vector kernels where this build has them.
+func BenchmarkObjectiveKernel(b *testing.B) {
+	for _, vec := range []bool{false, true} {
+		if vec && !useAVX {
+			continue
+		}
+		for _, problem := range []string{"rosenbrock", "quadratic"} {
+			b.Run(fmt.Sprintf("%s/vector=%v", problem, vec), func(b *testing.B) {
+				defer func(u bool) { useAVX = u }(useAVX)
+				useAVX = vec
+				const n = 4 * chunk
+				o, err := newObjective(problemJob(problem, n, 100), n)
+				if err != nil {
+					b.Fatal(err)
+				}
+				o.precompute()
+				x := make([]float64, n)
+				for i := range x {
+					x[i] = float64(i%7) * 0.3
+				}
+				var c, t, g [chunk]float64
+				lo, hi := chunk, 2*chunk
+				for b.Loop() {
+					cs := o.coefs(&c, lo, hi)
+					o.terms(t[:], cs, x, lo, hi)
+					o.grad(g[:], cs, x, lo, hi, x[lo-1])
+				}
+				b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/chunk, "ns/param")
+			})
+		}
+	}
+}

@@ -113,15 +113,16 @@ func (o *objective) terms(t []float64, c, x []float64, lo, hi int) int {
 	case quadratic:
 		xs := x[lo:hi]
 		t = t[:len(xs)]
-		if c == nil {
-			for j, xi := range xs {
-				t[j] = xi * xi
-			}
-		} else {
+		if c != nil {
 			c = c[:len(xs)]
-			for j, xi := range xs {
-				t[j] = (c[j] * xi) * xi
-			}
+		}
+		// The vector kernel (simd.go) takes the longest prefix it can,
+		// the scalar loop the rest.
+		k := quadTermsVec(t, c, xs)
+		if c == nil {
+			quadTermsUnit(t[k:], xs[k:])
+		} else {
+			quadTerms(t[k:], c[k:], xs[k:])
 		}
 		return len(xs)
 	case rosenbrock:
@@ -131,17 +132,68 @@ func (o *objective) terms(t []float64, c, x []float64, lo, hi int) int {
 		}
 		xs := x[lo : end+1]
 		t = t[:end-lo]
-		for j := range t {
-			xi, xn := xs[j], xs[j+1]
-			// scipy: 100.0*(x[1:] - x[:-1]**2.0)**2.0 + (1 - x[:-1])**2.0
-			a := xn - float64(xi*xi)
-			b := 1 - xi
-			t[j] = float64(100*float64(a*a)) + float64(b*b)
-		}
+		k := rosenTermsVec(t, xs)
+		rosenTerms(t[k:], xs[k:])
 		return len(t)
 	default:
 		return o.testTerms(t, x, lo, hi)
 	}
+}
+
+// quadTermsUnit writes the quadratic's terms x_i² when every c_i is 1.
+// It and the other scalar loops below are the references the vector
+// kernels of simd.go are held to (TestObjectiveVectorBits).
+func quadTermsUnit(t, xs []float64) {
+	t = t[:len(xs)]
+	for j, xi := range xs {
+		t[j] = xi * xi
+	}
+}
+
+// quadTerms writes the quadratic's terms c_i x_i² (halved in finish).
+func quadTerms(t, c, xs []float64) {
+	t, c = t[:len(xs)], c[:len(xs)]
+	for j, xi := range xs {
+		t[j] = (c[j] * xi) * xi
+	}
+}
+
+// quadGrad writes the quadratic's gradient c_i x_i.
+func quadGrad(g, c, xs []float64) {
+	g, c = g[:len(xs)], c[:len(xs)]
+	for j, xi := range xs {
+		g[j] = c[j] * xi
+	}
+}
+
+// rosenTerms writes Rosenbrock's terms t[j] from xs[j] and xs[j+1];
+// len(xs) > len(t).
+func rosenTerms(t, xs []float64) {
+	xs = xs[:len(t)+1]
+	for j := range t {
+		xi, xn := xs[j], xs[j+1]
+		// scipy: 100.0*(x[1:] - x[:-1]**2.0)**2.0 + (1 - x[:-1])**2.0
+		a := xn - float64(xi*xi)
+		b := 1 - xi
+		t[j] = float64(100*float64(a*a)) + float64(b*b)
+	}
+}
+
+// rosenGradMid writes Rosenbrock's gradient gs[j] of an element xs[j]
+// that has both neighbours, the next being xs[j+1] and the previous prev
+// for j == 0 (the caller's, since a sweep may have overwritten it in x)
+// and xs[j-1] after. It returns the last xs[j] it read, the next prev.
+// len(xs) > len(gs).
+func rosenGradMid(gs, xs []float64, prev float64) float64 {
+	xs = xs[:len(gs)+1]
+	for j := range gs {
+		xi, xn := xs[j], xs[j+1]
+		a := float64(200 * (xi - float64(prev*prev)))
+		b := float64(400 * (xn - float64(xi*xi)) * xi)
+		gs[j] = a - b - float64(2*(1-xi))
+		prev = xi
+	}
+	return prev
 }
 
 // finish turns the sum of the terms into f: exact halving for the
@@ -165,9 +217,8 @@ func (o *objective) grad(g, c, x []float64, lo, hi int, prev float64) float64 {
 			copy(g, xs)
 		} else {
 			c = c[:len(xs)]
-			for j, xi := range xs {
-				g[j] = c[j] * xi
-			}
+			k := quadGradVec(g, c, xs)
+			quadGrad(g[k:], c[k:], xs[k:])
 		}
 		return xs[len(xs)-1]
 	}
@@ -192,13 +243,14 @@ func (o *objective) grad(g, c, x []float64, lo, hi int, prev float64) float64 {
 	if i < end {
 		xs := x[i : end+1]
 		gs := g[i-lo : end-lo]
-		for j := range gs {
-			xi, xn := xs[j], xs[j+1]
-			a := float64(200 * (xi - float64(prev*prev)))
-			b := float64(400 * (xn - float64(xi*xi)) * xi)
-			gs[j] = a - b - float64(2*(1-xi))
-			prev = xi
-		}
+		// Element i's previous value is prev, not x[i-1], which a sweep
+		// has already overwritten when i == lo: the scalar loop takes it.
+		// The vector kernel (simd.go) takes the longest run after it,
+		// whose previous values are still the old point in xs, and the
+		// scalar loop the rest.
+		prev = rosenGradMid(gs[:1], xs, prev)
+		k := 1 + rosenGradVec(gs[1:], xs)
+		prev = rosenGradMid(gs[k:], xs[k:], xs[k-1])
 		i = end
 	}
 	if i == n-1 && hi == n {

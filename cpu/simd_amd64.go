@@ -51,3 +51,83 @@ func allFinite(v []float64) bool {
 	}
 	return allFiniteGo(v[n:])
 }
+
+// rosenTermsAVX writes Rosenbrock's terms t[0..n-1] from x[0..n]; n is a
+// positive multiple of 4.
+//
+//go:noescape
+func rosenTermsAVX(t, x *float64, n int)
+
+// rosenGradAVX writes dst[j], Rosenbrock's gradient at x[j+1] between
+// x[j] and x[j+2], for j < n; n is a positive multiple of 4.
+//
+//go:noescape
+func rosenGradAVX(dst, x *float64, n int)
+
+// quadTermsAVX writes the quadratic's terms (c[j]*x[j])*x[j], or x[j]*x[j]
+// when c is nil, for j < n; n is a positive multiple of 4.
+//
+//go:noescape
+func quadTermsAVX(t, c, x *float64, n int)
+
+// quadGradAVX writes the quadratic's gradient dst[j] = c[j]*x[j] for
+// j < n; n is a positive multiple of 4.
+//
+//go:noescape
+func quadGradAVX(dst, c, x *float64, n int)
+
+// rosenTermsVec writes Rosenbrock's terms t[j] (from xs[j] and xs[j+1])
+// for the longest prefix of t that the AVX kernel takes and returns its
+// length: 0 without AVX. len(xs) > len(t).
+func rosenTermsVec(t, xs []float64) int {
+	n := len(t) &^ 3
+	if !useAVX || n == 0 {
+		return 0
+	}
+	_ = xs[n] // the kernel reads xs[0..n]
+	rosenTermsAVX(&t[0], &xs[0], n)
+	return n
+}
+
+// rosenGradVec writes gs[j], Rosenbrock's gradient at xs[j+1] between
+// xs[j] and xs[j+2], for the longest prefix of gs that the AVX kernel
+// takes and returns its length: 0 without AVX. len(xs) > len(gs)+1.
+func rosenGradVec(gs, xs []float64) int {
+	n := len(gs) &^ 3
+	if !useAVX || n == 0 {
+		return 0
+	}
+	_ = xs[n+1] // the kernel reads xs[0..n+1]
+	rosenGradAVX(&gs[0], &xs[0], n)
+	return n
+}
+
+// quadTermsVec writes the quadratic's terms for the longest prefix of xs
+// that the AVX kernel takes and returns its length: 0 without AVX. c is
+// nil (every c_i is 1) or as long as xs, and so is t.
+func quadTermsVec(t, c, xs []float64) int {
+	n := len(xs) &^ 3
+	if !useAVX || n == 0 {
+		return 0
+	}
+	t = t[:n] // the bounds the scalar loop checks
+	var pc *float64
+	if c != nil {
+		pc = &c[:n][0]
+	}
+	quadTermsAVX(&t[0], pc, &xs[0], n)
+	return n
+}
+
+// quadGradVec writes the quadratic's gradient c[j]*xs[j] for the longest
+// prefix of xs that the AVX kernel takes and returns its length: 0
+// without AVX. g and c are as long as xs.
+func quadGradVec(g, c, xs []float64) int {
+	n := len(xs) &^ 3
+	if !useAVX || n == 0 {
+		return 0
+	}
+	g, c = g[:n], c[:n]
+	quadGradAVX(&g[0], &c[0], &xs[0], n)
+	return n
+}
