@@ -65,7 +65,7 @@ const (
 // on top of the lines.
 func RenderCurves(w, h int, series []Series) (*image.RGBA, error) {
 	top := plotPad + lineH*len(series) + 4
-	if mw, mh := MinPanel(len(series)); w < mw || h < mh {
+	if mw, mh := MinPanel(len(series), false); w < mw || h < mh {
 		return nil, fmt.Errorf("viewer: a %dx%d curves panel is too small for %d series", w, h, len(series))
 	}
 	for _, s := range series {
@@ -95,13 +95,16 @@ func RenderCurves(w, h int, series []Series) (*image.RGBA, error) {
 	return img, nil
 }
 
-// MinPanel is the smallest panel RenderCurves draws with n status lines,
-// which RenderProjection draws too: 4 tick-label margins wide, and as
-// high as the status lines and two plots of 40 pixels with their gaps
-// (or as wide, for the projection, if that is more).
-func MinPanel(n int) (w, h int) {
-	top := plotPad + lineH*n + 4
-	return 4 * leftMargin, max(top+2*(plotGap+40), 4*leftMargin)
+// MinPanel is the smallest panel RenderCurves draws with n status lines:
+// 4 tick-label margins wide, and as high as the status lines and two
+// plots of 40 pixels with their gaps. With projection, RenderProjection
+// draws it too: then it is at least as high as it is wide.
+func MinPanel(n int, projection bool) (w, h int) {
+	w, h = 4*leftMargin, plotPad+lineH*n+4+2*(plotGap+40)
+	if projection {
+		h = max(h, 4*leftMargin)
+	}
+	return w, h
 }
 
 // axis maps values to pixel rows of a plot: log10 or linear between lo and hi.

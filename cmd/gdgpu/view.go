@@ -66,7 +66,7 @@ a live window, in a binary built with it (make view: bin/gdgpu-view).`,
 	fs.StringVar(&v.frames, "frames", "", "write a PNG frame every --every steps into this folder (created if missing)")
 	fs.IntVar(&v.every, "every", 5, "sample the trajectory and the loss every K steps (and write a frame)")
 	fs.StringVar(&v.bounds, "bounds", "", "landscape box x0,x1,y0,y1 (default: the trajectories' extent plus a margin)")
-	fs.StringVar(&v.size, "size", "640x480", "each panel's size WxH in pixels (the picture is 2W x H; at least 208x208, higher with many optimizers)")
+	fs.StringVar(&v.size, "size", "640x480", "each panel's size WxH in pixels (the picture is 2W x H; at least 208 wide and 149 high, more with more optimizers or a projection)")
 	return cmd
 }
 
@@ -141,10 +141,10 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 	if f.out != "" || f.log != "" {
 		return usagef("view writes no --out or --log; it writes --png, --frames or a window")
 	}
-	if mw, mh := viewer.MinPanel(len(setups)); w < mw || h < mh {
+	job := &setups[0].job
+	if mw, mh := viewer.MinPanel(len(setups), projected(job)); w < mw || h < mh {
 		return usagef("--size %s: with %d optimizers each panel must be at least %dx%d", v.size, len(setups), mw, mh)
 	}
-	job := &setups[0].job
 	if projected(job) {
 		if box != nil {
 			return usagef("--bounds: %s has %d parameters; it is drawn projected, without a landscape", job.Problem, job.Dim)
@@ -301,12 +301,25 @@ func runRace(ctx context.Context, s *setup, ec *engine.Context, r *race) error {
 	return nil
 }
 
+// diverged reports whether r's run ended Diverged.
+func (r *race) diverged() bool { return r.done && r.res.Status == gdgpu.Diverged }
+
 // extent is the box around every finite trajectory point with a 15% margin
 // on each side (at least 0.5 wide; around the origin when there is none).
+// A diverged race's points are left out (they run off to 1e19 and more,
+// and would shrink the landscape to a line; the path is clipped at the
+// box's edge) unless every race diverged.
 func extent(races []*race) []float64 {
 	lo := [2]float64{math.Inf(1), math.Inf(1)}
 	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
+	all := true
 	for _, r := range races {
+		all = all && r.diverged()
+	}
+	for _, r := range races {
+		if r.diverged() && !all {
+			continue
+		}
 		for _, p := range r.points {
 			if len(p) < 2 || math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
 				continue
@@ -373,7 +386,7 @@ func parseBounds(s string) ([]float64, error) {
 // framebuffer with n races: half its width and its height, or the least
 // the panels can be drawn at (viewer.MinPanel) when the window is
 // smaller; the picture is then scaled down to the window.
-func livePanel(fbw, fbh, n int) (int, int) {
-	mw, mh := viewer.MinPanel(n)
+func livePanel(fbw, fbh, n int, projection bool) (int, int) {
+	mw, mh := viewer.MinPanel(n, projection)
 	return max(fbw/2, mw), max(fbh, mh)
 }

@@ -89,6 +89,7 @@ func TestViewUsageErrors(t *testing.T) {
 		{"frames folder", []string{"view", "--problem", "himmelblau", "--frames", "/proc/gdgpu-no/frames"}, "--frames /proc/gdgpu-no/frames: cannot create the folder"},
 		{"size", []string{"view", "--problem", "himmelblau", "--size", "80", "--png", png}, "--size"},
 		{"size below the curves' minimum", []string{"view", "--problem", "himmelblau", "--size", "64x64", "--png", png}, "--size"},
+		{"size below the projection's minimum", []string{"view", "--problem", "rosenbrock", "--dim", "5", "--size", "300x150", "--png", png}, "--size"},
 		{"size too low for nine status lines", []string{"view", "--problem", "himmelblau", "--optimizer", "sgd,adagrad,adadelta,rmsprop,adam,adamw,adamax,nadam,radam", "--size", "640x240", "--png", png}, "--size"},
 		{"bounds", []string{"view", "--problem", "himmelblau", "--bounds", "1,0,0,1", "--png", png}, "--bounds"},
 		{"every", []string{"view", "--problem", "himmelblau", "--every", "0", "--png", png}, "--every"},
@@ -261,17 +262,38 @@ func TestViewColoursPerOptimizer(t *testing.T) {
 func TestLivePanelDrawable(t *testing.T) {
 	for _, n := range []int{1, 2, 9} {
 		for _, fb := range [][2]int{{1, 1}, {100, 50}, {300, 200}, {2000, 1500}} {
-			w, h := livePanel(fb[0], fb[1], n)
-			if w < fb[0]/2 || h < fb[1] {
-				t.Errorf("%d races, framebuffer %v: panels %dx%d, smaller than half of it", n, fb, w, h)
-			}
-			series := make([]viewer.Series, n)
-			if _, err := viewer.RenderCurves(w, h, series); err != nil {
-				t.Errorf("%d races, framebuffer %v: %v", n, fb, err)
-			}
-			if _, err := viewer.RenderProjection(w, h, nil, "a", "b", []float64{0, 1, 0, 1}); err != nil {
-				t.Errorf("%d races, framebuffer %v: %v", n, fb, err)
+			for _, proj := range []bool{false, true} {
+				w, h := livePanel(fb[0], fb[1], n, proj)
+				if w < fb[0]/2 || h < fb[1] {
+					t.Errorf("%d races, framebuffer %v: panels %dx%d, smaller than half of it", n, fb, w, h)
+				}
+				series := make([]viewer.Series, n)
+				if _, err := viewer.RenderCurves(w, h, series); err != nil {
+					t.Errorf("%d races, framebuffer %v: %v", n, fb, err)
+				}
+				if _, err := viewer.RenderProjection(w, h, nil, "a", "b", []float64{0, 1, 0, 1}); proj && err != nil {
+					t.Errorf("%d races, framebuffer %v, projected: %v", n, fb, err)
+				}
 			}
 		}
+	}
+}
+
+// TestExtentLeavesOutDiverged: the landscape's box is the extent of the
+// races that did not diverge (a diverged path's points run off to 1e19
+// and would shrink the landscape to a line); only when every race
+// diverged does it span theirs.
+func TestExtentLeavesOutDiverged(t *testing.T) {
+	ok := &race{done: true, res: gdgpu.Result{Status: gdgpu.StepLimit},
+		points: [][]float64{{0, 0}, {1, 1}, {2, 1.5}}}
+	div := &race{done: true, res: gdgpu.Result{Status: gdgpu.Diverged},
+		points: [][]float64{{0, 0}, {0.5, -3e3}, {1, 7e18}}}
+	box := extent([]*race{ok, div})
+	if box[0] < -1 || box[1] > 3 || box[2] < -1 || box[3] > 3 {
+		t.Errorf("box %v, want about [-0.3, 2.3] x [-0.2, 1.7], the race that did not diverge", box)
+	}
+	box = extent([]*race{div})
+	if box[3] < 7e18 {
+		t.Errorf("every race diverged: box %v, want it to span the diverged path", box)
 	}
 }

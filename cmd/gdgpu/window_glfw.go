@@ -278,7 +278,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		if fbw > 0 && fbh > 0 && (ctl.dirty || !ctl.paused && !settled && time.Since(lastRender) >= renderEvery) {
 			// One panel per half of the framebuffer (its pixels, not the
 			// window's points: HiDPI), within what the panels can hold.
-			pw, ph := livePanel(fbw, fbh, len(races))
+			pw, ph := livePanel(fbw, fbh, len(races), projected(job))
 			if sc, err = liveScene(sc, job, ec, races, box, pw, ph); err != nil {
 				return err
 			}
@@ -407,19 +407,22 @@ func (sc *scene) finished() bool {
 // liveScene gives the scene for the races so far at panel size pw x ph:
 // for two parameters the landscape is evaluated again only when the size
 // changes or a path leaves it (the box then grows by half on each side, so
-// that happens a few times at most); an N-D projection is recomputed.
+// that happens a few times at most), and fitted again to the races that
+// did not diverge when one has; an N-D projection is recomputed.
 func liveScene(sc *scene, job *gdgpu.Job, ec *engine.Context, races []*race, bounds []float64, pw, ph int) (*scene, error) {
 	if projected(job) {
 		return newScene(job, ec, races, nil, pw, ph)
 	}
-	if sc != nil && sc.w == pw && sc.h == ph && (bounds != nil || inside(sc.box, races)) {
+	if sc != nil && sc.w == pw && sc.h == ph && (bounds != nil || inside(sc.box, races) && countDiverged(sc.races) == countDiverged(races)) {
 		sc.races = races
 		return sc, nil
 	}
 	box := bounds
 	if box == nil {
 		box = extent(races)
-		if sc != nil && sc.w == pw && sc.h == ph { // grown, not resized
+		// Grown, not resized, nor fitted again to the races that did not
+		// diverge once one has (it grew the box while it ran off).
+		if sc != nil && sc.w == pw && sc.h == ph && countDiverged(sc.races) == countDiverged(races) {
 			for i := 0; i < 2; i++ {
 				span := box[2*i+1] - box[2*i]
 				box[2*i], box[2*i+1] = box[2*i]-span/2, box[2*i+1]+span/2
@@ -429,9 +432,25 @@ func liveScene(sc *scene, job *gdgpu.Job, ec *engine.Context, races []*race, bou
 	return newScene(job, ec, races, box, pw, ph)
 }
 
-// inside reports whether every finite point of the races lies in box.
-func inside(box []float64, races []*race) bool {
+// countDiverged counts the races whose run ended Diverged.
+func countDiverged(races []*race) int {
+	n := 0
 	for _, r := range races {
+		if r.diverged() {
+			n++
+		}
+	}
+	return n
+}
+
+// inside reports whether every finite point of the races lies in box,
+// leaving out the races that diverged (as extent does) unless all did.
+func inside(box []float64, races []*race) bool {
+	all := countDiverged(races) == len(races)
+	for _, r := range races {
+		if r.diverged() && !all {
+			continue
+		}
 		for _, p := range r.points {
 			if finiteAll(p) && (p[0] < box[0] || p[0] > box[1] || p[1] < box[2] || p[1] > box[3]) {
 				return false
