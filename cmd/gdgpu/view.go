@@ -107,10 +107,14 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		}
 	}
 	if v.png != "" {
-		if dir := filepath.Dir(v.png); dir != "" {
-			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-				return usagef("--png %s: folder %s does not exist", v.png, dir)
-			}
+		dir := filepath.Dir(v.png)
+		if st, err := os.Stat(dir); err != nil {
+			return usagef("--png %s: folder %s does not exist", v.png, dir)
+		} else if !st.IsDir() {
+			return usagef("--png %s: %s is not a folder", v.png, dir)
+		}
+		if st, err := os.Stat(v.png); err == nil && st.IsDir() {
+			return usagef("--png %s is a folder; give a file name", v.png)
 		}
 	}
 	// One setup per optimizer: build validates each with the same flags.
@@ -378,6 +382,9 @@ func parseBounds(s string) ([]float64, error) {
 	}
 	if !(v[1] > v[0]) || !(v[3] > v[2]) {
 		return nil, usagef("--bounds %q: want x0 < x1 and y0 < y1", s)
+	}
+	if math.IsInf(v[1]-v[0], 0) || math.IsInf(v[3]-v[2], 0) {
+		return nil, usagef("--bounds %q: the box's width and height must be finite numbers", s)
 	}
 	return v, nil
 }

@@ -79,6 +79,10 @@ func TestViewHimmelblauPNG(t *testing.T) {
 
 func TestViewUsageErrors(t *testing.T) {
 	png := filepath.Join(t.TempDir(), "v.png")
+	self, err := os.Executable() // a file that is not a folder
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -97,6 +101,9 @@ func TestViewUsageErrors(t *testing.T) {
 		{"optimizer", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,nope", "--png", png}, "nope"},
 		{"repeat", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,adam", "--png", png}, "distinct"},
 		{"folder", []string{"view", "--problem", "himmelblau", "--png", "/no/such/dir/v.png"}, "does not exist"},
+		{"png is a folder", []string{"view", "--problem", "himmelblau", "--png", filepath.Dir(png)}, "is a folder"},
+		{"png under a file", []string{"view", "--problem", "himmelblau", "--png", filepath.Join(self, "v.png")}, "is not a folder"},
+		{"bounds overflow", []string{"view", "--problem", "himmelblau", "--bounds", "-1e308,1e308,0,1", "--png", png}, "--bounds"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var so, se bytes.Buffer
