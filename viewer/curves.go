@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	"math"
 	"strconv"
+	"strings"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -56,7 +57,8 @@ const (
 )
 
 // RenderCurves draws the curves panel, w x h pixels: one status line per
-// series at the top, then the loss (upper plot) and the gradient norm
+// series at the top (shortened to the panel's width, keeping its last
+// word, the status: see fitText), then the loss (upper plot) and the gradient norm
 // (lower plot) against the step, one polyline per series in its colour.
 // Each plot is on a log scale, with decades labelled, when every finite
 // value in it is positive; otherwise (a loss that reaches zero or goes
@@ -77,7 +79,7 @@ func RenderCurves(w, h int, series []Series) (*image.RGBA, error) {
 	draw.Draw(img, img.Rect, image.NewUniform(panelBG), image.Point{}, draw.Src)
 	face := basicfont.Face7x13
 	for k, s := range series {
-		text(img, face, plotPad, plotPad+lineH*k+11, s.Color, s.Status)
+		text(img, face, plotPad, plotPad+lineH*k+11, s.Color, fitText(face, s.Status, w-2*plotPad))
 	}
 	maxStep := 1
 	for _, s := range series {
@@ -282,6 +284,30 @@ func plot(img *image.RGBA, face font.Face, r image.Rectangle, title string, seri
 	for _, d := range dots {
 		disc(img, d.x, d.y, 2, d.c)
 	}
+}
+
+// fitText returns s as it is if it fits in width pixels (in face), else
+// with its double spaces made single, else cut short before its last word
+// (a status line's status: StepLimit, Diverged, running), which stays in
+// view after "..": whole words are dropped, and a name left without its
+// number after it ("lr") goes too: "adam: step 300 loss 0.48 .. Diverged".
+// The first word, the label, stays.
+func fitText(face font.Face, s string, width int) string {
+	fits := func(t string) bool { return font.MeasureString(face, t).Ceil() <= width }
+	if fits(s) {
+		return s
+	}
+	words := strings.Fields(s)
+	if s = strings.Join(words, " "); fits(s) || len(words) < 3 {
+		return s
+	}
+	last := words[len(words)-1]
+	head := words[:len(words)-1]
+	number := func(w string) bool { _, err := strconv.ParseFloat(w, 64); return err == nil }
+	for len(head) > 1 && (!fits(strings.Join(head, " ")+" .. "+last) || !number(head[len(head)-1])) {
+		head = head[:len(head)-1]
+	}
+	return strings.Join(head, " ") + " .. " + last
 }
 
 // text draws s with its baseline at y, starting at x.

@@ -277,7 +277,7 @@ func TestGoldenCatchesSmallChanges(t *testing.T) {
 	land, curves, paths, series := goldenScene(t)
 	want := SideBySide(land, curves)
 
-	series[0].Status = StatusLine("gd", 60, series[0].Loss[len(series[0].Loss)-1], 0.02, 1000, "StepLimit") // one digit
+	series[0].Status = StatusLine("gd", 61, series[0].Loss[len(series[0].Loss)-1], 0.01, 1000, "StepLimit") // one digit
 	text, err := RenderCurves(320, 240, series)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,9 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
 )
 
 // TestProjectKnownPlane: points on a known plane in R^5 (spanned by two
@@ -180,5 +183,35 @@ func TestCurvesLonePointVisible(t *testing.T) {
 	}
 	if n < 2*9 {
 		t.Errorf("the lone loss and gradient-norm points cover %d pixels, want two 3x3 dots", n)
+	}
+}
+
+// TestCurvesStatusFits: a status line wider than the panel keeps its
+// last word, the run's status, in view (at 320 pixels the line ran off
+// the panel before it).
+func TestCurvesStatusFits(t *testing.T) {
+	s := Series{Label: "rmsprop", Color: Palette[0], Steps: []int{0, 10}, Loss: []float64{3, 1}, GradNorm: []float64{2, 1}}
+	draw := func(status string) *image.RGBA {
+		s.Status = StatusLine("rmsprop", 100000, 1.234567e-12, 0.001, 123456, status)
+		img, err := RenderCurves(320, 240, []Series{s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	a, b := draw("StepLimit"), draw("Diverged")
+	row := image.Rect(0, 0, 320, plotPad+lineH)
+	d, err := Diff(a.SubImage(row), b.SubImage(row), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Differing == 0 {
+		t.Error("the status line shows the same pixels for StepLimit and Diverged: its status is cut off")
+	}
+	if got := fitText(basicfont.Face7x13, "a: step 1  loss 2  Diverged", 1000); got != "a: step 1  loss 2  Diverged" {
+		t.Errorf("a line that fits: %q", got)
+	}
+	if got := fitText(basicfont.Face7x13, "rmsprop: step 100000  loss 1.235e-12  lr 0.001  123456 steps/s  Diverged", 300); !strings.HasSuffix(got, " Diverged") || font.MeasureString(basicfont.Face7x13, got).Ceil() > 300 {
+		t.Errorf("a line too wide: %q (%d pixels), want at most 300 ending in its status", got, font.MeasureString(basicfont.Face7x13, got).Ceil())
 	}
 }
