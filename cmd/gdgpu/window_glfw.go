@@ -242,6 +242,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		bl         blitter
 		sc         *scene
 		pic        *image.RGBA
+		scale      = 1 // HiDPI: framebuffer pixels per picture pixel
 		lastRender time.Time
 	)
 	defer ec.Do(func() error { bl.delete(); return nil })
@@ -276,9 +277,12 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		// while something runs; a finished picture stays as it is.
 		settled := done && sc != nil && sc.finished()
 		if fbw > 0 && fbh > 0 && (ctl.dirty || !ctl.paused && !settled && time.Since(lastRender) >= renderEvery) {
-			// One panel per half of the framebuffer (its pixels, not the
-			// window's points: HiDPI), within what the panels can hold.
-			pw, ph := livePanel(fbw, fbh, len(races), projected(job))
+			// One panel per half of the framebuffer, in its pixels over
+			// the HiDPI scale (drawn magnified by it), within what the
+			// panels can hold.
+			winw, _ := win.GetSize()
+			scale = pixelScale(fbw, winw)
+			pw, ph := livePanel(fbw/scale, fbh/scale, len(races), projected(job))
 			if sc, err = liveScene(sc, job, ec, races, box, pw, ph); err != nil {
 				return err
 			}
@@ -300,7 +304,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		}
 		var pixels []byte
 		if err := ec.Do(func() error {
-			if err := bl.draw(fbw, fbh); err != nil {
+			if err := bl.draw(fbw, fbh, scale); err != nil {
 				return err
 			}
 			if shot {
@@ -554,8 +558,9 @@ func (b *blitter) upload(pic *image.RGBA) error {
 	return glCheck("uploading the picture")
 }
 
-// draw fills the fbw x fbh framebuffer with the texture.
-func (b *blitter) draw(fbw, fbh int) error {
+// draw clears the fbw x fbh framebuffer and draws the texture in it, at
+// blitViewport's place for the scale.
+func (b *blitter) draw(fbw, fbh, scale int) error {
 	gl.BindFramebuffer(gl.FRAMEBUFFER, 0)
 	gl.Viewport(0, 0, int32(fbw), int32(fbh))
 	gl.ClearColor(0.17, 0.17, 0.2, 1)
@@ -563,6 +568,8 @@ func (b *blitter) draw(fbw, fbh int) error {
 	if b.tw == 0 {
 		return nil
 	}
+	x, y, w, h := blitViewport(fbw, fbh, b.tw, b.th, scale)
+	gl.Viewport(int32(x), int32(y), int32(w), int32(h))
 	gl.UseProgram(b.prog)
 	gl.ActiveTexture(gl.TEXTURE0)
 	gl.BindTexture(gl.TEXTURE_2D, b.tex)
@@ -615,4 +622,32 @@ func glCheck(what string) error {
 		return fmt.Errorf("gdgpu: %s: GL error 0x%x", what, code)
 	}
 	return nil
+}
+
+// blitViewport is where a tw x th picture is drawn in a fbw x fbh
+// framebuffer (x and y from its bottom left, as glViewport takes them):
+// magnified scale times (nearest: each picture pixel a scale x scale
+// block) at the top left, or, where that does not fit (a window smaller
+// than the least the panels are drawn at), as large as fits with the
+// picture's aspect.
+func blitViewport(fbw, fbh, tw, th, scale int) (x, y, w, h int) {
+	s := max(scale, 1)
+	w, h = tw*s, th*s
+	if w > fbw || h > fbh {
+		f := math.Min(float64(fbw)/float64(tw), float64(fbh)/float64(th))
+		w, h = min(int(float64(tw)*f+0.5), fbw), min(int(float64(th)*f+0.5), fbh)
+	}
+	return 0, fbh - h, w, h
+}
+
+// pixelScale is the window's HiDPI scale, framebuffer pixels per point
+// (fbw over the window's width winw in points), rounded, at least 1. The
+// picture is rendered at the framebuffer's size divided by it and drawn
+// magnified: basicfont's 7x13 bitmap text then keeps its size in points
+// instead of shrinking to half on a 2x screen.
+func pixelScale(fbw, winw int) int {
+	if fbw <= 0 || winw <= 0 {
+		return 1
+	}
+	return max(1, int(math.Round(float64(fbw)/float64(winw))))
 }

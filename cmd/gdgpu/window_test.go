@@ -236,3 +236,32 @@ func TestLiveSceneRefitsAfterDivergence(t *testing.T) {
 		t.Errorf("after the divergence: box %v, want about [-0.3, 2.3] x [-0.2, 1.7]", b)
 	}
 }
+
+// TestBlitViewport: where the window draws its picture. Pixel for pixel
+// at the top left when the framebuffer holds it (an odd width after a
+// resize left the picture one pixel narrower, and it was stretched);
+// magnified by the HiDPI scale, so the bitmap text is as large in points
+// as on a plain screen; scaled down, keeping its aspect, when the window
+// is smaller than the least the panels are drawn at.
+func TestBlitViewport(t *testing.T) {
+	for _, tc := range []struct {
+		fbw, fbh, tw, th, scale int
+		want                    [4]int // x, y (from the bottom), w, h
+	}{
+		{640, 300, 640, 300, 1, [4]int{0, 0, 640, 300}},
+		{641, 301, 640, 301, 1, [4]int{0, 0, 640, 301}},
+		{1280, 600, 640, 300, 2, [4]int{0, 0, 1280, 600}},
+		{1281, 600, 640, 300, 2, [4]int{0, 0, 1280, 600}},
+		{320, 200, 416, 220, 1, [4]int{0, 31, 320, 169}},
+	} {
+		x, y, w, h := blitViewport(tc.fbw, tc.fbh, tc.tw, tc.th, tc.scale)
+		if got := [4]int{x, y, w, h}; got != tc.want {
+			t.Errorf("framebuffer %dx%d, picture %dx%d, scale %d: viewport %v, want %v", tc.fbw, tc.fbh, tc.tw, tc.th, tc.scale, got, tc.want)
+		}
+	}
+	for _, tc := range [][3]int{{640, 640, 1}, {1280, 640, 2}, {1920, 640, 3}, {1000, 640, 2}, {0, 640, 1}, {640, 0, 1}} {
+		if got := pixelScale(tc[0], tc[1]); got != tc[2] {
+			t.Errorf("framebuffer %d pixels wide, window %d points: scale %d, want %d", tc[0], tc[1], got, tc[2])
+		}
+	}
+}
