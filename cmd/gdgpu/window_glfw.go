@@ -246,7 +246,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		lastRender time.Time
 	)
 	defer ec.Do(func() error { bl.delete(); return nil })
-	ctl := &controls{spf: spf}
+	ctl := &controls{spf: spf, minSPF: spf}
 	win.SetKeyCallback(func(_ *glfw.Window, key glfw.Key, _ int, action glfw.Action, _ glfw.ModifierKey) {
 		if action == glfw.Press {
 			ctl.key(key)
@@ -359,6 +359,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 // controls is the window's state that keys change.
 type controls struct {
 	spf     int  // steps each race takes per frame
+	minSPF  int  // the least spf: --every, the driver's batch
 	paused  bool // no steps are handed out
 	restart bool // start every race again (taken by the frame loop)
 	save    bool // save the picture (taken by the frame loop)
@@ -387,13 +388,13 @@ func (c *controls) key(k glfw.Key) {
 }
 
 // char applies a typed character: + and - double and halve the steps per
-// frame, within [1, maxStepsPerFrame].
+// frame, within [minSPF (at least 1), maxStepsPerFrame].
 func (c *controls) char(ch rune) {
 	switch ch {
 	case '+':
-		c.spf = min(c.spf*2, maxStepsPerFrame)
+		c.spf = min(c.spf*2, max(maxStepsPerFrame, c.minSPF))
 	case '-':
-		c.spf = max(c.spf/2, 1)
+		c.spf = max(c.spf/2, c.minSPF, 1)
 	}
 }
 

@@ -152,6 +152,14 @@ func TestWindowControls(t *testing.T) {
 	if !c.quit {
 		t.Error("q does not quit")
 	}
+	// The driver issues --every steps at a time (its batches end at the
+	// sample points), so a frame cannot take fewer: - stops there, and
+	// the title does not claim 1 step per frame while 5 run.
+	c = &controls{spf: 5, minSPF: 5}
+	c.char('-')
+	if c.spf != 5 {
+		t.Errorf("- at --every 5: %d steps per frame, want 5 (a batch)", c.spf)
+	}
 }
 
 // TestWindowShotND: an N-D problem in the window: the projection is drawn
