@@ -34,6 +34,18 @@ type Projection struct {
 // so that the largest coordinate is positive), so the picture does not
 // flip between runs.
 func Project(trajs [][][]float64) (Projection, error) {
+	return ProjectFit(trajs, nil)
+}
+
+// ProjectFit is Project with the plane (the mean, the directions, the
+// fractions explained and their signs) fitted to the trajectories marked
+// in fit only (nil, or none marked: all of them); the others are projected
+// onto it, each point's coordinate along direction k its dot product with
+// d_k = X^T u_k / sqrt(lambda_k) (X the fitted points, centred), which
+// costs n N per direction. gdgpu view leaves a diverged run out of the
+// fit: its points run off to 1e13 and would take the whole variance,
+// shrinking every other path to a dot.
+func ProjectFit(trajs [][][]float64, fit []bool) (Projection, error) {
 	var pr Projection
 	n, dim := 0, -1
 	for _, t := range trajs {
@@ -53,8 +65,25 @@ func Project(trajs [][][]float64) (Projection, error) {
 	if n == 0 || dim < 1 {
 		return pr, fmt.Errorf("viewer: Project: no points")
 	}
+	if fit != nil && len(fit) != len(trajs) {
+		return pr, fmt.Errorf("viewer: Project: %d fit marks for %d trajectories", len(fit), len(trajs))
+	}
+	fitted := func(k int) bool { return fit == nil || fit[k] }
+	nf := 0
+	for k, t := range trajs {
+		if fitted(k) {
+			nf += len(t)
+		}
+	}
+	if nf == 0 { // none marked, or only empty ones: fit them all
+		fitted = func(int) bool { return true }
+		nf = n
+	}
 	mean := make([]float64, dim)
-	for _, t := range trajs {
+	for k, t := range trajs {
+		if !fitted(k) {
+			continue
+		}
 		for _, p := range t {
 			for i, v := range p {
 				mean[i] += v
@@ -62,11 +91,14 @@ func Project(trajs [][][]float64) (Projection, error) {
 		}
 	}
 	for i := range mean {
-		mean[i] /= float64(n)
+		mean[i] /= float64(nf)
 	}
-	x := mat.NewDense(n, dim, nil)
+	x := mat.NewDense(nf, dim, nil)
 	r := 0
-	for _, t := range trajs {
+	for k, t := range trajs {
+		if !fitted(k) {
+			continue
+		}
 		for _, p := range t {
 			row := x.RawRowView(r)
 			for i, v := range p {
@@ -77,8 +109,9 @@ func Project(trajs [][][]float64) (Projection, error) {
 	}
 	var g mat.SymDense
 	g.SymOuterK(1, x)
-	coords := make([][2]float64, n)
-	if n > 1 {
+	fc := make([][2]float64, nf) // the fitted points' coordinates
+	var dirs [2][]float64        // the directions, when a trajectory is not fitted
+	if nf > 1 {
 		var eig mat.EigenSym
 		if !eig.Factorize(&g, true) {
 			return pr, fmt.Errorf("viewer: Project: the eigendecomposition did not converge")
@@ -90,43 +123,80 @@ func Project(trajs [][][]float64) (Projection, error) {
 		for _, v := range vals {
 			total += math.Max(v, 0)
 		}
-		for k := 0; k < 2 && k < n; k++ {
-			j := n - 1 - k
+		for k := 0; k < 2 && k < nf; k++ {
+			j := nf - 1 - k
 			lam := math.Max(vals[j], 0)
 			if total > 0 {
 				pr.Explained[k] = lam / total
 			}
 			s := math.Sqrt(lam)
-			for i := 0; i < n; i++ {
-				coords[i][k] = s * vecs.At(i, j)
+			for i := 0; i < nf; i++ {
+				fc[i][k] = s * vecs.At(i, j)
+			}
+			if nf < n && s > 0 {
+				d := make([]float64, dim)
+				for i := 0; i < nf; i++ {
+					ui := vecs.At(i, j) / s
+					for c, v := range x.RawRowView(i) {
+						d[c] += ui * v
+					}
+				}
+				dirs[k] = d
 			}
 		}
 	}
-	// Signs: see the doc comment.
-	for k := 0; k < 2; k++ {
+	coords := make([][][2]float64, len(trajs))
+	r = 0
+	for k, t := range trajs {
+		if fitted(k) {
+			coords[k] = fc[r : r+len(t) : r+len(t)]
+			r += len(t)
+			continue
+		}
+		coords[k] = make([][2]float64, len(t))
+		for i, p := range t {
+			for a, d := range dirs {
+				if d == nil {
+					continue
+				}
+				dot := 0.0
+				for c, v := range p {
+					dot += (v - mean[c]) * d[c]
+				}
+				coords[k][i][a] = dot
+			}
+		}
+	}
+	// Signs: see Project's doc comment; the first fitted trajectory decides.
+	first := -1
+	for k, t := range trajs {
+		if fitted(k) && len(t) > 0 {
+			first = k
+			break
+		}
+	}
+	for a := 0; a < 2; a++ {
 		flip := false
-		if len(trajs) > 0 && len(trajs[0]) > 1 && math.Abs(coords[len(trajs[0])-1][k]-coords[0][k]) > 1e-12*(1+math.Abs(coords[0][k])) {
-			flip = coords[len(trajs[0])-1][k] < coords[0][k]
+		if t := coords[first]; len(t) > 1 && math.Abs(t[len(t)-1][a]-t[0][a]) > 1e-12*(1+math.Abs(t[0][a])) {
+			flip = t[len(t)-1][a] < t[0][a]
 		} else {
 			big := 0.0
-			for _, c := range coords {
-				if math.Abs(c[k]) > math.Abs(big) {
-					big = c[k]
+			for _, c := range fc {
+				if math.Abs(c[a]) > math.Abs(big) {
+					big = c[a]
 				}
 			}
 			flip = big < 0
 		}
 		if flip {
-			for i := range coords {
-				coords[i][k] = -coords[i][k]
+			for _, t := range coords {
+				for i := range t {
+					t[i][a] = -t[i][a]
+				}
 			}
 		}
 	}
-	r = 0
-	for _, t := range trajs {
-		pr.Paths = append(pr.Paths, coords[r:r+len(t):r+len(t)])
-		r += len(t)
-	}
+	pr.Paths = coords
 	return pr, nil
 }
 

@@ -215,3 +215,50 @@ func TestCurvesStatusFits(t *testing.T) {
 		t.Errorf("a line too wide: %q (%d pixels), want at most 300 ending in its status", got, font.MeasureString(basicfont.Face7x13, got).Ceil())
 	}
 }
+
+// TestProjectFitLeavesOut: the plane is fitted to the trajectories marked
+// fit; another (a diverged run's points, far out) is projected onto it
+// rather than tilting it towards itself, and the fractions explained are
+// those of the fitted points.
+func TestProjectFitLeavesOut(t *testing.T) {
+	u := []float64{1, 0, 0, 0}
+	v := []float64{0, 1, 0, 0}
+	var fitted, far [][]float64
+	for i := 0; i < 10; i++ {
+		s := float64(i) - 4.5
+		r := math.Cos(0.7 * s) // even in s: uncorrelated with it
+		p := make([]float64, 4)
+		for j := range p {
+			p[j] = 3*s*u[j] + r*v[j]
+		}
+		fitted = append(fitted, p)
+	}
+	// Off along the third axis (which the fitted points do not use) by
+	// 1e13, and 2 along u.
+	for i := 0; i < 5; i++ {
+		far = append(far, []float64{2, 0, 1e12 * float64(i*i), 0})
+	}
+	pr, err := ProjectFit([][][]float64{fitted, far}, []bool{true, false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := pr.Explained[0] + pr.Explained[1]; math.Abs(e-1) > 1e-12 {
+		t.Errorf("explained %v, want the fitted points' variance, all in the plane", pr.Explained)
+	}
+	// The fitted points' mean is 0 along u and mv along v: a far point's
+	// coordinates are (2, -mv), up to the sign of v, whatever its third.
+	mv := 0.0
+	for _, p := range fitted {
+		mv += p[1] / float64(len(fitted))
+	}
+	for i, q := range pr.Paths[1] {
+		if math.Abs(q[0]-2) > 1e-9 || math.Abs(math.Abs(q[1])-math.Abs(mv)) > 1e-9 {
+			t.Errorf("far point %d: %v, want (2, +-%g): the plane's coordinates of (2, 0, %g, 0)", i, q, mv, far[i][2])
+		}
+	}
+	for i, q := range pr.Paths[0] {
+		if math.Abs(q[0]-3*(float64(i)-4.5)) > 1e-9 {
+			t.Errorf("fitted point %d: %v, want %g along the first direction", i, q, 3*(float64(i)-4.5))
+		}
+	}
+}

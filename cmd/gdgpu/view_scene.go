@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/draw"
 	"math"
+	"slices"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/engine"
@@ -66,12 +67,17 @@ func newScene(job *gdgpu.Job, ec *engine.Context, races []*race, box []float64, 
 	return sc, nil
 }
 
-// project computes the principal plane of every finite point of every
-// race (a diverged run's non-finite points are left out) and its frame.
+// project computes the principal plane of every finite point of the races
+// that did not diverge (of all races when every one did; a diverged run's
+// non-finite points are left out) and its frame; a diverged race's points
+// are projected onto that plane and clipped at the frame, as extent does
+// for a landscape.
 func (sc *scene) project() error {
 	var trajs [][][]float64
+	fit := make([]bool, len(sc.races))
 	sc.projSteps = make([][]int, len(sc.races))
 	for k, r := range sc.races {
+		fit[k] = !r.diverged()
 		var t [][]float64
 		for i, p := range r.points {
 			if finiteAll(p) {
@@ -81,14 +87,18 @@ func (sc *scene) project() error {
 		}
 		trajs = append(trajs, t)
 	}
-	pr, err := viewer.Project(trajs)
+	pr, err := viewer.ProjectFit(trajs, fit)
 	if err != nil {
 		return failure(err)
 	}
 	sc.proj = pr.Paths
 	lo := [2]float64{math.Inf(1), math.Inf(1)}
 	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
-	for _, t := range sc.proj {
+	all := !slices.Contains(fit, true)
+	for k, t := range sc.proj {
+		if !fit[k] && !all {
+			continue
+		}
 		for _, q := range t {
 			for i := range q {
 				lo[i], hi[i] = math.Min(lo[i], q[i]), math.Max(hi[i], q[i])

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -302,5 +303,35 @@ func TestExtentLeavesOutDiverged(t *testing.T) {
 	box = extent([]*race{div})
 	if box[3] < 7e18 {
 		t.Errorf("every race diverged: box %v, want it to span the diverged path", box)
+	}
+}
+
+// TestProjectionLeavesOutDiverged: in an N-D view, the principal plane
+// and the frame come from the races that did not diverge; a diverged
+// race's points (run off to 1e13) are projected onto that plane and
+// clipped, instead of taking the whole variance and shrinking the other
+// paths to a dot.
+func TestProjectionLeavesOutDiverged(t *testing.T) {
+	job := &gdgpu.Job{Problem: "rosenbrock", Dim: 6}
+	ok := &race{done: true, res: gdgpu.Result{Status: gdgpu.StepLimit}}
+	div := &race{done: true, res: gdgpu.Result{Status: gdgpu.Diverged}}
+	for i := 0; i <= 20; i++ {
+		s := float64(i)
+		ok.steps = append(ok.steps, i)
+		ok.points = append(ok.points, []float64{s / 10, math.Sin(s) / 5, 0, 0, 0, 1})
+		if i <= 4 {
+			div.steps = append(div.steps, i)
+			div.points = append(div.points, []float64{0, 0, 1e12 * s * s * s, -1e12 * s * s, 0, 1})
+		}
+	}
+	sc, err := newScene(job, nil, []*race{ok, div}, nil, 300, 260)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := sc.projBox; b[1]-b[0] > 10 || b[3]-b[2] > 10 {
+		t.Errorf("frame %v: want the extent of the race that did not diverge, about 2 x 0.4", b)
+	}
+	if _, err := sc.render(20); err != nil {
+		t.Fatal(err)
 	}
 }
