@@ -4,10 +4,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"io"
+	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -328,9 +332,11 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		win.SetTitle(fmt.Sprintf("gdgpu view: %s (%s; space, +/-, r, s, q)", job.Problem, state))
 		if ctl.save && pic != nil {
 			ctl.save = false
-			saved++
-			name := fmt.Sprintf("gdgpu-view-%03d.png", saved)
-			if err := viewer.WritePNG(name, pic); err != nil {
+			name, err := nextSaveName(".", &saved)
+			if err == nil {
+				err = viewer.WritePNG(name, pic)
+			}
+			if err != nil {
 				fmt.Fprintf(cmd.ErrOrStderr(), "gdgpu: %v\n", err)
 			} else {
 				fmt.Fprintf(stdout, "saved %s\n", name)
@@ -651,4 +657,20 @@ func pixelScale(fbw, winw int) int {
 		return 1
 	}
 	return max(1, int(math.Round(float64(fbw)/float64(winw))))
+}
+
+// nextSaveName is the path s saves the picture at: dir's first
+// gdgpu-view-NNN.png after number *n that does not exist yet, so a
+// session never overwrites an earlier one's pictures; *n becomes its
+// number.
+func nextSaveName(dir string, n *int) (string, error) {
+	for {
+		*n++
+		name := filepath.Join(dir, fmt.Sprintf("gdgpu-view-%03d.png", *n))
+		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+			return name, nil
+		} else if err != nil {
+			return "", fmt.Errorf("saving the picture: %w", err) // printed after "gdgpu: "
+		}
+	}
 }

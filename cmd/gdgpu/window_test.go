@@ -273,3 +273,22 @@ func TestBlitViewport(t *testing.T) {
 		}
 	}
 }
+
+// TestSaveName: s never overwrites a picture an earlier session saved: it
+// takes the first free gdgpu-view-NNN.png.
+func TestSaveName(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"gdgpu-view-001.png", "gdgpu-view-002.png"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("kept"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	name, err := nextSaveName(dir, &n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name != filepath.Join(dir, "gdgpu-view-003.png") {
+		t.Errorf("first save: %s, want gdgpu-view-003.png", name)
+	}
+}
