@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -232,6 +233,57 @@ func TestRunDirModel(t *testing.T) {
 		}
 		if string(readFile(t, again)) != string(readFile(t, filepath.Join(dir, "params.npy"))) {
 			t.Errorf("%v: the job file's run ends elsewhere", c)
+		}
+	}
+}
+
+// TestModelNpyLabels: a .npy target's labels are checked and listed as a
+// CSV's are: softmax takes the classes in any row order (they were listed
+// in order of first appearance, so [2 0 1] was refused as not 0..K-1), a
+// binary target's model card names its encoding, and a label that is not
+// a class is refused naming the file and the value.
+func TestModelNpyLabels(t *testing.T) {
+	dir := t.TempDir()
+	x := writeMatrix(t, dir, 6, 2)
+	vec := func(name string, v ...float64) string {
+		p := filepath.Join(dir, name+".npy")
+		if err := data.WriteVector(p, v, "f8"); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	out := filepath.Join(dir, "w.npy")
+	for _, c := range []struct {
+		problem string
+		y       []float64
+		classes string // the model card's classes, or the refusal's text
+	}{
+		{"softmax", []float64{2, 0, 1, 2, 0, 1}, "[0 1 2]"},
+		{"logistic", []float64{1, -1, 1, -1, 1, 1}, "[-1 1]"},
+		{"hinge", []float64{1, 0, 1, 0, 1, 1}, "[0 1]"},
+		{"softmax", []float64{0, 1, 0.5, 1, 0, 1}, "value 2 is 0.5: want a class label"},
+		{"softmax", []float64{0, 1, 1e5, 1, 0, 1}, "value 2 is 100000: want a class label"},
+		{"logistic", []float64{1, 0, -1, 1, 0, 1}, "value 2 is -1, but value 1 is 0"},
+		{"perceptron", []float64{1, 2, 1, 1, 0, 1}, "value 1 is 2: want binary labels"},
+	} {
+		y := vec(c.problem+strconv.Itoa(len(c.classes)), c.y...)
+		code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", c.problem, "--data", x, "--target", y, "--steps", "1", "--out", out)
+		if !strings.HasPrefix(c.classes, "[") {
+			if code != gdgpu.ExitUsage || !strings.Contains(stderr, c.classes) || !strings.Contains(stderr, y) {
+				t.Errorf("%s %v: exit %d, want %d and %q naming %s\n%s%s", c.problem, c.y, code, gdgpu.ExitUsage, c.classes, y, stdout, stderr)
+			}
+			continue
+		}
+		if code != 0 {
+			t.Errorf("%s %v: exit %d\n%s%s", c.problem, c.y, code, stdout, stderr)
+			continue
+		}
+		var card modelCard
+		if err := json.Unmarshal(readFile(t, out+".json"), &card); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(card.Classes) != c.classes {
+			t.Errorf("%s %v: model card classes %v, want %s", c.problem, c.y, card.Classes, c.classes)
 		}
 	}
 }

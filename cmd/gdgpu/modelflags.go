@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -332,14 +333,8 @@ func (m *modelFlags) readData(model string) (*data.Dataset, error) {
 		for j := range cols {
 			ds.Features = append(ds.Features, "x"+strconv.Itoa(j))
 		}
-		if model != "linear" {
-			seen := map[float64]bool{}
-			for _, v := range ds.Y {
-				if !seen[float64(v)] {
-					seen[float64(v)] = true
-					ds.Classes = append(ds.Classes, float64(v))
-				}
-			}
+		if ds.Classes, err = npyClasses(m.target, ds.Y, labelKind(model)); err != nil {
+			return nil, err
 		}
 		return ds, nil
 	}
@@ -357,6 +352,48 @@ func (m *modelFlags) readData(model string) (*data.Dataset, error) {
 		return nil, usagef("--data: %v", err)
 	}
 	return ds, nil
+}
+
+// npyClasses checks a .npy target's labels as ReadCSV checks a CSV's
+// (data.LabelKind) and returns the classes in ReadCSV's form: sorted, so
+// that softmax's 0..K-1 check and the model card see them in class order
+// whatever order the rows hold them in; for Binary, the encoding {0,1} or
+// {-1,1}. A bad label is a usage error naming the file and the value.
+func npyClasses(file string, y []float32, kind data.LabelKind) ([]float64, error) {
+	switch kind {
+	case data.Binary:
+		neg := -1 // index of the first 0 or -1
+		for i, v := range y {
+			switch {
+			case v == 1:
+			case v != 0 && v != -1:
+				return nil, usagef("--target %s: value %d is %v: want binary labels {0,1} or {-1,1}", file, i, v)
+			case neg < 0:
+				neg = i
+			case v != y[neg]:
+				return nil, usagef("--target %s: value %d is %v, but value %d is %v: labels must be {0,1} or {-1,1}", file, i, v, neg, y[neg])
+			}
+		}
+		if neg >= 0 && y[neg] == -1 {
+			return []float64{-1, 1}, nil
+		}
+		return []float64{0, 1}, nil
+	case data.Multiclass:
+		seen := map[float32]bool{}
+		var c []float64
+		for i, v := range y {
+			if v < 0 || v != float32(math.Trunc(float64(v))) || v > data.MaxClassLabel {
+				return nil, usagef("--target %s: value %d is %v: want a class label, an integer in [0, %d]", file, i, v, data.MaxClassLabel)
+			}
+			if !seen[v] {
+				seen[v] = true
+				c = append(c, float64(v))
+			}
+		}
+		slices.Sort(c)
+		return c, nil
+	}
+	return nil, nil
 }
 
 // contiguous reports whether sorted labels are 0, 1, ..., K-1.
