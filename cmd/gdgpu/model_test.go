@@ -287,3 +287,29 @@ func TestModelNpyLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestModelRowsRate: rows/s counts the rows the steps read, an epoch's
+// short last batch included: 10 rows in batches of 3 are 4 steps and 10
+// rows an epoch, not 12 (steps/s and rows/s share the elapsed time, so
+// their ratio is the rows per step, whatever the machine's speed).
+func TestModelRowsRate(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		rows float64 // per step
+	}{
+		{[]string{"--batch-size", "3", "--epochs", "2"}, 20.0 / 8},
+		{[]string{"--batch-size", "3", "--steps", "5"}, 13.0 / 5}, // one epoch and the first batch of the next
+		{[]string{"--steps", "3"}, 10},
+	} {
+		code, stdout, stderr := gdgpuRun(t, append([]string{"run", "--device", "cpu", "--problem", "linear", "--synthetic", "regression", "--samples", "10"}, c.args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", c.args, code, stdout, stderr)
+		}
+		if got := lastFloat(t, stdout, "rows/s") / lastFloat(t, stdout, "steps/s"); math.Abs(got-c.rows) > 2e-3*c.rows { // both rates are printed to 4 digits
+			t.Errorf("%v: rows/s is %.4g rows per step, want %.4g\n%s", c.args, got, c.rows, stdout)
+		}
+	}
+	if got := rowsRun(3, 10, 3, 9); got != 14 { // steps 3..8: epoch 0's last batch (1), epoch 1 (10), epoch 2's first (3)
+		t.Errorf("rowsRun(3, 10, 3, 9) = %d, want 14", got)
+	}
+}
