@@ -362,3 +362,39 @@ func TestLossOnModels(t *testing.T) {
 		t.Errorf("GradNorm %v, want %v", GradNorm(job, x), math.Sqrt(sq))
 	}
 }
+
+// TestModelStepAllocs: a model's step, and a step with its sample, allocate
+// nothing (the workers, partial sums and scratch are made by NewModel), on
+// a shuffled multi-block softmax, a full-batch linear and a mini-batch
+// logistic model.
+func TestModelStepAllocs(t *testing.T) {
+	for _, c := range []modelCase{
+		{model: "softmax", classes: 3, batch: 700, rows: 3000, col: 5, l1: 0.01, l2: 0.1, val: 600},
+		{model: "linear", loss: "huber", rows: 100, col: 4},
+		{model: "logistic", classes: 2, batch: 10, rows: 100, col: 4},
+	} {
+		job := modelJob(t, c)
+		b, err := NewModel(job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Load(job.StartPoint()); err != nil {
+			t.Fatal(err)
+		}
+		lr := []float64{1e-3, 1e-3}
+		var dst []gdgpu.Sample
+		for _, record := range []bool{false, true} {
+			n := testing.AllocsPerRun(20, func() {
+				b.opt.t = 0 // stay in epoch 0, whose order is set
+				if err := b.Step(lr, record); err != nil {
+					t.Fatal(err)
+				}
+				dst, _ = b.Samples(dst[:0], false)
+			})
+			if n != 0 {
+				t.Errorf("%s: Step (record %v) allocates %v times", c.model, record, n)
+			}
+		}
+		b.Close()
+	}
+}
