@@ -93,7 +93,7 @@ const isoLevels = 14
 // maximum, lower values clamped to the bottom colour),
 // with iso-lines of that value darkened, then each path as a polyline
 // with an open square at its start and a filled disc at its end, and a
-// legend of the labels at the top left. Non-finite values take the top
+// legend of the labels in a corner (see DrawPaths). Non-finite values take the top
 // colour.
 func Render(land []float64, w, h int, x0, x1, y0, y1 float64, paths []Path) (*image.RGBA, error) {
 	if w < 2 || h < 2 || len(land) != w*h {
@@ -155,7 +155,8 @@ func Render(land []float64, w, h int, x0, x1, y0, y1 float64, paths []Path) (*im
 // DrawPaths draws each path on img, a picture of [x0, x1] x [y0, y1] as
 // Render makes it (pixel centre 0 at x0, Dx()-1 at x1; y up), as a
 // polyline with an open square at its start and a filled disc at its end,
-// then the legend of the labels at the top left. Render(..., nil) then
+// then the legend of the labels in the corner that hides the fewest path
+// pixels (the top left when none does). Render(..., nil) then
 // DrawPaths on a copy draws frames without recolouring the landscape.
 func DrawPaths(img *image.RGBA, x0, x1, y0, y1 float64, paths []Path) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
@@ -335,8 +336,10 @@ func finite(v ...float64) bool {
 	return true
 }
 
-// legend draws the labels at the top left of img's bounds on a dark translucent box, each
-// after a short bar in its path's colour.
+// legend draws the labels on a dark translucent box, each after a short
+// bar in its path's colour, in the corner of img's bounds that hides the
+// fewest pixels of the paths already drawn (the top left when it hides
+// none, or on a tie).
 func legend(img *image.RGBA, paths []Path) {
 	if len(paths) == 0 {
 		return
@@ -347,7 +350,34 @@ func legend(img *image.RGBA, paths []Path) {
 	for _, p := range paths {
 		width = max(width, font.MeasureString(face, p.Label).Ceil())
 	}
-	box := image.Rect(4, 4, 4+pad*3+bar+width, 4+pad*2+legendLineH*len(paths)).Add(img.Rect.Min)
+	bw, bh := pad*3+bar+width, pad*2+legendLineH*len(paths)
+	r := img.Rect
+	var box image.Rectangle
+	best := -1
+	for _, c := range []image.Point{
+		{r.Min.X + 4, r.Min.Y + 4}, {r.Max.X - 4 - bw, r.Min.Y + 4},
+		{r.Min.X + 4, r.Max.Y - 4 - bh}, {r.Max.X - 4 - bw, r.Max.Y - 4 - bh},
+	} {
+		b := image.Rectangle{c, c.Add(image.Pt(bw, bh))}
+		hidden := 0
+		for y := max(b.Min.Y, r.Min.Y); y < min(b.Max.Y, r.Max.Y); y++ {
+			for x := max(b.Min.X, r.Min.X); x < min(b.Max.X, r.Max.X); x++ {
+				px := img.RGBAAt(x, y)
+				for _, p := range paths {
+					if px == p.Color {
+						hidden++
+						break
+					}
+				}
+			}
+		}
+		if best < 0 || hidden < best {
+			box, best = b, hidden
+		}
+		if best == 0 {
+			break
+		}
+	}
 	draw.Draw(img, box, image.NewUniform(color.RGBA{0, 0, 0, 160}), image.Point{}, draw.Over)
 	d := font.Drawer{Dst: img, Src: image.NewUniform(color.RGBA{255, 255, 255, 255}), Face: face}
 	for k, p := range paths {

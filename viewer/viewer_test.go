@@ -108,3 +108,37 @@ func TestPaletteReadable(t *testing.T) {
 		}
 	}
 }
+
+// TestLegendAvoidsPaths: the legend goes to the corner of the picture
+// that hides the least of the paths, not always over the top left.
+func TestLegendAvoidsPaths(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 200, 160))
+	red := Palette[0]
+	// A path through the top left corner, where the legend used to go.
+	p := Path{Points: [][2]float64{{0.02, 0.98}, {0.3, 0.8}}, Color: red, Label: "a path through the top left"}
+	DrawPaths(img, 0, 1, 0, 1, []Path{p})
+	// Along its segment, the path is in its colour, not under the box.
+	for k := 1; k < 10; k++ {
+		u := float64(k) / 10
+		qx, qy := 0.02+0.28*u, 0.98-0.18*u
+		x, y := int(math.Round(qx*199)), int(math.Round((1-qy)*159))
+		found := false
+		for dy := -1; dy <= 1; dy++ {
+			for dx := -1; dx <= 1; dx++ {
+				found = found || img.RGBAAt(x+dx, y+dy) == red
+			}
+		}
+		if !found {
+			t.Errorf("the path at pixel (%d, %d) is hidden: %v, want %v", x, y, img.RGBAAt(x, y), red)
+		}
+	}
+	n := 0 // the legend's box is somewhere: dark translucent pixels over the empty picture
+	for i := 3; i < len(img.Pix); i += 4 {
+		if img.Pix[i] == 160 {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Error("no legend drawn")
+	}
+}
