@@ -142,7 +142,9 @@ atomically (a temporary file in the same folder, then renamed).`,
 // decadeTicks labels the powers of ten on a log axis, every k-th decade
 // when there are more than ten, with minor ticks between: plot.LogTicks
 // builds its labels by repeated multiplication and prints
-// 9.999999999999998e-05.
+// 9.999999999999998e-05. The labels are written from the exponent
+// (math.Pow10(57) prints as 1.0000000000000002e+57), and past 30 decades
+// only the labelled ones have a tick (one per decade drew a solid bar).
 type decadeTicks struct{}
 
 func (decadeTicks) Ticks(min, max float64) []plot.Tick {
@@ -155,8 +157,12 @@ func (decadeTicks) Ticks(min, max float64) []plot.Tick {
 	for e := lo; e <= hi; e++ {
 		v := math.Pow10(e)
 		if e%k == 0 {
-			ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
-		} else {
+			label := fmt.Sprintf("1e%+03d", e)
+			if e >= -4 && e <= 15 { // exact or shortest-exact: 0.001, 1000
+				label = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+			ticks = append(ticks, plot.Tick{Value: v, Label: label})
+		} else if hi-lo <= 30 {
 			ticks = append(ticks, plot.Tick{Value: v})
 		}
 		if k == 1 && e < hi {

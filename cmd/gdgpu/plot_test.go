@@ -238,3 +238,38 @@ func TestPlotWriteFailure(t *testing.T) {
 		t.Errorf("stderr: %q", stderr)
 	}
 }
+
+// TestDecadeTicksWideRange: a log axis over many decades (a diverging
+// run's loss up to 1e180) labels its decades as 1eN, not with
+// FormatFloat's rounding of math.Pow10 ("1.0000000000000002e+57"), and
+// does not pack a tick into every decade (190 of them drew a solid bar).
+func TestDecadeTicksWideRange(t *testing.T) {
+	ticks := decadeTicks{}.Ticks(1e-2, 1e180)
+	if len(ticks) > 40 {
+		t.Errorf("%d ticks over 182 decades, want at most 40", len(ticks))
+	}
+	labels := 0
+	for _, tk := range ticks {
+		if tk.Label == "" {
+			continue
+		}
+		labels++
+		if strings.Contains(tk.Label, "000") || strings.Contains(tk.Label, ".") {
+			t.Errorf("tick at %g labelled %q, want 1eN", tk.Value, tk.Label)
+		}
+	}
+	if labels < 3 {
+		t.Errorf("%d labelled ticks, want several", labels)
+	}
+	// A few decades: every one labelled, with the 2..9 minor ticks between.
+	ticks = decadeTicks{}.Ticks(1e-3, 10)
+	var got []string
+	for _, tk := range ticks {
+		if tk.Label != "" {
+			got = append(got, tk.Label)
+		}
+	}
+	if strings.Join(got, " ") != "0.001 0.01 0.1 1 10" {
+		t.Errorf("labels over 1e-3..10: %v", got)
+	}
+}
