@@ -344,7 +344,7 @@ func (m *modelBackend) buildKernels() (err error) {
 		return fmt.Errorf("engine: no GPU kernels for model %q", m.job.Problem)
 	}
 	tag := fmt.Sprintf("(%s,%s)", m.job.Problem, m.job.Precision)
-	lib := []string{"wgsum.glsl", "common.glsl", "fp64math.glsl", "model_math.glsl", "model_loss.glsl", "model_data.glsl"}
+	lib := []string{"wgsum.glsl", "common.glsl", "fp64math.glsl", "model_math.glsl", "model_data.glsl", "model_loss.glsl"}
 	if m.rowsK, err = m.c.build("model-rows"+tag, defs, append(lib, "model_rows.glsl")...); err != nil {
 		return err
 	}

@@ -1052,6 +1052,26 @@ func TestModelParityWide(t *testing.T) {
 	}
 }
 
+// TestModelParityManyClasses: softmax on 1000 classes, full and
+// mini-batch, with a validation set, in both precisions. The kernels once
+// held the K outputs in a private array of K reals per invocation, whose
+// compile time on llvmpipe grew as about K^3 (400 classes: 50 s; 1000:
+// past the test binary's 10-minute limit); the outputs now live in the
+// dz buffer.
+func TestModelParityManyClasses(t *testing.T) {
+	c := openTest(t, Options{})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for _, batch := range []int{0, 7} {
+			t.Run(fmt.Sprintf("%s/batch=%d", prec, batch), func(t *testing.T) {
+				job := modelCase{model: "softmax", l2: 0.01, val: true, classes: 1000}.job(t, 60, 2, prec, 71)
+				job.BatchSize, job.Seed, job.Steps, job.LogEvery = batch, 3, 20, 5
+				job.Optimizer.LR = 0.01
+				checkModelRun(t, c, &job)
+			})
+		}
+	}
+}
+
 // TestModelTooBigNamesData: a model whose data set does not fit in the
 // memory the device reports is refused before anything is allocated, with
 // a *MemoryError whose breakdown names the data. The renderer's figure is
