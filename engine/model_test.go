@@ -864,6 +864,34 @@ func TestModelGradientMatchesCPU(t *testing.T) {
 	}
 }
 
+// TestModelPenaltyOffAtInfiniteWeight: a penalty that is off adds nothing
+// to the gradient of an overflowed weight, as on the CPU: with --l1 set
+// and --l2 0, logistic regression's gradient at a weight of +Inf is the
+// (finite) data term plus L1, where l2·w added 0·Inf = NaN on the GPU.
+func TestModelPenaltyOffAtInfiniteWeight(t *testing.T) {
+	c := openTest(t, Options{})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for _, pen := range [][2]float64{{0.1, 0}, {0, 0.1}} {
+			job := modelCase{model: "logistic", l1: pen[0], l2: pen[1]}.job(t, 20, 2, prec, 5)
+			m := newModel(t, c, &job)
+			x := make([]float64, job.Dim)
+			x[1] = math.Inf(1)
+			got, want := make([]float64, job.Dim), make([]float64, job.Dim)
+			if err := m.Gradient(x, got); err != nil {
+				t.Fatal(err)
+			}
+			if err := cpu.ModelGrad(&job, want, x); err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if math.IsNaN(got[i]) != math.IsNaN(want[i]) || math.IsInf(got[i], 0) != math.IsInf(want[i], 0) {
+					t.Errorf("%s l1=%g l2=%g: gradient[%d] %v on the GPU, %v on the CPU", prec, pen[0], pen[1], i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
 // TestModelResumeMidEpoch: a run checkpointed in the middle of an epoch
 // (step 18 of 8-step epochs) and resumed by a fresh GPU backend through
 // gdgpu.RunFrom ends on the same bits as the uninterrupted run, samples

@@ -25,9 +25,16 @@ void main() {
 		uint j = p % uint(PPO);
 		if (j < uint(COLS)) {
 			real w = X(p);
-			s += l1 * sign(w) + l2 * w;
 			// a penalty that is off adds nothing, not 0 * Inf = NaN
-			// when a weight has overflowed
+			// when a weight has overflowed (as on the CPU); both set
+			// add as one term, l1 sign(w) + l2 w, as the CPU does
+			if (l1 > real(0) && l2 > real(0)) {
+				s += l1 * sign(w) + l2 * w;
+			} else if (l1 > real(0)) {
+				s += l1 * sign(w);
+			} else if (l2 > real(0)) {
+				s += l2 * w;
+			}
 			if (l1 > real(0)) {
 				pen += l1 * abs(w);
 			}
