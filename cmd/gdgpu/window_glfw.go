@@ -197,11 +197,28 @@ func (l *live) snapshot() (races []*race, done bool, err error) {
 // runs the races live in it. Keys: space pauses, + and - double and halve
 // the steps per frame, r restarts, s saves the picture as a PNG in the
 // current folder, q or Esc quits.
-func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64, w, h int, stdout io.Writer) error {
+func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64, w, h int, stdout io.Writer) (err error) {
 	runtime.LockOSThread() // every GLFW call on this one thread
 	defer runtime.UnlockOSThread()
+	const headless = "a display is needed; headless, use --png or --frames"
+	// GLFW's go binding logs a platform error of glfwInit (no display, or
+	// one that does not answer) and returns nil; every later call then
+	// panics with a *glfw.Error. That panic is this error. (The defers
+	// below, registered later, have run by then: the races are halted.)
+	defer func() {
+		if r := recover(); r != nil {
+			ge, ok := r.(*glfw.Error)
+			if !ok {
+				panic(r)
+			}
+			err = failure(fmt.Errorf("gdgpu: the window: %v (%s)", ge, headless))
+		}
+	}()
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return failure(fmt.Errorf("gdgpu: the window: DISPLAY is not set (%s)", headless))
+	}
 	if err := glfw.Init(); err != nil {
-		return failure(fmt.Errorf("gdgpu: the window: %w (a display is needed; headless, use --png or --frames)", err))
+		return failure(fmt.Errorf("gdgpu: the window: %w (%s)", err, headless))
 	}
 	defer glfw.Terminate()
 	glfw.WindowHint(glfw.ContextCreationAPI, glfw.EGLContextAPI)

@@ -292,3 +292,23 @@ func TestSaveName(t *testing.T) {
 		t.Errorf("first save: %s, want gdgpu-view-003.png", name)
 	}
 }
+
+// TestWindowNoDisplay: without a display (DISPLAY unset, or naming a
+// server that is not there) view fails with a message that says so and
+// how to run headless, and does not panic: GLFW's go binding logs a
+// platform error from glfwInit and returns nil, and the next GLFW call
+// panicked with NotInitialized.
+func TestWindowNoDisplay(t *testing.T) {
+	for _, display := range []string{"", ":12345"} {
+		t.Setenv("DISPLAY", display)
+		t.Setenv("WAYLAND_DISPLAY", "")
+		var so, se bytes.Buffer
+		code := runContext(context.Background(), []string{"view", "--problem", "himmelblau", "--steps", "10"}, &so, &se)
+		if code != 3 {
+			t.Errorf("DISPLAY=%q: exit %d, want 3: %s", display, code, se.String())
+		}
+		if !strings.Contains(se.String(), "--png or --frames") {
+			t.Errorf("DISPLAY=%q: stderr %q does not say how to run headless", display, se.String())
+		}
+	}
+}
