@@ -206,6 +206,17 @@ func (sc *scene) render(upto int) (*image.RGBA, error) {
 	return viewer.SideBySide(left, right), nil
 }
 
+// landscapeEngine is the engine a view's landscape is evaluated on: ec
+// for a GPU run, none (cpu.Loss in float64) for a --device cpu one, in
+// the window too, whose context would otherwise evaluate it in
+// --precision and draw another picture than the PNG's.
+func landscapeEngine(s *setup, ec *engine.Context) *engine.Context {
+	if s.device != "gpu" {
+		return nil
+	}
+	return ec
+}
+
 // projected reports whether the job's trajectories are drawn projected on
 // their principal plane rather than over a landscape: above two
 // parameters, and for models on data, whose loss neither Landscape nor

@@ -304,7 +304,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 			winw, _ := win.GetSize()
 			scale = pixelScale(fbw, winw)
 			pw, ph := livePanel(fbw/scale, fbh/scale, len(races), projected(job))
-			if sc, err = liveScene(sc, job, ec, races, box, pw, ph); err != nil {
+			if sc, err = liveScene(sc, job, landscapeEngine(setups[0], ec), races, box, pw, ph); err != nil {
 				return err
 			}
 			if pic, err = sc.render(math.MaxInt); err != nil {

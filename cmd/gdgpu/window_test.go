@@ -16,6 +16,7 @@ import (
 	"github.com/go-gl/glfw/v3.3/glfw"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/engine"
 	"github.com/gdgpu/gdgpu/viewer"
 )
 
@@ -310,5 +311,18 @@ func TestWindowNoDisplay(t *testing.T) {
 		if !strings.Contains(se.String(), "--png or --frames") {
 			t.Errorf("DISPLAY=%q: stderr %q does not say how to run headless", display, se.String())
 		}
+	}
+}
+
+// TestLandscapeEngineFollowsDevice: the window evaluates a --device cpu
+// view's landscape with cpu.Loss in float64, as the PNG path and the docs
+// do, not on the window's GPU in --precision.
+func TestLandscapeEngineFollowsDevice(t *testing.T) {
+	ec := &engine.Context{}
+	if got := landscapeEngine(&setup{device: "cpu"}, ec); got != nil {
+		t.Error("--device cpu: the landscape is evaluated on the GPU")
+	}
+	if got := landscapeEngine(&setup{device: "gpu"}, ec); got != ec {
+		t.Error("--device gpu: the landscape is not evaluated on the GPU")
 	}
 }
