@@ -71,7 +71,7 @@ func addJobFlags(cmd *cobra.Command) *jobFlags {
 	fs.IntVar(&f.logEvery, "log-every", def.LogEvery, "record the loss and gradient norm every K steps")
 	fs.StringVar(&f.device, "device", "gpu", "gpu or cpu (the float64 reference; never opens a GL context)")
 	fs.StringVar(&f.precision, "precision", def.Precision.String(), "GPU precision: f32 or f64 (the CPU always computes in float64)")
-	fs.Uint64Var(&f.seed, "seed", 0, "start from x_i ~ U[-2, 2] drawn with this seed instead of the problem's start point")
+	fs.Uint64Var(&f.seed, "seed", 0, "start from x_i ~ U[-2, 2] drawn with this seed instead of the problem's start point; models (which start from zero): seeds --synthetic, the --val-fraction split and the batch order")
 	fs.StringVar(&f.init, "init", "", "start from the 1-D float32/float64 .npy `FILE`")
 	fs.StringVar(&f.out, "out", "", "write the final parameters to the .npy `FILE` (float32 for --precision f32 on the GPU, else float64)")
 	fs.StringVar(&f.log, "log", "", "write step,loss,grad_norm,lr,elapsed_s rows to the CSV `FILE`")
@@ -144,6 +144,11 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 		return nil, usagef("--problem %q is unknown (known: %s; models: %s)", f.problem, strings.Join(gdgpu.ProblemNames(), ", "), strings.Join(gdgpu.ModelNames(), ", "))
 	}
 	job.Problem = f.problem
+	if isModel && changed("cond") {
+		// A model's objective is its loss on the data: a condition number
+		// would be taken and ignored, so say so.
+		return nil, usagef("--cond applies to --problem quadratic, not to the model %s", f.problem)
+	}
 	if !isModel {
 		for _, name := range modelFlagNames {
 			if changed(name) {

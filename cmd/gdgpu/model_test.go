@@ -148,6 +148,7 @@ func TestModelBadData(t *testing.T) {
 		{"softmax gap", []string{"--problem", "softmax", "--data", w("d.csv", "a,y\n1,0\n2,2\n"), "--target", "y"}, "softmax needs the labels 0..K-1, each present; the target holds [0 2]"},
 		{"npy target length", []string{"--problem", "linear", "--data", writeMatrix(t, dir, 3, 2), "--target", writeVec(t, dir, 2)}, "holds 2 values"},
 		{"npy no target", []string{"--problem", "linear", "--data", writeMatrix(t, dir, 3, 2), "--target", "y"}, "--target FILE.npy"},
+		{"cond", []string{"--problem", "linear", "--synthetic", "regression", "--cond", "5"}, "--cond applies to --problem quadratic, not to the model linear"},
 		{"one row held out of one", []string{"--problem", "linear", "--data", w("e.csv", "a,y\n1,2\n"), "--target", "y", "--val-fraction", "0.5"}, "both need at least 1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
