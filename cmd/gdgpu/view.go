@@ -106,17 +106,6 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 			return err
 		}
 	}
-	if v.png != "" {
-		dir := filepath.Dir(v.png)
-		if st, err := os.Stat(dir); err != nil {
-			return usagef("--png %s: folder %s does not exist", v.png, dir)
-		} else if !st.IsDir() {
-			return usagef("--png %s: %s is not a folder", v.png, dir)
-		}
-		if st, err := os.Stat(v.png); err == nil && st.IsDir() {
-			return usagef("--png %s is a folder; give a file name", v.png)
-		}
-	}
 	// One setup per optimizer: build validates each with the same flags.
 	names := strings.Split(f.optimizer, ",")
 	seen := map[string]bool{}
@@ -165,6 +154,18 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 	if v.frames != "" {
 		if err := os.MkdirAll(v.frames, 0o755); err != nil {
 			return usagef("--frames %s: cannot create the folder: %v", v.frames, err)
+		}
+	}
+	// After --frames' folder is made: --png may go into it.
+	if v.png != "" {
+		dir := filepath.Dir(v.png)
+		if st, err := os.Stat(dir); err != nil {
+			return usagef("--png %s: folder %s does not exist", v.png, dir)
+		} else if !st.IsDir() {
+			return usagef("--png %s: %s is not a folder", v.png, dir)
+		}
+		if st, err := os.Stat(v.png); err == nil && st.IsDir() {
+			return usagef("--png %s is a folder; give a file name", v.png)
 		}
 	}
 

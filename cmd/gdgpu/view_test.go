@@ -119,6 +119,13 @@ func TestViewUsageErrors(t *testing.T) {
 	if _, err := os.Stat(png); err == nil {
 		t.Error("a refused view wrote its PNG")
 	}
+	// --png into the folder --frames makes is not refused as missing.
+	frames := filepath.Join(t.TempDir(), "frames")
+	var so, se bytes.Buffer
+	args := []string{"view", "--problem", "himmelblau", "--steps", "10", "--every", "5", "--frames", frames, "--png", filepath.Join(frames, "last.png")}
+	if code := runContext(context.Background(), args, &so, &se); code != 0 {
+		t.Errorf("--png into --frames' folder: exit %d: %s", code, se.String())
+	}
 }
 
 // TestViewProjectedND races two optimizers on a 10-D rosenbrock: the
