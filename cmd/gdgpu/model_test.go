@@ -314,3 +314,20 @@ func TestModelRowsRate(t *testing.T) {
 		t.Errorf("rowsRun(3, 10, 3, 9) = %d, want 14", got)
 	}
 }
+
+// TestSyntheticTooBig: a --synthetic set larger than the host's available
+// memory is refused (exit 2) naming the flags, before it is generated,
+// rather than the process being killed while making it.
+func TestSyntheticTooBig(t *testing.T) {
+	old := memAvailable
+	memAvailable = func() int64 { return 1 << 20 }
+	defer func() { memAvailable = old }()
+	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "linear", "--synthetic", "regression", "--samples", "100000", "--features", "3", "--steps", "1")
+	if code != gdgpu.ExitUsage || !strings.Contains(stderr, "--samples 100000 x --features 3: the synthetic set needs 2 MiB of host memory, 1 MiB is available") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	memAvailable = func() int64 { return 1 << 30 }
+	if code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "linear", "--synthetic", "regression", "--samples", "100000", "--features", "3", "--steps", "1"); code != 0 {
+		t.Errorf("with 1 GiB: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu/internal/sysmem"
 )
 
 // modelFlags are the flags of models on data (docs/models.md).
@@ -59,6 +60,10 @@ func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	fs.IntVar(&m.epochs, "epochs", 0, "models: run this many passes over the training rows instead of --steps")
 	return m
 }
+
+// memAvailable is the host memory free for use (sysmem.Available; 0:
+// unknown), a variable so that tests can make it small.
+var memAvailable = sysmem.Available
 
 // labelKind is the target set ReadCSV accepts for a model.
 func labelKind(model string) data.LabelKind {
@@ -149,6 +154,15 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 		}
 		if int64(m.samples)*int64(nf) > data.MaxSyntheticValues {
 			return nil, usagef("--samples %d x --features %d exceeds the %d values --synthetic makes", m.samples, nf, int64(data.MaxSyntheticValues))
+		}
+		// The set is made whole and --val-fraction copies it: refuse one
+		// that cannot fit, rather than be killed by the kernel mid-way.
+		need := int64(m.samples) * int64(nf+1) * 4
+		if m.valFraction > 0 {
+			need *= 2
+		}
+		if avail := memAvailable(); avail > 0 && need > avail {
+			return nil, usagef("--samples %d x --features %d: the synthetic set needs %d MiB of host memory, %d MiB is available (MemAvailable in %s)", m.samples, nf, (need+1<<20-1)>>20, avail>>20, sysmem.Path)
 		}
 		if ds, err = data.Synthetic(m.synthetic, m.samples, nf, classes, m.noise, job.Seed); err != nil {
 			return nil, usagef("--synthetic: %s", strings.TrimPrefix(err.Error(), "data: synthetic: "))
