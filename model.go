@@ -129,7 +129,9 @@ func NewData(model string, x, y []float32, rows, cols int, valX, valY []float32,
 		k := classes
 		if k == 0 {
 			for _, v := range y {
-				k = max(k, int(v)+1)
+				if v >= 0 && v < math.MaxInt32 { // int(v) of a NaN or a huge v is undefined; the check below refuses them
+					k = max(k, int(v)+1)
+				}
 			}
 		}
 		if k < 2 {
@@ -141,7 +143,9 @@ func NewData(model string, x, y []float32, rows, cols int, valX, valY []float32,
 			y    []float32
 		}{{"training", y}, {"validation", valY}} {
 			for i, v := range set.y {
-				if v != float32(math.Trunc(float64(v))) || v < 0 || int(v) >= k {
+				// compared as floats: int(v) of a v beyond int's range
+				// is undefined (on amd64 the smallest int, which passed)
+				if v != float32(math.Trunc(float64(v))) || v < 0 || float64(v) >= float64(k) {
 					return nil, fmt.Errorf("gdgpu: softmax: %s row %d: label %v is not a class 0..%d", set.name, i, v, k-1)
 				}
 			}

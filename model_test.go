@@ -27,6 +27,8 @@ func TestNewDataLabels(t *testing.T) {
 		{"softmax one class", "softmax", []float32{0, 0}, 0, nil, "at least 2 classes"},
 		{"softmax fraction", "softmax", []float32{0, 1.5}, 3, nil, "row 1: label 1.5"},
 		{"softmax beyond classes", "softmax", []float32{0, 3}, 3, nil, "row 1: label 3"},
+		{"softmax beyond int", "softmax", []float32{0, 1e19}, 3, nil, "row 1: label 1e+19"},
+		{"softmax beyond int, classes from labels", "softmax", []float32{1, 1e19}, 0, nil, "row 1: label 1e+19"},
 		{"not a model", "rosenbrock", []float32{0, 1}, 0, nil, "not a model"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
