@@ -46,6 +46,14 @@ var windowTest struct {
 // gets most of the time.
 const renderEvery = 100 * time.Millisecond
 
+// renderGap is how long after a render that took cost the next one may
+// start while the races run: renderEvery, or four times the cost when
+// that is more. Rendering blocks the frame loop, which hands out the
+// races' steps, so a render of seconds (the projection of a large N-D
+// view: its Gram matrix costs n^2 N) would otherwise stall the descent
+// every frame; this way it keeps at least 80% of the time.
+func renderGap(cost time.Duration) time.Duration { return max(renderEvery, 4*cost) }
+
 // live runs a view's races in the background, each in its own driver
 // loop, handing out steps frame by frame: every frame gives each race
 // stepsPerFrame steps, and its Issued hook waits when they are spent.
@@ -265,6 +273,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		pic        *image.RGBA
 		scale      = 1 // HiDPI: framebuffer pixels per picture pixel
 		lastRender time.Time
+		renderCost time.Duration // what the last render took
 	)
 	defer ec.Do(func() error { bl.delete(); return nil })
 	ctl := &controls{spf: spf, minSPF: spf}
@@ -294,10 +303,11 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 			return failure(err)
 		}
 		fbw, fbh := win.GetFramebufferSize()
-		// Redraw the picture on a change, and at most every renderEvery
+		// Redraw the picture on a change, and at most every renderGap
 		// while something runs; a finished picture stays as it is.
 		settled := done && sc != nil && sc.finished()
-		if fbw > 0 && fbh > 0 && (ctl.dirty || !ctl.paused && !settled && time.Since(lastRender) >= renderEvery) {
+		if fbw > 0 && fbh > 0 && (ctl.dirty || !ctl.paused && !settled && time.Since(lastRender) >= renderGap(renderCost)) {
+			began := time.Now()
 			// One panel per half of the framebuffer, in its pixels over
 			// the HiDPI scale (drawn magnified by it), within what the
 			// panels can hold.
@@ -311,6 +321,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 				return failure(err)
 			}
 			lastRender, ctl.dirty = time.Now(), false
+			renderCost = lastRender.Sub(began)
 			if err := ec.Do(func() error { return bl.upload(pic) }); err != nil {
 				return failure(err)
 			}

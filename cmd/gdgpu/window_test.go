@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-gl/glfw/v3.3/glfw"
 
@@ -324,5 +325,19 @@ func TestLandscapeEngineFollowsDevice(t *testing.T) {
 	}
 	if got := landscapeEngine(&setup{device: "gpu"}, ec); got != ec {
 		t.Error("--device gpu: the landscape is not evaluated on the GPU")
+	}
+}
+
+// TestRenderGap: while the races run, the picture is rendered again no
+// sooner than renderEvery after the last one, nor than four times what
+// the last one cost, so a slow render (the projection of a large N-D
+// view takes seconds) leaves the descent most of the time instead of
+// stalling it every frame.
+func TestRenderGap(t *testing.T) {
+	if got := renderGap(5 * time.Millisecond); got != renderEvery {
+		t.Errorf("a 5 ms render: next after %v, want %v", got, renderEvery)
+	}
+	if got := renderGap(1500 * time.Millisecond); got != 6*time.Second {
+		t.Errorf("a 1.5 s render: next after %v, want 6s", got)
 	}
 }
