@@ -155,7 +155,9 @@ func (j *Job) Fingerprint() (text, sum string) {
 // (checkpoint value, then job value) in what must match: problem,
 // dimension, condition number, precision, optimizer and each
 // hyperparameter, clipping, the schedule field by field, the sample cadence
-// under a plateau schedule, and a step limit not below the checkpoint's step.
+// under a plateau schedule, and a step limit not below the checkpoint's step;
+// for a model also the data (Data.Hash), loss, delta, penalties, intercept,
+// batch size and seed, and the data cursor against the step.
 // Steps, the stopping rules, the time limit and the checkpoint cadence may
 // differ. The error wraps ErrCheckpointMismatch.
 func (c *Checkpoint) Compatible(job *Job) error {

@@ -108,8 +108,9 @@ type Data struct {
 // model's encoding: linear takes any finite target; logistic takes {0,1}
 // or {-1,1} and computes with {0,1}; perceptron and hinge take either and
 // compute with {-1,1}; softmax takes 0..classes-1 (classes 0: the largest
-// label plus one). val may be nil. x and y are copied only when targets
-// change. Errors name the set ("training" or "validation") and the row.
+// label plus one). val may be nil. The features are kept, not copied; a
+// target slice is copied only when its labels are converted. Errors name
+// the set ("training" or "validation") and the row.
 func NewData(model string, x, y []float32, rows, cols int, valX, valY []float32, valRows, classes int) (*Data, error) {
 	m, ok := LookupModel(model)
 	if !ok {
@@ -287,9 +288,11 @@ func EpochOrder(order []int32, seed uint64, epoch, b int) {
 }
 
 // Orderer is implemented by the backends of models on data. The driver
-// calls SetOrder before the first step of every epoch (and before the
-// first step of a run or resumed run) with EpochOrder's result; the
-// backend keeps a copy. Step then takes step t's rows from it as Batch
+// calls SetOrder before the first step of a run or resumed run and, when
+// batches are shuffled (B < n), before the first step of every later
+// epoch, with EpochOrder's result; the backend keeps a copy. (With the
+// full batch the order is the identity and the first call is the only
+// one.) Step then takes step t's rows from it as Batch
 // says, and never runs a step of another epoch (Run splits its batches
 // of steps at epoch boundaries).
 type Orderer interface {
