@@ -149,6 +149,8 @@ func TestModelBadData(t *testing.T) {
 		{"npy target length", []string{"--problem", "linear", "--data", writeMatrix(t, dir, 3, 2), "--target", writeVec(t, dir, 2)}, "holds 2 values"},
 		{"npy no target", []string{"--problem", "linear", "--data", writeMatrix(t, dir, 3, 2), "--target", "y"}, "--target FILE.npy"},
 		{"cond", []string{"--problem", "linear", "--synthetic", "regression", "--cond", "5"}, "--cond applies to --problem quadratic, not to the model linear"},
+		{"standardized held-out value overflows", []string{"--problem", "logistic", "--data", w("f.csv", "a,b,y\n1e-40,0,0\n0,1,1\n0,2,0\n0,3,1\n0,4,0\n0,5,1\n0,6,0\n0,7,1\n0,8,0\n1e30,3,1\n"), "--target", "y",
+			"--standardize", "--val-fraction", "0.1", "--seed", "16"}, `--standardize: feature "a" of a held-out row is 1e+30`},
 		{"one row held out of one", []string{"--problem", "linear", "--data", w("e.csv", "a,y\n1,2\n"), "--target", "y", "--val-fraction", "0.5"}, "both need at least 1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

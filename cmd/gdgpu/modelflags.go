@@ -201,6 +201,17 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 		train := &data.Dataset{X: x, Y: y, Rows: n, Cols: ds.Cols}
 		ms.mean, ms.std = train.Standardize()
 		if nv > 0 {
+			// A feature (nearly) constant over the training rows has a
+			// tiny std, which can scale a held-out value past float32:
+			// say so, rather than let the data checks report an Inf the
+			// file does not hold.
+			for i, v := range vx {
+				j := i % ds.Cols
+				if z := (float64(v) - ms.mean[j]) / ms.std[j]; math.Abs(z) > math.MaxFloat32 {
+					return nil, usagef("--standardize: feature %q of a held-out row is %g, and the training rows' mean %g and standard deviation %g scale it to %g, beyond float32 (the feature is nearly constant in training)",
+						ds.Features[j], v, ms.mean[j], ms.std[j], z)
+				}
+			}
 			(&data.Dataset{X: vx, Y: vy, Rows: nv, Cols: ds.Cols}).StandardizeWith(ms.mean, ms.std)
 		}
 	}
