@@ -451,6 +451,13 @@ func (m *Model) SetOrder(epoch int, order []int32) error {
 	if len(order) != m.data.Rows {
 		return fmt.Errorf("cpu: SetOrder: %d rows in the order, the training set has %d", len(order), m.data.Rows)
 	}
+	for _, v := range order {
+		// Step indexes the data with these: refuse, as the GPU does,
+		// rather than panic there.
+		if v < 0 || int(v) >= m.data.Rows {
+			return fmt.Errorf("cpu: SetOrder: row %d is not in the training set of %d rows", v, m.data.Rows)
+		}
+	}
 	copy(m.order, order)
 	m.epoch = epoch
 	return nil

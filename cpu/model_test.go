@@ -330,6 +330,17 @@ func TestModelBatches(t *testing.T) {
 			t.Fatalf("the last batch of an epoch has %d rows, want 1", hi-lo)
 		}
 	}
+	// An order naming a row outside the set is refused (Step would index
+	// past the data), and the order in place stays.
+	bad := append([]int32(nil), order...)
+	bad[3] = 50
+	if err := b.SetOrder(0, bad); err == nil {
+		t.Fatal("SetOrder took row 50 of 50")
+	}
+	bad[3] = -1
+	if err := b.SetOrder(0, bad); err == nil {
+		t.Fatal("SetOrder took row -1")
+	}
 	// A step of epoch 1 on epoch 0's order is refused, not silently run.
 	st := gdgpu.State{Step: 8 * 2, Params: x0, Vectors: [][]float64{}}
 	b.Restore(&st)
