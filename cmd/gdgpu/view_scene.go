@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/draw"
 	"math"
 	"slices"
@@ -158,34 +159,7 @@ func (sc *scene) render(upto int) (*image.RGBA, error) {
 				}
 			}
 		}
-		s := viewer.Series{Label: r.name, Color: col}
-		n := 0
-		for i, sm := range r.samples {
-			if sm.Step > upto {
-				break
-			}
-			s.Steps = append(s.Steps, sm.Step)
-			s.Loss = append(s.Loss, sm.Loss)
-			s.GradNorm = append(s.GradNorm, sm.GradNorm)
-			n = i + 1
-		}
-		status := "running"
-		if finished {
-			status = r.res.Status.String()
-		}
-		if n > 0 {
-			sm := r.samples[n-1]
-			rate := 0.0
-			if el := r.elapsed[n-1].Seconds(); el > 0 {
-				rate = float64(sm.Step) / el
-			}
-			if finished && r.res.Elapsed > 0 {
-				rate = float64(r.res.Steps) / r.res.Elapsed.Seconds()
-			}
-			s.Status = viewer.StatusLine(r.name, sm.Step, sm.Loss, r.lrs[n-1], rate, status)
-		} else {
-			s.Status = r.name + ": " + status
-		}
+		s := raceSeries(r, col, upto)
 		series[k] = s
 	}
 	var left *image.RGBA
@@ -215,6 +189,48 @@ func landscapeEngine(s *setup, ec *engine.Context) *engine.Context {
 		return nil
 	}
 	return ec
+}
+
+// raceSeries is r's curves up to step upto, and its status line: the step,
+// loss, learning rate and speed of its last sample then, or, once its run
+// has ended by then, the step it stopped at and its final loss (a
+// diverged run's last sample read back may be NaN, which the curves do
+// not keep), with its status.
+func raceSeries(r *race, col color.RGBA, upto int) viewer.Series {
+	finished := r.done && r.res.StatusStep <= upto
+	s := viewer.Series{Label: r.name, Color: col}
+	n := 0
+	for i, sm := range r.samples {
+		if sm.Step > upto {
+			break
+		}
+		s.Steps = append(s.Steps, sm.Step)
+		s.Loss = append(s.Loss, sm.Loss)
+		s.GradNorm = append(s.GradNorm, sm.GradNorm)
+		n = i + 1
+	}
+	status := "running"
+	if finished {
+		status = r.res.Status.String()
+	}
+	if n > 0 {
+		sm := r.samples[n-1]
+		rate := 0.0
+		if el := r.elapsed[n-1].Seconds(); el > 0 {
+			rate = float64(sm.Step) / el
+		}
+		if finished && r.res.Elapsed > 0 {
+			rate = float64(r.res.Steps) / r.res.Elapsed.Seconds()
+		}
+		step, loss := sm.Step, sm.Loss
+		if finished {
+			step, loss = r.res.StatusStep, r.res.Final.Loss
+		}
+		s.Status = viewer.StatusLine(r.name, step, loss, r.lrs[n-1], rate, status)
+	} else {
+		s.Status = r.name + ": " + status
+	}
+	return s
 }
 
 // projected reports whether the job's trajectories are drawn projected on

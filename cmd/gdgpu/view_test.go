@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/viewer"
@@ -340,5 +341,27 @@ func TestProjectionLeavesOutDiverged(t *testing.T) {
 	}
 	if _, err := sc.render(20); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStatusLineOfFinishedRace: a finished race's status line gives the
+// step it stopped at and its final loss, as its legend entry does, not
+// its last finite sample's (a run diverged at step 3 read "step 0 loss
+// 24.2 ... Diverged" beside a legend "f NaN (Diverged)").
+func TestStatusLineOfFinishedRace(t *testing.T) {
+	r := &race{name: "sgd", lr: 10, done: true,
+		res:     gdgpu.Result{Status: gdgpu.Diverged, StatusStep: 3, Steps: 5, Final: gdgpu.Sample{Step: 5, Loss: math.NaN()}, Elapsed: time.Second, KeptStep: 0},
+		steps:   []int{0},
+		points:  [][]float64{{-1.2, 1}},
+		samples: []gdgpu.Sample{{Step: 0, Loss: 24.2, GradNorm: 232}},
+		lrs:     []float64{10},
+		elapsed: []time.Duration{time.Millisecond},
+	}
+	s := raceSeries(r, viewer.Palette[0], 50)
+	if !strings.Contains(s.Status, "step 3 ") || !strings.Contains(s.Status, "loss NaN") || !strings.HasSuffix(s.Status, "Diverged") {
+		t.Errorf("status %q, want step 3, loss NaN, Diverged", s.Status)
+	}
+	if len(s.Steps) != 1 || s.Loss[0] != 24.2 {
+		t.Errorf("curve %v %v, want the one finite sample", s.Steps, s.Loss)
 	}
 }
