@@ -116,6 +116,11 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 			return usagef("--optimizer %q: give distinct optimizer names separated by commas", f.optimizer)
 		}
 		seen[name] = true
+		// Before build, whose advice for a CPU-only method on the GPU
+		// (add --device cpu) view would then refuse too.
+		if info, ok := gdgpu.LookupOptimizer(name); ok && info.CPUOnly {
+			return usagef("--optimizer %s: view races the step-based optimizers only (%s is a CPU-only gonum method)", name, name)
+		}
 		f.optimizer = name
 		s, err := f.build(cmd)
 		f.optimizer = strings.Join(names, ",")

@@ -102,6 +102,8 @@ func TestViewUsageErrors(t *testing.T) {
 		{"log-every", []string{"view", "--problem", "himmelblau", "--log-every", "3", "--png", png}, "--log-every does not apply"},
 		{"optimizer", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,nope", "--png", png}, "nope"},
 		{"repeat", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,adam", "--png", png}, "distinct"},
+		{"CPU-only optimizer", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,lbfgs", "--png", png}, "view races the step-based optimizers only"},
+		{"CPU-only optimizer on the CPU", []string{"view", "--device", "cpu", "--problem", "himmelblau", "--optimizer", "bfgs", "--png", png}, "view races the step-based optimizers only"},
 		{"folder", []string{"view", "--problem", "himmelblau", "--png", "/no/such/dir/v.png"}, "does not exist"},
 		{"png is a folder", []string{"view", "--problem", "himmelblau", "--png", filepath.Dir(png)}, "is a folder"},
 		{"png under a file", []string{"view", "--problem", "himmelblau", "--png", filepath.Join(self, "v.png")}, "is not a folder"},
