@@ -333,3 +333,29 @@ func TestSyntheticTooBig(t *testing.T) {
 		t.Errorf("with 1 GiB: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestModelCardDiverged: a run that diverges still writes its model card
+// (JSON has no Inf: writing the diverging sample's loss failed the run),
+// and the card describes the parameters written, the last finite state.
+func TestModelCardDiverged(t *testing.T) {
+	for _, dev := range []string{"cpu", "gpu"} {
+		out := filepath.Join(t.TempDir(), "w.npy")
+		code, stdout, stderr := gdgpuRun(t, "run", "--device", dev, "--problem", "linear", "--synthetic", "regression", "--samples", "50",
+			"--optimizer", "sgd", "--lr", "1e30", "--steps", "20", "--log-every", "1", "--out", out)
+		if code != gdgpu.Diverged.ExitCode() {
+			t.Fatalf("%s: exit %d, want %d\n%s%s", dev, code, gdgpu.Diverged.ExitCode(), stdout, stderr)
+		}
+		var card modelCard
+		if err := json.Unmarshal(readFile(t, out+".json"), &card); err != nil {
+			t.Fatal(err)
+		}
+		kept := int(lastFloat(t, stdout, "last finite state, step"))
+		if card.Step != kept || card.FinalLoss == nil {
+			t.Fatalf("%s: card at step %d (loss %v), want the kept step %d's\n%s", dev, card.Step, card.FinalLoss, kept, stdout)
+		}
+		want := lastFloat(t, stdout, fmt.Sprintf(`\nstep %d +loss`, kept))
+		if math.Abs(*card.FinalLoss-want) > 1e-5*math.Abs(want) { // the line prints 6 digits
+			t.Errorf("%s: card's loss %v, the sample line's %v", dev, *card.FinalLoss, want)
+		}
+	}
+}

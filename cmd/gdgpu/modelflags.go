@@ -457,22 +457,25 @@ func split(ds *data.Dataset, nv int, seed uint64) (x, y, vx, vy []float32) {
 
 // modelCard is the --out sidecar FILE.json: what the parameters mean.
 type modelCard struct {
-	Model       string    `json:"model"`
-	Loss        string    `json:"loss,omitempty"`
-	Features    []string  `json:"features"`
-	Target      string    `json:"target"`
-	Classes     []float64 `json:"classes,omitempty"`
-	Outputs     int       `json:"outputs"`
-	Intercept   bool      `json:"intercept"`
-	Layout      string    `json:"layout"`
-	Mean        []float64 `json:"standardize_mean,omitempty"`
-	Std         []float64 `json:"standardize_std,omitempty"`
-	Data        string    `json:"data"`
-	DataSHA256  string    `json:"data_sha256"`
-	Parameters  string    `json:"parameters"`
-	Accuracy    *float64  `json:"train_accuracy,omitempty"`
-	ValAccuracy *float64  `json:"val_accuracy,omitempty"`
-	FinalLoss   float64   `json:"final_loss"`
+	Model      string    `json:"model"`
+	Loss       string    `json:"loss,omitempty"`
+	Features   []string  `json:"features"`
+	Target     string    `json:"target"`
+	Classes    []float64 `json:"classes,omitempty"`
+	Outputs    int       `json:"outputs"`
+	Intercept  bool      `json:"intercept"`
+	Layout     string    `json:"layout"`
+	Mean       []float64 `json:"standardize_mean,omitempty"`
+	Std        []float64 `json:"standardize_std,omitempty"`
+	Data       string    `json:"data"`
+	DataSHA256 string    `json:"data_sha256"`
+	Parameters string    `json:"parameters"`
+	// Step is the step the parameters are at, and the figures below are
+	// its sample's: on Diverged, the last finite state's (KeptStep).
+	Step        int      `json:"step"`
+	Accuracy    *float64 `json:"train_accuracy,omitempty"`
+	ValAccuracy *float64 `json:"val_accuracy,omitempty"`
+	FinalLoss   *float64 `json:"final_loss"` // null where no finite sample describes the parameters
 }
 
 // writeModelCard writes out+".json" beside the parameters.
@@ -486,7 +489,24 @@ func writeModelCard(s *setup, res gdgpu.Result) error {
 		Model: job.Problem, Features: ms.features, Target: ms.target, Classes: ms.classes,
 		Outputs: job.Data.Outputs(), Intercept: !job.NoIntercept,
 		Layout: fmt.Sprintf("row-major %d x %d: output k's weights of the features in order, then its intercept (docs/models.md)", job.Data.Outputs(), p),
-		Mean:   ms.mean, Std: ms.std, Data: ms.source, DataSHA256: job.Data.Hash, Parameters: s.out, FinalLoss: res.Final.Loss,
+		Mean:   ms.mean, Std: ms.std, Data: ms.source, DataSHA256: job.Data.Hash, Parameters: s.out,
+	}
+	// The card describes the parameters written. A diverged run ends on
+	// its last finite state (Result.KeptStep), not on the sample that
+	// found the NaN or Inf, which JSON could not hold anyway.
+	final, found := res.Final, true
+	if res.Status == gdgpu.Diverged {
+		final, found = gdgpu.Sample{Step: res.KeptStep}, false
+		for _, smp := range res.Samples {
+			if smp.Step == res.KeptStep && smp.Finite() {
+				final, found = smp, true
+			}
+		}
+	}
+	card.Step = final.Step
+	if found && !math.IsNaN(final.Loss) && !math.IsInf(final.Loss, 0) {
+		l := final.Loss
+		card.FinalLoss = &l
 	}
 	if job.NoIntercept {
 		card.Layout = fmt.Sprintf("row-major %d x %d: output k's weights of the features in order (docs/models.md)", job.Data.Outputs(), p)
@@ -494,11 +514,11 @@ func writeModelCard(s *setup, res gdgpu.Result) error {
 	if job.Problem == "linear" {
 		card.Loss = job.Loss
 	}
-	if job.Data.Classes > 0 {
-		a := res.Final.Accuracy
+	if job.Data.Classes > 0 && found {
+		a := final.Accuracy
 		card.Accuracy = &a
 		if job.Data.ValRows > 0 {
-			v := res.Final.ValAccuracy
+			v := final.ValAccuracy
 			card.ValAccuracy = &v
 		}
 	}
