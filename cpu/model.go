@@ -19,7 +19,7 @@ import (
 // returns one for a job whose Problem is a model.
 //
 // The rows of a pass are cut into blocks whose size depends on the row
-// count only; each block's partial sums are kept apart and added in block
+// and parameter counts only (blockPlan); each block's partial sums are kept apart and added in block
 // order, so the result is the same, to the bit, on any number of
 // goroutines.
 type Model struct {
@@ -121,6 +121,21 @@ const maxBlocks = 256
 // more than the rows.
 const minBlockRows = 512
 
+// maxPartialValues bounds the blocks' partial gradient sums (blocks x Dim
+// float64s, 1 GiB): a softmax over thousands of classes has millions of
+// parameters, and 256 copies of them would take more memory than its data.
+// A variable so that tests can lower it.
+var maxPartialValues = 1 << 27
+
+// blockPlan is the block size and count of a model's passes over at most
+// rows rows with dim parameters. It depends on neither the goroutines nor
+// the pass, so the sums are the same on any machine.
+func blockPlan(rows, dim int) (blockRows, blocks int) {
+	most := min(maxBlocks, max(maxPartialValues/max(dim, 1), 1))
+	blockRows = max(minBlockRows, (rows+most-1)/most)
+	return blockRows, max((rows+blockRows-1)/blockRows, 1)
+}
+
 // newModel builds the backend of a model job (validated by New).
 func newModel(job *gdgpu.Job) (*Model, error) {
 	d := job.Data
@@ -144,9 +159,7 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 	}
 	m.grad = make([]float64, m.dim)
 	m.pending = make([]gdgpu.Sample, 0, 8)
-	rows := max(d.Rows, d.ValRows)
-	m.blockRows = max(minBlockRows, (rows+maxBlocks-1)/maxBlocks)
-	m.blocks = (rows + m.blockRows - 1) / m.blockRows
+	m.blockRows, m.blocks = blockPlan(max(d.Rows, d.ValRows), m.dim)
 	m.partial = make([]float64, m.blocks*m.dim)
 	m.lossSum = make([]float64, m.blocks)
 	m.correct = make([]int, m.blocks)
@@ -168,8 +181,7 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 func modelHostBytes(job *gdgpu.Job) int64 {
 	oj := *job
 	oj.Problem = "quadratic"
-	rows := max(job.Data.Rows, job.Data.ValRows)
-	blocks := min(maxBlocks, (rows+minBlockRows-1)/minBlockRows)
+	_, blocks := blockPlan(max(job.Data.Rows, job.Data.ValRows), job.Dim)
 	return hostBytes(&oj) + int64(job.Dim)*8*int64(1+blocks) + int64(job.Data.Rows)*4
 }
 

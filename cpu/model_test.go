@@ -409,3 +409,47 @@ func TestModelStepAllocs(t *testing.T) {
 		b.Close()
 	}
 }
+
+// TestModelPartialsBounded: a model with many parameters keeps fewer
+// blocks, so that its partial sums stay within maxPartialValues (lowered
+// here; a softmax on 65536 classes of 100 features took 256 copies of its
+// 6.6M parameters, 13 GiB), and the host memory check counts what is
+// made. The result is still the same on 1 and 4 goroutines.
+func TestModelPartialsBounded(t *testing.T) {
+	c := modelCase{model: "softmax", classes: 4, batch: 700, rows: 3000, col: 5}
+	job := modelJob(t, c)
+	job.Steps, job.LogEvery = 6, 3
+	old := maxPartialValues
+	maxPartialValues = 3 * job.Dim
+	defer func() { maxPartialValues = old }()
+	var first []float64
+	for _, procs := range []int{1, 4} {
+		prev := runtime.GOMAXPROCS(procs)
+		b, err := NewModel(job)
+		runtime.GOMAXPROCS(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b.partial) > maxPartialValues || b.blocks != 3 {
+			t.Errorf("%d blocks, %d partial sums for %d parameters, want 3 blocks and at most %d", b.blocks, len(b.partial), job.Dim, maxPartialValues)
+		}
+		if want := hostBytes(&gdgpu.Job{Problem: "quadratic", Dim: job.Dim, Optimizer: job.Optimizer}) + int64(8*(len(b.partial)+job.Dim)+4*job.Data.Rows); modelHostBytes(job) != want {
+			t.Errorf("modelHostBytes %d, want %d", modelHostBytes(job), want)
+		}
+		if _, err := gdgpu.Run(context.Background(), job, b, job.StartPoint(), gdgpu.Hooks{}); err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float64, job.Dim)
+		b.Params(x)
+		b.Close()
+		if first == nil {
+			first = x
+			continue
+		}
+		for i := range x {
+			if math.Float64bits(x[i]) != math.Float64bits(first[i]) {
+				t.Fatalf("x[%d]: %v on 1 goroutine, %v on 4", i, first[i], x[i])
+			}
+		}
+	}
+}
