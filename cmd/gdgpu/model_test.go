@@ -359,3 +359,21 @@ func TestModelCardDiverged(t *testing.T) {
 		}
 	}
 }
+
+// TestModelF32Overflow: a model whose data overflows float32 at the start
+// (targets of 3e19: the squared residual is past 3.4e38) is refused on the
+// GPU in f32 with a hint at what to change, and runs in f64.
+func TestModelF32Overflow(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big.csv")
+	if err := os.WriteFile(p, []byte("a,y\n1,3e19\n2,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"run", "--device", "gpu", "--problem", "linear", "--data", p, "--target", "y", "--steps", "2"}
+	code, stdout, stderr := gdgpuRun(t, args...)
+	if code != gdgpu.ExitUsage || !strings.Contains(stderr, "--precision f64 widens the range") {
+		t.Errorf("f32: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := gdgpuRun(t, append(args, "--precision", "f64")...); code != 0 {
+		t.Errorf("f64: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
