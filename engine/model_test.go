@@ -893,58 +893,60 @@ func TestModelPenaltyOffAtInfiniteWeight(t *testing.T) {
 }
 
 // TestModelResumeMidEpoch: a run checkpointed in the middle of an epoch
-// (step 18 of 8-step epochs) and resumed by a fresh GPU backend through
-// gdgpu.RunFrom ends on the same bits as the uninterrupted run, samples
+// (step 18 of 8-step epochs), or at an epoch's first step (16), and
+// resumed by a fresh GPU backend through gdgpu.RunFrom ends on the same bits as the uninterrupted run, samples
 // included, in both precisions: the data cursor follows from the step,
 // and the order from the seed and epoch.
 func TestModelResumeMidEpoch(t *testing.T) {
 	c := openTest(t, Options{ChunkElems: 16})
-	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
-		t.Run(prec.String(), func(t *testing.T) {
-			job := modelCase{model: "softmax", l2: 0.01, val: true}.job(t, 50, 3, prec, 9)
-			job.BatchSize, job.Seed, job.Steps, job.LogEvery = 7, 4, 40, 6
-			job.Optimizer, _ = gdgpu.DefaultOptimizer("adam")
-			job.CheckpointEvery = 18
-			path := filepath.Join(t.TempDir(), "ck")
-			hooks := gdgpu.Hooks{Checkpoint: func(ck *gdgpu.Checkpoint) error {
-				if ck.Driver.Step != 18 {
-					return nil
+	for _, at := range []struct{ step, epoch, batch int }{{18, 2, 2}, {16, 2, 0}} { // mid-epoch, and at an epoch's first step
+		for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+			t.Run(fmt.Sprintf("%s/step=%d", prec, at.step), func(t *testing.T) {
+				job := modelCase{model: "softmax", l2: 0.01, val: true}.job(t, 50, 3, prec, 9)
+				job.BatchSize, job.Seed, job.Steps, job.LogEvery = 7, 4, 40, 6
+				job.Optimizer, _ = gdgpu.DefaultOptimizer("adam")
+				job.CheckpointEvery = at.step
+				path := filepath.Join(t.TempDir(), "ck")
+				hooks := gdgpu.Hooks{Checkpoint: func(ck *gdgpu.Checkpoint) error {
+					if ck.Driver.Step != at.step {
+						return nil
+					}
+					return gdgpu.WriteCheckpoint(path, ck)
+				}}
+				straight := newModel(t, c, &job)
+				sres, err := gdgpu.Run(context.Background(), &job, straight, make([]float64, job.Dim), hooks)
+				if err != nil {
+					t.Fatal(err)
 				}
-				return gdgpu.WriteCheckpoint(path, ck)
-			}}
-			straight := newModel(t, c, &job)
-			sres, err := gdgpu.Run(context.Background(), &job, straight, make([]float64, job.Dim), hooks)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ck, err := gdgpu.ReadCheckpoint(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ck.Driver.Step != 18 || ck.Driver.Epoch != 2 || ck.Driver.Batch != 2 {
-				t.Fatalf("checkpoint at step %d, epoch %d, batch %d", ck.Driver.Step, ck.Driver.Epoch, ck.Driver.Batch)
-			}
-			resumed := newModel(t, c, &job)
-			rres, err := gdgpu.RunFrom(context.Background(), &job, resumed, ck, gdgpu.Hooks{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, got := make([]float64, job.Dim), make([]float64, job.Dim)
-			if err := straight.Params(want); err != nil {
-				t.Fatal(err)
-			}
-			if err := resumed.Params(got); err != nil {
-				t.Fatal(err)
-			}
-			for i := range want {
-				if got[i] != want[i] {
-					t.Fatalf("resumed x[%d] = %v, straight %v", i, got[i], want[i])
+				ck, err := gdgpu.ReadCheckpoint(path)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			if rres.Final != sres.Final {
-				t.Errorf("resumed final sample %+v, straight %+v", rres.Final, sres.Final)
-			}
-		})
+				if ck.Driver.Step != at.step || ck.Driver.Epoch != at.epoch || ck.Driver.Batch != at.batch {
+					t.Fatalf("checkpoint at step %d, epoch %d, batch %d", ck.Driver.Step, ck.Driver.Epoch, ck.Driver.Batch)
+				}
+				resumed := newModel(t, c, &job)
+				rres, err := gdgpu.RunFrom(context.Background(), &job, resumed, ck, gdgpu.Hooks{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, got := make([]float64, job.Dim), make([]float64, job.Dim)
+				if err := straight.Params(want); err != nil {
+					t.Fatal(err)
+				}
+				if err := resumed.Params(got); err != nil {
+					t.Fatal(err)
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("resumed x[%d] = %v, straight %v", i, got[i], want[i])
+					}
+				}
+				if rres.Final != sres.Final {
+					t.Errorf("resumed final sample %+v, straight %+v", rres.Final, sres.Final)
+				}
+			})
+		}
 	}
 }
 
