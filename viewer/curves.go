@@ -90,6 +90,22 @@ func RenderCurves(w, h int, series []Series) (*image.RGBA, error) {
 	plotH := (h - top - 2*plotGap) / 2
 	r1 := image.Rect(leftMargin, top+lineH, w-plotPad-4, top+plotH)
 	r2 := image.Rect(leftMargin, top+plotH+plotGap+lineH, w-plotPad-4, h-plotGap)
+	// A tick label wider than the margin ("-2.41e+38") widens it, for
+	// both plots, whose steps line up.
+	var labels []string
+	for _, p := range []struct {
+		r    image.Rectangle
+		pick func(Series) []float64
+	}{{r1, func(s Series) []float64 { return s.Loss }}, {r2, func(s Series) []float64 { return s.GradNorm }}} {
+		var all []float64
+		for _, s := range series {
+			all = append(all, p.pick(s)...)
+		}
+		_, l := valueAxis(all).ticks(max(p.r.Dy()/22, 2))
+		labels = append(labels, l...)
+	}
+	r1.Min.X = min(labelMargin(face, labels), w/3)
+	r2.Min.X = r1.Min.X
 	pick := func(s Series) []float64 { return s.Loss }
 	plot(img, face, r1, "loss", series, pick, maxStep)
 	pick = func(s Series) []float64 { return s.GradNorm }
@@ -308,6 +324,16 @@ func fitText(face font.Face, s string, width int) string {
 		head = head[:len(head)-1]
 	}
 	return strings.Join(head, " ") + " .. " + last
+}
+
+// labelMargin is the left margin that holds the tick labels, drawn 4
+// pixels left of the plot: leftMargin, or more for a wider label.
+func labelMargin(face font.Face, labels []string) int {
+	m := leftMargin
+	for _, l := range labels {
+		m = max(m, font.MeasureString(face, l).Ceil()+6)
+	}
+	return m
 }
 
 // text draws s with its baseline at y, starting at x.

@@ -231,16 +231,13 @@ func RenderProjection(w, h int, paths []Path, xlabel, ylabel string, box []float
 	}
 	var ax [2]axis
 	for i := range ax {
-		if lo[i] > hi[i] {
-			lo[i], hi[i] = -1, 1
-		}
-		span := math.Max(hi[i]-lo[i], 1e-12*math.Max(1, math.Abs(lo[i])))
-		st := niceStep(1.16 * span / 4)
-		a := axis{lo: math.Floor((lo[i]-0.08*span)/st) * st, hi: math.Ceil((hi[i]+0.08*span)/st) * st}
-		ax[i] = a
+		ax[i] = projAxis(lo[i], hi[i])
 	}
 	face := basicfont.Face7x13
 	r := image.Rect(leftMargin, plotPad+lineH, w-plotPad-4, h-plotGap-lineH)
+	// A tick label wider than the margin ("-1.5e-07") widens it.
+	_, yl := ax[1].ticks(max(r.Dy()/40, 2))
+	r.Min.X = labelMargin(face, yl)
 	draw.Draw(img, r, image.NewUniform(plotBG), image.Point{}, draw.Src)
 	toPix := func(q [2]float64) (float64, float64) {
 		return float64(r.Min.X) + ax[0].t(q[0])*float64(r.Dx()-1), float64(r.Max.Y-1) - ax[1].t(q[1])*float64(r.Dy()-1)
@@ -263,13 +260,24 @@ func RenderProjection(w, h int, paths []Path, xlabel, ylabel string, box []float
 			set(img, xi, y, gridColor)
 		}
 		lw := font.MeasureString(face, labels[i]).Ceil()
-		text(img, face, xi-lw/2, r.Max.Y+13, textColor, labels[i])
+		text(img, face, min(max(xi-lw/2, 1), w-1-lw), r.Max.Y+13, textColor, labels[i]) // whole, inside the panel
 	}
 	text(img, face, r.Min.X, r.Max.Y+13+lineH, textColor, xlabel)
 	text(img, face, r.Min.X, r.Min.Y-4, textColor, ylabel)
 	sub := img.SubImage(r).(*image.RGBA)
 	DrawPaths(sub, ax[0].lo, ax[0].hi, ax[1].lo, ax[1].hi, paths)
 	return img, nil
+}
+
+// projAxis is a projection axis framing [lo, hi] (none when lo > hi:
+// [-1, 1]) with a margin of 8% on each side, rounded out to its ticks.
+func projAxis(lo, hi float64) axis {
+	if lo > hi {
+		lo, hi = -1, 1
+	}
+	span := math.Max(hi-lo, 1e-12*math.Max(1, math.Abs(lo)))
+	st := niceStep(1.16 * span / 4)
+	return axis{lo: math.Floor((lo-0.08*span)/st) * st, hi: math.Ceil((hi+0.08*span)/st) * st}
 }
 
 // SideBySide places b to the right of a, top-aligned, on the curves

@@ -262,3 +262,57 @@ func TestProjectFitLeavesOut(t *testing.T) {
 		}
 	}
 }
+
+// TestProjectionTickLabelsInside: the axes' tick labels are drawn whole:
+// the horizontal axis's last one, at the plot's right edge ("6e+13"), is
+// moved inside the panel, and a vertical one wider than the margin
+// ("-1.5e-07") widens the margin, rather than being cut.
+func TestProjectionTickLabelsInside(t *testing.T) {
+	const w, h = 640, 480
+	box := []float64{-4e12, 4.7e13, -1.6e-7, 1.6e-7}
+	img, err := RenderProjection(w, h, nil, "", "", box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	face := basicfont.Face7x13
+	pixels := func(labels []string) int {
+		n := 0
+		for _, l := range labels {
+			one := image.NewRGBA(image.Rect(0, 0, 100, 20))
+			text(one, face, 2, 14, textColor, l)
+			for i := 3; i < len(one.Pix); i += 4 {
+				if one.Pix[i] != 0 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	count := func(r image.Rectangle) int {
+		n := 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				if img.RGBAAt(x, y) == textColor {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	// The plot's rectangle, as RenderProjection lays it out.
+	plot := image.Rect(leftMargin, plotPad+lineH, w-plotPad-4, h-plotGap-lineH)
+	// The last horizontal label, alone in the panel's last 60 columns.
+	_, xl := projAxis(box[0], box[1]).ticks(max(plot.Dx()/80, 2))
+	last := xl[len(xl)-1]
+	if got, want := count(image.Rect(w-60, plot.Max.Y+1, w, plot.Max.Y+lineH+2)), pixels([]string{last}); got != want {
+		t.Errorf("tick label %q: %d pixels drawn, want %d: it is cut", last, got, want)
+	}
+	// The second vertical label, alone in the margin around its tick.
+	ay := projAxis(box[2], box[3])
+	yv, yl := ay.ticks(max(plot.Dy()/40, 2))
+	yi := int(math.Round(float64(plot.Max.Y-1) - ay.t(yv[1])*float64(plot.Dy()-1)))
+	// The margin widens for it (labelMargin); the plot begins after.
+	if got, want := count(image.Rect(0, yi-11, labelMargin(face, yl), yi+6)), pixels(yl[1:2]); got != want {
+		t.Errorf("tick label %q: %d pixels drawn, want %d: it is cut", yl[1], got, want)
+	}
+}
