@@ -449,10 +449,21 @@ func (m *Model) checkGrad() {
 
 // SumDepth is the longest chain of additions behind a gradient component
 // or a sample's loss (gdgpu.SumDepther): the features and intercept of z,
-// the rows of one block (the whole set when it is smaller), the blocks.
+// softmax's sum of its K exponentials (every dl/dz_k and the loss divide
+// by or take the log of it), the rows of one block (the whole set when it
+// is smaller), the blocks.
 func (m *Model) SumDepth() int {
 	n := max(m.data.Rows, m.data.ValRows)
-	return m.data.Cols + 1 + min(m.blockRows, n) + (n+m.blockRows-1)/m.blockRows
+	return m.data.Cols + 1 + softmaxDepth(m.kind, m.outputs) + min(m.blockRows, n) + (n+m.blockRows-1)/m.blockRows
+}
+
+// softmaxDepth is the additions of softmax's normaliser Σ_k exp(z_k - max):
+// K - 1 for softmax, 0 for the one-output models.
+func softmaxDepth(kind modelKind, k int) int {
+	if kind != softmax {
+		return 0
+	}
+	return k - 1
 }
 
 // SetOrder takes the sample order of an epoch (gdgpu.Orderer).

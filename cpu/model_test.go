@@ -453,3 +453,22 @@ func TestModelPartialsBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestModelSumDepthSoftmax: softmax's SumDepth counts the K - 1 additions
+// of its normaliser, which every dl/dz_k and the loss depend on: 40
+// classes add 39 to the depth of the same data under logistic regression.
+func TestModelSumDepthSoftmax(t *testing.T) {
+	depth := func(c modelCase) int {
+		b, err := NewModel(modelJob(t, c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		return b.SumDepth()
+	}
+	lo := depth(modelCase{model: "logistic", classes: 2, rows: 600, col: 3})
+	sm := depth(modelCase{model: "softmax", classes: 40, rows: 600, col: 3})
+	if sm-lo != 39 {
+		t.Errorf("SumDepth: softmax on 40 classes %d, logistic %d; want 39 more", sm, lo)
+	}
+}

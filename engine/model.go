@@ -705,7 +705,10 @@ func (m *modelBackend) Gradient(x, dst []float64) error {
 // pass, a lane's share of a kernel 2 workgroup's rows, the lanes' sums and
 // one addition per chunk into the workgroup's sum, and finally kernel 3's
 // sum over the workgroups; for the loss, an invocation's grid-stride
-// rows, the workgroup tree, and the sample reduction's stride and tree.
+// rows, the workgroup tree, and the sample reduction's stride and tree;
+// and for softmax, before either, the K - 1 additions of its normaliser
+// Σ_k exp(z_k - max), which every dl/dz_k divides by and the loss takes
+// the log of.
 func (m *modelBackend) SumDepth() int {
 	n := max(m.rows, m.valRows)
 	passes := (n + m.posChunk - 1) / m.posChunk
@@ -719,7 +722,11 @@ func (m *modelBackend) SumDepth() int {
 	}
 	pairs := m.trainPairs + m.valPairs + m.g3
 	loss := (per+m.g1*localSize-1)/(m.g1*localSize) + tree + (pairs+localSize-1)/localSize + tree
-	return m.cols + 1 + max(grad, loss)
+	norm := 0
+	if m.job.Problem == "softmax" {
+		norm = m.k - 1
+	}
+	return m.cols + 1 + norm + max(grad, loss)
 }
 
 // Snapshot downloads the complete state, waiting for the device.

@@ -1096,6 +1096,11 @@ func TestModelParityManyClasses(t *testing.T) {
 				job := modelCase{model: "softmax", l2: 0.01, val: true, classes: 1000}.job(t, 60, 2, prec, 71)
 				job.BatchSize, job.Seed, job.Steps, job.LogEvery = batch, 3, 20, 5
 				job.Optimizer.LR = 0.01
+				// the normaliser's 999 additions are part of every
+				// gradient component's and the loss's sums
+				if d := newModel(t, c, &job).SumDepth(); d < 999 {
+					t.Errorf("SumDepth %d on 1000 classes", d)
+				}
 				checkModelRun(t, c, &job)
 			})
 		}
