@@ -377,3 +377,22 @@ func TestModelF32Overflow(t *testing.T) {
 		t.Errorf("f64: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestModelResumeSyntheticFlags: --resume of a --synthetic run with
+// another --samples, --noise, --classes or --features is refused, naming
+// the data, rather than the flag being replaced by the checkpoint's.
+func TestModelResumeSyntheticFlags(t *testing.T) {
+	ck := filepath.Join(t.TempDir(), "ck.json")
+	if code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "softmax", "--synthetic", "classification", "--samples", "60", "--features", "3", "--steps", "2", "--checkpoint", ck); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, flag := range [][]string{{"--samples", "61"}, {"--noise", "0.7"}, {"--classes", "4"}, {"--features", "4"}} {
+		code, stdout, stderr := gdgpuRun(t, append([]string{"run", "--device", "cpu", "--resume", ck, "--steps", "4", "--checkpoint", ck + ".new"}, flag...)...)
+		if code != gdgpu.ExitUsage || !strings.Contains(stderr, "data") {
+			t.Errorf("%v: exit %d, want %d naming the data\n%s%s", flag, code, gdgpu.ExitUsage, stdout, stderr)
+		}
+	}
+	if code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--resume", ck, "--steps", "4", "--samples", "60", "--checkpoint", ck+".new"); code != 0 {
+		t.Errorf("the same --samples: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

@@ -284,9 +284,20 @@ func (m *modelFlags) prefill(changed func(string) bool, f *jobFlags, j *gdgpu.Jo
 	if !changed("data") && !changed("synthetic") {
 		m.data, m.synthetic = sp.File, sp.Synthetic
 		if sp.Synthetic != "" {
-			m.samples, m.classes, m.noise = sp.Samples, sp.Classes, sp.Noise
+			// Each flag given keeps its value, so that a changed set is
+			// refused by its hash rather than silently replaced.
+			num := func(flag string, dst *int, v int) {
+				if !changed(flag) {
+					*dst = v
+				}
+			}
+			num("samples", &m.samples, sp.Samples)
+			num("classes", &m.classes, sp.Classes)
+			if !changed("noise") {
+				m.noise = sp.Noise
+			}
 			if sp.NumFeatures > 0 {
-				m.features = strconv.Itoa(sp.NumFeatures)
+				str("features", &m.features, strconv.Itoa(sp.NumFeatures))
 			}
 		} else {
 			str("target", &m.target, sp.Target)
