@@ -193,16 +193,25 @@ func niceStep(x float64) float64 {
 }
 
 // ticks returns the axis's tick values (in data units) and their labels.
-// On a log axis: every decade, thinned to at most maxTicks, plus 2x and 5x
-// when the axis spans a single decade.
+// On a log axis: every decade, thinned to at most maxTicks by labelling
+// only the multiples of a round spacing (1, 2, 3, 5, 10, 20, 30, 50, ...
+// decades: 1e-10 1e-5 1e0, not 1e-13 1e-8 1e-3), plus 2x and 5x when the
+// axis spans a single decade.
 func (a axis) ticks(maxTicks int) ([]float64, []string) {
 	var vals []float64
 	var labels []string
 	if a.log {
 		n := int(a.hi - a.lo)
-		every := (n + maxTicks - 1) / maxTicks
+		every := 1
+		for p := 1; every*maxTicks < n; p *= 10 {
+			for _, m := range []int{1, 2, 3, 5} {
+				if every = m * p; every*maxTicks >= n {
+					break
+				}
+			}
+		}
 		for e := int(a.lo); e <= int(a.hi); e++ {
-			if (e-int(a.lo))%max(every, 1) != 0 {
+			if (e%every+every)%every != 0 {
 				continue
 			}
 			vals = append(vals, math.Pow(10, float64(e)))

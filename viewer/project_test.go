@@ -316,3 +316,24 @@ func TestProjectionTickLabelsInside(t *testing.T) {
 		t.Errorf("tick label %q: %d pixels drawn, want %d: it is cut", yl[1], got, want)
 	}
 }
+
+// TestLogTicksAligned: a log axis thinned to a few labels labels round
+// decades (multiples of its spacing, 1e-10 and 1e0 over 1e-14..1e2), not
+// whichever decades follow the bottom one (1e-14, 1e-8, 1e-2).
+func TestLogTicksAligned(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi   float64
+		maxTicks int
+		want     string
+	}{
+		{-14, 2, 3, "1e-10 1e0"},
+		{-13, 4, 4, "1e-10 1e-5 1e0"},
+		{-2, 1, 10, "1e-2 1e-1 1e0 1e1"},
+		{-5, 2, 3, "1e-3 1e0"},
+	} {
+		_, labels := axis{log: true, lo: tc.lo, hi: tc.hi}.ticks(tc.maxTicks)
+		if got := strings.Join(labels, " "); got != tc.want {
+			t.Errorf("1e%g..1e%g, %d ticks: %q, want %q", tc.lo, tc.hi, tc.maxTicks, got, tc.want)
+		}
+	}
+}
