@@ -542,6 +542,10 @@ func (m *modelBackend) Name() string { return m.in.Name() }
 // SetOrder uploads epoch's sample order (see gdgpu.Orderer). The full
 // batch sums every row in identity order and needs none.
 func (m *modelBackend) SetOrder(epoch int, order []int32) error {
+	if m.closed {
+		// the full batch returns before m.do, which checks this
+		return errBackendClosed
+	}
 	if len(order) != m.rows {
 		return fmt.Errorf("engine: SetOrder got %d rows, the training set has %d", len(order), m.rows)
 	}

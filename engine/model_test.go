@@ -701,6 +701,10 @@ func TestModelClosed(t *testing.T) {
 	if err := b.Record(); !errors.Is(err, errBackendClosed) {
 		t.Errorf("Record after Close: %v", err)
 	}
+	// the full batch's SetOrder uploads nothing, but is refused all the same
+	if err := b.(gdgpu.Orderer).SetOrder(0, make([]int32, 20)); !errors.Is(err, errBackendClosed) {
+		t.Errorf("SetOrder after Close: %v", err)
+	}
 }
 
 // TestModelParity runs every model case through gdgpu.Run on the GPU and
