@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,10 +152,15 @@ func TestModelBadData(t *testing.T) {
 		{"cond", []string{"--problem", "linear", "--synthetic", "regression", "--cond", "5"}, "--cond applies to --problem quadratic, not to the model linear"},
 		{"standardized held-out value overflows", []string{"--problem", "logistic", "--data", w("f.csv", "a,b,y\n1e-40,0,0\n0,1,1\n0,2,0\n0,3,1\n0,4,0\n0,5,1\n0,6,0\n0,7,1\n0,8,0\n1e30,3,1\n"), "--target", "y",
 			"--standardize", "--val-fraction", "0.1", "--seed", "16"}, `--standardize: feature "a" of a held-out row is 1e+30`},
+		{"zero epochs", []string{"--problem", "linear", "--synthetic", "regression", "--epochs", "0"}, "--epochs 0 must be >= 1"},
 		{"one row held out of one", []string{"--problem", "linear", "--data", w("e.csv", "a,y\n1,2\n"), "--target", "y", "--val-fraction", "0.5"}, "both need at least 1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			code, stdout, stderr := gdgpuRun(t, append([]string{"run", "--device", "cpu", "--steps", "1"}, c.args...)...)
+			args := []string{"run", "--device", "cpu", "--steps", "1"}
+			if slices.Contains(c.args, "--epochs") {
+				args = args[:3]
+			}
+			code, stdout, stderr := gdgpuRun(t, append(args, c.args...)...)
 			if code != gdgpu.ExitUsage || !strings.Contains(stderr, c.want) {
 				t.Errorf("exit %d, want %d and a message naming %q\n%s%s", code, gdgpu.ExitUsage, c.want, stdout, stderr)
 			}

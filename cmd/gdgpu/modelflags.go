@@ -233,11 +233,11 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 		return nil, usagef("--delta applies to --loss huber")
 	}
 	job.Dim = gdgpu.ModelDim(d, m.intercept)
-	if m.epochs != 0 {
+	if changed("epochs") {
 		if changed("steps") {
 			return nil, usagef("--epochs and --steps both set the run's length; give one")
 		}
-		if m.epochs < 0 {
+		if m.epochs < 1 { // --epochs 0 ran the default --steps
 			return nil, usagef("--epochs %d must be >= 1", m.epochs)
 		}
 		_, per := gdgpu.Batches(m.batchSize, n)
