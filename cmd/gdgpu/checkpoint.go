@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -126,8 +127,14 @@ func (c *ckptFlags) apply(cmd *cobra.Command, s *setup) error {
 	}
 	if c.from != nil {
 		if err := c.from.Compatible(&job); err != nil {
-			return usagef("--resume %s: the flags contradict the checkpoint's job: %s", c.resume,
-				strings.TrimPrefix(err.Error(), gdgpu.ErrCheckpointMismatch.Error()+": "))
+			hint := ""
+			if job.Data != nil && job.Data.Hash != c.from.Job.DataHash && !slices.ContainsFunc(dataFlagNames, changed) {
+				// The data was rebuilt from the checkpoint's own flags:
+				// no flag contradicts it, the file does.
+				hint = fmt.Sprintf(" (no data flag was given: %s has changed since the checkpoint was written)", dataSource(job.DataSpec))
+			}
+			return usagef("--resume %s: the flags contradict the checkpoint's job: %s%s", c.resume,
+				strings.TrimPrefix(err.Error(), gdgpu.ErrCheckpointMismatch.Error()+": "), hint)
 		}
 	}
 	s.job = job
@@ -222,4 +229,18 @@ func resumeNote(s *setup) string {
 		return ""
 	}
 	return fmt.Sprintf(", resumed at step %d from %s (written by %s)", s.ckpt.from.Driver.Step, s.ckpt.resume, s.ckpt.from.Backend)
+}
+
+// dataFlagNames are the flags a model's data is built from.
+var dataFlagNames = []string{"data", "target", "features", "synthetic", "samples", "classes", "noise", "standardize", "val-fraction", "seed"}
+
+// dataSource names a model's data files for messages.
+func dataSource(sp gdgpu.DataSpec) string {
+	if sp.File == "" {
+		return "the synthetic set"
+	}
+	if strings.HasSuffix(strings.ToLower(sp.Target), ".npy") {
+		return sp.File + " or " + sp.Target
+	}
+	return sp.File
 }

@@ -402,3 +402,23 @@ func TestModelResumeSyntheticFlags(t *testing.T) {
 		t.Errorf("the same --samples: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestModelResumeChangedFile: --resume after the data file changed is
+// refused, saying that the file changed (no flag contradicts anything).
+func TestModelResumeChangedFile(t *testing.T) {
+	dir := t.TempDir()
+	p, ck := filepath.Join(dir, "d.csv"), filepath.Join(dir, "ck.json")
+	if err := os.WriteFile(p, []byte("a,y\n1,1\n2,0\n3,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "logistic", "--data", p, "--target", "y", "--steps", "2", "--checkpoint", ck); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if err := os.WriteFile(p, []byte("a,y\n1,1\n2,0\n4,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--resume", ck, "--steps", "4")
+	if code != gdgpu.ExitUsage || !strings.Contains(stderr, "no data flag was given: "+p+" has changed since the checkpoint was written") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+}
