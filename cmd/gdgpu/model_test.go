@@ -421,4 +421,12 @@ func TestModelResumeChangedFile(t *testing.T) {
 	if code != gdgpu.ExitUsage || !strings.Contains(stderr, "no data flag was given: "+p+" has changed since the checkpoint was written") {
 		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
+	// a file gone is named as the checkpoint's, not as a flag given
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = gdgpuRun(t, "run", "--device", "cpu", "--resume", ck, "--steps", "4")
+	if code != gdgpu.ExitUsage || !strings.Contains(stderr, "--data (from the --resume checkpoint): data: open "+p) {
+		t.Errorf("file gone: exit %d\n%s%s", code, stdout, stderr)
+	}
 }

@@ -34,6 +34,9 @@ type modelFlags struct {
 	intercept   bool
 	batchSize   int
 	epochs      int
+	// fromCheckpoint: --resume's checkpoint named the data, not a flag
+	// given (messages say so).
+	fromCheckpoint bool
 }
 
 // modelFlagNames are the flags that only models take.
@@ -283,6 +286,7 @@ func (m *modelFlags) prefill(changed func(string) bool, f *jobFlags, j *gdgpu.Jo
 	}
 	if !changed("data") && !changed("synthetic") {
 		m.data, m.synthetic = sp.File, sp.Synthetic
+		m.fromCheckpoint = true
 		if sp.Synthetic != "" {
 			// Each flag given keeps its value, so that a changed set is
 			// refused by its hash rather than silently replaced.
@@ -331,6 +335,14 @@ func (m *modelFlags) prefill(changed func(string) bool, f *jobFlags, j *gdgpu.Jo
 	}
 }
 
+// flagName is flag, or, where --resume's checkpoint gave its value, says so.
+func (m *modelFlags) flagName(flag string) string {
+	if m.fromCheckpoint {
+		return flag + " (from the --resume checkpoint)"
+	}
+	return flag
+}
+
 // source names the data for messages.
 func (m *modelFlags) source() string {
 	if m.data != "" {
@@ -350,11 +362,11 @@ func (m *modelFlags) readData(model string) (*data.Dataset, error) {
 		}
 		x, rows, cols, err := data.ReadNpyMatrix(m.data)
 		if err != nil {
-			return nil, usagef("--data: %v", err)
+			return nil, usagef("%s: %v", m.flagName("--data"), err)
 		}
 		yv, err := data.ReadVector(m.target)
 		if err != nil {
-			return nil, usagef("--target: %v", err)
+			return nil, usagef("%s: %v", m.flagName("--target"), err)
 		}
 		if len(yv) != rows {
 			return nil, usagef("--target %s holds %d values, --data %s has %d rows", m.target, len(yv), m.data, rows)
@@ -385,7 +397,7 @@ func (m *modelFlags) readData(model string) (*data.Dataset, error) {
 	}
 	ds, err := data.ReadCSV(m.data, opt)
 	if err != nil {
-		return nil, usagef("--data: %v", err)
+		return nil, usagef("%s: %v", m.flagName("--data"), err)
 	}
 	return ds, nil
 }
