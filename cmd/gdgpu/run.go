@@ -156,9 +156,9 @@ func execute(ctx context.Context, s *setup, d *device, logPath, label string, st
 		res, err := runDriver(ctx, s, d.b, hooks)
 		if errors.Is(err, gdgpu.ErrNonFiniteStart) {
 			if s.job.Data != nil && s.device == "gpu" && s.job.Precision == gdgpu.F32 {
-				// A model's start is finite in float64 unless --init is
-				// not: what overflows in float32 is the data's scale.
-				return res, nil, usagef("%v (float32 overflows on features or targets this large: --standardize scales the features, --precision f64 widens the range)", err)
+				// --init is finite and the data is float32: what overflows
+				// is a sum or square of them (a residual², Σ w x, ‖g‖²).
+				return res, nil, usagef("%v (float32 overflows on features, targets or --init values this large: --standardize scales the features, --precision f64 widens the range)", err)
 			}
 			return res, nil, usagef("%v", err) // refused before any step: exit 2
 		}
