@@ -116,6 +116,14 @@ const (
 // gradient norm, accuracy, validation loss, validation accuracy.
 const modelRingReals = 5
 
+// maxPrivateOutputs is the most outputs kernel 1 keeps in a private array
+// per invocation; softmax over more classes keeps them in the dz buffer
+// (Z_IN_DZ, model_loss.glsl): a private array of K reals spills anyway,
+// and llvmpipe's compile time grows as about K^3. Below it the array is
+// faster: on llvmpipe, 10 classes took about 20% longer a step through dz
+// (medians of 5 runs each on a shared machine, so roughly).
+const maxPrivateOutputs = 32
+
 // minRowsPerGroup keeps kernel 2's workgroups from holding a handful of
 // rows each: each workgroup's sums cost a gpart row of Dim reals and a
 // term of kernel 3's per-parameter sum.
@@ -340,6 +348,9 @@ func (m *modelBackend) buildKernels() (err error) {
 		}
 	case "logistic", "perceptron", "hinge", "softmax":
 		defs["MODEL_"+upper(m.job.Problem)] = "1"
+		if m.k > maxPrivateOutputs {
+			defs["Z_IN_DZ"] = "1"
+		}
 	default:
 		return fmt.Errorf("engine: no GPU kernels for model %q", m.job.Problem)
 	}

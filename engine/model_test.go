@@ -1090,8 +1090,8 @@ func TestModelParityWide(t *testing.T) {
 // mini-batch, with a validation set, in both precisions. The kernels once
 // held the K outputs in a private array of K reals per invocation, whose
 // compile time on llvmpipe grew as about K^3 (400 classes: 50 s; 1000:
-// past the test binary's 10-minute limit); the outputs now live in the
-// dz buffer.
+// past the test binary's 10-minute limit); above maxPrivateOutputs they
+// now live in the dz buffer.
 func TestModelParityManyClasses(t *testing.T) {
 	c := openTest(t, Options{})
 	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {

@@ -9,9 +9,9 @@ uniform real delta; // huber's delta
 
 // rowLoss takes a row's outputs z and target y, returns its loss, sets
 // correct to 1 when a classifier predicts y (else 0; always 0 for linear)
-// and replaces z by dl/dz. Softmax's K outputs are in dz instead
-// (rowLossSoftmax).
-#ifndef MODEL_SOFTMAX
+// and replaces z by dl/dz. With Z_IN_DZ (softmax on many classes) the
+// outputs are in dz instead (rowLossSoftmax).
+#ifndef Z_IN_DZ
 real rowLoss(inout real z[K], real y, out real correct) {
 	correct = real(0);
 #if defined(MODEL_LINEAR)
@@ -61,14 +61,38 @@ real rowLoss(inout real z[K], real y, out real correct) {
 	real yz = y * v;
 	z[0] = yz < real(1) ? -y : real(0);
 	return max(real(0), real(1) - yz);
+#elif defined(MODEL_SOFTMAX)
+	// logsumexp with the maximum subtracted first; the prediction is the
+	// first largest z_k
+	uint cls = uint(y);
+	real mx = z[0];
+	uint arg = 0u;
+	for (uint k = 1u; k < uint(K); k++) {
+		if (z[k] > mx) {
+			mx = z[k];
+			arg = k;
+		}
+	}
+	correct = arg == cls ? real(1) : real(0);
+	real zy = z[cls];
+	real sum = real(0);
+	for (uint k = 0u; k < uint(K); k++) {
+		z[k] = rexp(z[k] - mx);
+		sum += z[k];
+	}
+	for (uint k = 0u; k < uint(K); k++) {
+		z[k] = z[k] / sum - (k == cls ? real(1) : real(0));
+	}
+	return (mx + rlog(sum)) - zy;
 #endif
 }
 #else
-// rowLossSoftmax is rowLoss for softmax, on the K outputs held in
-// dz[zo .. zo+K), which it replaces by dl/dz. They live in the pass's dz
-// buffer rather than in a private array because K may be in the
-// thousands: an array of K reals per invocation spills on every driver,
-// and llvmpipe's compile time grew as about K^3 (400 classes: 50 s).
+// rowLossSoftmax is rowLoss's softmax, the same operations in the same
+// order, on the K outputs held in dz[zo .. zo+K), which it replaces by
+// dl/dz. The engine sets Z_IN_DZ above a few dozen classes: K may be in
+// the thousands, an array of K reals per invocation then spills on every
+// driver, and llvmpipe's compile time grew as about K^3 (400 classes:
+// 50 s). Below, the private array is faster (registers, not memory).
 // logsumexp with the maximum subtracted first; the prediction is the
 // first largest z_k.
 real rowLossSoftmax(uint zo, real y, out real correct) {

@@ -2,8 +2,8 @@
 // (grid-stride) whose row lies in the bound chunk computes the outputs
 // z_k = sum_j W_kj x_j + b_k (in that order: features first, intercept
 // last, as docs/models.md writes it), the loss and dl/dz (model_loss.glsl).
-// With writeDz it stores dl/dz for kernel 2 (softmax always writes its
-// outputs and dl/dz there, see rowLossSoftmax); with record it sums the loss
+// With writeDz it stores dl/dz for kernel 2 (with Z_IN_DZ, softmax on many
+// classes always writes its outputs and dl/dz there, see rowLossSoftmax); with record it sums the loss
 // and the correct predictions over the workgroup into partials[partialBase
 // + group] (a fixed tree, so the same device gives the same bits).
 
@@ -21,8 +21,8 @@ void main() {
 		}
 		uint xo = r * uint(COLS);
 		real correct;
-#ifdef MODEL_SOFTMAX
-		// the outputs go straight to dz, where the loss makes dl/dz of
+#ifdef Z_IN_DZ
+		// softmax on many classes: the outputs go straight to dz, where the loss makes dl/dz of
 		// them (rowLossSoftmax); a validation pass (writeDz false) uses
 		// dz as scratch, kernel 2 reads it only after a training pass
 		uint zo = s * uint(K);
