@@ -37,6 +37,13 @@ func newJob(problem, optimizer string, dim int, prec gdgpu.Precision) gdgpu.Job 
 
 func newBackend(t testing.TB, c *Context, job *gdgpu.Job) *Backend {
 	t.Helper()
+	return openBackend(t, c, job).(*Backend)
+}
+
+// openBackend builds job's backend on c, closed (and checked) when the
+// test ends.
+func openBackend(t testing.TB, c *Context, job *gdgpu.Job) gdgpu.Backend {
+	t.Helper()
 	b, err := c.NewBackend(job)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +53,7 @@ func newBackend(t testing.TB, c *Context, job *gdgpu.Job) *Backend {
 			t.Error(err)
 		}
 	})
-	return b.(*Backend)
+	return b
 }
 
 func TestOpenMissingGPUListsAttempts(t *testing.T) {

@@ -243,15 +243,7 @@ func TestMemoryNeedCountsEveryBuffer(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got int64
-			bufs := []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob}
-			for k := range b.state {
-				bufs = append(bufs, &b.state[k])
-			}
-			for k := range b.kept {
-				for v := range b.kept[k].bufs {
-					bufs = append(bufs, &b.kept[k].bufs[v])
-				}
-			}
+			bufs := backendBuffers(b)
 			for _, buf := range bufs {
 				got += int64(buf.bytes())
 			}
@@ -271,4 +263,19 @@ func TestMemoryNeedCountsEveryBuffer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// backendBuffers lists every buffer a Backend may allocate, for the tests
+// that hold the memory check to what is allocated.
+func backendBuffers(b *Backend) []*buffer {
+	bufs := []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob}
+	for k := range b.state {
+		bufs = append(bufs, &b.state[k])
+	}
+	for k := range b.kept {
+		for v := range b.kept[k].bufs {
+			bufs = append(bufs, &b.kept[k].bufs[v])
+		}
+	}
+	return bufs
 }

@@ -92,15 +92,7 @@ func modelJob(model, loss string, d *gdgpu.Data, prec gdgpu.Precision) gdgpu.Job
 
 func newModel(t testing.TB, c *Context, job *gdgpu.Job) *modelBackend {
 	t.Helper()
-	b, err := c.NewBackend(job)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := b.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	b := openBackend(t, c, job)
 	m, ok := b.(*modelBackend)
 	if !ok {
 		t.Fatalf("NewBackend gave a %T for model %s", b, job.Problem)
@@ -483,15 +475,7 @@ func TestModelMemoryNeedCountsEveryBuffer(t *testing.T) {
 				}
 				b := m.in
 				need := b.memoryNeed()
-				bufs := []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob}
-				for k := range b.state {
-					bufs = append(bufs, &b.state[k])
-				}
-				for k := range b.kept {
-					for v := range b.kept[k].bufs {
-						bufs = append(bufs, &b.kept[k].bufs[v])
-					}
-				}
+				bufs := backendBuffers(b)
 				var own int64
 				for _, buf := range []*buffer{&m.x, &m.y, &m.valX, &m.valY, &m.order, &m.dz, &m.gpart, &m.part, &m.ring, &m.flagRing} {
 					own += int64(buf.bytes())
