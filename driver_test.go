@@ -3,6 +3,7 @@ package gdgpu
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,7 +113,7 @@ func TestRunSampleCadence(t *testing.T) {
 			for _, s := range res.Samples {
 				got = append(got, s.Step)
 			}
-			if !equalInts(got, tc.want) {
+			if !slices.Equal(got, tc.want) {
 				t.Errorf("sample steps %v, want %v", got, tc.want)
 			}
 			if res.Status != StepLimit || res.StatusStep != tc.steps || res.Steps != tc.steps || len(f.lrs) != tc.steps {
@@ -211,18 +212,6 @@ func TestRunRefusesBadInput(t *testing.T) {
 	if _, err := Run(context.Background(), &job, f, make([]float64, 4), Hooks{}); err == nil {
 		t.Error("invalid job ran")
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestRunEveryStatus forces each Status through the job's rules on a fake

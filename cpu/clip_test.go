@@ -204,35 +204,13 @@ func TestClipStepMatchesApplyGradient(t *testing.T) {
 			t.Run(oc.String()+"/"+mode.name, func(t *testing.T) {
 				job := stepJob("rosenbrock", n, 1, oc.opt)
 				mode.set(job)
-				a, b := mustBackend(t, job), mustBackend(t, job)
-				a.Load(job.StartPoint())
-				b.Load(job.StartPoint())
-				g := make([]float64, n)
-				for k := range steps {
-					if err := a.Step([]float64{lr}, k == 0); err != nil {
-						t.Fatal(err)
-					}
-					Grad(job, g, params(t, b))
+				a := stepMatchesApply(t, job, steps, lr, func(k int, g []float64) {
 					if k == 0 {
 						if nm := GradNorm(job, job.StartPoint()); nm < 100 || slices.Max(g) < 100 {
 							t.Fatalf("||g|| = %v, max g_i = %v: the premise (clipping bites) is wrong", nm, slices.Max(g))
 						}
 					}
-					if err := b.ApplyGradient(g, lr); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if !slices.Equal(params(t, a), params(t, b)) {
-					t.Error("parameters differ")
-				}
-				for _, name := range oc.opt.StateNames() {
-					if !slices.Equal(a.StateVector(name), b.StateVector(name)) {
-						t.Errorf("%s differs", name)
-					}
-				}
-				if a.StepCount() != steps || b.StepCount() != steps || a.ScalarState() != b.ScalarState() {
-					t.Errorf("step counts %d, %d; scalar states %v, %v", a.StepCount(), b.StepCount(), a.ScalarState(), b.ScalarState())
-				}
+				})
 				s, _ := a.Samples(nil, true)
 				if len(s) != 1 || s[0].GradNorm != GradNorm(job, job.StartPoint()) {
 					t.Errorf("sample %v: want the raw gradient norm %v", s, GradNorm(job, job.StartPoint()))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -236,7 +237,7 @@ func TestMinimizeStepLimit(t *testing.T) {
 			for _, s := range res.Samples {
 				got = append(got, s.Step)
 			}
-			if !equalInts(got, want) {
+			if !slices.Equal(got, want) {
 				t.Errorf("%s %+v: samples at %v, want %v", m, c, got, want)
 			}
 			if res.Samples[0].Loss != Loss(job, x0) || res.Samples[0].GradNorm != GradNorm(job, x0) {
@@ -247,18 +248,6 @@ func TestMinimizeStepLimit(t *testing.T) {
 			}
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestMinimizeInterrupted(t *testing.T) {

@@ -704,32 +704,46 @@ func TestStepMatchesApplyGradient(t *testing.T) {
 	for _, oc := range optCases(trajectoryBase) {
 		t.Run(oc.String(), func(t *testing.T) {
 			job := stepJob("rosenbrock", n, 1, oc.opt)
-			a, b := mustBackend(t, job), mustBackend(t, job)
-			a.Load(job.StartPoint())
-			b.Load(job.StartPoint())
-			g := make([]float64, n)
-			for k := range steps {
-				if err := a.Step([]float64{lr}, k == 0); err != nil {
-					t.Fatal(err)
-				}
-				Grad(job, g, params(t, b))
-				if err := b.ApplyGradient(g, lr); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if !slices.Equal(params(t, a), params(t, b)) {
-				t.Error("parameters differ")
-			}
-			for _, name := range oc.opt.StateNames() {
-				if !slices.Equal(a.StateVector(name), b.StateVector(name)) {
-					t.Errorf("%s differs", name)
-				}
-			}
-			if a.StepCount() != steps || b.StepCount() != steps || a.ScalarState() != b.ScalarState() {
-				t.Errorf("step counts %d, %d; scalar states %v, %v", a.StepCount(), b.StepCount(), a.ScalarState(), b.ScalarState())
-			}
+			stepMatchesApply(t, job, steps, lr, nil)
 		})
 	}
+}
+
+// stepMatchesApply runs job on two backends from its start point, one by
+// Step (recording a sample at the first), the other by ApplyGradient fed
+// Grad at its current point, and requires the same parameters, state
+// vectors, step counts and scalar state, bit for bit. check, when not nil,
+// sees each step's fed gradient. It returns the Step backend.
+func stepMatchesApply(t *testing.T, job *gdgpu.Job, steps int, lr float64, check func(k int, g []float64)) *Backend {
+	t.Helper()
+	a, b := mustBackend(t, job), mustBackend(t, job)
+	a.Load(job.StartPoint())
+	b.Load(job.StartPoint())
+	g := make([]float64, job.Dim)
+	for k := range steps {
+		if err := a.Step([]float64{lr}, k == 0); err != nil {
+			t.Fatal(err)
+		}
+		Grad(job, g, params(t, b))
+		if check != nil {
+			check(k, g)
+		}
+		if err := b.ApplyGradient(g, lr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(params(t, a), params(t, b)) {
+		t.Error("parameters differ")
+	}
+	for _, name := range job.Optimizer.StateNames() {
+		if !slices.Equal(a.StateVector(name), b.StateVector(name)) {
+			t.Errorf("%s differs", name)
+		}
+	}
+	if a.StepCount() != steps || b.StepCount() != steps || a.ScalarState() != b.ScalarState() {
+		t.Errorf("step counts %d, %d; scalar states %v, %v", a.StepCount(), b.StepCount(), a.ScalarState(), b.ScalarState())
+	}
+	return a
 }
 
 func TestMaximizeMirrors(t *testing.T) {
