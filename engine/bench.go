@@ -132,26 +132,27 @@ func (b *Backend) benchIssue(op BenchOp) (func(), error) {
 			copyBuffer(b.x[1-b.cur], b.x[b.cur])
 		}, nil
 	case BenchStep:
-		return func() {
-			b.t++
-			b.setStepUniforms(b.step, lr)
-			b.dispatchChunks(b.step)
-			b.cur = 1 - b.cur
-		}, nil
+		return b.benchStep(b.step, lr), nil
 	case BenchLoss:
 		return func() {
 			b.dispatchChunks(b.eval)
 			b.runReduce(b.reduce, -1)
 		}, nil
 	case BenchGiven:
-		return func() {
-			b.t++
-			b.setStepUniforms(b.given, lr)
-			b.dispatchChunks(b.given)
-			b.cur = 1 - b.cur
-		}, nil
+		return b.benchStep(b.given, lr), nil
 	}
 	return nil, fmt.Errorf("engine: Bench: unknown operation %v", op)
+}
+
+// benchStep is one timed optimizer step through program p (the fused
+// step, or the given-gradient kernel on the stored gradient).
+func (b *Backend) benchStep(p *program, lr float64) func() {
+	return func() {
+		b.t++
+		b.setStepUniforms(p, lr)
+		b.dispatchChunks(p)
+		b.cur = 1 - b.cur
+	}
 }
 
 // ElemBytes is the size of one element in the job's precision: 4 or 8.
