@@ -41,117 +41,6 @@ func ParsePrecision(s string) (Precision, error) {
 	return 0, fmt.Errorf("gdgpu: unknown precision %q (want f32 or f64)", s)
 }
 
-// ProblemInfo names an objective and documents it.
-type ProblemInfo struct {
-	Name       string
-	Summary    string
-	Start      string // the default start point, in words
-	DefaultDim int
-	MinDim     int
-	MaxDim     int // 0: no limit beyond the package's MaxDim (2 for the 2-D functions)
-}
-
-var problems = []ProblemInfo{
-	{
-		Name:       "quadratic",
-		Summary:    "f = 1/2 sum c_i x_i^2, c_i log-spaced from 1 to --cond (c_i = cond^(i/(N-1)))",
-		Start:      "x_i = 1",
-		DefaultDim: 1 << 20,
-		MinDim:     1,
-	},
-	{
-		Name:       "rosenbrock",
-		Summary:    "chained Rosenbrock, f = sum_{i<N-1} 100(x_{i+1}-x_i^2)^2 + (1-x_i)^2 (scipy.optimize.rosen); minimum 0 at all ones",
-		Start:      "x_i = -1.2 for even i, 1 for odd i (the classic (-1.2, 1) repeated)",
-		DefaultDim: 1 << 20,
-		MinDim:     2,
-	},
-	{
-		Name:       "rastrigin",
-		Summary:    "f = 10N + sum x_i^2 - 10 cos(2 pi x_i); minimum 0 at 0, a local minimum near every integer point",
-		Start:      "x_i = 2.5",
-		DefaultDim: 1 << 20,
-		MinDim:     1,
-	},
-	{
-		Name:       "styblinski-tang",
-		Summary:    "f = 1/2 sum x_i^4 - 16 x_i^2 + 5 x_i; minimum -39.16616570377141 N at x_i = -2.903534027771177",
-		Start:      "x_i = 0",
-		DefaultDim: 1 << 20,
-		MinDim:     1,
-	},
-	{
-		Name:       "levy",
-		Summary:    "Levy, w_i = 1 + (x_i-1)/4: sin^2(pi w_1) + sum_{i<N} (w_i-1)^2 (1 + 10 sin^2(pi w_i + 1)) + (w_N-1)^2 (1 + sin^2(2 pi w_N)); minimum 0 at all ones",
-		Start:      "x_i = -5",
-		DefaultDim: 1 << 20,
-		MinDim:     1,
-	},
-	{
-		Name:       "ackley",
-		Summary:    "Ackley (a = 20, b = 0.2, c = 2 pi), f = -a exp(-b sqrt(mean x_i^2)) - exp(mean cos(c x_i)) + a + e; minimum 0 at 0, a local minimum near every integer point",
-		Start:      "x_i = 1.5",
-		DefaultDim: 1 << 20,
-		MinDim:     1,
-	},
-	{
-		Name:       "griewank",
-		Summary:    "Griewank, f = 1 + sum x_i^2/4000 - prod cos(x_i/sqrt(i+1)) (0-based i); minimum 0 at 0",
-		Start:      "x_i = 10",
-		DefaultDim: 1 << 20,
-		MinDim:     1,
-	},
-	twoD("beale", "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2; minimum 0 at (3, 0.5)", "(1, 1) (Moré, Garbow and Hillstrom 1981, problem 5)"),
-	twoD("himmelblau", "(x^2 + y - 11)^2 + (x + y^2 - 7)^2; minimum 0 at (3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)", "(0, 0)"),
-	twoD("booth", "(x + 2y - 7)^2 + (2x + y - 5)^2; minimum 0 at (1, 3)", "(0, 0)"),
-	twoD("matyas", "0.26 (x^2 + y^2) - 0.48 xy; minimum 0 at (0, 0)", "(3, 1)"),
-	twoD("three-hump-camel", "2x^2 - 1.05x^4 + x^6/6 + xy + y^2; minimum 0 at (0, 0), local minima at about (1.7476, -0.8738) and (-1.7476, 0.8738)", "(2, 2)"),
-	twoD("six-hump-camel", "(4 - 2.1x^2 + x^4/3) x^2 + xy + (4y^2 - 4) y^2; minimum -1.031628453489877 at (0.0898420, -0.7126564) and (-0.0898420, 0.7126564)", "(1, 1)"),
-	twoD("goldstein-price", "[1 + (x+y+1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)] [30 + (2x-3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]; minimum 3 at (0, -1)", "(0, 0)"),
-	twoD("saddle", "x^2 - y^2: unbounded below, no minimum (a descent leaves along y; once f overflows the run ends Diverged)", "(1, 0.1)"),
-}
-
-// twoD is the registry entry of a two-dimensional function of (x, y) =
-// (x_0, x_1).
-func twoD(name, summary, start string) ProblemInfo {
-	return ProblemInfo{Name: name, Summary: "f(x, y) = " + summary, Start: "(x, y) = " + start, DefaultDim: 2, MinDim: 2, MaxDim: 2}
-}
-
-// twoDStart holds the default start (x, y) of each two-dimensional problem,
-// as ProblemInfo.Start states it.
-var twoDStart = map[string][2]float64{
-	"beale":            {1, 1},
-	"himmelblau":       {0, 0},
-	"booth":            {0, 0},
-	"matyas":           {3, 1},
-	"three-hump-camel": {2, 2},
-	"six-hump-camel":   {1, 1},
-	"goldstein-price":  {0, 0},
-	"saddle":           {1, 0.1},
-}
-
-// Problems lists every objective the backends implement.
-func Problems() []ProblemInfo { return problems }
-
-// ProblemNames lists the problem names.
-func ProblemNames() []string {
-	n := make([]string, len(problems))
-	for i, p := range problems {
-		n[i] = p.Name
-	}
-	return n
-}
-
-// LookupProblem finds a problem by name.
-func LookupProblem(name string) (ProblemInfo, bool) {
-	for _, p := range problems {
-		if p.Name == name {
-			return p, true
-		}
-	}
-	return ProblemInfo{}, false
-}
-
 // Job describes one descent: what to minimise, how, for how long and in
 // which precision. The zero value is not valid; NewJob fills the defaults.
 type Job struct {
@@ -242,7 +131,7 @@ func (j *Job) validate(stored bool) error {
 		if err := j.validateModel(stored); err != nil {
 			return wrap(err)
 		}
-		p = ProblemInfo{Name: j.Problem, MinDim: 1}
+		p = Problem{Name: j.Problem, MinDim: 1}
 		ok = true
 	}
 	if !ok {
@@ -325,7 +214,7 @@ const MaxDim = 1<<31 - 1
 func (j *Job) LR(t int) float64 { return j.Schedule.LR(j.Optimizer.LR, t) }
 
 // StartPoint returns the start point x0 for the job: zeros for a model on
-// data, else the problem's default (see ProblemInfo.Start) or, with RandomStart, x_i ~ U[-2, 2] drawn from a
+// data, else the problem's default (Problem.Init) or, with RandomStart, x_i ~ U[-2, 2] drawn from a
 // PCG generator seeded with Seed. Both backends start from this slice.
 func (j *Job) StartPoint() []float64 {
 	x := make([]float64, j.Dim)
@@ -341,37 +230,12 @@ func (j *Job) StartPoint() []float64 {
 		}
 		return x
 	}
-	switch j.Problem {
-	case "rosenbrock":
-		for i := range x {
-			if i%2 == 0 {
-				x[i] = -1.2
-			} else {
-				x[i] = 1
-			}
-		}
-	case "rastrigin", "styblinski-tang", "levy", "ackley", "griewank":
-		v := map[string]float64{"rastrigin": 2.5, "styblinski-tang": 0, "levy": -5, "ackley": 1.5, "griewank": 10}[j.Problem]
-		for i := range x {
-			x[i] = v
-		}
-	default:
-		if s, ok := twoDStart[j.Problem]; ok && len(x) == 2 {
-			x[0], x[1] = s[0], s[1]
-			break
-		}
-		for i := range x {
-			x[i] = 1
-		}
+	if p, ok := LookupProblem(j.Problem); ok && p.Init != nil {
+		p.Init(x)
+		return x
+	}
+	for i := range x {
+		x[i] = 1
 	}
 	return x
-}
-
-// QuadCoeff returns the quadratic's i-th coefficient c_i = cond^(i/(n-1)),
-// computed the same way for every backend (GPU buffers are filled from it).
-func QuadCoeff(i, n int, cond float64) float64 {
-	if n <= 1 || cond == 1 {
-		return 1
-	}
-	return math.Pow(cond, float64(i)/float64(n-1))
 }

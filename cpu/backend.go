@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/kern"
 	"github.com/gdgpu/gdgpu/internal/sysmem"
 )
 
@@ -92,11 +93,12 @@ func New(job *gdgpu.Job) (*Backend, error) {
 var ErrTooBig = errors.New("job too big for this machine")
 
 // hostBytes is what a job's vectors take: the parameters and each state
-// vector, twice more for the copies Keep holds, the quadratic's
-// coefficients and the stored gradient of clipping by norm.
+// vector, twice more for the copies Keep holds, a problem's per-index
+// coefficients (the quadratic's) and the stored gradient of clipping by
+// norm.
 func hostBytes(job *gdgpu.Job) int64 {
 	vectors := int64(3 * (1 + len(job.Optimizer.StateNames())))
-	if job.Problem == "quadratic" {
+	if p, _ := gdgpu.LookupProblem(job.Problem); p.GPU.Coef != nil {
 		vectors++
 	}
 	if job.ClipNorm > 0 {
@@ -165,6 +167,17 @@ type keptState struct {
 
 // chunkState holds a stretch of every state vector, in StateNames order.
 type chunkState = [3][]float64
+
+// applyRange applies step b.k to xs, the parameters from index lo on
+// (x's own or a copy), with the gradient g, and checks the new values.
+func (b *Backend) applyRange(p *part, lo int, g, xs []float64, step int) {
+	if len(xs) == 0 {
+		return
+	}
+	s := b.stateSlice(lo, lo+len(xs))
+	b.k.apply(xs, g, &s)
+	p.check(xs, step, lo)
+}
 
 // stateSlice returns the state vectors' elements lo..hi-1.
 func (b *Backend) stateSlice(lo, hi int) chunkState {
@@ -361,7 +374,7 @@ func (b *Backend) Restore(s *gdgpu.State) error {
 func (b *Backend) Close() error {
 	b.stopParallel()
 	b.closed = true
-	b.x, b.names, b.state, b.obj.coef, b.pending, b.grad = nil, nil, nil, nil, nil, nil
+	b.x, b.names, b.state, b.obj, b.pending, b.grad = nil, nil, nil, objective{}, nil, nil
 	return nil
 }
 
@@ -401,7 +414,7 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 	if b.clipNorm > 0 {
 		b.dispatch(phaseNorm)
 		sq := leafTotal(b.leafSq)
-		b.factor = clipFactor(b.clipNorm, math.Sqrt(sq.sum()))
+		b.factor = clipFactor(b.clipNorm, math.Sqrt(sq.Sum()))
 	}
 	b.t0 = b.t
 	b.k = b.nextStep(lr)
@@ -428,7 +441,7 @@ func sumSquares(t *[chunk]float64, g []float64) float64 {
 	for j, v := range g {
 		s[j] = v * v
 	}
-	return leafSum(s)
+	return kern.LeafSum(s)
 }
 
 // update applies step b.k to x[lo:lo+len(g)] with the gradient g, clipped
@@ -436,14 +449,14 @@ func sumSquares(t *[chunk]float64, g []float64) float64 {
 // optimizer rule (so before maximize and weight decay): clamped to
 // [-clipValue, clipValue] (torch.nn.utils.clip_grad_value_, GLSL's
 // clamp, min(max(g, -c), c)), then multiplied by factor, the clip-norm
-// scale (1 when not clipping by norm). The clipped values go to the scratch
-// p.g, which g may be (element j is read before it is written); g itself
-// is only read otherwise. len(g) ≤ chunk. With hold, x[lo]'s new value
-// goes to p.first instead of x (see dispatch). Then it checks the new
-// values, which belong to the point x_{t0+1}.
-func (b *Backend) update(p *part, lo int, g []float64, factor float64, hold bool) {
+// scale (1 when not clipping by norm). The clipped values go to the
+// scratch p.clip; g itself is only read. len(g) ≤ chunk. In a sweep, the
+// new values of the part's held elements go to p.held instead of x (see
+// dispatch). Then it checks the new values, which belong to the point
+// x_{t0+1}.
+func (b *Backend) update(p *part, lo int, g []float64, factor float64) {
 	if b.clipValue > 0 || b.clipNorm > 0 {
-		c := p.g[:len(g)]
+		c := p.clip[:len(g)]
 		switch {
 		case b.clipValue > 0 && b.clipNorm > 0: // refused by Validate; the GPU's order
 			cmax, cmin := b.clipValue, -b.clipValue
@@ -464,22 +477,27 @@ func (b *Backend) update(p *part, lo int, g []float64, factor float64, hold bool
 	}
 	hi := lo + len(g)
 	step := b.t0 + 1
-	x := b.x[lo:hi]
-	if hold {
-		// Elementwise rules: x[lo] alone, then the rest, give the same bits.
-		p.first[0], p.held = x[0], true
-		s := b.stateSlice(lo, lo+1)
-		b.k.apply(p.first[:], g[:1], &s)
-		p.check(p.first[:], step, lo)
-		x, g = x[1:], g[1:]
-		s = b.stateSlice(lo+1, hi)
-		b.k.apply(x, g, &s)
-		p.check(x, step, lo+1)
-	} else {
-		s := b.stateSlice(lo, hi)
-		b.k.apply(x, g, &s)
-		p.check(x, step, lo)
+	// Elementwise rules: the held elements are updated apart from the
+	// rest, into p.hv, and their new values kept in p.held, never written
+	// to x where a neighbouring part may read them.
+	cur := lo
+	if b.phase == phaseSweep {
+		for _, r := range [2][2]int{p.front, p.back} {
+			a, c := max(r[0], lo), min(r[1], hi)
+			if a >= c {
+				continue
+			}
+			b.applyRange(p, cur, g[cur-lo:a-lo], b.x[cur:a], step)
+			hv := p.hv[:c-a]
+			copy(hv, b.x[a:c])
+			b.applyRange(p, a, g[a-lo:c-lo], hv, step)
+			for j, v := range hv {
+				p.held = append(p.held, heldValue{a + j, v})
+			}
+			cur = c
+		}
 	}
+	b.applyRange(p, cur, g[cur-lo:], b.x[cur:hi], step)
 	for _, v := range b.state {
 		p.check(v[lo:hi], step, lo)
 	}
@@ -533,7 +551,7 @@ func (b *Backend) sweepClipNorm(lr float64, record bool) {
 	b.recording, b.updating = record, true
 	b.dispatch(phaseGrad)
 	loss, sq := leafTotal(b.leafLoss), leafTotal(b.leafSq)
-	b.factor = clipFactor(b.clipNorm, math.Sqrt(sq.sum()))
+	b.factor = clipFactor(b.clipNorm, math.Sqrt(sq.Sum()))
 	b.src = b.grad
 	b.dispatch(phaseUpdate)
 	b.src = nil
@@ -544,8 +562,8 @@ func (b *Backend) sweepClipNorm(lr float64, record bool) {
 
 // record appends the sample of step t from the loss and squared gradient
 // norm sums, with the first non-finite value found so far.
-func (b *Backend) record(t int, loss, sq *pairwise) {
-	smp := gdgpu.Sample{Step: t, Loss: b.obj.finish(loss.sum()), GradNorm: math.Sqrt(sq.sum())}
+func (b *Backend) record(t int, loss, sq *kern.Pairwise) {
+	smp := gdgpu.Sample{Step: t, Loss: b.obj.finish(loss.Sum()), GradNorm: math.Sqrt(sq.Sum())}
 	if b.badStep >= 0 {
 		smp.NonFinite, smp.BadStep, smp.BadIndex = true, b.badStep, b.badIndex
 	}

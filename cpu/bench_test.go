@@ -164,7 +164,7 @@ func BenchmarkAdamKernel(b *testing.B) {
 }
 
 // BenchmarkObjectiveKernel times an objective's loss terms and gradient
-// alone (objective.terms then objective.grad, as a sweep calls them) on
+// alone (its CPUObjective's Terms then Grad, as a sweep calls them) on
 // one 256-element chunk in the middle of the vector, so that everything
 // stays in L1: the arithmetic's cost per element, with the scalar loops
 // and with the vector kernels where this build has them.
@@ -175,8 +175,7 @@ func BenchmarkObjectiveKernel(b *testing.B) {
 		}
 		for _, problem := range []string{"rosenbrock", "quadratic"} {
 			b.Run(fmt.Sprintf("%s/vector=%v", problem, vec), func(b *testing.B) {
-				defer func(u bool) { useAVX = u }(useAVX)
-				useAVX = vec
+				defer setVector(vec)()
 				const n = 4 * chunk
 				o, err := newObjective(problemJob(problem, n, 100), n)
 				if err != nil {
@@ -187,12 +186,11 @@ func BenchmarkObjectiveKernel(b *testing.B) {
 				for i := range x {
 					x[i] = float64(i%7) * 0.3
 				}
-				var c, t, g [chunk]float64
+				var t, g [chunk]float64
 				lo, hi := chunk, 2*chunk
 				for b.Loop() {
-					cs := o.coefs(&c, lo, hi)
-					o.terms(t[:], cs, x, lo, hi)
-					o.grad(g[:], cs, x, lo, hi, x[lo-1])
+					o.terms(t[:], x, lo, hi)
+					o.grad(g[:], x, lo, hi)
 				}
 				b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/chunk, "ns/param")
 			})

@@ -7,15 +7,23 @@
 //
 // # What is computed
 //
-// Objectives, exactly as gdgpu.ProblemInfo defines them:
+// Objectives through their descriptors (gdgpu.Problem): the backend calls
+// the problem's CPUObjective over ranges of indices (Terms, Grad, and
+// Prepare for the global quantities of Ackley and Griewank) and sums the
+// terms in a fixed pairwise tree. The built-ins' arithmetic lives in the
+// gdgpu package, one file each (problem_*.go), defined in
+// docs/problems.md:
 //
 //	quadratic   f = 1/2 Σ c_i x_i²,  c_i = gdgpu.QuadCoeff(i, N, Cond),  ∂f/∂x_i = c_i x_i
 //	rosenbrock  f = Σ_{i=0}^{N-2} 100(x_{i+1} - x_i²)² + (1 - x_i)²       (scipy.optimize.rosen)
 //	            with scipy.optimize.rosen_der's gradient, term by term in scipy's order
 //
-// and the test functions of testfuncs.go (rastrigin, styblinski-tang, levy;
-// the two-dimensional beale, himmelblau, booth, matyas, three-hump-camel,
-// six-hump-camel, goldstein-price, saddle), defined in docs/problems.md.
+// and the test functions (rastrigin, styblinski-tang, levy, ackley,
+// griewank; the two-dimensional beale, himmelblau, booth, matyas,
+// three-hump-camel, six-hump-camel, goldstein-price, saddle). A step
+// updates x in place; a term or component may read x within the
+// problem's Reach of its index, so each chunk's update waits until the
+// next chunk is evaluated (see parallel.go).
 //
 // Optimizers are every rule of docs/optimizers.md: sgd (momentum,
 // dampening, nesterov), adagrad, adadelta, rmsprop (momentum, centered),

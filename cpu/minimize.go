@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/kern"
 	"gonum.org/v1/gonum/optimize"
 )
 
@@ -301,16 +302,16 @@ func (r *minimizeRun) norm(g []float64) float64 {
 		return math.NaN()
 	}
 	var t [chunk]float64
-	var acc pairwise
+	var acc kern.Pairwise
 	for lo := 0; lo < len(g); lo += chunk {
 		hi := min(lo+chunk, len(g))
 		s := t[:hi-lo]
 		for j, v := range g[lo:hi] {
 			s[j] = v * v
 		}
-		acc.push(leafSum(s))
+		acc.Push(kern.LeafSum(s))
 	}
-	return math.Sqrt(acc.sum())
+	return math.Sqrt(acc.Sum())
 }
 
 // emit delivers a sample to the hook and the result.

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/diff/fd"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/kern"
 )
 
 // u is the unit roundoff of float64.
@@ -33,7 +34,7 @@ func closeRel(got, want, rel float64) bool {
 }
 
 func TestKnownValues(t *testing.T) {
-	// Each want is worked out by hand from ProblemInfo's formula. Decimal
+	// Each want is worked out by hand from the Problem's formula. Decimal
 	// inputs like 1.2 are not exact in binary, so values are compared to a
 	// few ulps; zeros and integers must be exact.
 	for _, tc := range []struct {
@@ -215,7 +216,7 @@ func TestPairwiseSumBound(t *testing.T) {
 			abs += math.Abs(v)
 		}
 		want, _ := exact.Float64()
-		got := pairwiseSum(x)
+		got := kern.PairwiseSum(x)
 		bound := (math.Ceil(math.Log2(float64(n))) + 2) * u * abs
 		if err := math.Abs(got - want); err > bound {
 			t.Errorf("N=%d: pairwise sum error %.3g > bound %.3g", n, err, bound)
@@ -231,7 +232,7 @@ func TestPairwiseSumExactOnes(t *testing.T) {
 		for i := range x {
 			x[i] = 1
 		}
-		if got := pairwiseSum(x); got != float64(n) {
+		if got := kern.PairwiseSum(x); got != float64(n) {
 			t.Errorf("N=%d: sum of ones = %v", n, got)
 		}
 	}

@@ -3,6 +3,9 @@ package cpu
 import (
 	"runtime"
 	"sync"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/kern"
 )
 
 // Steps run on several cores: a Backend splits x into contiguous parts of
@@ -15,11 +18,13 @@ import (
 //   - loss and squared-gradient sums go leaf by leaf into leafLoss and
 //     leafSq, which the caller pushes into the pairwise tree in leaf order
 //     after the parts are done, so the tree's shape depends on N alone;
-//   - Rosenbrock's gradient at i reads the old x[i-1] and x[i+1]. The old
-//     x[lo-1] of a part is read by the caller before the parts start
-//     (part.prev); the old x[hi] is the next part's first element, which
-//     that part computes into part.first instead of x and the caller
-//     writes after every part is done (hold);
+//   - a term or gradient component may read the old x within the
+//     problem's Reach of its index (Rosenbrock's gradient at i reads x[i-1]
+//     and x[i+1]). Within a part, a chunk is updated only after the next
+//     chunk's terms and gradient are computed (Reach ≤ chunk/2); across
+//     parts, the new values of each part's first and last Reach elements,
+//     which its neighbours read, go to part.held instead of x, and the
+//     caller writes them after every part is done;
 //   - each part flags its first non-finite value by (step, index) and the
 //     caller keeps the least of them, as one sweep would.
 //
@@ -39,15 +44,27 @@ type options struct {
 type part struct {
 	lo, hi int // elements lo..hi-1: whole leaves, but the last may be short
 
-	prev  float64    // the old x[lo-1] (Rosenbrock's left neighbour), read by the caller
-	first [1]float64 // the new x[lo] of a held step, written to x by the caller
-	held  bool       // first holds x[lo]'s new value
+	// The elements whose new values are held back (see dispatch): the
+	// first and last Reach of the part, where a neighbouring part reads
+	// them; empty ranges when nothing is held. held collects the values
+	// (its capacity is the ranges' length, so appending never allocates).
+	front, back [2]int
+	held        []heldValue
 
 	badStep, badIndex int // the first non-finite value the part met (step -1: none)
 
-	// Scratch, so that a step allocates nothing: the gradient, the terms
-	// being summed, and computed coefficients.
-	g, terms, c [chunk]float64
+	// Scratch, so that a step allocates nothing: the gradient of the chunk
+	// being evaluated and of the one whose update is pending, the terms
+	// being summed, and the clipped gradient.
+	g           [2][chunk]float64
+	terms, clip [chunk]float64
+	hv          [gdgpu.MaxReach]float64 // held elements' new values being computed
+}
+
+// heldValue is a new x[i] held back until every part is done.
+type heldValue struct {
+	i int
+	v float64
 }
 
 // phase says what the parts of a dispatch do.
@@ -88,8 +105,20 @@ func (b *Backend) setupParallel(opt options) {
 	w = max(min(w, leaves), 1)
 	b.parts = make([]part, w)
 	for i := range b.parts {
-		b.parts[i].lo = min(i*leaves/w*chunk, n)
-		b.parts[i].hi = min((i+1)*leaves/w*chunk, n)
+		p := &b.parts[i]
+		p.lo = min(i*leaves/w*chunk, n)
+		p.hi = min((i+1)*leaves/w*chunk, n)
+		if r := b.obj.reach; w > 1 && r > 0 {
+			// Neighbours read the part's first and last r elements; the
+			// ends of x have no neighbour there.
+			if p.lo > 0 {
+				p.front = [2]int{p.lo, min(p.lo+r, p.hi)}
+			}
+			if p.hi < n {
+				p.back = [2]int{max(p.hi-r, p.front[1], p.lo), p.hi}
+			}
+			p.held = make([]heldValue, 0, p.front[1]-p.front[0]+p.back[1]-p.back[0])
+		}
 	}
 	if w == 1 {
 		return
@@ -125,16 +154,13 @@ func (b *Backend) stopParallel() {
 
 // dispatch runs phase ph on every part: the helpers on theirs, the
 // caller on the first; then it keeps the least non-finite flag of them
-// and writes the held first elements. The phase's inputs are in b's
+// and writes the held values. The phase's inputs are in b's
 // dispatch fields.
 func (b *Backend) dispatch(ph phase) {
 	b.phase = ph
 	for i := range b.parts {
 		p := &b.parts[i]
-		p.badStep, p.badIndex, p.held = -1, -1, false
-		if p.lo > 0 {
-			p.prev = b.x[p.lo-1] // before any part writes it
-		}
+		p.badStep, p.badIndex, p.held = -1, -1, p.held[:0]
 	}
 	if b.pool != nil {
 		b.pool.busy.Add(len(b.pool.start))
@@ -151,17 +177,17 @@ func (b *Backend) dispatch(ph phase) {
 		if p.badStep >= 0 {
 			b.flag(p.badStep, p.badIndex)
 		}
-		if p.held {
-			b.x[p.lo] = p.first[0]
+		for _, h := range p.held {
+			b.x[h.i] = h.v
 		}
 	}
 }
 
 // leafTotal pushes the leaf sums into a pairwise tree in leaf order.
-func leafTotal(leaves []float64) pairwise {
-	var s pairwise
+func leafTotal(leaves []float64) kern.Pairwise {
+	var s kern.Pairwise
 	for _, v := range leaves {
-		s.push(v)
+		s.Push(v)
 	}
 	return s
 }
@@ -174,7 +200,7 @@ func (b *Backend) runPart(p *part) {
 	case phaseUpdate:
 		for lo := p.lo; lo < p.hi; lo += chunk {
 			hi := min(lo+chunk, p.hi)
-			b.update(p, lo, b.src[lo:hi], b.factor, false)
+			b.update(p, lo, b.src[lo:hi], b.factor)
 		}
 	case phaseNorm:
 		for lo := p.lo; lo < p.hi; lo += chunk {
@@ -188,40 +214,51 @@ func (b *Backend) runPart(p *part) {
 // pass of sweepClipNorm (phaseGrad) over part p. Chunk by chunk: loss
 // terms, gradient at the old point, squared gradient, then the update
 // (phaseSweep when stepping), so the old point is only ever read before
-// it is overwritten; the part's first element, which the part before
-// reads, is held back (see dispatch).
+// it is overwritten: when terms and gradient read neighbours (Reach > 0),
+// a chunk's update waits until the next chunk is evaluated, and the
+// part's first and last elements are held back (see dispatch).
 func (b *Backend) sweepPart(p *part) {
 	o := &b.obj
 	x := b.x
 	t0 := b.t0
 	record, update := b.recording, b.updating && b.phase == phaseSweep
 	sums := record || b.phase == phaseGrad
-	prev := p.prev
+	lag := update && o.reach > 0
+	var pending []float64 // the gradient of the chunk at pendingLo, not yet applied
+	pendingLo, buf := 0, 0
 	for lo := p.lo; lo < p.hi; lo += chunk {
 		hi := min(lo+chunk, p.hi)
 		leaf := lo / chunk
-		c := o.coefs(&p.c, lo, hi)
 		// The loss terms every step, as the GPU's fused kernel computes
 		// them, so that both flag the same first non-finite value.
-		nt := o.terms(p.terms[:], c, x, lo, hi)
+		nt := o.terms(p.terms[:], x, lo, hi)
 		p.check(p.terms[:nt], t0, lo)
 		if record {
-			b.leafLoss[leaf] = leafSum(p.terms[:nt])
+			b.leafLoss[leaf] = kern.LeafSum(p.terms[:nt])
 		}
 		var g []float64
 		if b.phase == phaseGrad {
 			g = b.grad[lo:hi]
 		} else {
-			g = p.g[:hi-lo]
+			g = p.g[buf][:hi-lo]
 		}
-		prev = o.grad(g, c, x, lo, hi, prev)
+		o.grad(g, x, lo, hi)
 		p.check(g, t0, lo)
 		if sums {
 			b.leafSq[leaf] = sumSquares(&p.terms, g)
 		}
-		if update {
-			b.update(p, lo, g, 1, lo == p.lo && lo > 0)
+		switch {
+		case lag:
+			if pending != nil {
+				b.update(p, pendingLo, pending, 1)
+			}
+			pending, pendingLo, buf = g, lo, buf^1
+		case update:
+			b.update(p, lo, g, 1)
 		}
+	}
+	if pending != nil {
+		b.update(p, pendingLo, pending, 1)
 	}
 }
 

@@ -9,12 +9,14 @@ import "math"
 // in the same order, with no FMA, gives the same bits. On amd64 with AVX
 // (simd_amd64.go) kernel.adam and part.check run 4 lanes at a time, and
 // so do the loss terms and gradient of Rosenbrock and the quadratic
-// (objective.terms, objective.grad), which bounded the fused
-// Rosenbrock+Adam step once Adam was vectorised; on other architectures,
-// without AVX, or built with the purego tag (simd_other.go) they run the
-// scalar loops. TestAdamVectorBits, TestAllFiniteVector and
-// TestObjectiveVectorBits require the same bits from both, and the
-// objective's from the code before its kernels.
+// (internal/kern's kernels, called by their CPUObjectives in
+// problem_rosenbrock.go and problem_quadratic.go), which bounded the
+// fused Rosenbrock+Adam step once Adam was vectorised; on other
+// architectures, without AVX, or built with the purego tag
+// (simd_other.go) they run the scalar loops. TestAdamVectorBits,
+// TestAllFiniteVector and gdgpu's TestObjectiveVectorBits require the
+// same bits from both, and the objective's from the code before its
+// kernels.
 
 // adamConsts are the scalars of one Adam step as the vector kernel reads
 // them. simd_amd64.s addresses the fields by offset: keep the order.

@@ -1,80 +1,8 @@
 package cpu
 
+import "github.com/gdgpu/gdgpu/internal/kern"
+
 // chunk is the number of elements a sweep handles at a time: the length of
-// the gradient scratch (2 KiB, so it stays in L1) and of a summation leaf.
-// A power of two, so that a full leaf is a perfectly balanced tree.
-const chunk = 256
-
-// leafSum sums t pairwise in place, destroying it, and returns the sum.
-// len(t) ≤ chunk. The tail beyond len(t) up to the next power of two is
-// padded with zeros, which add exactly, so a leaf of L terms puts at most
-// ⌈log2 L⌉ additions between a term and its sum.
-func leafSum(t []float64) float64 {
-	n := len(t)
-	if n == 0 {
-		return 0
-	}
-	p := 1
-	for p < n {
-		p <<= 1
-	}
-	t = t[:p] // callers pass a slice of a chunk-long array
-	clear(t[n:])
-	for h := p / 2; h >= 1; h /= 2 {
-		a, b := t[:h], t[h:2*h]
-		for i := range a {
-			a[i] += b[i]
-		}
-	}
-	return t[0]
-}
-
-// pairwise combines leaf sums in a balanced binary tree, streaming: it
-// keeps one partial sum per set bit of the leaf count, like a binary
-// counter, so it needs no allocation and O(log N) space. Combining the
-// partials at the end adds at most one level, so with 256-term leaves at
-// most ⌈log2 N⌉+2 additions lie between any term and the total, and the
-// error is at most (⌈log2 N⌉+2)·u·Σ|t_i| to first order.
-type pairwise struct {
-	part [64]float64 // part[k] sums 2^j leaves for decreasing j
-	top  int         // partials in part
-	n    uint64      // leaves pushed
-}
-
-// push adds the sum of the next leaf.
-func (p *pairwise) push(s float64) {
-	for k := p.n; k&1 == 1; k >>= 1 {
-		p.top--
-		s = p.part[p.top] + s
-	}
-	p.part[p.top] = s
-	p.top++
-	p.n++
-}
-
-// sum returns the total of every leaf pushed, combining the partials from
-// the smallest (newest) to the largest.
-func (p *pairwise) sum() float64 {
-	if p.top == 0 {
-		return 0
-	}
-	s := p.part[p.top-1]
-	for i := p.top - 2; i >= 0; i-- {
-		s = p.part[i] + s
-	}
-	return s
-}
-
-// pairwiseSum returns the sum of x with the same tree as the sweeps use:
-// leaves of chunk elements, combined by a pairwise accumulator. It copies
-// x chunk by chunk, so x is left alone.
-func pairwiseSum(x []float64) float64 {
-	var buf [chunk]float64
-	var acc pairwise
-	for lo := 0; lo < len(x); lo += chunk {
-		hi := min(lo+chunk, len(x))
-		n := copy(buf[:], x[lo:hi])
-		acc.push(leafSum(buf[:n]))
-	}
-	return acc.sum()
-}
+// the gradient scratch (2 KiB, so it stays in L1) and of a summation leaf
+// (kern.Leaf, whose tree the samples' bits follow).
+const chunk = kern.Leaf

@@ -14,11 +14,12 @@ import (
 	"github.com/gdgpu/gdgpu/internal/testcases"
 )
 
-// testFuncNames are the problems of testfuncs.go.
+// testFuncNames are the registered problems but the quadratic and
+// Rosenbrock, which objective_test.go covers with their own cases.
 func testFuncNames() []string {
 	var n []string
 	for _, p := range gdgpu.ProblemNames() {
-		if _, ok := testFuncKinds[p]; ok {
+		if p != "quadratic" && p != "rosenbrock" {
 			n = append(n, p)
 		}
 	}
@@ -26,22 +27,27 @@ func testFuncNames() []string {
 }
 
 func TestTestFuncRegistry(t *testing.T) {
-	// Every registered problem has a CPU objective, and every test function
-	// is registered with the dimension limits its kind implies.
+	// Every registered problem builds its CPU objective at the least and
+	// the largest (or a small) dimension it accepts, and refuses one
+	// below and above.
 	for _, p := range gdgpu.Problems() {
-		k, ok := testFuncKinds[p.Name]
-		if !ok {
-			if p.Name != "quadratic" && p.Name != "rosenbrock" {
-				t.Errorf("%s has no CPU objective", p.Name)
+		hi := p.MaxDim
+		if hi == 0 {
+			hi = p.MinDim + 300
+		}
+		for _, n := range []int{p.MinDim, hi} {
+			if _, err := newObjective(problemJob(p.Name, n, 1), n); err != nil {
+				t.Errorf("%s at N = %d: %v", p.Name, n, err)
 			}
-			continue
 		}
-		if two := p.MinDim == 2 && p.MaxDim == 2 && p.DefaultDim == 2; two != k.twoDim() {
-			t.Errorf("%s: MinDim %d MaxDim %d DefaultDim %d, but twoDim() = %v", p.Name, p.MinDim, p.MaxDim, p.DefaultDim, k.twoDim())
+		if _, err := newObjective(problemJob(p.Name, p.MinDim-1, 1), p.MinDim-1); err == nil {
+			t.Errorf("%s at N = %d, below MinDim: accepted", p.Name, p.MinDim-1)
 		}
-	}
-	if len(testFuncNames()) != len(testFuncKinds) {
-		t.Errorf("registry has %v, CPU kinds %d", testFuncNames(), len(testFuncKinds))
+		if p.MaxDim > 0 {
+			if _, err := newObjective(problemJob(p.Name, p.MaxDim+1, 1), p.MaxDim+1); err == nil {
+				t.Errorf("%s at N = %d, above MaxDim: accepted", p.Name, p.MaxDim+1)
+			}
+		}
 	}
 }
 
@@ -66,14 +72,6 @@ func TestTestFuncKnownValues(t *testing.T) {
 	}
 }
 
-// testFuncBox is the usual search domain of each test function (the random
-// points of the gradient check come from it).
-var testFuncBox = map[string]float64{
-	"rastrigin": 5.12, "styblinski-tang": 5, "levy": 10, "beale": 4.5, "himmelblau": 5,
-	"booth": 10, "matyas": 10, "three-hump-camel": 5, "six-hump-camel": 3,
-	"goldstein-price": 2, "saddle": 10, "ackley": 32.768, "griewank": 600,
-}
-
 func TestTestFuncGradFiniteDifference(t *testing.T) {
 	// Central differences with h = 1e-5 (gonum fd) at random points of each
 	// function's domain, for several N. The difference's error is its
@@ -90,7 +88,7 @@ func TestTestFuncGradFiniteDifference(t *testing.T) {
 			}
 			t.Run(fmt.Sprintf("%s/N=%d", problem, n), func(t *testing.T) {
 				job := problemJob(problem, n, 1)
-				box := testFuncBox[problem]
+				box := info.Box // the usual search domain
 				r := rand.New(rand.NewPCG(uint64(n), 17))
 				x := make([]float64, n)
 				for seed := 0; seed < 20; seed++ {

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
+	"slices"
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -49,17 +49,20 @@ var stateBindings = [...]uint32{2, 3, 7}
 type Backend struct {
 	c    *Context
 	job  gdgpu.Job
-	elem int // bytes per element: 4 or 8
+	prob gdgpu.Problem       // the job's problem's descriptor
+	coef func(i int) float64 // its per-index coefficients, or nil (hasCoef)
+	elem int                 // bytes per element: 4 or 8
 
 	chunk      int // elements bound per dispatch: a multiple of alignElems
-	alignElems int // elements per SSBO offset alignment unit (and halo width)
+	alignElems int // elements per SSBO offset alignment unit
+	halo       int // elements bound each side of a chunk's input: the problem's Reach in whole alignment units
 	groups     int // workgroups per chunk dispatch
 
 	x        [2]buffer
 	cur      int      // index of the buffer holding the current parameters
 	state    []buffer // optimizer state vectors, named by stateNames
 	names    []string // gdgpu.Optimizer.StateNames for the job
-	coef     buffer
+	coefBuf  buffer   // the objective's coefficients (hasCoef)
 	partials buffer
 	ring     buffer
 	grad     buffer // a given gradient, for ApplyGradient; allocated on first use
@@ -69,8 +72,9 @@ type Backend struct {
 	gradPass, givenNorm, clip *program // clipping by norm
 	scale                     buffer   // the clip factor, one real
 	flags, flagRing           buffer   // non-finite record and its read-back copies (uint)
-	// The pre-pass of ackley and griewank (hasPrepass): per-chunk partials,
-	// then one workgroup combining them into glob.
+	// The pre-pass of an objective with global quantities (Ackley's,
+	// Griewank's: hasPrepass): per-chunk partials, then one workgroup
+	// combining them into glob.
 	pre, preReduce *program
 	glob           buffer
 	// buildGrad builds a GRAD_ONLY kernel for Gradient, when the job has none.
@@ -126,6 +130,9 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 		return c.newModelBackend(job) // model.go
 	}
 	b := &Backend{c: c, job: *job, elem: 4, names: job.Optimizer.StateNames()}
+	if err := b.setProblem(); err != nil {
+		return nil, err
+	}
 	if job.Precision == gdgpu.F64 {
 		b.elem = 8
 	}
@@ -142,8 +149,11 @@ func (b *Backend) plan() {
 	in := b.c.info
 	align := max(in.SSBOAlignment, 1)
 	b.alignElems = lcm(align, b.elem) / b.elem
-	// The input range carries a halo of alignElems on each side.
-	maxElems := int(min(in.MaxSSBOBlockSize/int64(b.elem), math.MaxInt32)) - 2*b.alignElems
+	// The input range carries a halo on each side: the neighbours the
+	// chunk's first and last elements read (Problem.Reach), in whole
+	// alignment units so that the bound range starts aligned.
+	b.halo = roundUp(max(b.prob.Reach, 1), b.alignElems)
+	maxElems := int(min(in.MaxSSBOBlockSize/int64(b.elem), math.MaxInt32)) - 2*b.halo
 	if b.c.opts.ChunkElems > 0 {
 		maxElems = min(maxElems, b.c.opts.ChunkElems)
 	}
@@ -157,14 +167,31 @@ func (b *Backend) plan() {
 
 func (b *Backend) chunks() int { return (b.job.Dim + b.chunk - 1) / b.chunk }
 
-func (b *Backend) hasCoef() bool { return b.job.Problem == "quadratic" && b.job.Cond != 1 }
+// setProblem looks the job's problem up and takes what the kernels need
+// of its descriptor. Validate has found it registered.
+func (b *Backend) setProblem() error {
+	p, ok := gdgpu.LookupProblem(b.job.Problem)
+	if !ok {
+		return fmt.Errorf("engine: unknown problem %q", b.job.Problem)
+	}
+	if !p.HasGPU() {
+		return fmt.Errorf("engine: --problem %s has no GPU objective (its GLSL); use --device cpu", p.Name)
+	}
+	b.prob = p
+	if p.GPU.Coef != nil {
+		b.coef = p.GPU.Coef(&b.job)
+	}
+	return nil
+}
+
+// hasCoef reports whether the job's objective reads per-index
+// coefficients (GPUObjective.Coef; the quadratic with cond != 1).
+func (b *Backend) hasCoef() bool { return b.coef != nil }
 
 // hasPrepass reports whether the job's objective needs global quantities
 // before any gradient component: a pre-pass (prepass.glsl) runs before
 // every kernel that evaluates it.
-func (b *Backend) hasPrepass() bool { return hasPrepass(b.job.Problem) }
-
-func hasPrepass(problem string) bool { return problem == "ackley" || problem == "griewank" }
+func (b *Backend) hasPrepass() bool { return b.prob.GPU.Prepass }
 
 // init runs on the GL thread; on failure it releases everything it made.
 func (b *Backend) init() (err error) {
@@ -218,10 +245,10 @@ func (b *Backend) init() (err error) {
 		}
 	}
 	if b.hasCoef() {
-		if b.coef, err = newBuffer("quadratic coefficients", n, b.elem); err != nil {
+		if b.coefBuf, err = newBuffer(b.prob.Name+" coefficients", n, b.elem); err != nil {
 			return err
 		}
-		b.upload(b.coef, func(i int) float64 { return gdgpu.QuadCoeff(i, n, b.job.Cond) })
+		b.upload(b.coefBuf, b.coef)
 	}
 	b.setConstants()
 	return nil
@@ -261,13 +288,16 @@ func (b *Backend) buildKernels() (err error) {
 		}
 		return d
 	}
-	obj := b.job.Problem + ".glsl"
-	opt := optimizerFiles(b.job.Optimizer.Name)
+	var obj []string // the objective's GLSL texts
+	if !b.givenOnly {
+		obj = objectiveTexts(&b.prob)
+	}
+	given := glslFiles("given.glsl")
+	opt := glslFiles(optimizerFiles(b.job.Optimizer.Name)...)
 	tag := fmt.Sprintf("(%s,%s,%s)", b.job.Problem, b.job.Optimizer.Name, b.job.Precision)
-	kernel := func(name string, defs map[string]string, objective string, flags programFlags) (*program, error) {
-		parts := append(append([]string{"wgsum.glsl", "common.glsl"}, objectiveFiles(objective)...), "optim_common.glsl")
-		parts = append(parts, opt...)
-		p, err := b.c.build(name+tag, defs, append(parts, "step.glsl")...)
+	kernel := func(name string, defs map[string]string, objective []string, flags programFlags) (*program, error) {
+		parts := slices.Concat(glslFiles("wgsum.glsl", "common.glsl"), objective, glslFiles("optim_common.glsl"), opt, glslFiles("step.glsl"))
+		p, err := b.c.build(name+tag, defs, parts...)
 		if p != nil {
 			p.programFlags = flags
 		}
@@ -278,7 +308,7 @@ func (b *Backend) buildKernels() (err error) {
 		return kernel("grad", with("USES_GRAD", "GRAD_ONLY"), obj, programFlags{usesGrad: true})
 	}
 	if b.hasPrepass() {
-		files := append(append([]string{"wgsum.glsl", "common.glsl"}, objectiveFiles(obj)...), "prepass.glsl")
+		files := slices.Concat(glslFiles("wgsum.glsl", "common.glsl"), obj, glslFiles("prepass.glsl"))
 		if b.pre, err = b.c.build("prepass"+tag, base, files...); err != nil {
 			return err
 		}
@@ -290,7 +320,7 @@ func (b *Backend) buildKernels() (err error) {
 		if b.eval, err = kernel("eval", with("EVAL_ONLY"), obj, programFlags{}); err != nil {
 			return err
 		}
-		if b.reduce, err = b.c.build("reduce"+tag, base, "wgsum.glsl", "reduce.glsl"); err != nil {
+		if b.reduce, err = b.c.build("reduce"+tag, base, glslFiles("wgsum.glsl", "reduce.glsl")...); err != nil {
 			return err
 		}
 	}
@@ -300,7 +330,7 @@ func (b *Backend) buildKernels() (err error) {
 				return err
 			}
 		}
-		b.given, err = kernel("given", with("USES_GRAD", "GIVEN"), "given.glsl", programFlags{update: true, usesGrad: true})
+		b.given, err = kernel("given", with("USES_GRAD", "GIVEN"), given, programFlags{update: true, usesGrad: true})
 		return err
 	}
 	if !b.givenOnly {
@@ -308,23 +338,42 @@ func (b *Backend) buildKernels() (err error) {
 			return err
 		}
 	}
-	if b.givenNorm, err = kernel("given-norm", with("USES_GRAD", "GIVEN", "GRAD_ONLY"), "given.glsl", programFlags{usesGrad: true}); err != nil {
+	if b.givenNorm, err = kernel("given-norm", with("USES_GRAD", "GIVEN", "GRAD_ONLY"), given, programFlags{usesGrad: true}); err != nil {
 		return err
 	}
-	if b.clip, err = b.c.build("clip"+tag, with("CLIP_NORM"), "wgsum.glsl", "reduce.glsl"); err != nil {
+	if b.clip, err = b.c.build("clip"+tag, with("CLIP_NORM"), glslFiles("wgsum.glsl", "reduce.glsl")...); err != nil {
 		return err
 	}
-	b.given, err = kernel("given", with("USES_GRAD", "GIVEN", "CLIP_NORM"), "given.glsl", programFlags{update: true, usesGrad: true})
+	b.given, err = kernel("given", with("USES_GRAD", "GIVEN", "CLIP_NORM"), given, programFlags{update: true, usesGrad: true})
 	return err
 }
 
-// build assembles and compiles one kernel. On the GL thread.
-func (c *Context) build(name string, defs map[string]string, parts ...string) (*program, error) {
-	src, err := shaders.Assemble(defs, parts...)
-	if err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
+// build assembles and compiles one kernel from GLSL texts. On the GL
+// thread.
+func (c *Context) build(name string, defs map[string]string, texts ...string) (*program, error) {
+	return c.compileProgram(name, shaders.AssembleText(defs, texts...))
+}
+
+// glslFiles returns the texts of embedded shader files. The engine names
+// only files it embeds, and RegisterProblem refuses a problem naming a
+// file that is not embedded, so a missing one is a programming error.
+func glslFiles(names ...string) []string {
+	t := make([]string, len(names))
+	for i, n := range names {
+		src, err := shaders.Source(n)
+		if err != nil {
+			panic(err)
+		}
+		t[i] = src
 	}
-	return c.compileProgram(name, src)
+	return t
+}
+
+// objectiveTexts is a problem's GLSL in assembly order: the files it needs
+// before its source, the source, then the files that build on it
+// (plane.glsl makes a two-dimensional function's plane() the objective).
+func objectiveTexts(p *gdgpu.Problem) []string {
+	return slices.Concat(glslFiles(p.GPU.Before...), []string{p.GPU.Source}, glslFiles(p.GPU.After...))
 }
 
 // setConstants sets the uniforms that stay fixed for the job. A uniform a
@@ -351,21 +400,6 @@ func (b *Backend) setConstants() {
 			b.setReal(p, u.name, u.v)
 		}
 	}
-}
-
-// objectiveFiles names the shader files an objective file needs, in order:
-// sine and cosine (fp64math.glsl) before the functions that call them, and
-// plane.glsl, which makes a two-dimensional function's plane() the
-// objective, after it.
-func objectiveFiles(file string) []string {
-	switch file {
-	case "rastrigin.glsl", "levy.glsl", "ackley.glsl", "griewank.glsl":
-		return []string{"fp64math.glsl", file}
-	}
-	if info, ok := gdgpu.LookupProblem(strings.TrimSuffix(file, ".glsl")); ok && info.MaxDim == 2 {
-		return []string{file, "plane.glsl"}
-	}
-	return []string{file}
 }
 
 // optimizerFiles names the shader files of an optimizer: AdamW shares
@@ -595,8 +629,8 @@ func (b *Backend) dispatchChunks(p *program) {
 			sinceFlush = 0
 		}
 		sinceFlush += count
-		xbase := max(base-b.alignElems, 0)
-		xend := min(base+count+b.alignElems, n)
+		xbase := max(base-b.halo, 0)
+		xend := min(base+count+b.halo, n)
 		b.x[b.cur].bindRange(bindXIn, xbase, xend-xbase)
 		if p.update {
 			b.x[1-b.cur].bindRange(bindXOut, base, count)
@@ -607,8 +641,8 @@ func (b *Backend) dispatchChunks(p *program) {
 		if p.usesGrad {
 			b.grad.bindRange(bindGrad, base, count)
 		}
-		if b.coef.id != 0 {
-			b.coef.bindRange(bindCoef, base, count)
+		if b.coefBuf.id != 0 {
+			b.coefBuf.bindRange(bindCoef, base, count)
 		}
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, b.flags.id)
@@ -1025,7 +1059,7 @@ func (b *Backend) release() {
 	for _, p := range b.programs() {
 		p.delete()
 	}
-	for _, buf := range []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob} {
+	for _, buf := range []*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob} {
 		buf.delete()
 	}
 	for k := range b.kept {

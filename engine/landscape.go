@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -13,8 +14,8 @@ import (
 )
 
 // ErrLandscapePrepass is returned by Landscape for the objectives whose
-// value needs a pre-pass over all parameters (ackley, griewank): the
-// landscape kernel has none yet. Callers may compute those on the CPU
+// value needs a pre-pass over all parameters (GPUObjective.Prepass:
+// ackley, griewank): the landscape kernel has none yet. Callers may compute those on the CPU
 // (gdgpu view does, with cpu.Loss).
 var ErrLandscapePrepass = errors.New("engine: Landscape does not evaluate objectives that need a pre-pass (ackley, griewank) yet")
 
@@ -35,7 +36,11 @@ func (c *Context) Landscape(job *gdgpu.Job, x0, x1, y0, y1 float64, w, h int, ds
 	if job.Dim != 2 {
 		return fmt.Errorf("engine: Landscape needs a two-parameter job; %s has --dim %d", job.Problem, job.Dim)
 	}
-	if hasPrepass(job.Problem) {
+	p, ok := gdgpu.LookupProblem(job.Problem)
+	if !ok || !p.HasGPU() {
+		return fmt.Errorf("engine: Landscape: --problem %s has no GPU objective (its GLSL)", job.Problem)
+	}
+	if p.GPU.Prepass {
 		return ErrLandscapePrepass
 	}
 	if w < 2 || h < 2 {
@@ -59,18 +64,16 @@ func (c *Context) Landscape(job *gdgpu.Job, x0, x1, y0, y1 float64, w, h int, ds
 		defs["REAL_IS_DOUBLE"] = "1"
 	}
 	defs["real"] = real
-	hasCoef := job.Problem == "quadratic" && job.Cond != 1
-	if hasCoef {
+	var coefAt func(i int) float64
+	if p.GPU.Coef != nil {
+		coefAt = p.GPU.Coef(job) // job.Dim is 2
+	}
+	if coefAt != nil {
 		defs["HAS_COEF"] = "1"
 	}
-	obj := job.Problem + ".glsl"
-	parts := append(append([]string{"landscape_x.glsl"}, objectiveFiles(obj)...), "landscape.glsl")
+	src := shaders.AssembleText(defs, slices.Concat(glslFiles("landscape_x.glsl"), objectiveTexts(&p), glslFiles("landscape.glsl"))...)
 	total := w * h
 	return c.do(func() (err error) {
-		src, err := shaders.Assemble(defs, parts...)
-		if err != nil {
-			return fmt.Errorf("engine: %w", err)
-		}
 		p, err := c.compileProgram(fmt.Sprintf("landscape(%s,%s)", job.Problem, job.Precision), src)
 		if err != nil {
 			return err
@@ -82,14 +85,14 @@ func (c *Context) Landscape(job *gdgpu.Job, x0, x1, y0, y1 float64, w, h int, ds
 		}
 		defer out.delete()
 		var coef buffer
-		if hasCoef {
-			if coef, err = newBuffer("quadratic coefficients", 2, elem); err != nil {
+		if coefAt != nil {
+			if coef, err = newBuffer(job.Problem+" coefficients", 2, elem); err != nil {
 				return err
 			}
 			defer coef.delete()
 			st := make([]byte, 2*elem)
 			for i := 0; i < 2; i++ {
-				putReal(st, elem, i, gdgpu.QuadCoeff(i, 2, job.Cond))
+				putReal(st, elem, i, coefAt(i))
 			}
 			gl.BindBuffer(gl.COPY_WRITE_BUFFER, coef.id)
 			gl.BufferSubData(gl.COPY_WRITE_BUFFER, 0, len(st), unsafe.Pointer(&st[0]))

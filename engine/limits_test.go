@@ -254,7 +254,7 @@ func TestMemoryNeedCountsEveryBuffer(t *testing.T) {
 			if wantG := n*elem + map[bool]int64{true: elem}[tc.clip > 0]; need.Gradient != wantG {
 				t.Errorf("Gradient %d bytes, want %d", need.Gradient, wantG)
 			}
-			if wantGlob := map[bool]int64{true: 4 * elem}[hasPrepass(tc.problem)]; need.Globals != wantGlob {
+			if wantGlob := map[bool]int64{true: 4 * elem}[problemPrepass(tc.problem)]; need.Globals != wantGlob {
 				t.Errorf("Globals %d bytes, want %d", need.Globals, wantGlob)
 			}
 			msg := need.String()
@@ -268,7 +268,7 @@ func TestMemoryNeedCountsEveryBuffer(t *testing.T) {
 // backendBuffers lists every buffer a Backend may allocate, for the tests
 // that hold the memory check to what is allocated.
 func backendBuffers(b *Backend) []*buffer {
-	bufs := []*buffer{&b.x[0], &b.x[1], &b.coef, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob}
+	bufs := []*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob}
 	for k := range b.state {
 		bufs = append(bufs, &b.state[k])
 	}
@@ -278,4 +278,10 @@ func backendBuffers(b *Backend) []*buffer {
 		}
 	}
 	return bufs
+}
+
+// problemPrepass reports whether a problem's GLSL runs a pre-pass.
+func problemPrepass(name string) bool {
+	p, _ := gdgpu.LookupProblem(name)
+	return p.GPU.Prepass
 }

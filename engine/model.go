@@ -356,16 +356,16 @@ func (m *modelBackend) buildKernels() (err error) {
 	}
 	tag := fmt.Sprintf("(%s,%s)", m.job.Problem, m.job.Precision)
 	lib := []string{"wgsum.glsl", "common.glsl", "fp64math.glsl", "model_math.glsl", "model_data.glsl", "model_loss.glsl"}
-	if m.rowsK, err = m.c.build("model-rows"+tag, defs, append(lib, "model_rows.glsl")...); err != nil {
+	if m.rowsK, err = m.c.build("model-rows"+tag, defs, glslFiles(append(lib, "model_rows.glsl")...)...); err != nil {
 		return err
 	}
-	if m.gradK, err = m.c.build("model-grad"+tag, defs, append(lib, "model_grad.glsl")...); err != nil {
+	if m.gradK, err = m.c.build("model-grad"+tag, defs, glslFiles(append(lib, "model_grad.glsl")...)...); err != nil {
 		return err
 	}
-	if m.finalK, err = m.c.build("model-final"+tag, defs, append(lib, "model_final.glsl")...); err != nil {
+	if m.finalK, err = m.c.build("model-final"+tag, defs, glslFiles(append(lib, "model_final.glsl")...)...); err != nil {
 		return err
 	}
-	m.reduceK, err = m.c.build("model-reduce"+tag, defs, "wgsum.glsl", "model_reduce.glsl")
+	m.reduceK, err = m.c.build("model-reduce"+tag, defs, glslFiles("wgsum.glsl", "model_reduce.glsl")...)
 	return err
 }
 

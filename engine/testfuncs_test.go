@@ -12,6 +12,7 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/internal/testcases"
+	"github.com/gdgpu/gdgpu/internal/testproblems"
 	"github.com/gdgpu/gdgpu/shaders"
 )
 
@@ -403,4 +404,25 @@ func bigExp(x float64) float64 {
 func runKernel(t *testing.T, c *Context, fn string, xs []float64) []float64 {
 	t.Helper()
 	return runFP64(t, c, fn, 1, "ys[i] = "+fn+"(xs[i]);", xs)
+}
+
+// TestParityUserProblem runs a registered problem that reads three indices
+// away (internal/testproblems.Reach3) through the driver on both backends,
+// whole and in chunks of 64 elements, so that chunk edges fall everywhere
+// and the neighbours come from the bound halo.
+func TestParityUserProblem(t *testing.T) {
+	ctx := openTest(t, Options{})
+	chunked := openTest(t, Options{ChunkElems: 64})
+	for _, opt := range []string{"sgd", "adam"} {
+		for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+			for _, c := range []*Context{ctx, chunked} {
+				t.Run(fmt.Sprintf("%s/%s/chunked=%v", opt, prec, c == chunked), func(t *testing.T) {
+					job := newJob(testproblems.ReachName, opt, 4099, prec)
+					job.Optimizer.LR = 0.05
+					job.Steps, job.LogEvery = 20, 4
+					checkTrajectory(t, c, &job)
+				})
+			}
+		}
+	}
 }

@@ -37,6 +37,21 @@ func Names() []string {
 // entry of defines (sorted, so the same inputs give the same text), then the
 // named files in order.
 func Assemble(defines map[string]string, parts ...string) (string, error) {
+	texts := make([]string, len(parts))
+	for i, p := range parts {
+		src, err := Source(p)
+		if err != nil {
+			return "", err
+		}
+		texts[i] = src
+	}
+	return AssembleText(defines, texts...), nil
+}
+
+// AssembleText is Assemble of GLSL texts rather than embedded files (a
+// user's objective among them); each text ends with a newline in the
+// result.
+func AssembleText(defines map[string]string, texts ...string) string {
 	var b strings.Builder
 	b.WriteString("#version 430 core\n")
 	keys := make([]string, 0, len(defines))
@@ -47,15 +62,11 @@ func Assemble(defines map[string]string, parts ...string) (string, error) {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "#define %s %s\n", k, defines[k])
 	}
-	for _, p := range parts {
-		src, err := Source(p)
-		if err != nil {
-			return "", err
-		}
+	for _, src := range texts {
 		b.WriteString(src)
 		if !strings.HasSuffix(src, "\n") {
 			b.WriteByte('\n')
 		}
 	}
-	return b.String(), nil
+	return b.String()
 }

@@ -365,8 +365,8 @@ func describe(job *gdgpu.Job) string {
 			fmt.Fprintf(&b, " l2=%g", job.L2)
 		}
 	}
-	if job.Problem == "quadratic" {
-		fmt.Fprintf(&b, " cond=%g", job.Cond)
+	if p, _ := gdgpu.LookupProblem(job.Problem); p.Settings != nil {
+		b.WriteString(p.Settings(job))
 	}
 	if job.RandomStart || (job.Data != nil && job.BatchSize > 0 && job.BatchSize < job.Data.Rows) {
 		fmt.Fprintf(&b, " seed=%d", job.Seed)

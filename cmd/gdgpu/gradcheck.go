@@ -13,16 +13,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// gradcheckBox is the half-width of each problem's usual domain: the
-// random points are drawn uniformly from [-box, box]^N. None of the
-// registered objectives has a kink there except Ackley at x = 0, which a
-// random point misses (the check keeps |x| away from it all the same).
-var gradcheckBox = map[string]float64{
-	"quadratic": 2, "rosenbrock": 2.048, "rastrigin": 5.12, "styblinski-tang": 5, "levy": 10,
-	"ackley": 32.768, "griewank": 600, "beale": 4.5, "himmelblau": 5, "booth": 10, "matyas": 10,
-	"three-hump-camel": 5, "six-hump-camel": 3, "goldstein-price": 2, "saddle": 10,
-}
-
 // The gradcheck bounds (docs/tolerances.md, "Gradient check"):
 //
 //   - analytic against central differences, per component,
@@ -236,7 +226,10 @@ func relErr(d, ref float64) float64 { return d / math.Max(math.Abs(ref), 1) }
 // command's doc); gb, when not nil, is the GPU backend for the job.
 func gradcheck(job *gdgpu.Job, gb gradienter, points int, seed uint64) (*gradReport, error) {
 	n := job.Dim
-	box := gradcheckBox[job.Problem]
+	// Points come from the problem's usual domain (a model's: [-2, 2]^N),
+	// moved away from its kinks.
+	prob, _ := gdgpu.LookupProblem(job.Problem)
+	box, away := prob.Box, prob.AwayFromKinks
 	if box == 0 {
 		box = 2
 	}
@@ -255,9 +248,9 @@ func gradcheck(job *gdgpu.Job, gb gradienter, points int, seed uint64) (*gradRep
 		for try := 0; ; try++ {
 			for i := range x {
 				x[i] = box * (2*rng.Float64() - 1)
-				if job.Problem == "ackley" && math.Abs(x[i]) < 1e-3 { // away from the kink at 0 (|x| > 0 suffices, this is margin)
-					x[i] = math.Copysign(1e-3, x[i])
-				}
+			}
+			if away != nil {
+				away(x)
 			}
 			if job.Data == nil || !nearKink(job, x) {
 				break
