@@ -75,6 +75,13 @@ const maxBatch = 64
 // start point's loss or gradient is not finite (ErrNonFiniteStart): Run
 // reads the step-0 sample back before the first step and refuses to run.
 //
+// A job whose optimizer runs its own iterations (OptimizerInfo.CPUOnly:
+// gonum's lbfgs, bfgs, cg and gradientdescent, whose line searches
+// evaluate as often as they need) is handed whole to a backend that is
+// SelfDriven (the one cpu.Open makes for it), with the same hooks,
+// samples and statuses; such a run cannot be checkpointed (gonum keeps its
+// state), so Hooks.Checkpoint must be nil, and RunFrom refuses it.
+//
 // At each sample point Run asks the backend to Keep the state (two slots:
 // a new copy replaces the older one only once the newer is known finite,
 // so one known-finite copy always survives). On Diverged it Reverts the
@@ -94,9 +101,29 @@ func RunFrom(ctx context.Context, job *Job, b Backend, cp *Checkpoint, hooks Hoo
 	return run(ctx, job, b, nil, cp, hooks)
 }
 
+// SelfDriven is a Backend that runs a whole job itself rather than step
+// by step: the CPU backend of the methods that drive their own line
+// searches (OptimizerInfo.CPUOnly). Run hands it such a job.
+type SelfDriven interface {
+	Backend
+	// RunJob runs job from x0 to its end as Run documents, calling hooks
+	// (all but Checkpoint) as Run does; Params then gives the final point.
+	RunJob(ctx context.Context, job *Job, x0 []float64, hooks Hooks) (Result, error)
+}
+
 func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoint, hooks Hooks) (Result, error) {
 	if err := job.Validate(); err != nil {
 		return Result{}, err
+	}
+	if info, _ := LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
+		sd, ok := b.(SelfDriven)
+		switch {
+		case !ok:
+			return Result{}, fmt.Errorf("gdgpu: optimizer %s runs its own iterations (%s) on the CPU; backend %s cannot run it (cpu.Open makes one that can)", info.Name, info.Torch, b.Name())
+		case from != nil || hooks.Checkpoint != nil:
+			return Result{}, fmt.Errorf("gdgpu: optimizer %s runs its own iterations (%s), which cannot be checkpointed or resumed", info.Name, info.Torch)
+		}
+		return sd.RunJob(ctx, job, x0, hooks)
 	}
 	t0 := 0
 	if from != nil {

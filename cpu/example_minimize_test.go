@@ -36,3 +36,25 @@ func ExampleMinimize() {
 	// gradient norm <= 1e-10: true
 	// x = (1.000000, 1.000000)
 }
+
+// The same method through gdgpu.Run, the one entry point of every
+// optimizer: Open makes the backend that runs gonum's loop (a Method).
+func ExampleMethod() {
+	job := gdgpu.NewJob()
+	job.Problem, job.Dim, job.Steps, job.LogEvery, job.GradTol = "rosenbrock", 2, 1000, 10, 1e-10
+	job.Optimizer, _ = gdgpu.DefaultOptimizer("lbfgs")
+	b, err := cpu.Open(&job)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+	res, err := gdgpu.Run(context.Background(), &job, b, job.StartPoint(), gdgpu.Hooks{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	x := make([]float64, job.Dim)
+	b.Params(x)
+	fmt.Printf("%T: %s, x = (%.6f, %.6f)\n", b, res.Status, x[0], x[1])
+	// Output:
+	// *cpu.Method: GradientThreshold, x = (1.000000, 1.000000)
+}

@@ -100,7 +100,8 @@ const MaxMinimizeState = 32 << 30
 // (refused before any work, prefixed "cpu: "), or when gonum fails in a
 // way not listed above; Result and the parameters then hold what was done.
 //
-// Minimize refuses what CheckMinimize refuses, among them gradient clipping (job.ClipNorm, job.ClipValue): a
+// Minimize refuses what CheckMinimize refuses, among them a model on data
+// (these methods run the problems of gdgpu.Problems) and gradient clipping (job.ClipNorm, job.ClipValue): a
 // line search needs the true gradient of the loss it measures, and a
 // clipped one breaks the Wolfe conditions. It refuses a method whose state
 // would exceed MaxMinimizeState.
@@ -209,6 +210,9 @@ func CheckMinimize(job *gdgpu.Job) error {
 	name := job.Optimizer.Name
 	if info, _ := gdgpu.LookupOptimizer(name); !info.CPUOnly {
 		return fmt.Errorf("cpu: Minimize runs the CPU-only methods (lbfgs, bfgs, cg, gradientdescent), not %q: run it with gdgpu.Run on a Backend", name)
+	}
+	if gdgpu.IsModel(job.Problem) {
+		return fmt.Errorf("cpu: --optimizer %s does not train the models on data (--problem %s) yet: it runs the problems of gdgpu list", name, job.Problem)
 	}
 	if job.ClipNorm > 0 || job.ClipValue > 0 {
 		return fmt.Errorf("cpu: %s does not take gradient clipping (--clip-grad-norm, --clip-grad-value): its line search needs the loss's own gradient", name)

@@ -525,3 +525,61 @@ func TestMinimizeRecorderGuards(t *testing.T) {
 		t.Errorf("PostIteration: %v", err)
 	}
 }
+
+// gdgpu.Run hands a CPU-only job to the backend Open makes for it
+// (Method), and the result, samples and final point are Minimize's, bit
+// for bit; the step-by-step methods refuse; a checkpoint hook, a resume
+// and a backend that cannot run the job are refused before any work.
+func TestRunSelfDriven(t *testing.T) {
+	for _, method := range []string{"lbfgs", "bfgs", "cg", "gradientdescent"} {
+		t.Run(method, func(t *testing.T) {
+			job := minimizeJob(t, method, "rosenbrock", 50)
+			job.Steps, job.LogEvery = 40, 7
+			want, wantX, err := Minimize(context.Background(), job, job.StartPoint(), gdgpu.Hooks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := Open(job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			if _, ok := b.(*Method); !ok {
+				t.Fatalf("Open made a %T", b)
+			}
+			var hooked []gdgpu.Sample
+			got, err := gdgpu.Run(context.Background(), job, b, job.StartPoint(), gdgpu.Hooks{
+				Sample: func(s gdgpu.Sample, _ float64, _ time.Duration) { hooked = append(hooked, s) },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := make([]float64, job.Dim)
+			if err := b.Params(x); err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != want.Status || got.Steps != want.Steps || !slices.EqualFunc(got.Samples, want.Samples, sameSample) || !slices.EqualFunc(hooked, want.Samples, sameSample) {
+				t.Errorf("Run: %v after %d steps, samples %v (hooks %v); Minimize: %v after %d, %v", got.Status, got.Steps, got.Samples, hooked, want.Status, want.Steps, want.Samples)
+			}
+			if i := firstBitDiff(x, wantX); i >= 0 {
+				t.Errorf("x[%d] = %v, Minimize's %v", i, x[i], wantX[i])
+			}
+			if err := b.Step([]float64{1}, false); !errors.Is(err, ErrSelfDriven) {
+				t.Errorf("Step = %v, want ErrSelfDriven", err)
+			}
+			if err := b.Keep(0); !errors.Is(err, ErrSelfDriven) {
+				t.Errorf("Keep = %v, want ErrSelfDriven", err)
+			}
+			ck := gdgpu.Hooks{Checkpoint: func(*gdgpu.Checkpoint) error { return nil }}
+			if _, err := gdgpu.Run(context.Background(), job, b, job.StartPoint(), ck); err == nil || !strings.Contains(err.Error(), "cannot be checkpointed") {
+				t.Errorf("Run with a checkpoint hook = %v", err)
+			}
+			sgd := *job
+			sgd.Optimizer = sgdOpt(1e-3, 0)
+			other := mustBackend(t, &sgd)
+			if _, err := gdgpu.Run(context.Background(), job, other, job.StartPoint(), gdgpu.Hooks{}); err == nil || !strings.Contains(err.Error(), "runs its own iterations") {
+				t.Errorf("Run on a step backend = %v", err)
+			}
+		})
+	}
+}

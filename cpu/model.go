@@ -105,9 +105,15 @@ func NewModel(job *gdgpu.Job) (*Model, error) {
 	return newModel(job)
 }
 
-// Open builds the CPU backend of any job: New's for a test function,
-// NewModel's for a model on data.
+// Open builds the CPU backend of any job: NewMethod's for an optimizer
+// that runs its own iterations (gdgpu.OptimizerInfo.CPUOnly), NewModel's
+// for a model on data, New's for a problem.
 func Open(job *gdgpu.Job) (gdgpu.Backend, error) {
+	if job != nil {
+		if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
+			return NewMethod(job)
+		}
+	}
 	if job != nil && gdgpu.IsModel(job.Problem) {
 		return NewModel(job)
 	}

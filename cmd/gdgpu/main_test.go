@@ -592,6 +592,8 @@ func TestCPUOnly(t *testing.T) {
 		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--warmup-steps", "5"}, "--warmup-steps does not apply"},
 		{[]string{"run", "--device", "cpu", "--optimizer", "cg", "--clip-grad-norm", "1"}, "--clip-grad-norm does not apply"},
 		{[]string{"run", "--device", "cpu", "--optimizer", "bfgs"}, "--dim 1048576"},
+		// Refused before the header (it failed after it, naming the problem unknown).
+		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--problem", "linear", "--synthetic", "regression"}, "does not train the models on data"},
 	} {
 		code, stdout, stderr := gdgpuRun(t, append(tc.args, "--steps", "1")...)
 		if code != gdgpu.ExitUsage || !strings.Contains(stderr, tc.want) || stdout != "" {

@@ -115,7 +115,11 @@ func newDevice(devName string, job *gdgpu.Job, gpu int, ec *engine.Context) (*de
 		if err != nil {
 			return nil, failure(err)
 		}
-		return &device{b: b, detail: "float64 reference"}, nil
+		detail := "float64 reference"
+		if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
+			detail = info.Torch // gonum's method runs the job (cpu.Method)
+		}
+		return &device{b: b, detail: detail}, nil
 	}
 	own := ec == nil
 	if own {
@@ -240,9 +244,6 @@ func outDtype(s *setup) string {
 }
 
 func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
-	if info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name); info.CPUOnly {
-		return runMinimize(ctx, s, info, stdout, stderr)
-	}
 	d, err := newDevice(s.device, &s.job, s.gpu, nil)
 	if err != nil {
 		return err
@@ -283,33 +284,6 @@ func finish(s *setup, o *outcome, stdout io.Writer) error {
 	}
 	summary(stdout, s, o)
 	return nil
-}
-
-// runMinimize runs a CPU-only method (lbfgs, bfgs, cg, gradientdescent)
-// through cpu.Minimize, with the same summary, log and --out as runOne.
-// build has already refused it on the GPU and in compare.
-func runMinimize(ctx context.Context, s *setup, info gdgpu.OptimizerInfo, stdout, stderr io.Writer) error {
-	const name = "cpu/f64"
-	s.devName = name + " (" + info.Torch + ")"
-	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)\n", describe(&s.job), name, info.Torch)
-	o, err := observe(s, s.log, name, stderr, func(hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
-		res, x, err := cpu.Minimize(ctx, &s.job, s.start(), hooks)
-		switch {
-		case err != nil && x == nil:
-			// Refused before any work (build checks what it can first).
-			return res, nil, usagef("%v", err)
-		case err != nil:
-			return res, nil, failure(err)
-		}
-		return res, x, nil
-	})
-	if err != nil {
-		return err
-	}
-	if err := finish(s, o, stdout); err != nil {
-		return err
-	}
-	return exitCode(o.res.Status.ExitCode())
 }
 
 // stepsThisRun is the steps this process ran: all of r.Steps, less the
