@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"gonum.org/v1/gonum/optimize"
 )
 
 // Optimizer holds an optimizer's name and hyperparameters. Field names follow
@@ -86,6 +88,75 @@ type OptimizerInfo struct {
 	// the CPU through gonum/optimize with their own iteration (a step is a
 	// major iteration, with as many evaluations as its line search needs).
 	CPUOnly bool
+
+	// States names the per-parameter state vectors of a configuration, as
+	// torch.optim names them in optimizer.state[p], in the order both
+	// backends keep them (Optimizer.StateNames). nil: none.
+	States func(o *Optimizer) []string
+	// StateStart gives the value state vector k starts at, when it does
+	// not start at zero (Adagrad's sum: initial_accumulator_value). nil:
+	// every one starts at zero.
+	StateStart func(o *Optimizer, k int) (v float64, ok bool)
+	// Decoupled reports whether weight decay multiplies the parameters by
+	// 1 - lr*wd (AdamW's) instead of adding wd*x to the gradient. nil:
+	// never.
+	Decoupled func(o *Optimizer) bool
+	// Check refuses a combination of hyperparameters that torch's
+	// constructor refuses, naming the flags. nil: none.
+	Check func(o *Optimizer) error
+	// StepScalars returns s with the rule's own scalars of step t set,
+	// where Scalars has set T, LR, StepSize = lr, Decay and FirstStep, and
+	// advances st. nil: none. (s goes by value: a pointer passed to a
+	// function value escapes, and Scalars runs every step.)
+	StepScalars func(o *Optimizer, t int, lr float64, st *ScalarState, s StepScalars) StepScalars
+	// CPU makes the rule's float64 update (nil for the CPU-only methods,
+	// which run gonum's loop instead).
+	CPU func(o *Optimizer) CPUUpdate
+	// GPU is the rule's GLSL (empty for the CPU-only methods).
+	GPU GPUUpdate
+	// Gonum makes a CPU-only method's gonum/optimize Method, and
+	// GonumState gives the memory in bytes it keeps for n parameters
+	// (nil: O(n), not checked; cpu.MaxMinimizeState bounds the rest).
+	Gonum      func(o *Optimizer) optimize.Method
+	GonumState func(o *Optimizer, n int) float64
+}
+
+// GPUUpdate is an optimizer's GLSL side: Files (embedded shader files,
+// in order) implement update(j, x, g) on top of optim_common.glsl, whose
+// compile-time switches MAXIMIZE, WEIGHT_DECAY and DECOUPLED the engine
+// sets from the common fields; Defines names the rule's own switches that
+// a configuration turns on (MOMENTUM, NESTEROV, AMSGRAD, CENTERED).
+type GPUUpdate struct {
+	Files   []string
+	Defines func(o *Optimizer) []string
+}
+
+// switches returns the names among name/on pairs whose value is true:
+// GPUUpdate.Defines' result. It panics on an odd argument list.
+func switches(pairs ...any) []string {
+	var on []string
+	for i := 0; i < len(pairs); i += 2 {
+		if pairs[i+1].(bool) {
+			on = append(on, pairs[i].(string))
+		}
+	}
+	return on
+}
+
+// StateStart reports the value state vector k (in StateNames order)
+// starts at on Load, when it is not zero (see OptimizerInfo.StateStart).
+func (o *Optimizer) StateStart(k int) (v float64, ok bool) {
+	if info, _ := LookupOptimizer(o.Name); info.StateStart != nil {
+		return info.StateStart(o, k)
+	}
+	return 0, false
+}
+
+// IsDecoupled reports whether o's weight decay is decoupled (see
+// OptimizerInfo.Decoupled).
+func (o *Optimizer) IsDecoupled() bool {
+	info, _ := LookupOptimizer(o.Name)
+	return info.Decoupled != nil && info.Decoupled(o)
 }
 
 var inf = math.Inf(1)
@@ -115,83 +186,12 @@ var (
 	}
 )
 
-var optimizers = []OptimizerInfo{
-	{
-		Name: "sgd", Torch: "torch.optim.SGD",
-		Summary: "gradient descent with optional (Nesterov) momentum and dampening",
-		Hyper: []Hyper{lrH(1e-3), momentH,
-			{Flag: "dampening", Torch: "dampening", Min: 0, Max: 1, Doc: "dampening for momentum"},
-			wdH(0), boolH("nesterov", "nesterov", "Nesterov momentum (needs momentum > 0 and dampening 0)"), maxH},
-	},
-	{
-		Name: "adagrad", Torch: "torch.optim.Adagrad",
-		Summary: "per-coordinate steps scaled by the root of the sum of squared gradients",
-		Hyper: []Hyper{lrH(1e-2),
-			{Flag: "lr-decay", Torch: "lr_decay", Min: 0, Max: inf, MaxOpen: true, Doc: "learning-rate decay per step"},
-			wdH(0),
-			{Flag: "initial-accumulator-value", Torch: "initial_accumulator_value", Min: 0, Max: inf, MaxOpen: true, Doc: "initial value of the sum of squares"},
-			epsH(1e-10), maxH},
-	},
-	{
-		Name: "adadelta", Torch: "torch.optim.Adadelta",
-		Summary: "steps scaled by running averages of squared gradients and squared updates",
-		Hyper: []Hyper{lrH(1.0),
-			{Flag: "rho", Torch: "rho", Default: 0.9, Min: 0, Max: 1, Doc: "decay of the running averages"},
-			epsH(1e-6), wdH(0), maxH},
-	},
-	{
-		Name: "rmsprop", Torch: "torch.optim.RMSprop",
-		Summary: "steps scaled by a running average of squared gradients, optional momentum and centering",
-		Hyper: []Hyper{lrH(1e-2),
-			{Flag: "alpha", Torch: "alpha", Default: 0.99, Min: 0, Max: 1, Doc: "smoothing constant"},
-			epsH(1e-8), wdH(0), momentH,
-			boolH("centered", "centered", "normalise by the estimated variance of the gradient"), maxH},
-	},
-	{
-		Name: "adam", Torch: "torch.optim.Adam",
-		Summary: "bias-corrected first and second moment estimates (optionally AMSGrad)",
-		Hyper:   adamLike(1e-3, 0, boolH("amsgrad", "amsgrad", "use the maximum of past second moments (AMSGrad)"), maxH),
-	},
-	{
-		Name: "adamw", Torch: "torch.optim.AdamW",
-		Summary: "Adam with decoupled weight decay",
-		Hyper:   adamLike(1e-3, 1e-2, boolH("amsgrad", "amsgrad", "use the maximum of past second moments (AMSGrad)"), maxH),
-	},
-	{
-		Name: "adamax", Torch: "torch.optim.Adamax",
-		Summary: "Adam with the infinity norm in place of the second moment",
-		Hyper:   adamLike(2e-3, 0, maxH),
-	},
-	{
-		Name: "nadam", Torch: "torch.optim.NAdam",
-		Summary: "Adam with Nesterov momentum and momentum decay",
-		Hyper: adamLike(2e-3, 0,
-			Hyper{Flag: "momentum-decay", Torch: "momentum_decay", Default: 4e-3, Min: 0, Max: inf, MaxOpen: true, Doc: "momentum decay psi"},
-			decoupH, maxH),
-	},
-	{
-		Name: "radam", Torch: "torch.optim.RAdam",
-		Summary: "Adam with the variance of the adaptive learning rate rectified",
-		Hyper:   adamLike(1e-3, 0, decoupH, maxH),
-	},
-	{
-		Name: "lbfgs", Torch: "gonum optimize.LBFGS", CPUOnly: true,
-		Summary: "limited-memory BFGS with gonum's default bisection line search (CPU only)",
-		Hyper:   []Hyper{{Flag: "history", Torch: "Store", Int: true, Default: 15, Min: 1, Max: 1 << 20, Doc: "gradient pairs kept"}},
-	},
-	{
-		Name: "bfgs", Torch: "gonum optimize.BFGS", CPUOnly: true,
-		Summary: "BFGS with a dense inverse-Hessian estimate (8 N^2 bytes) and a bisection line search (CPU only)",
-	},
-	{
-		Name: "cg", Torch: "gonum optimize.CG", CPUOnly: true,
-		Summary: "nonlinear conjugate gradient, Hestenes-Stiefel variant, More-Thuente line search (CPU only)",
-	},
-	{
-		Name: "gradientdescent", Torch: "gonum optimize.GradientDescent", CPUOnly: true,
-		Summary: "steepest descent with a backtracking line search (CPU only)",
-	},
-}
+// optimizers is the registry, in the order list and the help show it;
+// each rule is defined by its own file (optimizer_<name>.go).
+var optimizers = append([]OptimizerInfo{
+	sgdInfo(), adagradInfo(), adadeltaInfo(), rmspropInfo(),
+	adamInfo(), adamwInfo(), adamaxInfo(), nadamInfo(), radamInfo(),
+}, gonumInfos()...)
 
 // Optimizers lists every optimizer the backends implement.
 func Optimizers() []OptimizerInfo { return optimizers }
@@ -338,8 +338,10 @@ func (o Optimizer) Validate() error {
 			return err
 		}
 	}
-	if o.Name == "sgd" && o.Nesterov && (o.Momentum <= 0 || o.Dampening != 0) {
-		return fmt.Errorf("--nesterov needs --momentum > 0 and --dampening 0 (got %g and %g)", o.Momentum, o.Dampening)
+	if info.Check != nil {
+		if err := info.Check(&o); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -347,33 +349,8 @@ func (o Optimizer) Validate() error {
 // StateNames lists the optimizer's per-parameter state vectors, named as
 // torch.optim names them in optimizer.state[p], for this configuration.
 func (o Optimizer) StateNames() []string {
-	switch o.Name {
-	case "sgd":
-		if o.Momentum != 0 {
-			return []string{"momentum_buffer"}
-		}
-	case "adagrad":
-		return []string{"sum"}
-	case "adadelta":
-		return []string{"square_avg", "acc_delta"}
-	case "rmsprop":
-		s := []string{"square_avg"}
-		if o.Momentum > 0 {
-			s = append(s, "momentum_buffer")
-		}
-		if o.Centered {
-			s = append(s, "grad_avg")
-		}
-		return s
-	case "adam", "adamw":
-		if o.Amsgrad {
-			return []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
-		}
-		return []string{"exp_avg", "exp_avg_sq"}
-	case "adamax":
-		return []string{"exp_avg", "exp_inf"}
-	case "nadam", "radam":
-		return []string{"exp_avg", "exp_avg_sq"}
+	if info, _ := LookupOptimizer(o.Name); info.States != nil {
+		return info.States(&o)
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/gdgpu/gdgpu/shaders"
 )
 
 // validProblem is a complete problem, which each refusal case breaks in
@@ -123,6 +125,34 @@ func TestBuiltinProblems(t *testing.T) {
 			for i, v := range g {
 				if math.Abs(v) > 1e-6 {
 					t.Errorf("∂f/∂x_%d = %v at the minimum %v", i, v, x)
+				}
+			}
+		})
+	}
+}
+
+func TestOptimizerDescriptors(t *testing.T) {
+	// Every gradient-descent rule has its CPU update and its GLSL (files
+	// that exist), and every CPU-only method its gonum method; no rule
+	// has both.
+	for _, info := range Optimizers() {
+		t.Run(info.Name, func(t *testing.T) {
+			o, err := DefaultOptimizer(info.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.CPUOnly {
+				if info.Gonum == nil || info.Gonum(&o) == nil || info.CPU != nil || len(info.GPU.Files) > 0 {
+					t.Errorf("a CPU-only method needs a gonum method and no CPU update or GLSL")
+				}
+				return
+			}
+			if info.CPU == nil || info.CPU(&o) == nil || len(info.GPU.Files) == 0 || info.Gonum != nil {
+				t.Errorf("a rule needs a CPU update and GLSL, and no gonum method")
+			}
+			for _, f := range info.GPU.Files {
+				if _, err := shaders.Source(f); err != nil {
+					t.Errorf("GPU.Files: %v", err)
 				}
 			}
 		})

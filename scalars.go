@@ -53,36 +53,11 @@ func NewScalarState() ScalarState { return ScalarState{MuProduct: 1} }
 // depend on the platform.
 func (o *Optimizer) Scalars(t int, lr float64, st *ScalarState) StepScalars {
 	s := StepScalars{T: t, LR: lr, StepSize: lr, Decay: 1, FirstStep: t == 1}
-	decoupled := o.Name == "adamw" || (o.DecoupledWeightDecay && (o.Name == "nadam" || o.Name == "radam"))
-	if decoupled && o.WeightDecay != 0 {
+	if o.IsDecoupled() && o.WeightDecay != 0 {
 		s.Decay = 1 - float64(lr*o.WeightDecay)
 	}
-	switch o.Name {
-	case "adagrad":
-		s.StepSize = lr / (1 + float64(float64(t-1)*o.LRDecay))
-	case "adam", "adamw":
-		s.StepSize = lr / (1 - powInt(o.Beta1, t))
-		s.BC2Sqrt = math.Sqrt(1 - powInt(o.Beta2, t))
-	case "adamax":
-		s.StepSize = lr / (1 - powInt(o.Beta1, t))
-	case "nadam":
-		s.BC2 = 1 - powInt(o.Beta2, t)
-		mu := float64(o.Beta1 * (1 - float64(0.5*math.Pow(0.96, float64(float64(t)*o.MomentumDecay)))))
-		muNext := float64(o.Beta1 * (1 - float64(0.5*math.Pow(0.96, float64(float64(t+1)*o.MomentumDecay)))))
-		st.MuProduct = float64(st.MuProduct * mu)
-		s.CoefGrad = -lr * (1 - mu) / (1 - st.MuProduct)
-		s.CoefAvg = -lr * muNext / (1 - float64(st.MuProduct*muNext))
-	case "radam":
-		b2t := powInt(o.Beta2, t)
-		s.BC1 = 1 - powInt(o.Beta1, t)
-		s.BC2 = 1 - b2t
-		s.BC2Sqrt = math.Sqrt(s.BC2)
-		rhoInf := 2/(1-o.Beta2) - 1
-		rhoT := rhoInf - float64(2*float64(t)*b2t)/s.BC2
-		if rhoT > 5 {
-			s.Rectified = true
-			s.Rect = math.Sqrt(float64(float64((rhoT-4)*(rhoT-2))*rhoInf) / float64(float64((rhoInf-4)*(rhoInf-2))*rhoT))
-		}
+	if info, _ := LookupOptimizer(o.Name); info.StepScalars != nil {
+		s = info.StepScalars(o, t, lr, st, s)
 	}
 	return s
 }

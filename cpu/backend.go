@@ -21,7 +21,7 @@ var _ gdgpu.Backend = (*Backend)(nil)
 // Backend is not safe for concurrent use; Close stops its goroutines.
 type Backend struct {
 	obj objective
-	opt optKind
+	upd gdgpu.CPUUpdate // the optimizer's rule (gdgpu.OptimizerInfo.CPU)
 	hp  gdgpu.Optimizer // hyperparameters; the learning rate comes with Step
 
 	x     []float64
@@ -52,7 +52,6 @@ type Backend struct {
 	pool             *pool
 	leafLoss, leafSq []float64
 	phase            phase
-	k                kernel    // the step's kernel
 	t0               int       // the step count before the step
 	recording        bool      // sum the loss and gradient norm
 	updating         bool      // apply the step (phaseSweep)
@@ -122,15 +121,16 @@ func newBackendOptions(job *gdgpu.Job, opt options) (*Backend, error) {
 	if err := job.Optimizer.Validate(); err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
 	}
-	kind, ok := kindOf(job.Optimizer.Name)
-	if !ok {
-		return nil, fmt.Errorf("cpu: optimizer %q has no kernel", job.Optimizer.Name)
+	info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name)
+	if info.CPU == nil {
+		return nil, fmt.Errorf("cpu: optimizer %q has no CPU update", job.Optimizer.Name)
 	}
 	obj, err := newObjective(job, job.Dim)
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{obj: obj, opt: kind, hp: job.Optimizer}
+	b := &Backend{obj: obj, hp: job.Optimizer}
+	b.upd = info.CPU(&b.hp)
 	b.obj.precompute()
 	b.x = make([]float64, job.Dim)
 	// As on the GPU, a clipping setting is on when it is > 0 (Validate
@@ -168,14 +168,16 @@ type keptState struct {
 // chunkState holds a stretch of every state vector, in StateNames order.
 type chunkState = [3][]float64
 
-// applyRange applies step b.k to xs, the parameters from index lo on
+// applyRange applies the step to xs, the parameters from index lo on
 // (x's own or a copy), with the gradient g, and checks the new values.
 func (b *Backend) applyRange(p *part, lo int, g, xs []float64, step int) {
 	if len(xs) == 0 {
 		return
 	}
-	s := b.stateSlice(lo, lo+len(xs))
-	b.k.apply(xs, g, &s)
+	// The state slices live in the part: a pointer handed to an interface
+	// method escapes, and a local would be allocated per call.
+	p.s = b.stateSlice(lo, lo+len(xs))
+	b.upd.Apply(xs, g, &p.s)
 	p.check(xs, step, lo)
 }
 
@@ -192,9 +194,8 @@ func (b *Backend) stateSlice(lo, hi int) chunkState {
 // sum at initial_accumulator_value, every other vector at zero, the step
 // count at zero and the scalar state at gdgpu.NewScalarState().
 func (b *Backend) resetState() {
-	for k, name := range b.names {
-		if name == "sum" {
-			v := b.hp.InitialAccumulatorValue
+	for k := range b.names {
+		if v, ok := b.hp.StateStart(k); ok {
 			for i := range b.state[k] {
 				b.state[k][i] = v
 			}
@@ -417,7 +418,7 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 		b.factor = clipFactor(b.clipNorm, math.Sqrt(sq.Sum()))
 	}
 	b.t0 = b.t
-	b.k = b.nextStep(lr)
+	b.nextStep(lr)
 	b.dispatch(phaseUpdate)
 	b.src = nil
 	return nil
@@ -444,7 +445,7 @@ func sumSquares(t *[chunk]float64, g []float64) float64 {
 	return kern.LeafSum(s)
 }
 
-// update applies step b.k to x[lo:lo+len(g)] with the gradient g, clipped
+// update applies the step to x[lo:lo+len(g)] with the gradient g, clipped
 // as the GPU's step kernel clips it, element by element and before the
 // optimizer rule (so before maximize and weight decay): clamped to
 // [-clipValue, clipValue] (torch.nn.utils.clip_grad_value_, GLSL's
@@ -503,11 +504,11 @@ func (b *Backend) update(p *part, lo int, g []float64, factor float64) {
 	}
 }
 
-// nextStep counts one step and returns its kernel, advancing the scalar
-// state through gdgpu's Optimizer.Scalars.
-func (b *Backend) nextStep(lr float64) kernel {
+// nextStep counts one step and hands its scalars to the update, advancing
+// the scalar state through gdgpu's Optimizer.Scalars.
+func (b *Backend) nextStep(lr float64) {
 	b.t++
-	return newKernel(&b.hp, b.opt, b.hp.Scalars(b.t, lr, &b.st))
+	b.upd.SetStep(b.hp.Scalars(b.t, lr, &b.st))
 }
 
 // StepCount returns the optimizer steps run since Load (torch's
@@ -529,7 +530,7 @@ func (b *Backend) sweep(update bool, lr float64, record bool) {
 	}
 	b.t0 = b.t
 	if update {
-		b.k = b.nextStep(lr)
+		b.nextStep(lr)
 	}
 	b.recording, b.updating = record, update
 	b.dispatch(phaseSweep)
@@ -547,7 +548,7 @@ func (b *Backend) sweep(update bool, lr float64, record bool) {
 // clip_grad_norm_ returns it and the GPU records it.
 func (b *Backend) sweepClipNorm(lr float64, record bool) {
 	b.t0 = b.t
-	b.k = b.nextStep(lr)
+	b.nextStep(lr)
 	b.recording, b.updating = record, true
 	b.dispatch(phaseGrad)
 	loss, sq := leafTotal(b.leafLoss), leafTotal(b.leafSq)

@@ -3,7 +3,6 @@ package cpu
 import (
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 
@@ -129,38 +128,6 @@ func benchSizes() []int {
 		return []int{1e4, 1e5, 1e6}
 	}
 	return []int{1e4, 1e5, 1e6, 1e7}
-}
-
-// BenchmarkAdamKernel times Adam's update alone (kernel.adam, no
-// objective, no checks) on one 256-element chunk, the size a sweep hands
-// it, so that every vector stays in L1: the arithmetic's cost per element,
-// scalar (adamScalar) against the vector kernel where this build has one.
-func BenchmarkAdamKernel(b *testing.B) {
-	for _, vec := range []bool{false, true} {
-		if vec && !useAVX {
-			continue
-		}
-		for _, name := range []string{"adam", "adamw", "adam+amsgrad"} {
-			b.Run(fmt.Sprintf("%s/vector=%v", name, vec), func(b *testing.B) {
-				o, _ := gdgpu.DefaultOptimizer(strings.TrimSuffix(name, "+amsgrad"))
-				o.Amsgrad = strings.HasSuffix(name, "+amsgrad")
-				st := gdgpu.NewScalarState()
-				k := newKernel(&o, adam, o.Scalars(10, o.LR, &st))
-				x, g, m, v, vmax := make([]float64, chunk), make([]float64, chunk), make([]float64, chunk), make([]float64, chunk), make([]float64, chunk)
-				for i := range x {
-					x[i], g[i] = float64(i)*1e-3, float64(chunk-i)*1e-2
-				}
-				for b.Loop() {
-					if vec {
-						k.adam(x, g, m, v, vmax)
-					} else {
-						k.adamScalar(x, g, m, v, vmax)
-					}
-				}
-				b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/chunk, "ns/param")
-			})
-		}
-	}
 }
 
 // BenchmarkObjectiveKernel times an objective's loss terms and gradient

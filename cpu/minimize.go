@@ -208,7 +208,8 @@ func CheckMinimize(job *gdgpu.Job) error {
 		return fmt.Errorf("cpu: %w", err)
 	}
 	name := job.Optimizer.Name
-	if info, _ := gdgpu.LookupOptimizer(name); !info.CPUOnly {
+	info, _ := gdgpu.LookupOptimizer(name)
+	if !info.CPUOnly {
 		return fmt.Errorf("cpu: Minimize runs the CPU-only methods (lbfgs, bfgs, cg, gradientdescent), not %q: run it with gdgpu.Run on a Backend", name)
 	}
 	if gdgpu.IsModel(job.Problem) {
@@ -220,13 +221,9 @@ func CheckMinimize(job *gdgpu.Job) error {
 	if job.Schedule.Kind != "constant" || job.Schedule.Warmup > 0 {
 		return fmt.Errorf("cpu: %s takes no learning rate, so no --schedule or --warmup-steps: its line search chooses each step", name)
 	}
-	n := float64(job.Dim)
 	var state float64
-	switch name {
-	case "lbfgs":
-		state = 16 * job.Optimizer.History * n // 2*history vectors of N float64
-	case "bfgs":
-		state = 8 * n * n // a dense N x N inverse Hessian
+	if info.GonumState != nil {
+		state = info.GonumState(&job.Optimizer, job.Dim)
 	}
 	if state > MaxMinimizeState {
 		return fmt.Errorf("cpu: --optimizer %s with --dim %d would keep %.3g GiB of state, more than the %d GiB allowed (bfgs keeps 8*N^2 bytes, lbfgs 16*history*N): give a smaller --dim",
@@ -244,19 +241,12 @@ func minimizeMethod(job *gdgpu.Job, x0 []float64) (optimize.Method, error) {
 	if len(x0) != job.Dim {
 		return nil, fmt.Errorf("cpu: start point has %d values, job has --dim %d", len(x0), job.Dim)
 	}
-	name := job.Optimizer.Name
-	off := math.NaN() // the methods' own gradient test is off, see Minimize
-	switch name {
-	case "lbfgs":
-		return &optimize.LBFGS{Store: int(job.Optimizer.History), GradStopThreshold: off}, nil
-	case "bfgs":
-		return &optimize.BFGS{GradStopThreshold: off}, nil
-	case "cg":
-		return &optimize.CG{GradStopThreshold: off}, nil
-	case "gradientdescent":
-		return &optimize.GradientDescent{GradStopThreshold: off}, nil
+	// The methods' own gradient test is off (GradStopThreshold NaN), see
+	// Minimize.
+	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.Gonum != nil {
+		return info.Gonum(&job.Optimizer), nil
 	}
-	return nil, fmt.Errorf("cpu: CPU-only optimizer %q has no gonum method", name)
+	return nil, fmt.Errorf("cpu: CPU-only optimizer %q has no gonum method", job.Optimizer.Name)
 }
 
 // Errors the Recorder returns to stop gonum: ctx is done, or the method

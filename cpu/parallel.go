@@ -59,6 +59,7 @@ type part struct {
 	g           [2][chunk]float64
 	terms, clip [chunk]float64
 	hv          [gdgpu.MaxReach]float64 // held elements' new values being computed
+	s           chunkState              // the state vectors' stretch being updated
 }
 
 // heldValue is a new x[i] held back until every part is done.

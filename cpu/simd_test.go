@@ -1,8 +1,6 @@
 package cpu
 
 import (
-	"encoding/binary"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -29,96 +27,6 @@ var (
 	vecInput     = testcases.VecInput
 	firstBitDiff = testcases.FirstBitDiff
 )
-
-// adamVariants are Adam steps covering every branch the vector kernel
-// takes: maximize or not; no weight decay, L2 (adam) and decoupled
-// (adamw); small and large lerp weights; amsgrad or not; early and late
-// steps (bias corrections far from and close to 1).
-func adamVariants() []struct {
-	name string
-	k    kernel
-} {
-	var out []struct {
-		name string
-		k    kernel
-	}
-	for _, name := range []string{"adam", "adamw"} {
-		for _, wd := range []float64{0, 0.01} {
-			for _, beta1 := range []float64{0.9, 0.3} {
-				for _, maximize := range []bool{false, true} {
-					for _, ams := range []bool{false, true} {
-						for _, t := range []int{1, 3, 10000} {
-							o, _ := gdgpu.DefaultOptimizer(name)
-							o.WeightDecay, o.Beta1, o.Maximize, o.Amsgrad = wd, beta1, maximize, ams
-							o.Beta2, o.Eps = 0.99, 1e-6
-							st := gdgpu.NewScalarState()
-							k := newKernel(&o, adam, o.Scalars(t, 1e-3, &st))
-							out = append(out, struct {
-								name string
-								k    kernel
-							}{fmt.Sprintf("%s/wd=%v/beta1=%v/maximize=%v/amsgrad=%v/t=%d", name, wd, beta1, maximize, ams, t), k})
-						}
-					}
-				}
-			}
-		}
-	}
-	return out
-}
-
-func TestAdamVectorBits(t *testing.T) {
-	// The vector Adam kernel and adamScalar, on the same random inputs
-	// (specials included), must write the same bits to x, m, v and (with
-	// amsgrad) max_exp_avg_sq, at every length from 0 to 17 (tails of every
-	// size) and a few longer ones.
-	if !useAVX {
-		t.Skip("this build or CPU has no vector Adam kernel")
-	}
-	r := rand.New(rand.NewPCG(7, 4))
-	lengths := []int{256, 1000}
-	for n := 0; n <= 17; n++ {
-		lengths = append(lengths, n)
-	}
-	for _, av := range adamVariants() {
-		k := av.k
-		for _, n := range lengths {
-			for round := range 20 {
-				x, g, m, v, vmax := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-				vecInput(r, x, 1)
-				vecInput(r, g, 2)
-				vecInput(r, m, 3)
-				vecInput(r, v, 4)
-				vecInput(r, vmax, 5)
-				if round%2 == 0 { // exp_avg_sq as torch keeps it, never negative
-					for i := range v {
-						v[i], vmax[i] = math.Abs(v[i]), math.Abs(vmax[i])
-					}
-				}
-				xs, ms, vs, vmaxs := slices.Clone(x), slices.Clone(m), slices.Clone(v), slices.Clone(vmax)
-				k.adamScalar(xs, g, ms, vs, vmaxs)
-				xv, mv, vv, vmaxv := slices.Clone(x), slices.Clone(m), slices.Clone(v), slices.Clone(vmax)
-				k.adam(xv, g, mv, vv, vmaxv)
-				for _, c := range []struct {
-					what      string
-					got, want []float64
-				}{{"x", xv, xs}, {"m", mv, ms}, {"v", vv, vs}, {"vmax", vmaxv, vmaxs}} {
-					if i := firstBitDiff(c.got, c.want); i >= 0 {
-						t.Fatalf("%s, n=%d: %s[%d] = %v (%#x), scalar %v (%#x); inputs x %v (%#x), g %v (%#x), m %v (%#x), v %v (%#x), vmax %v (%#x)",
-							av.name, n, c.what, i, c.got[i], math.Float64bits(c.got[i]), c.want[i], math.Float64bits(c.want[i]),
-							x[i], math.Float64bits(x[i]), g[i], math.Float64bits(g[i]), m[i], math.Float64bits(m[i]), v[i], math.Float64bits(v[i]),
-							vmax[i], math.Float64bits(vmax[i]))
-					}
-				}
-			}
-		}
-		// The vector kernel, not only adamScalar, ran on everything up to
-		// the last multiple of 4.
-		x := make([]float64, 11)
-		if got := k.adamVec(x, x, slices.Clone(x), slices.Clone(x), slices.Clone(x)); got != 8 {
-			t.Fatalf("%s: adamVec took %d of 11 elements, want 8", av.name, got)
-		}
-	}
-}
 
 func TestAdamVectorBackend(t *testing.T) {
 	// Whole backends, with and without the vector kernels, over several
@@ -206,47 +114,4 @@ func TestAllFiniteVector(t *testing.T) {
 			}
 		}
 	}
-}
-
-func FuzzAdamVector(f *testing.F) {
-	// Arbitrary bit patterns (every NaN payload, subnormal and infinity the
-	// fuzzer finds) in x, g, m, v and max_exp_avg_sq, up to 64 elements, on
-	// any of adamVariants' steps: the vector kernel and adamScalar write the
-	// same bits.
-	variants := adamVariants()
-	seed := make([]byte, 5*8*9)
-	for i := range len(seed) / 8 {
-		binary.LittleEndian.PutUint64(seed[8*i:], math.Float64bits(specials[i%len(specials)]))
-	}
-	f.Add(uint8(0), seed)
-	f.Add(uint8(37), seed[:5*8*5])
-	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
-		if !useAVX {
-			t.Skip("this build or CPU has no vector Adam kernel")
-		}
-		av := variants[int(which)%len(variants)]
-		n := min(len(b)/40, 64)
-		in := make([][]float64, 5) // x, g, m, v, vmax
-		for j := range in {
-			in[j] = make([]float64, n)
-			for i := range n {
-				in[j][i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*(j*n+i):]))
-			}
-		}
-		x, g, m, v, vmax := in[0], in[1], in[2], in[3], in[4]
-		xs, ms, vs, vmaxs := slices.Clone(x), slices.Clone(m), slices.Clone(v), slices.Clone(vmax)
-		av.k.adamScalar(xs, g, ms, vs, vmaxs)
-		xv, mv, vv, vmaxv := slices.Clone(x), slices.Clone(m), slices.Clone(v), slices.Clone(vmax)
-		av.k.adam(xv, g, mv, vv, vmaxv)
-		for _, c := range []struct {
-			what      string
-			got, want []float64
-		}{{"x", xv, xs}, {"m", mv, ms}, {"v", vv, vs}, {"vmax", vmaxv, vmaxs}} {
-			if i := firstBitDiff(c.got, c.want); i >= 0 {
-				t.Fatalf("%s, n=%d: %s[%d] = %#x, scalar %#x; inputs x %#x, g %#x, m %#x, v %#x, vmax %#x",
-					av.name, n, c.what, i, math.Float64bits(c.got[i]), math.Float64bits(c.want[i]),
-					math.Float64bits(x[i]), math.Float64bits(g[i]), math.Float64bits(m[i]), math.Float64bits(v[i]), math.Float64bits(vmax[i]))
-			}
-		}
-	})
 }

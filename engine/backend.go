@@ -293,7 +293,8 @@ func (b *Backend) buildKernels() (err error) {
 		obj = objectiveTexts(&b.prob)
 	}
 	given := glslFiles("given.glsl")
-	opt := glslFiles(optimizerFiles(b.job.Optimizer.Name)...)
+	info, _ := gdgpu.LookupOptimizer(b.job.Optimizer.Name)
+	opt := glslFiles(info.GPU.Files...)
 	tag := fmt.Sprintf("(%s,%s,%s)", b.job.Problem, b.job.Optimizer.Name, b.job.Precision)
 	kernel := func(name string, defs map[string]string, objective []string, flags programFlags) (*program, error) {
 		parts := slices.Concat(glslFiles("wgsum.glsl", "common.glsl"), objective, glslFiles("optim_common.glsl"), opt, glslFiles("step.glsl"))
@@ -402,20 +403,9 @@ func (b *Backend) setConstants() {
 	}
 }
 
-// optimizerFiles names the shader files of an optimizer: AdamW shares
-// Adam's, and the Adam family shares its moment estimates.
-func optimizerFiles(name string) []string {
-	switch name {
-	case "adam", "adamw":
-		return []string{"moments.glsl", "adam.glsl"}
-	case "nadam", "radam":
-		return []string{"moments.glsl", name + ".glsl"}
-	}
-	return []string{name + ".glsl"}
-}
-
 // optimizerDefines sets the compile-time switches of optim_common.glsl, so
-// a kernel carries only the branches its configuration takes.
+// a kernel carries only the branches its configuration takes: the common
+// ones, then the rule's own (gdgpu.GPUUpdate.Defines).
 func optimizerDefines(o gdgpu.Optimizer, defs map[string]string) {
 	set := func(name string, on bool) {
 		if on {
@@ -424,11 +414,12 @@ func optimizerDefines(o gdgpu.Optimizer, defs map[string]string) {
 	}
 	set("MAXIMIZE", o.Maximize)
 	set("WEIGHT_DECAY", o.WeightDecay != 0)
-	set("DECOUPLED", o.Name == "adamw" || (o.DecoupledWeightDecay && (o.Name == "nadam" || o.Name == "radam")))
-	set("MOMENTUM", (o.Name == "sgd" || o.Name == "rmsprop") && o.Momentum != 0)
-	set("NESTEROV", o.Name == "sgd" && o.Nesterov)
-	set("AMSGRAD", (o.Name == "adam" || o.Name == "adamw") && o.Amsgrad)
-	set("CENTERED", o.Name == "rmsprop" && o.Centered)
+	set("DECOUPLED", o.IsDecoupled())
+	if info, _ := gdgpu.LookupOptimizer(o.Name); info.GPU.Defines != nil {
+		for _, d := range info.GPU.Defines(&o) {
+			set(d, true)
+		}
+	}
 }
 
 // programs lists the kernels the job built.
@@ -467,9 +458,8 @@ func (b *Backend) Load(x []float64) error {
 		b.dropPending()
 		b.cur = 0
 		b.upload(b.x[0], func(i int) float64 { return x[i] })
-		for k, name := range b.names {
-			if name == "sum" { // Adagrad's accumulator starts at initial_accumulator_value
-				v := b.job.Optimizer.InitialAccumulatorValue
+		for k := range b.names {
+			if v, ok := b.job.Optimizer.StateStart(k); ok { // Adagrad's accumulator starts at initial_accumulator_value
 				b.upload(b.state[k], func(int) float64 { return v })
 			} else {
 				b.state[k].zero()

@@ -16,3 +16,6 @@ func QuadTermsVec(t, c, xs []float64) int { return 0 }
 
 // QuadGradVec takes no elements here: the scalar loop runs them all.
 func QuadGradVec(g, c, xs []float64) int { return 0 }
+
+// AdamVec takes no elements here: the scalar loop runs them all.
+func AdamVec(x, g, m, v, vmax []float64, c *AdamConsts) int { return 0 }
