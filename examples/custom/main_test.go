@@ -9,6 +9,7 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/engine"
+	"github.com/gdgpu/gdgpu/gradcheck"
 )
 
 // TestRunsOnBothBackends runs the example as its main does, on the CPU
@@ -91,5 +92,35 @@ func TestCPUOnlyProblem(t *testing.T) {
 	}
 	if _, _, err := run(context.Background(), &out, "gpu", job); err == nil || !strings.Contains(err.Error(), "no GPU objective") {
 		t.Errorf("gpu: %v, want a refusal saying the problem has no GPU objective", err)
+	}
+}
+
+// TestGradcheck checks the chain's two gradients, as a user checks a
+// problem of their own: the Go one against central differences of the Go
+// loss, and the GLSL one against the Go one, in f32 and f64.
+func TestGradcheck(t *testing.T) {
+	c, err := engine.Open(engine.Options{Debug: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, p := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+		job := chainJob(1000, 1, p)
+		b, err := c.NewBackend(job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, ok := b.(gradcheck.Gradienter)
+		if !ok {
+			t.Fatalf("%T has no Gradient method", b)
+		}
+		r, err := gradcheck.Check(job, gradcheck.Options{Points: 3, Seed: 1, GPU: g})
+		b.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.OK() || !r.GPU {
+			t.Errorf("%s: %+v", p, r)
+		}
 	}
 }

@@ -1,0 +1,249 @@
+// Package gradcheck checks a problem's analytic gradient: the CPU's
+// float64 gradient against central differences of its loss, and a GPU
+// backend's gradient against the CPU's at the same points, with the bounds
+// docs/tolerances.md derives ("Gradient check"). It serves a problem of
+// one's own (gdgpu.RegisterProblem) as it serves the built-ins and the
+// models; gdgpu gradcheck prints its Report.
+package gradcheck
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/data"
+)
+
+// The gradcheck bounds (docs/tolerances.md, "Gradient check"):
+//
+//   - analytic against central differences, per component,
+//     |g_i - d_i| <= FDTol·(1 + |g_i| + |f|/s_i), s_i = max(1, |x_i|),
+//     h_i = cbrt(u)·s_i: the difference's truncation (h²/6)|∂³f| and its
+//     rounding ε_f/h are both about u^(2/3) = 3.7e-11 times the function's
+//     scale; FDTol = 1e-6 leaves four orders for large third derivatives
+//     (measured worst: 1e-2 of the bound, Ackley) and is far below a wrong
+//     term (order |g_i|).
+//   - GPU against CPU at the same point, |g_gpu - g_cpu| <= rel·|g_cpu| +
+//     abs·max_j |g_cpu,j| (GPUTol).
+//
+// FDTol is the bound of the analytic gradient against central differences.
+const FDTol = 1e-6
+
+// GPUTol is the bound of a GPU gradient against the CPU's in precision p:
+// |g_gpu - g_cpu| <= rel·|g_cpu| + abs·max_j |g_cpu,j|.
+func GPUTol(p gdgpu.Precision) (rel, abs float64) {
+	if p == gdgpu.F64 {
+		return 1e-12, 1e-12
+	}
+	return 1e-4, 1e-4
+}
+
+// Gradienter computes the objective's gradient at a point on a device
+// (engine.Backend and the GPU's model backend have the method).
+type Gradienter interface {
+	Gradient(x, dst []float64) error
+}
+
+// Report holds the worst errors of a check: of the analytic gradient
+// against central differences (FD*), and of the GPU's against the CPU's
+// (GPU*, when GPU is set), each as the largest absolute error, the largest
+// relative one (to max(1, |g_i|)) and the largest ratio to its bound.
+type Report struct {
+	FDAbs, FDRel, FDRatio    float64
+	GPUAbs, GPURel, GPURatio float64
+	GPU                      bool // the GPU's gradient was checked
+	Points                   int
+}
+
+// OK reports whether every error is within its bound.
+func (r *Report) OK() bool { return r.FDRatio <= 1 && (!r.GPU || r.GPURatio <= 1) }
+
+// ModelData gives a model job its data for a gradient check: a seeded synthetic set of 200
+// rows and 5 standardized features (3 classes for softmax), with l1 and l2
+// penalties on, so that every term of the gradient is checked.
+func ModelData(job *gdgpu.Job, loss string, seed uint64) error {
+	kind, classes := "classification", 2
+	switch job.Problem {
+	case "linear":
+		kind, classes = "regression", 0
+	case "softmax":
+		classes = 3
+	}
+	ds, err := data.Synthetic(kind, 200, 5, classes, 1, seed)
+	if err != nil {
+		return err
+	}
+	ds.Standardize()
+	d, err := gdgpu.NewData(job.Problem, ds.X, ds.Y, ds.Rows, ds.Cols, nil, nil, 0, len(ds.Classes))
+	if err != nil {
+		return err
+	}
+	job.Data, job.Loss, job.L1, job.L2 = d, loss, 0.01, 0.1
+	job.Dim = gdgpu.ModelDim(d, true)
+	return nil
+}
+
+// nearKink reports whether some sample of a model with a kinked loss (MAE,
+// perceptron, hinge) or the L1 penalty has its kink within reach of the
+// central difference at x: then the difference straddles it and measures
+// nothing. The point is redrawn.
+func nearKink(job *gdgpu.Job, x []float64) bool {
+	const margin = 1e-3 // the difference moves z by at most h·Σ|x_ij| ≈ 6e-6·10
+	d := job.Data
+	p := d.Cols + 1
+	for k := range d.Outputs() {
+		for j := range d.Cols {
+			if math.Abs(x[k*p+j]) < margin && job.L1 > 0 {
+				return true
+			}
+		}
+	}
+	kink, ok := map[string]float64{"perceptron": 0, "hinge": 1}[job.Problem]
+	if job.Problem == "linear" && job.Loss == "mae" {
+		kink, ok = 0, true
+	}
+	if !ok {
+		return false
+	}
+	for i := range d.Rows {
+		z := x[d.Cols]
+		for j, v := range d.X[i*d.Cols : (i+1)*d.Cols] {
+			z += x[j] * float64(v)
+		}
+		y := float64(d.Y[i])
+		v := y * z // perceptron and hinge: the kink is at y z = kink
+		if job.Problem == "linear" {
+			v = z - y
+		}
+		if math.Abs(v-kink) < margin {
+			return true
+		}
+	}
+	return false
+}
+
+// relErr is |d| relative to |ref|, or |d| itself where |ref| < 1 (the
+// reported relative error, not the bound).
+func relErr(d, ref float64) float64 { return d / math.Max(math.Abs(ref), 1) }
+
+// Options says where and what Check checks.
+type Options struct {
+	Points int    // random points, at least 1
+	Seed   uint64 // seeds the points
+	// GPU, when not nil, is the job's GPU backend, whose gradient is
+	// checked against the CPU's.
+	GPU Gradienter
+	// Grad, when not nil, is the analytic gradient to check in place of
+	// the CPU evaluator's (a test's deliberately wrong one, say).
+	Grad func(g, x []float64)
+}
+
+// Check checks job's gradient at opt.Points random points drawn with
+// opt.Seed from the problem's usual domain (Problem.Box, moved away from
+// its kinks; a model's: [-2, 2]^N away from the kinks of its loss): the
+// CPU's analytic gradient (float64) against central differences of the
+// CPU's loss, h = cbrt(eps)·max(1, |x_i|) per component, and, with
+// opt.GPU, the GPU's gradient against the CPU's at the same point (rounded
+// to float32 for an f32 job). Each point costs 2N loss evaluations. The
+// job must be valid; a model job needs its Data (ModelData makes some).
+func Check(job *gdgpu.Job, opt Options) (*Report, error) {
+	points, seed, gpu, grad := opt.Points, opt.Seed, opt.GPU, opt.Grad
+	n := job.Dim
+	// Points come from the problem's usual domain (a model's: [-2, 2]^N),
+	// moved away from its kinks.
+	prob, _ := gdgpu.LookupProblem(job.Problem)
+	box, away := prob.Box, prob.AwayFromKinks
+	if box == 0 {
+		box = 2
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x6772616463686b))
+	if points < 1 {
+		return nil, fmt.Errorf("gradcheck: %d points: want at least 1", points)
+	}
+	loss, cpuGrad := func(x []float64) float64 { return cpu.Loss(job, x) }, func(g, x []float64) { cpu.Grad(job, g, x) }
+	if job.Data != nil {
+		loss = func(x []float64) float64 { l, _ := cpu.ModelLoss(job, x); return l }
+		cpuGrad = func(g, x []float64) { cpu.ModelGrad(job, g, x) }
+	}
+	if grad == nil {
+		grad = cpuGrad
+	}
+	gb := gpu
+	x := make([]float64, n)
+	g := make([]float64, n)
+	gg := make([]float64, n)
+	r := &Report{GPU: gb != nil, Points: points}
+	h3 := math.Cbrt(0x1p-52)
+	for p := 0; p < points; p++ {
+		for try := 0; ; try++ {
+			for i := range x {
+				x[i] = box * (2*rng.Float64() - 1)
+			}
+			if away != nil {
+				away(x)
+			}
+			if job.Data == nil || !nearKink(job, x) {
+				break
+			}
+			if try == 1000 {
+				return nil, fmt.Errorf("gradcheck: no point away from the kinks of %s in 1000 draws", job.Problem)
+			}
+		}
+		if gb != nil && job.Precision == gdgpu.F32 {
+			for i := range x {
+				x[i] = float64(float32(x[i]))
+			}
+		}
+		f := loss(x)
+		grad(g, x)
+		for i := range x {
+			xi := x[i]
+			s := math.Max(1, math.Abs(xi))
+			xp, xm := xi+h3*s, xi-h3*s
+			x[i] = xp
+			fp := loss(x)
+			x[i] = xm
+			fm := loss(x)
+			x[i] = xi
+			d := (fp - fm) / (xp - xm)
+			e := math.Abs(d - g[i])
+			r.FDAbs = math.Max(r.FDAbs, e)
+			r.FDRel = math.Max(r.FDRel, relErr(e, g[i]))
+			r.FDRatio = maxRatio(r.FDRatio, e, FDTol*(1+math.Abs(g[i])+math.Abs(f)/s))
+		}
+		if gb == nil {
+			continue
+		}
+		if err := gb.Gradient(x, gg); err != nil {
+			return nil, err
+		}
+		rel, abs := GPUTol(job.Precision)
+		scale := 0.0
+		for _, v := range g {
+			scale = math.Max(scale, math.Abs(v))
+		}
+		for i := range g {
+			e := math.Abs(gg[i] - g[i])
+			r.GPUAbs = math.Max(r.GPUAbs, e)
+			r.GPURel = math.Max(r.GPURel, relErr(e, g[i]))
+			r.GPURatio = maxRatio(r.GPURatio, e, rel*math.Abs(g[i])+abs*scale)
+		}
+	}
+	return r, nil
+}
+
+// maxRatio returns max(worst, e/bound), treating NaN as beyond any bound.
+func maxRatio(worst, e, bound float64) float64 {
+	if math.IsNaN(e) {
+		return math.Inf(1)
+	}
+	if bound == 0 {
+		if e == 0 {
+			return worst
+		}
+		return math.Inf(1)
+	}
+	return math.Max(worst, e/bound)
+}

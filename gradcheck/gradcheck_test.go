@@ -1,0 +1,82 @@
+package gradcheck_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/gradcheck"
+)
+
+// checkJob is a job of problem at n parameters (a model's come from
+// ModelData).
+func checkJob(t *testing.T, problem string, n int) *gdgpu.Job {
+	t.Helper()
+	job := gdgpu.NewJob()
+	job.Problem, job.Dim = problem, n
+	job.Optimizer, _ = gdgpu.DefaultOptimizer("sgd")
+	if gdgpu.IsModel(problem) {
+		if err := gradcheck.ModelData(&job, "mse", 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := job.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return &job
+}
+
+func TestEveryProblemAndModelPasses(t *testing.T) {
+	names := append(gdgpu.ProblemNames(), gdgpu.ModelNames()...)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			n := 20
+			if p, ok := gdgpu.LookupProblem(name); ok && p.MaxDim > 0 {
+				n = p.MaxDim
+			}
+			job := checkJob(t, name, n)
+			r, err := gradcheck.Check(job, gradcheck.Options{Points: 2, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.OK() || r.GPU || r.Points != 2 {
+				t.Errorf("report %+v", r)
+			}
+		})
+	}
+}
+
+func TestWrongGradientFails(t *testing.T) {
+	// The true gradient with one component off by 0.5, as a wrong term
+	// would make it: beyond the bound (about 1e-6 of the loss's scale).
+	job := checkJob(t, "rosenbrock", 20)
+	wrong := func(g, x []float64) {
+		cpu.Grad(job, g, x)
+		g[3] += 0.5
+	}
+	r, err := gradcheck.Check(job, gradcheck.Options{Points: 1, Seed: 1, Grad: wrong})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK() || r.FDRatio <= 1 {
+		t.Errorf("a wrong gradient passed: %+v", r)
+	}
+	if _, err := gradcheck.Check(job, gradcheck.Options{Points: 0}); err == nil {
+		t.Error("0 points accepted")
+	}
+}
+
+// Check a problem's gradient against central differences of its loss on
+// the CPU; with Options.GPU, the GPU's against the CPU's too.
+func ExampleCheck() {
+	job := gdgpu.NewJob() // Rosenbrock
+	job.Dim = 100
+	r, err := gradcheck.Check(&job, gradcheck.Options{Points: 3, Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("within the bounds:", r.OK(), "worst/bound below 0.1:", r.FDRatio < 0.1)
+	// Output: within the bounds: true worst/bound below 0.1: true
+}
