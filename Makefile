@@ -51,6 +51,7 @@ test: deps vet fmt-check
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCSV -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./data/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCheckpoint -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) .
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzJobFile -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./cmd/gdgpu/
+	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadColumns -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./runlog/
 
 bench: deps
 	$(GO) test $(TAGS) -run '^$$' -bench . -benchmem ./...

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gdgpu/gdgpu/runlog"
 	"github.com/spf13/cobra"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -197,76 +198,29 @@ func plotLength(flag, s string) (vg.Length, error) {
 	return l, nil
 }
 
-// readPlotLog reads the xCol and yCol columns of a CSV run log. Rows whose
-// y is NaN or ±Inf are skipped with one warning on stderr; anything else
-// that is not a finite number, a missing column, a short row or an empty
-// log is a usage error naming file:line. On a log scale y <= 0 is refused.
+// readPlotLog reads the xCol and yCol columns of a CSV run log
+// (runlog.ReadColumns). Rows whose y is NaN or ±Inf are skipped with one
+// warning on stderr; anything else that is not a finite number, a missing
+// column, a short row or an empty log is a usage error naming file:line.
+// On a log scale y <= 0 is refused.
 func readPlotLog(path, xCol, yCol string, logY bool, stderr io.Writer) (plotter.XYs, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	if !sc.Scan() {
-		if err := sc.Err(); err != nil {
-			return nil, usagef("%s: %v", path, err)
-		}
-		return nil, usagef("%s: empty file; want a CSV log from gdgpu run --log", path)
-	}
-	header := strings.Split(strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff")), ",")
-	xi, yi := -1, -1
-	for i, h := range header {
-		switch strings.TrimSpace(h) {
-		case xCol:
-			xi = i
-		case yCol:
-			yi = i
-		}
-	}
-	for _, c := range []struct {
-		name string
-		i    int
-	}{{xCol, xi}, {yCol, yi}} {
-		if c.i < 0 {
-			return nil, usagef("%s:1: no column %q in header %q", path, c.name, sc.Text())
-		}
+	t, err := runlog.ReadColumns(f, path, xCol, yCol)
+	if fe := (*runlog.FormatError)(nil); errors.As(err, &fe) {
+		return nil, usagef("%s", strings.TrimPrefix(fe.Error(), "runlog: "))
+	} else if err != nil {
+		return nil, usagef("%s: %v", path, err)
 	}
 	var xy plotter.XYs
-	line, skipped, firstSkip := 1, 0, 0
-	for sc.Scan() {
-		line++
-		text := strings.TrimSpace(sc.Text())
-		if text == "" {
-			continue
-		}
-		cells := strings.Split(text, ",")
-		if len(cells) != len(header) {
-			return nil, usagef("%s:%d: %d fields, the header has %d", path, line, len(cells), len(header))
-		}
-		cell := func(i int, name string) (float64, error) {
-			s := strings.TrimSpace(cells[i])
-			v, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				var ne *strconv.NumError
-				if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-					return v, nil // ±Inf or 0: judged below like any other value
-				}
-				return 0, usagef("%s:%d: column %s: %q is not a number", path, line, name, s)
-			}
-			return v, nil
-		}
-		x, err := cell(xi, xCol)
-		if err != nil {
-			return nil, err
-		}
+	skipped, firstSkip := 0, 0
+	for r, v := range t.Values {
+		x, y, line := v[0], v[1], t.Lines[r]
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, usagef("%s:%d: column %s: %v is not finite", path, line, xCol, x)
-		}
-		y, err := cell(yi, yCol)
-		if err != nil {
-			return nil, err
 		}
 		if math.IsNaN(y) || math.IsInf(y, 0) {
 			if skipped == 0 {
@@ -279,9 +233,6 @@ func readPlotLog(path, xCol, yCol string, logY bool, stderr io.Writer) (plotter.
 			return nil, usagef("%s:%d: column %s: %v cannot be drawn on a log scale; use --log-y=false", path, line, yCol, y)
 		}
 		xy = append(xy, plotter.XY{X: x, Y: y})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, usagef("%s: %v", path, err)
 	}
 	if skipped > 0 {
 		fmt.Fprintf(stderr, "gdgpu: warning: %s: skipped %d rows whose %s is NaN or Inf (first at line %d; the run diverged?)\n",

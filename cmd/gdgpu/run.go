@@ -1,20 +1,19 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
 	"github.com/gdgpu/gdgpu/data"
 	"github.com/gdgpu/gdgpu/engine"
+	"github.com/gdgpu/gdgpu/runlog"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -223,7 +222,7 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 	}
 	o.res = res
 	if lg != nil {
-		o.log = lg.rows
+		o.log = lg.Rows()
 		if err := lg.close(); err != nil && runErr == nil {
 			return o, failure(err)
 		}
@@ -376,87 +375,31 @@ func newBar(stderr io.Writer, steps int, label string) *progressbar.ProgressBar 
 	)
 }
 
-// csvLog writes one row per sample through a buffered writer; the first
-// error sticks and is returned by close.
+// csvLog is the --log file: a runlog.Writer on it.
 type csvLog struct {
 	path string
 	f    *os.File
-	w    *bufio.Writer
-	buf  []byte
-	rows int
-	err  error
-	// acc and val: the model columns accuracy, val_loss, val_accuracy.
-	acc, val bool
+	*runlog.Writer
 }
-
-// logHeader is the CSV log's first line; models add the columns of
-// logModelColumns that apply.
-const logHeader = "step,loss,grad_norm,lr,elapsed_s\n"
 
 func createLog(path string, job *gdgpu.Job) (*csvLog, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	l := &csvLog{path: path, f: f, w: bufio.NewWriter(f)}
-	header := logHeader
-	if d := job.Data; d != nil {
-		l.acc, l.val = d.Classes > 0, d.ValRows > 0
-		header = strings.TrimSuffix(header, "\n")
-		if l.acc {
-			header += ",accuracy"
-		}
-		if l.val {
-			header += ",val_loss"
-			if l.acc {
-				header += ",val_accuracy"
-			}
-		}
-		header += "\n"
-	}
-	_, l.err = l.w.WriteString(header)
-	return l, nil
+	return &csvLog{path: path, f: f, Writer: runlog.NewWriter(f, job)}, nil
 }
 
 // row appends one sample; a nil log ignores it.
 func (l *csvLog) row(s gdgpu.Sample, lr float64, el time.Duration) {
-	if l == nil || l.err != nil {
-		return
-	}
-	b := strconv.AppendInt(l.buf[:0], int64(s.Step), 10)
-	b = append(b, ',')
-	b = strconv.AppendFloat(b, s.Loss, 'g', -1, 64)
-	b = append(b, ',')
-	b = strconv.AppendFloat(b, s.GradNorm, 'g', -1, 64)
-	b = append(b, ',')
-	b = strconv.AppendFloat(b, lr, 'g', -1, 64)
-	b = append(b, ',')
-	b = strconv.AppendFloat(b, el.Seconds(), 'f', 6, 64)
-	if l.acc {
-		b = append(b, ',')
-		b = strconv.AppendFloat(b, s.Accuracy, 'g', -1, 64)
-	}
-	if l.val {
-		b = append(b, ',')
-		b = strconv.AppendFloat(b, s.ValLoss, 'g', -1, 64)
-		if l.acc {
-			b = append(b, ',')
-			b = strconv.AppendFloat(b, s.ValAccuracy, 'g', -1, 64)
-		}
-	}
-	b = append(b, '\n')
-	l.buf = b
-	if _, l.err = l.w.Write(b); l.err == nil {
-		l.rows++
+	if l != nil {
+		l.Row(s, lr, el)
 	}
 }
 
 // close flushes and closes the file, returning the first error met.
 func (l *csvLog) close() error {
-	err := l.err
-	if ferr := l.w.Flush(); err == nil {
-		err = ferr
-	}
+	err := l.Flush()
 	if cerr := l.f.Close(); err == nil {
 		err = cerr
 	}
