@@ -142,7 +142,9 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 			return Result{}, err
 		}
 	}
-	res := Result{BadIndex: -1, KeptStep: -1}
+	// Steps counts from the first run's start, also when this one issues
+	// none (a checkpoint already at job.Steps, an interruption at once).
+	res := Result{Steps: t0, BadIndex: -1, KeptStep: -1}
 	lrs := make([]float64, 0, maxBatch)
 	buf := make([]Sample, 0, 16)
 	start := time.Now()

@@ -64,7 +64,8 @@ parameters and summary.json into a new or empty folder.`,
 			if err := ck.apply(cmd, s); err != nil {
 				return err
 			}
-			if err := prepareRunDir(cmd, f, s, *runDir); err != nil {
+			check := func() error { return checkPaths(runPaths(args, f, s)) }
+			if err := prepareRunDir(cmd, f, s, *runDir, check); err != nil {
 				return err
 			}
 			return runOne(cmd.Context(), s, stdout, stderr)
@@ -190,16 +191,25 @@ func observe(s *setup, logPath, label string, stderr io.Writer,
 func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 	run func(gdgpu.Hooks) (gdgpu.Result, []float64, error)) (*outcome, error) {
 	o := &outcome{}
+	// The log is created at the first sample, so that a run refused at its
+	// start (a non-finite start point, say) leaves an existing log as it
+	// was and creates none; its folder is checked before the run.
 	var lg *csvLog
+	var lgErr error
 	if logPath != "" {
-		var err error
-		if lg, err = createLog(logPath, &s.job); err != nil {
+		if err := checkWritable("--log", logPath); err != nil {
 			return nil, failure(err)
+		}
+	}
+	openLog := func() {
+		if logPath != "" && lg == nil && lgErr == nil {
+			lg, lgErr = createLog(logPath, &s.job)
 		}
 	}
 	bar := newBar(stderr, s.job.Steps, label)
 	hooks := gdgpu.Hooks{
 		Sample: func(smp gdgpu.Sample, lr float64, el time.Duration) {
+			openLog()
 			lg.row(smp, lr, el)
 			if bar != nil {
 				bar.Describe(fmt.Sprintf("%s loss %.6g", label, smp.Loss))
@@ -221,6 +231,12 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 		fmt.Fprintln(stderr)
 	}
 	o.res = res
+	if runErr == nil {
+		openLog() // a run that ended without a sample still gets its header
+	}
+	if lgErr != nil && runErr == nil {
+		return o, failure(lgErr)
+	}
 	if lg != nil {
 		o.log = lg.Rows()
 		if err := lg.close(); err != nil && runErr == nil {

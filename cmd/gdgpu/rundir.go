@@ -34,12 +34,13 @@ func addRunDirFlag(cmd *cobra.Command) *string {
 }
 
 // prepareRunDir creates dir (refusing one that exists and is not empty),
-// points --out and --log into it unless they were given, and writes the
-// effective job there. Refusals are usage errors; I/O failures runtime
-// errors.
-func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string) error {
+// points --out and --log into it unless they were given, runs check on
+// the final paths before anything is written, and writes the effective
+// job there. Without dir it only runs check. Refusals are usage errors;
+// I/O failures runtime errors.
+func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check func() error) error {
 	if dir == "" {
-		return nil
+		return check()
 	}
 	switch st, err := os.Stat(dir); {
 	case err == nil && !st.IsDir():
@@ -57,9 +58,6 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string) error 
 	case !os.IsNotExist(err):
 		return usagef("--run-dir %s: %v", dir, unwrapPath(err))
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
-	}
 	if !cmd.Flags().Changed("out") {
 		s.out = filepath.Join(dir, runDirParams)
 	}
@@ -71,6 +69,12 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string) error 
 	// methods, which cannot be checkpointed.
 	if info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name); s.ckpt != nil && s.ckpt.path == "" && !info.CPUOnly {
 		s.ckpt.path = filepath.Join(dir, runDirCkpt)
+	}
+	if err := check(); err != nil { // the paths, before anything is written
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
 	}
 	s.runDir = dir
 	job := effectiveJob(f, s)

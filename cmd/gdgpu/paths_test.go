@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/data"
+)
+
+// TestClashingPathsRefused: an output that names an input or another
+// output, by path or through a symbolic or hard link, is refused with exit
+// 2 before anything is written, naming both flags; every file is left as
+// it was. A checkpoint resumed from and written to the same file is the
+// one clash allowed.
+func TestClashingPathsRefused(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	if code, out, errs := gdgpuRun(t, "run", "--device", "cpu", "--dim", "8", "--steps", "3", "--out", p("x.npy"), "--checkpoint", p("c.ckpt")); code != 0 {
+		t.Fatalf("setup: exit %d\n%s%s", code, out, errs)
+	}
+	csv := p("d.csv")
+	if err := os.WriteFile(csv, []byte("a,b,y\n1,2,3\n2,1,4\n3,3,5\n4,0,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(p("x.npy"), p("link.npy")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(p("x.npy"), p("hard.npy")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(p("rd"), 0o755); err != nil { // an empty --run-dir
+		t.Fatal(err)
+	}
+	files := []string{"x.npy", "c.ckpt", "d.csv"}
+	before := map[string][]byte{}
+	for _, f := range files {
+		before[f], _ = os.ReadFile(p(f))
+	}
+	run := []string{"run", "--device", "cpu", "--dim", "8", "--steps", "3"}
+	model := []string{"run", "--device", "cpu", "--problem", "linear", "--data", csv, "--target", "y", "--steps", "3"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"out=log", append(run, "--out", p("o.npy"), "--log", p("o.npy")), []string{"--out", "--log", "same file"}},
+		{"out=checkpoint", append(run, "--out", p("o.npy"), "--checkpoint", p("o.npy")), []string{"--out", "--checkpoint"}},
+		{"log=checkpoint", append(run, "--log", p("o.csv"), "--checkpoint", p("o.csv")), []string{"--log", "--checkpoint"}},
+		{"log=init", append(run, "--init", p("x.npy"), "--log", p("x.npy")), []string{"--log", "--init", "never replaces an input"}},
+		{"out=init via symlink", append(run, "--init", p("x.npy"), "--out", p("link.npy")), []string{"--out", "--init"}},
+		{"out=init via hard link", append(run, "--init", p("x.npy"), "--out", p("hard.npy")), []string{"--out", "--init"}},
+		{"out=data", append(model, "--out", csv), []string{"--out", "--data"}},
+		{"card=log", append(model, "--out", p("m.npy"), "--log", p("m.npy.json")), []string{"model card", "--log"}},
+		{"out=resume", []string{"run", "--resume", p("c.ckpt"), "--steps", "6", "--out", p("c.ckpt")}, []string{"--out", "--resume"}},
+		{"run-dir log=out", append(run, "--run-dir", p("rd"), "--out", filepath.Join(p("rd"), "log.csv")), []string{"--out", "--log"}},
+	} {
+		code, stdout, stderr := gdgpuRun(t, tc.args...)
+		if code != gdgpu.ExitUsage || stdout != "" {
+			t.Errorf("%s: exit %d, want %d before any output\nstdout: %s\nstderr: %s", tc.name, code, gdgpu.ExitUsage, stdout, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: %q does not say %q", tc.name, stderr, w)
+			}
+		}
+	}
+	for _, f := range files {
+		if b, _ := os.ReadFile(p(f)); !bytes.Equal(b, before[f]) {
+			t.Errorf("%s was changed by a refused run", f)
+		}
+	}
+	for _, f := range []string{"o.npy", "o.csv", "m.npy", "m.npy.json"} {
+		if _, err := os.Stat(p(f)); err == nil {
+			t.Errorf("a refused run created %s", f)
+		}
+	}
+	if ents, _ := os.ReadDir(p("rd")); len(ents) > 0 {
+		t.Errorf("a refused run wrote %s into --run-dir", ents[0].Name())
+	}
+	// --resume without --checkpoint goes on checkpointing to the same file.
+	if code, out, errs := gdgpuRun(t, "run", "--resume", p("c.ckpt"), "--steps", "6"); code != 0 {
+		t.Errorf("resume into its own checkpoint: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestRefusedRunLeavesLogAlone: a run refused at its start (its loss
+// overflows) leaves an existing --log as it was, creates none in a
+// --run-dir, so that the same folder takes the run again.
+func TestRefusedRunLeavesLogAlone(t *testing.T) {
+	dir := t.TempDir()
+	huge := filepath.Join(dir, "huge.npy")
+	if err := data.WriteVector(huge, []float64{1e200, 1, 1, 1}, "f8"); err != nil {
+		t.Fatal(err)
+	}
+	logf := filepath.Join(dir, "log.csv")
+	old := []byte("step,loss,grad_norm,lr,elapsed_s\n0,1,1,0.1,0\n")
+	if err := os.WriteFile(logf, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"run", "--device", "cpu", "--problem", "quadratic", "--init", huge, "--steps", "3"}
+	if code, _, stderr := gdgpuRun(t, append(args, "--log", logf)...); code != gdgpu.ExitUsage || !strings.Contains(stderr, "not finite") {
+		t.Fatalf("exit %d, want %d for a non-finite start\n%s", code, gdgpu.ExitUsage, stderr)
+	}
+	if b, _ := os.ReadFile(logf); !bytes.Equal(b, old) {
+		t.Errorf("the refused run rewrote --log:\n%s", b)
+	}
+	rd := filepath.Join(dir, "rd")
+	if code, _, stderr := gdgpuRun(t, append(args, "--run-dir", rd)...); code != gdgpu.ExitUsage {
+		t.Fatalf("--run-dir: exit %d\n%s", code, stderr)
+	}
+	if ents, _ := os.ReadDir(rd); len(ents) != 1 || ents[0].Name() != runDirJob {
+		t.Errorf("the refused run left %v in --run-dir, want only %s", ents, runDirJob)
+	}
+	// The folder takes the run again (with a finite start).
+	if code, stdout, stderr := gdgpuRun(t, "run", filepath.Join(rd, runDirJob), "--init", "", "--run-dir", rd); code != 0 {
+		t.Errorf("retry in the same --run-dir: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestResumeAtStepLimit: resuming a checkpoint already at --steps runs no
+// step and says so with counts that add up: never a negative count or
+// rate, on the terminal or in summary.json.
+func TestResumeAtStepLimit(t *testing.T) {
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "r.ckpt")
+	if code, out, errs := gdgpuRun(t, "run", "--device", "cpu", "--dim", "10", "--steps", "40", "--checkpoint", ck); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	rd := filepath.Join(dir, "rd")
+	code, stdout, stderr := gdgpuRun(t, "run", "--resume", ck, "--steps", "40", "--run-dir", rd)
+	if code != 0 || !strings.Contains(stdout, "40 (0 in this run, resumed at step 40)") || strings.Contains(stdout, ": -") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	sum, err := os.ReadFile(filepath.Join(rd, "summary.json"))
+	if err != nil || bytes.Contains(sum, []byte(": -")) {
+		t.Errorf("summary.json %s (%v) holds a negative value", sum, err)
+	}
+}
