@@ -287,7 +287,7 @@ func benchGPU(ctx context.Context, ec *engine.Context, rep *benchReport, sizes [
 		for _, bc := range benchCases {
 			if err := ctx.Err(); err != nil {
 				closeCur()
-				return exitCode(gdgpu.ExitInterrupted)
+				return exitCode(exitInterrupted)
 			}
 			row := benchRow{Op: bc.op, N: n, Desc: bc.desc, TimeSource: "gl_timestamp", BytesPerParam: float64(bc.words * elem)}
 			job := benchJob(bc, n, prec, f.loopSteps)
@@ -350,7 +350,7 @@ func benchLoop(ctx context.Context, row *benchRow, job *gdgpu.Job, b gdgpu.Backe
 		return failure(err)
 	}
 	if res.Status == gdgpu.Interrupted {
-		return exitCode(gdgpu.ExitInterrupted)
+		return exitCode(exitInterrupted)
 	}
 	per := res.Elapsed.Seconds() / float64(max(res.Steps, 1))
 	row.TimeSource = "wall"
@@ -380,7 +380,7 @@ func benchCPU(ctx context.Context, rep *benchReport, sizes []int, f *benchFlags)
 		}
 		for _, bc := range benchCases {
 			if err := ctx.Err(); err != nil {
-				return exitCode(gdgpu.ExitInterrupted)
+				return exitCode(exitInterrupted)
 			}
 			if bc.op == "copy" {
 				continue // the host copy above

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/gdgpu/gdgpu"
 )
 
 // checkBenchJSON parses `bench --json` output and checks that every row
@@ -114,8 +112,8 @@ func TestBenchBadFlags(t *testing.T) {
 		args := append([]string{"bench"}, tc.args...)
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			code, stdout, stderr := gdgpuRun(t, args...)
-			if code != gdgpu.ExitUsage {
-				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, gdgpu.ExitUsage, stdout, stderr)
+			if code != exitUsage {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, exitUsage, stdout, stderr)
 			}
 			if !strings.Contains(stderr, tc.want) || !strings.HasPrefix(stderr, "gdgpu: ") || stdout != "" {
 				t.Fatalf("stderr %q does not name %q (stdout %q)", stderr, tc.want, stdout)

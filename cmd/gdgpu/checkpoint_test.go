@@ -112,7 +112,7 @@ func TestResumeExactModel(t *testing.T) {
 			}
 			// Other data is refused, naming it.
 			code, out := fresh(t, append([]string{"run", "--resume", p("half.ckpt"), "--steps", "47", "--seed", "5"}, dev...)...)
-			if code != gdgpu.ExitUsage || !strings.Contains(out, "data (SHA-256") {
+			if code != exitUsage || !strings.Contains(out, "data (SHA-256") {
 				t.Fatalf("resuming on other data: exit %d\n%s", code, out)
 			}
 		})
@@ -224,7 +224,7 @@ func TestResumeRefused(t *testing.T) {
 	} {
 		args := append([]string{"run", "--device", "cpu"}, tc.args...)
 		code, _, errs := gdgpuRun(t, args...)
-		if code != gdgpu.ExitUsage || !strings.Contains(errs, tc.want) {
+		if code != exitUsage || !strings.Contains(errs, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 saying %q", tc.args, code, errs, tc.want)
 		}
 	}

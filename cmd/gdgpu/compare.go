@@ -80,7 +80,7 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	}
 	if ro.res.Status == gdgpu.Interrupted {
 		fmt.Fprintf(stdout, "  interrupted at step %d of the reference run; nothing compared\n", ro.res.StatusStep)
-		return exitCode(gdgpu.ExitInterrupted)
+		return exitCode(exitInterrupted)
 	}
 	goo, err := execute(ctx, s, got, s.log, got.b.Name(), stderr)
 	if err != nil {
@@ -93,7 +93,7 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	}
 	if goo.res.Status == gdgpu.Interrupted {
 		fmt.Fprintf(stdout, "  interrupted at step %d of the %s run; nothing compared\n", goo.res.StatusStep, got.b.Name())
-		return exitCode(gdgpu.ExitInterrupted)
+		return exitCode(exitInterrupted)
 	}
 
 	prec := s.job.Precision
@@ -147,5 +147,5 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 		return nil
 	}
 	fmt.Fprintln(stdout, "  result: BEYOND tolerance")
-	return exitCode(gdgpu.ExitMismatch)
+	return exitCode(exitMismatch)
 }

@@ -41,8 +41,8 @@ func TestCosts(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{{"-o", filepath.Join(dir, "c.txt")}, {"-o", p, "--delta", "0"}, {"-o", p, "--range", "NaN"}, {}} {
-		if code, _, _ := gdgpuRun(t, append([]string{"costs"}, args...)...); code != gdgpu.ExitUsage {
-			t.Errorf("costs %v: exit %d, want %d", args, code, gdgpu.ExitUsage)
+		if code, _, _ := gdgpuRun(t, append([]string{"costs"}, args...)...); code != exitUsage {
+			t.Errorf("costs %v: exit %d, want %d", args, code, exitUsage)
 		}
 	}
 }

@@ -94,7 +94,7 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 			}
 			printReport(stdout, r, &job)
 			if !r.OK() {
-				return exitCode(gdgpu.ExitMismatch)
+				return exitCode(exitMismatch)
 			}
 			return nil
 		},

@@ -58,8 +58,8 @@ func TestGradcheckBadFlags(t *testing.T) {
 		{"--problem", "linear", "--loss", "l3"},
 	} {
 		code, stdout, stderr := gdgpuRun(t, append([]string{"gradcheck", "--device", "cpu"}, args...)...)
-		if code != gdgpu.ExitUsage {
-			t.Errorf("%v: exit %d, want %d\n%s%s", args, code, gdgpu.ExitUsage, stdout, stderr)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d, want %d\n%s%s", args, code, exitUsage, stdout, stderr)
 		}
 	}
 }
@@ -85,8 +85,8 @@ func TestGradcheckMismatch(t *testing.T) {
 	t.Cleanup(func() { gradcheckPerturb = nil })
 	for _, device := range []string{"cpu", "gpu"} {
 		code, stdout, stderr := gdgpuRun(t, "gradcheck", "--problem", "quadratic", "--device", device, "--precision", "f64", "--points", "2", "--dim", "37")
-		if code != gdgpu.ExitMismatch {
-			t.Errorf("--device %s: exit %d, want %d\n%s%s", device, code, gdgpu.ExitMismatch, stdout, stderr)
+		if code != exitMismatch {
+			t.Errorf("--device %s: exit %d, want %d\n%s%s", device, code, exitMismatch, stdout, stderr)
 		}
 		if !strings.Contains(stdout, "central differences (cpu, f64): max abs 0.5 ") || !strings.Contains(stdout, "BEYOND TOLERANCE") ||
 			!strings.HasSuffix(stdout, "beyond tolerance\n") {

@@ -21,8 +21,8 @@ import (
 func wantUsage(t *testing.T, args []string, want ...string) {
 	t.Helper()
 	code, stdout, stderr := gdgpuRun(t, args...)
-	if code != gdgpu.ExitUsage {
-		t.Fatalf("%q: exit %d, want %d\nstdout: %s\nstderr: %s", args, code, gdgpu.ExitUsage, stdout, stderr)
+	if code != exitUsage {
+		t.Fatalf("%q: exit %d, want %d\nstdout: %s\nstderr: %s", args, code, exitUsage, stdout, stderr)
 	}
 	if !strings.HasPrefix(stderr, "gdgpu: ") || strings.Contains(stderr, ": gdgpu: ") {
 		t.Fatalf("%q: stderr %q does not start with the prefix once", args, stderr)
@@ -540,7 +540,7 @@ func FuzzJobFile(f *testing.F) {
 func checkUsageErr(t *testing.T, err error, want string) {
 	t.Helper()
 	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != gdgpu.ExitUsage || ee.err == nil {
+	if !errors.As(err, &ee) || ee.code != exitUsage || ee.err == nil {
 		t.Fatalf("not a usage error: %#v", err)
 	}
 	if msg := message(err); !strings.Contains(msg, want) {
@@ -560,8 +560,8 @@ func TestJobFileModel(t *testing.T) {
 		{"problem = 'linear'\nsynthetic = 'regression'\nfeatures = 5\nsamples = 50\n", "linear N=6 loss=mse on 50 x 5", 0},
 		{"problem = 'linear'\ndata = '" + iris + "'\ntarget = 'petal_width'\nfeatures = ['sepal_length', 'petal_length']\n", "linear N=3 loss=mse on 150 x 2", 0},
 		{"problem = 'linear'\ndata = '" + iris + "'\ntarget = 'petal_width'\nfeatures = 'sepal_length,petal_length'\n", "linear N=3 loss=mse on 150 x 2", 0},
-		{"problem = 'linear'\ndata = '" + iris + "'\ntarget = 'petal_width'\nfeatures = ['sepal_length', 3]\n", `line 4: key "features": expected an array of column names`, gdgpu.ExitUsage},
-		{"problem = 'softmax'\nsynthetic = 'classification'\nbatch-size = 'big'\n", `key "batch-size"`, gdgpu.ExitUsage},
+		{"problem = 'linear'\ndata = '" + iris + "'\ntarget = 'petal_width'\nfeatures = ['sepal_length', 3]\n", `line 4: key "features": expected an array of column names`, exitUsage},
+		{"problem = 'softmax'\nsynthetic = 'classification'\nbatch-size = 'big'\n", `key "batch-size"`, exitUsage},
 	} {
 		p := writeFile(t, filepath.Join(dir, "job.toml"), c.body)
 		code, stdout, stderr := gdgpuRun(t, "run", p, "--device", "cpu", "--steps", "2")

@@ -3,8 +3,6 @@ package main
 import (
 	"strings"
 	"testing"
-
-	"github.com/gdgpu/gdgpu"
 )
 
 // A job too big for the device is bad input: exit 2 with the engine's
@@ -14,8 +12,8 @@ import (
 // Go die out of memory.
 func TestRunTooBigForHost(t *testing.T) {
 	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--dim", "2147483647", "--optimizer", "adam", "--steps", "1")
-	if code != gdgpu.ExitUsage {
-		t.Fatalf("exit %d, want %d\n%s%s", code, gdgpu.ExitUsage, stdout, stderr)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitUsage, stdout, stderr)
 	}
 	for _, want := range []string{"job too big for this machine", "MiB of host memory", "MemAvailable"} {
 		if !strings.Contains(stderr, want) {
@@ -26,8 +24,8 @@ func TestRunTooBigForHost(t *testing.T) {
 
 func TestRunTooBigForDevice(t *testing.T) {
 	code, stdout, stderr := gdgpuRun(t, "run", "--dim", "2147483647", "--precision", "f64", "--optimizer", "adam", "--steps", "1")
-	if code != gdgpu.ExitUsage {
-		t.Fatalf("exit %d, want %d\n%s%s", code, gdgpu.ExitUsage, stdout, stderr)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitUsage, stdout, stderr)
 	}
 	for _, want := range []string{"job needs ", "of device memory (parameters x2", "exp_avg", "MiB", "available ("} {
 		if !strings.Contains(stderr, want) {

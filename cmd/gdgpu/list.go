@@ -148,7 +148,7 @@ func printStopping(w io.Writer) {
 		{"--loss-target L", gdgpu.FunctionThreshold, "a sample's loss is <= L (off unless given)"},
 		{"--time-limit D", gdgpu.RuntimeLimit, "D of wall time has passed, e.g. 90s (0: off; run only)"},
 	} {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.flag, r.st, strconv.Itoa(r.st.ExitCode()), r.when)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.flag, r.st, strconv.Itoa(statusExit(r.st)), r.when)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, `  Samples are taken every --log-every steps and read back asynchronously, so the GPU
@@ -166,5 +166,5 @@ func printClipping(w io.Writer) {
 	fmt.Fprintln(tw, "  --clip-grad-value V\ttorch.nn.utils.clip_grad_value_\teach g_i clamped to [-V, V]")
 	tw.Flush()
 	fmt.Fprintf(w, "  Clipping has no status of its own; samples report the unclipped gradient norm. A\n"+
-		"  negative value, or both flags at once, is refused with exit %d.\n", gdgpu.ExitUsage)
+		"  negative value, or both flags at once, is refused with exit %d.\n", exitUsage)
 }

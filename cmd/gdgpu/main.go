@@ -9,9 +9,9 @@
 //	gdgpu list     list problems, optimizers, schedules, stopping rules and clipping
 //	gdgpu bench    time copy, steps, loss and the driver loop over a sweep of N
 //
-// Exit codes are gdgpu's (see README.md and gdgpu.ExitCode): 0 done, 1
-// compare beyond tolerance, 2 usage, 3 runtime error, 4 diverged, 5
-// interrupted, 10-13 a stopping rule met.
+// Exit codes (exit.go, README.md): 0 done, a stopping rule met included,
+// 1 compare or gradcheck beyond tolerance, 2 usage, 3 runtime error, 4
+// diverged, 5 interrupted.
 package main
 
 import (
@@ -24,7 +24,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/gdgpu/gdgpu"
 	"github.com/spf13/cobra"
 )
 
@@ -63,12 +62,12 @@ func (e *exitError) Unwrap() error { return e.err }
 // usagef is a usage error (exit 2): bad flags or input files, refused
 // before any work.
 func usagef(format string, args ...any) error {
-	return &exitError{code: gdgpu.ExitUsage, err: fmt.Errorf(format, args...)}
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
 }
 
 // failure is a runtime error (exit 3): no GL context, a backend, I/O.
 func failure(err error) error {
-	return &exitError{code: gdgpu.ExitError, err: err}
+	return &exitError{code: exitFailure, err: err}
 }
 
 // exitCode ends a command with code and no further message.
@@ -86,7 +85,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
-		return gdgpu.ExitOK
+		return exitOK
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -102,7 +101,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		path = cmd.CommandPath()
 	}
 	fmt.Fprintf(stderr, "%s\nRun '%s --help' for usage.\n", message(err), path)
-	return gdgpu.ExitUsage
+	return exitUsage
 }
 
 // message prefixes err with "gdgpu: " unless a package already did, and
@@ -123,10 +122,11 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Long: `gdgpu runs large gradient descents on the GPU (OpenGL 4.3 compute shaders,
 headless through EGL) or the CPU (float64, the reference), and compares the two.
 
-Exit codes: 0 done (or compare within tolerance), 1 compare beyond tolerance,
-2 bad flags or input files, 3 runtime error (no GL context, I/O),
-4 the run diverged, 5 the run was interrupted, 10 --grad-tol, 11 --func-tol,
-12 --loss-target, 13 --time-limit reached.`,
+Exit codes, the same for every subcommand: 0 done (a run that reached its
+step limit or met a stopping rule; compare or gradcheck within tolerance),
+1 compare or gradcheck beyond tolerance, 2 bad flags or input files,
+3 runtime error (no GL context, I/O), 4 the run diverged, 5 the run was
+interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

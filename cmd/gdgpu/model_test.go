@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
 )
 
@@ -161,8 +160,8 @@ func TestModelBadData(t *testing.T) {
 				args = args[:3]
 			}
 			code, stdout, stderr := gdgpuRun(t, append(args, c.args...)...)
-			if code != gdgpu.ExitUsage || !strings.Contains(stderr, c.want) {
-				t.Errorf("exit %d, want %d and a message naming %q\n%s%s", code, gdgpu.ExitUsage, c.want, stdout, stderr)
+			if code != exitUsage || !strings.Contains(stderr, c.want) {
+				t.Errorf("exit %d, want %d and a message naming %q\n%s%s", code, exitUsage, c.want, stdout, stderr)
 			}
 		})
 	}
@@ -278,8 +277,8 @@ func TestModelNpyLabels(t *testing.T) {
 		y := vec(c.problem+strconv.Itoa(len(c.classes)), c.y...)
 		code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", c.problem, "--data", x, "--target", y, "--steps", "1", "--out", out)
 		if !strings.HasPrefix(c.classes, "[") {
-			if code != gdgpu.ExitUsage || !strings.Contains(stderr, c.classes) || !strings.Contains(stderr, y) {
-				t.Errorf("%s %v: exit %d, want %d and %q naming %s\n%s%s", c.problem, c.y, code, gdgpu.ExitUsage, c.classes, y, stdout, stderr)
+			if code != exitUsage || !strings.Contains(stderr, c.classes) || !strings.Contains(stderr, y) {
+				t.Errorf("%s %v: exit %d, want %d and %q naming %s\n%s%s", c.problem, c.y, code, exitUsage, c.classes, y, stdout, stderr)
 			}
 			continue
 		}
@@ -331,7 +330,7 @@ func TestSyntheticTooBig(t *testing.T) {
 	memAvailable = func() int64 { return 1 << 20 }
 	defer func() { memAvailable = old }()
 	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "linear", "--synthetic", "regression", "--samples", "100000", "--features", "3", "--steps", "1")
-	if code != gdgpu.ExitUsage || !strings.Contains(stderr, "--samples 100000 x --features 3: the synthetic set needs 2 MiB of host memory, 1 MiB is available") {
+	if code != exitUsage || !strings.Contains(stderr, "--samples 100000 x --features 3: the synthetic set needs 2 MiB of host memory, 1 MiB is available") {
 		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 	memAvailable = func() int64 { return 1 << 30 }
@@ -348,8 +347,8 @@ func TestModelCardDiverged(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "w.npy")
 		code, stdout, stderr := gdgpuRun(t, "run", "--device", dev, "--problem", "linear", "--synthetic", "regression", "--samples", "50",
 			"--optimizer", "sgd", "--lr", "1e30", "--steps", "20", "--log-every", "1", "--out", out)
-		if code != gdgpu.Diverged.ExitCode() {
-			t.Fatalf("%s: exit %d, want %d\n%s%s", dev, code, gdgpu.Diverged.ExitCode(), stdout, stderr)
+		if code != exitDiverged {
+			t.Fatalf("%s: exit %d, want %d\n%s%s", dev, code, exitDiverged, stdout, stderr)
 		}
 		var card modelCard
 		if err := json.Unmarshal(readFile(t, out+".json"), &card); err != nil {
@@ -376,7 +375,7 @@ func TestModelF32Overflow(t *testing.T) {
 	}
 	args := []string{"run", "--device", "gpu", "--problem", "linear", "--data", p, "--target", "y", "--steps", "2"}
 	code, stdout, stderr := gdgpuRun(t, args...)
-	if code != gdgpu.ExitUsage || !strings.Contains(stderr, "--precision f64 widens the range") {
+	if code != exitUsage || !strings.Contains(stderr, "--precision f64 widens the range") {
 		t.Errorf("f32: exit %d\n%s%s", code, stdout, stderr)
 	}
 	if code, stdout, stderr := gdgpuRun(t, append(args, "--precision", "f64")...); code != 0 {
@@ -394,8 +393,8 @@ func TestModelResumeSyntheticFlags(t *testing.T) {
 	}
 	for _, flag := range [][]string{{"--samples", "61"}, {"--noise", "0.7"}, {"--classes", "4"}, {"--features", "4"}} {
 		code, stdout, stderr := gdgpuRun(t, append([]string{"run", "--device", "cpu", "--resume", ck, "--steps", "4", "--checkpoint", ck + ".new"}, flag...)...)
-		if code != gdgpu.ExitUsage || !strings.Contains(stderr, "data") {
-			t.Errorf("%v: exit %d, want %d naming the data\n%s%s", flag, code, gdgpu.ExitUsage, stdout, stderr)
+		if code != exitUsage || !strings.Contains(stderr, "data") {
+			t.Errorf("%v: exit %d, want %d naming the data\n%s%s", flag, code, exitUsage, stdout, stderr)
 		}
 	}
 	if code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--resume", ck, "--steps", "4", "--samples", "60", "--checkpoint", ck+".new"); code != 0 {
@@ -418,7 +417,7 @@ func TestModelResumeChangedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--resume", ck, "--steps", "4")
-	if code != gdgpu.ExitUsage || !strings.Contains(stderr, "no data flag was given: "+p+" has changed since the checkpoint was written") {
+	if code != exitUsage || !strings.Contains(stderr, "no data flag was given: "+p+" has changed since the checkpoint was written") {
 		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 	// a file gone is named as the checkpoint's, not as a flag given
@@ -426,7 +425,7 @@ func TestModelResumeChangedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, stderr = gdgpuRun(t, "run", "--device", "cpu", "--resume", ck, "--steps", "4")
-	if code != gdgpu.ExitUsage || !strings.Contains(stderr, "--data (from the --resume checkpoint): data: open "+p) {
+	if code != exitUsage || !strings.Contains(stderr, "--data (from the --resume checkpoint): data: open "+p) {
 		t.Errorf("file gone: exit %d\n%s%s", code, stdout, stderr)
 	}
 }

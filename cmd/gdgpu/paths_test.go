@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
 )
 
@@ -59,8 +58,8 @@ func TestClashingPathsRefused(t *testing.T) {
 		{"run-dir log=out", append(run, "--run-dir", p("rd"), "--out", filepath.Join(p("rd"), "log.csv")), []string{"--out", "--log"}},
 	} {
 		code, stdout, stderr := gdgpuRun(t, tc.args...)
-		if code != gdgpu.ExitUsage || stdout != "" {
-			t.Errorf("%s: exit %d, want %d before any output\nstdout: %s\nstderr: %s", tc.name, code, gdgpu.ExitUsage, stdout, stderr)
+		if code != exitUsage || stdout != "" {
+			t.Errorf("%s: exit %d, want %d before any output\nstdout: %s\nstderr: %s", tc.name, code, exitUsage, stdout, stderr)
 		}
 		for _, w := range tc.want {
 			if !strings.Contains(stderr, w) {
@@ -102,14 +101,14 @@ func TestRefusedRunLeavesLogAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := []string{"run", "--device", "cpu", "--problem", "quadratic", "--init", huge, "--steps", "3"}
-	if code, _, stderr := gdgpuRun(t, append(args, "--log", logf)...); code != gdgpu.ExitUsage || !strings.Contains(stderr, "not finite") {
-		t.Fatalf("exit %d, want %d for a non-finite start\n%s", code, gdgpu.ExitUsage, stderr)
+	if code, _, stderr := gdgpuRun(t, append(args, "--log", logf)...); code != exitUsage || !strings.Contains(stderr, "not finite") {
+		t.Fatalf("exit %d, want %d for a non-finite start\n%s", code, exitUsage, stderr)
 	}
 	if b, _ := os.ReadFile(logf); !bytes.Equal(b, old) {
 		t.Errorf("the refused run rewrote --log:\n%s", b)
 	}
 	rd := filepath.Join(dir, "rd")
-	if code, _, stderr := gdgpuRun(t, append(args, "--run-dir", rd)...); code != gdgpu.ExitUsage {
+	if code, _, stderr := gdgpuRun(t, append(args, "--run-dir", rd)...); code != exitUsage {
 		t.Fatalf("--run-dir: exit %d\n%s", code, stderr)
 	}
 	if ents, _ := os.ReadDir(rd); len(ents) != 1 || ents[0].Name() != runDirJob {

@@ -28,9 +28,10 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "run one descent and print a summary",
 		Long: `Run one descent on the GPU (default) or the CPU and print a summary: status,
 final loss and gradient norm, steps, elapsed time, steps/s and parameters/s.
-The exit code is the run's status: 0 step limit reached, 4 diverged,
-5 interrupted (SIGINT/SIGTERM; --out is still written), 10 --grad-tol,
-11 --func-tol, 12 --loss-target, 13 --time-limit reached.
+The exit code: 0 when the run reached its step limit or a stopping rule
+(--grad-tol, --func-tol, --loss-target, --time-limit; the status is in the
+summary), 4 diverged, 5 interrupted (SIGINT/SIGTERM; --out is still
+written).
 
 --schedule sets a torch.optim.lr_scheduler learning-rate schedule; its
 parameters are the --lr-*, --warmup-* and --plateau-* flags, and a flag the
@@ -277,7 +278,7 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 	if err := d.close(); err != nil {
 		return failure(err)
 	}
-	return exitCode(o.res.Status.ExitCode())
+	return exitCode(statusExit(o.res.Status))
 }
 
 // finish writes --out and prints the summary of a run that ended.
@@ -321,7 +322,7 @@ func summary(w io.Writer, s *setup, o *outcome) {
 		return fmt.Sprintf("%.4g", n/secs)
 	}
 	line := func(k, v string) { fmt.Fprintf(w, "  %-13s %s\n", k+":", v) }
-	line("status", fmt.Sprintf("%s at step %d (exit %d)", r.Status, r.StatusStep, r.Status.ExitCode()))
+	line("status", fmt.Sprintf("%s at step %d (exit %d)", r.Status, r.StatusStep, statusExit(r.Status)))
 	if r.Status == gdgpu.Diverged {
 		line("non-finite", fmt.Sprintf("first at step %d, index %d; parameters are the last finite state, step %d", r.StatusStep, r.BadIndex, r.KeptStep))
 	}

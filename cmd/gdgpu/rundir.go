@@ -275,7 +275,7 @@ func writeRunSummary(s *setup, o *outcome) error {
 	sum := runSummary{
 		Status:         r.Status.String(),
 		StatusStep:     r.StatusStep,
-		ExitCode:       r.Status.ExitCode(),
+		ExitCode:       statusExit(r.Status),
 		FinalLoss:      jsonFloat(r.Final.Loss),
 		FinalStep:      r.Final.Step,
 		GradNorm:       jsonFloat(r.Final.GradNorm),
