@@ -433,6 +433,10 @@ func encodeCheckpoint(w io.Writer, hdr []byte, s *State) error {
 // "gdgpu: checkpoint PATH: " and wrap ErrCheckpointCorrupt or
 // ErrCheckpointVersion.
 func ReadCheckpoint(path string) (*Checkpoint, error) {
+	// A fifo would block the open: refuse anything but a regular file first.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("gdgpu: checkpoint %s: not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("gdgpu: checkpoint %s: %w", path, err)

@@ -126,6 +126,9 @@ func (e *CSVError) Error() string {
 // outside the set opt.Labels accepts; and a file with NUL bytes (not text).
 // Errors start with "data: "; content errors are *CSVError.
 func ReadCSV(path string, opt CSVOptions) (*Dataset, error) {
+	if err := CheckRegular(path); err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("data: %w", err)

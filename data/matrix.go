@@ -21,6 +21,9 @@ import (
 // values beyond float32's range, naming the file and the element's row and
 // column (0-based, as numpy indexes). Errors start with "data: ".
 func ReadNpyMatrix(path string) (x []float32, rows, cols int, err error) {
+	if err := CheckRegular(path); err != nil {
+		return nil, 0, 0, fmt.Errorf("data: %w", err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("data: %w", err)

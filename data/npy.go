@@ -59,6 +59,9 @@ func (e *FormatError) Error() string { return "data: " + e.File + ": " + e.Probl
 // bytes). fortran_order is accepted either way: for one dimension both
 // orders are the same layout. Errors start with "data: " and name the file.
 func ReadVector(path string) ([]float64, error) {
+	if err := CheckRegular(path); err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("data: %w", err)

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -298,4 +299,27 @@ func FuzzReadVector(f *testing.F) {
 			t.Fatal("write and read back changed the values")
 		}
 	})
+}
+
+// The readers refuse a fifo at once (its open would block until a writer
+// came) and a folder, naming what it is; a missing file is the open's
+// error.
+func TestReadersRefuseNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "p")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	readers := map[string]func(string) error{
+		"ReadVector":    func(p string) error { _, err := ReadVector(p); return err },
+		"ReadNpyMatrix": func(p string) error { _, _, _, err := ReadNpyMatrix(p); return err },
+		"ReadCSV":       func(p string) error { _, err := ReadCSV(p, CSVOptions{Target: "y"}); return err },
+	}
+	for name, read := range readers {
+		for path, want := range map[string]string{fifo: "fifo", dir: "directory", filepath.Join(dir, "none"): "no such file"} {
+			if err := read(path); err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "data: ") {
+				t.Errorf("%s(%s) = %v, want an error saying %q", name, path, err, want)
+			}
+		}
+	}
 }

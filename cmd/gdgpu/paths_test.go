@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gdgpu/gdgpu/data"
 )
@@ -137,5 +139,38 @@ func TestResumeAtStepLimit(t *testing.T) {
 	sum, err := os.ReadFile(filepath.Join(rd, "summary.json"))
 	if err != nil || bytes.Contains(sum, []byte(": -")) {
 		t.Errorf("summary.json %s (%v) holds a negative value", sum, err)
+	}
+}
+
+// TestFifoInputsRefused: a fifo (what a process substitution gives) as
+// --init, --data, --resume or a log to plot is refused at once with exit
+// 2, instead of blocking in its open until a writer comes.
+func TestFifoInputsRefused(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "p")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"run", "--device", "cpu", "--init", fifo},
+		{"run", "--device", "cpu", "--problem", "linear", "--data", fifo, "--target", "y"},
+		{"run", "--resume", fifo},
+		{"plot", fifo, "-o", filepath.Join(dir, "x.png")},
+	} {
+		done := make(chan struct{})
+		var code int
+		var stderr string
+		go func() {
+			code, _, stderr = gdgpuRun(t, args...)
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%v blocked on the fifo", args)
+		}
+		if code != exitUsage || !strings.Contains(stderr, "not a regular file") {
+			t.Errorf("%v: exit %d, want %d saying it is not a regular file\n%s", args, code, exitUsage, stderr)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gdgpu/gdgpu/data"
 	"github.com/gdgpu/gdgpu/runlog"
 	"github.com/spf13/cobra"
 	"gonum.org/v1/plot"
@@ -204,6 +205,9 @@ func plotLength(flag, s string) (vg.Length, error) {
 // column, a short row or an empty log is a usage error naming file:line.
 // On a log scale y <= 0 is refused.
 func readPlotLog(path, xCol, yCol string, logY bool, stderr io.Writer) (plotter.XYs, error) {
+	if err := data.CheckRegular(path); err != nil {
+		return nil, usagef("%v", err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, usagef("%v", err)
