@@ -124,6 +124,7 @@ type setup struct {
 	out     string
 	log     string
 	runDir  string      // --run-dir, where summary.json goes; empty: none
+	unlock  func()      // releases --run-dir's lock; nil without one
 	devName string      // the device the run used, for summary.json
 	ckpt    *ckptFlags  // run's --checkpoint and --resume; nil elsewhere
 	model   *modelSetup // a model's data description; nil for a test function

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,5 +173,39 @@ func TestFifoInputsRefused(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, "not a regular file") {
 			t.Errorf("%v: exit %d, want %d saying it is not a regular file\n%s", args, code, exitUsage, stderr)
 		}
+	}
+}
+
+// TestRunDirLocked: a --run-dir another run holds (its lock taken, as a
+// second process would hold it) is refused with exit 2 naming the holder's
+// pid, and the folder is left as it was; once released, the folder takes
+// the run.
+func TestRunDirLocked(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rd")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lockRunDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"run", "--device", "cpu", "--dim", "10", "--steps", "5", "--run-dir", dir}
+	code, stdout, stderr := gdgpuRun(t, args...)
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, "in use by another run") || !strings.Contains(stderr, fmt.Sprint(os.Getpid())) {
+		t.Errorf("exit %d, want %d naming the holder\n%s%s", code, exitUsage, stdout, stderr)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 || ents[0].Name() != runDirLock {
+		t.Errorf("the refused run wrote into the folder: %v", ents)
+	}
+	unlock()
+	if code, stdout, stderr := gdgpuRun(t, args...); code != 0 {
+		t.Errorf("after the release: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, runDirLock)); err == nil {
+		t.Error("the run left its lock file")
+	}
+	// A folder that a run filled is refused, lock or no lock.
+	if code, _, _ := gdgpuRun(t, args...); code != exitUsage {
+		t.Errorf("a second run into a filled folder: exit %d", code)
 	}
 }

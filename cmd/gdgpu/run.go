@@ -69,6 +69,9 @@ parameters and summary.json into a new or empty folder.`,
 			if err := prepareRunDir(cmd, f, s, *runDir, check); err != nil {
 				return err
 			}
+			if s.unlock != nil {
+				defer s.unlock()
+			}
 			return runOne(cmd.Context(), s, stdout, stderr)
 		},
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gdgpu/gdgpu"
@@ -23,6 +25,10 @@ const (
 	runDirParams  = "params.npy"
 	runDirSummary = "summary.json"
 	runDirCkpt    = "checkpoint"
+	// runDirLock is the lock a run holds on its folder (flock(2), released
+	// by the kernel when the process ends, however it ends): it holds the
+	// pid, and is removed when the run ends.
+	runDirLock = ".gdgpu.lock"
 )
 
 // addRunDirFlag registers --run-dir on cmd.
@@ -46,14 +52,8 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 	case err == nil && !st.IsDir():
 		return usagef("--run-dir %s exists and is not a folder", dir)
 	case err == nil:
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			return usagef("--run-dir %s: %v", dir, unwrapPath(err))
-		}
-		// A folder holding only the job file is a run that failed before
-		// writing anything else (no GL context, say): it may be retried.
-		if len(ents) > 1 || len(ents) == 1 && ents[0].Name() != runDirJob {
-			return usagef("--run-dir %s is not empty (it holds %s); give a new or empty folder", dir, ents[0].Name())
+		if err := runDirEmpty(dir); err != nil {
+			return err
 		}
 	case !os.IsNotExist(err):
 		return usagef("--run-dir %s: %v", dir, unwrapPath(err))
@@ -76,6 +76,17 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
 	}
+	unlock, err := lockRunDir(dir)
+	if err != nil {
+		return err
+	}
+	// Again under the lock: a run that started beside this one may have
+	// filled the folder and ended between the check above and the lock.
+	if err := runDirEmpty(dir); err != nil {
+		unlock()
+		return err
+	}
+	s.unlock = unlock
 	s.runDir = dir
 	job := effectiveJob(f, s)
 	if err := os.WriteFile(filepath.Join(dir, runDirJob), job, 0o644); err != nil {
@@ -330,4 +341,48 @@ func outPrecision(s *setup) string {
 		return gdgpu.F64.String()
 	}
 	return s.job.Precision.String()
+}
+
+// lockRunDir takes dir's lock for this process (runDirLock), or refuses,
+// naming the pid of the run that holds it. The returned function removes
+// the lock file and releases the lock.
+func lockRunDir(dir string) (unlock func(), err error) {
+	path := filepath.Join(dir, runDirLock)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, usagef("--run-dir %s is in use by another run (pid %s); give another folder", dir, strings.TrimSpace(string(holder)))
+		}
+		return nil, failure(fmt.Errorf("--run-dir %s: locking %s: %w", dir, runDirLock, err))
+	}
+	if err := f.Truncate(0); err == nil {
+		fmt.Fprintf(f, "%d\n", os.Getpid())
+	}
+	return func() {
+		os.Remove(path) // while still holding the lock: no other run took the file
+		f.Close()
+	}, nil
+}
+
+// runDirEmpty refuses a --run-dir that holds anything but a job file and a
+// lock file. A folder holding only the job file is a run that failed
+// before writing anything else (no GL context, say): it may be retried. A
+// lock file is a killed run's, or a running one's, which the lock tells
+// apart.
+func runDirEmpty(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return usagef("--run-dir %s: %v", dir, unwrapPath(err))
+	}
+	for _, e := range ents {
+		if e.Name() != runDirJob && e.Name() != runDirLock {
+			return usagef("--run-dir %s is not empty (it holds %s); give a new or empty folder", dir, e.Name())
+		}
+	}
+	return nil
 }
