@@ -24,12 +24,13 @@ func CheckRegular(path string) error {
 	case m.IsDir():
 		return fmt.Errorf("%s is a directory, not a regular file", path)
 	default:
-		return fmt.Errorf("%s is not a regular file but a %s; save it to a file first", path, fileKind(m))
+		return fmt.Errorf("%s is not a regular file but a %s; save it to a file first", path, FileKind(m))
 	}
 }
 
-// fileKind names a non-regular file's type.
-func fileKind(m fs.FileMode) string {
+// FileKind names a non-regular file's type ("fifo (a pipe or process
+// substitution)", "character device", ...).
+func FileKind(m fs.FileMode) string {
 	switch {
 	case m&fs.ModeNamedPipe != 0:
 		return "fifo (a pipe or process substitution)"

@@ -1,11 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -549,7 +549,9 @@ func writeModelCard(s *setup, res gdgpu.Result) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(s.out+".json", append(b, '\n'), 0o644)
+	// Through a temporary file renamed into place, as --out is written: a
+	// failed write leaves the previous card whole.
+	return writeAtomic(s.out+".json", bytes.NewReader(append(b, '\n')))
 }
 
 // sampleLine is a model's progress line: step, loss, gradient norm, and

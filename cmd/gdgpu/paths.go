@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gdgpu/gdgpu/data"
 )
 
 // namedPath is a file a command reads or writes, and the flag that names it.
@@ -95,4 +97,64 @@ func checkWritable(what, path string) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// prepareOutputs settles run's outputs before the run starts: an output
+// that is a symbolic link is written through it (its path becomes the
+// link's target, for every output alike; the atomic writers would replace
+// the link itself otherwise); one that exists must be a regular file whose
+// owner may write it (a read-only file is a marker gdgpu respects, root or
+// not); and every output's folder must take a new file. Nothing is
+// created or truncated here.
+func prepareOutputs(s *setup) error {
+	outs := []struct {
+		what string
+		path *string
+	}{{"--out", &s.out}, {"--log", &s.log}}
+	if s.ckpt != nil {
+		outs = append(outs, struct {
+			what string
+			path *string
+		}{"--checkpoint", &s.ckpt.path})
+	}
+	for _, o := range outs {
+		if *o.path == "" {
+			continue
+		}
+		if st, err := os.Lstat(*o.path); err == nil && st.Mode()&os.ModeSymlink != 0 {
+			target, err := filepath.EvalSymlinks(*o.path)
+			if err != nil {
+				return usagef("%s %s is a symbolic link that leads nowhere (%v)", o.what, *o.path, unwrapPath(err))
+			}
+			*o.path = target
+		}
+		if err := checkOutput(o.what, *o.path); err != nil {
+			return err
+		}
+	}
+	if s.out != "" && s.model != nil {
+		if err := checkOutput("--out's model card", s.out+".json"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkOutput refuses an output path that exists and is not a regular file
+// the owner may write, or whose folder does not take a new file.
+func checkOutput(what, path string) error {
+	if st, err := os.Stat(path); err == nil {
+		switch m := st.Mode(); {
+		case m.IsDir():
+			return usagef("%s %s is a folder", what, path)
+		case !m.IsRegular():
+			return usagef("%s %s is not a regular file but a %s: gdgpu writes regular files only (leave %s out to write nothing)", what, path, data.FileKind(m), what)
+		case m.Perm()&0o200 == 0:
+			return usagef("%s %s is read-only (mode %04o): gdgpu does not replace it; make it writable or give another path", what, path, m.Perm())
+		}
+	}
+	if err := checkWritable(what, path); err != nil {
+		return usagef("%v", err)
+	}
+	return nil
 }

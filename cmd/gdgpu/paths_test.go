@@ -209,3 +209,60 @@ func TestRunDirLocked(t *testing.T) {
 		t.Errorf("a second run into a filled folder: exit %d", code)
 	}
 }
+
+// TestOutputsSettledBeforeRun: outputs that are not regular files, are
+// read-only, lead nowhere or sit in a folder that takes no file are
+// refused before the run (exit 2, nothing written); outputs that are
+// symbolic links are written through, the link kept.
+func TestOutputsSettledBeforeRun(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	ro := p("ro.npy")
+	if err := os.WriteFile(ro, []byte("keep"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(p("nowhere.npy"), p("dangling.npy")); err != nil {
+		t.Fatal(err)
+	}
+	run := []string{"run", "--device", "cpu", "--dim", "10", "--steps", "5"}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{append(run, "--out", os.DevNull), "not a regular file but a character device"},
+		{append(run, "--log", os.DevNull), "not a regular file"},
+		{append(run, "--out", ro), "read-only (mode 0444)"},
+		{append(run, "--checkpoint", ro), "read-only"},
+		{append(run, "--out", p("dangling.npy")), "leads nowhere"},
+		{append(run, "--out", "/proc/gdgpu-test.npy"), "cannot write in folder /proc"}, // refused even as root
+	} {
+		code, stdout, stderr := gdgpuRun(t, tc.args...)
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, want %d saying %q\n%s%s", tc.args[len(tc.args)-2:], code, exitUsage, tc.want, stdout, stderr)
+		}
+	}
+	if b, _ := os.ReadFile(ro); string(b) != "keep" {
+		t.Error("the read-only file was replaced")
+	}
+	// Through links: the targets are written, the links stay links.
+	for _, f := range []string{"out.npy", "log.csv", "run.ckpt"} {
+		if err := os.WriteFile(p(f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(p(f), p("link-"+f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := gdgpuRun(t, append(run, "--out", p("link-out.npy"), "--log", p("link-log.csv"), "--checkpoint", p("link-run.ckpt"))...)
+	if code != 0 {
+		t.Fatalf("through links: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, f := range []string{"out.npy", "log.csv", "run.ckpt"} {
+		if st, err := os.Lstat(p("link-" + f)); err != nil || st.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("link-%s is no longer a link (%v)", f, err)
+		}
+		if st, err := os.Stat(p(f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s was not written through its link (%v)", f, err)
+		}
+	}
+}

@@ -72,6 +72,9 @@ parameters and summary.json into a new or empty folder.`,
 			if s.unlock != nil {
 				defer s.unlock()
 			}
+			if err := prepareOutputs(s); err != nil {
+				return err
+			}
 			return runOne(cmd.Context(), s, stdout, stderr)
 		},
 	}
@@ -292,7 +295,7 @@ func finish(s *setup, o *outcome, stdout io.Writer) error {
 		}
 		if s.model != nil {
 			if err := writeModelCard(s, o.res); err != nil {
-				return failure(fmt.Errorf("writing %s.json: %w", s.out, err))
+				return failure(err) // writeAtomic names the file
 			}
 		}
 	}
