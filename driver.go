@@ -300,6 +300,24 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 		if take(buf) {
 			return nil
 		}
+		if clean < t {
+			// No sample has shown the state at t finite (t is off the
+			// LogEvery cadence): evaluate it, for this check alone (the
+			// sample goes to no hook, rule or result), and keep the last
+			// checkpoint rather than write a state that diverged.
+			if err := b.Record(); err != nil {
+				return err
+			}
+			if buf, err = b.Samples(buf[:0], true); err != nil {
+				return err
+			}
+			if len(buf) != 1 || buf[0].Step != t {
+				return fmt.Errorf("gdgpu: backend %s gave %d samples for the checkpoint at step %d", b.Name(), len(buf), t)
+			}
+			if !buf[0].Finite() {
+				return nil
+			}
+		}
 		return takeCheckpoint(&ck, job, b, t, seq, plateau, history, hooks.Checkpoint)
 	}
 	ckDue := func(t int) bool {
@@ -364,7 +382,11 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 		if record || t == t0 {
 			recorded = append(recorded, stepLR{t, lrs[0]})
 		}
-		if record {
+		// Keep the state at every sample point, and at the start, known
+		// finite from its sample (a resumed run's may be off the cadence:
+		// without it a divergence before its first sample point had no
+		// finite state to end on).
+		if record || t == t0 {
 			if err := keep(t); err != nil {
 				return res, err
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
 )
 
@@ -263,6 +265,37 @@ func TestOutputsSettledBeforeRun(t *testing.T) {
 		}
 		if st, err := os.Stat(p(f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s was not written through its link (%v)", f, err)
+		}
+	}
+}
+
+// TestDivergedRunCheckpointsFinite: a run that diverges between two sample
+// points leaves a checkpoint of a finite state (the one before it went
+// bad), which resumes; the resumed run, diverging again before its first
+// sample point, ends on its finite start, not on a non-finite state.
+func TestDivergedRunCheckpointsFinite(t *testing.T) {
+	dir := t.TempDir()
+	ck, out := filepath.Join(dir, "d.ckpt"), filepath.Join(dir, "x.npy")
+	args := []string{"run", "--device", "cpu", "--problem", "saddle", "--optimizer", "sgd", "--lr", "0.5", "--steps", "3000", "--log-every", "100"}
+	code, stdout, stderr := gdgpuRun(t, append(args, "--checkpoint", ck, "--checkpoint-every", "10")...)
+	if code != exitDiverged || !strings.Contains(stdout, "Diverged at step 516") {
+		t.Fatalf("exit %d, want a divergence at step 516\n%s%s", code, stdout, stderr)
+	}
+	cp, err := gdgpu.ReadCheckpoint(ck)
+	if err != nil || cp.Driver.Step != 510 {
+		t.Fatalf("checkpoint at step %v (%v), want 510, the last before the bad step", cp.Driver.Step, err)
+	}
+	code, stdout, stderr = gdgpuRun(t, "run", "--resume", ck, "--device", "cpu", "--steps", "4000", "--out", out)
+	if code != exitDiverged || !strings.Contains(stdout, "resumed at step 510") || !strings.Contains(stdout, "last finite state, step 510") {
+		t.Errorf("resume: exit %d\n%s%s", code, stdout, stderr)
+	}
+	x, err := data.ReadVector(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Errorf("--out[%d] = %v after the resumed run diverged", i, v)
 		}
 	}
 }
