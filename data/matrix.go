@@ -82,6 +82,9 @@ func decodeMatrix(name string, r io.Reader, size int64) (x []float32, rows, cols
 	if hlen == 0 || hdr[hlen-1] != '\n' {
 		return nil, 0, 0, bad("header does not end with a newline")
 	}
+	if err := checkHeaderDict(hdr); err != nil {
+		return nil, 0, 0, bad("%v", err)
+	}
 	// npyio parses the header only (the data is read below); it may panic
 	// on input it does not expect.
 	h, err := func() (h npy.Header, err error) {

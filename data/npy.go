@@ -23,6 +23,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -127,6 +128,9 @@ func decode(name string, r io.Reader, size int64) (x []float64, err error) {
 		return nil, bad("header does not end with a newline")
 	}
 
+	if err := checkHeaderDict(hdr); err != nil {
+		return nil, bad("%v", err)
+	}
 	// The library parses the header and reads the data; it may panic on
 	// input it does not expect, which becomes an error here.
 	phase := "header " + quoteShort(hdr)
@@ -205,6 +209,36 @@ func floatSize(descr string) (int, error) {
 }
 
 // quoteShort quotes a header for an error message, cut to 80 bytes.
+// headerDict is the grammar of the header numpy writes: a Python dict of
+// the keys descr (a quoted string, or a bracketed list for a structured
+// dtype), fortran_order (True or False) and shape (a tuple of
+// non-negative integers of at most 18 digits), with an optional trailing
+// comma and spaces to the newline. npyio's own parser accepts more and
+// says less (`strconv.Atoi: parsing ")"`, a recovered slice-bounds panic,
+// "(3, }" read as the shape ()); a header is checked against this first.
+var headerDict = func() *regexp.Regexp {
+	key := func(k string) string { return `['"]` + k + `['"]\s*:\s*` }
+	kv := `(?:` + key("descr") + `(?:'[^'\n]*'|"[^"\n]*"|\[[^\n]*\])` +
+		`|` + key("fortran_order") + `(?:True|False)` +
+		`|` + key("shape") + `\((?:\s*\d{1,18}\s*,)*(?:\s*\d{1,18}\s*)?\))`
+	return regexp.MustCompile(`^\{\s*` + kv + `(?:\s*,\s*` + kv + `)*\s*,?\s*\}\s*$`)
+}()
+
+// checkHeaderDict refuses a header that is not numpy's dict of descr,
+// fortran_order and shape, each once.
+func checkHeaderDict(hdr []byte) error {
+	want := "want numpy's {'descr': ..., 'fortran_order': True|False, 'shape': (...), }"
+	if !headerDict.Match(hdr) {
+		return fmt.Errorf("malformed header %s: %s", quoteShort(hdr), want)
+	}
+	for _, k := range []string{"descr", "fortran_order", "shape"} {
+		if n := strings.Count(string(hdr), "'"+k+"'") + strings.Count(string(hdr), `"`+k+`"`); n != 1 {
+			return fmt.Errorf("malformed header %s: key %q appears %d times; %s", quoteShort(hdr), k, n, want)
+		}
+	}
+	return nil
+}
+
 func quoteShort(b []byte) string {
 	if len(b) > 80 {
 		return strconv.Quote(string(b[:80])) + "..."

@@ -323,3 +323,36 @@ func TestReadersRefuseNonRegular(t *testing.T) {
 		}
 	}
 }
+
+// Headers numpy does not write are refused as malformed, quoting the
+// header and saying what is wanted, never with npyio's internals
+// (strconv.Atoi, a recovered slice-bounds panic) or a misread shape.
+func TestMalformedHeadersNamed(t *testing.T) {
+	dir := t.TempDir()
+	for i, dict := range []string{
+		"{'descr': '<f8', 'fortran_order': False, 'shape': ()), }",
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (,), }",
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (3, }",
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (3,)",
+		"{'descr': '<f8', 'fortran_order': Fals, 'shape': (3,), }",
+		"{'descr': '<f8' 'fortran_order': False, 'shape': (3,), }",
+		"{'descr': , 'fortran_order': False, 'shape': (3,), }",
+		"{'shape': (3,), 'descr': '<f8', 'fortran_order': False, 'shape': (2,)}",
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (9999999999999999999999,), }",
+	} {
+		h := dict + strings.Repeat(" ", 117-len(dict)) + "\n"
+		b := append(append([]byte("\x93NUMPY\x01\x00"), byte(len(h)), 0), h...)
+		b = append(b, make([]byte, 24)...)
+		p := filepath.Join(dir, fmt.Sprintf("h%d.npy", i))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err1 := ReadVector(p)
+		_, _, _, err2 := ReadNpyMatrix(p)
+		for _, err := range []error{err1, err2} {
+			if err == nil || !strings.Contains(err.Error(), "malformed header") || strings.Contains(err.Error(), "strconv") || strings.Contains(err.Error(), "runtime error") || strings.Contains(err.Error(), "0-D") {
+				t.Errorf("%s: %v", dict, err)
+			}
+		}
+	}
+}

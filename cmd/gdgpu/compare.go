@@ -35,12 +35,13 @@ given on the command line override it. The job.toml that gdgpu run
   gdgpu compare --problem quadratic --cond 100 --optimizer sgd --lr 1e-3 --precision f64`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := loadJobFile(cmd, args); err != nil {
+			jf, err := loadJobFile(cmd, args)
+			if err != nil {
 				return err
 			}
 			s, err := f.build(cmd)
 			if err != nil {
-				return err
+				return jf.annotate(err)
 			}
 			return compareRuns(cmd.Context(), s, stdout, stderr)
 		},

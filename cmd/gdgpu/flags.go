@@ -287,6 +287,9 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return nil, usagef("--init %s: value %d is %g; the start point must be finite", f.init, i, v)
 			}
+			if f.device == "gpu" && job.Precision == gdgpu.F32 && math.Abs(v) > math.MaxFloat32 {
+				return nil, usagef("--init %s: value %d is %g, beyond float32's range (±%.4g) that --precision f32 on the GPU computes in; use --precision f64", f.init, i, v, math.MaxFloat32)
+			}
 		}
 		job.Dim = len(x0)
 		s.x0 = x0

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,8 @@ type jobEntry struct {
 	key   string
 	value any // as go-toml decodes it: string, int64, float64, bool, []any, map[string]any, a time
 	line  int // 1-based
+	// applied: the key set its flag (the command line did not give it).
+	applied bool
 }
 
 // jobFile is a parsed job file, its keys in the order they appear.
@@ -88,6 +91,9 @@ func unwrapPath(err error) error {
 
 // parseJobFile parses the TOML document b, read from path.
 func parseJobFile(path string, b []byte) (*jobFile, error) {
+	// A UTF-8 byte-order mark is accepted, as in CSV files (editors on
+	// Windows write one); it precedes line 1, so lines stay as they are.
+	b = bytes.TrimPrefix(b, []byte("\ufeff"))
 	var m map[string]any
 	if err := toml.Unmarshal(b, &m); err != nil {
 		var de *toml.DecodeError
@@ -253,7 +259,8 @@ func flagValue(fl *pflag.Flag, v any) (string, error) {
 // value the flag refuses are usage errors naming the key, file and line.
 func (jf *jobFile) apply(cmd *cobra.Command) error {
 	fs := cmd.Flags()
-	for _, e := range jf.entries {
+	for i := range jf.entries {
+		e := &jf.entries[i]
 		where := fmt.Sprintf("job file %s line %d", jf.path, e.line)
 		fl := fs.Lookup(e.key)
 		if fl == nil || e.key == "help" {
@@ -273,20 +280,40 @@ func (jf *jobFile) apply(cmd *cobra.Command) error {
 		if err := fs.Set(e.key, s); err != nil {
 			return usagef("%s: key %q: %v", where, e.key, err)
 		}
+		e.applied = true
 	}
 	return nil
 }
 
-// loadJobFile applies the job file at path, if any, to cmd's flags.
-func loadJobFile(cmd *cobra.Command, args []string) error {
+// loadJobFile applies the job file at path, if any, to cmd's flags. It
+// returns the file (nil without one), whose annotate places later errors.
+func loadJobFile(cmd *cobra.Command, args []string) (*jobFile, error) {
 	if len(args) == 0 {
-		return nil
+		return nil, nil
 	}
 	jf, err := readJobFile(args[0])
 	if err != nil {
-		return usagef("%v", err)
+		return nil, usagef("%v", err)
 	}
-	return jf.apply(cmd)
+	return jf, jf.apply(cmd)
+}
+
+// annotate adds to a usage error that names a flag the job file set (and
+// the command line did not) the file and line of its key, so that a value
+// the job's checks refuse later ("--lr NaN is out of range") is found in
+// the file. Other errors, and a nil jf, pass through.
+func (jf *jobFile) annotate(err error) error {
+	var ee *exitError
+	if jf == nil || !errors.As(err, &ee) || ee.code != exitUsage || ee.err == nil {
+		return err
+	}
+	msg := ee.err.Error()
+	for _, e := range jf.entries {
+		if e.applied && strings.Contains(msg, "--"+e.key+" ") {
+			return usagef("%s (job file %s line %d, key %q)", msg, jf.path, e.line, e.key)
+		}
+	}
+	return err
 }
 
 // absPath returns path made absolute, or path itself if that fails.

@@ -299,3 +299,41 @@ func TestDivergedRunCheckpointsFinite(t *testing.T) {
 		}
 	}
 }
+
+// TestMessagesPlaceTheFault: a job-file value the job's checks refuse is
+// placed at its file and line; a UTF-8 byte-order mark starts a job file
+// as it starts a CSV; an --init value past float32 on an f32 GPU run says
+// so before any GL work; plot -o into a missing folder is a usage error,
+// as run's --out is.
+func TestMessagesPlaceTheFault(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	write := func(name, text string) string {
+		if err := os.WriteFile(p(name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p(name)
+	}
+	nan := write("nan.toml", "device = \"cpu\"\nlr = nan\n")
+	if code, _, stderr := gdgpuRun(t, "run", nan); code != exitUsage || !strings.Contains(stderr, "--lr NaN") || !strings.Contains(stderr, "nan.toml line 2") {
+		t.Errorf("lr = nan: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := gdgpuRun(t, "run", nan, "--lr", "nan"); code != exitUsage || strings.Contains(stderr, "line") {
+		t.Errorf("--lr nan given on the command line is not the file's: exit %d\n%s", code, stderr)
+	}
+	bom := write("bom.toml", "\ufeffdevice = \"cpu\"\ndim = 10\nsteps = 3\n")
+	if code, stdout, stderr := gdgpuRun(t, "run", bom); code != 0 || !strings.Contains(stdout, "N=10") {
+		t.Errorf("a job file with a byte-order mark: exit %d\n%s%s", code, stdout, stderr)
+	}
+	big := p("big.npy")
+	if err := data.WriteVector(big, []float64{1e300, 1}, "f8"); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := gdgpuRun(t, "run", "--init", big, "--precision", "f32"); code != exitUsage || !strings.Contains(stderr, "beyond float32's range") || !strings.Contains(stderr, "--precision f64") {
+		t.Errorf("--init 1e300 in f32: exit %d\n%s", code, stderr)
+	}
+	logf := write("log.csv", "step,loss,grad_norm,lr,elapsed_s\n0,1,1,0.1,0\n")
+	if code, _, stderr := gdgpuRun(t, "plot", logf, "-o", p("missing/x.png")); code != exitUsage || !strings.Contains(stderr, "does not exist") {
+		t.Errorf("plot -o into a missing folder: exit %d\n%s", code, stderr)
+	}
+}

@@ -64,6 +64,9 @@ atomically (a temporary file in the same folder, then renamed).`,
 			if !ok {
 				return usagef("-o %s: unknown extension %q; use .png, .svg or .pdf", out, ext)
 			}
+			if dir := filepath.Dir(out); !isDir(dir) {
+				return usagef("-o %s: folder %s does not exist", out, dir)
+			}
 			if !contains(plotYColumns, yCol) {
 				return usagef("--y %q: want one of %s", yCol, strings.Join(plotYColumns, ", "))
 			}
@@ -281,4 +284,10 @@ func writeAtomic(path string, wt io.WriterTo) (err error) {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// isDir reports whether path is an existing folder.
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }

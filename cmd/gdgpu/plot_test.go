@@ -229,13 +229,20 @@ func TestPlotWriteFailure(t *testing.T) {
 	if err := os.WriteFile(good, []byte("step,loss,grad_norm,lr,elapsed_s\n0,50,10,0.1,0\n1,40,9,0.1,0.001\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "no-such-dir", "loss.png")
-	code, stdout, stderr := gdgpuRun(t, "plot", good, "-o", out)
-	if code != 3 {
-		t.Fatalf("exit %d, want 3\n%s%s", code, stdout, stderr)
+	// A folder that exists but takes no file (even for root): the write
+	// fails, a runtime error.
+	code, stdout, stderr := gdgpuRun(t, "plot", good, "-o", "/proc/loss.png")
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitFailure, stdout, stderr)
 	}
 	if !strings.Contains(stderr, "loss.png") {
 		t.Errorf("stderr: %q", stderr)
+	}
+	// A folder that does not exist is bad input, refused before the logs
+	// are read (exit 2, as run's --out).
+	out := filepath.Join(dir, "no-such-dir", "loss.png")
+	if code, _, stderr := gdgpuRun(t, "plot", good, "-o", out); code != exitUsage || !strings.Contains(stderr, "does not exist") {
+		t.Errorf("missing folder: exit %d, want %d\n%s", code, exitUsage, stderr)
 	}
 }
 

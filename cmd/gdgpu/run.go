@@ -52,7 +52,8 @@ parameters and summary.json into a new or empty folder.`,
   gdgpu run job.toml --steps 500 --run-dir runs/a`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := loadJobFile(cmd, args); err != nil {
+			jf, err := loadJobFile(cmd, args)
+			if err != nil {
 				return err
 			}
 			if err := ck.prefill(cmd, f); err != nil {
@@ -60,7 +61,7 @@ parameters and summary.json into a new or empty folder.`,
 			}
 			s, err := f.build(cmd)
 			if err != nil {
-				return err
+				return jf.annotate(err)
 			}
 			if err := ck.apply(cmd, s); err != nil {
 				return err
