@@ -175,6 +175,7 @@ func runBench(cmd *cobra.Command, f *benchFlags, stdout io.Writer) error {
 		Date: time.Now().UTC().Format(time.RFC3339), GoVersion: runtime.Version(), CPUThreads: runtime.GOMAXPROCS(0),
 	}
 	ctx := cmd.Context()
+	graceful.Store(true) // the sweep checks ctx between rows and prints what it measured
 	if f.device == "cpu" {
 		rep.Precision = gdgpu.F64.String()
 		rep.Renderer = fmt.Sprintf("%s/%s, %d threads, float64", runtime.GOOS, runtime.GOARCH, rep.CPUThreads)

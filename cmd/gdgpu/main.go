@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -31,15 +32,30 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run runs the command line args with SIGINT and SIGTERM cancelling the
-// work, and returns the exit code.
+// graceful is set once a command reaches work that stops cleanly when its
+// context is cancelled: a descent (it ends at a step boundary, Interrupted,
+// and still writes its outputs), bench's sweep, view's races. Before that
+// (reading data, compiling shaders, gradcheck), the first SIGINT or
+// SIGTERM ends the process at once with exit 5: nothing has been written
+// then that a stop would leave half done.
+var graceful atomic.Bool
+
+// run runs the command line args with the first SIGINT or SIGTERM
+// cancelling the work (see graceful), and returns the exit code. A second
+// signal kills, with the signal's default action.
 func run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// After the first signal, restore the default so a second one kills.
-		<-ctx.Done()
-		stop()
+		s := <-sig
+		signal.Stop(sig) // the default action again, for a second signal
+		if !graceful.Load() {
+			fmt.Fprintf(stderr, "gdgpu: %v before the work started: stopped\n", s)
+			os.Exit(exitInterrupted)
+		}
+		cancel()
 	}()
 	return runContext(ctx, args, stdout, stderr)
 }

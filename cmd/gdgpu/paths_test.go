@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -335,5 +337,52 @@ func TestMessagesPlaceTheFault(t *testing.T) {
 	logf := write("log.csv", "step,loss,grad_norm,lr,elapsed_s\n0,1,1,0.1,0\n")
 	if code, _, stderr := gdgpuRun(t, "plot", logf, "-o", p("missing/x.png")); code != exitUsage || !strings.Contains(stderr, "does not exist") {
 		t.Errorf("plot -o into a missing folder: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestFirstSignalStopsEveryPhase: the first SIGINT ends a command at once
+// with exit 5 in phases that do not watch for it (gradcheck's points ran on
+// for minutes), and a descent still stops at a step boundary and writes its
+// outputs (TestSignal).
+func TestFirstSignalStopsEveryPhase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	cmd := exec.Command(os.Args[0], "gradcheck", "--device", "cpu", "--dim", "300000", "--points", "1000")
+	cmd.Env = append(os.Environ(), "GDGPU_TEST_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // well into the first point's 600000 evaluations
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitInterrupted {
+			t.Errorf("gradcheck after SIGINT: %v, want exit %d\n%s", err, exitInterrupted, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("gradcheck went on after SIGINT")
+	}
+}
+
+// TestViewInterruptedExits5: view --png whose races were interrupted draws
+// them as far as they went and exits 5, as run does (it exited 0).
+func TestViewInterruptedExits5(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	png := filepath.Join(t.TempDir(), "v.png")
+	code, stdout, stderr := gdgpuCtx(ctx, t, "view", "--device", "cpu", "--problem", "himmelblau", "--steps", "100", "--png", png)
+	if code != exitInterrupted || !strings.Contains(stdout, "Interrupted") {
+		t.Errorf("exit %d, want %d\n%s%s", code, exitInterrupted, stdout, stderr)
+	}
+	if _, err := os.Stat(png); err != nil {
+		t.Errorf("the picture of the interrupted races was not written: %v", err)
 	}
 }

@@ -164,6 +164,7 @@ type outcome struct {
 // is a terminal and a CSV log when logPath is set, and reads back the final
 // parameters. A backend failure is a runtime error.
 func execute(ctx context.Context, s *setup, d *device, logPath, label string, stderr io.Writer) (*outcome, error) {
+	graceful.Store(true) // the driver stops at a step boundary and the outputs are written
 	return observe(s, logPath, label, stderr, func(hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
 		res, err := runDriver(ctx, s, d.b, hooks)
 		if errors.Is(err, gdgpu.ErrNonFiniteStart) {

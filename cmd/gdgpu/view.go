@@ -183,6 +183,7 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 	}
 	x0 := setups[0].start()
 	races := make([]*race, len(setups))
+	graceful.Store(true) // the races stop at a step boundary and the picture is drawn
 	for k, s := range setups {
 		s.x0 = x0
 		races[k] = newRace(s)
@@ -232,6 +233,11 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 	}
 	if v.frames != "" {
 		fmt.Fprintf(stdout, "wrote %d frames to %s: frame-00000.png ... frame-%05d.png, one per %d steps\n", nframes, v.frames, nframes-1, v.every)
+	}
+	for _, r := range races {
+		if r.res.Status == gdgpu.Interrupted {
+			return exitCode(exitInterrupted) // the picture shows the races so far; the stop is still a stop
+		}
 	}
 	return nil
 }

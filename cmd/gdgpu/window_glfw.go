@@ -260,6 +260,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		s.x0 = l.x0
 	}
 	spf := max(1, v.every)
+	graceful.Store(true) // the window polls ctx each frame and closes cleanly
 	if err := l.start(cmd.Context(), spf); err != nil {
 		return err
 	}
