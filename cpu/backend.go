@@ -79,9 +79,9 @@ func New(job *gdgpu.Job) (*Backend, error) {
 	if gdgpu.IsModel(job.Problem) {
 		return nil, fmt.Errorf("cpu: %s is a model on data: use NewModel (or Open)", job.Problem)
 	}
-	if need, avail := hostBytes(job), sysmem.Available(); avail > 0 && need > avail {
-		return nil, fmt.Errorf("cpu: %w: the job needs %d MiB of host memory (x, %d state vectors and the two kept copies of them, in float64), but %d MiB is available (MemAvailable in %s)",
-			ErrTooBig, need>>20, len(job.Optimizer.StateNames()), avail>>20, sysmem.Path)
+	if need, free := hostBytes(job), sysmem.Free(); free.Bytes > 0 && need > free.Bytes {
+		return nil, fmt.Errorf("cpu: %w: the job needs %d MiB of host memory (x, %d state vectors and the two kept copies of them, in float64), but %d MiB is available (%s)",
+			ErrTooBig, need>>20, len(job.Optimizer.StateNames()), free.Bytes>>20, free.Source)
 	}
 	return newBackend(job)
 }

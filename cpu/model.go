@@ -655,9 +655,9 @@ func oneShot(job *gdgpu.Job, x []float64) (*Model, error) {
 
 // modelTooBig refuses a model job that would not fit in host memory.
 func modelTooBig(job *gdgpu.Job) error {
-	if need, avail := modelHostBytes(job), sysmem.Available(); avail > 0 && need > avail {
-		return fmt.Errorf("cpu: %w: the model needs %d MiB of host memory beside its data, but %d MiB is available (MemAvailable in %s)",
-			ErrTooBig, need>>20, avail>>20, sysmem.Path)
+	if need, free := modelHostBytes(job), sysmem.Free(); free.Bytes > 0 && need > free.Bytes {
+		return fmt.Errorf("cpu: %w: the model needs %d MiB of host memory beside its data, but %d MiB is available (%s)",
+			ErrTooBig, need>>20, free.Bytes>>20, free.Source)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -59,7 +60,11 @@ func (m MemoryNeed) String() string {
 // MemoryError refuses a job whose buffers do not fit in the memory the
 // device has available; it matches ErrTooBig.
 type MemoryError struct {
-	Need      MemoryNeed
+	Need MemoryNeed
+	// Host is what a software renderer's job also takes of the same host
+	// memory outside GL: the float64 start point the caller holds and the
+	// upload and read-back staging. 0 on a GPU.
+	Host      int64
 	Available int64  // bytes available now
 	Total     int64  // bytes in all, 0 if unknown
 	Source    string // where Available came from
@@ -70,8 +75,12 @@ func (e *MemoryError) Error() string {
 	if e.Total > 0 {
 		total = fmt.Sprintf(" of %d MiB", e.Total>>20)
 	}
-	return fmt.Sprintf("engine: job needs %s of device memory (%s), but %d MiB%s is available (%s)",
-		mib(e.Need.Total()), e.Need, e.Available>>20, total, e.Source)
+	host := ""
+	if e.Host > 0 {
+		host = fmt.Sprintf(" and %s of host copies (the float64 start point, staging)", mib(e.Host))
+	}
+	return fmt.Sprintf("engine: job needs %s of device memory (%s)%s, but %d MiB%s is available (%s)",
+		mib(e.Need.Total()), e.Need, host, e.Available>>20, total, e.Source)
 }
 
 // Is makes errors.Is(err, ErrTooBig) true.
@@ -116,10 +125,16 @@ func (b *Backend) memoryNeed() MemoryNeed {
 func (b *Backend) checkMemory() error {
 	avail, total, source := b.c.availableMemory()
 	need := b.memoryNeed()
-	if source == "" || need.Total() <= avail {
+	var host int64
+	if softwareRenderer(b.c.info.Renderer) {
+		// The same memory holds the caller's float64 start point and the
+		// staging of uploads and read-backs.
+		host = 8*int64(b.job.Dim) + int64(min(b.job.Dim, xferElems))*int64(b.elem)
+	}
+	if source == "" || need.Total()+host <= avail {
 		return nil
 	}
-	return &MemoryError{Need: need, Available: avail, Total: total, Source: source}
+	return &MemoryError{Need: need, Host: host, Available: avail, Total: total, Source: source}
 }
 
 // GL_NVX_gpu_memory_info and GL_ATI_meminfo queries.
@@ -128,9 +143,6 @@ const (
 	nvxCurrentAvailableKiB = 0x9049 // GPU_MEMORY_INFO_CURRENT_AVAILABLE_VIDMEM_NVX
 	atiVBOFreeMemory       = 0x87FB // VBO_FREE_MEMORY_ATI: 4 ints, the first is the pool's free KiB
 )
-
-// meminfoPath is read for a software renderer's available memory.
-var meminfoPath = sysmem.Path
 
 // availableMemory says how many bytes the device has available now, its
 // total (0 if unknown) and where the figure came from ("" if unknown). On
@@ -155,11 +167,14 @@ func (c *Context) availableMemory() (avail, total int64, source string) {
 		gl.GetIntegerv(atiVBOFreeMemory, &v[0])
 		return int64(v[0]) << 10, 0, "GL_ATI_meminfo, VBO_FREE_MEMORY_ATI"
 	case softwareRenderer(c.info.Renderer):
-		a, t, err := sysmem.ReadMeminfo(meminfoPath)
-		if err != nil || a == 0 {
+		// Host memory: MemAvailable or the memory cgroup's allowance,
+		// whichever is smaller (sysmem.Free).
+		free := sysmem.Free()
+		if free.Bytes == 0 {
 			return 0, 0, "" // unknown: let the allocation decide
 		}
-		return a, t, "MemAvailable in " + meminfoPath + "; " + c.info.Renderer + " keeps buffers in host memory"
+		_, t, _ := sysmem.ReadMeminfo(filepath.Join(sysmem.Root, sysmem.Path))
+		return free.Bytes, t, free.Source + "; " + c.info.Renderer + " keeps buffers in host memory"
 	}
 	return 0, 0, ""
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/internal/sysmem"
 	"github.com/gdgpu/gdgpu/shaders"
 )
 
@@ -1105,13 +1106,16 @@ func TestModelTooBigNamesData(t *testing.T) {
 	if !softwareRenderer(c.Info().Renderer) {
 		t.Skipf("%s reports its own memory; the test fakes a software renderer's", c.Info().Renderer)
 	}
-	path := filepath.Join(t.TempDir(), "meminfo")
-	if err := os.WriteFile(path, []byte("MemTotal: 2048 kB\nMemAvailable: 1024 kB\n"), 0o600); err != nil {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "proc"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	saved := meminfoPath
-	meminfoPath = path
-	defer func() { meminfoPath = saved }()
+	if err := os.WriteFile(filepath.Join(root, sysmem.Path), []byte("MemTotal: 2048 kB\nMemAvailable: 1024 kB\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	saved := sysmem.Root
+	sysmem.Root = root
+	defer func() { sysmem.Root = saved }()
 	job := modelCase{model: "linear", loss: "mse"}.job(t, 1000, 300, gdgpu.F32, 1)
 	b, err := c.NewBackend(&job)
 	if err == nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
 	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu/internal/sysmem"
 )
 
 // The gradcheck bounds (docs/tolerances.md, "Gradient check"):
@@ -150,6 +151,13 @@ type Options struct {
 // job must be valid; a model job needs its Data (ModelData makes some).
 func Check(job *gdgpu.Job, opt Options) (*Report, error) {
 	points, seed, gpu, grad := opt.Points, opt.Seed, opt.GPU, opt.Grad
+	// Three vectors of N float64 (the point, the CPU's gradient, the GPU's)
+	// and the objective's scratch: refused before allocating, as the
+	// backends refuse what does not fit, rather than killed by the kernel.
+	if need, free := 3*8*int64(job.Dim), sysmem.Free(); free.Bytes > 0 && need > free.Bytes {
+		return nil, fmt.Errorf("gradcheck: %w: N = %d needs %d MiB of host memory (3 vectors of N float64), but %d MiB is available (%s)",
+			cpu.ErrTooBig, job.Dim, need>>20, free.Bytes>>20, free.Source)
+	}
 	n := job.Dim
 	// Points come from the problem's usual domain (a model's: [-2, 2]^N),
 	// moved away from its kinks.

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/engine"
 	"github.com/gdgpu/gdgpu/gradcheck"
 	"github.com/spf13/cobra"
 )
@@ -79,6 +81,9 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 				}
 				defer ec.Close()
 				b, err := ec.NewBackend(&job)
+				if errors.Is(err, engine.ErrTooBig) {
+					return usagef("%v", err) // too big for this device: bad input, exit 2 as in run
+				}
 				if err != nil {
 					return failure(err)
 				}
@@ -89,6 +94,9 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 				}
 			}
 			r, err := gradcheck.Check(&job, gradcheck.Options{Points: points, Seed: seed, GPU: gb, Grad: perturbed(&job)})
+			if errors.Is(err, cpu.ErrTooBig) {
+				return usagef("%v", err) // too big for this machine: bad input, exit 2
+			}
 			if err != nil {
 				return failure(err)
 			}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu/internal/sysmem"
 )
 
 var irisCSV = filepath.Join("..", "..", "data", "testdata", "iris.csv")
@@ -326,16 +327,23 @@ func TestModelRowsRate(t *testing.T) {
 // memory is refused (exit 2) naming the flags, before it is generated,
 // rather than the process being killed while making it.
 func TestSyntheticTooBig(t *testing.T) {
-	old := memAvailable
-	memAvailable = func() int64 { return 1 << 20 }
-	defer func() { memAvailable = old }()
+	old := memFree
+	memFree = func() sysmem.Limit { return sysmem.Limit{Bytes: 1 << 20, Source: "a test's limit"} }
+	defer func() { memFree = old }()
 	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "linear", "--synthetic", "regression", "--samples", "100000", "--features", "3", "--steps", "1")
 	if code != exitUsage || !strings.Contains(stderr, "--samples 100000 x --features 3: the synthetic set needs 2 MiB of host memory, 1 MiB is available") {
 		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	memAvailable = func() int64 { return 1 << 30 }
+	memFree = func() sysmem.Limit { return sysmem.Limit{Bytes: 1 << 30, Source: "a test's limit"} }
 	if code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "linear", "--synthetic", "regression", "--samples", "100000", "--features", "3", "--steps", "1"); code != 0 {
 		t.Errorf("with 1 GiB: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// The class centres count too: 65536 classes of 1e6 features are
+	// about 488 GiB of float64 centres for 10 samples (the runtime's
+	// fatal "out of memory" before).
+	code, stdout, stderr = gdgpuRun(t, "run", "--device", "cpu", "--problem", "softmax", "--synthetic", "classification", "--samples", "10", "--features", "1000000", "--classes", "65536", "--steps", "1")
+	if code != exitUsage || !strings.Contains(stderr, "the synthetic set needs 500039 MiB") || !strings.Contains(stderr, "a test's limit") {
+		t.Errorf("65536 classes x 1e6 features: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
 

@@ -64,9 +64,9 @@ func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	return m
 }
 
-// memAvailable is the host memory free for use (sysmem.Available; 0:
-// unknown), a variable so that tests can make it small.
-var memAvailable = sysmem.Available
+// memFree is the host memory free for use and what says so (sysmem.Free;
+// 0 bytes: unknown), a variable so that tests can make it small.
+var memFree = sysmem.Free
 
 // labelKind is the target set ReadCSV accepts for a model.
 func labelKind(model string) data.LabelKind {
@@ -160,12 +160,15 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 		}
 		// The set is made whole and --val-fraction copies it: refuse one
 		// that cannot fit, rather than be killed by the kernel mid-way.
+		// float32 rows and targets, twice with a split, and the generator's
+		// float64 class centres (classes x features) or weights.
 		need := int64(m.samples) * int64(nf+1) * 4
 		if m.valFraction > 0 {
 			need *= 2
 		}
-		if avail := memAvailable(); avail > 0 && need > avail {
-			return nil, usagef("--samples %d x --features %d: the synthetic set needs %d MiB of host memory, %d MiB is available (MemAvailable in %s)", m.samples, nf, (need+1<<20-1)>>20, avail>>20, sysmem.Path)
+		need += int64(max(classes, 1)) * int64(nf) * 8
+		if free := memFree(); free.Bytes > 0 && need > free.Bytes {
+			return nil, usagef("--samples %d x --features %d: the synthetic set needs %d MiB of host memory, %d MiB is available (%s)", m.samples, nf, (need+1<<20-1)>>20, free.Bytes>>20, free.Source)
 		}
 		if ds, err = data.Synthetic(m.synthetic, m.samples, nf, classes, m.noise, job.Seed); err != nil {
 			return nil, usagef("--synthetic: %s", strings.TrimPrefix(err.Error(), "data: synthetic: "))

@@ -17,16 +17,10 @@ import (
 // Path is the Linux file ReadMeminfo reads by default.
 const Path = "/proc/meminfo"
 
-// Available returns MemAvailable from /proc/meminfo in bytes, or 0 when it
-// is unknown (no such file, an unreadable or malformed one): callers then
-// let the allocation decide.
-func Available() int64 {
-	a, _, err := ReadMeminfo(Path)
-	if err != nil {
-		return 0
-	}
-	return a
-}
+// Available returns Free's bytes: MemAvailable or the memory cgroup's
+// remaining allowance, whichever is smaller, or 0 when both are unknown
+// (callers then let the allocation decide).
+func Available() int64 { return Free().Bytes }
 
 // ReadMeminfo reads MemAvailable and MemTotal (bytes) from a
 // /proc/meminfo file. A missing file is unknown: zeros and no error.
