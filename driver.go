@@ -71,9 +71,11 @@ const maxBatch = 64
 //     slots), typically one or two. Result.Steps says how far.
 //
 // Diverged outranks every other status; otherwise the first reason found
-// stands. The error is non-nil only when the backend failed, or when the
-// start point's loss or gradient is not finite (ErrNonFiniteStart): Run
-// reads the step-0 sample back before the first step and refuses to run.
+// stands. The error is non-nil only when the backend failed, when the
+// start point's loss or gradient is not finite (ErrNonFiniteStart: Run
+// reads the step-0 sample back before the first step and refuses to run),
+// or when Hooks.Checkpoint failed: mid-run that ends the run at once; at
+// the end, the Result is complete (final sample, status) beside the error.
 //
 // A job whose optimizer runs its own iterations (OptimizerInfo.CPUOnly:
 // gonum's lbfgs, bfgs, cg and gradientdescent, whose line searches
@@ -413,10 +415,12 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 			}
 		}
 	}
+	// The final checkpoint's failure is returned once the run is whole
+	// (its final sample read, its status set), so that the caller can still
+	// write what else it writes of it.
+	var ckErr error
 	if hooks.Checkpoint != nil && res.Status != Diverged && startSample == nil {
-		if err := checkpoint(t); err != nil {
-			return res, err
-		}
+		ckErr = checkpoint(t)
 	}
 	if startSample != nil {
 		// No step ran: the start point is the final point.
@@ -451,7 +455,7 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 	}
 	res.Elapsed = time.Since(start)
 	stop(StepLimit, t)
-	return res, nil
+	return res, ckErr
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

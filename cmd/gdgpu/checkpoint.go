@@ -204,6 +204,10 @@ func (c *ckptFlags) resumeJob(changed func(string) bool, flagJob *gdgpu.Job) gdg
 	return job
 }
 
+// writeCheckpoint is gdgpu.WriteCheckpoint, a variable so that a test can
+// make a write fail.
+var writeCheckpoint = gdgpu.WriteCheckpoint
+
 // runDriver runs s.job on b through gdgpu.Run, or gdgpu.RunFrom with
 // --resume, writing checkpoints when --checkpoint (or --resume) is given.
 func runDriver(ctx context.Context, s *setup, b gdgpu.Backend, hooks gdgpu.Hooks) (gdgpu.Result, error) {
@@ -214,7 +218,10 @@ func runDriver(ctx context.Context, s *setup, b gdgpu.Backend, hooks gdgpu.Hooks
 	if c.path != "" {
 		path := c.path
 		hooks.Checkpoint = func(cp *gdgpu.Checkpoint) error {
-			return gdgpu.WriteCheckpoint(path, cp)
+			if err := writeCheckpoint(path, cp); err != nil {
+				return &outputError{what: "--checkpoint", err: err}
+			}
+			return nil
 		}
 	}
 	if c.from != nil {

@@ -386,3 +386,27 @@ func TestViewInterruptedExits5(t *testing.T) {
 		t.Errorf("the picture of the interrupted races was not written: %v", err)
 	}
 }
+
+// TestFailedOutputKeepsOthers: when an output fails at the end (the
+// checkpoint's write: a full disk), the run's other outputs are still
+// written, the summary printed, and the failure named, exit 3.
+func TestFailedOutputKeepsOthers(t *testing.T) {
+	saved := writeCheckpoint
+	writeCheckpoint = func(string, *gdgpu.Checkpoint) error { return syscall.ENOSPC }
+	defer func() { writeCheckpoint = saved }()
+	dir := t.TempDir()
+	rd := filepath.Join(dir, "rd")
+	out := filepath.Join(dir, "x.npy")
+	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--dim", "10", "--steps", "20", "--run-dir", rd, "--out", out)
+	if code != exitFailure || !strings.Contains(stderr, "writing --checkpoint") || !strings.Contains(stderr, "no space left") {
+		t.Errorf("exit %d, want %d naming the checkpoint\n%s%s", code, exitFailure, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "StepLimit") {
+		t.Errorf("no summary:\n%s", stdout)
+	}
+	for _, f := range []string{out, filepath.Join(rd, runDirLog), filepath.Join(rd, runDirSummary)} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("%s was not written: %v", f, err)
+		}
+	}
+}

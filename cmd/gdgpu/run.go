@@ -175,16 +175,33 @@ func execute(ctx context.Context, s *setup, d *device, logPath, label string, st
 			}
 			return res, nil, usagef("%v", err) // refused before any step: exit 2
 		}
-		if err != nil {
+		var oe *outputError
+		if err != nil && !errors.As(err, &oe) {
 			return res, nil, failure(err)
 		}
+		// The run's state is whole even when an output failed (a
+		// checkpoint's write): the parameters still go to the others.
 		x := make([]float64, s.job.Dim)
-		if err := d.b.Params(x); err != nil {
-			return res, nil, failure(err)
+		if perr := d.b.Params(x); perr != nil {
+			return res, nil, failure(perr)
+		}
+		if err != nil {
+			return res, x, failure(err)
 		}
 		return res, x, nil
 	})
 }
+
+// outputError is an output that could not be written (a checkpoint at the
+// end of the run, say): the run itself is whole, so the other outputs are
+// still written, and the failure is reported after them.
+type outputError struct {
+	what string // the flag, e.g. "--checkpoint"
+	err  error
+}
+
+func (e *outputError) Error() string { return fmt.Sprintf("writing %s: %v", e.what, e.err) }
+func (e *outputError) Unwrap() error { return e.err }
 
 // observe runs a descent with a progress bar when stderr is a terminal and
 // a CSV log when logPath is set. run does the work with the hooks it is
@@ -252,10 +269,10 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 			return o, failure(err)
 		}
 	}
+	o.x = x // nil when the run failed; the parameters when only an output did
 	if runErr != nil {
 		return o, runErr
 	}
-	o.x = x
 	return o, nil
 }
 
@@ -277,11 +294,14 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 	s.progress = stdout
 	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job), d.b.Name(), d.detail, resumeNote(s))
 	o, err := execute(ctx, s, d, s.log, d.b.Name(), stderr)
-	if err != nil {
+	var oe *outputError
+	if err != nil && (!errors.As(err, &oe) || o == nil || o.x == nil) {
 		return err
 	}
-	if err := finish(s, o, stdout); err != nil {
-		return err
+	// An output that failed during the run (err) does not keep the others
+	// from being written; both failures are reported.
+	if ferr := finish(s, o, stdout); ferr != nil || err != nil {
+		return failure(errors.Join(err, ferr))
 	}
 	if err := d.close(); err != nil {
 		return failure(err)
@@ -289,25 +309,29 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 	return exitCode(statusExit(o.res.Status))
 }
 
-// finish writes --out and prints the summary of a run that ended.
+// finish writes --out, the model card and the run folder's summary, and
+// prints the summary of a run that ended. An output that cannot be
+// written does not keep the others from being written: every failure is
+// returned, joined, after the summary.
 func finish(s *setup, o *outcome, stdout io.Writer) error {
+	var errs []error
 	if s.out != "" {
 		if err := data.WriteVector(s.out, o.x, outDtype(s)); err != nil {
-			return failure(err)
+			errs = append(errs, err)
 		}
 		if s.model != nil {
 			if err := writeModelCard(s, o.res); err != nil {
-				return failure(err) // writeAtomic names the file
+				errs = append(errs, err) // writeAtomic names the file
 			}
 		}
 	}
 	if s.runDir != "" {
 		if err := writeRunSummary(s, o); err != nil {
-			return failure(err)
+			errs = append(errs, err)
 		}
 	}
 	summary(stdout, s, o)
-	return nil
+	return errors.Join(errs...)
 }
 
 // stepsThisRun is the steps this process ran: all of r.Steps, less the
