@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/gdgpu/gdgpu/internal/sysmem"
 	"io"
 	"math"
 	"os"
@@ -300,6 +301,16 @@ func readCSV(path string, r io.Reader, opt CSVOptions) (*Dataset, error) {
 			v, err := cell(j)
 			if err != nil {
 				return nil, err
+			}
+			if len(d.X) == cap(d.X) && len(d.X) >= 1<<20 {
+				// The next append grows the array: refuse a file whose
+				// values outgrow the free memory (the growth copies, so
+				// the old and new arrays are both held), rather than be
+				// killed by the kernel part-way.
+				if free := sysmem.Free(); free.Bytes > 0 && int64(len(d.X))*4*3 > free.Bytes {
+					return nil, fail(line, j+1, names[j], "the data set outgrows the free memory here: %d values (%d MiB as float32) read, %d MiB is available (%s)",
+						len(d.X), int64(len(d.X))*4>>20, free.Bytes>>20, free.Source)
+				}
 			}
 			d.X = append(d.X, float32(v))
 		}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/gdgpu/gdgpu/internal/sysmem"
 	"io"
 	"math"
 	"os"
@@ -129,6 +130,10 @@ func decodeMatrix(name string, r io.Reader, size int64) (x []float32, rows, cols
 		return nil, 0, 0, bad("%d bytes follow the %d values of shape %s", avail-want, n, shapeString(h.Descr.Shape))
 	}
 
+	if free := sysmem.Free(); free.Bytes > 0 && int64(n)*4 > free.Bytes {
+		return nil, 0, 0, bad("shape %s needs %d MiB as float32, but %d MiB of memory is available (%s)",
+			shapeString(h.Descr.Shape), (int64(n)*4+1<<20-1)>>20, free.Bytes>>20, free.Source)
+	}
 	x = make([]float32, n)
 	buf := make([]byte, 1<<16)
 	per := len(buf) / esize

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -431,12 +432,33 @@ type csvLog struct {
 	*runlog.Writer
 }
 
-func createLog(path string, job *gdgpu.Job) (*csvLog, error) {
-	f, err := os.Create(path)
+// createLog replaces path with a new log holding the header: written to a
+// temporary file in its folder and renamed into place, as the other
+// outputs are, so that an existing log is either whole or replaced. Rows
+// are then appended to the file in place, so that it can be followed
+// while the run goes on.
+func createLog(path string, job *gdgpu.Job) (_ *csvLog, err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return nil, err
 	}
-	return &csvLog{path: path, f: f, Writer: runlog.NewWriter(f, job)}, nil
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	l := &csvLog{path: path, f: f, Writer: runlog.NewWriter(f, job)}
+	if err := l.Flush(); err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
 // row appends one sample; a nil log ignores it.
