@@ -345,6 +345,10 @@ func WriteCheckpoint(path string, c *Checkpoint) (err error) {
 	if err = f.Sync(); err != nil {
 		return fail(err)
 	}
+	// 0644, as every file gdgpu writes (the temporary file is made 0600).
+	if err = f.Chmod(0o644); err != nil {
+		return fail(err)
+	}
 	if err = f.Close(); err != nil {
 		return fail(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -265,8 +266,8 @@ func TestOutputsSettledBeforeRun(t *testing.T) {
 		if st, err := os.Lstat(p("link-" + f)); err != nil || st.Mode()&os.ModeSymlink == 0 {
 			t.Errorf("link-%s is no longer a link (%v)", f, err)
 		}
-		if st, err := os.Stat(p(f)); err != nil || st.Size() == 0 {
-			t.Errorf("%s was not written through its link (%v)", f, err)
+		if st, err := os.Stat(p(f)); err != nil || st.Size() == 0 || st.Mode().Perm() != 0o644 {
+			t.Errorf("%s was not written through its link with mode 0644 (%v, %v)", f, st.Mode(), err)
 		}
 	}
 }
@@ -408,5 +409,36 @@ func TestFailedOutputKeepsOthers(t *testing.T) {
 		if _, err := os.Stat(f); err != nil {
 			t.Errorf("%s was not written: %v", f, err)
 		}
+	}
+}
+
+// TestRunDirLockedByAnotherProcess: while a run in another process holds
+// a --run-dir, a second run into it is refused naming that process's pid.
+func TestRunDirLockedByAnotherProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	rd := filepath.Join(t.TempDir(), "rd")
+	cmd := exec.Command(os.Args[0], "run", "--device", "cpu", "--dim", "100000", "--steps", "100000000", "--run-dir", rd)
+	cmd.Env = append(os.Environ(), "GDGPU_TEST_MAIN=1")
+	pr, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Wait()
+	}()
+	first := make([]byte, 10)
+	if _, err := io.ReadFull(pr, first); err != nil || string(first) != "gdgpu run:" {
+		t.Fatalf("the first run did not start: %q %v", first, err)
+	}
+	go io.Copy(io.Discard, pr)
+	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--dim", "10", "--steps", "5", "--run-dir", rd)
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, fmt.Sprintf("in use by another run (pid %d)", cmd.Process.Pid)) {
+		t.Errorf("exit %d, want %d naming pid %d\n%s%s", code, exitUsage, cmd.Process.Pid, stdout, stderr)
 	}
 }
