@@ -315,8 +315,15 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 		}
 	}
 	s.job = job
+	if afterLoad != nil {
+		afterLoad()
+	}
 	return s, nil
 }
+
+// afterLoad, when set (by the signal tests only), runs once build has read
+// the job's inputs, so that a test can hold a command in that phase.
+var afterLoad func()
 
 // start is the run's starting point: --init's values, or the job's start
 // point, made on first use, after the backend: a job too big for the device

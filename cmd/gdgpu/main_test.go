@@ -23,6 +23,14 @@ import (
 // TestMain lets the signal test run this binary as the gdgpu command.
 func TestMain(m *testing.M) {
 	if os.Getenv("GDGPU_TEST_MAIN") == "1" {
+		if os.Getenv("GDGPU_TEST_SLOW_LOAD") == "1" {
+			// Hold the command after its inputs are read, before the
+			// run starts: the phase a signal must end at once.
+			afterLoad = func() {
+				fmt.Println("loaded")
+				time.Sleep(time.Minute)
+			}
+		}
 		main()
 		return
 	}

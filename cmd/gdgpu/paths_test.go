@@ -442,3 +442,42 @@ func TestRunDirLockedByAnotherProcess(t *testing.T) {
 		t.Errorf("exit %d, want %d naming pid %d\n%s%s", code, exitUsage, cmd.Process.Pid, stdout, stderr)
 	}
 }
+
+// TestSignalWhileLoading: the first SIGINT while a run is still reading its
+// inputs (held there by the test) ends it at once, exit 5, with nothing
+// written.
+func TestSignalWhileLoading(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "x.npy")
+	cmd := exec.Command(os.Args[0], "run", "--device", "cpu", "--dim", "10", "--out", out, "--log", filepath.Join(dir, "log.csv"))
+	cmd.Env = append(os.Environ(), "GDGPU_TEST_MAIN=1", "GDGPU_TEST_SLOW_LOAD=1")
+	pr, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make([]byte, 6)
+	if _, err := io.ReadFull(pr, first); err != nil || string(first) != "loaded" {
+		cmd.Process.Kill()
+		t.Fatalf("the command did not reach its loaded phase: %q %v", first, err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { io.Copy(io.Discard, pr); done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitInterrupted {
+			t.Errorf("after SIGINT: %v, want exit %d", err, exitInterrupted)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the command went on loading after SIGINT")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("an interrupted load wrote %s", ents[0].Name())
+	}
+}
