@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,7 +65,13 @@ func addJobFlags(cmd *cobra.Command) *jobFlags {
 		if h.Bool {
 			f.switches[h.Flag] = fs.Bool(h.Flag, false, usage)
 		} else {
-			f.hyper[h.Flag] = fs.Float64(h.Flag, 0, usage)
+			v := new(float64)
+			if h.Int {
+				fs.Var((*intFloat)(v), h.Flag, usage) // shown and parsed as a whole number
+			} else {
+				fs.Float64Var(v, h.Flag, 0, usage)
+			}
+			f.hyper[h.Flag] = v
 		}
 	}
 	fs.IntVar(&f.steps, "steps", def.Steps, "optimizer steps to run")
@@ -407,5 +414,22 @@ func checkMinimize(job *gdgpu.Job) error {
 	if err := cpu.CheckMinimize(job); err != nil {
 		return usagef("%s", strings.TrimPrefix(err.Error(), "cpu: "))
 	}
+	return nil
+}
+
+// intFloat is a whole-number hyperparameter's flag, kept as a float64 (the
+// hyperparameters' common type): the help shows it as int; a fraction,
+// NaN or an infinity parses, and the hyperparameter's own check refuses it
+// naming the flag and value ("--history 2.5 must be a whole number").
+type intFloat float64
+
+func (v *intFloat) String() string { return strconv.FormatFloat(float64(*v), 'g', -1, 64) }
+func (v *intFloat) Type() string   { return "int" }
+func (v *intFloat) Set(s string) error {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a number", s)
+	}
+	*v = intFloat(f)
 	return nil
 }

@@ -46,7 +46,7 @@ var modelFlagNames = []string{"data", "target", "features", "synthetic", "sample
 func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	m := &modelFlags{}
 	fs.StringVar(&m.data, "data", "", "models: train on this CSV file (with a header) or .npy matrix `FILE`")
-	fs.StringVar(&m.target, "target", "", "models: the target column of --data's CSV, or a 1-D .npy `FILE` of targets for a .npy --data")
+	fs.StringVar(&m.target, "target", "", "models: the target `COLUMN` of --data's CSV, or a 1-D .npy file of targets for a .npy --data")
 	fs.StringVar(&m.features, "features", "", "models: the CSV's feature columns a,b,c (default: every column but the target); with --synthetic, the number of features (default 10)")
 	fs.StringVar(&m.synthetic, "synthetic", "", "models: train on a seeded synthetic set, regression or classification (Gaussian blobs)")
 	fs.IntVar(&m.samples, "samples", 1000, "models: --synthetic rows")

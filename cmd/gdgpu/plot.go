@@ -137,7 +137,9 @@ atomically (a temporary file in the same folder, then renamed).`,
 	fs.StringSliceVar(&labels, "labels", nil, "legend labels, one per file, comma-separated (default: the file names without extension)")
 	fs.StringVar(&yCol, "y", "loss", "column on the vertical axis: loss, grad_norm or lr")
 	fs.StringVar(&xCol, "x", "step", "column on the horizontal axis: step or elapsed_s")
-	fs.BoolVar(&logY, "log-y", true, "log scale on the vertical axis (default true for loss and grad_norm, false for lr)")
+	// The default follows --y (see RunE); false here keeps pflag from
+	// printing a second "(default true)".
+	fs.BoolVar(&logY, "log-y", false, "log scale on the vertical axis (default true for loss and grad_norm, false for lr)")
 	fs.StringVar(&width, "width", "16cm", "plot width, e.g. 6in or 16cm")
 	fs.StringVar(&height, "height", "10cm", "plot height, e.g. 4in or 10cm")
 	_ = cmd.MarkFlagRequired("out")

@@ -359,6 +359,10 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	if r.Status == gdgpu.Diverged {
 		line("non-finite", fmt.Sprintf("first at step %d, index %d; parameters are the last finite state, step %d", r.StatusStep, r.BadIndex, r.KeptStep))
 	}
+	if len(r.Samples) > 0 { // the start beside the end, so that a run that went nowhere shows it
+		s0 := r.Samples[0]
+		line("start loss", fmt.Sprintf("%.10g (step %d), grad norm %.6g", s0.Loss, s0.Step, s0.GradNorm))
+	}
 	line("final loss", fmt.Sprintf("%.10g (step %d)", r.Final.Loss, r.Final.Step))
 	line("grad norm", fmt.Sprintf("%.6g", r.Final.GradNorm))
 	if d := s.job.Data; d != nil {

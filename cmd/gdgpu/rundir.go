@@ -52,9 +52,17 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 	case err == nil && !st.IsDir():
 		return usagef("--run-dir %s exists and is not a folder", dir)
 	case err == nil:
-		if err := runDirEmpty(dir); err != nil {
+		// Its lock first, so that a folder in use is said to be in use,
+		// whatever files its run has made there so far.
+		unlock, err := lockRunDir(dir)
+		if err != nil {
 			return err
 		}
+		if err := runDirEmpty(dir); err != nil {
+			unlock()
+			return err
+		}
+		s.unlock = unlock
 	case !os.IsNotExist(err):
 		return usagef("--run-dir %s: %v", dir, unwrapPath(err))
 	}
@@ -71,22 +79,28 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 		s.ckpt.path = filepath.Join(dir, runDirCkpt)
 	}
 	if err := check(); err != nil { // the paths, before anything is written
+		if s.unlock != nil {
+			s.unlock()
+			s.unlock = nil
+		}
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
+	if s.unlock == nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
+		}
+		unlock, err := lockRunDir(dir)
+		if err != nil {
+			return err
+		}
+		// Under the lock: a run that started beside this one may have
+		// made the folder and filled it since it was found missing.
+		if err := runDirEmpty(dir); err != nil {
+			unlock()
+			return err
+		}
+		s.unlock = unlock
 	}
-	unlock, err := lockRunDir(dir)
-	if err != nil {
-		return err
-	}
-	// Again under the lock: a run that started beside this one may have
-	// filled the folder and ended between the check above and the lock.
-	if err := runDirEmpty(dir); err != nil {
-		unlock()
-		return err
-	}
-	s.unlock = unlock
 	s.runDir = dir
 	job := effectiveJob(f, s)
 	if err := os.WriteFile(filepath.Join(dir, runDirJob), job, 0o644); err != nil {

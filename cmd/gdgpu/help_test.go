@@ -1,0 +1,28 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestHelpSlips: --target's placeholder is a column, --history is a whole
+// number with torch's name, plot's --log-y states its default once, and a
+// run's summary shows where it started beside where it ended.
+func TestHelpSlips(t *testing.T) {
+	_, help, _ := gdgpuRun(t, "run", "--help")
+	for _, want := range []string{"--target COLUMN", "--history int", "history_size"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("run --help lacks %q", want)
+		}
+	}
+	_, help, _ = gdgpuRun(t, "plot", "--help")
+	for _, line := range strings.Split(help, "\n") {
+		if strings.Contains(line, "--log-y ") && strings.Count(line, "default") != 1 {
+			t.Errorf("plot --help: %q", line)
+		}
+	}
+	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--dim", "10", "--steps", "5")
+	if code != 0 || !strings.Contains(stdout, "start loss:   2057 (step 0), grad norm 2069.43") {
+		t.Errorf("exit %d, the summary lacks the start\n%s%s", code, stdout, stderr)
+	}
+}
