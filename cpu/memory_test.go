@@ -2,12 +2,10 @@ package cpu
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/gdgpu/gdgpu/internal/sysmem"
+	"github.com/gdgpu/gdgpu/internal/testcases"
 )
 
 // TestCgroupLimitRefusesJob: a job that fits the machine's MemAvailable but
@@ -15,24 +13,12 @@ import (
 // the cgroup's files: in a container the kernel's OOM killer would end it
 // (and maybe others) instead.
 func TestCgroupLimitRefusesJob(t *testing.T) {
-	root := t.TempDir()
-	for name, text := range map[string]string{
+	testcases.FakeMemory(t, map[string]string{
 		"proc/meminfo":                     "MemTotal: 4194304 kB\nMemAvailable: 4194304 kB\n",
 		"proc/self/cgroup":                 "0::/job\n",
 		"sys/fs/cgroup/job/memory.max":     "67108864\n", // 64 MiB
 		"sys/fs/cgroup/job/memory.current": "0\n",
-	} {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	saved := sysmem.Root
-	sysmem.Root = root
-	defer func() { sysmem.Root = saved }()
+	})
 	job := problemJob("rosenbrock", 1<<20, 1) // Adam: x, exp_avg, exp_avg_sq and two kept copies of each, 9 x 8 MiB = 72 MiB against 64
 	job.Optimizer = adamOpt(1e-3, 0.9, 0.999, 1e-8, 0)
 	_, err := New(job)

@@ -7,30 +7,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gdgpu/gdgpu/internal/sysmem"
+	"github.com/gdgpu/gdgpu/internal/testcases"
 )
 
-// limitMemory makes sysmem.Free report limit bytes (a memory cgroup's
-// allowance, faked under sysmem.Root) for the rest of the test.
+// limitMemory makes sysmem.Free report a memory cgroup's allowance of
+// limit (memory.max's text) for the rest of the test.
 func limitMemory(t *testing.T, limit string) {
 	t.Helper()
-	root := t.TempDir()
-	for name, text := range map[string]string{
+	testcases.FakeMemory(t, map[string]string{
 		"proc/self/cgroup":             "0::/\n",
 		"sys/fs/cgroup/memory.max":     limit,
 		"sys/fs/cgroup/memory.current": "0\n",
-	} {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	saved := sysmem.Root
-	sysmem.Root = root
-	t.Cleanup(func() { sysmem.Root = saved })
+	})
 }
 
 // TestReadersRefuseWhatDoesNotFit: a .npy matrix whose float32 payload

@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
-	"github.com/gdgpu/gdgpu/internal/sysmem"
+	"github.com/gdgpu/gdgpu/internal/testcases"
 	"github.com/gdgpu/gdgpu/shaders"
 )
 
@@ -1106,16 +1105,7 @@ func TestModelTooBigNamesData(t *testing.T) {
 	if !softwareRenderer(c.Info().Renderer) {
 		t.Skipf("%s reports its own memory; the test fakes a software renderer's", c.Info().Renderer)
 	}
-	root := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(root, "proc"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(root, sysmem.Path), []byte("MemTotal: 2048 kB\nMemAvailable: 1024 kB\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	saved := sysmem.Root
-	sysmem.Root = root
-	defer func() { sysmem.Root = saved }()
+	testcases.FakeMemory(t, map[string]string{"proc/meminfo": "MemTotal: 2048 kB\nMemAvailable: 1024 kB\n"})
 	job := modelCase{model: "linear", loss: "mse"}.job(t, 1000, 300, gdgpu.F32, 1)
 	b, err := c.NewBackend(&job)
 	if err == nil {

@@ -54,12 +54,8 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 	case err == nil:
 		// Its lock first, so that a folder in use is said to be in use,
 		// whatever files its run has made there so far.
-		unlock, err := lockRunDir(dir)
+		unlock, err := lockEmptyRunDir(dir)
 		if err != nil {
-			return err
-		}
-		if err := runDirEmpty(dir); err != nil {
-			unlock()
 			return err
 		}
 		s.unlock = unlock
@@ -89,14 +85,11 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
 		}
-		unlock, err := lockRunDir(dir)
+		// Under the lock, the folder is judged again: a run that started
+		// beside this one may have made it and filled it since it was
+		// found missing.
+		unlock, err := lockEmptyRunDir(dir)
 		if err != nil {
-			return err
-		}
-		// Under the lock: a run that started beside this one may have
-		// made the folder and filled it since it was found missing.
-		if err := runDirEmpty(dir); err != nil {
-			unlock()
 			return err
 		}
 		s.unlock = unlock
@@ -399,4 +392,18 @@ func runDirEmpty(dir string) error {
 		}
 	}
 	return nil
+}
+
+// lockEmptyRunDir takes dir's lock (lockRunDir), then refuses the folder,
+// releasing the lock, unless it is empty but for a job file
+// (runDirEmpty).
+func lockEmptyRunDir(dir string) (unlock func(), err error) {
+	if unlock, err = lockRunDir(dir); err != nil {
+		return nil, err
+	}
+	if err := runDirEmpty(dir); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
 }
