@@ -602,5 +602,15 @@ func takeCheckpoint(c *Checkpoint, job *Job, b Backend, t int, seq *LRSeq, plate
 	if c.State.Step != t {
 		return fmt.Errorf("gdgpu: backend %s is at step %d, the driver at %d", b.Name(), c.State.Step, t)
 	}
-	return hook(c)
+	if err := hook(c); err != nil {
+		return &hookError{err}
+	}
+	return nil
 }
+
+// hookError is Hooks.Checkpoint's own failure, told apart from the
+// backend's: only the former lets a run that has ended finish first.
+type hookError struct{ err error }
+
+func (e *hookError) Error() string { return e.err.Error() }
+func (e *hookError) Unwrap() error { return e.err }

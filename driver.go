@@ -411,6 +411,10 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 		take(buf)
 		if res.Status == NotTerminated && t < job.Steps && ckDue(t) {
 			if err := checkpoint(t); err != nil {
+				var he *hookError
+				if errors.As(err, &he) {
+					err = he.err // mid-run, the hook's failure ends the run at once
+				}
 				return res, err
 			}
 		}
@@ -420,7 +424,13 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 	// write what else it writes of it.
 	var ckErr error
 	if hooks.Checkpoint != nil && res.Status != Diverged && startSample == nil {
-		ckErr = checkpoint(t)
+		if err := checkpoint(t); err != nil {
+			var he *hookError
+			if !errors.As(err, &he) {
+				return res, err // the backend failed: nothing to finish
+			}
+			ckErr = he.err
+		}
 	}
 	if startSample != nil {
 		// No step ran: the start point is the final point.

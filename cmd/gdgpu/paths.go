@@ -37,15 +37,30 @@ func checkPaths(inputs, outputs []namedPath) error {
 	return nil
 }
 
-// sameFile reports whether a and b name one file: the same absolute,
-// cleaned path, or, where both exist, the same file after following links.
+// sameFile reports whether a and b name one file: where both exist, the
+// same file after following links; else the same path once the links of
+// their folders are followed (d1/x and d2/x with d2 a link to d1).
 func sameFile(a, b string) bool {
-	if abs(a) == abs(b) {
-		return true
-	}
 	sa, errA := os.Stat(a)
 	sb, errB := os.Stat(b)
-	return errA == nil && errB == nil && os.SameFile(sa, sb)
+	if errA == nil && errB == nil {
+		return os.SameFile(sa, sb)
+	}
+	return resolved(a) == resolved(b)
+}
+
+// resolved is path made absolute with its folder's links followed (the
+// folder as it is, when that fails), and the file itself followed too
+// where it is a link.
+func resolved(path string) string {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		return abs(p)
+	}
+	dir, base := filepath.Split(abs(path))
+	if d, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = d
+	}
+	return filepath.Join(dir, base)
 }
 
 // abs is path made absolute and cleaned (path itself if that fails).

@@ -481,3 +481,44 @@ func TestSignalWhileLoading(t *testing.T) {
 		t.Errorf("an interrupted load wrote %s", ents[0].Name())
 	}
 }
+
+// TestClashThroughLinkedFolder: two outputs that are one file through a
+// linked folder, neither existing yet, are refused (d2 links to d1).
+func TestClashThroughLinkedFolder(t *testing.T) {
+	dir := t.TempDir()
+	d1, d2 := filepath.Join(dir, "d1"), filepath.Join(dir, "d2")
+	if err := os.Mkdir(d1, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(d1, d2); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := gdgpuRun(t, "run", "--device", "cpu", "--dim", "10", "--steps", "3", "--out", filepath.Join(d1, "x"), "--log", filepath.Join(d2, "x"))
+	if code != exitUsage || !strings.Contains(stderr, "name the same file") {
+		t.Errorf("exit %d\n%s", code, stderr)
+	}
+}
+
+// TestMidRunCheckpointFailure: a checkpoint that fails mid-run ends the run
+// as a runtime error (exit 3) and writes no --out: only the final
+// checkpoint's failure comes once the run is whole (TestFailedOutputKeepsOthers).
+func TestMidRunCheckpointFailure(t *testing.T) {
+	saved := writeCheckpoint
+	calls := 0
+	writeCheckpoint = func(path string, cp *gdgpu.Checkpoint) error {
+		if calls++; calls == 2 {
+			return syscall.ENOSPC
+		}
+		return saved(path, cp)
+	}
+	defer func() { writeCheckpoint = saved }()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "x.npy")
+	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--dim", "10", "--steps", "100", "--checkpoint-every", "10", "--checkpoint", filepath.Join(dir, "c"), "--out", out)
+	if code != exitFailure || !strings.Contains(stderr, "no space left") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("--out was written from a run that a mid-run checkpoint failure ended")
+	}
+}

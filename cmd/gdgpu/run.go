@@ -176,8 +176,11 @@ func execute(ctx context.Context, s *setup, d *device, logPath, label string, st
 			}
 			return res, nil, usagef("%v", err) // refused before any step: exit 2
 		}
+		// Only an output failing once the run is whole (the final
+		// checkpoint: a status is set) leaves the others to write; a
+		// mid-run checkpoint failure ends the run as a runtime error.
 		var oe *outputError
-		if err != nil && !errors.As(err, &oe) {
+		if err != nil && (!errors.As(err, &oe) || res.Status == gdgpu.NotTerminated) {
 			return res, nil, failure(err)
 		}
 		// The run's state is whole even when an output failed (a
@@ -261,13 +264,29 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 	if runErr == nil {
 		openLog() // a run that ended without a sample still gets its header
 	}
-	if lgErr != nil && runErr == nil {
-		return o, failure(lgErr)
+	// A log failure is reported, alone, or beside an output's failure
+	// whose run went on to be written (outputError).
+	var oe *outputError
+	logFail := func(err error) error {
+		if runErr == nil {
+			return failure(err)
+		}
+		if x != nil && errors.As(runErr, &oe) {
+			runErr = failure(errors.Join(runErr, err))
+		}
+		return nil
+	}
+	if lgErr != nil {
+		if err := logFail(lgErr); err != nil {
+			return o, err
+		}
 	}
 	if lg != nil {
 		o.log = lg.Rows()
-		if err := lg.close(); err != nil && runErr == nil {
-			return o, failure(err)
+		if err := lg.close(); err != nil {
+			if err := logFail(err); err != nil {
+				return o, err
+			}
 		}
 	}
 	o.x = x // nil when the run failed; the parameters when only an output did

@@ -97,6 +97,8 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 	s.runDir = dir
 	job := effectiveJob(f, s)
 	if err := os.WriteFile(filepath.Join(dir, runDirJob), job, 0o644); err != nil {
+		s.unlock()
+		s.unlock = nil
 		return failure(fmt.Errorf("--run-dir %s: %w", dir, err))
 	}
 	return nil
@@ -355,17 +357,31 @@ func outPrecision(s *setup) string {
 // the lock file and releases the lock.
 func lockRunDir(dir string) (unlock func(), err error) {
 	path := filepath.Join(dir, runDirLock)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		holder, _ := os.ReadFile(path)
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, usagef("--run-dir %s is in use by another run (pid %s); give another folder", dir, strings.TrimSpace(string(holder)))
+	var f *os.File
+	for try := 0; ; try++ {
+		if f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644); err != nil {
+			return nil, failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
 		}
-		return nil, failure(fmt.Errorf("--run-dir %s: locking %s: %w", dir, runDirLock, err))
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			holder, _ := os.ReadFile(path)
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, usagef("--run-dir %s is in use by another run (pid %s); give another folder", dir, strings.TrimSpace(string(holder)))
+			}
+			return nil, failure(fmt.Errorf("--run-dir %s: locking %s: %w", dir, runDirLock, err))
+		}
+		// The holder removes the file as it lets go: a lock taken on the
+		// file it had removed (opened before, locked after) is no lock on
+		// the one at path now. Take that one.
+		fi, ferr := f.Stat()
+		pi, perr := os.Stat(path)
+		if ferr == nil && perr == nil && os.SameFile(fi, pi) {
+			break
+		}
+		f.Close()
+		if try == 10 {
+			return nil, failure(fmt.Errorf("--run-dir %s: %s keeps being replaced", dir, runDirLock))
+		}
 	}
 	if err := f.Truncate(0); err == nil {
 		fmt.Fprintf(f, "%d\n", os.Getpid())
@@ -387,6 +403,11 @@ func runDirEmpty(dir string) error {
 		return usagef("--run-dir %s: %v", dir, unwrapPath(err))
 	}
 	for _, e := range ents {
+		// A run stopped at once (a signal before its work) may have left
+		// one of its temporary files (.NAME.check*, .NAME.tmp*).
+		if n := e.Name(); strings.HasPrefix(n, ".") && (strings.Contains(n, ".check") || strings.Contains(n, ".tmp")) {
+			continue
+		}
 		if e.Name() != runDirJob && e.Name() != runDirLock {
 			return usagef("--run-dir %s is not empty (it holds %s); give a new or empty folder", dir, e.Name())
 		}
