@@ -178,11 +178,10 @@ func Check(job *gdgpu.Job, opt Options) (*Report, error) {
 	if grad == nil {
 		grad = cpuGrad
 	}
-	gb := gpu
 	x := make([]float64, n)
 	g := make([]float64, n)
 	gg := make([]float64, n)
-	r := &Report{GPU: gb != nil, Points: points}
+	r := &Report{GPU: gpu != nil, Points: points}
 	h3 := math.Cbrt(0x1p-52)
 	for p := 0; p < points; p++ {
 		for try := 0; ; try++ {
@@ -199,7 +198,7 @@ func Check(job *gdgpu.Job, opt Options) (*Report, error) {
 				return nil, fmt.Errorf("gradcheck: no point away from the kinks of %s in 1000 draws", job.Problem)
 			}
 		}
-		if gb != nil && job.Precision == gdgpu.F32 {
+		if gpu != nil && job.Precision == gdgpu.F32 {
 			for i := range x {
 				x[i] = float64(float32(x[i]))
 			}
@@ -221,10 +220,10 @@ func Check(job *gdgpu.Job, opt Options) (*Report, error) {
 			r.FDRel = math.Max(r.FDRel, relErr(e, g[i]))
 			r.FDRatio = maxRatio(r.FDRatio, e, FDTol*(1+math.Abs(g[i])+math.Abs(f)/s))
 		}
-		if gb == nil {
+		if gpu == nil {
 			continue
 		}
-		if err := gb.Gradient(x, gg); err != nil {
+		if err := gpu.Gradient(x, gg); err != nil {
 			return nil, err
 		}
 		rel, abs := GPUTol(job.Precision)
