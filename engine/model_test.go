@@ -431,9 +431,12 @@ func TestModelMathFP64(t *testing.T) {
 			}
 		}
 	}
-	special := runFP64Lib(t, c, "model math specials", lib, 1, "ys[i] = rlog(xs[i]);", []float64{0, math.Inf(1), -1, math.NaN()})
-	if !math.IsInf(special[0], -1) || !math.IsInf(special[1], 1) || !math.IsNaN(special[2]) || !math.IsNaN(special[3]) {
-		t.Errorf("log(0, +Inf, -1, NaN) = %v, want -Inf, +Inf, NaN, NaN", special)
+	// The special values are built from bits (compilers may fold 1.0/0.0):
+	// each input class is checked, -0 and -Inf included.
+	special := runFP64Lib(t, c, "model math specials", lib, 1, "ys[i] = rlog(xs[i]);", []float64{0, math.Inf(1), -1, math.NaN(), math.Copysign(0, -1), math.Inf(-1), 1})
+	if !math.IsInf(special[0], -1) || !math.IsInf(special[1], 1) || !math.IsNaN(special[2]) || !math.IsNaN(special[3]) ||
+		!math.IsInf(special[4], -1) || !math.IsNaN(special[5]) || special[6] != 0 {
+		t.Errorf("log(0, +Inf, -1, NaN, -0, -Inf, 1) = %v, want -Inf, +Inf, NaN, NaN, -Inf, NaN, 0", special)
 	}
 }
 

@@ -38,7 +38,14 @@ void noteBad(uint after, uint i) {
 	}
 }
 
-bool nonFinite(real v) { return isnan(v) || isinf(v); }
+// nonFinite tests the exponent bits (all ones: NaN or +-Inf) rather than
+// calling isnan and isinf, which a compiler that assumes finite arithmetic
+// may fold to false; an integer test of the bits it cannot drop.
+#ifdef REAL_IS_DOUBLE
+bool nonFinite(double v) { return (unpackDouble2x32(v).y & 0x7ff00000u) == 0x7ff00000u; }
+#else
+bool nonFinite(float v) { return (floatBitsToUint(v) & 0x7f800000u) == 0x7f800000u; }
+#endif
 
 // X returns parameter i (global index) from the halo-bound input.
 real X(uint i) { return xin[i - xbase]; }

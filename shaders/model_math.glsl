@@ -18,18 +18,23 @@
 
 #ifdef REAL_IS_DOUBLE
 double dlog(double x) {
-	if (isnan(x) || x < 0.0lf) {
-		return (x - x) / (x - x); // NaN (x - x is 0 or NaN)
-	}
-	if (x == 0.0lf) {
-		return -1.0lf / 0.0lf;
-	}
-	if (isinf(x)) {
-		return x;
-	}
-	int k = 0;
+	// Special values are tested and built from bits: an optimising compiler
+	// may fold (x - x) / (x - x) or 1.0 / 0.0, and drop isnan and isinf.
 	uvec2 w = unpackDouble2x32(x);
 	uint hx = w.y;
+	bool neg = (hx & 0x80000000u) != 0u;
+	bool zero = (hx & 0x7fffffffu) == 0u && w.x == 0u;
+	if ((hx & 0x7ff00000u) == 0x7ff00000u) { // NaN or +-Inf
+		bool inf = (hx & 0x000fffffu) == 0u && w.x == 0u;
+		return inf && !neg ? x : fdlD(0x7ff80000u, 0u); // log +Inf = +Inf; NaN and -Inf: NaN
+	}
+	if (zero) {
+		return fdlD(0xfff00000u, 0u); // log +-0 = -Inf
+	}
+	if (neg) {
+		return fdlD(0x7ff80000u, 0u); // NaN
+	}
+	int k = 0;
 	if (hx < 0x00100000u) { // subnormal: scale by 2^54
 		x *= fdlD(0x43500000u, 0u);
 		k -= 54;
@@ -58,6 +63,13 @@ real rlog(real x) { return dlog(x); }
 real rlog(real x) { return log(x); }
 #endif
 
+// rPosInf tests for +Inf by its bits (isinf may be folded away).
+#ifdef REAL_IS_DOUBLE
+bool rPosInf(double v) { return unpackDouble2x32(v) == uvec2(0u, 0x7ff00000u); }
+#else
+bool rPosInf(float v) { return floatBitsToUint(v) == 0x7f800000u; }
+#endif
+
 // rlog1p returns log(1 + x) for x > -1.
 real rlog1p(real x) {
 	precise real u = real(1) + x;
@@ -79,7 +91,7 @@ real rexpm1(real x) {
 	if (um1 == real(-1)) {
 		return real(-1);
 	}
-	if (isinf(u)) {
+	if (rPosInf(u)) {
 		return u;
 	}
 	precise real num = um1 * x;
