@@ -14,7 +14,7 @@ import (
 func TestAdoptCurrent(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	e, err := openEGL(0, false)
+	e, err := openEGL(0, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}

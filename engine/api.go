@@ -4,6 +4,9 @@ package engine
 type Options struct {
 	// GPU selects the EGL device by index (--gpu); 0 is the first.
 	GPU int
+	// Software says whether a software renderer (Mesa's llvmpipe) may
+	// serve the context; see SoftwarePolicy.
+	Software SoftwarePolicy
 	// Debug asks for a debug context and turns every error-severity debug
 	// message into an error returned by the next call. Tests set it.
 	Debug bool
@@ -27,23 +30,48 @@ type Options struct {
 	// 0 is the default, 1<<24 on every device (see limits.go); negative
 	// removes the cap, leaving only GL_MAX_SHADER_STORAGE_BLOCK_SIZE.
 	MaxElemsPerDispatch int
+
+	// deviceOnly makes Open try EGL device GPU alone, without the
+	// surfaceless and default-display fallbacks (Devices).
+	deviceOnly bool
 }
+
+// SoftwarePolicy says when Open accepts a software renderer.
+type SoftwarePolicy int
+
+const (
+	// SoftwareAuto, the default, accepts a software renderer as the
+	// fallback of a machine without a GPU, and refuses it when a device
+	// was asked for by index (GPU > 0: with glvnd, Mesa's software device
+	// follows the GPUs in EGL's list, so a wrong index would silently run
+	// on the CPU) or when the machine has an NVIDIA GPU (/dev/nvidia0:
+	// a software context there means NVIDIA's EGL vendor is missing, or
+	// the GPU is in MIG mode, which has no graphics).
+	SoftwareAuto SoftwarePolicy = iota
+	// SoftwareAllow accepts a software renderer anywhere.
+	SoftwareAllow
+	// SoftwareRefuse accepts only hardware: tests and scripts that must
+	// measure a GPU use it.
+	SoftwareRefuse
+)
 
 // Info describes the context's device and the limits that matter to gdgpu.
 type Info struct {
-	Platform          string   // how the context was made, e.g. "EGL device 0 (EGL_EXT_device_drm)"
-	Vendor            string   // GL_VENDOR
-	Renderer          string   // GL_RENDERER
-	Version           string   // GL_VERSION
-	GLSL              string   // GL_SHADING_LANGUAGE_VERSION
-	MaxWorkGroupCount [3]int   // GL_MAX_COMPUTE_WORK_GROUP_COUNT
-	MaxWorkGroupSize  [3]int   // GL_MAX_COMPUTE_WORK_GROUP_SIZE
-	MaxInvocations    int      // GL_MAX_COMPUTE_WORK_GROUP_INVOCATIONS
-	MaxSharedMemory   int      // GL_MAX_COMPUTE_SHARED_MEMORY_SIZE, bytes
-	MaxSSBOBlockSize  int64    // GL_MAX_SHADER_STORAGE_BLOCK_SIZE, bytes
-	SSBOAlignment     int      // GL_SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT, bytes
-	FP64              bool     // GLSL double is available (GL 4.0 core / ARB_gpu_shader_fp64)
-	Subgroups         bool     // GL_KHR_shader_subgroup is present
-	MemoryKiB         int64    // total GPU memory from GL_NVX_gpu_memory_info, 0 if unknown (NewBackend's check also reads GL_ATI_meminfo and /proc/meminfo)
-	Extensions        []string // every GL extension
+	Platform          string   `json:"platform"`             // how the context was made, e.g. "EGL device 0 (EGL_EXT_device_drm)"
+	Vendor            string   `json:"vendor"`               // GL_VENDOR
+	Renderer          string   `json:"renderer"`             // GL_RENDERER
+	Version           string   `json:"version"`              // GL_VERSION
+	GLSL              string   `json:"glsl"`                 // GL_SHADING_LANGUAGE_VERSION
+	MaxWorkGroupCount [3]int   `json:"max_work_group_count"` // GL_MAX_COMPUTE_WORK_GROUP_COUNT
+	MaxWorkGroupSize  [3]int   `json:"max_work_group_size"`  // GL_MAX_COMPUTE_WORK_GROUP_SIZE
+	MaxInvocations    int      `json:"max_invocations"`      // GL_MAX_COMPUTE_WORK_GROUP_INVOCATIONS
+	MaxSharedMemory   int      `json:"max_shared_memory"`    // GL_MAX_COMPUTE_SHARED_MEMORY_SIZE, bytes
+	MaxSSBOBlockSize  int64    `json:"max_ssbo_block_size"`  // GL_MAX_SHADER_STORAGE_BLOCK_SIZE, bytes
+	SSBOAlignment     int      `json:"ssbo_alignment"`       // GL_SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT, bytes
+	FP64              bool     `json:"fp64"`                 // GLSL double is available (GL 4.0 core / ARB_gpu_shader_fp64)
+	Subgroups         bool     `json:"subgroups"`            // GL_KHR_shader_subgroup is present
+	MemoryKiB         int64    `json:"memory_kib"`           // total GPU memory from GL_NVX_gpu_memory_info, 0 if unknown (NewBackend's check also reads GL_ATI_meminfo and /proc/meminfo)
+	Extensions        []string `json:"extensions"`           // every GL extension
+	Software          bool     `json:"software"`             // the renderer is software (llvmpipe, softpipe, swrast)
+	Robust            bool     `json:"robust"`               // the context is robust and lost on a GPU reset (waits then fail instead of hanging)
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -73,7 +74,7 @@ func loadGL(platform string) (tooOld string, err error) {
 
 // init runs on the GL thread.
 func (c *Context) init() error {
-	e, err := openEGL(c.opts.GPU, c.opts.Debug)
+	e, err := openEGL(c.opts.GPU, c.opts.Debug, c.opts.deviceOnly)
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,53 @@ func (c *Context) init() error {
 		gl.DebugMessageCallback(routeDebug, nil)
 	}
 	c.info = readInfo(e.platform)
+	c.info.Robust = e.robust
+	if err := checkSoftware(c.opts, c.info); err != nil {
+		if c.opts.Debug {
+			debugRoutes.Delete(c.tid)
+		}
+		e.release()
+		return err
+	}
 	return nil
+}
+
+// nvidiaDevice is the device file whose presence means the machine has an
+// NVIDIA GPU; a variable so that tests can point it elsewhere.
+var nvidiaDevice = "/dev/nvidia0"
+
+// checkSoftware applies opts.Software to the context just made.
+func checkSoftware(opts Options, in Info) error {
+	if !in.Software || opts.Software == SoftwareAllow {
+		return nil
+	}
+	why := ""
+	switch {
+	case opts.Software == SoftwareRefuse:
+		why = "a hardware GPU is required here"
+	case opts.GPU > 0:
+		why = fmt.Sprintf("--gpu %d asked for a device, and that one is Mesa's software renderer, not a GPU (with glvnd it follows the GPUs in EGL's list: 'gdgpu info --devices' lists them)", opts.GPU)
+	default:
+		if _, err := os.Stat(nvidiaDevice); err != nil {
+			return nil
+		}
+		why = nvidiaDevice + " exists, so this machine has an NVIDIA GPU, but EGL gave a software context: NVIDIA's EGL vendor library is not installed or not found " +
+			"(glvnd reads /usr/share/glvnd/egl_vendor.d/10_nvidia.json; __EGL_VENDOR_LIBRARY_FILENAMES names another), " +
+			"or the GPU is in MIG mode, which has no graphics APIs"
+	}
+	return fmt.Errorf("engine: %s gives the software renderer %q: %s (use --device cpu for the CPU reference)", in.Platform, in.Renderer, why)
+}
+
+// isSoftwareRenderer reports whether GL_RENDERER names one of Mesa's
+// software rasterisers.
+func isSoftwareRenderer(renderer string) bool {
+	r := strings.ToLower(renderer)
+	for _, s := range []string{"llvmpipe", "softpipe", "swrast", "software rasterizer", "lavapipe"} {
+		if strings.Contains(r, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // onDebug collects error-severity messages; the next call reports them.
@@ -170,7 +217,7 @@ func (c *Context) maxGroups() int {
 	if c.opts.Groups > 0 {
 		return c.opts.Groups
 	}
-	if strings.Contains(c.info.Renderer, "llvmpipe") || strings.Contains(c.info.Renderer, "softpipe") {
+	if c.info.Software {
 		return 4 * runtime.NumCPU()
 	}
 	return maxGroups
@@ -208,6 +255,7 @@ func readInfo(platform string) Info {
 		GLSL:     gl.GoStr(gl.GetString(gl.SHADING_LANGUAGE_VERSION)),
 		FP64:     true, // double is core GLSL since 4.00; a 4.3 core context has it
 	}
+	in.Software = isSoftwareRenderer(in.Renderer)
 	for i := 0; i < 3; i++ {
 		var v int32
 		gl.GetIntegeri_v(gl.MAX_COMPUTE_WORK_GROUP_COUNT, uint32(i), &v)

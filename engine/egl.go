@@ -33,10 +33,24 @@ static const char *gd_device_string(EGLDeviceEXT dev, EGLint name) {
 
 static EGLDeviceEXT gd_device_at(EGLDeviceEXT *devs, int i) { return devs[i]; }
 
+// gd_device_attrib reads an integer attribute of dev (EGL_CUDA_DEVICE_NV);
+// it returns 0 when the query is not available or fails.
+static int gd_device_attrib(EGLDeviceEXT dev, EGLint name, EGLAttrib *out) {
+	PFNEGLQUERYDEVICEATTRIBEXTPROC q =
+		(PFNEGLQUERYDEVICEATTRIBEXTPROC)eglGetProcAddress("eglQueryDeviceAttribEXT");
+	if (!q) return 0;
+	return q(dev, name, out) ? 1 : 0;
+}
+
 // gd_make_context initialises dpy and makes a GL 4.3 core context current
 // without a surface. It returns 0 on success, or the 1-based step that
 // failed; eglGetError then says why.
-static int gd_make_context(EGLDisplay dpy, int debug, EGLContext *out) {
+//
+// It first asks for a robust context that is lost on a GPU reset (EGL 1.5
+// core attributes), so that a hung or reset device becomes an error instead
+// of a hang; a driver that cannot make one gets a plain context, and
+// *robust says which was made.
+static int gd_make_context(EGLDisplay dpy, int debug, EGLContext *out, int *robust) {
 	EGLint major, minor;
 	if (!eglInitialize(dpy, &major, &minor)) return 1;
 	if (!eglBindAPI(EGL_OPENGL_API)) return 2;
@@ -48,14 +62,23 @@ static int gd_make_context(EGLDisplay dpy, int debug, EGLContext *out) {
 		const EGLint any[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_NONE};
 		if (!eglChooseConfig(dpy, any, &cfg, 1, &n) || n < 1) cfg = EGL_NO_CONFIG_KHR;
 	}
-	const EGLint attrs[] = {
+	EGLint attrs[] = {
 		EGL_CONTEXT_MAJOR_VERSION, 4,
 		EGL_CONTEXT_MINOR_VERSION, 3,
 		EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
 		EGL_CONTEXT_OPENGL_DEBUG, debug ? EGL_TRUE : EGL_FALSE,
+		EGL_CONTEXT_OPENGL_ROBUST_ACCESS, EGL_TRUE,
+		EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY, EGL_LOSE_CONTEXT_ON_RESET,
 		EGL_NONE,
 	};
-	EGLContext ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, attrs);
+	*robust = 1;
+	EGLContext ctx = EGL_NO_CONTEXT;
+	if (major > 1 || minor >= 5) ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, attrs);
+	if (ctx == EGL_NO_CONTEXT) {
+		*robust = 0;
+		attrs[8] = EGL_NONE; // drop the two robustness attributes
+		ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, attrs);
+	}
 	if (ctx == EGL_NO_CONTEXT) return 3;
 	if (!eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
 		eglDestroyContext(dpy, ctx);
@@ -88,6 +111,7 @@ type eglContext struct {
 	dpy      C.EGLDisplay
 	ctx      C.EGLContext
 	platform string
+	robust   bool // lost on a GPU reset (see gd_make_context)
 
 	// An adopted context (AdoptCurrent) belongs to its window: gdgpu draws
 	// to its surfaces and never destroys it or its display.
@@ -157,9 +181,10 @@ func tryDisplay(dpy C.EGLDisplay, platform string, debug bool) (*eglContext, err
 	if debug {
 		d = 1
 	}
+	var robust C.int
 	displayMu.Lock()
 	defer displayMu.Unlock()
-	if step := C.gd_make_context(dpy, d, &ctx); step != 0 {
+	if step := C.gd_make_context(dpy, d, &ctx, &robust); step != 0 {
 		code := C.eglGetError()
 		if displayRefs[dpy] == 0 { // another context may be using it
 			C.eglTerminate(dpy)
@@ -167,7 +192,7 @@ func tryDisplay(dpy C.EGLDisplay, platform string, debug bool) (*eglContext, err
 		return nil, fmt.Errorf("%s failed: %s", eglSteps[step], eglErrorName(code))
 	}
 	displayRefs[dpy]++
-	return &eglContext{dpy: dpy, ctx: ctx, platform: platform}, nil
+	return &eglContext{dpy: dpy, ctx: ctx, platform: platform, robust: robust != 0}, nil
 }
 
 // openEGL makes a headless GL 4.3 core context current on the calling
@@ -175,7 +200,9 @@ func tryDisplay(dpy C.EGLDisplay, platform string, debug bool) (*eglContext, err
 // surfaceless platform, and the default display. A gpu above 0 must exist
 // as an EGL device: falling back to another renderer would mislead. When
 // every attempt fails the error lists each one and why.
-func openEGL(gpu int, debug bool) (*eglContext, error) {
+//
+// With deviceOnly it tries the EGL device alone.
+func openEGL(gpu int, debug, deviceOnly bool) (*eglContext, error) {
 	ext := clientExtensions()
 	has := func(name string) bool {
 		for _, e := range strings.Fields(ext) {
@@ -190,27 +217,21 @@ func openEGL(gpu int, debug bool) (*eglContext, error) {
 
 	// 1. EGL device platform: a real GPU on a server, with no display at all.
 	what := fmt.Sprintf("EGL device %d", gpu)
-	if !has("EGL_EXT_device_enumeration") && !has("EGL_EXT_device_base") || !has("EGL_EXT_platform_device") {
-		fail(what, errors.New("EGL_EXT_device_enumeration or EGL_EXT_platform_device missing"))
+	if devs, err := eglDevices(); err != nil {
+		fail(what, err)
+	} else if gpu < 0 || gpu >= len(devs) {
+		fail(what, fmt.Errorf("no such device: %d found (--gpu 0..%d)", len(devs), len(devs)-1))
 	} else {
-		var devs [32]C.EGLDeviceEXT
-		var n C.int
-		if C.gd_query_devices(&devs[0], C.int(len(devs)), &n) == 0 {
-			fail(what, fmt.Errorf("eglQueryDevicesEXT failed: %s", eglErrorName(C.eglGetError())))
-		} else if gpu < 0 || gpu >= int(n) {
-			fail(what, fmt.Errorf("no such device: %d found (--gpu 0..%d)", int(n), int(n)-1))
-		} else {
-			dev := C.gd_device_at(&devs[0], C.int(gpu))
-			desc := deviceDescription(dev)
-			dpy := C.gd_platform_display(C.EGL_PLATFORM_DEVICE_EXT, unsafe.Pointer(dev))
-			c, err := tryDisplay(dpy, fmt.Sprintf("EGL device %d of %d (%s)", gpu, int(n), desc), debug)
-			if err == nil {
-				return c, nil
-			}
-			fail(what+" ("+desc+")", err)
+		dev := devs[gpu]
+		desc := dev.describe()
+		dpy := C.gd_platform_display(C.EGL_PLATFORM_DEVICE_EXT, unsafe.Pointer(dev.handle))
+		c, err := tryDisplay(dpy, fmt.Sprintf("EGL device %d of %d (%s)", gpu, len(devs), desc), debug)
+		if err == nil {
+			return c, nil
 		}
+		fail(what+" ("+desc+")", err)
 	}
-	if gpu > 0 {
+	if gpu > 0 || deviceOnly {
 		return nil, fmt.Errorf("engine: no OpenGL context for --gpu %d:\n%s", gpu, strings.Join(attempts, "\n"))
 	}
 
@@ -236,18 +257,67 @@ func openEGL(gpu int, debug bool) (*eglContext, error) {
 	return nil, fmt.Errorf("engine: no OpenGL 4.3 context could be made (use --device cpu to run without a GPU):\n%s", strings.Join(attempts, "\n"))
 }
 
-// deviceDescription names an EGL device by its DRM node, or says it is
-// Mesa's software device.
-func deviceDescription(dev C.EGLDeviceEXT) string {
-	if s := C.gd_device_string(dev, C.EGL_DRM_DEVICE_FILE_EXT); s != nil {
-		return C.GoString(s)
+// eglDevice is one entry of EGL's device list.
+type eglDevice struct {
+	handle   C.EGLDeviceEXT
+	drm      string // DRM device file, "" when the device has none
+	software bool   // EGL_MESA_device_software: Mesa's llvmpipe, not a GPU
+	cuda     int    // CUDA device ordinal (EGL_NV_device_cuda), -1 when unknown
+	exts     string // the device's EGL extensions
+}
+
+// describe names the device by its DRM node and CUDA ordinal, or says it
+// is Mesa's software device.
+func (d eglDevice) describe() string {
+	var parts []string
+	switch {
+	case d.software:
+		parts = append(parts, "Mesa software device")
+	case d.drm != "":
+		parts = append(parts, d.drm)
+	default:
+		parts = append(parts, "no DRM node")
 	}
-	C.eglGetError()
-	if s := C.gd_device_string(dev, C.EGL_EXTENSIONS); s != nil {
-		if strings.Contains(C.GoString(s), "EGL_MESA_device_software") {
-			return "Mesa software device"
+	if d.cuda >= 0 {
+		parts = append(parts, fmt.Sprintf("CUDA device %d", d.cuda))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// eglDevices lists EGL's devices, in EGL's order. With glvnd that order is
+// the vendors' (NVIDIA's devices first, then Mesa's, llvmpipe among them).
+func eglDevices() ([]eglDevice, error) {
+	ext := " " + clientExtensions() + " "
+	if !strings.Contains(ext, " EGL_EXT_device_enumeration ") && !strings.Contains(ext, " EGL_EXT_device_base ") ||
+		!strings.Contains(ext, " EGL_EXT_platform_device ") {
+		return nil, errors.New("EGL_EXT_device_enumeration or EGL_EXT_platform_device missing")
+	}
+	var handles [32]C.EGLDeviceEXT
+	var n C.int
+	if C.gd_query_devices(&handles[0], C.int(len(handles)), &n) == 0 {
+		return nil, fmt.Errorf("eglQueryDevicesEXT failed: %s", eglErrorName(C.eglGetError()))
+	}
+	devs := make([]eglDevice, int(n))
+	for i := range devs {
+		h := C.gd_device_at(&handles[0], C.int(i))
+		d := eglDevice{handle: h, cuda: -1}
+		if s := C.gd_device_string(h, C.EGL_EXTENSIONS); s != nil {
+			d.exts = C.GoString(s)
 		}
+		C.eglGetError()
+		d.software = strings.Contains(" "+d.exts+" ", " EGL_MESA_device_software ")
+		if s := C.gd_device_string(h, C.EGL_DRM_DEVICE_FILE_EXT); s != nil {
+			d.drm = C.GoString(s)
+		}
+		C.eglGetError()
+		if strings.Contains(" "+d.exts+" ", " EGL_NV_device_cuda ") {
+			var v C.EGLAttrib
+			if C.gd_device_attrib(h, C.EGL_CUDA_DEVICE_NV, &v) != 0 {
+				d.cuda = int(v)
+			}
+			C.eglGetError()
+		}
+		devs[i] = d
 	}
-	C.eglGetError()
-	return "no DRM node"
+	return devs, nil
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"math"
 	"strings"
@@ -17,15 +18,32 @@ import (
 // message fails the call that raised it. Without a context the test fails:
 // CI has Mesa's llvmpipe, so a missing context is a broken machine, not a
 // reason to skip.
+//
+// -gdgpu.gpu N runs the tests on EGL device N, and -gdgpu.hardware refuses
+// a software renderer (scripts/gpu-check.sh passes both on a GPU machine).
 func openTest(t testing.TB, opts Options) *Context {
 	t.Helper()
 	opts.Debug = true
+	applyTestDevice(&opts)
 	c, err := Open(opts)
 	if err != nil {
 		t.Fatalf("no GL context (GL tests are required, they do not skip): %v", err)
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+var (
+	testGPU      = flag.Int("gdgpu.gpu", 0, "EGL device index for the GL tests")
+	testHardware = flag.Bool("gdgpu.hardware", false, "fail the GL tests on a software renderer")
+)
+
+// applyTestDevice points opts at the device the test flags name.
+func applyTestDevice(opts *Options) {
+	opts.GPU = *testGPU
+	if *testHardware {
+		opts.Software = SoftwareRefuse
+	}
 }
 
 func newJob(problem, optimizer string, dim int, prec gdgpu.Precision) gdgpu.Job {
@@ -396,4 +414,100 @@ func TestTwoContexts(t *testing.T) {
 	}); err == nil {
 		t.Error("context a's debug output was lost when b closed")
 	}
+}
+
+// TestSoftwarePolicy: a software renderer is accepted by default on a
+// machine without an NVIDIA GPU, refused with SoftwareRefuse and, by
+// default, where /dev/nvidia0 exists (faked here), naming the renderer
+// and the reason; SoftwareAllow accepts it there. On a GPU the refusing
+// policy must accept the context instead.
+func TestSoftwarePolicy(t *testing.T) {
+	base := Options{}
+	applyTestDevice(&base)
+	base.Software = SoftwareAllow
+	c := openTest(t, base)
+	soft := c.Info().Software
+	if !soft {
+		opts := base
+		opts.Software = SoftwareRefuse
+		h, err := Open(opts)
+		if err != nil {
+			t.Fatalf("SoftwareRefuse refused the hardware renderer %q: %v", c.Info().Renderer, err)
+		}
+		h.Close()
+		return
+	}
+	if isSoftwareRenderer("NVIDIA H100 80GB HBM3/PCIe/SSE2") || !isSoftwareRenderer(c.Info().Renderer) {
+		t.Errorf("isSoftwareRenderer misjudges NVIDIA's renderer string or %q", c.Info().Renderer)
+	}
+	open := func(p SoftwarePolicy) error {
+		opts := base
+		opts.Software = p
+		c, err := Open(opts)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}
+	if err := open(SoftwareAuto); err != nil {
+		t.Errorf("the default policy refused the software renderer on a machine without an NVIDIA GPU: %v", err)
+	}
+	err := open(SoftwareRefuse)
+	if err == nil || !strings.Contains(err.Error(), c.Info().Renderer) || !strings.Contains(err.Error(), "hardware GPU is required") {
+		t.Errorf("SoftwareRefuse: err = %v, want a refusal naming %q", err, c.Info().Renderer)
+	}
+
+	old := nvidiaDevice
+	nvidiaDevice = t.TempDir() // exists, as /dev/nvidia0 would
+	defer func() { nvidiaDevice = old }()
+	err = open(SoftwareAuto)
+	if err == nil || !strings.Contains(err.Error(), "NVIDIA GPU") || !strings.Contains(err.Error(), "MIG") {
+		t.Errorf("default policy beside an NVIDIA device file: err = %v, want a refusal explaining the missing vendor library or MIG", err)
+	}
+	if err := open(SoftwareAllow); err != nil {
+		t.Errorf("SoftwareAllow refused the software renderer: %v", err)
+	}
+}
+
+// TestDevices: the device list holds the device the tests run on, with
+// the description Open gives it, and every entry either has a context's
+// description or says why it has none.
+func TestDevices(t *testing.T) {
+	devs, err := Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := openTest(t, Options{})
+	if *testGPU >= len(devs) {
+		t.Fatalf("Devices lists %d devices; the tests run on device %d", len(devs), *testGPU)
+	}
+	d := devs[*testGPU]
+	if d.Index != *testGPU || d.Info == nil || d.Info.Renderer != c.Info().Renderer || d.Software != c.Info().Software {
+		t.Errorf("device %d = %+v, want index %d, renderer %q, software %v", *testGPU, d, *testGPU, c.Info().Renderer, c.Info().Software)
+	}
+	for i, d := range devs {
+		if d.Index != i || (d.Info == nil) == (d.Err == "") {
+			t.Errorf("device %d: index %d, info %v, error %q: want its index and exactly one of a description or an error", i, d.Index, d.Info != nil, d.Err)
+		}
+	}
+}
+
+// TestRobustResetQuery: the context says whether it is robust, and the
+// reset query that bounded waits use is found and reports no reset on a
+// healthy context (a real reset cannot be caused from a test).
+func TestRobustResetQuery(t *testing.T) {
+	c := openTest(t, Options{})
+	in := c.Info()
+	var q string
+	err := c.do(func() error {
+		q = c.resetQuery()
+		return c.resetStatus()
+	})
+	if err != nil {
+		t.Fatalf("healthy context reports %v", err)
+	}
+	if q == "" && in.Robust {
+		t.Errorf("robust context on %q has no glGetGraphicsResetStatus (version %q)", in.Renderer, in.Version)
+	}
+	t.Logf("%s: robust %v, reset query %q", in.Renderer, in.Robust, q)
 }

@@ -133,7 +133,9 @@ func TestLongestSubmission(t *testing.T) {
 		per  int
 	}{{"default cap", 0}, {"no cap", -1}} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Open(Options{MaxElemsPerDispatch: tc.per}) // no debug context: it serialises the driver
+			opts := Options{MaxElemsPerDispatch: tc.per} // no debug context: it serialises the driver
+			applyTestDevice(&opts)
+			c, err := Open(opts)
 			if err != nil {
 				t.Fatal(err)
 			}

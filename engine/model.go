@@ -627,15 +627,9 @@ func (m *modelBackend) collect(wait bool, limit int) error {
 	var err error
 	for done < limit && done < len(m.pending) {
 		p := m.pending[done]
-		var timeout uint64
-		if wait {
-			timeout = math.MaxUint64
-		}
-		r := gl.ClientWaitSync(p.fence, gl.SYNC_FLUSH_COMMANDS_BIT, timeout)
-		if r != gl.ALREADY_SIGNALED && r != gl.CONDITION_SATISFIED {
-			if wait {
-				err = fmt.Errorf("engine: waiting for the sample of step %d failed (glClientWaitSync returned 0x%x): %s", p.step, r, glErrorName(gl.GetError()))
-			}
+		ok, werr := m.c.waitFence(p.fence, wait, p.step)
+		if !ok {
+			err = werr
 			break
 		}
 		gl.DeleteSync(p.fence)

@@ -1105,7 +1105,7 @@ func TestModelParityManyClasses(t *testing.T) {
 // the data set is 1.2 MB.
 func TestModelTooBigNamesData(t *testing.T) {
 	c := openTest(t, Options{})
-	if !softwareRenderer(c.Info().Renderer) {
+	if !c.Info().Software {
 		t.Skipf("%s reports its own memory; the test fakes a software renderer's", c.Info().Renderer)
 	}
 	testcases.FakeMemory(t, map[string]string{"proc/meminfo": "MemTotal: 2048 kB\nMemAvailable: 1024 kB\n"})

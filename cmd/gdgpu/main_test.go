@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu/engine"
 )
 
 // TestMain lets the signal test run this binary as the gdgpu command.
@@ -677,10 +679,40 @@ func TestGPUInfo(t *testing.T) {
 		t.Fatalf("gdgpu info: exit %d (no GL context?)\n%s%s", code, stdout, stderr)
 	}
 	for _, want := range []string{"platform:", "vendor:", "renderer:", "version:", "GLSL:", "work-group count:", "work-group size:",
-		"invocations:", "shared memory:", "SSBO block size:", "SSBO alignment:", "fp64:", "subgroups:", "memory:"} {
+		"invocations:", "shared memory:", "SSBO block size:", "SSBO alignment:", "fp64:", "subgroups:", "memory:", "robust context:"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("info lacks %q:\n%s", want, stdout)
 		}
+	}
+}
+
+// TestGPUInfoDevices: --devices --json lists the EGL devices, the one
+// info opens by default among them with the same renderer; the text form
+// heads each device with its --gpu index; --gpu with --devices is a usage
+// error.
+func TestGPUInfoDevices(t *testing.T) {
+	code, stdout, stderr := gdgpuRun(t, "info", "--json")
+	var one engine.Info
+	if code != 0 || json.Unmarshal([]byte(stdout), &one) != nil || one.Renderer == "" {
+		t.Fatalf("info --json: exit %d, not an Info\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = gdgpuRun(t, "info", "--devices", "--json")
+	var devs []engine.Device
+	if code != 0 {
+		t.Fatalf("info --devices --json: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if err := json.Unmarshal([]byte(stdout), &devs); err != nil || len(devs) == 0 {
+		t.Fatalf("info --devices --json: %v, %d devices\n%s", err, len(devs), stdout)
+	}
+	if devs[0].Info == nil || devs[0].Info.Renderer != one.Renderer {
+		t.Errorf("device 0 = %+v, want the renderer info opens, %q", devs[0], one.Renderer)
+	}
+	code, stdout, stderr = gdgpuRun(t, "info", "--devices")
+	if code != 0 || !strings.HasPrefix(stdout, "device 0 (--gpu 0): ") || !strings.Contains(stdout, "\n  renderer:") {
+		t.Errorf("info --devices: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, _, stderr = gdgpuRun(t, "info", "--devices", "--gpu", "0"); code != exitUsage || !strings.Contains(stderr, "--devices") {
+		t.Errorf("info --devices --gpu 0: exit %d, want %d naming --devices\n%s", code, exitUsage, stderr)
 	}
 }
 
