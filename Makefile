@@ -14,7 +14,7 @@ FUZZTIME ?= 8s
 # Minimizing each new interesting input may otherwise take 60 s of a short run.
 FUZZMINTIME ?= 1s
 
-.PHONY: all deps build demo test vet fmt-check bench clean
+.PHONY: all deps build demo test vet fmt-check bench clean gpu-check
 
 all: build
 
@@ -52,6 +52,12 @@ test: deps vet fmt-check
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCheckpoint -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) .
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzJobFile -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./cmd/gdgpu/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadColumns -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./runlog/
+	# The GPU check in quick mode on llvmpipe, so that it never rots.
+	d=$$(mktemp -d) && GPU_CHECK_OUT=$$d/report bash scripts/gpu-check.sh --quick --allow-software && rm -rf $$d
+
+# The whole check on a GPU machine (scripts/gpu-check.sh; BENCHMARKS.md).
+gpu-check: deps
+	bash scripts/gpu-check.sh
 
 bench: deps
 	$(GO) test $(TAGS) -run '^$$' -bench . -benchmem ./...

@@ -1,34 +1,147 @@
 #!/usr/bin/env python3
 """Join two `gdgpu bench --json`-shaped reports (e.g. gdgpu.json and torch.json)
-by (op, n) and print each common row's median times and their ratio.
+by (op, n) and print each common row's median times and their ratio; then
+print every row of each gdgpu report and check its figures against the speed
+goals (issue 7, BENCHMARKS.md).
 
-Usage: python3 bench/compare.py gdgpu.json torch.json
+Usage: python3 bench/compare.py [--markdown] gdgpu.json [torch.json ...]
+
+With one report only the goals that need no torch figure are checked. More
+than one gdgpu report (an f32 and an f64 sweep, say) may be given; every
+file whose "tool" is "torch" is the PyTorch side. --markdown prints tables
+for report.md (scripts/gpu-check.sh) instead of aligned text.
 """
 
 import json
 import sys
 
+# The goals, at N = 1e8 in float32 on an H100-class GPU:
+#   adam        gdgpu's fused adam step at >= 85% of its copy bandwidth
+#   ros+adam    fused rosenbrock+adam <= 1.0 ms, and >= 3x PyTorch eager
+#   adam-given  no slower than torch.optim.Adam(fused=True)
+#   loss        the loss alone <= 0.16 ms
+#   overhead    <= 20 us of host (CPU and driver) time per step
+GOAL_N = 100_000_000
 
-def rows(path):
+
+def load(path):
     with open(path) as f:
         rep = json.load(f)
-    return rep, {(r["op"], r["n"]): r for r in rep["rows"] if not r.get("skipped")}
+    rep["_path"] = path
+    rep["_rows"] = {(r["op"], r["n"]): r for r in rep["rows"] if not r.get("skipped")}
+    return rep
+
+
+def joined(a, b, md):
+    """Rows present in both reports, side by side."""
+    ra, rb = a["_rows"], b["_rows"]
+    title = "A = %s %s on %s; B = %s %s on %s" % (
+        a["tool"], a.get("precision", ""), a["renderer"], b["tool"], b.get("precision", ""), b["renderer"])
+    keys = sorted(set(ra) & set(rb), key=lambda k: (k[1], k[0]))
+    if md:
+        print("%s\n" % title)
+        print("| op | n | A median | B median | A GB/s | B GB/s | B/A |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for k in keys:
+            x, y = ra[k], rb[k]
+            print("| %s | %d | %.4g ms | %.4g ms | %.1f | %.1f | %.2f |" % (
+                k[0], k[1], x["median_s"] * 1e3, y["median_s"] * 1e3, x["gbps"], y["gbps"], y["median_s"] / x["median_s"]))
+    else:
+        print(title)
+        print("%-16s %12s %12s %12s %10s %10s %8s" % ("op", "n", "A median", "B median", "A GB/s", "B GB/s", "B/A"))
+        for k in keys:
+            x, y = ra[k], rb[k]
+            print("%-16s %12d %10.4g ms %10.4g ms %10.1f %10.1f %8.2f" % (
+                k[0], k[1], x["median_s"] * 1e3, y["median_s"] * 1e3, x["gbps"], y["gbps"], y["median_s"] / x["median_s"]))
+    only = sorted(set(ra) ^ set(rb))
+    if only:
+        print("\nrows in one report only:", ", ".join("%s@%d" % k for k in only))
+    print()
+
+
+def table(rep, md):
+    """Every row of one report, skipped ones with their reason."""
+    print("%s %s on %s, %s reps:\n" % (rep["tool"], rep.get("precision", ""), rep["renderer"], rep.get("reps", "?")))
+    if md:
+        print("| op | n | median | GB/s | of %s | host overhead | |" % "baseline")
+        print("|---|---:|---:|---:|---:|---:|---|")
+    for r in rep["rows"]:
+        if r.get("skipped"):
+            cells = (r["op"], "%d" % r["n"], "-", "-", "-", "-", "skipped: " + r["skipped"])
+        else:
+            over = r.get("overhead_per_op_s")
+            cells = (r["op"], "%d" % r["n"], "%.4g ms" % (r["median_s"] * 1e3), "%.1f" % r["gbps"],
+                     "%.0f%%" % (100 * r["baseline_fraction"]) if r.get("baseline_fraction") else "-",
+                     "%.1f us" % (over * 1e6) if over is not None else "-", "")
+        if md:
+            print("| %s |" % " | ".join(cells))
+        else:
+            print("  %-16s %12s %12s %8s %6s %10s %s" % cells)
+    print()
+
+
+def goals(g, torch):
+    """Each goal with gdgpu's figure, the target and met/missed/n.a."""
+    rows = g["_rows"]
+    t = torch["_rows"] if torch else {}
+    out = []
+
+    def add(name, figure, target, ok):
+        out.append((name, figure, target, "n.a." if ok is None else ("met" if ok else "missed")))
+
+    r = rows.get(("adam", GOAL_N))
+    add("adam fused step, 1e8: fraction of copy bandwidth",
+        "%.0f%%" % (100 * r["baseline_fraction"]) if r else "no row", ">= 85%",
+        r["baseline_fraction"] >= 0.85 if r else None)
+    r = rows.get(("rosenbrock+adam", GOAL_N))
+    add("rosenbrock+adam fused, 1e8: median", "%.3f ms" % (r["median_s"] * 1e3) if r else "no row",
+        "<= 1.0 ms (H100)", r["median_s"] <= 1e-3 if r else None)
+    tr = t.get(("rosenbrock+adam", GOAL_N))
+    add("rosenbrock+adam, 1e8: torch eager / gdgpu",
+        "%.2fx" % (tr["median_s"] / r["median_s"]) if r and tr else "no pair", ">= 3x",
+        tr["median_s"] / r["median_s"] >= 3 if r and tr else None)
+    r, tr = rows.get(("adam-given", GOAL_N)), t.get(("adam-given", GOAL_N))
+    add("adam on a stored gradient, 1e8: gdgpu / torch fused Adam",
+        "%.2fx" % (r["median_s"] / tr["median_s"]) if r and tr else "no pair", "<= 1.00x",
+        r["median_s"] <= tr["median_s"] if r and tr else None)
+    r = rows.get(("loss", GOAL_N))
+    add("loss alone, 1e8: median", "%.3f ms" % (r["median_s"] * 1e3) if r else "no row", "<= 0.16 ms",
+        r["median_s"] <= 1.6e-4 if r else None)
+    over = [x["overhead_per_op_s"] for (op, n), x in rows.items()
+            if op in ("sgd", "momentum", "adam", "rosenbrock+adam", "quadratic+adam") and x.get("overhead_per_op_s") is not None]
+    add("host overhead per step (worst step row, any n)", "%.1f us" % (max(over) * 1e6) if over else "no row",
+        "<= 20 us", max(over) <= 2e-5 if over else None)
+    return out
 
 
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    md = "--markdown" in args
+    args = [a for a in args if a != "--markdown"]
+    if not args:
         sys.exit(__doc__.strip())
-    (ra, a), (rb, b) = rows(sys.argv[1]), rows(sys.argv[2])
-    print("A = %s on %s; B = %s on %s" % (ra["tool"], ra["renderer"], rb["tool"], rb["renderer"]))
-    print("%-16s %12s %12s %12s %10s %10s %8s" % ("op", "n", "A median", "B median", "A GB/s", "B GB/s", "B/A"))
-    for key in sorted(set(a) & set(b), key=lambda k: (k[1], k[0])):
-        x, y = a[key], b[key]
-        print("%-16s %12d %10.4g ms %10.4g ms %10.1f %10.1f %8.2f" % (
-            key[0], key[1], x["median_s"] * 1e3, y["median_s"] * 1e3, x["gbps"], y["gbps"],
-            y["median_s"] / x["median_s"]))
-    only = sorted(set(a) ^ set(b))
-    if only:
-        print("rows in one report only:", ", ".join("%s@%d" % k for k in only))
+    reps = [load(p) for p in args]
+    ours = [r for r in reps if r["tool"] != "torch"]
+    torches = [r for r in reps if r["tool"] == "torch"]
+    for g in ours:
+        for t in torches:
+            if g.get("precision") == t.get("precision"):
+                joined(g, t, md)
+    for g in ours:
+        table(g, md)
+        t = next((t for t in torches if t.get("precision") == g.get("precision")), None)
+        title = "Goals: %s %s on %s%s" % (g["tool"], g.get("precision", ""), g["renderer"],
+                                          "" if t else " (no torch report: its goals are n.a.)")
+        res = goals(g, t)
+        if md:
+            print("%s\n\n| goal | figure | target | |\n|---|---:|---|---|" % title)
+            for name, fig, target, verdict in res:
+                print("| %s | %s | %s | %s |" % (name, fig, target, verdict))
+        else:
+            print(title)
+            for name, fig, target, verdict in res:
+                print("  %-56s %12s  %-16s %s" % (name, fig, target, verdict))
+        print()
 
 
 if __name__ == "__main__":
