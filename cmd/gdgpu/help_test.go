@@ -26,3 +26,22 @@ func TestHelpSlips(t *testing.T) {
 		t.Errorf("exit %d, the summary lacks the start\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestVersionAndCompletion: --version names the tool, its build and Go;
+// completion scripts come for bash, zsh and fish; an unknown shell is a
+// usage error.
+func TestVersionAndCompletion(t *testing.T) {
+	code, stdout, stderr := gdgpuRun(t, "--version")
+	if code != 0 || !strings.HasPrefix(stdout, "gdgpu ") || !strings.Contains(stdout, "go1.") {
+		t.Errorf("--version: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for shell, want := range map[string]string{"bash": "__gdgpu", "zsh": "#compdef gdgpu", "fish": "complete -c gdgpu"} {
+		code, stdout, stderr := gdgpuRun(t, "completion", shell)
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("completion %s: exit %d, lacks %q\n%s", shell, code, want, stderr)
+		}
+	}
+	if code, _, stderr := gdgpuRun(t, "completion", "tcsh"); code != exitUsage {
+		t.Errorf("completion tcsh: exit %d, want %d\n%s", code, exitUsage, stderr)
+	}
+}

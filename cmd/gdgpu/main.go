@@ -21,6 +21,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -146,7 +148,8 @@ interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	root.Version = version()
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -157,5 +160,50 @@ interrupted.`,
 	root.AddCommand(newBenchCmd(stdout))
 	root.AddCommand(newPlotCmd(stdout, stderr), newCostsCmd(stdout))
 	root.AddCommand(newViewCmd(stdout, stderr))
+	// cobra's completion command prints its help and exits 0 for a shell it
+	// does not know; that is bad input.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(c *cobra.Command, args []string) error {
+				if len(args) == 0 {
+					return c.Help()
+				}
+				return usagef("completion: no script for the shell %q: bash, zsh, fish or powershell", args[0])
+			}
+		}
+	}
 	return root
+}
+
+// version describes the build from its embedded information: the module's
+// version ("(devel)" when built from a checkout), the commit and whether
+// the tree had local changes (go build records them from git), and Go's
+// version and target.
+func version() string {
+	v, commit, modified := "(devel)", "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	if commit != "" {
+		v += ", commit " + commit
+		if modified {
+			v += " with local changes"
+		}
+	}
+	return fmt.Sprintf("%s, %s %s/%s", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
