@@ -311,3 +311,18 @@ func TestRunPlateau(t *testing.T) {
 		t.Errorf("lr went from %v to %v on a flat loss; want a reduction", first, last)
 	}
 }
+
+// TestStatusMessages: every status has its own sentence.
+func TestStatusMessages(t *testing.T) {
+	seen := map[string]Status{}
+	for s := NotTerminated; s <= RuntimeLimit; s++ {
+		m := s.Message()
+		if m == "" || m == s.String() {
+			t.Errorf("%v has no message", s)
+		}
+		if prev, ok := seen[m]; ok {
+			t.Errorf("%v and %v share the message %q", prev, s, m)
+		}
+		seen[m] = s
+	}
+}

@@ -51,3 +51,27 @@ func (s Status) String() string {
 	}
 	return fmt.Sprintf("Status(%d)", int(s))
 }
+
+// Message says in a sentence why the run stopped, as the message of
+// scipy's OptimizeResult does.
+func (s Status) Message() string {
+	switch s {
+	case NotTerminated:
+		return "the run has not stopped"
+	case StepLimit:
+		return "the requested number of steps ran"
+	case Diverged:
+		return "the loss or the gradient became NaN or infinite"
+	case Interrupted:
+		return "the run was interrupted"
+	case GradientThreshold:
+		return "the gradient norm fell to the tolerance"
+	case FunctionConvergence:
+		return "the loss stopped changing by more than the tolerance"
+	case FunctionThreshold:
+		return "the loss fell to the target"
+	case RuntimeLimit:
+		return "the run reached its time limit"
+	}
+	return s.String()
+}

@@ -13,6 +13,7 @@ import (
 
 func newCompareCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f *jobFlags
+	var asJSON *bool
 	cmd := &cobra.Command{
 		Use:   "compare [job.toml] [flags]",
 		Short: "run the CPU float64 reference and the GPU from the same start and compare",
@@ -43,10 +44,12 @@ given on the command line override it. The job.toml that gdgpu run
 			if err != nil {
 				return jf.annotate(err)
 			}
+			s.jsonOut = *asJSON
 			return compareRuns(cmd.Context(), s, stdout, stderr)
 		},
 	}
 	f = addJobFlags(cmd)
+	asJSON = cmd.Flags().Bool("json", false, "print the result as one JSON object (both runs, the divergence figures, the tolerance) instead of text")
 	return cmd
 }
 
@@ -72,16 +75,38 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	}
 	defer ref.close()
 
-	fmt.Fprintf(stdout, "gdgpu compare: %s\n", describe(&s.job))
-	fmt.Fprintf(stdout, "  reference %s (%s) vs %s (%s), from the same start point\n", ref.b.Name(), ref.detail, got.b.Name(), got.detail)
+	text := stdout
+	if s.jsonOut { // stdout holds the JSON result alone
+		text = io.Discard
+	}
+	fmt.Fprintf(text, "gdgpu compare: %s\n", describe(&s.job))
+	fmt.Fprintf(text, "  reference %s (%s) vs %s (%s), from the same start point\n", ref.b.Name(), ref.detail, got.b.Name(), got.detail)
+	prec := s.job.Precision
+	if s.device == "cpu" {
+		prec = gdgpu.F64
+	}
+	res := compareResult{Job: jobEntries(s), Params: s.out, Log: s.log}
+	res.Version, res.Commit, res.GoVersion = buildInfo()
+	// interrupted ends the comparison of a run that was interrupted.
+	interrupted := func(which string, o *outcome) error {
+		fmt.Fprintf(text, "  interrupted at step %d of the %s run; nothing compared\n", o.res.StatusStep, which)
+		if s.jsonOut {
+			res.ExitCode = exitInterrupted
+			res.Message = fmt.Sprintf("interrupted at step %d of the %s run; nothing compared", o.res.StatusStep, which)
+			if err := printJSON(stdout, res); err != nil {
+				return err
+			}
+		}
+		return exitCode(exitInterrupted)
+	}
 
 	ro, err := execute(ctx, s, ref, "", ref.b.Name(), stderr)
 	if err != nil {
 		return err
 	}
+	res.Reference = newCompareSide(ref, gdgpu.F64.String(), ro)
 	if ro.res.Status == gdgpu.Interrupted {
-		fmt.Fprintf(stdout, "  interrupted at step %d of the reference run; nothing compared\n", ro.res.StatusStep)
-		return exitCode(exitInterrupted)
+		return interrupted("reference", ro)
 	}
 	goo, err := execute(ctx, s, got, s.log, got.b.Name(), stderr)
 	if err != nil {
@@ -92,15 +117,11 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 			return failure(err)
 		}
 	}
+	res.Compared = newCompareSide(got, prec.String(), goo)
 	if goo.res.Status == gdgpu.Interrupted {
-		fmt.Fprintf(stdout, "  interrupted at step %d of the %s run; nothing compared\n", goo.res.StatusStep, got.b.Name())
-		return exitCode(exitInterrupted)
+		return interrupted(got.b.Name(), goo)
 	}
 
-	prec := s.job.Precision
-	if s.device == "cpu" {
-		prec = gdgpu.F64
-	}
 	tol := gdgpu.DefaultTolerance(prec, s.job.Steps)
 	depth := 0
 	if s.job.Data != nil {
@@ -116,7 +137,7 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 
 	run := func(label string, d *device, o *outcome) {
 		r := o.res
-		fmt.Fprintf(stdout, "  %-9s %-8s final loss %.10g at step %d, grad norm %.6g, %s at step %d, %s\n",
+		fmt.Fprintf(text, "  %-9s %-8s final loss %.10g at step %d, grad norm %.6g, %s at step %d, %s\n",
 			label, d.b.Name(), r.Final.Loss, r.Final.Step, r.Final.GradNorm, r.Status, r.StatusStep, r.Elapsed.Round(1e3))
 	}
 	run("reference", ref, ro)
@@ -125,28 +146,54 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	if c.LossFirstBad >= 0 {
 		firstBad = fmt.Sprintf("step %d", c.LossFirstBad)
 	}
-	fmt.Fprintf(stdout, "  loss trajectory, %d samples matched by step (%d unmatched):\n", c.Matched, c.Unmatched)
-	fmt.Fprintf(stdout, "    max abs %.3g, max rel %.3g (tolerance %.3g), first step past tolerance: %s\n",
+	fmt.Fprintf(text, "  loss trajectory, %d samples matched by step (%d unmatched):\n", c.Matched, c.Unmatched)
+	fmt.Fprintf(text, "    max abs %.3g, max rel %.3g (tolerance %.3g), first step past tolerance: %s\n",
 		c.LossMaxAbs, c.LossMaxRel, tol.LossRel, firstBad)
-	fmt.Fprintf(stdout, "  final parameters, %d values:\n", len(ro.x))
+	fmt.Fprintf(text, "  final parameters, %d values:\n", len(ro.x))
 	worst := ""
 	if i := c.ParamWorstIndex; i >= 0 && i < len(ro.x) && i < len(goo.x) {
 		worst = fmt.Sprintf(", worst index %d (reference %.10g, compared %.10g)", i, ro.x[i], goo.x[i])
 	}
-	fmt.Fprintf(stdout, "    max abs %.3g, max rel %.3g (tolerance %.3g)%s\n", c.ParamMaxAbs, c.ParamMaxRel, tol.ParamRel, worst)
+	fmt.Fprintf(text, "    max abs %.3g, max rel %.3g (tolerance %.3g)%s\n", c.ParamMaxAbs, c.ParamMaxRel, tol.ParamRel, worst)
 	if !c.StatusMatch {
-		fmt.Fprintf(stdout, "  the runs stopped differently: reference %s at step %d, compared %s at step %d\n",
+		fmt.Fprintf(text, "  the runs stopped differently: reference %s at step %d, compared %s at step %d\n",
 			ro.res.Status, ro.res.StatusStep, goo.res.Status, goo.res.StatusStep)
 	}
-	fmt.Fprintf(stdout, "  tolerance for %s over %d steps: loss rel %.3g (floor %g of the largest reference loss), parameters rel %.3g (floor %g); see %s\n",
+	fmt.Fprintf(text, "  tolerance for %s over %d steps: loss rel %.3g (floor %g of the largest reference loss), parameters rel %.3g (floor %g); see %s\n",
 		prec, s.job.Steps, tol.LossRel, tol.LossFloor, tol.ParamRel, tol.ParamFloor, gdgpu.ToleranceDoc)
 	if depth > 0 {
-		fmt.Fprintf(stdout, "  (a model: its sums are up to %d additions deep, ModelTolerance)\n", depth)
+		fmt.Fprintf(text, "  (a model: its sums are up to %d additions deep, ModelTolerance)\n", depth)
 	}
+	code := exitOK
 	if c.OK {
-		fmt.Fprintln(stdout, "  result: within tolerance")
-		return nil
+		fmt.Fprintln(text, "  result: within tolerance")
+		res.Message = "within tolerance"
+	} else {
+		fmt.Fprintln(text, "  result: BEYOND tolerance")
+		res.Message = "beyond tolerance"
+		code = exitMismatch
 	}
-	fmt.Fprintln(stdout, "  result: BEYOND tolerance")
-	return exitCode(exitMismatch)
+	if s.jsonOut {
+		res.Success, res.ExitCode = c.OK, code
+		res.Matched, res.Unmatched = c.Matched, c.Unmatched
+		res.LossMaxAbs, res.LossMaxRel = jsonFloat(c.LossMaxAbs), jsonFloat(c.LossMaxRel)
+		res.ParamMaxAbs, res.ParamMaxRel = jsonFloat(c.ParamMaxAbs), jsonFloat(c.ParamMaxRel)
+		if c.LossFirstBad >= 0 {
+			res.LossFirstBad = &c.LossFirstBad
+		}
+		if c.ParamWorstIndex >= 0 {
+			res.ParamWorst = &c.ParamWorstIndex
+		}
+		res.StatusMatch = c.StatusMatch
+		res.Tolerance.LossRel, res.Tolerance.LossFloor = tol.LossRel, tol.LossFloor
+		res.Tolerance.ParamRel, res.Tolerance.ParamFloor = tol.ParamRel, tol.ParamFloor
+		res.Tolerance.SumDepth, res.Tolerance.Doc = depth, gdgpu.ToleranceDoc
+		if err := printJSON(stdout, res); err != nil {
+			return err
+		}
+	}
+	if code != exitOK {
+		return exitCode(code)
+	}
+	return nil
 }

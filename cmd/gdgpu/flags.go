@@ -130,6 +130,7 @@ type setup struct {
 	gpu     int
 	out     string
 	log     string
+	init    string      // --init's path, for the effective job
 	runDir  string      // --run-dir, where summary.json goes; empty: none
 	unlock  func()      // releases --run-dir's lock; nil without one
 	devName string      // the device the run used, for summary.json
@@ -137,13 +138,14 @@ type setup struct {
 	model   *modelSetup // a model's data description; nil for a test function
 	// progress receives a model's per-sample lines (run's stdout); nil: none.
 	progress io.Writer
+	jsonOut  bool // --json: the result goes to stdout as JSON, and nothing else does
 }
 
 // build turns the flags into a validated job and start point. Every error
 // is a usage error naming the flag or file.
 func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	changed := cmd.Flags().Changed
-	s := &setup{device: f.device, gpu: f.gpu, out: f.out, log: f.log}
+	s := &setup{device: f.device, gpu: f.gpu, out: f.out, log: f.log, init: f.init}
 	job := gdgpu.NewJob()
 
 	p, ok := gdgpu.LookupProblem(f.problem)

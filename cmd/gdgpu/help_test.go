@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -43,5 +45,47 @@ func TestVersionAndCompletion(t *testing.T) {
 	}
 	if code, _, stderr := gdgpuRun(t, "completion", "tcsh"); code != exitUsage {
 		t.Errorf("completion tcsh: exit %d, want %d\n%s", code, exitUsage, stderr)
+	}
+}
+
+// TestJSONResults: run --json and compare --json print one JSON object and
+// nothing else on stdout, with scipy's names; a diverged run says so with
+// success false and its exit code; a model adds its accuracy; compare's
+// object holds both sides, the divergence figures and the tolerance.
+func TestJSONResults(t *testing.T) {
+	decode := func(args ...string) (int, map[string]any) {
+		t.Helper()
+		code, stdout, stderr := gdgpuRun(t, args...)
+		var m map[string]any
+		if err := json.Unmarshal([]byte(stdout), &m); err != nil {
+			t.Fatalf("%v: stdout is not one JSON object (%v), exit %d\n%s%s", args, err, code, stdout, stderr)
+		}
+		return code, m
+	}
+	out := filepath.Join(t.TempDir(), "x.npy")
+	code, m := decode("run", "--device", "cpu", "--dim", "10", "--steps", "5", "--json", "--out", out, "--grad-tol", "1e9")
+	if code != 0 || m["success"] != true || m["status"] != "GradientThreshold" || m["status_step"] != 0.0 || m["params"] != out ||
+		m["initial_fun"] != 2057.0 || m["message"] != "the gradient norm fell to the tolerance" {
+		t.Errorf("run --json: exit %d, %v", code, m)
+	}
+	if job, _ := m["job"].(map[string]any); job["grad-tol"] != 1e9 || job["dim"] != 10.0 {
+		t.Errorf("run --json job: %v", m["job"])
+	}
+	code, m = decode("run", "--device", "cpu", "--problem", "saddle", "--optimizer", "sgd", "--lr", "0.5", "--steps", "3000", "--json")
+	if code != exitDiverged || m["success"] != false || m["status"] != "Diverged" || m["exit_code"] != float64(exitDiverged) || m["nonfinite_index"] == nil {
+		t.Errorf("diverged run --json: exit %d, %v", code, m)
+	}
+	code, m = decode("run", "--device", "cpu", "--problem", "softmax", "--data", "../../data/testdata/iris.csv", "--target", "species",
+		"--standardize", "--val-fraction", "0.2", "--epochs", "2", "--json")
+	if code != 0 || m["accuracy"] == nil || m["val_accuracy"] == nil || m["val_loss"] == nil {
+		t.Errorf("model run --json: exit %d, %v", code, m)
+	}
+	code, m = decode("compare", "--device", "cpu", "--dim", "100", "--steps", "10", "--json")
+	ref, _ := m["reference"].(map[string]any)
+	cmp, _ := m["compared"].(map[string]any)
+	tol, _ := m["tolerance"].(map[string]any)
+	if code != 0 || m["success"] != true || ref == nil || cmp == nil || ref["fun"] != cmp["fun"] || m["loss_max_rel"] != 0.0 ||
+		tol["doc"] != "docs/tolerances.md" || m["message"] != "within tolerance" {
+		t.Errorf("compare --json: exit %d, %v", code, m)
 	}
 }

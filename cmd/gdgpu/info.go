@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -43,7 +42,7 @@ the GPUs in that list. --json prints the same as JSON.`,
 					return failure(err)
 				}
 				if asJSON {
-					return writeJSON(stdout, devs)
+					return printJSON(stdout, devs)
 				}
 				printDevices(stdout, devs, exts)
 				return nil
@@ -57,7 +56,7 @@ the GPUs in that list. --json prints the same as JSON.`,
 				return failure(err)
 			}
 			if asJSON {
-				return writeJSON(stdout, in)
+				return printJSON(stdout, in)
 			}
 			printInfo(stdout, in, exts)
 			return nil
@@ -68,16 +67,6 @@ the GPUs in that list. --json prints the same as JSON.`,
 	cmd.Flags().BoolVar(&devices, "devices", false, "list every EGL device, each described from a context of its own")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (every extension included) instead of text")
 	return cmd
-}
-
-// writeJSON prints v as indented JSON.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return failure(fmt.Errorf("writing JSON: %w", err))
-	}
-	return nil
 }
 
 // printDevices prints Devices' list: a heading per device, then its

@@ -97,19 +97,26 @@ time-limit = "1h"
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatalf("summary.json: %v\n%s", err, b)
 	}
-	for _, k := range []string{"status", "status_step", "exit_code", "final_loss", "final_step", "grad_norm", "steps",
-		"steps_this_run", "elapsed_s", "steps_per_s", "parameters_per_s", "device", "problem", "dim", "optimizer", "precision", "job",
-		"log", "params", "gdgpu_version", "finished"} {
+	for _, k := range []string{"success", "status", "message", "status_step", "exit_code", "fun", "final_step", "grad_norm", "nit",
+		"initial_fun", "initial_grad_norm", "steps_this_run", "elapsed_s", "steps_per_s", "parameters_per_s", "device", "problem",
+		"dim", "optimizer", "precision", "job", "job_file", "log", "params", "gdgpu_version", "finished"} {
 		if _, ok := sum[k]; !ok {
 			t.Errorf("summary.json lacks %q:\n%s", k, b)
 		}
 	}
-	if sum["status"] != "StepLimit" || sum["status_step"] != 120.0 || sum["exit_code"] != 0.0 || sum["steps"] != 120.0 ||
+	// Its paths are relative to the folder, and its job is the job file's.
+	if sum["log"] != runDirLog || sum["params"] != runDirParams || sum["job_file"] != runDirJob {
+		t.Errorf("summary.json paths log %v, params %v, job_file %v: want them relative to the folder", sum["log"], sum["params"], sum["job_file"])
+	}
+	if job, ok := sum["job"].(map[string]any); !ok || job["dim"] != 500.0 || job["optimizer"] != "adam" {
+		t.Errorf("summary.json job %v", sum["job"])
+	}
+	if sum["status"] != "StepLimit" || sum["status_step"] != 120.0 || sum["exit_code"] != 0.0 || sum["nit"] != 120.0 || sum["success"] != true ||
 		sum["dim"] != 500.0 || sum["optimizer"] != "adam" || !strings.HasPrefix(sum["device"].(string), "cpu/f64") {
 		t.Errorf("summary.json: %s", b)
 	}
-	if l, ok := sum["final_loss"].(float64); !ok || !(l > 0) || math.IsInf(l, 0) {
-		t.Errorf("summary.json final_loss %v", sum["final_loss"])
+	if l, ok := sum["fun"].(float64); !ok || !(l > 0) || math.IsInf(l, 0) {
+		t.Errorf("summary.json fun %v", sum["fun"])
 	}
 
 	// The effective job repeats the run bit for bit, and names what the
@@ -294,8 +301,8 @@ func TestRunDirResumeRates(t *testing.T) {
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatal(err)
 	}
-	if sum["steps"] != 100.0 || sum["steps_this_run"] != 60.0 {
-		t.Errorf("summary.json steps %v, steps_this_run %v; want 100 and 60", sum["steps"], sum["steps_this_run"])
+	if sum["nit"] != 100.0 || sum["steps_this_run"] != 60.0 {
+		t.Errorf("summary.json nit %v, steps_this_run %v; want 100 and 60", sum["nit"], sum["steps_this_run"])
 	}
 }
 
@@ -383,6 +390,7 @@ func badFlagValues(t *testing.T) map[string][]struct {
 	num("l1", lin, "-1", "NaN", "+Inf")
 	num("l2", lin, "-1", "NaN", "+Inf")
 	add("intercept", `"--intercept"`, append(cloneArgs(lin), "--intercept=maybe")...)
+	add("json", `"--json"`, "--json=maybe")
 	num("batch-size", lin, "-1")
 	add("epochs", "--epochs", append(cloneArgs(lin), "--epochs", "-1")...)
 	add("epochs", "--epochs and --steps", append(cloneArgs(lin), "--epochs", "2")...)

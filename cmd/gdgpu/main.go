@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -182,28 +181,9 @@ interrupted.`,
 // the tree had local changes (go build records them from git), and Go's
 // version and target.
 func version() string {
-	v, commit, modified := "(devel)", "", false
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				commit = s.Value
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-	}
-	if len(commit) > 12 {
-		commit = commit[:12]
-	}
+	v, commit, _ := buildInfo()
 	if commit != "" {
-		v += ", commit " + commit
-		if modified {
-			v += " with local changes"
-		}
+		v += ", commit " + commit // "+modified": built from a tree with local changes
 	}
 	return fmt.Sprintf("%s, %s %s/%s", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

@@ -24,6 +24,7 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f *jobFlags
 	var runDir *string
 	var ck *ckptFlags
+	var asJSON *bool
 	cmd := &cobra.Command{
 		Use:   "run [job.toml] [flags]",
 		Short: "run one descent and print a summary",
@@ -77,10 +78,12 @@ parameters and summary.json into a new or empty folder.`,
 			if err := prepareOutputs(s); err != nil {
 				return err
 			}
+			s.jsonOut = *asJSON
 			return runOne(cmd.Context(), s, stdout, stderr)
 		},
 	}
 	f = addJobFlags(cmd)
+	asJSON = cmd.Flags().Bool("json", false, "print the result as one JSON object (scipy OptimizeResult's names where they fit) instead of the text summary")
 	ck = addCheckpointFlags(cmd)
 	runDir = addRunDirFlag(cmd)
 	return cmd
@@ -311,8 +314,10 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 	}
 	defer d.close()
 	s.devName = d.b.Name() + " (" + d.detail + ")"
-	s.progress = stdout
-	fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job), d.b.Name(), d.detail, resumeNote(s))
+	if !s.jsonOut { // with --json, stdout holds the result alone
+		s.progress = stdout
+		fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job), d.b.Name(), d.detail, resumeNote(s))
+	}
 	o, err := execute(ctx, s, d, s.log, d.b.Name(), stderr)
 	var oe *outputError
 	if err != nil && (!errors.As(err, &oe) || o == nil || o.x == nil) {
@@ -350,7 +355,13 @@ func finish(s *setup, o *outcome, stdout io.Writer) error {
 			errs = append(errs, err)
 		}
 	}
-	summary(stdout, s, o)
+	if s.jsonOut {
+		if err := printJSON(stdout, newRunResult(s, o, s.devName, sameAsGiven)); err != nil {
+			errs = append(errs, err)
+		}
+	} else {
+		summary(stdout, s, o)
+	}
 	return errors.Join(errs...)
 }
 

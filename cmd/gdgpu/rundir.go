@@ -1,17 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/pelletier/go-toml/v2"
@@ -95,7 +92,7 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 		s.unlock = unlock
 	}
 	s.runDir = dir
-	job := effectiveJob(f, s)
+	job := effectiveJob(s)
 	if err := os.WriteFile(filepath.Join(dir, runDirJob), job, 0o644); err != nil {
 		s.unlock()
 		s.unlock = nil
@@ -108,14 +105,28 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 // job, with its final value (defaults resolved), so that
 // gdgpu run job.toml repeats the run. The file holds only flags run and
 // compare share, and none of the output paths (--out, --log, --run-dir).
-func effectiveJob(f *jobFlags, s *setup) []byte {
-	job := &s.job
+func effectiveJob(s *setup) []byte {
 	var b strings.Builder
 	b.WriteString("# gdgpu job: the effective flags of a run, written by --run-dir.\n")
 	b.WriteString("# gdgpu run job.toml repeats it (flags given after it override it).\n")
-	put := func(key string, v any) {
-		fmt.Fprintf(&b, "%s = %s\n", key, tomlValue(v))
+	for _, e := range jobEntries(s) {
+		fmt.Fprintf(&b, "%s = %s\n", e.key, tomlValue(e.val))
 	}
+	return []byte(b.String())
+}
+
+// jobFlagValue is one flag of the effective job and its value.
+type jobFlagValue struct {
+	key string
+	val any // float64, int, uint64, bool, []int or string
+}
+
+// jobEntries lists the effective job's flags in the order job.toml gives
+// them; the job file and the JSON results (jobObject) both read it.
+func jobEntries(s *setup) []jobFlagValue {
+	job := &s.job
+	var es []jobFlagValue
+	put := func(key string, v any) { es = append(es, jobFlagValue{key, v}) }
 	put("problem", job.Problem)
 	if job.Data == nil {
 		put("dim", job.Dim)
@@ -173,8 +184,8 @@ func effectiveJob(f *jobFlags, s *setup) []byte {
 	if job.RandomStart && job.Data == nil {
 		put("seed", job.Seed)
 	}
-	if f.init != "" {
-		put("init", absPath(f.init))
+	if s.init != "" {
+		put("init", absPath(s.init))
 	}
 	put("gpu", s.gpu)
 	put("grad-tol", job.GradTol)
@@ -209,7 +220,7 @@ func effectiveJob(f *jobFlags, s *setup) []byte {
 			}
 		}
 	}
-	return []byte(b.String())
+	return es
 }
 
 // tomlValue renders v as a TOML value that reads back to the same flag
@@ -246,102 +257,6 @@ func tomlValue(v any) string {
 		return strings.TrimSuffix(strings.TrimPrefix(string(b), "k = "), "\n")
 	}
 	panic(fmt.Sprintf("gdgpu: no TOML form for %T", v))
-}
-
-// jsonFloat is a float64 that encodes NaN and the infinities as the
-// strings "NaN", "+Inf" and "-Inf", which JSON has no numbers for.
-type jsonFloat float64
-
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte(strconv.Quote(strconv.FormatFloat(v, 'g', -1, 64))), nil
-	}
-	return []byte(strconv.FormatFloat(v, 'g', -1, 64)), nil
-}
-
-// runSummary is summary.json.
-type runSummary struct {
-	Status          string     `json:"status"`
-	StatusStep      int        `json:"status_step"`
-	ExitCode        int        `json:"exit_code"`
-	FinalLoss       jsonFloat  `json:"final_loss"`
-	FinalStep       int        `json:"final_step"`
-	GradNorm        jsonFloat  `json:"grad_norm"`
-	Steps           int        `json:"steps"`
-	StepsThisRun    int        `json:"steps_this_run"`            // fewer than steps after --resume
-	BadIndex        *int       `json:"nonfinite_index,omitempty"` // Diverged: the first non-finite value's index
-	KeptStep        *int       `json:"kept_step,omitempty"`       // Diverged: the step of the finite state kept
-	ElapsedSeconds  float64    `json:"elapsed_s"`
-	StepsPerSecond  *jsonFloat `json:"steps_per_s"`      // null when no time passed
-	ParamsPerSecond *jsonFloat `json:"parameters_per_s"` // null when no time passed
-	Device          string     `json:"device"`
-	Problem         string     `json:"problem"`
-	Dim             int        `json:"dim"`
-	Optimizer       string     `json:"optimizer"`
-	Precision       string     `json:"precision"`
-	Job             string     `json:"job"`
-	Log             string     `json:"log,omitempty"`
-	Params          string     `json:"params,omitempty"`
-	Version         string     `json:"gdgpu_version"`
-	Commit          string     `json:"gdgpu_commit,omitempty"`
-	GoVersion       string     `json:"go_version,omitempty"`
-	Finished        string     `json:"finished"` // RFC 3339
-}
-
-// writeRunSummary writes --run-dir's summary.json for a run that ended.
-func writeRunSummary(s *setup, o *outcome) error {
-	r := o.res
-	sum := runSummary{
-		Status:         r.Status.String(),
-		StatusStep:     r.StatusStep,
-		ExitCode:       statusExit(r.Status),
-		FinalLoss:      jsonFloat(r.Final.Loss),
-		FinalStep:      r.Final.Step,
-		GradNorm:       jsonFloat(r.Final.GradNorm),
-		Steps:          r.Steps,
-		ElapsedSeconds: r.Elapsed.Seconds(),
-		Device:         s.devName,
-		Problem:        s.job.Problem,
-		Dim:            s.job.Dim,
-		Optimizer:      s.job.Optimizer.Name,
-		Precision:      outPrecision(s),
-		Job:            runDirJob,
-		Log:            s.log,
-		Params:         s.out,
-		Version:        "(unknown)",
-		Finished:       time.Now().UTC().Format(time.RFC3339),
-	}
-	sum.StepsThisRun = stepsThisRun(s, r)
-	if r.Status == gdgpu.Diverged {
-		sum.BadIndex, sum.KeptStep = &r.BadIndex, &r.KeptStep
-	}
-	if secs := r.Elapsed.Seconds(); secs > 0 {
-		sps := jsonFloat(float64(sum.StepsThisRun) / secs)
-		pps := jsonFloat(float64(sum.StepsThisRun) * float64(s.job.Dim) / secs)
-		sum.StepsPerSecond, sum.ParamsPerSecond = &sps, &pps
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		sum.Version, sum.GoVersion = bi.Main.Version, bi.GoVersion
-		for _, kv := range bi.Settings {
-			if kv.Key == "vcs.revision" {
-				sum.Commit = kv.Value
-			}
-		}
-		for _, kv := range bi.Settings {
-			if kv.Key == "vcs.modified" && kv.Value == "true" && sum.Commit != "" {
-				sum.Commit += "+modified"
-			}
-		}
-	}
-	b, err := json.MarshalIndent(&sum, "", "  ")
-	if err != nil {
-		return fmt.Errorf("--run-dir %s: %w", s.runDir, err)
-	}
-	if err := os.WriteFile(filepath.Join(s.runDir, runDirSummary), append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("--run-dir %s: %w", s.runDir, err)
-	}
-	return nil
 }
 
 // outPrecision is the precision the run computed in: the CPU's is f64.
