@@ -139,6 +139,7 @@ type setup struct {
 	// progress receives a model's per-sample lines (run's stdout); nil: none.
 	progress io.Writer
 	jsonOut  bool // --json: the result goes to stdout as JSON, and nothing else does
+	quiet    bool // run --quiet: no progress bar, no per-sample lines
 }
 
 // build turns the flags into a validated job and start point. Every error

@@ -89,3 +89,35 @@ func TestJSONResults(t *testing.T) {
 		t.Errorf("compare --json: exit %d, %v", code, m)
 	}
 }
+
+// TestQuiet: run --quiet drops a model's per-sample lines and keeps the
+// header and summary.
+func TestQuiet(t *testing.T) {
+	args := []string{"run", "--device", "cpu", "--problem", "softmax", "--data", "../../data/testdata/iris.csv", "--target", "species",
+		"--epochs", "2", "--log-every", "1"}
+	_, loud, _ := gdgpuRun(t, args...)
+	code, quiet, stderr := gdgpuRun(t, append(args, "--quiet")...)
+	if !strings.Contains(loud, "\nstep 1 ") || code != 0 || strings.Contains(quiet, "\nstep ") ||
+		!strings.HasPrefix(quiet, "gdgpu run: ") || !strings.Contains(quiet, "status:") {
+		t.Errorf("--quiet: exit %d\n%s%s\nwithout it:\n%s", code, quiet, stderr, loud)
+	}
+}
+
+// TestDivergedLRHint: a run whose loss never fell before it diverged is
+// told to try a tenth of its --lr, in the summary and the JSON; a run that
+// descended a long way first (the unbounded saddle) is not.
+func TestDivergedLRHint(t *testing.T) {
+	code, stdout, _ := gdgpuRun(t, "run", "--device", "cpu", "--problem", "rosenbrock", "--dim", "100", "--optimizer", "sgd", "--lr", "0.1", "--steps", "100", "--log-every", "1")
+	if code != exitDiverged || !strings.Contains(stdout, "hint:") || !strings.Contains(stdout, "try --lr 0.01 ") {
+		t.Errorf("rosenbrock at lr 0.1: exit %d, no hint\n%s", code, stdout)
+	}
+	code, stdout, _ = gdgpuRun(t, "run", "--device", "cpu", "--problem", "rosenbrock", "--dim", "100", "--optimizer", "sgd", "--lr", "0.1", "--steps", "100", "--json")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(stdout), &m); err != nil || code != exitDiverged || !strings.Contains(m["hint"].(string), "try --lr 0.01") {
+		t.Errorf("--json: exit %d, %v, %v", code, err, m["hint"])
+	}
+	code, stdout, _ = gdgpuRun(t, "run", "--device", "cpu", "--problem", "saddle", "--optimizer", "sgd", "--lr", "0.5", "--steps", "3000")
+	if code != exitDiverged || strings.Contains(stdout, "hint:") {
+		t.Errorf("saddle: exit %d, a hint where the descent went far\n%s", code, stdout)
+	}
+}

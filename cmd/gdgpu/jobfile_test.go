@@ -391,6 +391,7 @@ func badFlagValues(t *testing.T) map[string][]struct {
 	num("l2", lin, "-1", "NaN", "+Inf")
 	add("intercept", `"--intercept"`, append(cloneArgs(lin), "--intercept=maybe")...)
 	add("json", `"--json"`, "--json=maybe")
+	add("quiet", `"--quiet"`, "--quiet=maybe")
 	num("batch-size", lin, "-1")
 	add("epochs", "--epochs", append(cloneArgs(lin), "--epochs", "-1")...)
 	add("epochs", "--epochs and --steps", append(cloneArgs(lin), "--epochs", "2")...)

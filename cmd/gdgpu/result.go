@@ -87,6 +87,7 @@ type runResult struct {
 	ValAccuracy     *jsonFloat `json:"val_accuracy,omitempty"`
 	BadIndex        *int       `json:"nonfinite_index,omitempty"` // Diverged: the first non-finite value's index
 	KeptStep        *int       `json:"kept_step,omitempty"`       // Diverged: the step of the finite state kept
+	Hint            string     `json:"hint,omitempty"`            // Diverged early: a smaller --lr to try
 
 	ElapsedSeconds  float64    `json:"elapsed_s"`
 	StepsPerSecond  *jsonFloat `json:"steps_per_s"`      // null when no time passed
@@ -151,6 +152,7 @@ func newRunResult(s *setup, o *outcome, devName string, rel func(string) string)
 	}
 	if r.Status == gdgpu.Diverged {
 		res.BadIndex, res.KeptStep = &r.BadIndex, &r.KeptStep
+		res.Hint = lrHint(s, r)
 	}
 	if secs := r.Elapsed.Seconds(); secs > 0 {
 		res.StepsPerSecond = jsonPtr(float64(res.StepsThisRun) / secs)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,7 +25,7 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f *jobFlags
 	var runDir *string
 	var ck *ckptFlags
-	var asJSON *bool
+	var asJSON, quiet *bool
 	cmd := &cobra.Command{
 		Use:   "run [job.toml] [flags]",
 		Short: "run one descent and print a summary",
@@ -78,11 +79,12 @@ parameters and summary.json into a new or empty folder.`,
 			if err := prepareOutputs(s); err != nil {
 				return err
 			}
-			s.jsonOut = *asJSON
+			s.jsonOut, s.quiet = *asJSON, *quiet
 			return runOne(cmd.Context(), s, stdout, stderr)
 		},
 	}
 	f = addJobFlags(cmd)
+	quiet = cmd.Flags().Bool("quiet", false, "no progress bar and no per-sample lines of a model: only the summary (or the --json result)")
 	asJSON = cmd.Flags().Bool("json", false, "print the result as one JSON object (scipy OptimizeResult's names where they fit) instead of the text summary")
 	ck = addCheckpointFlags(cmd)
 	runDir = addRunDirFlag(cmd)
@@ -239,22 +241,24 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 			lg, lgErr = createLog(logPath, &s.job)
 		}
 	}
-	bar := newBar(stderr, s.job.Steps, label)
+	var bar *progressbar.ProgressBar
+	if !s.quiet {
+		bar = newBar(stderr, s.job.Steps, label)
+	}
 	hooks := gdgpu.Hooks{
 		Sample: func(smp gdgpu.Sample, lr float64, el time.Duration) {
 			openLog()
 			lg.row(smp, lr, el)
 			if bar != nil {
+				// Samples are steps the device has finished: issued steps
+				// run ahead of it, so a bar driven by them would start at
+				// millions of steps per second.
 				bar.Describe(fmt.Sprintf("%s loss %.6g", label, smp.Loss))
+				bar.Set(smp.Step)
 			}
 			if s.job.Data != nil && progress != nil {
 				// Models report each sample: loss, accuracy, held-out figures.
 				fmt.Fprintln(progress, sampleLine(&s.job, smp))
-			}
-		},
-		Issued: func(done int) {
-			if bar != nil {
-				bar.Set(done)
 			}
 		},
 	}
@@ -315,7 +319,9 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 	defer d.close()
 	s.devName = d.b.Name() + " (" + d.detail + ")"
 	if !s.jsonOut { // with --json, stdout holds the result alone
-		s.progress = stdout
+		if !s.quiet {
+			s.progress = stdout
+		}
 		fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job), d.b.Name(), d.detail, resumeNote(s))
 	}
 	o, err := execute(ctx, s, d, s.log, d.b.Name(), stderr)
@@ -374,6 +380,42 @@ func stepsThisRun(s *setup, r gdgpu.Result) int {
 	return r.Steps
 }
 
+// earlySamples: a run that diverges before this many samples were read
+// after its start most likely has too large a learning rate.
+const earlySamples = 3
+
+// lrHint suggests a smaller learning rate for a run that diverged early
+// (within earlySamples samples) or without its loss ever falling below the
+// start's, or returns "". The gonum methods choose their own steps and get
+// none.
+func lrHint(s *setup, r gdgpu.Result) string {
+	info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name)
+	if r.Status != gdgpu.Diverged || info.CPUOnly || len(r.Samples) == 0 {
+		return ""
+	}
+	start := r.Samples[0].Loss
+	finite, descended := 0, false
+	for _, smp := range r.Samples {
+		if smp.NonFinite || math.IsNaN(smp.Loss) || math.IsInf(smp.Loss, 0) {
+			continue
+		}
+		finite++
+		descended = descended || smp.Loss < start
+	}
+	var why string
+	switch {
+	case finite <= earlySamples:
+		why = fmt.Sprintf("it diverged within its first %d samples", earlySamples)
+	case !descended:
+		why = "its loss never fell below the start's"
+	default:
+		return ""
+	}
+	lr := s.job.Optimizer.LR
+	return fmt.Sprintf("%s, so --lr %g is likely too large for this problem: try --lr %g (the start's gradient norm is %.3g; an SGD step moves the parameters by lr times it)",
+		why, lr, lr/10, r.Samples[0].GradNorm)
+}
+
 // summary prints the end-of-run report.
 func summary(w io.Writer, s *setup, o *outcome) {
 	r := o.res
@@ -388,6 +430,9 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	line("status", fmt.Sprintf("%s at step %d (exit %d)", r.Status, r.StatusStep, statusExit(r.Status)))
 	if r.Status == gdgpu.Diverged {
 		line("non-finite", fmt.Sprintf("first at step %d, index %d; parameters are the last finite state, step %d", r.StatusStep, r.BadIndex, r.KeptStep))
+		if h := lrHint(s, r); h != "" {
+			line("hint", h)
+		}
 	}
 	if len(r.Samples) > 0 { // the start beside the end, so that a run that went nowhere shows it
 		s0 := r.Samples[0]
