@@ -115,7 +115,10 @@ func NewJob() Job {
 // ErrInvalidJob wraps every Validate failure.
 var ErrInvalidJob = errors.New("gdgpu: invalid job")
 
-// Validate checks every field, naming the flag that is wrong.
+// Validate checks every field, naming the flag that is wrong. With a
+// onecycle schedule that cycles momentum it also sets the optimizer's
+// momentum or beta1 to the schedule's MaxMomentum, as torch's OneCycleLR
+// constructor does (so validating twice changes nothing more).
 func (j *Job) Validate() error { return j.validate(false) }
 
 // validate is Validate; with stored, a model job may lack its Data (a
@@ -201,7 +204,30 @@ func (j *Job) validate(stored bool) error {
 	if err := j.Schedule.Validate(j.Steps); err != nil {
 		return wrap(err)
 	}
+	if err := j.cycleMomentum(); err != nil {
+		return wrap(err)
+	}
 	return nil
+}
+
+// cycleMomentum applies a onecycle schedule's cycle_momentum as torch's
+// OneCycleLR constructor does: an optimizer with neither momentum nor
+// betas is refused, and the cycled hyperparameter is set to MaxMomentum,
+// the value of the first step. (For SGD and RMSprop with momentum 0 this
+// turns momentum on, with its buffer, as in torch.)
+func (j *Job) cycleMomentum() error {
+	if j.Schedule.Kind != "onecycle" || !j.Schedule.CycleMomentum {
+		return nil
+	}
+	info, _ := LookupOptimizer(j.Optimizer.Name)
+	if info.Cycled == "" {
+		return fmt.Errorf("--schedule onecycle cycles momentum by default (torch's cycle_momentum=True), and %s has neither momentum nor beta1 (torch raises): add --lr-cycle-momentum=false", j.Optimizer.Name)
+	}
+	if info.Cycled == "beta1" && !(j.Schedule.MaxMomentum < 1 && j.Schedule.BaseMomentum < 1) {
+		return fmt.Errorf("--lr-max-momentum %g and --lr-base-momentum %g are beta1 values for %s: each must be below 1", j.Schedule.MaxMomentum, j.Schedule.BaseMomentum, j.Optimizer.Name)
+	}
+	j.Optimizer.Set(info.Cycled, j.Schedule.MaxMomentum)
+	return j.Optimizer.Validate()
 }
 
 // MaxDim is the largest parameter count a job may ask for: indices are

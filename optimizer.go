@@ -88,6 +88,11 @@ type OptimizerInfo struct {
 	// the CPU through gonum/optimize with their own iteration (a step is a
 	// major iteration, with as many evaluations as its line search needs).
 	CPUOnly bool
+	// Cycled is the hyperparameter (its flag) that OneCycleLR cycles with
+	// cycle_momentum: "momentum" where torch's defaults have momentum
+	// (SGD, RMSprop), "beta1" where they have betas (the Adam family),
+	// "" where they have neither (torch then raises).
+	Cycled string
 
 	// States names the per-parameter state vectors of a configuration, as
 	// torch.optim names them in optimizer.state[p], in the order both

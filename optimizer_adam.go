@@ -10,7 +10,7 @@ import (
 // rule with decoupled weight decay.
 func adamInfo() OptimizerInfo {
 	return OptimizerInfo{
-		Name: "adam", Torch: "torch.optim.Adam",
+		Name: "adam", Torch: "torch.optim.Adam", Cycled: "beta1",
 		Summary:     "bias-corrected first and second moment estimates (optionally AMSGrad)",
 		Hyper:       adamLike(1e-3, 0, boolH("amsgrad", "amsgrad", "use the maximum of past second moments (AMSGrad)"), maxH),
 		States:      adamStates,
@@ -22,7 +22,7 @@ func adamInfo() OptimizerInfo {
 
 func adamwInfo() OptimizerInfo {
 	return OptimizerInfo{
-		Name: "adamw", Torch: "torch.optim.AdamW",
+		Name: "adamw", Torch: "torch.optim.AdamW", Cycled: "beta1",
 		Summary:     "Adam with decoupled weight decay",
 		Hyper:       adamLike(1e-3, 1e-2, boolH("amsgrad", "amsgrad", "use the maximum of past second moments (AMSGrad)"), maxH),
 		States:      adamStates,

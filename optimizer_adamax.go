@@ -7,7 +7,7 @@ import (
 // adamaxInfo is torch.optim.Adamax.
 func adamaxInfo() OptimizerInfo {
 	return OptimizerInfo{
-		Name: "adamax", Torch: "torch.optim.Adamax",
+		Name: "adamax", Torch: "torch.optim.Adamax", Cycled: "beta1",
 		Summary: "Adam with the infinity norm in place of the second moment",
 		Hyper:   adamLike(2e-3, 0, maxH),
 		States:  func(*Optimizer) []string { return []string{"exp_avg", "exp_inf"} },

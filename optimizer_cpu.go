@@ -103,12 +103,31 @@ type cpuRule struct {
 	rect              float64 // radam: r_t
 
 	vec kern.AdamConsts // adam: the scalars above as the vector kernel reads them
+
+	// cycled is the hyperparameter that StepScalars.Momentum carries
+	// (OptimizerInfo.Cycled): "momentum" sets momentum, "beta1" the
+	// exp_avg lerp weight 1-beta1, each step.
+	cycled string
+	beta1  float64 // the beta1 avg was made for
+}
+
+// cycledOf maps each optimizer to its OptimizerInfo.Cycled. newCPURule
+// reads it: the descriptors refer to newCPURule, so it cannot look them up
+// itself (an initialization cycle).
+var cycledOf = map[string]string{}
+
+func init() {
+	for _, info := range optimizers {
+		cycledOf[info.Name] = info.Cycled
+	}
 }
 
 // newCPURule gathers the constants every rule shares: the common first
 // steps (prep) and eps. The rule's file sets the rest.
 func newCPURule(o *Optimizer, decoupled bool) *cpuRule {
 	return &cpuRule{
+		cycled: cycledOf[o.Name],
+		beta1:  o.Beta1,
 		prep: prep{
 			maximize:  o.Maximize,
 			l2:        o.WeightDecay != 0 && !decoupled,
@@ -125,6 +144,14 @@ func (k *cpuRule) SetStep(sc StepScalars) {
 	k.stepSize = sc.StepSize
 	if k.prep.decoupled {
 		k.prep.c = sc.Decay
+	}
+	switch k.cycled { // the step's momentum or beta1 (a onecycle schedule cycles them)
+	case "momentum":
+		k.momentum = sc.Momentum
+	case "beta1":
+		if sc.Momentum != k.beta1 {
+			k.avg, k.beta1 = newLerp(1-sc.Momentum), sc.Momentum
+		}
 	}
 	if k.step != nil {
 		k.step(k, sc)

@@ -7,7 +7,7 @@ import (
 // nadamInfo is torch.optim.NAdam.
 func nadamInfo() OptimizerInfo {
 	return OptimizerInfo{
-		Name: "nadam", Torch: "torch.optim.NAdam",
+		Name: "nadam", Torch: "torch.optim.NAdam", Cycled: "beta1",
 		Summary: "Adam with Nesterov momentum and momentum decay",
 		Hyper: adamLike(2e-3, 0,
 			Hyper{Flag: "momentum-decay", Torch: "momentum_decay", Default: 4e-3, Min: 0, Max: inf, MaxOpen: true, Doc: "momentum decay psi"},

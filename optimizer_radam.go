@@ -7,7 +7,7 @@ import (
 // radamInfo is torch.optim.RAdam.
 func radamInfo() OptimizerInfo {
 	return OptimizerInfo{
-		Name: "radam", Torch: "torch.optim.RAdam",
+		Name: "radam", Torch: "torch.optim.RAdam", Cycled: "beta1",
 		Summary:   "Adam with the variance of the adaptive learning rate rectified",
 		Hyper:     adamLike(1e-3, 0, decoupH, maxH),
 		States:    func(*Optimizer) []string { return []string{"exp_avg", "exp_avg_sq"} },

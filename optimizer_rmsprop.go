@@ -7,7 +7,7 @@ import (
 // rmspropInfo is torch.optim.RMSprop.
 func rmspropInfo() OptimizerInfo {
 	return OptimizerInfo{
-		Name: "rmsprop", Torch: "torch.optim.RMSprop",
+		Name: "rmsprop", Torch: "torch.optim.RMSprop", Cycled: "momentum",
 		Summary: "steps scaled by a running average of squared gradients, optional momentum and centering",
 		Hyper: []Hyper{lrH(1e-2),
 			{Flag: "alpha", Torch: "alpha", Default: 0.99, Min: 0, Max: 1, Doc: "smoothing constant"},

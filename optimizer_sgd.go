@@ -7,7 +7,7 @@ import (
 // sgdInfo is torch.optim.SGD.
 func sgdInfo() OptimizerInfo {
 	return OptimizerInfo{
-		Name: "sgd", Torch: "torch.optim.SGD",
+		Name: "sgd", Torch: "torch.optim.SGD", Cycled: "momentum",
 		Summary: "gradient descent with optional (Nesterov) momentum and dampening",
 		Hyper: []Hyper{lrH(1e-3), momentH,
 			{Flag: "dampening", Torch: "dampening", Min: 0, Max: 1, Doc: "dampening for momentum"},

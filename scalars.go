@@ -31,6 +31,12 @@ type StepScalars struct {
 	Rect      float64
 	// SGD with momentum: on the first step the buffer is the gradient itself.
 	FirstStep bool
+	// Momentum is the value of the optimizer's cycled hyperparameter
+	// (OptimizerInfo.Cycled: sgd's and rmsprop's momentum, the Adam
+	// family's beta1) in this step: the optimizer's own, or the one a
+	// onecycle schedule gives the step (Job.StepScalars). 0 for the rules
+	// that have neither.
+	Momentum float64
 }
 
 // ScalarState is the optimizer state that is a scalar rather than a vector:
@@ -56,10 +62,29 @@ func (o *Optimizer) Scalars(t int, lr float64, st *ScalarState) StepScalars {
 	if o.IsDecoupled() && o.WeightDecay != 0 {
 		s.Decay = 1 - float64(lr*o.WeightDecay)
 	}
-	if info, _ := LookupOptimizer(o.Name); info.StepScalars != nil {
+	info, _ := LookupOptimizer(o.Name)
+	if info.Cycled != "" {
+		s.Momentum = o.Get(info.Cycled)
+	}
+	if info.StepScalars != nil {
 		s = info.StepScalars(o, t, lr, st, s)
 	}
 	return s
+}
+
+// ScheduledScalars is Scalars for step t (1-based) under schedule sch:
+// with a schedule that cycles momentum (Schedule.Momentum), o's cycled
+// hyperparameter is first set to the step's value, as torch's OneCycleLR
+// sets the param group's momentum or betas[0] before the step, and the
+// step's bias corrections use it. o is the caller's own copy of the job's
+// optimizer, kept from step to step (a backend's).
+func (o *Optimizer) ScheduledScalars(sch *Schedule, t int, lr float64, st *ScalarState) StepScalars {
+	if m, ok := sch.Momentum(t - 1); ok {
+		if info, _ := LookupOptimizer(o.Name); info.Cycled != "" {
+			o.Set(info.Cycled, m)
+		}
+	}
+	return o.Scalars(t, lr, st)
 }
 
 // powInt returns b^t for t >= 0 by repeated squaring in double-double

@@ -40,6 +40,12 @@ type Schedule struct {
 	FinalDivFactor float64 // onecycle: final lr = starting lr/FinalDivFactor (torch: final_div_factor)
 	ThreePhase     bool    // onecycle: fall back to the starting lr, then anneal (torch: three_phase)
 	AnnealStrategy string  // onecycle: "cos" or "linear" (torch: anneal_strategy)
+	// onecycle: cycle the optimizer's momentum (SGD, RMSprop) or beta1
+	// (the Adam family) inversely to the learning rate, from MaxMomentum
+	// down to BaseMomentum at the peak and back (torch: cycle_momentum,
+	// base_momentum, max_momentum). See Momentum and Job.Validate.
+	CycleMomentum             bool
+	BaseMomentum, MaxMomentum float64
 
 	// Warmup, when > 0, multiplies the learning rate of any kind by the
 	// linear warm-up factor of torch's LinearLR(start_factor =
@@ -93,7 +99,8 @@ func ScheduleNames() []string {
 // DefaultSchedule returns the schedule kind with torch's defaults for the
 // fields torch gives defaults: gamma 0.1 (step, multistep), eta_min 0,
 // T_mult 1, total_iters 5 and power 1 (polynomial), pct_start 0.3,
-// div_factor 25, final_div_factor 1e4, anneal_strategy "cos" (onecycle),
+// div_factor 25, final_div_factor 1e4, anneal_strategy "cos",
+// cycle_momentum true, base_momentum 0.85, max_momentum 0.95 (onecycle),
 // factor 0.1, patience 10, threshold 1e-4, cooldown 0, min_lr 0 (plateau),
 // and the warm-up start factor 1/3 (LinearLR). The arguments torch requires
 // are left zero, and Validate refuses them until they are given: StepSize,
@@ -111,6 +118,7 @@ func DefaultSchedule(kind string) (Schedule, error) {
 		s.TotalIters, s.Power = 5, 1
 	case "onecycle":
 		s.PctStart, s.DivFactor, s.FinalDivFactor, s.AnnealStrategy = 0.3, 25, 1e4, "cos"
+		s.CycleMomentum, s.BaseMomentum, s.MaxMomentum = true, 0.85, 0.95
 	case "plateau":
 		s.Factor, s.Patience, s.Threshold = 0.1, 10, 1e-4
 	default:
@@ -182,6 +190,11 @@ func (s Schedule) validateOneCycle(steps int) error {
 		// torch raises once stepped past total_steps.
 		return fmt.Errorf("gdgpu: --lr-total-steps %d is less than --steps %d", s.TotalSteps, steps)
 	}
+	if s.CycleMomentum {
+		if err := firstErr(nonNegative("lr-base-momentum", s.BaseMomentum), nonNegative("lr-max-momentum", s.MaxMomentum)); err != nil {
+			return err
+		}
+	}
 	if s.AnnealStrategy != "cos" && s.AnnealStrategy != "linear" {
 		return fmt.Errorf("gdgpu: --lr-anneal %q must be cos or linear", s.AnnealStrategy)
 	}
@@ -189,7 +202,8 @@ func (s Schedule) validateOneCycle(steps int) error {
 		return fmt.Errorf("gdgpu: --lr-pct-start %g must be in (0, 1)", s.PctStart)
 	}
 	// Every phase must span some steps: torch divides by its length.
-	ph := s.phases(1)
+	all, n := s.phases(1)
+	ph := all[:n]
 	if ph[0].end <= 0 {
 		return fmt.Errorf("gdgpu: --lr-pct-start %g leaves no rising phase in --lr-total-steps %d (need pct-start*total-steps > 1)", s.PctStart, s.TotalSteps)
 	}
@@ -347,19 +361,21 @@ func (s Schedule) direct(base float64, t int) float64 {
 }
 
 // phase is one phase of OneCycleLR: it ends at step end (a float, as in
-// torch) going from lr from to lr to.
-type phase struct{ end, from, to float64 }
+// torch) going from lr from to lr to, and from momentum mFrom to mTo.
+type phase struct{ end, from, to, mFrom, mTo float64 }
 
-// phases returns OneCycleLR's _schedule_phases for the peak lr maxLR.
-func (s Schedule) phases(maxLR float64) []phase {
+// phases returns OneCycleLR's _schedule_phases for the peak lr maxLR: the
+// first n of ph (an array, so that a step's lookup allocates nothing).
+func (s Schedule) phases(maxLR float64) ([3]phase, int) {
 	initial := maxLR / s.DivFactor
 	final := initial / s.FinalDivFactor
 	n := float64(s.TotalSteps)
 	rise := float64(s.PctStart*n) - 1
+	lo, hi := s.BaseMomentum, s.MaxMomentum
 	if s.ThreePhase {
-		return []phase{{rise, initial, maxLR}, {float64(2*s.PctStart*n) - 2, maxLR, initial}, {n - 1, initial, final}}
+		return [3]phase{{rise, initial, maxLR, hi, lo}, {float64(2*s.PctStart*n) - 2, maxLR, initial, lo, hi}, {n - 1, initial, final, hi, hi}}, 3
 	}
-	return []phase{{rise, initial, maxLR}, {n - 1, maxLR, final}}
+	return [3]phase{{rise, initial, maxLR, hi, lo}, {n - 1, maxLR, final, lo, hi}}, 2
 }
 
 // oneCycle is OneCycleLR.get_lr at step t. Past TotalSteps, where torch
@@ -369,21 +385,45 @@ func (s Schedule) oneCycle(base float64, t int) float64 {
 	if peak == 0 {
 		peak = base
 	}
-	step := float64(min(t, s.TotalSteps))
-	ph := s.phases(peak)
+	p, pct := s.cyclePhase(peak, t)
+	return s.anneal(p.from, p.to, pct)
+}
+
+// Momentum returns the momentum (SGD, RMSprop) or beta1 (the Adam family)
+// of step t (0-based, as LR counts), and true, when the schedule cycles
+// it: OneCycleLR's computed_momentum after t calls of scheduler.step().
+// Otherwise it returns 0 and false, and the optimizer's own value holds.
+func (s Schedule) Momentum(t int) (float64, bool) {
+	if s.Kind != "onecycle" || !s.CycleMomentum {
+		return 0, false
+	}
+	p, pct := s.cyclePhase(1, t) // the phases' steps do not depend on the peak lr
+	return s.anneal(p.mFrom, p.mTo, pct), true
+}
+
+// cyclePhase finds step t's phase and how far into it t is, as
+// OneCycleLR.get_lr walks _schedule_phases.
+func (s Schedule) cyclePhase(peak float64, t int) (phase, float64) {
+	step := float64(min(max(t, 0), s.TotalSteps))
+	all, n := s.phases(peak)
+	ph := all[:n]
 	start := 0.0
 	for i, p := range ph {
 		if step <= p.end || i == len(ph)-1 {
-			pct := (step - start) / (p.end - start)
-			if s.AnnealStrategy == "linear" { // OneCycleLR._annealing_linear
-				return float64((p.to-p.from)*pct) + p.from
-			}
-			// OneCycleLR._annealing_cos
-			return p.to + float64((p.from-p.to)/2*(cosRN(math.Pi*pct)+1))
+			return p, (step - start) / (p.end - start)
 		}
 		start = p.end
 	}
 	panic("unreachable")
+}
+
+// anneal is OneCycleLR's _anneal_func from a to b at pct.
+func (s Schedule) anneal(a, b, pct float64) float64 {
+	if s.AnnealStrategy == "linear" { // OneCycleLR._annealing_linear
+		return float64((b-a)*pct) + a
+	}
+	// OneCycleLR._annealing_cos
+	return b + float64((a-b)/2*(cosRN(math.Pi*pct)+1))
 }
 
 // warm returns the warm-up factor of step t: LinearLR's closed form

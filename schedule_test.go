@@ -742,3 +742,108 @@ var torchGolden = map[string][]struct {
 	"warmupCosine":   {{0, 0x1.999999999999ap-6}, {1, 0x1.5da11b9f18427p-5}, {2, 0x1.cf1bbcdcbfa55p-5}, {3, 0x1.08351c7d956f9p-4}, {4, 0x1.0c1630b099511p-4}, {5, 0x1.999999999999bp-5}, {6, 0x1.1b06d1d200915p-5}, {7, 0x1.51afb2c110906p-6}, {8, 0x1.38e81414cf11ep-7}, {9, 0x1.40c18a2fbc00ep-9}, {10, 0x0.0p+0}, {11, 0x1.40c18a2fbc00dp-9}, {12, 0x1.38e81414cf130p-7}},
 	"warmupExp":      {{0, 0x1.1111111111111p-5}, {1, 0x1.5810624dd2f1bp-5}, {2, 0x1.8e219652bd3c4p-5}, {3, 0x1.b5f1bef49cf58p-5}, {4, 0x1.d1d041cc532a7p-5}, {5, 0x1.e3baba7b91710p-5}, {6, 0x1.b35b416f3618fp-5}, {7, 0x1.87d2214a7d7cep-5}, {8, 0x1.60a3845ca423ap-5}},
 }
+
+// TestScheduleOneCycleMomentum: OneCycleLR's momentum (or beta1) starts at
+// max_momentum, is base_momentum where the lr peaks, and is back at
+// max_momentum at the end (three-phase: from the end of the second phase
+// on); in every phase it anneals with the same pct as the lr, which
+// TestScheduleTorchGolden checks against torch, so
+// (m - m_to)/(m_from - m_to) equals (lr - lr_to)/(lr_from - lr_to). Kinds
+// other than onecycle, and cycle_momentum off, give no momentum.
+func TestScheduleOneCycleMomentum(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		s    Schedule
+	}{
+		{"cos", mustSchedule(t, "onecycle", func(s *Schedule) { s.MaxLR = 0.5; s.TotalSteps = 20 })},
+		{"linear", mustSchedule(t, "onecycle", func(s *Schedule) { s.MaxLR = 0.5; s.TotalSteps = 20; s.AnnealStrategy = "linear" })},
+		{"three-phase", mustSchedule(t, "onecycle", func(s *Schedule) {
+			s.MaxLR = 0.5
+			s.TotalSteps = 20
+			s.PctStart = 0.25
+			s.ThreePhase = true
+		})},
+		{"1000", mustSchedule(t, "onecycle", func(s *Schedule) { s.MaxLR = 0.01; s.TotalSteps = 1000; s.BaseMomentum = 0.8; s.MaxMomentum = 0.9 })},
+	} {
+		s := tc.s
+		lo, hi := s.BaseMomentum, s.MaxMomentum
+		m := func(t int) float64 {
+			v, ok := s.Momentum(t)
+			if !ok {
+				panic("no momentum from onecycle")
+			}
+			return v
+		}
+		rise := int(s.PctStart*float64(s.TotalSteps)) - 1
+		if m(0) != hi || m(rise) != lo || m(s.TotalSteps-1) != hi {
+			t.Errorf("%s: momentum %v at 0, %v at the peak step %d, %v at the end; want %v, %v, %v",
+				tc.name, m(0), m(rise), rise, m(s.TotalSteps-1), hi, lo, hi)
+		}
+		for step := 0; step < s.TotalSteps; step++ {
+			p, _ := s.cyclePhase(s.MaxLR, step)
+			lr := s.LR(0.1, step)
+			if p.mFrom == p.mTo { // three-phase's last phase holds max_momentum
+				if m(step) != hi {
+					t.Errorf("%s: step %d: momentum %v in the final phase, want %v", tc.name, step, m(step), hi)
+				}
+				continue
+			}
+			fl := (lr - p.to) / (p.from - p.to)
+			fm := (m(step) - p.mTo) / (p.mFrom - p.mTo)
+			if math.Abs(fl-fm) > 1e-12 {
+				t.Errorf("%s: step %d: lr at %v of its phase, momentum at %v", tc.name, step, fl, fm)
+			}
+		}
+	}
+	// Backends ask every step: nothing may be allocated.
+	oc := mustSchedule(t, "onecycle", func(s *Schedule) { s.TotalSteps = 20 })
+	o, _ := DefaultOptimizer("adam")
+	st := NewScalarState()
+	if n := testing.AllocsPerRun(50, func() { o.ScheduledScalars(&oc, 7, oc.LR(0.1, 6), &st) }); n != 0 {
+		t.Errorf("a onecycle step's scalars allocate %v times", n)
+	}
+	off := mustSchedule(t, "onecycle", func(s *Schedule) { s.TotalSteps = 20; s.CycleMomentum = false })
+	for _, s := range []Schedule{off, mustSchedule(t, "cosine", func(s *Schedule) { s.TMax = 10 }), mustSchedule(t, "constant", nil)} {
+		if v, ok := s.Momentum(3); ok {
+			t.Errorf("%s (cycle %v): momentum %v", s.Kind, s.CycleMomentum, v)
+		}
+	}
+}
+
+// TestJobCycleMomentum: validating a onecycle job sets the cycled
+// hyperparameter to max_momentum (SGD's momentum 0 included: torch turns
+// momentum on, with its buffer), refuses the optimizers with neither
+// momentum nor beta1 unless cycling is off, and refuses a beta1 of 1.
+func TestJobCycleMomentum(t *testing.T) {
+	job := func(opt string, set func(j *Job)) *Job {
+		j := NewJob()
+		j.Dim, j.Steps = 10, 10
+		j.Optimizer, _ = DefaultOptimizer(opt)
+		j.Schedule = mustSchedule(t, "onecycle", func(s *Schedule) { s.TotalSteps = 10 })
+		if set != nil {
+			set(&j)
+		}
+		return &j
+	}
+	j := job("sgd", nil)
+	if err := j.Validate(); err != nil || j.Optimizer.Momentum != 0.95 || len(j.Optimizer.StateNames()) != 1 {
+		t.Errorf("sgd: %v, momentum %v, states %v", err, j.Optimizer.Momentum, j.Optimizer.StateNames())
+	}
+	j = job("adam", func(j *Job) { j.Schedule.MaxMomentum = 0.9 })
+	if err := j.Validate(); err != nil || j.Optimizer.Beta1 != 0.9 {
+		t.Errorf("adam: %v, beta1 %v", err, j.Optimizer.Beta1)
+	}
+	if err := job("adagrad", nil).Validate(); err == nil || !strings.Contains(err.Error(), "--lr-cycle-momentum=false") {
+		t.Errorf("adagrad: %v", err)
+	}
+	if err := job("adadelta", func(j *Job) { j.Schedule.CycleMomentum = false }).Validate(); err != nil {
+		t.Errorf("adadelta without cycling: %v", err)
+	}
+	if err := job("nadam", func(j *Job) { j.Schedule.MaxMomentum = 1 }).Validate(); err == nil || !strings.Contains(err.Error(), "--lr-max-momentum 1") {
+		t.Errorf("nadam with beta1 1: %v", err)
+	}
+	j = job("rmsprop", func(j *Job) { j.Schedule.CycleMomentum = false })
+	if err := j.Validate(); err != nil || j.Optimizer.Momentum != 0 {
+		t.Errorf("rmsprop without cycling: %v, momentum %v", err, j.Optimizer.Momentum)
+	}
+}

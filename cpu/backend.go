@@ -23,6 +23,9 @@ type Backend struct {
 	obj objective
 	upd gdgpu.CPUUpdate // the optimizer's rule (gdgpu.OptimizerInfo.CPU)
 	hp  gdgpu.Optimizer // hyperparameters; the learning rate comes with Step
+	// sched is the job's schedule, for the momentum a onecycle schedule
+	// gives each step (hp's cycled hyperparameter follows it).
+	sched gdgpu.Schedule
 
 	x     []float64
 	names []string          // the state vectors' torch names, gdgpu.Optimizer.StateNames
@@ -129,7 +132,7 @@ func newBackendOptions(job *gdgpu.Job, opt options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{obj: obj, hp: job.Optimizer}
+	b := &Backend{obj: obj, hp: job.Optimizer, sched: job.Schedule}
 	b.upd = info.CPU(&b.hp)
 	b.obj.precompute()
 	b.x = make([]float64, job.Dim)
@@ -508,7 +511,7 @@ func (b *Backend) update(p *part, lo int, g []float64, factor float64) {
 // the scalar state through gdgpu's Optimizer.Scalars.
 func (b *Backend) nextStep(lr float64) {
 	b.t++
-	b.upd.SetStep(b.hp.Scalars(b.t, lr, &b.st))
+	b.upd.SetStep(b.hp.ScheduledScalars(&b.sched, b.t, lr, &b.st))
 }
 
 // StepCount returns the optimizer steps run since Load (torch's

@@ -47,11 +47,17 @@ var stateBindings = [...]uint32{2, 3, 7}
 // Context.NewBackend. Parameters live in two buffers used in turn, because
 // a step reads neighbours' old values (rosenbrock) while writing new ones.
 type Backend struct {
-	c    *Context
-	job  gdgpu.Job
-	prob gdgpu.Problem       // the job's problem's descriptor
-	coef func(i int) float64 // its per-index coefficients, or nil (hasCoef)
-	elem int                 // bytes per element: 4 or 8
+	c   *Context
+	job gdgpu.Job
+	// opt is the optimizer of the current step: job.Optimizer, with a
+	// onecycle schedule's momentum or beta1 of the step (ScheduledScalars).
+	opt gdgpu.Optimizer
+	// cycled names the uniform that carries StepScalars.Momentum: the
+	// rule's "momentum" or "oneMinusBeta1" (OptimizerInfo.Cycled), or "".
+	cycled string
+	prob   gdgpu.Problem       // the job's problem's descriptor
+	coef   func(i int) float64 // its per-index coefficients, or nil (hasCoef)
+	elem   int                 // bytes per element: 4 or 8
 
 	chunk      int // elements bound per dispatch: a multiple of alignElems
 	alignElems int // elements per SSBO offset alignment unit
@@ -130,6 +136,7 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 		return c.newModelBackend(job) // model.go
 	}
 	b := &Backend{c: c, job: *job, elem: 4, names: job.Optimizer.StateNames()}
+	b.initOptimizer()
 	if err := b.setProblem(); err != nil {
 		return nil, err
 	}
@@ -577,10 +584,24 @@ func (b *Backend) Step(lr []float64, record bool) error {
 	})
 }
 
+// initOptimizer sets opt and cycled from the job's optimizer.
+func (b *Backend) initOptimizer() {
+	b.opt = b.job.Optimizer
+	if info, _ := gdgpu.LookupOptimizer(b.opt.Name); info.Cycled != "" {
+		b.cycled = map[string]string{"momentum": "momentum", "beta1": "oneMinusBeta1"}[info.Cycled]
+	}
+}
+
 // setStepUniforms sets step b.t's scalars, computed in float64 by
 // gdgpu.Optimizer.Scalars exactly as the CPU backend gets them.
 func (b *Backend) setStepUniforms(p *program, lr float64) {
-	s := b.job.Optimizer.Scalars(b.t, lr, &b.scalars)
+	s := b.opt.ScheduledScalars(&b.job.Schedule, b.t, lr, &b.scalars)
+	switch b.cycled { // the step's momentum or beta1 (a onecycle schedule cycles them)
+	case "momentum":
+		b.setReal(p, "momentum", s.Momentum)
+	case "oneMinusBeta1":
+		b.setReal(p, "oneMinusBeta1", 1-s.Momentum)
+	}
 	b.setReal(p, "stepSize", s.StepSize)
 	b.setReal(p, "decay", s.Decay)
 	b.setReal(p, "bc1", s.BC1)

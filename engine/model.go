@@ -157,6 +157,7 @@ func (c *Context) newModelBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	ij := *job
 	ij.Problem, ij.Cond, ij.Data = "quadratic", 1, nil
 	m.in = &Backend{c: c, job: ij, elem: m.elem, names: ij.Optimizer.StateNames(), givenOnly: true, modelNeed: m.memoryNeed()}
+	m.in.initOptimizer()
 	m.in.plan()
 	if err := c.do(m.init); err != nil {
 		return nil, err

@@ -381,3 +381,34 @@ func TestSnapshotRestoreAcrossBackends(t *testing.T) {
 		}
 	}
 }
+
+// TestParityOneCycleMomentum: under a onecycle schedule that cycles
+// momentum or beta1, every optimizer that has one (OptimizerInfo.Cycled)
+// gives the GPU the step's value as the CPU gets it. SGD and RMSprop start
+// with momentum 0: the cycle turns it on, with its buffer, as in torch.
+func TestParityOneCycleMomentum(t *testing.T) {
+	c := openTest(t, Options{})
+	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+		for _, name := range gdgpu.OptimizerNames() {
+			info, _ := gdgpu.LookupOptimizer(name)
+			if info.Cycled == "" {
+				continue
+			}
+			t.Run(prec.String()+"/"+name, func(t *testing.T) {
+				job := newJob("quadratic", name, 1000, prec)
+				job.Optimizer.LR = 0.01
+				job.Cond, job.Steps, job.LogEvery = 10, 30, 5
+				job.RandomStart, job.Seed = true, 3
+				job.Schedule, _ = gdgpu.DefaultSchedule("onecycle")
+				job.Schedule.TotalSteps = job.Steps
+				if err := job.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				if v := job.Optimizer.Get(info.Cycled); v != 0.95 {
+					t.Fatalf("%s = %v after Validate, want max_momentum 0.95", info.Cycled, v)
+				}
+				checkTrajectory(t, c, &job)
+			})
+		}
+	}
+}
