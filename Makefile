@@ -30,10 +30,20 @@ build:
 view: deps
 	$(GO) build -tags egl,window -o bin/gdgpu-view ./cmd/gdgpu
 
+# The demo: a descent of 2^20 parameters that converges (heavy-ball SGD with
+# the optimal step and momentum for a quadratic of condition number 1000:
+# lr = 4/(sqrt(L)+sqrt(mu))^2, momentum = ((sqrt(k)-1)/(sqrt(k)+1))^2), the
+# CPU/GPU comparison of the same job, a race of three optimizers on
+# Himmelblau's function, and the loss curve, into a new folder demo-DATE.
+DEMO_JOB := --problem quadratic --cond 1000 --dim 1048576 --optimizer sgd --lr 0.00376 --momentum 0.881
 demo: deps build
 	$(BIN) info
-	$(BIN) run
-	$(BIN) compare --dim 262144
+	@d=demo-$$(date +%Y%m%d-%H%M%S) && mkdir $$d && set -x && \
+	$(BIN) run $(DEMO_JOB) --steps 2000 --log-every 20 --grad-tol 1e-4 --run-dir $$d/run && \
+	$(BIN) compare $(DEMO_JOB) --steps 400 --log-every 20 && \
+	$(BIN) view --problem himmelblau --optimizer adam,sgd,rmsprop --lr 0.02 --steps 500 --png $$d/race.png && \
+	$(BIN) plot $$d/run/log.csv --title "heavy-ball SGD on a quadratic, cond 1000, N = 2^20" -o $$d/loss.png && \
+	{ set +x; echo "demo: the run, its log and parameters, race.png and loss.png are in $$d/"; }
 
 vet:
 	$(GO) vet $(TAGS) ./...

@@ -32,6 +32,7 @@ var (
 func newPlotCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
 		out, yCol, xCol string
+		title           string
 		labels          []string
 		logY            bool
 		width, height   string
@@ -47,7 +48,10 @@ The format follows the extension of -o: .png, .svg or .pdf. The legend names
 each line after its file (base name without extension) unless --labels gives
 one label per file. --y picks the column plotted (loss, grad_norm or lr),
 --x the horizontal axis (step or elapsed_s). Loss and gradient norm are drawn
-on a log scale unless --log-y=false; on a log scale a value <= 0 is refused.
+on a log scale unless --log-y=false. On a log scale a value 0 (a loss that
+reached exactly 0) is drawn at the smallest positive value plotted, and a
+negative value is refused. A file named log.csv (a run folder's) is named
+after its folder in the legend.
 
 Rows whose --y value is NaN or ±Inf (a diverged run) are skipped with a
 warning on stderr, so a diverged run still plots up to where it diverged.
@@ -92,6 +96,11 @@ atomically (a temporary file in the same folder, then renamed).`,
 				labels = make([]string, len(files))
 				for i, f := range files {
 					labels[i] = strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
+					if filepath.Base(f) == runDirLog { // a run folder's log: name it after the folder
+						if dir := filepath.Base(filepath.Dir(absPath(f))); dir != "/" && dir != "." {
+							labels[i] = dir
+						}
+					}
 				}
 			}
 			series := make([]plotter.XYs, len(files))
@@ -100,8 +109,16 @@ atomically (a temporary file in the same folder, then renamed).`,
 					return err
 				}
 			}
+			if logY {
+				if err := floorZeros(series, files, yCol); err != nil {
+					return err
+				}
+			}
 			p := plot.New()
 			p.Title.Text = fmt.Sprintf("%s against %s", yCol, xCol)
+			if cmd.Flags().Changed("title") {
+				p.Title.Text = title
+			}
 			p.X.Label.Text = xCol
 			p.Y.Label.Text = yCol
 			if logY {
@@ -128,7 +145,11 @@ atomically (a temporary file in the same folder, then renamed).`,
 			if err := writeAtomic(out, wt); err != nil {
 				return failure(err)
 			}
-			fmt.Fprintf(stdout, "wrote %s (%d runs)\n", out, len(files))
+			runs := "runs"
+			if len(files) == 1 {
+				runs = "run"
+			}
+			fmt.Fprintf(stdout, "wrote %s (%d %s)\n", out, len(files), runs)
 			return nil
 		},
 	}
@@ -140,6 +161,7 @@ atomically (a temporary file in the same folder, then renamed).`,
 	// The default follows --y (see RunE); false here keeps pflag from
 	// printing a second "(default true)".
 	fs.BoolVar(&logY, "log-y", false, "log scale on the vertical axis (default true for loss and grad_norm, false for lr)")
+	fs.StringVar(&title, "title", "", `the plot's title (default "<y> against <x>"; "" for none)`)
 	fs.StringVar(&width, "width", "16cm", "plot width, e.g. 6in or 16cm")
 	fs.StringVar(&height, "height", "10cm", "plot height, e.g. 4in or 10cm")
 	_ = cmd.MarkFlagRequired("out")
@@ -204,11 +226,37 @@ func plotLength(flag, s string) (vg.Length, error) {
 	return l, nil
 }
 
+// floorZeros puts the values 0 of a log-scale plot (a loss that reached
+// exactly 0) at the smallest positive value of any series, so the axis
+// stays logarithmic and the curve ends on its floor instead of the whole
+// plot being refused. Every value 0 is a usage error.
+func floorZeros(series []plotter.XYs, files []string, yCol string) error {
+	low := math.Inf(1)
+	for _, xy := range series {
+		for _, p := range xy {
+			if p.Y > 0 {
+				low = min(low, p.Y)
+			}
+		}
+	}
+	if math.IsInf(low, 1) {
+		return usagef("%s: every %s is 0: nothing to draw on a log scale; use --log-y=false", strings.Join(files, ", "), yCol)
+	}
+	for _, xy := range series {
+		for i := range xy {
+			if xy[i].Y == 0 {
+				xy[i].Y = low
+			}
+		}
+	}
+	return nil
+}
+
 // readPlotLog reads the xCol and yCol columns of a CSV run log
 // (runlog.ReadColumns). Rows whose y is NaN or ±Inf are skipped with one
 // warning on stderr; anything else that is not a finite number, a missing
 // column, a short row or an empty log is a usage error naming file:line.
-// On a log scale y <= 0 is refused.
+// On a log scale y < 0 is refused; y = 0 is kept (floorZeros).
 func readPlotLog(path, xCol, yCol string, logY bool, stderr io.Writer) (plotter.XYs, error) {
 	if err := data.CheckRegular(path); err != nil {
 		return nil, usagef("%v", err)
@@ -238,7 +286,7 @@ func readPlotLog(path, xCol, yCol string, logY bool, stderr io.Writer) (plotter.
 			skipped++
 			continue
 		}
-		if logY && y <= 0 {
+		if logY && y < 0 {
 			return nil, usagef("%s:%d: column %s: %v cannot be drawn on a log scale; use --log-y=false", path, line, yCol, y)
 		}
 		xy = append(xy, plotter.XY{X: x, Y: y})

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 )
 
@@ -170,6 +171,8 @@ func TestPlotBadInputs(t *testing.T) {
 	empty := write("empty.csv", "")
 	header := write("header.csv", hdr)
 	zero := write("zero.csv", hdr+"0,50,10,0.1,0\n1,0,9,0.1,0.001\n")
+	neg := write("neg.csv", hdr+"0,50,10,0.1,0\n1,-2,9,0.1,0.001\n")
+	zeros := write("zeros.csv", hdr+"0,0,10,0.1,0\n1,0,9,0.1,0.001\n")
 	allNaN := write("nan.csv", hdr+"0,NaN,10,0.1,0\n")
 	badX := write("badx.csv", hdr+"0,50,10,0.1,0\nNaN,40,9,0.1,0.001\n")
 	png := filepath.Join(dir, "out.png")
@@ -185,7 +188,8 @@ func TestPlotBadInputs(t *testing.T) {
 		{"short row", []string{short, "-o", png}, []string{"short.csv:2", "3 fields"}},
 		{"empty file", []string{empty, "-o", png}, []string{"empty.csv", "empty"}},
 		{"header only", []string{header, "-o", png}, []string{"header.csv", "no rows"}},
-		{"zero on log scale", []string{zero, "-o", png}, []string{"zero.csv:3", "--log-y=false"}},
+		{"negative on log scale", []string{neg, "-o", png}, []string{"neg.csv:3", "--log-y=false"}},
+		{"only zeros on log scale", []string{zeros, "-o", png}, []string{"zeros.csv", "every loss is 0", "--log-y=false"}},
 		{"all NaN", []string{allNaN, "-o", png}, []string{"nan.csv", "NaN"}},
 		{"NaN step", []string{badX, "-o", png}, []string{"badx.csv:3", "column step"}},
 		{"labels mismatch", []string{good, good, "--labels", "a,b,c", "-o", png}, []string{"--labels", "3 labels for 2 files"}},
@@ -216,6 +220,10 @@ func TestPlotBadInputs(t *testing.T) {
 	// The same good log plots fine, so the cases above fail for their reason.
 	if code, stdout, stderr := gdgpuRun(t, "plot", good, "-o", png); code != 0 {
 		t.Fatalf("good log: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// A loss that reaches exactly 0 keeps the log scale: drawn at its floor.
+	if code, stdout, stderr := gdgpuRun(t, "plot", zero, "-o", filepath.Join(dir, "zero.png")); code != 0 {
+		t.Fatalf("zero loss on a log scale: exit %d\n%s%s", code, stdout, stderr)
 	}
 	// With --log-y=false the zero loss plots.
 	if code, stdout, stderr := gdgpuRun(t, "plot", zero, "--log-y=false", "-o", filepath.Join(dir, "lin.svg")); code != 0 {
@@ -278,5 +286,29 @@ func TestDecadeTicksWideRange(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "0.001 0.01 0.1 1 10" {
 		t.Errorf("labels over 1e-3..10: %v", got)
+	}
+}
+
+// TestFloorZeros: zeros go to the smallest positive value of any series;
+// a run folder's log.csv is named after its folder.
+func TestFloorZeros(t *testing.T) {
+	s := []plotter.XYs{{{X: 0, Y: 4}, {X: 1, Y: 0}}, {{X: 0, Y: 0.5}, {X: 1, Y: 0.25}}}
+	if err := floorZeros(s, []string{"a", "b"}, "loss"); err != nil || s[0][1].Y != 0.25 || s[1][1].Y != 0.25 || s[0][0].Y != 4 {
+		t.Errorf("floorZeros: %v, %v", err, s)
+	}
+	dir := filepath.Join(t.TempDir(), "adam-run")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, runDirLog)
+	if err := os.WriteFile(log, []byte("step,loss,grad_norm,lr,elapsed_s\n0,50,10,0.1,0\n1,40,9,0.1,0.001\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	svg := filepath.Join(t.TempDir(), "p.svg")
+	if code, _, stderr := gdgpuRun(t, "plot", log, "-o", svg); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "adam-run") {
+		t.Errorf("the legend does not name the folder (%v)", err)
 	}
 }
