@@ -44,7 +44,12 @@ func ParsePrecision(s string) (Precision, error) {
 // Job describes one descent: what to minimise, how, for how long and in
 // which precision. The zero value is not valid; NewJob fills the defaults.
 type Job struct {
-	Problem   string    // registry name of the objective
+	Problem string // registry name of the objective
+	// Objective, when set, is an objective typed as an expression
+	// (ParseObjective's language): Validate compiles and registers it and
+	// sets Problem to its name (ObjectiveName). It is part of the job, so
+	// a checkpoint or job file carries it.
+	Objective string    `json:",omitempty"`
 	Dim       int       // number of parameters N
 	Cond      float64   // quadratic: condition number, c_i spans [1, Cond]
 	Optimizer Optimizer // optimizer and hyperparameters
@@ -128,6 +133,13 @@ func (j *Job) validate(stored bool) error {
 	// package prefix already; the wrapped message has it once.
 	wrap := func(err error) error {
 		return fmt.Errorf("%w: %s", ErrInvalidJob, strings.TrimPrefix(err.Error(), "gdgpu: "))
+	}
+	if j.Objective != "" {
+		name, err := registerObjective(j.Objective)
+		if err != nil {
+			return fmt.Errorf("%w: --objective: %w", ErrInvalidJob, err)
+		}
+		j.Problem = name
 	}
 	p, ok := LookupProblem(j.Problem)
 	if IsModel(j.Problem) {
@@ -239,6 +251,14 @@ const MaxDim = 1<<31 - 1
 // O(t) for the recursive schedules: the driver walks them with Schedule.Seq.
 func (j *Job) LR(t int) float64 { return j.Schedule.LR(j.Optimizer.LR, t) }
 
+// uniformStart draws x_i uniformly from [-2, 2] with seed (--seed).
+func uniformStart(x []float64, seed uint64) {
+	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	for i := range x {
+		x[i] = 4*r.Float64() - 2
+	}
+}
+
 // StartPoint returns the start point x0 for the job: zeros for a model on
 // data, else the problem's default (Problem.Init) or, with RandomStart, x_i ~ U[-2, 2] drawn from a
 // PCG generator seeded with Seed. Both backends start from this slice.
@@ -250,10 +270,7 @@ func (j *Job) StartPoint() []float64 {
 		return x
 	}
 	if j.RandomStart {
-		r := rand.New(rand.NewPCG(j.Seed, 0x9e3779b97f4a7c15))
-		for i := range x {
-			x[i] = 4*r.Float64() - 2
-		}
+		uniformStart(x, j.Seed)
 		return x
 	}
 	if p, ok := LookupProblem(j.Problem); ok && p.Init != nil {

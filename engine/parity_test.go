@@ -412,3 +412,35 @@ func TestParityOneCycleMomentum(t *testing.T) {
 		}
 	}
 }
+
+// TestParityTypedObjectives: objectives typed as expressions run the
+// generated GLSL on the GPU and the generated float64 evaluator on the CPU
+// with the same trajectories (the parity tolerances), in f32 and f64, over
+// the grammar: offsets both ways, definitions, i and n, mean, min/max,
+// sigmoid, softplus, exp, log, tanh, powers.
+func TestParityTypedObjectives(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 256})
+	for _, src := range []string{
+		"sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)",
+		"w = 1 + (x[i]-1)/4; 2*mean((w-1)^2*(1 + 10*sin(pi*w+1)^2)) + n",
+		"sum((x[i+2] - x[i-1])^2 + 0.1*(i+1)/n*x[i]^2)",
+		"sum(softplus(x[i]) + sigmoid(x[i+1])*tanh(x[i]) + 0.5*min(x[i], x[i+1])^2 + max(x[i], 0.1)^3)",
+		"sum(log(1 + x[i]^2) + exp(-x[i]^2) + sqrt(1 + x[i-1]^2) + pow(1 + x[i]^2, 0.75) + expm1(0.1*x[i]) + log1p(x[i]^2))",
+	} {
+		for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+			t.Run(prec.String()+"/"+src, func(t *testing.T) {
+				// SGD: Adam's normalised step turns f32 rounding of a
+				// near-zero gradient component into a full step either way.
+				job := newJob("quadratic", "sgd", 1000, prec)
+				job.Objective, job.Problem = src, ""
+				job.Optimizer.LR = 1e-4
+				job.Steps, job.LogEvery = 20, 5
+				job.RandomStart, job.Seed = true, 3
+				if err := job.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				checkTrajectory(t, c, &job)
+			})
+		}
+	}
+}

@@ -20,6 +20,8 @@ import (
 // jobFlags are the flags run and compare share.
 type jobFlags struct {
 	problem   string
+	objective string // --objective, or --objective-file's text
+	objFile   string
 	dim       int
 	cond      float64
 	optimizer string
@@ -57,6 +59,8 @@ func addJobFlags(cmd *cobra.Command) *jobFlags {
 	fs := cmd.Flags()
 	fs.SortFlags = false
 	fs.StringVar(&f.problem, "problem", def.Problem, "objective: "+strings.Join(gdgpu.ProblemNames(), ", ")+"; or a model trained on --data: "+strings.Join(gdgpu.ModelNames(), ", ")+" (gdgpu list describes them)")
+	fs.StringVar(&f.objective, "objective", "", "your objective as an expression instead of --problem, e.g. 'sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)' (README: Typed objectives)")
+	fs.StringVar(&f.objFile, "objective-file", "", "read --objective's expression from `FILE`")
 	fs.IntVar(&f.dim, "dim", 0, "number of parameters N (default: the problem's default dimension, or the --init file's length)")
 	fs.Float64Var(&f.cond, "cond", def.Cond, "quadratic: condition number, the c_i span [1, cond]")
 	fs.StringVar(&f.optimizer, "optimizer", def.Optimizer.Name, "optimizer: "+strings.Join(gdgpu.OptimizerNames(), ", "))
@@ -142,6 +146,47 @@ type setup struct {
 	quiet    bool // run --quiet: no progress bar, no per-sample lines
 }
 
+// maxObjectiveFile bounds --objective-file's size.
+const maxObjectiveFile = 1 << 20
+
+// typedObjective compiles --objective (or --objective-file) and registers
+// it, so that the rest of build sees it as the problem it names.
+func (f *jobFlags) typedObjective(changed func(string) bool, job *gdgpu.Job) error {
+	src := f.objective
+	if changed("objective-file") {
+		if changed("objective") {
+			return usagef("--objective and --objective-file do not go together: give the expression once")
+		}
+		if err := data.CheckRegular(f.objFile); err != nil {
+			return usagef("--objective-file: %v", err)
+		}
+		fh, err := os.Open(f.objFile)
+		if err != nil {
+			return usagef("--objective-file: %v", err)
+		}
+		b, err := io.ReadAll(io.LimitReader(fh, maxObjectiveFile+1))
+		fh.Close()
+		if err != nil {
+			return usagef("--objective-file %s: %v", f.objFile, err)
+		}
+		if len(b) > maxObjectiveFile {
+			return usagef("--objective-file %s is larger than %d bytes", f.objFile, maxObjectiveFile)
+		}
+		src = string(b)
+	} else if !changed("objective") {
+		return nil
+	}
+	if changed("problem") {
+		return usagef("--objective and --problem do not go together: the expression is the problem")
+	}
+	p, err := gdgpu.RegisterObjective(src)
+	if err != nil {
+		return usagef("--objective: %v", err)
+	}
+	f.problem, job.Objective = p.Name, src
+	return nil
+}
+
 // build turns the flags into a validated job and start point. Every error
 // is a usage error naming the flag or file.
 func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
@@ -149,6 +194,9 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	s := &setup{device: f.device, gpu: f.gpu, out: f.out, log: f.log, init: f.init}
 	job := gdgpu.NewJob()
 
+	if err := f.typedObjective(changed, &job); err != nil {
+		return nil, err
+	}
 	p, ok := gdgpu.LookupProblem(f.problem)
 	isModel := gdgpu.IsModel(f.problem)
 	if !ok && !isModel {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,5 +120,60 @@ func TestDivergedLRHint(t *testing.T) {
 	code, stdout, _ = gdgpuRun(t, "run", "--device", "cpu", "--problem", "saddle", "--optimizer", "sgd", "--lr", "0.5", "--steps", "3000")
 	if code != exitDiverged || strings.Contains(stdout, "hint:") {
 		t.Errorf("saddle: exit %d, a hint where the descent went far\n%s", code, stdout)
+	}
+}
+
+// TestTypedObjectiveCLI: --objective runs on both backends with the
+// hand-written problem's results, a refusal is exit 2 with a caret, it
+// does not go with --problem, --objective-file reads it, a run folder's
+// job.toml holds it and repeats the run, and objective --show prints the
+// gradient.
+func TestTypedObjectiveCLI(t *testing.T) {
+	const rosen = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)"
+	final := func(args ...string) string {
+		t.Helper()
+		code, stdout, stderr := gdgpuRun(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, stdout, stderr)
+		}
+		for _, l := range strings.Split(stdout, "\n") {
+			if strings.Contains(l, "final loss:") {
+				return l
+			}
+		}
+		t.Fatalf("%v: no final loss\n%s", args, stdout)
+		return ""
+	}
+	base := []string{"--dim", "300", "--seed", "2", "--steps", "30"}
+	if a, b := final(append([]string{"run", "--device", "cpu", "--objective", rosen}, base...)...),
+		final(append([]string{"run", "--device", "cpu", "--problem", "rosenbrock"}, base...)...); a != b {
+		t.Errorf("typed %q, hand-written %q", a, b)
+	}
+	final(append([]string{"run", "--objective", rosen, "--precision", "f64"}, base...)...)
+
+	code, _, stderr := gdgpuRun(t, "run", "--device", "cpu", "--objective", "sum(x[i]) + y")
+	if code != exitUsage || !strings.Contains(stderr, "column 13") || !strings.Contains(stderr, "^") {
+		t.Errorf("bad objective: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr = gdgpuRun(t, "run", "--device", "cpu", "--objective", rosen, "--problem", "quadratic"); code != exitUsage || !strings.Contains(stderr, "--problem") {
+		t.Errorf("--objective with --problem: exit %d\n%s", code, stderr)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f.txt")
+	if err := os.WriteFile(file, []byte("a = 100;\nsum(a*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rd := filepath.Join(dir, "run")
+	first := final(append([]string{"run", "--device", "cpu", "--objective-file", file, "--run-dir", rd}, base...)...)
+	job, err := os.ReadFile(filepath.Join(rd, "job.toml"))
+	if err != nil || !strings.Contains(string(job), "objective = ") || strings.Contains(string(job), "problem = ") {
+		t.Fatalf("job.toml (%v):\n%s", err, job)
+	}
+	if again := final("run", filepath.Join(rd, "job.toml")); again != first {
+		t.Errorf("job.toml repeats %q as %q", first, again)
+	}
+	code, stdout, _ := gdgpuRun(t, "objective", "--show", rosen)
+	if code != 0 || !strings.Contains(stdout, "df/dx[j] += ") || !strings.Contains(stdout, "at i = j-1") {
+		t.Errorf("objective --show: exit %d\n%s", code, stdout)
 	}
 }

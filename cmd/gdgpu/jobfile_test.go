@@ -392,6 +392,8 @@ func badFlagValues(t *testing.T) map[string][]struct {
 	add("intercept", `"--intercept"`, append(cloneArgs(lin), "--intercept=maybe")...)
 	add("json", `"--json"`, "--json=maybe")
 	add("quiet", `"--quiet"`, "--quiet=maybe")
+	add("objective", "--objective: column", "--objective", "sum(x[i]) + y")
+	add("objective-file", "--objective-file", "--objective-file", "/nonexistent/objective.txt")
 	num("batch-size", lin, "-1")
 	add("epochs", "--epochs", append(cloneArgs(lin), "--epochs", "-1")...)
 	add("epochs", "--epochs and --steps", append(cloneArgs(lin), "--epochs", "2")...)

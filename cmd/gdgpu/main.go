@@ -155,7 +155,7 @@ interrupted.`,
 		return usagef("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
 	root.AddCommand(newRunCmd(stdout, stderr), newCompareCmd(stdout, stderr), newInfoCmd(stdout), newListCmd(stdout))
-	root.AddCommand(newGradcheckCmd(stdout, stderr))
+	root.AddCommand(newGradcheckCmd(stdout, stderr), newObjectiveCmd(stdout))
 	root.AddCommand(newBenchCmd(stdout))
 	root.AddCommand(newPlotCmd(stdout, stderr), newCostsCmd(stdout))
 	root.AddCommand(newViewCmd(stdout, stderr))

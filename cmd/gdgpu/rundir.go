@@ -127,7 +127,11 @@ func jobEntries(s *setup) []jobFlagValue {
 	job := &s.job
 	var es []jobFlagValue
 	put := func(key string, v any) { es = append(es, jobFlagValue{key, v}) }
-	put("problem", job.Problem)
+	if job.Objective != "" {
+		put("objective", job.Objective)
+	} else {
+		put("problem", job.Problem)
+	}
 	if job.Data == nil {
 		put("dim", job.Dim)
 		put("cond", job.Cond)

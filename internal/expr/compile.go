@@ -1,0 +1,816 @@
+package expr
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Objective is a compiled objective: f(x) = c0 + Σ_a c_a A_a, each A_a a
+// sum or mean over the index of a per-index term E_a, and its gradient
+// ∂f/∂x_j = Σ_a c_a w_a Σ_k [i = j-k valid for a] ∂E_a/∂x[i+k] at i = j-k
+// (w_a = 1 for a sum, 1/count for a mean). The term owned by index i is
+// Σ_a [i valid for a] c_a w_a E_a(i), plus c0 at i = 0.
+type Objective struct {
+	Src    string
+	Reach  int // the largest |offset| a term or gradient component reads
+	MinDim int // the least n that leaves every aggregate a valid index
+	// Float64Only names a function the GLSL has no double version of
+	// ("" when every one has).
+	Float64Only string
+
+	bd     *builder
+	aggs   []aggregate
+	c0     *ex     // the constant part (over n)
+	groups []group // by shift s: the outputs evaluated at ip = j - s
+
+	pool sync.Pool // *[]float64 registers of the CPU programs
+}
+
+// aggregate is one sum(...) or mean(...).
+type aggregate struct {
+	mean       bool
+	e          *ex // the term
+	coef       *ex // c_a w_a, over n
+	ks         []int
+	kmin, kmax int // min and max of ks and 0
+}
+
+// output is one value a group sums: a term (f) or a partial (g), counted
+// where its aggregate is valid at the evaluation's index.
+type output struct {
+	agg  int
+	grad bool
+	e    *ex
+}
+
+// group evaluates, at ip = j - shift, the outputs that component j needs.
+type group struct {
+	shift int
+	outs  []output
+	prog  []instr // the CPU program: every node the outputs need, in order
+	slot  []int   // prog slot of each output
+}
+
+// lo and hi bound the valid i of aggregate a, lo <= i <= n-1-hi.
+func (a aggregate) lo() int { return max(0, -a.kmin) }
+func (a aggregate) hi() int { return max(0, a.kmax) }
+
+// Parse compiles src.
+func Parse(src string) (*Objective, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, &Error{src, 0, "the objective is empty"}
+	}
+	defs, body, err := parseProgram(src)
+	if err != nil {
+		return nil, err
+	}
+	lw := &lowerer{src: src, bd: newBuilder(), defs: map[string]*node{}}
+	for _, d := range defs {
+		if reserved(d.name) {
+			return nil, &Error{src, d.pos, fmt.Sprintf("%q is a reserved name and cannot be defined", d.name)}
+		}
+		if _, dup := lw.defs[d.name]; dup {
+			return nil, &Error{src, d.pos, fmt.Sprintf("%q is defined twice", d.name)}
+		}
+		lw.defs[d.name] = d.body
+	}
+	l, err := lw.outer(body)
+	if err != nil {
+		return nil, err
+	}
+	if len(l.terms) == 0 {
+		return nil, &Error{src, body.pos, "the objective does not depend on x: use sum(...), mean(...) of terms in x[i]"}
+	}
+	o := &Objective{Src: src, bd: lw.bd, c0: l.c0, MinDim: 1}
+	for _, t := range l.terms {
+		a := lw.aggs[t.agg]
+		a.coef = o.bd.mul(t.coef, a.coef)
+		o.aggs = append(o.aggs, a)
+		o.MinDim = max(o.MinDim, 1+a.lo()+a.hi())
+		o.Reach = max(o.Reach, -a.kmin, a.kmax, a.kmax-a.kmin)
+	}
+	o.build()
+	for _, n := range o.bd.all {
+		switch n.op {
+		case opAsin, opAcos, opAtan:
+			if o.Float64Only == "" {
+				o.Float64Only = map[op]string{opAsin: "asin", opAcos: "acos", opAtan: "atan"}[n.op]
+			}
+		}
+	}
+	regs := 0
+	for _, g := range o.groups {
+		regs = max(regs, len(g.prog))
+	}
+	o.pool.New = func() any { s := make([]float64, regs*blk); return &s }
+	return o, nil
+}
+
+func reserved(name string) bool {
+	switch name {
+	case "x", "i", "n", "pi", "e", "sum", "mean", "prod", "pow", "min", "max":
+		return true
+	}
+	_, ok := funcs[name]
+	return ok
+}
+
+// build makes the groups: for each shift s, the partials ∂E_a/∂x[i+s] of
+// the aggregates that read x[i+s], and at shift 0 also the terms.
+func (o *Objective) build() {
+	shifts := map[int]bool{0: true}
+	for _, a := range o.aggs {
+		for _, k := range a.ks {
+			shifts[k] = true
+		}
+	}
+	var ss []int
+	for s := range shifts {
+		ss = append(ss, s)
+	}
+	sort.Ints(ss)
+	for _, s := range ss {
+		g := group{shift: s}
+		for ai, a := range o.aggs {
+			if s == 0 {
+				g.outs = append(g.outs, output{agg: ai, e: o.bd.mul(a.coef, a.e)})
+			}
+			if slices.Contains(a.ks, s) {
+				d := o.bd.d(a.e, s, map[*ex]*ex{})
+				if !isConst(d, 0) {
+					g.outs = append(g.outs, output{agg: ai, grad: true, e: o.bd.mul(a.coef, d)})
+				}
+			}
+		}
+		if s == 0 && !isConst(o.c0, 0) {
+			g.outs = append(g.outs, output{agg: -1, e: o.c0})
+		}
+		o.groups = append(o.groups, g)
+	}
+	for gi := range o.groups {
+		g := &o.groups[gi]
+		need := map[*ex]bool{}
+		var mark func(e *ex)
+		mark = func(e *ex) {
+			if e == nil || need[e] {
+				return
+			}
+			need[e] = true
+			mark(e.a)
+			mark(e.b)
+			mark(e.s)
+		}
+		for _, out := range g.outs {
+			mark(out.e)
+		}
+		slotOf := map[*ex]int{}
+		for _, n := range o.bd.all { // ids are a topological order
+			if need[n] {
+				slotOf[n] = len(g.prog)
+				in := instr{op: n.op, c: n.c, k: n.k, a: -1, b: -1, s: -1}
+				if n.a != nil {
+					in.a = slotOf[n.a]
+				}
+				if n.b != nil {
+					in.b = slotOf[n.b]
+				}
+				if n.s != nil {
+					in.s = slotOf[n.s]
+				}
+				g.prog = append(g.prog, in)
+			}
+		}
+		for _, out := range g.outs {
+			g.slot = append(g.slot, slotOf[out.e])
+		}
+	}
+}
+
+// lin is an outer expression: c0 + Σ coef * aggregate.
+type lin struct {
+	c0    *ex
+	terms []linTerm
+}
+
+type linTerm struct {
+	coef *ex
+	agg  int
+}
+
+type lowerer struct {
+	src   string
+	bd    *builder
+	defs  map[string]*node
+	aggs  []aggregate
+	using []string // definitions being expanded, to refuse a cycle
+}
+
+func (lw *lowerer) err(n *node, format string, a ...any) error {
+	return &Error{lw.src, n.pos, fmt.Sprintf(format, a...)}
+}
+
+func (lw *lowerer) constLin(e *ex) lin { return lin{c0: e} }
+
+// outer lowers the expression outside the aggregates: a linear combination
+// of aggregates with coefficients that are constants or functions of n.
+func (lw *lowerer) outer(n *node) (lin, error) {
+	bd := lw.bd
+	switch n.op {
+	case "num":
+		return lw.constLin(bd.num(n.num)), nil
+	case "x":
+		return lin{}, lw.err(n, "x[...] is read only inside sum(...), mean(...) or prod(...)")
+	case "name":
+		switch n.name {
+		case "i":
+			return lin{}, lw.err(n, "i is the index of sum(...), mean(...) or prod(...) and has no value outside them")
+		case "n":
+			return lw.constLin(bd.make(opN, 0, 0, nil, nil, nil)), nil
+		case "pi":
+			return lw.constLin(bd.num(math.Pi)), nil
+		case "e":
+			return lw.constLin(bd.num(math.E)), nil
+		}
+		body, err := lw.def(n)
+		if err != nil {
+			return lin{}, err
+		}
+		defer lw.pop()
+		return lw.outer(body)
+	case "neg":
+		l, err := lw.outer(n.args[0])
+		if err != nil {
+			return lin{}, err
+		}
+		return lw.scale(l, bd.num(-1)), nil
+	case "+", "-":
+		l, err := lw.outer(n.args[0])
+		if err != nil {
+			return lin{}, err
+		}
+		r, err := lw.outer(n.args[1])
+		if err != nil {
+			return lin{}, err
+		}
+		if n.op == "-" {
+			r = lw.scale(r, bd.num(-1))
+		}
+		return lin{c0: bd.add(l.c0, r.c0), terms: append(l.terms, r.terms...)}, nil
+	case "*":
+		l, err := lw.outer(n.args[0])
+		if err != nil {
+			return lin{}, err
+		}
+		r, err := lw.outer(n.args[1])
+		if err != nil {
+			return lin{}, err
+		}
+		switch {
+		case len(l.terms) > 0 && len(r.terms) > 0:
+			return lin{}, lw.err(n, "a product of two aggregates needs a pre-pass, which typed objectives do not have yet: write a sum of aggregates times constants")
+		case len(r.terms) == 0:
+			return lw.scale(l, r.c0), nil
+		default:
+			return lw.scale(r, l.c0), nil
+		}
+	case "/":
+		l, err := lw.outer(n.args[0])
+		if err != nil {
+			return lin{}, err
+		}
+		r, err := lw.outer(n.args[1])
+		if err != nil {
+			return lin{}, err
+		}
+		if len(r.terms) > 0 {
+			return lin{}, lw.err(n, "dividing by an aggregate needs a pre-pass, which typed objectives do not have yet: write a sum of aggregates times constants")
+		}
+		return lw.scale(l, bd.div(bd.num(1), r.c0)), nil
+	case "call":
+		switch n.name {
+		case "sum", "mean":
+			if len(n.args) != 1 {
+				return lin{}, lw.err(n, "%s takes one argument, got %d", n.name, len(n.args))
+			}
+			e, err := lw.inner(n.args[0])
+			if err != nil {
+				return lin{}, err
+			}
+			ks := map[int]bool{}
+			reads(e, ks, map[*ex]bool{})
+			a := aggregate{mean: n.name == "mean", e: e, coef: bd.num(1)}
+			for k := range ks {
+				a.ks = append(a.ks, k)
+				a.kmin, a.kmax = min(a.kmin, k), max(a.kmax, k)
+			}
+			sort.Ints(a.ks)
+			if a.kmax-a.kmin > 128 {
+				return lin{}, lw.err(n, "the offsets of x[i+k] in one aggregate may span at most 128 (here %d)", a.kmax-a.kmin)
+			}
+			if a.mean { // 1 / count, count = n - (span of the valid range's cut)
+				a.coef = bd.div(bd.num(1), bd.sub(bd.make(opN, 0, 0, nil, nil, nil), bd.num(float64(a.lo()+a.hi()))))
+			}
+			lw.aggs = append(lw.aggs, a)
+			return lin{c0: bd.num(0), terms: []linTerm{{bd.num(1), len(lw.aggs) - 1}}}, nil
+		case "prod":
+			return lin{}, lw.err(n, "prod(...) needs a pre-pass, which typed objectives do not have yet")
+		}
+		args := make([]*ex, len(n.args))
+		for j, a := range n.args {
+			l, err := lw.outer(a)
+			if err != nil {
+				return lin{}, err
+			}
+			if len(l.terms) > 0 {
+				return lin{}, lw.err(n, "%s of an aggregate needs a pre-pass, which typed objectives do not have yet: write a sum of aggregates times constants", n.name)
+			}
+			args[j] = l.c0
+		}
+		e, err := lw.call(n, args)
+		if err != nil {
+			return lin{}, err
+		}
+		return lw.constLin(e), nil
+	case "^":
+		l, err := lw.outer(n.args[0])
+		if err != nil {
+			return lin{}, err
+		}
+		r, err := lw.outer(n.args[1])
+		if err != nil {
+			return lin{}, err
+		}
+		if len(l.terms) > 0 || len(r.terms) > 0 {
+			return lin{}, lw.err(n, "a power of an aggregate needs a pre-pass, which typed objectives do not have yet: write a sum of aggregates times constants")
+		}
+		return lw.constLin(bd.pow(l.c0, r.c0)), nil
+	}
+	return lin{}, lw.err(n, "unexpected %s", n.op)
+}
+
+func (lw *lowerer) scale(l lin, c *ex) lin {
+	out := lin{c0: lw.bd.mul(c, l.c0)}
+	for _, t := range l.terms {
+		out.terms = append(out.terms, linTerm{lw.bd.mul(c, t.coef), t.agg})
+	}
+	return out
+}
+
+// def returns the body of the definition n names, refusing an unknown name
+// or a definition that uses itself; pop ends its expansion.
+func (lw *lowerer) def(n *node) (*node, error) {
+	body, ok := lw.defs[n.name]
+	if !ok {
+		var names []string
+		for d := range lw.defs {
+			names = append(names, d)
+		}
+		sort.Strings(names)
+		known := "x[i+k], i, n, pi, e"
+		if len(names) > 0 {
+			known += " and the definitions " + strings.Join(names, ", ")
+		}
+		return nil, lw.err(n, "unknown name %q (known: %s)", n.name, known)
+	}
+	if slices.Contains(lw.using, n.name) {
+		return nil, lw.err(n, "%q is defined in terms of itself", n.name)
+	}
+	lw.using = append(lw.using, n.name)
+	return body, nil
+}
+
+func (lw *lowerer) pop() { lw.using = lw.using[:len(lw.using)-1] }
+
+// inner lowers a per-index term, inside an aggregate.
+func (lw *lowerer) inner(n *node) (*ex, error) {
+	bd := lw.bd
+	switch n.op {
+	case "num":
+		return bd.num(n.num), nil
+	case "x":
+		return bd.x(n.k), nil
+	case "name":
+		switch n.name {
+		case "i":
+			return bd.make(opI, 0, 0, nil, nil, nil), nil
+		case "n":
+			return bd.make(opN, 0, 0, nil, nil, nil), nil
+		case "pi":
+			return bd.num(math.Pi), nil
+		case "e":
+			return bd.num(math.E), nil
+		}
+		body, err := lw.def(n)
+		if err != nil {
+			return nil, err
+		}
+		defer lw.pop()
+		return lw.inner(body)
+	case "neg":
+		a, err := lw.inner(n.args[0])
+		if err != nil {
+			return nil, err
+		}
+		return bd.neg(a), nil
+	case "+", "-", "*", "/", "^":
+		a, err := lw.inner(n.args[0])
+		if err != nil {
+			return nil, err
+		}
+		b, err := lw.inner(n.args[1])
+		if err != nil {
+			return nil, err
+		}
+		switch n.op {
+		case "+":
+			return bd.add(a, b), nil
+		case "-":
+			return bd.sub(a, b), nil
+		case "*":
+			return bd.mul(a, b), nil
+		case "/":
+			return bd.div(a, b), nil
+		}
+		return bd.pow(a, b), nil
+	case "call":
+		if n.name == "sum" || n.name == "mean" || n.name == "prod" {
+			return nil, lw.err(n, "aggregates do not nest: %s(...) inside another aggregate", n.name)
+		}
+		args := make([]*ex, len(n.args))
+		for j, a := range n.args {
+			e, err := lw.inner(a)
+			if err != nil {
+				return nil, err
+			}
+			args[j] = e
+		}
+		return lw.call(n, args)
+	}
+	return nil, lw.err(n, "unexpected %s", n.op)
+}
+
+// call builds a function of lowered arguments.
+func (lw *lowerer) call(n *node, args []*ex) (*ex, error) {
+	bd := lw.bd
+	want := 1
+	switch n.name {
+	case "pow", "min", "max":
+		want = 2
+	default:
+		if _, ok := funcs[n.name]; !ok {
+			return nil, lw.err(n, "unknown function %q (known: sin cos tan asin acos atan sinh cosh tanh exp expm1 log log1p sqrt abs sigmoid softplus pow min max, and sum mean prod)", n.name)
+		}
+	}
+	if len(args) != want {
+		return nil, lw.err(n, "%s takes %d argument(s), got %d", n.name, want, len(args))
+	}
+	switch n.name {
+	case "pow":
+		return bd.pow(args[0], args[1]), nil
+	case "min": // at a tie the first argument, and its derivative
+		return bd.sel(bd.le(args[0], args[1]), args[0], args[1]), nil
+	case "max":
+		return bd.sel(bd.le(args[1], args[0]), args[0], args[1]), nil
+	}
+	return bd.fn(funcs[n.name], args[0]), nil
+}
+
+// instr is one step of a CPU program: the node's op on earlier slots.
+type instr struct {
+	op      op
+	c       float64
+	k       int
+	a, b, s int
+}
+
+// blk is how many indices a CPU program evaluates at once: each
+// instruction is a loop over the block, so the interpreter's cost per
+// instruction is shared by blk elements and the registers stay in cache.
+const blk = 256
+
+// runBlock evaluates g's program at ip0..ip0+m-1 (m <= blk) into r (one
+// blk-long register per instruction), reading x clamped to 0..n-1: an
+// output whose aggregate is not valid at some ip is computed on clamped
+// reads there and then dropped.
+func (g *group) runBlock(r []float64, x []float64, ip0, m, n int) {
+	last := n - 1
+	for j, in := range g.prog {
+		d := r[j*blk : j*blk+m]
+		var a, b []float64
+		if in.a >= 0 {
+			a = r[in.a*blk : in.a*blk+m]
+		}
+		if in.b >= 0 {
+			b = r[in.b*blk : in.b*blk+m]
+		}
+		switch in.op {
+		case opConst:
+			for e := range d {
+				d[e] = in.c
+			}
+		case opI:
+			for e := range d {
+				d[e] = float64(ip0 + e)
+			}
+		case opN:
+			for e := range d {
+				d[e] = float64(n)
+			}
+		case opX:
+			if lo := ip0 + in.k; lo >= 0 && lo+m-1 <= last {
+				copy(d, x[lo:lo+m])
+				break
+			}
+			for e := range d {
+				d[e] = x[min(max(ip0+e+in.k, 0), last)]
+			}
+		case opAdd:
+			for e := range d {
+				d[e] = a[e] + b[e]
+			}
+		case opSub:
+			for e := range d {
+				d[e] = a[e] - b[e]
+			}
+		case opMul:
+			for e := range d {
+				d[e] = a[e] * b[e]
+			}
+		case opDiv:
+			for e := range d {
+				d[e] = a[e] / b[e]
+			}
+		case opNeg:
+			for e := range d {
+				d[e] = -a[e]
+			}
+		case opPowi:
+			if k := int(in.c); k == 2 {
+				for e := range d {
+					d[e] = a[e] * a[e]
+				}
+			} else {
+				for e := range d {
+					d[e] = powi(a[e], k)
+				}
+			}
+		case opPow:
+			for e := range d {
+				d[e] = math.Pow(a[e], b[e])
+			}
+		case opLE:
+			for e := range d {
+				d[e] = b2f(a[e] <= b[e])
+			}
+		case opSel:
+			c := r[in.s*blk : in.s*blk+m]
+			for e := range d {
+				if c[e] != 0 {
+					d[e] = a[e]
+				} else {
+					d[e] = b[e]
+				}
+			}
+		default:
+			f := funcOf(in.op)
+			for e := range d {
+				d[e] = f(a[e])
+			}
+		}
+	}
+}
+
+// funcOf is a one-argument op as a function, chosen once per instruction.
+func funcOf(o op) func(float64) float64 {
+	switch o {
+	case opSin:
+		return math.Sin
+	case opCos:
+		return math.Cos
+	case opExp:
+		return math.Exp
+	case opLog:
+		return math.Log
+	case opSqrt:
+		return math.Sqrt
+	case opAbs:
+		return math.Abs
+	}
+	return func(v float64) float64 { return eval1(o, v) }
+}
+
+// powi is a^k by repeated squaring: a^2 is a*a exactly, as a hand-written
+// kernel computes it (the GLSL, powiGLSL, forms the same products).
+func powi(a float64, k int) float64 {
+	if k < 0 {
+		return 1 / powi(a, -k)
+	}
+	r := 1.0
+	for first := true; k > 0; k >>= 1 {
+		if k&1 == 1 {
+			if first {
+				r, first = a, false
+			} else {
+				r *= a
+			}
+		}
+		if k > 1 {
+			a *= a
+		}
+	}
+	return r
+}
+
+// validIn returns the e in [e0, e1) for which ip0+e is a valid index of
+// aggregate a (a < 0: the constant part, owned by index 0), within 0..m.
+func (o *Objective) validIn(a, ip0, m, n int) (e0, e1 int) {
+	lo, hi := 0, 0 // valid ip: lo..hi inclusive
+	if a < 0 {
+		lo, hi = 0, 0
+	} else {
+		lo, hi = o.aggs[a].lo(), n-1-o.aggs[a].hi()
+	}
+	e0, e1 = max(0, lo-ip0), min(m, hi-ip0+1)
+	if e1 < e0 {
+		e1 = e0
+	}
+	return e0, e1
+}
+
+// valid reports whether aggregate a has index i in its range.
+func (o *Objective) valid(a, i, n int) bool {
+	if a < 0 { // the constant part: owned by index 0
+		return i == 0
+	}
+	return i >= o.aggs[a].lo() && i <= n-1-o.aggs[a].hi()
+}
+
+// Terms writes the terms owned by lo..hi-1 into t (the CPU's loss
+// terms), for dimension n; x is the whole point (len n).
+func (o *Objective) Terms(t, x []float64, lo, hi, n int) int {
+	rp := o.pool.Get().(*[]float64)
+	r := *rp
+	g := &o.groups[o.zero()]
+	for b0 := lo; b0 < hi; b0 += blk {
+		m := min(blk, hi-b0)
+		g.runBlock(r, x, b0, m, n)
+		tb := t[b0-lo : b0-lo+m]
+		clear(tb)
+		for j, out := range g.outs {
+			if out.grad {
+				continue
+			}
+			v := r[g.slot[j]*blk:]
+			e0, e1 := o.validIn(out.agg, b0, m, n)
+			for e := e0; e < e1; e++ {
+				tb[e] += v[e]
+			}
+		}
+	}
+	o.pool.Put(rp)
+	return hi - lo
+}
+
+// Grad writes ∂f/∂x_j for j in lo..hi-1 into gr, for dimension n.
+func (o *Objective) Grad(gr, x []float64, lo, hi, n int) {
+	rp := o.pool.Get().(*[]float64)
+	r := *rp
+	clear(gr[:hi-lo])
+	for gi := range o.groups {
+		g := &o.groups[gi]
+		if !o.hasGrad(g) {
+			continue
+		}
+		for b0 := lo; b0 < hi; b0 += blk {
+			m := min(blk, hi-b0)
+			ip0 := b0 - g.shift
+			g.runBlock(r, x, ip0, m, n)
+			gb := gr[b0-lo : b0-lo+m]
+			for j, out := range g.outs {
+				if !out.grad {
+					continue
+				}
+				v := r[g.slot[j]*blk:]
+				e0, e1 := o.validIn(out.agg, ip0, m, n)
+				for e := e0; e < e1; e++ {
+					gb[e] += v[e]
+				}
+			}
+		}
+	}
+	o.pool.Put(rp)
+}
+
+func (o *Objective) anyGrad(g *group, ip, n int) bool {
+	for _, out := range g.outs {
+		if out.grad && o.valid(out.agg, ip, n) {
+			return true
+		}
+	}
+	return false
+}
+
+func (o *Objective) zero() int {
+	for gi, g := range o.groups {
+		if g.shift == 0 {
+			return gi
+		}
+	}
+	panic("expr: no group at shift 0")
+}
+
+// String prints the loss and the gradient's parts, simplified.
+func (o *Objective) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "f = ")
+	var parts []string
+	if !isConst(o.c0, 0) {
+		parts = append(parts, o.show(o.c0))
+	}
+	for _, a := range o.aggs {
+		kind := "sum" // a mean's 1/count is in its coefficient
+		lo, hi := "", ""
+		if a.lo() > 0 {
+			lo = "+" + strconv.Itoa(a.lo())
+		}
+		if a.hi() > 0 {
+			hi = "-" + strconv.Itoa(a.hi())
+		}
+		coef := o.show(a.coef) + " * "
+		if isConst(a.coef, 1) {
+			coef = ""
+		}
+		parts = append(parts, fmt.Sprintf("%s%s_{i=0%s}^{n-1%s} (%s)", coef, kind, lo, hi, o.show(a.e)))
+	}
+	b.WriteString(strings.Join(parts, " + "))
+	b.WriteString("\n")
+	for _, g := range o.groups {
+		for j, out := range g.outs {
+			if !out.grad {
+				continue
+			}
+			fmt.Fprintf(&b, "df/dx[j] += %s at i = j%+d, where i is valid\n", o.show(g.outs[j].e), -g.shift)
+		}
+	}
+	return b.String()
+}
+
+// show prints e in the language's syntax.
+func (o *Objective) show(e *ex) string {
+	p := func(e *ex) string {
+		s := o.show(e)
+		switch e.op {
+		case opAdd, opSub, opNeg, opMul, opDiv:
+			return "(" + s + ")"
+		}
+		return s
+	}
+	switch e.op {
+	case opConst:
+		return strconv.FormatFloat(e.c, 'g', -1, 64)
+	case opI:
+		return "i"
+	case opN:
+		return "n"
+	case opX:
+		switch {
+		case e.k == 0:
+			return "x[i]"
+		case e.k > 0:
+			return fmt.Sprintf("x[i+%d]", e.k)
+		}
+		return fmt.Sprintf("x[i%d]", e.k)
+	case opAdd:
+		return o.show(e.a) + " + " + o.show(e.b)
+	case opSub:
+		return o.show(e.a) + " - " + p(e.b)
+	case opMul:
+		return p(e.a) + "*" + p(e.b)
+	case opDiv:
+		return p(e.a) + "/" + p(e.b)
+	case opNeg:
+		return "-" + p(e.a)
+	case opPowi:
+		return p(e.a) + "^" + strconv.Itoa(int(e.c))
+	case opPow:
+		return p(e.a) + "^" + p(e.b)
+	case opLE:
+		return "(" + o.show(e.a) + " <= " + o.show(e.b) + ")"
+	case opSel:
+		return "(" + o.show(e.s) + " ? " + o.show(e.a) + " : " + o.show(e.b) + ")"
+	}
+	for name, f := range funcs {
+		if f == e.op {
+			return name + "(" + o.show(e.a) + ")"
+		}
+	}
+	if e.op == opSign {
+		return "sign(" + o.show(e.a) + ")"
+	}
+	return "?"
+}
