@@ -13,16 +13,16 @@ import (
 
 // ParseObjective compiles an objective typed as an expression into a
 // Problem named ObjectiveName(src), without registering it (Job.Objective
-// registers it). The language (docs/objectives.md): per-index terms in
-// x[i], x[i+k] and x[i-k] (k a whole number), the index i and the dimension
-// n, numbers, pi and e; + - * / ^ (right-associative), unary minus;
-// sin cos tan asin acos atan sinh cosh tanh exp expm1 log log1p sqrt abs
-// sigmoid softplus, pow, min, max; aggregates sum(E) and mean(E) over the
-// indices that keep every read of E inside 0..n-1; definitions
-// "name = expr;" before the expression. The objective is a sum of
-// aggregates times constants (functions of n); an aggregate inside a
-// non-linear function, or prod, needs a pre-pass that typed objectives do
-// not have yet, and is refused.
+// and RegisterObjective register it). The language (docs/objectives.md):
+// per-index terms in x[i], x[i+k] and x[i-k] (k a whole number), the index
+// i and the dimension n, numbers, pi and e; + - * / ^ (right-associative),
+// unary minus; sin cos tan asin acos atan sinh cosh tanh exp expm1 log
+// log1p sqrt abs sigmoid softplus, pow, min, max; aggregates sum(E),
+// mean(E) and prod(E) over the indices that keep every read of E inside
+// 0..n-1; definitions "name = expr;" before the expression. Outside the
+// aggregates: a sum of any number of aggregates times constants
+// (functions of n), or any expression of at most two aggregates, which a
+// pre-pass computes first (Ackley, Griewank).
 //
 // The loss and its symbolic gradient (simplified, with shared
 // subexpressions) run in one fused pass on the GPU and from the same tree
@@ -43,9 +43,12 @@ func ParseObjective(src string) (Problem, error) {
 		Reach:      o.Reach,
 		Settings:   func(*Job) string { return fmt.Sprintf(" objective=%q", oneLine) },
 		CPU: func(j *Job) (CPUObjective, error) {
+			if o.Pre {
+				return &exprPreCPU{exprCPU{o: o, n: j.Dim, glob: make([]float64, 3)}}, nil
+			}
 			return exprCPU{o: o, n: j.Dim}, nil
 		},
-		GPU: GPUObjective{Source: o.GLSL(), Before: []string{"fp64math.glsl", "model_math.glsl"}},
+		GPU: GPUObjective{Source: o.GLSL(), Before: []string{"fp64math.glsl", "model_math.glsl"}, Prepass: o.Pre},
 	}
 	return p, nil
 }
@@ -110,11 +113,18 @@ func registerObjective(src string) (string, error) {
 	return p.Name, err
 }
 
-// exprCPU is a typed objective's float64 evaluator.
+// exprCPU is a typed objective's float64 evaluator. glob is the job's own
+// (a compiled objective is shared by every job that types it).
 type exprCPU struct {
-	o *expr.Objective
-	n int
+	o    *expr.Objective
+	n    int
+	glob []float64
 }
 
-func (c exprCPU) Terms(t, x []float64, lo, hi int) int { return c.o.Terms(t, x, lo, hi, c.n) }
-func (c exprCPU) Grad(g, x []float64, lo, hi int)      { c.o.Grad(g, x, lo, hi, c.n) }
+func (c exprCPU) Terms(t, x []float64, lo, hi int) int { return c.o.Terms(t, x, lo, hi, c.n, c.glob) }
+func (c exprCPU) Grad(g, x []float64, lo, hi int)      { c.o.Grad(g, x, lo, hi, c.n, c.glob) }
+
+// exprPreCPU is a pre-pass objective's: Prepare fills glob first.
+type exprPreCPU struct{ exprCPU }
+
+func (c *exprPreCPU) Prepare(x []float64) { c.o.Prepare(c.glob, x, c.n) }

@@ -10,9 +10,8 @@ import (
 
 // builtinExpressions are the built-in problems typed as expressions
 // (docs/objectives.md lists them), with the dimension and settings each
-// is compared at. Ackley, Griewank (an aggregate inside a non-linear
-// function, a product) and Levy (its first and last terms differ from the
-// others) need what typed objectives do not have yet.
+// is compared at. Levy (its first and last terms differ from the others)
+// needs what typed objectives do not have yet.
 var builtinExpressions = []struct {
 	problem string
 	dim     int
@@ -31,6 +30,8 @@ var builtinExpressions = []struct {
 	{"six-hump-camel", 2, 1, "sum((4 - 2.1*x[i]^2 + x[i]^4/3)*x[i]^2 + x[i]*x[i+1] + (-4 + 4*x[i+1]^2)*x[i+1]^2)"},
 	{"beale", 2, 1, "sum((1.5 - x[i] + x[i]*x[i+1])^2 + (2.25 - x[i] + x[i]*x[i+1]^2)^2 + (2.625 - x[i] + x[i]*x[i+1]^3)^2)"},
 	{"saddle", 2, 1, "sum(x[i]^2 - x[i+1]^2)"},
+	{"ackley", 30, 1, "-20*exp(-0.2*sqrt(mean(x[i]^2))) - exp(mean(cos(2*pi*x[i]))) + 20 + e"},
+	{"griewank", 30, 1, "1 + sum(x[i]^2)/4000 - prod(cos(x[i]/sqrt(i+1)))"},
 }
 
 // cpuOf builds a problem's CPU evaluator for a job, prepared.
@@ -80,6 +81,11 @@ func TestBuiltinsAsExpressions(t *testing.T) {
 				x := make([]float64, n)
 				for i := range x {
 					x[i] = box * (2*r.Float64() - 1)
+				}
+				for _, o := range []CPUObjective{ho, to} {
+					if pp, ok := o.(CPUPrepass); ok {
+						pp.Prepare(x)
+					}
 				}
 				fsum := func(o CPUObjective) (f, mag float64) {
 					t := make([]float64, n)

@@ -417,7 +417,8 @@ func TestParityOneCycleMomentum(t *testing.T) {
 // generated GLSL on the GPU and the generated float64 evaluator on the CPU
 // with the same trajectories (the parity tolerances), in f32 and f64, over
 // the grammar: offsets both ways, definitions, i and n, mean, min/max,
-// sigmoid, softplus, exp, log, tanh, powers.
+// sigmoid, softplus, exp, log, tanh, powers, and the pre-pass objectives
+// (aggregates inside non-linear functions, prod).
 func TestParityTypedObjectives(t *testing.T) {
 	c := openTest(t, Options{ChunkElems: 256})
 	for _, src := range []string{
@@ -426,6 +427,10 @@ func TestParityTypedObjectives(t *testing.T) {
 		"sum((x[i+2] - x[i-1])^2 + 0.1*(i+1)/n*x[i]^2)",
 		"sum(softplus(x[i]) + sigmoid(x[i+1])*tanh(x[i]) + 0.5*min(x[i], x[i+1])^2 + max(x[i], 0.1)^3)",
 		"sum(log(1 + x[i]^2) + exp(-x[i]^2) + sqrt(1 + x[i-1]^2) + pow(1 + x[i]^2, 0.75) + expm1(0.1*x[i]) + log1p(x[i]^2))",
+		// Pre-pass objectives: Ackley, Griewank, and neighbours inside a log.
+		"-20*exp(-0.2*sqrt(mean(x[i]^2))) - exp(mean(cos(2*pi*x[i]))) + 20 + e",
+		"1 + sum(x[i]^2)/4000 - prod(cos(x[i]/sqrt(i+1)))",
+		"log(1 + sum((x[i+1] - x[i])^2)) * (1 + 0.1*mean(x[i-2]^2))",
 	} {
 		for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
 			t.Run(prec.String()+"/"+src, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 func newGradcheckCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
 		problem, device, precision, loss string
+		objective                        string
 		dim, points, gpu                 int
 		seed                             uint64
 	)
@@ -38,6 +39,16 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 (--device gpu; --device cpu skips the GPU part).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if c.Flags().Changed("objective") {
+				if c.Flags().Changed("problem") {
+					return usagef("--objective and --problem do not go together: the expression is the problem")
+				}
+				p, err := gdgpu.RegisterObjective(objective)
+				if err != nil {
+					return usagef("--objective: %v", err)
+				}
+				problem = p.Name
+			}
 			info, ok := gdgpu.LookupProblem(problem)
 			isModel := gdgpu.IsModel(problem)
 			if !ok && !isModel {
@@ -109,6 +120,7 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&problem, "problem", "rosenbrock", "objective (gdgpu list describes them)")
+	fs.StringVar(&objective, "objective", "", "check an objective typed as an expression instead of --problem (README: Typed objectives)")
 	fs.IntVar(&dim, "dim", 0, "number of parameters (default: 100, or the problem's fixed dimension)")
 	fs.IntVar(&points, "points", 5, "random points to check")
 	fs.Uint64Var(&seed, "seed", 1, "seed of the random points")

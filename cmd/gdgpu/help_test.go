@@ -172,7 +172,12 @@ func TestTypedObjectiveCLI(t *testing.T) {
 	if again := final("run", filepath.Join(rd, "job.toml")); again != first {
 		t.Errorf("job.toml repeats %q as %q", first, again)
 	}
-	code, stdout, _ := gdgpuRun(t, "objective", "--show", rosen)
+	// A pre-pass objective (Griewank written out) through gradcheck, both backends.
+	code, stdout, stderr := gdgpuRun(t, "gradcheck", "--objective", "1 + sum(x[i]^2)/4000 - prod(cos(x[i]/sqrt(i+1)))", "--dim", "50", "--points", "2")
+	if code != 0 || !strings.Contains(stdout, "gpu/f32 vs cpu gradient") || !strings.Contains(stdout, "within tolerance") {
+		t.Errorf("gradcheck --objective: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, _ = gdgpuRun(t, "objective", "--show", rosen)
 	if code != 0 || !strings.Contains(stdout, "df/dx[j] += ") || !strings.Contains(stdout, "at i = j-1") {
 		t.Errorf("objective --show: exit %d\n%s", code, stdout)
 	}

@@ -20,7 +20,7 @@ func BenchmarkGrad(b *testing.B) {
 	b.SetBytes(8 * n)
 	for b.Loop() {
 		for lo := 0; lo < n; lo += 256 {
-			o.Grad(g[lo:min(lo+256, n)], x, lo, min(lo+256, n), n)
+			o.Grad(g[lo:min(lo+256, n)], x, lo, min(lo+256, n), n, nil)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/gdgpu/gdgpu/internal/kern"
 )
 
 // Objective is a compiled objective: f(x) = c0 + Σ_a c_a A_a, each A_a a
@@ -28,12 +31,25 @@ type Objective struct {
 	c0     *ex     // the constant part (over n)
 	groups []group // by shift s: the outputs evaluated at ip = j - s
 
+	// Pre-pass objectives (an aggregate inside a non-linear function, a
+	// product of aggregates, prod): f = outer(A_0, A_1), at most two
+	// aggregates, whose values the pre-pass computes over the whole point
+	// first (Prepare on the CPU, prepass.glsl on the GPU). glob[0] is f,
+	// glob[1+a] the factor of aggregate a's partials: ∂f/∂A_a times 1
+	// (sum), 1/count (mean) or A_a (prod, whose partials are E'/E).
+	Pre      bool
+	outer    *ex     // f over the leaves opX(aggBase+a)
+	dOuter   []*ex   // ∂f/∂A_a
+	preGroup group   // E_a at ip, for the pre-pass sums
+	outProg  []instr // outer and dOuter, in order
+	outSlots []int   // outer, then each dOuter
+
 	pool sync.Pool // *[]float64 registers of the CPU programs
 }
 
-// aggregate is one sum(...) or mean(...).
+// aggregate is one sum(...), mean(...) or prod(...).
 type aggregate struct {
-	mean       bool
+	mean, prod bool
 	e          *ex // the term
 	coef       *ex // c_a w_a, over n
 	ks         []int
@@ -46,6 +62,7 @@ type output struct {
 	agg  int
 	grad bool
 	e    *ex
+	glob int // pre-pass: the partial is multiplied by glob[glob]; -1 otherwise
 }
 
 // group evaluates, at ip = j - shift, the outputs that component j needs.
@@ -80,6 +97,10 @@ func Parse(src string) (*Objective, error) {
 		lw.defs[d.name] = d.body
 	}
 	l, err := lw.outer(body)
+	var pe prepassError
+	if errors.As(err, &pe) {
+		return lw.prepassObjective(src, body)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +116,12 @@ func Parse(src string) (*Objective, error) {
 		o.Reach = max(o.Reach, -a.kmin, a.kmax, a.kmax-a.kmin)
 	}
 	o.build()
+	o.finish()
+	return o, nil
+}
+
+// finish notes a function without double GLSL and sizes the registers.
+func (o *Objective) finish() {
 	for _, n := range o.bd.all {
 		switch n.op {
 		case opAsin, opAcos, opAtan:
@@ -103,12 +130,53 @@ func Parse(src string) (*Objective, error) {
 			}
 		}
 	}
-	regs := 0
+	regs := len(o.preGroup.prog)
 	for _, g := range o.groups {
 		regs = max(regs, len(g.prog))
 	}
 	o.pool.New = func() any { s := make([]float64, regs*blk); return &s }
-	return o, nil
+}
+
+// slice lists the nodes outs need, in a topological order (the builder's
+// ids), as a program, with each output's slot.
+func (o *Objective) slice(outs []output) ([]instr, []int) {
+	need := map[*ex]bool{}
+	var mark func(e *ex)
+	mark = func(e *ex) {
+		if e == nil || need[e] {
+			return
+		}
+		need[e] = true
+		mark(e.a)
+		mark(e.b)
+		mark(e.s)
+	}
+	for _, out := range outs {
+		mark(out.e)
+	}
+	var prog []instr
+	slotOf := map[*ex]int{}
+	for _, n := range o.bd.all {
+		if need[n] {
+			slotOf[n] = len(prog)
+			in := instr{op: n.op, c: n.c, k: n.k, a: -1, b: -1, s: -1}
+			if n.a != nil {
+				in.a = slotOf[n.a]
+			}
+			if n.b != nil {
+				in.b = slotOf[n.b]
+			}
+			if n.s != nil {
+				in.s = slotOf[n.s]
+			}
+			prog = append(prog, in)
+		}
+	}
+	var slots []int
+	for _, out := range outs {
+		slots = append(slots, slotOf[out.e])
+	}
+	return prog, slots
 }
 
 func reserved(name string) bool {
@@ -137,57 +205,30 @@ func (o *Objective) build() {
 	for _, s := range ss {
 		g := group{shift: s}
 		for ai, a := range o.aggs {
-			if s == 0 {
-				g.outs = append(g.outs, output{agg: ai, e: o.bd.mul(a.coef, a.e)})
+			if s == 0 && !o.Pre {
+				g.outs = append(g.outs, output{agg: ai, e: o.bd.mul(a.coef, a.e), glob: -1})
 			}
 			if slices.Contains(a.ks, s) {
 				d := o.bd.d(a.e, s, map[*ex]*ex{})
-				if !isConst(d, 0) {
-					g.outs = append(g.outs, output{agg: ai, grad: true, e: o.bd.mul(a.coef, d)})
+				switch {
+				case isConst(d, 0):
+				case o.Pre && a.prod: // ∂Π/∂x = Π E'/E: glob has the Π
+					g.outs = append(g.outs, output{agg: ai, grad: true, e: o.bd.div(d, a.e), glob: 1 + ai})
+				case o.Pre:
+					g.outs = append(g.outs, output{agg: ai, grad: true, e: d, glob: 1 + ai})
+				default:
+					g.outs = append(g.outs, output{agg: ai, grad: true, e: o.bd.mul(a.coef, d), glob: -1})
 				}
 			}
 		}
 		if s == 0 && !isConst(o.c0, 0) {
-			g.outs = append(g.outs, output{agg: -1, e: o.c0})
+			g.outs = append(g.outs, output{agg: -1, e: o.c0, glob: -1})
 		}
 		o.groups = append(o.groups, g)
 	}
 	for gi := range o.groups {
 		g := &o.groups[gi]
-		need := map[*ex]bool{}
-		var mark func(e *ex)
-		mark = func(e *ex) {
-			if e == nil || need[e] {
-				return
-			}
-			need[e] = true
-			mark(e.a)
-			mark(e.b)
-			mark(e.s)
-		}
-		for _, out := range g.outs {
-			mark(out.e)
-		}
-		slotOf := map[*ex]int{}
-		for _, n := range o.bd.all { // ids are a topological order
-			if need[n] {
-				slotOf[n] = len(g.prog)
-				in := instr{op: n.op, c: n.c, k: n.k, a: -1, b: -1, s: -1}
-				if n.a != nil {
-					in.a = slotOf[n.a]
-				}
-				if n.b != nil {
-					in.b = slotOf[n.b]
-				}
-				if n.s != nil {
-					in.s = slotOf[n.s]
-				}
-				g.prog = append(g.prog, in)
-			}
-		}
-		for _, out := range g.outs {
-			g.slot = append(g.slot, slotOf[out.e])
-		}
+		g.prog, g.slot = o.slice(g.outs)
 	}
 }
 
@@ -272,7 +313,7 @@ func (lw *lowerer) outer(n *node) (lin, error) {
 		}
 		switch {
 		case len(l.terms) > 0 && len(r.terms) > 0:
-			return lin{}, lw.err(n, "a product of two aggregates needs a pre-pass, which typed objectives do not have yet: write a sum of aggregates times constants")
+			return lin{}, lw.prepass(n)
 		case len(r.terms) == 0:
 			return lw.scale(l, r.c0), nil
 		default:
@@ -288,7 +329,7 @@ func (lw *lowerer) outer(n *node) (lin, error) {
 			return lin{}, err
 		}
 		if len(r.terms) > 0 {
-			return lin{}, lw.err(n, "dividing by an aggregate needs a pre-pass, which typed objectives do not have yet: write a sum of aggregates times constants")
+			return lin{}, lw.prepass(n)
 		}
 		return lw.scale(l, bd.div(bd.num(1), r.c0)), nil
 	case "call":
@@ -297,28 +338,18 @@ func (lw *lowerer) outer(n *node) (lin, error) {
 			if len(n.args) != 1 {
 				return lin{}, lw.err(n, "%s takes one argument, got %d", n.name, len(n.args))
 			}
-			e, err := lw.inner(n.args[0])
+			a, err := lw.aggregate(n)
 			if err != nil {
 				return lin{}, err
 			}
-			ks := map[int]bool{}
-			reads(e, ks, map[*ex]bool{})
-			a := aggregate{mean: n.name == "mean", e: e, coef: bd.num(1)}
-			for k := range ks {
-				a.ks = append(a.ks, k)
-				a.kmin, a.kmax = min(a.kmin, k), max(a.kmax, k)
-			}
-			sort.Ints(a.ks)
-			if a.kmax-a.kmin > 128 {
-				return lin{}, lw.err(n, "the offsets of x[i+k] in one aggregate may span at most 128 (here %d)", a.kmax-a.kmin)
-			}
+			a.mean, a.coef = n.name == "mean", bd.num(1)
 			if a.mean { // 1 / count, count = n - (span of the valid range's cut)
 				a.coef = bd.div(bd.num(1), bd.sub(bd.make(opN, 0, 0, nil, nil, nil), bd.num(float64(a.lo()+a.hi()))))
 			}
 			lw.aggs = append(lw.aggs, a)
 			return lin{c0: bd.num(0), terms: []linTerm{{bd.num(1), len(lw.aggs) - 1}}}, nil
 		case "prod":
-			return lin{}, lw.err(n, "prod(...) needs a pre-pass, which typed objectives do not have yet")
+			return lin{}, lw.prepass(n)
 		}
 		args := make([]*ex, len(n.args))
 		for j, a := range n.args {
@@ -327,7 +358,7 @@ func (lw *lowerer) outer(n *node) (lin, error) {
 				return lin{}, err
 			}
 			if len(l.terms) > 0 {
-				return lin{}, lw.err(n, "%s of an aggregate needs a pre-pass, which typed objectives do not have yet: write a sum of aggregates times constants", n.name)
+				return lin{}, lw.prepass(n)
 			}
 			args[j] = l.c0
 		}
@@ -346,11 +377,151 @@ func (lw *lowerer) outer(n *node) (lin, error) {
 			return lin{}, err
 		}
 		if len(l.terms) > 0 || len(r.terms) > 0 {
-			return lin{}, lw.err(n, "a power of an aggregate needs a pre-pass, which typed objectives do not have yet: write a sum of aggregates times constants")
+			return lin{}, lw.prepass(n)
 		}
 		return lw.constLin(bd.pow(l.c0, r.c0)), nil
 	}
 	return lin{}, lw.err(n, "unexpected %s", n.op)
+}
+
+// prepassError says the objective is not a sum of aggregates times
+// constants: Parse compiles it again as a pre-pass objective.
+type prepassError struct{ pos int }
+
+func (e prepassError) Error() string { return "expr: needs a pre-pass" }
+
+func (lw *lowerer) prepass(n *node) error { return prepassError{n.pos} }
+
+// aggBase offsets the opX leaves that stand for aggregate values in a
+// pre-pass objective's outer expression (they are never x reads).
+const aggBase = 1 << 30
+
+// prepassObjective compiles body as f = outer(A_0, A_1).
+func (lw *lowerer) prepassObjective(src string, body *node) (*Objective, error) {
+	lw.aggs, lw.using = nil, nil
+	bd := lw.bd
+	f, err := lw.outerDAG(body)
+	if err != nil {
+		return nil, err
+	}
+	if len(lw.aggs) > 2 {
+		return nil, &Error{src, body.pos, fmt.Sprintf("%d aggregates: an objective with an aggregate inside a non-linear function, a product of aggregates or prod(...) may have at most two (the pre-pass carries two)", len(lw.aggs))}
+	}
+	if len(lw.aggs) == 0 {
+		return nil, &Error{src, body.pos, "the objective does not depend on x: use sum(...), mean(...) or prod(...) of terms in x[i]"}
+	}
+	o := &Objective{Src: src, bd: bd, aggs: lw.aggs, c0: bd.num(0), MinDim: 1, Pre: true, outer: f}
+	for a, ag := range o.aggs {
+		o.MinDim = max(o.MinDim, 1+ag.lo()+ag.hi())
+		o.Reach = max(o.Reach, -ag.kmin, ag.kmax, ag.kmax-ag.kmin)
+		o.dOuter = append(o.dOuter, bd.d(f, aggBase+a, map[*ex]*ex{}))
+		o.preGroup.outs = append(o.preGroup.outs, output{agg: a, e: ag.e, glob: -1})
+	}
+	o.preGroup.prog, o.preGroup.slot = o.slice(o.preGroup.outs)
+	outs := []output{{agg: -1, e: f}}
+	for _, d := range o.dOuter {
+		outs = append(outs, output{agg: -1, e: d})
+	}
+	o.outProg, o.outSlots = o.slice(outs)
+	o.build()
+	o.finish()
+	return o, nil
+}
+
+// outerDAG lowers a pre-pass objective's outer expression, each aggregate
+// a leaf opX(aggBase + its index).
+func (lw *lowerer) outerDAG(n *node) (*ex, error) {
+	bd := lw.bd
+	switch n.op {
+	case "x":
+		return nil, lw.err(n, "x[...] is read only inside sum(...), mean(...) or prod(...)")
+	case "name":
+		switch n.name {
+		case "i":
+			return nil, lw.err(n, "i is the index of sum(...), mean(...) or prod(...) and has no value outside them")
+		case "n", "pi", "e":
+			return lw.inner(n)
+		}
+		body, err := lw.def(n)
+		if err != nil {
+			return nil, err
+		}
+		defer lw.pop()
+		return lw.outerDAG(body)
+	case "num":
+		return bd.num(n.num), nil
+	case "neg":
+		a, err := lw.outerDAG(n.args[0])
+		if err != nil {
+			return nil, err
+		}
+		return bd.neg(a), nil
+	case "+", "-", "*", "/", "^":
+		a, err := lw.outerDAG(n.args[0])
+		if err != nil {
+			return nil, err
+		}
+		b, err := lw.outerDAG(n.args[1])
+		if err != nil {
+			return nil, err
+		}
+		switch n.op {
+		case "+":
+			return bd.add(a, b), nil
+		case "-":
+			return bd.sub(a, b), nil
+		case "*":
+			return bd.mul(a, b), nil
+		case "/":
+			return bd.div(a, b), nil
+		}
+		return bd.pow(a, b), nil
+	case "call":
+		switch n.name {
+		case "sum", "mean", "prod":
+			if len(n.args) != 1 {
+				return nil, lw.err(n, "%s takes one argument, got %d", n.name, len(n.args))
+			}
+			a, err := lw.aggregate(n)
+			if err != nil {
+				return nil, err
+			}
+			a.mean, a.prod = n.name == "mean", n.name == "prod"
+			a.coef = bd.num(1)
+			lw.aggs = append(lw.aggs, a)
+			return bd.x(aggBase + len(lw.aggs) - 1), nil
+		}
+		args := make([]*ex, len(n.args))
+		for j, a := range n.args {
+			e, err := lw.outerDAG(a)
+			if err != nil {
+				return nil, err
+			}
+			args[j] = e
+		}
+		return lw.call(n, args)
+	}
+	return nil, lw.err(n, "unexpected %s", n.op)
+}
+
+// aggregate lowers an aggregate's term and finds the offsets it reads.
+func (lw *lowerer) aggregate(n *node) (aggregate, error) {
+	e, err := lw.inner(n.args[0])
+	if err != nil {
+		return aggregate{}, err
+	}
+	ks := map[int]bool{}
+	reads(e, ks, map[*ex]bool{})
+	a := aggregate{e: e}
+	for k := range ks {
+		a.ks = append(a.ks, k)
+		a.kmin, a.kmax = min(a.kmin, k), max(a.kmax, k)
+	}
+	sort.Ints(a.ks)
+	if a.kmax-a.kmin > 128 {
+		return aggregate{}, lw.err(n, "the offsets of x[i+k] in one aggregate may span at most 128 (here %d)", a.kmax-a.kmin)
+	}
+	return a, nil
 }
 
 func (lw *lowerer) scale(l lin, c *ex) lin {
@@ -650,9 +821,110 @@ func (o *Objective) valid(a, i, n int) bool {
 	return i >= o.aggs[a].lo() && i <= n-1-o.aggs[a].hi()
 }
 
+// Prepare computes a pre-pass objective's glob at x (len n) into glob
+// (len 3): f, then each aggregate's factor (see Objective.Pre). The sums
+// are pairwise over leaves of 256, the products likewise.
+func (o *Objective) Prepare(glob, x []float64, n int) {
+	rp := o.pool.Get().(*[]float64)
+	r := *rp
+	g := &o.preGroup
+	var sums [2]kern.Pairwise
+	var prods [2]kern.PairwiseProd
+	var leaf [blk]float64
+	for b0 := 0; b0 < n; b0 += blk {
+		m := min(blk, n-b0)
+		g.runBlock(r, x, b0, m, n)
+		for a, ag := range o.aggs {
+			v := r[g.slot[a]*blk:]
+			e0, e1 := o.validIn(a, b0, m, n)
+			t := leaf[:e1-e0]
+			copy(t, v[e0:e1])
+			if ag.prod {
+				prods[a].Push(kern.LeafProd(leaf[:max(len(t), 0)]))
+			} else {
+				sums[a].Push(kern.LeafSum(t))
+			}
+		}
+	}
+	o.pool.Put(rp)
+	var A [2]float64
+	for a, ag := range o.aggs {
+		switch {
+		case ag.prod:
+			A[a] = prods[a].Prod()
+		case ag.mean:
+			A[a] = sums[a].Sum() / float64(n-ag.lo()-ag.hi())
+		default:
+			A[a] = sums[a].Sum()
+		}
+	}
+	v := evalScalar(o.outProg, func(k int) float64 { return A[k-aggBase] }, n)
+	glob[0] = v[o.outSlots[0]]
+	for a, ag := range o.aggs {
+		d := v[o.outSlots[1+a]]
+		switch {
+		case ag.prod:
+			d *= A[a]
+		case ag.mean:
+			d /= float64(n - ag.lo() - ag.hi())
+		}
+		glob[1+a] = d
+	}
+}
+
+// evalScalar runs prog once, reading leaf(k) for opX(k), and returns the
+// registers.
+func evalScalar(prog []instr, leaf func(k int) float64, n int) []float64 {
+	r := make([]float64, len(prog))
+	for j, in := range prog {
+		var v float64
+		switch in.op {
+		case opConst:
+			v = in.c
+		case opN:
+			v = float64(n)
+		case opX:
+			v = leaf(in.k)
+		case opAdd:
+			v = r[in.a] + r[in.b]
+		case opSub:
+			v = r[in.a] - r[in.b]
+		case opMul:
+			v = r[in.a] * r[in.b]
+		case opDiv:
+			v = r[in.a] / r[in.b]
+		case opNeg:
+			v = -r[in.a]
+		case opPowi:
+			v = powi(r[in.a], int(in.c))
+		case opPow:
+			v = math.Pow(r[in.a], r[in.b])
+		case opLE:
+			v = b2f(r[in.a] <= r[in.b])
+		case opSel:
+			v = r[in.b]
+			if r[in.s] != 0 {
+				v = r[in.a]
+			}
+		default:
+			v = eval1(in.op, r[in.a])
+		}
+		r[j] = v
+	}
+	return r
+}
+
 // Terms writes the terms owned by lo..hi-1 into t (the CPU's loss
-// terms), for dimension n; x is the whole point (len n).
-func (o *Objective) Terms(t, x []float64, lo, hi, n int) int {
+// terms), for dimension n; x is the whole point (len n). A pre-pass
+// objective's f is glob[0], owned by index 0 (Prepare first).
+func (o *Objective) Terms(t, x []float64, lo, hi, n int, glob []float64) int {
+	if o.Pre {
+		clear(t[:hi-lo])
+		if lo == 0 && hi > 0 {
+			t[0] = glob[0]
+		}
+		return hi - lo
+	}
 	rp := o.pool.Get().(*[]float64)
 	r := *rp
 	g := &o.groups[o.zero()]
@@ -676,8 +948,9 @@ func (o *Objective) Terms(t, x []float64, lo, hi, n int) int {
 	return hi - lo
 }
 
-// Grad writes ∂f/∂x_j for j in lo..hi-1 into gr, for dimension n.
-func (o *Objective) Grad(gr, x []float64, lo, hi, n int) {
+// Grad writes ∂f/∂x_j for j in lo..hi-1 into gr, for dimension n (a
+// pre-pass objective's glob from Prepare).
+func (o *Objective) Grad(gr, x []float64, lo, hi, n int, glob []float64) {
 	rp := o.pool.Get().(*[]float64)
 	r := *rp
 	clear(gr[:hi-lo])
@@ -697,6 +970,13 @@ func (o *Objective) Grad(gr, x []float64, lo, hi, n int) {
 				}
 				v := r[g.slot[j]*blk:]
 				e0, e1 := o.validIn(out.agg, ip0, m, n)
+				if out.glob >= 0 {
+					c := glob[out.glob]
+					for e := e0; e < e1; e++ {
+						gb[e] += c * v[e]
+					}
+					continue
+				}
 				for e := e0; e < e1; e++ {
 					gb[e] += v[e]
 				}

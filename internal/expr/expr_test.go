@@ -2,6 +2,7 @@ package expr
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -23,9 +24,9 @@ func TestRefusals(t *testing.T) {
 		{"sum(x[j])", 7, "an index is i"},
 		{"sum(sum(x[i]))", 5, "do not nest"},
 		{"foo + sum(x[i])", 1, `unknown name "foo"`},
-		{"sum(x[i])*sum(x[i])", 10, "product of two aggregates"},
-		{"exp(sum(x[i]))", 1, "exp of an aggregate needs a pre-pass"},
-		{"prod(cos(x[i]))", 1, "prod(...) needs a pre-pass"},
+		{"exp(sum(x[i])) + mean(x[i]) + prod(x[i])", 29, "3 aggregates"},
+		{"exp(sum(x))", 9, "x is the whole vector"},
+		{"prod(x[i]) + i", 14, "i is the index"},
 		{"w = x[i]; w + 1", 5, "only inside"},
 		{"sum(x[i]) + ", 13, "expected a number"},
 		{"sum(sin(x[i], 2))", 5, "takes 1 argument"},
@@ -79,9 +80,12 @@ func FuzzParse(f *testing.F) {
 		for i := range x {
 			x[i] = 0.5 + 0.1*float64(i)
 		}
-		tt, g := make([]float64, n), make([]float64, n)
-		o.Terms(tt, x, 0, n, n)
-		o.Grad(g, x, 0, n, n)
+		tt, g, glob := make([]float64, n), make([]float64, n), make([]float64, 3)
+		if o.Pre {
+			o.Prepare(glob, x, n)
+		}
+		o.Terms(tt, x, 0, n, n, glob)
+		o.Grad(g, x, 0, n, n, glob)
 		_ = o.GLSL()
 		_ = o.String()
 	})
@@ -89,8 +93,11 @@ func FuzzParse(f *testing.F) {
 
 // loss sums the terms.
 func loss(o *Objective, x []float64) float64 {
-	t := make([]float64, len(x))
-	o.Terms(t, x, 0, len(x), len(x))
+	t, glob := make([]float64, len(x)), make([]float64, 3)
+	if o.Pre {
+		o.Prepare(glob, x, len(x))
+	}
+	o.Terms(t, x, 0, len(x), len(x), glob)
 	s := 0.0
 	for _, v := range t {
 		s += v
@@ -98,14 +105,14 @@ func loss(o *Objective, x []float64) float64 {
 	return s
 }
 
-// TestGradientCorpus: the symbolic gradient of 60 random expressions over
+// TestGradientCorpus: the symbolic gradient of 90 random expressions over
 // the whole grammar agrees with central differences of the loss, at points
 // drawn away from kinks and poles (the generator keeps arguments in their
 // domains: logs and square roots of 1 + a square, and so on).
 func TestGradientCorpus(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
-	checked := 0
-	for c := 0; c < 60; c++ {
+	checked, pre := 0, 0
+	for c := 0; c < 90; c++ {
 		src := randomObjective(r)
 		o, err := Parse(src)
 		if err != nil {
@@ -116,8 +123,11 @@ func TestGradientCorpus(t *testing.T) {
 		for i := range x {
 			x[i] = 0.3 + 0.9*r.Float64()
 		}
-		g := make([]float64, n)
-		o.Grad(g, x, 0, n, n)
+		g, glob := make([]float64, n), make([]float64, 3)
+		if o.Pre {
+			o.Prepare(glob, x, n)
+		}
+		o.Grad(g, x, 0, n, n, glob)
 		for j := range x {
 			h := 1e-6 * max(1, math.Abs(x[j]))
 			xp := append([]float64(nil), x...)
@@ -132,15 +142,33 @@ func TestGradientCorpus(t *testing.T) {
 			}
 		}
 		checked++
+		if o.Pre {
+			pre++
+		}
 	}
-	if checked < 40 {
-		t.Fatalf("only %d expressions checked", checked)
+	if checked < 40 || pre < 15 {
+		t.Fatalf("only %d expressions checked, %d with a pre-pass", checked, pre)
 	}
 }
 
 // randomObjective draws an objective: definitions, then a sum of
-// aggregates of random smooth terms.
+// aggregates of random smooth terms, or (one time in three) a smooth
+// non-linear function of two aggregates, one of them perhaps a prod of
+// factors kept away from 0 (a pre-pass objective).
 func randomObjective(r *rand.Rand) string {
+	if r.IntN(3) == 0 {
+		agg := func() string {
+			switch r.IntN(3) {
+			case 0:
+				return "prod(1 + 0.1*sin(" + randomTerm(r, 2, 0) + "))"
+			case 1:
+				return "mean(" + randomTerm(r, 2, 0) + ")"
+			}
+			return "sum(" + randomTerm(r, 2, 0) + ")"
+		}
+		a, b := agg(), agg()
+		return fmt.Sprintf([]string{"log(1 + (%s)^2) + %s", "sqrt(1 + (%s)^2) * (1 + 0.1*(%s)^2)", "exp(-0.01*(%s)^2) + sin(%s)", "(%s) * (%s) / n"}[r.IntN(4)], a, b)
+	}
 	var b strings.Builder
 	defs := 0
 	if r.IntN(3) == 0 {

@@ -38,8 +38,12 @@ real rsigmoid(real u) {
 	// Constants from their bits, exactly, in either precision (no literal
 	// parsing, nothing for a compiler to fold differently).
 	consts := map[uint64]string{}
+	progs := [][]instr{o.preGroup.prog, o.outProg}
 	for _, g := range o.groups {
-		for _, in := range g.prog {
+		progs = append(progs, g.prog)
+	}
+	for _, prog := range progs {
+		for _, in := range prog {
 			if in.op != opConst {
 				continue
 			}
@@ -57,11 +61,17 @@ real rsigmoid(real u) {
 	for gi := range o.groups {
 		o.emitGroup(&b, &o.groups[gi], consts)
 	}
+	if o.Pre {
+		o.emitPrepass(&b, consts)
+	}
 	b.WriteString("void objective(uint i, out real f, out real g) {\n\tint ii = int(i);\n\treal f2, g2;\n")
 	for _, g := range o.groups {
 		if g.shift == 0 {
 			fmt.Fprintf(&b, "\t%s(ii, f, g);\n", groupName(g.shift))
 		}
+	}
+	if o.Pre { // index 0 owns f, which the pre-pass computed
+		b.WriteString("\tf = ii == 0 ? glob[0] : real(0);\n")
 	}
 	for _, g := range o.groups {
 		if g.shift != 0 && o.hasGrad(&g) {
@@ -70,6 +80,54 @@ real rsigmoid(real u) {
 	}
 	b.WriteString("}\n")
 	return b.String()
+}
+
+// emitPrepass writes prepass.glsl's functions: prepass(i, a, b) gives
+// the aggregates' terms at i (their identity where i is not valid),
+// combined by + (sum, mean) or * (prod); prepassFinish turns the two
+// totals into glob[0] = f and glob[1+a], the factor of aggregate a's
+// partials (as Prepare does on the CPU).
+func (o *Objective) emitPrepass(b *strings.Builder, consts map[uint64]string) {
+	g := &o.preGroup
+	for a, name := range []string{"A", "B"} {
+		op, id := "+", "0"
+		if a < len(o.aggs) && o.aggs[a].prod {
+			op, id = "*", "1"
+		}
+		fmt.Fprintf(b, "real prepassCombine%s(real u, real v) { return u %s v; }\nconst real PREPASS_%s0 = real(%s);\n", name, op, name, id)
+	}
+	b.WriteString("\nvoid prepass(uint i, out real a, out real b) {\n\tint ip = int(i);\n\tint nn = int(n);\n")
+	emitTemps(b, g.prog, consts)
+	for a, v := range []string{"a", "b"} {
+		id := []string{"PREPASS_A0", "PREPASS_B0"}[a]
+		if a < len(o.aggs) {
+			fmt.Fprintf(b, "\t%s = %s ? t%d : %s;\n", v, o.validGLSL(a), g.slot[a], id)
+		} else {
+			fmt.Fprintf(b, "\t%s = %s;\n", v, id)
+		}
+	}
+	b.WriteString("}\n")
+	b.WriteString("\nvoid prepassFinish(real s0, real s1) {\n\tint nn = int(n);\n")
+	for a, ag := range o.aggs {
+		if ag.mean {
+			fmt.Fprintf(b, "\treal count%d = real(nn - %d);\n\treal A%d = s%d / count%d;\n", a, ag.lo()+ag.hi(), a, a, a)
+		} else {
+			fmt.Fprintf(b, "\treal A%d = s%d;\n", a, a)
+		}
+	}
+	emitTemps(b, o.outProg, consts)
+	fmt.Fprintf(b, "\tglob[0] = t%d;\n", o.outSlots[0])
+	for a, ag := range o.aggs {
+		d := fmt.Sprintf("t%d", o.outSlots[1+a])
+		switch {
+		case ag.prod:
+			d += fmt.Sprintf(" * A%d", a)
+		case ag.mean:
+			d += fmt.Sprintf(" / count%d", a)
+		}
+		fmt.Fprintf(b, "\tglob[%d] = %s;\n", 1+a, d)
+	}
+	b.WriteString("}\n\n")
 }
 
 func (o *Objective) hasGrad(g *group) bool {
@@ -119,8 +177,27 @@ func (o *Objective) emitGroup(b *strings.Builder, g *group, consts map[uint64]st
 		any = append(any, o.validGLSL(out.agg))
 	}
 	fmt.Fprintf(b, "\tif (!(%s)) {\n\t\treturn;\n\t}\n", strings.Join(dedupe(any), " || "))
+	emitTemps(b, g.prog, consts)
+	for j, out := range g.outs {
+		dst := "f"
+		if out.grad {
+			dst = "g"
+		}
+		val := fmt.Sprintf("t%d", g.slot[j])
+		if out.glob >= 0 {
+			val = fmt.Sprintf("glob[%d] * %s", out.glob, val)
+		}
+		fmt.Fprintf(b, "\tif (%s) {\n\t\t%s += %s;\n\t}\n", o.validGLSL(out.agg), dst, val)
+	}
+	b.WriteString("}\n\n")
+}
+
+// emitTemps writes prog as one precise temporary per instruction, t0, t1,
+// ...: opX(k) reads x[ip+k] clamped to 0..n-1, or, for k >= aggBase, is
+// the pre-pass aggregate A<k-aggBase>.
+func emitTemps(b *strings.Builder, prog []instr, consts map[uint64]string) {
 	name := func(j int) string { return fmt.Sprintf("t%d", j) }
-	for j, in := range g.prog {
+	for j, in := range prog {
 		var v string
 		a, bb, s := "", "", ""
 		if in.a >= 0 {
@@ -140,6 +217,10 @@ func (o *Objective) emitGroup(b *strings.Builder, g *group, consts map[uint64]st
 		case opN:
 			v = "real(n)"
 		case opX:
+			if in.k >= aggBase {
+				v = fmt.Sprintf("A%d", in.k-aggBase)
+				break
+			}
 			v = fmt.Sprintf("X(uint(clamp(ip + (%d), 0, nn - 1)))", in.k)
 		case opAdd:
 			v = a + " + " + bb
@@ -196,14 +277,6 @@ func (o *Objective) emitGroup(b *strings.Builder, g *group, consts map[uint64]st
 		}
 		fmt.Fprintf(b, "\tprecise real %s = %s;\n", name(j), v)
 	}
-	for j, out := range g.outs {
-		dst := "f"
-		if out.grad {
-			dst = "g"
-		}
-		fmt.Fprintf(b, "\tif (%s) {\n\t\t%s += %s;\n\t}\n", o.validGLSL(out.agg), dst, name(g.slot[j]))
-	}
-	b.WriteString("}\n\n")
 }
 
 func (o *Objective) validGLSL(a int) string {
