@@ -348,3 +348,78 @@ func (j *Job) validateModel(stored bool) error {
 	}
 	return nil
 }
+
+// ModelOutputs computes a trained model's outputs z for one row of
+// features x (already standardized as in training): z_k = w_k·x + b_k,
+// with w in ModelDim's row-major layout (output k's weights of the
+// features in order, then its intercept when intercept is set). z has one
+// entry per output (Data.Outputs).
+func ModelOutputs(w, x []float64, intercept bool, z []float64) {
+	p := len(x)
+	if intercept {
+		p++
+	}
+	for k := range z {
+		row := w[k*p : k*p+len(x)]
+		s := 0.0
+		for j, v := range x {
+			s += row[j] * v
+		}
+		if intercept {
+			s += w[k*p+len(x)]
+		}
+		z[k] = s
+	}
+}
+
+// PredictClass is the class a classifier predicts from its outputs z, as
+// its accuracy counts it: a binary model (logistic, perceptron, hinge) the
+// positive class 1 when z > 0, else 0; softmax the first largest output.
+// Class k is the k-th of the data's sorted classes.
+func PredictClass(model string, z []float64) int {
+	if model == "softmax" {
+		arg := 0
+		for k, v := range z {
+			if v > z[arg] {
+				arg = k
+			}
+		}
+		return arg
+	}
+	if z[0] > 0 {
+		return 1
+	}
+	return 0
+}
+
+// ModelProbabilities writes the class probabilities of a probabilistic
+// classifier into p and reports whether it is one: logistic gives
+// (1 - σ(z), σ(z)), softmax softmax(z). The perceptron and the hinge
+// loss give scores only.
+func ModelProbabilities(model string, z, p []float64) bool {
+	switch model {
+	case "logistic":
+		s := 1 / (1 + math.Exp(-z[0]))
+		if z[0] < 0 {
+			e := math.Exp(z[0])
+			s = e / (1 + e)
+		}
+		p[0], p[1] = 1-s, s
+		return true
+	case "softmax":
+		mx := z[0]
+		for _, v := range z {
+			mx = max(mx, v)
+		}
+		sum := 0.0
+		for k, v := range z {
+			p[k] = math.Exp(v - mx)
+			sum += p[k]
+		}
+		for k := range p[:len(z)] {
+			p[k] /= sum
+		}
+		return true
+	}
+	return false
+}

@@ -30,6 +30,10 @@ type Dataset struct {
 	// dataset, sorted; nil for regression. For Binary it is the label
 	// encoding, {0, 1} or {-1, 1}, even if only one of the two occurs.
 	Classes []float64
+	// ClassNames, for a target column of names ("setosa", "yes"/"no"),
+	// holds the names in sorted order: name k is class k (Classes is then
+	// 0..K-1, or {0, 1} for Binary). nil for numeric labels.
+	ClassNames []string
 
 	// TrueW and TrueB are the weights and intercept a synthetic regression
 	// dataset was generated with (y = X·TrueW + TrueB + noise); nil and 0
@@ -72,6 +76,9 @@ type CSVOptions struct {
 	Target   string    // the target column's name; required
 	Features []string  // the feature columns, in this order; nil: every column but the target, in file order
 	Labels   LabelKind // which target values are accepted
+	// TargetOptional reads a file without the target column (data to
+	// predict on): Y is then nil and Target "". Features must be given.
+	TargetOptional bool
 }
 
 // CSVError is a refusal of a CSV file's contents. Line and Column are
@@ -232,7 +239,9 @@ func readCSV(path string, r io.Reader, opt CSVOptions) (*Dataset, error) {
 
 	target := strings.Trim(opt.Target, " \t")
 	tcol, ok := index[target]
-	if !ok {
+	if !ok && opt.TargetOptional && opt.Features != nil {
+		tcol, target = -1, ""
+	} else if !ok {
 		return nil, fail(hline, 0, "", "no target column %q in the header (%s)", target, strings.Join(names, ", "))
 	}
 	var fcols []int
@@ -273,6 +282,11 @@ func readCSV(path string, r io.Reader, opt CSVOptions) (*Dataset, error) {
 	// Binary: which encoding, and where it was first seen.
 	var binZero, binNeg int // line of the first 0 / -1 label, 0 if none yet
 	classes := map[float64]bool{}
+	// A classifier's labels may be names: the first row decides, and the
+	// names are numbered in order of appearance until the end sorts them.
+	named, firstNumeric := false, 0 // firstNumeric: line of the first numeric label
+	nameIndex := map[string]int{}
+	var nameOrder []string
 
 	for {
 		rec, err := cr.Read()
@@ -314,11 +328,48 @@ func readCSV(path string, r io.Reader, opt CSVOptions) (*Dataset, error) {
 			}
 			d.X = append(d.X, float32(v))
 		}
+		if tcol < 0 {
+			d.Rows++
+			continue
+		}
+		yl, _ := cr.FieldPos(tcol)
+		if opt.Labels != Regression {
+			raw := strings.Trim(rec[tcol], " \t")
+			_, problem := parseCell(raw)
+			if d.Rows == 0 && problem != "" && raw != "" {
+				named = true
+			}
+			if named {
+				if raw == "" {
+					return nil, fail(yl, tcol+1, target, "empty class name")
+				}
+				if !utf8.ValidString(raw) {
+					return nil, fail(yl, tcol+1, target, "class name %s is not UTF-8", quoteCell(raw))
+				}
+				k, ok := nameIndex[raw]
+				if !ok {
+					if len(nameOrder) > MaxClassLabel {
+						return nil, fail(yl, tcol+1, target, "more than %d class names", MaxClassLabel+1)
+					}
+					k = len(nameOrder)
+					nameIndex[raw] = k
+					nameOrder = append(nameOrder, raw)
+				}
+				d.Y = append(d.Y, float32(k))
+				d.Rows++
+				continue
+			}
+			if problem != "" && firstNumeric > 0 && strings.HasSuffix(problem, "is not a number") {
+				return nil, fail(yl, tcol+1, target, "class label %s is a name, but line %d's is a number: the labels must be all numbers or all names", quoteCell(raw), firstNumeric)
+			}
+			if firstNumeric == 0 {
+				firstNumeric = yl
+			}
+		}
 		y, err := cell(tcol)
 		if err != nil {
 			return nil, err
 		}
-		yl, _ := cr.FieldPos(tcol)
 		switch opt.Labels {
 		case Binary:
 			switch y {
@@ -352,6 +403,12 @@ func readCSV(path string, r io.Reader, opt CSVOptions) (*Dataset, error) {
 	if d.Rows == 0 {
 		return nil, fail(hline, 0, "", "header only: no data rows")
 	}
+	if named {
+		return d, d.nameClasses(nameOrder, opt.Labels, func(format string, a ...any) error { return fail(0, tcol+1, target, format, a...) })
+	}
+	if tcol < 0 {
+		return d, nil
+	}
 	switch opt.Labels {
 	case Binary:
 		if binNeg > 0 {
@@ -366,6 +423,31 @@ func readCSV(path string, r io.Reader, opt CSVOptions) (*Dataset, error) {
 		slices.Sort(d.Classes)
 	}
 	return d, nil
+}
+
+// nameClasses numbers the class names in sorted order (Y held their order
+// of appearance): Multiclass takes 0..K-1, Binary exactly two names as
+// {0, 1}.
+func (d *Dataset) nameClasses(order []string, kind LabelKind, fail func(string, ...any) error) error {
+	sorted := slices.Clone(order)
+	slices.Sort(sorted)
+	if kind == Binary && len(sorted) != 2 {
+		return fail("binary labels must be two names, found %d: %s", len(sorted), strings.Join(sorted[:min(len(sorted), 10)], ", "))
+	}
+	rank := make([]float32, len(order))
+	for i, name := range order {
+		k, _ := slices.BinarySearch(sorted, name)
+		rank[i] = float32(k)
+	}
+	for i, v := range d.Y {
+		d.Y[i] = rank[int(v)]
+	}
+	d.ClassNames = sorted
+	d.Classes = make([]float64, len(sorted))
+	for k := range d.Classes {
+		d.Classes[k] = float64(k)
+	}
+	return nil
 }
 
 // parseCell parses one numeric cell as float64, checked to fit float32;

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -353,4 +354,55 @@ func FuzzReadCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCSVClassNames: a classifier's target may hold names, numbered in
+// sorted order (Iris by species name gives the numeric file's classes);
+// Binary takes exactly two; names and numbers do not mix; a file without
+// its target column reads with TargetOptional.
+func TestCSVClassNames(t *testing.T) {
+	num, err := ReadCSV("testdata/iris.csv", CSVOptions{Target: "species", Labels: Multiclass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named, err := ReadCSV("testdata/iris_names.csv", CSVOptions{Target: "species", Labels: Multiclass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(named.ClassNames, []string{"setosa", "versicolor", "virginica"}) || !slices.Equal(named.Y, num.Y) ||
+		!slices.Equal(named.Classes, num.Classes) || num.ClassNames != nil {
+		t.Errorf("names %v, classes %v (numeric %v)", named.ClassNames, named.Classes, num.Classes)
+	}
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	yes := write("yes.csv", "a,buy\n1,yes\n2,no\n3,yes\n")
+	d, err := ReadCSV(yes, CSVOptions{Target: "buy", Labels: Binary})
+	if err != nil || !slices.Equal(d.ClassNames, []string{"no", "yes"}) || !slices.Equal(d.Y, []float32{1, 0, 1}) {
+		t.Errorf("yes/no: %v, %v, %v", err, d.ClassNames, d.Y)
+	}
+	for _, c := range []struct {
+		body, target string
+		kind         LabelKind
+		want         string
+	}{
+		{"a,buy\n1,yes\n2,no\n3,maybe\n", "buy", Binary, "two names, found 3"},
+		{"a,c\n1,0\n2,cat\n", "c", Multiclass, "all numbers or all names"},
+		{"a,c\n1,cat\n2,\n", "c", Multiclass, "empty class name"},
+	} {
+		_, err := ReadCSV(write("bad.csv", c.body), CSVOptions{Target: c.target, Labels: c.kind})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.body, err, c.want)
+		}
+	}
+	feats := write("feats.csv", "b,a\n5,1\n6,2\n")
+	d, err = ReadCSV(feats, CSVOptions{Target: "y", Features: []string{"a", "b"}, TargetOptional: true})
+	if err != nil || d.Y != nil || d.Rows != 2 || !slices.Equal(d.X, []float32{1, 5, 2, 6}) {
+		t.Errorf("no target: %v, %+v", err, d)
+	}
 }

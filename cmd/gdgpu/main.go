@@ -156,7 +156,7 @@ interrupted.`,
 	})
 	root.AddCommand(newRunCmd(stdout, stderr), newCompareCmd(stdout, stderr), newInfoCmd(stdout), newListCmd(stdout))
 	root.AddCommand(newGradcheckCmd(stdout, stderr), newObjectiveCmd(stdout))
-	root.AddCommand(newBenchCmd(stdout))
+	root.AddCommand(newBenchCmd(stdout), newPredictCmd(stdout, stderr))
 	root.AddCommand(newPlotCmd(stdout, stderr), newCostsCmd(stdout))
 	root.AddCommand(newViewCmd(stdout, stderr))
 	// cobra's completion command prints its help and exits 0 for a shell it

@@ -85,6 +85,7 @@ type modelSetup struct {
 	features []string
 	target   string
 	classes  []float64 // the original labels of a classifier's classes
+	names    []string  // the class names of a target column of names, nil for numbers
 	mean     []float64 // --standardize's statistics, nil without
 	std      []float64
 	source   string
@@ -185,7 +186,7 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 		}
 		ms.source = m.data
 	}
-	ms.features, ms.target, ms.classes = ds.Features, ds.Target, ds.Classes
+	ms.features, ms.target, ms.classes, ms.names = ds.Features, ds.Target, ds.Classes, ds.ClassNames
 
 	// The split, drawn with the seed before standardizing, so that the
 	// held-out rows' statistics never reach training.
@@ -488,6 +489,7 @@ type modelCard struct {
 	Features   []string  `json:"features"`
 	Target     string    `json:"target"`
 	Classes    []float64 `json:"classes,omitempty"`
+	ClassNames []string  `json:"class_names,omitempty"` // the target's names of classes 0.., for a target of names
 	Outputs    int       `json:"outputs"`
 	Intercept  bool      `json:"intercept"`
 	Layout     string    `json:"layout"`
@@ -512,7 +514,7 @@ func writeModelCard(s *setup, res gdgpu.Result) error {
 		p++
 	}
 	card := modelCard{
-		Model: job.Problem, Features: ms.features, Target: ms.target, Classes: ms.classes,
+		Model: job.Problem, Features: ms.features, Target: ms.target, Classes: ms.classes, ClassNames: ms.names,
 		Outputs: job.Data.Outputs(), Intercept: !job.NoIntercept,
 		Layout: fmt.Sprintf("row-major %d x %d: output k's weights of the features in order, then its intercept (docs/models.md)", job.Data.Outputs(), p),
 		Mean:   ms.mean, Std: ms.std, Data: ms.source, DataSHA256: job.Data.Hash, Parameters: s.out,
