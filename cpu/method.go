@@ -44,7 +44,9 @@ func (m *Method) RunJob(ctx context.Context, job *gdgpu.Job, x0 []float64, hooks
 	if job.Dim != len(m.x) {
 		return gdgpu.Result{}, fmt.Errorf("cpu: the job has --dim %d, the backend was made for %d", job.Dim, len(m.x))
 	}
-	res, x, err := Minimize(ctx, job, x0, hooks)
+	// m.x follows the iterates, so that Params called from a hook (view's
+	// races take the points there) sees the current one.
+	res, x, err := minimize(ctx, job, x0, hooks, func(x []float64) { copy(m.x, x) })
 	if x != nil {
 		copy(m.x, x)
 	}
@@ -66,7 +68,8 @@ func (m *Method) Load(x []float64) error {
 	return nil
 }
 
-// Params copies the parameters, the final point after RunJob, into dst.
+// Params copies the parameters into dst: the latest major iteration's
+// during RunJob (from its hooks), the final point after it.
 func (m *Method) Params(dst []float64) error {
 	if m.closed {
 		return ErrClosed

@@ -106,6 +106,13 @@ const MaxMinimizeState = 32 << 30
 // clipped one breaks the Wolfe conditions. It refuses a method whose state
 // would exceed MaxMinimizeState.
 func Minimize(ctx context.Context, job *gdgpu.Job, x0 []float64, hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
+	return minimize(ctx, job, x0, hooks, nil)
+}
+
+// minimize is Minimize; onIter, when set, is given each major iteration's
+// point before hooks.Issued is called for it (Method keeps it, so that
+// Params during a run returns the current iterate).
+func minimize(ctx context.Context, job *gdgpu.Job, x0 []float64, hooks gdgpu.Hooks, onIter func(x []float64)) (gdgpu.Result, []float64, error) {
 	method, err := minimizeMethod(job, x0)
 	if err != nil {
 		return gdgpu.Result{}, nil, err
@@ -116,7 +123,7 @@ func Minimize(ctx context.Context, job *gdgpu.Job, x0 []float64, hooks gdgpu.Hoo
 	}
 	obj.precompute()
 
-	r := &minimizeRun{ctx: ctx, job: job, obj: obj, hooks: hooks, logged: -1}
+	r := &minimizeRun{ctx: ctx, job: job, obj: obj, hooks: hooks, logged: -1, onIter: onIter}
 	if job.FuncTol > 0 {
 		r.fc = &optimize.FunctionConverge{Relative: job.FuncTol, Iterations: job.FuncWindow * job.LogEvery}
 	}
@@ -271,6 +278,8 @@ type minimizeRun struct {
 	hooks gdgpu.Hooks
 	start time.Time
 	fc    *optimize.FunctionConverge // nil unless job.FuncTol > 0
+	// onIter is given each major iteration's point (see minimize).
+	onIter func(x []float64)
 
 	iter   int          // major iterations seen; the next one is step iter
 	evals  int          // evaluations since the latest major iteration
@@ -338,6 +347,9 @@ func (c *minimizeConverger) Converged(loc *optimize.Location) optimize.Status {
 	r.evals = 0
 	s := gdgpu.Sample{Step: k, Loss: loc.F, GradNorm: r.norm(loc.Gradient)}
 	r.last = s
+	if r.onIter != nil {
+		r.onIter(loc.X)
+	}
 	if k > 0 && r.hooks.Issued != nil {
 		r.hooks.Issued(k)
 	}

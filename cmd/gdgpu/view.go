@@ -21,6 +21,7 @@ import (
 
 // viewFlags are view's own flags, beside the job flags.
 type viewFlags struct {
+	races  []string // --race specs: "OPTIMIZER key=value ..."
 	png    string
 	frames string
 	every  int
@@ -42,7 +43,11 @@ trajectories projected on their first two principal directions. On the right, th
 gradient norm against the step on log scales, with a status line per
 optimizer (step, loss, lr, steps/s, status).
 --optimizer a,b,c races several optimizers, each on its own backend and in
-its own colour. Parameters, loss and gradient norm are sampled every
+its own colour, with the same flags. --race 'OPTIMIZER key=value ...', given
+once per racer instead, gives each its own hyperparameters: --race 'adam
+lr=0.1' --race 'sgd lr=0.01 momentum=0.9' (the keys are the optimizer's
+flags without dashes; other flags apply to every racer). gonum's CPU-only
+methods (lbfgs, bfgs, cg, gradientdescent) race with --device cpu. Parameters, loss and gradient norm are sampled every
 --every steps (--log-every does not apply). The landscape is evaluated on the
 GPU (ackley and griewank on the CPU) over --bounds, or the trajectories'
 extent plus a margin. --size is each panel's size: the picture is twice
@@ -54,7 +59,9 @@ end, so that every frame has the same bounds). Without either, view opens
 a live window, in a binary built with it (make view: bin/gdgpu-view).`,
 		Example: `  gdgpu view --problem himmelblau --optimizer adam,sgd,rmsprop --lr 0.02 --steps 500 --png view.png
   gdgpu view --problem rosenbrock --dim 50 --optimizer adam,sgd --lr 1e-3 --steps 2000 --every 20 --png nd.png
-  gdgpu view --problem beale --optimizer adam --lr 0.05 --steps 400 --frames frames --every 10`,
+  gdgpu view --problem beale --optimizer adam --lr 0.05 --steps 400 --frames frames --every 10
+  gdgpu view --problem himmelblau --race 'adam lr=0.1' --race 'sgd lr=0.01 momentum=0.9' --race 'adam lr=0.01' --png race.png
+  gdgpu view --problem rosenbrock --dim 2 --device cpu --race lbfgs --race 'adam lr=0.02' --steps 300 --png r.png`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runView(cmd, f, v, stdout)
@@ -62,6 +69,13 @@ a live window, in a binary built with it (make view: bin/gdgpu-view).`,
 	}
 	f = addJobFlags(cmd)
 	fs := cmd.Flags()
+	// view writes pictures and samples every --every steps: the job
+	// flags for outputs and the log cadence do not apply, so --help does
+	// not list them (given anyway, they are refused).
+	for _, name := range []string{"out", "log", "log-every"} {
+		_ = fs.MarkHidden(name)
+	}
+	fs.StringArrayVar(&v.races, "race", nil, "a racer with its own settings, 'OPTIMIZER key=value ...' (keys: its flags without dashes, e.g. 'sgd lr=0.01 momentum=0.9'); repeat per racer, instead of --optimizer")
 	fs.StringVar(&v.png, "png", "", "write the final picture to this PNG file")
 	fs.StringVar(&v.frames, "frames", "", "write a PNG frame every --every steps into this folder (created if missing)")
 	fs.IntVar(&v.every, "every", 5, "sample the trajectory and the loss every K steps (and write a frame)")
@@ -80,6 +94,7 @@ const maxViewValues = 1 << 24
 type race struct {
 	name    string
 	lr      float64
+	ownLR   bool        // a gonum method: its line search picks the steps, there is no lr to show
 	steps   []int       // the step of each point
 	points  [][]float64 // the parameters at steps[i]
 	samples []gdgpu.Sample
@@ -106,34 +121,48 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 			return err
 		}
 	}
-	// One setup per optimizer: build validates each with the same flags.
-	names := strings.Split(f.optimizer, ",")
+	specs, err := raceSpecs(cmd, f, v)
+	if err != nil {
+		return err
+	}
+	// One setup per racer: build validates each with the same flags, then
+	// the racer's own settings apply.
 	seen := map[string]bool{}
 	var setups []*setup
-	for _, name := range names {
-		name = strings.TrimSpace(name)
-		if name == "" || seen[name] {
-			return usagef("--optimizer %q: give distinct optimizer names separated by commas", f.optimizer)
+	for _, rs := range specs {
+		if info, ok := gdgpu.LookupOptimizer(rs.name); ok && info.CPUOnly && f.device != "cpu" {
+			return usagef("%s: %s is a CPU-only gonum method: it races with --device cpu", rs.flag, rs.name)
 		}
-		seen[name] = true
-		// Before build, whose advice for a CPU-only method on the GPU
-		// (add --device cpu) view would then refuse too.
-		if info, ok := gdgpu.LookupOptimizer(name); ok && info.CPUOnly {
-			return usagef("--optimizer %s: view races the step-based optimizers only (%s is a CPU-only gonum method)", name, name)
-		}
-		f.optimizer = name
+		all := f.optimizer
+		f.optimizer = rs.name
 		s, err := f.build(cmd)
-		f.optimizer = strings.Join(names, ",")
+		f.optimizer = all
 		if err != nil {
 			return err
 		}
-		if info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name); info.CPUOnly {
-			return usagef("--optimizer %s: view races the step-based optimizers only", name)
+		desc := rs.name
+		for _, kv := range rs.set {
+			if !s.job.Optimizer.Takes(kv.key) {
+				return usagef("%s: %s does not take %s (it takes %s)", rs.flag, rs.name, kv.key, takes(rs.name))
+			}
+			s.job.Optimizer.Set(kv.key, kv.val)
+			if kv.key != "lr" {
+				desc += " " + kv.key + "=" + strconv.FormatFloat(kv.val, 'g', -1, 64)
+			}
+		}
+		if err := s.job.Validate(); err != nil {
+			return usagef("%s: %s", rs.flag, strings.TrimPrefix(err.Error(), "gdgpu: "))
+		}
+		if key := fmt.Sprintf("%s lr %g", desc, s.job.Optimizer.LR); seen[key] {
+			return usagef("%s: the racer %q is given twice", rs.flag, key)
+		} else {
+			seen[key] = true
 		}
 		if s.job.Dim < 2 {
 			return usagef("view draws problems of two parameters or more; %s has --dim %d", s.job.Problem, s.job.Dim)
 		}
 		s.job.LogEvery = v.every
+		s.raceName = desc
 		setups = append(setups, s)
 	}
 	if f.out != "" || f.log != "" {
@@ -242,16 +271,92 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 	return nil
 }
 
+// raceSpec is one racer: an optimizer and its own settings.
+type raceSpec struct {
+	flag string // how the racer was given, for messages
+	name string
+	set  []struct {
+		key string
+		val float64
+	}
+}
+
+// raceSpecs reads --race, or the --optimizer list.
+func raceSpecs(cmd *cobra.Command, f *jobFlags, v *viewFlags) ([]raceSpec, error) {
+	if len(v.races) == 0 {
+		var specs []raceSpec
+		seen := map[string]bool{}
+		for _, name := range strings.Split(f.optimizer, ",") {
+			name = strings.TrimSpace(name)
+			if name == "" || seen[name] {
+				return nil, usagef("--optimizer %q: give distinct optimizer names separated by commas", f.optimizer)
+			}
+			seen[name] = true
+			specs = append(specs, raceSpec{flag: "--optimizer " + name, name: name})
+		}
+		return specs, nil
+	}
+	if cmd.Flags().Changed("optimizer") {
+		return nil, usagef("--race and --optimizer both name the racers; give --race per racer")
+	}
+	var specs []raceSpec
+	for _, r := range v.races {
+		fields := strings.Fields(r)
+		flag := fmt.Sprintf("--race %q", r)
+		if len(fields) == 0 {
+			return nil, usagef("%s: give an optimizer, then key=value settings", flag)
+		}
+		rs := raceSpec{flag: flag, name: fields[0]}
+		if _, ok := gdgpu.LookupOptimizer(rs.name); !ok {
+			return nil, usagef("%s: optimizer %q is unknown (known: %s)", flag, rs.name, strings.Join(gdgpu.OptimizerNames(), ", "))
+		}
+		keys := map[string]bool{}
+		for _, kv := range fields[1:] {
+			key, val, ok := strings.Cut(kv, "=")
+			if !ok || key == "" {
+				return nil, usagef("%s: %q is not key=value", flag, kv)
+			}
+			key = strings.TrimPrefix(key, "--")
+			if keys[key] {
+				return nil, usagef("%s: %s is given twice", flag, key)
+			}
+			keys[key] = true
+			x, err := strconv.ParseFloat(val, 64)
+			if b, berr := strconv.ParseBool(val); berr == nil {
+				x, err = map[bool]float64{true: 1, false: 0}[b], nil
+			}
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, usagef("%s: %s=%s is not a finite number (or true/false)", flag, key, val)
+			}
+			rs.set = append(rs.set, struct {
+				key string
+				val float64
+			}{key, x})
+		}
+		specs = append(specs, rs)
+	}
+	return specs, nil
+}
+
 func newRace(s *setup) *race {
-	return &race{name: s.job.Optimizer.Name, lr: s.job.Optimizer.LR}
+	info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name)
+	name := s.job.Optimizer.Name
+	if s.raceName != "" {
+		name = s.raceName
+	}
+	return &race{name: name, lr: s.job.Optimizer.LR, ownLR: info.CPUOnly}
 }
 
 // label is the race's legend entry.
 func (r *race) label() string {
-	if !r.done {
-		return fmt.Sprintf("%s lr %g", r.name, r.lr)
+	name := fmt.Sprintf("%s lr %g", r.name, r.lr)
+	if r.ownLR {
+		name = r.name
 	}
-	return fmt.Sprintf("%s lr %g: f %.4g (%s)", r.name, r.lr, r.res.Final.Loss, r.res.Status)
+	if !r.done {
+		return name
+	}
+	return fmt.Sprintf("%s: f %.4g (%s)", name, r.res.Final.Loss, r.res.Status)
 }
 
 // runRace runs s's job on its own backend (ec's, or the CPU's when ec is

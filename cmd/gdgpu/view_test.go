@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/spf13/cobra"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -102,8 +104,14 @@ func TestViewUsageErrors(t *testing.T) {
 		{"log-every", []string{"view", "--problem", "himmelblau", "--log-every", "3", "--png", png}, "--log-every does not apply"},
 		{"optimizer", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,nope", "--png", png}, "nope"},
 		{"repeat", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,adam", "--png", png}, "distinct"},
-		{"CPU-only optimizer", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,lbfgs", "--png", png}, "view races the step-based optimizers only"},
-		{"CPU-only optimizer on the CPU", []string{"view", "--device", "cpu", "--problem", "himmelblau", "--optimizer", "bfgs", "--png", png}, "view races the step-based optimizers only"},
+		{"CPU-only optimizer on the GPU", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,lbfgs", "--png", png}, "races with --device cpu"},
+		{"race and optimizer", []string{"view", "--problem", "himmelblau", "--optimizer", "adam", "--race", "sgd", "--png", png}, "--race and --optimizer"},
+		{"race unknown optimizer", []string{"view", "--problem", "himmelblau", "--race", "adma lr=0.1", "--png", png}, `optimizer "adma" is unknown`},
+		{"race bad setting", []string{"view", "--problem", "himmelblau", "--race", "sgd lr", "--png", png}, `"lr" is not key=value`},
+		{"race setting it does not take", []string{"view", "--problem", "himmelblau", "--race", "sgd beta1=0.9", "--png", png}, "sgd does not take beta1"},
+		{"race out of range", []string{"view", "--problem", "himmelblau", "--race", "sgd momentum=-1", "--png", png}, "momentum"},
+		{"race twice", []string{"view", "--problem", "himmelblau", "--race", "adam lr=0.1", "--race", "adam lr=0.1", "--png", png}, "given twice"},
+		{"race not a number", []string{"view", "--problem", "himmelblau", "--race", "adam lr=fast", "--png", png}, "not a finite number"},
 		{"folder", []string{"view", "--problem", "himmelblau", "--png", "/no/such/dir/v.png"}, "does not exist"},
 		{"png is a folder", []string{"view", "--problem", "himmelblau", "--png", filepath.Dir(png)}, "is a folder"},
 		{"png under a file", []string{"view", "--problem", "himmelblau", "--png", filepath.Join(self, "v.png")}, "is not a folder"},
@@ -366,4 +374,64 @@ func TestStatusLineOfFinishedRace(t *testing.T) {
 	if len(s.Steps) != 1 || s.Loss[0] != 24.2 {
 		t.Errorf("curve %v %v, want the one finite sample", s.Steps, s.Loss)
 	}
+}
+
+// TestViewRaces: --race gives each racer its own settings, shown in its
+// legend name; a gonum method races on the CPU, its path following its
+// iterates (more than the start and end points); view's help lists none
+// of the job flags it refuses.
+func TestViewRaces(t *testing.T) {
+	png := filepath.Join(t.TempDir(), "r.png")
+	var so, se bytes.Buffer
+	args := []string{"view", "--device", "cpu", "--problem", "rosenbrock", "--dim", "2", "--race", "lbfgs", "--race", "sgd lr=0.001 momentum=0.9",
+		"--race", "adam lr=0.02", "--steps", "200", "--every", "2", "--png", png}
+	if code := runContext(context.Background(), args, &so, &se); code != 0 {
+		t.Fatalf("exit %d: %s", code, se.String())
+	}
+	for _, want := range []string{"lbfgs: f ", "sgd momentum=0.9 lr 0.001: f ", "adam lr 0.02: f "} {
+		if !strings.Contains(so.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, so.String())
+		}
+	}
+	// The L-BFGS race's points are its iterates, not its start repeated.
+	s, err := newSetupForTest(t, "rosenbrock", "lbfgs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRace(s)
+	if err := runRace(context.Background(), s, nil, r); err != nil {
+		t.Fatal(err)
+	}
+	distinct := map[[2]float64]bool{}
+	for _, p := range r.points {
+		distinct[[2]float64{p[0], p[1]}] = true
+	}
+	if len(r.points) < 5 || len(distinct) < len(r.points)-1 {
+		t.Errorf("lbfgs race: %d points, %d distinct", len(r.points), len(distinct))
+	}
+	so.Reset()
+	runContext(context.Background(), []string{"view", "--help"}, &so, &se)
+	for _, hidden := range []string{"out", "log", "log-every"} {
+		if regexp.MustCompile(`(?m)^\s+(-\w, )?--` + hidden + `\b`).MatchString(so.String()) {
+			t.Errorf("view --help lists --%s, which view refuses", hidden)
+		}
+	}
+}
+
+// newSetupForTest builds a 2-D CPU setup of problem with optimizer, as
+// view does, sampling every 2 steps.
+func newSetupForTest(t *testing.T, problem, optimizer string) (*setup, error) {
+	t.Helper()
+	cmd := &cobra.Command{Use: "view"}
+	f := addJobFlags(cmd)
+	if err := cmd.ParseFlags([]string{"--device", "cpu", "--problem", problem, "--dim", "2", "--optimizer", optimizer, "--steps", "100"}); err != nil {
+		return nil, err
+	}
+	s, err := f.build(cmd)
+	if err != nil {
+		return nil, err
+	}
+	s.job.LogEvery = 2
+	s.x0 = s.start()
+	return s, nil
 }
