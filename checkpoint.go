@@ -102,9 +102,22 @@ type PlateauState struct {
 	Cooling int
 }
 
-func (q *LRSeq) state() SeqState { return SeqState{T: q.t, LR: q.lr, Cos: q.cos, Milestone: q.mi} }
+// A sequential warm-up's state is its step and the kind's recursion state.
+func (q *LRSeq) state() SeqState {
+	if q.in != nil {
+		return SeqState{T: q.t, LR: q.in.lr, Cos: q.in.cos, Milestone: q.in.mi}
+	}
+	return SeqState{T: q.t, LR: q.lr, Cos: q.cos, Milestone: q.mi}
+}
 
-func (q *LRSeq) restore(s SeqState) { q.t, q.lr, q.cos, q.mi = s.T, s.LR, s.Cos, s.Milestone }
+func (q *LRSeq) restore(s SeqState) {
+	if q.in != nil {
+		q.t = s.T
+		q.in.t, q.in.lr, q.in.cos, q.in.mi = max(s.T-q.s.Warmup, 0), s.LR, s.Cos, s.Milestone
+		return
+	}
+	q.t, q.lr, q.cos, q.mi = s.T, s.LR, s.Cos, s.Milestone
+}
 
 func (p *Plateau) state() *PlateauState {
 	s := &PlateauState{LR: p.lr, Bad: p.bad, Cooling: p.cooling}

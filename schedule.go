@@ -1,6 +1,7 @@
 package gdgpu
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -54,6 +55,12 @@ type Schedule struct {
 	// and exactly 1 from step Warmup on.
 	Warmup            int
 	WarmupStartFactor float64
+	// WarmupSequential runs the warm-up first and the kind after it, from
+	// the kind's own step 0, as torch's SequentialLR([LinearLR(...),
+	// Kind(...)], milestones=[Warmup]) does, instead of multiplying the
+	// two (ChainedScheduler). Not with "plateau", which SequentialLR does
+	// not take.
+	WarmupSequential bool
 
 	// plateau (torch's ReduceLROnPlateau in mode "min", threshold_mode
 	// "rel", eps 1e-8): see Plateau.
@@ -136,6 +143,12 @@ func unknownSchedule(kind string) error {
 func (s Schedule) Validate(steps int) error {
 	if s.Warmup < 0 {
 		return fmt.Errorf("gdgpu: --warmup-steps %d must be >= 0", s.Warmup)
+	}
+	if s.WarmupSequential && s.Kind == "plateau" {
+		return errors.New("gdgpu: --warmup-sequential does not go with --schedule plateau (torch's SequentialLR does not take ReduceLROnPlateau)")
+	}
+	if s.WarmupSequential && s.Warmup > 0 {
+		steps = max(steps-s.Warmup, 0) // the kind runs after the warm-up
 	}
 	if s.Warmup > 0 && !(s.WarmupStartFactor > 0 && s.WarmupStartFactor <= 1) {
 		return fmt.Errorf("gdgpu: --warmup-start-factor %g must be in (0, 1]", s.WarmupStartFactor)
@@ -255,6 +268,12 @@ func nonNegative(flag string, v float64) error {
 // current Plateau.LR() as base.
 func (s Schedule) LR(base float64, t int) float64 {
 	t = max(t, 0)
+	if in, ok := s.sequential(); ok {
+		if t < s.Warmup {
+			return base * s.warm(t)
+		}
+		return in.LR(base, t-s.Warmup)
+	}
 	switch s.Kind {
 	case "step", "multistep", "exponential", "cosine", "polynomial":
 		q := s.Seq(base)
@@ -275,11 +294,31 @@ type LRSeq struct {
 	lr   float64 // the kind's lr at step t-1 (torch: group["lr"])
 	cos  float64 // cosine: cos(pi*(t-1)/T_max)
 	mi   int     // multistep: index of the next milestone
+	// in is the kind's own sequence after a sequential warm-up (nil
+	// otherwise): it starts at step 0 when the warm-up ends.
+	in *LRSeq
+}
+
+// sequential returns the kind without its warm-up, and true, when the
+// warm-up runs before it (WarmupSequential).
+func (s Schedule) sequential() (Schedule, bool) {
+	if !s.WarmupSequential || s.Warmup <= 0 {
+		return s, false
+	}
+	in := s
+	in.Warmup, in.WarmupSequential = 0, false
+	return in, true
 }
 
 // Seq returns the sequence of learning rates for base, starting at step 0.
 // Its values equal LR(base, t).
-func (s Schedule) Seq(base float64) *LRSeq { return &LRSeq{s: s, base: base} }
+func (s Schedule) Seq(base float64) *LRSeq {
+	q := &LRSeq{s: s, base: base}
+	if in, ok := s.sequential(); ok {
+		q.in = in.Seq(base)
+	}
+	return q
+}
 
 // Step returns the step whose learning rate Next returns next.
 func (q *LRSeq) Step() int { return q.t }
@@ -288,6 +327,12 @@ func (q *LRSeq) Step() int { return q.t }
 func (q *LRSeq) Next() float64 {
 	s, t := q.s, q.t
 	q.t++
+	if q.in != nil {
+		if t < s.Warmup {
+			return q.base * s.warm(t)
+		}
+		return q.in.Next()
+	}
 	switch s.Kind {
 	case "step", "multistep", "exponential", "cosine", "polynomial":
 	default:
@@ -396,6 +441,14 @@ func (s Schedule) oneCycle(base float64, t int) float64 {
 func (s Schedule) Momentum(t int) (float64, bool) {
 	if s.Kind != "onecycle" || !s.CycleMomentum {
 		return 0, false
+	}
+	if in, ok := s.sequential(); ok {
+		// OneCycleLR's constructor set max_momentum; SequentialLR steps
+		// it only from the warm-up's end, from its own step 0.
+		if t < s.Warmup {
+			return s.MaxMomentum, true
+		}
+		return in.Momentum(t - s.Warmup)
 	}
 	p, pct := s.cyclePhase(1, t) // the phases' steps do not depend on the peak lr
 	return s.anneal(p.mFrom, p.mTo, pct), true

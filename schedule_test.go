@@ -847,3 +847,46 @@ func TestJobCycleMomentum(t *testing.T) {
 		t.Errorf("rmsprop without cycling: %v, momentum %v", err, j.Optimizer.Momentum)
 	}
 }
+
+// TestScheduleWarmupSequential: with WarmupSequential the warm-up runs
+// first and the kind after it from its own step 0 (SequentialLR), for
+// the recursive kinds through Seq too; a onecycle schedule's momentum
+// holds max_momentum through the warm-up; plateau is refused.
+func TestScheduleWarmupSequential(t *testing.T) {
+	const base, w = 0.1, 4
+	for _, kind := range []string{"constant", "step", "exponential", "cosine", "polynomial", "onecycle"} {
+		s := mustSchedule(t, kind, func(s *Schedule) {
+			s.StepSize, s.Gamma, s.TMax, s.TotalSteps = 3, 0.5, 10, 20
+			s.Warmup, s.WarmupStartFactor, s.WarmupSequential = w, 0.25, true
+		})
+		if err := s.Validate(24); err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		in := s
+		in.Warmup, in.WarmupSequential = 0, false
+		q := s.Seq(base)
+		for step := 0; step < 24; step++ {
+			want := base * (0.25 + 0.75*float64(step)/w)
+			if step >= w {
+				want = in.LR(base, step-w)
+			}
+			got, seq := s.LR(base, step), q.Next()
+			if got != want || seq != want {
+				t.Errorf("%s: step %d: LR %v, Seq %v, want %v", kind, step, got, seq, want)
+			}
+		}
+	}
+	oc := mustSchedule(t, "onecycle", func(s *Schedule) { s.TotalSteps = 20; s.Warmup, s.WarmupSequential = 5, true })
+	for step, want := range map[int]float64{0: 0.95, 4: 0.95, 5: 0.95, 10: func() float64 {
+		m, _ := mustSchedule(t, "onecycle", func(s *Schedule) { s.TotalSteps = 20 }).Momentum(5)
+		return m
+	}()} {
+		if m, ok := oc.Momentum(step); !ok || m != want {
+			t.Errorf("onecycle after a sequential warm-up: momentum %v at step %d, want %v", m, step, want)
+		}
+	}
+	pl := mustSchedule(t, "plateau", func(s *Schedule) { s.Warmup, s.WarmupSequential = 5, true })
+	if err := pl.Validate(10); err == nil || !strings.Contains(err.Error(), "SequentialLR") {
+		t.Errorf("plateau with a sequential warm-up: %v", err)
+	}
+}

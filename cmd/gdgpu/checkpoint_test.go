@@ -61,6 +61,7 @@ func TestResumeExact(t *testing.T) {
 		{"gpu-f32/adam-cosine", []string{"--device", "gpu", "--schedule", "cosine", "--lr-t-max", "120"}},
 		{"gpu-f64/nadam", []string{"--device", "gpu", "--precision", "f64", "--optimizer", "nadam", "--lr", "0.01"}},
 		// onecycle's momentum (beta1) of each step follows from the step alone.
+		{"cpu/sgd-cosine-sequential", []string{"--device", "cpu", "--optimizer", "sgd", "--momentum", "0.9", "--lr", "1e-4", "--schedule", "cosine", "--lr-t-max", "80", "--warmup-steps", "30", "--warmup-sequential"}},
 		{"cpu/sgd-onecycle", []string{"--device", "cpu", "--optimizer", "sgd", "--lr", "1e-4", "--schedule", "onecycle", "--lr-total-steps", "120"}},
 		{"gpu-f64/nadam-onecycle", []string{"--device", "gpu", "--precision", "f64", "--optimizer", "nadam", "--lr", "0.01", "--schedule", "onecycle", "--lr-total-steps", "120"}},
 	} {

@@ -68,6 +68,8 @@ var schedParams = []schedParam{
 		func(s *gdgpu.Schedule) any { return &s.Warmup }},
 	{"warmup-start-factor", "LinearLR start_factor", nil, "warm-up starts at this fraction of the lr, in (0, 1]",
 		func(s *gdgpu.Schedule) any { return &s.WarmupStartFactor }},
+	{"warmup-sequential", "SequentialLR", nil, "run the warm-up first, then the schedule from its own step 0 (torch's SequentialLR), instead of multiplying the two (ChainedScheduler)",
+		func(s *gdgpu.Schedule) any { return &s.WarmupSequential }},
 	{"plateau-factor", "factor", []string{"plateau"}, "multiply the lr by this on a plateau, in [0, 1)",
 		func(s *gdgpu.Schedule) any { return &s.Factor }},
 	{"plateau-patience", "patience", []string{"plateau"}, "samples without improvement tolerated",
