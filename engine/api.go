@@ -31,6 +31,12 @@ type Options struct {
 	// removes the cap, leaving only GL_MAX_SHADER_STORAGE_BLOCK_SIZE.
 	MaxElemsPerDispatch int
 
+	// CopyReadBack reads the sample rings with glGetBufferSubData instead
+	// of through a persistent mapping, where the driver has persistent
+	// mapping (GL 4.4 or GL_ARB_buffer_storage); tests set it to cover
+	// both paths, which give the same samples.
+	CopyReadBack bool
+
 	// deviceOnly makes Open try EGL device GPU alone, without the
 	// surfaceless and default-display fallbacks (Devices).
 	deviceOnly bool

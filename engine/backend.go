@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -228,13 +229,13 @@ func (b *Backend) init() (err error) {
 	if b.partials, err = newBuffer("partial sums", 2*b.groups*b.chunks(), b.elem); err != nil {
 		return err
 	}
-	if b.ring, err = newBuffer("read-back ring", 2*ringSlots, b.elem); err != nil {
+	if b.ring, err = newReadBuffer("read-back ring", 2*ringSlots, b.elem, b.c.persistentReadBack()); err != nil {
 		return err
 	}
 	if b.flags, err = newBuffer("non-finite flags", 2, 4); err != nil {
 		return err
 	}
-	if b.flagRing, err = newBuffer("non-finite flags ring", 2*ringSlots, 4); err != nil {
+	if b.flagRing, err = newReadBuffer("non-finite flags ring", 2*ringSlots, 4, b.c.persistentReadBack()); err != nil {
 		return err
 	}
 	b.clearFlags()
@@ -692,7 +693,9 @@ func (b *Backend) recordSample(p *program, step int) error {
 	slot := b.nextSlot
 	b.nextSlot = (b.nextSlot + 1) % ringSlots
 	b.runReduce(p, slot)
-	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+	// The client-mapped barrier makes the ring's shader writes visible
+	// through a persistent mapping once the fence signals.
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
 	fence := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
 	gl.Flush() // so the fence can signal without anyone waiting on it
 	b.pending = append(b.pending, pending{step: step, slot: slot, fence: fence})
@@ -789,20 +792,16 @@ func (b *Backend) collect(wait bool, limit int) error {
 // does not stall the pipeline.
 func (b *Backend) readRing(slot int) (float64, float64) {
 	buf := b.stage(2 * b.elem)
-	gl.BindBuffer(gl.COPY_READ_BUFFER, b.ring.id)
-	gl.GetBufferSubData(gl.COPY_READ_BUFFER, 2*slot*b.elem, 2*b.elem, unsafe.Pointer(&buf[0]))
-	gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+	b.ring.read(2*slot*b.elem, buf[:2*b.elem])
 	return b.decode(buf, 0), b.decode(buf, 1)
 }
 
 // readFlags reads one slot's copy of the non-finite record, behind the
 // same fence as its sums.
 func (b *Backend) readFlags(slot int) (base, rank uint32) {
-	var v [2]uint32
-	gl.BindBuffer(gl.COPY_READ_BUFFER, b.flagRing.id)
-	gl.GetBufferSubData(gl.COPY_READ_BUFFER, 8*slot, 8, unsafe.Pointer(&v[0]))
-	gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
-	return v[0], v[1]
+	var v [8]byte
+	b.flagRing.read(8*slot, v[:])
+	return binary.NativeEndian.Uint32(v[:4]), binary.NativeEndian.Uint32(v[4:])
 }
 
 // Params downloads the current parameters, waiting for the device.

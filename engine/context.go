@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -210,6 +211,21 @@ func glErrorName(code uint32) string {
 		return "GL_OUT_OF_MEMORY"
 	}
 	return fmt.Sprintf("GL error 0x%x", code)
+}
+
+// persistentReadBack reports whether the sample rings are persistently
+// mapped: the driver has GL 4.4 or GL_ARB_buffer_storage (go-gl loads its
+// entry points unchecked, so they must exist), and Options.CopyReadBack
+// is off.
+func (c *Context) persistentReadBack() bool {
+	if c.opts.CopyReadBack {
+		return false
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(c.info.Version, "%d.%d", &major, &minor); err == nil && (major > 4 || major == 4 && minor >= 4) {
+		return true
+	}
+	return slices.Contains(c.info.Extensions, "GL_ARB_buffer_storage")
 }
 
 // maxGroups is the workgroup cap of one dispatch (see Options.Groups).

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -510,4 +511,47 @@ func TestRobustResetQuery(t *testing.T) {
 		t.Errorf("robust context on %q has no glGetGraphicsResetStatus (version %q)", in.Renderer, in.Version)
 	}
 	t.Logf("%s: robust %v, reset query %q", in.Renderer, in.Robust, q)
+}
+
+// TestReadBackPaths: the samples read through the persistently mapped
+// rings and through glGetBufferSubData are the same, for a problem and a
+// model, non-finite flags included (a run that diverges); llvmpipe (GL
+// 4.5) has persistent mapping, so both paths run here.
+func TestReadBackPaths(t *testing.T) {
+	mapped := openTest(t, Options{})
+	copied := openTest(t, Options{CopyReadBack: true})
+	if !mapped.persistentReadBack() || copied.persistentReadBack() {
+		t.Fatalf("persistent read-back: %v by default (GL %q), %v with CopyReadBack", mapped.persistentReadBack(), mapped.Info().Version, copied.persistentReadBack())
+	}
+	saddle := newJob("saddle", "sgd", 2, gdgpu.F32)
+	saddle.Optimizer.LR, saddle.Steps, saddle.LogEvery = 0.5, 3000, 50
+	rosen := newJob("rosenbrock", "adam", 3000, gdgpu.F64)
+	rosen.Steps, rosen.LogEvery = 40, 5
+	model := modelJob("softmax", "", modelData(t, "softmax", 200, 5, 40, 3), gdgpu.F32)
+	model.Steps, model.LogEvery = 30, 5
+	for name, job := range map[string]gdgpu.Job{"saddle (diverges)": saddle, "rosenbrock": rosen, "softmax model": model} {
+		var res [2]gdgpu.Result
+		for k, c := range []*Context{mapped, copied} {
+			j := job
+			b := openBackend(t, c, &j)
+			r, err := gdgpu.Run(context.Background(), &j, b, j.StartPoint(), gdgpu.Hooks{})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			res[k] = r
+		}
+		if job.Problem == "saddle" && res[0].Status != gdgpu.Diverged {
+			t.Errorf("%s: %v, want Diverged (the flags ring is read then)", name, res[0].Status)
+		}
+		if len(res[0].Samples) < 3 || !slices.EqualFunc(res[0].Samples, res[1].Samples, sameSample) || res[0].Status != res[1].Status {
+			t.Errorf("%s: mapped %v %v\ncopied %v %v", name, res[0].Status, res[0].Samples, res[1].Status, res[1].Samples)
+		}
+	}
+}
+
+// sameSample compares samples bit for bit (NaN equal to NaN).
+func sameSample(a, b gdgpu.Sample) bool {
+	eq := func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) }
+	return a.Step == b.Step && eq(a.Loss, b.Loss) && eq(a.GradNorm, b.GradNorm) && a.NonFinite == b.NonFinite &&
+		a.BadStep == b.BadStep && a.BadIndex == b.BadIndex && eq(a.Accuracy, b.Accuracy) && eq(a.ValLoss, b.ValLoss) && eq(a.ValAccuracy, b.ValAccuracy)
 }

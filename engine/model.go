@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -305,10 +306,10 @@ func (m *modelBackend) init() (err error) {
 	if m.part, err = newBuffer("model sample partials", 2*(m.trainPairs+m.valPairs+m.g3), m.elem); err != nil {
 		return err
 	}
-	if m.ring, err = newBuffer("model read-back ring", modelRingReals*ringSlots, m.elem); err != nil {
+	if m.ring, err = newReadBuffer("model read-back ring", modelRingReals*ringSlots, m.elem, m.c.persistentReadBack()); err != nil {
 		return err
 	}
-	if m.flagRing, err = newBuffer("model non-finite flags ring", 2*ringSlots, 4); err != nil {
+	if m.flagRing, err = newReadBuffer("model non-finite flags ring", 2*ringSlots, 4, m.c.persistentReadBack()); err != nil {
 		return err
 	}
 	m.setConstants()
@@ -541,7 +542,7 @@ func (m *modelBackend) record() error {
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlagRing, m.flagRing.id)
 	gl.Uniform1i(m.reduceK.loc("slot"), int32(slot))
 	gl.DispatchCompute(1, 1, 1)
-	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT | gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
 	fence := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
 	gl.Flush() // so the fence can signal without anyone waiting on it
 	m.pending = append(m.pending, pending{step: m.in.t, slot: slot, fence: fence})
@@ -635,12 +636,10 @@ func (m *modelBackend) collect(wait bool, limit int) error {
 		}
 		gl.DeleteSync(p.fence)
 		st := m.in.stage(modelRingReals * m.elem)
-		gl.BindBuffer(gl.COPY_READ_BUFFER, m.ring.id)
-		gl.GetBufferSubData(gl.COPY_READ_BUFFER, modelRingReals*p.slot*m.elem, modelRingReals*m.elem, unsafe.Pointer(&st[0]))
-		var fl [2]uint32
-		gl.BindBuffer(gl.COPY_READ_BUFFER, m.flagRing.id)
-		gl.GetBufferSubData(gl.COPY_READ_BUFFER, 8*p.slot, 8, unsafe.Pointer(&fl[0]))
-		gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+		m.ring.read(modelRingReals*p.slot*m.elem, st[:modelRingReals*m.elem])
+		var fb [8]byte
+		m.flagRing.read(8*p.slot, fb[:])
+		fl := [2]uint32{binary.NativeEndian.Uint32(fb[:4]), binary.NativeEndian.Uint32(fb[4:])}
 		s := gdgpu.Sample{Step: p.step, Loss: m.in.decode(st, 0), GradNorm: math.Sqrt(m.in.decode(st, 1)),
 			ValLoss: m.in.decode(st, 3)}
 		if info, _ := gdgpu.LookupModel(m.job.Problem); info.Classifier {
