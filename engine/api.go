@@ -18,9 +18,12 @@ type Options struct {
 	// and the batch positions of one pass (model.go).
 	ChunkElems int
 	// Groups, when positive, caps the workgroups of one dispatch (each
-	// grid-strides over its share). The default is 1024 on a GPU, enough
-	// to fill the largest, and 4 per CPU thread on a software renderer,
-	// where every workgroup costs a fixed start-up and its barriers.
+	// grid-strides over its share). The default on a GPU fills its
+	// multiprocessors where the driver reports them
+	// (GL_NV_shader_thread_group: twice their resident warps in groups of
+	// 256), else 1024, enough for the largest; on a software renderer it
+	// is 4 per CPU thread, where every workgroup costs a fixed start-up
+	// and its barriers.
 	Groups int
 	// MaxElemsPerDispatch caps the elements one kernel dispatch covers, so
 	// that no single GPU submission runs long enough to trip a display
@@ -79,5 +82,10 @@ type Info struct {
 	MemoryKiB         int64    `json:"memory_kib"`           // total GPU memory from GL_NVX_gpu_memory_info, 0 if unknown (NewBackend's check also reads GL_ATI_meminfo and /proc/meminfo)
 	Extensions        []string `json:"extensions"`           // every GL extension
 	Software          bool     `json:"software"`             // the renderer is software (llvmpipe, softpipe, swrast)
+	// The GPU's multiprocessors, from GL_NV_shader_thread_group (0 where
+	// the driver does not say): the dispatch grid is sized to fill them.
+	SMCount    int `json:"sm_count"`
+	WarpSize   int `json:"warp_size"`
+	WarpsPerSM int `json:"warps_per_sm"`
 	Robust            bool     `json:"robust"`               // the context is robust and lost on a GPU reset (waits then fail instead of hanging)
 }

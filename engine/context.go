@@ -236,7 +236,23 @@ func (c *Context) maxGroups() int {
 	if c.info.Software {
 		return 4 * runtime.NumCPU()
 	}
-	return maxGroups
+	return gridGroups(c.info)
+}
+
+// gridGroups is the workgroup cap of one dispatch on a GPU: where the
+// driver gives its multiprocessors (GL_NV_shader_thread_group), enough
+// workgroups of localSize invocations for every multiprocessor's resident
+// warps, twice over (so a multiprocessor has a next group ready when one
+// drains), within 64..maxGroups*8; else maxGroups, which fills the largest
+// GPUs of 2026 (an H100's 132 multiprocessors x 2048 threads is 1056
+// groups of 256). Each workgroup grid-strides over its share, so any
+// count is correct; this one keeps every multiprocessor busy.
+func gridGroups(in Info) int {
+	if in.SMCount <= 0 || in.WarpSize <= 0 || in.WarpsPerSM <= 0 {
+		return maxGroups
+	}
+	perSM := max(in.WarpsPerSM*in.WarpSize/localSize, 1)
+	return min(max(2*in.SMCount*perSM, 64), 8*maxGroups)
 }
 
 // Info returns the device description and limits read when the context was made.
@@ -301,6 +317,9 @@ func readInfo(platform string) Info {
 		case "GL_NVX_gpu_memory_info":
 			const totalAvailableKiB = 0x9048 // GL_GPU_MEMORY_INFO_TOTAL_AVAILABLE_MEMORY_NVX
 			in.MemoryKiB = int64(geti(totalAvailableKiB))
+		case "GL_NV_shader_thread_group":
+			const warpSize, warpsPerSM, smCount = 0x9339, 0x933A, 0x933B // GL_WARP_SIZE_NV, GL_WARPS_PER_SM_NV, GL_SM_COUNT_NV
+			in.WarpSize, in.WarpsPerSM, in.SMCount = geti(warpSize), geti(warpsPerSM), geti(smCount)
 		}
 	}
 	return in

@@ -287,3 +287,23 @@ func problemPrepass(name string) bool {
 	p, _ := gdgpu.LookupProblem(name)
 	return p.GPU.Prepass
 }
+
+// TestGridGroups: the dispatch grid fills every multiprocessor the driver
+// reports (twice its resident warps in groups of localSize), within
+// bounds, and is maxGroups where the driver says nothing.
+func TestGridGroups(t *testing.T) {
+	for _, tc := range []struct {
+		in   Info
+		want int
+	}{
+		{Info{}, maxGroups},
+		{Info{SMCount: 132, WarpSize: 32, WarpsPerSM: 64}, 2 * 132 * 8}, // H100/H200: 2048 threads per SM
+		{Info{SMCount: 2, WarpSize: 32, WarpsPerSM: 8}, 64},             // a small GPU: the floor
+		{Info{SMCount: 10000, WarpSize: 32, WarpsPerSM: 64}, 8 * maxGroups},
+		{Info{SMCount: 40, WarpSize: 32, WarpsPerSM: 4}, 80}, // fewer threads per SM than a group: one group each, twice
+	} {
+		if got := gridGroups(tc.in); got != tc.want {
+			t.Errorf("%+v: %d groups, want %d", tc.in, got, tc.want)
+		}
+	}
+}

@@ -159,6 +159,9 @@ func printInfo(w io.Writer, in engine.Info, exts bool) {
 	row("SSBO alignment", bytesString(int64(in.SSBOAlignment)))
 	row("fp64", yesNo(in.FP64))
 	row("subgroups", yesNo(in.Subgroups))
+	if in.SMCount > 0 {
+		row("multiprocessors", fmt.Sprintf("%d, %d warps of %d each (GL_NV_shader_thread_group)", in.SMCount, in.WarpsPerSM, in.WarpSize))
+	}
 	mem := "unknown"
 	switch {
 	case in.MemoryKiB > 0:
