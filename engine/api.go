@@ -84,8 +84,8 @@ type Info struct {
 	Software          bool     `json:"software"`             // the renderer is software (llvmpipe, softpipe, swrast)
 	// The GPU's multiprocessors, from GL_NV_shader_thread_group (0 where
 	// the driver does not say): the dispatch grid is sized to fill them.
-	SMCount    int `json:"sm_count"`
-	WarpSize   int `json:"warp_size"`
-	WarpsPerSM int `json:"warps_per_sm"`
-	Robust            bool     `json:"robust"`               // the context is robust and lost on a GPU reset (waits then fail instead of hanging)
+	SMCount    int  `json:"sm_count"`
+	WarpSize   int  `json:"warp_size"`
+	WarpsPerSM int  `json:"warps_per_sm"`
+	Robust     bool `json:"robust"` // the context is robust and lost on a GPU reset (waits then fail instead of hanging)
 }
