@@ -10,6 +10,12 @@ type Options struct {
 	// Debug asks for a debug context and turns every error-severity debug
 	// message into an error returned by the next call. Tests set it.
 	Debug bool
+	// DebugLog, with Debug, receives the debug context's other messages
+	// (performance, portability, undefined behaviour; low and medium
+	// severity, notifications left out), which are logged, not failed.
+	// It is called on the GL thread, synchronously with the GL call that
+	// raised the message.
+	DebugLog func(msg string)
 	// ChunkElems, when positive, caps the elements bound to one SSBO range,
 	// below what GL_MAX_SHADER_STORAGE_BLOCK_SIZE allows; tests use it to
 	// exercise the chunked path on small vectors. It is rounded down to a

@@ -147,14 +147,45 @@ func isSoftwareRenderer(renderer string) bool {
 	return false
 }
 
-// onDebug collects error-severity messages; the next call reports them.
+// onDebug collects error-severity messages, which the next call reports,
+// and hands the others (performance, portability, ...) to
+// Options.DebugLog when set.
 func (c *Context) onDebug(source, typ, id, severity uint32, length int32, msg string, _ unsafe.Pointer) {
 	if typ != gl.DEBUG_TYPE_ERROR && severity != gl.DEBUG_SEVERITY_HIGH {
+		if c.opts.DebugLog != nil && severity != gl.DEBUG_SEVERITY_NOTIFICATION {
+			c.opts.DebugLog(fmt.Sprintf("GL %s (id %d, %s severity): %s", debugTypeName(typ), id, debugSeverityName(severity), strings.TrimSpace(msg)))
+		}
 		return
 	}
 	c.mu.Lock()
 	c.debug = append(c.debug, fmt.Sprintf("GL debug (type 0x%x, id %d, severity 0x%x): %s", typ, id, severity, strings.TrimSpace(msg)))
 	c.mu.Unlock()
+}
+
+func debugTypeName(t uint32) string {
+	switch t {
+	case gl.DEBUG_TYPE_PERFORMANCE:
+		return "performance"
+	case gl.DEBUG_TYPE_PORTABILITY:
+		return "portability"
+	case gl.DEBUG_TYPE_DEPRECATED_BEHAVIOR:
+		return "deprecated behaviour"
+	case gl.DEBUG_TYPE_UNDEFINED_BEHAVIOR:
+		return "undefined behaviour"
+	case gl.DEBUG_TYPE_MARKER:
+		return "marker"
+	}
+	return fmt.Sprintf("message type 0x%x", t)
+}
+
+func debugSeverityName(s uint32) string {
+	switch s {
+	case gl.DEBUG_SEVERITY_MEDIUM:
+		return "medium"
+	case gl.DEBUG_SEVERITY_LOW:
+		return "low"
+	}
+	return fmt.Sprintf("0x%x", s)
 }
 
 // do runs f on the GL thread. With Options.Debug it also fails on any GL

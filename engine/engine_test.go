@@ -555,3 +555,27 @@ func sameSample(a, b gdgpu.Sample) bool {
 	return a.Step == b.Step && eq(a.Loss, b.Loss) && eq(a.GradNorm, b.GradNorm) && a.NonFinite == b.NonFinite &&
 		a.BadStep == b.BadStep && a.BadIndex == b.BadIndex && eq(a.Accuracy, b.Accuracy) && eq(a.ValLoss, b.ValLoss) && eq(a.ValAccuracy, b.ValAccuracy)
 }
+
+// TestDebugLog: with a debug context, a performance message goes to
+// DebugLog and fails nothing; an error still fails the call.
+func TestDebugLog(t *testing.T) {
+	var got []string
+	c := openTest(t, Options{DebugLog: func(m string) { got = append(got, m) }})
+	err := c.do(func() error {
+		gl.DebugMessageInsert(gl.DEBUG_SOURCE_APPLICATION, gl.DEBUG_TYPE_PERFORMANCE, 7, gl.DEBUG_SEVERITY_MEDIUM, -1, gl.Str("gdgpu test: a slow path\x00"))
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("a performance message failed the call: %v", err)
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "performance") || !strings.Contains(got[0], "a slow path") {
+		t.Errorf("DebugLog got %q", got)
+	}
+	err = c.do(func() error {
+		gl.DebugMessageInsert(gl.DEBUG_SOURCE_APPLICATION, gl.DEBUG_TYPE_ERROR, 8, gl.DEBUG_SEVERITY_HIGH, -1, gl.Str("gdgpu test: an error\x00"))
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "an error") {
+		t.Errorf("an error message: %v, want it to fail the call", err)
+	}
+}

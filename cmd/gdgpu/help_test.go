@@ -182,3 +182,18 @@ func TestTypedObjectiveCLI(t *testing.T) {
 		t.Errorf("objective --show: exit %d\n%s", code, stdout)
 	}
 }
+
+// TestDebugFlag: --debug runs a GPU command on a debug context (it still
+// works), and each command sets the setting afresh (list after it has
+// none).
+func TestDebugFlag(t *testing.T) {
+	if code, stdout, stderr := gdgpuRun(t, "--debug", "run", "--dim", "100", "--steps", "5"); code != 0 || !strings.Contains(stdout, "gpu/f32") {
+		t.Errorf("--debug run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if glDebug.Load() == nil {
+		t.Error("--debug left no sink set for the command")
+	}
+	if code, _, stderr := gdgpuRun(t, "list"); code != 0 || glDebug.Load() != nil {
+		t.Errorf("list after --debug: exit %d, sink %v\n%s", code, glDebug.Load(), stderr)
+	}
+}

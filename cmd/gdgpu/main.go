@@ -147,6 +147,15 @@ interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	var debug bool
+	root.PersistentFlags().BoolVar(&debug, "debug", false, "commands that open a GL context: a debug context, where a GL error fails the call that raised it and the driver's performance and portability messages go to stderr (slower)")
+	root.PersistentPreRun = func(*cobra.Command, []string) {
+		if debug {
+			glDebug.Store(&debugSink{stderr})
+		} else {
+			glDebug.Store(nil)
+		}
+	}
 	root.Version = version()
 	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
 	root.SetOut(stdout)
@@ -175,6 +184,12 @@ interrupted.`,
 	}
 	return root
 }
+
+// glDebug is where --debug sends the GL debug context's messages (nil
+// without --debug), set by the root command before each command runs.
+var glDebug atomic.Pointer[debugSink]
+
+type debugSink struct{ w io.Writer }
 
 // version describes the build from its embedded information: the module's
 // version ("(devel)" when built from a checkout), the commit and whether

@@ -111,7 +111,12 @@ func (d *device) close() error {
 // openGL opens the GL context for --gpu; a failure is a runtime error
 // (exit 3) that lists every attempt.
 func openGL(gpu int) (*engine.Context, error) {
-	ec, err := engine.Open(engine.Options{GPU: gpu})
+	opts := engine.Options{GPU: gpu}
+	if w := glDebug.Load(); w != nil {
+		opts.Debug = true
+		opts.DebugLog = func(m string) { fmt.Fprintf(w.w, "gdgpu: %s\n", m) }
+	}
+	ec, err := engine.Open(opts)
 	if err != nil {
 		return nil, failure(err)
 	}
