@@ -3,8 +3,8 @@
 //   delta      <- sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g
 //   acc_delta  <- acc_delta*rho + (1-rho)*delta*delta
 //   x          <- x - lr*delta
-layout(std430, binding = 2) buffer S0 { real squareAvg[]; };
-layout(std430, binding = 3) buffer S1 { real accDelta[]; };
+layout(std430, binding = 2) restrict buffer S0 { real squareAvg[]; };
+layout(std430, binding = 3) restrict buffer S1 { real accDelta[]; };
 uniform real rho;
 uniform real oneMinusRho;
 
@@ -13,7 +13,7 @@ real update(uint j, real x, real g) {
 	real sa = squareAvg[j] * rho + oneMinusRho * g * g;
 	real std_ = sqrt(sa + eps);
 	real delta = sqrt(accDelta[j] + eps) / std_ * g;
-	squareAvg[j] = sa;
-	accDelta[j] = accDelta[j] * rho + oneMinusRho * delta * delta;
+	squareAvg[j] = kept(sa);
+	accDelta[j] = kept(accDelta[j] * rho + oneMinusRho * delta * delta);
 	return x - stepSize * delta;
 }

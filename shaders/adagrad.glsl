@@ -1,10 +1,10 @@
 // torch.optim.Adagrad (stepSize = clr = lr / (1 + (t-1)*lr_decay)):
 //   sum <- sum + g*g;  x <- x - (clr * g) / (sqrt(sum) + eps)
-layout(std430, binding = 2) buffer S0 { real sum_[]; };
+layout(std430, binding = 2) restrict buffer S0 { real sum_[]; };
 
 real update(uint j, real x, real g) {
 	prepareGrad(x, g);
 	real s = sum_[j] + g * g;
-	sum_[j] = s;
+	sum_[j] = kept(s);
 	return x - (stepSize * g) / (sqrt(s) + eps);
 }

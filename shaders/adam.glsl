@@ -4,7 +4,7 @@
 //   AMSGRAD: vmax <- max(vmax, v), used in place of v below
 //   x <- x - (stepSize * m) / (sqrt(v)/bc2sqrt + eps)   (addcdiv_, ATen CPU order)
 #ifdef AMSGRAD
-layout(std430, binding = 7) buffer S2 { real vmax[]; };
+layout(std430, binding = 7) restrict buffer S2 { real vmax[]; };
 #endif
 uniform real bc2sqrt;
 
@@ -14,7 +14,7 @@ real update(uint j, real x, real g) {
 	moments(j, g, mj, vj);
 #ifdef AMSGRAD
 	vj = max(vmax[j], vj);
-	vmax[j] = vj;
+	vmax[j] = kept(vj);
 #endif
 	real denom = sqrt(vj) / bc2sqrt + eps;
 	return x - (stepSize * mj) / denom;

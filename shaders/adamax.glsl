@@ -1,7 +1,7 @@
 // torch.optim.Adamax (stepSize = clr = lr/(1-beta1^t)):
 //   m <- lerp(m, g, 1-beta1);  u <- max(u*beta2, |g| + eps);  x <- x - (clr*m)/u
-layout(std430, binding = 2) buffer S0 { real m[]; };
-layout(std430, binding = 3) buffer S1 { real u[]; };
+layout(std430, binding = 2) restrict buffer S0 { real m[]; };
+layout(std430, binding = 3) restrict buffer S1 { real u[]; };
 uniform real beta2;
 uniform real oneMinusBeta1;
 
@@ -9,7 +9,7 @@ real update(uint j, real x, real g) {
 	prepareGrad(x, g);
 	real mj = torchLerp(m[j], g, oneMinusBeta1);
 	real uj = max(u[j] * beta2, abs(g) + eps);
-	m[j] = mj;
-	u[j] = uj;
+	m[j] = kept(mj);
+	u[j] = kept(uj);
 	return x - (stepSize * mj) / uj;
 }

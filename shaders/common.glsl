@@ -1,11 +1,14 @@
 // Declarations shared by every kernel. The preamble defines:
 //   real        float or double (the job's precision)
 //   LOCAL_SIZE  invocations per workgroup (a power of two)
-// Buffers are bound per chunk with glBindBufferRange, so a kernel sees the
+// x in, x out and the optimizer's state vectors are restrict: each is its
+// own buffer object (the two x buffers alternate), and since step.glsl
+// checks the new state in registers, nothing reads a block through an
+// alias any more. Buffers are bound per chunk with glBindBufferRange, so a kernel sees the
 // elements [base, base+count) of each vector at indices 0..count-1, except
 // xin, which is bound with a halo and indexed through X().
 
-layout(std430, binding = 0) readonly buffer XIn { real xin[]; };
+layout(std430, binding = 0) restrict readonly buffer XIn { real xin[]; };
 layout(std430, binding = 5) writeonly buffer Partials { real partials[]; };
 
 uniform uint n;           // parameters in the whole vector

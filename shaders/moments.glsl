@@ -2,8 +2,8 @@
 // operation order:
 //   m <- lerp(m, g, 1-beta1)             (exp_avg.lerp_)
 //   v <- v*beta2 + (1-beta2)*g*g         (exp_avg_sq.mul_(beta2).addcmul_)
-layout(std430, binding = 2) buffer S0 { real m[]; };
-layout(std430, binding = 3) buffer S1 { real v[]; };
+layout(std430, binding = 2) restrict buffer S0 { real m[]; };
+layout(std430, binding = 3) restrict buffer S1 { real v[]; };
 uniform real beta2;
 uniform real oneMinusBeta1;
 uniform real oneMinusBeta2;
@@ -12,6 +12,6 @@ uniform real oneMinusBeta2;
 void moments(uint j, real g, out real mj, out real vj) {
 	mj = torchLerp(m[j], g, oneMinusBeta1);
 	vj = v[j] * beta2 + oneMinusBeta2 * g * g;
-	m[j] = mj;
-	v[j] = vj;
+	m[j] = kept(mj);
+	v[j] = kept(vj);
 }

@@ -6,6 +6,17 @@
 // State vectors bind at 2, 3 and 7, in the order of
 // gdgpu.Optimizer.StateNames.
 
+// stateBad records whether a state value this invocation wrote for the
+// current element is NaN or Inf: the update functions store each value
+// through kept(), and step.glsl checks the flag, in registers, instead of
+// reading the state vectors back.
+bool stateBad = false;
+
+real kept(real v) {
+	stateBad = stateBad || nonFinite(v);
+	return v;
+}
+
 uniform real stepSize;    // StepScalars.StepSize
 uniform real weightDecay; // weight_decay
 uniform real decay;       // StepScalars.Decay: 1 - lr*weight_decay when decoupled

@@ -4,14 +4,14 @@
 //   else avg = sqrt(square_avg);  then avg <- avg + eps
 //   momentum: buf <- buf*momentum + g/avg; x <- x - lr*buf
 //   else x <- x - (lr*g)/avg
-layout(std430, binding = 2) buffer S0 { real squareAvg[]; };
+layout(std430, binding = 2) restrict buffer S0 { real squareAvg[]; };
 #if defined(MOMENTUM) && defined(CENTERED)
-layout(std430, binding = 3) buffer S1 { real momentumBuffer[]; };
-layout(std430, binding = 7) buffer S2 { real gradAvg[]; };
+layout(std430, binding = 3) restrict buffer S1 { real momentumBuffer[]; };
+layout(std430, binding = 7) restrict buffer S2 { real gradAvg[]; };
 #elif defined(MOMENTUM)
-layout(std430, binding = 3) buffer S1 { real momentumBuffer[]; };
+layout(std430, binding = 3) restrict buffer S1 { real momentumBuffer[]; };
 #elif defined(CENTERED)
-layout(std430, binding = 3) buffer S1 { real gradAvg[]; };
+layout(std430, binding = 3) restrict buffer S1 { real gradAvg[]; };
 #endif
 uniform real alpha;
 uniform real oneMinusAlpha;
@@ -20,17 +20,17 @@ uniform real momentum;
 real update(uint j, real x, real g) {
 	prepareGrad(x, g);
 	real sa = squareAvg[j] * alpha + oneMinusAlpha * g * g;
-	squareAvg[j] = sa;
+	squareAvg[j] = kept(sa);
 #ifdef CENTERED
 	real ga = torchLerp(gradAvg[j], g, oneMinusAlpha);
-	gradAvg[j] = ga;
+	gradAvg[j] = kept(ga);
 	real avg = sqrt(sa - ga * ga) + eps;
 #else
 	real avg = sqrt(sa) + eps;
 #endif
 #ifdef MOMENTUM
 	real b = momentumBuffer[j] * momentum + g / avg;
-	momentumBuffer[j] = b;
+	momentumBuffer[j] = kept(b);
 	return x - stepSize * b;
 #else
 	return x - (stepSize * g) / avg;

@@ -3,7 +3,7 @@
 //   g <- g + momentum*b (nesterov) or b
 //   x <- x - lr*g
 #ifdef MOMENTUM
-layout(std430, binding = 2) buffer S0 { real momentumBuffer[]; };
+layout(std430, binding = 2) restrict buffer S0 { real momentumBuffer[]; };
 uniform real momentum;
 uniform real oneMinusDampening;
 uniform bool firstStep;
@@ -13,7 +13,7 @@ real update(uint j, real x, real g) {
 	prepareGrad(x, g);
 #ifdef MOMENTUM
 	real b = firstStep ? g : momentumBuffer[j] * momentum + oneMinusDampening * g;
-	momentumBuffer[j] = b;
+	momentumBuffer[j] = kept(b);
 #ifdef NESTEROV
 	g = g + momentum * b;
 #else

@@ -10,23 +10,10 @@
 //   CLIP_NORM   scale the gradient by clipScale[0] before the update
 
 #if !defined(EVAL_ONLY) && !defined(GRAD_ONLY)
-layout(std430, binding = 1) writeonly buffer XOut { real xout[]; };
+layout(std430, binding = 1) restrict writeonly buffer XOut { real xout[]; };
 #endif
 #ifdef CLIP_VALUE
 uniform real clipValue;
-#endif
-#if !defined(EVAL_ONLY) && !defined(GRAD_ONLY)
-// The optimizer's state vectors again (aliases of its own blocks, bound at
-// the same points), to check the values this invocation just wrote.
-#if NSTATE > 0
-layout(std430, binding = 2) readonly buffer FS0 { real fs0[]; };
-#endif
-#if NSTATE > 1
-layout(std430, binding = 3) readonly buffer FS1 { real fs1[]; };
-#endif
-#if NSTATE > 2
-layout(std430, binding = 7) readonly buffer FS2 { real fs2[]; };
-#endif
 #endif
 
 void main() {
@@ -53,19 +40,12 @@ void main() {
 #ifdef CLIP_NORM
 		gi = gi * clipScale[0];
 #endif
+		stateBad = false;
 		real xn = update(j, X(i), gi);
 		xout[j] = xn;
-		bool bad = nonFinite(xn);
-#if NSTATE > 0
-		bad = bad || nonFinite(fs0[j]);
-#endif
-#if NSTATE > 1
-		bad = bad || nonFinite(fs1[j]);
-#endif
-#if NSTATE > 2
-		bad = bad || nonFinite(fs2[j]);
-#endif
-		if (bad) {
+		// The new state was checked in registers as update() stored it
+		// (kept), not read back through aliases of its blocks.
+		if (nonFinite(xn) || stateBad) {
 			noteBad(1u, i);
 		}
 #endif
