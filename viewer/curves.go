@@ -60,9 +60,11 @@ const (
 // series at the top (shortened to the panel's width, keeping its last
 // word, the status: see fitText), then the loss (upper plot) and the gradient norm
 // (lower plot) against the step, one polyline per series in its colour.
-// Each plot is on a log scale, with decades labelled, when every finite
-// value in it is positive; otherwise (a loss that reaches zero or goes
-// negative) on a linear scale, and its title says so. Non-finite values
+// Each plot is on a log scale, with decades labelled, when no finite
+// value in it is negative; a value of exactly 0 (a loss that reached its
+// minimum) is drawn on the axis's floor, the decade below its smallest
+// positive value, and the title says so. A negative value puts the plot
+// on a linear scale, and its title says that. Non-finite values
 // break the polyline; a value with neither neighbour drawable is a dot,
 // on top of the lines.
 func RenderCurves(w, h int, series []Series) (*image.RGBA, error) {
@@ -129,10 +131,14 @@ func MinPanel(n int, projection bool) (w, h int) {
 type axis struct {
 	log    bool
 	lo, hi float64 // in log10 units when log
+	zeros  bool    // log: some values are 0, drawn at lo
 }
 
 func (a axis) t(v float64) float64 {
 	if a.log {
+		if v <= 0 {
+			return 0 // the floor
+		}
 		v = math.Log10(v)
 	}
 	return (v/2 - a.lo/2) / (a.hi/2 - a.lo/2) // halves: no overflow at float64's limits
@@ -143,19 +149,27 @@ func (a axis) t(v float64) float64 {
 // stays well defined.
 func valueAxis(vals []float64) axis {
 	lo, hi := math.Inf(1), math.Inf(-1)
-	pos := true
+	minPos := math.Inf(1) // the smallest positive value
+	nonNeg, zeros := true, false
 	for _, v := range vals {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
-		pos = pos && v > 0
+		nonNeg = nonNeg && v >= 0
+		zeros = zeros || v == 0
+		if v > 0 {
+			minPos = math.Min(minPos, v)
+		}
 	}
 	if lo > hi { // no finite value
 		return axis{log: true, lo: 0, hi: 1}
 	}
-	if pos {
-		a := axis{log: true, lo: math.Floor(math.Log10(lo)), hi: math.Ceil(math.Log10(hi))}
+	if nonNeg && hi > 0 {
+		a := axis{log: true, lo: math.Floor(math.Log10(minPos)), hi: math.Ceil(math.Log10(hi)), zeros: zeros}
+		if zeros { // the floor: a decade below the smallest positive value
+			a.lo--
+		}
 		if a.hi <= a.lo {
 			a.hi = a.lo + 1
 		}
@@ -276,8 +290,11 @@ func plot(img *image.RGBA, face font.Face, r image.Rectangle, title string, seri
 		text(img, face, min(max(x-lw/2, r.Min.X-4), r.Max.X-lw), r.Max.Y+13, textColor, lab)
 	}
 	scale := "log"
-	if !ay.log {
-		scale = "linear: values <= 0"
+	switch {
+	case ay.log && ay.zeros:
+		scale = "log, 0 at the floor"
+	case !ay.log:
+		scale = "linear: values < 0"
 	}
 	text(img, face, r.Min.X, r.Min.Y-4, textColor, fmt.Sprintf("%s (%s) vs step", title, scale))
 
@@ -292,7 +309,7 @@ func plot(img *image.RGBA, face font.Face, r image.Rectangle, title string, seri
 	for _, s := range series {
 		v := pick(s)
 		ok := func(i int) bool {
-			return i >= 0 && i < len(v) && !math.IsNaN(v[i]) && !math.IsInf(v[i], 0) && (!ay.log || v[i] > 0)
+			return i >= 0 && i < len(v) && !math.IsNaN(v[i]) && !math.IsInf(v[i], 0) && (!ay.log || v[i] >= 0)
 		}
 		for i, st := range s.Steps {
 			if !ok(i) {

@@ -78,11 +78,19 @@ func TestProjectErrors(t *testing.T) {
 	}
 }
 
-// TestCurvesScales: a loss that reaches 0 is drawn on a linear scale and
-// the title says so; bad series are errors, not panics.
+// TestCurvesScales: a loss that reaches 0 keeps the log scale, its zeros
+// on a floor a decade below the smallest positive value; a negative value
+// makes the scale linear; all zeros are linear too; bad series are
+// errors, not panics.
 func TestCurvesScales(t *testing.T) {
-	if a := valueAxis([]float64{1e-3, 10, math.NaN()}); !a.log || a.lo != -3 || a.hi != 1 {
+	if a := valueAxis([]float64{1e-3, 10, math.NaN()}); !a.log || a.lo != -3 || a.hi != 1 || a.zeros {
 		t.Errorf("positive values: %+v, want log decades -3..1", a)
+	}
+	if a := valueAxis([]float64{1e-3, 0, 10}); !a.log || !a.zeros || a.lo != -4 || a.hi != 1 || a.t(0) != 0 || math.Abs(a.t(1e-4)) > 1e-12 {
+		t.Errorf("values reaching 0: %+v, want log decades -4..1 with 0 at the floor", a)
+	}
+	if a := valueAxis([]float64{0, 0}); a.log {
+		t.Errorf("all zeros: %+v, want a linear axis", a)
 	}
 	if a := valueAxis([]float64{-1.5, 0, 2}); a.log || a.lo > -1.5 || a.hi < 2 {
 		t.Errorf("signed values: %+v, want a linear axis spanning them", a)
