@@ -130,7 +130,7 @@ func (o *Objective) finish() {
 			}
 		}
 	}
-	regs := len(o.preGroup.prog)
+	regs := max(len(o.preGroup.prog), len(o.outProg))
 	for _, g := range o.groups {
 		regs = max(regs, len(g.prog))
 	}
@@ -290,11 +290,7 @@ func (lw *lowerer) outer(n *node) (lin, error) {
 		}
 		return lw.scale(l, bd.num(-1)), nil
 	case "+", "-":
-		l, err := lw.outer(n.args[0])
-		if err != nil {
-			return lin{}, err
-		}
-		r, err := lw.outer(n.args[1])
+		l, r, err := lw.outerPair(n)
 		if err != nil {
 			return lin{}, err
 		}
@@ -303,11 +299,7 @@ func (lw *lowerer) outer(n *node) (lin, error) {
 		}
 		return lin{c0: bd.add(l.c0, r.c0), terms: append(l.terms, r.terms...)}, nil
 	case "*":
-		l, err := lw.outer(n.args[0])
-		if err != nil {
-			return lin{}, err
-		}
-		r, err := lw.outer(n.args[1])
+		l, r, err := lw.outerPair(n)
 		if err != nil {
 			return lin{}, err
 		}
@@ -320,11 +312,7 @@ func (lw *lowerer) outer(n *node) (lin, error) {
 			return lw.scale(r, l.c0), nil
 		}
 	case "/":
-		l, err := lw.outer(n.args[0])
-		if err != nil {
-			return lin{}, err
-		}
-		r, err := lw.outer(n.args[1])
+		l, r, err := lw.outerPair(n)
 		if err != nil {
 			return lin{}, err
 		}
@@ -368,11 +356,7 @@ func (lw *lowerer) outer(n *node) (lin, error) {
 		}
 		return lw.constLin(e), nil
 	case "^":
-		l, err := lw.outer(n.args[0])
-		if err != nil {
-			return lin{}, err
-		}
-		r, err := lw.outer(n.args[1])
+		l, r, err := lw.outerPair(n)
 		if err != nil {
 			return lin{}, err
 		}
@@ -430,38 +414,56 @@ func (lw *lowerer) prepassObjective(src string, body *node) (*Objective, error) 
 
 // outerDAG lowers a pre-pass objective's outer expression, each aggregate
 // a leaf opX(aggBase + its index).
-func (lw *lowerer) outerDAG(n *node) (*ex, error) {
+func (lw *lowerer) outerDAG(n *node) (*ex, error) { return lw.lower(n, false) }
+
+// inner lowers a per-index term, inside an aggregate.
+func (lw *lowerer) inner(n *node) (*ex, error) { return lw.lower(n, true) }
+
+// lower builds n's DAG: inside an aggregate (inAgg) x[i+k] and i are
+// leaves and an aggregate is refused; outside, x and i are refused and
+// each aggregate becomes a leaf opX(aggBase + its index).
+func (lw *lowerer) lower(n *node, inAgg bool) (*ex, error) {
 	bd := lw.bd
 	switch n.op {
+	case "num":
+		return bd.num(n.num), nil
 	case "x":
-		return nil, lw.err(n, "x[...] is read only inside sum(...), mean(...) or prod(...)")
+		if !inAgg {
+			return nil, lw.err(n, "x[...] is read only inside sum(...), mean(...) or prod(...)")
+		}
+		return bd.x(n.k), nil
 	case "name":
 		switch n.name {
 		case "i":
-			return nil, lw.err(n, "i is the index of sum(...), mean(...) or prod(...) and has no value outside them")
-		case "n", "pi", "e":
-			return lw.inner(n)
+			if !inAgg {
+				return nil, lw.err(n, "i is the index of sum(...), mean(...) or prod(...) and has no value outside them")
+			}
+			return bd.make(opI, 0, 0, nil, nil, nil), nil
+		case "n":
+			return bd.make(opN, 0, 0, nil, nil, nil), nil
+		case "pi":
+			return bd.num(math.Pi), nil
+		case "e":
+			return bd.num(math.E), nil
 		}
 		body, err := lw.def(n)
 		if err != nil {
 			return nil, err
 		}
 		defer lw.pop()
-		return lw.outerDAG(body)
-	case "num":
-		return bd.num(n.num), nil
+		return lw.lower(body, inAgg)
 	case "neg":
-		a, err := lw.outerDAG(n.args[0])
+		a, err := lw.lower(n.args[0], inAgg)
 		if err != nil {
 			return nil, err
 		}
 		return bd.neg(a), nil
 	case "+", "-", "*", "/", "^":
-		a, err := lw.outerDAG(n.args[0])
+		a, err := lw.lower(n.args[0], inAgg)
 		if err != nil {
 			return nil, err
 		}
-		b, err := lw.outerDAG(n.args[1])
+		b, err := lw.lower(n.args[1], inAgg)
 		if err != nil {
 			return nil, err
 		}
@@ -479,6 +481,9 @@ func (lw *lowerer) outerDAG(n *node) (*ex, error) {
 	case "call":
 		switch n.name {
 		case "sum", "mean", "prod":
+			if inAgg {
+				return nil, lw.err(n, "aggregates do not nest: %s(...) inside another aggregate", n.name)
+			}
 			if len(n.args) != 1 {
 				return nil, lw.err(n, "%s takes one argument, got %d", n.name, len(n.args))
 			}
@@ -493,7 +498,7 @@ func (lw *lowerer) outerDAG(n *node) (*ex, error) {
 		}
 		args := make([]*ex, len(n.args))
 		for j, a := range n.args {
-			e, err := lw.outerDAG(a)
+			e, err := lw.lower(a, inAgg)
 			if err != nil {
 				return nil, err
 			}
@@ -522,6 +527,15 @@ func (lw *lowerer) aggregate(n *node) (aggregate, error) {
 		return aggregate{}, lw.err(n, "the offsets of x[i+k] in one aggregate may span at most 128 (here %d)", a.kmax-a.kmin)
 	}
 	return a, nil
+}
+
+// outerPair lowers a binary node's two operands.
+func (lw *lowerer) outerPair(n *node) (l, r lin, err error) {
+	if l, err = lw.outer(n.args[0]); err != nil {
+		return lin{}, lin{}, err
+	}
+	r, err = lw.outer(n.args[1])
+	return l, r, err
 }
 
 func (lw *lowerer) scale(l lin, c *ex) lin {
@@ -556,74 +570,6 @@ func (lw *lowerer) def(n *node) (*node, error) {
 }
 
 func (lw *lowerer) pop() { lw.using = lw.using[:len(lw.using)-1] }
-
-// inner lowers a per-index term, inside an aggregate.
-func (lw *lowerer) inner(n *node) (*ex, error) {
-	bd := lw.bd
-	switch n.op {
-	case "num":
-		return bd.num(n.num), nil
-	case "x":
-		return bd.x(n.k), nil
-	case "name":
-		switch n.name {
-		case "i":
-			return bd.make(opI, 0, 0, nil, nil, nil), nil
-		case "n":
-			return bd.make(opN, 0, 0, nil, nil, nil), nil
-		case "pi":
-			return bd.num(math.Pi), nil
-		case "e":
-			return bd.num(math.E), nil
-		}
-		body, err := lw.def(n)
-		if err != nil {
-			return nil, err
-		}
-		defer lw.pop()
-		return lw.inner(body)
-	case "neg":
-		a, err := lw.inner(n.args[0])
-		if err != nil {
-			return nil, err
-		}
-		return bd.neg(a), nil
-	case "+", "-", "*", "/", "^":
-		a, err := lw.inner(n.args[0])
-		if err != nil {
-			return nil, err
-		}
-		b, err := lw.inner(n.args[1])
-		if err != nil {
-			return nil, err
-		}
-		switch n.op {
-		case "+":
-			return bd.add(a, b), nil
-		case "-":
-			return bd.sub(a, b), nil
-		case "*":
-			return bd.mul(a, b), nil
-		case "/":
-			return bd.div(a, b), nil
-		}
-		return bd.pow(a, b), nil
-	case "call":
-		if n.name == "sum" || n.name == "mean" || n.name == "prod" {
-			return nil, lw.err(n, "aggregates do not nest: %s(...) inside another aggregate", n.name)
-		}
-		args := make([]*ex, len(n.args))
-		for j, a := range n.args {
-			e, err := lw.inner(a)
-			if err != nil {
-				return nil, err
-			}
-			args[j] = e
-		}
-		return lw.call(n, args)
-	}
-	return nil, lw.err(n, "unexpected %s", n.op)
-}
 
 // call builds a function of lowered arguments.
 func (lw *lowerer) call(n *node, args []*ex) (*ex, error) {
@@ -665,11 +611,12 @@ type instr struct {
 const blk = 256
 
 // runBlock evaluates g's program at ip0..ip0+m-1 (m <= blk) into r (one
-// blk-long register per instruction), reading x clamped to 0..n-1: an
-// output whose aggregate is not valid at some ip is computed on clamped
-// reads there and then dropped.
+// blk-long register per instruction), reading x clamped to its length (the
+// whole point, n values: an output whose aggregate is not valid at some ip
+// is computed on clamped reads there and then dropped); n is the
+// dimension opN reads.
 func (g *group) runBlock(r []float64, x []float64, ip0, m, n int) {
-	last := n - 1
+	last := len(x) - 1
 	for j, in := range g.prog {
 		d := r[j*blk : j*blk+m]
 		var a, b []float64
@@ -846,7 +793,6 @@ func (o *Objective) Prepare(glob, x []float64, n int) {
 			}
 		}
 	}
-	o.pool.Put(rp)
 	var A [2]float64
 	for a, ag := range o.aggs {
 		switch {
@@ -858,10 +804,12 @@ func (o *Objective) Prepare(glob, x []float64, n int) {
 			A[a] = sums[a].Sum()
 		}
 	}
-	v := evalScalar(o.outProg, func(k int) float64 { return A[k-aggBase] }, n)
-	glob[0] = v[o.outSlots[0]]
+	// The outer expression once, its leaves opX(aggBase+a) reading A[a].
+	out := group{prog: o.outProg}
+	out.runBlock(r, A[:len(o.aggs)], -aggBase, 1, n)
+	glob[0] = r[o.outSlots[0]*blk]
 	for a, ag := range o.aggs {
-		d := v[o.outSlots[1+a]]
+		d := r[o.outSlots[1+a]*blk]
 		switch {
 		case ag.prod:
 			d *= A[a]
@@ -870,48 +818,7 @@ func (o *Objective) Prepare(glob, x []float64, n int) {
 		}
 		glob[1+a] = d
 	}
-}
-
-// evalScalar runs prog once, reading leaf(k) for opX(k), and returns the
-// registers.
-func evalScalar(prog []instr, leaf func(k int) float64, n int) []float64 {
-	r := make([]float64, len(prog))
-	for j, in := range prog {
-		var v float64
-		switch in.op {
-		case opConst:
-			v = in.c
-		case opN:
-			v = float64(n)
-		case opX:
-			v = leaf(in.k)
-		case opAdd:
-			v = r[in.a] + r[in.b]
-		case opSub:
-			v = r[in.a] - r[in.b]
-		case opMul:
-			v = r[in.a] * r[in.b]
-		case opDiv:
-			v = r[in.a] / r[in.b]
-		case opNeg:
-			v = -r[in.a]
-		case opPowi:
-			v = powi(r[in.a], int(in.c))
-		case opPow:
-			v = math.Pow(r[in.a], r[in.b])
-		case opLE:
-			v = b2f(r[in.a] <= r[in.b])
-		case opSel:
-			v = r[in.b]
-			if r[in.s] != 0 {
-				v = r[in.a]
-			}
-		default:
-			v = eval1(in.op, r[in.a])
-		}
-		r[j] = v
-	}
-	return r
+	o.pool.Put(rp)
 }
 
 // Terms writes the terms owned by lo..hi-1 into t (the CPU's loss
