@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -168,7 +169,8 @@ func TestGoldenLandscape(t *testing.T) {
 }
 
 // TestGoldenView: the landscape with two descents beside their curves,
-// the picture gdgpu view draws, with the pixel checks that matter.
+// with the pixel checks that matter (gdgpu view frames the landscape with
+// its axes and colour bar: TestGoldenLandscapePanel).
 func TestGoldenView(t *testing.T) {
 	land, curves, paths, series := goldenScene(t)
 	img := SideBySide(land, curves)
@@ -320,5 +322,44 @@ func TestGoldenCatchesSmallChanges(t *testing.T) {
 			t.Errorf("%s: %d pixels (%.3f%%) differ, %d in one %dx%d window: golden comparison fails %v, want %v",
 				tc.name, d.Differing, 100*d.Fraction(), d.Clustered, ClusterSize, ClusterSize, got, tc.fail)
 		}
+	}
+}
+
+// TestGoldenLandscapePanel: the landscape framed as gdgpu view draws it,
+// with the two descents: the title, the x and y ticks and the colour bar,
+// whose bottom and top are viridis' ends; a landscape of the wrong size
+// is refused.
+func TestGoldenLandscapePanel(t *testing.T) {
+	const w, h = 320, 240
+	r := LandscapeRect(w, h)
+	_, _, paths, _ := goldenScene(t)
+	land, sc, err := RenderScale(himmelblauGrid(r.Dx(), r.Dy()), r.Dx(), r.Dy(), -5, 5, -5, 5, paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := LandscapePanel(w, h, land, sc, -5, 5, -5, 5, "himmelblau, N = 2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "himmelblau-panel", img)
+	if !sc.Ok || !(sc.Hi > sc.Lo) {
+		t.Errorf("scale %+v", sc)
+	}
+	bx := r.Max.X + 8 + barW/2
+	if got := img.RGBAAt(bx, r.Max.Y-1); got != Viridis(0) {
+		t.Errorf("colour bar bottom %v, want viridis(0) %v", got, Viridis(0))
+	}
+	if got := img.RGBAAt(bx, r.Min.Y); got != Viridis(1) {
+		t.Errorf("colour bar top %v, want viridis(1) %v", got, Viridis(1))
+	}
+	// The landscape is placed as it was drawn.
+	if img.RGBAAt(r.Min.X+10, r.Min.Y+10) != land.RGBAAt(10, 10) {
+		t.Error("the landscape is not at LandscapeRect")
+	}
+	if _, err := LandscapePanel(w, h, land, sc, -5, 5, -5, 5, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LandscapePanel(w+10, h, land, sc, -5, 5, -5, 5, "x"); err == nil || !strings.HasPrefix(err.Error(), "viewer: ") {
+		t.Errorf("wrong size: %v", err)
 	}
 }

@@ -96,11 +96,28 @@ const isoLevels = 14
 // legend of the labels in a corner (see DrawPaths). Non-finite values take the top
 // colour.
 func Render(land []float64, w, h int, x0, x1, y0, y1 float64, paths []Path) (*image.RGBA, error) {
+	img, _, err := RenderScale(land, w, h, x0, x1, y0, y1, paths)
+	return img, err
+}
+
+// Scale is how Render coloured a landscape: a value f took viridis at
+// (ln(f - FMin + Eps) - Lo) / (Hi - Lo), clamped to [0, 1]. Ok is false
+// when the landscape had no finite value (every pixel took the top
+// colour), or one value only.
+type Scale struct {
+	FMin, Eps, Lo, Hi float64
+	Ok                bool
+}
+
+// RenderScale is Render, also returning the colour scale it used (for a
+// colour bar: LandscapePanel).
+func RenderScale(land []float64, w, h int, x0, x1, y0, y1 float64, paths []Path) (*image.RGBA, Scale, error) {
+	var sc Scale
 	if w < 2 || h < 2 || len(land) != w*h {
-		return nil, fmt.Errorf("viewer: landscape of %d values for a %dx%d image", len(land), w, h)
+		return nil, sc, fmt.Errorf("viewer: landscape of %d values for a %dx%d image", len(land), w, h)
 	}
 	if !(x1 > x0) || !(y1 > y0) {
-		return nil, fmt.Errorf("viewer: empty bounds [%g, %g] x [%g, %g]", x0, x1, y0, y1)
+		return nil, sc, fmt.Errorf("viewer: empty bounds [%g, %g] x [%g, %g]", x0, x1, y0, y1)
 	}
 	fmin, fmax := math.Inf(1), math.Inf(-1)
 	for _, f := range land {
@@ -122,6 +139,7 @@ func Render(land []float64, w, h int, x0, x1, y0, y1 float64, paths []Path) (*im
 		// The colours span the 1st percentile to the largest value, so a
 		// single pixel at the minimum does not squeeze the rest to the top.
 		lo, hi := logs[len(logs)/100], logs[len(logs)-1]
+		sc = Scale{FMin: fmin, Eps: eps, Lo: lo, Hi: hi, Ok: hi > lo}
 		for r := 0; r < h; r++ {
 			py := h - 1 - r
 			for px := 0; px < w; px++ {
@@ -149,7 +167,7 @@ func Render(land []float64, w, h int, x0, x1, y0, y1 float64, paths []Path) (*im
 		}
 	}
 	DrawPaths(img, x0, x1, y0, y1, paths)
-	return img, nil
+	return img, sc, nil
 }
 
 // DrawPaths draws each path on img, a picture of [x0, x1] x [y0, y1] as

@@ -347,16 +347,21 @@ func newRace(s *setup) *race {
 	return &race{name: name, lr: s.job.Optimizer.LR, ownLR: info.CPUOnly}
 }
 
-// label is the race's legend entry.
-func (r *race) label() string {
-	name := fmt.Sprintf("%s lr %g", r.name, r.lr)
+// title names the race: its optimizer (with its own settings) and lr.
+func (r *race) title() string {
 	if r.ownLR {
-		name = r.name
+		return r.name
 	}
+	return fmt.Sprintf("%s lr %g", r.name, r.lr)
+}
+
+// label is the race's legend entry: its title, and once it ended, its
+// final loss and status.
+func (r *race) label() string {
 	if !r.done {
-		return name
+		return r.title()
 	}
-	return fmt.Sprintf("%s: f %.4g (%s)", name, r.res.Final.Loss, r.res.Status)
+	return fmt.Sprintf("%s: f %.4g (%s)", r.title(), r.res.Final.Loss, r.res.Status)
 }
 
 // runRace runs s's job on its own backend (ec's, or the CPU's when ec is

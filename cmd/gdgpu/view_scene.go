@@ -8,6 +8,7 @@ import (
 	"image/draw"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/engine"
@@ -24,6 +25,8 @@ type scene struct {
 
 	// Two parameters: the landscape without paths, drawn once.
 	base  *image.RGBA
+	scale viewer.Scale // base's colour scale, for the colour bar
+	title string       // the landscape's title: problem and dimension
 	box   []float64
 	where string // where the landscape was evaluated, for the summary line
 
@@ -47,23 +50,28 @@ func newScene(job *gdgpu.Job, ec *engine.Context, races []*race, box []float64, 
 		box = extent(races)
 	}
 	sc.box = box
-	land := make([]float64, w*h)
+	// The landscape fills the panel's inner rectangle; the axes, the title
+	// and the colour bar frame it (viewer.LandscapePanel).
+	lr := viewer.LandscapeRect(w, h)
+	lw, lh := lr.Dx(), lr.Dy()
+	land := make([]float64, lw*lh)
 	sc.where = "cpu/f64"
 	var err error
 	if ec != nil {
-		err = ec.Landscape(job, box[0], box[1], box[2], box[3], w, h, land)
+		err = ec.Landscape(job, box[0], box[1], box[2], box[3], lw, lh, land)
 		sc.where = "gpu/" + job.Precision.String()
 	}
 	if ec == nil || errors.Is(err, engine.ErrLandscapePrepass) {
 		err, sc.where = nil, "cpu/f64"
-		cpuLandscape(job, box, w, h, land)
+		cpuLandscape(job, box, lw, lh, land)
 	}
 	if err != nil {
 		return nil, failure(err)
 	}
-	if sc.base, err = viewer.Render(land, w, h, box[0], box[1], box[2], box[3], nil); err != nil {
+	if sc.base, sc.scale, err = viewer.RenderScale(land, lw, lh, box[0], box[1], box[2], box[3], nil); err != nil {
 		return nil, failure(err)
 	}
+	sc.title = problemTitle(job)
 	sc.where = fmt.Sprintf("%s on [%g, %g] x [%g, %g], landscape on %s", job.Problem, box[0], box[1], box[2], box[3], sc.where)
 	return sc, nil
 }
@@ -141,7 +149,7 @@ func (sc *scene) render(upto int) (*image.RGBA, error) {
 	for k, r := range sc.races {
 		col := viewer.Palette[k%len(viewer.Palette)]
 		finished := r.done && r.res.StatusStep <= upto
-		label := fmt.Sprintf("%s lr %g", r.name, r.lr)
+		label := r.title()
 		if finished {
 			label = r.label()
 		}
@@ -169,9 +177,13 @@ func (sc *scene) render(upto int) (*image.RGBA, error) {
 			return nil, err
 		}
 	} else {
-		left = image.NewRGBA(sc.base.Rect)
-		draw.Draw(left, left.Rect, sc.base, image.Point{}, draw.Src)
-		viewer.DrawPaths(left, sc.box[0], sc.box[1], sc.box[2], sc.box[3], paths)
+		land := image.NewRGBA(sc.base.Rect)
+		draw.Draw(land, land.Rect, sc.base, image.Point{}, draw.Src)
+		viewer.DrawPaths(land, sc.box[0], sc.box[1], sc.box[2], sc.box[3], paths)
+		var err error
+		if left, err = viewer.LandscapePanel(sc.w, sc.h, land, sc.scale, sc.box[0], sc.box[1], sc.box[2], sc.box[3], sc.title); err != nil {
+			return nil, err
+		}
 	}
 	right, err := viewer.RenderCurves(sc.w, sc.h, series)
 	if err != nil {
@@ -231,6 +243,16 @@ func raceSeries(r *race, col color.RGBA, upto int) viewer.Series {
 		s.Status = r.name + ": " + status
 	}
 	return s
+}
+
+// problemTitle names the landscape's problem and dimension: the problem,
+// or a typed objective's expression.
+func problemTitle(job *gdgpu.Job) string {
+	name := job.Problem
+	if job.Objective != "" {
+		name = strings.Join(strings.Fields(job.Objective), " ")
+	}
+	return fmt.Sprintf("%s, N = %d", name, job.Dim)
 }
 
 // projected reports whether the job's trajectories are drawn projected on

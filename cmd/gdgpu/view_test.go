@@ -43,15 +43,18 @@ func TestViewHimmelblauPNG(t *testing.T) {
 	if b := img.Bounds(); b.Dx() != 2*321 || b.Dy() != 241 {
 		t.Fatalf("image is %v, want 642x241 (two 321x241 panels)", b)
 	}
-	// (x, y) -> pixel: x in [-5, 5] over 0..320, y in [-5, 5] over 240..0.
+	// (x, y) -> pixel of the landscape, framed by its axes and colour bar
+	// in the left panel (viewer.LandscapeRect).
+	lr := viewer.LandscapeRect(321, 241)
 	pix := func(x, y float64) image.Point {
-		return image.Pt(int((x+5)/10*320+0.5), int((5-y)/10*240+0.5))
+		return image.Pt(lr.Min.X+int((x+5)/10*float64(lr.Dx()-1)+0.5), lr.Min.Y+int((5-y)/10*float64(lr.Dy()-1)+0.5))
 	}
 	lum := func(c color.Color) float64 {
 		r, g, b, _ := c.RGBA()
 		return 0.2126*float64(r) + 0.7152*float64(g) + 0.0722*float64(b)
 	}
-	corner := lum(img.At(320, 240)) // (5, -5): f = 296 or so, far up the map
+	c := pix(5, -5)
+	corner := lum(img.At(c.X, c.Y)) // (5, -5): f = 296 or so, far up the map
 	low := lum(viewer.Viridis(0.25))
 	for _, m := range [][2]float64{{3, 2}, {-2.805118, 3.131312}, {-3.779310, -3.283186}, {3.584428, -1.848126}} {
 		p := pix(m[0], m[1])
