@@ -107,6 +107,15 @@ def goals(g, torch):
     r = rows.get(("loss", GOAL_N))
     add("loss alone, 1e8: median", "%.3f ms" % (r["median_s"] * 1e3) if r else "no row", "<= 0.16 ms",
         r["median_s"] <= 1.6e-4 if r else None)
+    # Issue 14: the typed Rosenbrock's fused step within 10% of the
+    # hand-written one, at the largest n both rows have.
+    pair = [n for (op, n) in rows if op == "objective+adam" and ("rosenbrock+adam", n) in rows]
+    if pair:
+        n = max(pair)
+        q = rows[("objective+adam", n)]["median_s"] / rows[("rosenbrock+adam", n)]["median_s"]
+        add("typed rosenbrock+adam / hand-written, n=%d" % n, "%.2fx" % q, "<= 1.10x", q <= 1.10)
+    else:
+        add("typed rosenbrock+adam / hand-written", "no pair", "<= 1.10x", None)
     over = [x["overhead_per_op_s"] for (op, n), x in rows.items()
             if op in ("sgd", "momentum", "adam", "rosenbrock+adam", "quadratic+adam") and x.get("overhead_per_op_s") is not None]
     add("host overhead per step (worst step row, any n)", "%.1f us" % (max(over) * 1e6) if over else "no row",

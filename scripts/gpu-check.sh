@@ -196,7 +196,10 @@ benchjson() { # NAME ARGS...: JSON to NAME.json, stderr to NAME.log
 	"$bin" bench --gpu "$gpu" "$@" --json >"$out/$name.json"
 }
 export -f benchjson
-step bench-f32 60 benchjson bench-f32 --sizes "$sizes" "${reps[@]}"
+# With Rosenbrock typed as an expression too: issue 14's goal compares it
+# with the hand-written kernel (compare.py).
+rosen='sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)'
+step bench-f32 60 benchjson bench-f32 --sizes "$sizes" "${reps[@]}" --objective "$rosen"
 step bench-f64 30 benchjson bench-f64 --precision f64 --sizes "$f64sizes" "${reps[@]}"
 
 # 4. PyTorch on the same GPU, then every figure beside its goal.

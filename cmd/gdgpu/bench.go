@@ -60,7 +60,10 @@ type benchCase struct {
 	op      string
 	desc    string
 	problem string
-	opt     string
+	// objective, when set, is a typed objective the row runs instead of
+	// problem (bench --objective).
+	objective string
+	opt       string
 	set     map[string]float64
 	cond    float64
 	kind    engine.BenchOp // on the GPU; "loop" rows use gdgpu.Run
@@ -90,6 +93,7 @@ type benchFlags struct {
 	reps      int
 	loopSteps int
 	json      bool
+	objective string // --objective: rows for a typed objective too
 }
 
 func newBenchCmd(stdout io.Writer) *cobra.Command {
@@ -112,10 +116,18 @@ time per op, the effective GB/s of the byte model (bytes_per_param) and its
 fraction of the baseline (copy on the GPU, triad on the CPU) at the same N.
 A size that does not fit in the device's memory is skipped, with the reason.
 
+--objective 'EXPR' adds rows for a typed objective (README: Typed
+objectives): "objective+adam", its fused step with adam (the byte model of
+rosenbrock+adam), and "objective-compile", the time to parse,
+differentiate and emit it (gdgpu.ParseObjective, the median of --reps),
+and on the GPU also "objective-build", the first backend's creation, its
+shader programs compiled (one wall-clock figure).
+
 --json prints the figures as JSON (field names in bench/README.md).`,
 		Example: `  gdgpu bench
   gdgpu bench --sizes 1e8 --reps 50 --json > gdgpu.json
-  gdgpu bench --device cpu --sizes 1e6,1e7`,
+  gdgpu bench --device cpu --sizes 1e6,1e7
+  gdgpu bench --sizes 1e6 --objective 'sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runBench(cmd, f, stdout)
@@ -129,6 +141,7 @@ A size that does not fit in the device's memory is skipped, with the reason.
 	fs.IntVar(&f.reps, "reps", 20, "timed repetitions per row (after one warm-up)")
 	fs.IntVar(&f.loopSteps, "loop-steps", 200, "steps of the driver-loop row's run")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
+	fs.StringVar(&f.objective, "objective", "", "also time a typed objective: its fused step with adam, its compile and build times")
 	return cmd
 }
 
@@ -170,6 +183,14 @@ func runBench(cmd *cobra.Command, f *benchFlags, stdout io.Writer) error {
 	if f.loopSteps < 1 {
 		return usagef("--loop-steps %d must be >= 1", f.loopSteps)
 	}
+	cases := benchCases
+	if f.objective != "" {
+		if _, err := gdgpu.RegisterObjective(f.objective); err != nil {
+			return usagef("--objective: %v", err)
+		}
+		cases = append(slices.Clone(benchCases), benchCase{op: "objective+adam", desc: "fused typed objective + adam: " + strings.Join(strings.Fields(f.objective), " "),
+			objective: f.objective, opt: "adam", kind: engine.BenchStep, words: 6})
+	}
 	rep := benchReport{
 		Tool: "gdgpu", Device: f.device, Precision: prec.String(), Reps: f.reps, LoopSteps: f.loopSteps,
 		Date: time.Now().UTC().Format(time.RFC3339), GoVersion: runtime.Version(), CPUThreads: runtime.GOMAXPROCS(0),
@@ -179,20 +200,23 @@ func runBench(cmd *cobra.Command, f *benchFlags, stdout io.Writer) error {
 	if f.device == "cpu" {
 		rep.Precision = gdgpu.F64.String()
 		rep.Renderer = fmt.Sprintf("%s/%s, %d threads, float64", runtime.GOOS, runtime.GOARCH, rep.CPUThreads)
-		err = benchCPU(ctx, &rep, sizes, f)
+		err = benchCPU(ctx, &rep, sizes, cases, f)
 	} else {
 		var ec *engine.Context
 		if ec, err = openGL(f.gpu); err != nil {
 			return err
 		}
 		rep.Renderer = ec.Info().Renderer
-		err = benchGPU(ctx, ec, &rep, sizes, prec, f)
+		err = benchGPU(ctx, ec, &rep, sizes, cases, prec, f)
 		if cerr := ec.Close(); err == nil && cerr != nil {
 			err = failure(cerr)
 		}
 	}
 	if err != nil {
 		return err
+	}
+	if f.objective != "" {
+		rep.Rows = append(rep.Rows, benchCompile(f.objective, f.reps))
 	}
 	if f.json {
 		enc := json.NewEncoder(stdout)
@@ -206,10 +230,33 @@ func runBench(cmd *cobra.Command, f *benchFlags, stdout io.Writer) error {
 	return nil
 }
 
+// benchCompile times compiling a typed objective on the host: parse,
+// differentiate, simplify, emit the GLSL and the CPU programs.
+func benchCompile(src string, reps int) benchRow {
+	row := benchRow{Op: "objective-compile", Desc: "parse, differentiate and emit the typed objective (gdgpu.ParseObjective)", TimeSource: "wall"}
+	sec := make([]float64, reps)
+	t0 := time.Now()
+	for i := range sec {
+		t := time.Now()
+		if _, err := gdgpu.ParseObjective(src); err != nil {
+			row.Skipped = err.Error()
+			return row
+		}
+		sec[i] = time.Since(t).Seconds()
+	}
+	row.stats(sec)
+	row.WallPerOpS = time.Since(t0).Seconds() / float64(reps)
+	return row
+}
+
 // benchJob is the job of a case at dimension n.
 func benchJob(bc benchCase, n int, prec gdgpu.Precision, loopSteps int) gdgpu.Job {
 	job := gdgpu.NewJob()
 	job.Problem, job.Dim, job.Precision = bc.problem, n, prec
+	if bc.objective != "" {
+		job.Objective = bc.objective
+		job.Problem = gdgpu.ObjectiveName(bc.objective) // registered by runBench
+	}
 	job.Optimizer, _ = gdgpu.DefaultOptimizer(bc.opt)
 	for flag, v := range bc.set {
 		job.Optimizer.Set(flag, v)
@@ -266,7 +313,7 @@ func benchFinish(rep *benchReport, base string) {
 
 // benchGPU runs every case at every size on ec. Cases sharing a job share
 // a backend (kernels compile once).
-func benchGPU(ctx context.Context, ec *engine.Context, rep *benchReport, sizes []int, prec gdgpu.Precision, f *benchFlags) error {
+func benchGPU(ctx context.Context, ec *engine.Context, rep *benchReport, sizes []int, cases []benchCase, prec gdgpu.Precision, f *benchFlags) error {
 	elem := 4
 	if prec == gdgpu.F64 {
 		elem = 8
@@ -285,7 +332,7 @@ func benchGPU(ctx context.Context, ec *engine.Context, rep *benchReport, sizes [
 			cur = nil
 			return err
 		}
-		for _, bc := range benchCases {
+		for _, bc := range cases {
 			if err := ctx.Err(); err != nil {
 				closeCur()
 				return exitCode(exitInterrupted)
@@ -299,7 +346,14 @@ func benchGPU(ctx context.Context, ec *engine.Context, rep *benchReport, sizes [
 				}
 				curKey = key
 				var b gdgpu.Backend
+				t0 := time.Now()
 				b, curErr = ec.NewBackend(&job)
+				if bc.objective != "" && curErr == nil {
+					built := benchRow{Op: "objective-build", N: n, Desc: "the typed objective's first backend: its shader programs compiled and its buffers made", TimeSource: "wall"}
+					built.stats([]float64{time.Since(t0).Seconds()})
+					built.WallPerOpS = built.MedianS
+					rep.Rows = append(rep.Rows, built)
+				}
 				if curErr == nil {
 					cur = b.(*engine.Backend)
 					curErr = cur.Load(job.StartPoint())
@@ -362,7 +416,7 @@ func benchLoop(ctx context.Context, row *benchRow, job *gdgpu.Job, b gdgpu.Backe
 
 // benchCPU runs the CPU rows: the triad and copy baselines, then every
 // case on the CPU backend (wall time of each repetition).
-func benchCPU(ctx context.Context, rep *benchReport, sizes []int, f *benchFlags) error {
+func benchCPU(ctx context.Context, rep *benchReport, sizes []int, cases []benchCase, f *benchFlags) error {
 	const elem = 8
 	for _, n := range sizes {
 		for _, base := range []struct {
@@ -379,7 +433,7 @@ func benchCPU(ctx context.Context, rep *benchReport, sizes []int, f *benchFlags)
 			}
 			rep.Rows = append(rep.Rows, row)
 		}
-		for _, bc := range benchCases {
+		for _, bc := range cases {
 			if err := ctx.Err(); err != nil {
 				return exitCode(exitInterrupted)
 			}

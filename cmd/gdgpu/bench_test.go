@@ -121,3 +121,40 @@ func TestBenchBadFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestBenchObjective: --objective adds the typed objective's fused step,
+// its compile time and, on the GPU, its first backend's build time, each
+// with figures; a bad expression is refused with its column.
+func TestBenchObjective(t *testing.T) {
+	const rosen = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)"
+	for _, device := range []string{"gpu", "cpu"} {
+		code, stdout, stderr := gdgpuRun(t, "bench", "--device", device, "--sizes", "1e4", "--reps", "3", "--loop-steps", "5", "--objective", rosen, "--json")
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s", device, code, stderr)
+		}
+		var rep benchReport
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]benchRow{}
+		for _, r := range rep.Rows {
+			got[r.Op] = r
+		}
+		want := []string{"objective+adam", "objective-compile"}
+		if device == "gpu" {
+			want = append(want, "objective-build")
+		}
+		for _, op := range want {
+			r, ok := got[op]
+			if !ok || r.Skipped != "" || !(r.MedianS > 0) {
+				t.Errorf("%s: row %s: %+v", device, op, r)
+			}
+		}
+		if r := got["objective+adam"]; !(r.GBps > 0) || !strings.Contains(r.Desc, rosen) {
+			t.Errorf("%s: objective+adam %+v", device, r)
+		}
+	}
+	if code, _, stderr := gdgpuRun(t, "bench", "--objective", "sum(x[i]) + y"); code != exitUsage || !strings.Contains(stderr, "column 13") {
+		t.Errorf("bad objective: exit %d\n%s", code, stderr)
+	}
+}
