@@ -64,10 +64,10 @@ type benchCase struct {
 	// problem (bench --objective).
 	objective string
 	opt       string
-	set     map[string]float64
-	cond    float64
-	kind    engine.BenchOp // on the GPU; "loop" rows use gdgpu.Run
-	words   int            // elements moved per parameter (the byte model)
+	set       map[string]float64
+	cond      float64
+	kind      engine.BenchOp // on the GPU; "loop" rows use gdgpu.Run
+	words     int            // elements moved per parameter (the byte model)
 }
 
 // benchCases are the rows, in order. The optimizer rows are fused with
