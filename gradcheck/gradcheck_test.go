@@ -2,11 +2,15 @@ package gradcheck_test
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/engine"
 	"github.com/gdgpu/gdgpu/gradcheck"
+	"github.com/gdgpu/gdgpu/internal/expr"
 )
 
 // checkJob is a job of problem at n parameters (a model's come from
@@ -79,4 +83,49 @@ func ExampleCheck() {
 	}
 	fmt.Println("within the bounds:", r.OK(), "worst/bound below 0.1:", r.FDRatio < 0.1)
 	// Output: within the bounds: true worst/bound below 0.1: true
+}
+
+// TestTypedObjectiveCorpus: 40 random typed objectives over the whole
+// grammar (internal/expr's generator, a third with a pre-pass) pass
+// gradcheck on both backends: the generated CPU gradient against central
+// differences, and the generated GLSL's gradient against the CPU's, in
+// f64 (f32 where an expression uses a function without double GLSL).
+func TestTypedObjectiveCorpus(t *testing.T) {
+	c, err := engine.Open(engine.Options{Debug: true})
+	if err != nil {
+		t.Fatalf("no GL context (GL tests are required, they do not skip): %v", err)
+	}
+	defer c.Close()
+	r := rand.New(rand.NewPCG(21, 5))
+	for k := 0; k < 40; k++ {
+		src := expr.RandomObjective(r)
+		job := gdgpu.NewJob()
+		job.Objective, job.Dim = src, 24
+		job.Optimizer, _ = gdgpu.DefaultOptimizer("sgd")
+		job.Precision = gdgpu.F64
+		if strings.Contains(src, "atan(") {
+			job.Precision = gdgpu.F32
+		}
+		if err := job.Validate(); err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		b, err := c.NewBackend(&job)
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		g, ok := b.(gradcheck.Gradienter)
+		if !ok {
+			t.Fatalf("the GPU backend has no Gradient method")
+		}
+		rep, err := gradcheck.Check(&job, gradcheck.Options{Points: 2, Seed: uint64(k), GPU: g})
+		if cerr := b.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		if !rep.OK() || !rep.GPU {
+			t.Errorf("%q (%v): %+v", src, job.Precision, rep)
+		}
+	}
 }

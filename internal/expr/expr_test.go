@@ -2,7 +2,6 @@ package expr
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -113,7 +112,7 @@ func TestGradientCorpus(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
 	checked, pre := 0, 0
 	for c := 0; c < 90; c++ {
-		src := randomObjective(r)
+		src := RandomObjective(r)
 		o, err := Parse(src)
 		if err != nil {
 			t.Fatalf("generated %q: %v", src, err)
@@ -151,92 +150,16 @@ func TestGradientCorpus(t *testing.T) {
 	}
 }
 
-// randomObjective draws an objective: definitions, then a sum of
-// aggregates of random smooth terms, or (one time in three) a smooth
-// non-linear function of two aggregates, one of them perhaps a prod of
-// factors kept away from 0 (a pre-pass objective).
-func randomObjective(r *rand.Rand) string {
-	if r.IntN(3) == 0 {
-		agg := func() string {
-			switch r.IntN(3) {
-			case 0:
-				return "prod(1 + 0.1*sin(" + randomTerm(r, 2, 0) + "))"
-			case 1:
-				return "mean(" + randomTerm(r, 2, 0) + ")"
-			}
-			return "sum(" + randomTerm(r, 2, 0) + ")"
-		}
-		a, b := agg(), agg()
-		return fmt.Sprintf([]string{"log(1 + (%s)^2) + %s", "sqrt(1 + (%s)^2) * (1 + 0.1*(%s)^2)", "exp(-0.01*(%s)^2) + sin(%s)", "(%s) * (%s) / n"}[r.IntN(4)], a, b)
+// TestGLSLEmptyGroup: a pre-pass objective whose terms do not read x[i]
+// has nothing to compute at shift 0; its function still compiles (it once
+// held "if (!())"; gradcheck's corpus on the GPU found it).
+func TestGLSLEmptyGroup(t *testing.T) {
+	o, err := Parse("exp(-mean(x[i+2]^2))")
+	if err != nil {
+		t.Fatal(err)
 	}
-	var b strings.Builder
-	defs := 0
-	if r.IntN(3) == 0 {
-		b.WriteString("w = " + randomTerm(r, 2, 0) + "; ")
-		defs = 1
+	src := o.GLSL()
+	if strings.Contains(src, "!()") || !strings.Contains(src, "void gd_shift_p0(int ip, out real f, out real g) {") {
+		t.Errorf("shift 0 of a pre-pass objective reading x[i+2] only:\n%s", src)
 	}
-	parts := []string{}
-	for a := 0; a < 1+r.IntN(2); a++ {
-		agg := []string{"sum", "mean"}[r.IntN(2)]
-		coef := []string{"", "2*", "0.5*", "n*", "(1/n)*"}[r.IntN(5)]
-		parts = append(parts, coef+agg+"("+randomTerm(r, 3, defs)+")")
-	}
-	b.WriteString(strings.Join(parts, " + "))
-	if r.IntN(2) == 0 {
-		b.WriteString(" + 3")
-	}
-	return b.String()
-}
-
-// randomTerm draws a smooth per-index term of the given depth.
-func randomTerm(r *rand.Rand, depth, defs int) string {
-	if depth == 0 || r.IntN(4) == 0 {
-		switch r.IntN(5) {
-		case 0:
-			return []string{"1.5", "0.25", "3", "pi"}[r.IntN(4)]
-		case 1:
-			if defs > 0 {
-				return "w"
-			}
-			return "x[i]"
-		case 2:
-			return "i"
-		default:
-			return []string{"x[i]", "x[i+1]", "x[i-1]", "x[i+2]"}[r.IntN(4)]
-		}
-	}
-	a, b := randomTerm(r, depth-1, defs), randomTerm(r, depth-1, defs)
-	switch r.IntN(16) {
-	case 0:
-		return "(" + a + " + " + b + ")"
-	case 1:
-		return "(" + a + " - " + b + ")"
-	case 2:
-		return "(" + a + " * " + b + ")"
-	case 3:
-		return "(" + a + " / (2 + " + b + "^2))"
-	case 4:
-		return "(" + a + ")^2"
-	case 5:
-		return "sin(" + a + ")"
-	case 6:
-		return "cos(" + a + ")"
-	case 7:
-		return "exp(-(" + a + ")^2)"
-	case 8:
-		return "log(1 + (" + a + ")^2)"
-	case 9:
-		return "sqrt(1 + (" + a + ")^2)"
-	case 10:
-		return "tanh(" + a + ")"
-	case 11:
-		return "sigmoid(" + a + ")"
-	case 12:
-		return "softplus(" + a + ")"
-	case 13:
-		return "atan(" + a + ")"
-	case 14:
-		return "pow(1 + (" + a + ")^2, 0.75)"
-	}
-	return "log1p((" + a + ")^2) + expm1(0.1*" + b + ")"
 }

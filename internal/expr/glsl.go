@@ -171,6 +171,10 @@ func groupName(shift int) string {
 func (o *Objective) emitGroup(b *strings.Builder, g *group, consts map[uint64]string) {
 	fmt.Fprintf(b, "void %s(int ip, out real f, out real g) {\n", groupName(g.shift))
 	b.WriteString("\tf = real(0);\n\tg = real(0);\n\tint nn = int(n);\n")
+	if len(g.outs) == 0 { // shift 0 of a pre-pass objective whose terms do not read x[i]
+		b.WriteString("}\n\n")
+		return
+	}
 	// valid flags: the outputs' aggregates at ip.
 	var any []string
 	for _, out := range g.outs {
