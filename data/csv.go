@@ -336,8 +336,8 @@ func readCSV(path string, r io.Reader, opt CSVOptions) (*Dataset, error) {
 		if opt.Labels != Regression {
 			raw := strings.Trim(rec[tcol], " \t")
 			_, problem := parseCell(raw)
-			if d.Rows == 0 && problem != "" && raw != "" {
-				named = true
+			if d.Rows == 0 && strings.HasSuffix(problem, "is not a number") {
+				named = true // NaN, inf or a number past float32 stays refused below
 			}
 			if named {
 				if raw == "" {

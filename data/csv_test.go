@@ -394,6 +394,10 @@ func TestCSVClassNames(t *testing.T) {
 		{"a,buy\n1,yes\n2,no\n3,maybe\n", "buy", Binary, "two names, found 3"},
 		{"a,c\n1,0\n2,cat\n", "c", Multiclass, "all numbers or all names"},
 		{"a,c\n1,cat\n2,\n", "c", Multiclass, "empty class name"},
+		// A first label that is a number ParseFloat takes but the data
+		// refuses (NaN, inf, past float32) stays refused: not a name.
+		{"a,c\n1,NaN\n2,0\n", "c", Multiclass, "NaN is not allowed"},
+		{"a,c\n1,inf\n2,0\n", "c", Multiclass, "infinity is not allowed"},
 	} {
 		_, err := ReadCSV(write("bad.csv", c.body), CSVOptions{Target: c.target, Labels: c.kind})
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -49,11 +49,13 @@ func newReadBuffer(name string, n, elem int, persistent bool) (buffer, error) {
 	gl.GenBuffers(1, &b.id)
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
 	gl.BufferStorage(gl.SHADER_STORAGE_BUFFER, b.bytes(), nil, flags)
-	if code := gl.GetError(); code == gl.NO_ERROR {
+	code := gl.GetError() // the storage's failure, kept for the message
+	if code == gl.NO_ERROR {
 		b.mapped = gl.MapBufferRange(gl.SHADER_STORAGE_BUFFER, 0, b.bytes(), flags)
+		code = gl.GetError()
 	}
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
-	if code := gl.GetError(); code != gl.NO_ERROR || b.mapped == nil {
+	if code != gl.NO_ERROR || b.mapped == nil {
 		gl.DeleteBuffers(1, &b.id)
 		return buffer{}, fmt.Errorf("engine: allocating and mapping %s (%d elements, %d bytes): %s", name, n, b.bytes(), glErrorName(code))
 	}

@@ -59,7 +59,8 @@ if command -v go >/dev/null 2>&1; then
 		go test -tags egl -c -o "$tests/gdgpu.test" ./cmd/gdgpu || { echo "gpu-check.sh: build failed" >&2; exit 3; }
 	# The commit travels with the binaries (a GPU machine may have no git).
 	c=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-	git diff --quiet HEAD 2>/dev/null || c="$c (with local changes)"
+	git diff --quiet HEAD 2>/dev/null
+	[ $? -eq 1 ] && c="$c (with local changes)" # 1: changes; 128: no repository
 	echo "$c" >"$tests/commit"
 elif [ ! -x "$bin" ] || [ ! -x "$tests/engine.test" ] || [ ! -x "$tests/gdgpu.test" ]; then
 	echo "gpu-check.sh: no Go toolchain and no prebuilt $bin, $tests/engine.test, $tests/gdgpu.test (run scripts/gpu-check.sh --build-only where Go is)" >&2
@@ -143,8 +144,8 @@ step() {
 # 1. The devices.
 echo "## Devices" >>"$report"
 step devices 30 "$bin" info --devices
-"$bin" info --devices --json >"$out/devices.json" 2>>"$out/devices.log"
-"$bin" info --gpu "$gpu" --json >"$out/device.json" 2>>"$out/devices.log"
+timeout --kill-after=5 30 "$bin" info --devices --json >"$out/devices.json" 2>>"$out/devices.log"
+timeout --kill-after=5 30 "$bin" info --gpu "$gpu" --json >"$out/device.json" 2>>"$out/devices.log"
 {
 	echo
 	echo '```'

@@ -193,8 +193,10 @@ func readPredictData(path string, card *modelCard) (*predictRows, error) {
 		info, _ := gdgpu.LookupModel(card.Model)
 		kind := data.Regression
 		if info.Classifier {
+			// Names are mapped onto the card's by cardTargets, so any
+			// subset of them (one class only, an unknown one) reads here.
 			kind = data.Multiclass
-			if card.Model != "softmax" {
+			if card.Model != "softmax" && len(card.ClassNames) == 0 {
 				kind = data.Binary
 			}
 		}

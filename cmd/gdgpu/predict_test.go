@@ -147,6 +147,17 @@ func TestPredictRegressionAndBinary(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(stdout, "class,p_no,p_yes\n") || !strings.Contains(stderr, "accuracy ") {
 		t.Errorf("logistic: exit %d\n%s%s", code, stdout, stderr)
 	}
+	// Rows to predict may hold one of the two names only, and an unknown
+	// name is refused at its row.
+	yesOnly, maybe := p("yes.csv"), p("maybe.csv")
+	os.WriteFile(yesOnly, []byte("a,b,buy\n1,1,yes\n2,1,yes\n"), 0o644)
+	os.WriteFile(maybe, []byte("a,b,buy\n1,1,yes\n2,1,maybe\n"), 0o644)
+	if code, _, stderr := gdgpuRun(t, "predict", "--model", p("log.npy"), "--data", yesOnly); code != 0 || !strings.Contains(stderr, "accuracy ") {
+		t.Errorf("yes-only rows: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := gdgpuRun(t, "predict", "--model", p("log.npy"), "--data", maybe); code != exitUsage || !strings.Contains(stderr, `row 2's buy "maybe" is not one of the model's classes (no, yes)`) {
+		t.Errorf("an unknown name: exit %d\n%s", code, stderr)
+	}
 	train("--problem", "perceptron", "--target", "buy", "--features", "a,b", "--epochs", "20", "--out", p("per.npy"))
 	code, stdout, _ = gdgpuRun(t, "predict", "--model", p("per.npy"), "--data", csv)
 	if code != 0 || !strings.HasPrefix(stdout, "class,score\n") {

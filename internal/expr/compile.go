@@ -49,6 +49,7 @@ type Objective struct {
 
 // aggregate is one sum(...), mean(...) or prod(...).
 type aggregate struct {
+	pos        int // where the source names it
 	mean, prod bool
 	e          *ex // the term
 	coef       *ex // c_a w_a, over n
@@ -389,7 +390,7 @@ func (lw *lowerer) prepassObjective(src string, body *node) (*Objective, error) 
 		return nil, err
 	}
 	if len(lw.aggs) > 2 {
-		return nil, &Error{src, body.pos, fmt.Sprintf("%d aggregates: an objective with an aggregate inside a non-linear function, a product of aggregates or prod(...) may have at most two (the pre-pass carries two)", len(lw.aggs))}
+		return nil, &Error{src, lw.aggs[2].pos, fmt.Sprintf("%d aggregates: an objective with an aggregate inside a non-linear function, a product of aggregates or prod(...) may have at most two different ones (the pre-pass carries two)", len(lw.aggs))}
 	}
 	if len(lw.aggs) == 0 {
 		return nil, &Error{src, body.pos, "the objective does not depend on x: use sum(...), mean(...) or prod(...) of terms in x[i]"}
@@ -493,6 +494,13 @@ func (lw *lowerer) lower(n *node, inAgg bool) (*ex, error) {
 			}
 			a.mean, a.prod = n.name == "mean", n.name == "prod"
 			a.coef = bd.num(1)
+			// The same aggregate named twice (a definition used twice,
+			// say) is one value: its term is the same hash-consed node.
+			for j, b := range lw.aggs {
+				if b.e == a.e && b.mean == a.mean && b.prod == a.prod {
+					return bd.x(aggBase + j), nil
+				}
+			}
 			lw.aggs = append(lw.aggs, a)
 			return bd.x(aggBase + len(lw.aggs) - 1), nil
 		}
@@ -517,7 +525,7 @@ func (lw *lowerer) aggregate(n *node) (aggregate, error) {
 	}
 	ks := map[int]bool{}
 	reads(e, ks, map[*ex]bool{})
-	a := aggregate{e: e}
+	a := aggregate{e: e, pos: n.pos}
 	for k := range ks {
 		a.ks = append(a.ks, k)
 		a.kmin, a.kmax = min(a.kmin, k), max(a.kmax, k)

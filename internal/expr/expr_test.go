@@ -23,7 +23,10 @@ func TestRefusals(t *testing.T) {
 		{"sum(x[j])", 7, "an index is i"},
 		{"sum(sum(x[i]))", 5, "do not nest"},
 		{"foo + sum(x[i])", 1, `unknown name "foo"`},
-		{"exp(sum(x[i])) + mean(x[i]) + prod(x[i])", 29, "3 aggregates"},
+		{"exp(sum(x[i])) + mean(x[i]) + prod(x[i])", 31, "3 aggregates"},
+		{"sum(x[i]) $ ²", 11, "unexpected character \"$\""},
+		{"sum(x[i]²)", 9, "unexpected character \"²\""},
+		{"sum(1e400*x[i])", 5, "out of float64's range"},
 		{"exp(sum(x))", 9, "x is the whole vector"},
 		{"prod(x[i]) + i", 14, "i is the index"},
 		{"w = x[i]; w + 1", 5, "only inside"},
@@ -161,5 +164,40 @@ func TestGLSLEmptyGroup(t *testing.T) {
 	src := o.GLSL()
 	if strings.Contains(src, "!()") || !strings.Contains(src, "void gd_shift_p0(int ip, out real f, out real g) {") {
 		t.Errorf("shift 0 of a pre-pass objective reading x[i+2] only:\n%s", src)
+	}
+}
+
+// TestReviewRegressions: a constant non-integer power is differentiated
+// as b a^(b-1) a' (0, not NaN, where a is 0); a whole exponent above 64
+// is products, right for a negative base; an aggregate named twice is one
+// (two distinct ones fit the pre-pass).
+func TestReviewRegressions(t *testing.T) {
+	grad := func(src string, x []float64) []float64 {
+		t.Helper()
+		o, err := Parse(src)
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		n := len(x)
+		g, glob := make([]float64, n), make([]float64, 3)
+		if o.Pre {
+			o.Prepare(glob, x, n)
+		}
+		o.Grad(g, x, 0, n, n, glob)
+		return g
+	}
+	g := grad("sum(max(x[i],0)^1.5)", []float64{0, -1, 0.5, 0, 1})
+	want := []float64{0, 0, 1.5 * math.Sqrt(0.5), 0, 1.5}
+	for i := range g {
+		if math.Abs(g[i]-want[i]) > 1e-15 {
+			t.Errorf("max(x,0)^1.5: g = %v, want %v", g, want)
+			break
+		}
+	}
+	if g := grad("sum(x[i]^65)", []float64{-1.01}); !(math.Abs(g[0]-65*math.Pow(-1.01, 64)) < 1e-9) {
+		t.Errorf("x^65 at -1.01: %v, want %v", g[0], 65*math.Pow(-1.01, 64))
+	}
+	if _, err := Parse("s = mean(x[i]^2); s^2 + s + 1/s"); err != nil {
+		t.Errorf("one aggregate named three times: %v", err)
 	}
 }

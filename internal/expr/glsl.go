@@ -26,6 +26,27 @@ func (o *Objective) GLSL() string {
 		fmt.Fprintf(&b, "#ifdef REAL_IS_DOUBLE\n#error gdgpu: %s has no double-precision GLSL in gdgpu yet: use --precision f32, or --device cpu\n#endif\n", o.Float64Only)
 	}
 	b.WriteString(`
+// rpow is a^b as C's pow gives it for the cases a typed objective meets:
+// a > 0 through exp and log; a = 0 gives 0 (b > 0), 1 (b = 0) or +Inf;
+// a < 0 with a whole b gives (-a)^b with b's parity's sign; else NaN.
+real rpow(real a, real b) {
+	if (a > real(0)) {
+		return rexp(b * rlog(a));
+	}
+	if (a == real(0)) {
+		return b > real(0) ? real(0) : (b == real(0) ? real(1) : real(1) / abs(a));
+	}
+	if (b == floor(b)) {
+		real r = rexp(b * rlog(-a));
+		return fract(b * real(0.5)) != real(0) ? -r : r;
+	}
+#ifdef REAL_IS_DOUBLE
+	return fdlD(0x7ff80000u, 0u); // NaN, from its bits
+#else
+	return uintBitsToFloat(0x7fc00000u);
+#endif
+}
+
 real rsigmoid(real u) {
 	if (u >= real(0)) {
 		return real(1) / (real(1) + rexp(-u));
@@ -239,7 +260,7 @@ func emitTemps(b *strings.Builder, prog []instr, consts map[uint64]string) {
 		case opPowi:
 			v = powiGLSL(a, int(in.c))
 		case opPow:
-			v = fmt.Sprintf("rexp(%s * rlog(%s))", bb, a)
+			v = fmt.Sprintf("rpow(%s, %s)", a, bb)
 		case opLE:
 			v = fmt.Sprintf("(%s <= %s ? real(1) : real(0))", a, bb)
 		case opSel:

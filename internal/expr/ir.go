@@ -182,7 +182,9 @@ func (bd *builder) powi(a *ex, k int) *ex {
 }
 
 func (bd *builder) pow(a, b *ex) *ex {
-	if b.op == opConst && b.c == math.Trunc(b.c) && math.Abs(b.c) <= 64 {
+	// A whole exponent is products (powi), for any base's sign; 2^20 keeps
+	// the squarings few.
+	if b.op == opConst && b.c == math.Trunc(b.c) && math.Abs(b.c) <= 1<<20 {
 		return bd.powi(a, int(b.c))
 	}
 	if a.op == opConst && b.op == opConst {
@@ -307,8 +309,13 @@ func (bd *builder) d(e *ex, k int, memo map[*ex]*ex) *ex {
 	case opPowi: // k a^(k-1) a'
 		n := int(e.c)
 		r = bd.mul(bd.mul(bd.num(float64(n)), bd.powi(e.a, n-1)), bd.d(e.a, k, memo))
-	case opPow: // a^b (b' log a + b a'/a)
+	case opPow:
 		da, db := bd.d(e.a, k, memo), bd.d(e.b, k, memo)
+		if isConst(db, 0) { // b a^(b-1) a': defined at a = 0 for b > 1
+			r = bd.mul(bd.mul(e.b, bd.pow(e.a, bd.sub(e.b, bd.num(1)))), da)
+			break
+		}
+		// a^b (b' log a + b a'/a)
 		r = bd.mul(e, bd.add(bd.mul(db, bd.fn(opLog, e.a)), bd.div(bd.mul(e.b, da), e.a)))
 	case opLE:
 		r = zero

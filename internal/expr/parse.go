@@ -7,10 +7,12 @@
 package expr
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Error is a refusal of the source text: what is wrong and where, with the
@@ -67,6 +69,9 @@ func lex(src string) ([]tok, error) {
 				}
 			}
 			v, err := strconv.ParseFloat(src[i:j], 64)
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, &Error{src, i, fmt.Sprintf("%s is out of float64's range", src[i:j])}
+			}
 			if err != nil {
 				return nil, &Error{src, i, fmt.Sprintf("%q is not a number", src[i:j])}
 			}
@@ -83,7 +88,8 @@ func lex(src string) ([]tok, error) {
 			ts = append(ts, tok{kind: c, text: string(c), pos: i})
 			i++
 		default:
-			return nil, &Error{src, i, fmt.Sprintf("unexpected character %q", string(rune(c)))}
+			r, _ := utf8.DecodeRuneInString(src[i:])
+			return nil, &Error{src, i, fmt.Sprintf("unexpected character %q", string(r))}
 		}
 	}
 	return append(ts, tok{kind: 'x', text: "end of input", pos: len(src)}), nil
