@@ -58,7 +58,7 @@ func (c *Context) compileProgram(name, src string) (p *program, err error) {
 		return nil, fmt.Errorf("engine: glCreateShader failed for %s: %s", name, glErrorName(gl.GetError()))
 	}
 	defer gl.DeleteShader(sh) // flagged for deletion; freed once detached from the program
-	csrc, free := gl.Strs(src + "\x00")
+	csrc, free := gl.Strs(withBindings(src) + "\x00")
 	gl.ShaderSource(sh, 1, csrc, nil)
 	free()
 	gl.CompileShader(sh)

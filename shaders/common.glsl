@@ -8,8 +8,8 @@
 // elements [base, base+count) of each vector at indices 0..count-1, except
 // xin, which is bound with a halo and indexed through X().
 
-layout(std430, binding = 0) restrict readonly buffer XIn { real xin[]; };
-layout(std430, binding = 5) writeonly buffer Partials { real partials[]; };
+layout(std430, binding = BIND_XIN) restrict readonly buffer XIn { real xin[]; };
+layout(std430, binding = BIND_PARTIALS) writeonly buffer Partials { real partials[]; };
 
 uniform uint n;           // parameters in the whole vector
 uniform uint base;        // global index of this chunk's first element
@@ -21,7 +21,7 @@ uniform uint partialBase; // first workgroup slot of this chunk in partials
 // reduce.glsl: flags[0] is a base step B, flags[1] the smallest rank
 // d*n + i of the values found, meaning step B+d (d is 0 or 1), parameter
 // index i; both 0xFFFFFFFF when none. Only integer atomics.
-layout(std430, binding = 10) coherent buffer Flags { uint flags[]; };
+layout(std430, binding = BIND_FLAGS) coherent buffer Flags { uint flags[]; };
 uniform uint flagStep; // the point x_flagStep this dispatch reads
 
 const uint NONE = 0xFFFFFFFFu;
@@ -56,14 +56,14 @@ real X(uint i) { return xin[i - xbase]; }
 #ifdef USES_GRAD
 // A whole gradient in memory: given by the host (given.glsl), or written by
 // a GRAD_ONLY pass so that its norm is known before the update (clipping).
-layout(std430, binding = 8) buffer Grad { real grad[]; };
+layout(std430, binding = BIND_GRAD) buffer Grad { real grad[]; };
 #endif
 #ifdef CLIP_NORM
 // clipScale[0] = min(max_norm / (||g|| + 1e-6), 1), written by reduce.glsl.
-layout(std430, binding = 9) readonly buffer ClipScale { real clipScale[]; };
+layout(std430, binding = BIND_CLIP_SCALE) readonly buffer ClipScale { real clipScale[]; };
 #endif
 #ifdef PREPASS_GLOBALS
 // An objective's global quantities (ackley, griewank), written by its
 // pre-pass (prepass.glsl) before the kernels that read them.
-layout(std430, binding = 12) buffer Glob { real glob[]; };
+layout(std430, binding = BIND_GLOB) buffer Glob { real glob[]; };
 #endif

@@ -5,7 +5,7 @@
 // (x0, dx, y0, dy come from the host in the job's precision; the products
 // and sums are computed here in that precision).
 
-layout(std430, binding = 1) writeonly buffer Land { real land[]; };
+layout(std430, binding = BIND_XOUT) writeonly buffer Land { real land[]; };
 
 uniform uint w;
 uniform uint h;

@@ -14,13 +14,13 @@
 // identity order (the full batch, the recorded samples), else the epoch's
 // order[orderOff + s] (order bound from an aligned offset).
 
-layout(std430, binding = 14) readonly buffer DataX { float dataX[]; };
-layout(std430, binding = 15) readonly buffer DataY { float dataY[]; };
-layout(std430, binding = 16) readonly buffer Order { uint order[]; };
+layout(std430, binding = BIND_DATA_X) readonly buffer DataX { float dataX[]; };
+layout(std430, binding = BIND_DATA_Y) readonly buffer DataY { float dataY[]; };
+layout(std430, binding = BIND_ORDER) readonly buffer Order { uint order[]; };
 // dl/dz of the pass's positions, K per position
-layout(std430, binding = 17) buffer DZ { real dz[]; };
+layout(std430, binding = BIND_DZ) buffer DZ { real dz[]; };
 // kernel 2's per-workgroup sums, n per workgroup
-layout(std430, binding = 18) buffer GPart { real gpart[]; };
+layout(std430, binding = BIND_GPART) buffer GPart { real gpart[]; };
 
 uniform uint posBase;
 uniform uint posCount;

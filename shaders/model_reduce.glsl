@@ -6,10 +6,10 @@
 // norm, the training accuracy, the validation mean loss and accuracy (0
 // without a validation set), and copies the non-finite record beside it.
 // Assembled after wgsum.glsl, without common.glsl.
-layout(std430, binding = 5) readonly buffer Partials { real partials[]; };
-layout(std430, binding = 6) writeonly buffer Ring { real ring[]; };
-layout(std430, binding = 10) readonly buffer Flags { uint flags[]; };
-layout(std430, binding = 11) writeonly buffer FlagRing { uint flagRing[]; };
+layout(std430, binding = BIND_PARTIALS) readonly buffer Partials { real partials[]; };
+layout(std430, binding = BIND_RING) writeonly buffer Ring { real ring[]; };
+layout(std430, binding = BIND_FLAGS) readonly buffer Flags { uint flags[]; };
+layout(std430, binding = BIND_FLAG_RING) writeonly buffer FlagRing { uint flagRing[]; };
 
 uniform uint trainPairs;
 uniform uint valPairs;

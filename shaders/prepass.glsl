@@ -31,7 +31,7 @@ void workgroupCombine2(inout real a, inout real b) {
 }
 
 #ifdef PREPASS_REDUCE
-layout(std430, binding = 13) readonly buffer PrePartials { real prePartials[]; };
+layout(std430, binding = BIND_PRE_PARTIALS) readonly buffer PrePartials { real prePartials[]; };
 uniform uint pairs; // partial pairs to combine
 
 void main() {

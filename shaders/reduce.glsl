@@ -3,17 +3,17 @@
 // With CLIP_NORM it also writes torch.nn.utils.clip_grad_norm_'s factor
 // min(max_norm / (||g|| + 1e-6), 1) for the update pass. One workgroup.
 // Assembled after wgsum.glsl, without common.glsl.
-layout(std430, binding = 5) readonly buffer Partials { real partials[]; };
-layout(std430, binding = 6) writeonly buffer Ring { real ring[]; };
+layout(std430, binding = BIND_PARTIALS) readonly buffer Partials { real partials[]; };
+layout(std430, binding = BIND_RING) writeonly buffer Ring { real ring[]; };
 #ifdef CLIP_NORM
-layout(std430, binding = 9) writeonly buffer ClipScale { real clipScale[]; };
+layout(std430, binding = BIND_CLIP_SCALE) writeonly buffer ClipScale { real clipScale[]; };
 uniform real maxNorm;
 uniform real clipEps; // 1e-6, as torch adds it
 #endif
 
 // The non-finite record (common.glsl), copied to the slot with the sums.
-layout(std430, binding = 10) readonly buffer Flags { uint flags[]; };
-layout(std430, binding = 11) writeonly buffer FlagRing { uint flagRing[]; };
+layout(std430, binding = BIND_FLAGS) readonly buffer Flags { uint flags[]; };
+layout(std430, binding = BIND_FLAG_RING) writeonly buffer FlagRing { uint flagRing[]; };
 
 uniform uint pairs; // partial pairs to sum
 uniform int slot;   // ring slot to write, or -1

@@ -4,14 +4,14 @@
 //   else avg = sqrt(square_avg);  then avg <- avg + eps
 //   momentum: buf <- buf*momentum + g/avg; x <- x - lr*buf
 //   else x <- x - (lr*g)/avg
-layout(std430, binding = 2) restrict buffer S0 { real squareAvg[]; };
+layout(std430, binding = BIND_S0) restrict buffer S0 { real squareAvg[]; };
 #if defined(MOMENTUM) && defined(CENTERED)
-layout(std430, binding = 3) restrict buffer S1 { real momentumBuffer[]; };
-layout(std430, binding = 7) restrict buffer S2 { real gradAvg[]; };
+layout(std430, binding = BIND_S1) restrict buffer S1 { real momentumBuffer[]; };
+layout(std430, binding = BIND_S2) restrict buffer S2 { real gradAvg[]; };
 #elif defined(MOMENTUM)
-layout(std430, binding = 3) restrict buffer S1 { real momentumBuffer[]; };
+layout(std430, binding = BIND_S1) restrict buffer S1 { real momentumBuffer[]; };
 #elif defined(CENTERED)
-layout(std430, binding = 3) restrict buffer S1 { real gradAvg[]; };
+layout(std430, binding = BIND_S1) restrict buffer S1 { real gradAvg[]; };
 #endif
 uniform real alpha;
 uniform real oneMinusAlpha;

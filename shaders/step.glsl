@@ -10,7 +10,7 @@
 //   CLIP_NORM   scale the gradient by clipScale[0] before the update
 
 #if !defined(EVAL_ONLY) && !defined(GRAD_ONLY)
-layout(std430, binding = 1) restrict writeonly buffer XOut { real xout[]; };
+layout(std430, binding = BIND_XOUT) restrict writeonly buffer XOut { real xout[]; };
 #endif
 #ifdef CLIP_VALUE
 uniform real clipValue;
