@@ -22,7 +22,8 @@ const (
 	xferElems = 1 << 20
 )
 
-// SSBO bindings; they match the layout(binding = N) in shaders/*.glsl.
+// SSBO bindings. The shaders see them as BIND_* defines (bindings.go), so
+// each number is written here only.
 const (
 	bindXIn      = 0
 	bindXOut     = 1

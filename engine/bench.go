@@ -132,23 +132,29 @@ func (b *Backend) benchIssue(op BenchOp) (func(), error) {
 			copyBuffer(b.x[1-b.cur], b.x[b.cur])
 		}, nil
 	case BenchStep:
-		return b.benchStep(b.step, lr), nil
+		return b.benchStep(b.step, lr, true), nil
 	case BenchLoss:
 		return func() {
+			b.runPrepass()
 			b.dispatchChunks(b.eval)
 			b.runReduce(b.reduce, -1)
 		}, nil
 	case BenchGiven:
-		return b.benchStep(b.given, lr), nil
+		return b.benchStep(b.given, lr, false), nil
 	}
 	return nil, fmt.Errorf("engine: Bench: unknown operation %v", op)
 }
 
 // benchStep is one timed optimizer step through program p (the fused
-// step, or the given-gradient kernel on the stored gradient).
-func (b *Backend) benchStep(p *program, lr float64) func() {
+// step, or the given-gradient kernel on the stored gradient). pre runs the
+// objective's pre-pass first, as Step does, so an objective with global
+// quantities is timed with the pass it needs.
+func (b *Backend) benchStep(p *program, lr float64, pre bool) func() {
 	return func() {
 		b.t++
+		if pre {
+			b.runPrepass()
+		}
 		b.setStepUniforms(p, lr)
 		b.dispatchChunks(p)
 		b.cur = 1 - b.cur

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -46,15 +47,23 @@ var bindingPreamble = func() string {
 	return b.String()
 }()
 
-// withBindings puts the binding defines after src's #version line (first,
-// as GLSL requires), then "#line 2", so that the compiler's log numbers
+// withBindings puts the binding defines after src's #version line (the
+// first directive, as GLSL requires; comments and blank lines may come
+// before it), then a #line directive, so that the compiler's log numbers
 // the lines as src does (ShaderError prints src, numbered); a source
 // without a #version line gets them first, then "#line 1".
 func withBindings(src string) string {
-	if strings.HasPrefix(src, "#version") {
-		if i := strings.IndexByte(src, '\n'); i >= 0 {
-			return src[:i+1] + bindingPreamble + "#line 2\n" + src[i+1:]
+	at := 0 // the offset of the line being looked at
+	for line := 1; at < len(src); line++ {
+		end := strings.IndexByte(src[at:], '\n')
+		if end < 0 {
+			break // a #version with nothing after it is not a shader
 		}
+		if strings.HasPrefix(strings.TrimSpace(src[at:at+end]), "#version") {
+			next := at + end + 1
+			return src[:next] + bindingPreamble + "#line " + strconv.Itoa(line+1) + "\n" + src[next:]
+		}
+		at += end + 1
 	}
 	return bindingPreamble + "#line 1\n" + src
 }

@@ -99,38 +99,49 @@ func TestInfo(t *testing.T) {
 	}
 }
 
+// TestShaderErrorCarriesLogAndSource: a kernel that does not compile gives
+// a ShaderError with the log and the numbered source, and the log's line
+// numbers are the source's, despite the binding defines compileProgram
+// adds after #version, wherever that line is.
 func TestShaderErrorCarriesLogAndSource(t *testing.T) {
 	c := openTest(t, Options{})
-	src := "#version 430 core\nlayout(local_size_x = 1) in;\nvoid main() {\n\tundefined_thing = 1;\n}\n"
-	err := c.th.callErr(func() error {
-		p, err := c.compileProgram("broken", src)
-		if err == nil {
-			p.delete()
-		}
-		return err
-	})
-	var se *ShaderError
-	if !errors.As(err, &se) {
-		t.Fatalf("want *ShaderError, got %v", err)
-	}
-	msg := se.Error()
-	for _, want := range []string{"shader broken failed to compile", "undefined_thing", "   4  \tundefined_thing = 1;"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error does not contain %q:\n%s", want, msg)
-		}
-	}
-	if se.Log == "" || se.Log == "(empty info log)" {
-		t.Errorf("no info log: %q", se.Log)
-	}
-	// The log numbers lines as the source listed does, despite the binding
-	// defines compileProgram adds after #version ("#line 2"): Mesa writes
-	// "0:4(2)", NVIDIA "0(4)".
-	if !strings.Contains(se.Log, "0:4(") && !strings.Contains(se.Log, "0(4)") {
-		t.Errorf("the log does not put the error on line 4: %q", se.Log)
-	}
-	// A failed compile leaves no GL error behind for the next call.
-	if err := c.do(func() error { return nil }); err != nil {
-		t.Errorf("GL error after a failed compile: %v", err)
+	for _, tc := range []struct {
+		name, src string
+		line      int // the line of the error
+	}{
+		{"version first", "#version 430 core\nlayout(local_size_x = 1) in;\nvoid main() {\n\tundefined_thing = 1;\n}\n", 4},
+		{"comments first", "// a kernel\n\n/* of\n   mine */\n#version 430 core\nlayout(local_size_x = 1) in;\nvoid main() {\n\tundefined_thing = 1;\n}\n", 8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := c.th.callErr(func() error {
+				p, err := c.compileProgram("broken", tc.src)
+				if err == nil {
+					p.delete()
+				}
+				return err
+			})
+			var se *ShaderError
+			if !errors.As(err, &se) {
+				t.Fatalf("want *ShaderError, got %v", err)
+			}
+			msg := se.Error()
+			for _, want := range []string{"shader broken failed to compile", "undefined_thing", fmt.Sprintf("%4d  \tundefined_thing = 1;", tc.line)} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error does not contain %q:\n%s", want, msg)
+				}
+			}
+			if se.Log == "" || se.Log == "(empty info log)" {
+				t.Errorf("no info log: %q", se.Log)
+			}
+			// Mesa writes "0:4(2)", NVIDIA "0(4)".
+			if !strings.Contains(se.Log, fmt.Sprintf("0:%d(", tc.line)) && !strings.Contains(se.Log, fmt.Sprintf("0(%d)", tc.line)) {
+				t.Errorf("the log does not put the error on line %d: %q", tc.line, se.Log)
+			}
+			// A failed compile leaves no GL error behind for the next call.
+			if err := c.do(func() error { return nil }); err != nil {
+				t.Errorf("GL error after a failed compile: %v", err)
+			}
+		})
 	}
 }
 

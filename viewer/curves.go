@@ -253,9 +253,20 @@ func (a axis) ticks(maxTicks int) ([]float64, []string) {
 			v = 0
 		}
 		vals = append(vals, v)
-		labels = append(labels, strconv.FormatFloat(v, 'g', 3, 64))
 	}
-	return vals, labels
+	// Three significant digits, or as many more as it takes for no two
+	// neighbouring ticks to read the same (a narrow span far from zero).
+	for prec := 3; ; prec++ {
+		labels = labels[:0]
+		distinct := true
+		for i, v := range vals {
+			labels = append(labels, strconv.FormatFloat(v, 'g', prec, 64))
+			distinct = distinct && (i == 0 || labels[i] != labels[i-1])
+		}
+		if distinct || prec >= 17 {
+			return vals, labels
+		}
+	}
 }
 
 // plot draws one plot in r: background, grid, labelled ticks on both axes,

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/font/basicfont"
 )
 
 // update rewrites the golden pictures: go test -tags egl ./viewer -run Golden -update
@@ -331,7 +333,7 @@ func TestGoldenCatchesSmallChanges(t *testing.T) {
 // is refused.
 func TestGoldenLandscapePanel(t *testing.T) {
 	const w, h = 320, 240
-	r := LandscapeRect(w, h)
+	r := LandscapeRect(w, h, -5, 5)
 	_, _, paths, _ := goldenScene(t)
 	land, sc, err := RenderScale(himmelblauGrid(r.Dx(), r.Dy()), r.Dx(), r.Dy(), -5, 5, -5, 5, paths)
 	if err != nil {
@@ -361,5 +363,64 @@ func TestGoldenLandscapePanel(t *testing.T) {
 	}
 	if _, err := LandscapePanel(w+10, h, land, sc, -5, 5, -5, 5, "x"); err == nil || !strings.HasPrefix(err.Error(), "viewer: ") {
 		t.Errorf("wrong size: %v", err)
+	}
+}
+
+// TestLandscapePanelFrame: a y range far from zero and narrow (labels
+// such as "-1000.375") widens the left margin so that every label is drawn
+// whole, each label reads differently from its neighbours, and a long
+// title stops before the colour bar's "f-min" at any width.
+func TestLandscapePanelFrame(t *testing.T) {
+	face := basicfont.Face7x13
+	const y0, y1 = -1000.5, -1000.25
+	for _, w := range []int{200, 320, 640} {
+		const h = 240
+		r := LandscapeRect(w, h, y0, y1)
+		_, labels := axis{lo: y0, hi: y1}.ticks(yTicks(r))
+		for i := 1; i < len(labels); i++ {
+			if labels[i] == labels[i-1] {
+				t.Errorf("w=%d: neighbouring y labels both read %q: %q", w, labels[i], labels)
+			}
+		}
+		if m := labelMargin(face, labels); r.Min.X < min(m, w/3) {
+			t.Errorf("w=%d: landscape at x=%d, the labels %q need %d", w, r.Min.X, labels, m)
+		}
+		land := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+		title := strings.Repeat("sum(100*(x[i+1]-x[i]^2)^2+(1-x[i])^2)", 3)
+		img, err := LandscapePanel(w, h, land, Scale{}, -1, 1, y0, y1, title)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Every pixel the title adds lies above the landscape and left of
+		// the bar's label "f-min" (the same panel without a title).
+		bare, err := LandscapePanel(w, h, land, Scale{}, -1, 1, y0, y1, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmin, drawn := r.Max.X+8-2, 0
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				if img.RGBAAt(x, y) == bare.RGBAAt(x, y) {
+					continue
+				}
+				drawn++
+				if x >= fmin || y >= r.Min.Y {
+					t.Fatalf("w=%d: the title draws at (%d, %d), past the bar's label at x=%d or into the landscape", w, x, y, fmin)
+				}
+			}
+		}
+		if drawn == 0 {
+			t.Errorf("w=%d: no title drawn", w)
+		}
+		cut := cutText(face, title, r.Dx()-24)
+		if !strings.HasSuffix(cut, "..") || !strings.HasPrefix(title, strings.TrimSuffix(cut, "..")) {
+			t.Errorf("w=%d: title cut to %q", w, cut)
+		}
+	}
+	if got := cutText(face, "short", 200); got != "short" {
+		t.Errorf("cutText of a title that fits: %q", got)
+	}
+	if got := cutText(face, "abcdef", 5); got != "" {
+		t.Errorf("cutText into 5 pixels: %q, want nothing", got)
 	}
 }

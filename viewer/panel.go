@@ -18,11 +18,20 @@ const (
 	barRight = 54 // the bar, its gap and its tick labels ("1e-12")
 )
 
-// LandscapeRect is where LandscapePanel puts the landscape in a w x h
-// panel: the caller evaluates the landscape at this rectangle's size.
-func LandscapeRect(w, h int) image.Rectangle {
-	return image.Rect(leftMargin, plotPad+lineH, w-barRight, h-plotGap-lineH)
+// LandscapeRect is where LandscapePanel puts the landscape of a y range
+// [y0, y1] in a w x h panel: the caller evaluates the landscape at this
+// rectangle's size. The left margin widens for y tick labels wider than
+// the usual one ("-1.0005e+03"), up to a third of the panel.
+func LandscapeRect(w, h int, y0, y1 float64) image.Rectangle {
+	r := image.Rect(leftMargin, plotPad+lineH, w-barRight, h-plotGap-lineH)
+	_, labels := axis{lo: y0, hi: y1}.ticks(yTicks(r))
+	r.Min.X = min(labelMargin(basicfont.Face7x13, labels), max(w/3, leftMargin))
+	return r
 }
+
+// yTicks is the most y ticks a landscape of r's height gets: one per 30
+// pixels, at least 2.
+func yTicks(r image.Rectangle) int { return max(r.Dy()/30, 2) }
 
 // LandscapePanel frames land (a picture Render made at LandscapeRect's
 // size, paths drawn on it, of [x0, x1] x [y0, y1]) in a w x h panel: the
@@ -30,7 +39,7 @@ func LandscapeRect(w, h int) image.Rectangle {
 // two parameters), and a colour bar on the right labelled with the decades
 // of f - fmin that the colours stand for (sc, from RenderScale).
 func LandscapePanel(w, h int, land *image.RGBA, sc Scale, x0, x1, y0, y1 float64, title string) (*image.RGBA, error) {
-	r := LandscapeRect(w, h)
+	r := LandscapeRect(w, h, y0, y1)
 	if land.Rect.Dx() != r.Dx() || land.Rect.Dy() != r.Dy() {
 		return nil, fmt.Errorf("viewer: a %dx%d landscape for a %dx%d panel (want %dx%d)", land.Rect.Dx(), land.Rect.Dy(), w, h, r.Dx(), r.Dy())
 	}
@@ -40,7 +49,7 @@ func LandscapePanel(w, h int, land *image.RGBA, sc Scale, x0, x1, y0, y1 float64
 	face := basicfont.Face7x13
 	ax := axis{lo: x0, hi: x1}
 	ay := axis{lo: y0, hi: y1}
-	vals, labels := ay.ticks(max(r.Dy()/30, 2))
+	vals, labels := ay.ticks(yTicks(r))
 	for i, v := range vals {
 		y := int(math.Round(float64(r.Max.Y-1) - ay.t(v)*float64(r.Dy()-1)))
 		if y < r.Min.Y || y >= r.Max.Y {
@@ -66,7 +75,9 @@ func LandscapePanel(w, h int, land *image.RGBA, sc Scale, x0, x1, y0, y1 float64
 	}
 	text(img, face, r.Max.X-font.MeasureString(face, "x0").Ceil(), r.Max.Y+14+lineH, textColor, "x0")
 	text(img, face, 4, r.Min.Y-4, textColor, "x1")
-	text(img, face, r.Min.X+24, r.Min.Y-4, textColor, fitText(face, title, r.Dx()-24))
+	// The title runs from past "x1" to the bar's "f-min": cut by
+	// characters, as a title may be one long word (an expression).
+	text(img, face, r.Min.X+24, r.Min.Y-4, textColor, cutText(face, title, r.Dx()-24))
 
 	// The colour bar: viridis from the bottom (the lowest values) up, its
 	// ticks at the decades of f - fmin inside the colours' span.
@@ -105,4 +116,19 @@ func LandscapePanel(w, h int, land *image.RGBA, sc Scale, x0, x1, y0, y1 float64
 		text(img, face, bar.Max.X+5, y+4, textColor, fmt.Sprintf("1e%d", int(d)))
 	}
 	return img, nil
+}
+
+// cutText is s, or as much of it as fits in width pixels ending in "..";
+// "" when not even that fits.
+func cutText(face font.Face, s string, width int) string {
+	if font.MeasureString(face, s).Ceil() <= width {
+		return s
+	}
+	rs := []rune(s)
+	for n := len(rs) - 1; n > 0; n-- {
+		if t := string(rs[:n]) + ".."; font.MeasureString(face, t).Ceil() <= width {
+			return t
+		}
+	}
+	return ""
 }

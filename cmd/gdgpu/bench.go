@@ -118,9 +118,10 @@ A size that does not fit in the device's memory is skipped, with the reason.
 
 --objective 'EXPR' adds rows for a typed objective (README: Typed
 objectives): "objective+adam", its fused step with adam (the byte model of
-rosenbrock+adam), and "objective-compile", the time to parse,
-differentiate and emit it (gdgpu.ParseObjective, the median of --reps),
-and on the GPU also "objective-build", the first backend's creation, its
+rosenbrock+adam; an objective with a pre-pass is timed with it, and its
+extra read of x is not in the byte model), and "objective-compile", the
+time to parse, differentiate and emit it (gdgpu.ParseObjective, the median
+of --reps), and on the GPU also "objective-build", the first backend's creation, its
 shader programs compiled (one wall-clock figure).
 
 --json prints the figures as JSON (field names in bench/README.md).`,

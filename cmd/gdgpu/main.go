@@ -148,7 +148,7 @@ interrupted.`,
 		SilenceErrors: true,
 	}
 	var debug bool
-	root.PersistentFlags().BoolVar(&debug, "debug", false, "commands that open a GL context: a debug context, where a GL error fails the call that raised it and the driver's performance and portability messages go to stderr (slower)")
+	root.PersistentFlags().BoolVar(&debug, "debug", false, "commands that open a GL context: a debug context, where a GL error fails the call that raised it and the driver's performance and portability messages go to stderr (slower); not the live view window")
 	root.PersistentPreRun = func(*cobra.Command, []string) {
 		if debug {
 			glDebug.Store(&debugSink{stderr})

@@ -52,7 +52,7 @@ func newScene(job *gdgpu.Job, ec *engine.Context, races []*race, box []float64, 
 	sc.box = box
 	// The landscape fills the panel's inner rectangle; the axes, the title
 	// and the colour bar frame it (viewer.LandscapePanel).
-	lr := viewer.LandscapeRect(w, h)
+	lr := viewer.LandscapeRect(w, h, box[2], box[3])
 	lw, lh := lr.Dx(), lr.Dy()
 	land := make([]float64, lw*lh)
 	sc.where = "cpu/f64"

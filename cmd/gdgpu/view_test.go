@@ -45,7 +45,7 @@ func TestViewHimmelblauPNG(t *testing.T) {
 	}
 	// (x, y) -> pixel of the landscape, framed by its axes and colour bar
 	// in the left panel (viewer.LandscapeRect).
-	lr := viewer.LandscapeRect(321, 241)
+	lr := viewer.LandscapeRect(321, 241, -5, 5)
 	pix := func(x, y float64) image.Point {
 		return image.Pt(lr.Min.X+int((x+5)/10*float64(lr.Dx()-1)+0.5), lr.Min.Y+int((5-y)/10*float64(lr.Dy()-1)+0.5))
 	}

@@ -88,7 +88,7 @@ func TestWindowShot(t *testing.T) {
 	// Himmelblau's minimum at (3.584428, -1.848126), away from the paths:
 	// the lowest colour, or it darkened by an iso-line.
 	mx, my := 3.584428, -1.848126
-	lr := viewer.LandscapeRect(320, 300) // where the framed landscape lies
+	lr := viewer.LandscapeRect(320, 300, -5, 5) // where the framed landscape lies
 	px, py := lr.Min.X+int((mx+5)/10*float64(lr.Dx()-1)+0.5), lr.Min.Y+int((5-my)/10*float64(lr.Dy()-1)+0.5)
 	low := viewer.Viridis(0)
 	r, g, b, _ := got.At(px, py).RGBA()
