@@ -30,9 +30,9 @@ const checkpointMagic = "GDGPUCKP"
 // make the reader allocate much before the header's checksum is checked.
 const maxCheckpointHeader = 1 << 20
 
-// maxCheckpointVectors bounds the state vectors a header may announce
-// (the most any optimizer keeps is three).
-const maxCheckpointVectors = 8
+// maxCheckpointVectors bounds the state vectors a header may announce:
+// L-BFGS's, at its largest history (the others keep at most three).
+const maxCheckpointVectors = 2*maxHistorySize + 2
 
 // maxHistory bounds the FuncTol loss history a checkpoint carries: the
 // last maxHistory sampled losses.
@@ -283,8 +283,10 @@ func (s *State) checkFinite(names []string) error {
 			return fmt.Errorf("%w: %s[%d] is %g", ErrCheckpointNonFinite, name, i, v[i])
 		}
 	}
-	if !finite(s.Scalars.MuProduct) {
-		return fmt.Errorf("%w: scalar state %g", ErrCheckpointNonFinite, s.Scalars.MuProduct)
+	for _, v := range []float64{s.Scalars.MuProduct, s.Scalars.T, s.Scalars.HDiag} {
+		if !finite(v) {
+			return fmt.Errorf("%w: scalar state %g", ErrCheckpointNonFinite, v)
+		}
 	}
 	return nil
 }
@@ -531,6 +533,9 @@ func DecodeCheckpoint(r io.Reader, size int64) (*Checkpoint, error) {
 	if h.Step != h.Driver.Step || h.Step < 0 || len(h.Driver.History) > maxHistory ||
 		(h.Driver.Plateau != nil) != (h.Job.Schedule.Kind == "plateau") {
 		return nil, corrupt("header: inconsistent driver state")
+	}
+	if err := h.Job.Optimizer.CheckScalars(h.Scalars); err != nil {
+		return nil, corrupt("header: %v", err)
 	}
 	nvec := int64(1 + len(names))
 	if expect := 16 + hlen + 4 + nvec*8*int64(h.Dim) + 4; expect != size {

@@ -78,7 +78,7 @@ const maxBatch = 64
 // the end, the Result is complete (final sample, status) beside the error.
 //
 // A job whose optimizer runs its own iterations (OptimizerInfo.CPUOnly:
-// gonum's lbfgs, bfgs, cg and gradientdescent, whose line searches
+// gonum-lbfgs, gonum-bfgs, gonum-cg and gonum-gd, whose line searches
 // evaluate as often as they need) is handed whole to a backend that is
 // SelfDriven (the one cpu.Open makes for it), with the same hooks,
 // samples and statuses; such a run cannot be checkpointed (gonum keeps its

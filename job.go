@@ -198,6 +198,17 @@ func (j *Job) validate(stored bool) error {
 	if j.ClipNorm > 0 && j.ClipValue > 0 {
 		return wrap(errors.New("--clip-grad-norm and --clip-grad-value cannot both be set"))
 	}
+	if info, _ := LookupOptimizer(j.Optimizer.Name); info.Closure {
+		// torch.optim.LBFGS reads the gradient its closure leaves: it has
+		// no clipping, and models' batches would change the objective
+		// inside a step.
+		if j.ClipNorm > 0 || j.ClipValue > 0 {
+			return wrap(fmt.Errorf("--optimizer %s takes no gradient clipping (torch.optim.%s has none)", info.Name, info.Torch))
+		}
+		if IsModel(j.Problem) {
+			return wrap(fmt.Errorf("--optimizer %s does not train models on data yet; it minimises test functions and typed objectives", info.Name))
+		}
+	}
 	if j.TimeLimit < 0 {
 		return wrap(fmt.Errorf("--time-limit %v must be >= 0", j.TimeLimit))
 	}

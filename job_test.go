@@ -63,6 +63,8 @@ func TestRegistryDefaults(t *testing.T) {
 		"adamax":   {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight-decay": 0},
 		"nadam":    {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight-decay": 0, "momentum-decay": 4e-3, "decoupled-weight-decay": 0},
 		"radam":    {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight-decay": 0, "decoupled-weight-decay": 0},
+		// max_eval None: max_iter*5/4 (LBFGSMaxEval); line_search_fn None.
+		"lbfgs": {"lr": 1, "max-iter": 20, "max-eval": 0, "tolerance-grad": 1e-7, "tolerance-change": 1e-9, "history-size": 100, "strong-wolfe": 0},
 	}
 	torch := 0
 	for _, o := range Optimizers() {

@@ -31,7 +31,12 @@ type Optimizer struct {
 	MomentumDecay           float64 // nadam: momentum decay psi (momentum_decay)
 	DecoupledWeightDecay    bool    // nadam, radam: AdamW-style weight decay (decoupled_weight_decay)
 	Maximize                bool    // ascend instead of descend (maximize)
-	History                 float64 // lbfgs: gradient pairs kept (gonum LBFGS.Store)
+	History                 float64 // lbfgs: curvature pairs kept (history_size); gonum-lbfgs: gonum LBFGS.Store
+	MaxIter                 float64 // lbfgs: iterations per step (max_iter)
+	MaxEval                 float64 // lbfgs: function evaluations per step (max_eval); 0: MaxIter*5/4
+	ToleranceGrad           float64 // lbfgs: first-order optimality tolerance on max|g| (tolerance_grad)
+	ToleranceChange         float64 // lbfgs: tolerance on function value and parameter changes (tolerance_change)
+	StrongWolfe             bool    // lbfgs: the strong-Wolfe line search (line_search_fn="strong_wolfe")
 }
 
 // Hyper describes one hyperparameter: its flag, torch.optim's name and
@@ -88,6 +93,16 @@ type OptimizerInfo struct {
 	// the CPU through gonum/optimize with their own iteration (a step is a
 	// major iteration, with as many evaluations as its line search needs).
 	CPUOnly bool
+	// Closure marks a rule of torch's step(closure) kind (L-BFGS): a step
+	// evaluates the loss and gradient as often as it needs, with reductions
+	// over the whole vector between, so it is not an update(x, g) kernel.
+	// The CPU backend runs it; the GPU backend does not yet. WorkVectors is
+	// the vectors of N such a step needs beyond its state vectors.
+	Closure     bool
+	WorkVectors int
+	// CheckScalars refuses a scalar state this configuration cannot have
+	// (a checkpoint's). nil: any.
+	CheckScalars func(o *Optimizer, s ScalarState) error
 	// Cycled is the hyperparameter (its flag) that OneCycleLR cycles with
 	// cycle_momentum: "momentum" where torch's defaults have momentum
 	// (SGD, RMSprop), "beta1" where they have betas (the Adam family),
@@ -196,6 +211,7 @@ var (
 var optimizers = append([]OptimizerInfo{
 	sgdInfo(), adagradInfo(), adadeltaInfo(), rmspropInfo(),
 	adamInfo(), adamwInfo(), adamaxInfo(), nadamInfo(), radamInfo(),
+	lbfgsInfo(),
 }, gonumInfos()...)
 
 // Optimizers lists every optimizer the backends implement.
@@ -220,6 +236,16 @@ func LookupOptimizer(name string) (OptimizerInfo, bool) {
 	return OptimizerInfo{}, false
 }
 
+// KnownOptimizers is the end of an error about the unknown optimizer
+// name: its new name if it was renamed, then the known names.
+func KnownOptimizers(name string) string {
+	known := "known: " + strings.Join(OptimizerNames(), ", ")
+	if to, ok := renamedOptimizers[name]; ok {
+		return fmt.Sprintf("renamed %s; %s", to, known)
+	}
+	return known
+}
+
 // HyperFlags lists every hyperparameter flag of every optimizer once, in
 // registry order, with the first description met: what a command line
 // registers.
@@ -242,7 +268,7 @@ func HyperFlags() []Hyper {
 func DefaultOptimizer(name string) (Optimizer, error) {
 	info, ok := LookupOptimizer(name)
 	if !ok {
-		return Optimizer{}, fmt.Errorf("gdgpu: unknown optimizer %q (known: %s)", name, strings.Join(OptimizerNames(), ", "))
+		return Optimizer{}, fmt.Errorf("gdgpu: unknown optimizer %q (%s)", name, KnownOptimizers(name))
 	}
 	o := Optimizer{Name: info.Name}
 	for _, h := range info.Hyper {
@@ -295,6 +321,8 @@ func (o *Optimizer) boolField(flag string) *bool {
 		return &o.Maximize
 	case "decoupled-weight-decay":
 		return &o.DecoupledWeightDecay
+	case "strong-wolfe":
+		return &o.StrongWolfe
 	}
 	return nil
 }
@@ -325,8 +353,16 @@ func (o *Optimizer) floatField(flag string) *float64 {
 		return &o.InitialAccumulatorValue
 	case "momentum-decay":
 		return &o.MomentumDecay
-	case "history":
+	case "history", "history-size":
 		return &o.History
+	case "max-iter":
+		return &o.MaxIter
+	case "max-eval":
+		return &o.MaxEval
+	case "tolerance-grad":
+		return &o.ToleranceGrad
+	case "tolerance-change":
+		return &o.ToleranceChange
 	}
 	panic("gdgpu: no hyperparameter " + flag)
 }
@@ -336,7 +372,7 @@ func (o *Optimizer) floatField(flag string) *float64 {
 func (o Optimizer) Validate() error {
 	info, ok := LookupOptimizer(o.Name)
 	if !ok {
-		return fmt.Errorf("unknown optimizer %q (known: %s)", o.Name, strings.Join(OptimizerNames(), ", "))
+		return fmt.Errorf("unknown optimizer %q (%s)", o.Name, KnownOptimizers(o.Name))
 	}
 	for _, h := range info.Hyper {
 		if err := h.check(o.Get(h.Flag)); err != nil {
@@ -347,6 +383,15 @@ func (o Optimizer) Validate() error {
 		if err := info.Check(&o); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// CheckScalars refuses a scalar state o cannot have, such as an L-BFGS
+// ring larger than its history (see OptimizerInfo.CheckScalars).
+func (o Optimizer) CheckScalars(s ScalarState) error {
+	if info, _ := LookupOptimizer(o.Name); info.CheckScalars != nil {
+		return info.CheckScalars(&o, s)
 	}
 	return nil
 }

@@ -133,8 +133,8 @@ func TestBuiltinProblems(t *testing.T) {
 
 func TestOptimizerDescriptors(t *testing.T) {
 	// Every gradient-descent rule has its CPU update and its GLSL (files
-	// that exist), and every CPU-only method its gonum method; no rule
-	// has both.
+	// that exist), every CPU-only method its gonum method, and every
+	// closure rule (L-BFGS) its state; no rule has two of these.
 	for _, info := range Optimizers() {
 		t.Run(info.Name, func(t *testing.T) {
 			o, err := DefaultOptimizer(info.Name)
@@ -144,6 +144,13 @@ func TestOptimizerDescriptors(t *testing.T) {
 			if info.CPUOnly {
 				if info.Gonum == nil || info.Gonum(&o) == nil || info.CPU != nil || len(info.GPU.Files) > 0 {
 					t.Errorf("a CPU-only method needs a gonum method and no CPU update or GLSL")
+				}
+				return
+			}
+			if info.Closure {
+				// A step(closure) rule: run by the backends' own loops.
+				if info.CPU != nil || len(info.GPU.Files) > 0 || info.Gonum != nil || info.States == nil || info.WorkVectors < 1 {
+					t.Errorf("a closure rule needs its states and work vectors, and no update kernel or gonum method")
 				}
 				return
 			}

@@ -40,10 +40,23 @@ type StepScalars struct {
 }
 
 // ScalarState is the optimizer state that is a scalar rather than a vector:
-// NAdam's running product of mu_t. It starts as NewScalarState() and is
-// advanced by Scalars; checkpoints carry it.
+// NAdam's running product of mu_t, advanced by Scalars, and L-BFGS's
+// scalars, advanced by its step. It starts as NewScalarState();
+// checkpoints carry it.
 type ScalarState struct {
 	MuProduct float64
+
+	// L-BFGS (torch.optim.LBFGS's state): n_iter and func_evals since
+	// Load; t, the last step length; H_diag, the initial inverse-Hessian
+	// scale; and its curvature-pair ring: Pairs held, the oldest in slot
+	// Oldest of the history_size slots (the pairs' 1/(y.s) are recomputed
+	// from them). All zero for every other optimizer.
+	NIter     int     `json:",omitempty"`
+	FuncEvals int     `json:",omitempty"`
+	T         float64 `json:",omitempty"`
+	HDiag     float64 `json:",omitempty"`
+	Pairs     int     `json:",omitempty"`
+	Oldest    int     `json:",omitempty"`
 }
 
 // NewScalarState returns the state before the first step.

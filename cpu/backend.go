@@ -22,6 +22,7 @@ var _ gdgpu.Backend = (*Backend)(nil)
 type Backend struct {
 	obj objective
 	upd gdgpu.CPUUpdate // the optimizer's rule (gdgpu.OptimizerInfo.CPU)
+	lb  *lbfgs          // instead of upd: L-BFGS's buffers (lbfgs.go)
 	hp  gdgpu.Optimizer // hyperparameters; the learning rate comes with Step
 	// sched is the job's schedule, for the momentum a onecycle schedule
 	// gives each step (hp's cycled hyperparameter follows it).
@@ -100,6 +101,9 @@ var ErrTooBig = errors.New("job too big for this machine")
 // norm.
 func hostBytes(job *gdgpu.Job) int64 {
 	vectors := int64(3 * (1 + len(job.Optimizer.StateNames())))
+	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.Closure {
+		vectors += int64(info.WorkVectors)
+	}
 	if p, _ := gdgpu.LookupProblem(job.Problem); p.GPU.Coef != nil {
 		vectors++
 	}
@@ -125,7 +129,7 @@ func newBackendOptions(job *gdgpu.Job, opt options) (*Backend, error) {
 		return nil, fmt.Errorf("cpu: %w", err)
 	}
 	info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name)
-	if info.CPU == nil {
+	if info.CPU == nil && !info.Closure {
 		return nil, fmt.Errorf("cpu: optimizer %q has no CPU update", job.Optimizer.Name)
 	}
 	obj, err := newObjective(job, job.Dim)
@@ -133,7 +137,11 @@ func newBackendOptions(job *gdgpu.Job, opt options) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{obj: obj, hp: job.Optimizer, sched: job.Schedule}
-	b.upd = info.CPU(&b.hp)
+	if info.Closure {
+		b.lb = newLBFGS(&b.hp, job.Dim)
+	} else {
+		b.upd = info.CPU(&b.hp)
+	}
 	b.obj.precompute()
 	b.x = make([]float64, job.Dim)
 	// As on the GPU, a clipping setting is on when it is > 0 (Validate
@@ -147,7 +155,7 @@ func newBackendOptions(job *gdgpu.Job, opt options) (*Backend, error) {
 		b.grad = make([]float64, job.Dim)
 	}
 	b.names = job.Optimizer.StateNames()
-	if len(b.names) > len(chunkState{}) {
+	if len(b.names) > len(chunkState{}) && b.lb == nil {
 		return nil, fmt.Errorf("cpu: optimizer %q has %d state vectors", job.Optimizer.Name, len(b.names))
 	}
 	b.state = make([][]float64, len(b.names))
@@ -253,6 +261,7 @@ func (b *Backend) Revert(k int) error {
 		copy(b.state[i], v)
 	}
 	b.t, b.st = s.t, s.st
+	b.lbRecompute()
 	b.badStep, b.badIndex = -1, -1
 	b.pending = b.pending[:0]
 	return nil
@@ -295,6 +304,10 @@ func (b *Backend) Step(lr []float64, record bool) error {
 		return nil
 	}
 	for j, r := range lr {
+		if b.lb != nil {
+			b.lbfgsStep(r, record && j == 0)
+			continue
+		}
 		b.sweep(true, r, record && j == 0)
 	}
 	return nil
@@ -363,11 +376,15 @@ func (b *Backend) Restore(s *gdgpu.State) error {
 			return fmt.Errorf("cpu: state vector %s has %d values, the job needs %d", b.names[k], len(v), len(b.x))
 		}
 	}
+	if err := b.hp.CheckScalars(s.Scalars); err != nil {
+		return fmt.Errorf("cpu: %w", err)
+	}
 	copy(b.x, s.Params)
 	for k, v := range s.Vectors {
 		copy(b.state[k], v)
 	}
 	b.t, b.st = s.Step, s.Scalars
+	b.lbRecompute()
 	b.badStep, b.badIndex = -1, -1
 	b.pending = b.pending[:0]
 	return nil
@@ -412,6 +429,9 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 	}
 	if len(g) != len(b.x) {
 		return fmt.Errorf("cpu: ApplyGradient: got %d values, job has --dim %d", len(g), len(b.x))
+	}
+	if b.lb != nil {
+		return fmt.Errorf("cpu: ApplyGradient: %s evaluates its own gradients (a step is a closure's)", b.hp.Name)
 	}
 	b.src = g
 	b.factor = 1

@@ -56,7 +56,7 @@ func TestNewErrors(t *testing.T) {
 		t.Errorf("New(both clippings) = %v, want a cpu: error wrapping ErrInvalidJob", err)
 	}
 	unknown := gdgpu.NewJob()
-	unknown.Optimizer.Name = "lbfgs"
+	unknown.Optimizer.Name = "gonum-lbfgs"
 	if _, err := newBackend(&unknown); err == nil || !strings.HasPrefix(err.Error(), "cpu: ") {
 		t.Errorf("newBackend(lbfgs) = %v, want a cpu: error", err)
 	}

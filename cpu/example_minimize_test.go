@@ -16,7 +16,7 @@ func ExampleMinimize() {
 	job := gdgpu.NewJob()
 	job.Problem = "rosenbrock"
 	job.Dim = 2
-	job.Optimizer, _ = gdgpu.DefaultOptimizer("lbfgs") // History 15
+	job.Optimizer, _ = gdgpu.DefaultOptimizer("gonum-lbfgs") // History 15
 	job.Steps = 1000
 	job.LogEvery = 10
 	job.GradTol = 1e-10
@@ -42,7 +42,7 @@ func ExampleMinimize() {
 func ExampleMethod() {
 	job := gdgpu.NewJob()
 	job.Problem, job.Dim, job.Steps, job.LogEvery, job.GradTol = "rosenbrock", 2, 1000, 10, 1e-10
-	job.Optimizer, _ = gdgpu.DefaultOptimizer("lbfgs")
+	job.Optimizer, _ = gdgpu.DefaultOptimizer("gonum-lbfgs")
 	b, err := cpu.Open(&job)
 	if err != nil {
 		log.Fatal(err)

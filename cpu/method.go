@@ -9,8 +9,8 @@ import (
 )
 
 // Method is the CPU backend of a job whose optimizer runs its own
-// iterations (gdgpu.OptimizerInfo.CPUOnly: gonum's lbfgs, bfgs, cg and
-// gradientdescent). gdgpu.Run hands it the whole job (gdgpu.SelfDriven),
+// iterations (gdgpu.OptimizerInfo.CPUOnly: gonum-lbfgs, gonum-bfgs, gonum-cg
+// and gonum-gd). gdgpu.Run hands it the whole job (gdgpu.SelfDriven),
 // which it runs through Minimize; Params then gives the final point. The
 // step-by-step methods (Step, Record, Snapshot, Restore, Keep, Revert)
 // refuse with ErrSelfDriven. Open makes one for such a job.

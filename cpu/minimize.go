@@ -16,11 +16,11 @@ import (
 // method's own state take: BFGS keeps a dense N×N inverse-Hessian estimate
 // (8·N² bytes), L-BFGS 2·History vectors of N (16·History·N bytes). Past
 // it Minimize refuses the job instead of letting gonum's allocation panic
-// or exhaust memory (bfgs with the default --dim 2^20 would need 8 TiB).
+// or exhaust memory (gonum-bfgs with the default --dim 2^20 would need 8 TiB).
 const MaxMinimizeState = 32 << 30
 
-// Minimize runs a CPU-only method (gdgpu.OptimizerInfo.CPUOnly: lbfgs,
-// bfgs, cg, gradientdescent) on job from x0 through gonum's
+// Minimize runs a CPU-only method (gdgpu.OptimizerInfo.CPUOnly: gonum-lbfgs,
+// gonum-bfgs, gonum-cg, gonum-gd) on job from x0 through gonum's
 // optimize.Minimize, and returns the same Result as gdgpu.Run and the final
 // parameters. The objective is this package's (the bits of Loss, Grad and
 // GradNorm), evaluated in float64 on gonum's goroutines; hooks are called
@@ -28,12 +28,12 @@ const MaxMinimizeState = 32 << 30
 //
 // # Methods
 //
-//	lbfgs            &optimize.LBFGS{Store: int(History)}: two-loop recursion, Bisection line search (strong Wolfe)
-//	bfgs             &optimize.BFGS{}: dense inverse Hessian, Bisection line search
-//	cg               &optimize.CG{}: Hestenes-Stiefel β, More-Thuente line search (curvature 0.1),
+//	gonum-lbfgs      &optimize.LBFGS{Store: int(History)}: two-loop recursion, Bisection line search (strong Wolfe)
+//	gonum-bfgs       &optimize.BFGS{}: dense inverse Hessian, Bisection line search
+//	gonum-cg         &optimize.CG{}: Hestenes-Stiefel β, More-Thuente line search (curvature 0.1),
 //	                 FirstOrderStepSize initial steps, restarts every 6N iterations or when successive
 //	                 gradients turn by more than arccos(-0.9)
-//	gradientdescent  &optimize.GradientDescent{}: steepest descent, Backtracking (Armijo) line search,
+//	gonum-gd         &optimize.GradientDescent{}: steepest descent, Backtracking (Armijo) line search,
 //	                 QuadraticStepSize initial steps
 //
 // each with gonum's defaults except GradStopThreshold, which is NaN: the
@@ -217,7 +217,7 @@ func CheckMinimize(job *gdgpu.Job) error {
 	name := job.Optimizer.Name
 	info, _ := gdgpu.LookupOptimizer(name)
 	if !info.CPUOnly {
-		return fmt.Errorf("cpu: Minimize runs the CPU-only methods (lbfgs, bfgs, cg, gradientdescent), not %q: run it with gdgpu.Run on a Backend", name)
+		return fmt.Errorf("cpu: Minimize runs the CPU-only methods (gonum-lbfgs, gonum-bfgs, gonum-cg, gonum-gd), not %q: run it with gdgpu.Run on a Backend", name)
 	}
 	if gdgpu.IsModel(job.Problem) {
 		return fmt.Errorf("cpu: --optimizer %s does not train the models on data (--problem %s) yet: it runs the problems of gdgpu list", name, job.Problem)
@@ -233,7 +233,7 @@ func CheckMinimize(job *gdgpu.Job) error {
 		state = info.GonumState(&job.Optimizer, job.Dim)
 	}
 	if state > MaxMinimizeState {
-		return fmt.Errorf("cpu: --optimizer %s with --dim %d would keep %.3g GiB of state, more than the %d GiB allowed (bfgs keeps 8*N^2 bytes, lbfgs 16*history*N): give a smaller --dim",
+		return fmt.Errorf("cpu: --optimizer %s with --dim %d would keep %.3g GiB of state, more than the %d GiB allowed (gonum-bfgs keeps 8*N^2 bytes, gonum-lbfgs 16*history*N): give a smaller --dim",
 			name, job.Dim, state/(1<<30), MaxMinimizeState>>30)
 	}
 	return nil

@@ -14,7 +14,7 @@ import (
 )
 
 // minimizeMethods are the CPU-only methods Minimize runs.
-var minimizeMethods = []string{"lbfgs", "bfgs", "cg", "gradientdescent"}
+var minimizeMethods = []string{"gonum-lbfgs", "gonum-bfgs", "gonum-cg", "gonum-gd"}
 
 // minimizeJob returns a job for method on problem with dimension n.
 func minimizeJob(t *testing.T, method, problem string, n int) *gdgpu.Job {
@@ -145,7 +145,7 @@ func TestMinimizeGradTolQuadratic(t *testing.T) {
 }
 
 func TestMinimizeRosenbrock(t *testing.T) {
-	for _, m := range []string{"lbfgs", "bfgs"} {
+	for _, m := range []string{"gonum-lbfgs", "gonum-bfgs"} {
 		t.Run(m, func(t *testing.T) {
 			job := minimizeJob(t, m, "rosenbrock", 2)
 			job.Steps = 1000
@@ -360,7 +360,7 @@ func TestMinimizeLossTargetAndFuncTol(t *testing.T) {
 
 	// A real tolerance: steepest descent crawls along Rosenbrock's valley,
 	// and stops for FuncTol long before the rounding floor.
-	job := minimizeJob(t, "gradientdescent", "rosenbrock", 2)
+	job := minimizeJob(t, "gonum-gd", "rosenbrock", 2)
 	job.LogEvery, job.FuncTol, job.FuncWindow = 3, 0.5, 2
 	var rec minimizeRecord
 	res, x, err := Minimize(context.Background(), job, job.StartPoint(), rec.hooks())
@@ -399,7 +399,7 @@ func TestMinimizeDiverged(t *testing.T) {
 }
 
 func TestMinimizeRefuses(t *testing.T) {
-	valid := func() *gdgpu.Job { return minimizeJob(t, "lbfgs", "quadratic", 8) }
+	valid := func() *gdgpu.Job { return minimizeJob(t, "gonum-lbfgs", "quadratic", 8) }
 	cases := []struct {
 		name string
 		job  func() *gdgpu.Job
@@ -434,7 +434,7 @@ func TestMinimizeRefuses(t *testing.T) {
 			return j
 		}, make([]float64, 8), "clipping"},
 		{"bfgs too large", func() *gdgpu.Job {
-			j := minimizeJob(t, "bfgs", "quadratic", 1<<20)
+			j := minimizeJob(t, "gonum-bfgs", "quadratic", 1<<20)
 			return j
 		}, nil, "8*N^2"},
 	}
@@ -463,7 +463,7 @@ func TestMinimizeObjectiveBits(t *testing.T) {
 	for _, p := range []string{"quadratic", "rosenbrock"} {
 		for _, n := range []int{2, 3, 255, 256, 257, 1000} {
 			for _, cond := range []float64{1, 100} {
-				job := minimizeJob(t, "lbfgs", p, n)
+				job := minimizeJob(t, "gonum-lbfgs", p, n)
 				job.Cond, job.RandomStart, job.Seed = cond, true, uint64(n)
 				obj, err := newObjective(job, n)
 				if err != nil {
@@ -496,7 +496,7 @@ func TestMinimizeObjectiveBits(t *testing.T) {
 // The recorder stops a line search at a NaN loss or past maxLineEvals
 // evaluations; a major iteration starts the count again.
 func TestMinimizeRecorderGuards(t *testing.T) {
-	job := minimizeJob(t, "cg", "quadratic", 4)
+	job := minimizeJob(t, "gonum-cg", "quadratic", 4)
 	r := &minimizeRun{ctx: context.Background(), job: job, logged: -1}
 	rec, conv := (*minimizeRecorder)(r), (*minimizeConverger)(r)
 	loc := &optimize.Location{X: make([]float64, 4), F: 1, Gradient: make([]float64, 4)}
@@ -531,7 +531,7 @@ func TestMinimizeRecorderGuards(t *testing.T) {
 // for bit; the step-by-step methods refuse; a checkpoint hook, a resume
 // and a backend that cannot run the job are refused before any work.
 func TestRunSelfDriven(t *testing.T) {
-	for _, method := range []string{"lbfgs", "bfgs", "cg", "gradientdescent"} {
+	for _, method := range []string{"gonum-lbfgs", "gonum-bfgs", "gonum-cg", "gonum-gd"} {
 		t.Run(method, func(t *testing.T) {
 			job := minimizeJob(t, method, "rosenbrock", 50)
 			job.Steps, job.LogEvery = 40, 7

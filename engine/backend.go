@@ -131,7 +131,7 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	if err := job.Validate(); err != nil {
 		return nil, err
 	}
-	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
+	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly || info.Closure {
 		return nil, fmt.Errorf("engine: --optimizer %s runs on the CPU only (%s); use --device cpu", info.Name, info.Torch)
 	}
 	if gdgpu.IsModel(job.Problem) {

@@ -37,7 +37,7 @@ type Path struct {
 // Palette holds path colours that stand apart from viridis (which has no
 // saturated red, orange, magenta, cyan or white) and from the curves
 // panel's dark greys (no black or navy: a contrast ratio of 3 at least),
-// one for each of the nine step-based optimizers a race can hold: path k
+// one for each of the ten step-based optimizers a race can hold: path k
 // takes Palette[k % len(Palette)].
 var Palette = []color.RGBA{
 	{230, 25, 75, 255},   // red
@@ -49,6 +49,7 @@ var Palette = []color.RGBA{
 	{220, 190, 255, 255}, // lavender
 	{170, 110, 40, 255},  // brown
 	{100, 160, 255, 255}, // sky blue
+	{170, 255, 195, 255}, // mint, paler than viridis' greens
 }
 
 // viridisStops samples matplotlib's viridis colormap at 10 evenly spaced

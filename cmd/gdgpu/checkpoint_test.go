@@ -64,6 +64,9 @@ func TestResumeExact(t *testing.T) {
 		{"cpu/sgd-cosine-sequential", []string{"--device", "cpu", "--optimizer", "sgd", "--momentum", "0.9", "--lr", "1e-4", "--schedule", "cosine", "--lr-t-max", "80", "--warmup-steps", "30", "--warmup-sequential"}},
 		{"cpu/sgd-onecycle", []string{"--device", "cpu", "--optimizer", "sgd", "--lr", "1e-4", "--schedule", "onecycle", "--lr-total-steps", "120"}},
 		{"gpu-f64/nadam-onecycle", []string{"--device", "gpu", "--precision", "f64", "--optimizer", "nadam", "--lr", "0.01", "--schedule", "onecycle", "--lr-total-steps", "120"}},
+		// torch's L-BFGS: its history ring, counters and last step are state.
+		{"cpu/lbfgs-strong-wolfe", []string{"--device", "cpu", "--optimizer", "lbfgs", "--strong-wolfe", "--history-size", "5", "--max-iter", "3"}},
+		{"cpu/lbfgs-fixed-cosine", []string{"--device", "cpu", "--optimizer", "lbfgs", "--lr", "0.01", "--history-size", "4", "--max-iter", "2", "--schedule", "cosine", "--lr-t-max", "120"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -224,7 +227,7 @@ func TestResumeRefused(t *testing.T) {
 		{[]string{"--checkpoint-every", "10"}, "need --checkpoint FILE"},
 		{[]string{"--checkpoint", filepath.Join(dir, "no", "c.ckpt")}, "does not exist"},
 		{[]string{"--checkpoint", ck, "--checkpoint-every", "-1"}, "--checkpoint-every -1"},
-		{[]string{"--checkpoint", ck, "--optimizer", "lbfgs"}, "cannot be checkpointed"},
+		{[]string{"--checkpoint", ck, "--optimizer", "gonum-lbfgs"}, "cannot be checkpointed"},
 	} {
 		args := append([]string{"run", "--device", "cpu"}, tc.args...)
 		code, _, errs := gdgpuRun(t, args...)

@@ -26,7 +26,7 @@ the tolerance used (docs/tolerances.md derives it).
 Exit 0 within tolerance, 1 beyond. --device cpu compares the CPU with itself
 (a self-check that must agree exactly). --out and --log record the compared
 (--device) run, not the reference. Both runs take the same --schedule. The
-CPU-only methods (lbfgs, bfgs, cg, gradientdescent) have no GPU run to
+CPU-only methods (gonum-lbfgs, gonum-bfgs, gonum-cg, gonum-gd) have no GPU run to
 compare with and are refused (exit 2); so is --time-limit.
 
 A job file (job.toml) gives any flag as a TOML key named after it; flags

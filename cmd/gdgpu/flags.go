@@ -225,7 +225,7 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 
 	opt, err := gdgpu.DefaultOptimizer(f.optimizer)
 	if err != nil {
-		return nil, usagef("--optimizer %q is unknown (known: %s)", f.optimizer, strings.Join(gdgpu.OptimizerNames(), ", "))
+		return nil, usagef("--optimizer %q is unknown (%s)", f.optimizer, gdgpu.KnownOptimizers(f.optimizer))
 	}
 	var given []string
 	for name := range f.hyper {
@@ -252,6 +252,15 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	}
 	job.Optimizer = opt
 	info, _ := gdgpu.LookupOptimizer(opt.Name)
+	if info.Closure {
+		// Refused here, before any GL context is opened.
+		if cmd.Name() == "compare" {
+			return nil, usagef("--optimizer %s runs on the CPU backend only for now: there is no GPU run to compare it with; use gdgpu run --optimizer %s --device cpu", opt.Name, opt.Name)
+		}
+		if f.device != "cpu" {
+			return nil, usagef("--optimizer %s runs on the CPU backend only for now: add --device cpu", opt.Name)
+		}
+	}
 	if info.CPUOnly {
 		// Refused here, before any GL context is opened.
 		if cmd.Name() == "compare" {

@@ -545,12 +545,12 @@ func TestScheduleLog(t *testing.T) {
 func TestCPUOnly(t *testing.T) {
 	dir := t.TempDir()
 	out, logf := filepath.Join(dir, "x.npy"), filepath.Join(dir, "log.csv")
-	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--optimizer", "lbfgs", "--history", "7", "--problem", "rosenbrock",
+	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--history", "7", "--problem", "rosenbrock",
 		"--dim", "100", "--steps", "10000", "--log-every", "10", "--grad-tol", "1e-6", "--out", out, "--log", logf)
 	if code != exitOK {
 		t.Fatalf("lbfgs: exit %d, want %d\n%s%s", code, exitOK, stdout, stderr)
 	}
-	for _, want := range []string{"lbfgs history=7", "cpu/f64 (gonum optimize.LBFGS)", "GradientThreshold at step", "final loss:", "out:", "log:"} {
+	for _, want := range []string{"gonum-lbfgs history=7", "cpu/f64 (gonum optimize.LBFGS)", "GradientThreshold at step", "final loss:", "out:", "log:"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("lbfgs summary lacks %q:\n%s", want, stdout)
 		}
@@ -578,7 +578,7 @@ func TestCPUOnly(t *testing.T) {
 		}
 	}
 
-	for _, m := range []string{"bfgs", "cg", "gradientdescent"} {
+	for _, m := range []string{"gonum-bfgs", "gonum-cg", "gonum-gd"} {
 		code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--optimizer", m, "--problem", "quadratic", "--cond", "10",
 			"--dim", "50", "--steps", "100000", "--grad-tol", "1e-8")
 		if code != exitOK {
@@ -590,20 +590,20 @@ func TestCPUOnly(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", "--optimizer", "lbfgs"}, "--device cpu"},
-		{[]string{"run", "--optimizer", "cg", "--device", "gpu", "--precision", "f64"}, "--device cpu"},
-		{[]string{"compare", "--optimizer", "lbfgs"}, "no GPU run to compare"},
-		{[]string{"compare", "--optimizer", "lbfgs", "--device", "cpu"}, "no GPU run to compare"},
-		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--lr", "0.1"}, "--lr does not apply to --optimizer lbfgs"},
-		{[]string{"run", "--device", "cpu", "--optimizer", "bfgs", "--history", "3"}, "--history does not apply to --optimizer bfgs"},
-		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--history", "2.5"}, "--history 2.5"},
-		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--history", "0"}, "--history 0"},
-		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--schedule", "step", "--lr-step-size", "5"}, "--schedule does not apply"},
-		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--warmup-steps", "5"}, "--warmup-steps does not apply"},
-		{[]string{"run", "--device", "cpu", "--optimizer", "cg", "--clip-grad-norm", "1"}, "--clip-grad-norm does not apply"},
-		{[]string{"run", "--device", "cpu", "--optimizer", "bfgs"}, "--dim 1048576"},
+		{[]string{"run", "--optimizer", "gonum-lbfgs"}, "--device cpu"},
+		{[]string{"run", "--optimizer", "gonum-cg", "--device", "gpu", "--precision", "f64"}, "--device cpu"},
+		{[]string{"compare", "--optimizer", "gonum-lbfgs"}, "no GPU run to compare"},
+		{[]string{"compare", "--optimizer", "gonum-lbfgs", "--device", "cpu"}, "no GPU run to compare"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--lr", "0.1"}, "--lr does not apply to --optimizer gonum-lbfgs"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-bfgs", "--history", "3"}, "--history does not apply to --optimizer gonum-bfgs"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--history", "2.5"}, "--history 2.5"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--history", "0"}, "--history 0"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--schedule", "step", "--lr-step-size", "5"}, "--schedule does not apply"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--warmup-steps", "5"}, "--warmup-steps does not apply"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-cg", "--clip-grad-norm", "1"}, "--clip-grad-norm does not apply"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-bfgs"}, "--dim 1048576"},
 		// Refused before the header (it failed after it, naming the problem unknown).
-		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--problem", "linear", "--synthetic", "regression"}, "does not train the models on data"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--problem", "linear", "--synthetic", "regression"}, "does not train the models on data"},
 	} {
 		code, stdout, stderr := gdgpuRun(t, append(tc.args, "--steps", "1")...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) || stdout != "" {
@@ -614,7 +614,7 @@ func TestCPUOnly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	out2 := filepath.Join(dir, "x2.npy")
-	code, stdout, stderr = gdgpuCtx(ctx, t, "run", "--device", "cpu", "--optimizer", "cg", "--dim", "100", "--steps", "100", "--out", out2)
+	code, stdout, stderr = gdgpuCtx(ctx, t, "run", "--device", "cpu", "--optimizer", "gonum-cg", "--dim", "100", "--steps", "100", "--out", out2)
 	if code != exitInterrupted || !strings.Contains(stdout, "Interrupted") {
 		t.Errorf("cg interrupted: exit %d, want %d\n%s%s", code, exitInterrupted, stdout, stderr)
 	}
@@ -622,7 +622,7 @@ func TestCPUOnly(t *testing.T) {
 		t.Errorf("cg --out after an interrupt: %d values, %v", len(x), err)
 	}
 	// --schedule constant is the default, and harmless.
-	if code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--optimizer", "lbfgs", "--schedule", "constant", "--dim", "10", "--steps", "3"); code != 0 {
+	if code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--schedule", "constant", "--dim", "10", "--steps", "3"); code != 0 {
 		t.Errorf("lbfgs --schedule constant: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
@@ -643,9 +643,9 @@ func TestNoGLContext(t *testing.T) {
 		{[]string{"gradcheck", "--dim", "10", "--points", "1"}, exitFailure},
 		{[]string{"gradcheck", "--device", "cpu", "--dim", "10", "--points", "1"}, 0},
 		// CPU-only methods are refused on the GPU before any GL context is tried.
-		{[]string{"run", "--optimizer", "lbfgs", "--dim", "100", "--steps", "1"}, exitUsage},
-		{[]string{"compare", "--optimizer", "cg", "--dim", "100", "--steps", "1"}, exitUsage},
-		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--dim", "100", "--steps", "1"}, 0},
+		{[]string{"run", "--optimizer", "gonum-lbfgs", "--dim", "100", "--steps", "1"}, exitUsage},
+		{[]string{"compare", "--optimizer", "gonum-cg", "--dim", "100", "--steps", "1"}, exitUsage},
+		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--dim", "100", "--steps", "1"}, 0},
 	} {
 		cmd := exec.Command(os.Args[0], tc.args...)
 		cmd.Env = append(os.Environ(), "GDGPU_TEST_MAIN=1", "__EGL_VENDOR_LIBRARY_FILENAMES="+filepath.Join(t.TempDir(), "none.json"))

@@ -38,8 +38,10 @@ written).
 
 --schedule sets a torch.optim.lr_scheduler learning-rate schedule; its
 parameters are the --lr-*, --warmup-* and --plateau-* flags, and a flag the
-schedule does not read is refused. The CPU-only methods (lbfgs, bfgs, cg,
-gradientdescent: gonum's, with their own line searches) need --device cpu;
+schedule does not read is refused. --optimizer lbfgs is torch's L-BFGS, on
+--device cpu for now: a step is one LBFGS.step(closure), up to --max-iter
+iterations. The CPU-only methods (gonum-lbfgs, gonum-bfgs,
+gonum-cg, gonum-gd: gonum's, with their own line searches) need --device cpu;
 a step is then one major iteration. gdgpu list shows every optimizer,
 schedule, stopping rule and default.
 
@@ -51,7 +53,7 @@ parameters and summary.json into a new or empty folder.`,
 		Example: `  gdgpu run --problem rosenbrock --dim 1048576 --steps 1000
   gdgpu run --device cpu --problem quadratic --cond 1e3 --optimizer sgd --lr 1e-3 --out x.npy --log log.csv
   gdgpu run --lr 0.01 --steps 5000 --schedule cosine --warmup-steps 100
-  gdgpu run --device cpu --optimizer lbfgs --problem rosenbrock --dim 1000 --steps 10000 --grad-tol 1e-8 --out x.npy
+  gdgpu run --device cpu --optimizer gonum-lbfgs --problem rosenbrock --dim 1000 --steps 10000 --grad-tol 1e-8 --out x.npy
   gdgpu run job.toml --steps 500 --run-dir runs/a`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

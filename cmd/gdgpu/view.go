@@ -47,7 +47,7 @@ its own colour, with the same flags. --race 'OPTIMIZER key=value ...', given
 once per racer instead, gives each its own hyperparameters: --race 'adam
 lr=0.1' --race 'sgd lr=0.01 momentum=0.9' (the keys are the optimizer's
 flags without dashes; other flags apply to every racer). gonum's CPU-only
-methods (lbfgs, bfgs, cg, gradientdescent) race with --device cpu. Parameters, loss and gradient norm are sampled every
+methods (gonum-lbfgs, gonum-bfgs, gonum-cg, gonum-gd) race with --device cpu. Parameters, loss and gradient norm are sampled every
 --every steps (--log-every does not apply). The landscape is evaluated on the
 GPU (ackley and griewank on the CPU) over --bounds, or the trajectories'
 extent plus a margin. --size is each panel's size: the picture is twice
@@ -61,7 +61,7 @@ a live window, in a binary built with it (make view: bin/gdgpu-view).`,
   gdgpu view --problem rosenbrock --dim 50 --optimizer adam,sgd --lr 1e-3 --steps 2000 --every 20 --png nd.png
   gdgpu view --problem beale --optimizer adam --lr 0.05 --steps 400 --frames frames --every 10
   gdgpu view --problem himmelblau --race 'adam lr=0.1' --race 'sgd lr=0.01 momentum=0.9' --race 'adam lr=0.01' --png race.png
-  gdgpu view --problem rosenbrock --dim 2 --device cpu --race lbfgs --race 'adam lr=0.02' --steps 300 --png r.png`,
+  gdgpu view --problem rosenbrock --dim 2 --device cpu --race gonum-lbfgs --race 'adam lr=0.02' --steps 300 --png r.png`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runView(cmd, f, v, stdout)
@@ -132,6 +132,9 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 	for _, rs := range specs {
 		if info, ok := gdgpu.LookupOptimizer(rs.name); ok && info.CPUOnly && f.device != "cpu" {
 			return usagef("%s: %s is a CPU-only gonum method: it races with --device cpu", rs.flag, rs.name)
+		}
+		if info, ok := gdgpu.LookupOptimizer(rs.name); ok && info.Closure && f.device != "cpu" {
+			return usagef("%s: %s runs on the CPU backend only for now: it races with --device cpu", rs.flag, rs.name)
 		}
 		all := f.optimizer
 		f.optimizer = rs.name
@@ -308,7 +311,7 @@ func raceSpecs(cmd *cobra.Command, f *jobFlags, v *viewFlags) ([]raceSpec, error
 		}
 		rs := raceSpec{flag: flag, name: fields[0]}
 		if _, ok := gdgpu.LookupOptimizer(rs.name); !ok {
-			return nil, usagef("%s: optimizer %q is unknown (known: %s)", flag, rs.name, strings.Join(gdgpu.OptimizerNames(), ", "))
+			return nil, usagef("%s: optimizer %q is unknown (%s)", flag, rs.name, gdgpu.KnownOptimizers(rs.name))
 		}
 		keys := map[string]bool{}
 		for _, kv := range fields[1:] {

@@ -107,7 +107,7 @@ func TestViewUsageErrors(t *testing.T) {
 		{"log-every", []string{"view", "--problem", "himmelblau", "--log-every", "3", "--png", png}, "--log-every does not apply"},
 		{"optimizer", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,nope", "--png", png}, "nope"},
 		{"repeat", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,adam", "--png", png}, "distinct"},
-		{"CPU-only optimizer on the GPU", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,lbfgs", "--png", png}, "races with --device cpu"},
+		{"CPU-only optimizer on the GPU", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,gonum-lbfgs", "--png", png}, "races with --device cpu"},
 		{"race and optimizer", []string{"view", "--problem", "himmelblau", "--optimizer", "adam", "--race", "sgd", "--png", png}, "--race and --optimizer"},
 		{"race unknown optimizer", []string{"view", "--problem", "himmelblau", "--race", "adma lr=0.1", "--png", png}, `optimizer "adma" is unknown`},
 		{"race bad setting", []string{"view", "--problem", "himmelblau", "--race", "sgd lr", "--png", png}, `"lr" is not key=value`},
@@ -386,18 +386,18 @@ func TestStatusLineOfFinishedRace(t *testing.T) {
 func TestViewRaces(t *testing.T) {
 	png := filepath.Join(t.TempDir(), "r.png")
 	var so, se bytes.Buffer
-	args := []string{"view", "--device", "cpu", "--problem", "rosenbrock", "--dim", "2", "--race", "lbfgs", "--race", "sgd lr=0.001 momentum=0.9",
+	args := []string{"view", "--device", "cpu", "--problem", "rosenbrock", "--dim", "2", "--race", "gonum-lbfgs", "--race", "sgd lr=0.001 momentum=0.9",
 		"--race", "adam lr=0.02", "--steps", "200", "--every", "2", "--png", png}
 	if code := runContext(context.Background(), args, &so, &se); code != 0 {
 		t.Fatalf("exit %d: %s", code, se.String())
 	}
-	for _, want := range []string{"lbfgs: f ", "sgd momentum=0.9 lr 0.001: f ", "adam lr 0.02: f "} {
+	for _, want := range []string{"gonum-lbfgs: f ", "sgd momentum=0.9 lr 0.001: f ", "adam lr 0.02: f "} {
 		if !strings.Contains(so.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, so.String())
 		}
 	}
 	// The L-BFGS race's points are its iterates, not its start repeated.
-	s, err := newSetupForTest(t, "rosenbrock", "lbfgs")
+	s, err := newSetupForTest(t, "rosenbrock", "gonum-lbfgs")
 	if err != nil {
 		t.Fatal(err)
 	}
