@@ -25,6 +25,20 @@ type Result struct {
 	// none was kept. Both are -1 for every other status.
 	BadIndex int
 	KeptStep int
+
+	// Iterations and Evaluations are the optimizer's own counts, where its
+	// backend keeps them (a Counter: L-BFGS's n_iter and func_evals), from
+	// the first run's start, resumed runs included; 0 otherwise (a step of
+	// the other rules is one iteration and one evaluation).
+	Iterations  int
+	Evaluations int
+}
+
+// Counter is a Backend whose optimizer counts its own iterations and loss
+// and gradient evaluations, several per step (torch's L-BFGS): Counts
+// gives them from Load on (a restored state's included).
+type Counter interface {
+	Counts() (iterations, evaluations int)
 }
 
 // ErrNonFiniteStart is returned by Run, before any step, when the loss or
@@ -448,6 +462,10 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 		return res, err
 	}
 	take(buf)
+	if c, ok := b.(Counter); ok {
+		// Before a revert: the evaluations made, not the kept state's.
+		res.Iterations, res.Evaluations = c.Counts()
+	}
 	if res.Status == Diverged {
 		// End on the newest kept state before the first bad value.
 		k := -1

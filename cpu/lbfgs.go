@@ -195,6 +195,15 @@ func (b *Backend) lbfgsStep(lr float64, record bool) {
 	}
 }
 
+// Counts gives L-BFGS's n_iter and func_evals since Load (gdgpu.Counter);
+// 0, 0 for the other rules, which keep no such counts.
+func (b *Backend) Counts() (iterations, evaluations int) {
+	if b.lb == nil {
+		return 0, 0
+	}
+	return b.st.NIter, b.st.FuncEvals
+}
+
 // sample is the Sample of step t from a loss and a squared gradient norm,
 // with the first non-finite value found so far.
 func (b *Backend) sample(t int, loss, sq float64) gdgpu.Sample {

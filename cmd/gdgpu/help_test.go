@@ -72,6 +72,15 @@ func TestJSONResults(t *testing.T) {
 	if job, _ := m["job"].(map[string]any); job["grad-tol"] != 1e9 || job["dim"] != 10.0 {
 		t.Errorf("run --json job: %v", m["job"])
 	}
+	if _, ok := m["nfev"]; ok {
+		t.Errorf("adam run --json counts evaluations: %v", m["nfev"])
+	}
+	// lbfgs counts its own: 3 steps of 4 iterations, each evaluating once
+	// (none after a step's last move; the first evaluates at the start).
+	code, m = decode("run", "--device", "cpu", "--dim", "10", "--steps", "3", "--json", "--optimizer", "lbfgs", "--max-iter", "4", "--max-eval", "100")
+	if code != 0 || m["nfev"] != 12.0 || m["njev"] != 12.0 || m["n_iter"] != 12.0 || m["nit"] != 3.0 {
+		t.Errorf("lbfgs run --json: exit %d, nfev %v njev %v n_iter %v nit %v", code, m["nfev"], m["njev"], m["n_iter"], m["nit"])
+	}
 	code, m = decode("run", "--device", "cpu", "--problem", "saddle", "--optimizer", "sgd", "--lr", "0.5", "--steps", "3000", "--json")
 	if code != exitDiverged || m["success"] != false || m["status"] != "Diverged" || m["exit_code"] != float64(exitDiverged) || m["nonfinite_index"] == nil {
 		t.Errorf("diverged run --json: exit %d, %v", code, m)

@@ -73,11 +73,16 @@ type runResult struct {
 	StatusStep int    `json:"status_step"`
 	ExitCode   int    `json:"exit_code"`
 
-	Nit          int       `json:"nit"`            // steps, resumed ones included
-	StepsThisRun int       `json:"steps_this_run"` // fewer than nit after --resume
-	Fun          jsonFloat `json:"fun"`            // the loss at the last sample
-	GradNorm     jsonFloat `json:"grad_norm"`
-	FinalStep    int       `json:"final_step"` // the step of that sample
+	Nit          int `json:"nit"`            // steps, resumed ones included
+	StepsThisRun int `json:"steps_this_run"` // fewer than nit after --resume
+	// Where the optimizer counts them (lbfgs): loss-and-gradient
+	// evaluations (nfev; njev, the same) and its inner iterations (n_iter).
+	Nfev      int       `json:"nfev,omitempty"`
+	Njev      int       `json:"njev,omitempty"`
+	NIter     int       `json:"n_iter,omitempty"`
+	Fun       jsonFloat `json:"fun"` // the loss at the last sample
+	GradNorm  jsonFloat `json:"grad_norm"`
+	FinalStep int       `json:"final_step"` // the step of that sample
 	// The first sample's loss and gradient norm: the start point's, or the
 	// resumed run's first. null when no sample was read.
 	InitialFun      *jsonFloat `json:"initial_fun"`
@@ -124,6 +129,9 @@ func newRunResult(s *setup, o *outcome, devName string, rel func(string) string)
 		ExitCode:       code,
 		Nit:            r.Steps,
 		StepsThisRun:   stepsThisRun(s, r),
+		Nfev:           r.Evaluations,
+		Njev:           r.Evaluations,
+		NIter:          r.Iterations,
 		Fun:            jsonFloat(r.Final.Loss),
 		GradNorm:       jsonFloat(r.Final.GradNorm),
 		FinalStep:      r.Final.Step,

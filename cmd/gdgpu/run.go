@@ -466,6 +466,9 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	} else {
 		line("steps", strconv.Itoa(r.Steps))
 	}
+	if r.Evaluations > 0 {
+		line("evaluations", fmt.Sprintf("%d loss and gradient evaluations in %d iterations (torch's func_evals, n_iter)", r.Evaluations, r.Iterations))
+	}
 	line("elapsed", r.Elapsed.Round(time.Microsecond).String())
 	line("steps/s", rate(float64(ran)))
 	line("parameters/s", rate(float64(ran)*float64(s.job.Dim)))
