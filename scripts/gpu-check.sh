@@ -17,7 +17,9 @@
 #      default of every gdgpu command);
 #   3. gdgpu bench --json: f32 at 1e6, 1e7, 1e8, f64 at 1e8;
 #   4. the PyTorch side (bench/torch_baseline.py) when torch sees CUDA, then
-#      bench/compare.py: each figure beside its goal;
+#      bench/compare.py: each figure beside its goal; and, where python3 has
+#      torch (CUDA or not), lbfgs against torch.optim.LBFGS in float64
+#      (bench/lbfgs_torch.py, on the CPU backend);
 #   5. a headless race picture (view --png) and compare at 1e7 in f32 and f64;
 #   6. gdgpu bench at 1e9 in f32 (a row that does not fit is skipped, with
 #      the reason), last since it is the likeliest to be cut by the budget.
@@ -212,6 +214,14 @@ if command -v python3 >/dev/null 2>&1 && python3 -c 'import torch, sys; sys.exit
 	[ -s "$out/torch-f32.json" ] && torch_files+=("$out/torch-f32.json")
 else
 	echo "- torch: not run (python3 with torch and CUDA not found)" >>"$report"
+fi
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import torch' >/dev/null 2>&1; then
+	# torch's own L-BFGS iterates beside gdgpu's (issue 15): the table goes
+	# into the report whether or not the first step agrees.
+	step lbfgs-torch 30 python3 bench/lbfgs_torch.py "$bin" --out "$out/lbfgs-torch"
+	{ echo; echo "lbfgs against torch.optim.LBFGS (relative loss difference after each step):"; echo; cat "$out/lbfgs-torch.log"; } >>"$report"
+else
+	echo "- lbfgs-torch: not run (python3 with torch not found)" >>"$report"
 fi
 if command -v python3 >/dev/null 2>&1; then
 	jsons=()
