@@ -61,6 +61,8 @@ type Backend struct {
 	updating         bool      // apply the step (phaseSweep)
 	factor           float64   // the clip-norm scale (phaseUpdate)
 	src              []float64 // the gradient of phaseUpdate and phaseNorm
+	va, vb           []float64 // L-BFGS's vector operations' operands
+	vc               float64   // and phaseAxpy's coefficient
 }
 
 // New validates job and allocates a backend for it: x, the optimizer's

@@ -53,7 +53,7 @@ func (b *Backend) lbRecompute() {
 	}
 	for i := range b.st.Pairs {
 		k := b.lbSlot(i)
-		b.lb.ro[k] = 1.0 / dot(b.lbDir(k), b.lbStp(k))
+		b.lb.ro[k] = 1.0 / b.vdot(b.lbDir(k), b.lbStp(k))
 	}
 }
 
@@ -90,7 +90,7 @@ func (b *Backend) lbfgsStep(lr float64, record bool) {
 	if record {
 		b.pending = append(b.pending, b.sample(b.t0, loss, sq))
 	}
-	if absMax(g) <= l.tolGrad {
+	if b.vabsMax(g) <= l.tolGrad {
 		return
 	}
 	d, prev := b.lbD(), b.lbPrev()
@@ -108,7 +108,7 @@ func (b *Backend) lbfgsStep(lr float64, record bool) {
 				l.y[i] = g[i] - prev[i]
 				l.s[i] = d[i] * t
 			}
-			if ys := dot(l.y, l.s); ys > 1e-10 {
+			if ys := b.vdot(l.y, l.s); ys > 1e-10 {
 				var k int
 				if st.Pairs == l.m {
 					k, st.Oldest = st.Oldest, (st.Oldest+1)%l.m
@@ -122,7 +122,7 @@ func (b *Backend) lbfgsStep(lr float64, record bool) {
 				b.state[2+l.m+k], l.s = l.s, b.state[2+l.m+k]
 				l.ro[k] = 1.0 / ys
 				y := b.lbDir(k)
-				st.HDiag = ys / dot(y, y)
+				st.HDiag = ys / b.vdot(y, y)
 			}
 			// The two-loop recursion, q and r in d's buffer.
 			for i, v := range g {
@@ -130,26 +130,26 @@ func (b *Backend) lbfgsStep(lr float64, record bool) {
 			}
 			for i := st.Pairs - 1; i >= 0; i-- {
 				k := b.lbSlot(i)
-				l.al[k] = dot(b.lbStp(k), d) * l.ro[k]
-				axpy(d, -l.al[k], b.lbDir(k))
+				l.al[k] = b.vdot(b.lbStp(k), d) * l.ro[k]
+				b.vaxpy(d, -l.al[k], b.lbDir(k))
 			}
 			for i := range d {
 				d[i] *= st.HDiag
 			}
 			for i := range st.Pairs {
 				k := b.lbSlot(i)
-				be := dot(b.lbDir(k), d) * l.ro[k]
-				axpy(d, l.al[k]-be, b.lbStp(k))
+				be := b.vdot(b.lbDir(k), d) * l.ro[k]
+				b.vaxpy(d, l.al[k]-be, b.lbStp(k))
 			}
 		}
 		copy(prev, g)
 		prevLoss := loss
 		if st.NIter == 1 {
-			t = pyMin(1, 1/absSum(g)) * lr
+			t = pyMin(1, 1/b.vabsSum(g)) * lr
 		} else {
 			t = lr
 		}
-		gtd := dot(g, d)
+		gtd := b.vdot(g, d)
 		if gtd > -l.tolCh {
 			break
 		}
@@ -163,14 +163,14 @@ func (b *Backend) lbfgsStep(lr float64, record bool) {
 				copy(g, gNew)
 			}
 			addScaled(b.x, l.xInit, t, d)
-			optCond = absMax(g) <= l.tolGrad
+			optCond = b.vabsMax(g) <= l.tolGrad
 		} else {
 			addScaled(b.x, b.x, t, d)
 			if nIter != l.maxIter {
 				// As torch, the gradient at the last iteration's point is
 				// left to the next step's first evaluation.
 				loss, _ = b.lbEval(g, true)
-				optCond = absMax(g) <= l.tolGrad
+				optCond = b.vabsMax(g) <= l.tolGrad
 				lsEvals = 1
 			}
 		}
@@ -179,7 +179,8 @@ func (b *Backend) lbfgsStep(lr float64, record bool) {
 		if nIter == l.maxIter || evals >= l.evals || optCond {
 			break
 		}
-		if scaledAbsMax(d, t) <= l.tolCh {
+		// max|d_i t| is max|d_i| |t|: rounding is monotone.
+		if b.vabsMax(d)*math.Abs(t) <= l.tolCh {
 			break
 		}
 		if math.Abs(loss-prevLoss) < l.tolCh {
@@ -231,7 +232,7 @@ func (b *Backend) lbTrial(t float64, d, dst []float64) float64 {
 func (b *Backend) strongWolfe(t float64, d []float64, f float64, g []float64, gtd float64) (float64, []float64, float64, int) {
 	const c1, c2, maxLS = 1e-4, 0.9, 25
 	tolCh := b.lb.tolCh
-	dNorm := absMax(d)
+	dNorm := b.vabsMax(d)
 	pool := [3][]float64{b.lb.spare[0], b.lb.spare[1], b.lb.y}
 	// free returns a pool buffer that none of live is.
 	free := func(live ...[]float64) []float64 {
@@ -249,7 +250,7 @@ func (b *Backend) strongWolfe(t float64, d []float64, f float64, g []float64, gt
 	gNew := free()
 	fNew := b.lbTrial(t, d, gNew)
 	lsEvals := 1
-	gtdNew := dot(gNew, d)
+	gtdNew := b.vdot(gNew, d)
 
 	tPrev, fPrev, gPrev, gtdPrev := 0.0, f, g, gtd
 	done := false
@@ -279,7 +280,7 @@ func (b *Backend) strongWolfe(t float64, d []float64, f float64, g []float64, gt
 		gNew = free(gPrev)
 		fNew = b.lbTrial(t, d, gNew)
 		lsEvals++
-		gtdNew = dot(gNew, d)
+		gtdNew = b.vdot(gNew, d)
 		lsIter++
 	}
 	if lsIter == maxLS {
@@ -315,7 +316,7 @@ func (b *Backend) strongWolfe(t float64, d []float64, f float64, g []float64, gt
 		gNew = free(bracketG[0], bracketG[1])
 		fNew = b.lbTrial(t, d, gNew)
 		lsEvals++
-		gtdNew = dot(gNew, d)
+		gtdNew = b.vdot(gNew, d)
 		lsIter++
 		if fNew > f+float64(c1*t*gtd) || fNew >= bracketF[lowPos] {
 			bracket[highPos], bracketF[highPos], bracketG[highPos], bracketGtd[highPos] = t, fNew, gNew, gtdNew
@@ -379,6 +380,49 @@ func pyMin(a, b float64) float64 {
 		return b
 	}
 	return a
+}
+
+// leafOp is one leaf (at most chunk elements) of phaseDot (the sum of
+// a_i*b_i), phaseAbsSum (of |a_i|) or phaseAbsMax (max |a_i|, NaN if an
+// a_i is), t its scratch: dot's, absSum's and absMax's leaves.
+func leafOp(ph phase, t *[chunk]float64, a, b []float64) float64 {
+	switch ph {
+	case phaseDot:
+		for i := range a {
+			t[i] = a[i] * b[i]
+		}
+	case phaseAbsSum:
+		for i := range a {
+			t[i] = math.Abs(a[i])
+		}
+	default:
+		return absMax(a)
+	}
+	return kern.LeafSum(t[:len(a)])
+}
+
+// vdot, vabsSum and vabsMax are dot, absSum and absMax over the backend's
+// parts, on its goroutines: the leaves are the same, and summed in the
+// same order, so the bits are too. vaxpy is axpy.
+func (b *Backend) vdot(x, y []float64) float64 { return b.vreduce(phaseDot, x, y) }
+func (b *Backend) vabsSum(x []float64) float64 { return b.vreduce(phaseAbsSum, x, nil) }
+func (b *Backend) vabsMax(x []float64) float64 { return b.vreduce(phaseAbsMax, x, nil) }
+
+func (b *Backend) vreduce(ph phase, x, y []float64) float64 {
+	b.va, b.vb = x, y
+	b.dispatch(ph)
+	b.va, b.vb = nil, nil
+	if ph == phaseAbsMax {
+		return absMax(b.leafSq)
+	}
+	s := leafTotal(b.leafSq)
+	return s.Sum()
+}
+
+func (b *Backend) vaxpy(y []float64, a float64, x []float64) {
+	b.va, b.vc, b.vb = y, a, x
+	b.dispatch(phaseAxpy)
+	b.va, b.vb = nil, nil
 }
 
 // dot is a.b summed in a fixed order (products in leaves of kern.Leaf,

@@ -76,6 +76,12 @@ const (
 	phaseGrad                // the first pass of a clip-norm step: terms, gradient into b.grad, sums
 	phaseUpdate              // apply the step to the gradient in b.src (b.grad or ApplyGradient's g)
 	phaseNorm                // the squared sums of b.src's leaves
+	// L-BFGS's vector operations (lbfgs.go) on b.va, b.vb: leaf sums of
+	// va*vb, of |va|, leaf maxima of |va| (into leafSq); va += vc*vb.
+	phaseDot
+	phaseAbsSum
+	phaseAbsMax
+	phaseAxpy
 )
 
 // pool is the persistent goroutines of a Backend: helper i sweeps part
@@ -208,6 +214,17 @@ func (b *Backend) runPart(p *part) {
 			hi := min(lo+chunk, p.hi)
 			b.leafSq[lo/chunk] = sumSquares(&p.terms, b.src[lo:hi])
 		}
+	case phaseDot, phaseAbsSum, phaseAbsMax:
+		for lo := p.lo; lo < p.hi; lo += chunk {
+			hi := min(lo+chunk, p.hi)
+			var vb []float64
+			if b.phase == phaseDot {
+				vb = b.vb[lo:hi]
+			}
+			b.leafSq[lo/chunk] = leafOp(b.phase, &p.terms, b.va[lo:hi], vb)
+		}
+	case phaseAxpy:
+		axpy(b.va[p.lo:p.hi], b.vc, b.vb[p.lo:p.hi])
 	}
 }
 

@@ -68,6 +68,7 @@ type benchCase struct {
 	cond      float64
 	kind      engine.BenchOp // on the GPU; "loop" rows use gdgpu.Run
 	words     int            // elements moved per parameter (the byte model)
+	warm      int            // steps before the timed ones (lbfgs: to fill its history)
 }
 
 // benchCases are the rows, in order. The optimizer rows are fused with
@@ -84,6 +85,22 @@ var benchCases = []benchCase{
 	{op: "loop", desc: "gdgpu.Run, adam on quadratic cond 1, --log-every 100", problem: "quadratic", opt: "adam", words: 6},
 }
 
+// lbfgsCases are bench --lbfgs's rows: one torch L-BFGS iteration
+// (--max-iter 1, fixed step) on rosenbrock with m pairs held, after m+2
+// steps that fill the ring. Byte model, in vectors of N read or written:
+// the evaluation and max|g| (3), y and s (5), y.s and y.y (4), d = -g (2),
+// the two loops (10 per pair: a dot and an axpy each way), d*H_diag (2),
+// g.d (2), prev_flat_grad = g (2), x + t d (3): 23 + 10m.
+func lbfgsCases() []benchCase {
+	var cs []benchCase
+	for _, m := range []int{10, 100} {
+		cs = append(cs, benchCase{op: fmt.Sprintf("lbfgs-h%d", m), desc: fmt.Sprintf("one lbfgs iteration (max-iter 1, fixed step) with %d pairs held, rosenbrock", m),
+			problem: "rosenbrock", opt: "lbfgs", set: map[string]float64{"history-size": float64(m), "max-iter": 1, "lr": 1e-4},
+			kind: engine.BenchStep, words: 23 + 10*m, warm: m + 2})
+	}
+	return cs
+}
+
 // benchFlags are bench's options.
 type benchFlags struct {
 	sizes     string
@@ -94,6 +111,7 @@ type benchFlags struct {
 	loopSteps int
 	json      bool
 	objective string // --objective: rows for a typed objective too
+	lbfgs     bool   // --lbfgs: the lbfgs rows too
 }
 
 func newBenchCmd(stdout io.Writer) *cobra.Command {
@@ -124,6 +142,12 @@ time to parse, differentiate and emit it (gdgpu.ParseObjective, the median
 of --reps), and on the GPU also "objective-build", the first backend's creation, its
 shader programs compiled (one wall-clock figure).
 
+--lbfgs adds "lbfgs-h10" and "lbfgs-h100": one iteration of torch's L-BFGS
+(--max-iter 1, a fixed step) on rosenbrock with 10 or 100 curvature pairs
+held, after the steps that fill them; its byte model is 23 + 10 m vectors
+of N per iteration. On the GPU they are skipped: lbfgs runs on the CPU for
+now.
+
 --json prints the figures as JSON (field names in bench/README.md).`,
 		Example: `  gdgpu bench
   gdgpu bench --sizes 1e8 --reps 50 --json > gdgpu.json
@@ -143,6 +167,7 @@ shader programs compiled (one wall-clock figure).
 	fs.IntVar(&f.loopSteps, "loop-steps", 200, "steps of the driver-loop row's run")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
 	fs.StringVar(&f.objective, "objective", "", "also time a typed objective: its fused step with adam, its compile and build times")
+	fs.BoolVar(&f.lbfgs, "lbfgs", false, "also time one lbfgs iteration with 10 and 100 pairs held (CPU only for now; each row first fills the history)")
 	return cmd
 }
 
@@ -185,11 +210,14 @@ func runBench(cmd *cobra.Command, f *benchFlags, stdout io.Writer) error {
 		return usagef("--loop-steps %d must be >= 1", f.loopSteps)
 	}
 	cases := benchCases
+	if f.lbfgs {
+		cases = append(slices.Clone(cases), lbfgsCases()...)
+	}
 	if f.objective != "" {
 		if _, err := gdgpu.RegisterObjective(f.objective); err != nil {
 			return usagef("--objective: %v", err)
 		}
-		cases = append(slices.Clone(benchCases), benchCase{op: "objective+adam", desc: "fused typed objective + adam: " + strings.Join(strings.Fields(f.objective), " "),
+		cases = append(slices.Clone(cases), benchCase{op: "objective+adam", desc: "fused typed objective + adam: " + strings.Join(strings.Fields(f.objective), " "),
 			objective: f.objective, opt: "adam", kind: engine.BenchStep, words: 6})
 	}
 	rep := benchReport{
@@ -339,6 +367,11 @@ func benchGPU(ctx context.Context, ec *engine.Context, rep *benchReport, sizes [
 				return exitCode(exitInterrupted)
 			}
 			row := benchRow{Op: bc.op, N: n, Desc: bc.desc, TimeSource: "gl_timestamp", BytesPerParam: float64(bc.words * elem)}
+			if info, _ := gdgpu.LookupOptimizer(bc.opt); info.Closure {
+				row.Skipped = "--optimizer " + bc.opt + " runs on the CPU backend only for now"
+				rep.Rows = append(rep.Rows, row)
+				continue
+			}
 			job := benchJob(bc, n, prec, f.loopSteps)
 			key := fmt.Sprint(job.Problem, job.Cond, job.Optimizer)
 			if key != curKey {
@@ -469,6 +502,15 @@ func benchCPUCase(ctx context.Context, row *benchRow, bc benchCase, job *gdgpu.J
 		return benchLoop(ctx, row, job, b)
 	}
 	lr := []float64{job.Optimizer.LR}
+	for range bc.warm {
+		if err := b.Step(lr, false); err != nil {
+			return failure(err)
+		}
+	}
+	if m := int(job.Optimizer.History); bc.warm > 0 && b.ScalarState().Pairs != m {
+		row.Skipped = fmt.Sprintf("%d steps kept %d pairs, not %d: the row would not time a full history", bc.warm, b.ScalarState().Pairs, m)
+		return nil
+	}
 	var g []float64
 	if bc.kind == engine.BenchGiven {
 		g = make([]float64, job.Dim)

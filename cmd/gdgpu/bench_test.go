@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -156,5 +157,36 @@ func TestBenchObjective(t *testing.T) {
 	}
 	if code, _, stderr := gdgpuRun(t, "bench", "--objective", "sum(x[i]) + y"); code != exitUsage || !strings.Contains(stderr, "column 13") {
 		t.Errorf("bad objective: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestBenchLBFGS: --lbfgs adds one lbfgs iteration at 10 and 100 pairs,
+// timed on the CPU with the history full, and skipped with the reason on
+// the GPU, where lbfgs does not run yet.
+func TestBenchLBFGS(t *testing.T) {
+	for _, device := range []string{"gpu", "cpu"} {
+		code, stdout, stderr := gdgpuRun(t, "bench", "--device", device, "--sizes", "2e3", "--reps", "2", "--loop-steps", "5", "--lbfgs", "--json")
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s", device, code, stderr)
+		}
+		var rep benchReport
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]benchRow{}
+		for _, r := range rep.Rows {
+			got[r.Op] = r
+		}
+		for _, m := range []int{10, 100} {
+			r, ok := got[fmt.Sprintf("lbfgs-h%d", m)]
+			switch {
+			case !ok:
+				t.Errorf("%s: no lbfgs-h%d row", device, m)
+			case device == "cpu" && (r.Skipped != "" || !(r.MedianS > 0) || r.BytesPerParam != float64(8*(23+10*m))):
+				t.Errorf("%s: lbfgs-h%d %+v", device, m, r)
+			case device == "gpu" && !strings.Contains(r.Skipped, "CPU backend only"):
+				t.Errorf("%s: lbfgs-h%d not skipped: %+v", device, m, r)
+			}
+		}
 	}
 }
