@@ -129,18 +129,7 @@ func TestBenchBadFlags(t *testing.T) {
 func TestBenchObjective(t *testing.T) {
 	const rosen = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)"
 	for _, device := range []string{"gpu", "cpu"} {
-		code, stdout, stderr := gdgpuRun(t, "bench", "--device", device, "--sizes", "1e4", "--reps", "3", "--loop-steps", "5", "--objective", rosen, "--json")
-		if code != 0 {
-			t.Fatalf("%s: exit %d\n%s", device, code, stderr)
-		}
-		var rep benchReport
-		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]benchRow{}
-		for _, r := range rep.Rows {
-			got[r.Op] = r
-		}
+		got := benchRows(t, "--device", device, "--sizes", "1e4", "--reps", "3", "--loop-steps", "5", "--objective", rosen)
 		want := []string{"objective+adam", "objective-compile"}
 		if device == "gpu" {
 			want = append(want, "objective-build")
@@ -165,18 +154,7 @@ func TestBenchObjective(t *testing.T) {
 // the GPU, where lbfgs does not run yet.
 func TestBenchLBFGS(t *testing.T) {
 	for _, device := range []string{"gpu", "cpu"} {
-		code, stdout, stderr := gdgpuRun(t, "bench", "--device", device, "--sizes", "2e3", "--reps", "2", "--loop-steps", "5", "--lbfgs", "--json")
-		if code != 0 {
-			t.Fatalf("%s: exit %d\n%s", device, code, stderr)
-		}
-		var rep benchReport
-		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]benchRow{}
-		for _, r := range rep.Rows {
-			got[r.Op] = r
-		}
+		got := benchRows(t, "--device", device, "--sizes", "2e3", "--reps", "2", "--loop-steps", "5", "--lbfgs")
 		for _, m := range []int{10, 100} {
 			r, ok := got[fmt.Sprintf("lbfgs-h%d", m)]
 			switch {
@@ -189,4 +167,23 @@ func TestBenchLBFGS(t *testing.T) {
 			}
 		}
 	}
+}
+
+// benchRows runs gdgpu bench --json with args and gives its rows by op (of
+// a single size).
+func benchRows(t *testing.T, args ...string) map[string]benchRow {
+	t.Helper()
+	code, stdout, stderr := gdgpuRun(t, append(append([]string{"bench"}, args...), "--json")...)
+	if code != 0 {
+		t.Fatalf("bench %v: exit %d\n%s", args, code, stderr)
+	}
+	var rep benchReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]benchRow{}
+	for _, r := range rep.Rows {
+		got[r.Op] = r
+	}
+	return got
 }
