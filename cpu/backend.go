@@ -86,8 +86,12 @@ func New(job *gdgpu.Job) (*Backend, error) {
 		return nil, fmt.Errorf("cpu: %s is a model on data: use NewModel (or Open)", job.Problem)
 	}
 	if need, free := hostBytes(job), sysmem.Free(); free.Bytes > 0 && need > free.Bytes {
-		return nil, fmt.Errorf("cpu: %w: the job needs %d MiB of host memory (x, %d state vectors and the two kept copies of them, in float64), but %d MiB is available (%s)",
-			ErrTooBig, need>>20, len(job.Optimizer.StateNames()), free.Bytes>>20, free.Source)
+		work := ""
+		if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.WorkVectors > 0 {
+			work = fmt.Sprintf(", %d work vectors", info.WorkVectors)
+		}
+		return nil, fmt.Errorf("cpu: %w: the job needs %d MiB of host memory (x, %d state vectors and the two kept copies of them%s, in float64), but %d MiB is available (%s)",
+			ErrTooBig, need>>20, len(job.Optimizer.StateNames()), work, free.Bytes>>20, free.Source)
 	}
 	return newBackend(job)
 }

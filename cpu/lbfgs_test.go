@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"context"
 	"math"
 	"slices"
 	"testing"
@@ -143,8 +144,8 @@ func (r *refLBFGS) step(lr float64) {
 
 // strongWolfe is torch's _strong_wolfe with lists for the bracket.
 func (r *refLBFGS) strongWolfe(x []float64, t float64, d []float64, f float64, g []float64, gtd float64) (float64, []float64, float64, int) {
-	const c1, c2, tolCh, maxLS = 1e-4, 0.9, 0, 25
-	tolChange := r.job.Optimizer.ToleranceChange
+	// torch calls _strong_wolfe without tolerance_change: its default.
+	const c1, c2, maxLS, tolChange = 1e-4, 0.9, 25, 1e-9
 	dNorm := absMax(d)
 	g = slices.Clone(g)
 	fNew, gNew := r.directional(x, t, d)
@@ -190,10 +191,9 @@ func (r *refLBFGS) strongWolfe(x []float64, t float64, d []float64, f float64, g
 		r.paths["max_ls"]++
 		bracket, bracketF, bracketG = []float64{0, t}, []float64{f, fNew}, [][]float64{g, gNew}
 	}
-	_ = tolCh
 	lowPos, highPos := 1, 0
-	if bracketF[0] <= bracketF[len(bracketF)-1] {
-		lowPos, highPos = 0, 1
+	if bracketF[0] <= bracketF[len(bracketF)-1] || len(bracketF) == 1 {
+		lowPos, highPos = 0, 1 // one point: where torch's IndexError would be
 	}
 	insuf := false
 	for !done && lsIter < maxLS {
@@ -203,7 +203,7 @@ func (r *refLBFGS) strongWolfe(x []float64, t float64, d []float64, f float64, g
 		}
 		r.paths["zoom"]++
 		t = cubicInterpolate(bracket[0], bracketF[0], bracketGtd[0], bracket[1], bracketF[1], bracketGtd[1], nil)
-		hi, lo := slices.Max(bracket), slices.Min(bracket)
+		hi, lo := pyMax(bracket[0], bracket[1]), pyMin(bracket[0], bracket[1])
 		eps := 0.1 * (hi - lo)
 		if pyMin(hi-t, t-lo) < eps {
 			if insuf || t >= hi || t <= lo {
@@ -276,27 +276,33 @@ func TestLBFGSMatchesTorchTranscription(t *testing.T) {
 		wolfe   bool
 		iter    int
 		lr      []float64
-		seed    uint64 // a random start (0: the problem's)
+		seed    uint64  // a random start (0: the problem's)
+		tolCh   float64 // --tolerance-change (0: torch's 1e-9)
 	}{
-		{"rosenbrock/m3/fixed", "rosenbrock", 30, 3, false, 20, []float64{1, 1, 0.5, 1, 1, 1}, 0},
-		{"rosenbrock/m3/wolfe", "rosenbrock", 30, 3, true, 20, []float64{1, 1, 1, 1, 1, 1}, 0},
-		{"rosenbrock/m100/wolfe", "rosenbrock", 30, 100, true, 7, []float64{1, 1, 1, 1, 1}, 0},
-		{"rastrigin/m5/wolfe", "rastrigin", 40, 5, true, 10, []float64{1, 1, 1}, 0},
-		{"ackley/m4/fixed", "ackley", 25, 4, false, 6, []float64{0.1, 0.1, 0.1}, 0},
-		{"quadratic/m2/wolfe/parallel", "quadratic", 20000, 2, true, 9, []float64{1, 1, 1}, 0},
-		{"styblinski-tang/m6/wolfe/parallel", "styblinski-tang", 30000, 6, true, 8, []float64{1, 1}, 0},
+		{"rosenbrock/m3/fixed", "rosenbrock", 30, 3, false, 20, []float64{1, 1, 0.5, 1, 1, 1}, 0, 0},
+		{"rosenbrock/m3/wolfe", "rosenbrock", 30, 3, true, 20, []float64{1, 1, 1, 1, 1, 1}, 0, 0},
+		{"rosenbrock/m100/wolfe", "rosenbrock", 30, 100, true, 7, []float64{1, 1, 1, 1, 1}, 0, 0},
+		{"rastrigin/m5/wolfe", "rastrigin", 40, 5, true, 10, []float64{1, 1, 1}, 0, 0},
+		{"ackley/m4/fixed", "ackley", 25, 4, false, 6, []float64{0.1, 0.1, 0.1}, 0, 0},
+		{"quadratic/m2/wolfe/parallel", "quadratic", 20000, 2, true, 9, []float64{1, 1, 1}, 0, 0},
+		{"styblinski-tang/m6/wolfe/parallel", "styblinski-tang", 30000, 6, true, 8, []float64{1, 1}, 0, 0},
 		// Cases found to take the line search's rarer branches.
-		{"rosenbrock/m5/wolfe/lr0.1", "rosenbrock", 2, 5, true, 20, []float64{0.1, 0.1, 0.1, 0.1, 0.1}, 1},
-		{"rosenbrock/m5/wolfe/lr10", "rosenbrock", 10, 5, true, 20, []float64{10, 10, 10, 10, 10}, 2},
-		{"levy/m5/wolfe/lr10", "levy", 10, 5, true, 20, []float64{10, 10, 10, 10, 10}, 2},
+		{"rosenbrock/m5/wolfe/lr0.1", "rosenbrock", 2, 5, true, 20, []float64{0.1, 0.1, 0.1, 0.1, 0.1}, 1, 0},
+		{"rosenbrock/m5/wolfe/lr10", "rosenbrock", 10, 5, true, 20, []float64{10, 10, 10, 10, 10}, 2, 0},
+		{"levy/m5/wolfe/lr10", "levy", 10, 5, true, 20, []float64{10, 10, 10, 10, 10}, 2, 0},
+		// A --tolerance-change of its own, which the search must not take.
+		{"ackley/m5/wolfe/tolerance-change", "ackley", 25, 5, true, 20, []float64{0.1, 0.1, 0.1, 0.1, 0.1}, 0, 1e-4},
 		// Downhill without end: the step grows tenfold per trial until max_ls.
-		{"saddle/m5/wolfe/max_ls", "saddle", 2, 5, true, 3, []float64{1, 1}, 0},
+		{"saddle/m5/wolfe/max_ls", "saddle", 2, 5, true, 3, []float64{1, 1}, 0, 0},
 	}
 	paths := map[string]int{}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			job := lbfgsJob(t, tc.problem, tc.dim, tc.m, tc.wolfe, tc.iter)
 			job.RandomStart, job.Seed = tc.seed > 0, tc.seed
+			if tc.tolCh > 0 {
+				job.Optimizer.ToleranceChange = tc.tolCh
+			}
 			b, err := newBackendOptions(&job, options{workers: 3, minPar: -1})
 			if err != nil {
 				t.Fatal(err)
@@ -513,5 +519,33 @@ func TestLBFGSStateRoundTrip(t *testing.T) {
 		if err := open().Restore(&bad); err == nil {
 			t.Errorf("wolfe=%v: a ring of 4 pairs for a history of 3 restored", wolfe)
 		}
+	}
+}
+
+// TestLBFGSNaNAtTheWolfePoint: a trial whose loss is NaN but whose
+// gradient meets the curvature condition leaves a one-point bracket that
+// torch indexes past (IndexError). The backend settles on it instead, and
+// the run ends Diverged: no panic.
+func TestLBFGSNaNAtTheWolfePoint(t *testing.T) {
+	job := gdgpu.NewJob()
+	job.Objective = "sum(0.5*(x[i]+1)^2 + log(x[i]) - log(x[i]))" // NaN for x < 0, gradient x + 1 everywhere
+	job.Dim, job.Steps, job.LogEvery = 1, 3, 1
+	o, err := gdgpu.DefaultOptimizer("lbfgs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.StrongWolfe, o.LR = true, 2
+	job.Optimizer = o
+	if err := job.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(&job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	res, err := gdgpu.Run(context.Background(), &job, b, []float64{1}, gdgpu.Hooks{})
+	if err != nil || res.Status != gdgpu.Diverged {
+		t.Fatalf("status %v, error %v; want Diverged", res.Status, err)
 	}
 }

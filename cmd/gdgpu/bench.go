@@ -477,6 +477,12 @@ func benchCPU(ctx context.Context, rep *benchReport, sizes []int, cases []benchC
 			row := benchRow{Op: bc.op, N: n, Desc: bc.desc, TimeSource: "wall", BytesPerParam: float64(bc.words * elem)}
 			job := benchJob(bc, n, gdgpu.F64, f.loopSteps)
 			b, err := cpu.New(&job)
+			if errors.Is(err, cpu.ErrTooBig) {
+				// As on the GPU: the row says why, the sweep goes on.
+				row.Skipped = err.Error()
+				rep.Rows = append(rep.Rows, row)
+				continue
+			}
 			if err != nil {
 				return failure(err)
 			}

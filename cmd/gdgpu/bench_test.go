@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/gdgpu/gdgpu/internal/testcases"
 )
 
 // checkBenchJSON parses `bench --json` output and checks that every row
@@ -166,6 +168,21 @@ func TestBenchLBFGS(t *testing.T) {
 				t.Errorf("%s: lbfgs-h%d not skipped: %+v", device, m, r)
 			}
 		}
+	}
+}
+
+// TestBenchCPUTooBig: on the CPU, a row whose job does not fit in the
+// host's memory is skipped with the reason, as on the GPU, and the others
+// are timed.
+func TestBenchCPUTooBig(t *testing.T) {
+	// 64 MiB: the adam rows at 1e6 fit (9 x 8 MB), lbfgs-h100 (609 + 6 x 8 MB) does not.
+	testcases.FakeMemory(t, map[string]string{"proc/meminfo": "MemTotal: 131072 kB\nMemAvailable: 65536 kB\n"})
+	got := benchRows(t, "--device", "cpu", "--sizes", "1e6", "--reps", "1", "--loop-steps", "2", "--lbfgs")
+	if r := got["lbfgs-h100"]; !strings.Contains(r.Skipped, "too big") {
+		t.Errorf("lbfgs-h100 at 1e6 in 64 MiB: %+v", r)
+	}
+	if r := got["sgd"]; r.Skipped != "" || !(r.MedianS > 0) {
+		t.Errorf("sgd at 1e6 in 64 MiB: %+v", r)
 	}
 }
 

@@ -397,7 +397,8 @@ const earlySamples = 3
 // none.
 func lrHint(s *setup, r gdgpu.Result) string {
 	info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name)
-	if r.Status != gdgpu.Diverged || info.CPUOnly || len(r.Samples) == 0 {
+	// With a line search the lr is only the first trial step: no hint.
+	if r.Status != gdgpu.Diverged || info.CPUOnly || s.job.Optimizer.StrongWolfe || len(r.Samples) == 0 {
 		return ""
 	}
 	start := r.Samples[0].Loss
@@ -467,7 +468,7 @@ func summary(w io.Writer, s *setup, o *outcome) {
 		line("steps", strconv.Itoa(r.Steps))
 	}
 	if r.Evaluations > 0 {
-		line("evaluations", fmt.Sprintf("%d loss and gradient evaluations in %d iterations (torch's func_evals, n_iter)", r.Evaluations, r.Iterations))
+		line("evaluations", fmt.Sprintf("%d of the loss and gradient in %d %s (torch's func_evals and n_iter, in the steps)", r.Evaluations, r.Iterations, plural(r.Iterations, "iteration")))
 	}
 	line("elapsed", r.Elapsed.Round(time.Microsecond).String())
 	line("steps/s", rate(float64(ran)))
@@ -567,4 +568,12 @@ func (l *csvLog) close() error {
 		return fmt.Errorf("writing --log %s: %w", l.path, err)
 	}
 	return nil
+}
+
+// plural is "1 iteration" -style agreement: word, or word+"s" unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
