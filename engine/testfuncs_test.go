@@ -205,6 +205,14 @@ const bigPi = "3.141592653589793238462643383279502884197169399375105820974944592
 // enough (x has at most 1100 bits of magnitude below 2^20), then Taylor
 // series on |r| <= π/4.
 func bigSinCos(x float64) (float64, float64) {
+	s, c := bigSinCosBig(x)
+	sf, _ := s.Float64()
+	cf, _ := c.Float64()
+	return sf, cf
+}
+
+// bigSinCosBig is bigSinCos before the rounding to float64: 300 bits.
+func bigSinCosBig(x float64) (*big.Float, *big.Float) {
 	const prec = 300
 	pi, _, _ := big.ParseFloat(bigPi, 10, prec, big.ToNearestEven)
 	halfPi := new(big.Float).SetPrec(prec).Quo(pi, big.NewFloat(2))
@@ -227,17 +235,16 @@ func bigSinCos(x float64) (float64, float64) {
 		ts.Quo(ts, new(big.Float).SetInt64(-(2*k)*(2*k+1)))
 		s.Add(s, ts)
 	}
-	sf, _ := s.Float64()
-	cf, _ := c.Float64()
+	neg := func(v *big.Float) *big.Float { return new(big.Float).SetPrec(prec).Neg(v) }
 	switch int(math.Mod(n, 4)+4) % 4 {
 	case 1:
-		return cf, -sf
+		return c, neg(s)
 	case 2:
-		return -sf, -cf
+		return neg(s), neg(c)
 	case 3:
-		return -cf, sf
+		return neg(c), s
 	}
-	return sf, cf
+	return s, c
 }
 
 // runSinCos evaluates dsin and dcos at xs on the GPU: out[2i], out[2i+1].
@@ -474,5 +481,91 @@ func TestFP64DivSqrtCorrectlyRounded(t *testing.T) {
 	}
 	if bad > 0 {
 		t.Errorf("%d of %d double divisions and square roots are not correctly rounded: the f64 tolerances of docs/tolerances.md do not hold on this driver", bad, 2*n)
+	}
+}
+
+// TestFP64Atan: datan against Go's math.Atan, within 2 ulps (fdlibm's is
+// within 1 ulp of atan, and so is Go's), over the reduction's interval
+// ends and their neighbours, random arguments of every magnitude, and the
+// special values. dasin and dacos, which go through datan, are measured
+// against the true value, not Go's (whose Asin takes sqrt(1 - x*x) and
+// loses up to millions of ulps next to +-1): the error of y = asin(x) is
+// (sin y - x) / cos y to first order, with sin and cos in 300 bits
+// (bigSinCosBig). Their limit, 2 ulps, is above the measured worst (1.26
+// and 1.42 when written): atan's ulp and the roundings of (1-x)(1+x), the
+// square root and the quotient add up, and no bound is proven.
+func TestFP64Atan(t *testing.T) {
+	c := openTest(t, Options{})
+	r := rand.New(rand.NewPCG(3, 4))
+	var xs []float64
+	add := func(x float64) { xs = append(xs, x, -x) }
+	for _, x := range []float64{0, math.SmallestNonzeroFloat64, 0x1p-27, 0x1p-28, 7.0 / 16, 11.0 / 16, 19.0 / 16, 39.0 / 16, 0.5, 1, 1.5, 0x1p66, 0x1p70, math.MaxFloat64} {
+		add(x)
+		add(math.Nextafter(x, 0))
+		add(math.Nextafter(x, math.Inf(1)))
+	}
+	for range 2000 {
+		add(2*r.Float64() - 1)
+		add((2*r.Float64() - 1) * 4)
+		add(math.Exp2(r.Float64()*2040 - 1020)) // log-uniform over most of the doubles
+	}
+	for range 1000 { // asin and acos next to +-1
+		add(1 - math.Exp2(-1-r.Float64()*52))
+	}
+	body := "ys[3u * i] = ratan(xs[i]);\n\t\tys[3u * i + 1u] = rasin(xs[i]);\n\t\tys[3u * i + 2u] = racos(xs[i]);"
+	out := runFP64(t, c, "atan", 3, body, xs)
+	ulp := func(v float64) float64 {
+		v = math.Abs(v)
+		return math.Nextafter(v, math.Inf(1)) - v
+	}
+	// trueULPs is got's distance from the true asin (k = 1) or acos (k = 2)
+	// of x, in ulps of got.
+	trueULPs := func(k int, x, got float64) float64 {
+		sb, cb := bigSinCosBig(got)
+		num, den := sb, cb // asin: (sin y - x) / cos y
+		if k == 2 {
+			num, den = cb, sb // acos: (cos y - x) / -sin y
+		}
+		d := new(big.Float).SetPrec(300).Sub(num, new(big.Float).SetFloat64(x))
+		d.Quo(d, den)
+		e, _ := d.Float64()
+		return math.Abs(e) / ulp(got)
+	}
+	var worst [3]float64
+	for i, x := range xs {
+		for k := range 3 {
+			got := out[3*i+k]
+			var u float64
+			if k == 0 {
+				want := math.Atan(x)
+				if got != want {
+					u = math.Abs(got-want) / ulp(want)
+				}
+			} else if math.Abs(x) > 1 {
+				if !math.IsNaN(got) {
+					u = math.Inf(1)
+				}
+			} else if math.IsNaN(got) || math.IsInf(got, 0) {
+				u = math.Inf(1)
+			} else if got != 0 {
+				u = trueULPs(k, x, got)
+			} else if x != [3]float64{0, 0, 1}[k] {
+				u = math.Inf(1) // only asin(0) and acos(1) are 0
+			}
+			worst[k] = math.Max(worst[k], u)
+			if limit := 2.0; u > limit {
+				t.Errorf("%s(%v) = %v: %.3g ulps off (limit %g)", [3]string{"atan", "asin", "acos"}[k], x, got, u, limit)
+			}
+		}
+	}
+	t.Logf("largest errors: atan %.3g ulps from Go's, asin %.3g and acos %.3g ulps from the true values", worst[0], worst[1], worst[2])
+	specials := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 1.5, -2, 1, -1}
+	got := runFP64(t, c, "atan specials", 3, body, specials)
+	for i, x := range specials {
+		for k, want := range []float64{math.Atan(x), math.Asin(x), math.Acos(x)} {
+			if g := got[3*i+k]; !(g == want || (math.IsNaN(g) && math.IsNaN(want))) {
+				t.Errorf("%s(%v) = %v, want %v", [3]string{"atan", "asin", "acos"}[k], x, g, want)
+			}
+		}
 	}
 }

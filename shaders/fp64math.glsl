@@ -1,7 +1,8 @@
-// rsin, rcos and rexp: sine, cosine and exponential in the kernel's
-// precision. GLSL 4.30 has sin, cos and exp for float only, so with
-// REAL_IS_DOUBLE (which the engine defines when real is double) they are
-// dsin, dcos and dexp below; with float they are the built-ins.
+// rsin, rcos, rexp, ratan, rasin and racos: sine, cosine, exponential and
+// the inverse tangent, sine and cosine in the kernel's precision. GLSL 4.30
+// has these for float only, so with REAL_IS_DOUBLE (which the engine
+// defines when real is double) they are dsin, dcos, dexp, datan, dasin and
+// dacos below; with float they are the built-ins.
 //
 // dsin and dcos follow fdlibm 5.3 (Sun Microsystems, 1993; the code behind
 // FreeBSD's and Java's StrictMath sin and cos): e_rem_pio2.c's "medium"
@@ -232,14 +233,112 @@ double dexp(double x) {
 	return packDouble2x32(w) * fdlD(0x01700000u, 0u); // times 2^-1000
 }
 
+// datan returns atan(x) in double precision: fdlibm 5.3's s_atan.c. |x|
+// is reduced to one of [0, 7/16), around 0.5, 1, 1.5, or past 2.4375
+// (then atan(inf) + atan(-1/x)), with atan of the centre in two parts,
+// and an 11-term polynomial in x^2 does the rest. Below 1 ulp (fdlibm's
+// bound); +-Inf gives +-pi/2 and NaN gives NaN.
+double datan(double x) {
+	double aT0 = fdlD(0x3FD55555u, 0x5555550Du);
+	double aT1 = fdlD(0xBFC99999u, 0x9998EBC4u);
+	double aT2 = fdlD(0x3FC24924u, 0x920083FFu);
+	double aT3 = fdlD(0xBFBC71C6u, 0xFE231671u);
+	double aT4 = fdlD(0x3FB745CDu, 0xC54C206Eu);
+	double aT5 = fdlD(0xBFB3B0F2u, 0xAF749A6Du);
+	double aT6 = fdlD(0x3FB10D66u, 0xA0D03D51u);
+	double aT7 = fdlD(0xBFADDE2Du, 0x52DEFD9Au);
+	double aT8 = fdlD(0x3FA97B4Bu, 0x24760DEBu);
+	double aT9 = fdlD(0xBFA2B444u, 0x2C6A6C2Fu);
+	double aT10 = fdlD(0x3F90AD3Au, 0xE322DA11u);
+	uint hx = fdlHigh(x);
+	bool neg = (hx & 0x80000000u) != 0u;
+	uint ix = hx & 0x7fffffffu;
+	if (ix >= 0x44100000u) { // |x| >= 2^66, or not finite
+		if (ix > 0x7ff00000u || (ix == 0x7ff00000u && unpackDouble2x32(x).x != 0u)) {
+			return fdlD(0x7ff80000u, 0u); // NaN
+		}
+		precise double h = fdlD(0x3FF921FBu, 0x54442D18u) + fdlD(0x3C91A626u, 0x33145C07u);
+		return neg ? -h : h;
+	}
+	int id = -1;
+	precise double r = x;
+	if (ix < 0x3fdc0000u) { // |x| < 0.4375
+		if (ix < 0x3e400000u) { // |x| < 2^-27
+			return x;
+		}
+	} else {
+		r = abs(x);
+		if (ix < 0x3ff30000u) { // |x| < 1.1875
+			if (ix < 0x3fe60000u) { // 7/16 <= |x| < 11/16
+				id = 0;
+				r = (2.0lf * r - 1.0lf) / (2.0lf + r);
+			} else { // 11/16 <= |x| < 19/16
+				id = 1;
+				r = (r - 1.0lf) / (r + 1.0lf);
+			}
+		} else if (ix < 0x40038000u) { // |x| < 2.4375
+			id = 2;
+			r = (r - 1.5lf) / (1.0lf + 1.5lf * r);
+		} else { // 2.4375 <= |x| < 2^66
+			id = 3;
+			r = -1.0lf / r;
+		}
+	}
+	precise double z = r * r;
+	precise double w = z * z;
+	precise double s1 = z * (aT0 + w * (aT2 + w * (aT4 + w * (aT6 + w * (aT8 + w * aT10)))));
+	precise double s2 = w * (aT1 + w * (aT3 + w * (aT5 + w * (aT7 + w * aT9))));
+	if (id < 0) {
+		return r - r * (s1 + s2);
+	}
+	double hi, lo;
+	if (id == 0) {
+		hi = fdlD(0x3FDDAC67u, 0x0561BB4Fu);
+		lo = fdlD(0x3C7A2B7Fu, 0x222F65E2u);
+	} else if (id == 1) {
+		hi = fdlD(0x3FE921FBu, 0x54442D18u);
+		lo = fdlD(0x3C81A626u, 0x33145C07u);
+	} else if (id == 2) {
+		hi = fdlD(0x3FEF730Bu, 0xD281F69Bu);
+		lo = fdlD(0x3C700788u, 0x7AF0CBBDu);
+	} else {
+		hi = fdlD(0x3FF921FBu, 0x54442D18u);
+		lo = fdlD(0x3C91A626u, 0x33145C07u);
+	}
+	precise double v = hi - ((r * (s1 + s2) - lo) - r);
+	return neg ? -v : v;
+}
+
+// dasin and dacos are asin and acos through datan: asin x =
+// atan(x / sqrt((1-x)(1+x))) and acos x = 2 atan(sqrt((1-x)/(1+x))), whose
+// 1-x is exact where it matters (x near 1). Not fdlibm's e_asin.c and
+// e_acos.c: within 1.5 ulps as engine's TestFP64Atan measures them, no
+// bound proven; |x| > 1 and NaN give NaN, +-1 give +-pi/2 (asin) and 0 or
+// pi (acos).
+double dasin(double x) {
+	precise double d = (1.0lf - x) * (1.0lf + x);
+	return datan(x / sqrt(d));
+}
+
+double dacos(double x) {
+	precise double q = (1.0lf - x) / (1.0lf + x);
+	return 2.0lf * datan(sqrt(q));
+}
+
 real rsin(real x) { return dsin(x); }
 real rcos(real x) { return dcos(x); }
 real rexp(real x) { return dexp(x); }
+real ratan(real x) { return datan(x); }
+real rasin(real x) { return dasin(x); }
+real racos(real x) { return dacos(x); }
 
 #else
 
 real rsin(real x) { return sin(x); }
 real rcos(real x) { return cos(x); }
 real rexp(real x) { return exp(x); }
+real ratan(real x) { return atan(x); }
+real rasin(real x) { return asin(x); }
+real racos(real x) { return acos(x); }
 
 #endif

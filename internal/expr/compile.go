@@ -22,9 +22,6 @@ type Objective struct {
 	Src    string
 	Reach  int // the largest |offset| a term or gradient component reads
 	MinDim int // the least n that leaves every aggregate a valid index
-	// Float64Only names a function the GLSL has no double version of
-	// ("" when every one has).
-	Float64Only string
 
 	bd     *builder
 	aggs   []aggregate
@@ -121,16 +118,8 @@ func Parse(src string) (*Objective, error) {
 	return o, nil
 }
 
-// finish notes a function without double GLSL and sizes the registers.
+// finish sizes the registers.
 func (o *Objective) finish() {
-	for _, n := range o.bd.all {
-		switch n.op {
-		case opAsin, opAcos, opAtan:
-			if o.Float64Only == "" {
-				o.Float64Only = map[op]string{opAsin: "asin", opAcos: "acos", opAtan: "atan"}[n.op]
-			}
-		}
-	}
 	regs := max(len(o.preGroup.prog), len(o.outProg))
 	for _, g := range o.groups {
 		regs = max(regs, len(g.prog))

@@ -201,3 +201,41 @@ func TestReviewRegressions(t *testing.T) {
 		t.Errorf("one aggregate named three times: %v", err)
 	}
 }
+
+// TestInverseTrigNearOne: asin and acos keep their digits next to +-1,
+// where Go's math.Acos is off by millions of ulps: acos(1-h) against its
+// series sqrt(2h) (1 + h/12 + 3h^2/160), exact to far below an ulp for
+// h <= 2^-20, within 2 ulps; asin(1-h) and acos(-(1-h)) through it; and
+// the ends and NaNs.
+func TestInverseTrigNearOne(t *testing.T) {
+	ulp := func(v float64) float64 { v = math.Abs(v); return math.Nextafter(v, math.Inf(1)) - v }
+	for k := 20; k <= 53; k++ {
+		h := math.Ldexp(1, -k)
+		x := 1 - h // exact
+		want := math.Sqrt(2*h) * (1 + h/12 + 3*h*h/160)
+		if got := eval1(opAcos, x); math.Abs(got-want) > 2*ulp(want) {
+			t.Errorf("acos(1 - 2^-%d) = %v, want %v (%.3g ulps)", k, got, want, math.Abs(got-want)/ulp(want))
+		}
+		if got, want := eval1(opAsin, x), math.Pi/2-want; math.Abs(got-want) > 2*ulp(want) {
+			t.Errorf("asin(1 - 2^-%d) = %v, want %v", k, got, want)
+		}
+		if got, want := eval1(opAcos, -x), math.Pi-want; math.Abs(got-want) > 2*ulp(want) {
+			t.Errorf("acos(-(1 - 2^-%d)) = %v, want %v", k, got, want)
+		}
+	}
+	for _, c := range []struct {
+		op      op
+		x, want float64
+	}{
+		{opAsin, 1, math.Pi / 2}, {opAsin, -1, -math.Pi / 2}, {opAsin, 0, 0}, {opAcos, 1, 0}, {opAcos, -1, math.Pi}, {opAcos, 0, math.Pi / 2},
+	} {
+		if got := eval1(c.op, c.x); got != c.want {
+			t.Errorf("op %d at %v = %v, want %v", c.op, c.x, got, c.want)
+		}
+	}
+	for _, x := range []float64{1.5, -2, math.NaN(), math.Inf(1)} {
+		if a, b := eval1(opAsin, x), eval1(opAcos, x); !math.IsNaN(a) || !math.IsNaN(b) {
+			t.Errorf("asin, acos(%v) = %v, %v: want NaN", x, a, b)
+		}
+	}
+}

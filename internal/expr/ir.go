@@ -237,9 +237,12 @@ func eval1(o op, v float64) float64 {
 	case opTan:
 		return math.Tan(v)
 	case opAsin:
-		return math.Asin(v)
+		// Go's Asin and Acos take sqrt(1 - v*v), which loses up to half
+		// the digits next to +-1; through Atan with 1-v, exact there, they
+		// keep them, as the GPU's dasin and dacos do (fp64math.glsl).
+		return math.Atan(v / math.Sqrt((1-v)*(1+v)))
 	case opAcos:
-		return math.Acos(v)
+		return 2 * math.Atan(math.Sqrt((1-v)/(1+v)))
 	case opAtan:
 		return math.Atan(v)
 	case opSinh:
