@@ -22,7 +22,7 @@ var _ gdgpu.Backend = (*Backend)(nil)
 type Backend struct {
 	obj objective
 	upd gdgpu.CPUUpdate // the optimizer's rule (gdgpu.OptimizerInfo.CPU)
-	lb  *lbfgs          // instead of upd: L-BFGS's buffers (lbfgs.go)
+	lb  *lbfgsState     // instead of upd: L-BFGS (lbfgs.go)
 	hp  gdgpu.Optimizer // hyperparameters; the learning rate comes with Step
 	// sched is the job's schedule, for the momentum a onecycle schedule
 	// gives each step (hp's cycled hyperparameter follows it).

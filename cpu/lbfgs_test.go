@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/lbfgs"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -104,7 +105,7 @@ func (r *refLBFGS) step(lr float64) {
 		r.prevFlatGrad = slices.Clone(flatGrad)
 		prevLoss := loss
 		if r.nIter == 1 {
-			t = pyMin(1, 1/absSum(flatGrad)) * lr
+			t = lbfgs.PyMin(1, 1/absSum(flatGrad)) * lr
 		} else {
 			t = lr
 		}
@@ -180,7 +181,7 @@ func (r *refLBFGS) strongWolfe(x []float64, t float64, d []float64, f float64, g
 		minStep := t + float64(0.01*(t-tPrev))
 		maxStep := t * 10
 		tmp := t
-		t = cubicInterpolate(tPrev, fPrev, gtdPrev, t, fNew, gtdNew, &[2]float64{minStep, maxStep})
+		t = lbfgs.CubicInterpolate(tPrev, fPrev, gtdPrev, t, fNew, gtdNew, &[2]float64{minStep, maxStep})
 		tPrev, fPrev, gPrev, gtdPrev = tmp, fNew, slices.Clone(gNew), gtdNew
 		fNew, gNew = r.directional(x, t, d)
 		lsEvals++
@@ -202,10 +203,10 @@ func (r *refLBFGS) strongWolfe(x []float64, t float64, d []float64, f float64, g
 			break
 		}
 		r.paths["zoom"]++
-		t = cubicInterpolate(bracket[0], bracketF[0], bracketGtd[0], bracket[1], bracketF[1], bracketGtd[1], nil)
-		hi, lo := pyMax(bracket[0], bracket[1]), pyMin(bracket[0], bracket[1])
+		t = lbfgs.CubicInterpolate(bracket[0], bracketF[0], bracketGtd[0], bracket[1], bracketF[1], bracketGtd[1], nil)
+		hi, lo := lbfgs.PyMax(bracket[0], bracket[1]), lbfgs.PyMin(bracket[0], bracket[1])
 		eps := 0.1 * (hi - lo)
-		if pyMin(hi-t, t-lo) < eps {
+		if lbfgs.PyMin(hi-t, t-lo) < eps {
 			if insuf || t >= hi || t <= lo {
 				if math.Abs(t-hi) < math.Abs(t-lo) {
 					t = hi - eps
@@ -549,3 +550,10 @@ func TestLBFGSNaNAtTheWolfePoint(t *testing.T) {
 		t.Fatalf("status %v, error %v; want Diverged", res.Status, err)
 	}
 }
+
+// The backend's L-BFGS state by torch's names, for the tests.
+func (b *Backend) lbSlot(i int) int      { return (b.st.Oldest + i) % b.lb.m }
+func (b *Backend) lbDir(k int) []float64 { return lbfgsOps{b}.vec(lbfgs.Dir(k)) }
+func (b *Backend) lbStp(k int) []float64 { return lbfgsOps{b}.vec(lbfgs.Stp(b.lb.m, k)) }
+func (b *Backend) lbD() []float64        { return lbfgsOps{b}.vec(lbfgs.D) }
+func (b *Backend) lbPrev() []float64     { return lbfgsOps{b}.vec(lbfgs.Prev) }
