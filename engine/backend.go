@@ -114,6 +114,10 @@ type Backend struct {
 	// model's own device memory, counted in the memory check.
 	givenOnly bool
 	modelNeed int64
+
+	// lb is torch's L-BFGS (lbfgs.go), whose steps are not one kernel;
+	// nil for the other optimizers.
+	lb *lbfgsGPU
 }
 
 // pending is a recorded sample waiting behind a fence.
@@ -131,7 +135,7 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	if err := job.Validate(); err != nil {
 		return nil, err
 	}
-	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly || info.Closure {
+	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
 		return nil, fmt.Errorf("engine: --optimizer %s runs on the CPU only (%s); use --device cpu", info.Name, info.Torch)
 	}
 	if gdgpu.IsModel(job.Problem) {
@@ -240,6 +244,11 @@ func (b *Backend) init() (err error) {
 		return err
 	}
 	b.clearFlags()
+	if b.lb != nil {
+		if err := b.allocLBFGS(); err != nil {
+			return err
+		}
+	}
 	if b.job.ClipNorm > 0 {
 		if b.grad, err = newBuffer("gradient", n, b.elem); err != nil {
 			return err
@@ -333,6 +342,9 @@ func (b *Backend) buildKernels() (err error) {
 		if b.reduce, err = b.c.build("reduce"+tag, base, glslFiles("wgsum.glsl", "reduce.glsl")...); err != nil {
 			return err
 		}
+	}
+	if info.Closure {
+		return b.buildLBFGS(base, obj)
 	}
 	if !clipNorm {
 		if !b.givenOnly {
@@ -434,7 +446,7 @@ func optimizerDefines(o gdgpu.Optimizer, defs map[string]string) {
 // programs lists the kernels the job built.
 func (b *Backend) programs() []*program {
 	var ps []*program
-	for _, p := range []*program{b.step, b.eval, b.reduce, b.given, b.gradPass, b.givenNorm, b.clip, b.pre, b.preReduce} {
+	for _, p := range append([]*program{b.step, b.eval, b.reduce, b.given, b.gradPass, b.givenNorm, b.clip, b.pre, b.preReduce}, b.lb.programs()...) {
 		if p != nil {
 			ps = append(ps, p)
 		}
@@ -539,7 +551,7 @@ func (b *Backend) Revert(k int) error {
 		}
 		b.t, b.scalars = s.t, s.scalars
 		b.clearFlags()
-		return nil
+		return b.lbRecompute()
 	})
 }
 
@@ -554,6 +566,17 @@ func copyBuffer(dst, src buffer) {
 
 // Step issues len(lr) steps without waiting for the device.
 func (b *Backend) Step(lr []float64, record bool) error {
+	if b.lb != nil {
+		// lbfgs waits for the scalars it decides on (lbfgs.go).
+		return b.do(func() error {
+			for j, rate := range lr {
+				if err := b.lbfgsStep(rate, record && j == 0); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	return b.do(func() error {
 		for j, rate := range lr {
 			b.t++
@@ -837,6 +860,9 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 	if len(g) != b.job.Dim {
 		return fmt.Errorf("engine: ApplyGradient got %d values, job has dimension %d", len(g), b.job.Dim)
 	}
+	if b.lb != nil {
+		return fmt.Errorf("engine: ApplyGradient: %s evaluates its own gradients (a step is a closure's)", b.job.Optimizer.Name)
+	}
 	return b.do(func() error {
 		if b.grad.id == 0 {
 			var err error
@@ -942,6 +968,9 @@ func (b *Backend) Restore(s *gdgpu.State) error {
 			return fmt.Errorf("engine: state vector %s has %d values, the job needs %d", b.names[k], len(v), n)
 		}
 	}
+	if err := b.job.Optimizer.CheckScalars(s.Scalars); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
 	return b.do(func() error {
 		b.dropPending()
 		b.cur = 0
@@ -951,7 +980,7 @@ func (b *Backend) Restore(s *gdgpu.State) error {
 		}
 		b.t, b.scalars = s.Step, s.Scalars
 		b.clearFlags()
-		return nil
+		return b.lbRecompute()
 	})
 }
 
@@ -1064,7 +1093,7 @@ func (b *Backend) release() {
 	for _, p := range b.programs() {
 		p.delete()
 	}
-	for _, buf := range []*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob} {
+	for _, buf := range append([]*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob}, b.lb.buffers()...) {
 		buf.delete()
 	}
 	for k := range b.kept {

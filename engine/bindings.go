@@ -31,6 +31,10 @@ var bindingDefines = map[string]uint32{
 	"BIND_ORDER":        bindOrder,
 	"BIND_DZ":           bindDZ,
 	"BIND_GPART":        bindGPart,
+	"BIND_LB_A":         bindLBA,
+	"BIND_LB_B":         bindLBB,
+	"BIND_LB_C":         bindLBC,
+	"BIND_LB_OUT":       bindLBOut,
 }
 
 // bindingPreamble is the #define lines of bindingDefines, in name order.

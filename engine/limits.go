@@ -27,22 +27,28 @@ type MemoryNeed struct {
 	Kept       int64    // the two kept states of Keep (parameters and state vectors each)
 	Partials   int64    // workgroup partial sums, the read-back ring, the non-finite flags
 	Data       int64    // a model's data sets, batch order, per-row scratch, partial sums and sample ring (model.go)
+	Work       int64    // lbfgs's work vectors: flat_grad, the next pair, the line search's gradients (lbfgs.go)
 }
 
 // Total is the sum of every part.
 func (m MemoryNeed) Total() int64 {
-	return m.Params + m.State + m.Gradient + m.Coef + m.Globals + m.Kept + m.Partials + m.Data
+	return m.Params + m.State + m.Gradient + m.Coef + m.Globals + m.Kept + m.Partials + m.Data + m.Work
 }
 
 // String lists the parts in MiB (rounded up), leaving out those a job
 // does not have.
 func (m MemoryNeed) String() string {
 	parts := []string{"parameters x2 " + mib(m.Params)}
-	if len(m.StateNames) > 0 {
-		parts = append(parts, fmt.Sprintf("state vectors (%s) %s", strings.Join(m.StateNames, ", "), mib(m.State)))
+	if names := m.StateNames; len(names) > 6 { // lbfgs's history: 2*history_size+2
+		parts = append(parts, fmt.Sprintf("state vectors (%s, ... %d in all) %s", strings.Join(names[:3], ", "), len(names), mib(m.State)))
+	} else if len(names) > 0 {
+		parts = append(parts, fmt.Sprintf("state vectors (%s) %s", strings.Join(names, ", "), mib(m.State)))
 	}
 	if m.Gradient > 0 {
 		parts = append(parts, "gradient "+mib(m.Gradient))
+	}
+	if m.Work > 0 {
+		parts = append(parts, "work vectors "+mib(m.Work))
 	}
 	if m.Coef > 0 {
 		parts = append(parts, "coefficients "+mib(m.Coef))
@@ -112,6 +118,7 @@ func (b *Backend) memoryNeed() MemoryNeed {
 		Gradient:   n,
 		Partials:   int64(2*b.groups*b.chunks()+2*ringSlots)*int64(b.elem) + 8*(1+ringSlots),
 		Data:       b.modelNeed,
+		Work:       lbfgsNeed(&b.job, b.elem),
 	}
 	if b.job.ClipNorm > 0 {
 		m.Gradient += int64(b.elem) // the clip factor

@@ -72,9 +72,6 @@ func printOptimizers(w io.Writer) {
 		if o.CPUOnly {
 			mark = " [CPU only]"
 		}
-		if o.Closure {
-			mark = " [CPU only for now]"
-		}
 		fmt.Fprintf(w, "  %s (%s)%s\n", o.Name, o.Torch, mark)
 		fmt.Fprintf(w, "      %s\n", o.Summary)
 		if len(o.Hyper) == 0 {

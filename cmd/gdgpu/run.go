@@ -38,9 +38,8 @@ written).
 
 --schedule sets a torch.optim.lr_scheduler learning-rate schedule; its
 parameters are the --lr-*, --warmup-* and --plateau-* flags, and a flag the
-schedule does not read is refused. --optimizer lbfgs is torch's L-BFGS, on
---device cpu for now: a step is one LBFGS.step(closure), up to --max-iter
-iterations. The CPU-only methods (gonum-lbfgs, gonum-bfgs,
+schedule does not read is refused. --optimizer lbfgs is torch's L-BFGS, on both
+devices: a step is one LBFGS.step(closure), up to --max-iter iterations. The CPU-only methods (gonum-lbfgs, gonum-bfgs,
 gonum-cg, gonum-gd: gonum's, with their own line searches) need --device cpu;
 a step is then one major iteration. gdgpu list shows every optimizer,
 schedule, stopping rule and default.

@@ -133,9 +133,6 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		if info, ok := gdgpu.LookupOptimizer(rs.name); ok && info.CPUOnly && f.device != "cpu" {
 			return usagef("%s: %s is a CPU-only gonum method: it races with --device cpu", rs.flag, rs.name)
 		}
-		if info, ok := gdgpu.LookupOptimizer(rs.name); ok && info.Closure && f.device != "cpu" {
-			return usagef("%s: %s runs on the CPU backend only for now: it races with --device cpu", rs.flag, rs.name)
-		}
 		all := f.optimizer
 		f.optimizer = rs.name
 		s, err := f.build(cmd)

@@ -45,7 +45,7 @@ type Ops interface {
 	Eval(dst Vec, flag bool) (loss, sq float64)
 	Dot(a, b Vec) float64
 	AbsSum(a Vec) float64
-	AbsMax(a Vec) float64 // NaN when an element is
+	AbsMax(a Vec) float64                   // NaN when an element is
 	Axpy(y Vec, a float64, x Vec)           // y += a*x
 	Neg(dst, src Vec)                       // dst = -src
 	Sub(dst, a, b Vec)                      // dst = a - b

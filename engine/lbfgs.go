@@ -1,0 +1,331 @@
+package engine
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/lbfgs"
+)
+
+// SSBO bindings of the L-BFGS kernels (lbfgs.glsl).
+const (
+	bindLBA   = 19
+	bindLBB   = 20
+	bindLBC   = 21
+	bindLBOut = 22
+)
+
+// lbfgsGPU is torch's L-BFGS on the GPU (gdgpu.OptimizerInfo.Closure):
+// internal/lbfgs runs the rule on the host, and these buffers and kernels
+// do its vector work (gpuOps). Its state is the backend's: d,
+// prev_flat_grad and the history ring in b.state, the scalars in
+// b.scalars; x_init is the spare parameter buffer. A step waits for the
+// device at every scalar the rule decides on (a dot product, a loss),
+// reading back those scalars only.
+type lbfgsGPU struct {
+	step *lbfgs.Stepper
+	work [5]buffer // flat_grad, y, s, the line search's two spares
+	out  buffer    // a reduction's result: one real, or an evaluation's two
+
+	part, fin, loss, vec *program
+	// recordAt, when >= 0, is the step whose sample the next evaluation
+	// records (the step's first).
+	recordAt int
+}
+
+// buildLBFGS compiles the L-BFGS kernels and the gradient pass. On the GL
+// thread.
+func (b *Backend) buildLBFGS(base map[string]string, obj []string) (err error) {
+	l := &lbfgsGPU{step: lbfgs.New(lbfgs.NewParams(&b.job.Optimizer)), recordAt: -1}
+	b.lb = l
+	if b.gradPass, err = b.buildGrad(); err != nil {
+		return err
+	}
+	with := func(d string) map[string]string {
+		m := make(map[string]string, len(base)+1)
+		for k, v := range base {
+			m[k] = v
+		}
+		m[d] = "1"
+		return m
+	}
+	tag := fmt.Sprintf("(lbfgs,%s)", b.job.Precision)
+	full := slices2(glslFiles("wgsum.glsl", "common.glsl"), glslFiles("lbfgs.glsl"))
+	alone := slices2(glslFiles("wgsum.glsl"), glslFiles("lbfgs.glsl"))
+	if l.part, err = b.c.build("lbfgs-part"+tag, with("LB_PART"), full...); err != nil {
+		return err
+	}
+	if l.vec, err = b.c.build("lbfgs-vec"+tag, with("LB_VEC"), full...); err != nil {
+		return err
+	}
+	if l.fin, err = b.c.build("lbfgs-fin"+tag, with("LB_FIN"), alone...); err != nil {
+		return err
+	}
+	l.loss, err = b.c.build("lbfgs-loss"+tag, with("LB_LOSS"), alone...)
+	return err
+}
+
+func slices2(a, b []string) []string { return append(append([]string{}, a...), b...) }
+
+// allocLBFGS makes the work vectors and the result buffer. On the GL
+// thread.
+func (b *Backend) allocLBFGS() (err error) {
+	for i := range b.lb.work {
+		if b.lb.work[i], err = newBuffer("lbfgs work vector", b.job.Dim, b.elem); err != nil {
+			return err
+		}
+	}
+	b.lb.out, err = newBuffer("lbfgs result", 2, b.elem)
+	return err
+}
+
+// lbfgsPrograms and lbfgsBuffers are what release deletes.
+func (l *lbfgsGPU) programs() []*program {
+	if l == nil {
+		return nil
+	}
+	return []*program{l.part, l.fin, l.loss, l.vec}
+}
+
+func (l *lbfgsGPU) buffers() []*buffer {
+	if l == nil {
+		return nil
+	}
+	bs := []*buffer{&l.out}
+	for i := range l.work {
+		bs = append(bs, &l.work[i])
+	}
+	return bs
+}
+
+// lbfgsStep is one LBFGS.step(closure) with learning rate lr; with
+// record, its first evaluation is recorded as step t's sample (through
+// the ring, as every step's). The parameters it ends on are checked for
+// non-finite values. On the GL thread.
+func (b *Backend) lbfgsStep(lr float64, record bool) error {
+	t0 := b.t
+	b.t++
+	b.lb.recordAt = -1
+	if record {
+		b.lb.recordAt = t0
+	}
+	o := &gpuOps{b: b}
+	b.lb.step.Step(o, &b.scalars, lr)
+	if o.err != nil {
+		return o.err
+	}
+	b.vecOp(6, b.x[b.cur], buffer{}, buffer{}, 0) // check x: noted as step t0+1's
+	return b.c.glError()
+}
+
+// lbRecompute sets the ring's 1/(y.s) after the state was replaced. On
+// the GL thread.
+func (b *Backend) lbRecompute() error {
+	if b.lb == nil {
+		return nil
+	}
+	o := &gpuOps{b: b}
+	b.lb.step.Recompute(o, &b.scalars)
+	return o.err
+}
+
+// gpuOps is lbfgs.Ops on the backend's buffers. The first error stops
+// nothing (the rule's arithmetic goes on with zeros) but is returned by
+// the step.
+type gpuOps struct {
+	b   *Backend
+	err error
+}
+
+var _ lbfgs.Ops = (*gpuOps)(nil)
+
+// buf is the buffer behind a name: x, the spare parameter buffer as
+// x_init, the work vectors and the state vectors (d, prev_flat_grad, then
+// old_dirs and old_stps, as StateNames).
+func (o *gpuOps) buf(v lbfgs.Vec) *buffer {
+	b, l := o.b, o.b.lb
+	switch v {
+	case lbfgs.X:
+		return &b.x[b.cur]
+	case lbfgs.XInit:
+		return &b.x[1-b.cur]
+	case lbfgs.G:
+		return &l.work[0]
+	case lbfgs.Y:
+		return &l.work[1]
+	case lbfgs.S:
+		return &l.work[2]
+	case lbfgs.Spare0:
+		return &l.work[3]
+	case lbfgs.Spare1:
+		return &l.work[4]
+	case lbfgs.D:
+		return &b.state[0]
+	case lbfgs.Prev:
+		return &b.state[1]
+	}
+	return &b.state[2+int(v-lbfgs.Dir(0))]
+}
+
+func (o *gpuOps) Swap(a, c lbfgs.Vec) {
+	pa, pc := o.buf(a), o.buf(c)
+	*pa, *pc = *pc, *pa
+}
+
+// Eval runs the gradient pass at x into dst, its partials reduced into
+// out, and reads the loss and squared gradient norm back. Without flag the
+// non-finite record is restored afterwards.
+func (o *gpuOps) Eval(dst lbfgs.Vec, flag bool) (loss, sq float64) {
+	b, l := o.b, o.b.lb
+	var saved [2]uint32
+	if !flag {
+		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+		gl.BindBuffer(gl.COPY_READ_BUFFER, b.flags.id)
+		gl.GetBufferSubData(gl.COPY_READ_BUFFER, 0, 8, unsafe.Pointer(&saved[0]))
+		gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+	}
+	b.runPrepass()
+	grad := b.grad
+	b.grad = *o.buf(dst)
+	b.dispatchChunks(b.gradPass)
+	b.grad = grad
+	if l.recordAt >= 0 {
+		if err := b.recordSample(b.reduce, l.recordAt); err != nil && o.err == nil {
+			o.err = err
+		}
+		l.recordAt = -1
+	}
+	gl.UseProgram(l.loss.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindLBOut, l.out.id)
+	gl.Uniform1ui(l.loss.loc("parts"), uint32(b.groups*b.chunks()))
+	gl.DispatchCompute(1, 1, 1)
+	f, g := o.read2()
+	if !flag {
+		gl.BindBuffer(gl.COPY_WRITE_BUFFER, b.flags.id)
+		gl.BufferSubData(gl.COPY_WRITE_BUFFER, 0, 8, unsafe.Pointer(&saved[0]))
+		gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+	}
+	return f, g
+}
+
+// read2 waits for the device (a fence, so that a lost context ends the
+// wait) and reads out's two reals.
+func (o *gpuOps) read2() (float64, float64) {
+	b := o.b
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+	fence := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
+	gl.Flush()
+	_, err := b.c.waitFence(fence, true, b.t)
+	gl.DeleteSync(fence)
+	if err != nil {
+		if o.err == nil {
+			o.err = err
+		}
+		return 0, 0
+	}
+	st := b.stage(2 * b.elem)
+	b.lb.out.read(0, st[:2*b.elem])
+	return b.decode(st, 0), b.decode(st, 1)
+}
+
+// reduce runs a partials pass (mode 0 a.c, 1 sum |a|, 2 max |a|) and the
+// final reduction, and reads the result back.
+func (o *gpuOps) reduce(mode int32, a, c lbfgs.Vec) float64 {
+	b, l := o.b, o.b.lb
+	gl.UseProgram(l.part.id)
+	gl.Uniform1i(l.part.loc("mode"), mode)
+	ba, bc := *o.buf(a), *o.buf(a)
+	if mode == 0 {
+		bc = *o.buf(c)
+	}
+	for ch, base := 0, 0; base < b.job.Dim; ch, base = ch+1, base+b.chunk {
+		count := min(b.chunk, b.job.Dim-base)
+		ba.bindRange(bindLBA, base, count)
+		bc.bindRange(bindLBB, base, count)
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
+		gl.Uniform1ui(l.part.loc("base"), uint32(base))
+		gl.Uniform1ui(l.part.loc("count"), uint32(count))
+		gl.Uniform1ui(l.part.loc("partialBase"), uint32(ch*b.groups))
+		gl.DispatchCompute(uint32(b.groups), 1, 1)
+	}
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	gl.UseProgram(l.fin.id)
+	gl.Uniform1i(l.fin.loc("mode"), mode)
+	gl.Uniform1ui(l.fin.loc("parts"), uint32(b.groups*b.chunks()))
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindLBOut, l.out.id)
+	gl.DispatchCompute(1, 1, 1)
+	v, _ := o.read2()
+	return v
+}
+
+func (o *gpuOps) Dot(a, c lbfgs.Vec) float64 { return o.reduce(0, a, c) }
+func (o *gpuOps) AbsSum(a lbfgs.Vec) float64 { return o.reduce(1, a, a) }
+func (o *gpuOps) AbsMax(a lbfgs.Vec) float64 { return o.reduce(2, a, a) }
+
+func (o *gpuOps) Axpy(y lbfgs.Vec, a float64, x lbfgs.Vec) {
+	o.b.vecOp(0, *o.buf(y), *o.buf(x), buffer{}, a)
+}
+func (o *gpuOps) Neg(dst, src lbfgs.Vec) { o.b.vecOp(1, *o.buf(dst), *o.buf(src), buffer{}, 0) }
+func (o *gpuOps) Sub(dst, a, c lbfgs.Vec) {
+	o.b.vecOp(2, *o.buf(dst), *o.buf(a), *o.buf(c), 0)
+}
+func (o *gpuOps) Scale(dst, src lbfgs.Vec, t float64) {
+	o.b.vecOp(3, *o.buf(dst), *o.buf(src), buffer{}, t)
+}
+func (o *gpuOps) AddScaled(dst, x lbfgs.Vec, t float64, d lbfgs.Vec) {
+	o.b.vecOp(4, *o.buf(dst), *o.buf(x), *o.buf(d), t)
+}
+func (o *gpuOps) Copy(dst, src lbfgs.Vec) {
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+	copyBuffer(*o.buf(dst), *o.buf(src))
+}
+
+// vecOp runs lbfgs.glsl's elementwise mode over every chunk: A is
+// written, B and C read (an absent one is bound to A, unread). Mode 6
+// checks A, noting a non-finite value as step b.t's.
+func (b *Backend) vecOp(mode int32, a, bb, c buffer, coef float64) {
+	p := b.lb.vec
+	gl.UseProgram(p.id)
+	gl.Uniform1i(p.loc("mode"), mode)
+	b.setReal(p, "a", coef)
+	if bb.id == 0 {
+		bb = a
+	}
+	if c.id == 0 {
+		c = a
+	}
+	gl.Uniform1ui(p.loc("flagStep"), uint32(b.t-1))
+	for base := 0; base < b.job.Dim; base += b.chunk {
+		count := min(b.chunk, b.job.Dim-base)
+		a.bindRange(bindLBA, base, count)
+		bb.bindRange(bindLBB, base, count)
+		c.bindRange(bindLBC, base, count)
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, b.flags.id)
+		gl.Uniform1ui(p.loc("base"), uint32(base))
+		gl.Uniform1ui(p.loc("count"), uint32(count))
+		gl.DispatchCompute(uint32(b.groups), 1, 1)
+	}
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+}
+
+// lbfgsNeed is the memory of the work vectors and the result.
+func lbfgsNeed(job *gdgpu.Job, elem int) int64 {
+	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.Closure {
+		return int64(info.WorkVectors-1)*int64(job.Dim)*int64(elem) + 2*int64(elem) // x_init is the spare x
+	}
+	return 0
+}
+
+// Counts gives L-BFGS's n_iter and func_evals since Load (gdgpu.Counter);
+// 0, 0 for the other rules, which keep no such counts.
+func (b *Backend) Counts() (iterations, evaluations int) {
+	if b.lb == nil {
+		return 0, 0
+	}
+	return b.scalars.NIter, b.scalars.FuncEvals
+}

@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"context"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/cpu"
+)
+
+// lbfgsJob is an lbfgs job on problem at dim with history m.
+func lbfgsJob(t *testing.T, problem string, dim, m int, wolfe bool, iter int, prec gdgpu.Precision) gdgpu.Job {
+	t.Helper()
+	job := gdgpu.NewJob()
+	job.Problem, job.Dim, job.Precision = problem, dim, prec
+	o, err := gdgpu.DefaultOptimizer("lbfgs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.History, o.StrongWolfe, o.MaxIter = float64(m), wolfe, float64(iter)
+	job.Optimizer = o
+	if err := job.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return job
+}
+
+// TestLBFGSMatchesCPU: the GPU's L-BFGS follows the CPU's, step by step
+// (steps of --max-iter 1 to 4), with and without the line search, over
+// several chunks: each step's loss within rtol of the CPU's, relative to
+// the larger of that loss and 1e-6 of the start's.
+//
+// f64: rtol 1e-12. The two sum their dot products in different orders,
+// so they agree to rounding (about 1e-15 is seen here); longer runs drift
+// apart as any two orders of summation would on a non-convex problem (a
+// fixed-step run on Rosenbrock turns 1e-16 into 1e-13 in one iteration),
+// which is why the runs are short. The counts of iterations and
+// evaluations must match too.
+//
+// f32, fixed step: the first step (one sum and an elementwise step) within
+// 1e-5, later ones within 1e-2. That bound is measured, not derived: the
+// dot products of 2000-5000 float32 terms carry relative errors near
+// 1e-6, which the two-loop's curvature pairs amplify (5e-4 on Rosenbrock
+// after five iterations here).
+//
+// f32 with --strong-wolfe is not held to the CPU's iterates: the search
+// decides on float32 losses, and from the first iteration it can accept
+// another step than the float64 search (the quadratic below: loss 1000
+// against 667 after one step). It must converge: below 1e-6 of the start.
+func TestLBFGSMatchesCPU(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		problem string
+		dim     int
+		wolfe   bool
+		iter    int
+		steps   int
+		prec    gdgpu.Precision
+	}{
+		{"rosenbrock/fixed/f64", "rosenbrock", 5000, false, 1, 12, gdgpu.F64},
+		{"rosenbrock/wolfe/f64", "rosenbrock", 5000, true, 1, 12, gdgpu.F64},
+		{"styblinski-tang/wolfe/f64", "styblinski-tang", 3000, true, 4, 3, gdgpu.F64},
+		{"quadratic/wolfe/f64", "quadratic", 3001, true, 4, 3, gdgpu.F64},
+		{"rosenbrock/fixed/f32", "rosenbrock", 5000, false, 1, 6, gdgpu.F32},
+		{"rastrigin/fixed/f32", "rastrigin", 2000, false, 2, 3, gdgpu.F32},
+		{"quadratic/wolfe/f32", "quadratic", 3001, true, 4, 3, gdgpu.F32},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := openTest(t, Options{ChunkElems: 1024}) // several chunks
+			job := lbfgsJob(t, tc.problem, tc.dim, 5, tc.wolfe, tc.iter, tc.prec)
+			g := openBackend(t, c, &job)
+			cjob := job
+			cjob.Precision = gdgpu.F64
+			cb, err := cpu.New(&cjob)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cb.Close()
+			x0 := job.StartPoint()
+			if err := g.Load(x0); err != nil {
+				t.Fatal(err)
+			}
+			if err := cb.Load(x0); err != nil {
+				t.Fatal(err)
+			}
+			for range tc.steps {
+				if err := g.Step([]float64{1}, true); err != nil {
+					t.Fatal(err)
+				}
+				if err := cb.Step([]float64{1}, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// One more sample: the point the last step ended on.
+			if err := g.Record(); err != nil {
+				t.Fatal(err)
+			}
+			if err := cb.Record(); err != nil {
+				t.Fatal(err)
+			}
+			gs, err := g.Samples(nil, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs, err := cb.Samples(nil, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(gs) != tc.steps+1 || len(cs) != tc.steps+1 {
+				t.Fatalf("%d and %d samples, want %d", len(gs), len(cs), tc.steps+1)
+			}
+			floor := math.Max(1e-6*math.Abs(cs[0].Loss), math.SmallestNonzeroFloat64)
+			if tc.prec == gdgpu.F32 && tc.wolfe {
+				if last := gs[len(gs)-1].Loss; !(last <= floor) {
+					t.Errorf("f32 with the line search: loss %v after %d steps, want below %v", last, tc.steps, floor)
+				}
+				return
+			}
+			worst := 0.0
+			for k := range gs {
+				rtol := 1e-12
+				if tc.prec == gdgpu.F32 {
+					rtol = 1e-2
+					if k <= 1 {
+						rtol = 1e-5
+					}
+				}
+				d := math.Abs(gs[k].Loss-cs[k].Loss) / math.Max(math.Abs(cs[k].Loss), floor)
+				worst = math.Max(worst, d)
+				if !(d <= rtol) || gs[k].Step != cs[k].Step {
+					t.Errorf("step %d: loss %v on the GPU, %v on the CPU (rel %.3g, rtol %g)", cs[k].Step, gs[k].Loss, cs[k].Loss, d, rtol)
+				}
+			}
+			if tc.prec == gdgpu.F64 {
+				gi, ge := g.(gdgpu.Counter).Counts()
+				ci, ce := cb.Counts()
+				if gi != ci || ge != ce {
+					t.Errorf("n_iter %d, func_evals %d on the GPU; %d, %d on the CPU", gi, ge, ci, ce)
+				}
+			}
+			if cs[0].Loss == cs[len(cs)-1].Loss {
+				t.Error("the run did not move: the comparison shows nothing")
+			}
+			t.Logf("largest relative loss difference %.3g over %d steps", worst, tc.steps)
+		})
+	}
+}
+
+// TestLBFGSStateGPU: on the GPU, a snapshot restored into a new backend,
+// and a kept state reverted to, go on with the same bits as the
+// uninterrupted run; Run diverges cleanly on the unbounded saddle.
+func TestLBFGSStateGPU(t *testing.T) {
+	c := openTest(t, Options{})
+	job := lbfgsJob(t, "rosenbrock", 700, 3, true, 3, gdgpu.F64)
+	x0 := job.StartPoint()
+	open := func() gdgpu.Backend {
+		b := openBackend(t, c, &job)
+		if err := b.Load(x0); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	lrs := []float64{1, 0.5, 1, 1, 0.7, 1}
+	whole := open()
+	if err := whole.Step(lrs, false); err != nil {
+		t.Fatal(err)
+	}
+	var want gdgpu.State
+	if err := whole.Snapshot(&want); err != nil {
+		t.Fatal(err)
+	}
+	a := open()
+	a.Step(lrs[:3], false)
+	var mid gdgpu.State
+	a.Snapshot(&mid)
+	b := open()
+	if err := b.Restore(&mid); err != nil {
+		t.Fatal(err)
+	}
+	b.Step(lrs[3:], false)
+	a.Keep(0)
+	a.Step([]float64{3, 3}, false)
+	if err := a.Revert(0); err != nil {
+		t.Fatal(err)
+	}
+	a.Step(lrs[3:], false)
+	for name, got := range map[string]gdgpu.Backend{"restored": b, "reverted": a} {
+		var s gdgpu.State
+		if err := got.Snapshot(&s); err != nil {
+			t.Fatal(err)
+		}
+		if s.Step != want.Step || s.Scalars != want.Scalars || !slices.Equal(s.Params, want.Params) {
+			t.Errorf("%s: step %d %+v, want %d %+v; parameters equal: %v", name, s.Step, s.Scalars, want.Step, want.Scalars, slices.Equal(s.Params, want.Params))
+		}
+		for k := range s.Vectors {
+			if !slices.Equal(s.Vectors[k], want.Vectors[k]) {
+				t.Errorf("%s: state vector %d differs", name, k)
+			}
+		}
+	}
+	bad := mid
+	bad.Scalars.Pairs = 4
+	if err := open().Restore(&bad); err == nil {
+		t.Error("a ring of 4 pairs for a history of 3 restored")
+	}
+
+	sad := lbfgsJob(t, "saddle", 2, 5, true, 20, gdgpu.F64)
+	sad.Steps, sad.LogEvery = 50, 1
+	sb := openBackend(t, c, &sad)
+	res, err := gdgpu.Run(context.Background(), &sad, sb, sad.StartPoint(), gdgpu.Hooks{})
+	if err != nil || res.Status != gdgpu.Diverged || res.KeptStep < 0 {
+		t.Errorf("saddle: %v, %v (kept step %d); want Diverged on a kept state", res.Status, err, res.KeptStep)
+	}
+}
