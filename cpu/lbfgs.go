@@ -14,14 +14,14 @@ import (
 // prev_flat_grad and the history ring in b.state (StateNames order), the
 // scalars in b.st; here are the Stepper and the work vectors.
 type lbfgsState struct {
-	m     int
-	step  *lbfgs.Stepper
-	work  [6][]float64 // flat_grad, y, s, x_init and the line search's two spares
-	names [lbfgs.Spare1 + 1][]float64
+	m    int
+	al   []float64 // the two-loop's alphas, per ring slot
+	step *lbfgs.Stepper
+	work [6][]float64 // flat_grad, y, s, x_init and the line search's two spares
 }
 
 func newLBFGS(o *gdgpu.Optimizer, n int) *lbfgsState {
-	l := &lbfgsState{m: int(o.History), step: lbfgs.New(lbfgs.NewParams(o))}
+	l := &lbfgsState{m: int(o.History), al: make([]float64, int(o.History)), step: lbfgs.New(lbfgs.NewParams(o))}
 	for i := range l.work {
 		l.work[i] = make([]float64, n)
 	}
@@ -126,6 +126,21 @@ func (o lbfgsOps) Scale(dst, src lbfgs.Vec, t float64) {
 
 func (o lbfgsOps) AddScaled(dst, x lbfgs.Vec, t float64, d lbfgs.Vec) {
 	addScaled(o.vec(dst), o.vec(x), t, o.vec(d))
+}
+
+// TwoLoop is the two-loop recursion on the host's scalars (lbfgs.Ops).
+func (o lbfgsOps) TwoLoop(m int, slots []int, ro []float64, hDiag float64) {
+	al := o.b.lb.al[:m]
+	for i := len(slots) - 1; i >= 0; i-- {
+		k := slots[i]
+		al[k] = o.Dot(lbfgs.Stp(m, k), lbfgs.D) * ro[k]
+		o.Axpy(lbfgs.D, -al[k], lbfgs.Dir(k))
+	}
+	o.Scale(lbfgs.D, lbfgs.D, hDiag)
+	for _, k := range slots {
+		be := o.Dot(lbfgs.Dir(k), lbfgs.D) * ro[k]
+		o.Axpy(lbfgs.D, al[k]-be, lbfgs.Stp(m, k))
+	}
 }
 
 // lbRecompute sets the ring's 1/(y.s) after the state was replaced.

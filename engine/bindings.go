@@ -35,6 +35,7 @@ var bindingDefines = map[string]uint32{
 	"BIND_LB_B":         bindLBB,
 	"BIND_LB_C":         bindLBC,
 	"BIND_LB_OUT":       bindLBOut,
+	"BIND_LB_SC":        bindLBSc,
 }
 
 // bindingPreamble is the #define lines of bindingDefines, in name order.

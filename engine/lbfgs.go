@@ -16,6 +16,7 @@ const (
 	bindLBB   = 20
 	bindLBC   = 21
 	bindLBOut = 22
+	bindLBSc  = 23
 )
 
 // lbfgsGPU is torch's L-BFGS on the GPU (gdgpu.OptimizerInfo.Closure):
@@ -29,6 +30,7 @@ type lbfgsGPU struct {
 	step *lbfgs.Stepper
 	work [5]buffer // flat_grad, y, s, the line search's two spares
 	out  buffer    // a reduction's result: one real, or an evaluation's two
+	sc   buffer    // the two-loop's alphas (one per ring slot), then its beta
 
 	part, fin, loss, vec *program
 	// recordAt, when >= 0, is the step whose sample the next evaluation
@@ -78,7 +80,10 @@ func (b *Backend) allocLBFGS() (err error) {
 			return err
 		}
 	}
-	b.lb.out, err = newBuffer("lbfgs result", 2, b.elem)
+	if b.lb.out, err = newBuffer("lbfgs result", 2, b.elem); err != nil {
+		return err
+	}
+	b.lb.sc, err = newBuffer("lbfgs two-loop scalars", int(b.job.Optimizer.History)+1, b.elem)
 	return err
 }
 
@@ -94,7 +99,7 @@ func (l *lbfgsGPU) buffers() []*buffer {
 	if l == nil {
 		return nil
 	}
-	bs := []*buffer{&l.out}
+	bs := []*buffer{&l.out, &l.sc}
 	for i := range l.work {
 		bs = append(bs, &l.work[i])
 	}
@@ -235,6 +240,14 @@ func (o *gpuOps) read2() (float64, float64) {
 // reduce runs a partials pass (mode 0 a.c, 1 sum |a|, 2 max |a|) and the
 // final reduction, and reads the result back.
 func (o *gpuOps) reduce(mode int32, a, c lbfgs.Vec) float64 {
+	o.reduceInto(mode, a, c, o.b.lb.out, 0, 1)
+	v, _ := o.read2()
+	return v
+}
+
+// reduceInto is reduce's passes, the result times scale written to
+// dst[idx] on the device and not read back.
+func (o *gpuOps) reduceInto(mode int32, a, c lbfgs.Vec, dst buffer, idx int, scale float64) {
 	b, l := o.b, o.b.lb
 	gl.UseProgram(l.part.id)
 	gl.Uniform1i(l.part.loc("mode"), mode)
@@ -256,11 +269,29 @@ func (o *gpuOps) reduce(mode int32, a, c lbfgs.Vec) float64 {
 	gl.UseProgram(l.fin.id)
 	gl.Uniform1i(l.fin.loc("mode"), mode)
 	gl.Uniform1ui(l.fin.loc("parts"), uint32(b.groups*b.chunks()))
+	gl.Uniform1ui(l.fin.loc("outIdx"), uint32(idx))
+	b.setReal(l.fin, "scale", scale)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindLBOut, l.out.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindLBOut, dst.id)
 	gl.DispatchCompute(1, 1, 1)
-	v, _ := o.read2()
-	return v
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+}
+
+// TwoLoop keeps the recursion's scalars on the device: each dot product
+// times 1/(y.s) goes to sc (al_k at slot k, be at slot m), and the axpys
+// read their coefficients there. Nothing is read back.
+func (o *gpuOps) TwoLoop(m int, slots []int, ro []float64, hDiag float64) {
+	b, l := o.b, o.b.lb
+	for i := len(slots) - 1; i >= 0; i-- {
+		k := slots[i]
+		o.reduceInto(0, lbfgs.Stp(m, k), lbfgs.D, l.sc, k, ro[k])
+		b.vecOpSc(*o.buf(lbfgs.D), *o.buf(lbfgs.Dir(k)), k, -1, -1) // D += (-al_k) Dir(k)
+	}
+	o.Scale(lbfgs.D, lbfgs.D, hDiag)
+	for _, k := range slots {
+		o.reduceInto(0, lbfgs.Dir(k), lbfgs.D, l.sc, m, ro[k])
+		b.vecOpSc(*o.buf(lbfgs.D), *o.buf(lbfgs.Stp(m, k)), k, m, 1) // D += (al_k - be) Stp(k)
+	}
 }
 
 func (o *gpuOps) Dot(a, c lbfgs.Vec) float64 { return o.reduce(0, a, c) }
@@ -285,14 +316,34 @@ func (o *gpuOps) Copy(dst, src lbfgs.Vec) {
 	copyBuffer(*o.buf(dst), *o.buf(src))
 }
 
+// vecOpSc is mode 0 with its coefficient sa sc[ia] - sc[ib] (ib >= 0)
+// or sa sc[ia], read on the device: a += coef * x.
+func (b *Backend) vecOpSc(a, x buffer, ia, ib int, sa float64) {
+	p := b.lb.vec
+	gl.UseProgram(p.id)
+	gl.Uniform1i(p.loc("ia"), int32(ia))
+	gl.Uniform1i(p.loc("ib"), int32(ib))
+	b.setReal(p, "sa", sa)
+	b.vecDispatch(0, a, x, buffer{}, 0)
+	gl.Uniform1i(p.loc("ia"), -1)
+}
+
 // vecOp runs lbfgs.glsl's elementwise mode over every chunk: A is
 // written, B and C read (an absent one is bound to A, unread). Mode 6
 // checks A, noting a non-finite value as step b.t's.
 func (b *Backend) vecOp(mode int32, a, bb, c buffer, coef float64) {
+	gl.UseProgram(b.lb.vec.id)
+	gl.Uniform1i(b.lb.vec.loc("ia"), -1)
+	b.vecDispatch(mode, a, bb, c, coef)
+}
+
+// vecDispatch is vecOp's dispatch, ia and ib as they are set.
+func (b *Backend) vecDispatch(mode int32, a, bb, c buffer, coef float64) {
 	p := b.lb.vec
 	gl.UseProgram(p.id)
 	gl.Uniform1i(p.loc("mode"), mode)
 	b.setReal(p, "a", coef)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindLBSc, b.lb.sc.id)
 	if bb.id == 0 {
 		bb = a
 	}

@@ -92,6 +92,8 @@ uniform uint parts; // partials (LB_FIN) or partial pairs (LB_LOSS) to reduce
 
 #ifdef LB_FIN
 uniform int mode;
+uniform uint outIdx; // the result goes to out_[outIdx], times scale
+uniform real scale;
 
 void main() {
 	uint t = gl_LocalInvocationID.x;
@@ -111,7 +113,7 @@ void main() {
 		workgroupSum2(s, unused);
 	}
 	if (t == 0u) {
-		out_[0] = s;
+		out_[outIdx] = s * scale;
 	}
 }
 #endif
@@ -135,18 +137,31 @@ void main() {
 
 #ifdef LB_VEC
 layout(std430, binding = BIND_LB_C) readonly buffer LbC { real C[]; };
+// The two-loop's scalars, kept on the device (engine/lbfgs.go's TwoLoop).
+layout(std430, binding = BIND_LB_SC) readonly buffer LbSc { real sc[]; };
 // mode: 0 A += a B; 1 A = -B; 2 A = B - C; 3 A = B a; 4 A = B + a C;
 // 5 A = B; 6 check A: a non-finite A[j] is noted as step flagStep + 1's.
+// With ia >= 0, mode 0's a is sa sc[ia] - sc[ib] (ib >= 0) or sa sc[ia].
 uniform int mode;
 uniform real a;
+uniform int ia;
+uniform int ib;
+uniform real sa;
 
 void main() {
 	uint stride = gl_NumWorkGroups.x * LOCAL_SIZE;
+	real ca = a; // mode 0's coefficient
+	if (ia >= 0) {
+		ca = sa * sc[ia];
+		if (ib >= 0) {
+			ca = ca - sc[ib];
+		}
+	}
 	for (uint j = gl_GlobalInvocationID.x; j < count; j += stride) {
 		// precise: a product rounded before the sum, as the CPU computes it.
 		precise real p;
 		if (mode == 0) {
-			p = a * B[j];
+			p = ca * B[j];
 			A[j] = A[j] + p;
 		} else if (mode == 1) {
 			A[j] = -B[j];

@@ -53,6 +53,12 @@ type Ops interface {
 	AddScaled(dst, x Vec, t float64, d Vec) // dst = x + t*d
 	Copy(dst, src Vec)
 	Swap(a, b Vec) // exchange the vectors behind two names
+	// TwoLoop turns D, which holds -flat_grad, into the direction: for the
+	// ring slots in slots (oldest first), al_k = (Stp(k).D) ro[k] and
+	// D += (-al_k) Dir(k) newest first; D *= hDiag; then be = (Dir(k).D)
+	// ro[k] and D += (al_k - be) Stp(k) oldest first. The scalars may stay
+	// on the device: the rule decides nothing on them.
+	TwoLoop(m int, slots []int, ro []float64, hDiag float64)
 }
 
 // Params are a configuration's: history_size, max_iter, max_eval,
@@ -72,13 +78,14 @@ func NewParams(o *gdgpu.Optimizer) Params {
 // Stepper runs steps: its fields are scratch, the state is the backend's
 // vectors and the ScalarState passed to each call.
 type Stepper struct {
-	P      Params
-	ro, al []float64 // per ring slot: 1/(y.s) and the two-loop's alphas
+	P     Params
+	ro    []float64 // per ring slot: 1/(y.s)
+	slots []int     // the ring slots held, oldest first
 }
 
 // New makes a Stepper for p.
 func New(p Params) *Stepper {
-	return &Stepper{P: p, ro: make([]float64, p.M), al: make([]float64, p.M)}
+	return &Stepper{P: p, ro: make([]float64, p.M), slots: make([]int, 0, p.M)}
 }
 
 // slot is the ring slot of the i-th pair held, oldest first.
@@ -132,17 +139,11 @@ func (s *Stepper) Step(o Ops, st *gdgpu.ScalarState, lr float64) (loss0, sq0 flo
 			}
 			// The two-loop recursion, q and r in d's buffer.
 			o.Neg(D, G)
-			for i := st.Pairs - 1; i >= 0; i-- {
-				k := s.slot(st, i)
-				s.al[k] = o.Dot(Stp(p.M, k), D) * s.ro[k]
-				o.Axpy(D, -s.al[k], Dir(k))
-			}
-			o.Scale(D, D, st.HDiag)
+			s.slots = s.slots[:0]
 			for i := range st.Pairs {
-				k := s.slot(st, i)
-				be := o.Dot(Dir(k), D) * s.ro[k]
-				o.Axpy(D, s.al[k]-be, Stp(p.M, k))
+				s.slots = append(s.slots, s.slot(st, i))
 			}
+			o.TwoLoop(p.M, s.slots, s.ro, st.HDiag)
 		}
 		o.Copy(Prev, G)
 		prevLoss := loss
