@@ -201,3 +201,15 @@ func benchRows(t *testing.T, args ...string) map[string]benchRow {
 	}
 	return got
 }
+
+// TestLBFGSTooBigNamesHistory: an lbfgs job refused for memory says how
+// many state vectors --history-size keeps (exit 2), on the CPU and the GPU.
+func TestLBFGSTooBigNamesHistory(t *testing.T) {
+	testcases.FakeMemory(t, map[string]string{"proc/meminfo": "MemTotal: 131072 kB\nMemAvailable: 65536 kB\n"})
+	for _, device := range []string{"cpu", "gpu"} {
+		code, _, stderr := gdgpuRun(t, "run", "--device", device, "--optimizer", "lbfgs", "--dim", "100000", "--history-size", "100", "--steps", "1")
+		if code != exitUsage || !strings.Contains(stderr, "--history-size 100 keeps 202 state vectors") {
+			t.Errorf("%s: exit %d\n%s", device, code, stderr)
+		}
+	}
+}

@@ -124,13 +124,22 @@ func openGL(gpu int) (*engine.Context, error) {
 	return ec, nil
 }
 
+// historyHint points a refused lbfgs job at --history-size, which sets
+// most of its memory (2*history_size+2 state vectors, kept twice).
+func historyHint(job *gdgpu.Job) string {
+	if !job.Optimizer.Takes("history-size") {
+		return ""
+	}
+	return fmt.Sprintf("; --history-size %d keeps %d state vectors: a smaller one needs less", int(job.Optimizer.History), len(job.Optimizer.StateNames()))
+}
+
 // newDevice makes the backend for job: the CPU never touches GL; the GPU
 // uses ec, opening a context of its own when ec is nil.
 func newDevice(devName string, job *gdgpu.Job, gpu int, ec *engine.Context) (*device, error) {
 	if devName == "cpu" {
 		b, err := cpu.Open(job)
 		if errors.Is(err, cpu.ErrTooBig) {
-			return nil, usagef("%v", err) // too big for this machine: bad input, exit 2
+			return nil, usagef("%v%s", err, historyHint(job)) // too big for this machine: bad input, exit 2
 		}
 		if err != nil {
 			return nil, failure(err)
@@ -154,7 +163,7 @@ func newDevice(devName string, job *gdgpu.Job, gpu int, ec *engine.Context) (*de
 			ec.Close()
 		}
 		if errors.Is(err, engine.ErrTooBig) {
-			return nil, usagef("%v", err) // too big for this device: bad input, exit 2
+			return nil, usagef("%v%s", err, historyHint(job)) // too big for this device: bad input, exit 2
 		}
 		return nil, failure(err)
 	}
