@@ -20,7 +20,11 @@ two CUDA events (median, min, p90 of their elapsed times); the wall time of
 the batch is taken between two torch.cuda.synchronize() calls, and
 wall per op - mean event time is the CPU/launch overhead per op.
 
-Needs torch with CUDA; it has not been run in the session that wrote it.
+  lbfgs-h10/-h100  (--lbfgs) one torch.optim.LBFGS step, max_iter 1, fixed step
+                   1e-4, with 10 or 100 pairs held, on Rosenbrock (gdgpu's byte
+                   model, 23 + 10 m vectors per iteration)
+
+Needs torch with CUDA; it has not been run in the sessions that wrote it.
 Usage: python3 bench/torch_baseline.py --n 1e8 [--reps 50] > torch.json
 """
 
@@ -88,6 +92,8 @@ def main():
     ap.add_argument("--precision", choices=["f32", "f64"], default="f32")
     ap.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (torch's default)")
     ap.add_argument("--device", default="cuda", help="torch device (cuda or cuda:N)")
+    ap.add_argument("--lbfgs", action="store_true",
+                    help="also time one torch.optim.LBFGS iteration with 10 and 100 pairs held (gdgpu bench --lbfgs's rows)")
     args = ap.parse_args()
     n = float(args.n)
     if n != int(n) or n < 2:
@@ -156,6 +162,36 @@ def main():
     secs, wall = time_op(torch, quad_step, args.reps, args.warmup)
     rows.append(row("quadratic+adam", n, "0.5*sum(x^2) via autograd + Adam(fused=True), eager", secs, wall, 6 * elem))
     del p, opt
+
+    # lbfgs-h10, lbfgs-h100: one LBFGS.step(closure) with max_iter=1 and a
+    # fixed step of 1e-4 on Rosenbrock, after m+2 steps that fill the
+    # history, as gdgpu bench --lbfgs times it (the same byte model). The
+    # step syncs on its own (.item()-like tests), so the events time it
+    # whole.
+    if args.lbfgs:
+        for m in (10, 100):
+            start = torch.ones(n, device=dev, dtype=dtype)
+            start[0::2] = -1.2
+            p = torch.nn.Parameter(start)
+            opt = torch.optim.LBFGS([p], lr=1e-4, max_iter=1, history_size=m)
+
+            def closure():
+                opt.zero_grad(set_to_none=False)
+                a, b = p[:-1], p[1:]
+                loss = (100.0 * (b - a * a) ** 2 + (1.0 - a) ** 2).sum()
+                loss.backward()
+                return loss
+
+            def lbfgs_step():
+                opt.step(closure)
+
+            secs, wall = time_op(torch, lbfgs_step, args.reps, m + 2)
+            held = len(opt.state[p].get("old_dirs", []))
+            r = row("lbfgs-h%d" % m, n, "torch.optim.LBFGS step, max_iter 1, %d pairs held, rosenbrock" % m, secs, wall, (23 + 10 * m) * elem)
+            if held != m:
+                r["skipped"] = "%d pairs held, not %d" % (held, m)
+            rows.append(r)
+            del p, opt, start
 
     copy_gbps = rows[0]["gbps"]
     for r in rows:
