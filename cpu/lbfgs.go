@@ -80,18 +80,22 @@ func (o lbfgsOps) ref(v lbfgs.Vec) *[]float64 {
 	panic("cpu: lbfgs: swap of a vector that is not a pair's")
 }
 
-// Eval evaluates the loss and the gradient (into dst) at x, flagging
-// non-finite values as at step b.t0 when flag is set (see lbfgs.Ops).
-func (o lbfgsOps) Eval(dst lbfgs.Vec, flag bool) (loss, sq float64) {
+// Eval evaluates the loss and the gradient (into dst) at x, noting
+// non-finite values as step b.t0's (the start), b.t's (a point the step
+// moved to) or not at all (see lbfgs.Ops).
+func (o lbfgsOps) Eval(dst lbfgs.Vec, flag lbfgs.Flag) (loss, sq float64) {
 	b := o.b
-	bs, bi := b.badStep, b.badIndex
+	bs, bi, t0 := b.badStep, b.badIndex, b.t0
+	if flag == lbfgs.FlagMoved {
+		b.t0 = b.t // sweepPart notes values as step b.t0's
+	}
 	b.obj.prepare(b.x)
 	b.grad = o.vec(dst)
 	b.recording, b.updating = true, false
 	b.dispatch(phaseGrad)
-	b.grad = nil
+	b.grad, b.t0 = nil, t0
 	l, q := leafTotal(b.leafLoss), leafTotal(b.leafSq)
-	if !flag {
+	if flag == lbfgs.NoFlag {
 		b.badStep, b.badIndex = bs, bi
 	}
 	return b.obj.finish(l.Sum()), q.Sum()
@@ -151,9 +155,11 @@ func (b *Backend) lbRecompute() {
 }
 
 // lbfgsStep is one torch.optim.LBFGS.step(closure) with learning rate lr
-// (internal/lbfgs). With record, the loss and gradient norm of its first
-// evaluation (the current point) are recorded as step t0's sample. The
-// parameters it ends on are checked for non-finite values.
+// (internal/lbfgs). The parameters it ends on are checked for non-finite
+// values. With record, step t0's sample is recorded: the loss and
+// gradient norm of its first evaluation (the point it starts from), and
+// the first non-finite value found by the end of the step, as a fused
+// step's sample carries the values it wrote.
 func (b *Backend) lbfgsStep(lr float64, record bool) {
 	b.t0 = b.t
 	b.t++

@@ -344,7 +344,7 @@ func (b *Backend) buildKernels() (err error) {
 		}
 	}
 	if info.Closure {
-		return b.buildLBFGS(base, obj)
+		return b.buildLBFGS(base)
 	}
 	if !clipNorm {
 		if !b.givenOnly {
@@ -654,7 +654,7 @@ func (b *Backend) dispatchChunks(p *program) {
 	// The point the kernel reads: x_t for an evaluation, x_{t-1} for a
 	// step (b.t already counts it).
 	flagStep := b.t - 1
-	if p == b.eval {
+	if p == b.eval || (b.lb != nil && b.lb.moved) {
 		flagStep = b.t
 	}
 	perFlush, sinceFlush := b.c.maxElemsPerDispatch(), 0

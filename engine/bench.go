@@ -125,6 +125,10 @@ func (b *Backend) Bench(op BenchOp, reps int) (BenchTiming, error) {
 // benchIssue returns the GL calls of one repetition of op. On the GL thread.
 func (b *Backend) benchIssue(op BenchOp) (func(), error) {
 	lr := b.job.Optimizer.LR
+	if b.lb != nil && (op == BenchStep || op == BenchGiven) {
+		// Its step waits for the scalars it decides on: no GPU-timed form.
+		return nil, fmt.Errorf("engine: Bench: an %s step is timed by the wall clock (gdgpu bench --lbfgs), not with GL timestamps", b.job.Optimizer.Name)
+	}
 	switch op {
 	case BenchCopy:
 		return func() {

@@ -34,13 +34,23 @@ type lbfgsGPU struct {
 
 	part, fin, loss, vec *program
 	// recordAt, when >= 0, is the step whose sample the next evaluation
-	// records (the step's first).
+	// records (the step's first); recorded says it did. moved marks an
+	// evaluation at a point the step moved to (dispatchChunks notes its
+	// values as step b.t's).
 	recordAt int
+	recorded bool
+	moved    bool
 }
 
 // buildLBFGS compiles the L-BFGS kernels and the gradient pass. On the GL
 // thread.
-func (b *Backend) buildLBFGS(base map[string]string, obj []string) (err error) {
+func (b *Backend) buildLBFGS(base map[string]string) (err error) {
+	// Binding points up to bindLBSc: GL 4.3 promises only 8.
+	var bindings int32
+	gl.GetIntegerv(gl.MAX_SHADER_STORAGE_BUFFER_BINDINGS, &bindings)
+	if bindings <= bindLBSc {
+		return fmt.Errorf("engine: --optimizer %s needs %d shader storage binding points, this driver has %d (GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS); use --device cpu", b.job.Optimizer.Name, bindLBSc+1, bindings)
+	}
 	l := &lbfgsGPU{step: lbfgs.New(lbfgs.NewParams(&b.job.Optimizer)), recordAt: -1}
 	b.lb = l
 	if b.gradPass, err = b.buildGrad(); err != nil {
@@ -113,7 +123,7 @@ func (l *lbfgsGPU) buffers() []*buffer {
 func (b *Backend) lbfgsStep(lr float64, record bool) error {
 	t0 := b.t
 	b.t++
-	b.lb.recordAt = -1
+	b.lb.recordAt, b.lb.recorded = -1, false
 	if record {
 		b.lb.recordAt = t0
 	}
@@ -123,7 +133,28 @@ func (b *Backend) lbfgsStep(lr float64, record bool) error {
 		return o.err
 	}
 	b.vecOp(6, b.x[b.cur], buffer{}, buffer{}, 0) // check x: noted as step t0+1's
+	if b.lb.recorded {
+		b.refreshSampleFlags()
+	}
 	return b.c.glError()
+}
+
+// refreshSampleFlags copies the non-finite record into the newest pending
+// sample's slot, behind a new fence: an lbfgs sample carries what its
+// whole step found, as a fused step's carries the values it wrote (the
+// CPU's sample is taken after its step too).
+func (b *Backend) refreshSampleFlags() {
+	p := &b.pending[len(b.pending)-1]
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+	gl.BindBuffer(gl.COPY_READ_BUFFER, b.flags.id)
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, b.flagRing.id)
+	gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, 0, 8*p.slot, 8)
+	gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+	gl.MemoryBarrier(gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
+	gl.DeleteSync(p.fence)
+	p.fence = gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
+	gl.Flush()
 }
 
 // lbRecompute sets the ring's 1/(y.s) after the state was replaced. On
@@ -181,12 +212,13 @@ func (o *gpuOps) Swap(a, c lbfgs.Vec) {
 }
 
 // Eval runs the gradient pass at x into dst, its partials reduced into
-// out, and reads the loss and squared gradient norm back. Without flag the
-// non-finite record is restored afterwards.
-func (o *gpuOps) Eval(dst lbfgs.Vec, flag bool) (loss, sq float64) {
+// out, and reads the loss and squared gradient norm back. Its non-finite
+// values are noted as step b.t-1's (the start), b.t's (a point the step
+// moved to), or not at all: the record is restored afterwards.
+func (o *gpuOps) Eval(dst lbfgs.Vec, flag lbfgs.Flag) (loss, sq float64) {
 	b, l := o.b, o.b.lb
 	var saved [2]uint32
-	if !flag {
+	if flag == lbfgs.NoFlag {
 		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
 		gl.BindBuffer(gl.COPY_READ_BUFFER, b.flags.id)
 		gl.GetBufferSubData(gl.COPY_READ_BUFFER, 0, 8, unsafe.Pointer(&saved[0]))
@@ -195,12 +227,14 @@ func (o *gpuOps) Eval(dst lbfgs.Vec, flag bool) (loss, sq float64) {
 	b.runPrepass()
 	grad := b.grad
 	b.grad = *o.buf(dst)
+	l.moved = flag == lbfgs.FlagMoved
 	b.dispatchChunks(b.gradPass)
-	b.grad = grad
+	b.grad, l.moved = grad, false
 	if l.recordAt >= 0 {
 		if err := b.recordSample(b.reduce, l.recordAt); err != nil && o.err == nil {
 			o.err = err
 		}
+		l.recorded = true
 		l.recordAt = -1
 	}
 	gl.UseProgram(l.loss.id)
@@ -209,7 +243,7 @@ func (o *gpuOps) Eval(dst lbfgs.Vec, flag bool) (loss, sq float64) {
 	gl.Uniform1ui(l.loss.loc("parts"), uint32(b.groups*b.chunks()))
 	gl.DispatchCompute(1, 1, 1)
 	f, g := o.read2()
-	if !flag {
+	if flag == lbfgs.NoFlag {
 		gl.BindBuffer(gl.COPY_WRITE_BUFFER, b.flags.id)
 		gl.BufferSubData(gl.COPY_WRITE_BUFFER, 0, 8, unsafe.Pointer(&saved[0]))
 		gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
@@ -255,8 +289,10 @@ func (o *gpuOps) reduceInto(mode int32, a, c lbfgs.Vec, dst buffer, idx int, sca
 	if mode == 0 {
 		bc = *o.buf(c)
 	}
+	flush := b.flusher()
 	for ch, base := 0, 0; base < b.job.Dim; ch, base = ch+1, base+b.chunk {
 		count := min(b.chunk, b.job.Dim-base)
+		flush(count)
 		ba.bindRange(bindLBA, base, count)
 		bc.bindRange(bindLBB, base, count)
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
@@ -351,8 +387,10 @@ func (b *Backend) vecDispatch(mode int32, a, bb, c buffer, coef float64) {
 		c = a
 	}
 	gl.Uniform1ui(p.loc("flagStep"), uint32(b.t-1))
+	flush := b.flusher()
 	for base := 0; base < b.job.Dim; base += b.chunk {
 		count := min(b.chunk, b.job.Dim-base)
+		flush(count)
 		a.bindRange(bindLBA, base, count)
 		bb.bindRange(bindLBB, base, count)
 		c.bindRange(bindLBC, base, count)
@@ -364,10 +402,25 @@ func (b *Backend) vecDispatch(mode int32, a, bb, c buffer, coef float64) {
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 }
 
+// flusher returns what dispatchChunks does before each chunk's dispatch:
+// a glFlush when the chunks since the last one would pass
+// Options.MaxElemsPerDispatch (the watchdog bound).
+func (b *Backend) flusher() func(count int) {
+	perFlush, since := b.c.maxElemsPerDispatch(), 0
+	return func(count int) {
+		if perFlush > 0 && since > 0 && since+count > perFlush {
+			gl.Flush()
+			since = 0
+		}
+		since += count
+	}
+}
+
 // lbfgsNeed is the memory of the work vectors and the result.
 func lbfgsNeed(job *gdgpu.Job, elem int) int64 {
 	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.Closure {
-		return int64(info.WorkVectors-1)*int64(job.Dim)*int64(elem) + 2*int64(elem) // x_init is the spare x
+		// x_init is the spare x; then out's 2 reals and sc's history+1.
+		return int64(info.WorkVectors-1)*int64(job.Dim)*int64(elem) + (3+int64(job.Optimizer.History))*int64(elem)
 	}
 	return 0
 }

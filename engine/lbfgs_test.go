@@ -214,3 +214,57 @@ func TestLBFGSStateGPU(t *testing.T) {
 		t.Errorf("saddle: %v, %v (kept step %d); want Diverged on a kept state", res.Status, err, res.KeptStep)
 	}
 }
+
+// TestLBFGSDivergesAsCPU: on the unbounded saddle both backends' runs end
+// Diverged at the same step and index, on the same kept state: a sample
+// carries the non-finite values its whole step found, a point the step
+// moved to counting as the next step's, as a fused step's values do.
+func TestLBFGSDivergesAsCPU(t *testing.T) {
+	c := openTest(t, Options{})
+	for _, tc := range []struct {
+		name     string
+		wolfe    bool
+		iter     int
+		logEvery int
+		steps    int
+	}{
+		{"fixed/log-every-1", false, 20, 1, 60},
+		{"fixed/log-every-5", false, 20, 5, 60},
+		{"fixed/max-iter-1", false, 1, 1, 3000},
+		{"wolfe", true, 20, 1, 60},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			job := lbfgsJob(t, "saddle", 2, 5, tc.wolfe, tc.iter, gdgpu.F64)
+			job.Steps, job.LogEvery = tc.steps, tc.logEvery
+			g := openBackend(t, c, &job)
+			gr, err := gdgpu.Run(context.Background(), &job, g, job.StartPoint(), gdgpu.Hooks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cb, err := cpu.New(&job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cb.Close()
+			cr, err := gdgpu.Run(context.Background(), &job, cb, job.StartPoint(), gdgpu.Hooks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gr.Status != gdgpu.Diverged || gr.Status != cr.Status || gr.StatusStep != cr.StatusStep || gr.KeptStep != cr.KeptStep ||
+				gr.BadIndex != cr.BadIndex || gr.Steps != cr.Steps || len(gr.Samples) != len(cr.Samples) {
+				t.Errorf("GPU: %v at %d, index %d, kept %d, %d steps, %d samples; CPU: %v at %d, index %d, kept %d, %d steps, %d samples",
+					gr.Status, gr.StatusStep, gr.BadIndex, gr.KeptStep, gr.Steps, len(gr.Samples),
+					cr.Status, cr.StatusStep, cr.BadIndex, cr.KeptStep, cr.Steps, len(cr.Samples))
+			}
+			if gr.KeptStep < 0 {
+				t.Errorf("no kept state to end on (kept %d, diverged at %d)", gr.KeptStep, gr.StatusStep)
+			}
+		})
+	}
+	// No GPU-timed step: Bench refuses it rather than dispatching nothing.
+	job := lbfgsJob(t, "rosenbrock", 100, 5, false, 1, gdgpu.F32)
+	b := openBackend(t, c, &job).(*Backend)
+	if _, err := b.Bench(BenchStep, 1); err == nil {
+		t.Error("Bench(BenchStep) on an lbfgs job: no error")
+	}
+}

@@ -34,15 +34,25 @@ const (
 func Dir(k int) Vec    { return ring + Vec(k) }
 func Stp(m, k int) Vec { return ring + Vec(m+k) }
 
+// Flag says how an evaluation's non-finite values count: not at all (the
+// line search's trial points: torch's search recovers from them), as the
+// step's start point's (its first evaluation), or as the next step's (a
+// point the step moved to, as a fused step notes the values it writes).
+type Flag int
+
+const (
+	NoFlag Flag = iota
+	FlagStart
+	FlagMoved
+)
+
 // Ops is a backend's vector work. Reductions sum in an order of the
 // backend's own, the same on every call.
 type Ops interface {
 	// Eval evaluates the loss and gradient at X, the gradient into dst,
-	// and returns the loss and the squared gradient norm. With flag, a
-	// non-finite loss term or gradient component counts as the run's
-	// (the step's first evaluation, and the fixed step's); without, it
-	// does not (the line search's trial points).
-	Eval(dst Vec, flag bool) (loss, sq float64)
+	// and returns the loss and the squared gradient norm; flag says how
+	// its non-finite values count.
+	Eval(dst Vec, flag Flag) (loss, sq float64)
 	Dot(a, b Vec) float64
 	AbsSum(a Vec) float64
 	AbsMax(a Vec) float64                   // NaN when an element is
@@ -106,7 +116,7 @@ func (s *Stepper) Recompute(o Ops, st *gdgpu.ScalarState) {
 // norm of its first evaluation (the point it starts from).
 func (s *Stepper) Step(o Ops, st *gdgpu.ScalarState, lr float64) (loss0, sq0 float64) {
 	p := s.P
-	loss, sq := o.Eval(G, true)
+	loss, sq := o.Eval(G, FlagStart)
 	loss0, sq0 = loss, sq
 	st.FuncEvals++
 	if o.AbsMax(G) <= p.TolGrad {
@@ -172,7 +182,7 @@ func (s *Stepper) Step(o Ops, st *gdgpu.ScalarState, lr float64) (loss0, sq0 flo
 			if nIter != p.MaxIter {
 				// As torch, the gradient at the last iteration's point is
 				// left to the next step's first evaluation.
-				loss, _ = o.Eval(G, true)
+				loss, _ = o.Eval(G, FlagMoved)
 				optCond = o.AbsMax(G) <= p.TolGrad
 				lsEvals = 1
 			}
@@ -198,7 +208,7 @@ func (s *Stepper) Step(o Ops, st *gdgpu.ScalarState, lr float64) (loss0, sq0 flo
 // torch's _directional_evaluate.
 func trial(o Ops, t float64, dst Vec) float64 {
 	o.AddScaled(X, XInit, t, D)
-	f, _ := o.Eval(dst, false)
+	f, _ := o.Eval(dst, NoFlag)
 	return f
 }
 
