@@ -124,6 +124,17 @@ def goals(g, torch):
             if op in ("sgd", "momentum", "adam", "rosenbrock+adam", "quadratic+adam") and x.get("overhead_per_op_s") is not None]
     add("host overhead per step (worst step row, any n)", "%.1f us" % (max(over) * 1e6) if over else "no row",
         "<= 20 us", max(over) <= 2e-5 if over else None)
+    # Issue 15: an L-BFGS iteration faster than torch's, at the largest n
+    # both reports have (bench --lbfgs and torch_baseline.py --lbfgs).
+    for m in (10, 100):
+        op = "lbfgs-h%d" % m
+        pair = [n for (o, n) in rows if o == op and (op, n) in t]
+        if pair:
+            n = max(pair)
+            q = t[(op, n)]["median_s"] / rows[(op, n)]["median_s"]
+            add("lbfgs iteration, %d pairs, n=%d: torch / gdgpu" % (m, n), "%.2fx" % q, ">= 1x", q >= 1)
+        else:
+            add("lbfgs iteration, %d pairs: torch / gdgpu" % m, "no pair", ">= 1x", None)
     return out
 
 
@@ -142,7 +153,13 @@ def main():
                 joined(g, t, md)
     for g in ours:
         table(g, md)
-        t = next((t for t in torches if t.get("precision") == g.get("precision")), None)
+        # Every torch report of the precision, their rows together (the
+        # lbfgs rows come from a run of their own).
+        same = [t for t in torches if t.get("precision") == g.get("precision")]
+        t = None
+        if same:
+            t = dict(same[0])
+            t["_rows"] = {k: v for s in same for k, v in s["_rows"].items()}
         title = "Goals: %s %s on %s%s" % (g["tool"], g.get("precision", ""), g["renderer"],
                                           "" if t else " (no torch report: its goals are n.a.)")
         res = goals(g, t)

@@ -15,7 +15,8 @@
 #      suite, on device N (-gdgpu.gpu N, and -gdgpu.hardware unless
 #      --allow-software); then the command's suite (on device 0, the
 #      default of every gdgpu command);
-#   3. gdgpu bench --json: f32 at 1e6, 1e7, 1e8, f64 at 1e8;
+#   3. gdgpu bench --json: f32 at 1e6, 1e7, 1e8, f64 at 1e8, and lbfgs's
+#      iteration at 1e7;
 #   4. the PyTorch side (bench/torch_baseline.py) when torch sees CUDA, then
 #      bench/compare.py: each figure beside its goal; and, where python3 has
 #      torch (CUDA or not), lbfgs against torch.optim.LBFGS in float64
@@ -204,6 +205,10 @@ export -f benchjson
 rosen='sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)'
 step bench-f32 60 benchjson bench-f32 --sizes "$sizes" "${reps[@]}" --objective "$rosen"
 step bench-f64 30 benchjson bench-f64 --precision f64 --sizes "$f64sizes" "${reps[@]}"
+# lbfgs (issue 15): one iteration with 10 and 100 pairs held, by wall time.
+lsize=1e7
+[ "$quick" = 1 ] && lsize=1e4
+step bench-lbfgs 40 benchjson bench-lbfgs --sizes "$lsize" --reps 3 --loop-steps 2 --lbfgs
 
 # 4. PyTorch on the same GPU, then every figure beside its goal.
 torch_files=()
@@ -212,6 +217,8 @@ if command -v python3 >/dev/null 2>&1 && python3 -c 'import torch, sys; sys.exit
 	[ "$quick" = 1 ] && tn=1e5
 	step torch-f32 60 bash -c "python3 bench/torch_baseline.py --n $tn --reps 20 > '$out/torch-f32.json'"
 	[ -s "$out/torch-f32.json" ] && torch_files+=("$out/torch-f32.json")
+	step torch-lbfgs 40 bash -c "python3 bench/torch_baseline.py --n $lsize --reps 3 --lbfgs > '$out/torch-lbfgs.json'"
+	[ -s "$out/torch-lbfgs.json" ] && torch_files+=("$out/torch-lbfgs.json")
 else
 	echo "- torch: not run (python3 with torch and CUDA not found)" >>"$report"
 fi
@@ -225,7 +232,7 @@ else
 fi
 if command -v python3 >/dev/null 2>&1; then
 	jsons=()
-	for f in "$out"/bench-f32.json "$out"/bench-f64.json; do
+	for f in "$out"/bench-f32.json "$out"/bench-f64.json "$out"/bench-lbfgs.json; do
 		[ -s "$f" ] && jsons+=("$f")
 	done
 	if [ ${#jsons[@]} -gt 0 ]; then
