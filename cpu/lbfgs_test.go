@@ -8,6 +8,7 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/internal/lbfgs"
+	"github.com/gdgpu/gdgpu/internal/testcases"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -247,22 +248,9 @@ func (r *refLBFGS) strongWolfe(x []float64, t float64, d []float64, f float64, g
 	return bracketF[lowPos], bracketG[lowPos], bracket[lowPos], lsEvals
 }
 
-// lbfgsJob is a CPU job for torch's L-BFGS with history m, the line search
-// or not, and max_iter it.
+// lbfgsJob is testcases.LBFGSJob in float64.
 func lbfgsJob(t *testing.T, problem string, dim, m int, wolfe bool, it int) gdgpu.Job {
-	t.Helper()
-	job := gdgpu.NewJob()
-	job.Problem, job.Dim = problem, dim
-	o, err := gdgpu.DefaultOptimizer("lbfgs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.History, o.StrongWolfe, o.MaxIter = float64(m), wolfe, float64(it)
-	job.Optimizer = o
-	if err := job.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	return job
+	return testcases.LBFGSJob(t, problem, dim, m, wolfe, it, gdgpu.F64)
 }
 
 // TestLBFGSMatchesTorchTranscription: the backend's L-BFGS, ring and all,

@@ -8,24 +8,10 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/internal/testcases"
 )
 
-// lbfgsJob is an lbfgs job on problem at dim with history m.
-func lbfgsJob(t *testing.T, problem string, dim, m int, wolfe bool, iter int, prec gdgpu.Precision) gdgpu.Job {
-	t.Helper()
-	job := gdgpu.NewJob()
-	job.Problem, job.Dim, job.Precision = problem, dim, prec
-	o, err := gdgpu.DefaultOptimizer("lbfgs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.History, o.StrongWolfe, o.MaxIter = float64(m), wolfe, float64(iter)
-	job.Optimizer = o
-	if err := job.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	return job
-}
+var lbfgsJob = testcases.LBFGSJob
 
 // TestLBFGSMatchesCPU: the GPU's L-BFGS follows the CPU's, step by step
 // (steps of --max-iter 1 to 4), with and without the line search, over
