@@ -172,8 +172,11 @@ atomically (a temporary file in the same folder, then renamed).`,
 // when there are more than ten, with minor ticks between: plot.LogTicks
 // builds its labels by repeated multiplication and prints
 // 9.999999999999998e-05. The labels are written from the exponent
-// (math.Pow10(57) prints as 1.0000000000000002e+57), and past 30 decades
-// only the labelled ones have a tick (one per decade drew a solid bar).
+// (math.Pow10(57) prints as 1.0000000000000002e+57), in one format for
+// the whole axis: decimals (0.001 .. 10000) when every labelled decade
+// has a short one, else 1eN for all, as view labels them (an axis read
+// 1e-08, 0.0001, 100 before). Past 30 decades only the labelled ones have
+// a tick (one per decade drew a solid bar).
 type decadeTicks struct{}
 
 func (decadeTicks) Ticks(min, max float64) []plot.Tick {
@@ -182,12 +185,19 @@ func (decadeTicks) Ticks(min, max float64) []plot.Tick {
 		hi = lo + 1
 	}
 	k := (hi - lo + 9) / 10
+	// Decimals only when the labelled decades all lie in 1e-3 .. 1e4.
+	decimal := true
+	for e := lo; e <= hi; e++ {
+		if e%k == 0 && (e < -3 || e > 4) {
+			decimal = false
+		}
+	}
 	var ticks []plot.Tick
 	for e := lo; e <= hi; e++ {
 		v := math.Pow10(e)
 		if e%k == 0 {
-			label := fmt.Sprintf("1e%+03d", e)
-			if e >= -4 && e <= 15 { // exact or shortest-exact: 0.001, 1000
+			label := fmt.Sprintf("1e%d", e)
+			if decimal { // exact or shortest-exact: 0.001, 1000
 				label = strconv.FormatFloat(v, 'g', -1, 64)
 			}
 			ticks = append(ticks, plot.Tick{Value: v, Label: label})

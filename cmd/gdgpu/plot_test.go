@@ -287,6 +287,17 @@ func TestDecadeTicksWideRange(t *testing.T) {
 	if strings.Join(got, " ") != "0.001 0.01 0.1 1 10" {
 		t.Errorf("labels over 1e-3..10: %v", got)
 	}
+	// An axis past 1e-3 or 1e4 labels its decades (every second one here)
+	// as 1eN: one format, not 1e-08 beside 0.0001 and 100.
+	got = got[:0]
+	for _, tk := range (decadeTicks{}).Ticks(3e-9, 2e4) {
+		if tk.Label != "" {
+			got = append(got, tk.Label)
+		}
+	}
+	if want := "1e-8 1e-6 1e-4 1e-2 1e0 1e2 1e4"; strings.Join(got, " ") != want {
+		t.Errorf("labels over 3e-9..2e4: %v, want %s", got, want)
+	}
 }
 
 // TestFloorZeros: zeros go to the smallest positive value of any series;
