@@ -64,14 +64,17 @@ type Backend interface {
 	Restore(s *State) error
 	// Keep copies the current state (parameters, optimizer state vectors,
 	// step count, scalar state) to kept slot k (0 or 1), on the device and
-	// without waiting for it: one copy of each vector, and 2*(1+len
-	// (StateNames)) vectors of memory for the two slots. Run keeps the
+	// without waiting for it: one copy of each vector, and 2*(1+
+	// Optimizer.KeptStates) vectors of memory for the two slots (lbfgs
+	// keeps d and prev_flat_grad, not its history ring). Run keeps the
 	// state at sample points so that a run that diverges can end on its
 	// last finite state.
 	Keep(k int) error
 	// Revert replaces the state with kept slot k's, clears the record of
 	// non-finite values and drops pending samples. Params and Snapshot
-	// afterwards give the kept state.
+	// afterwards give the kept state; state vectors Keep did not copy keep
+	// their values, and Optimizer.Reverted makes the scalar state ignore
+	// them (lbfgs: no pairs held).
 	Revert(k int) error
 	// Close releases every resource. The Backend is unusable afterwards.
 	Close() error

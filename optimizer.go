@@ -103,6 +103,13 @@ type OptimizerInfo struct {
 	// CheckScalars refuses a scalar state this configuration cannot have
 	// (a checkpoint's). nil: any.
 	CheckScalars func(o *Optimizer, s ScalarState) error
+	// KeptStates is how many state vectors, the first in StateNames
+	// order, Backend.Keep copies (nil: all of them), and OnRevert adjusts
+	// the scalar state Revert restores for the ones it did not (lbfgs keeps
+	// d and prev_flat_grad, not its history ring, which a revert empties:
+	// two kept copies of the history would triple its memory).
+	KeptStates func(o *Optimizer) int
+	OnRevert   func(s *ScalarState)
 	// Cycled is the hyperparameter (its flag) that OneCycleLR cycles with
 	// cycle_momentum: "momentum" where torch's defaults have momentum
 	// (SGD, RMSprop), "beta1" where they have betas (the Adam family),
@@ -394,6 +401,23 @@ func (o Optimizer) CheckScalars(s ScalarState) error {
 		return info.CheckScalars(&o, s)
 	}
 	return nil
+}
+
+// KeptStates is how many of the state vectors, the first in StateNames
+// order, Backend.Keep copies (see OptimizerInfo.KeptStates).
+func (o Optimizer) KeptStates() int {
+	if info, _ := LookupOptimizer(o.Name); info.KeptStates != nil {
+		return info.KeptStates(&o)
+	}
+	return len(o.StateNames())
+}
+
+// Reverted adjusts a scalar state restored by Backend.Revert for the
+// state vectors Keep did not copy (see OptimizerInfo.OnRevert).
+func (o Optimizer) Reverted(s *ScalarState) {
+	if info, _ := LookupOptimizer(o.Name); info.OnRevert != nil {
+		info.OnRevert(s)
+	}
 }
 
 // StateNames lists the optimizer's per-parameter state vectors, named as

@@ -28,7 +28,13 @@ func lbfgsInfo() OptimizerInfo {
 		},
 		States:       lbfgsStates,
 		CheckScalars: checkLBFGSState,
-		WorkVectors:  6, // flat_grad, y, s, x_init and the line search's two spare gradients
+		KeptStates:   func(*Optimizer) int { return 2 }, // d, prev_flat_grad
+		OnRevert: func(s *ScalarState) {
+			// The ring was not kept: the state goes on with no pairs, from
+			// the kept d, prev_flat_grad and t.
+			s.Pairs, s.Oldest, s.HDiag = 0, 0, 1
+		},
+		WorkVectors: 6, // flat_grad, y, s, x_init and the line search's two spare gradients
 	}
 }
 

@@ -90,8 +90,8 @@ func New(job *gdgpu.Job) (*Backend, error) {
 		if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.WorkVectors > 0 {
 			work = fmt.Sprintf(", %d work vectors", info.WorkVectors)
 		}
-		return nil, fmt.Errorf("cpu: %w: the job needs %d MiB of host memory (x, %d state vectors and the two kept copies of them%s, in float64), but %d MiB is available (%s)",
-			ErrTooBig, need>>20, len(job.Optimizer.StateNames()), work, free.Bytes>>20, free.Source)
+		return nil, fmt.Errorf("cpu: %w: the job needs %d MiB of host memory (x, %d state vectors, two kept copies of x and %d of them%s, in float64), but %d MiB is available (%s)",
+			ErrTooBig, need>>20, len(job.Optimizer.StateNames()), job.Optimizer.KeptStates(), work, free.Bytes>>20, free.Source)
 	}
 	return newBackend(job)
 }
@@ -106,7 +106,8 @@ var ErrTooBig = errors.New("job too big for this machine")
 // coefficients (the quadratic's) and the stored gradient of clipping by
 // norm.
 func hostBytes(job *gdgpu.Job) int64 {
-	vectors := int64(3 * (1 + len(job.Optimizer.StateNames())))
+	// x and the state vectors, and two kept copies of x and the kept ones.
+	vectors := int64(1+len(job.Optimizer.StateNames())) + int64(2*(1+job.Optimizer.KeptStates()))
 	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.Closure {
 		vectors += int64(info.WorkVectors)
 	}
@@ -243,10 +244,11 @@ func (b *Backend) Keep(k int) error {
 	}
 	s := &b.kept[k]
 	s.x = append(s.x[:0], b.x...)
-	if len(s.state) != len(b.state) {
-		s.state = make([][]float64, len(b.state))
+	kept := b.state[:b.hp.KeptStates()] // lbfgs: not its history ring
+	if len(s.state) != len(kept) {
+		s.state = make([][]float64, len(kept))
 	}
-	for i, v := range b.state {
+	for i, v := range kept {
 		s.state[i] = append(s.state[i][:0], v...)
 	}
 	s.t, s.st = b.t, b.st
@@ -267,6 +269,7 @@ func (b *Backend) Revert(k int) error {
 		copy(b.state[i], v)
 	}
 	b.t, b.st = s.t, s.st
+	b.hp.Reverted(&b.st)
 	b.lbRecompute()
 	b.badStep, b.badIndex = -1, -1
 	b.pending = b.pending[:0]

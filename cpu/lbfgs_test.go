@@ -8,7 +8,7 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/internal/lbfgs"
-	"github.com/gdgpu/gdgpu/internal/testcases"
+	"github.com/gdgpu/gdgpu/internal/testjobs"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -248,9 +248,9 @@ func (r *refLBFGS) strongWolfe(x []float64, t float64, d []float64, f float64, g
 	return bracketF[lowPos], bracketG[lowPos], bracket[lowPos], lsEvals
 }
 
-// lbfgsJob is testcases.LBFGSJob in float64.
+// lbfgsJob is testjobs.LBFGSJob in float64.
 func lbfgsJob(t *testing.T, problem string, dim, m int, wolfe bool, it int) gdgpu.Job {
-	return testcases.LBFGSJob(t, problem, dim, m, wolfe, it, gdgpu.F64)
+	return testjobs.LBFGSJob(t, problem, dim, m, wolfe, it, gdgpu.F64)
 }
 
 // TestLBFGSMatchesTorchTranscription: the backend's L-BFGS, ring and all,
@@ -445,9 +445,11 @@ func TestLBFGSDirectionIsBFGS(t *testing.T) {
 }
 
 // TestLBFGSStateRoundTrip: a run snapshot after some steps and restored
-// into a new backend, or kept and reverted to, goes on exactly as the
-// uninterrupted run (the ring's position and 1/(y.s) included); a ring
-// that does not fit history_size is refused.
+// into a new backend goes on exactly as the uninterrupted run (the ring's
+// position and 1/(y.s) included); a kept state reverted to gives back x,
+// d, prev_flat_grad and the counters with an empty history (Keep does not
+// copy the ring), and goes on from there; a ring that does not fit
+// history_size is refused.
 func TestLBFGSStateRoundTrip(t *testing.T) {
 	for _, wolfe := range []bool{false, true} {
 		job := lbfgsJob(t, "rosenbrock", 40, 3, wolfe, 7)
@@ -484,24 +486,36 @@ func TestLBFGSStateRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.Step(lrs[3:], false)
-		// Kept at the same point, stepped elsewhere, reverted.
+		var s gdgpu.State
+		b.Snapshot(&s)
+		if s.Step != want.Step || s.Scalars != want.Scalars || firstDiff(s.Params, want.Params) >= 0 {
+			t.Errorf("wolfe=%v restored: step %d %+v, want %d %+v; x differs at %d", wolfe, s.Step, s.Scalars, want.Step, want.Scalars, firstDiff(s.Params, want.Params))
+		}
+		for k := range s.Vectors {
+			if firstDiff(s.Vectors[k], want.Vectors[k]) >= 0 {
+				t.Errorf("wolfe=%v restored: state %s differs", wolfe, b.names[k])
+			}
+		}
+		// Kept at the same point, stepped elsewhere, reverted: x, d,
+		// prev_flat_grad and the counters come back, the history ring
+		// (not kept) is emptied.
 		a.Keep(0)
 		a.Step([]float64{3, 3}, false)
 		if err := a.Revert(0); err != nil {
 			t.Fatal(err)
 		}
-		a.Step(lrs[3:], false)
-		for name, got := range map[string]*Backend{"restored": b, "reverted": a} {
-			var s gdgpu.State
-			got.Snapshot(&s)
-			if s.Step != want.Step || s.Scalars != want.Scalars || firstDiff(s.Params, want.Params) >= 0 {
-				t.Errorf("wolfe=%v %s: step %d %+v, want %d %+v; x differs at %d", wolfe, name, s.Step, s.Scalars, want.Step, want.Scalars, firstDiff(s.Params, want.Params))
-			}
-			for k := range s.Vectors {
-				if firstDiff(s.Vectors[k], want.Vectors[k]) >= 0 {
-					t.Errorf("wolfe=%v %s: state %s differs", wolfe, name, got.names[k])
-				}
-			}
+		a.Snapshot(&s)
+		wantSc := mid.Scalars
+		wantSc.Pairs, wantSc.Oldest, wantSc.HDiag = 0, 0, 1
+		if s.Step != mid.Step || s.Scalars != wantSc || firstDiff(s.Params, mid.Params) >= 0 ||
+			firstDiff(s.Vectors[0], mid.Vectors[0]) >= 0 || firstDiff(s.Vectors[1], mid.Vectors[1]) >= 0 {
+			t.Errorf("wolfe=%v reverted: step %d %+v, want %d %+v; x, d or prev_flat_grad not the kept ones", wolfe, s.Step, s.Scalars, mid.Step, wantSc)
+		}
+		if err := a.Step(lrs[3:], false); err != nil {
+			t.Fatal(err)
+		}
+		if a.Snapshot(&s); !allFiniteSlice(s.Params) || s.Scalars.NIter <= mid.Scalars.NIter {
+			t.Errorf("wolfe=%v: no finite progress after the revert: %+v", wolfe, s.Scalars)
 		}
 		bad := mid
 		bad.Scalars.Pairs = 4
@@ -545,3 +559,12 @@ func (b *Backend) lbDir(k int) []float64 { return lbfgsOps{b}.vec(lbfgs.Dir(k)) 
 func (b *Backend) lbStp(k int) []float64 { return lbfgsOps{b}.vec(lbfgs.Stp(b.lb.m, k)) }
 func (b *Backend) lbD() []float64        { return lbfgsOps{b}.vec(lbfgs.D) }
 func (b *Backend) lbPrev() []float64     { return lbfgsOps{b}.vec(lbfgs.Prev) }
+
+func allFiniteSlice(v []float64) bool {
+	for _, x := range v {
+		if x-x != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -512,8 +512,9 @@ func (b *Backend) Keep(k int) error {
 		if s.bufs == nil {
 			// Built aside and kept only whole: a slot with some of its
 			// buffers would be indexed out of range later.
-			bufs := make([]buffer, 0, 1+len(b.state))
-			for v := 0; v <= len(b.state); v++ {
+			nk := b.job.Optimizer.KeptStates() // lbfgs: not its history ring
+			bufs := make([]buffer, 0, 1+nk)
+			for v := 0; v <= nk; v++ {
 				buf, err := newBuffer(fmt.Sprintf("kept state %d", k), b.job.Dim, b.elem)
 				if err != nil {
 					for i := range bufs {
@@ -527,7 +528,7 @@ func (b *Backend) Keep(k int) error {
 		}
 		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
 		copyBuffer(s.bufs[0], b.x[b.cur])
-		for v := range b.state {
+		for v := range s.bufs[1:] {
 			copyBuffer(s.bufs[1+v], b.state[v])
 		}
 		s.t, s.scalars = b.t, b.scalars
@@ -546,10 +547,11 @@ func (b *Backend) Revert(k int) error {
 		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
 		b.cur = 0
 		copyBuffer(b.x[0], s.bufs[0])
-		for v := range b.state {
+		for v := range s.bufs[1:] {
 			copyBuffer(b.state[v], s.bufs[1+v])
 		}
 		b.t, b.scalars = s.t, s.scalars
+		b.job.Optimizer.Reverted(&b.scalars)
 		b.clearFlags()
 		return b.lbRecompute()
 	})

@@ -8,10 +8,10 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
-	"github.com/gdgpu/gdgpu/internal/testcases"
+	"github.com/gdgpu/gdgpu/internal/testjobs"
 )
 
-var lbfgsJob = testcases.LBFGSJob
+var lbfgsJob = testjobs.LBFGSJob
 
 // TestLBFGSMatchesCPU: the GPU's L-BFGS follows the CPU's, step by step
 // (steps of --max-iter 1 to 4), with and without the line search, over
@@ -134,9 +134,10 @@ func TestLBFGSMatchesCPU(t *testing.T) {
 	}
 }
 
-// TestLBFGSStateGPU: on the GPU, a snapshot restored into a new backend,
-// and a kept state reverted to, go on with the same bits as the
-// uninterrupted run; Run diverges cleanly on the unbounded saddle.
+// TestLBFGSStateGPU: on the GPU, a snapshot restored into a new backend
+// goes on with the same bits as the uninterrupted run; a kept state
+// reverted to gives back x, d, prev_flat_grad and the counters with an
+// empty history; Run diverges cleanly on the unbounded saddle.
 func TestLBFGSStateGPU(t *testing.T) {
 	c := openTest(t, Options{})
 	job := lbfgsJob(t, "rosenbrock", 700, 3, true, 3, gdgpu.F64)
@@ -166,25 +167,33 @@ func TestLBFGSStateGPU(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Step(lrs[3:], false)
+	var s gdgpu.State
+	if err := b.Snapshot(&s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Step != want.Step || s.Scalars != want.Scalars || !slices.Equal(s.Params, want.Params) {
+		t.Errorf("restored: step %d %+v, want %d %+v; parameters equal: %v", s.Step, s.Scalars, want.Step, want.Scalars, slices.Equal(s.Params, want.Params))
+	}
+	for k := range s.Vectors {
+		if !slices.Equal(s.Vectors[k], want.Vectors[k]) {
+			t.Errorf("restored: state vector %d differs", k)
+		}
+	}
+	// Reverted: x, d, prev_flat_grad and the counters come back, the
+	// history (not kept) is emptied, as on the CPU.
 	a.Keep(0)
 	a.Step([]float64{3, 3}, false)
 	if err := a.Revert(0); err != nil {
 		t.Fatal(err)
 	}
-	a.Step(lrs[3:], false)
-	for name, got := range map[string]gdgpu.Backend{"restored": b, "reverted": a} {
-		var s gdgpu.State
-		if err := got.Snapshot(&s); err != nil {
-			t.Fatal(err)
-		}
-		if s.Step != want.Step || s.Scalars != want.Scalars || !slices.Equal(s.Params, want.Params) {
-			t.Errorf("%s: step %d %+v, want %d %+v; parameters equal: %v", name, s.Step, s.Scalars, want.Step, want.Scalars, slices.Equal(s.Params, want.Params))
-		}
-		for k := range s.Vectors {
-			if !slices.Equal(s.Vectors[k], want.Vectors[k]) {
-				t.Errorf("%s: state vector %d differs", name, k)
-			}
-		}
+	if err := a.Snapshot(&s); err != nil {
+		t.Fatal(err)
+	}
+	wantSc := mid.Scalars
+	wantSc.Pairs, wantSc.Oldest, wantSc.HDiag = 0, 0, 1
+	if s.Step != mid.Step || s.Scalars != wantSc || !slices.Equal(s.Params, mid.Params) ||
+		!slices.Equal(s.Vectors[0], mid.Vectors[0]) || !slices.Equal(s.Vectors[1], mid.Vectors[1]) {
+		t.Errorf("reverted: step %d %+v, want %d %+v; x, d or prev_flat_grad not the kept ones", s.Step, s.Scalars, mid.Step, wantSc)
 	}
 	bad := mid
 	bad.Scalars.Pairs = 4

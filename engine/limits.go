@@ -114,7 +114,7 @@ func (b *Backend) memoryNeed() MemoryNeed {
 		Params:     2 * n,
 		State:      int64(len(b.names)) * n,
 		StateNames: b.names,
-		Kept:       2 * int64(1+len(b.names)) * n,
+		Kept:       2 * int64(1+b.job.Optimizer.KeptStates()) * n,
 		Gradient:   n,
 		Partials:   int64(2*b.groups*b.chunks()+2*ringSlots)*int64(b.elem) + 8*(1+ringSlots),
 		Data:       b.modelNeed,

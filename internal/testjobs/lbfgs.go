@@ -1,4 +1,6 @@
-package testcases
+// Package testjobs makes jobs for tests of several packages (it imports
+// gdgpu, which internal/testcases, used by gdgpu's own tests, cannot).
+package testjobs
 
 import (
 	"testing"
