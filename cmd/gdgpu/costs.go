@@ -87,8 +87,7 @@ func costPlots(delta, span float64) ([2]*plot.Plot, error) {
 		p.Title.Text = title
 		p.X.Label.Text = "residual r = z - y"
 		p.Add(plotter.NewGrid())
-		p.Legend.Top = true
-		p.Legend.Left = true
+		var all []plotter.XYs
 		for i, loss := range gdgpu.Losses {
 			xy := make(plotter.XYs, n)
 			for j := range xy {
@@ -114,7 +113,11 @@ func costPlots(delta, span float64) ([2]*plot.Plot, error) {
 				name = fmt.Sprintf("huber (delta %g)", delta)
 			}
 			p.Legend.Add(name, line)
+			all = append(all, xy)
 		}
+		// Where the curves are not: the costs rise to the top corners, the
+		// derivatives through the bottom left and top right.
+		placeLegend(p, all, false)
 		ps[k] = p
 	}
 	return ps, nil

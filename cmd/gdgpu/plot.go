@@ -127,7 +127,7 @@ atomically (a temporary file in the same folder, then renamed).`,
 				p.Y.Tick.Marker = decadeTicks{}
 			}
 			p.Add(plotter.NewGrid())
-			p.Legend.Top = true
+			placeLegend(p, series, logY)
 			for i, xy := range series {
 				l, err := plotter.NewLine(xy)
 				if err != nil {
@@ -211,6 +211,117 @@ func (decadeTicks) Ticks(min, max float64) []plot.Tick {
 		}
 	}
 	return ticks
+}
+
+// placeLegend puts p's legend in the corner the lines leave emptiest
+// (legendCorner) and, when some line still passes there, stretches the y
+// axis on that side so that the legend sits in a band no line reaches
+// (about 7% of the height per entry, at most 60%).
+func placeLegend(p *plot.Plot, series []plotter.XYs, logY bool) {
+	top, left, clear := legendCorner(series, logY)
+	p.Legend.Top, p.Legend.Left = top, left
+	if clear {
+		return
+	}
+	ymin, ymax, ok := yRange(series, logY)
+	if !ok {
+		return
+	}
+	band := min(0.05+0.07*float64(len(series)), 0.6)
+	grow := (ymax - ymin) * band / (1 - band)
+	if top {
+		ymax += grow
+	} else {
+		ymin -= grow
+	}
+	if logY {
+		ymin, ymax = math.Pow(10, ymin), math.Pow(10, ymax)
+	}
+	p.Y.Min, p.Y.Max = ymin, ymax
+}
+
+// yRange is the lines' y range on the axis's scale (log10 for a log axis).
+func yRange(series []plotter.XYs, logY bool) (lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for _, p := range s {
+			y := p.Y
+			if logY {
+				if !(y > 0) {
+					continue
+				}
+				y = math.Log10(y)
+			}
+			if !math.IsNaN(y) && !math.IsInf(y, 0) {
+				lo, hi = min(lo, y), max(hi, y)
+			}
+		}
+	}
+	return lo, hi, hi > lo
+}
+
+// legendCorner is the corner of the data area the legend covers least
+// data in: each corner is a box of 40% of the x range by 30% of the y
+// range (on the axis's scale), and the corner with the least length of
+// line in it wins (each segment sampled every 1% of the box's scale, so a
+// steep line crossing a corner counts as much as a flat one), top right
+// first on a tie, then top left, bottom right, bottom left. clear says no
+// line passes through the corner chosen.
+func legendCorner(series []plotter.XYs, logY bool) (top, left, clear bool) {
+	ty := func(y float64) (float64, bool) {
+		if logY {
+			return math.Log10(y), y > 0 && !math.IsInf(y, 0)
+		}
+		return y, !math.IsNaN(y) && !math.IsInf(y, 0)
+	}
+	xmin, xmax, ymin, ymax := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for _, p := range s {
+			if y, ok := ty(p.Y); ok && !math.IsNaN(p.X) && !math.IsInf(p.X, 0) {
+				xmin, xmax = min(xmin, p.X), max(xmax, p.X)
+				ymin, ymax = min(ymin, y), max(ymax, y)
+			}
+		}
+	}
+	if !(xmax > xmin) || !(ymax > ymin) {
+		return true, false, true
+	}
+	// Corners in tie order: top right, top left, bottom right, bottom left.
+	var count [4]int
+	note := func(x, y float64) {
+		nx, ny := (x-xmin)/(xmax-xmin), (y-ymin)/(ymax-ymin)
+		for c, in := range [4]bool{nx > 0.6 && ny > 0.7, nx < 0.4 && ny > 0.7, nx > 0.6 && ny < 0.3, nx < 0.4 && ny < 0.3} {
+			if in {
+				count[c]++
+			}
+		}
+	}
+	for _, s := range series {
+		for i := range s {
+			y, ok := ty(s[i].Y)
+			if !ok {
+				continue
+			}
+			note(s[i].X, y)
+			if i+1 < len(s) {
+				if y2, ok := ty(s[i+1].Y); ok {
+					dx, dy := (s[i+1].X-s[i].X)/(xmax-xmin), (y2-y)/(ymax-ymin)
+					n := min(int(math.Hypot(dx, dy)/0.01), 1000)
+					for k := 1; k < n; k++ {
+						f := float64(k) / float64(n)
+						note(s[i].X+f*(s[i+1].X-s[i].X), y+f*(y2-y))
+					}
+				}
+			}
+		}
+	}
+	best := 0
+	for c := range count {
+		if count[c] < count[best] {
+			best = c
+		}
+	}
+	return best < 2, best == 1 || best == 3, count[best] == 0
 }
 
 func contains(list []string, s string) bool {

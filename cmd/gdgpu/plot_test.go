@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -321,5 +322,36 @@ func TestFloorZeros(t *testing.T) {
 	}
 	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "adam-run") {
 		t.Errorf("the legend does not name the folder (%v)", err)
+	}
+}
+
+// TestLegendCorner: the legend goes to the corner the curves leave empty:
+// top right above a falling loss, top left above a rising one, a bottom
+// corner under a U (the costs), top left beside an odd function (the
+// derivatives), and top right when there is no range to judge by.
+func TestLegendCorner(t *testing.T) {
+	line := func(f func(x float64) float64) plotter.XYs {
+		var xy plotter.XYs
+		for i := 0; i <= 40; i++ {
+			x := -1 + float64(i)/20
+			xy = append(xy, plotter.XY{X: x, Y: f(x)})
+		}
+		return xy
+	}
+	for _, tc := range []struct {
+		name      string
+		s         []plotter.XYs
+		logY      bool
+		top, left bool
+	}{
+		{"falling loss, log", []plotter.XYs{line(func(x float64) float64 { return math.Pow(10, -6*x) })}, true, true, false},
+		{"rising", []plotter.XYs{line(func(x float64) float64 { return x })}, false, true, true},
+		{"U", []plotter.XYs{line(func(x float64) float64 { return x * x }), line(func(x float64) float64 { return math.Abs(x) })}, false, false, false},
+		{"odd", []plotter.XYs{line(func(x float64) float64 { return x * x * x }), line(math.Tanh)}, false, true, true},
+		{"one point", []plotter.XYs{{{X: 1, Y: 1}}}, false, true, false},
+	} {
+		if top, left, _ := legendCorner(tc.s, tc.logY); top != tc.top || left != tc.left {
+			t.Errorf("%s: top %v left %v, want %v %v", tc.name, top, left, tc.top, tc.left)
+		}
 	}
 }
