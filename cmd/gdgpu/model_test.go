@@ -327,14 +327,27 @@ func TestModelRowsRate(t *testing.T) {
 // memory is refused (exit 2) naming the flags, before it is generated,
 // rather than the process being killed while making it.
 func TestSyntheticTooBig(t *testing.T) {
-	old := memFree
-	memFree = func() sysmem.Limit { return sysmem.Limit{Bytes: 1 << 20, Source: "a test's limit"} }
-	defer func() { memFree = old }()
+	// sysmem reads /proc/meminfo under sysmem.Root: a fake one there sets
+	// the limit through the code that reads the real one.
+	withMemAvailable := func(kB int) {
+		root := t.TempDir()
+		p := filepath.Join(root, sysmem.Path)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(fmt.Sprintf("MemTotal: 4194304 kB\nMemAvailable: %d kB\n", kB)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sysmem.Root = root
+	}
+	old := sysmem.Root
+	defer func() { sysmem.Root = old }()
+	withMemAvailable(1 << 10)
 	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "linear", "--synthetic", "regression", "--samples", "100000", "--features", "3", "--steps", "1")
-	if code != exitUsage || !strings.Contains(stderr, "--samples 100000 x --features 3: the synthetic set needs 2 MiB of host memory, 1 MiB is available") {
+	if code != exitUsage || !strings.Contains(stderr, "--samples 100000 x --features 3: the synthetic set needs 2 MiB of host memory, 1 MiB is available (MemAvailable in "+sysmem.Path+")") {
 		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	memFree = func() sysmem.Limit { return sysmem.Limit{Bytes: 1 << 30, Source: "a test's limit"} }
+	withMemAvailable(1 << 20)
 	if code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "linear", "--synthetic", "regression", "--samples", "100000", "--features", "3", "--steps", "1"); code != 0 {
 		t.Errorf("with 1 GiB: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -342,7 +355,7 @@ func TestSyntheticTooBig(t *testing.T) {
 	// about 488 GiB of float64 centres for 10 samples (the runtime's
 	// fatal "out of memory" before).
 	code, stdout, stderr = gdgpuRun(t, "run", "--device", "cpu", "--problem", "softmax", "--synthetic", "classification", "--samples", "10", "--features", "1000000", "--classes", "65536", "--steps", "1")
-	if code != exitUsage || !strings.Contains(stderr, "the synthetic set needs 500039 MiB") || !strings.Contains(stderr, "a test's limit") {
+	if code != exitUsage || !strings.Contains(stderr, "the synthetic set needs 500039 MiB") || !strings.Contains(stderr, "1024 MiB is available") {
 		t.Errorf("65536 classes x 1e6 features: exit %d\n%s%s", code, stdout, stderr)
 	}
 }

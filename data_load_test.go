@@ -1,0 +1,72 @@
+package gdgpu
+
+import (
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestFieldError: the fields come from the format's braces only (an
+// argument's braces are text), Error writes Go names, Format a front
+// end's, and a % in a name is written as is.
+func TestFieldError(t *testing.T) {
+	e := fieldErrorf("{DataSpec.Samples} %d x {DataSpec.NumFeatures} %d: %s, {DataSpec.Samples} again", 5, 3, "{0,1} or {-1,1}")
+	if want := []string{"DataSpec.Samples", "DataSpec.NumFeatures"}; !slices.Equal(e.Fields, want) {
+		t.Errorf("Fields = %q, want %q", e.Fields, want)
+	}
+	if got, want := e.Error(), "gdgpu: DataSpec.Samples 5 x DataSpec.NumFeatures 3: {0,1} or {-1,1}, DataSpec.Samples again"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	flag := func(f string) string { return "--" + strings.ToLower(f[strings.IndexByte(f, '.')+1:]) + "%d" }
+	if got, want := e.Format(flag), "--samples%d 5 x --numfeatures%d 3: {0,1} or {-1,1}, --samples%d again"; got != want {
+		t.Errorf("Format = %q, want %q", got, want)
+	}
+}
+
+// TestLoadDataRefusals: each refusal is a *FieldError naming the fields
+// at fault, and its message says why.
+func TestLoadDataRefusals(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "d.csv")
+	if err := os.WriteFile(csv, []byte("a,b,y\n1,2,0\n3,4,2\n5,6,0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		model  string
+		sp     DataSpec
+		fields []string
+		text   string
+	}{
+		{"no data", "linear", DataSpec{}, []string{"Job.Problem", "DataSpec.File", "DataSpec.Target", "DataSpec.Synthetic"}, "trains on data"},
+		{"both", "linear", DataSpec{File: csv, Synthetic: "regression"}, []string{"DataSpec.File", "DataSpec.Synthetic"}, "both choose the data"},
+		{"not a model", "rosenbrock", DataSpec{Synthetic: "regression"}, []string{"Job.Problem"}, "is not a model"},
+		{"regression for a classifier", "logistic", DataSpec{Synthetic: "regression", Samples: 10}, []string{"DataSpec.Synthetic", "Job.Problem"}, "makes real targets"},
+		{"classes for regression", "linear", DataSpec{Synthetic: "regression", Samples: 10, Classes: 3}, []string{"DataSpec.Classes", "DataSpec.Synthetic"}, "applies to"},
+		{"three classes, binary", "hinge", DataSpec{Synthetic: "classification", Samples: 10, Classes: 3}, []string{"DataSpec.Classes", "Job.Problem"}, "use Job.Problem softmax"},
+		{"unknown generator", "linear", DataSpec{Synthetic: "spiral", Samples: 10}, []string{"DataSpec.Synthetic"}, "unknown"},
+		{"no samples", "linear", DataSpec{Synthetic: "regression"}, []string{"DataSpec.Samples"}, "must be >= 1"},
+		{"NaN noise", "linear", DataSpec{Synthetic: "regression", Samples: 10, Noise: math.NaN()}, []string{"DataSpec.Noise"}, "finite"},
+		{"too many values", "linear", DataSpec{Synthetic: "regression", Samples: 1 << 30, NumFeatures: 1 << 10}, []string{"DataSpec.Samples", "DataSpec.NumFeatures", "DataSpec.Synthetic"}, "exceeds"},
+		{"no target", "softmax", DataSpec{File: csv}, []string{"DataSpec.File", "DataSpec.Target"}, "needs DataSpec.Target COLUMN"},
+		{"missing file", "softmax", DataSpec{File: filepath.Join(dir, "none.csv"), Target: "y"}, []string{"DataSpec.File"}, "no such file"},
+		{"val fraction", "softmax", DataSpec{File: csv, Target: "y", ValFraction: 1}, []string{"DataSpec.ValFraction"}, "must be in [0, 1)"},
+		{"labels 0 and 2", "softmax", DataSpec{File: csv, Target: "y"}, []string{"DataSpec.File"}, "softmax needs the labels 0..K-1, each present; the target holds [0 2]"},
+		{"npy with features", "linear", DataSpec{File: "x.npy", Target: "y.npy", Features: []string{"a"}}, []string{"DataSpec.Features", "DataSpec.File"}, "names CSV columns"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := LoadData(c.model, c.sp, 1)
+			var fe *FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("err = %v, want a *FieldError", err)
+			}
+			if !slices.Equal(fe.Fields, c.fields) || !strings.Contains(err.Error(), c.text) {
+				t.Errorf("fields %q, %q; want fields %q and %q", fe.Fields, err, c.fields, c.text)
+			}
+		})
+	}
+}

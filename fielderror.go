@@ -1,0 +1,68 @@
+package gdgpu
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// A FieldError is a value gdgpu refuses: a field of a Job or of a
+// DataSpec, or what a file it names holds. Its message names the fields
+// it is about in braces, as {DataSpec.Samples}: Error writes each as that
+// Go name, and Format lets a front end write its own for them (the
+// command line writes its flags, --samples), so the library never names
+// a flag and a user still reads the one they typed.
+type FieldError struct {
+	// Fields are the fields the message names, in order of first mention,
+	// as Type.Field (Job.Problem, DataSpec.File).
+	Fields []string
+
+	format string // the message's format, {Field} where a field is named
+	args   []any
+}
+
+// fieldErrorf makes a FieldError; the fields are the {Type.Field} marks of
+// format (never of args, which may hold braces of their own).
+func fieldErrorf(format string, args ...any) *FieldError {
+	e := &FieldError{format: format, args: args}
+	rest := format
+	for {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			panic("gdgpu: fieldErrorf: unclosed { in " + format)
+		}
+		if f := rest[i+1 : i+j]; !slices.Contains(e.Fields, f) {
+			e.Fields = append(e.Fields, f)
+		}
+		rest = rest[i+j+1:]
+	}
+	return e
+}
+
+// Format writes the message with name(field) for each field it names.
+func (e *FieldError) Format(name func(field string) string) string {
+	var b strings.Builder
+	rest := e.format
+	for {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			b.WriteString(rest)
+			break
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		b.WriteString(rest[:i])
+		// The name is text, not format: a % in it is written as is.
+		b.WriteString(strings.ReplaceAll(name(rest[i+1:i+j]), "%", "%%"))
+		rest = rest[i+j+1:]
+	}
+	return fmt.Sprintf(b.String(), e.args...)
+}
+
+// Error writes the message with the fields' Go names.
+func (e *FieldError) Error() string {
+	return "gdgpu: " + e.Format(func(f string) string { return f })
+}
