@@ -65,7 +65,7 @@ test: deps vet fmt-check
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCheckpoint -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) .
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzJobFile -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./cmd/gdgpu/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadColumns -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./runlog/
-	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzModelCard -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./cmd/gdgpu/
+	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzModelCard -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) .
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./internal/expr/
 	# The GPU check in quick mode on llvmpipe, so that it never rots.
 	d=$$(mktemp -d) && GPU_CHECK_OUT=$$d/report bash scripts/gpu-check.sh --quick --allow-software && rm -rf $$d

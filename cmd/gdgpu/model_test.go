@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
 	"github.com/gdgpu/gdgpu/internal/sysmem"
 )
@@ -66,7 +67,7 @@ func TestIrisExample(t *testing.T) {
 			if err != nil || len(x) != 15 {
 				t.Fatalf("--out: %d values, %v", len(x), err)
 			}
-			var card modelCard
+			var card gdgpu.ModelCard
 			b, err := os.ReadFile(out + ".json")
 			if err != nil {
 				t.Fatal(err)
@@ -287,7 +288,7 @@ func TestModelNpyLabels(t *testing.T) {
 			t.Errorf("%s %v: exit %d\n%s%s", c.problem, c.y, code, stdout, stderr)
 			continue
 		}
-		var card modelCard
+		var card gdgpu.ModelCard
 		if err := json.Unmarshal(readFile(t, out+".json"), &card); err != nil {
 			t.Fatal(err)
 		}
@@ -371,7 +372,7 @@ func TestModelCardDiverged(t *testing.T) {
 		if code != exitDiverged {
 			t.Fatalf("%s: exit %d, want %d\n%s%s", dev, code, exitDiverged, stdout, stderr)
 		}
-		var card modelCard
+		var card gdgpu.ModelCard
 		if err := json.Unmarshal(readFile(t, out+".json"), &card); err != nil {
 			t.Fatal(err)
 		}

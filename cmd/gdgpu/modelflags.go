@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -246,81 +245,16 @@ func (m *modelFlags) prefill(changed func(string) bool, f *jobFlags, j *gdgpu.Jo
 	}
 }
 
-// modelCard is the --out sidecar FILE.json: what the parameters mean.
-type modelCard struct {
-	Model      string    `json:"model"`
-	Loss       string    `json:"loss,omitempty"`
-	Features   []string  `json:"features"`
-	Target     string    `json:"target"`
-	Classes    []float64 `json:"classes,omitempty"`
-	ClassNames []string  `json:"class_names,omitempty"` // the target's names of classes 0.., for a target of names
-	Outputs    int       `json:"outputs"`
-	Intercept  bool      `json:"intercept"`
-	Layout     string    `json:"layout"`
-	Mean       []float64 `json:"standardize_mean,omitempty"`
-	Std        []float64 `json:"standardize_std,omitempty"`
-	Data       string    `json:"data"`
-	DataSHA256 string    `json:"data_sha256"`
-	Parameters string    `json:"parameters"`
-	// Step is the step the parameters are at, and the figures below are
-	// its sample's: on Diverged, the last finite state's (KeptStep).
-	Step        int      `json:"step"`
-	Accuracy    *float64 `json:"train_accuracy,omitempty"`
-	ValAccuracy *float64 `json:"val_accuracy,omitempty"`
-	FinalLoss   *float64 `json:"final_loss"` // null where no finite sample describes the parameters
-}
-
 // writeModelCard writes out+".json" beside the parameters.
 func writeModelCard(s *setup, res gdgpu.Result) error {
-	ms, job := s.model, &s.job
-	p := job.Data.Cols
-	if !job.NoIntercept {
-		p++
-	}
-	card := modelCard{
-		Model: job.Problem, Features: ms.Features, Target: ms.Target, Classes: ms.Classes, ClassNames: ms.ClassNames,
-		Outputs: job.Data.Outputs(), Intercept: !job.NoIntercept,
-		Layout: fmt.Sprintf("row-major %d x %d: output k's weights of the features in order, then its intercept (docs/models.md)", job.Data.Outputs(), p),
-		Mean:   ms.Mean, Std: ms.Std, Data: ms.Source, DataSHA256: job.Data.Hash, Parameters: s.out,
-	}
-	// The card describes the parameters written. A diverged run ends on
-	// its last finite state (Result.KeptStep), not on the sample that
-	// found the NaN or Inf, which JSON could not hold anyway.
-	final, found := res.Final, true
-	if res.Status == gdgpu.Diverged {
-		final, found = gdgpu.Sample{Step: res.KeptStep}, false
-		for _, smp := range res.Samples {
-			if smp.Step == res.KeptStep && smp.Finite() {
-				final, found = smp, true
-			}
-		}
-	}
-	card.Step = final.Step
-	if found && !math.IsNaN(final.Loss) && !math.IsInf(final.Loss, 0) {
-		l := final.Loss
-		card.FinalLoss = &l
-	}
-	if job.NoIntercept {
-		card.Layout = fmt.Sprintf("row-major %d x %d: output k's weights of the features in order (docs/models.md)", job.Data.Outputs(), p)
-	}
-	if job.Problem == "linear" {
-		card.Loss = job.Loss
-	}
-	if job.Data.Classes > 0 && found {
-		a := final.Accuracy
-		card.Accuracy = &a
-		if job.Data.ValRows > 0 {
-			v := final.ValAccuracy
-			card.ValAccuracy = &v
-		}
-	}
-	b, err := json.MarshalIndent(card, "", "  ")
+	card := gdgpu.NewModelCard(&s.job, s.model, res, s.out)
+	b, err := card.JSON()
 	if err != nil {
 		return err
 	}
 	// Through a temporary file renamed into place, as --out is written: a
 	// failed write leaves the previous card whole.
-	return writeAtomic(s.out+".json", bytes.NewReader(append(b, '\n')))
+	return writeAtomic(s.out+".json", bytes.NewReader(b))
 }
 
 // sampleLine is a model's progress line: step, loss, gradient norm, and
