@@ -143,7 +143,7 @@ func (j *Job) Fingerprint() (text, sum string) {
 	fmt.Fprintf(&b, "problem=%s dim=%d cond=%s precision=%s optimizer=%s", j.Problem, j.Dim, g(j.Cond), j.Precision, j.Optimizer.Name)
 	if info, ok := LookupOptimizer(j.Optimizer.Name); ok {
 		for _, h := range info.Hyper {
-			fmt.Fprintf(&b, " %s=%s", h.Flag, g(j.Optimizer.Get(h.Flag)))
+			fmt.Fprintf(&b, " %s=%s", h.Name, g(j.Optimizer.Get(h.Name)))
 		}
 	}
 	sj, _ := json.Marshal(j.Schedule)
@@ -172,11 +172,15 @@ func (j *Job) Fingerprint() (text, sum string) {
 // for a model also the data (Data.Hash), loss, delta, penalties, intercept,
 // batch size and seed, and the data cursor against the step.
 // Steps, the stopping rules, the time limit and the checkpoint cadence may
-// differ. The error wraps ErrCheckpointMismatch.
+// differ. The error wraps ErrCheckpointMismatch and a *FieldError.
 func (c *Checkpoint) Compatible(job *Job) error {
+	// Each difference is a FieldError format and its arguments: the
+	// hyperparameters and the step limit are named as fields.
 	var diff []string
+	var args []any
 	add := func(what string, had, want any) {
-		diff = append(diff, fmt.Sprintf("%s %v in the checkpoint, %v in the job", what, had, want))
+		diff = append(diff, what+" %v in the checkpoint, %v in the job")
+		args = append(args, had, want)
 	}
 	a := &c.Job
 	if a.Problem != job.Problem {
@@ -195,8 +199,8 @@ func (c *Checkpoint) Compatible(job *Job) error {
 		add("optimizer", a.Optimizer.Name, job.Optimizer.Name)
 	} else if info, ok := LookupOptimizer(a.Optimizer.Name); ok {
 		for _, h := range info.Hyper {
-			if x, y := a.Optimizer.Get(h.Flag), job.Optimizer.Get(h.Flag); x != y {
-				add("--"+h.Flag, x, y)
+			if x, y := a.Optimizer.Get(h.Name), job.Optimizer.Get(h.Name); x != y {
+				add("{Optimizer."+h.Name+"}", x, y)
 			}
 		}
 	}
@@ -244,17 +248,19 @@ func (c *Checkpoint) Compatible(job *Job) error {
 			bs, _ := Batches(job.BatchSize, job.Data.Rows)
 			e, lo, _ := Batch(c.Driver.Step, bs, job.Data.Rows)
 			if e != c.Driver.Epoch || lo/bs != c.Driver.Batch {
-				diff = append(diff, fmt.Sprintf("the data cursor (epoch %d, batch %d) does not follow from step %d (epoch %d, batch %d)", c.Driver.Epoch, c.Driver.Batch, c.Driver.Step, e, lo/bs))
+				diff = append(diff, "the data cursor (epoch %d, batch %d) does not follow from step %d (epoch %d, batch %d)")
+				args = append(args, c.Driver.Epoch, c.Driver.Batch, c.Driver.Step, e, lo/bs)
 			}
 		}
 	}
 	if job.Steps < c.Driver.Step {
-		diff = append(diff, fmt.Sprintf("--steps %d is below the checkpoint's step %d", job.Steps, c.Driver.Step))
+		diff = append(diff, "{Job.Steps} %d is below the checkpoint's step %d")
+		args = append(args, job.Steps, c.Driver.Step)
 	}
 	if len(diff) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %s", ErrCheckpointMismatch, strings.Join(diff, "; "))
+	return &wrapped{ErrCheckpointMismatch, fieldErrorf(strings.Join(diff, "; "), args...)}
 }
 
 // short abbreviates a hex hash for messages.

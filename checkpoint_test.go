@@ -142,14 +142,14 @@ func TestCheckpointCompatible(t *testing.T) {
 	if !errors.Is(err, ErrCheckpointMismatch) {
 		t.Fatalf("another job: %v", err)
 	}
-	for _, want := range []string{"problem rosenbrock in the checkpoint, quadratic in the job", "dim 10 in the checkpoint, 20", "--lr 0.001 in the checkpoint, 0.5", "schedule Patience"} {
+	for _, want := range []string{"problem rosenbrock in the checkpoint, quadratic in the job", "dim 10 in the checkpoint, 20", "Optimizer.lr 0.001 in the checkpoint, 0.5", "schedule Patience"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q does not say %q", err, want)
 		}
 	}
 	short := c.Job
 	short.Steps = 3
-	if err := c.Compatible(&short); err == nil || !strings.Contains(err.Error(), "--steps 3 is below the checkpoint's step 7") {
+	if err := c.Compatible(&short); err == nil || !strings.Contains(err.Error(), "Job.Steps 3 is below the checkpoint's step 7") {
 		t.Errorf("steps below the checkpoint: %v", err)
 	}
 }

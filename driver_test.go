@@ -199,7 +199,7 @@ func TestRunHooksAndLR(t *testing.T) {
 func TestRunRefusesBadInput(t *testing.T) {
 	job := testJob(10, 1)
 	f := &fakeBackend{lossAt: func(int) float64 { return 1 }}
-	if _, err := Run(context.Background(), &job, f, make([]float64, 3), Hooks{}); err == nil || !strings.Contains(err.Error(), "--dim") {
+	if _, err := Run(context.Background(), &job, f, make([]float64, 3), Hooks{}); err == nil || !strings.Contains(err.Error(), "Job.Dim") {
 		t.Errorf("wrong start length: %v", err)
 	}
 	job.LogEvery = 0

@@ -13,18 +13,31 @@ import (
 // command line writes its flags, --samples), so the library never names
 // a flag and a user still reads the one they typed.
 type FieldError struct {
-	// Fields are the fields the message names, in order of first mention,
-	// as Type.Field (Job.Problem, DataSpec.File).
+	// Fields are the fields the message names, in order of first mention:
+	// a struct's field as Type.Field (Job.Dim, DataSpec.File), an
+	// optimizer's hyperparameter by its name (Optimizer.weight-decay), or
+	// a function's argument (ReadModel.path).
 	Fields []string
 
 	format string // the message's format, {Field} where a field is named
 	args   []any
+	err    error // the error the message reports (%w), if any
 }
 
 // fieldErrorf makes a FieldError; the fields are the {Type.Field} marks of
-// format (never of args, which may hold braces of their own).
+// format (never of args, which may hold braces of their own). A %w
+// reports its error as %v does, and Unwrap returns it.
 func fieldErrorf(format string, args ...any) *FieldError {
 	e := &FieldError{format: format, args: args}
+	if strings.Contains(format, "%w") {
+		e.format = strings.ReplaceAll(format, "%w", "%v")
+		for _, a := range args {
+			if err, ok := a.(error); ok {
+				e.err = err
+				break
+			}
+		}
+	}
 	rest := format
 	for {
 		i := strings.IndexByte(rest, '{')
@@ -62,7 +75,22 @@ func (e *FieldError) Format(name func(field string) string) string {
 	return fmt.Sprintf(b.String(), e.args...)
 }
 
+// Unwrap returns the error the message reports, if any.
+func (e *FieldError) Unwrap() error { return e.err }
+
 // Error writes the message with the fields' Go names.
 func (e *FieldError) Error() string {
 	return "gdgpu: " + e.Format(func(f string) string { return f })
 }
+
+// wrapped is a sentinel error (ErrInvalidJob, ErrCheckpointMismatch) and
+// its reason, both of which errors.Is and errors.As find.
+type wrapped struct{ sentinel, err error }
+
+func (e *wrapped) Error() string {
+	// The reason may carry the package prefix already; the message has it
+	// once.
+	return e.sentinel.Error() + ": " + strings.TrimPrefix(e.err.Error(), "gdgpu: ")
+}
+
+func (e *wrapped) Unwrap() []error { return []error{e.sentinel, e.err} }

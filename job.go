@@ -120,24 +120,21 @@ func NewJob() Job {
 // ErrInvalidJob wraps every Validate failure.
 var ErrInvalidJob = errors.New("gdgpu: invalid job")
 
-// Validate checks every field, naming the flag that is wrong. With a
-// onecycle schedule that cycles momentum it also sets the optimizer's
-// momentum or beta1 to the schedule's MaxMomentum, as torch's OneCycleLR
-// constructor does (so validating twice changes nothing more).
+// Validate checks every field. A refusal wraps ErrInvalidJob and, where
+// it names fields, a *FieldError. With a onecycle schedule that cycles
+// momentum it also sets the optimizer's momentum or beta1 to the
+// schedule's MaxMomentum, as torch's OneCycleLR constructor does (so
+// validating twice changes nothing more).
 func (j *Job) Validate() error { return j.validate(false) }
 
 // validate is Validate; with stored, a model job may lack its Data (a
 // checkpoint's job keeps DataHash only) and the data checks are skipped.
 func (j *Job) validate(stored bool) error {
-	// The inner errors (Schedule.Validate's among them) may carry the
-	// package prefix already; the wrapped message has it once.
-	wrap := func(err error) error {
-		return fmt.Errorf("%w: %s", ErrInvalidJob, strings.TrimPrefix(err.Error(), "gdgpu: "))
-	}
+	wrap := func(err error) error { return &wrapped{ErrInvalidJob, err} }
 	if j.Objective != "" {
 		name, err := registerObjective(j.Objective)
 		if err != nil {
-			return fmt.Errorf("%w: --objective: %w", ErrInvalidJob, err)
+			return wrap(fieldErrorf("{Job.Objective}: %w", err))
 		}
 		j.Problem = name
 	}
@@ -150,76 +147,76 @@ func (j *Job) validate(stored bool) error {
 		ok = true
 	}
 	if !ok {
-		return wrap(fmt.Errorf("--problem %q is unknown (known: %s)", j.Problem, strings.Join(append(ProblemNames(), ModelNames()...), ", ")))
+		return wrap(fieldErrorf("{Job.Problem} %q is unknown (known: %s)", j.Problem, strings.Join(append(ProblemNames(), ModelNames()...), ", ")))
 	}
 	if j.Dim < p.MinDim {
-		return wrap(fmt.Errorf("--dim %d is too small: %s needs at least %d", j.Dim, p.Name, p.MinDim))
+		return wrap(fieldErrorf("{Job.Dim} %d is too small: %s needs at least %d", j.Dim, p.Name, p.MinDim))
 	}
 	if p.MaxDim > 0 && j.Dim > p.MaxDim {
-		return wrap(fmt.Errorf("--dim %d is too large: %s takes at most %d", j.Dim, p.Name, p.MaxDim))
+		return wrap(fieldErrorf("{Job.Dim} %d is too large: %s takes at most %d", j.Dim, p.Name, p.MaxDim))
 	}
 	if j.Dim > MaxDim {
-		return wrap(fmt.Errorf("--dim %d exceeds the largest supported %d", j.Dim, MaxDim))
+		return wrap(fieldErrorf("{Job.Dim} %d exceeds the largest supported %d", j.Dim, MaxDim))
 	}
 	if math.IsNaN(j.Cond) || j.Cond < 1 || math.IsInf(j.Cond, 0) {
-		return wrap(fmt.Errorf("--cond %g must be a finite number >= 1", j.Cond))
+		return wrap(fieldErrorf("{Job.Cond} %g must be a finite number >= 1", j.Cond))
 	}
 	if j.Steps < 0 {
-		return wrap(fmt.Errorf("--steps %d must be >= 0", j.Steps))
+		return wrap(fieldErrorf("{Job.Steps} %d must be >= 0", j.Steps))
 	}
 	if j.LogEvery < 1 {
-		return wrap(fmt.Errorf("--log-every %d must be >= 1", j.LogEvery))
+		return wrap(fieldErrorf("{Job.LogEvery} %d must be >= 1", j.LogEvery))
 	}
 	if math.IsNaN(j.GradTol) || j.GradTol < 0 {
-		return wrap(fmt.Errorf("--grad-tol %g must be >= 0", j.GradTol))
+		return wrap(fieldErrorf("{Job.GradTol} %g must be >= 0", j.GradTol))
 	}
 	if math.IsNaN(j.FuncTol) || j.FuncTol < 0 {
-		return wrap(fmt.Errorf("--func-tol %g must be >= 0", j.FuncTol))
+		return wrap(fieldErrorf("{Job.FuncTol} %g must be >= 0", j.FuncTol))
 	}
 	if j.FuncWindow < 0 || (j.FuncTol > 0 && j.FuncWindow == 0) {
-		return wrap(fmt.Errorf("--func-window %d must be >= 1 with --func-tol", j.FuncWindow))
+		return wrap(fieldErrorf("{Job.FuncWindow} %d must be >= 1 with {Job.FuncTol}", j.FuncWindow))
 	}
 	if j.FuncWindow > maxHistory {
 		// A checkpoint carries maxHistory losses: a longer window would make
 		// a resumed run's rule fire later than an uninterrupted one's.
-		return wrap(fmt.Errorf("--func-window %d must be at most %d", j.FuncWindow, maxHistory))
+		return wrap(fieldErrorf("{Job.FuncWindow} %d must be at most %d", j.FuncWindow, maxHistory))
 	}
 	if j.HasTarget && (math.IsNaN(j.LossTarget) || math.IsInf(j.LossTarget, 0)) {
-		return wrap(fmt.Errorf("--loss-target %g must be finite", j.LossTarget))
+		return wrap(fieldErrorf("{Job.LossTarget} %g must be finite", j.LossTarget))
 	}
 	for _, c := range []struct {
 		flag string
 		v    float64
-	}{{"--clip-grad-norm", j.ClipNorm}, {"--clip-grad-value", j.ClipValue}} {
+	}{{"{Job.ClipNorm}", j.ClipNorm}, {"{Job.ClipValue}", j.ClipValue}} {
 		if math.IsNaN(c.v) || c.v < 0 || math.IsInf(c.v, 0) {
-			return wrap(fmt.Errorf("%s %g must be a finite number >= 0", c.flag, c.v))
+			return wrap(fieldErrorf(c.flag+" %g must be a finite number >= 0", c.v))
 		}
 	}
 	if j.ClipNorm > 0 && j.ClipValue > 0 {
-		return wrap(errors.New("--clip-grad-norm and --clip-grad-value cannot both be set"))
+		return wrap(fieldErrorf("{Job.ClipNorm} and {Job.ClipValue} cannot both be set"))
 	}
 	if info, _ := LookupOptimizer(j.Optimizer.Name); info.Closure {
 		// torch.optim.LBFGS reads the gradient its closure leaves: it has
 		// no clipping, and models' batches would change the objective
 		// inside a step.
 		if j.ClipNorm > 0 || j.ClipValue > 0 {
-			return wrap(fmt.Errorf("--optimizer %s takes no gradient clipping (torch.optim.%s has none)", info.Name, info.Torch))
+			return wrap(fieldErrorf("{Optimizer.Name} %s takes no gradient clipping (torch.optim.%s has none)", info.Name, info.Torch))
 		}
 		if IsModel(j.Problem) {
-			return wrap(fmt.Errorf("--optimizer %s does not train models on data yet; it minimises test functions and typed objectives", info.Name))
+			return wrap(fieldErrorf("{Optimizer.Name} %s does not train models on data yet; it minimises test functions and typed objectives", info.Name))
 		}
 	}
 	if j.TimeLimit < 0 {
-		return wrap(fmt.Errorf("--time-limit %v must be >= 0", j.TimeLimit))
+		return wrap(fieldErrorf("{Job.TimeLimit} %v must be >= 0", j.TimeLimit))
 	}
 	if j.CheckpointEvery < 0 {
-		return wrap(fmt.Errorf("--checkpoint-every %d must be >= 0", j.CheckpointEvery))
+		return wrap(fieldErrorf("{Job.CheckpointEvery} %d must be >= 0", j.CheckpointEvery))
 	}
 	if j.CheckpointInterval < 0 {
-		return wrap(fmt.Errorf("--checkpoint-interval %v must be >= 0", j.CheckpointInterval))
+		return wrap(fieldErrorf("{Job.CheckpointInterval} %v must be >= 0", j.CheckpointInterval))
 	}
 	if j.Precision != F32 && j.Precision != F64 {
-		return wrap(fmt.Errorf("--precision %v is unknown", j.Precision))
+		return wrap(fieldErrorf("{Job.Precision} %v is unknown", j.Precision))
 	}
 	if err := j.Optimizer.Validate(); err != nil {
 		return wrap(err)
@@ -244,10 +241,10 @@ func (j *Job) cycleMomentum() error {
 	}
 	info, _ := LookupOptimizer(j.Optimizer.Name)
 	if info.Cycled == "" {
-		return fmt.Errorf("--schedule onecycle cycles momentum by default (torch's cycle_momentum=True), and %s has neither momentum nor beta1 (torch raises): add --lr-cycle-momentum=false", j.Optimizer.Name)
+		return fieldErrorf("{Schedule.Kind} onecycle cycles momentum by default (torch's cycle_momentum=True), and %s has neither momentum nor beta1 (torch raises): add {Schedule.CycleMomentum}=false", j.Optimizer.Name)
 	}
 	if info.Cycled == "beta1" && !(j.Schedule.MaxMomentum < 1 && j.Schedule.BaseMomentum < 1) {
-		return fmt.Errorf("--lr-max-momentum %g and --lr-base-momentum %g are beta1 values for %s: each must be below 1", j.Schedule.MaxMomentum, j.Schedule.BaseMomentum, j.Optimizer.Name)
+		return fieldErrorf("{Schedule.MaxMomentum} %g and {Schedule.BaseMomentum} %g are beta1 values for %s: each must be below 1", j.Schedule.MaxMomentum, j.Schedule.BaseMomentum, j.Optimizer.Name)
 	}
 	j.Optimizer.Set(info.Cycled, j.Schedule.MaxMomentum)
 	return j.Optimizer.Validate()

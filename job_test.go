@@ -8,44 +8,45 @@ import (
 
 func TestJobValidate(t *testing.T) {
 	cases := []struct {
-		name string
-		edit func(j *Job)
-		flag string // "" when valid
+		name  string
+		edit  func(j *Job)
+		field string // the field the refusal names; "" when valid
 	}{
 		{"default", func(j *Job) {}, ""},
-		{"problem", func(j *Job) { j.Problem = "nope" }, "--problem"},
-		{"dim zero", func(j *Job) { j.Dim = 0 }, "--dim"},
-		{"rosenbrock dim 1", func(j *Job) { j.Dim = 1 }, "--dim"},
+		{"problem", func(j *Job) { j.Problem = "nope" }, "Job.Problem"},
+		{"dim zero", func(j *Job) { j.Dim = 0 }, "Job.Dim"},
+		{"rosenbrock dim 1", func(j *Job) { j.Dim = 1 }, "Job.Dim"},
 		{"quadratic dim 1", func(j *Job) { j.Problem, j.Dim = "quadratic", 1 }, ""},
-		{"cond below 1", func(j *Job) { j.Cond = 0.5 }, "--cond"},
-		{"steps negative", func(j *Job) { j.Steps = -1 }, "--steps"},
-		{"log-every zero", func(j *Job) { j.LogEvery = 0 }, "--log-every"},
-		{"lr zero", func(j *Job) { j.Optimizer.LR = 0 }, "--lr"},
-		{"lr negative", func(j *Job) { j.Optimizer.LR = -1 }, "--lr"},
-		{"beta1 one", func(j *Job) { j.Optimizer.Beta1 = 1 }, "--beta1"},
-		{"beta2 negative", func(j *Job) { j.Optimizer.Beta2 = -0.1 }, "--beta2"},
-		{"eps zero", func(j *Job) { j.Optimizer.Eps = 0 }, "--eps"},
-		{"weight decay negative", func(j *Job) { j.Optimizer.WeightDecay = -1 }, "--weight-decay"},
+		{"cond below 1", func(j *Job) { j.Cond = 0.5 }, "Job.Cond"},
+		{"steps negative", func(j *Job) { j.Steps = -1 }, "Job.Steps"},
+		{"log-every zero", func(j *Job) { j.LogEvery = 0 }, "Job.LogEvery"},
+		{"lr zero", func(j *Job) { j.Optimizer.LR = 0 }, "Optimizer.lr"},
+		{"lr negative", func(j *Job) { j.Optimizer.LR = -1 }, "Optimizer.lr"},
+		{"beta1 one", func(j *Job) { j.Optimizer.Beta1 = 1 }, "Optimizer.beta1"},
+		{"beta2 negative", func(j *Job) { j.Optimizer.Beta2 = -0.1 }, "Optimizer.beta2"},
+		{"eps zero", func(j *Job) { j.Optimizer.Eps = 0 }, "Optimizer.eps"},
+		{"weight decay negative", func(j *Job) { j.Optimizer.WeightDecay = -1 }, "Optimizer.weight-decay"},
 		{"nesterov without momentum", func(j *Job) {
 			j.Optimizer, _ = DefaultOptimizer("sgd")
 			j.Optimizer.Nesterov = true
-		}, "--nesterov"},
-		{"precision", func(j *Job) { j.Precision = 7 }, "--precision"},
-		{"func-window past the checkpointed history", func(j *Job) { j.FuncTol, j.FuncWindow = 1e-6, 1025 }, "--func-window"},
+		}, "Optimizer.nesterov"},
+		{"precision", func(j *Job) { j.Precision = 7 }, "Job.Precision"},
+		{"func-window past the checkpointed history", func(j *Job) { j.FuncTol, j.FuncWindow = 1e-6, 1025 }, "Job.FuncWindow"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			j := NewJob()
 			tc.edit(&j)
 			err := j.Validate()
-			if tc.flag == "" {
+			if tc.field == "" {
 				if err != nil {
 					t.Fatalf("valid job refused: %v", err)
 				}
 				return
 			}
-			if err == nil || !errors.Is(err, ErrInvalidJob) || !strings.Contains(err.Error(), tc.flag) {
-				t.Fatalf("got %v, want an ErrInvalidJob naming %s", err, tc.flag)
+			var fe *FieldError
+			if !errors.Is(err, ErrInvalidJob) || !errors.As(err, &fe) || fe.Fields[0] != tc.field || !strings.Contains(err.Error(), "invalid job: "+tc.field) {
+				t.Fatalf("got %v, want an ErrInvalidJob whose FieldError names %s first", err, tc.field)
 			}
 		})
 	}

@@ -39,10 +39,10 @@ type Optimizer struct {
 	StrongWolfe             bool    // lbfgs: the strong-Wolfe line search (line_search_fn="strong_wolfe")
 }
 
-// Hyper describes one hyperparameter: its flag, torch.optim's name and
+// Hyper describes one hyperparameter: its name, torch.optim's name and
 // default, and its valid range (for a Bool, Default is 0 or 1).
 type Hyper struct {
-	Flag    string  // flag name without dashes, e.g. "beta1"
+	Name    string  // the name Optimizer.Set and Get take, e.g. "beta1" (a command line makes it a flag)
 	Torch   string  // the torch.optim argument it corresponds to
 	Bool    bool    // a switch rather than a number
 	Int     bool    // a whole number
@@ -74,10 +74,10 @@ func (h Hyper) check(v float64) error {
 		return nil
 	}
 	if math.IsNaN(v) || v < h.Min || v > h.Max || (h.MinOpen && v == h.Min) || (h.MaxOpen && v == h.Max) {
-		return fmt.Errorf("--%s %g is out of range %s", h.Flag, v, h.Range())
+		return fieldErrorf("{Optimizer."+h.Name+"} %g is out of range %s", v, h.Range())
 	}
 	if h.Int && v != math.Trunc(v) {
-		return fmt.Errorf("--%s %g must be a whole number", h.Flag, v)
+		return fieldErrorf("{Optimizer."+h.Name+"} %g must be a whole number", v)
 	}
 	return nil
 }
@@ -110,7 +110,7 @@ type OptimizerInfo struct {
 	// two kept copies of the history would triple its memory).
 	KeptStates func(o *Optimizer) int
 	OnRevert   func(s *ScalarState)
-	// Cycled is the hyperparameter (its flag) that OneCycleLR cycles with
+	// Cycled is the hyperparameter (its name) that OneCycleLR cycles with
 	// cycle_momentum: "momentum" where torch's defaults have momentum
 	// (SGD, RMSprop), "beta1" where they have betas (the Adam family),
 	// "" where they have neither (torch then raises).
@@ -129,7 +129,8 @@ type OptimizerInfo struct {
 	// never.
 	Decoupled func(o *Optimizer) bool
 	// Check refuses a combination of hyperparameters that torch's
-	// constructor refuses, naming the flags. nil: none.
+	// constructor refuses, with a FieldError naming them as
+	// {Optimizer.name}. nil: none.
 	Check func(o *Optimizer) error
 	// StepScalars returns s with the rule's own scalars of step t set,
 	// where Scalars has set T, LR, StepSize = lr, Decay and FirstStep, and
@@ -190,24 +191,24 @@ var inf = math.Inf(1)
 
 // Hyperparameter templates; each optimizer sets its own default.
 func lrH(def float64) Hyper {
-	return Hyper{Flag: "lr", Torch: "lr", Default: def, Min: 0, MinOpen: true, Max: inf, MaxOpen: true, Doc: "learning rate"}
+	return Hyper{Name: "lr", Torch: "lr", Default: def, Min: 0, MinOpen: true, Max: inf, MaxOpen: true, Doc: "learning rate"}
 }
 func wdH(def float64) Hyper {
-	return Hyper{Flag: "weight-decay", Torch: "weight_decay", Default: def, Min: 0, Max: inf, MaxOpen: true, Doc: "weight decay (L2 penalty)"}
+	return Hyper{Name: "weight-decay", Torch: "weight_decay", Default: def, Min: 0, Max: inf, MaxOpen: true, Doc: "weight decay (L2 penalty)"}
 }
 func epsH(def float64) Hyper {
-	return Hyper{Flag: "eps", Torch: "eps", Default: def, Min: 0, MinOpen: true, Max: inf, MaxOpen: true, Doc: "term added to the denominator for numerical stability"}
+	return Hyper{Name: "eps", Torch: "eps", Default: def, Min: 0, MinOpen: true, Max: inf, MaxOpen: true, Doc: "term added to the denominator for numerical stability"}
 }
 func boolH(flag, torch, doc string) Hyper {
-	return Hyper{Flag: flag, Torch: torch, Bool: true, Doc: doc}
+	return Hyper{Name: flag, Torch: torch, Bool: true, Doc: doc}
 }
 
 var (
-	beta1H   = Hyper{Flag: "beta1", Torch: "betas[0]", Default: 0.9, Min: 0, Max: 1, MaxOpen: true, Doc: "decay of the first-moment average"}
-	beta2H   = Hyper{Flag: "beta2", Torch: "betas[1]", Default: 0.999, Min: 0, Max: 1, MaxOpen: true, Doc: "decay of the second-moment average"}
+	beta1H   = Hyper{Name: "beta1", Torch: "betas[0]", Default: 0.9, Min: 0, Max: 1, MaxOpen: true, Doc: "decay of the first-moment average"}
+	beta2H   = Hyper{Name: "beta2", Torch: "betas[1]", Default: 0.999, Min: 0, Max: 1, MaxOpen: true, Doc: "decay of the second-moment average"}
 	maxH     = boolH("maximize", "maximize", "maximise the objective instead of minimising it")
 	decoupH  = boolH("decoupled-weight-decay", "decoupled_weight_decay", "apply weight decay to the parameters as AdamW does")
-	momentH  = Hyper{Flag: "momentum", Torch: "momentum", Min: 0, Max: inf, MaxOpen: true, Doc: "momentum factor"}
+	momentH  = Hyper{Name: "momentum", Torch: "momentum", Min: 0, Max: inf, MaxOpen: true, Doc: "momentum factor"}
 	adamLike = func(lr, wd float64, extra ...Hyper) []Hyper {
 		return append([]Hyper{lrH(lr), beta1H, beta2H, epsH(1e-8), wdH(wd)}, extra...)
 	}
@@ -253,16 +254,16 @@ func KnownOptimizers(name string) string {
 	return known
 }
 
-// HyperFlags lists every hyperparameter flag of every optimizer once, in
-// registry order, with the first description met: what a command line
-// registers.
-func HyperFlags() []Hyper {
+// AllHypers lists every hyperparameter of every optimizer once, by name,
+// in registry order, with the first description met: what a command line
+// makes its flags of.
+func AllHypers() []Hyper {
 	var out []Hyper
 	seen := map[string]bool{}
 	for _, o := range optimizers {
 		for _, h := range o.Hyper {
-			if !seen[h.Flag] {
-				seen[h.Flag] = true
+			if !seen[h.Name] {
+				seen[h.Name] = true
 				out = append(out, h)
 			}
 		}
@@ -279,45 +280,45 @@ func DefaultOptimizer(name string) (Optimizer, error) {
 	}
 	o := Optimizer{Name: info.Name}
 	for _, h := range info.Hyper {
-		o.Set(h.Flag, h.Default)
+		o.Set(h.Name, h.Default)
 	}
 	return o, nil
 }
 
-// Takes reports whether the optimizer accepts the hyperparameter flag.
-func (o Optimizer) Takes(flag string) bool {
+// Takes reports whether the optimizer has the hyperparameter name.
+func (o Optimizer) Takes(name string) bool {
 	info, _ := LookupOptimizer(o.Name)
 	for _, h := range info.Hyper {
-		if h.Flag == flag {
+		if h.Name == name {
 			return true
 		}
 	}
 	return false
 }
 
-// Set sets a hyperparameter by flag; a Bool is true for any non-zero v.
-// It panics on an unknown flag (a programming error).
-func (o *Optimizer) Set(flag string, v float64) {
-	if p := o.boolField(flag); p != nil {
+// Set sets a hyperparameter by name; a Bool is true for any non-zero v.
+// It panics on an unknown name (a programming error).
+func (o *Optimizer) Set(name string, v float64) {
+	if p := o.boolField(name); p != nil {
 		*p = v != 0
 		return
 	}
-	*o.floatField(flag) = v
+	*o.floatField(name) = v
 }
 
-// Get returns a hyperparameter by flag, a Bool as 0 or 1.
-func (o *Optimizer) Get(flag string) float64 {
-	if p := o.boolField(flag); p != nil {
+// Get returns a hyperparameter by name, a Bool as 0 or 1.
+func (o *Optimizer) Get(name string) float64 {
+	if p := o.boolField(name); p != nil {
 		if *p {
 			return 1
 		}
 		return 0
 	}
-	return *o.floatField(flag)
+	return *o.floatField(name)
 }
 
-func (o *Optimizer) boolField(flag string) *bool {
-	switch flag {
+func (o *Optimizer) boolField(name string) *bool {
+	switch name {
 	case "nesterov":
 		return &o.Nesterov
 	case "amsgrad":
@@ -334,8 +335,8 @@ func (o *Optimizer) boolField(flag string) *bool {
 	return nil
 }
 
-func (o *Optimizer) floatField(flag string) *float64 {
-	switch flag {
+func (o *Optimizer) floatField(name string) *float64 {
+	switch name {
 	case "lr":
 		return &o.LR
 	case "momentum":
@@ -371,18 +372,19 @@ func (o *Optimizer) floatField(flag string) *float64 {
 	case "tolerance-change":
 		return &o.ToleranceChange
 	}
-	panic("gdgpu: no hyperparameter " + flag)
+	panic("gdgpu: no hyperparameter " + name)
 }
 
 // Validate refuses hyperparameters outside their ranges and invalid
-// combinations, naming the flag, as torch.optim's constructors do.
+// combinations, as torch.optim's constructors do, with a FieldError
+// naming the hyperparameter as {Optimizer.name}.
 func (o Optimizer) Validate() error {
 	info, ok := LookupOptimizer(o.Name)
 	if !ok {
 		return fmt.Errorf("unknown optimizer %q (%s)", o.Name, KnownOptimizers(o.Name))
 	}
 	for _, h := range info.Hyper {
-		if err := h.check(o.Get(h.Flag)); err != nil {
+		if err := h.check(o.Get(h.Name)); err != nil {
 			return err
 		}
 	}

@@ -10,7 +10,7 @@ func adadeltaInfo() OptimizerInfo {
 		Name: "adadelta", Torch: "torch.optim.Adadelta",
 		Summary: "steps scaled by running averages of squared gradients and squared updates",
 		Hyper: []Hyper{lrH(1.0),
-			{Flag: "rho", Torch: "rho", Default: 0.9, Min: 0, Max: 1, Doc: "decay of the running averages"},
+			{Name: "rho", Torch: "rho", Default: 0.9, Min: 0, Max: 1, Doc: "decay of the running averages"},
 			epsH(1e-6), wdH(0), maxH},
 		States: func(*Optimizer) []string { return []string{"square_avg", "acc_delta"} },
 		CPU: func(o *Optimizer) CPUUpdate {

@@ -10,9 +10,9 @@ func adagradInfo() OptimizerInfo {
 		Name: "adagrad", Torch: "torch.optim.Adagrad",
 		Summary: "per-coordinate steps scaled by the root of the sum of squared gradients",
 		Hyper: []Hyper{lrH(1e-2),
-			{Flag: "lr-decay", Torch: "lr_decay", Min: 0, Max: inf, MaxOpen: true, Doc: "learning-rate decay per step"},
+			{Name: "lr-decay", Torch: "lr_decay", Min: 0, Max: inf, MaxOpen: true, Doc: "learning-rate decay per step"},
 			wdH(0),
-			{Flag: "initial-accumulator-value", Torch: "initial_accumulator_value", Min: 0, Max: inf, MaxOpen: true, Doc: "initial value of the sum of squares"},
+			{Name: "initial-accumulator-value", Torch: "initial_accumulator_value", Min: 0, Max: inf, MaxOpen: true, Doc: "initial value of the sum of squares"},
 			epsH(1e-10), maxH},
 		States: func(*Optimizer) []string { return []string{"sum"} },
 		StateStart: func(o *Optimizer, k int) (float64, bool) {

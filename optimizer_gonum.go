@@ -14,7 +14,7 @@ func gonumInfos() []OptimizerInfo {
 		{
 			Name: "gonum-lbfgs", Torch: "gonum optimize.LBFGS", CPUOnly: true,
 			Summary: "limited-memory BFGS with gonum's default bisection line search (CPU only)",
-			Hyper:   []Hyper{{Flag: "history", Torch: "history_size (gonum LBFGS.Store)", Int: true, Default: 15, Min: 1, Max: 1 << 20, Doc: "gradient pairs kept"}},
+			Hyper:   []Hyper{{Name: "history", Torch: "history_size (gonum LBFGS.Store)", Int: true, Default: 15, Min: 1, Max: 1 << 20, Doc: "gradient pairs kept"}},
 			Gonum: func(o *Optimizer) optimize.Method {
 				return &optimize.LBFGS{Store: int(o.History), GradStopThreshold: gonumOff}
 			},

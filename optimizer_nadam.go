@@ -10,7 +10,7 @@ func nadamInfo() OptimizerInfo {
 		Name: "nadam", Torch: "torch.optim.NAdam", Cycled: "beta1",
 		Summary: "Adam with Nesterov momentum and momentum decay",
 		Hyper: adamLike(2e-3, 0,
-			Hyper{Flag: "momentum-decay", Torch: "momentum_decay", Default: 4e-3, Min: 0, Max: inf, MaxOpen: true, Doc: "momentum decay psi"},
+			Hyper{Name: "momentum-decay", Torch: "momentum_decay", Default: 4e-3, Min: 0, Max: inf, MaxOpen: true, Doc: "momentum decay psi"},
 			decoupH, maxH),
 		States:    func(*Optimizer) []string { return []string{"exp_avg", "exp_avg_sq"} },
 		Decoupled: func(o *Optimizer) bool { return o.DecoupledWeightDecay },

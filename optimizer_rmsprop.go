@@ -10,7 +10,7 @@ func rmspropInfo() OptimizerInfo {
 		Name: "rmsprop", Torch: "torch.optim.RMSprop", Cycled: "momentum",
 		Summary: "steps scaled by a running average of squared gradients, optional momentum and centering",
 		Hyper: []Hyper{lrH(1e-2),
-			{Flag: "alpha", Torch: "alpha", Default: 0.99, Min: 0, Max: 1, Doc: "smoothing constant"},
+			{Name: "alpha", Torch: "alpha", Default: 0.99, Min: 0, Max: 1, Doc: "smoothing constant"},
 			epsH(1e-8), wdH(0), momentH,
 			boolH("centered", "centered", "normalise by the estimated variance of the gradient"), maxH},
 		States: func(o *Optimizer) []string {

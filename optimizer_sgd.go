@@ -1,16 +1,12 @@
 package gdgpu
 
-import (
-	"fmt"
-)
-
 // sgdInfo is torch.optim.SGD.
 func sgdInfo() OptimizerInfo {
 	return OptimizerInfo{
 		Name: "sgd", Torch: "torch.optim.SGD", Cycled: "momentum",
 		Summary: "gradient descent with optional (Nesterov) momentum and dampening",
 		Hyper: []Hyper{lrH(1e-3), momentH,
-			{Flag: "dampening", Torch: "dampening", Min: 0, Max: 1, Doc: "dampening for momentum"},
+			{Name: "dampening", Torch: "dampening", Min: 0, Max: 1, Doc: "dampening for momentum"},
 			wdH(0), boolH("nesterov", "nesterov", "Nesterov momentum (needs momentum > 0 and dampening 0)"), maxH},
 		States: func(o *Optimizer) []string {
 			if o.Momentum != 0 {
@@ -20,7 +16,7 @@ func sgdInfo() OptimizerInfo {
 		},
 		Check: func(o *Optimizer) error {
 			if o.Nesterov && (o.Momentum <= 0 || o.Dampening != 0) {
-				return fmt.Errorf("--nesterov needs --momentum > 0 and --dampening 0 (got %g and %g)", o.Momentum, o.Dampening)
+				return fieldErrorf("{Optimizer.nesterov} needs {Optimizer.momentum} > 0 and {Optimizer.dampening} 0 (got %g and %g)", o.Momentum, o.Dampening)
 			}
 			return nil
 		},

@@ -1,8 +1,6 @@
 package gdgpu
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"strings"
 )
@@ -135,93 +133,93 @@ func DefaultSchedule(kind string) (Schedule, error) {
 }
 
 func unknownSchedule(kind string) error {
-	return fmt.Errorf("gdgpu: --schedule %q is unknown (known: %s)", kind, strings.Join(ScheduleNames(), ", "))
+	return fieldErrorf("{Schedule.Kind} %q is unknown (known: %s)", kind, strings.Join(ScheduleNames(), ", "))
 }
 
 // Validate refuses parameters outside their ranges for a run of steps
-// optimizer steps, naming the flag.
+// optimizer steps, with a *FieldError naming the field.
 func (s Schedule) Validate(steps int) error {
 	if s.Warmup < 0 {
-		return fmt.Errorf("gdgpu: --warmup-steps %d must be >= 0", s.Warmup)
+		return fieldErrorf("{Schedule.Warmup} %d must be >= 0", s.Warmup)
 	}
 	if s.WarmupSequential && s.Kind == "plateau" {
-		return errors.New("gdgpu: --warmup-sequential does not go with --schedule plateau (torch's SequentialLR does not take ReduceLROnPlateau)")
+		return fieldErrorf("{Schedule.WarmupSequential} does not go with {Schedule.Kind} plateau (torch's SequentialLR does not take ReduceLROnPlateau)")
 	}
 	if s.WarmupSequential && s.Warmup > 0 {
 		steps = max(steps-s.Warmup, 0) // the kind runs after the warm-up
 	}
 	if s.Warmup > 0 && !(s.WarmupStartFactor > 0 && s.WarmupStartFactor <= 1) {
-		return fmt.Errorf("gdgpu: --warmup-start-factor %g must be in (0, 1]", s.WarmupStartFactor)
+		return fieldErrorf("{Schedule.WarmupStartFactor} %g must be in (0, 1]", s.WarmupStartFactor)
 	}
 	switch s.Kind {
 	case "constant":
 		return nil
 	case "step":
-		return firstErr(atLeast("lr-step-size", s.StepSize, 1), positive("lr-gamma", s.Gamma))
+		return firstErr(atLeast("StepSize", s.StepSize, 1), positive("Gamma", s.Gamma))
 	case "multistep":
 		if len(s.Milestones) == 0 {
-			return fmt.Errorf("gdgpu: --lr-milestones is empty: multistep needs at least one")
+			return fieldErrorf("{Schedule.Milestones} is empty: multistep needs at least one")
 		}
 		for i, m := range s.Milestones {
 			if m < 0 {
-				return fmt.Errorf("gdgpu: --lr-milestones %d must be >= 0", m)
+				return fieldErrorf("{Schedule.Milestones} %d must be >= 0", m)
 			}
 			if i > 0 && m <= s.Milestones[i-1] {
-				return fmt.Errorf("gdgpu: --lr-milestones must be strictly increasing (%d follows %d)", m, s.Milestones[i-1])
+				return fieldErrorf("{Schedule.Milestones} must be strictly increasing (%d follows %d)", m, s.Milestones[i-1])
 			}
 		}
-		return positive("lr-gamma", s.Gamma)
+		return positive("Gamma", s.Gamma)
 	case "exponential":
-		return positive("lr-gamma", s.Gamma)
+		return positive("Gamma", s.Gamma)
 	case "cosine":
-		return firstErr(atLeast("lr-t-max", s.TMax, 1), nonNegative("lr-eta-min", s.EtaMin))
+		return firstErr(atLeast("TMax", s.TMax, 1), nonNegative("EtaMin", s.EtaMin))
 	case "cosine-restarts":
-		return firstErr(atLeast("lr-t0", s.T0, 1), atLeast("lr-t-mult", s.TMult, 1), nonNegative("lr-eta-min", s.EtaMin))
+		return firstErr(atLeast("T0", s.T0, 1), atLeast("TMult", s.TMult, 1), nonNegative("EtaMin", s.EtaMin))
 	case "polynomial":
-		return firstErr(atLeast("lr-total-iters", s.TotalIters, 1), positive("lr-power", s.Power))
+		return firstErr(atLeast("TotalIters", s.TotalIters, 1), positive("Power", s.Power))
 	case "onecycle":
 		return s.validateOneCycle(steps)
 	case "plateau":
 		if !(s.Factor >= 0 && s.Factor < 1) {
-			return fmt.Errorf("gdgpu: --plateau-factor %g must be in [0, 1)", s.Factor)
+			return fieldErrorf("{Schedule.Factor} %g must be in [0, 1)", s.Factor)
 		}
 		if !(s.Threshold >= 0 && s.Threshold < 1) {
-			return fmt.Errorf("gdgpu: --plateau-threshold %g must be in [0, 1)", s.Threshold)
+			return fieldErrorf("{Schedule.Threshold} %g must be in [0, 1)", s.Threshold)
 		}
-		return firstErr(atLeast("plateau-patience", s.Patience, 0), atLeast("plateau-cooldown", s.Cooldown, 0),
-			nonNegative("plateau-min-lr", s.MinLR))
+		return firstErr(atLeast("Patience", s.Patience, 0), atLeast("Cooldown", s.Cooldown, 0),
+			nonNegative("MinLR", s.MinLR))
 	}
 	return unknownSchedule(s.Kind)
 }
 
 func (s Schedule) validateOneCycle(steps int) error {
-	if err := firstErr(nonNegative("lr-max", s.MaxLR), atLeast("lr-total-steps", s.TotalSteps, 1),
-		positive("lr-div-factor", s.DivFactor), positive("lr-final-div-factor", s.FinalDivFactor)); err != nil {
+	if err := firstErr(nonNegative("MaxLR", s.MaxLR), atLeast("TotalSteps", s.TotalSteps, 1),
+		positive("DivFactor", s.DivFactor), positive("FinalDivFactor", s.FinalDivFactor)); err != nil {
 		return err
 	}
 	if s.TotalSteps < steps {
 		// torch raises once stepped past total_steps.
-		return fmt.Errorf("gdgpu: --lr-total-steps %d is less than --steps %d", s.TotalSteps, steps)
+		return fieldErrorf("{Schedule.TotalSteps} %d is less than {Job.Steps} %d", s.TotalSteps, steps)
 	}
 	if s.CycleMomentum {
-		if err := firstErr(nonNegative("lr-base-momentum", s.BaseMomentum), nonNegative("lr-max-momentum", s.MaxMomentum)); err != nil {
+		if err := firstErr(nonNegative("BaseMomentum", s.BaseMomentum), nonNegative("MaxMomentum", s.MaxMomentum)); err != nil {
 			return err
 		}
 	}
 	if s.AnnealStrategy != "cos" && s.AnnealStrategy != "linear" {
-		return fmt.Errorf("gdgpu: --lr-anneal %q must be cos or linear", s.AnnealStrategy)
+		return fieldErrorf("{Schedule.AnnealStrategy} %q must be cos or linear", s.AnnealStrategy)
 	}
 	if !(s.PctStart > 0 && s.PctStart < 1) {
-		return fmt.Errorf("gdgpu: --lr-pct-start %g must be in (0, 1)", s.PctStart)
+		return fieldErrorf("{Schedule.PctStart} %g must be in (0, 1)", s.PctStart)
 	}
 	// Every phase must span some steps: torch divides by its length.
 	all, n := s.phases(1)
 	ph := all[:n]
 	if ph[0].end <= 0 {
-		return fmt.Errorf("gdgpu: --lr-pct-start %g leaves no rising phase in --lr-total-steps %d (need pct-start*total-steps > 1)", s.PctStart, s.TotalSteps)
+		return fieldErrorf("{Schedule.PctStart} %g leaves no rising phase in {Schedule.TotalSteps} %d (need pct-start*total-steps > 1)", s.PctStart, s.TotalSteps)
 	}
 	if n := len(ph); ph[n-1].end <= ph[n-2].end {
-		return fmt.Errorf("gdgpu: --lr-pct-start %g leaves no final phase in --lr-total-steps %d", s.PctStart, s.TotalSteps)
+		return fieldErrorf("{Schedule.PctStart} %g leaves no final phase in {Schedule.TotalSteps} %d", s.PctStart, s.TotalSteps)
 	}
 	return nil
 }
@@ -235,23 +233,25 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-func atLeast(flag string, v, min int) error {
+// atLeast, positive and nonNegative refuse a value of the Schedule's
+// field called name.
+func atLeast(name string, v, min int) error {
 	if v < min {
-		return fmt.Errorf("gdgpu: --%s %d must be >= %d", flag, v, min)
+		return fieldErrorf("{Schedule."+name+"} %d must be >= %d", v, min)
 	}
 	return nil
 }
 
-func positive(flag string, v float64) error {
+func positive(name string, v float64) error {
 	if !(v > 0) || math.IsInf(v, 0) {
-		return fmt.Errorf("gdgpu: --%s %g must be a finite number > 0", flag, v)
+		return fieldErrorf("{Schedule."+name+"} %g must be a finite number > 0", v)
 	}
 	return nil
 }
 
-func nonNegative(flag string, v float64) error {
+func nonNegative(name string, v float64) error {
 	if !(v >= 0) || math.IsInf(v, 0) {
-		return fmt.Errorf("gdgpu: --%s %g must be a finite number >= 0", flag, v)
+		return fieldErrorf("{Schedule."+name+"} %g must be a finite number >= 0", v)
 	}
 	return nil
 }

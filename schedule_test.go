@@ -531,15 +531,15 @@ func TestScheduleDefaults(t *testing.T) {
 		set      func(*Schedule)
 	}{
 		{"constant", func(s Schedule) bool { return true }, "", nil},
-		{"step", func(s Schedule) bool { return s.Gamma == 0.1 }, "--lr-step-size 0", func(s *Schedule) { s.StepSize = 30 }},
-		{"multistep", func(s Schedule) bool { return s.Gamma == 0.1 }, "--lr-milestones", func(s *Schedule) { s.Milestones = []int{30, 80} }},
-		{"exponential", func(s Schedule) bool { return true }, "--lr-gamma 0", func(s *Schedule) { s.Gamma = 0.95 }},
-		{"cosine", func(s Schedule) bool { return s.EtaMin == 0 }, "--lr-t-max 0", func(s *Schedule) { s.TMax = 100 }},
-		{"cosine-restarts", func(s Schedule) bool { return s.TMult == 1 && s.EtaMin == 0 }, "--lr-t0 0", func(s *Schedule) { s.T0 = 10 }},
+		{"step", func(s Schedule) bool { return s.Gamma == 0.1 }, "Schedule.StepSize 0", func(s *Schedule) { s.StepSize = 30 }},
+		{"multistep", func(s Schedule) bool { return s.Gamma == 0.1 }, "Schedule.Milestones", func(s *Schedule) { s.Milestones = []int{30, 80} }},
+		{"exponential", func(s Schedule) bool { return true }, "Schedule.Gamma 0", func(s *Schedule) { s.Gamma = 0.95 }},
+		{"cosine", func(s Schedule) bool { return s.EtaMin == 0 }, "Schedule.TMax 0", func(s *Schedule) { s.TMax = 100 }},
+		{"cosine-restarts", func(s Schedule) bool { return s.TMult == 1 && s.EtaMin == 0 }, "Schedule.T0 0", func(s *Schedule) { s.T0 = 10 }},
 		{"polynomial", func(s Schedule) bool { return s.TotalIters == 5 && s.Power == 1 }, "", nil},
 		{"onecycle", func(s Schedule) bool {
 			return s.MaxLR == 0 && s.PctStart == 0.3 && s.DivFactor == 25 && s.FinalDivFactor == 1e4 && s.AnnealStrategy == "cos" && !s.ThreePhase
-		}, "--lr-total-steps 0", func(s *Schedule) { s.TotalSteps = 100 }},
+		}, "Schedule.TotalSteps 0", func(s *Schedule) { s.TotalSteps = 100 }},
 		{"plateau", func(s Schedule) bool {
 			return s.Factor == 0.1 && s.Patience == 10 && s.Threshold == 1e-4 && s.Cooldown == 0 && s.MinLR == 0
 		}, "", nil},
@@ -574,7 +574,7 @@ func TestScheduleDefaults(t *testing.T) {
 			t.Errorf("DefaultSchedule(%q): %v", name, err)
 		}
 	}
-	if _, err := DefaultSchedule("linear"); err == nil || !strings.Contains(err.Error(), `--schedule "linear" is unknown`) {
+	if _, err := DefaultSchedule("linear"); err == nil || !strings.Contains(err.Error(), `Schedule.Kind "linear" is unknown`) {
 		t.Errorf("DefaultSchedule(linear) = %v", err)
 	}
 }
@@ -589,46 +589,46 @@ func TestScheduleValidate(t *testing.T) {
 		steps int
 		want  string
 	}{
-		{"nope", nil, 10, `--schedule "nope" is unknown`},
-		{"", nil, 10, `--schedule "" is unknown`},
-		{"constant", func(s *Schedule) { s.Warmup = -1 }, 10, "--warmup-steps -1 must be >= 0"},
-		{"constant", func(s *Schedule) { s.Warmup = 5; s.WarmupStartFactor = 0 }, 10, "--warmup-start-factor 0 must be in (0, 1]"},
-		{"constant", func(s *Schedule) { s.Warmup = 5; s.WarmupStartFactor = 1.5 }, 10, "--warmup-start-factor 1.5"},
-		{"constant", func(s *Schedule) { s.Warmup = 5; s.WarmupStartFactor = nan }, 10, "--warmup-start-factor NaN"},
-		{"step", func(s *Schedule) { s.StepSize = 0 }, 10, "--lr-step-size 0 must be >= 1"},
-		{"step", func(s *Schedule) { s.StepSize = 2; s.Gamma = 0 }, 10, "--lr-gamma 0 must be a finite number > 0"},
-		{"step", func(s *Schedule) { s.StepSize = 2; s.Gamma = -0.5 }, 10, "--lr-gamma -0.5"},
-		{"step", func(s *Schedule) { s.StepSize = 2; s.Gamma = inf }, 10, "--lr-gamma +Inf"},
-		{"multistep", nil, 10, "--lr-milestones is empty"},
-		{"multistep", func(s *Schedule) { s.Milestones = []int{-1, 5} }, 10, "--lr-milestones -1 must be >= 0"},
-		{"multistep", func(s *Schedule) { s.Milestones = []int{5, 5} }, 10, "--lr-milestones must be strictly increasing (5 follows 5)"},
-		{"multistep", func(s *Schedule) { s.Milestones = []int{8, 3} }, 10, "--lr-milestones must be strictly increasing (3 follows 8)"},
-		{"multistep", func(s *Schedule) { s.Milestones = []int{3}; s.Gamma = nan }, 10, "--lr-gamma NaN"},
-		{"exponential", nil, 10, "--lr-gamma 0 must be a finite number > 0"},
-		{"cosine", nil, 10, "--lr-t-max 0 must be >= 1"},
-		{"cosine", func(s *Schedule) { s.TMax = 5; s.EtaMin = -1e-3 }, 10, "--lr-eta-min -0.001 must be a finite number >= 0"},
-		{"cosine-restarts", nil, 10, "--lr-t0 0 must be >= 1"},
-		{"cosine-restarts", func(s *Schedule) { s.T0 = 5; s.TMult = 0 }, 10, "--lr-t-mult 0 must be >= 1"},
-		{"cosine-restarts", func(s *Schedule) { s.T0 = 5; s.EtaMin = inf }, 10, "--lr-eta-min +Inf"},
-		{"polynomial", func(s *Schedule) { s.TotalIters = 0 }, 10, "--lr-total-iters 0 must be >= 1"},
-		{"polynomial", func(s *Schedule) { s.Power = 0 }, 10, "--lr-power 0 must be a finite number > 0"},
-		{"onecycle", nil, 10, "--lr-total-steps 0 must be >= 1"},
-		{"onecycle", func(s *Schedule) { s.TotalSteps = 100; s.MaxLR = -1 }, 10, "--lr-max -1 must be a finite number >= 0"},
-		{"onecycle", func(s *Schedule) { s.TotalSteps = 100; s.DivFactor = 0 }, 10, "--lr-div-factor 0"},
-		{"onecycle", func(s *Schedule) { s.TotalSteps = 100; s.FinalDivFactor = -2 }, 10, "--lr-final-div-factor -2"},
-		{"onecycle", func(s *Schedule) { s.TotalSteps = 100 }, 101, "--lr-total-steps 100 is less than --steps 101"},
-		{"onecycle", func(s *Schedule) { s.TotalSteps = 100; s.AnnealStrategy = "exp" }, 10, `--lr-anneal "exp" must be cos or linear`},
-		{"onecycle", func(s *Schedule) { s.TotalSteps = 100; s.PctStart = 0 }, 10, "--lr-pct-start 0 must be in (0, 1)"},
-		{"onecycle", func(s *Schedule) { s.TotalSteps = 100; s.PctStart = 1 }, 10, "--lr-pct-start 1 must be in (0, 1)"},
-		{"onecycle", func(s *Schedule) { s.TotalSteps = 10; s.PctStart = 0.1 }, 10, "--lr-pct-start 0.1 leaves no rising phase"},
-		{"onecycle", func(s *Schedule) { s.TotalSteps = 10; s.PctStart = 0.6; s.ThreePhase = true }, 10, "--lr-pct-start 0.6 leaves no final phase"},
-		{"plateau", func(s *Schedule) { s.Factor = 1 }, 10, "--plateau-factor 1 must be in [0, 1)"},
-		{"plateau", func(s *Schedule) { s.Factor = -0.1 }, 10, "--plateau-factor -0.1"},
-		{"plateau", func(s *Schedule) { s.Patience = -1 }, 10, "--plateau-patience -1 must be >= 0"},
-		{"plateau", func(s *Schedule) { s.Threshold = -1e-4 }, 10, "--plateau-threshold -0.0001 must be in [0, 1)"},
-		{"plateau", func(s *Schedule) { s.Threshold = 1 }, 10, "--plateau-threshold 1"},
-		{"plateau", func(s *Schedule) { s.Cooldown = -2 }, 10, "--plateau-cooldown -2 must be >= 0"},
-		{"plateau", func(s *Schedule) { s.MinLR = nan }, 10, "--plateau-min-lr NaN"},
+		{"nope", nil, 10, `Schedule.Kind "nope" is unknown`},
+		{"", nil, 10, `Schedule.Kind "" is unknown`},
+		{"constant", func(s *Schedule) { s.Warmup = -1 }, 10, "Schedule.Warmup -1 must be >= 0"},
+		{"constant", func(s *Schedule) { s.Warmup = 5; s.WarmupStartFactor = 0 }, 10, "Schedule.WarmupStartFactor 0 must be in (0, 1]"},
+		{"constant", func(s *Schedule) { s.Warmup = 5; s.WarmupStartFactor = 1.5 }, 10, "Schedule.WarmupStartFactor 1.5"},
+		{"constant", func(s *Schedule) { s.Warmup = 5; s.WarmupStartFactor = nan }, 10, "Schedule.WarmupStartFactor NaN"},
+		{"step", func(s *Schedule) { s.StepSize = 0 }, 10, "Schedule.StepSize 0 must be >= 1"},
+		{"step", func(s *Schedule) { s.StepSize = 2; s.Gamma = 0 }, 10, "Schedule.Gamma 0 must be a finite number > 0"},
+		{"step", func(s *Schedule) { s.StepSize = 2; s.Gamma = -0.5 }, 10, "Schedule.Gamma -0.5"},
+		{"step", func(s *Schedule) { s.StepSize = 2; s.Gamma = inf }, 10, "Schedule.Gamma +Inf"},
+		{"multistep", nil, 10, "Schedule.Milestones is empty"},
+		{"multistep", func(s *Schedule) { s.Milestones = []int{-1, 5} }, 10, "Schedule.Milestones -1 must be >= 0"},
+		{"multistep", func(s *Schedule) { s.Milestones = []int{5, 5} }, 10, "Schedule.Milestones must be strictly increasing (5 follows 5)"},
+		{"multistep", func(s *Schedule) { s.Milestones = []int{8, 3} }, 10, "Schedule.Milestones must be strictly increasing (3 follows 8)"},
+		{"multistep", func(s *Schedule) { s.Milestones = []int{3}; s.Gamma = nan }, 10, "Schedule.Gamma NaN"},
+		{"exponential", nil, 10, "Schedule.Gamma 0 must be a finite number > 0"},
+		{"cosine", nil, 10, "Schedule.TMax 0 must be >= 1"},
+		{"cosine", func(s *Schedule) { s.TMax = 5; s.EtaMin = -1e-3 }, 10, "Schedule.EtaMin -0.001 must be a finite number >= 0"},
+		{"cosine-restarts", nil, 10, "Schedule.T0 0 must be >= 1"},
+		{"cosine-restarts", func(s *Schedule) { s.T0 = 5; s.TMult = 0 }, 10, "Schedule.TMult 0 must be >= 1"},
+		{"cosine-restarts", func(s *Schedule) { s.T0 = 5; s.EtaMin = inf }, 10, "Schedule.EtaMin +Inf"},
+		{"polynomial", func(s *Schedule) { s.TotalIters = 0 }, 10, "Schedule.TotalIters 0 must be >= 1"},
+		{"polynomial", func(s *Schedule) { s.Power = 0 }, 10, "Schedule.Power 0 must be a finite number > 0"},
+		{"onecycle", nil, 10, "Schedule.TotalSteps 0 must be >= 1"},
+		{"onecycle", func(s *Schedule) { s.TotalSteps = 100; s.MaxLR = -1 }, 10, "Schedule.MaxLR -1 must be a finite number >= 0"},
+		{"onecycle", func(s *Schedule) { s.TotalSteps = 100; s.DivFactor = 0 }, 10, "Schedule.DivFactor 0"},
+		{"onecycle", func(s *Schedule) { s.TotalSteps = 100; s.FinalDivFactor = -2 }, 10, "Schedule.FinalDivFactor -2"},
+		{"onecycle", func(s *Schedule) { s.TotalSteps = 100 }, 101, "Schedule.TotalSteps 100 is less than Job.Steps 101"},
+		{"onecycle", func(s *Schedule) { s.TotalSteps = 100; s.AnnealStrategy = "exp" }, 10, `Schedule.AnnealStrategy "exp" must be cos or linear`},
+		{"onecycle", func(s *Schedule) { s.TotalSteps = 100; s.PctStart = 0 }, 10, "Schedule.PctStart 0 must be in (0, 1)"},
+		{"onecycle", func(s *Schedule) { s.TotalSteps = 100; s.PctStart = 1 }, 10, "Schedule.PctStart 1 must be in (0, 1)"},
+		{"onecycle", func(s *Schedule) { s.TotalSteps = 10; s.PctStart = 0.1 }, 10, "Schedule.PctStart 0.1 leaves no rising phase"},
+		{"onecycle", func(s *Schedule) { s.TotalSteps = 10; s.PctStart = 0.6; s.ThreePhase = true }, 10, "Schedule.PctStart 0.6 leaves no final phase"},
+		{"plateau", func(s *Schedule) { s.Factor = 1 }, 10, "Schedule.Factor 1 must be in [0, 1)"},
+		{"plateau", func(s *Schedule) { s.Factor = -0.1 }, 10, "Schedule.Factor -0.1"},
+		{"plateau", func(s *Schedule) { s.Patience = -1 }, 10, "Schedule.Patience -1 must be >= 0"},
+		{"plateau", func(s *Schedule) { s.Threshold = -1e-4 }, 10, "Schedule.Threshold -0.0001 must be in [0, 1)"},
+		{"plateau", func(s *Schedule) { s.Threshold = 1 }, 10, "Schedule.Threshold 1"},
+		{"plateau", func(s *Schedule) { s.Cooldown = -2 }, 10, "Schedule.Cooldown -2 must be >= 0"},
+		{"plateau", func(s *Schedule) { s.MinLR = nan }, 10, "Schedule.MinLR NaN"},
 	} {
 		s, err := DefaultSchedule(c.kind)
 		if err != nil {
@@ -833,13 +833,13 @@ func TestJobCycleMomentum(t *testing.T) {
 	if err := j.Validate(); err != nil || j.Optimizer.Beta1 != 0.9 {
 		t.Errorf("adam: %v, beta1 %v", err, j.Optimizer.Beta1)
 	}
-	if err := job("adagrad", nil).Validate(); err == nil || !strings.Contains(err.Error(), "--lr-cycle-momentum=false") {
+	if err := job("adagrad", nil).Validate(); err == nil || !strings.Contains(err.Error(), "Schedule.CycleMomentum=false") {
 		t.Errorf("adagrad: %v", err)
 	}
 	if err := job("adadelta", func(j *Job) { j.Schedule.CycleMomentum = false }).Validate(); err != nil {
 		t.Errorf("adadelta without cycling: %v", err)
 	}
-	if err := job("nadam", func(j *Job) { j.Schedule.MaxMomentum = 1 }).Validate(); err == nil || !strings.Contains(err.Error(), "--lr-max-momentum 1") {
+	if err := job("nadam", func(j *Job) { j.Schedule.MaxMomentum = 1 }).Validate(); err == nil || !strings.Contains(err.Error(), "Schedule.MaxMomentum 1") {
 		t.Errorf("nadam with beta1 1: %v", err)
 	}
 	j = job("rmsprop", func(j *Job) { j.Schedule.CycleMomentum = false })

@@ -421,12 +421,12 @@ func TestMinimizeRefuses(t *testing.T) {
 			j := valid()
 			j.LogEvery = 0
 			return j
-		}, make([]float64, 8), "--log-every"},
+		}, make([]float64, 8), "Job.LogEvery"},
 		{"history 0", func() *gdgpu.Job {
 			j := valid()
 			j.Optimizer.History = 0
 			return j
-		}, make([]float64, 8), "--history"},
+		}, make([]float64, 8), "Optimizer.history"},
 		{"x0 length", valid, make([]float64, 7), "7 values"},
 		{"clip", func() *gdgpu.Job {
 			j := valid()

@@ -142,8 +142,8 @@ func TestTwoDimRefusesOtherDims(t *testing.T) {
 		j := gdgpu.NewJob()
 		j.Problem, j.Dim = "beale", n
 		err := j.Validate()
-		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("--dim %d", n)) {
-			t.Errorf("beale with --dim %d: Validate = %v, want an error naming --dim", n, err)
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("Job.Dim %d", n)) {
+			t.Errorf("beale with --dim %d: Validate = %v, want an error naming Job.Dim", n, err)
 		}
 		if _, err := newBackend(&j); err == nil {
 			t.Errorf("beale with %d parameters: the CPU objective accepted it", n)

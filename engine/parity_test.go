@@ -56,9 +56,9 @@ func optimizerCases() []optimizerCase {
 
 func (oc optimizerCase) String() string {
 	s := oc.name
-	for _, h := range gdgpu.HyperFlags() { // registry order, so names are stable
-		if v, ok := oc.set[h.Flag]; ok {
-			s += fmt.Sprintf(",%s=%g", h.Flag, v)
+	for _, h := range gdgpu.AllHypers() { // registry order, so names are stable
+		if v, ok := oc.set[h.Name]; ok {
+			s += fmt.Sprintf(",%s=%g", h.Name, v)
 		}
 	}
 	return s

@@ -268,7 +268,7 @@ func benchCompile(src string, reps int) benchRow {
 	for i := range sec {
 		t := time.Now()
 		if _, err := gdgpu.ParseObjective(src); err != nil {
-			row.Skipped = err.Error()
+			row.Skipped = inFlags(err, fieldFlag)
 			return row
 		}
 		sec[i] = time.Since(t).Seconds()
@@ -465,7 +465,7 @@ func benchCPU(ctx context.Context, rep *benchReport, sizes []int, cases []benchC
 		} {
 			row := benchRow{Op: base.op, N: n, Desc: base.desc, TimeSource: "wall", BytesPerParam: float64(base.words * elem)}
 			if err := benchHost(&row, n, f.reps, base.run); err != nil {
-				row.Skipped = err.Error()
+				row.Skipped = inFlags(err, fieldFlag)
 			}
 			rep.Rows = append(rep.Rows, row)
 		}
@@ -481,7 +481,7 @@ func benchCPU(ctx context.Context, rep *benchReport, sizes []int, cases []benchC
 			b, err := cpu.New(&job)
 			if errors.Is(err, cpu.ErrTooBig) {
 				// As on the GPU: the row says why, the sweep goes on.
-				row.Skipped = err.Error()
+				row.Skipped = inFlags(err, fieldFlag)
 				rep.Rows = append(rep.Rows, row)
 				continue
 			}

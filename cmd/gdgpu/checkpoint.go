@@ -134,7 +134,7 @@ func (c *ckptFlags) apply(cmd *cobra.Command, s *setup) error {
 				hint = fmt.Sprintf(" (no data flag was given: %s has changed since the checkpoint was written)", dataSource(job.DataSpec))
 			}
 			return usagef("--resume %s: the flags contradict the checkpoint's job: %s%s", c.resume,
-				strings.TrimPrefix(err.Error(), gdgpu.ErrCheckpointMismatch.Error()+": "), hint)
+				strings.TrimPrefix(inFlags(err, fieldFlag), gdgpu.ErrCheckpointMismatch.Error()+": "), hint)
 		}
 	}
 	s.job = job
@@ -159,8 +159,8 @@ func (c *ckptFlags) resumeJob(changed func(string) bool, flagJob *gdgpu.Job) gdg
 	if changed("optimizer") && fj.Optimizer.Name != job.Optimizer.Name {
 		job.Optimizer = fj.Optimizer
 	} else {
-		for _, h := range gdgpu.HyperFlags() {
-			set(h.Flag, func() { job.Optimizer.Set(h.Flag, fj.Optimizer.Get(h.Flag)) })
+		for _, h := range gdgpu.AllHypers() {
+			set(h.Name, func() { job.Optimizer.Set(h.Name, fj.Optimizer.Get(h.Name)) })
 		}
 	}
 	if changed("schedule") && fj.Schedule.Kind != job.Schedule.Kind {

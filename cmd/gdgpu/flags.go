@@ -64,18 +64,18 @@ func addJobFlags(cmd *cobra.Command) *jobFlags {
 	fs.IntVar(&f.dim, "dim", 0, "number of parameters N (default: the problem's default dimension, or the --init file's length)")
 	fs.Float64Var(&f.cond, "cond", def.Cond, "quadratic: condition number, the c_i span [1, cond]")
 	fs.StringVar(&f.optimizer, "optimizer", def.Optimizer.Name, "optimizer: "+strings.Join(gdgpu.OptimizerNames(), ", "))
-	for _, h := range gdgpu.HyperFlags() {
-		usage := fmt.Sprintf("%s (torch: %s; default: %s)", h.Doc, h.Torch, defaultsOf(h.Flag))
+	for _, h := range gdgpu.AllHypers() {
+		usage := fmt.Sprintf("%s (torch: %s; default: %s)", h.Doc, h.Torch, defaultsOf(h.Name))
 		if h.Bool {
-			f.switches[h.Flag] = fs.Bool(h.Flag, false, usage)
+			f.switches[h.Name] = fs.Bool(h.Name, false, usage)
 		} else {
 			v := new(float64)
 			if h.Int {
-				fs.Var((*intFloat)(v), h.Flag, usage) // shown and parsed as a whole number
+				fs.Var((*intFloat)(v), h.Name, usage) // shown and parsed as a whole number
 			} else {
-				fs.Float64Var(v, h.Flag, 0, usage)
+				fs.Float64Var(v, h.Name, 0, usage)
 			}
-			f.hyper[h.Flag] = v
+			f.hyper[h.Name] = v
 		}
 	}
 	fs.IntVar(&f.steps, "steps", def.Steps, "optimizer steps to run")
@@ -106,7 +106,7 @@ func defaultsOf(flag string) string {
 	var order []string
 	for _, o := range gdgpu.Optimizers() {
 		for _, h := range o.Hyper {
-			if h.Flag != flag {
+			if h.Name != flag {
 				continue
 			}
 			v := fmt.Sprint(h.Default)
@@ -406,7 +406,7 @@ func takes(name string) string {
 	info, _ := gdgpu.LookupOptimizer(name)
 	var fl []string
 	for _, h := range info.Hyper {
-		fl = append(fl, "--"+h.Flag)
+		fl = append(fl, "--"+h.Name)
 	}
 	if len(fl) == 0 {
 		return "no hyperparameters"
@@ -451,14 +451,14 @@ func describe(job *gdgpu.Job) string {
 	fmt.Fprintf(&b, ", %s", job.Optimizer.Name)
 	info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name)
 	for _, h := range info.Hyper {
-		v := job.Optimizer.Get(h.Flag)
+		v := job.Optimizer.Get(h.Name)
 		if h.Bool {
 			if v != 0 {
-				fmt.Fprintf(&b, " %s", h.Flag)
+				fmt.Fprintf(&b, " %s", h.Name)
 			}
 			continue
 		}
-		fmt.Fprintf(&b, " %s=%g", h.Flag, v)
+		fmt.Fprintf(&b, " %s=%g", h.Name, v)
 	}
 	if d := describeSchedule(&job.Schedule); d != "" {
 		fmt.Fprintf(&b, ", %s", d)
@@ -471,7 +471,7 @@ func describe(job *gdgpu.Job) string {
 // cpu.Minimize would refuse after the command had started its work.
 func checkMinimize(job *gdgpu.Job) error {
 	if err := cpu.CheckMinimize(job); err != nil {
-		return usagef("%s", strings.TrimPrefix(err.Error(), "cpu: "))
+		return usagef("%s", strings.TrimPrefix(inFlags(err, fieldFlag), "cpu: "))
 	}
 	return nil
 }

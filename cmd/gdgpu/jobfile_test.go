@@ -399,21 +399,21 @@ func badFlagValues(t *testing.T) map[string][]struct {
 	add("epochs", "--epochs and --steps", append(cloneArgs(lin), "--epochs", "2")...)
 
 	// Every hyperparameter, with an optimizer that takes it.
-	for _, h := range gdgpu.HyperFlags() {
+	for _, h := range gdgpu.AllHypers() {
 		var opt string
 		for _, o := range gdgpu.Optimizers() {
 			for _, oh := range o.Hyper {
-				if oh.Flag == h.Flag && opt == "" {
+				if oh.Name == h.Name && opt == "" {
 					opt = o.Name
 				}
 			}
 		}
 		pre := []string{"--optimizer", opt}
 		if h.Bool {
-			add(h.Flag, `"--`+h.Flag+`"`, append(pre, "--"+h.Flag+"=maybe")...)
+			add(h.Name, `"--`+h.Name+`"`, append(pre, "--"+h.Name+"=maybe")...)
 			continue
 		}
-		num(h.Flag, pre, "NaN", "-Inf", "+Inf", "-1")
+		num(h.Name, pre, "NaN", "-Inf", "+Inf", "-1")
 	}
 	// Every schedule parameter, with a schedule that reads it.
 	required := map[string][]string{"step": {"--lr-step-size", "5"}, "multistep": {"--lr-milestones", "5"},

@@ -85,7 +85,7 @@ func printOptimizers(w io.Writer) {
 			if h.Bool {
 				def, rng = fmt.Sprint(h.Default != 0), "switch"
 			}
-			fmt.Fprintf(tw, "      --%s\t%s\t%s\t%s\t%s\n", h.Flag, h.Torch, def, rng, h.Doc)
+			fmt.Fprintf(tw, "      --%s\t%s\t%s\t%s\t%s\n", h.Name, h.Torch, def, rng, h.Doc)
 		}
 		tw.Flush()
 	}

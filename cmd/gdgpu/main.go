@@ -79,12 +79,17 @@ func (e *exitError) Unwrap() error { return e.err }
 // usagef is a usage error (exit 2): bad flags or input files, refused
 // before any work.
 func usagef(format string, args ...any) error {
+	for i, a := range args {
+		if err, ok := a.(error); ok {
+			args[i] = flagError{err}
+		}
+	}
 	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
 }
 
 // failure is a runtime error (exit 3): no GL context, a backend, I/O.
 func failure(err error) error {
-	return &exitError{code: exitFailure, err: err}
+	return &exitError{code: exitFailure, err: flagError{err}}
 }
 
 // exitCode ends a command with code and no further message.
@@ -125,7 +130,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // drops the prefixes of wrapped errors ("gdgpu: invalid job: gdgpu: --lr-t0
 // ..." reads "gdgpu: invalid job: --lr-t0 ...").
 func message(err error) string {
-	s := strings.ReplaceAll(err.Error(), ": gdgpu: ", ": ")
+	s := strings.ReplaceAll(inFlags(err, fieldFlag), ": gdgpu: ", ": ")
 	if strings.HasPrefix(s, "gdgpu: ") {
 		return s
 	}

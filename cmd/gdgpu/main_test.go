@@ -417,8 +417,8 @@ func TestList(t *testing.T) {
 			t.Errorf("list marks %s as CPU only", o.Name)
 		}
 		for _, h := range o.Hyper {
-			if !strings.Contains(stdout, "--"+h.Flag) || !strings.Contains(stdout, h.Torch) {
-				t.Errorf("list lacks %s's --%s (%s)", o.Name, h.Flag, h.Torch)
+			if !strings.Contains(stdout, "--"+h.Name) || !strings.Contains(stdout, h.Torch) {
+				t.Errorf("list lacks %s's --%s (%s)", o.Name, h.Name, h.Torch)
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -64,21 +63,6 @@ func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 // for the --out sidecar.
 type modelSetup = gdgpu.LoadedData
 
-// dataFlags are the flags of the DataSpec fields (gdgpu.FieldError).
-var dataFlags = map[string]string{
-	"Job.Problem":          "--problem",
-	"DataSpec.File":        "--data",
-	"DataSpec.Target":      "--target",
-	"DataSpec.Features":    "--features",
-	"DataSpec.NumFeatures": "--features",
-	"DataSpec.Synthetic":   "--synthetic",
-	"DataSpec.Samples":     "--samples",
-	"DataSpec.Classes":     "--classes",
-	"DataSpec.Noise":       "--noise",
-	"DataSpec.Standardize": "--standardize",
-	"DataSpec.ValFraction": "--val-fraction",
-}
-
 // buildModel reads or generates the data (gdgpu.LoadData), and fills the
 // job's model fields. Every error is a usage error naming the flag or the
 // file.
@@ -112,11 +96,7 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 	// as the user typed it; the job keeps them absolute.
 	ld, err := gdgpu.LoadData(job.Problem, m.spec(false), job.Seed)
 	if err != nil {
-		var fe *gdgpu.FieldError
-		if errors.As(err, &fe) {
-			return nil, usagef("%s", fe.Format(m.flagOf))
-		}
-		return nil, usagef("%v", err)
+		return nil, usagef("%s", inFlags(err, m.flagOf))
 	}
 	d := ld.Data
 	job.Data = d
@@ -149,10 +129,7 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 // flagOf is the flag of a field gdgpu.LoadData names; where --resume's
 // checkpoint gave the data's files, it says so.
 func (m *modelFlags) flagOf(field string) string {
-	fl, ok := dataFlags[field]
-	if !ok {
-		panic("gdgpu: no flag for " + field)
-	}
+	fl := fieldFlag(field)
 	if m.fromCheckpoint && (field == "DataSpec.File" || field == "DataSpec.Target") {
 		return fl + " (from the --resume checkpoint)"
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 
@@ -45,11 +44,11 @@ on stderr without --out, on stdout with it.`,
 			}
 			card, w, err := gdgpu.ReadModel(model)
 			if err != nil {
-				return predictUsage(err)
+				return usagef("%v", err)
 			}
 			rows, err := card.ReadRows(dataPath)
 			if err != nil {
-				return predictUsage(err)
+				return usagef("%v", err)
 			}
 			if out != "" {
 				if err := checkPaths([]namedPath{{"--model", model}, {"--model's card", model + ".json"}, {"--data", dataPath}},
@@ -88,18 +87,4 @@ on stderr without --out, on stdout with it.`,
 	cmd.Flags().StringVar(&dataPath, "data", "", "the rows to predict: a CSV with the card's feature columns, or a 2-D .npy `FILE`")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write the predictions to `FILE` (CSV) instead of stdout")
 	return cmd
-}
-
-// predictFlags are the flags of the arguments gdgpu.ReadModel and
-// ModelCard.ReadRows name in their refusals.
-var predictFlags = map[string]string{"ReadModel.path": "--model", "ReadRows.path": "--data"}
-
-// predictUsage makes a refusal of the library a usage error in the
-// command's words.
-func predictUsage(err error) error {
-	var fe *gdgpu.FieldError
-	if errors.As(err, &fe) {
-		return usagef("%s", fe.Format(func(f string) string { return predictFlags[f] }))
-	}
-	return usagef("%v", err)
 }

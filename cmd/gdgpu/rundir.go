@@ -172,11 +172,11 @@ func jobEntries(s *setup) []jobFlagValue {
 	put("optimizer", job.Optimizer.Name)
 	info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name)
 	for _, h := range info.Hyper {
-		v := job.Optimizer.Get(h.Flag)
+		v := job.Optimizer.Get(h.Name)
 		if h.Bool {
-			put(h.Flag, v != 0)
+			put(h.Name, v != 0)
 		} else {
-			put(h.Flag, v)
+			put(h.Name, v)
 		}
 	}
 	put("steps", job.Steps)

@@ -151,7 +151,7 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 			}
 		}
 		if err := s.job.Validate(); err != nil {
-			return usagef("%s: %s", rs.flag, strings.TrimPrefix(err.Error(), "gdgpu: "))
+			return usagef("%s: %s", rs.flag, strings.TrimPrefix(inFlags(err, fieldFlag), "gdgpu: "))
 		}
 		if key := fmt.Sprintf("%s lr %g", desc, s.job.Optimizer.LR); seen[key] {
 			return usagef("%s: the racer %q is given twice", rs.flag, key)

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gdgpu/gdgpu"
+)
+
+// fieldFlags are the flags of the fields the library's refusals name
+// (gdgpu.FieldError). An optimizer's hyperparameter, Optimizer.NAME, is
+// --NAME; the schedule's fields come from schedParams.
+var fieldFlags = func() map[string]string {
+	m := map[string]string{
+		"Job.Problem":            "--problem",
+		"Job.Objective":          "--objective",
+		"Job.Dim":                "--dim",
+		"Job.Cond":               "--cond",
+		"Job.Steps":              "--steps",
+		"Job.LogEvery":           "--log-every",
+		"Job.GradTol":            "--grad-tol",
+		"Job.FuncTol":            "--func-tol",
+		"Job.FuncWindow":         "--func-window",
+		"Job.LossTarget":         "--loss-target",
+		"Job.ClipNorm":           "--clip-grad-norm",
+		"Job.ClipValue":          "--clip-grad-value",
+		"Job.TimeLimit":          "--time-limit",
+		"Job.CheckpointEvery":    "--checkpoint-every",
+		"Job.CheckpointInterval": "--checkpoint-interval",
+		"Job.Precision":          "--precision",
+		"Optimizer.Name":         "--optimizer",
+		"Schedule.Kind":          "--schedule",
+		"DataSpec.File":          "--data",
+		"DataSpec.Target":        "--target",
+		"DataSpec.Features":      "--features",
+		"DataSpec.NumFeatures":   "--features",
+		"DataSpec.Synthetic":     "--synthetic",
+		"DataSpec.Samples":       "--samples",
+		"DataSpec.Classes":       "--classes",
+		"DataSpec.Noise":         "--noise",
+		"DataSpec.Standardize":   "--standardize",
+		"DataSpec.ValFraction":   "--val-fraction",
+		"ReadModel.path":         "--model",
+		"ReadRows.path":          "--data",
+	}
+	for _, p := range schedParams {
+		m["Schedule."+p.name] = "--" + p.flag
+	}
+	return m
+}()
+
+// fieldFlag is the flag of a field a gdgpu.FieldError names; a field
+// without one keeps its Go name, which still says what is wrong.
+func fieldFlag(field string) string {
+	if fl, ok := fieldFlags[field]; ok {
+		return fl
+	}
+	if h, ok := strings.CutPrefix(field, "Optimizer."); ok {
+		return "--" + h
+	}
+	return field
+}
+
+// inFlags is err's message with the command line's flags in place of the
+// fields a *gdgpu.FieldError in its chain names (flag: fieldFlag, or a
+// command's own).
+func inFlags(err error, flag func(string) string) string {
+	s := err.Error()
+	var fe *gdgpu.FieldError
+	if errors.As(err, &fe) {
+		// Wrappers drop the package prefix of fe's message, not its text.
+		goNames := fe.Format(func(f string) string { return f })
+		s = strings.Replace(s, goNames, fe.Format(flag), 1)
+	}
+	return s
+}
+
+// flagError is an error whose message names flags (inFlags), for the
+// messages usagef and failure build.
+type flagError struct{ err error }
+
+func (e flagError) Error() string { return inFlags(e.err, fieldFlag) }
+func (e flagError) Unwrap() error { return e.err }
