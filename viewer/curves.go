@@ -37,11 +37,11 @@ func StatusLine(label string, step int, loss, lr, stepsPerSec float64, status st
 	return fmt.Sprintf("%s: step %d  loss %.4g  lr %s  %.0f steps/s  %s", label, step, loss, lrs, stepsPerSec, status)
 }
 
-// Colours of the curves panel. The background is a dark grey rather than
-// white or black because the path palette holds both.
+// Colours of the panels around the plots: dark enough that Palette's
+// first colour, blue, keeps a contrast ratio of 3 on them.
 var (
-	panelBG   = color.RGBA{44, 44, 52, 255}
-	plotBG    = color.RGBA{30, 30, 36, 255}
+	panelBG   = color.RGBA{34, 34, 40, 255}
+	plotBG    = color.RGBA{24, 24, 28, 255}
 	gridColor = color.RGBA{70, 70, 82, 255}
 	textColor = color.RGBA{220, 220, 220, 255}
 )

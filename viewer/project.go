@@ -265,7 +265,10 @@ func RenderProjection(w, h int, paths []Path, xlabel, ylabel string, box []float
 	text(img, face, r.Min.X, r.Max.Y+13+lineH, textColor, xlabel)
 	text(img, face, r.Min.X, r.Min.Y-4, textColor, ylabel)
 	sub := img.SubImage(r).(*image.RGBA)
-	DrawPaths(sub, ax[0].lo, ax[0].hi, ax[1].lo, ax[1].hi, paths)
+	// Cased in the plot's own background: crossing paths part, and the
+	// grid stops short of them.
+	drawPaths(sub, ax[0].lo, ax[0].hi, ax[1].lo, ax[1].hi, paths, plotBG)
+	legend(sub, paths)
 	return img, nil
 }
 

@@ -13,10 +13,10 @@ import (
 
 	"github.com/gdgpu/gdgpu/data"
 	"github.com/gdgpu/gdgpu/runlog"
+	"github.com/gdgpu/gdgpu/viewer"
 	"github.com/spf13/cobra"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -133,7 +133,7 @@ atomically (a temporary file in the same folder, then renamed).`,
 				if err != nil {
 					return usagef("%s: %v", files[i], err)
 				}
-				l.Color = plotutil.Color(i)
+				l.Color = viewer.Palette[i%len(viewer.Palette)]
 				l.Width = vg.Points(2)
 				p.Add(l)
 				p.Legend.Add(labels[i], l)

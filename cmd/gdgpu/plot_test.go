@@ -13,8 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gdgpu/gdgpu/viewer"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 )
 
 // plotLogs writes two CPU run logs on the quadratic, SGD and Adam, and
@@ -57,7 +57,7 @@ func TestPlotPNGAndSVG(t *testing.T) {
 	if b := img.Bounds(); b.Dx() != 576 || b.Dy() != 384 {
 		t.Errorf("PNG is %dx%d, want 576x384", b.Dx(), b.Dy())
 	}
-	distinct, line0, line1 := countColors(img, plotutil.Color(0), plotutil.Color(1))
+	distinct, line0, line1 := countColors(img, viewer.Palette[0], viewer.Palette[1])
 	if distinct < 5 {
 		t.Errorf("PNG has %d distinct colours: blank?", distinct)
 	}
