@@ -188,7 +188,7 @@ func RenderScale(land []float64, w, h int, x0, x1, y0, y1 float64, paths []Path)
 // without recolouring the landscape.
 func DrawPaths(img *image.RGBA, x0, x1, y0, y1 float64, paths []Path) {
 	drawPaths(img, x0, x1, y0, y1, paths, casingWhite)
-	legend(img, paths)
+	legend(img, paths, color.RGBA{0, 0, 0, 255}, color.RGBA{255, 255, 255, 255})
 }
 
 // casingWhite is the casing of the paths on a landscape.
@@ -400,11 +400,13 @@ func finite(v ...float64) bool {
 	return true
 }
 
-// legend draws the labels on a dark translucent box, each after a short
-// bar in its path's colour, in the corner of img's bounds that hides the
-// fewest pixels of the paths already drawn (the top left when it hides
-// none, or on a tie).
-func legend(img *image.RGBA, paths []Path) {
+// legend draws the labels on a translucent box of colour bg (alpha 160 of
+// 255: the picture shows through), in colour fg, each after a short bar in
+// its path's colour, in the corner of img's bounds that hides the fewest
+// pixels of the paths already drawn (the top left when it hides none, or
+// on a tie). On a landscape the box is black and the text white, in
+// either theme: it sits on viridis.
+func legend(img *image.RGBA, paths []Path, bg, fg color.RGBA) {
 	if len(paths) == 0 {
 		return
 	}
@@ -442,8 +444,8 @@ func legend(img *image.RGBA, paths []Path) {
 			break
 		}
 	}
-	draw.Draw(img, box, image.NewUniform(color.RGBA{0, 0, 0, 160}), image.Point{}, draw.Over)
-	d := font.Drawer{Dst: img, Src: image.NewUniform(color.RGBA{255, 255, 255, 255}), Face: face}
+	draw.Draw(img, box, image.NewUniform(color.NRGBA{bg.R, bg.G, bg.B, 160}), image.Point{}, draw.Over)
+	d := font.Drawer{Dst: img, Src: image.NewUniform(fg), Face: face}
 	for k, p := range paths {
 		y := box.Min.Y + pad + legendLineH*k + legendLineH/2
 		for x := box.Min.X + pad; x < box.Min.X+pad+bar; x++ {

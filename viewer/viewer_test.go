@@ -78,7 +78,7 @@ func TestDrawPathsClipsLeavingSegments(t *testing.T) {
 }
 
 // TestPaletteReadable: the palette's colours stand out from the panels'
-// backgrounds. WCAG asks a contrast ratio of 3 for graphics: the first
+// backgrounds in both themes. WCAG asks a contrast ratio of 3 for graphics: the first
 // three colours (the races and plots most drawn) have it; every colour
 // but the last (yellow, kept for the tenth series) has 2 at least, which
 // Okabe-Ito's orange and sky blue (2.3 on white) need, for 2-pixel lines
@@ -92,7 +92,7 @@ func TestPaletteReadable(t *testing.T) {
 		if k == len(Palette)-1 {
 			continue
 		}
-		for _, bg := range []color.RGBA{plotBG, panelBG} {
+		for _, bg := range []color.RGBA{Dark.Plot, Dark.Panel, Light.Plot, Light.Panel} {
 			if r := contrast(c, bg); r < want {
 				t.Errorf("Palette[%d] %v on %v: contrast %.2f, want >= %g", k, c, bg, r, want)
 			}

@@ -57,6 +57,25 @@ func TestPlotPNGAndSVG(t *testing.T) {
 	if b := img.Bounds(); b.Dx() != 576 || b.Dy() != 384 {
 		t.Errorf("PNG is %dx%d, want 576x384", b.Dx(), b.Dy())
 	}
+	// The light theme: a white page (gonum's default background), the
+	// corners and most of the picture white or nearly.
+	bd := img.Bounds()
+	light := 0
+	for y := bd.Min.Y; y < bd.Max.Y; y++ {
+		for x := bd.Min.X; x < bd.Max.X; x++ {
+			if c := color.GrayModel.Convert(img.At(x, y)).(color.Gray); c.Y >= 240 {
+				light++
+			}
+		}
+	}
+	for _, p := range []image.Point{bd.Min, {bd.Max.X - 1, bd.Min.Y}, {bd.Min.X, bd.Max.Y - 1}, bd.Max.Sub(image.Pt(1, 1))} {
+		if c := color.RGBAModel.Convert(img.At(p.X, p.Y)).(color.RGBA); c != (color.RGBA{255, 255, 255, 255}) {
+			t.Errorf("corner %v is %v, want white", p, c)
+		}
+	}
+	if light < bd.Dx()*bd.Dy()*3/4 {
+		t.Errorf("%d of %d pixels are light (grey >= 240), want three quarters at least", light, bd.Dx()*bd.Dy())
+	}
 	distinct, line0, line1 := countColors(img, viewer.Palette[0], viewer.Palette[1])
 	if distinct < 5 {
 		t.Errorf("PNG has %d distinct colours: blank?", distinct)
