@@ -83,7 +83,7 @@ func costPlots(delta, span float64) ([2]*plot.Plot, error) {
 	const n = 401
 	var ps [2]*plot.Plot
 	for k, title := range []string{"cost l(r)", "derivative dl/dr"} {
-		p := plot.New()
+		p := newFigure()
 		p.Title.Text = title
 		p.X.Label.Text = "residual r = z - y"
 		p.Add(plotter.NewGrid())

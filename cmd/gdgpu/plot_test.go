@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/gdgpu/gdgpu/viewer"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 )
 
@@ -371,6 +372,21 @@ func TestLegendCorner(t *testing.T) {
 	} {
 		if top, left, _ := legendCorner(tc.s, tc.logY); top != tc.top || left != tc.left {
 			t.Errorf("%s: top %v left %v, want %v %v", tc.name, top, left, tc.top, tc.left)
+		}
+	}
+}
+
+// TestFigureFonts: every text of plot's and costs' figures is at least 12
+// points (16 pixels at 96 dpi), sans serif; gonum's default tick labels
+// are 10 points of a serif, small on a screen at 100%.
+func TestFigureFonts(t *testing.T) {
+	p := newFigure()
+	for name, f := range map[string]font.Font{
+		"title": p.Title.TextStyle.Font, "x label": p.X.Label.TextStyle.Font, "y label": p.Y.Label.TextStyle.Font,
+		"x ticks": p.X.Tick.Label.Font, "y ticks": p.Y.Tick.Label.Font, "legend": p.Legend.TextStyle.Font,
+	} {
+		if f.Size < 12 || f.Variant != "Sans" {
+			t.Errorf("%s: %v %s, want 12pt or more, Sans", name, f.Size, f.Variant)
 		}
 	}
 }
