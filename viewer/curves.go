@@ -37,13 +37,32 @@ func StatusLine(label string, step int, loss, lr, stepsPerSec float64, status st
 	return fmt.Sprintf("%s: step %d  loss %.4g  lr %s  %.0f steps/s  %s", label, step, loss, lrs, stepsPerSec, status)
 }
 
-// Colours of the curves panel. The background is a dark grey rather than
-// white or black because the path palette holds both.
+// Theme is the colours of the panels around view's pictures: their
+// background, under the status lines and labels (Panel), a plot's inside
+// (Plot), its grid lines and the text. Palette's colours read on both
+// themes (TestPaletteReadable).
+type Theme struct {
+	Panel, Plot, Grid, Text color.RGBA
+}
+
 var (
-	panelBG   = color.RGBA{44, 44, 52, 255}
-	plotBG    = color.RGBA{30, 30, 36, 255}
-	gridColor = color.RGBA{70, 70, 82, 255}
-	textColor = color.RGBA{220, 220, 220, 255}
+	// Dark is the live window's theme: dark greys, on which Palette's
+	// first colour, blue, keeps a contrast ratio of 3.
+	Dark = Theme{
+		Panel: color.RGBA{34, 34, 40, 255},
+		Plot:  color.RGBA{24, 24, 28, 255},
+		Grid:  color.RGBA{70, 70, 82, 255},
+		Text:  color.RGBA{220, 220, 220, 255},
+	}
+	// Light is the theme of pictures written to files (view --png and
+	// --frames), as plot and costs draw theirs: white plots on a
+	// near-white panel, near-black text.
+	Light = Theme{
+		Panel: color.RGBA{246, 246, 246, 255},
+		Plot:  color.RGBA{255, 255, 255, 255},
+		Grid:  color.RGBA{214, 214, 214, 255},
+		Text:  color.RGBA{25, 25, 25, 255},
+	}
 )
 
 // Layout of the curves panel, in pixels. basicfont's 7x13 face is used
@@ -66,8 +85,8 @@ const (
 // positive value, and the title says so. A negative value puts the plot
 // on a linear scale, and its title says that. Non-finite values
 // break the polyline; a value with neither neighbour drawable is a dot,
-// on top of the lines.
-func RenderCurves(w, h int, series []Series) (*image.RGBA, error) {
+// on top of the lines. th gives the background, grid and text colours.
+func RenderCurves(w, h int, series []Series, th Theme) (*image.RGBA, error) {
 	top := plotPad + lineH*len(series) + 4
 	if mw, mh := MinPanel(len(series), false); w < mw || h < mh {
 		return nil, fmt.Errorf("viewer: a %dx%d curves panel is too small for %d series", w, h, len(series))
@@ -78,7 +97,7 @@ func RenderCurves(w, h int, series []Series) (*image.RGBA, error) {
 		}
 	}
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Rect, image.NewUniform(panelBG), image.Point{}, draw.Src)
+	draw.Draw(img, img.Rect, image.NewUniform(th.Panel), image.Point{}, draw.Src)
 	face := basicfont.Face7x13
 	for k, s := range series {
 		text(img, face, plotPad, plotPad+lineH*k+11, s.Color, fitText(face, s.Status, w-2*plotPad))
@@ -109,9 +128,9 @@ func RenderCurves(w, h int, series []Series) (*image.RGBA, error) {
 	r1.Min.X = min(labelMargin(face, labels), w/3)
 	r2.Min.X = r1.Min.X
 	pick := func(s Series) []float64 { return s.Loss }
-	plot(img, face, r1, "loss", series, pick, maxStep)
+	plot(img, face, r1, "loss", series, pick, maxStep, th)
 	pick = func(s Series) []float64 { return s.GradNorm }
-	plot(img, face, r2, "gradient norm", series, pick, maxStep)
+	plot(img, face, r2, "gradient norm", series, pick, maxStep, th)
 	return img, nil
 }
 
@@ -271,13 +290,14 @@ func (a axis) ticks(maxTicks int) ([]float64, []string) {
 
 // plot draws one plot in r: background, grid, labelled ticks on both axes,
 // the title, and one polyline per series.
-func plot(img *image.RGBA, face font.Face, r image.Rectangle, title string, series []Series, pick func(Series) []float64, maxStep int) {
+func plot(img *image.RGBA, face font.Face, r image.Rectangle, title string, series []Series, pick func(Series) []float64, maxStep int, th Theme) {
 	var all []float64
 	for _, s := range series {
 		all = append(all, pick(s)...)
 	}
 	ay := valueAxis(all)
-	draw.Draw(img, r, image.NewUniform(plotBG), image.Point{}, draw.Src)
+	draw.Draw(img, r, image.NewUniform(th.Plot), image.Point{}, draw.Src)
+	frame(img, r, th.Grid)
 	py := func(v float64) float64 { return float64(r.Max.Y-1) - ay.t(v)*float64(r.Dy()-1) }
 	px := func(step int) float64 { return float64(r.Min.X) + float64(step)/float64(maxStep)*float64(r.Dx()-1) }
 
@@ -285,20 +305,20 @@ func plot(img *image.RGBA, face font.Face, r image.Rectangle, title string, seri
 	for i, v := range vals {
 		y := int(math.Round(py(v)))
 		for x := r.Min.X; x < r.Max.X; x++ {
-			set(img, x, y, gridColor)
+			set(img, x, y, th.Grid)
 		}
 		lw := font.MeasureString(face, labels[i]).Ceil()
-		text(img, face, r.Min.X-4-lw, y+4, textColor, labels[i])
+		text(img, face, r.Min.X-4-lw, y+4, th.Text, labels[i])
 	}
 	xstep := max(int(niceStep(float64(maxStep)/float64(max(r.Dx()/70, 1)))), 1)
 	for st := 0; st <= maxStep; st += xstep {
 		x := int(math.Round(px(st)))
 		for y := r.Min.Y; y < r.Max.Y; y++ {
-			set(img, x, y, gridColor)
+			set(img, x, y, th.Grid)
 		}
 		lab := strconv.Itoa(st)
 		lw := font.MeasureString(face, lab).Ceil()
-		text(img, face, min(max(x-lw/2, r.Min.X-4), r.Max.X-lw), r.Max.Y+13, textColor, lab)
+		text(img, face, min(max(x-lw/2, r.Min.X-4), r.Max.X-lw), r.Max.Y+13, th.Text, lab)
 	}
 	scale := "log"
 	switch {
@@ -307,7 +327,7 @@ func plot(img *image.RGBA, face font.Face, r image.Rectangle, title string, seri
 	case !ay.log:
 		scale = "linear: values < 0"
 	}
-	text(img, face, r.Min.X, r.Min.Y-4, textColor, fmt.Sprintf("%s (%s) vs step", title, scale))
+	text(img, face, r.Min.X, r.Min.Y-4, th.Text, fmt.Sprintf("%s (%s) vs step", title, scale))
 
 	// A value with no drawable neighbour (a run that diverged right after
 	// its first sample) is a dot, drawn after every line so that another
@@ -336,6 +356,19 @@ func plot(img *image.RGBA, face font.Face, r image.Rectangle, title string, seri
 	}
 	for _, d := range dots {
 		disc(img, d.x, d.y, 2, d.c)
+	}
+}
+
+// frame outlines r a pixel outside it, so a plot shows its edges on a
+// panel of nearly its own colour (Light's white on near-white).
+func frame(img *image.RGBA, r image.Rectangle, c color.RGBA) {
+	for x := r.Min.X - 1; x <= r.Max.X; x++ {
+		set(img, x, r.Min.Y-1, c)
+		set(img, x, r.Max.Y, c)
+	}
+	for y := r.Min.Y - 1; y <= r.Max.Y; y++ {
+		set(img, r.Min.X-1, y, c)
+		set(img, r.Max.X, y, c)
 	}
 }
 

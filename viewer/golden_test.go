@@ -138,7 +138,7 @@ func goldenScene(t *testing.T) (land, curves *image.RGBA, paths []Path, series [
 	if land, err = Render(himmelblauGrid(w, h), w, h, -5, 5, -5, 5, paths); err != nil {
 		t.Fatal(err)
 	}
-	if curves, err = RenderCurves(w, h, series); err != nil {
+	if curves, err = RenderCurves(w, h, series, Light); err != nil {
 		t.Fatal(err)
 	}
 	return land, curves, paths, series
@@ -175,7 +175,7 @@ func TestGoldenLandscape(t *testing.T) {
 // its axes and colour bar: TestGoldenLandscapePanel).
 func TestGoldenView(t *testing.T) {
 	land, curves, paths, series := goldenScene(t)
-	img := SideBySide(land, curves)
+	img := SideBySide(land, curves, Light)
 	checkGolden(t, "himmelblau-view", img)
 
 	// Each path's colour lies on its points (away from the legend): the
@@ -262,15 +262,15 @@ func TestGoldenProjection(t *testing.T) {
 	for k := range paths {
 		paths[k] = Path{Points: pr.Paths[k], Color: Palette[k], Label: "spiral"}
 	}
-	left, err := RenderProjection(320, 240, paths, "PC1", "PC2", nil)
+	left, err := RenderProjection(320, 240, paths, "PC1", "PC2", nil, Dark)
 	if err != nil {
 		t.Fatal(err)
 	}
-	right, err := RenderCurves(320, 240, series)
+	right, err := RenderCurves(320, 240, series, Dark)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "projection-view", SideBySide(left, right))
+	checkGolden(t, "projection-view", SideBySide(left, right, Dark))
 }
 
 // TestGoldenCatchesSmallChanges: the golden comparison fails on changes
@@ -279,10 +279,10 @@ func TestGoldenProjection(t *testing.T) {
 // for (isolated pixels, under the allowed fraction).
 func TestGoldenCatchesSmallChanges(t *testing.T) {
 	land, curves, paths, series := goldenScene(t)
-	want := SideBySide(land, curves)
+	want := SideBySide(land, curves, Light)
 
 	series[0].Status = StatusLine("gd", 61, series[0].Loss[len(series[0].Loss)-1], 0.01, 1000, "StepLimit") // one digit
-	text, err := RenderCurves(320, 240, series)
+	text, err := RenderCurves(320, 240, series, Light)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,8 +309,8 @@ func TestGoldenCatchesSmallChanges(t *testing.T) {
 		img  image.Image
 		fail bool
 	}{
-		{"status digit", SideBySide(land, text), true},
-		{"end mark", SideBySide(mark, curves), true},
+		{"status digit", SideBySide(land, text, Light), true},
+		{"end mark", SideBySide(mark, curves, Light), true},
 		{"scattered noise", noise, false},
 	} {
 		d, err := Diff(tc.img, want, goldenTol)
@@ -339,7 +339,7 @@ func TestGoldenLandscapePanel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := LandscapePanel(w, h, land, sc, -5, 5, -5, 5, "himmelblau, N = 2")
+	img, err := LandscapePanel(w, h, land, sc, -5, 5, -5, 5, "himmelblau, N = 2", Light)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,10 +358,10 @@ func TestGoldenLandscapePanel(t *testing.T) {
 	if img.RGBAAt(r.Min.X+10, r.Min.Y+10) != land.RGBAAt(10, 10) {
 		t.Error("the landscape is not at LandscapeRect")
 	}
-	if _, err := LandscapePanel(w, h, land, sc, -5, 5, -5, 5, "x"); err != nil {
+	if _, err := LandscapePanel(w, h, land, sc, -5, 5, -5, 5, "x", Dark); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LandscapePanel(w+10, h, land, sc, -5, 5, -5, 5, "x"); err == nil || !strings.HasPrefix(err.Error(), "viewer: ") {
+	if _, err := LandscapePanel(w+10, h, land, sc, -5, 5, -5, 5, "x", Dark); err == nil || !strings.HasPrefix(err.Error(), "viewer: ") {
 		t.Errorf("wrong size: %v", err)
 	}
 }
@@ -387,13 +387,13 @@ func TestLandscapePanelFrame(t *testing.T) {
 		}
 		land := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
 		title := strings.Repeat("sum(100*(x[i+1]-x[i]^2)^2+(1-x[i])^2)", 3)
-		img, err := LandscapePanel(w, h, land, Scale{}, -1, 1, y0, y1, title)
+		img, err := LandscapePanel(w, h, land, Scale{}, -1, 1, y0, y1, title, Dark)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// Every pixel the title adds lies above the landscape and left of
 		// the bar's label "f-min" (the same panel without a title).
-		bare, err := LandscapePanel(w, h, land, Scale{}, -1, 1, y0, y1, "")
+		bare, err := LandscapePanel(w, h, land, Scale{}, -1, 1, y0, y1, "", Dark)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -37,14 +37,15 @@ func yTicks(r image.Rectangle) int { return max(r.Dy()/30, 2) }
 // size, paths drawn on it, of [x0, x1] x [y0, y1]) in a w x h panel: the
 // title above, x and y tick labels on the axes ("x0" and "x1", the first
 // two parameters), and a colour bar on the right labelled with the decades
-// of f - fmin that the colours stand for (sc, from RenderScale).
-func LandscapePanel(w, h int, land *image.RGBA, sc Scale, x0, x1, y0, y1 float64, title string) (*image.RGBA, error) {
+// of f - fmin that the colours stand for (sc, from RenderScale), in th's
+// colours.
+func LandscapePanel(w, h int, land *image.RGBA, sc Scale, x0, x1, y0, y1 float64, title string, th Theme) (*image.RGBA, error) {
 	r := LandscapeRect(w, h, y0, y1)
 	if land.Rect.Dx() != r.Dx() || land.Rect.Dy() != r.Dy() {
 		return nil, fmt.Errorf("viewer: a %dx%d landscape for a %dx%d panel (want %dx%d)", land.Rect.Dx(), land.Rect.Dy(), w, h, r.Dx(), r.Dy())
 	}
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Rect, image.NewUniform(panelBG), image.Point{}, draw.Src)
+	draw.Draw(img, img.Rect, image.NewUniform(th.Panel), image.Point{}, draw.Src)
 	draw.Draw(img, r, land, land.Rect.Min, draw.Src)
 	face := basicfont.Face7x13
 	ax := axis{lo: x0, hi: x1}
@@ -56,10 +57,10 @@ func LandscapePanel(w, h int, land *image.RGBA, sc Scale, x0, x1, y0, y1 float64
 			continue
 		}
 		for x := r.Min.X - 3; x < r.Min.X; x++ {
-			set(img, x, y, textColor)
+			set(img, x, y, th.Text)
 		}
 		lw := font.MeasureString(face, labels[i]).Ceil()
-		text(img, face, max(r.Min.X-5-lw, 1), y+4, textColor, labels[i])
+		text(img, face, max(r.Min.X-5-lw, 1), y+4, th.Text, labels[i])
 	}
 	vals, labels = ax.ticks(max(r.Dx()/50, 2))
 	for i, v := range vals {
@@ -68,16 +69,16 @@ func LandscapePanel(w, h int, land *image.RGBA, sc Scale, x0, x1, y0, y1 float64
 			continue
 		}
 		for y := r.Max.Y; y < r.Max.Y+3; y++ {
-			set(img, x, y, textColor)
+			set(img, x, y, th.Text)
 		}
 		lw := font.MeasureString(face, labels[i]).Ceil()
-		text(img, face, min(max(x-lw/2, 1), w-1-lw), r.Max.Y+14, textColor, labels[i])
+		text(img, face, min(max(x-lw/2, 1), w-1-lw), r.Max.Y+14, th.Text, labels[i])
 	}
-	text(img, face, r.Max.X-font.MeasureString(face, "x0").Ceil(), r.Max.Y+14+lineH, textColor, "x0")
-	text(img, face, 4, r.Min.Y-4, textColor, "x1")
+	text(img, face, r.Max.X-font.MeasureString(face, "x0").Ceil(), r.Max.Y+14+lineH, th.Text, "x0")
+	text(img, face, 4, r.Min.Y-4, th.Text, "x1")
 	// The title runs from past "x1" to the bar's "f-min": cut by
 	// characters, as a title may be one long word (an expression).
-	text(img, face, r.Min.X+24, r.Min.Y-4, textColor, cutText(face, title, r.Dx()-24))
+	text(img, face, r.Min.X+24, r.Min.Y-4, th.Text, cutText(face, title, r.Dx()-24))
 
 	// The colour bar: viridis from the bottom (the lowest values) up, its
 	// ticks at the decades of f - fmin inside the colours' span.
@@ -88,7 +89,7 @@ func LandscapePanel(w, h int, land *image.RGBA, sc Scale, x0, x1, y0, y1 float64
 			img.SetRGBA(x, y, c)
 		}
 	}
-	text(img, face, bar.Min.X-2, r.Min.Y-4, textColor, "f-min")
+	text(img, face, bar.Min.X-2, r.Min.Y-4, th.Text, "f-min")
 	if !sc.Ok {
 		return img, nil
 	}
@@ -111,9 +112,9 @@ func LandscapePanel(w, h int, land *image.RGBA, sc Scale, x0, x1, y0, y1 float64
 		}
 		y := int(math.Round(float64(bar.Max.Y-1) - t*float64(bar.Dy()-1)))
 		for x := bar.Max.X; x < bar.Max.X+3; x++ {
-			set(img, x, y, textColor)
+			set(img, x, y, th.Text)
 		}
-		text(img, face, bar.Max.X+5, y+4, textColor, fmt.Sprintf("1e%d", int(d)))
+		text(img, face, bar.Max.X+5, y+4, th.Text, fmt.Sprintf("1e%d", int(d)))
 	}
 	return img, nil
 }

@@ -201,17 +201,18 @@ func ProjectFit(trajs [][][]float64, fit []bool) (Projection, error) {
 }
 
 // RenderProjection draws 2-D paths (the coordinates Project gives) on a
-// plain dark plot, w x h pixels, over the paths' extent plus a margin, with
+// plain plot, w x h pixels, over the paths' extent plus a margin, with
 // labelled axes named xlabel and ylabel, each path's start (open square)
 // and end (filled disc) marked as on the landscape, and the legend. box,
 // when not nil, is the extent x0,x1,y0,y1 to frame (plus the same margin) instead of the paths
-// extent, so the frames of a growing trajectory keep their axes.
-func RenderProjection(w, h int, paths []Path, xlabel, ylabel string, box []float64) (*image.RGBA, error) {
+// extent, so the frames of a growing trajectory keep their axes. th gives
+// the background, grid and text colours.
+func RenderProjection(w, h int, paths []Path, xlabel, ylabel string, box []float64, th Theme) (*image.RGBA, error) {
 	if w < 4*leftMargin || h < 4*leftMargin {
 		return nil, fmt.Errorf("viewer: a %dx%d projection panel is too small", w, h)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Rect, image.NewUniform(panelBG), image.Point{}, draw.Src)
+	draw.Draw(img, img.Rect, image.NewUniform(th.Panel), image.Point{}, draw.Src)
 	lo := [2]float64{math.Inf(1), math.Inf(1)}
 	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
 	for _, p := range paths {
@@ -238,7 +239,8 @@ func RenderProjection(w, h int, paths []Path, xlabel, ylabel string, box []float
 	// A tick label wider than the margin ("-1.5e-07") widens it.
 	_, yl := ax[1].ticks(max(r.Dy()/40, 2))
 	r.Min.X = labelMargin(face, yl)
-	draw.Draw(img, r, image.NewUniform(plotBG), image.Point{}, draw.Src)
+	draw.Draw(img, r, image.NewUniform(th.Plot), image.Point{}, draw.Src)
+	frame(img, r, th.Grid)
 	toPix := func(q [2]float64) (float64, float64) {
 		return float64(r.Min.X) + ax[0].t(q[0])*float64(r.Dx()-1), float64(r.Max.Y-1) - ax[1].t(q[1])*float64(r.Dy()-1)
 	}
@@ -247,25 +249,28 @@ func RenderProjection(w, h int, paths []Path, xlabel, ylabel string, box []float
 		_, y := toPix([2]float64{0, v})
 		yi := int(math.Round(y))
 		for x := r.Min.X; x < r.Max.X; x++ {
-			set(img, x, yi, gridColor)
+			set(img, x, yi, th.Grid)
 		}
 		lw := font.MeasureString(face, labels[i]).Ceil()
-		text(img, face, r.Min.X-4-lw, yi+4, textColor, labels[i])
+		text(img, face, r.Min.X-4-lw, yi+4, th.Text, labels[i])
 	}
 	vals, labels = ax[0].ticks(max(r.Dx()/80, 2))
 	for i, v := range vals {
 		x, _ := toPix([2]float64{v, 0})
 		xi := int(math.Round(x))
 		for y := r.Min.Y; y < r.Max.Y; y++ {
-			set(img, xi, y, gridColor)
+			set(img, xi, y, th.Grid)
 		}
 		lw := font.MeasureString(face, labels[i]).Ceil()
-		text(img, face, min(max(xi-lw/2, 1), w-1-lw), r.Max.Y+13, textColor, labels[i]) // whole, inside the panel
+		text(img, face, min(max(xi-lw/2, 1), w-1-lw), r.Max.Y+13, th.Text, labels[i]) // whole, inside the panel
 	}
-	text(img, face, r.Min.X, r.Max.Y+13+lineH, textColor, xlabel)
-	text(img, face, r.Min.X, r.Min.Y-4, textColor, ylabel)
+	text(img, face, r.Min.X, r.Max.Y+13+lineH, th.Text, xlabel)
+	text(img, face, r.Min.X, r.Min.Y-4, th.Text, ylabel)
 	sub := img.SubImage(r).(*image.RGBA)
-	DrawPaths(sub, ax[0].lo, ax[0].hi, ax[1].lo, ax[1].hi, paths)
+	// Cased in the plot's own background: crossing paths part, and the
+	// grid stops short of them.
+	drawPaths(sub, ax[0].lo, ax[0].hi, ax[1].lo, ax[1].hi, paths, th.Plot)
+	legend(sub, paths, th.Plot, th.Text)
 	return img, nil
 }
 
@@ -280,13 +285,13 @@ func projAxis(lo, hi float64) axis {
 	return axis{lo: math.Floor((lo-0.08*span)/st) * st, hi: math.Ceil((hi+0.08*span)/st) * st}
 }
 
-// SideBySide places b to the right of a, top-aligned, on the curves
-// panel's background.
-func SideBySide(a, b *image.RGBA) *image.RGBA {
+// SideBySide places b to the right of a, top-aligned, on th's panel
+// background.
+func SideBySide(a, b *image.RGBA, th Theme) *image.RGBA {
 	w := a.Rect.Dx() + b.Rect.Dx()
 	h := max(a.Rect.Dy(), b.Rect.Dy())
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Rect, image.NewUniform(panelBG), image.Point{}, draw.Src)
+	draw.Draw(img, img.Rect, image.NewUniform(th.Panel), image.Point{}, draw.Src)
 	draw.Draw(img, image.Rect(0, 0, a.Rect.Dx(), a.Rect.Dy()), a, a.Rect.Min, draw.Src)
 	draw.Draw(img, image.Rect(a.Rect.Dx(), 0, w, b.Rect.Dy()), b, b.Rect.Min, draw.Src)
 	return img

@@ -100,17 +100,17 @@ func TestCurvesScales(t *testing.T) {
 		t.Errorf("log ticks %v %v", vals, labels)
 	}
 	s := Series{Label: "x", Color: Palette[0], Steps: []int{0, 1, 2}, Loss: []float64{1, 0, 0}, GradNorm: []float64{1, 0.5, 0.1}}
-	if _, err := RenderCurves(400, 300, []Series{s}); err != nil {
+	if _, err := RenderCurves(400, 300, []Series{s}, Dark); err != nil {
 		t.Fatal(err)
 	}
 	s.Loss = s.Loss[:2]
-	if _, err := RenderCurves(400, 300, []Series{s}); err == nil || !strings.HasPrefix(err.Error(), "viewer: ") {
+	if _, err := RenderCurves(400, 300, []Series{s}, Dark); err == nil || !strings.HasPrefix(err.Error(), "viewer: ") {
 		t.Errorf("short loss: %v", err)
 	}
-	if _, err := RenderCurves(50, 50, nil); err == nil {
+	if _, err := RenderCurves(50, 50, nil, Dark); err == nil {
 		t.Error("tiny panel: no error")
 	}
-	if _, err := RenderProjection(400, 300, nil, "a", "b", []float64{1, 0, 0, 1}); err == nil {
+	if _, err := RenderProjection(400, 300, nil, "a", "b", []float64{1, 0, 0, 1}, Dark); err == nil {
 		t.Error("empty box: no error")
 	}
 	if _, err := Diff(image.NewRGBA(image.Rect(0, 0, 2, 2)), image.NewRGBA(image.Rect(0, 0, 3, 2)), 0); err == nil {
@@ -153,7 +153,7 @@ func TestCurvesExtremeLinearValues(t *testing.T) {
 			steps[i] = 10 * i
 		}
 		s := Series{Label: "x", Color: Palette[0], Steps: steps, Loss: vals, GradNorm: vals}
-		img, err := RenderCurves(400, 300, []Series{s})
+		img, err := RenderCurves(400, 300, []Series{s}, Dark)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +177,7 @@ func TestCurvesExtremeLinearValues(t *testing.T) {
 func TestCurvesLonePointVisible(t *testing.T) {
 	s := Series{Label: "sgd", Color: Palette[2], Steps: []int{0, 5}, Loss: []float64{24, math.NaN()}, GradNorm: []float64{200, math.NaN()}}
 	other := Series{Label: "adam", Color: Palette[0], Steps: []int{0, 5, 10}, Loss: []float64{24, 3, 1}, GradNorm: []float64{200, 30, 10}}
-	img, err := RenderCurves(400, 300, []Series{s, other})
+	img, err := RenderCurves(400, 300, []Series{s, other}, Dark)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestCurvesStatusFits(t *testing.T) {
 	s := Series{Label: "rmsprop", Color: Palette[0], Steps: []int{0, 10}, Loss: []float64{3, 1}, GradNorm: []float64{2, 1}}
 	draw := func(status string) *image.RGBA {
 		s.Status = StatusLine("rmsprop", 100000, 1.234567e-12, 0.001, 123456, status)
-		img, err := RenderCurves(320, 240, []Series{s})
+		img, err := RenderCurves(320, 240, []Series{s}, Dark)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +278,7 @@ func TestProjectFitLeavesOut(t *testing.T) {
 func TestProjectionTickLabelsInside(t *testing.T) {
 	const w, h = 640, 480
 	box := []float64{-4e12, 4.7e13, -1.6e-7, 1.6e-7}
-	img, err := RenderProjection(w, h, nil, "", "", box)
+	img, err := RenderProjection(w, h, nil, "", "", box, Dark)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestProjectionTickLabelsInside(t *testing.T) {
 		n := 0
 		for _, l := range labels {
 			one := image.NewRGBA(image.Rect(0, 0, 100, 20))
-			text(one, face, 2, 14, textColor, l)
+			text(one, face, 2, 14, Dark.Text, l)
 			for i := 3; i < len(one.Pix); i += 4 {
 				if one.Pix[i] != 0 {
 					n++
@@ -300,7 +300,7 @@ func TestProjectionTickLabelsInside(t *testing.T) {
 		n := 0
 		for y := r.Min.Y; y < r.Max.Y; y++ {
 			for x := r.Min.X; x < r.Max.X; x++ {
-				if img.RGBAAt(x, y) == textColor {
+				if img.RGBAAt(x, y) == Dark.Text {
 					n++
 				}
 			}

@@ -34,22 +34,29 @@ type Path struct {
 	Label  string
 }
 
-// Palette holds path colours that stand apart from viridis (which has no
-// saturated red, orange, magenta, cyan or white) and from the curves
-// panel's dark greys (no black or navy: a contrast ratio of 3 at least),
-// one for each of the ten step-based optimizers a race can hold: path k
-// takes Palette[k % len(Palette)].
+// Palette is the one series palette of gdgpu's figures: view's paths and
+// curves (in the window and in PNGs) and plot's and costs' lines; series k
+// takes Palette[k % len(Palette)]. Its first six are Okabe and Ito's
+// colours for colour-blind readers ("Color Universal Design", 2002), in an
+// order that keeps the first two (blue and vermillion) far apart for every
+// common colour-vision deficiency (TestPaletteColourBlind), then grey,
+// olive and brown for the ten step-based optimizers a race can hold, and
+// Okabe-Ito's yellow last: it reads on the dark window but hardly on a
+// white page. All are of middle lightness, so they read on both themes
+// (Dark, Light; TestPaletteReadable). On a landscape each path is drawn
+// over a white casing (DrawPaths): bluish green and blue lie close to
+// viridis' own greens and blues.
 var Palette = []color.RGBA{
-	{230, 25, 75, 255},   // red
-	{255, 255, 255, 255}, // white
-	{245, 130, 48, 255},  // orange
-	{240, 50, 230, 255},  // magenta
-	{70, 240, 240, 255},  // cyan
-	{255, 160, 200, 255}, // pink
-	{220, 190, 255, 255}, // lavender
-	{170, 110, 40, 255},  // brown
-	{100, 160, 255, 255}, // sky blue
-	{170, 255, 195, 255}, // mint, paler than viridis' greens
+	{0x00, 0x72, 0xb2, 255}, // blue
+	{0xd5, 0x5e, 0x00, 255}, // vermillion
+	{0x00, 0x9e, 0x73, 255}, // bluish green
+	{0xe6, 0x9f, 0x00, 255}, // orange
+	{0xcc, 0x79, 0xa7, 255}, // reddish purple
+	{0x56, 0xb4, 0xe9, 255}, // sky blue
+	{0x99, 0x99, 0x99, 255}, // grey
+	{0x99, 0x99, 0x33, 255}, // olive (Paul Tol's)
+	{0xa6, 0x76, 0x1d, 255}, // brown (ColorBrewer Dark2's)
+	{0xf0, 0xe4, 0x42, 255}, // yellow
 }
 
 // viridisStops samples matplotlib's viridis colormap at 10 evenly spaced
@@ -174,29 +181,48 @@ func RenderScale(land []float64, w, h int, x0, x1, y0, y1 float64, paths []Path)
 // DrawPaths draws each path on img, a picture of [x0, x1] x [y0, y1] as
 // Render makes it (pixel centre 0 at x0, Dx()-1 at x1; y up), as a
 // polyline with an open square at its start and a filled disc at its end,
-// then the legend of the labels in the corner that hides the fewest path
-// pixels (the top left when none does). Render(..., nil) then
-// DrawPaths on a copy draws frames without recolouring the landscape.
+// each over a white casing a pixel wider all round (so a colour near
+// viridis' own, or near an iso-line's, stays visible), then the legend of
+// the labels in the corner that hides the fewest path pixels (the top left
+// when none does). Render(..., nil) then DrawPaths on a copy draws frames
+// without recolouring the landscape.
 func DrawPaths(img *image.RGBA, x0, x1, y0, y1 float64, paths []Path) {
+	drawPaths(img, x0, x1, y0, y1, paths, casingWhite)
+	legend(img, paths, color.RGBA{0, 0, 0, 255}, color.RGBA{255, 255, 255, 255})
+}
+
+// casingWhite is the casing of the paths on a landscape.
+var casingWhite = color.RGBA{255, 255, 255, 255}
+
+// drawPaths draws the paths as DrawPaths does, each over a casing of
+// colour casing, without the legend.
+func drawPaths(img *image.RGBA, x0, x1, y0, y1 float64, paths []Path, casing color.RGBA) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	o := img.Rect.Min
 	toPix := func(p [2]float64) (float64, float64) {
 		return float64(o.X) + (p[0]-x0)/(x1-x0)*float64(w-1), float64(o.Y) + (y1-p[1])/(y1-y0)*float64(h-1)
 	}
-	for _, p := range paths {
-		for k := 1; k < len(p.Points); k++ {
-			ax, ay := toPix(p.Points[k-1])
-			bx, by := toPix(p.Points[k])
-			line(img, ax, ay, bx, by, p.Color)
-		}
-		if len(p.Points) > 0 {
-			sx, sy := toPix(p.Points[0])
-			square(img, sx, sy, 5, p.Color)
-			ex, ey := toPix(p.Points[len(p.Points)-1])
-			disc(img, ex, ey, 4, p.Color)
+	// Every casing first, then every path: a casing never hides another
+	// path (two races from one start keep both their colours there).
+	for _, cased := range []bool{true, false} {
+		for _, p := range paths {
+			c, grow := p.Color, 0
+			if cased {
+				c, grow = casing, 1
+			}
+			for k := 1; k < len(p.Points); k++ {
+				ax, ay := toPix(p.Points[k-1])
+				bx, by := toPix(p.Points[k])
+				thickLine(img, ax, ay, bx, by, c, grow)
+			}
+			if len(p.Points) > 0 {
+				sx, sy := toPix(p.Points[0])
+				square(img, sx, sy, 5, c, grow)
+				ex, ey := toPix(p.Points[len(p.Points)-1])
+				disc(img, ex, ey, 4+grow, c)
+			}
 		}
 	}
-	legend(img, paths)
 }
 
 // iso reports whether pixel (x, r) lies on an iso-line: its level band
@@ -263,6 +289,11 @@ func set(img *image.RGBA, x, y int, c color.RGBA) {
 // by, and a point however far out costs no more than the image's width.
 // A segment with a non-finite end is not drawn.
 func line(img *image.RGBA, ax, ay, bx, by float64, c color.RGBA) {
+	thickLine(img, ax, ay, bx, by, c, 0)
+}
+
+// thickLine is line grown by grow pixels on every side (a casing).
+func thickLine(img *image.RGBA, ax, ay, bx, by float64, c color.RGBA, grow int) {
 	if !finite(ax, ay, bx, by) {
 		return
 	}
@@ -279,9 +310,17 @@ func line(img *image.RGBA, ax, ay, bx, by float64, c color.RGBA) {
 		}
 		x := int(math.Round(ax + (bx-ax)*u))
 		y := int(math.Round(ay + (by-ay)*u))
-		set(img, x, y, c)
-		set(img, x+1, y, c)
-		set(img, x, y+1, c)
+		if grow == 0 {
+			set(img, x, y, c)
+			set(img, x+1, y, c)
+			set(img, x, y+1, c)
+			continue
+		}
+		for dy := -grow; dy <= 1+grow; dy++ {
+			for dx := -grow; dx <= 1+grow; dx++ {
+				set(img, x+dx, y+dy, c)
+			}
+		}
 	}
 }
 
@@ -319,13 +358,19 @@ func clip(ax, ay, bx, by, x0, y0, x1, y1 float64) (float64, float64, float64, fl
 	return ax + t0*dx, ay + t0*dy, ax + t1*dx, ay + t1*dy, true
 }
 
-func square(img *image.RGBA, cx, cy float64, r int, c color.RGBA) {
+// square draws an open square of half-side r with a 2-pixel outline,
+// grown by grow pixels on each side of the outline (a casing).
+func square(img *image.RGBA, cx, cy float64, r int, c color.RGBA, grow int) {
 	if !finite(cx, cy) || math.Abs(cx) > 1e5 || math.Abs(cy) > 1e5 {
 		return
 	}
 	x0, y0 := int(math.Round(cx)), int(math.Round(cy))
-	for d := -r; d <= r; d++ {
-		for _, t := range []int{-r, -r + 1, r - 1, r} {
+	var ts []int
+	for t := -r - grow; t <= -r+1+grow; t++ {
+		ts = append(ts, t, -t)
+	}
+	for d := -r - grow; d <= r+grow; d++ {
+		for _, t := range ts {
 			set(img, x0+d, y0+t, c)
 			set(img, x0+t, y0+d, c)
 		}
@@ -355,11 +400,13 @@ func finite(v ...float64) bool {
 	return true
 }
 
-// legend draws the labels on a dark translucent box, each after a short
-// bar in its path's colour, in the corner of img's bounds that hides the
-// fewest pixels of the paths already drawn (the top left when it hides
-// none, or on a tie).
-func legend(img *image.RGBA, paths []Path) {
+// legend draws the labels on a translucent box of colour bg (alpha 160 of
+// 255: the picture shows through), in colour fg, each after a short bar in
+// its path's colour, in the corner of img's bounds that hides the fewest
+// pixels of the paths already drawn (the top left when it hides none, or
+// on a tie). On a landscape the box is black and the text white, in
+// either theme: it sits on viridis.
+func legend(img *image.RGBA, paths []Path, bg, fg color.RGBA) {
 	if len(paths) == 0 {
 		return
 	}
@@ -397,8 +444,8 @@ func legend(img *image.RGBA, paths []Path) {
 			break
 		}
 	}
-	draw.Draw(img, box, image.NewUniform(color.RGBA{0, 0, 0, 160}), image.Point{}, draw.Over)
-	d := font.Drawer{Dst: img, Src: image.NewUniform(color.RGBA{255, 255, 255, 255}), Face: face}
+	draw.Draw(img, box, image.NewUniform(color.NRGBA{bg.R, bg.G, bg.B, 160}), image.Point{}, draw.Over)
+	d := font.Drawer{Dst: img, Src: image.NewUniform(fg), Face: face}
 	for k, p := range paths {
 		y := box.Min.Y + pad + legendLineH*k + legendLineH/2
 		for x := box.Min.X + pad; x < box.Min.X+pad+bar; x++ {

@@ -77,33 +77,115 @@ func TestDrawPathsClipsLeavingSegments(t *testing.T) {
 	}
 }
 
-// TestPaletteReadable: every path colour stands out from the curves
-// panel's backgrounds and the legend's dark box (WCAG contrast ratio at
-// least 3, the minimum for graphics), and the colours are distinct.
+// TestPaletteReadable: the palette's colours stand out from the panels'
+// backgrounds in both themes. WCAG asks a contrast ratio of 3 for graphics: the first
+// three colours (the races and plots most drawn) have it; every colour
+// but the last (yellow, kept for the tenth series) has 2 at least, which
+// Okabe-Ito's orange and sky blue (2.3 on white) need, for 2-pixel lines
+// with a legend. The colours are distinct.
 func TestPaletteReadable(t *testing.T) {
-	lumin := func(c color.RGBA) float64 {
-		ch := func(v uint8) float64 {
-			s := float64(v) / 255
-			if s <= 0.04045 {
-				return s / 12.92
-			}
-			return math.Pow((s+0.055)/1.055, 2.4)
-		}
-		return 0.2126*ch(c.R) + 0.7152*ch(c.G) + 0.0722*ch(c.B)
-	}
-	contrast := func(a, b color.RGBA) float64 {
-		la, lb := lumin(a), lumin(b)
-		return (math.Max(la, lb) + 0.05) / (math.Min(la, lb) + 0.05)
-	}
 	for k, c := range Palette {
-		for _, bg := range []color.RGBA{plotBG, panelBG} {
-			if r := contrast(c, bg); r < 3 {
-				t.Errorf("Palette[%d] %v on %v: contrast %.2f, want >= 3", k, c, bg, r)
+		want := 3.0
+		if k >= 3 {
+			want = 2
+		}
+		if k == len(Palette)-1 {
+			continue
+		}
+		for _, bg := range []color.RGBA{Dark.Plot, Dark.Panel, Light.Plot, Light.Panel} {
+			if r := contrast(c, bg); r < want {
+				t.Errorf("Palette[%d] %v on %v: contrast %.2f, want >= %g", k, c, bg, r, want)
 			}
 		}
 		for j := range k {
 			if Palette[j] == c {
 				t.Errorf("Palette[%d] and [%d] are both %v", j, k, c)
+			}
+		}
+	}
+}
+
+// relLum is c's relative luminance (WCAG 2, sRGB).
+func relLum(c color.RGBA) float64 {
+	l := linearRGB(c)
+	return 0.2126*l[0] + 0.7152*l[1] + 0.0722*l[2]
+}
+
+func contrast(a, b color.RGBA) float64 {
+	la, lb := relLum(a), relLum(b)
+	return (math.Max(la, lb) + 0.05) / (math.Min(la, lb) + 0.05)
+}
+
+func linearRGB(c color.RGBA) [3]float64 {
+	ch := func(v uint8) float64 {
+		s := float64(v) / 255
+		if s <= 0.04045 {
+			return s / 12.92
+		}
+		return math.Pow((s+0.055)/1.055, 2.4)
+	}
+	return [3]float64{ch(c.R), ch(c.G), ch(c.B)}
+}
+
+// machado are the matrices of Machado, Oliveira and Fernandes (2009), "A
+// physiologically-based model for simulation of color vision deficiency",
+// at severity 1 (dichromacy), applied to linear RGB.
+var machado = []struct {
+	name string
+	m    [3][3]float64
+}{
+	{"normal vision", [3][3]float64{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}},
+	{"protanopia", [3][3]float64{{0.152286, 1.052583, -0.204868}, {0.114503, 0.786281, 0.099216}, {-0.003882, -0.048116, 1.051998}}},
+	{"deuteranopia", [3][3]float64{{0.367322, 0.860646, -0.227968}, {0.280085, 0.672501, 0.047413}, {-0.011820, 0.042940, 0.968881}}},
+	{"tritanopia", [3][3]float64{{1.255528, -0.076749, -0.178779}, {-0.078411, 0.930809, 0.147602}, {0.004733, 0.691367, 0.303900}}},
+}
+
+// seenLab is c as a reader with deficiency m sees it, in CIELAB (D65).
+func seenLab(c color.RGBA, m [3][3]float64) [3]float64 {
+	l := linearRGB(c)
+	var s [3]float64
+	for i := range s {
+		s[i] = math.Min(1, math.Max(0, m[i][0]*l[0]+m[i][1]*l[1]+m[i][2]*l[2]))
+	}
+	x := (0.4124*s[0] + 0.3576*s[1] + 0.1805*s[2]) / 0.95047
+	y := 0.2126*s[0] + 0.7152*s[1] + 0.0722*s[2]
+	z := (0.0193*s[0] + 0.1192*s[1] + 0.9505*s[2]) / 1.08883
+	f := func(t float64) float64 {
+		if t > 216.0/24389 {
+			return math.Cbrt(t)
+		}
+		return (24389.0/27*t + 16) / 116
+	}
+	return [3]float64{116*f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))}
+}
+
+// deltaE is the CIE76 colour difference of c0 and c1 as seen with m.
+func deltaE(c0, c1 color.RGBA, m [3][3]float64) float64 {
+	a, b := seenLab(c0, m), seenLab(c1, m)
+	return math.Sqrt((a[0]-b[0])*(a[0]-b[0]) + (a[1]-b[1])*(a[1]-b[1]) + (a[2]-b[2])*(a[2]-b[2]))
+}
+
+// TestPaletteColourBlind: the palette's first six colours are pairwise
+// distinguishable for readers with protanopia, deuteranopia or
+// tritanopia (simulated with Machado's matrices) as for everyone else,
+// and the first two, which most races and plots are, by far. A CIE76
+// difference of about 2.3 is just noticeable between patches side by
+// side; lines of a plot, read against a legend, need several times that:
+// at least 15 for any pair of the six (Okabe-Ito's least, bluish green
+// and sky blue under tritanopia, is 16.1; the old palette's red and
+// orange were 7 apart under deuteranopia), and 40 for the first two.
+func TestPaletteColourBlind(t *testing.T) {
+	const n, minPair, minFirst = 6, 15.0, 40.0
+	for _, v := range machado {
+		for i := range n {
+			for j := range i {
+				want := minPair
+				if i == 1 {
+					want = minFirst
+				}
+				if d := deltaE(Palette[i], Palette[j], v.m); d < want {
+					t.Errorf("%s: Palette[%d] %v and [%d] %v differ by %.1f (CIE76), want >= %g", v.name, j, Palette[j], i, Palette[i], d, want)
+				}
 			}
 		}
 	}

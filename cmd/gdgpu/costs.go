@@ -10,12 +10,12 @@ import (
 	"github.com/spf13/cobra"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/viewer"
 )
 
 func newCostsCmd(stdout io.Writer) *cobra.Command {
@@ -83,7 +83,7 @@ func costPlots(delta, span float64) ([2]*plot.Plot, error) {
 	const n = 401
 	var ps [2]*plot.Plot
 	for k, title := range []string{"cost l(r)", "derivative dl/dr"} {
-		p := plot.New()
+		p := newFigure()
 		p.Title.Text = title
 		p.X.Label.Text = "residual r = z - y"
 		p.Add(plotter.NewGrid())
@@ -105,7 +105,7 @@ func costPlots(delta, span float64) ([2]*plot.Plot, error) {
 			if err != nil {
 				return ps, err
 			}
-			line.Color = plotutil.Color(i)
+			line.Color = viewer.Palette[i%len(viewer.Palette)]
 			line.Width = vg.Points(2)
 			p.Add(line)
 			name := loss

@@ -13,8 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gdgpu/gdgpu/viewer"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 )
 
 // plotLogs writes two CPU run logs on the quadratic, SGD and Adam, and
@@ -57,7 +58,26 @@ func TestPlotPNGAndSVG(t *testing.T) {
 	if b := img.Bounds(); b.Dx() != 576 || b.Dy() != 384 {
 		t.Errorf("PNG is %dx%d, want 576x384", b.Dx(), b.Dy())
 	}
-	distinct, line0, line1 := countColors(img, plotutil.Color(0), plotutil.Color(1))
+	// The light theme: a white page (gonum's default background), the
+	// corners and most of the picture white or nearly.
+	bd := img.Bounds()
+	light := 0
+	for y := bd.Min.Y; y < bd.Max.Y; y++ {
+		for x := bd.Min.X; x < bd.Max.X; x++ {
+			if c := color.GrayModel.Convert(img.At(x, y)).(color.Gray); c.Y >= 240 {
+				light++
+			}
+		}
+	}
+	for _, p := range []image.Point{bd.Min, {bd.Max.X - 1, bd.Min.Y}, {bd.Min.X, bd.Max.Y - 1}, bd.Max.Sub(image.Pt(1, 1))} {
+		if c := color.RGBAModel.Convert(img.At(p.X, p.Y)).(color.RGBA); c != (color.RGBA{255, 255, 255, 255}) {
+			t.Errorf("corner %v is %v, want white", p, c)
+		}
+	}
+	if light < bd.Dx()*bd.Dy()*3/4 {
+		t.Errorf("%d of %d pixels are light (grey >= 240), want three quarters at least", light, bd.Dx()*bd.Dy())
+	}
+	distinct, line0, line1 := countColors(img, viewer.Palette[0], viewer.Palette[1])
 	if distinct < 5 {
 		t.Errorf("PNG has %d distinct colours: blank?", distinct)
 	}
@@ -352,6 +372,21 @@ func TestLegendCorner(t *testing.T) {
 	} {
 		if top, left, _ := legendCorner(tc.s, tc.logY); top != tc.top || left != tc.left {
 			t.Errorf("%s: top %v left %v, want %v %v", tc.name, top, left, tc.top, tc.left)
+		}
+	}
+}
+
+// TestFigureFonts: every text of plot's and costs' figures is at least 12
+// points (16 pixels at 96 dpi), sans serif; gonum's default tick labels
+// are 10 points of a serif, small on a screen at 100%.
+func TestFigureFonts(t *testing.T) {
+	p := newFigure()
+	for name, f := range map[string]font.Font{
+		"title": p.Title.TextStyle.Font, "x label": p.X.Label.TextStyle.Font, "y label": p.Y.Label.TextStyle.Font,
+		"x ticks": p.X.Tick.Label.Font, "y ticks": p.Y.Tick.Label.Font, "legend": p.Legend.TextStyle.Font,
+	} {
+		if f.Size < 12 || f.Variant != "Sans" {
+			t.Errorf("%s: %v %s, want 12pt or more, Sans", name, f.Size, f.Variant)
 		}
 	}
 }

@@ -27,6 +27,7 @@ type viewFlags struct {
 	every  int
 	bounds string
 	size   string
+	theme  string // "", light or dark
 }
 
 func newViewCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -56,7 +57,9 @@ as wide.
 --png FILE writes the final picture; --frames DIR writes one picture per
 --every steps, frame-00000.png, frame-00001.png, ... (drawn once the runs
 end, so that every frame has the same bounds). Without either, view opens
-a live window, in a binary built with it (make view: bin/gdgpu-view).`,
+a live window, in a binary built with it (make view: bin/gdgpu-view).
+--theme light|dark picks the panels' colours: light (white plots, dark
+text) is the default for --png and --frames, dark for the window.`,
 		Example: `  gdgpu view --problem himmelblau --optimizer adam,sgd,rmsprop --lr 0.02 --steps 500 --png view.png
   gdgpu view --problem rosenbrock --dim 50 --optimizer adam,sgd --lr 1e-3 --steps 2000 --every 20 --png nd.png
   gdgpu view --problem beale --optimizer adam --lr 0.05 --steps 400 --frames frames --every 10
@@ -80,6 +83,7 @@ a live window, in a binary built with it (make view: bin/gdgpu-view).`,
 	fs.StringVar(&v.frames, "frames", "", "write a PNG frame every --every steps into this folder (created if missing)")
 	fs.IntVar(&v.every, "every", 5, "sample the trajectory and the loss every K steps (and write a frame)")
 	fs.StringVar(&v.bounds, "bounds", "", "landscape box x0,x1,y0,y1 (default: the trajectories' extent plus a margin)")
+	fs.StringVar(&v.theme, "theme", "", "the panels' colours, light or dark (default light for --png and --frames, dark for the window)")
 	fs.StringVar(&v.size, "size", "640x480", "each panel's size WxH in pixels (the picture is 2W x H; at least 208 wide and 149 high, more with more optimizers or a projection)")
 	return cmd
 }
@@ -113,6 +117,9 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 	}
 	w, h, err := parseSize(v.size)
 	if err != nil {
+		return err
+	}
+	if _, err := viewTheme(v.theme, false); err != nil {
 		return err
 	}
 	var box []float64
@@ -220,7 +227,8 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 			return err
 		}
 	}
-	sc, err := newScene(job, ec, races, box, w, h)
+	theme, _ := viewTheme(v.theme, false) // checked above
+	sc, err := newScene(job, ec, races, box, w, h, theme)
 	if err != nil {
 		return err
 	}
@@ -518,4 +526,22 @@ func parseBounds(s string) ([]float64, error) {
 func livePanel(fbw, fbh, n int, projection bool) (int, int) {
 	mw, mh := viewer.MinPanel(n, projection)
 	return max(fbw/2, mw), max(fbh, mh)
+}
+
+// viewTheme is the theme --theme names: light or dark, and when it is
+// not given, dark for the window and light for pictures written to files
+// (they are read on pages, which are white).
+func viewTheme(name string, window bool) (viewer.Theme, error) {
+	switch name {
+	case "light":
+		return viewer.Light, nil
+	case "dark":
+		return viewer.Dark, nil
+	case "":
+		if window {
+			return viewer.Dark, nil
+		}
+		return viewer.Light, nil
+	}
+	return viewer.Theme{}, usagef("--theme %q: want light or dark", name)
 }

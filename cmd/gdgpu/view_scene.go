@@ -21,7 +21,8 @@ import (
 type scene struct {
 	job   *gdgpu.Job
 	races []*race
-	w, h  int // each panel's size
+	w, h  int          // each panel's size
+	theme viewer.Theme // light for files, dark for the window
 
 	// Two parameters: the landscape without paths, drawn once.
 	base  *image.RGBA
@@ -40,9 +41,10 @@ type scene struct {
 
 // newScene prepares the left panel: it evaluates the landscape over box
 // (nil: the races' extent) on ec's GPU, or on the CPU when ec is nil or the
-// objective needs a pre-pass, or projects the races' N-D points.
-func newScene(job *gdgpu.Job, ec *engine.Context, races []*race, box []float64, w, h int) (*scene, error) {
-	sc := &scene{job: job, races: races, w: w, h: h}
+// objective needs a pre-pass, or projects the races' N-D points. The
+// panels are drawn in theme's colours.
+func newScene(job *gdgpu.Job, ec *engine.Context, races []*race, box []float64, w, h int, theme viewer.Theme) (*scene, error) {
+	sc := &scene{job: job, races: races, w: w, h: h, theme: theme}
 	if projected(job) {
 		return sc, sc.project()
 	}
@@ -173,7 +175,7 @@ func (sc *scene) render(upto int) (*image.RGBA, error) {
 	var left *image.RGBA
 	if projected(sc.job) {
 		var err error
-		if left, err = viewer.RenderProjection(sc.w, sc.h, paths, sc.xlabel, sc.ylabel, sc.projBox); err != nil {
+		if left, err = viewer.RenderProjection(sc.w, sc.h, paths, sc.xlabel, sc.ylabel, sc.projBox, sc.theme); err != nil {
 			return nil, err
 		}
 	} else {
@@ -181,15 +183,15 @@ func (sc *scene) render(upto int) (*image.RGBA, error) {
 		draw.Draw(land, land.Rect, sc.base, image.Point{}, draw.Src)
 		viewer.DrawPaths(land, sc.box[0], sc.box[1], sc.box[2], sc.box[3], paths)
 		var err error
-		if left, err = viewer.LandscapePanel(sc.w, sc.h, land, sc.scale, sc.box[0], sc.box[1], sc.box[2], sc.box[3], sc.title); err != nil {
+		if left, err = viewer.LandscapePanel(sc.w, sc.h, land, sc.scale, sc.box[0], sc.box[1], sc.box[2], sc.box[3], sc.title, sc.theme); err != nil {
 			return nil, err
 		}
 	}
-	right, err := viewer.RenderCurves(sc.w, sc.h, series)
+	right, err := viewer.RenderCurves(sc.w, sc.h, series, sc.theme)
 	if err != nil {
 		return nil, err
 	}
-	return viewer.SideBySide(left, right), nil
+	return viewer.SideBySide(left, right, sc.theme), nil
 }
 
 // landscapeEngine is the engine a view's landscape is evaluated on: ec

@@ -84,6 +84,32 @@ func TestViewHimmelblauPNG(t *testing.T) {
 	}
 }
 
+// TestViewTheme: a picture written to a file is light unless --theme dark
+// asks otherwise: the curves panel's background (its bottom right corner)
+// and the plots' inside are the theme's.
+func TestViewTheme(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		flags []string
+		want  viewer.Theme
+	}{{nil, viewer.Light}, {[]string{"--theme", "dark"}, viewer.Dark}, {[]string{"--theme", "light"}, viewer.Light}} {
+		out := filepath.Join(dir, "t.png")
+		args := append([]string{"view", "--problem", "himmelblau", "--optimizer", "adam", "--device", "cpu", "--steps", "20", "--size", "320x240", "--png", out}, tc.flags...)
+		if code, so, se := gdgpuRun(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", tc.flags, code, so, se)
+		}
+		img := decodePNG(t, out)
+		at := func(x, y int) color.RGBA { return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA) }
+		if got := at(639, 239); got != tc.want.Panel {
+			t.Errorf("%v: panel background %v, want %v", tc.flags, got, tc.want.Panel)
+		}
+		// Most of the curves panel is inside its two plots.
+		if n := countColour(img, image.Rect(320, 0, 640, 240), tc.want.Plot); n < 320*240/3 {
+			t.Errorf("%v: %d pixels of the curves panel are the plots' %v, want a third at least", tc.flags, n, tc.want.Plot)
+		}
+	}
+}
+
 func TestViewUsageErrors(t *testing.T) {
 	png := filepath.Join(t.TempDir(), "v.png")
 	self, err := os.Executable() // a file that is not a folder
@@ -104,6 +130,7 @@ func TestViewUsageErrors(t *testing.T) {
 		{"size too low for nine status lines", []string{"view", "--problem", "himmelblau", "--optimizer", "sgd,adagrad,adadelta,rmsprop,adam,adamw,adamax,nadam,radam", "--size", "640x240", "--png", png}, "--size"},
 		{"bounds", []string{"view", "--problem", "himmelblau", "--bounds", "1,0,0,1", "--png", png}, "--bounds"},
 		{"every", []string{"view", "--problem", "himmelblau", "--every", "0", "--png", png}, "--every"},
+		{"theme", []string{"view", "--problem", "himmelblau", "--theme", "blue", "--png", png}, "--theme"},
 		{"log-every", []string{"view", "--problem", "himmelblau", "--log-every", "3", "--png", png}, "--log-every does not apply"},
 		{"optimizer", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,nope", "--png", png}, "nope"},
 		{"repeat", []string{"view", "--problem", "himmelblau", "--optimizer", "adam,adam", "--png", png}, "distinct"},
@@ -297,10 +324,10 @@ func TestLivePanelDrawable(t *testing.T) {
 					t.Errorf("%d races, framebuffer %v: panels %dx%d, smaller than half of it", n, fb, w, h)
 				}
 				series := make([]viewer.Series, n)
-				if _, err := viewer.RenderCurves(w, h, series); err != nil {
+				if _, err := viewer.RenderCurves(w, h, series, viewer.Dark); err != nil {
 					t.Errorf("%d races, framebuffer %v: %v", n, fb, err)
 				}
-				if _, err := viewer.RenderProjection(w, h, nil, "a", "b", []float64{0, 1, 0, 1}); proj && err != nil {
+				if _, err := viewer.RenderProjection(w, h, nil, "a", "b", []float64{0, 1, 0, 1}, viewer.Dark); proj && err != nil {
 					t.Errorf("%d races, framebuffer %v, projected: %v", n, fb, err)
 				}
 			}
@@ -345,7 +372,7 @@ func TestProjectionLeavesOutDiverged(t *testing.T) {
 			div.points = append(div.points, []float64{0, 0, 1e12 * s * s * s, -1e12 * s * s, 0, 1})
 		}
 	}
-	sc, err := newScene(job, nil, []*race{ok, div}, nil, 300, 260)
+	sc, err := newScene(job, nil, []*race{ok, div}, nil, 300, 260, viewer.Light)
 	if err != nil {
 		t.Fatal(err)
 	}

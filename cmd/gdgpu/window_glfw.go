@@ -237,6 +237,8 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 	glfw.WindowHint(glfw.OpenGLForwardCompatible, glfw.True)
 	glfw.WindowHint(glfw.Resizable, glfw.True)
 	glfw.WindowHint(glfw.ScaleToMonitor, glfw.True) // HiDPI: the window grows with the monitor's scale
+	// runView has checked the name.
+	theme, _ := viewTheme(v.theme, true)
 	job := &setups[0].job
 	win, err := glfw.CreateWindow(2*w, h, "gdgpu view: "+job.Problem, nil, nil)
 	if err != nil {
@@ -315,7 +317,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 			winw, _ := win.GetSize()
 			scale = pixelScale(fbw, winw)
 			pw, ph := livePanel(fbw/scale, fbh/scale, len(races), projected(job))
-			if sc, err = liveScene(sc, job, landscapeEngine(setups[0], ec), races, box, pw, ph); err != nil {
+			if sc, err = liveScene(sc, job, landscapeEngine(setups[0], ec), races, box, pw, ph, theme); err != nil {
 				return err
 			}
 			if pic, err = sc.render(math.MaxInt); err != nil {
@@ -448,10 +450,11 @@ func (sc *scene) finished() bool {
 // for two parameters the landscape is evaluated again only when the size
 // changes or a path leaves it (the box then grows by half on each side, so
 // that happens a few times at most), and fitted again to the races that
-// did not diverge when one has; an N-D projection is recomputed.
-func liveScene(sc *scene, job *gdgpu.Job, ec *engine.Context, races []*race, bounds []float64, pw, ph int) (*scene, error) {
+// did not diverge when one has; an N-D projection is recomputed. The
+// panels are drawn in theme.
+func liveScene(sc *scene, job *gdgpu.Job, ec *engine.Context, races []*race, bounds []float64, pw, ph int, theme viewer.Theme) (*scene, error) {
 	if projected(job) {
-		return newScene(job, ec, races, nil, pw, ph)
+		return newScene(job, ec, races, nil, pw, ph, theme)
 	}
 	if sc != nil && sc.w == pw && sc.h == ph && (bounds != nil || inside(sc.box, races) && countDiverged(sc.races) == countDiverged(races)) {
 		sc.races = races
@@ -469,7 +472,7 @@ func liveScene(sc *scene, job *gdgpu.Job, ec *engine.Context, races []*race, bou
 			}
 		}
 	}
-	return newScene(job, ec, races, box, pw, ph)
+	return newScene(job, ec, races, box, pw, ph, theme)
 }
 
 // countDiverged counts the races whose run ended Diverged.

@@ -230,7 +230,7 @@ func TestLiveSceneRefitsAfterDivergence(t *testing.T) {
 	job := &gdgpu.Job{Problem: "himmelblau", Dim: 2}
 	ok := &race{points: [][]float64{{0, 0}, {1, 1}, {2, 1.5}}}
 	run := &race{points: [][]float64{{0, 0}, {0.5, -30}, {1, 7e6}}}
-	sc, err := liveScene(nil, job, nil, []*race{ok, run}, nil, 240, 220)
+	sc, err := liveScene(nil, job, nil, []*race{ok, run}, nil, 240, 220, viewer.Dark)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestLiveSceneRefitsAfterDivergence(t *testing.T) {
 	okDone, div := *ok, *run
 	okDone.done, okDone.res.Status = true, gdgpu.StepLimit
 	div.done, div.res.Status = true, gdgpu.Diverged
-	if sc, err = liveScene(sc, job, nil, []*race{&okDone, &div}, nil, 240, 220); err != nil {
+	if sc, err = liveScene(sc, job, nil, []*race{&okDone, &div}, nil, 240, 220, viewer.Dark); err != nil {
 		t.Fatal(err)
 	}
 	if b := sc.box; b[0] < -1 || b[1] > 3 || b[2] < -1 || b[3] > 3 {
