@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -92,22 +91,6 @@ text) is the default for --png and --frames, dark for the window.`,
 // of every trajectory, for the projection): 2^24 float64s, 128 MiB.
 const maxViewValues = 1 << 24
 
-// race is one optimizer's run in a view: the parameters at the start,
-// every --every steps and at the end, and every sample with its learning
-// rate and the wall time it was read back at.
-type race struct {
-	name    string
-	lr      float64
-	ownLR   bool        // a gonum method: its line search picks the steps, there is no lr to show
-	steps   []int       // the step of each point
-	points  [][]float64 // the parameters at steps[i]
-	samples []gdgpu.Sample
-	lrs     []float64
-	elapsed []time.Duration
-	res     gdgpu.Result
-	done    bool // res is set
-}
-
 func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) error {
 	if v.every < 1 {
 		return usagef("--every %d must be >= 1", v.every)
@@ -176,10 +159,10 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		return usagef("view writes no --out or --log; it writes --png, --frames or a window")
 	}
 	job := &setups[0].job
-	if mw, mh := viewer.MinPanel(len(setups), projected(job)); w < mw || h < mh {
+	if mw, mh := viewer.MinPanel(len(setups), viewer.Projected(job)); w < mw || h < mh {
 		return usagef("--size %s: with %d optimizers each panel must be at least %dx%d", v.size, len(setups), mw, mh)
 	}
-	if projected(job) {
+	if viewer.Projected(job) {
 		if box != nil {
 			return usagef("--bounds: %s has %d parameters; it is drawn projected, without a landscape", job.Problem, job.Dim)
 		}
@@ -218,29 +201,29 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		defer ec.Close()
 	}
 	x0 := setups[0].start()
-	races := make([]*race, len(setups))
+	races := make([]*viewer.Race, len(setups))
 	graceful.Store(true) // the races stop at a step boundary and the picture is drawn
 	for k, s := range setups {
 		s.x0 = x0
-		races[k] = newRace(s)
+		races[k] = viewer.NewRace(&s.job, s.raceName, x0)
 		if err := runRace(cmd.Context(), s, ec, races[k]); err != nil {
 			return err
 		}
 	}
 	theme, _ := viewTheme(v.theme, false) // checked above
-	sc, err := newScene(job, ec, races, box, w, h, theme)
+	sc, err := viewer.NewScene(job, races, box, w, h, theme, landscapeFunc(job, ec))
 	if err != nil {
-		return err
+		return failure(err)
 	}
 	last := 0
 	for _, r := range races {
-		last = max(last, r.res.StatusStep)
+		last = max(last, r.Result.StatusStep)
 	}
 	nframes := 0
 	if v.frames != "" {
 		for j := 0; ; j++ {
 			upto := min(j*v.every, last)
-			img, err := sc.render(upto)
+			img, err := sc.Render(upto)
 			if err != nil {
 				return failure(err)
 			}
@@ -254,7 +237,7 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		}
 	}
 	if v.png != "" {
-		img, err := sc.render(last)
+		img, err := sc.Render(last)
 		if err != nil {
 			return failure(err)
 		}
@@ -263,16 +246,16 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		}
 	}
 	for _, r := range races {
-		fmt.Fprintln(stdout, r.label())
+		fmt.Fprintln(stdout, r.Label())
 	}
 	if v.png != "" {
-		fmt.Fprintf(stdout, "wrote %s: %dx%d, %s\n", v.png, 2*w, h, sc.where)
+		fmt.Fprintf(stdout, "wrote %s: %dx%d, %s\n", v.png, 2*w, h, sceneWhere(job, sc))
 	}
 	if v.frames != "" {
 		fmt.Fprintf(stdout, "wrote %d frames to %s: frame-00000.png ... frame-%05d.png, one per %d steps\n", nframes, v.frames, nframes-1, v.every)
 	}
 	for _, r := range races {
-		if r.res.Status == gdgpu.Interrupted {
+		if r.Result.Status == gdgpu.Interrupted {
 			return exitCode(exitInterrupted) // the picture shows the races so far; the stop is still a stop
 		}
 	}
@@ -346,133 +329,18 @@ func raceSpecs(cmd *cobra.Command, f *jobFlags, v *viewFlags) ([]raceSpec, error
 	return specs, nil
 }
 
-func newRace(s *setup) *race {
-	info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name)
-	name := s.job.Optimizer.Name
-	if s.raceName != "" {
-		name = s.raceName
-	}
-	return &race{name: name, lr: s.job.Optimizer.LR, ownLR: info.CPUOnly}
-}
-
-// title names the race: its optimizer (with its own settings) and lr.
-func (r *race) title() string {
-	if r.ownLR {
-		return r.name
-	}
-	return fmt.Sprintf("%s lr %g", r.name, r.lr)
-}
-
-// label is the race's legend entry: its title, and once it ended, its
-// final loss and status.
-func (r *race) label() string {
-	if !r.done {
-		return r.title()
-	}
-	return fmt.Sprintf("%s: f %.4g (%s)", r.title(), r.res.Final.Loss, r.res.Status)
-}
-
 // runRace runs s's job on its own backend (ec's, or the CPU's when ec is
-// nil) into r: the parameters at the start, every --every steps (the log
-// points: the driver's batches end there) and at the end, and every sample.
-func runRace(ctx context.Context, s *setup, ec *engine.Context, r *race) error {
+// nil) into r (viewer.Race.Run).
+func runRace(ctx context.Context, s *setup, ec *engine.Context, r *viewer.Race) error {
 	d, err := newDevice(s.device, &s.job, s.gpu, ec)
 	if err != nil {
 		return err
 	}
 	defer d.close()
-	var hookErr error
-	add := func(step int) {
-		if hookErr != nil {
-			return
-		}
-		p := make([]float64, s.job.Dim)
-		if hookErr = d.b.Params(p); hookErr == nil {
-			r.steps = append(r.steps, step)
-			r.points = append(r.points, p)
-		}
-	}
-	r.steps = append(r.steps, 0)
-	r.points = append(r.points, append([]float64(nil), s.x0...))
-	last := 0
-	hooks := gdgpu.Hooks{
-		Issued: func(done int) {
-			if done%s.job.LogEvery == 0 && done > last {
-				last = done
-				add(done)
-			}
-		},
-		Sample: func(sm gdgpu.Sample, lr float64, el time.Duration) {
-			r.samples = append(r.samples, sm)
-			r.lrs = append(r.lrs, lr)
-			r.elapsed = append(r.elapsed, el)
-		},
-	}
-	res, err := gdgpu.Run(ctx, &s.job, d.b, s.x0, hooks)
-	if err == nil {
-		err = hookErr
-	}
-	if err != nil {
+	if _, err := r.Run(ctx, &s.job, d.b, viewer.RaceHooks{}); err != nil {
 		return failure(err)
 	}
-	if res.StatusStep != last {
-		// The run stopped between log points, or was reverted to its last
-		// finite state: the backend's parameters are those of StatusStep
-		// (KeptStep when it diverged), so drop points recorded after it.
-		at := res.StatusStep
-		if res.Status == gdgpu.Diverged && res.KeptStep >= 0 {
-			at = res.KeptStep
-		}
-		for len(r.steps) > 1 && r.steps[len(r.steps)-1] > at {
-			r.steps, r.points = r.steps[:len(r.steps)-1], r.points[:len(r.points)-1]
-		}
-		add(at)
-		if hookErr != nil {
-			return failure(hookErr)
-		}
-	}
-	r.res, r.done = res, true
 	return nil
-}
-
-// diverged reports whether r's run ended Diverged.
-func (r *race) diverged() bool { return r.done && r.res.Status == gdgpu.Diverged }
-
-// extent is the box around every finite trajectory point with a 15% margin
-// on each side (at least 0.5 wide; around the origin when there is none).
-// A diverged race's points are left out (they run off to 1e19 and more,
-// and would shrink the landscape to a line; the path is clipped at the
-// box's edge) unless every race diverged.
-func extent(races []*race) []float64 {
-	lo := [2]float64{math.Inf(1), math.Inf(1)}
-	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
-	all := true
-	for _, r := range races {
-		all = all && r.diverged()
-	}
-	for _, r := range races {
-		if r.diverged() && !all {
-			continue
-		}
-		for _, p := range r.points {
-			if len(p) < 2 || math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
-				continue
-			}
-			for i := range p {
-				lo[i], hi[i] = math.Min(lo[i], p[i]), math.Max(hi[i], p[i])
-			}
-		}
-	}
-	box := make([]float64, 4)
-	for i := range lo {
-		if lo[i] > hi[i] { // no finite point: a box around the origin
-			lo[i], hi[i] = 0, 0
-		}
-		span := math.Max(hi[i]-lo[i], 0.5)
-		mid := (lo[i] + hi[i]) / 2
-		box[2*i], box[2*i+1] = mid-0.65*span, mid+0.65*span
-	}
-	return box
 }
 
 // cpuLandscape fills land with cpu.Loss on the grid Landscape uses.

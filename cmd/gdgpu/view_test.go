@@ -7,13 +7,11 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/viewer"
@@ -335,77 +333,6 @@ func TestLivePanelDrawable(t *testing.T) {
 	}
 }
 
-// TestExtentLeavesOutDiverged: the landscape's box is the extent of the
-// races that did not diverge (a diverged path's points run off to 1e19
-// and would shrink the landscape to a line); only when every race
-// diverged does it span theirs.
-func TestExtentLeavesOutDiverged(t *testing.T) {
-	ok := &race{done: true, res: gdgpu.Result{Status: gdgpu.StepLimit},
-		points: [][]float64{{0, 0}, {1, 1}, {2, 1.5}}}
-	div := &race{done: true, res: gdgpu.Result{Status: gdgpu.Diverged},
-		points: [][]float64{{0, 0}, {0.5, -3e3}, {1, 7e18}}}
-	box := extent([]*race{ok, div})
-	if box[0] < -1 || box[1] > 3 || box[2] < -1 || box[3] > 3 {
-		t.Errorf("box %v, want about [-0.3, 2.3] x [-0.2, 1.7], the race that did not diverge", box)
-	}
-	box = extent([]*race{div})
-	if box[3] < 7e18 {
-		t.Errorf("every race diverged: box %v, want it to span the diverged path", box)
-	}
-}
-
-// TestProjectionLeavesOutDiverged: in an N-D view, the principal plane
-// and the frame come from the races that did not diverge; a diverged
-// race's points (run off to 1e13) are projected onto that plane and
-// clipped, instead of taking the whole variance and shrinking the other
-// paths to a dot.
-func TestProjectionLeavesOutDiverged(t *testing.T) {
-	job := &gdgpu.Job{Problem: "rosenbrock", Dim: 6}
-	ok := &race{done: true, res: gdgpu.Result{Status: gdgpu.StepLimit}}
-	div := &race{done: true, res: gdgpu.Result{Status: gdgpu.Diverged}}
-	for i := 0; i <= 20; i++ {
-		s := float64(i)
-		ok.steps = append(ok.steps, i)
-		ok.points = append(ok.points, []float64{s / 10, math.Sin(s) / 5, 0, 0, 0, 1})
-		if i <= 4 {
-			div.steps = append(div.steps, i)
-			div.points = append(div.points, []float64{0, 0, 1e12 * s * s * s, -1e12 * s * s, 0, 1})
-		}
-	}
-	sc, err := newScene(job, nil, []*race{ok, div}, nil, 300, 260, viewer.Light)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := sc.projBox; b[1]-b[0] > 10 || b[3]-b[2] > 10 {
-		t.Errorf("frame %v: want the extent of the race that did not diverge, about 2 x 0.4", b)
-	}
-	if _, err := sc.render(20); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestStatusLineOfFinishedRace: a finished race's status line gives the
-// step it stopped at and its final loss, as its legend entry does, not
-// its last finite sample's (a run diverged at step 3 read "step 0 loss
-// 24.2 ... Diverged" beside a legend "f NaN (Diverged)").
-func TestStatusLineOfFinishedRace(t *testing.T) {
-	r := &race{name: "sgd", lr: 10, done: true,
-		res:     gdgpu.Result{Status: gdgpu.Diverged, StatusStep: 3, Steps: 5, Final: gdgpu.Sample{Step: 5, Loss: math.NaN()}, Elapsed: time.Second, KeptStep: 0},
-		steps:   []int{0},
-		points:  [][]float64{{-1.2, 1}},
-		samples: []gdgpu.Sample{{Step: 0, Loss: 24.2, GradNorm: 232}},
-		lrs:     []float64{10},
-		elapsed: []time.Duration{time.Millisecond},
-	}
-	s := raceSeries(r, viewer.Palette[0], 50)
-	if !strings.Contains(s.Status, "step 3 ") || !strings.Contains(s.Status, "loss NaN") || !strings.HasSuffix(s.Status, "Diverged") {
-		t.Errorf("status %q, want step 3, loss NaN, Diverged", s.Status)
-	}
-	if len(s.Steps) != 1 || s.Loss[0] != 24.2 {
-		t.Errorf("curve %v %v, want the one finite sample", s.Steps, s.Loss)
-	}
-}
-
 // TestViewRaces: --race gives each racer its own settings, shown in its
 // legend name; a gonum method races on the CPU, its path following its
 // iterates (more than the start and end points); view's help lists none
@@ -428,16 +355,16 @@ func TestViewRaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newRace(s)
+	r := viewer.NewRace(&s.job, "", s.x0)
 	if err := runRace(context.Background(), s, nil, r); err != nil {
 		t.Fatal(err)
 	}
 	distinct := map[[2]float64]bool{}
-	for _, p := range r.points {
+	for _, p := range r.Points {
 		distinct[[2]float64{p[0], p[1]}] = true
 	}
-	if len(r.points) < 5 || len(distinct) < len(r.points)-1 {
-		t.Errorf("lbfgs race: %d points, %d distinct", len(r.points), len(distinct))
+	if len(r.Points) < 5 || len(distinct) < len(r.Points)-1 {
+		t.Errorf("lbfgs race: %d points, %d distinct", len(r.Points), len(distinct))
 	}
 	so.Reset()
 	runContext(context.Background(), []string{"view", "--help"}, &so, &se)

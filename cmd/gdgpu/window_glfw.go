@@ -64,7 +64,7 @@ type live struct {
 
 	mu     sync.Mutex
 	cond   *sync.Cond
-	races  []*race
+	races  []*viewer.Race
 	budget []int // steps each race may still issue before waiting for a frame
 	stop   bool  // set to end the races: waiting hooks return at once
 	err    error // the first race's failure
@@ -77,12 +77,11 @@ func (l *live) start(parent context.Context, spf int) error {
 	ctx, cancel := context.WithCancel(parent)
 	l.mu.Lock()
 	l.stop, l.err, l.cancel = false, nil, cancel
-	l.races = make([]*race, len(l.setups))
+	l.races = make([]*viewer.Race, len(l.setups))
 	l.budget = make([]int, len(l.setups))
 	for k, s := range l.setups {
-		r := newRace(s)
 		// The start point is there before the first frame draws the race.
-		r.steps, r.points = []int{0}, [][]float64{append([]float64(nil), l.x0...)}
+		r := viewer.NewRace(&s.job, s.raceName, l.x0)
 		l.races[k] = r
 		l.budget[k] = spf
 	}
@@ -100,7 +99,8 @@ func (l *live) start(parent context.Context, spf int) error {
 	return nil
 }
 
-// run is race k's driver loop.
+// run is race k's driver loop: its Issued hook waits when the race's
+// steps for this frame are spent.
 func (l *live) run(ctx context.Context, k int, job *gdgpu.Job, d *device) {
 	defer l.wg.Done()
 	defer d.close()
@@ -108,60 +108,22 @@ func (l *live) run(ctx context.Context, k int, job *gdgpu.Job, d *device) {
 	r := l.races[k]
 	l.mu.Unlock()
 	prev := 0
-	hooks := gdgpu.Hooks{
-		Issued: func(done int) {
-			if done%job.LogEvery == 0 {
-				p := make([]float64, job.Dim)
-				if err := d.b.Params(p); err == nil {
-					l.mu.Lock()
-					r.steps = append(r.steps, done)
-					r.points = append(r.points, p)
-					l.mu.Unlock()
-				}
-			}
-			l.mu.Lock()
-			l.budget[k] -= done - prev
-			prev = done
-			for l.budget[k] <= 0 && !l.stop {
-				l.cond.Wait()
-			}
-			l.mu.Unlock()
-		},
-		Sample: func(sm gdgpu.Sample, lr float64, el time.Duration) {
-			l.mu.Lock()
-			r.samples = append(r.samples, sm)
-			r.lrs = append(r.lrs, lr)
-			r.elapsed = append(r.elapsed, el)
-			l.mu.Unlock()
-		},
-	}
-	res, err := gdgpu.Run(ctx, job, d.b, l.x0, hooks)
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	_, err := r.Run(ctx, job, d.b, viewer.RaceHooks{Lock: &l.mu, Issued: func(done int) {
+		l.mu.Lock()
+		l.budget[k] -= done - prev
+		prev = done
+		for l.budget[k] <= 0 && !l.stop {
+			l.cond.Wait()
+		}
+		l.mu.Unlock()
+	}})
 	if err != nil {
+		l.mu.Lock()
 		if l.err == nil && !l.stop {
 			l.err = err
 		}
-		return
-	}
-	if res.StatusStep != r.steps[len(r.steps)-1] {
-		at := res.StatusStep
-		if res.Status == gdgpu.Diverged && res.KeptStep >= 0 {
-			at = res.KeptStep
-		}
-		for len(r.steps) > 1 && r.steps[len(r.steps)-1] > at {
-			r.steps, r.points = r.steps[:len(r.steps)-1], r.points[:len(r.points)-1]
-		}
-		p := make([]float64, job.Dim)
 		l.mu.Unlock()
-		perr := d.b.Params(p)
-		l.mu.Lock()
-		if perr == nil {
-			r.steps = append(r.steps, at)
-			r.points = append(r.points, p)
-		}
 	}
-	r.res, r.done = res, true
 }
 
 // grant gives every race spf more steps (not accumulated: a race slower
@@ -189,14 +151,14 @@ func (l *live) halt() {
 
 // snapshot copies the races' state for drawing: the slices only grow, so
 // their headers taken under the lock stay valid.
-func (l *live) snapshot() (races []*race, done bool, err error) {
+func (l *live) snapshot() (races []*viewer.Race, done bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	done = true
 	for _, r := range l.races {
 		c := *r
 		races = append(races, &c)
-		done = done && r.done
+		done = done && r.Done
 	}
 	return races, done, l.err
 }
@@ -272,7 +234,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		saved      = 0
 		restarted  = 0 // by windowTest
 		bl         blitter
-		sc         *scene
+		sc         *viewer.Scene
 		pic        *image.RGBA
 		scale      = 1 // HiDPI: framebuffer pixels per picture pixel
 		lastRender time.Time
@@ -308,7 +270,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		fbw, fbh := win.GetFramebufferSize()
 		// Redraw the picture on a change, and at most every renderGap
 		// while something runs; a finished picture stays as it is.
-		settled := done && sc != nil && sc.finished()
+		settled := done && sc != nil && sc.Finished()
 		if fbw > 0 && fbh > 0 && (ctl.dirty || !ctl.paused && !settled && time.Since(lastRender) >= renderGap(renderCost)) {
 			began := time.Now()
 			// One panel per half of the framebuffer, in its pixels over
@@ -316,11 +278,11 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 			// panels can hold.
 			winw, _ := win.GetSize()
 			scale = pixelScale(fbw, winw)
-			pw, ph := livePanel(fbw/scale, fbh/scale, len(races), projected(job))
-			if sc, err = liveScene(sc, job, landscapeEngine(setups[0], ec), races, box, pw, ph, theme); err != nil {
-				return err
+			pw, ph := livePanel(fbw/scale, fbh/scale, len(races), viewer.Projected(job))
+			if sc, err = viewer.LiveScene(sc, job, races, box, pw, ph, theme, landscapeFunc(job, landscapeEngine(setups[0], ec))); err != nil {
+				return failure(err)
 			}
-			if pic, err = sc.render(math.MaxInt); err != nil {
+			if pic, err = sc.Render(math.MaxInt); err != nil {
 				return failure(err)
 			}
 			lastRender, ctl.dirty = time.Now(), false
@@ -329,7 +291,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 				return failure(err)
 			}
 		}
-		shot := windowTest.shot != "" && done && pic != nil && !ctl.dirty && sc.finished()
+		shot := windowTest.shot != "" && done && pic != nil && !ctl.dirty && sc.Finished()
 		if shot && restarted < windowTest.restarts {
 			restarted++
 			if err := viewer.WritePNG(fmt.Sprintf("%s.run-%d.png", windowTest.shot, restarted), pic); err != nil {
@@ -388,7 +350,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 	}
 	races, _, _ := l.snapshot()
 	for _, r := range races {
-		fmt.Fprintln(stdout, r.label())
+		fmt.Fprintln(stdout, r.Label())
 	}
 	return nil
 }
@@ -433,74 +395,6 @@ func (c *controls) char(ch rune) {
 	case '-':
 		c.spf = max(c.spf/2, c.minSPF, 1)
 	}
-}
-
-// finished reports whether the scene was drawn from races that had all
-// finished.
-func (sc *scene) finished() bool {
-	for _, r := range sc.races {
-		if !r.done {
-			return false
-		}
-	}
-	return true
-}
-
-// liveScene gives the scene for the races so far at panel size pw x ph:
-// for two parameters the landscape is evaluated again only when the size
-// changes or a path leaves it (the box then grows by half on each side, so
-// that happens a few times at most), and fitted again to the races that
-// did not diverge when one has; an N-D projection is recomputed. The
-// panels are drawn in theme.
-func liveScene(sc *scene, job *gdgpu.Job, ec *engine.Context, races []*race, bounds []float64, pw, ph int, theme viewer.Theme) (*scene, error) {
-	if projected(job) {
-		return newScene(job, ec, races, nil, pw, ph, theme)
-	}
-	if sc != nil && sc.w == pw && sc.h == ph && (bounds != nil || inside(sc.box, races) && countDiverged(sc.races) == countDiverged(races)) {
-		sc.races = races
-		return sc, nil
-	}
-	box := bounds
-	if box == nil {
-		box = extent(races)
-		// Grown, not resized, nor fitted again to the races that did not
-		// diverge once one has (it grew the box while it ran off).
-		if sc != nil && sc.w == pw && sc.h == ph && countDiverged(sc.races) == countDiverged(races) {
-			for i := 0; i < 2; i++ {
-				span := box[2*i+1] - box[2*i]
-				box[2*i], box[2*i+1] = box[2*i]-span/2, box[2*i+1]+span/2
-			}
-		}
-	}
-	return newScene(job, ec, races, box, pw, ph, theme)
-}
-
-// countDiverged counts the races whose run ended Diverged.
-func countDiverged(races []*race) int {
-	n := 0
-	for _, r := range races {
-		if r.diverged() {
-			n++
-		}
-	}
-	return n
-}
-
-// inside reports whether every finite point of the races lies in box,
-// leaving out the races that diverged (as extent does) unless all did.
-func inside(box []float64, races []*race) bool {
-	all := countDiverged(races) == len(races)
-	for _, r := range races {
-		if r.diverged() && !all {
-			continue
-		}
-		for _, p := range r.points {
-			if finiteAll(p) && (p[0] < box[0] || p[0] > box[1] || p[1] < box[2] || p[1] > box[3]) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // saveShot writes the read-back framebuffer (rows bottom first) as a PNG at
