@@ -142,10 +142,10 @@ func (c *Context) newModelBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	if !job.NoIntercept {
 		m.p++
 	}
-	if job.Problem == "softmax" && m.k < 2 {
+	if info, _ := gdgpu.LookupModel(job.Problem); info.PerClass() && m.k < 2 {
 		// Data.Outputs is 1 for two classes: the kernels would index the
 		// second class's output out of bounds.
-		return nil, fmt.Errorf("engine: softmax on %d classes has %d output(s); it needs one per class", d.Classes, m.k)
+		return nil, fmt.Errorf("engine: %s on %d classes has %d output(s); it needs one per class", job.Problem, d.Classes, m.k)
 	}
 	m.batch, _ = gdgpu.Batches(job.BatchSize, d.Rows)
 	m.shuffled = m.batch < d.Rows
@@ -339,22 +339,18 @@ func (m *modelBackend) buildKernels() (err error) {
 	if !m.job.NoIntercept {
 		defs["INTERCEPT"] = "1"
 	}
-	switch m.job.Problem {
-	case "linear":
-		defs["MODEL_LINEAR"] = "1"
-		switch m.job.Loss {
-		case "mse", "mae", "huber", "logcosh":
-			defs["LOSS_"+upper(m.job.Loss)] = "1"
-		default:
-			return fmt.Errorf("engine: linear model: no loss %q", m.job.Loss)
-		}
-	case "logistic", "perceptron", "hinge", "softmax":
-		defs["MODEL_"+upper(m.job.Problem)] = "1"
-		if m.k > maxPrivateOutputs {
-			defs["Z_IN_DZ"] = "1"
-		}
-	default:
+	info, _ := gdgpu.LookupModel(m.job.Problem)
+	if info.GPU == nil {
 		return fmt.Errorf("engine: no GPU kernels for model %q", m.job.Problem)
+	}
+	if _, ok := gdgpu.LookupRegressionCost(m.job.Loss); info.Costs && !ok {
+		return fmt.Errorf("engine: %s model: no loss %q", m.job.Problem, m.job.Loss)
+	}
+	for _, d := range info.GPU(&m.job) {
+		defs[d] = "1"
+	}
+	if m.k > maxPrivateOutputs { // only a model with one output per class has more than one
+		defs["Z_IN_DZ"] = "1"
 	}
 	tag := fmt.Sprintf("(%s,%s)", m.job.Problem, m.job.Precision)
 	lib := []string{"wgsum.glsl", "common.glsl", "fp64math.glsl", "model_math.glsl", "model_data.glsl", "model_loss.glsl"}
@@ -369,16 +365,6 @@ func (m *modelBackend) buildKernels() (err error) {
 	}
 	m.reduceK, err = m.c.build("model-reduce"+tag, defs, glslFiles("wgsum.glsl", "model_reduce.glsl")...)
 	return err
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
 }
 
 func (m *modelBackend) programs() []*program {
@@ -732,7 +718,7 @@ func (m *modelBackend) SumDepth() int {
 	pairs := m.trainPairs + m.valPairs + m.g3
 	loss := (per+m.g1*localSize-1)/(m.g1*localSize) + tree + (pairs+localSize-1)/localSize + tree
 	norm := 0
-	if m.job.Problem == "softmax" {
+	if info, _ := gdgpu.LookupModel(m.job.Problem); info.SumsOutputs {
 		norm = m.k - 1
 	}
 	return m.cols + 1 + norm + max(grad, loss)

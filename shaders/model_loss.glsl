@@ -1,5 +1,6 @@
 // The per-sample losses of docs/models.md and their derivatives in z.
-// Compile-time switches set by the engine from the job: one of
+// Compile-time switches set by the engine from the model's descriptor
+// (gdgpu.ModelInfo.GPU, gdgpu.RegressionCost.GPU): one of
 // MODEL_LINEAR (with LOSS_MSE, LOSS_MAE, LOSS_HUBER or LOSS_LOGCOSH),
 // MODEL_LOGISTIC, MODEL_PERCEPTRON, MODEL_HINGE, MODEL_SOFTMAX; K outputs.
 // The formulas and their order of operations are the specification's, so
