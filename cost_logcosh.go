@@ -4,7 +4,7 @@ import "math"
 
 // logcoshCost is log cosh r.
 func logcoshCost() RegressionCost {
-	return RegressionCost{Name: "logcosh", CPU: logcoshLoss, GPU: "LOSS_LOGCOSH"}
+	return RegressionCost{Name: "logcosh", CPU: logcoshLoss, GPU: "cost_logcosh.glsl"}
 }
 
 // logcoshLoss: l = log cosh r, computed as |r| + log1p(exp(-2|r|)) - log 2

@@ -4,7 +4,7 @@ import "math"
 
 // maeCost is the absolute error |r|, torch.nn.L1Loss's term.
 func maeCost() RegressionCost {
-	return RegressionCost{Name: "mae", CPU: maeLoss, GPU: "LOSS_MAE", Kinked: true}
+	return RegressionCost{Name: "mae", CPU: maeLoss, GPU: "cost_mae.glsl", Kinked: true}
 }
 
 // maeLoss: l = |r|, dl/dz = sign(r), 0 at r = 0.

@@ -2,7 +2,7 @@ package gdgpu
 
 // mseCost is the squared error r², torch.nn.MSELoss's term.
 func mseCost() RegressionCost {
-	return RegressionCost{Name: "mse", CPU: mseLoss, GPU: "LOSS_MSE"}
+	return RegressionCost{Name: "mse", CPU: mseLoss, GPU: "cost_mse.glsl"}
 }
 
 // mseLoss: l = r², dl/dz = 2r.

@@ -40,8 +40,9 @@ type ModelInfo struct {
 	// backend's, the reference the GPU is checked against; for Costs, the
 	// job's cost's). Required.
 	CPU func(job *Job) CPUModelLoss
-	// GPU returns the compile-time switches of model_loss.glsl that select
-	// the model's rowLoss (and, for Costs, the job's cost) for a job.
+	// GPU returns the embedded shader files, in order, that implement
+	// model_loss.glsl's rowLoss for a job: model_<name>.glsl, after the
+	// job's cost's file for Costs.
 	GPU func(job *Job) []string
 	// Kink, when set, returns for a job whose loss has a kink (MAE, the
 	// perceptron, hinge) the distance of one-output sample (z, y) from it,
@@ -81,7 +82,8 @@ type RegressionCost struct {
 	// CPU is the cost as the linear model's loss kernel (one output a
 	// row): l(z - y) and dl/dz = l'(z - y).
 	CPU CPUModelLoss
-	// GPU is the model_loss.glsl switch that selects it (LOSS_MSE, ...).
+	// GPU is the embedded shader file that implements it for the linear
+	// model's rowLoss: cost_<name>.glsl, real cost(real r, out real dl).
 	GPU string
 	// Kinked costs are not differentiable at r = 0 (MAE): gradcheck keeps
 	// its points away from there.

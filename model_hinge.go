@@ -7,7 +7,7 @@ func hingeModel() ModelInfo {
 	return ModelInfo{
 		Name: "hinge", Summary: "linear SVM, the hinge loss max(0, 1 - y z), labels ±1", Labels: "{-1,1}", Classifier: true,
 		CPU: func(*Job) CPUModelLoss { return hingeLoss },
-		GPU: func(*Job) []string { return []string{"MODEL_HINGE"} },
+		GPU: func(*Job) []string { return []string{"model_hinge.glsl"} },
 		// the kink is at the margin y z = 1
 		Kink:    func(*Job) func(z, y float64) float64 { return func(z, y float64) float64 { return math.Abs(y*z - 1) } },
 		Predict: predictBinary,

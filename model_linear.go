@@ -9,7 +9,7 @@ func linearModel() ModelInfo {
 		Name: "linear", Summary: "linear regression z = w·x + b with --loss mse|mae|huber|logcosh", Labels: "real",
 		Costs: true,
 		CPU:   func(job *Job) CPUModelLoss { return jobCost(job).CPU },
-		GPU:   func(job *Job) []string { return []string{"MODEL_LINEAR", jobCost(job).GPU} },
+		GPU:   func(job *Job) []string { return []string{jobCost(job).GPU, "model_linear.glsl"} },
 		Kink: func(job *Job) func(z, y float64) float64 {
 			if !jobCost(job).Kinked {
 				return nil

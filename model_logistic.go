@@ -8,7 +8,7 @@ func logisticModel() ModelInfo {
 	return ModelInfo{
 		Name: "logistic", Summary: "logistic regression, binary cross-entropy on the logit z = w·x + b", Labels: "{0,1}", Classifier: true,
 		CPU:     func(*Job) CPUModelLoss { return logisticLoss },
-		GPU:     func(*Job) []string { return []string{"MODEL_LOGISTIC"} },
+		GPU:     func(*Job) []string { return []string{"model_logistic.glsl"} },
 		Predict: predictBinary,
 		Probabilities: func(z, p []float64) {
 			s := 1 / (1 + math.Exp(-z[0]))

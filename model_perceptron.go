@@ -7,7 +7,7 @@ func perceptronModel() ModelInfo {
 	return ModelInfo{
 		Name: "perceptron", Summary: "the perceptron criterion max(0, -y z), labels ±1", Labels: "{-1,1}", Classifier: true,
 		CPU: func(*Job) CPUModelLoss { return perceptronLoss },
-		GPU: func(*Job) []string { return []string{"MODEL_PERCEPTRON"} },
+		GPU: func(*Job) []string { return []string{"model_perceptron.glsl"} },
 		// the kink is at the margin y z = 0
 		Kink:    func(*Job) func(z, y float64) float64 { return func(z, y float64) float64 { return math.Abs(y*z - 0) } },
 		Predict: predictBinary,

@@ -9,7 +9,7 @@ func softmaxModel() ModelInfo {
 		Name: "softmax", Summary: "multinomial logistic regression, softmax cross-entropy over K classes (one weight row and intercept per class)", Labels: "0..K-1", Classifier: true,
 		SumsOutputs: true,
 		CPU:         func(*Job) CPUModelLoss { return softmaxLoss },
-		GPU:         func(*Job) []string { return []string{"MODEL_SOFTMAX"} },
+		GPU:         func(*Job) []string { return []string{"model_softmax.glsl"} },
 		Predict: func(z []float64) int { // the first largest output
 			arg := 0
 			for k, v := range z {

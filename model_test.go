@@ -189,17 +189,15 @@ func TestCheckpointModelCompatible(t *testing.T) {
 }
 
 func TestModelDescriptors(t *testing.T) {
-	// Every model and cost has its CPU kernel and its GLSL switches (found
-	// in model_loss.glsl), a classifier its prediction, a regression none;
-	// a model's kernel takes runs of rows as one row at a time would (the
-	// CPU backend cuts its blocks into runs).
-	src, err := shaders.Source("model_loss.glsl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Every model and cost has its CPU kernel and its GLSL (embedded files
+	// defining model_loss.glsl's rowLoss, or cost), a classifier its
+	// prediction, a regression none; a model's kernel takes runs of rows
+	// as one row at a time would (the CPU backend cuts its blocks into
+	// runs).
 	for _, c := range RegressionCosts() {
-		if c.CPU == nil || c.GPU == "" || !strings.Contains(src, "defined("+c.GPU+")") {
-			t.Errorf("cost %s: needs a CPU kernel and a switch of model_loss.glsl, has %q", c.Name, c.GPU)
+		src, err := shaders.Source(c.GPU)
+		if c.CPU == nil || err != nil || !strings.Contains(src, "real cost(real r, out real dl)") {
+			t.Errorf("cost %s: needs a CPU kernel and a GLSL file defining cost, has %q (%v)", c.Name, c.GPU, err)
 		}
 	}
 	if !slices.Equal(Losses, []string{"mse", "mae", "huber", "logcosh"}) {
@@ -215,13 +213,17 @@ func TestModelDescriptors(t *testing.T) {
 		}
 		for _, job := range jobs {
 			t.Run(info.Name+"/"+job.Loss, func(t *testing.T) {
-				if info.CPU == nil || info.CPU(&job) == nil || info.GPU == nil {
-					t.Fatal("needs a CPU kernel and GLSL switches")
+				if info.CPU == nil || info.CPU(&job) == nil || info.GPU == nil || len(info.GPU(&job)) == 0 {
+					t.Fatal("needs a CPU kernel and GLSL files")
 				}
-				for _, d := range info.GPU(&job) {
-					if !strings.Contains(src, "defined("+d+")") {
-						t.Errorf("switch %q is not in model_loss.glsl", d)
+				files := info.GPU(&job)
+				for _, f := range files {
+					if _, err := shaders.Source(f); err != nil {
+						t.Error(err)
 					}
+				}
+				if src, _ := shaders.Source(files[len(files)-1]); !strings.Contains(src, "real rowLoss(inout real z[K], real y, out real correct)") {
+					t.Errorf("%s does not define rowLoss", files[len(files)-1])
 				}
 				if info.Classifier != (info.Predict != nil) || (info.Probabilities != nil && !info.Classifier) {
 					t.Errorf("a classifier needs its Predict (and a regression none, nor Probabilities)")

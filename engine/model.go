@@ -119,7 +119,7 @@ const modelRingReals = 5
 
 // maxPrivateOutputs is the most outputs kernel 1 keeps in a private array
 // per invocation; softmax over more classes keeps them in the dz buffer
-// (Z_IN_DZ, model_loss.glsl): a private array of K reals spills anyway,
+// (Z_IN_DZ, model_loss.glsl and model_softmax.glsl): a private array of K reals spills anyway,
 // and llvmpipe's compile time grows as about K^3. Below it the array is
 // faster: on llvmpipe, 10 classes took about 20% longer a step through dz
 // (medians of 5 runs each on a shared machine, so roughly).
@@ -346,14 +346,12 @@ func (m *modelBackend) buildKernels() (err error) {
 	if _, ok := gdgpu.LookupRegressionCost(m.job.Loss); info.Costs && !ok {
 		return fmt.Errorf("engine: %s model: no loss %q", m.job.Problem, m.job.Loss)
 	}
-	for _, d := range info.GPU(&m.job) {
-		defs[d] = "1"
-	}
 	if m.k > maxPrivateOutputs { // only a model with one output per class has more than one
 		defs["Z_IN_DZ"] = "1"
 	}
 	tag := fmt.Sprintf("(%s,%s)", m.job.Problem, m.job.Precision)
-	lib := []string{"wgsum.glsl", "common.glsl", "fp64math.glsl", "model_math.glsl", "model_data.glsl", "model_loss.glsl"}
+	lib := append([]string{"wgsum.glsl", "common.glsl", "fp64math.glsl", "model_math.glsl", "model_data.glsl", "model_loss.glsl"}, info.GPU(&m.job)...)
+	lib = lib[:len(lib):len(lib)] // each kernel appends its own file to a copy
 	if m.rowsK, err = m.c.build("model-rows"+tag, defs, glslFiles(append(lib, "model_rows.glsl")...)...); err != nil {
 		return err
 	}
