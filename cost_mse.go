@@ -1,8 +1,12 @@
 package gdgpu
 
+// defaultLoss is Job.Loss in NewJob: the squared error. A model with a
+// loss of its own accepts it (or "") as "no loss given".
+const defaultLoss = "mse"
+
 // mseCost is the squared error r², torch.nn.MSELoss's term.
 func mseCost() RegressionCost {
-	return RegressionCost{Name: "mse", CPU: mseLoss, GPU: "cost_mse.glsl"}
+	return RegressionCost{Name: defaultLoss, CPU: mseLoss, GPU: "cost_mse.glsl"}
 }
 
 // mseLoss: l = r², dl/dz = 2r.

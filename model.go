@@ -435,7 +435,7 @@ func (j *Job) validateModel(stored bool) error {
 		if _, ok := LookupRegressionCost(j.Loss); !ok {
 			return fmt.Errorf("--loss %q is unknown (want %s)", j.Loss, strings.Join(Losses, ", "))
 		}
-	} else if j.Loss != "" && j.Loss != "mse" {
+	} else if j.Loss != "" && j.Loss != defaultLoss {
 		return fmt.Errorf("--loss %s applies to the linear model only (%s has its own loss)", j.Loss, m.Name)
 	}
 	if math.IsNaN(j.Delta) || math.IsInf(j.Delta, 0) || j.Delta <= 0 {
