@@ -112,7 +112,7 @@ func NewJob() Job {
 		LogEvery:   100,
 		Precision:  F32,
 		FuncWindow: 5,
-		Loss:       "mse",
+		Loss:       defaultLoss,
 		Delta:      1,
 	}
 }

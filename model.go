@@ -11,26 +11,93 @@ import (
 	"strings"
 )
 
-// ModelInfo names a model trained on data (a Job whose Problem is a model
-// name) and documents it. docs/models.md gives every formula.
+// ModelInfo describes one model trained on data (a Job whose Problem is a
+// model name): everything any part of gdgpu (Job.Validate, NewData, the
+// CPU backend, the engine, gradcheck, list, predict) knows about it. The
+// built-in models are values of this type, each defined with its CPU
+// kernel by its own file (model_*.go); the linear model's regression costs
+// are RegressionCost values, one file each (cost_*.go). docs/models.md
+// gives every formula.
 type ModelInfo struct {
 	Name    string
 	Summary string
 	// Labels is the target encoding the model computes with: "real",
 	// "{0,1}", "{-1,1}" or "0..K-1". NewData converts the binary
-	// encodings into each other.
+	// encodings into each other; "0..K-1" gives one output per class.
 	Labels string
 	// Classifier models report accuracy.
 	Classifier bool
+	// Costs is set for a model whose loss is the job's RegressionCost
+	// (Job.Loss, --loss): the linear model. The others have a loss of
+	// their own and refuse another --loss.
+	Costs bool
+	// SumsOutputs is set when the loss and every dl/dz_k go through a sum
+	// over the K outputs (softmax's normaliser): the backends' SumDepth
+	// counts its K - 1 additions.
+	SumsOutputs bool
+
+	// CPU returns the model's float64 loss kernel for a job (the CPU
+	// backend's, the reference the GPU is checked against; for Costs, the
+	// job's cost's). Required.
+	CPU func(job *Job) CPUModelLoss
+	// GPU returns the embedded shader files, in order, that implement
+	// model_loss.glsl's rowLoss for a job: model_<name>.glsl, after the
+	// job's cost's file for Costs.
+	GPU func(job *Job) []string
+	// Kink, when set, returns for a job whose loss has a kink (MAE, the
+	// perceptron, hinge) the distance of one-output sample (z, y) from it,
+	// so that gradcheck keeps its central differences off it; nil (or a
+	// nil result): the loss is smooth.
+	Kink func(job *Job) func(z, y float64) float64
+	// Predict is the class a classifier predicts from its outputs z, as
+	// its accuracy counts it (PredictClass).
+	Predict func(z []float64) int
+	// Probabilities, when set, writes the class probabilities of the
+	// outputs z into p (ModelProbabilities); nil: the model gives scores
+	// only.
+	Probabilities func(z, p []float64)
 }
 
-var models = []ModelInfo{
-	{Name: "linear", Summary: "linear regression z = w·x + b with --loss mse|mae|huber|logcosh", Labels: "real"},
-	{Name: "logistic", Summary: "logistic regression, binary cross-entropy on the logit z = w·x + b", Labels: "{0,1}", Classifier: true},
-	{Name: "perceptron", Summary: "the perceptron criterion max(0, -y z), labels ±1", Labels: "{-1,1}", Classifier: true},
-	{Name: "hinge", Summary: "linear SVM, the hinge loss max(0, 1 - y z), labels ±1", Labels: "{-1,1}", Classifier: true},
-	{Name: "softmax", Summary: "multinomial logistic regression, softmax cross-entropy over K classes (one weight row and intercept per class)", Labels: "0..K-1", Classifier: true},
+// PerClass reports whether the model has one output per class (K =
+// Data.Classes, Labels "0..K-1": softmax); the others have one output.
+func (m ModelInfo) PerClass() bool { return m.Labels == "0..K-1" }
+
+// CPUModelLoss is a model's per-sample loss in float64, over a run of
+// rows: row r (of len(y)) has the outputs z[r*K : (r+1)*K] (K =
+// len(z)/len(y)) and the target y[r] in the model's encoding. It writes
+// dl/dz into dz at the same places, adds each row's loss l(z, y) to loss
+// in row order (so that the sum's bits do not depend on how the rows are
+// cut into runs) and returns that sum and the number of rows a classifier
+// predicts right (0 for a regression). delta is Job.Delta. The CPU
+// backend calls it on runs of a block's rows from several goroutines on
+// disjoint slices: a call per run, not per row, keeps the indirect call
+// out of the per-row loop. It must not allocate.
+type CPUModelLoss func(loss float64, z, dz, y []float64, delta float64) (float64, int)
+
+// RegressionCost is one of the linear model's per-sample costs l(r) of
+// the residual r = z - y (Job.Loss, --loss), defined with its CPU kernel
+// by its own file (cost_*.go).
+type RegressionCost struct {
+	Name string
+	// CPU is the cost as the linear model's loss kernel (one output a
+	// row): l(z - y) and dl/dz = l'(z - y).
+	CPU CPUModelLoss
+	// GPU is the embedded shader file that implements it for the linear
+	// model's rowLoss: cost_<name>.glsl, real cost(real r, out real dl).
+	GPU string
+	// Kinked costs are not differentiable at r = 0 (MAE): gradcheck keeps
+	// its points away from there.
+	Kinked bool
 }
+
+// models is the registry, in the order list and the help show it; each
+// model is defined by its own file (model_<name>.go).
+var models = []ModelInfo{linearModel(), logisticModel(), perceptronModel(), hingeModel(), softmaxModel()}
+
+// costs are the linear model's regression costs, in the order list, the
+// help and `gdgpu costs` show them; each is defined by its own file
+// (cost_<name>.go).
+var costs = []RegressionCost{mseCost(), maeCost(), huberCost(), logcoshCost()}
 
 // Models lists the models trained on data.
 func Models() []ModelInfo { return models }
@@ -60,8 +127,58 @@ func IsModel(problem string) bool {
 	return ok
 }
 
-// Losses are the regression costs of the linear model (Job.Loss).
-var Losses = []string{"mse", "mae", "huber", "logcosh"}
+// RegressionCosts lists the linear model's regression costs.
+func RegressionCosts() []RegressionCost { return costs }
+
+// LookupRegressionCost finds a regression cost by name (Job.Loss).
+func LookupRegressionCost(name string) (RegressionCost, bool) {
+	for _, c := range costs {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return RegressionCost{}, false
+}
+
+// Losses are the regression costs of the linear model (Job.Loss), the
+// names of RegressionCosts.
+var Losses = costNames()
+
+func costNames() []string {
+	n := make([]string, len(costs))
+	for i, c := range costs {
+		n[i] = c.Name
+	}
+	return n
+}
+
+// jobCost is the regression cost a Costs model's job names; Validate has
+// checked it exists.
+func jobCost(job *Job) RegressionCost {
+	c, _ := LookupRegressionCost(job.Loss)
+	return c
+}
+
+// predictBinary is a binary classifier's prediction: the positive class 1
+// when z > 0, else 0.
+func predictBinary(z []float64) int {
+	if z[0] > 0 {
+		return 1
+	}
+	return 0
+}
+
+// signum is -1, 0 or 1 (NaN stays NaN): the derivative of |r| the
+// kernels take, 0 at the kink.
+func signum(v float64) float64 {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return v
+}
 
 // DataSpec records how the command line made a model's Data: a file or a
 // synthetic generator, then the split and the scaling. A checkpoint keeps
@@ -136,7 +253,7 @@ func NewData(model string, x, y []float32, rows, cols int, valX, valY []float32,
 			}
 		}
 		if k < 2 {
-			return nil, fmt.Errorf("gdgpu: softmax needs at least 2 classes, the training set has %d", k)
+			return nil, fmt.Errorf("gdgpu: %s needs at least 2 classes, the training set has %d", model, k)
 		}
 		d.Classes, d.outputs = k, k
 		for _, set := range []struct {
@@ -147,7 +264,7 @@ func NewData(model string, x, y []float32, rows, cols int, valX, valY []float32,
 				// compared as floats: int(v) of a v beyond int's range
 				// is undefined (on amd64 the smallest int, which passed)
 				if v != float32(math.Trunc(float64(v))) || v < 0 || float64(v) >= float64(k) {
-					return nil, fmt.Errorf("gdgpu: softmax: %s row %d: label %v is not a class 0..%d", set.name, i, v, k-1)
+					return nil, fmt.Errorf("gdgpu: %s: %s row %d: label %v is not a class 0..%d", model, set.name, i, v, k-1)
 				}
 			}
 		}
@@ -314,15 +431,11 @@ func (j *Job) validateModel(stored bool) error {
 	} else if want := ModelDim(j.Data, !j.NoIntercept); j.Dim != want {
 		return fmt.Errorf("--dim %d does not match the model: %s on %d features with %d output(s) has %d parameters", j.Dim, m.Name, j.Data.Cols, j.Data.Outputs(), want)
 	}
-	if m.Name == "linear" {
-		ok := false
-		for _, l := range Losses {
-			ok = ok || l == j.Loss
-		}
-		if !ok {
+	if m.Costs {
+		if _, ok := LookupRegressionCost(j.Loss); !ok {
 			return fmt.Errorf("--loss %q is unknown (want %s)", j.Loss, strings.Join(Losses, ", "))
 		}
-	} else if j.Loss != "" && j.Loss != "mse" {
+	} else if j.Loss != "" && j.Loss != defaultLoss {
 		return fmt.Errorf("--loss %s applies to the linear model only (%s has its own loss)", j.Loss, m.Name)
 	}
 	if math.IsNaN(j.Delta) || math.IsInf(j.Delta, 0) || j.Delta <= 0 {
@@ -374,52 +487,25 @@ func ModelOutputs(w, x []float64, intercept bool, z []float64) {
 
 // PredictClass is the class a classifier predicts from its outputs z, as
 // its accuracy counts it: a binary model (logistic, perceptron, hinge) the
-// positive class 1 when z > 0, else 0; softmax the first largest output.
-// Class k is the k-th of the data's sorted classes.
+// positive class 1 when z > 0, else 0; softmax the first largest output
+// (ModelInfo.Predict; a name that is no classifier's gets the binary
+// rule). Class k is the k-th of the data's sorted classes.
 func PredictClass(model string, z []float64) int {
-	if model == "softmax" {
-		arg := 0
-		for k, v := range z {
-			if v > z[arg] {
-				arg = k
-			}
-		}
-		return arg
+	if m, _ := LookupModel(model); m.Predict != nil {
+		return m.Predict(z)
 	}
-	if z[0] > 0 {
-		return 1
-	}
-	return 0
+	return predictBinary(z)
 }
 
 // ModelProbabilities writes the class probabilities of a probabilistic
 // classifier into p and reports whether it is one: logistic gives
-// (1 - σ(z), σ(z)), softmax softmax(z). The perceptron and the hinge
-// loss give scores only.
+// (1 - σ(z), σ(z)), softmax softmax(z) (ModelInfo.Probabilities). The
+// perceptron and the hinge loss give scores only.
 func ModelProbabilities(model string, z, p []float64) bool {
-	switch model {
-	case "logistic":
-		s := 1 / (1 + math.Exp(-z[0]))
-		if z[0] < 0 {
-			e := math.Exp(z[0])
-			s = e / (1 + e)
-		}
-		p[0], p[1] = 1-s, s
-		return true
-	case "softmax":
-		mx := z[0]
-		for _, v := range z {
-			mx = max(mx, v)
-		}
-		sum := 0.0
-		for k, v := range z {
-			p[k] = math.Exp(v - mx)
-			sum += p[k]
-		}
-		for k := range p[:len(z)] {
-			p[k] /= sum
-		}
-		return true
+	m, _ := LookupModel(model)
+	if m.Probabilities == nil {
+		return false
 	}
-	return false
+	m.Probabilities(z, p)
+	return true
 }

@@ -2,9 +2,12 @@ package gdgpu
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gdgpu/gdgpu/shaders"
 )
 
 func TestNewDataLabels(t *testing.T) {
@@ -181,6 +184,82 @@ func TestCheckpointModelCompatible(t *testing.T) {
 		err := c2.Compatible(&c.job)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestModelDescriptors(t *testing.T) {
+	// Every model and cost has its CPU kernel and its GLSL (embedded files
+	// defining model_loss.glsl's rowLoss, or cost), a classifier its
+	// prediction, a regression none; a model's kernel takes runs of rows
+	// as one row at a time would (the CPU backend cuts its blocks into
+	// runs).
+	for _, c := range RegressionCosts() {
+		src, err := shaders.Source(c.GPU)
+		if c.CPU == nil || err != nil || !strings.Contains(src, "real cost(real r, out real dl)") {
+			t.Errorf("cost %s: needs a CPU kernel and a GLSL file defining cost, has %q (%v)", c.Name, c.GPU, err)
+		}
+	}
+	if !slices.Equal(Losses, []string{"mse", "mae", "huber", "logcosh"}) {
+		t.Errorf("Losses = %v", Losses)
+	}
+	for _, info := range Models() {
+		jobs := []Job{{Problem: info.Name, Delta: 0.7}}
+		if info.Costs {
+			jobs = nil
+			for _, l := range Losses {
+				jobs = append(jobs, Job{Problem: info.Name, Loss: l, Delta: 0.7})
+			}
+		}
+		for _, job := range jobs {
+			t.Run(info.Name+"/"+job.Loss, func(t *testing.T) {
+				if info.CPU == nil || info.CPU(&job) == nil || info.GPU == nil || len(info.GPU(&job)) == 0 {
+					t.Fatal("needs a CPU kernel and GLSL files")
+				}
+				files := info.GPU(&job)
+				for _, f := range files {
+					if _, err := shaders.Source(f); err != nil {
+						t.Error(err)
+					}
+				}
+				if src, _ := shaders.Source(files[len(files)-1]); !strings.Contains(src, "real rowLoss(inout real z[K], real y, out real correct)") {
+					t.Errorf("%s does not define rowLoss", files[len(files)-1])
+				}
+				if info.Classifier != (info.Predict != nil) || (info.Probabilities != nil && !info.Classifier) {
+					t.Errorf("a classifier needs its Predict (and a regression none, nor Probabilities)")
+				}
+				k, rows := 1, 5
+				if info.PerClass() {
+					k = 3
+				}
+				z := make([]float64, rows*k)
+				y := make([]float64, rows)
+				for i := range z {
+					z[i] = math.Sin(float64(3*i + 1))
+				}
+				for i := range y {
+					y[i] = float64(i % 2)
+					if info.Labels == "{-1,1}" && y[i] == 0 {
+						y[i] = -1
+					}
+				}
+				kern := info.CPU(&job)
+				dz := make([]float64, len(z))
+				all, allC := kern(0.25, z, dz, y, job.Delta)
+				one, oneC := 0.25, 0
+				dz1 := make([]float64, len(z))
+				for i := range y {
+					var c int
+					one, c = kern(one, z[i*k:(i+1)*k], dz1[i*k:(i+1)*k], y[i:i+1], job.Delta)
+					oneC += c
+				}
+				if all != one || allC != oneC || !slices.Equal(dz, dz1) {
+					t.Errorf("a run gives %v, %d correct, dl/dz %v; row by row %v, %d, %v", all, allC, dz, one, oneC, dz1)
+				}
+				if allC != 0 && !info.Classifier {
+					t.Errorf("a regression counts %d correct", allC)
+				}
+			})
 		}
 	}
 }

@@ -27,9 +27,11 @@ type Model struct {
 	job  gdgpu.Job
 	data *gdgpu.Data
 
-	kind            modelKind
-	outputs, stride int // K, and P = Cols (+1 with the intercept)
+	info            gdgpu.ModelInfo
+	loss            gdgpu.CPUModelLoss // the model's (and job's cost's) kernel
+	outputs, stride int                // K, and P = Cols (+1 with the intercept)
 	dim             int
+	run             int // rows a loss kernel call takes (runRows)
 
 	order   []int32
 	epoch   int
@@ -43,10 +45,10 @@ type Model struct {
 	pGrad     bool
 	blockRows int
 	blocks    int
-	partial   []float64 // blocks x dim gradient sums
-	lossSum   []float64 // per block
-	correct   []int     // per block
-	zbuf      [][]float64
+	partial   []float64   // blocks x dim gradient sums
+	lossSum   []float64   // per block
+	correct   []int       // per block
+	zbuf      [][]float64 // per worker: a run's outputs, dl/dz and targets
 	workers   int
 	start     []chan struct{}
 	wg        sync.WaitGroup
@@ -57,34 +59,6 @@ var (
 	_ gdgpu.Backend = (*Model)(nil)
 	_ gdgpu.Orderer = (*Model)(nil)
 )
-
-// modelKind is a model and, for linear, its loss.
-type modelKind int
-
-const (
-	linearMSE modelKind = iota
-	linearMAE
-	linearHuber
-	linearLogCosh
-	logistic
-	perceptron
-	hinge
-	softmax
-)
-
-func modelKindOf(job *gdgpu.Job) modelKind {
-	switch job.Problem {
-	case "logistic":
-		return logistic
-	case "perceptron":
-		return perceptron
-	case "hinge":
-		return hinge
-	case "softmax":
-		return softmax
-	}
-	return map[string]modelKind{"mse": linearMSE, "mae": linearMAE, "huber": linearHuber, "logcosh": linearLogCosh}[job.Loss]
-}
 
 // NewModel validates a job whose Problem is a model on data (gdgpu.Models)
 // and builds its backend. The parameters start at zero; the order is the
@@ -154,11 +128,13 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{opt: opt, job: *job, data: d, kind: modelKindOf(job), outputs: d.Outputs(), dim: job.Dim}
+	info, _ := gdgpu.LookupModel(job.Problem)
+	m := &Model{opt: opt, job: *job, data: d, info: info, loss: info.CPU(job), outputs: d.Outputs(), dim: job.Dim}
 	m.stride = d.Cols
 	if !job.NoIntercept {
 		m.stride++
 	}
+	m.run = runRows(d.Cols, m.outputs)
 	m.order = make([]int32, d.Rows)
 	for i := range m.order {
 		m.order[i] = int32(i)
@@ -172,7 +148,7 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 	m.workers = min(runtime.GOMAXPROCS(0), m.blocks)
 	m.zbuf = make([][]float64, m.workers)
 	for w := range m.zbuf {
-		m.zbuf[w] = make([]float64, 2*m.outputs)
+		m.zbuf[w] = make([]float64, m.run*(2*m.outputs+1))
 	}
 	m.start = make([]chan struct{}, m.workers)
 	for w := 1; w < m.workers; w++ {
@@ -180,6 +156,16 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 		go m.worker(w)
 	}
 	return m, nil
+}
+
+// runRows is how many rows a block hands the model's loss kernel at a
+// time: enough that the indirect call costs nothing beside the rows (at
+// most 64), few enough that the run's features stay in the L1 cache
+// between computing z and adding the gradient (16 KiB of float32) and its
+// outputs and dl/dz stay small (a softmax over many classes), and at
+// least one.
+func runRows(cols, outputs int) int {
+	return max(1, min(64, 4096/max(cols, 1), 4096/max(outputs, 1)))
 }
 
 // modelHostBytes is what a model job holds beside the data: the optimizer
@@ -236,8 +222,10 @@ func (m *Model) pass(x, y []float32, rows []int32, n int, grad bool) (loss float
 	return loss, correct
 }
 
-// block computes one block's loss sum, correct count and gradient sums.
-// z holds 2K float64s of scratch: the outputs, then dl/dz.
+// block computes one block's loss sum, correct count and gradient sums,
+// a run of rows at a time: their outputs, then the loss kernel on all of
+// them, then their gradient terms. z holds the worker's scratch: the
+// run's outputs (run x K), dl/dz (run x K) and targets (run).
 func (m *Model) block(blk, lo, hi int, z []float64) {
 	w := m.opt.x
 	d, k, P := m.data.Cols, m.outputs, m.stride
@@ -248,130 +236,59 @@ func (m *Model) block(blk, lo, hi int, z []float64) {
 		clear(part)
 	}
 	loss, correct := 0.0, 0
-	zs, dz := z[:k], z[k:2*k]
-	for r := lo; r < hi; r++ {
-		i := r
-		if m.pRows != nil {
-			i = int(m.pRows[r])
-		}
-		xi := m.pX[i*d : (i+1)*d]
-		for o := range k {
-			row := w[o*P : o*P+d]
-			s := 0.0
-			for j, v := range xi {
-				s += row[j] * float64(v)
+	zs, dz, ys := z[:m.run*k], z[m.run*k:2*m.run*k], z[2*m.run*k:2*m.run*k+m.run]
+	for r0 := lo; r0 < hi; r0 += m.run {
+		r1 := min(r0+m.run, hi)
+		for r := r0; r < r1; r++ {
+			i := r
+			if m.pRows != nil {
+				i = int(m.pRows[r])
 			}
-			if intercept {
-				s += w[o*P+d]
+			xi := m.pX[i*d : (i+1)*d]
+			zr := zs[(r-r0)*k : (r-r0+1)*k]
+			for o := range k {
+				row := w[o*P : o*P+d]
+				s := 0.0
+				for j, v := range xi {
+					s += row[j] * float64(v)
+				}
+				if intercept {
+					s += w[o*P+d]
+				}
+				zr[o] = s
 			}
-			zs[o] = s
+			ys[r-r0] = float64(m.pY[i])
 		}
-		l, ok := m.sampleLoss(zs, dz, float64(m.pY[i]))
-		loss += l
-		if ok {
-			correct++
-		}
+		n := r1 - r0
+		var c int
+		loss, c = m.loss(loss, zs[:n*k], dz[:n*k], ys[:n], m.job.Delta)
+		correct += c
 		if !m.pGrad {
 			continue
 		}
-		for o := range k {
-			g := dz[o]
-			if g == 0 {
-				continue
+		for r := r0; r < r1; r++ {
+			i := r
+			if m.pRows != nil {
+				i = int(m.pRows[r])
 			}
-			row := part[o*P : o*P+d]
-			for j, v := range xi {
-				row[j] += g * float64(v)
-			}
-			if intercept {
-				part[o*P+d] += g
+			xi := m.pX[i*d : (i+1)*d]
+			dr := dz[(r-r0)*k : (r-r0+1)*k]
+			for o := range k {
+				g := dr[o]
+				if g == 0 {
+					continue
+				}
+				row := part[o*P : o*P+d]
+				for j, v := range xi {
+					row[j] += g * float64(v)
+				}
+				if intercept {
+					part[o*P+d] += g
+				}
 			}
 		}
 	}
 	m.lossSum[blk], m.correct[blk] = loss, correct
-}
-
-// sampleLoss returns one sample's loss at outputs z with target y, writes
-// dl/dz into dz, and reports whether a classifier predicts y.
-func (m *Model) sampleLoss(z, dz []float64, y float64) (float64, bool) {
-	return sampleLoss(m.kind, m.job.Delta, z, dz, y)
-}
-
-// sampleLoss is docs/models.md's table: the loss l(z, y), its derivative
-// dl/dz (into dz) and whether the prediction is right.
-func sampleLoss(kind modelKind, delta float64, z, dz []float64, y float64) (float64, bool) {
-	switch kind {
-	case softmax:
-		mx := z[0]
-		arg := 0
-		for k, v := range z {
-			if v > mx {
-				mx, arg = v, k
-			}
-		}
-		s := 0.0
-		for _, v := range z {
-			s += math.Exp(v - mx)
-		}
-		lse := mx + math.Log(s)
-		c := int(y)
-		for k, v := range z {
-			dz[k] = math.Exp(v - lse)
-		}
-		dz[c] -= 1
-		return lse - z[c], arg == c
-	}
-	v := z[0]
-	switch kind {
-	case linearMSE:
-		r := v - y
-		dz[0] = 2 * r
-		return r * r, false
-	case linearMAE:
-		r := v - y
-		dz[0] = sign(r)
-		return math.Abs(r), false
-	case linearHuber:
-		r := v - y
-		a := math.Abs(r)
-		if a < delta {
-			dz[0] = r
-			return 0.5 * r * r, false
-		}
-		dz[0] = delta * sign(r)
-		return delta * (a - 0.5*delta), false
-	case linearLogCosh:
-		r := v - y
-		a := math.Abs(r)
-		dz[0] = math.Tanh(r)
-		return a + math.Log1p(math.Exp(-2*a)) - math.Ln2, false
-	case logistic:
-		dz[0] = sigmoid(v) - y
-		return max(v, 0) - y*v + math.Log1p(math.Exp(-math.Abs(v))), (v > 0) == (y == 1)
-	case perceptron:
-		dz[0] = 0
-		if y*v <= 0 {
-			dz[0] = -y
-		}
-		return max(0, -y*v), (v > 0) == (y == 1)
-	case hinge:
-		dz[0] = 0
-		if y*v < 1 {
-			dz[0] = -y
-		}
-		return max(0, 1-y*v), (v > 0) == (y == 1)
-	}
-	panic(fmt.Sprintf("cpu: model kind %d", kind))
-}
-
-// sigmoid is 1/(1+e^-z), computed from e^-|z| so that neither branch
-// overflows.
-func sigmoid(z float64) float64 {
-	if z >= 0 {
-		return 1 / (1 + math.Exp(-z))
-	}
-	e := math.Exp(z)
-	return e / (1 + e)
 }
 
 // sign is -1, 0 or 1 (NaN stays NaN).
@@ -460,13 +377,14 @@ func (m *Model) checkGrad() {
 // is smaller), the blocks.
 func (m *Model) SumDepth() int {
 	n := max(m.data.Rows, m.data.ValRows)
-	return m.data.Cols + 1 + softmaxDepth(m.kind, m.outputs) + min(m.blockRows, n) + (n+m.blockRows-1)/m.blockRows
+	return m.data.Cols + 1 + normDepth(m.info, m.outputs) + min(m.blockRows, n) + (n+m.blockRows-1)/m.blockRows
 }
 
-// softmaxDepth is the additions of softmax's normaliser Σ_k exp(z_k - max):
-// K - 1 for softmax, 0 for the one-output models.
-func softmaxDepth(kind modelKind, k int) int {
-	if kind != softmax {
+// normDepth is the additions of softmax's normaliser Σ_k exp(z_k - max):
+// K - 1 for a model whose loss sums over its outputs
+// (ModelInfo.SumsOutputs), 0 for the others.
+func normDepth(info gdgpu.ModelInfo, k int) int {
+	if !info.SumsOutputs {
 		return 0
 	}
 	return k - 1
@@ -665,14 +583,14 @@ func modelTooBig(job *gdgpu.Job) error {
 // RegressionCost returns the linear model's per-sample cost l(r) and its
 // derivative dl/dr at the residual r = z - y, for loss mse, mae, huber
 // (with delta) or logcosh: docs/models.md's table, the same code the
-// backend runs. It is what `gdgpu costs` draws.
+// backend runs (gdgpu.RegressionCost.CPU). It is what `gdgpu costs` draws.
 func RegressionCost(loss string, delta, r float64) (l, dl float64, err error) {
-	kind, ok := map[string]modelKind{"mse": linearMSE, "mae": linearMAE, "huber": linearHuber, "logcosh": linearLogCosh}[loss]
+	c, ok := gdgpu.LookupRegressionCost(loss)
 	if !ok {
 		return 0, 0, fmt.Errorf("cpu: unknown regression loss %q", loss)
 	}
-	var z, dz [1]float64
+	var z, dz, y [1]float64
 	z[0] = r
-	l, _ = sampleLoss(kind, delta, z[:], dz[:], 0)
+	l, _ = c.CPU(0, z[:], dz[:], y[:], delta)
 	return l, dz[0], nil
 }

@@ -112,32 +112,43 @@ func TestSampleLossTable(t *testing.T) {
 	dz := make([]float64, 3)
 	for _, c := range []struct {
 		name    string
-		kind    modelKind
+		model   string
+		loss    string
 		z       []float64
 		y       float64
 		l, dl0  float64
 		correct bool
 	}{
-		{"mse", linearMSE, []float64{3}, 1, 4, 4, false},
-		{"mae", linearMAE, []float64{-1}, 1, 2, -1, false},
-		{"mae at 0", linearMAE, []float64{1}, 1, 0, 0, false},
-		{"huber inside", linearHuber, []float64{1.5}, 1, 0.125, 0.5, false},
-		{"huber outside", linearHuber, []float64{4}, 1, 2.5, 1, false},
-		{"logcosh", linearLogCosh, []float64{2}, 1, math.Log(math.Cosh(1)), math.Tanh(1), false},
-		{"logcosh far", linearLogCosh, []float64{801}, 1, 800 - math.Ln2, 1, false},
-		{"logistic", logistic, []float64{0}, 1, math.Ln2, -0.5, false},
-		{"logistic large", logistic, []float64{-800}, 0, 0, 0, true},
-		{"perceptron boundary", perceptron, []float64{0}, -1, 0, 1, true}, // z = 0 predicts -1
-		{"perceptron right", perceptron, []float64{2}, 1, 0, 0, true},
-		{"hinge margin", hinge, []float64{0.5}, 1, 0.5, -1, true},
-		{"hinge beyond", hinge, []float64{1}, 1, 0, 0, true},
-		{"softmax", softmax, []float64{0, 0, 0}, 2, math.Log(3), 1.0 / 3, false},
+		{"mse", "linear", "mse", []float64{3}, 1, 4, 4, false},
+		{"mae", "linear", "mae", []float64{-1}, 1, 2, -1, false},
+		{"mae at 0", "linear", "mae", []float64{1}, 1, 0, 0, false},
+		{"huber inside", "linear", "huber", []float64{1.5}, 1, 0.125, 0.5, false},
+		{"huber outside", "linear", "huber", []float64{4}, 1, 2.5, 1, false},
+		{"logcosh", "linear", "logcosh", []float64{2}, 1, math.Log(math.Cosh(1)), math.Tanh(1), false},
+		{"logcosh far", "linear", "logcosh", []float64{801}, 1, 800 - math.Ln2, 1, false},
+		{"logistic", "logistic", "", []float64{0}, 1, math.Ln2, -0.5, false},
+		{"logistic large", "logistic", "", []float64{-800}, 0, 0, 0, true},
+		{"perceptron boundary", "perceptron", "", []float64{0}, -1, 0, 1, true}, // z = 0 predicts -1
+		{"perceptron right", "perceptron", "", []float64{2}, 1, 0, 0, true},
+		{"hinge margin", "hinge", "", []float64{0.5}, 1, 0.5, -1, true},
+		{"hinge beyond", "hinge", "", []float64{1}, 1, 0, 0, true},
+		{"softmax", "softmax", "", []float64{0, 0, 0}, 2, math.Log(3), 1.0 / 3, false},
 	} {
-		l, ok := sampleLoss(c.kind, 1, c.z, dz, c.y)
+		l, ok := sampleLoss(c.model, c.loss, 1, c.z, dz, c.y)
 		if math.Abs(l-c.l) > 1e-15*(1+math.Abs(c.l)) || math.Abs(dz[0]-c.dl0) > 1e-15 || ok != c.correct {
 			t.Errorf("%s: l = %v, dl/dz_0 = %v, correct %v; want %v, %v, %v", c.name, l, dz[0], ok, c.l, c.dl0, c.correct)
 		}
 	}
+}
+
+// sampleLoss runs model's (and loss's) CPU kernel on one row: its loss,
+// dl/dz (into dz) and whether it predicts y.
+func sampleLoss(model, loss string, delta float64, z, dz []float64, y float64) (float64, bool) {
+	info, _ := gdgpu.LookupModel(model)
+	job := gdgpu.Job{Loss: loss, Delta: delta}
+	ys := []float64{y}
+	l, correct := info.CPU(&job)(0, z, dz[:len(z)], ys, delta)
+	return l, correct == 1
 }
 
 // TestModelLinearNormalEquations: linear regression with MSE, full batch,

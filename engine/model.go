@@ -119,7 +119,7 @@ const modelRingReals = 5
 
 // maxPrivateOutputs is the most outputs kernel 1 keeps in a private array
 // per invocation; softmax over more classes keeps them in the dz buffer
-// (Z_IN_DZ, model_loss.glsl): a private array of K reals spills anyway,
+// (Z_IN_DZ, model_loss.glsl and model_softmax.glsl): a private array of K reals spills anyway,
 // and llvmpipe's compile time grows as about K^3. Below it the array is
 // faster: on llvmpipe, 10 classes took about 20% longer a step through dz
 // (medians of 5 runs each on a shared machine, so roughly).
@@ -142,10 +142,10 @@ func (c *Context) newModelBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	if !job.NoIntercept {
 		m.p++
 	}
-	if job.Problem == "softmax" && m.k < 2 {
+	if info, _ := gdgpu.LookupModel(job.Problem); info.PerClass() && m.k < 2 {
 		// Data.Outputs is 1 for two classes: the kernels would index the
 		// second class's output out of bounds.
-		return nil, fmt.Errorf("engine: softmax on %d classes has %d output(s); it needs one per class", d.Classes, m.k)
+		return nil, fmt.Errorf("engine: %s on %d classes has %d output(s); it needs one per class", job.Problem, d.Classes, m.k)
 	}
 	m.batch, _ = gdgpu.Batches(job.BatchSize, d.Rows)
 	m.shuffled = m.batch < d.Rows
@@ -339,25 +339,19 @@ func (m *modelBackend) buildKernels() (err error) {
 	if !m.job.NoIntercept {
 		defs["INTERCEPT"] = "1"
 	}
-	switch m.job.Problem {
-	case "linear":
-		defs["MODEL_LINEAR"] = "1"
-		switch m.job.Loss {
-		case "mse", "mae", "huber", "logcosh":
-			defs["LOSS_"+upper(m.job.Loss)] = "1"
-		default:
-			return fmt.Errorf("engine: linear model: no loss %q", m.job.Loss)
-		}
-	case "logistic", "perceptron", "hinge", "softmax":
-		defs["MODEL_"+upper(m.job.Problem)] = "1"
-		if m.k > maxPrivateOutputs {
-			defs["Z_IN_DZ"] = "1"
-		}
-	default:
+	info, _ := gdgpu.LookupModel(m.job.Problem)
+	if info.GPU == nil {
 		return fmt.Errorf("engine: no GPU kernels for model %q", m.job.Problem)
 	}
+	if _, ok := gdgpu.LookupRegressionCost(m.job.Loss); info.Costs && !ok {
+		return fmt.Errorf("engine: %s model: no loss %q", m.job.Problem, m.job.Loss)
+	}
+	if m.k > maxPrivateOutputs { // only a model with one output per class has more than one
+		defs["Z_IN_DZ"] = "1"
+	}
 	tag := fmt.Sprintf("(%s,%s)", m.job.Problem, m.job.Precision)
-	lib := []string{"wgsum.glsl", "common.glsl", "fp64math.glsl", "model_math.glsl", "model_data.glsl", "model_loss.glsl"}
+	lib := append([]string{"wgsum.glsl", "common.glsl", "fp64math.glsl", "model_math.glsl", "model_data.glsl", "model_loss.glsl"}, info.GPU(&m.job)...)
+	lib = lib[:len(lib):len(lib)] // each kernel appends its own file to a copy
 	if m.rowsK, err = m.c.build("model-rows"+tag, defs, glslFiles(append(lib, "model_rows.glsl")...)...); err != nil {
 		return err
 	}
@@ -369,16 +363,6 @@ func (m *modelBackend) buildKernels() (err error) {
 	}
 	m.reduceK, err = m.c.build("model-reduce"+tag, defs, glslFiles("wgsum.glsl", "model_reduce.glsl")...)
 	return err
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
 }
 
 func (m *modelBackend) programs() []*program {
@@ -732,7 +716,7 @@ func (m *modelBackend) SumDepth() int {
 	pairs := m.trainPairs + m.valPairs + m.g3
 	loss := (per+m.g1*localSize-1)/(m.g1*localSize) + tree + (pairs+localSize-1)/localSize + tree
 	norm := 0
-	if m.job.Problem == "softmax" {
+	if info, _ := gdgpu.LookupModel(m.job.Problem); info.SumsOutputs {
 		norm = m.k - 1
 	}
 	return m.cols + 1 + norm + max(grad, loss)

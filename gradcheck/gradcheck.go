@@ -66,11 +66,11 @@ func (r *Report) OK() bool { return r.FDRatio <= 1 && (!r.GPU || r.GPURatio <= 1
 // penalties on, so that every term of the gradient is checked.
 func ModelData(job *gdgpu.Job, loss string, seed uint64) error {
 	kind, classes := "classification", 2
-	switch job.Problem {
-	case "linear":
+	switch info, _ := gdgpu.LookupModel(job.Problem); {
+	case !info.Classifier:
 		kind, classes = "regression", 0
-	case "softmax":
-		classes = 3
+	case info.PerClass():
+		classes = 3 // more than two: the K-output layout beyond the binary case
 	}
 	ds, err := data.Synthetic(kind, 200, 5, classes, 1, seed)
 	if err != nil {
@@ -101,11 +101,12 @@ func nearKink(job *gdgpu.Job, x []float64) bool {
 			}
 		}
 	}
-	kink, ok := map[string]float64{"perceptron": 0, "hinge": 1}[job.Problem]
-	if job.Problem == "linear" && job.Loss == "mae" {
-		kink, ok = 0, true
+	info, _ := gdgpu.LookupModel(job.Problem)
+	var dist func(z, y float64) float64 // the distance of a sample from the loss's kink
+	if info.Kink != nil {
+		dist = info.Kink(job)
 	}
-	if !ok {
+	if dist == nil {
 		return false
 	}
 	for i := range d.Rows {
@@ -113,12 +114,7 @@ func nearKink(job *gdgpu.Job, x []float64) bool {
 		for j, v := range d.X[i*d.Cols : (i+1)*d.Cols] {
 			z += x[j] * float64(v)
 		}
-		y := float64(d.Y[i])
-		v := y * z // perceptron and hinge: the kink is at y z = kink
-		if job.Problem == "linear" {
-			v = z - y
-		}
-		if math.Abs(v-kink) < margin {
+		if dist(z, float64(d.Y[i])) < margin {
 			return true
 		}
 	}
