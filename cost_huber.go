@@ -4,7 +4,7 @@ import "math"
 
 // huberCost is torch.nn.HuberLoss's term, with --delta δ.
 func huberCost() RegressionCost {
-	return RegressionCost{Name: "huber", CPU: huberLoss, GPU: "cost_huber.glsl"}
+	return RegressionCost{Name: "huber", CPU: huberLoss, GPU: "cost_huber.glsl", Delta: true}
 }
 
 // huberLoss: l = ½r² and dl/dz = r where |r| < δ, else δ(|r| - ½δ) and

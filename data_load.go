@@ -195,7 +195,7 @@ func synthetic(m ModelInfo, sp DataSpec, seed uint64) (*data.Dataset, error) {
 // multiclassModel names the model that takes more than two classes.
 func multiclassModel() string {
 	for _, m := range models {
-		if m.Labels == "0..K-1" {
+		if m.PerClass() {
 			return m.Name
 		}
 	}

@@ -88,6 +88,8 @@ type RegressionCost struct {
 	// Kinked costs are not differentiable at r = 0 (MAE): gradcheck keeps
 	// its points away from there.
 	Kinked bool
+	// Delta is set for a cost that reads Job.Delta (Huber's).
+	Delta bool
 }
 
 // models is the registry, in the order list and the help show it; each

@@ -76,7 +76,7 @@ func NewModelCard(job *Job, ld *LoadedData, res Result, params string) ModelCard
 	if job.NoIntercept {
 		card.Layout = fmt.Sprintf("row-major %d x %d: output k's weights of the features in order (docs/models.md)", job.Data.Outputs(), p)
 	}
-	if m, _ := LookupModel(job.Problem); m.Labels == "real" {
+	if m, _ := LookupModel(job.Problem); m.Costs {
 		card.Loss = job.Loss
 	}
 	if job.Data.Classes > 0 && found {
@@ -103,7 +103,7 @@ func (c *ModelCard) JSON() ([]byte, error) {
 // multiclass reports whether the card's model has one output per class.
 func (c *ModelCard) multiclass() bool {
 	m, _ := LookupModel(c.Model)
-	return m.Labels == "0..K-1"
+	return m.PerClass()
 }
 
 // ReadModel reads the parameters a model run wrote to path and the card

@@ -109,7 +109,7 @@ func costPlots(delta, span float64) ([2]*plot.Plot, error) {
 			line.Width = vg.Points(2)
 			p.Add(line)
 			name := loss
-			if loss == "huber" {
+			if cost, _ := gdgpu.LookupRegressionCost(loss); cost.Delta {
 				name = fmt.Sprintf("huber (delta %g)", delta)
 			}
 			p.Legend.Add(name, line)

@@ -420,9 +420,9 @@ func describe(job *gdgpu.Job) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s N=%d", job.Problem, job.Dim)
 	if d := job.Data; d != nil {
-		if job.Problem == "linear" {
+		if info, _ := gdgpu.LookupModel(job.Problem); info.Costs {
 			fmt.Fprintf(&b, " loss=%s", job.Loss)
-			if job.Loss == "huber" {
+			if cost, _ := gdgpu.LookupRegressionCost(job.Loss); cost.Delta {
 				fmt.Fprintf(&b, " delta=%g", job.Delta)
 			}
 		}

@@ -60,7 +60,7 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 			if !c.Flags().Changed("dim") {
 				dim = min(100, info.DefaultDim)
 			}
-			if c.Flags().Changed("loss") && problem != "linear" {
+			if info, _ := gdgpu.LookupModel(problem); c.Flags().Changed("loss") && !info.Costs {
 				return usagef("--loss applies to --problem linear")
 			}
 			if points < 1 {

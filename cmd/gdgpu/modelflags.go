@@ -103,10 +103,10 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 	job.DataSpec = m.spec(true)
 	job.Loss, job.Delta, job.L1, job.L2 = m.loss, m.delta, m.l1, m.l2
 	job.NoIntercept, job.BatchSize = !m.intercept, m.batchSize
-	if job.Problem != "linear" && changed("loss") {
+	if info, _ := gdgpu.LookupModel(job.Problem); !info.Costs && changed("loss") {
 		return nil, usagef("--loss applies to --problem linear (%s has its own loss)", job.Problem)
 	}
-	if changed("delta") && m.loss != "huber" {
+	if cost, _ := gdgpu.LookupRegressionCost(m.loss); changed("delta") && !cost.Delta {
 		return nil, usagef("--delta applies to --loss huber")
 	}
 	job.Dim = gdgpu.ModelDim(d, m.intercept)

@@ -157,9 +157,9 @@ func jobEntries(s *setup) []jobFlagValue {
 		}
 		put("standardize", sp.Standardize)
 		put("val-fraction", sp.ValFraction)
-		if job.Problem == "linear" {
+		if info, _ := gdgpu.LookupModel(job.Problem); info.Costs {
 			put("loss", job.Loss)
-			if job.Loss == "huber" {
+			if cost, _ := gdgpu.LookupRegressionCost(job.Loss); cost.Delta {
 				put("delta", job.Delta)
 			}
 		}
