@@ -419,7 +419,7 @@ type Orderer interface {
 }
 
 // ErrNoData is returned by Validate for a model job without Data.
-var ErrNoData = errors.New("gdgpu: a model needs data (--data FILE or --synthetic)")
+var ErrNoData = errors.New("gdgpu: a model needs data (Job.Data: LoadData makes it)")
 
 // validateModel checks the model fields of a job whose Problem is a model.
 func (j *Job) validateModel(stored bool) error {
@@ -431,28 +431,28 @@ func (j *Job) validateModel(stored bool) error {
 		// A checkpoint's job: the data is loaded again on resume and
 		// checked against DataHash (Checkpoint.Compatible).
 	} else if want := ModelDim(j.Data, !j.NoIntercept); j.Dim != want {
-		return fmt.Errorf("--dim %d does not match the model: %s on %d features with %d output(s) has %d parameters", j.Dim, m.Name, j.Data.Cols, j.Data.Outputs(), want)
+		return fieldErrorf("{Job.Dim} %d does not match the model: %s on %d features with %d output(s) has %d parameters", j.Dim, m.Name, j.Data.Cols, j.Data.Outputs(), want)
 	}
 	if m.Costs {
 		if _, ok := LookupRegressionCost(j.Loss); !ok {
-			return fmt.Errorf("--loss %q is unknown (want %s)", j.Loss, strings.Join(Losses, ", "))
+			return fieldErrorf("{Job.Loss} %q is unknown (want %s)", j.Loss, strings.Join(Losses, ", "))
 		}
 	} else if j.Loss != "" && j.Loss != defaultLoss {
-		return fmt.Errorf("--loss %s applies to the linear model only (%s has its own loss)", j.Loss, m.Name)
+		return fieldErrorf("{Job.Loss} %s applies to the linear model only (%s has its own loss)", j.Loss, m.Name)
 	}
 	if math.IsNaN(j.Delta) || math.IsInf(j.Delta, 0) || j.Delta <= 0 {
-		return fmt.Errorf("--delta %g must be a finite number > 0", j.Delta)
+		return fieldErrorf("{Job.Delta} %g must be a finite number > 0", j.Delta)
 	}
 	for _, r := range []struct {
 		flag string
 		v    float64
-	}{{"--l1", j.L1}, {"--l2", j.L2}} {
+	}{{"{Job.L1}", j.L1}, {"{Job.L2}", j.L2}} {
 		if math.IsNaN(r.v) || math.IsInf(r.v, 0) || r.v < 0 {
-			return fmt.Errorf("%s %g must be a finite number >= 0", r.flag, r.v)
+			return fieldErrorf(r.flag+" %g must be a finite number >= 0", r.v)
 		}
 	}
 	if j.BatchSize < 0 {
-		return fmt.Errorf("--batch-size %d must be >= 0 (0: the full batch)", j.BatchSize)
+		return fieldErrorf("{Job.BatchSize} %d must be >= 0 (0: the full batch)", j.BatchSize)
 	}
 	if j.Data == nil {
 		return nil

@@ -132,12 +132,12 @@ func TestValidateModel(t *testing.T) {
 		want string
 	}{
 		{"no data", func(j *Job) { j.Data = nil }, "needs data"},
-		{"dim", func(j *Job) { j.Dim = 2 }, "--dim 2 does not match"},
-		{"loss on logistic", func(j *Job) { j.Loss = "mae" }, "--loss mae applies to the linear model only"},
-		{"delta", func(j *Job) { j.Delta = 0 }, "--delta 0"},
-		{"l1", func(j *Job) { j.L1 = -1 }, "--l1 -1"},
-		{"l2", func(j *Job) { j.L2 = nan() }, "--l2 NaN"},
-		{"batch", func(j *Job) { j.BatchSize = -2 }, "--batch-size -2"},
+		{"dim", func(j *Job) { j.Dim = 2 }, "Job.Dim 2 does not match"},
+		{"loss on logistic", func(j *Job) { j.Loss = "mae" }, "Job.Loss mae applies to the linear model only"},
+		{"delta", func(j *Job) { j.Delta = 0 }, "Job.Delta 0"},
+		{"l1", func(j *Job) { j.L1 = -1 }, "Job.L1 -1"},
+		{"l2", func(j *Job) { j.L2 = nan() }, "Job.L2 NaN"},
+		{"batch", func(j *Job) { j.BatchSize = -2 }, "Job.BatchSize -2"},
 	} {
 		j := modelJob(t)
 		c.edit(&j)
