@@ -1,6 +1,10 @@
 package gdgpu
 
-import "math"
+import (
+	"math"
+
+	"github.com/gdgpu/gdgpu/internal/kern"
+)
 
 // huberCost is torch.nn.HuberLoss's term, with --delta δ.
 func huberCost() RegressionCost {
@@ -20,7 +24,7 @@ func huberLoss(loss float64, z, dz, y []float64, delta float64) (float64, int) {
 			loss += 0.5 * r * r
 			continue
 		}
-		dz[i] = delta * signum(r)
+		dz[i] = delta * kern.Sign(r)
 		loss += delta * (a - 0.5*delta)
 	}
 	return loss, 0

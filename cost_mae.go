@@ -1,6 +1,10 @@
 package gdgpu
 
-import "math"
+import (
+	"math"
+
+	"github.com/gdgpu/gdgpu/internal/kern"
+)
 
 // maeCost is the absolute error |r|, torch.nn.L1Loss's term.
 func maeCost() RegressionCost {
@@ -13,7 +17,7 @@ func maeLoss(loss float64, z, dz, y []float64, _ float64) (float64, int) {
 	dz = dz[:len(z)]
 	for i, v := range z {
 		r := v - y[i]
-		dz[i] = signum(r)
+		dz[i] = kern.Sign(r)
 		loss += math.Abs(r)
 	}
 	return loss, 0

@@ -170,18 +170,6 @@ func predictBinary(z []float64) int {
 	return 0
 }
 
-// signum is -1, 0 or 1 (NaN stays NaN): the derivative of |r| the
-// kernels take, 0 at the kink.
-func signum(v float64) float64 {
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
-	}
-	return v
-}
-
 // DataSpec records how the command line made a model's Data: a file or a
 // synthetic generator, then the split and the scaling. A checkpoint keeps
 // it, so that --resume loads the same data without the flags being

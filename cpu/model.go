@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/kern"
 	"github.com/gdgpu/gdgpu/internal/sysmem"
 )
 
@@ -291,17 +292,6 @@ func (m *Model) block(blk, lo, hi int, z []float64) {
 	m.lossSum[blk], m.correct[blk] = loss, correct
 }
 
-// sign is -1, 0 or 1 (NaN stays NaN).
-func sign(v float64) float64 {
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
-	}
-	return v
-}
-
 // penalties adds the L1 and L2 terms' gradient to g (weights only) and
 // returns their value at the current parameters.
 func (m *Model) penalties(g []float64) float64 {
@@ -324,9 +314,9 @@ func (m *Model) penalties(g []float64) float64 {
 			// an overflowed weight's term (the GPU does the same).
 			switch {
 			case l1 > 0 && l2 > 0:
-				g[o*P+j] += l1*sign(v) + l2*v
+				g[o*P+j] += l1*kern.Sign(v) + l2*v
 			case l1 > 0:
-				g[o*P+j] += l1 * sign(v)
+				g[o*P+j] += l1 * kern.Sign(v)
 			default:
 				g[o*P+j] += l2 * v
 			}
