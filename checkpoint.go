@@ -260,7 +260,7 @@ func (c *Checkpoint) Compatible(job *Job) error {
 	if len(diff) == 0 {
 		return nil
 	}
-	return &wrapped{ErrCheckpointMismatch, fieldErrorf(strings.Join(diff, "; "), args...)}
+	return &wrapped{ErrCheckpointMismatch, FieldErrorf(strings.Join(diff, "; "), args...)}
 }
 
 // short abbreviates a hex hash for messages.

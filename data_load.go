@@ -43,16 +43,16 @@ const defaultSyntheticFeatures = 10
 func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 	m, ok := LookupModel(model)
 	if !ok {
-		return nil, fieldErrorf("{Job.Problem} %q is not a model (models: %s)", model, strings.Join(ModelNames(), ", "))
+		return nil, FieldErrorf("{Job.Problem} %q is not a model (models: %s)", model, strings.Join(ModelNames(), ", "))
 	}
 	ld := &LoadedData{}
 	var ds *data.Dataset
 	var err error
 	switch {
 	case sp.File != "" && sp.Synthetic != "":
-		return nil, fieldErrorf("{DataSpec.File} and {DataSpec.Synthetic} both choose the data; give one")
+		return nil, FieldErrorf("{DataSpec.File} and {DataSpec.Synthetic} both choose the data; give one")
 	case sp.File == "" && sp.Synthetic == "":
-		return nil, fieldErrorf("{Job.Problem} %s trains on data: give {DataSpec.File} FILE {DataSpec.Target} COLUMN, or {DataSpec.Synthetic} regression|classification", model)
+		return nil, FieldErrorf("{Job.Problem} %s trains on data: give {DataSpec.File} FILE {DataSpec.Target} COLUMN, or {DataSpec.Synthetic} regression|classification", model)
 	case sp.Synthetic != "":
 		if ds, err = synthetic(m, sp, seed); err != nil {
 			return nil, err
@@ -69,7 +69,7 @@ func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 	// The split, drawn with the seed before standardizing, so that the
 	// held-out rows' statistics never reach training.
 	if math.IsNaN(sp.ValFraction) || sp.ValFraction < 0 || sp.ValFraction >= 1 {
-		return nil, fieldErrorf("{DataSpec.ValFraction} %g must be in [0, 1)", sp.ValFraction)
+		return nil, FieldErrorf("{DataSpec.ValFraction} %g must be in [0, 1)", sp.ValFraction)
 	}
 	x, y, n := ds.X, ds.Y, ds.Rows
 	var vx, vy []float32
@@ -77,7 +77,7 @@ func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 	if sp.ValFraction > 0 {
 		nv = int(math.Round(sp.ValFraction * float64(n)))
 		if nv < 1 || nv >= n {
-			return nil, fieldErrorf("{DataSpec.ValFraction} %g of %d rows leaves %d for validation and %d for training; both need at least 1", sp.ValFraction, n, nv, n-nv)
+			return nil, FieldErrorf("{DataSpec.ValFraction} %g of %d rows leaves %d for validation and %d for training; both need at least 1", sp.ValFraction, n, nv, n-nv)
 		}
 		x, y, vx, vy = split(ds, nv, seed)
 		n -= nv
@@ -93,7 +93,7 @@ func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 			for i, v := range vx {
 				j := i % ds.Cols
 				if z := (float64(v) - ld.Mean[j]) / ld.Std[j]; math.Abs(z) > math.MaxFloat32 {
-					return nil, fieldErrorf("{DataSpec.Standardize}: feature %q of a held-out row is %g, and the training rows' mean %g and standard deviation %g scale it to %g, beyond float32 (the feature is nearly constant in training)",
+					return nil, FieldErrorf("{DataSpec.Standardize}: feature %q of a held-out row is %g, and the training rows' mean %g and standard deviation %g scale it to %g, beyond float32 (the feature is nearly constant in training)",
 						ds.Features[j], v, ld.Mean[j], ld.Std[j], z)
 				}
 			}
@@ -106,10 +106,10 @@ func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 		source, what = "{DataSpec.Synthetic} %s: ", sp.Synthetic
 	}
 	if labelKind(m) == data.Multiclass && len(ds.Classes) > 0 && !contiguous(ds.Classes) {
-		return nil, fieldErrorf(source+"%s needs the labels 0..K-1, each present; the target holds %v", what, model, ds.Classes)
+		return nil, FieldErrorf(source+"%s needs the labels 0..K-1, each present; the target holds %v", what, model, ds.Classes)
 	}
 	if ld.Data, err = NewData(model, x, y, n, ds.Cols, vx, vy, nv, len(ds.Classes)); err != nil {
-		return nil, fieldErrorf(source+"%s", what, strings.TrimPrefix(err.Error(), "gdgpu: "))
+		return nil, FieldErrorf(source+"%s", what, strings.TrimPrefix(err.Error(), "gdgpu: "))
 	}
 	return ld, nil
 }
@@ -132,21 +132,21 @@ func synthetic(m ModelInfo, sp DataSpec, seed uint64) (*data.Dataset, error) {
 		nf = defaultSyntheticFeatures
 	}
 	if nf < 1 {
-		return nil, fieldErrorf("{DataSpec.NumFeatures} %d must be >= 1", nf)
+		return nil, FieldErrorf("{DataSpec.NumFeatures} %d must be >= 1", nf)
 	}
 	kind := labelKind(m)
 	classes := 0
 	switch sp.Synthetic {
 	case "regression":
 		if kind != data.Regression {
-			return nil, fieldErrorf("{DataSpec.Synthetic} regression makes real targets: {Job.Problem} %s needs {DataSpec.Synthetic} classification", m.Name)
+			return nil, FieldErrorf("{DataSpec.Synthetic} regression makes real targets: {Job.Problem} %s needs {DataSpec.Synthetic} classification", m.Name)
 		}
 		if sp.Classes != 0 {
-			return nil, fieldErrorf("{DataSpec.Classes} applies to {DataSpec.Synthetic} classification")
+			return nil, FieldErrorf("{DataSpec.Classes} applies to {DataSpec.Synthetic} classification")
 		}
 	case "classification":
 		if kind == data.Regression {
-			return nil, fieldErrorf("{Job.Problem} %s fits real targets: use {DataSpec.Synthetic} regression", m.Name)
+			return nil, FieldErrorf("{Job.Problem} %s fits real targets: use {DataSpec.Synthetic} regression", m.Name)
 		}
 		classes = sp.Classes
 		if classes == 0 {
@@ -156,22 +156,22 @@ func synthetic(m ModelInfo, sp DataSpec, seed uint64) (*data.Dataset, error) {
 			}
 		}
 		if classes < 2 || classes > data.MaxClassLabel+1 {
-			return nil, fieldErrorf("{DataSpec.Classes} %d must be between 2 and %d", classes, data.MaxClassLabel+1)
+			return nil, FieldErrorf("{DataSpec.Classes} %d must be between 2 and %d", classes, data.MaxClassLabel+1)
 		}
 		if classes > 2 && kind != data.Multiclass {
-			return nil, fieldErrorf("{DataSpec.Classes} %d: {Job.Problem} %s is binary (2 classes); use {Job.Problem} %s", classes, m.Name, multiclassModel())
+			return nil, FieldErrorf("{DataSpec.Classes} %d: {Job.Problem} %s is binary (2 classes); use {Job.Problem} %s", classes, m.Name, multiclassModel())
 		}
 	default:
-		return nil, fieldErrorf("{DataSpec.Synthetic} %q is unknown (want regression or classification)", sp.Synthetic)
+		return nil, FieldErrorf("{DataSpec.Synthetic} %q is unknown (want regression or classification)", sp.Synthetic)
 	}
 	if sp.Samples < 1 {
-		return nil, fieldErrorf("{DataSpec.Samples} %d must be >= 1", sp.Samples)
+		return nil, FieldErrorf("{DataSpec.Samples} %d must be >= 1", sp.Samples)
 	}
 	if math.IsNaN(sp.Noise) || math.IsInf(sp.Noise, 0) || sp.Noise < 0 {
-		return nil, fieldErrorf("{DataSpec.Noise} %g must be a finite number >= 0", sp.Noise)
+		return nil, FieldErrorf("{DataSpec.Noise} %g must be a finite number >= 0", sp.Noise)
 	}
 	if int64(sp.Samples)*int64(nf) > data.MaxSyntheticValues {
-		return nil, fieldErrorf("{DataSpec.Samples} %d x {DataSpec.NumFeatures} %d exceeds the %d values {DataSpec.Synthetic} makes", sp.Samples, nf, int64(data.MaxSyntheticValues))
+		return nil, FieldErrorf("{DataSpec.Samples} %d x {DataSpec.NumFeatures} %d exceeds the %d values {DataSpec.Synthetic} makes", sp.Samples, nf, int64(data.MaxSyntheticValues))
 	}
 	// The set is made whole and a validation split copies it: refuse one
 	// that cannot fit, rather than be killed by the kernel mid-way.
@@ -183,11 +183,11 @@ func synthetic(m ModelInfo, sp DataSpec, seed uint64) (*data.Dataset, error) {
 	}
 	need += int64(max(classes, 1)) * int64(nf) * 8
 	if free := sysmem.Free(); free.Bytes > 0 && need > free.Bytes {
-		return nil, fieldErrorf("{DataSpec.Samples} %d x {DataSpec.NumFeatures} %d: the synthetic set needs %d MiB of host memory, %d MiB is available (%s)", sp.Samples, nf, (need+1<<20-1)>>20, free.Bytes>>20, free.Source)
+		return nil, FieldErrorf("{DataSpec.Samples} %d x {DataSpec.NumFeatures} %d: the synthetic set needs %d MiB of host memory, %d MiB is available (%s)", sp.Samples, nf, (need+1<<20-1)>>20, free.Bytes>>20, free.Source)
 	}
 	ds, err := data.Synthetic(sp.Synthetic, sp.Samples, nf, classes, sp.Noise, seed)
 	if err != nil {
-		return nil, fieldErrorf("{DataSpec.Synthetic}: %s", strings.TrimPrefix(err.Error(), "data: synthetic: "))
+		return nil, FieldErrorf("{DataSpec.Synthetic}: %s", strings.TrimPrefix(err.Error(), "data: synthetic: "))
 	}
 	return ds, nil
 }
@@ -206,26 +206,26 @@ func multiclassModel() string {
 func readData(m ModelInfo, sp DataSpec) (*data.Dataset, error) {
 	if strings.HasSuffix(strings.ToLower(sp.File), ".npy") {
 		if len(sp.Features) > 0 {
-			return nil, fieldErrorf("{DataSpec.Features} names CSV columns; a .npy {DataSpec.File} uses every column")
+			return nil, FieldErrorf("{DataSpec.Features} names CSV columns; a .npy {DataSpec.File} uses every column")
 		}
 		if sp.Target == "" || !strings.HasSuffix(strings.ToLower(sp.Target), ".npy") {
-			return nil, fieldErrorf("a .npy {DataSpec.File} needs {DataSpec.Target} FILE.npy holding the targets")
+			return nil, FieldErrorf("a .npy {DataSpec.File} needs {DataSpec.Target} FILE.npy holding the targets")
 		}
 		x, rows, cols, err := data.ReadNpyMatrix(sp.File)
 		if err != nil {
-			return nil, fieldErrorf("{DataSpec.File}: %v", err)
+			return nil, FieldErrorf("{DataSpec.File}: %v", err)
 		}
 		yv, err := data.ReadVector(sp.Target)
 		if err != nil {
-			return nil, fieldErrorf("{DataSpec.Target}: %v", err)
+			return nil, FieldErrorf("{DataSpec.Target}: %v", err)
 		}
 		if len(yv) != rows {
-			return nil, fieldErrorf("{DataSpec.Target} %s holds %d values, {DataSpec.File} %s has %d rows", sp.Target, len(yv), sp.File, rows)
+			return nil, FieldErrorf("{DataSpec.Target} %s holds %d values, {DataSpec.File} %s has %d rows", sp.Target, len(yv), sp.File, rows)
 		}
 		ds := &data.Dataset{X: x, Y: make([]float32, rows), Rows: rows, Cols: cols, Target: sp.Target}
 		for i, v := range yv {
 			if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
-				return nil, fieldErrorf("{DataSpec.Target} %s: value %d is %g (want a finite float32)", sp.Target, i, v)
+				return nil, FieldErrorf("{DataSpec.Target} %s: value %d is %g (want a finite float32)", sp.Target, i, v)
 			}
 			ds.Y[i] = float32(v)
 		}
@@ -238,7 +238,7 @@ func readData(m ModelInfo, sp DataSpec) (*data.Dataset, error) {
 		return ds, nil
 	}
 	if sp.Target == "" {
-		return nil, fieldErrorf("{DataSpec.File} %s needs {DataSpec.Target} COLUMN (the column to predict)", sp.File)
+		return nil, FieldErrorf("{DataSpec.File} %s needs {DataSpec.Target} COLUMN (the column to predict)", sp.File)
 	}
 	opt := data.CSVOptions{Target: sp.Target, Labels: labelKind(m)}
 	for _, c := range sp.Features {
@@ -246,7 +246,7 @@ func readData(m ModelInfo, sp DataSpec) (*data.Dataset, error) {
 	}
 	ds, err := data.ReadCSV(sp.File, opt)
 	if err != nil {
-		return nil, fieldErrorf("{DataSpec.File}: %v", err)
+		return nil, FieldErrorf("{DataSpec.File}: %v", err)
 	}
 	return ds, nil
 }
@@ -268,11 +268,11 @@ func npyClasses(file string, y []float32, kind data.LabelKind) ([]float64, error
 			switch {
 			case v == 1:
 			case v != 0 && v != -1:
-				return nil, fieldErrorf("{DataSpec.Target} %s: value %d is %v: want binary labels %s", file, i, v, binarySets)
+				return nil, FieldErrorf("{DataSpec.Target} %s: value %d is %v: want binary labels %s", file, i, v, binarySets)
 			case neg < 0:
 				neg = i
 			case v != y[neg]:
-				return nil, fieldErrorf("{DataSpec.Target} %s: value %d is %v, but value %d is %v: labels must be %s", file, i, v, neg, y[neg], binarySets)
+				return nil, FieldErrorf("{DataSpec.Target} %s: value %d is %v, but value %d is %v: labels must be %s", file, i, v, neg, y[neg], binarySets)
 			}
 		}
 		if neg >= 0 && y[neg] == -1 {
@@ -284,7 +284,7 @@ func npyClasses(file string, y []float32, kind data.LabelKind) ([]float64, error
 		var c []float64
 		for i, v := range y {
 			if v < 0 || v != float32(math.Trunc(float64(v))) || v > data.MaxClassLabel {
-				return nil, fieldErrorf("{DataSpec.Target} %s: value %d is %v: want a class label, an integer in [0, %d]", file, i, v, data.MaxClassLabel)
+				return nil, FieldErrorf("{DataSpec.Target} %s: value %d is %v: want a class label, an integer in [0, %d]", file, i, v, data.MaxClassLabel)
 			}
 			if !seen[v] {
 				seen[v] = true

@@ -14,7 +14,7 @@ import (
 // argument's braces are text), Error writes Go names, Format a front
 // end's, and a % in a name is written as is.
 func TestFieldError(t *testing.T) {
-	e := fieldErrorf("{DataSpec.Samples} %d x {DataSpec.NumFeatures} %d: %s, {DataSpec.Samples} again", 5, 3, "{0,1} or {-1,1}")
+	e := FieldErrorf("{DataSpec.Samples} %d x {DataSpec.NumFeatures} %d: %s, {DataSpec.Samples} again", 5, 3, "{0,1} or {-1,1}")
 	if want := []string{"DataSpec.Samples", "DataSpec.NumFeatures"}; !slices.Equal(e.Fields, want) {
 		t.Errorf("Fields = %q, want %q", e.Fields, want)
 	}

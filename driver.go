@@ -152,7 +152,7 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 		t0 = from.Driver.Step
 	} else {
 		if len(x0) != job.Dim {
-			return Result{}, fieldErrorf("start point has %d values, job has {Job.Dim} %d", len(x0), job.Dim)
+			return Result{}, FieldErrorf("start point has %d values, job has {Job.Dim} %d", len(x0), job.Dim)
 		}
 		if err := b.Load(x0); err != nil {
 			return Result{}, err

@@ -15,20 +15,23 @@ import (
 type FieldError struct {
 	// Fields are the fields the message names, in order of first mention:
 	// a struct's field as Type.Field (Job.Dim, DataSpec.File), an
-	// optimizer's hyperparameter by its name (Optimizer.weight-decay), or
-	// a function's argument (ReadModel.path).
+	// optimizer's hyperparameter by its name (Optimizer.weight-decay), a
+	// function's argument (ReadModel.path), or what to call instead
+	// (cpu.Open, engine.Devices).
 	Fields []string
 
 	format string // the message's format, {Field} where a field is named
 	args   []any
-	err    error // the error the message reports (%w), if any
+	err    error  // the error the message reports (%w), if any
+	pkg    string // the package whose refusal it is: "gdgpu" unless In says
 }
 
-// fieldErrorf makes a FieldError; the fields are the {Type.Field} marks of
-// format (never of args, which may hold braces of their own). A %w
-// reports its error as %v does, and Unwrap returns it.
-func fieldErrorf(format string, args ...any) *FieldError {
-	e := &FieldError{format: format, args: args}
+// FieldErrorf makes a FieldError, formatting args as fmt.Sprintf does;
+// the fields are the {Type.Field} marks of format (never of args, which
+// may hold braces of their own). A %w reports its error as %v does, and
+// Unwrap returns it. Backends use it for their refusals too.
+func FieldErrorf(format string, args ...any) *FieldError {
+	e := &FieldError{format: format, args: args, pkg: "gdgpu"}
 	if strings.Contains(format, "%w") {
 		e.format = strings.ReplaceAll(format, "%w", "%v")
 		for _, a := range args {
@@ -46,7 +49,7 @@ func fieldErrorf(format string, args ...any) *FieldError {
 		}
 		j := strings.IndexByte(rest[i:], '}')
 		if j < 0 {
-			panic("gdgpu: fieldErrorf: unclosed { in " + format)
+			panic("gdgpu: FieldErrorf: unclosed { in " + format)
 		}
 		if f := rest[i+1 : i+j]; !slices.Contains(e.Fields, f) {
 			e.Fields = append(e.Fields, f)
@@ -75,12 +78,23 @@ func (e *FieldError) Format(name func(field string) string) string {
 	return fmt.Sprintf(b.String(), e.args...)
 }
 
+// In makes e the refusal of package pkg ("engine", "cpu"): Error prefixes
+// its message with pkg rather than "gdgpu" (with "", with nothing: for a
+// message that starts with a wrapped error's, prefixed already).
+func (e *FieldError) In(pkg string) *FieldError {
+	e.pkg = pkg
+	return e
+}
+
 // Unwrap returns the error the message reports, if any.
 func (e *FieldError) Unwrap() error { return e.err }
 
 // Error writes the message with the fields' Go names.
 func (e *FieldError) Error() string {
-	return "gdgpu: " + e.Format(func(f string) string { return f })
+	if e.pkg == "" { // the message is a wrapped error's, prefixed already
+		return e.Format(func(f string) string { return f })
+	}
+	return e.pkg + ": " + e.Format(func(f string) string { return f })
 }
 
 // wrapped is a sentinel error (ErrInvalidJob, ErrCheckpointMismatch) and

@@ -134,7 +134,7 @@ func (j *Job) validate(stored bool) error {
 	if j.Objective != "" {
 		name, err := registerObjective(j.Objective)
 		if err != nil {
-			return wrap(fieldErrorf("{Job.Objective}: %w", err))
+			return wrap(FieldErrorf("{Job.Objective}: %w", err))
 		}
 		j.Problem = name
 	}
@@ -147,76 +147,76 @@ func (j *Job) validate(stored bool) error {
 		ok = true
 	}
 	if !ok {
-		return wrap(fieldErrorf("{Job.Problem} %q is unknown (known: %s)", j.Problem, strings.Join(append(ProblemNames(), ModelNames()...), ", ")))
+		return wrap(FieldErrorf("{Job.Problem} %q is unknown (known: %s)", j.Problem, strings.Join(append(ProblemNames(), ModelNames()...), ", ")))
 	}
 	if j.Dim < p.MinDim {
-		return wrap(fieldErrorf("{Job.Dim} %d is too small: %s needs at least %d", j.Dim, p.Name, p.MinDim))
+		return wrap(FieldErrorf("{Job.Dim} %d is too small: %s needs at least %d", j.Dim, p.Name, p.MinDim))
 	}
 	if p.MaxDim > 0 && j.Dim > p.MaxDim {
-		return wrap(fieldErrorf("{Job.Dim} %d is too large: %s takes at most %d", j.Dim, p.Name, p.MaxDim))
+		return wrap(FieldErrorf("{Job.Dim} %d is too large: %s takes at most %d", j.Dim, p.Name, p.MaxDim))
 	}
 	if j.Dim > MaxDim {
-		return wrap(fieldErrorf("{Job.Dim} %d exceeds the largest supported %d", j.Dim, MaxDim))
+		return wrap(FieldErrorf("{Job.Dim} %d exceeds the largest supported %d", j.Dim, MaxDim))
 	}
 	if math.IsNaN(j.Cond) || j.Cond < 1 || math.IsInf(j.Cond, 0) {
-		return wrap(fieldErrorf("{Job.Cond} %g must be a finite number >= 1", j.Cond))
+		return wrap(FieldErrorf("{Job.Cond} %g must be a finite number >= 1", j.Cond))
 	}
 	if j.Steps < 0 {
-		return wrap(fieldErrorf("{Job.Steps} %d must be >= 0", j.Steps))
+		return wrap(FieldErrorf("{Job.Steps} %d must be >= 0", j.Steps))
 	}
 	if j.LogEvery < 1 {
-		return wrap(fieldErrorf("{Job.LogEvery} %d must be >= 1", j.LogEvery))
+		return wrap(FieldErrorf("{Job.LogEvery} %d must be >= 1", j.LogEvery))
 	}
 	if math.IsNaN(j.GradTol) || j.GradTol < 0 {
-		return wrap(fieldErrorf("{Job.GradTol} %g must be >= 0", j.GradTol))
+		return wrap(FieldErrorf("{Job.GradTol} %g must be >= 0", j.GradTol))
 	}
 	if math.IsNaN(j.FuncTol) || j.FuncTol < 0 {
-		return wrap(fieldErrorf("{Job.FuncTol} %g must be >= 0", j.FuncTol))
+		return wrap(FieldErrorf("{Job.FuncTol} %g must be >= 0", j.FuncTol))
 	}
 	if j.FuncWindow < 0 || (j.FuncTol > 0 && j.FuncWindow == 0) {
-		return wrap(fieldErrorf("{Job.FuncWindow} %d must be >= 1 with {Job.FuncTol}", j.FuncWindow))
+		return wrap(FieldErrorf("{Job.FuncWindow} %d must be >= 1 with {Job.FuncTol}", j.FuncWindow))
 	}
 	if j.FuncWindow > maxHistory {
 		// A checkpoint carries maxHistory losses: a longer window would make
 		// a resumed run's rule fire later than an uninterrupted one's.
-		return wrap(fieldErrorf("{Job.FuncWindow} %d must be at most %d", j.FuncWindow, maxHistory))
+		return wrap(FieldErrorf("{Job.FuncWindow} %d must be at most %d", j.FuncWindow, maxHistory))
 	}
 	if j.HasTarget && (math.IsNaN(j.LossTarget) || math.IsInf(j.LossTarget, 0)) {
-		return wrap(fieldErrorf("{Job.LossTarget} %g must be finite", j.LossTarget))
+		return wrap(FieldErrorf("{Job.LossTarget} %g must be finite", j.LossTarget))
 	}
 	for _, c := range []struct {
 		flag string
 		v    float64
 	}{{"{Job.ClipNorm}", j.ClipNorm}, {"{Job.ClipValue}", j.ClipValue}} {
 		if math.IsNaN(c.v) || c.v < 0 || math.IsInf(c.v, 0) {
-			return wrap(fieldErrorf(c.flag+" %g must be a finite number >= 0", c.v))
+			return wrap(FieldErrorf(c.flag+" %g must be a finite number >= 0", c.v))
 		}
 	}
 	if j.ClipNorm > 0 && j.ClipValue > 0 {
-		return wrap(fieldErrorf("{Job.ClipNorm} and {Job.ClipValue} cannot both be set"))
+		return wrap(FieldErrorf("{Job.ClipNorm} and {Job.ClipValue} cannot both be set"))
 	}
 	if info, _ := LookupOptimizer(j.Optimizer.Name); info.Closure {
 		// torch.optim.LBFGS reads the gradient its closure leaves: it has
 		// no clipping, and models' batches would change the objective
 		// inside a step.
 		if j.ClipNorm > 0 || j.ClipValue > 0 {
-			return wrap(fieldErrorf("{Optimizer.Name} %s takes no gradient clipping (torch.optim.%s has none)", info.Name, info.Torch))
+			return wrap(FieldErrorf("{Optimizer.Name} %s takes no gradient clipping (torch.optim.%s has none)", info.Name, info.Torch))
 		}
 		if IsModel(j.Problem) {
-			return wrap(fieldErrorf("{Optimizer.Name} %s does not train models on data yet; it minimises test functions and typed objectives", info.Name))
+			return wrap(FieldErrorf("{Optimizer.Name} %s does not train models on data yet; it minimises test functions and typed objectives", info.Name))
 		}
 	}
 	if j.TimeLimit < 0 {
-		return wrap(fieldErrorf("{Job.TimeLimit} %v must be >= 0", j.TimeLimit))
+		return wrap(FieldErrorf("{Job.TimeLimit} %v must be >= 0", j.TimeLimit))
 	}
 	if j.CheckpointEvery < 0 {
-		return wrap(fieldErrorf("{Job.CheckpointEvery} %d must be >= 0", j.CheckpointEvery))
+		return wrap(FieldErrorf("{Job.CheckpointEvery} %d must be >= 0", j.CheckpointEvery))
 	}
 	if j.CheckpointInterval < 0 {
-		return wrap(fieldErrorf("{Job.CheckpointInterval} %v must be >= 0", j.CheckpointInterval))
+		return wrap(FieldErrorf("{Job.CheckpointInterval} %v must be >= 0", j.CheckpointInterval))
 	}
 	if j.Precision != F32 && j.Precision != F64 {
-		return wrap(fieldErrorf("{Job.Precision} %v is unknown", j.Precision))
+		return wrap(FieldErrorf("{Job.Precision} %v is unknown", j.Precision))
 	}
 	if err := j.Optimizer.Validate(); err != nil {
 		return wrap(err)
@@ -241,10 +241,10 @@ func (j *Job) cycleMomentum() error {
 	}
 	info, _ := LookupOptimizer(j.Optimizer.Name)
 	if info.Cycled == "" {
-		return fieldErrorf("{Schedule.Kind} onecycle cycles momentum by default (torch's cycle_momentum=True), and %s has neither momentum nor beta1 (torch raises): add {Schedule.CycleMomentum}=false", j.Optimizer.Name)
+		return FieldErrorf("{Schedule.Kind} onecycle cycles momentum by default (torch's cycle_momentum=True), and %s has neither momentum nor beta1 (torch raises): add {Schedule.CycleMomentum}=false", j.Optimizer.Name)
 	}
 	if info.Cycled == "beta1" && !(j.Schedule.MaxMomentum < 1 && j.Schedule.BaseMomentum < 1) {
-		return fieldErrorf("{Schedule.MaxMomentum} %g and {Schedule.BaseMomentum} %g are beta1 values for %s: each must be below 1", j.Schedule.MaxMomentum, j.Schedule.BaseMomentum, j.Optimizer.Name)
+		return FieldErrorf("{Schedule.MaxMomentum} %g and {Schedule.BaseMomentum} %g are beta1 values for %s: each must be below 1", j.Schedule.MaxMomentum, j.Schedule.BaseMomentum, j.Optimizer.Name)
 	}
 	j.Optimizer.Set(info.Cycled, j.Schedule.MaxMomentum)
 	return j.Optimizer.Validate()

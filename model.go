@@ -419,28 +419,28 @@ func (j *Job) validateModel(stored bool) error {
 		// A checkpoint's job: the data is loaded again on resume and
 		// checked against DataHash (Checkpoint.Compatible).
 	} else if want := ModelDim(j.Data, !j.NoIntercept); j.Dim != want {
-		return fieldErrorf("{Job.Dim} %d does not match the model: %s on %d features with %d output(s) has %d parameters", j.Dim, m.Name, j.Data.Cols, j.Data.Outputs(), want)
+		return FieldErrorf("{Job.Dim} %d does not match the model: %s on %d features with %d output(s) has %d parameters", j.Dim, m.Name, j.Data.Cols, j.Data.Outputs(), want)
 	}
 	if m.Costs {
 		if _, ok := LookupRegressionCost(j.Loss); !ok {
-			return fieldErrorf("{Job.Loss} %q is unknown (want %s)", j.Loss, strings.Join(Losses, ", "))
+			return FieldErrorf("{Job.Loss} %q is unknown (want %s)", j.Loss, strings.Join(Losses, ", "))
 		}
 	} else if j.Loss != "" && j.Loss != defaultLoss {
-		return fieldErrorf("{Job.Loss} %s applies to the linear model only (%s has its own loss)", j.Loss, m.Name)
+		return FieldErrorf("{Job.Loss} %s applies to the linear model only (%s has its own loss)", j.Loss, m.Name)
 	}
 	if math.IsNaN(j.Delta) || math.IsInf(j.Delta, 0) || j.Delta <= 0 {
-		return fieldErrorf("{Job.Delta} %g must be a finite number > 0", j.Delta)
+		return FieldErrorf("{Job.Delta} %g must be a finite number > 0", j.Delta)
 	}
 	for _, r := range []struct {
 		flag string
 		v    float64
 	}{{"{Job.L1}", j.L1}, {"{Job.L2}", j.L2}} {
 		if math.IsNaN(r.v) || math.IsInf(r.v, 0) || r.v < 0 {
-			return fieldErrorf(r.flag+" %g must be a finite number >= 0", r.v)
+			return FieldErrorf(r.flag+" %g must be a finite number >= 0", r.v)
 		}
 	}
 	if j.BatchSize < 0 {
-		return fieldErrorf("{Job.BatchSize} %d must be >= 0 (0: the full batch)", j.BatchSize)
+		return FieldErrorf("{Job.BatchSize} %d must be >= 0 (0: the full batch)", j.BatchSize)
 	}
 	if j.Data == nil {
 		return nil

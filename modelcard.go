@@ -112,22 +112,22 @@ func (c *ModelCard) multiclass() bool {
 func ReadModel(path string) (*ModelCard, []float64, error) {
 	cardPath := path + ".json"
 	if err := data.CheckRegular(cardPath); err != nil {
-		return nil, nil, fieldErrorf("{ReadModel.path} %s: no model card %s beside it (gdgpu run --out writes one for a model on data): %v", path, cardPath, err)
+		return nil, nil, FieldErrorf("{ReadModel.path} %s: no model card %s beside it (gdgpu run --out writes one for a model on data): %v", path, cardPath, err)
 	}
 	b, err := os.ReadFile(cardPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fieldErrorf("{ReadModel.path} %s: no model card %s beside it (gdgpu run --out writes one for a model on data)", path, cardPath)
+		return nil, nil, FieldErrorf("{ReadModel.path} %s: no model card %s beside it (gdgpu run --out writes one for a model on data)", path, cardPath)
 	}
 	if err != nil {
-		return nil, nil, fieldErrorf("{ReadModel.path} %s: %v", path, err)
+		return nil, nil, FieldErrorf("{ReadModel.path} %s: %v", path, err)
 	}
 	var card ModelCard
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&card); err != nil {
-		return nil, nil, fieldErrorf("model card %s: %v", cardPath, err)
+		return nil, nil, FieldErrorf("model card %s: %v", cardPath, err)
 	}
 	bad := func(format string, a ...any) error {
-		return fieldErrorf("model card %s: %s", cardPath, fmt.Sprintf(format, a...))
+		return FieldErrorf("model card %s: %s", cardPath, fmt.Sprintf(format, a...))
 	}
 	info, ok := LookupModel(card.Model)
 	switch {
@@ -155,19 +155,19 @@ func ReadModel(path string) (*ModelCard, []float64, error) {
 	}
 	w, err := data.ReadVector(path)
 	if err != nil {
-		return nil, nil, fieldErrorf("{ReadModel.path}: %v", err)
+		return nil, nil, FieldErrorf("{ReadModel.path}: %v", err)
 	}
 	p := len(card.Features)
 	if card.Intercept {
 		p++
 	}
 	if len(w) != card.Outputs*p {
-		return nil, nil, fieldErrorf("{ReadModel.path} %s holds %d values, but its card describes %d outputs x %d (features%s) = %d",
+		return nil, nil, FieldErrorf("{ReadModel.path} %s holds %d values, but its card describes %d outputs x %d (features%s) = %d",
 			path, len(w), card.Outputs, p, map[bool]string{true: " and intercept", false: ""}[card.Intercept], card.Outputs*p)
 	}
 	for i, v := range w {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, nil, fieldErrorf("{ReadModel.path} %s: value %d is %v: the parameters are not finite", path, i, v)
+			return nil, nil, FieldErrorf("{ReadModel.path} %s: value %d is %v: the parameters are not finite", path, i, v)
 		}
 	}
 	return &card, w, nil
@@ -193,10 +193,10 @@ func (c *ModelCard) ReadRows(path string) (*PredictRows, error) {
 	if strings.EqualFold(filepath.Ext(path), ".npy") {
 		x, n, cols, err := data.ReadNpyMatrix(path)
 		if err != nil {
-			return nil, fieldErrorf("{ReadRows.path}: %v", err)
+			return nil, FieldErrorf("{ReadRows.path}: %v", err)
 		}
 		if cols != nf {
-			return nil, fieldErrorf("{ReadRows.path} %s has %d columns, but the model takes %d features (%s), in that order", path, cols, nf, strings.Join(c.Features, ", "))
+			return nil, FieldErrorf("{ReadRows.path} %s has %d columns, but the model takes %d features (%s), in that order", path, cols, nf, strings.Join(c.Features, ", "))
 		}
 		rows.N = n
 		rows.X = make([]float64, len(x))
@@ -216,7 +216,7 @@ func (c *ModelCard) ReadRows(path string) (*PredictRows, error) {
 		}
 		ds, err := data.ReadCSV(path, data.CSVOptions{Target: c.Target, Features: c.Features, Labels: kind, TargetOptional: true})
 		if err != nil {
-			return nil, fieldErrorf("{ReadRows.path}: %v (the model takes the features %s)", err, strings.Join(c.Features, ", "))
+			return nil, FieldErrorf("{ReadRows.path}: %v (the model takes the features %s)", err, strings.Join(c.Features, ", "))
 		}
 		rows.N = ds.Rows
 		rows.X = make([]float64, len(ds.X))
@@ -253,18 +253,18 @@ func (c *ModelCard) targets(ds *data.Dataset, path string) ([]float64, error) {
 			name := ds.ClassNames[int(v)]
 			k = slices.Index(c.ClassNames, name)
 			if k < 0 {
-				return nil, fieldErrorf("{ReadRows.path} %s: row %d's %s %q is not one of the model's classes (%s)", path, i+1, c.Target, name, c.classList())
+				return nil, FieldErrorf("{ReadRows.path} %s: row %d's %s %q is not one of the model's classes (%s)", path, i+1, c.Target, name, c.classList())
 			}
 		} else {
 			if len(c.ClassNames) > 0 {
-				return nil, fieldErrorf("{ReadRows.path} %s: column %s holds numbers, but the model's classes are names (%s)", path, c.Target, c.classList())
+				return nil, FieldErrorf("{ReadRows.path} %s: column %s holds numbers, but the model's classes are names (%s)", path, c.Target, c.classList())
 			}
 			k = slices.Index(c.Classes, float64(v))
 			if k < 0 && !c.multiclass() && len(c.Classes) == 2 && (v == 0 || v == -1) {
 				k = 0 // the other binary encoding of the negative class
 			}
 			if k < 0 {
-				return nil, fieldErrorf("{ReadRows.path} %s: row %d's %s %v is not one of the model's classes (%s)", path, i+1, c.Target, v, c.classList())
+				return nil, FieldErrorf("{ReadRows.path} %s: row %d's %s %v is not one of the model's classes (%s)", path, i+1, c.Target, v, c.classList())
 			}
 		}
 		t[i] = float64(k)

@@ -74,10 +74,10 @@ func (h Hyper) check(v float64) error {
 		return nil
 	}
 	if math.IsNaN(v) || v < h.Min || v > h.Max || (h.MinOpen && v == h.Min) || (h.MaxOpen && v == h.Max) {
-		return fieldErrorf("{Optimizer."+h.Name+"} %g is out of range %s", v, h.Range())
+		return FieldErrorf("{Optimizer."+h.Name+"} %g is out of range %s", v, h.Range())
 	}
 	if h.Int && v != math.Trunc(v) {
-		return fieldErrorf("{Optimizer."+h.Name+"} %g must be a whole number", v)
+		return FieldErrorf("{Optimizer."+h.Name+"} %g must be a whole number", v)
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ func sgdInfo() OptimizerInfo {
 		},
 		Check: func(o *Optimizer) error {
 			if o.Nesterov && (o.Momentum <= 0 || o.Dampening != 0) {
-				return fieldErrorf("{Optimizer.nesterov} needs {Optimizer.momentum} > 0 and {Optimizer.dampening} 0 (got %g and %g)", o.Momentum, o.Dampening)
+				return FieldErrorf("{Optimizer.nesterov} needs {Optimizer.momentum} > 0 and {Optimizer.dampening} 0 (got %g and %g)", o.Momentum, o.Dampening)
 			}
 			return nil
 		},

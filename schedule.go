@@ -133,23 +133,23 @@ func DefaultSchedule(kind string) (Schedule, error) {
 }
 
 func unknownSchedule(kind string) error {
-	return fieldErrorf("{Schedule.Kind} %q is unknown (known: %s)", kind, strings.Join(ScheduleNames(), ", "))
+	return FieldErrorf("{Schedule.Kind} %q is unknown (known: %s)", kind, strings.Join(ScheduleNames(), ", "))
 }
 
 // Validate refuses parameters outside their ranges for a run of steps
 // optimizer steps, with a *FieldError naming the field.
 func (s Schedule) Validate(steps int) error {
 	if s.Warmup < 0 {
-		return fieldErrorf("{Schedule.Warmup} %d must be >= 0", s.Warmup)
+		return FieldErrorf("{Schedule.Warmup} %d must be >= 0", s.Warmup)
 	}
 	if s.WarmupSequential && s.Kind == "plateau" {
-		return fieldErrorf("{Schedule.WarmupSequential} does not go with {Schedule.Kind} plateau (torch's SequentialLR does not take ReduceLROnPlateau)")
+		return FieldErrorf("{Schedule.WarmupSequential} does not go with {Schedule.Kind} plateau (torch's SequentialLR does not take ReduceLROnPlateau)")
 	}
 	if s.WarmupSequential && s.Warmup > 0 {
 		steps = max(steps-s.Warmup, 0) // the kind runs after the warm-up
 	}
 	if s.Warmup > 0 && !(s.WarmupStartFactor > 0 && s.WarmupStartFactor <= 1) {
-		return fieldErrorf("{Schedule.WarmupStartFactor} %g must be in (0, 1]", s.WarmupStartFactor)
+		return FieldErrorf("{Schedule.WarmupStartFactor} %g must be in (0, 1]", s.WarmupStartFactor)
 	}
 	switch s.Kind {
 	case "constant":
@@ -158,14 +158,14 @@ func (s Schedule) Validate(steps int) error {
 		return firstErr(atLeast("StepSize", s.StepSize, 1), positive("Gamma", s.Gamma))
 	case "multistep":
 		if len(s.Milestones) == 0 {
-			return fieldErrorf("{Schedule.Milestones} is empty: multistep needs at least one")
+			return FieldErrorf("{Schedule.Milestones} is empty: multistep needs at least one")
 		}
 		for i, m := range s.Milestones {
 			if m < 0 {
-				return fieldErrorf("{Schedule.Milestones} %d must be >= 0", m)
+				return FieldErrorf("{Schedule.Milestones} %d must be >= 0", m)
 			}
 			if i > 0 && m <= s.Milestones[i-1] {
-				return fieldErrorf("{Schedule.Milestones} must be strictly increasing (%d follows %d)", m, s.Milestones[i-1])
+				return FieldErrorf("{Schedule.Milestones} must be strictly increasing (%d follows %d)", m, s.Milestones[i-1])
 			}
 		}
 		return positive("Gamma", s.Gamma)
@@ -181,10 +181,10 @@ func (s Schedule) Validate(steps int) error {
 		return s.validateOneCycle(steps)
 	case "plateau":
 		if !(s.Factor >= 0 && s.Factor < 1) {
-			return fieldErrorf("{Schedule.Factor} %g must be in [0, 1)", s.Factor)
+			return FieldErrorf("{Schedule.Factor} %g must be in [0, 1)", s.Factor)
 		}
 		if !(s.Threshold >= 0 && s.Threshold < 1) {
-			return fieldErrorf("{Schedule.Threshold} %g must be in [0, 1)", s.Threshold)
+			return FieldErrorf("{Schedule.Threshold} %g must be in [0, 1)", s.Threshold)
 		}
 		return firstErr(atLeast("Patience", s.Patience, 0), atLeast("Cooldown", s.Cooldown, 0),
 			nonNegative("MinLR", s.MinLR))
@@ -199,7 +199,7 @@ func (s Schedule) validateOneCycle(steps int) error {
 	}
 	if s.TotalSteps < steps {
 		// torch raises once stepped past total_steps.
-		return fieldErrorf("{Schedule.TotalSteps} %d is less than {Job.Steps} %d", s.TotalSteps, steps)
+		return FieldErrorf("{Schedule.TotalSteps} %d is less than {Job.Steps} %d", s.TotalSteps, steps)
 	}
 	if s.CycleMomentum {
 		if err := firstErr(nonNegative("BaseMomentum", s.BaseMomentum), nonNegative("MaxMomentum", s.MaxMomentum)); err != nil {
@@ -207,19 +207,19 @@ func (s Schedule) validateOneCycle(steps int) error {
 		}
 	}
 	if s.AnnealStrategy != "cos" && s.AnnealStrategy != "linear" {
-		return fieldErrorf("{Schedule.AnnealStrategy} %q must be cos or linear", s.AnnealStrategy)
+		return FieldErrorf("{Schedule.AnnealStrategy} %q must be cos or linear", s.AnnealStrategy)
 	}
 	if !(s.PctStart > 0 && s.PctStart < 1) {
-		return fieldErrorf("{Schedule.PctStart} %g must be in (0, 1)", s.PctStart)
+		return FieldErrorf("{Schedule.PctStart} %g must be in (0, 1)", s.PctStart)
 	}
 	// Every phase must span some steps: torch divides by its length.
 	all, n := s.phases(1)
 	ph := all[:n]
 	if ph[0].end <= 0 {
-		return fieldErrorf("{Schedule.PctStart} %g leaves no rising phase in {Schedule.TotalSteps} %d (need pct-start*total-steps > 1)", s.PctStart, s.TotalSteps)
+		return FieldErrorf("{Schedule.PctStart} %g leaves no rising phase in {Schedule.TotalSteps} %d (need pct-start*total-steps > 1)", s.PctStart, s.TotalSteps)
 	}
 	if n := len(ph); ph[n-1].end <= ph[n-2].end {
-		return fieldErrorf("{Schedule.PctStart} %g leaves no final phase in {Schedule.TotalSteps} %d", s.PctStart, s.TotalSteps)
+		return FieldErrorf("{Schedule.PctStart} %g leaves no final phase in {Schedule.TotalSteps} %d", s.PctStart, s.TotalSteps)
 	}
 	return nil
 }
@@ -237,21 +237,21 @@ func firstErr(errs ...error) error {
 // field called name.
 func atLeast(name string, v, min int) error {
 	if v < min {
-		return fieldErrorf("{Schedule."+name+"} %d must be >= %d", v, min)
+		return FieldErrorf("{Schedule."+name+"} %d must be >= %d", v, min)
 	}
 	return nil
 }
 
 func positive(name string, v float64) error {
 	if !(v > 0) || math.IsInf(v, 0) {
-		return fieldErrorf("{Schedule."+name+"} %g must be a finite number > 0", v)
+		return FieldErrorf("{Schedule."+name+"} %g must be a finite number > 0", v)
 	}
 	return nil
 }
 
 func nonNegative(name string, v float64) error {
 	if !(v >= 0) || math.IsInf(v, 0) {
-		return fieldErrorf("{Schedule."+name+"} %g must be a finite number >= 0", v)
+		return FieldErrorf("{Schedule."+name+"} %g must be a finite number >= 0", v)
 	}
 	return nil
 }

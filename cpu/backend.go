@@ -289,7 +289,7 @@ func (b *Backend) Load(x []float64) error {
 		return ErrClosed
 	}
 	if len(x) != len(b.x) {
-		return fmt.Errorf("cpu: Load: got %d values, job has --dim %d", len(x), len(b.x))
+		return gdgpu.FieldErrorf("Load: got %d values, job has {Job.Dim} %d", len(x), len(b.x)).In("cpu")
 	}
 	copy(b.x, x)
 	b.resetState()
@@ -350,7 +350,7 @@ func (b *Backend) Params(dst []float64) error {
 		return ErrClosed
 	}
 	if len(dst) != len(b.x) {
-		return fmt.Errorf("cpu: Params: dst has %d values, job has --dim %d", len(dst), len(b.x))
+		return gdgpu.FieldErrorf("Params: dst has %d values, job has {Job.Dim} %d", len(dst), len(b.x)).In("cpu")
 	}
 	copy(dst, b.x)
 	return nil
@@ -437,7 +437,7 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 		return ErrClosed
 	}
 	if len(g) != len(b.x) {
-		return fmt.Errorf("cpu: ApplyGradient: got %d values, job has --dim %d", len(g), len(b.x))
+		return gdgpu.FieldErrorf("ApplyGradient: got %d values, job has {Job.Dim} %d", len(g), len(b.x)).In("cpu")
 	}
 	if b.lb != nil {
 		return fmt.Errorf("cpu: ApplyGradient: %s evaluates its own gradients (a step is a closure's)", b.hp.Name)

@@ -3,7 +3,6 @@ package cpu
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/gdgpu/gdgpu"
 )
@@ -42,7 +41,7 @@ func (m *Method) RunJob(ctx context.Context, job *gdgpu.Job, x0 []float64, hooks
 		return gdgpu.Result{}, ErrClosed
 	}
 	if job.Dim != len(m.x) {
-		return gdgpu.Result{}, fmt.Errorf("cpu: the job has --dim %d, the backend was made for %d", job.Dim, len(m.x))
+		return gdgpu.Result{}, gdgpu.FieldErrorf("the job has {Job.Dim} %d, the backend was made for %d", job.Dim, len(m.x)).In("cpu")
 	}
 	// m.x follows the iterates, so that Params called from a hook (view's
 	// races take the points there) sees the current one.
@@ -62,7 +61,7 @@ func (m *Method) Load(x []float64) error {
 		return ErrClosed
 	}
 	if len(x) != len(m.x) {
-		return fmt.Errorf("cpu: Load: got %d values, job has --dim %d", len(x), len(m.x))
+		return gdgpu.FieldErrorf("Load: got %d values, job has {Job.Dim} %d", len(x), len(m.x)).In("cpu")
 	}
 	copy(m.x, x)
 	return nil
@@ -75,7 +74,7 @@ func (m *Method) Params(dst []float64) error {
 		return ErrClosed
 	}
 	if len(dst) != len(m.x) {
-		return fmt.Errorf("cpu: Params: dst has %d values, job has --dim %d", len(dst), len(m.x))
+		return gdgpu.FieldErrorf("Params: dst has %d values, job has {Job.Dim} %d", len(dst), len(m.x)).In("cpu")
 	}
 	copy(dst, m.x)
 	return nil
@@ -119,5 +118,5 @@ func (m *Method) refuse() error {
 	if m.closed {
 		return ErrClosed
 	}
-	return fmt.Errorf("%w (--optimizer %s)", ErrSelfDriven, m.job.Optimizer.Name)
+	return gdgpu.FieldErrorf("%w ({Optimizer.Name} %s)", ErrSelfDriven, m.job.Optimizer.Name).In("")
 }

@@ -220,21 +220,21 @@ func CheckMinimize(job *gdgpu.Job) error {
 		return fmt.Errorf("cpu: Minimize runs the CPU-only methods (gonum-lbfgs, gonum-bfgs, gonum-cg, gonum-gd), not %q: run it with gdgpu.Run on a Backend", name)
 	}
 	if gdgpu.IsModel(job.Problem) {
-		return fmt.Errorf("cpu: --optimizer %s does not train the models on data (--problem %s) yet: it runs the problems of gdgpu list", name, job.Problem)
+		return gdgpu.FieldErrorf("{Optimizer.Name} %s does not train the models on data ({Job.Problem} %s) yet: it runs the problems of {gdgpu.ProblemNames}", name, job.Problem).In("cpu")
 	}
 	if job.ClipNorm > 0 || job.ClipValue > 0 {
-		return fmt.Errorf("cpu: %s does not take gradient clipping (--clip-grad-norm, --clip-grad-value): its line search needs the loss's own gradient", name)
+		return gdgpu.FieldErrorf("%s does not take gradient clipping ({Job.ClipNorm}, {Job.ClipValue}): its line search needs the loss's own gradient", name).In("cpu")
 	}
 	if job.Schedule.Kind != "constant" || job.Schedule.Warmup > 0 {
-		return fmt.Errorf("cpu: %s takes no learning rate, so no --schedule or --warmup-steps: its line search chooses each step", name)
+		return gdgpu.FieldErrorf("%s takes no learning rate, so no {Schedule.Kind} or {Schedule.Warmup}: its line search chooses each step", name).In("cpu")
 	}
 	var state float64
 	if info.GonumState != nil {
 		state = info.GonumState(&job.Optimizer, job.Dim)
 	}
 	if state > MaxMinimizeState {
-		return fmt.Errorf("cpu: --optimizer %s with --dim %d would keep %.3g GiB of state, more than the %d GiB allowed (gonum-bfgs keeps 8*N^2 bytes, gonum-lbfgs 16*history*N): give a smaller --dim",
-			name, job.Dim, state/(1<<30), MaxMinimizeState>>30)
+		return gdgpu.FieldErrorf("{Optimizer.Name} %s with {Job.Dim} %d would keep %.3g GiB of state, more than the %d GiB allowed (gonum-bfgs keeps 8*N^2 bytes, gonum-lbfgs 16*history*N): give a smaller {Job.Dim}",
+			name, job.Dim, state/(1<<30), MaxMinimizeState>>30).In("cpu")
 	}
 	return nil
 }
@@ -246,7 +246,7 @@ func minimizeMethod(job *gdgpu.Job, x0 []float64) (optimize.Method, error) {
 		return nil, err
 	}
 	if len(x0) != job.Dim {
-		return nil, fmt.Errorf("cpu: start point has %d values, job has --dim %d", len(x0), job.Dim)
+		return nil, gdgpu.FieldErrorf("start point has %d values, job has {Job.Dim} %d", len(x0), job.Dim).In("cpu")
 	}
 	// The methods' own gradient test is off (GradStopThreshold NaN), see
 	// Minimize.

@@ -124,7 +124,7 @@ func Grad(job *gdgpu.Job, dst, x []float64) []float64 {
 			dst = make([]float64, job.Dim)
 		}
 		if len(dst) != job.Dim {
-			panic(fmt.Sprintf("cpu: Grad: dst has %d values, job has --dim %d", len(dst), job.Dim))
+			panic(fmt.Sprintf("cpu: Grad: dst has %d values, job has Job.Dim %d", len(dst), job.Dim))
 		}
 		if err := ModelGrad(job, dst, x); err != nil {
 			panic(err.Error())
@@ -136,7 +136,7 @@ func Grad(job *gdgpu.Job, dst, x []float64) []float64 {
 		dst = make([]float64, o.n)
 	}
 	if len(dst) != o.n {
-		panic(fmt.Sprintf("cpu: Grad: dst has %d values, job has --dim %d", len(dst), o.n))
+		panic(fmt.Sprintf("cpu: Grad: dst has %d values, job has Job.Dim %d", len(dst), o.n))
 	}
 	o.gradient(dst, x)
 	return dst
@@ -183,7 +183,7 @@ func GradNorm(job *gdgpu.Job, x []float64) float64 {
 
 func mustObjective(job *gdgpu.Job, x []float64) objective {
 	if len(x) != job.Dim {
-		panic(fmt.Sprintf("cpu: x has %d values, job has --dim %d", len(x), job.Dim))
+		panic(fmt.Sprintf("cpu: x has %d values, job has Job.Dim %d", len(x), job.Dim))
 	}
 	o, err := newObjective(job, len(x))
 	if err != nil {

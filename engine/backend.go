@@ -136,7 +136,7 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 		return nil, err
 	}
 	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
-		return nil, fmt.Errorf("engine: --optimizer %s runs on the CPU only (%s); use --device cpu", info.Name, info.Torch)
+		return nil, gdgpu.FieldErrorf("{Optimizer.Name} %s runs on the CPU only (%s); use {cpu.Open}", info.Name, info.Torch).In("engine")
 	}
 	if gdgpu.IsModel(job.Problem) {
 		return c.newModelBackend(job) // model.go
@@ -188,7 +188,7 @@ func (b *Backend) setProblem() error {
 		return fmt.Errorf("engine: unknown problem %q", b.job.Problem)
 	}
 	if !p.HasGPU() {
-		return fmt.Errorf("engine: --problem %s has no GPU objective (its GLSL); use --device cpu", p.Name)
+		return gdgpu.FieldErrorf("{Job.Problem} %s has no GPU objective (its GLSL); use {cpu.Open}", p.Name).In("engine")
 	}
 	b.prob = p
 	if p.GPU.Coef != nil {

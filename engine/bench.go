@@ -127,7 +127,7 @@ func (b *Backend) benchIssue(op BenchOp) (func(), error) {
 	lr := b.job.Optimizer.LR
 	if b.lb != nil && (op == BenchStep || op == BenchGiven) {
 		// Its step waits for the scalars it decides on: no GPU-timed form.
-		return nil, fmt.Errorf("engine: Bench: an %s step is timed by the wall clock (gdgpu bench --lbfgs), not with GL timestamps", b.job.Optimizer.Name)
+		return nil, fmt.Errorf("engine: Bench: an %s step waits for the scalars its line search decides on, so it is timed by the wall clock, not with GL timestamps", b.job.Optimizer.Name)
 	}
 	switch op {
 	case BenchCopy:

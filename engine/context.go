@@ -12,6 +12,8 @@ import (
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/gdgpu/gdgpu"
 )
 
 // Context is a headless OpenGL context with its own OS-locked thread. All of
@@ -123,7 +125,7 @@ func checkSoftware(opts Options, in Info) error {
 	case opts.Software == SoftwareRefuse:
 		why = "a hardware GPU is required here"
 	case opts.GPU > 0:
-		why = fmt.Sprintf("--gpu %d asked for a device, and that one is Mesa's software renderer, not a GPU (with glvnd it follows the GPUs in EGL's list: 'gdgpu info --devices' lists them)", opts.GPU)
+		why = fmt.Sprintf("%s %d asked for a device, and that one is Mesa's software renderer, not a GPU (with glvnd it follows the GPUs in EGL's list: %s lists them)", "{Options.GPU}", opts.GPU, "{engine.Devices}")
 	default:
 		if _, err := os.Stat(nvidiaDevice); err != nil {
 			return nil
@@ -132,7 +134,9 @@ func checkSoftware(opts Options, in Info) error {
 			"(glvnd reads /usr/share/glvnd/egl_vendor.d/10_nvidia.json; __EGL_VENDOR_LIBRARY_FILENAMES names another), " +
 			"or the GPU is in MIG mode, which has no graphics APIs"
 	}
-	return fmt.Errorf("engine: %s gives the software renderer %q: %s (use --device cpu for the CPU reference)", in.Platform, in.Renderer, why)
+	// why is format text: its only braces are the fields it names, and
+	// its only % is escaped.
+	return gdgpu.FieldErrorf("%s gives the software renderer %q: "+strings.ReplaceAll(why, "%", "%%")+" (use {cpu.Open} for the CPU reference)", in.Platform, in.Renderer).In("engine")
 }
 
 // isSoftwareRenderer reports whether GL_RENDERER names one of Mesa's

@@ -104,7 +104,18 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/gdgpu/gdgpu"
 )
+
+// noSuchDevice is the attempt's failure when the --gpu index (Options.GPU)
+// names no EGL device.
+func noSuchDevice(n int) error {
+	if n == 0 {
+		return errors.New("no such device: none found")
+	}
+	return fmt.Errorf("no such device: %d found (0..%d)", n, n-1)
+}
 
 // eglContext is a current EGL display and context on the calling thread.
 type eglContext struct {
@@ -220,7 +231,7 @@ func openEGL(gpu int, debug, deviceOnly bool) (*eglContext, error) {
 	if devs, err := eglDevices(); err != nil {
 		fail(what, err)
 	} else if gpu < 0 || gpu >= len(devs) {
-		fail(what, fmt.Errorf("no such device: %d found (--gpu 0..%d)", len(devs), len(devs)-1))
+		fail(what, noSuchDevice(len(devs)))
 	} else {
 		dev := devs[gpu]
 		desc := dev.describe()
@@ -232,7 +243,7 @@ func openEGL(gpu int, debug, deviceOnly bool) (*eglContext, error) {
 		fail(what+" ("+desc+")", err)
 	}
 	if gpu > 0 || deviceOnly {
-		return nil, fmt.Errorf("engine: no OpenGL context for --gpu %d:\n%s", gpu, strings.Join(attempts, "\n"))
+		return nil, gdgpu.FieldErrorf("no OpenGL context for {Options.GPU} %d:\n%s", gpu, strings.Join(attempts, "\n")).In("engine")
 	}
 
 	// 2. Mesa's surfaceless platform: llvmpipe on machines without a GPU.
@@ -254,7 +265,7 @@ func openEGL(gpu int, debug, deviceOnly bool) (*eglContext, error) {
 		return c, nil
 	}
 	fail("EGL default display", err)
-	return nil, fmt.Errorf("engine: no OpenGL 4.3 context could be made (use --device cpu to run without a GPU):\n%s", strings.Join(attempts, "\n"))
+	return nil, gdgpu.FieldErrorf("no OpenGL 4.3 context could be made (use {cpu.Open} to run without a GPU):\n%s", strings.Join(attempts, "\n")).In("engine")
 }
 
 // eglDevice is one entry of EGL's device list.

@@ -81,7 +81,7 @@ func TestOpenMissingGPUListsAttempts(t *testing.T) {
 		t.Fatal("Open with --gpu 99 succeeded on a machine with fewer devices")
 	}
 	msg := err.Error()
-	for _, want := range []string{"engine:", "--gpu 99", "EGL device 99"} {
+	for _, want := range []string{"engine:", "Options.GPU 99", "EGL device 99"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not mention %q", msg, want)
 		}
@@ -391,7 +391,7 @@ func TestCPUOnlyMethodsRefused(t *testing.T) {
 		}
 		job := newJob("quadratic", o.Name, 10, gdgpu.F32)
 		_, err := c.NewBackend(&job)
-		if err == nil || !strings.Contains(err.Error(), "--device cpu") {
+		if err == nil || !strings.Contains(err.Error(), "use cpu.Open") {
 			t.Errorf("%s on the GPU: %v", o.Name, err)
 		}
 	}

@@ -34,11 +34,11 @@ func (c *Context) Landscape(job *gdgpu.Job, x0, x1, y0, y1 float64, w, h int, ds
 		return err
 	}
 	if job.Dim != 2 {
-		return fmt.Errorf("engine: Landscape needs a two-parameter job; %s has --dim %d", job.Problem, job.Dim)
+		return gdgpu.FieldErrorf("Landscape needs a two-parameter job; %s has {Job.Dim} %d", job.Problem, job.Dim).In("engine")
 	}
 	p, ok := gdgpu.LookupProblem(job.Problem)
 	if !ok || !p.HasGPU() {
-		return fmt.Errorf("engine: Landscape: --problem %s has no GPU objective (its GLSL)", job.Problem)
+		return gdgpu.FieldErrorf("Landscape: {Job.Problem} %s has no GPU objective (its GLSL)", job.Problem).In("engine")
 	}
 	if p.GPU.Prepass {
 		return ErrLandscapePrepass

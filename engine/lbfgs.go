@@ -49,7 +49,7 @@ func (b *Backend) buildLBFGS(base map[string]string) (err error) {
 	var bindings int32
 	gl.GetIntegerv(gl.MAX_SHADER_STORAGE_BUFFER_BINDINGS, &bindings)
 	if bindings <= bindLBSc {
-		return fmt.Errorf("engine: --optimizer %s needs %d shader storage binding points, this driver has %d (GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS); use --device cpu", b.job.Optimizer.Name, bindLBSc+1, bindings)
+		return gdgpu.FieldErrorf("{Optimizer.Name} %s needs %d shader storage binding points, this driver has %d (GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS); use {cpu.Open}", b.job.Optimizer.Name, bindLBSc+1, bindings).In("engine")
 	}
 	l := &lbfgsGPU{step: lbfgs.New(lbfgs.NewParams(&b.job.Optimizer)), recordAt: -1}
 	b.lb = l

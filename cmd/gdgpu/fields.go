@@ -47,6 +47,10 @@ var fieldFlags = func() map[string]string {
 		"DataSpec.ValFraction":   "--val-fraction",
 		"ReadModel.path":         "--model",
 		"ReadRows.path":          "--data",
+		"Options.GPU":            "--gpu",
+		"cpu.Open":               "--device cpu",
+		"engine.Devices":         "'gdgpu info --devices'",
+		"gdgpu.ProblemNames":     "gdgpu list",
 	}
 	for _, p := range schedParams {
 		m["Schedule."+p.name] = "--" + p.flag
