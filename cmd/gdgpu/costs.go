@@ -83,7 +83,7 @@ func costPlots(delta, span float64) ([2]*plot.Plot, error) {
 	const n = 401
 	var ps [2]*plot.Plot
 	for k, title := range []string{"cost l(r)", "derivative dl/dr"} {
-		p := newFigure()
+		p := viewer.NewFigure()
 		p.Title.Text = title
 		p.X.Label.Text = "residual r = z - y"
 		p.Add(plotter.NewGrid())
@@ -117,7 +117,7 @@ func costPlots(delta, span float64) ([2]*plot.Plot, error) {
 		}
 		// Where the curves are not: the costs rise to the top corners, the
 		// derivatives through the bottom left and top right.
-		placeLegend(p, all, false)
+		viewer.PlaceLegend(p, all, false)
 		ps[k] = p
 	}
 	return ps, nil

@@ -7,15 +7,12 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gdgpu/gdgpu/viewer"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/plotter"
 )
 
 // plotLogs writes two CPU run logs on the quadratic, SGD and Adam, and
@@ -275,59 +272,9 @@ func TestPlotWriteFailure(t *testing.T) {
 	}
 }
 
-// TestDecadeTicksWideRange: a log axis over many decades (a diverging
-// run's loss up to 1e180) labels its decades as 1eN, not with
-// FormatFloat's rounding of math.Pow10 ("1.0000000000000002e+57"), and
-// does not pack a tick into every decade (190 of them drew a solid bar).
-func TestDecadeTicksWideRange(t *testing.T) {
-	ticks := decadeTicks{}.Ticks(1e-2, 1e180)
-	if len(ticks) > 40 {
-		t.Errorf("%d ticks over 182 decades, want at most 40", len(ticks))
-	}
-	labels := 0
-	for _, tk := range ticks {
-		if tk.Label == "" {
-			continue
-		}
-		labels++
-		if strings.Contains(tk.Label, "000") || strings.Contains(tk.Label, ".") {
-			t.Errorf("tick at %g labelled %q, want 1eN", tk.Value, tk.Label)
-		}
-	}
-	if labels < 3 {
-		t.Errorf("%d labelled ticks, want several", labels)
-	}
-	// A few decades: every one labelled, with the 2..9 minor ticks between.
-	ticks = decadeTicks{}.Ticks(1e-3, 10)
-	var got []string
-	for _, tk := range ticks {
-		if tk.Label != "" {
-			got = append(got, tk.Label)
-		}
-	}
-	if strings.Join(got, " ") != "0.001 0.01 0.1 1 10" {
-		t.Errorf("labels over 1e-3..10: %v", got)
-	}
-	// An axis past 1e-3 or 1e4 labels its decades (every second one here)
-	// as 1eN: one format, not 1e-08 beside 0.0001 and 100.
-	got = got[:0]
-	for _, tk := range (decadeTicks{}).Ticks(3e-9, 2e4) {
-		if tk.Label != "" {
-			got = append(got, tk.Label)
-		}
-	}
-	if want := "1e-8 1e-6 1e-4 1e-2 1e0 1e2 1e4"; strings.Join(got, " ") != want {
-		t.Errorf("labels over 3e-9..2e4: %v, want %s", got, want)
-	}
-}
-
-// TestFloorZeros: zeros go to the smallest positive value of any series;
-// a run folder's log.csv is named after its folder.
-func TestFloorZeros(t *testing.T) {
-	s := []plotter.XYs{{{X: 0, Y: 4}, {X: 1, Y: 0}}, {{X: 0, Y: 0.5}, {X: 1, Y: 0.25}}}
-	if err := floorZeros(s, []string{"a", "b"}, "loss"); err != nil || s[0][1].Y != 0.25 || s[1][1].Y != 0.25 || s[0][0].Y != 4 {
-		t.Errorf("floorZeros: %v, %v", err, s)
-	}
+// TestPlotNamesRunFolder: a run folder's log.csv is named after its
+// folder in the legend.
+func TestPlotNamesRunFolder(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "adam-run")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -342,51 +289,5 @@ func TestFloorZeros(t *testing.T) {
 	}
 	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "adam-run") {
 		t.Errorf("the legend does not name the folder (%v)", err)
-	}
-}
-
-// TestLegendCorner: the legend goes to the corner the curves leave empty:
-// top right above a falling loss, top left above a rising one, a bottom
-// corner under a U (the costs), top left beside an odd function (the
-// derivatives), and top right when there is no range to judge by.
-func TestLegendCorner(t *testing.T) {
-	line := func(f func(x float64) float64) plotter.XYs {
-		var xy plotter.XYs
-		for i := 0; i <= 40; i++ {
-			x := -1 + float64(i)/20
-			xy = append(xy, plotter.XY{X: x, Y: f(x)})
-		}
-		return xy
-	}
-	for _, tc := range []struct {
-		name      string
-		s         []plotter.XYs
-		logY      bool
-		top, left bool
-	}{
-		{"falling loss, log", []plotter.XYs{line(func(x float64) float64 { return math.Pow(10, -6*x) })}, true, true, false},
-		{"rising", []plotter.XYs{line(func(x float64) float64 { return x })}, false, true, true},
-		{"U", []plotter.XYs{line(func(x float64) float64 { return x * x }), line(func(x float64) float64 { return math.Abs(x) })}, false, false, false},
-		{"odd", []plotter.XYs{line(func(x float64) float64 { return x * x * x }), line(math.Tanh)}, false, true, true},
-		{"one point", []plotter.XYs{{{X: 1, Y: 1}}}, false, true, false},
-	} {
-		if top, left, _ := legendCorner(tc.s, tc.logY); top != tc.top || left != tc.left {
-			t.Errorf("%s: top %v left %v, want %v %v", tc.name, top, left, tc.top, tc.left)
-		}
-	}
-}
-
-// TestFigureFonts: every text of plot's and costs' figures is at least 12
-// points (16 pixels at 96 dpi), sans serif; gonum's default tick labels
-// are 10 points of a serif, small on a screen at 100%.
-func TestFigureFonts(t *testing.T) {
-	p := newFigure()
-	for name, f := range map[string]font.Font{
-		"title": p.Title.TextStyle.Font, "x label": p.X.Label.TextStyle.Font, "y label": p.Y.Label.TextStyle.Font,
-		"x ticks": p.X.Tick.Label.Font, "y ticks": p.Y.Tick.Label.Font, "legend": p.Legend.TextStyle.Font,
-	} {
-		if f.Size < 12 || f.Variant != "Sans" {
-			t.Errorf("%s: %v %s, want 12pt or more, Sans", name, f.Size, f.Variant)
-		}
 	}
 }
