@@ -522,7 +522,8 @@ func DecodeCheckpoint(r io.Reader, size int64) (*Checkpoint, error) {
 		return nil, corrupt("header: %v", err)
 	}
 	if err := h.Job.validate(true); err != nil {
-		return nil, corrupt("header: %v", err)
+		// %w: the CLI finds the FieldError in it and names its flags.
+		return nil, corrupt("header: %w", err)
 	}
 	names := h.Job.Optimizer.StateNames()
 	if h.Dim != h.Job.Dim || len(h.Vectors) != len(names) || len(names) > maxCheckpointVectors {

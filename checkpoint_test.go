@@ -2,6 +2,7 @@ package gdgpu
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"math"
@@ -289,4 +290,32 @@ func FuzzReadCheckpoint(f *testing.F) {
 			t.Fatalf("accepted a checkpoint that does not re-encode: %v", err)
 		}
 	})
+}
+
+// TestCheckpointInvalidJobNamesField: a checkpoint whose stored job is
+// invalid (its checksums right) is corrupt, and the refusal keeps the
+// FieldError naming the field, so that the command line shows its flag.
+func TestCheckpointInvalidJobNamesField(t *testing.T) {
+	c := testCheckpoint(t, 50, 0.5)
+	hdr, err := c.header()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(hdr, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["Job"].(map[string]any)["LogEvery"] = 0
+	if hdr, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := encodeCheckpoint(&b, hdr, &c.State); err != nil {
+		t.Fatal(err)
+	}
+	_, err = DecodeCheckpoint(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	var fe *FieldError
+	if !errors.Is(err, ErrCheckpointCorrupt) || !errors.As(err, &fe) || fe.Fields[0] != "Job.LogEvery" {
+		t.Fatalf("got %v, want a corrupt checkpoint whose FieldError names Job.LogEvery", err)
+	}
 }

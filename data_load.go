@@ -213,11 +213,11 @@ func readData(m ModelInfo, sp DataSpec) (*data.Dataset, error) {
 		}
 		x, rows, cols, err := data.ReadNpyMatrix(sp.File)
 		if err != nil {
-			return nil, FieldErrorf("{DataSpec.File}: %v", err)
+			return nil, FieldErrorf("{DataSpec.File}: %w", err)
 		}
 		yv, err := data.ReadVector(sp.Target)
 		if err != nil {
-			return nil, FieldErrorf("{DataSpec.Target}: %v", err)
+			return nil, FieldErrorf("{DataSpec.Target}: %w", err)
 		}
 		if len(yv) != rows {
 			return nil, FieldErrorf("{DataSpec.Target} %s holds %d values, {DataSpec.File} %s has %d rows", sp.Target, len(yv), sp.File, rows)
@@ -246,7 +246,7 @@ func readData(m ModelInfo, sp DataSpec) (*data.Dataset, error) {
 	}
 	ds, err := data.ReadCSV(sp.File, opt)
 	if err != nil {
-		return nil, FieldErrorf("{DataSpec.File}: %v", err)
+		return nil, FieldErrorf("{DataSpec.File}: %w", err)
 	}
 	return ds, nil
 }

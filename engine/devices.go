@@ -10,6 +10,9 @@ type Device struct {
 	CUDA     int    `json:"cuda"`     // CUDA device ordinal (EGL_NV_device_cuda), -1 when unknown
 	Info     *Info  `json:"info"`     // the device's GL context; nil when none could be made
 	Err      string `json:"error"`    // why no context could be made, "" when one was
+	// Error is Err's error, for a caller that reads more than its text
+	// (a *gdgpu.FieldError names fields the command line writes as flags).
+	Error error `json:"-"`
 }
 
 // Devices lists every EGL device, in the order Options.GPU indexes them,
@@ -30,13 +33,13 @@ func Devices() ([]Device, error) {
 		out[i] = Device{Index: i, DRMNode: d.drm, Software: d.software, CUDA: d.cuda}
 		c, err := Open(Options{GPU: i, Software: SoftwareAllow, deviceOnly: true})
 		if err != nil {
-			out[i].Err = err.Error()
+			out[i].Err, out[i].Error = err.Error(), err
 			continue
 		}
 		in := c.Info()
 		out[i].Info = &in
 		if err := c.Close(); err != nil {
-			out[i].Err = err.Error()
+			out[i].Err, out[i].Error = err.Error(), err
 		}
 	}
 	return out, nil

@@ -59,8 +59,9 @@ func (r *Race) Label() string {
 func (r *Race) Diverged() bool { return r.Done && r.Result.Status == gdgpu.Diverged }
 
 // RaceHooks adapt Race.Run to a live view. Lock, when set, guards the
-// race's fields while Run appends to them, so that a reader holding it
-// may copy the race (the slices only grow). Issued, when set, is called
+// race's fields while Run changes them, so that a reader holding it may
+// copy the race and read the copy without it: Run only appends, and when
+// it drops points it moves to new arrays. Issued, when set, is called
 // after each batch of steps, without the lock (a window waits there for
 // its next frame).
 type RaceHooks struct {
@@ -132,9 +133,14 @@ func (r *Race) Run(ctx context.Context, job *gdgpu.Job, b gdgpu.Backend, h RaceH
 			at = res.KeptStep
 		}
 		mu.Lock()
-		for len(r.Steps) > 1 && r.Steps[len(r.Steps)-1] > at {
-			r.Steps, r.Points = r.Steps[:len(r.Steps)-1], r.Points[:len(r.Points)-1]
+		n := len(r.Steps)
+		for n > 1 && r.Steps[n-1] > at {
+			n--
 		}
+		// Capacity clipped: the append below then makes new arrays, so a
+		// copy of the race taken under the lock keeps reading what it
+		// read (its elements are never written again).
+		r.Steps, r.Points = r.Steps[:n:n], r.Points[:n:n]
 		mu.Unlock()
 		add(at)
 		if hookErr != nil {

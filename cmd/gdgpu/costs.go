@@ -110,7 +110,7 @@ func costPlots(delta, span float64) ([2]*plot.Plot, error) {
 			p.Add(line)
 			name := loss
 			if cost, _ := gdgpu.LookupRegressionCost(loss); cost.Delta {
-				name = fmt.Sprintf("huber (delta %g)", delta)
+				name = fmt.Sprintf("%s (delta %g)", loss, delta)
 			}
 			p.Legend.Add(name, line)
 			all = append(all, xy)

@@ -51,6 +51,7 @@ var fieldFlags = func() map[string]string {
 		"cpu.Open":               "--device cpu",
 		"engine.Devices":         "'gdgpu info --devices'",
 		"gdgpu.ProblemNames":     "gdgpu list",
+		"NewModelCard":           "gdgpu run --out",
 	}
 	for _, p := range schedParams {
 		m["Schedule."+p.name] = "--" + p.flag

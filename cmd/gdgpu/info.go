@@ -41,6 +41,11 @@ the GPUs in that list. --json prints the same as JSON.`,
 				if err != nil {
 					return failure(err)
 				}
+				for i, d := range devs {
+					if d.Error != nil { // in the command's words: its flags
+						devs[i].Err = inFlags(d.Error, fieldFlag)
+					}
+				}
 				if asJSON {
 					return printJSON(stdout, devs)
 				}

@@ -451,3 +451,34 @@ func TestModelResumeChangedFile(t *testing.T) {
 		t.Errorf("file gone: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestResumeDataMessages: on --resume, a data file that cannot be read is
+// named as the checkpoint's ("--data (from the --resume checkpoint)"),
+// and other refusals of its contents name it as --data; --classes 0 given
+// with --synthetic regression is refused as any --classes is.
+func TestResumeDataMessages(t *testing.T) {
+	dir := t.TempDir()
+	csv, ck := filepath.Join(dir, "d.csv"), filepath.Join(dir, "ck")
+	if err := os.WriteFile(csv, []byte("a,b,y\n1,2,0\n3,4,1\n5,6,2\n7,8,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "softmax", "--data", csv, "--target", "y", "--steps", "4", "--checkpoint", ck); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if err := os.WriteFile(csv, []byte("a,b,y\n1,2,0\n3,4,2\n5,6,0\n7,8,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := gdgpuRun(t, "run", "--device", "cpu", "--resume", ck, "--steps", "8")
+	if want := "gdgpu: --data " + csv + ": softmax needs the labels 0..K-1"; code != exitUsage || !strings.HasPrefix(stderr, want) {
+		t.Errorf("labels 0 and 2: exit %d, %q, want %q", code, stderr, want)
+	}
+	os.Remove(csv)
+	code, _, stderr = gdgpuRun(t, "run", "--device", "cpu", "--resume", ck, "--steps", "8")
+	if want := "gdgpu: --data (from the --resume checkpoint): data: open " + csv; code != exitUsage || !strings.HasPrefix(stderr, want) {
+		t.Errorf("file gone: exit %d, %q, want %q", code, stderr, want)
+	}
+	code, _, stderr = gdgpuRun(t, "run", "--device", "cpu", "--problem", "linear", "--synthetic", "regression", "--classes", "0", "--steps", "1")
+	if code != exitUsage || !strings.Contains(stderr, "--classes applies to --synthetic classification") {
+		t.Errorf("--classes 0 with regression: exit %d, %s", code, stderr)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -96,7 +97,18 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 	// as the user typed it; the job keeps them absolute.
 	ld, err := gdgpu.LoadData(job.Problem, m.spec(false), job.Seed)
 	if err != nil {
-		return nil, usagef("%s", inFlags(err, m.flagOf))
+		// A file that could not be read (the refusal wraps the reader's
+		// error) says when --resume's checkpoint named it.
+		flag := fieldFlag
+		if fe := (*gdgpu.FieldError)(nil); errors.As(err, &fe) && fe.Unwrap() != nil {
+			flag = m.flagOf
+		}
+		return nil, usagef("%s", inFlags(err, flag))
+	}
+	if m.synthetic == "regression" && changed("classes") {
+		// LoadData refuses Classes set with regression; --classes 0
+		// (its default) given is refused here, as before.
+		return nil, usagef("--classes applies to --synthetic classification")
 	}
 	d := ld.Data
 	job.Data = d

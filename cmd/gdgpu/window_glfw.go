@@ -149,8 +149,9 @@ func (l *live) halt() {
 	l.wg.Wait()
 }
 
-// snapshot copies the races' state for drawing: the slices only grow, so
-// their headers taken under the lock stay valid.
+// snapshot copies the races' state for drawing: Race.Run only appends to
+// the slices, or moves to new arrays when it drops points, so their
+// headers taken under the lock stay valid (viewer.RaceHooks).
 func (l *live) snapshot() (races []*viewer.Race, done bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

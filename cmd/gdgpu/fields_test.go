@@ -1,0 +1,53 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestEveryFieldHasAFlag: every field the library's refusals name
+// ({Job.Dim} in a gdgpu.FieldErrorf format, and the schedule fields its
+// range checks name) has a flag here, so that no Go name reaches a user of
+// the command line (fieldFlag would fall back to it quietly).
+func TestEveryFieldHasAFlag(t *testing.T) {
+	token := regexp.MustCompile(`\{([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9-]*)?)\}`)
+	schedCheck := regexp.MustCompile(`\b(?:atLeast|positive|nonNegative)\("([A-Za-z0-9]+)"`)
+	found := map[string]string{} // field -> a file naming it
+	for _, dir := range []string{"../..", "../../engine", "../../cpu"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(string(b), "\n") {
+				if !strings.Contains(line, "FieldErrorf") && !strings.Contains(line, `"{`) && !schedCheck.MatchString(line) {
+					continue
+				}
+				for _, m := range token.FindAllStringSubmatch(line, -1) {
+					found[m[1]] = f
+				}
+				for _, m := range schedCheck.FindAllStringSubmatch(line, -1) {
+					found["Schedule."+m[1]] = f
+				}
+			}
+		}
+	}
+	if len(found) < 40 {
+		t.Fatalf("found %d fields named, want the library's (40 or more): is the scan broken?", len(found))
+	}
+	for field, f := range found {
+		if fieldFlag(field) == field {
+			t.Errorf("%s names %s, which has no flag in fieldFlags", f, field)
+		}
+	}
+}
