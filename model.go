@@ -56,6 +56,47 @@ type ModelInfo struct {
 	// outputs z into p (ModelProbabilities); nil: the model gives scores
 	// only.
 	Probabilities func(z, p []float64)
+	// Net, when set, makes the model a network of its own rather than a
+	// linear map of the features followed by the CPU loss: it checks the
+	// job's network fields (Job.Hidden, ...) and returns the network on
+	// inputs features with outputs outputs, whose parameter count, start
+	// point, penalised weights and float64 forward and backward passes
+	// the CPU backend, gradcheck, the model card and predict read in
+	// place of the linear layout (ModelDim, ModelOutputs). Its output
+	// loss is CPU's. nil: a linear model.
+	Net func(job *Job, inputs, outputs int) (Network, error)
+}
+
+// Network is a model's own network on the CPU (ModelInfo.Net): the MLP.
+type Network interface {
+	// Dim is the parameter count.
+	Dim() int
+	// Init writes the seeded start point into x (len Dim).
+	Init(x []float64, seed uint64)
+	// Weights calls f with each run [lo, hi) of the parameters that the
+	// L1 and L2 penalties apply to, in order.
+	Weights(f func(lo, hi int))
+	// Scratch is the float64s Pass needs for a run of up to rows rows.
+	Scratch(rows int) int
+	// Pass runs the network on the rows x (len(y) rows of the inputs,
+	// row-major) with targets y: it adds each row's loss to loss in row
+	// order and returns that sum and the rows a classifier predicts
+	// right; with g not nil it adds the gradient of the rows' summed loss
+	// in the parameters w to g. It must not allocate, and its result must
+	// not depend on anything but its arguments (the CPU backend calls it
+	// from several goroutines on disjoint g and scratch).
+	Pass(loss float64, w, x, y, g, scratch []float64) (float64, int)
+	// Outputs writes the network's outputs z on the rows x (len(z) /
+	// outputs rows) into z, using scratch (len Scratch(rows)).
+	Outputs(w, x, z, scratch []float64)
+	// Kink is the smallest distance of a sample, over rows rows of x, from
+	// a kink of the network (relu's at 0), +Inf where it is smooth:
+	// gradcheck keeps its central differences off the kinks.
+	Kink(w, x []float64, rows int) float64
+	// Layout describes the parameter vector (the model card's layout);
+	// Describe the shape in a line (the run header).
+	Layout() string
+	Describe() string
 }
 
 // PerClass reports whether the model has one output per class (K =
@@ -94,7 +135,7 @@ type RegressionCost struct {
 
 // models is the registry, in the order list and the help show it; each
 // model is defined by its own file (model_<name>.go).
-var models = []ModelInfo{linearModel(), logisticModel(), perceptronModel(), hingeModel(), softmaxModel()}
+var models = []ModelInfo{linearModel(), logisticModel(), perceptronModel(), hingeModel(), softmaxModel(), mlpModel()}
 
 // costs are the linear model's regression costs, in the order list, the
 // help and `gdgpu costs` show them; each is defined by its own file
@@ -362,6 +403,30 @@ func ModelDim(d *Data, intercept bool) int {
 	return d.Outputs() * p
 }
 
+// ModelNetwork returns the network of a job whose model has one
+// (ModelInfo.Net), on job.Data, or nil for a linear model. The job's
+// network fields must be valid (Validate checks them).
+func ModelNetwork(job *Job) Network {
+	m, _ := LookupModel(job.Problem)
+	if m.Net == nil || job.Data == nil {
+		return nil
+	}
+	n, err := m.Net(job, job.Data.Cols, job.Data.Outputs())
+	if err != nil {
+		panic(fmt.Sprintf("gdgpu: ModelNetwork on an invalid job: %v", err))
+	}
+	return n
+}
+
+// ModelParams is the parameter count of job's model on job.Data: its
+// network's (ModelInfo.Net) or else ModelDim's.
+func ModelParams(job *Job) int {
+	if n := ModelNetwork(job); n != nil {
+		return n.Dim()
+	}
+	return ModelDim(job.Data, !job.NoIntercept)
+}
+
 // Batches returns the batch size B that Job.BatchSize gives on a
 // training set of n rows (0, or more than n, means the full batch n) and
 // the steps per epoch, ceil(n/B).
@@ -427,10 +492,17 @@ func (j *Job) validateModel(stored bool) error {
 	if j.Data == nil && !(stored && j.DataHash != "") {
 		return ErrNoData
 	}
+	if m.Net != nil {
+		if _, err := m.Net(j, 1, 2); err != nil {
+			return err
+		}
+	} else if len(j.Hidden) > 0 || j.Activation != "" || j.LeakySlope != 0 || j.InitScheme != "" {
+		return fieldErrorf("{Job.Hidden}, {Job.Activation}, {Job.LeakySlope} and {Job.InitScheme} apply to the networks (%s), not to %s", strings.Join(netModels(), ", "), m.Name)
+	}
 	if j.Data == nil {
 		// A checkpoint's job: the data is loaded again on resume and
 		// checked against DataHash (Checkpoint.Compatible).
-	} else if want := ModelDim(j.Data, !j.NoIntercept); j.Dim != want {
+	} else if want := ModelParams(j); j.Dim != want {
 		return fmt.Errorf("--dim %d does not match the model: %s on %d features with %d output(s) has %d parameters", j.Dim, m.Name, j.Data.Cols, j.Data.Outputs(), want)
 	}
 	if m.Costs {
@@ -462,6 +534,17 @@ func (j *Job) validateModel(stored bool) error {
 		return fmt.Errorf("the data set (%d x %d) exceeds the %d values a model takes", j.Data.Rows, j.Data.Cols, MaxDim)
 	}
 	return nil
+}
+
+// netModels names the models that are networks (ModelInfo.Net).
+func netModels() []string {
+	var n []string
+	for _, m := range models {
+		if m.Net != nil {
+			n = append(n, m.Name)
+		}
+	}
+	return n
 }
 
 // ModelOutputs computes a trained model's outputs z for one row of

@@ -62,8 +62,10 @@ type Report struct {
 func (r *Report) OK() bool { return r.FDRatio <= 1 && (!r.GPU || r.GPURatio <= 1) }
 
 // ModelData gives a model job its data for a gradient check: a seeded synthetic set of 200
-// rows and 5 standardized features (3 classes for softmax), with l1 and l2
-// penalties on, so that every term of the gradient is checked.
+// rows and 5 standardized features (3 classes for softmax and the mlp), with l1 and l2
+// penalties on, so that every term of the gradient is checked. A network
+// (ModelInfo.Net) whose job names no hidden layers gets two, of 4 and 3
+// tanh units.
 func ModelData(job *gdgpu.Job, loss string, seed uint64) error {
 	kind, classes := "classification", 2
 	switch info, _ := gdgpu.LookupModel(job.Problem); {
@@ -82,7 +84,15 @@ func ModelData(job *gdgpu.Job, loss string, seed uint64) error {
 		return err
 	}
 	job.Data, job.Loss, job.L1, job.L2 = d, loss, 0.01, 0.1
-	job.Dim = gdgpu.ModelDim(d, true)
+	if info, _ := gdgpu.LookupModel(job.Problem); info.Net != nil && len(job.Hidden) == 0 {
+		job.Hidden, job.Activation = []int{4, 3}, "tanh"
+	}
+	if info, _ := gdgpu.LookupModel(job.Problem); info.Net != nil {
+		if _, err := info.Net(job, d.Cols, d.Outputs()); err != nil {
+			return err
+		}
+	}
+	job.Dim = gdgpu.ModelParams(job)
 	return nil
 }
 
@@ -94,6 +104,24 @@ func nearKink(job *gdgpu.Job, x []float64) bool {
 	const margin = 1e-3 // the difference moves z by at most h·Σ|x_ij| ≈ 6e-6·10
 	d := job.Data
 	p := d.Cols + 1
+	if net := gdgpu.ModelNetwork(job); net != nil {
+		near := false
+		net.Weights(func(lo, hi int) {
+			for _, v := range x[lo:hi] {
+				near = near || math.Abs(v) < margin && job.L1 > 0
+			}
+		})
+		if near {
+			return true
+		}
+		xs := make([]float64, len(d.X))
+		for i, v := range d.X {
+			xs[i] = float64(v)
+		}
+		// a hidden pre-activation moves by at most h·(1 + Σ|input|)
+		// for one parameter's difference: the same margin serves
+		return net.Kink(x, xs, d.Rows) < margin
+	}
 	for k := range d.Outputs() {
 		for j := range d.Cols {
 			if math.Abs(x[k*p+j]) < margin && job.L1 > 0 {

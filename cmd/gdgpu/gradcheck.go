@@ -86,6 +86,9 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 			}
 			var gb gradcheck.Gradienter
 			if device == "gpu" {
+				if err := cpuOnlyModel(problem); err != nil {
+					return err
+				}
 				ec, err := openGL(gpu)
 				if err != nil {
 					return err
