@@ -288,7 +288,7 @@ func (j *Job) StartPoint() []float64 {
 		// them and the perceptron; the seed shuffles the batches. A
 		// network starts from its seeded draw: at zero every hidden unit
 		// would get the same gradient.
-		if n := ModelNetwork(j); n != nil {
+		if n, _ := ModelNetwork(j); n != nil { // a valid job's network
 			n.Init(x, j.Seed)
 		}
 		return x

@@ -404,27 +404,28 @@ func ModelDim(d *Data, intercept bool) int {
 }
 
 // ModelNetwork returns the network of a job whose model has one
-// (ModelInfo.Net), on job.Data, or nil for a linear model. The job's
-// network fields must be valid (Validate checks them).
-func ModelNetwork(job *Job) Network {
+// (ModelInfo.Net) on job.Data, nil for a linear model, or the error that
+// the job's network fields get (a *FieldError).
+func ModelNetwork(job *Job) (Network, error) {
 	m, _ := LookupModel(job.Problem)
 	if m.Net == nil || job.Data == nil {
-		return nil
+		return nil, nil
 	}
-	n, err := m.Net(job, job.Data.Cols, job.Data.Outputs())
-	if err != nil {
-		panic(fmt.Sprintf("gdgpu: ModelNetwork on an invalid job: %v", err))
-	}
-	return n
+	return m.Net(job, job.Data.Cols, job.Data.Outputs())
 }
 
 // ModelParams is the parameter count of job's model on job.Data: its
-// network's (ModelInfo.Net) or else ModelDim's.
-func ModelParams(job *Job) int {
-	if n := ModelNetwork(job); n != nil {
-		return n.Dim()
+// network's (ModelInfo.Net) or else ModelDim's; an error for a network
+// whose fields are not valid.
+func ModelParams(job *Job) (int, error) {
+	n, err := ModelNetwork(job)
+	if err != nil {
+		return 0, err
 	}
-	return ModelDim(job.Data, !job.NoIntercept)
+	if n != nil {
+		return n.Dim(), nil
+	}
+	return ModelDim(job.Data, !job.NoIntercept), nil
 }
 
 // Batches returns the batch size B that Job.BatchSize gives on a
@@ -502,7 +503,9 @@ func (j *Job) validateModel(stored bool) error {
 	if j.Data == nil {
 		// A checkpoint's job: the data is loaded again on resume and
 		// checked against DataHash (Checkpoint.Compatible).
-	} else if want := ModelParams(j); j.Dim != want {
+	} else if want, err := ModelParams(j); err != nil {
+		return err
+	} else if j.Dim != want {
 		return fmt.Errorf("--dim %d does not match the model: %s on %d features with %d output(s) has %d parameters", j.Dim, m.Name, j.Data.Cols, j.Data.Outputs(), want)
 	}
 	if m.Costs {

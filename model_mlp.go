@@ -403,15 +403,16 @@ func (n *mlp) Kink(w, x []float64, rows int) float64 {
 	return best
 }
 
-// Describe is the network's shape in a line: "64-128-64-10 relu".
+// Describe is the network's shape in a line, as the run header shows it:
+// "layers=64-128-64-10 activation=relu init=torch".
 func (n *mlp) Describe() string {
 	s := make([]string, len(n.width))
 	for i, w := range n.width {
 		s[i] = strconv.Itoa(w)
 	}
-	d := strings.Join(s, "-") + " " + Activations[n.act]
+	d := "layers=" + strings.Join(s, "-") + " activation=" + Activations[n.act]
 	if Activations[n.act] == "leaky-relu" {
-		d += fmt.Sprintf("(%g)", n.slope)
+		d += fmt.Sprintf(" leaky-slope=%g", n.slope)
 	}
-	return d + ", init " + n.init
+	return d + " init=" + n.init
 }

@@ -16,7 +16,10 @@ func mlpJob(t *testing.T, hidden ...int) Job {
 	}
 	j := NewJob()
 	j.Problem, j.Data, j.Hidden = "mlp", d, hidden
-	j.Dim = ModelParams(&j)
+	var err2 error
+	if j.Dim, err2 = ModelParams(&j); err2 != nil {
+		t.Fatal(err2)
+	}
 	return j
 }
 

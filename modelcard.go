@@ -30,6 +30,12 @@ type ModelCard struct {
 	Outputs    int       `json:"outputs"`
 	Intercept  bool      `json:"intercept"`
 	Layout     string    `json:"layout"`
+	// Hidden, Activation, LeakySlope and InitScheme describe a network
+	// (ModelInfo.Net: the mlp; Job's fields of those names).
+	Hidden     []int     `json:"hidden,omitempty"`
+	Activation string    `json:"activation,omitempty"`
+	LeakySlope float64   `json:"leaky_slope,omitempty"`
+	InitScheme string    `json:"init_scheme,omitempty"`
 	Mean       []float64 `json:"standardize_mean,omitempty"`
 	Std        []float64 `json:"standardize_std,omitempty"`
 	Data       string    `json:"data"`
@@ -75,6 +81,10 @@ func NewModelCard(job *Job, ld *LoadedData, res Result, params string) ModelCard
 	}
 	if job.NoIntercept {
 		card.Layout = fmt.Sprintf("row-major %d x %d: output k's weights of the features in order (docs/models.md)", job.Data.Outputs(), p)
+	}
+	if net, _ := ModelNetwork(job); net != nil {
+		card.Layout = net.Layout()
+		card.Hidden, card.Activation, card.LeakySlope, card.InitScheme = job.Hidden, job.Activation, job.LeakySlope, job.InitScheme
 	}
 	if m, _ := LookupModel(job.Problem); m.Costs {
 		card.Loss = job.Loss
@@ -161,7 +171,13 @@ func ReadModel(path string) (*ModelCard, []float64, error) {
 	if card.Intercept {
 		p++
 	}
-	if len(w) != card.Outputs*p {
+	if net, err := card.network(); err != nil {
+		return nil, nil, bad("%s", strings.TrimPrefix(err.Error(), "gdgpu: "))
+	} else if net != nil {
+		if len(w) != net.Dim() {
+			return nil, nil, fieldErrorf("{ReadModel.path} %s holds %d values, but its card describes a network of %d (%s)", path, len(w), net.Dim(), net.Describe())
+		}
+	} else if len(w) != card.Outputs*p {
 		return nil, nil, fieldErrorf("{ReadModel.path} %s holds %d values, but its card describes %d outputs x %d (features%s) = %d",
 			path, len(w), card.Outputs, p, map[bool]string{true: " and intercept", false: ""}[card.Intercept], card.Outputs*p)
 	}
@@ -171,6 +187,17 @@ func ReadModel(path string) (*ModelCard, []float64, error) {
 		}
 	}
 	return &card, w, nil
+}
+
+// network is the network the card describes (ModelInfo.Net), nil for a
+// linear model, or why its fields do not make one.
+func (c *ModelCard) network() (Network, error) {
+	m, _ := LookupModel(c.Model)
+	if m.Net == nil {
+		return nil, nil
+	}
+	job := Job{Problem: c.Model, Hidden: c.Hidden, Activation: c.Activation, LeakySlope: c.LeakySlope, InitScheme: c.InitScheme, NoIntercept: !c.Intercept}
+	return m.Net(&job, len(c.Features), c.Outputs)
 }
 
 // PredictRows is data to predict on: N rows of the card's features,
@@ -317,12 +344,24 @@ func (c *ModelCard) Predict(w io.Writer, params []float64, rows *PredictRows) (s
 	default:
 		header = []string{"class", "score"}
 	}
+	net, err := c.network()
+	if err != nil {
+		return "", err
+	}
+	var scratch []float64
+	if net != nil {
+		scratch = make([]float64, net.Scratch(1))
+	}
 	ew := &errWriter{w: w}
 	ew.line(header)
 	correct, sq := 0, 0.0
 	cells := make([]string, 0, len(header))
 	for r := 0; r < rows.N; r++ {
-		ModelOutputs(params, rows.X[r*nf:(r+1)*nf], c.Intercept, z)
+		if net != nil {
+			net.Outputs(params, rows.X[r*nf:(r+1)*nf], z, scratch)
+		} else {
+			ModelOutputs(params, rows.X[r*nf:(r+1)*nf], c.Intercept, z)
+		}
 		cells = cells[:0]
 		if !info.Classifier {
 			cells = append(cells, strconv.FormatFloat(z[0], 'g', -1, 64))

@@ -25,7 +25,9 @@ func mlpJob(t testing.TB, rows, val, cols, classes int, hidden []int, act string
 	}
 	job := gdgpu.NewJob()
 	job.Problem, job.Data, job.Hidden, job.Activation, job.Seed = "mlp", d, hidden, act, 3
-	job.Dim = gdgpu.ModelParams(&job)
+	if job.Dim, err = gdgpu.ModelParams(&job); err != nil {
+		t.Fatal(err)
+	}
 	job.Precision = gdgpu.F64
 	if err := job.Validate(); err != nil {
 		t.Fatal(err)

@@ -87,13 +87,8 @@ func ModelData(job *gdgpu.Job, loss string, seed uint64) error {
 	if info, _ := gdgpu.LookupModel(job.Problem); info.Net != nil && len(job.Hidden) == 0 {
 		job.Hidden, job.Activation = []int{4, 3}, "tanh"
 	}
-	if info, _ := gdgpu.LookupModel(job.Problem); info.Net != nil {
-		if _, err := info.Net(job, d.Cols, d.Outputs()); err != nil {
-			return err
-		}
-	}
-	job.Dim = gdgpu.ModelParams(job)
-	return nil
+	job.Dim, err = gdgpu.ModelParams(job)
+	return err
 }
 
 // nearKink reports whether some sample of a model with a kinked loss (MAE,
@@ -104,7 +99,7 @@ func nearKink(job *gdgpu.Job, x []float64) bool {
 	const margin = 1e-3 // the difference moves z by at most h·Σ|x_ij| ≈ 6e-6·10
 	d := job.Data
 	p := d.Cols + 1
-	if net := gdgpu.ModelNetwork(job); net != nil {
+	if net, _ := gdgpu.ModelNetwork(job); net != nil { // Check's job is valid
 		near := false
 		net.Weights(func(lo, hi int) {
 			for _, v := range x[lo:hi] {

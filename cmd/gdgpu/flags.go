@@ -432,6 +432,9 @@ func describe(job *gdgpu.Job) string {
 				fmt.Fprintf(&b, " delta=%g", job.Delta)
 			}
 		}
+		if net, _ := gdgpu.ModelNetwork(job); net != nil {
+			fmt.Fprintf(&b, " %s", net.Describe())
+		}
 		fmt.Fprintf(&b, " on %d x %d", d.Rows, d.Cols)
 		if d.Classes > 0 {
 			fmt.Fprintf(&b, " (%d classes)", d.Classes)

@@ -397,6 +397,15 @@ func badFlagValues(t *testing.T) map[string][]struct {
 	num("batch-size", lin, "-1")
 	add("epochs", "--epochs", append(cloneArgs(lin), "--epochs", "-1")...)
 	add("epochs", "--epochs and --steps", append(cloneArgs(lin), "--epochs", "2")...)
+	mlp := []string{"--problem", "mlp", "--synthetic", "classification"}
+	add("hidden", `--hidden "x"`, append(cloneArgs(mlp), "--hidden", "x")...)
+	add("hidden", `--hidden "4,0"`, append(cloneArgs(mlp), "--hidden", "4,0")...)
+	add("hidden", "--problem mlp needs --hidden", mlp...)
+	add("hidden", "--hidden applies to --problem mlp", append(cloneArgs(cls), "--hidden", "4")...)
+	add("activation", `--activation "swish" is unknown`, append(cloneArgs(mlp), "--hidden", "4", "--activation", "swish")...)
+	num("leaky-slope", append(cloneArgs(mlp), "--hidden", "4", "--activation", "leaky-relu"), "NaN", "+Inf")
+	add("leaky-slope", "--leaky-slope applies to --activation leaky-relu", append(cloneArgs(mlp), "--hidden", "4", "--leaky-slope", "0.2")...)
+	add("init-scheme", `--init-scheme "sideways" is unknown`, append(cloneArgs(mlp), "--hidden", "4", "--init-scheme", "sideways")...)
 
 	// Every hyperparameter, with an optimizer that takes it.
 	for _, h := range gdgpu.AllHypers() {
@@ -483,6 +492,11 @@ func TestEveryFlagRefusesBadValues(t *testing.T) {
 				}
 				want := c.want
 				for i, a := range args[:len(args)-1] {
+					// compare refuses a model without GPU kernels (the
+					// mlp, for now) before its flags' values
+					if info, ok := gdgpu.LookupModel(args[i+1]); a == "--problem" && name == "compare" && ok && info.GPU == nil {
+						want = "--problem " + info.Name + " runs on the CPU backend only"
+					}
 					// compare refuses the CPU-only methods (and, for now, lbfgs)
 					// before their flags' values, though not before a switch's
 					// value that does not parse.

@@ -29,6 +29,11 @@ type modelFlags struct {
 	intercept   bool
 	batchSize   int
 	epochs      int
+	// networks (gdgpu.ModelInfo.Net: the mlp)
+	hidden     string // widths a,b,c
+	activation string
+	leakySlope float64
+	initScheme string
 	// fromCheckpoint: --resume's checkpoint named the data, not a flag
 	// given (messages say so).
 	fromCheckpoint bool
@@ -36,7 +41,7 @@ type modelFlags struct {
 
 // modelFlagNames are the flags that only models take.
 var modelFlagNames = []string{"data", "target", "features", "synthetic", "samples", "classes", "noise", "standardize",
-	"val-fraction", "loss", "delta", "l1", "l2", "intercept", "batch-size", "epochs"}
+	"val-fraction", "loss", "delta", "l1", "l2", "intercept", "batch-size", "epochs", "hidden", "activation", "leaky-slope", "init-scheme"}
 
 func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	m := &modelFlags{}
@@ -56,6 +61,10 @@ func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	fs.BoolVar(&m.intercept, "intercept", true, "models: fit an intercept per output (--intercept=false: none)")
 	fs.IntVar(&m.batchSize, "batch-size", 0, "models: rows per step (0: the full batch; 1: stochastic); the order is shuffled each epoch with --seed")
 	fs.IntVar(&m.epochs, "epochs", 0, "models: run this many passes over the training rows instead of --steps")
+	fs.StringVar(&m.hidden, "hidden", "", "mlp: the hidden layers' widths `W1,W2,...` (at least one, each >= 1), e.g. 128,64")
+	fs.StringVar(&m.activation, "activation", "relu", "mlp: the hidden layers' activation, "+strings.Join(gdgpu.Activations, ", ")+" (gelu in torch's erf form)")
+	fs.Float64Var(&m.leakySlope, "leaky-slope", gdgpu.DefaultLeakySlope, "mlp with --activation leaky-relu: the negative slope (torch.nn.LeakyReLU's negative_slope)")
+	fs.StringVar(&m.initScheme, "init-scheme", "torch", "mlp: the seeded start, "+strings.Join(gdgpu.InitSchemes, ", ")+" (torch: nn.Linear's default; docs/models.md)")
 	return m
 }
 
@@ -113,13 +122,18 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 	job.DataSpec = m.spec(true)
 	job.Loss, job.Delta, job.L1, job.L2 = m.loss, m.delta, m.l1, m.l2
 	job.NoIntercept, job.BatchSize = !m.intercept, m.batchSize
+	if err := m.network(changed, job); err != nil {
+		return nil, err
+	}
 	if info, _ := gdgpu.LookupModel(job.Problem); !info.Costs && changed("loss") {
 		return nil, usagef("--loss applies to --problem linear (%s has its own loss)", job.Problem)
 	}
 	if cost, _ := gdgpu.LookupRegressionCost(m.loss); changed("delta") && !cost.Delta {
 		return nil, usagef("--delta applies to --loss huber")
 	}
-	job.Dim = gdgpu.ModelDim(d, m.intercept)
+	if job.Dim, err = gdgpu.ModelParams(job); err != nil {
+		return nil, usagef("%v", err)
+	}
 	if changed("epochs") {
 		if changed("steps") {
 			return nil, usagef("--epochs and --steps both set the run's length; give one")
@@ -134,6 +148,38 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 		job.Steps = m.epochs * per
 	}
 	return ld, nil
+}
+
+// network sets the job's network fields (gdgpu.ModelInfo.Net) from the
+// flags, refusing them for a model that is not a network.
+func (m *modelFlags) network(changed func(string) bool, job *gdgpu.Job) error {
+	if info, _ := gdgpu.LookupModel(job.Problem); info.Net == nil {
+		for _, fl := range []string{"hidden", "activation", "leaky-slope", "init-scheme"} {
+			if changed(fl) {
+				return usagef("--%s applies to --problem mlp (%s is not a network)", fl, job.Problem)
+			}
+		}
+		return nil
+	}
+	if strings.TrimSpace(m.hidden) == "" {
+		return usagef("--problem %s needs --hidden W1,W2,... (the hidden layers' widths, e.g. --hidden 128,64)", job.Problem)
+	}
+	job.Hidden = nil
+	for _, w := range strings.Split(m.hidden, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(w))
+		if err != nil || v < 1 {
+			return usagef("--hidden %q: each width must be an integer >= 1", m.hidden)
+		}
+		job.Hidden = append(job.Hidden, v)
+	}
+	job.Activation, job.InitScheme, job.LeakySlope = m.activation, m.initScheme, 0
+	if changed("leaky-slope") || m.leakySlope != gdgpu.DefaultLeakySlope {
+		if m.activation != "leaky-relu" {
+			return usagef("--leaky-slope applies to --activation leaky-relu")
+		}
+		job.LeakySlope = m.leakySlope
+	}
+	return nil
 }
 
 // flagOf is the flag of a field gdgpu.LoadData names; where --resume's
@@ -227,6 +273,18 @@ func (m *modelFlags) prefill(changed func(string) bool, f *jobFlags, j *gdgpu.Jo
 	if !changed("batch-size") {
 		m.batchSize = j.BatchSize
 	}
+	if len(j.Hidden) > 0 && !changed("hidden") {
+		w := make([]string, len(j.Hidden))
+		for i, h := range j.Hidden {
+			w[i] = strconv.Itoa(h)
+		}
+		m.hidden = strings.Join(w, ",")
+	}
+	str("activation", &m.activation, j.Activation)
+	if j.LeakySlope != 0 && !changed("leaky-slope") {
+		m.leakySlope = j.LeakySlope
+	}
+	str("init-scheme", &m.initScheme, j.InitScheme)
 	if !changed("seed") {
 		f.seed = j.Seed
 	}
