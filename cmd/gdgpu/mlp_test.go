@@ -97,7 +97,7 @@ func TestMLPRefused(t *testing.T) {
 		{append([]string{"run", "--hidden", "8"}, data...), "--problem mlp runs on the CPU backend only for now; use --device cpu"},
 		{append([]string{"compare", "--hidden", "8"}, data...), "--problem mlp runs on the CPU backend only for now"},
 		{append([]string{"run", "--device", "cpu"}, data...), "--problem mlp needs --hidden"},
-		{append([]string{"run", "--device", "cpu", "--hidden", "8,0"}, data...), `--hidden "8,0": each width must be an integer >= 1`},
+		{append([]string{"run", "--device", "cpu", "--hidden", "8,0"}, data...), `--hidden 8,0: each width must be >= 1`},
 		{append([]string{"run", "--device", "cpu", "--hidden", "8", "--activation", "swish"}, data...), `--activation "swish" is unknown`},
 		{append([]string{"run", "--device", "cpu", "--hidden", "8", "--leaky-slope", "0.2"}, data...), "--leaky-slope applies to --activation leaky-relu"},
 		{append([]string{"run", "--device", "cpu", "--hidden", "8", "--init-scheme", "orthogonal"}, data...), `--init-scheme "orthogonal" is unknown`},

@@ -30,7 +30,7 @@ type modelFlags struct {
 	batchSize   int
 	epochs      int
 	// networks (gdgpu.ModelInfo.Net: the mlp)
-	hidden     string // widths a,b,c
+	hidden     []int
 	activation string
 	leakySlope float64
 	initScheme string
@@ -61,7 +61,7 @@ func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	fs.BoolVar(&m.intercept, "intercept", true, "models: fit an intercept per output (--intercept=false: none)")
 	fs.IntVar(&m.batchSize, "batch-size", 0, "models: rows per step (0: the full batch; 1: stochastic); the order is shuffled each epoch with --seed")
 	fs.IntVar(&m.epochs, "epochs", 0, "models: run this many passes over the training rows instead of --steps")
-	fs.StringVar(&m.hidden, "hidden", "", "mlp: the hidden layers' widths `W1,W2,...` (at least one, each >= 1), e.g. 128,64")
+	fs.IntSliceVar(&m.hidden, "hidden", nil, "mlp: the hidden layers' widths `W1,W2,...` (at least one, each >= 1), e.g. 128,64")
 	fs.StringVar(&m.activation, "activation", "relu", "mlp: the hidden layers' activation, "+strings.Join(gdgpu.Activations, ", ")+" (gelu in torch's erf form)")
 	fs.Float64Var(&m.leakySlope, "leaky-slope", gdgpu.DefaultLeakySlope, "mlp with --activation leaky-relu: the negative slope (torch.nn.LeakyReLU's negative_slope)")
 	fs.StringVar(&m.initScheme, "init-scheme", "torch", "mlp: the seeded start, "+strings.Join(gdgpu.InitSchemes, ", ")+" (torch: nn.Linear's default; docs/models.md)")
@@ -161,17 +161,15 @@ func (m *modelFlags) network(changed func(string) bool, job *gdgpu.Job) error {
 		}
 		return nil
 	}
-	if strings.TrimSpace(m.hidden) == "" {
+	if len(m.hidden) == 0 {
 		return usagef("--problem %s needs --hidden W1,W2,... (the hidden layers' widths, e.g. --hidden 128,64)", job.Problem)
 	}
-	job.Hidden = nil
-	for _, w := range strings.Split(m.hidden, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(w))
-		if err != nil || v < 1 {
-			return usagef("--hidden %q: each width must be an integer >= 1", m.hidden)
+	for _, w := range m.hidden {
+		if w < 1 {
+			return usagef("--hidden %s: each width must be >= 1", joinInts(m.hidden))
 		}
-		job.Hidden = append(job.Hidden, v)
 	}
+	job.Hidden = append([]int(nil), m.hidden...)
 	job.Activation, job.InitScheme, job.LeakySlope = m.activation, m.initScheme, 0
 	if changed("leaky-slope") || m.leakySlope != gdgpu.DefaultLeakySlope {
 		if m.activation != "leaky-relu" {
@@ -180,6 +178,15 @@ func (m *modelFlags) network(changed func(string) bool, job *gdgpu.Job) error {
 		job.LeakySlope = m.leakySlope
 	}
 	return nil
+}
+
+// joinInts writes v as W1,W2,...
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
 }
 
 // flagOf is the flag of a field gdgpu.LoadData names; where --resume's
@@ -274,11 +281,7 @@ func (m *modelFlags) prefill(changed func(string) bool, f *jobFlags, j *gdgpu.Jo
 		m.batchSize = j.BatchSize
 	}
 	if len(j.Hidden) > 0 && !changed("hidden") {
-		w := make([]string, len(j.Hidden))
-		for i, h := range j.Hidden {
-			w[i] = strconv.Itoa(h)
-		}
-		m.hidden = strings.Join(w, ",")
+		m.hidden = append([]int(nil), j.Hidden...)
 	}
 	str("activation", &m.activation, j.Activation)
 	if j.LeakySlope != 0 && !changed("leaky-slope") {

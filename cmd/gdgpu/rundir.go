@@ -166,11 +166,7 @@ func jobEntries(s *setup) []jobFlagValue {
 		put("l1", job.L1)
 		put("l2", job.L2)
 		if info, _ := gdgpu.LookupModel(job.Problem); info.Net != nil {
-			var w []string
-			for _, h := range job.Hidden {
-				w = append(w, strconv.Itoa(h))
-			}
-			put("hidden", strings.Join(w, ","))
+			put("hidden", job.Hidden)
 			put("activation", job.Activation)
 			if job.LeakySlope != 0 {
 				put("leaky-slope", job.LeakySlope)
