@@ -184,12 +184,19 @@ func runRows(cols, outputs int) int {
 }
 
 // modelHostBytes is what a model job holds beside the data: the optimizer
-// backend's vectors, the gradient and the block partial sums.
+// backend's vectors, the gradient and the block partial sums, and a
+// network's scratch.
 func modelHostBytes(job *gdgpu.Job) int64 {
 	oj := *job
 	oj.Problem = "quadratic"
 	_, blocks := blockPlan(max(job.Data.Rows, job.Data.ValRows), job.Dim)
-	return hostBytes(&oj) + int64(job.Dim)*8*int64(1+blocks) + int64(job.Data.Rows)*4
+	need := hostBytes(&oj) + int64(job.Dim)*8*int64(1+blocks) + int64(job.Data.Rows)*4
+	if net, _ := gdgpu.ModelNetwork(job); net != nil {
+		// each worker's run of rows in float64 and the network's scratch
+		run := runRows(job.Data.Cols, job.Data.Outputs())
+		need += int64(min(runtime.GOMAXPROCS(0), blocks)) * 8 * (int64(run)*int64(job.Data.Cols+1) + int64(net.Scratch(run)))
+	}
+	return need
 }
 
 // worker runs worker w's blocks of every pass until Close.
