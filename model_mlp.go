@@ -185,12 +185,7 @@ func (n *mlp) Pass(loss float64, w, x, y, g, scratch []float64) (float64, int) {
 	rows := len(y)
 	L := len(n.width) - 1 // layers
 	k := n.width[L]
-	var hs [maxStackLayers][2][]float64
-	hsl := hs[:0]
-	if L-1 > maxStackLayers {
-		hsl = make([][2][]float64, 0, L-1)
-	}
-	hsl, off := n.forward(w, x, rows, scratch, hsl)
+	off := n.forward(w, x, rows, scratch)
 	z, dz := scratch[off:off+rows*k], scratch[off+rows*k:off+2*rows*k]
 	off += 2 * rows * k
 	var correct int
@@ -209,7 +204,7 @@ func (n *mlp) Pass(loss float64, w, x, y, g, scratch []float64) (float64, int) {
 		inW, outW := n.width[l], n.width[l+1]
 		lin := x
 		if l > 0 {
-			lin = hsl[l-1][1]
+			_, lin = n.hidden(scratch, rows, l-1)
 		}
 		gw := g[n.off[l] : n.off[l]+outW*inW]
 		gb := g[n.off[l]+outW*inW : n.off[l]+outW*(inW+1)]
@@ -228,45 +223,52 @@ func (n *mlp) Pass(loss float64, w, x, y, g, scratch []float64) (float64, int) {
 		clear(din)
 		wl := w[n.off[l] : n.off[l]+outW*inW]
 		gemm(blas.NoTrans, blas.NoTrans, rows, inW, outW, dout, outW, wl, inW, din, inW)
-		n.derive(hsl[l-1][0], hsl[l-1][1], din)
+		a, h := n.hidden(scratch, rows, l-1)
+		n.derive(a, h, din)
 		dout = din
 	}
 	return loss, correct
 }
 
-// forward computes the hidden layers and the outputs of rows rows of x
-// in scratch: per hidden layer its pre-activations A and activations H
-// (rows x width each, appended to hs), then the outputs Z (rows x K, at
-// the offset returned).
-func (n *mlp) forward(w, x []float64, rows int, scratch []float64, hs [][2][]float64) ([][2][]float64, int) {
-	L := len(n.width) - 1
+// hidden is hidden layer l's (0-based) pre-activations A and
+// activations H on rows rows in scratch (rows x width each): the layers'
+// pairs lie one after the other from the start.
+func (n *mlp) hidden(scratch []float64, rows, l int) (a, h []float64) {
 	off := 0
+	for _, w := range n.width[1 : l+1] {
+		off += 2 * rows * w
+	}
+	m := rows * n.width[l+1]
+	return scratch[off : off+m], scratch[off+m : off+2*m]
+}
+
+// forward computes the hidden layers (hidden) and the outputs Z (rows x
+// K, at the offset returned, after the hidden layers) of rows rows of x
+// in scratch.
+func (n *mlp) forward(w, x []float64, rows int, scratch []float64) int {
+	L := len(n.width) - 1
 	in := x
 	for l := 0; l < L-1; l++ {
-		h := n.width[l+1]
-		a, act := scratch[off:off+rows*h], scratch[off+rows*h:off+2*rows*h]
-		off += 2 * rows * h
+		a, h := n.hidden(scratch, rows, l)
 		n.affine(l, w, in, a, rows)
-		n.activate(a, act)
-		hs = append(hs, [2][]float64{a, act})
-		in = act
+		n.activate(a, h)
+		in = h
+	}
+	off := 0
+	for _, v := range n.width[1:L] {
+		off += 2 * rows * v
 	}
 	n.affine(L-1, w, in, scratch[off:off+rows*n.width[L]], rows)
-	return hs, off
+	return off
 }
 
 // Outputs writes the outputs of the rows x into z (Network.Outputs).
 func (n *mlp) Outputs(w, x, z, scratch []float64) {
 	k := n.width[len(n.width)-1]
 	rows := len(z) / k
-	var hs [maxStackLayers][2][]float64
-	_, off := n.forward(w, x, rows, scratch, hs[:0])
+	off := n.forward(w, x, rows, scratch)
 	copy(z, scratch[off:off+rows*k])
 }
-
-// maxStackLayers is the hidden layers whose buffers Pass tracks without
-// allocating.
-const maxStackLayers = 16
 
 // affine writes layer l's outputs on rows inputs in (rows x width[l]):
 // out = in·Wᵀ + b.
@@ -393,12 +395,11 @@ func (n *mlp) Kink(w, x []float64, rows int) float64 {
 	y := make([]float64, rows)
 	n.Pass(0, w, x, y, nil, scratch)
 	best := math.Inf(1)
-	off := 0
-	for _, h := range n.width[1 : len(n.width)-1] {
-		for _, v := range scratch[off : off+rows*h] {
+	for l := range len(n.width) - 2 {
+		a, _ := n.hidden(scratch, rows, l)
+		for _, v := range a {
 			best = math.Min(best, math.Abs(v))
 		}
-		off += 2 * rows * h
 	}
 	return best
 }

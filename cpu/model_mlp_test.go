@@ -164,30 +164,37 @@ func TestMLPWorkersBitIdentical(t *testing.T) {
 }
 
 // TestMLPStepAllocs: an mlp step, with and without a sample, allocates
-// nothing, a network wider than gemm's tile included.
+// nothing, for a network wider than gemm's tile and for one of 20 hidden
+// layers.
 func TestMLPStepAllocs(t *testing.T) {
-	job := mlpJob(t, 600, 100, 6, 4, []int{130, 5, 7}, "relu")
-	job.BatchSize, job.L1, job.L2 = 150, 0.001, 0.01
-	b, err := NewModel(job)
-	if err != nil {
-		t.Fatal(err)
+	deep := make([]int, 20)
+	for i := range deep {
+		deep[i] = 3 + i%4
 	}
-	defer b.Close()
-	if err := b.Load(job.StartPoint()); err != nil {
-		t.Fatal(err)
-	}
-	lr := []float64{1e-3, 1e-3}
-	var dst []gdgpu.Sample
-	for _, record := range []bool{false, true} {
-		n := testing.AllocsPerRun(20, func() {
-			b.opt.t = 0 // stay in epoch 0, whose order is set
-			if err := b.Step(lr, record); err != nil {
-				t.Fatal(err)
-			}
-			dst, _ = b.Samples(dst[:0], false)
-		})
-		if n != 0 {
-			t.Errorf("Step (record %v) allocates %v times", record, n)
+	for _, hidden := range [][]int{{130, 5, 7}, deep} {
+		job := mlpJob(t, 600, 100, 6, 4, hidden, "relu")
+		job.BatchSize, job.L1, job.L2 = 150, 0.001, 0.01
+		b, err := NewModel(job)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if err := b.Load(job.StartPoint()); err != nil {
+			t.Fatal(err)
+		}
+		lr := []float64{1e-3, 1e-3}
+		var dst []gdgpu.Sample
+		for _, record := range []bool{false, true} {
+			n := testing.AllocsPerRun(20, func() {
+				b.opt.t = 0 // stay in epoch 0, whose order is set
+				if err := b.Step(lr, record); err != nil {
+					t.Fatal(err)
+				}
+				dst, _ = b.Samples(dst[:0], false)
+			})
+			if n != 0 {
+				t.Errorf("%d hidden layers: Step (record %v) allocates %v times", len(hidden), record, n)
+			}
+		}
+		b.Close()
 	}
 }
