@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -90,11 +91,15 @@ func newMLP(job *Job, inputs, outputs int) (Network, error) {
 	if n.init == "" {
 		n.init = "torch"
 	}
-	if !contains(InitSchemes, n.init) {
+	if !slices.Contains(InitSchemes, n.init) {
 		return nil, fieldErrorf("{Job.InitScheme} %q is unknown (want %s)", job.InitScheme, strings.Join(InitSchemes, ", "))
 	}
 	if job.NoIntercept {
 		return nil, fieldErrorf("{Job.NoIntercept}: every layer of mlp has its biases")
+	}
+	if outputs < 2 {
+		// Data made for a model of one output (real or binary targets)
+		return nil, fieldErrorf("{Job.Problem} mlp needs data of at least 2 classes (one output each), got %d output(s)", outputs)
 	}
 	total := int64(0)
 	for l := 0; l+1 < len(n.width); l++ {
@@ -106,15 +111,6 @@ func newMLP(job *Job, inputs, outputs int) (Network, error) {
 	}
 	n.dim = int(total)
 	return n, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Dim is the parameter count: Σ_l width[l+1]·(width[l] + 1).

@@ -54,6 +54,16 @@ func TestValidateMLP(t *testing.T) {
 	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), "apply to the networks (mlp)") {
 		t.Errorf("activation on logistic: %v", err)
 	}
+	// Data of one output (a linear model's) cannot carry softmax's head.
+	lin, err := NewData("linear", []float32{1, 2, 3, 4}, []float32{0.5, 1.5}, 2, 2, nil, nil, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j = mlpJob(t, 3)
+	j.Data = lin
+	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), "mlp needs data of at least 2 classes") {
+		t.Errorf("mlp on regression data: %v", err)
+	}
 	j = mlpJob(t, 3)
 	j.Activation, j.LeakySlope = "leaky-relu", -0.5
 	if err := j.Validate(); err != nil {
