@@ -85,7 +85,8 @@ type Job struct {
 	CheckpointInterval time.Duration
 
 	// Models on data (Problem a model name, see Models and
-	// docs/models.md). Dim must be ModelDim(Data, !NoIntercept).
+	// docs/models.md). Dim must be ModelParams(job): ModelDim(Data, !NoIntercept) for
+	// a linear model, its network's Dim for a network.
 	Data        *Data    `json:"-"` // the training and validation sets; a checkpoint keeps Data.Hash
 	DataHash    string   // Data.Hash when the job was written (filled by WriteCheckpoint)
 	DataSpec    DataSpec // where Data came from, so that a resumed run loads it again

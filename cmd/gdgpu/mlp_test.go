@@ -58,6 +58,16 @@ func TestMLPDigits(t *testing.T) {
 	if lines := strings.Split(string(out), "\n"); len(lines) != 1799 || lines[0] != "class,p_0,p_1,p_2,p_3,p_4,p_5,p_6,p_7,p_8,p_9" {
 		t.Errorf("predictions: %d lines, header %q", len(lines), lines[0])
 	}
+	// A card whose network does not match the parameters is refused.
+	card.Hidden = []int{32}
+	b, _ = json.Marshal(card)
+	if err := os.WriteFile(p("digits.npy.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = gdgpuRun(t, "predict", "--model", p("digits.npy"), "--data", digits)
+	if code != exitUsage || !strings.Contains(stderr, "holds 4810 values, but its card describes a network of 2410 (layers=64-32-10") {
+		t.Errorf("predict with another network's card: exit %d\n%s%s", code, stdout, stderr)
+	}
 }
 
 // TestResumeExactMLP: an mlp run (minibatches, L2, momentum, a
