@@ -19,14 +19,21 @@ func TestGradcheckCPU(t *testing.T) {
 }
 
 // gradcheckTargets is every objective as gradcheck flags: each problem
-// with a dimension, each model (linear with each loss) on gradcheck's
-// synthetic data.
+// with a dimension, each model (linear with each loss, a network with
+// each activation) on gradcheck's synthetic data.
 func gradcheckTargets() [][]string {
 	var t [][]string
 	for _, p := range gdgpu.ProblemNames() {
 		t = append(t, []string{"--problem", p, "--dim", dimFor(p)})
 	}
 	for _, m := range gdgpu.ModelNames() {
+		if info, _ := gdgpu.LookupModel(m); info.Net != nil {
+			t = append(t, []string{"--problem", m})
+			for _, a := range gdgpu.Activations {
+				t = append(t, []string{"--problem", m, "--hidden", "5,4", "--activation", a})
+			}
+			continue
+		}
 		if m != "linear" {
 			t = append(t, []string{"--problem", m})
 			continue
@@ -56,6 +63,10 @@ func TestGradcheckBadFlags(t *testing.T) {
 		{"--problem", "logistic", "--dim", "3"},
 		{"--problem", "logistic", "--loss", "mae"},
 		{"--problem", "linear", "--loss", "l3"},
+		{"--problem", "mlp", "--hidden", "0"},
+		{"--problem", "mlp", "--activation", "swish"},
+		{"--problem", "mlp", "--leaky-slope", "0.2"},
+		{"--problem", "softmax", "--hidden", "3"},
 	} {
 		code, stdout, stderr := gdgpuRun(t, append([]string{"gradcheck", "--device", "cpu"}, args...)...)
 		if code != exitUsage {
