@@ -219,8 +219,7 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	if f.device != "gpu" && f.device != "cpu" {
 		return nil, usagef("--device %q is unknown (want gpu or cpu)", f.device)
 	}
-	if f.device == "gpu" || cmd.Name() == "compare" {
-		// compare runs the GPU against the CPU
+	if f.device == "gpu" {
 		if err := cpuOnlyModel(f.problem); err != nil {
 			return nil, err
 		}

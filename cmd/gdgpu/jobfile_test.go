@@ -492,12 +492,6 @@ func TestEveryFlagRefusesBadValues(t *testing.T) {
 				}
 				want := c.want
 				for i, a := range args[:len(args)-1] {
-					// compare refuses a model without GPU kernels (the
-					// mlp, for now) before its flags' values, though not
-					// before a value that does not parse (want "--flag")
-					if info, ok := gdgpu.LookupModel(args[i+1]); a == "--problem" && name == "compare" && ok && info.GPU == nil && !strings.HasPrefix(c.want, `"--`) {
-						want = "--problem " + info.Name + " runs on the CPU backend only"
-					}
 					// compare refuses the CPU-only methods (and, for now, lbfgs)
 					// before their flags' values, though not before a switch's
 					// value that does not parse.

@@ -97,7 +97,8 @@ func TestResumeExactMLP(t *testing.T) {
 
 // TestMLPRefused: the mlp's flags are checked before any work, the GPU
 // (which has no mlp kernels yet) is refused, and the network flags do
-// not apply to the linear models.
+// not apply to the linear models. (compare --device cpu, the CPU against
+// itself, runs it: TestMLPCompareCPU.)
 func TestMLPRefused(t *testing.T) {
 	data := []string{"--problem", "mlp", "--data", digits, "--target", "digit", "--steps", "1"}
 	for _, c := range []struct {
@@ -105,7 +106,7 @@ func TestMLPRefused(t *testing.T) {
 		want string
 	}{
 		{append([]string{"run", "--hidden", "8"}, data...), "--problem mlp runs on the CPU backend only for now; use --device cpu"},
-		{append([]string{"compare", "--hidden", "8"}, data...), "--problem mlp runs on the CPU backend only for now"},
+		{append([]string{"compare", "--hidden", "8"}, data...), "--problem mlp runs on the CPU backend only for now"}, // compare's default --device gpu
 		{append([]string{"run", "--device", "cpu"}, data...), "--problem mlp needs --hidden"},
 		{append([]string{"run", "--device", "cpu", "--hidden", "8,0"}, data...), `--hidden 8,0: each width must be >= 1`},
 		{append([]string{"run", "--device", "cpu", "--hidden", "8", "--activation", "swish"}, data...), `--activation "swish" is unknown`},
@@ -119,5 +120,15 @@ func TestMLPRefused(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, want %d naming %q\n%s%s", c.args, code, exitUsage, c.want, stdout, stderr)
 		}
+	}
+}
+
+// TestMLPCompareCPU: compare --device cpu runs the mlp against itself,
+// bit for bit.
+func TestMLPCompareCPU(t *testing.T) {
+	code, stdout, stderr := gdgpuRun(t, "compare", "--device", "cpu", "--problem", "mlp", "--data", digits, "--target", "digit",
+		"--hidden", "16", "--steps", "20", "--batch-size", "64", "--seed", "2")
+	if code != 0 || !strings.Contains(stdout, "max abs 0, max rel 0") || !strings.Contains(stdout, "within tolerance") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 }
