@@ -65,6 +65,26 @@ type ModelInfo struct {
 	// place of the linear layout (ModelDim, ModelOutputs). Its output
 	// loss is CPU's. nil: a linear model.
 	Net func(job *Job, inputs, outputs int) (Network, error)
+	// RealTargets, when set, is the model's descriptor for real targets:
+	// a model that fits either classes or real values (the mlp, whose
+	// head is softmax's or the mean squared error). Data of real targets
+	// (Data.Classes 0, DataSpec.Task "regression") selects it: ForData.
+	RealTargets func() ModelInfo
+}
+
+// ForData is the descriptor that applies to the data d: RealTargets'
+// for a model that has it and data of real targets (Classes 0), else m.
+func (m ModelInfo) ForData(d *Data) ModelInfo {
+	if m.RealTargets != nil && d != nil && d.Classes == 0 {
+		return m.RealTargets()
+	}
+	return m
+}
+
+// JobModel is the descriptor of job's model on job.Data (ForData).
+func JobModel(job *Job) ModelInfo {
+	m, _ := LookupModel(job.Problem)
+	return m.ForData(job.Data)
 }
 
 // Network is a model's own network on the CPU (ModelInfo.Net): the MLP.
@@ -79,13 +99,15 @@ type Network interface {
 	// Scratch is the float64s Pass needs for a run of up to rows rows.
 	Scratch(rows int) int
 	// Pass runs the network on the rows x (len(y) rows of the inputs,
-	// row-major) with targets y: it adds each row's loss to loss in row
-	// order and returns that sum and the rows a classifier predicts
-	// right; with g not nil it adds the gradient of the rows' summed loss
-	// in the parameters w to g. It must not allocate, and its result must
-	// not depend on anything but its arguments (the CPU backend calls it
-	// from several goroutines on disjoint g and scratch).
-	Pass(loss float64, w, x, y, g, scratch []float64) (float64, int)
+	// row-major) with targets y, its outputs going through the loss
+	// kernel head (the model's CPU, from JobModel): it adds each row's
+	// loss to loss in row order and returns that sum and the rows a
+	// classifier predicts right; with g not nil it adds the gradient of
+	// the rows' summed loss in the parameters w to g. It must not
+	// allocate, and its result must not depend on anything but its
+	// arguments (the CPU backend calls it from several goroutines on
+	// disjoint g and scratch).
+	Pass(loss float64, head CPUModelLoss, w, x, y, g, scratch []float64) (float64, int)
 	// Outputs writes the network's outputs z on the rows x (len(z) /
 	// outputs rows) into z, using scratch (len Scratch(rows)).
 	Outputs(w, x, z, scratch []float64)
@@ -240,6 +262,11 @@ type DataSpec struct {
 
 	Standardize bool    `json:",omitempty"`
 	ValFraction float64 `json:",omitempty"`
+
+	// Task "regression" reads real targets for a model that fits either
+	// classes or real values (ModelInfo.RealTargets: --mlp-task); ""
+	// (or "classification") the model's own labels.
+	Task string `json:",omitempty"`
 }
 
 // Data is a model's training set and optional validation set, in float32
@@ -267,8 +294,10 @@ type Data struct {
 // NewData checks a data set for a model and converts its targets to the
 // model's encoding: linear takes any finite target; logistic takes {0,1}
 // or {-1,1} and computes with {0,1}; perceptron and hinge take either and
-// compute with {-1,1}; softmax takes 0..classes-1 (classes 0: the largest
-// label plus one). val may be nil. The features are kept, not copied; a
+// compute with {-1,1}; softmax and the mlp take 0..classes-1 (classes 0:
+// the largest label plus one). (An mlp on real targets trains on data made
+// for linear: NewData("linear", ...), or LoadData with DataSpec.Task
+// "regression".) val may be nil. The features are kept, not copied; a
 // target slice is copied only when its labels are converted. Errors name
 // the set ("training" or "validation") and the row.
 func NewData(model string, x, y []float32, rows, cols int, valX, valY []float32, valRows, classes int) (*Data, error) {
@@ -276,6 +305,12 @@ func NewData(model string, x, y []float32, rows, cols int, valX, valY []float32,
 	if !ok {
 		return nil, fmt.Errorf("gdgpu: %q is not a model (models: %s)", model, strings.Join(ModelNames(), ", "))
 	}
+	return newData(m, x, y, rows, cols, valX, valY, valRows, classes)
+}
+
+// newData is NewData for the descriptor m (a model's RealTargets' too).
+func newData(m ModelInfo, x, y []float32, rows, cols int, valX, valY []float32, valRows, classes int) (*Data, error) {
+	model := m.Name
 	if rows < 1 || cols < 1 {
 		return nil, fmt.Errorf("gdgpu: %s needs at least one sample and one feature (got %d x %d)", model, rows, cols)
 	}
@@ -496,6 +531,10 @@ func (j *Job) validateModel(stored bool) error {
 	if m.Net != nil {
 		if _, err := m.Net(j, 1, 2); err != nil {
 			return err
+		}
+		if j.Data != nil && m.ForData(j.Data).PerClass() && j.Data.Outputs() < 2 {
+			// data made for a binary model (one output)
+			return fieldErrorf("{Job.Problem} %s needs data of real targets or of at least 2 classes (one output each), got %d output(s) for %d classes", m.Name, j.Data.Outputs(), j.Data.Classes)
 		}
 	} else if len(j.Hidden) > 0 || j.Activation != "" || j.LeakySlope != 0 || j.InitScheme != "" {
 		return fieldErrorf("{Job.Hidden}, {Job.Activation}, {Job.LeakySlope} and {Job.InitScheme} apply to the networks (%s), not to %s", strings.Join(netModels(), ", "), m.Name)

@@ -20,13 +20,25 @@ import (
 func mlpModel() ModelInfo {
 	sm := softmaxModel()
 	return ModelInfo{
-		Name: "mlp", Summary: "multi-layer perceptron: --hidden layers with --activation, softmax cross-entropy over K classes (CPU only for now)", Labels: "0..K-1", Classifier: true,
+		Name: "mlp", Summary: "multi-layer perceptron: --hidden layers with --activation, softmax cross-entropy over K classes, or the mean squared error with --mlp-task regression (CPU only for now)", Labels: "0..K-1", Classifier: true,
 		SumsOutputs:   true,
 		CPU:           func(*Job) CPUModelLoss { return softmaxLoss },
 		Predict:       sm.Predict,
 		Probabilities: sm.Probabilities,
 		Net:           newMLP,
+		RealTargets:   mlpRegression,
 	}
+}
+
+// mlpRegression is the mlp on real targets: one output, the linear
+// model's mean squared error (r², r = z - y, as torch's MSELoss averages
+// it over the batch).
+func mlpRegression() ModelInfo {
+	m := mlpModel()
+	m.Labels, m.Classifier, m.SumsOutputs = "real", false, false
+	m.CPU = func(*Job) CPUModelLoss { return mseCost().CPU }
+	m.Predict, m.Probabilities, m.RealTargets = nil, nil, nil
+	return m
 }
 
 // Activations are the MLP's hidden activations (Job.Activation).
@@ -50,7 +62,6 @@ type mlp struct {
 	act   int // index in Activations
 	slope float64
 	init  string
-	head  CPUModelLoss
 }
 
 // newMLP checks job's network fields and builds its MLP on inputs
@@ -59,7 +70,7 @@ func newMLP(job *Job, inputs, outputs int) (Network, error) {
 	if len(job.Hidden) == 0 {
 		return nil, fieldErrorf("{Job.Problem} mlp needs at least one hidden layer: {Job.Hidden} is empty")
 	}
-	n := &mlp{width: append(append([]int{inputs}, job.Hidden...), outputs), slope: job.LeakySlope, head: softmaxLoss}
+	n := &mlp{width: append(append([]int{inputs}, job.Hidden...), outputs), slope: job.LeakySlope}
 	if n.slope == 0 {
 		n.slope = DefaultLeakySlope
 	}
@@ -96,10 +107,6 @@ func newMLP(job *Job, inputs, outputs int) (Network, error) {
 	}
 	if job.NoIntercept {
 		return nil, fieldErrorf("{Job.NoIntercept}: every layer of mlp has its biases")
-	}
-	if outputs < 2 {
-		// Data made for a model of one output (real or binary targets)
-		return nil, fieldErrorf("{Job.Problem} mlp needs data of at least 2 classes (one output each), got %d output(s)", outputs)
 	}
 	total := int64(0)
 	for l := 0; l+1 < len(n.width); l++ {
@@ -177,7 +184,7 @@ func (n *mlp) Scratch(rows int) int {
 }
 
 // Pass is the network on a run of rows (Network.Pass).
-func (n *mlp) Pass(loss float64, w, x, y, g, scratch []float64) (float64, int) {
+func (n *mlp) Pass(loss float64, head CPUModelLoss, w, x, y, g, scratch []float64) (float64, int) {
 	rows := len(y)
 	L := len(n.width) - 1 // layers
 	k := n.width[L]
@@ -185,7 +192,7 @@ func (n *mlp) Pass(loss float64, w, x, y, g, scratch []float64) (float64, int) {
 	z, dz := scratch[off:off+rows*k], scratch[off+rows*k:off+2*rows*k]
 	off += 2 * rows * k
 	var correct int
-	loss, correct = n.head(loss, z, dz, y, 0)
+	loss, correct = head(loss, z, dz, y, 0)
 	if g == nil {
 		return loss, correct
 	}
@@ -388,8 +395,7 @@ func (n *mlp) Kink(w, x []float64, rows int) float64 {
 		return math.Inf(1)
 	}
 	scratch := make([]float64, n.Scratch(rows))
-	y := make([]float64, rows)
-	n.Pass(0, w, x, y, nil, scratch)
+	n.forward(w, x, rows, scratch)
 	best := math.Inf(1)
 	for l := range len(n.width) - 2 {
 		a, _ := n.hidden(scratch, rows, l)

@@ -54,15 +54,33 @@ func TestValidateMLP(t *testing.T) {
 	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), "apply to the networks (mlp)") {
 		t.Errorf("activation on logistic: %v", err)
 	}
-	// Data of one output (a linear model's) cannot carry softmax's head.
+	// Real targets (a linear model's data) select the regression head,
+	// of one output; a binary model's data (one output for 2 classes)
+	// fits neither head.
 	lin, err := NewData("linear", []float32{1, 2, 3, 4}, []float32{0.5, 1.5}, 2, 2, nil, nil, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	j = mlpJob(t, 3)
 	j.Data = lin
-	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), "mlp needs data of at least 2 classes") {
-		t.Errorf("mlp on regression data: %v", err)
+	if j.Dim, err = ModelParams(&j); err != nil || j.Dim != 3*3+4 {
+		t.Fatalf("mlp on real targets: %d parameters, %v; want 13 (2-3-1)", j.Dim, err)
+	}
+	if err := j.Validate(); err != nil {
+		t.Errorf("mlp on real targets: %v", err)
+	}
+	if m := JobModel(&j); m.Classifier || m.Labels != "real" || m.Predict != nil {
+		t.Errorf("mlp on real targets: descriptor %+v", m)
+	}
+	bin, err := NewData("logistic", []float32{1, 2, 3, 4}, []float32{0, 1}, 2, 2, nil, nil, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j = mlpJob(t, 3)
+	j.Data = bin
+	j.Dim, _ = ModelParams(&j)
+	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), "mlp needs data of real targets or of at least 2 classes") {
+		t.Errorf("mlp on a binary model's data: %v", err)
 	}
 	j = mlpJob(t, 3)
 	j.Activation, j.LeakySlope = "leaky-relu", -0.5

@@ -110,9 +110,20 @@ func (c *ModelCard) JSON() ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// info is the descriptor of the card's model: for a model that also fits
+// real targets (ModelInfo.RealTargets), a card without classes is its
+// regression's.
+func (c *ModelCard) info() (ModelInfo, bool) {
+	m, ok := LookupModel(c.Model)
+	if m.RealTargets != nil && len(c.Classes) == 0 {
+		m = m.RealTargets()
+	}
+	return m, ok
+}
+
 // multiclass reports whether the card's model has one output per class.
 func (c *ModelCard) multiclass() bool {
-	m, _ := LookupModel(c.Model)
+	m, _ := c.info()
 	return m.PerClass()
 }
 
@@ -139,7 +150,7 @@ func ReadModel(path string) (*ModelCard, []float64, error) {
 	bad := func(format string, a ...any) error {
 		return fieldErrorf("model card %s: %s", cardPath, fmt.Sprintf(format, a...))
 	}
-	info, ok := LookupModel(card.Model)
+	info, ok := card.info()
 	switch {
 	case !ok:
 		return nil, nil, bad("model %q is not one of %s", card.Model, strings.Join(ModelNames(), ", "))
@@ -231,7 +242,7 @@ func (c *ModelCard) ReadRows(path string) (*PredictRows, error) {
 			rows.X[i] = float64(v)
 		}
 	} else {
-		info, _ := LookupModel(c.Model)
+		info, _ := c.info()
 		kind := data.Regression
 		if info.Classifier {
 			// Names are mapped onto the card's by targets, so any subset
@@ -327,11 +338,11 @@ func (c *ModelCard) ClassName(k int) string {
 // the accuracy or mean squared error against the rows' targets, or ""
 // without them.
 func (c *ModelCard) Predict(w io.Writer, params []float64, rows *PredictRows) (summary string, err error) {
-	info, _ := LookupModel(c.Model)
+	info, _ := c.info()
 	nf := len(c.Features)
 	z := make([]float64, c.Outputs)
 	p := make([]float64, max(len(c.Classes), 2))
-	probs := info.Classifier && ModelProbabilities(c.Model, z, p)
+	probs := info.Classifier && info.Probabilities != nil
 	var header []string
 	switch {
 	case !info.Classifier:
@@ -370,10 +381,10 @@ func (c *ModelCard) Predict(w io.Writer, params []float64, rows *PredictRows) (s
 				sq += d * d
 			}
 		} else {
-			k := PredictClass(c.Model, z)
+			k := info.Predict(z)
 			cells = append(cells, c.ClassName(k))
 			if probs {
-				ModelProbabilities(c.Model, z, p)
+				info.Probabilities(z, p)
 				for k := range c.Classes {
 					cells = append(cells, strconv.FormatFloat(p[k], 'g', 6, 64))
 				}

@@ -130,7 +130,7 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	info, _ := gdgpu.LookupModel(job.Problem)
+	info := gdgpu.JobModel(job) // the mlp's on real targets too
 	m := &Model{opt: opt, job: *job, data: d, info: info, loss: info.CPU(job), outputs: d.Outputs(), dim: job.Dim}
 	m.stride = d.Cols
 	if !job.NoIntercept {
@@ -343,7 +343,7 @@ func (m *Model) netBlock(blk, lo, hi int, z []float64) {
 			ys[r-r0] = float64(m.pY[i])
 		}
 		var c int
-		loss, c = m.net.Pass(loss, m.opt.x, xs[:(r1-r0)*d], ys[:r1-r0], part, scratch)
+		loss, c = m.net.Pass(loss, m.loss, m.opt.x, xs[:(r1-r0)*d], ys[:r1-r0], part, scratch)
 		correct += c
 	}
 	m.lossSum[blk], m.correct[blk] = loss, correct

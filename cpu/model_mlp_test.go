@@ -198,3 +198,62 @@ func TestMLPStepAllocs(t *testing.T) {
 		b.Close()
 	}
 }
+
+// TestMLPIdentityHiddenIsLinear: on real targets the mlp's head is the
+// mean squared error, so a network whose hidden layer is the identity
+// (leaky-relu of slope 1) has the loss of linear regression (MSE) with
+// w = W2 W1, b = W2 b1 + b2, and ∂L/∂b2 is linear's ∂L/∂b (bound: a few
+// ulps of the sums, 1e-12 relative).
+func TestMLPIdentityHiddenIsLinear(t *testing.T) {
+	const d, h = 4, 3
+	ds, err := data.Synthetic("regression", 80, d, 0, 0.8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds.Standardize()
+	dd, err := gdgpu.NewData("linear", ds.X, ds.Y, 80, d, nil, nil, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mj := gdgpu.NewJob()
+	mj.Problem, mj.Data, mj.Hidden, mj.Activation, mj.LeakySlope, mj.Seed = "mlp", dd, []int{h}, "leaky-relu", 1, 5
+	if mj.Dim, err = gdgpu.ModelParams(&mj); err != nil || mj.Dim != h*(d+1)+h+1 {
+		t.Fatalf("%d parameters, %v", mj.Dim, err)
+	}
+	lj := gdgpu.NewJob()
+	lj.Problem, lj.Data, lj.Dim = "linear", dd, d+1
+	w := mj.StartPoint()
+	W1, b1, W2, b2 := w[:h*d], w[h*d:h*(d+1)], w[h*(d+1):h*(d+1)+h], w[h*(d+1)+h]
+	s := make([]float64, d+1)
+	s[d] = b2
+	for u := range h {
+		for j := range d {
+			s[j] += W2[u] * W1[u*d+j]
+		}
+		s[d] += W2[u] * b1[u]
+	}
+	lm, err := ModelLoss(&mj, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ll, err := ModelLoss(&lj, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gm := make([]float64, mj.Dim)
+	gl := make([]float64, lj.Dim)
+	if err := ModelGrad(&mj, gm, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := ModelGrad(&lj, gl, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what      string
+		got, want float64
+	}{{"loss", lm, ll}, {"db2", gm[mj.Dim-1], gl[d]}} {
+		if math.Abs(c.got-c.want) > 1e-12*math.Max(1, math.Abs(c.want)) {
+			t.Errorf("%s: mlp %v, linear %v", c.what, c.got, c.want)
+		}
+	}
+}

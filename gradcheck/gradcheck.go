@@ -65,10 +65,19 @@ func (r *Report) OK() bool { return r.FDRatio <= 1 && (!r.GPU || r.GPURatio <= 1
 // rows and 5 standardized features (3 classes for softmax and the mlp), with l1 and l2
 // penalties on, so that every term of the gradient is checked. A network
 // (ModelInfo.Net) whose job names no hidden layers gets two, of 4 and 3
-// tanh units.
+// tanh units. A model that also fits real targets (ModelInfo.RealTargets:
+// the mlp) whose job.DataSpec.Task is "regression" gets the same rows with
+// real targets (gdgpu.LoadData's synthetic regression).
 func ModelData(job *gdgpu.Job, loss string, seed uint64) error {
 	kind, classes := "classification", 2
-	switch info, _ := gdgpu.LookupModel(job.Problem); {
+	info, _ := gdgpu.LookupModel(job.Problem)
+	switch {
+	case info.RealTargets != nil && job.DataSpec.Task == "regression":
+		ld, err := gdgpu.LoadData(job.Problem, gdgpu.DataSpec{Synthetic: "regression", Samples: 200, NumFeatures: 5, Noise: 1, Standardize: true, Task: "regression"}, seed)
+		if err != nil {
+			return err
+		}
+		return modelJob(job, ld.Data, loss)
 	case !info.Classifier:
 		kind, classes = "regression", 0
 	case info.PerClass():
@@ -83,6 +92,13 @@ func ModelData(job *gdgpu.Job, loss string, seed uint64) error {
 	if err != nil {
 		return err
 	}
+	return modelJob(job, d, loss)
+}
+
+// modelJob gives job the data d, the loss and the penalties, and a
+// network its default layers.
+func modelJob(job *gdgpu.Job, d *gdgpu.Data, loss string) error {
+	var err error
 	job.Data, job.Loss, job.L1, job.L2 = d, loss, 0.01, 0.1
 	if info, _ := gdgpu.LookupModel(job.Problem); info.Net != nil && len(job.Hidden) == 0 {
 		job.Hidden, job.Activation = []int{4, 3}, "tanh"

@@ -45,6 +45,7 @@ var fieldFlags = func() map[string]string {
 		"DataSpec.Noise":         "--noise",
 		"DataSpec.Standardize":   "--standardize",
 		"DataSpec.ValFraction":   "--val-fraction",
+		"DataSpec.Task":          "--mlp-task",
 		"ReadModel.path":         "--model",
 		"ReadRows.path":          "--data",
 	}

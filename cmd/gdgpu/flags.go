@@ -433,6 +433,9 @@ func describe(job *gdgpu.Job) string {
 		}
 		if net, _ := gdgpu.ModelNetwork(job); net != nil {
 			fmt.Fprintf(&b, " %s", net.Describe())
+			if d.Classes == 0 {
+				b.WriteString(" task=regression")
+			}
 		}
 		fmt.Fprintf(&b, " on %d x %d", d.Rows, d.Cols)
 		if d.Classes > 0 {

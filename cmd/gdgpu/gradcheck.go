@@ -20,7 +20,7 @@ func newGradcheckCmd(stdout, stderr io.Writer) *cobra.Command {
 		dim, points, gpu                 int
 		seed                             uint64
 		hidden                           []int
-		activation                       string
+		activation, task                 string
 		leakySlope                       float64
 	)
 	cmd := &cobra.Command{
@@ -38,7 +38,7 @@ set of 200 rows and 5 standardized features (3 classes for softmax), with
 --l1 0.01 and --l2 0.1, at points away from the kinks of MAE, hinge, the
 perceptron and L1; --data and the other model flags do not apply. The mlp
 takes --hidden (default 4,3), --activation (default tanh; relu's kinks are
-kept away from too) and --leaky-slope.
+kept away from too), --leaky-slope and --mlp-task.
 
 Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 (--device gpu; --device cpu skips the GPU part).`,
@@ -82,13 +82,20 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 			job.Problem, job.Dim, job.Precision = problem, dim, prec
 			job.Optimizer, _ = gdgpu.DefaultOptimizer("sgd")
 			if info, _ := gdgpu.LookupModel(problem); info.Net == nil {
-				for _, fl := range []string{"hidden", "activation", "leaky-slope"} {
+				for _, fl := range []string{"hidden", "activation", "leaky-slope", "mlp-task"} {
 					if c.Flags().Changed(fl) {
 						return usagef("--%s applies to --problem mlp", fl)
 					}
 				}
 			} else {
 				job.Hidden, job.Activation = hidden, activation
+				switch task {
+				case "regression":
+					job.DataSpec.Task = task
+				case "classification":
+				default:
+					return usagef("--mlp-task %q is unknown (want classification or regression)", task)
+				}
 				if c.Flags().Changed("leaky-slope") {
 					job.LeakySlope = leakySlope
 				}
@@ -155,6 +162,7 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 	fs.IntSliceVar(&hidden, "hidden", []int{4, 3}, "mlp: the hidden layers' widths `W1,W2,...`")
 	fs.StringVar(&activation, "activation", "tanh", "mlp: the hidden activation, "+strings.Join(gdgpu.Activations, ", "))
 	fs.Float64Var(&leakySlope, "leaky-slope", gdgpu.DefaultLeakySlope, "mlp with --activation leaky-relu: the negative slope")
+	fs.StringVar(&task, "mlp-task", "classification", "mlp: classification (3 classes) or regression (real targets, mean squared error)")
 	return cmd
 }
 

@@ -32,6 +32,7 @@ func gradcheckTargets() [][]string {
 			for _, a := range gdgpu.Activations {
 				t = append(t, []string{"--problem", m, "--hidden", "5,4", "--activation", a})
 			}
+			t = append(t, []string{"--problem", m, "--mlp-task", "regression"})
 			continue
 		}
 		if m != "linear" {
@@ -67,6 +68,8 @@ func TestGradcheckBadFlags(t *testing.T) {
 		{"--problem", "mlp", "--activation", "swish"},
 		{"--problem", "mlp", "--leaky-slope", "0.2"},
 		{"--problem", "softmax", "--hidden", "3"},
+		{"--problem", "mlp", "--mlp-task", "ordinal"},
+		{"--problem", "softmax", "--mlp-task", "regression"},
 	} {
 		code, stdout, stderr := gdgpuRun(t, append([]string{"gradcheck", "--device", "cpu"}, args...)...)
 		if code != exitUsage {

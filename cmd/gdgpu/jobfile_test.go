@@ -405,6 +405,8 @@ func badFlagValues(t *testing.T) map[string][]struct {
 	add("activation", `--activation "swish" is unknown`, append(cloneArgs(mlp), "--hidden", "4", "--activation", "swish")...)
 	num("leaky-slope", append(cloneArgs(mlp), "--hidden", "4", "--activation", "leaky-relu"), "NaN", "+Inf")
 	add("leaky-slope", "--leaky-slope applies to --activation leaky-relu", append(cloneArgs(mlp), "--hidden", "4", "--leaky-slope", "0.2")...)
+	add("mlp-task", `--mlp-task "ordinal" is unknown`, append(cloneArgs(mlp), "--hidden", "4", "--mlp-task", "ordinal")...)
+	add("mlp-task", "--mlp-task applies to --problem mlp", append(cloneArgs(cls), "--mlp-task", "classification")...)
 	add("init-scheme", `--init-scheme "sideways" is unknown`, append(cloneArgs(mlp), "--hidden", "4", "--init-scheme", "sideways")...)
 
 	// Every hyperparameter, with an optimizer that takes it.

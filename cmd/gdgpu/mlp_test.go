@@ -132,3 +132,61 @@ func TestMLPCompareCPU(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestMLPRegression: --mlp-task regression trains an mlp on real targets
+// (Iris's petal width from the other measurements) with the mean squared
+// error: the header states the task, the card has one output and no
+// classes, predict's mean squared error over the training rows is the
+// card's final loss, and a checkpoint resumes it on the same data.
+func TestMLPRegression(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	iris := "../../data/testdata/iris.csv"
+	base := []string{"run", "--device", "cpu", "--problem", "mlp", "--mlp-task", "regression", "--data", iris, "--target", "petal_width",
+		"--features", "sepal_length,sepal_width,petal_length", "--standardize", "--hidden", "8", "--activation", "gelu",
+		"--batch-size", "30", "--lr", "0.01", "--seed", "2", "--log-every", "50"}
+	code, stdout, stderr := gdgpuRun(t, append(base, "--epochs", "60", "--out", p("pw.npy"))...)
+	if code != 0 {
+		t.Fatalf("train: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "mlp N=41 layers=3-8-1 activation=gelu init=torch task=regression on 150 x 3,") || strings.Contains(stdout, " acc ") {
+		t.Errorf("run header and lines:\n%s", stdout)
+	}
+	var card gdgpu.ModelCard
+	b, err := os.ReadFile(p("pw.npy.json"))
+	if err != nil || json.Unmarshal(b, &card) != nil || card.FinalLoss == nil {
+		t.Fatalf("card: %v\n%s", err, b)
+	}
+	if card.Outputs != 1 || len(card.Classes) != 0 || card.Accuracy != nil || *card.FinalLoss > 0.05 {
+		t.Errorf("card %+v, final loss %v (want below 0.05: petal width's variance is 0.58)", card, *card.FinalLoss)
+	}
+	code, stdout, stderr = gdgpuRun(t, "predict", "--model", p("pw.npy"), "--data", iris, "--out", p("pred.csv"))
+	want := "mean squared error " + strconv.FormatFloat(*card.FinalLoss, 'g', 6, 64) + " over 150 rows"
+	if code != 0 || !strings.Contains(stdout, want) {
+		t.Errorf("predict: exit %d, want %q\n%s%s", code, want, stdout, stderr)
+	}
+	if out := readFile(t, p("pred.csv")); !strings.HasPrefix(string(out), "prediction\n") {
+		t.Errorf("predictions begin %q", out[:min(len(out), 40)])
+	}
+	mustRun(t, append(base, "--steps", "100", "--out", p("full.npy"))...)
+	mustRun(t, append(base, "--steps", "37", "--checkpoint", p("half.ckpt"))...)
+	mustRun(t, "run", "--device", "cpu", "--resume", p("half.ckpt"), "--steps", "100", "--out", p("resumed.npy"))
+	if !bytes.Equal(readFile(t, p("full.npy")), readFile(t, p("resumed.npy"))) {
+		t.Fatal("--out of the resumed regression differs from the uninterrupted run's")
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--problem", "softmax", "--data", iris, "--target", "species", "--mlp-task", "regression"}, "--mlp-task applies to a model that fits classes or real targets (mlp), not to softmax"},
+		{[]string{"--problem", "softmax", "--data", iris, "--target", "species", "--mlp-task", "classification"}, "--mlp-task applies to --problem mlp"},
+		{[]string{"--problem", "mlp", "--hidden", "4", "--data", iris, "--target", "species", "--mlp-task", "ordinal"}, `--mlp-task "ordinal" is unknown`},
+		{[]string{"--problem", "mlp", "--hidden", "4", "--synthetic", "regression"}, "needs --synthetic classification (or --mlp-task regression)"},
+		{[]string{"--problem", "mlp", "--hidden", "4", "--data", iris, "--target", "petal_width"}, "petal_width"},
+	} {
+		code, stdout, stderr := gdgpuRun(t, append([]string{"run", "--device", "cpu", "--steps", "1"}, c.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, want %d naming %q\n%s%s", c.args, code, exitUsage, c.want, stdout, stderr)
+		}
+	}
+}

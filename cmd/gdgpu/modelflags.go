@@ -34,6 +34,7 @@ type modelFlags struct {
 	activation string
 	leakySlope float64
 	initScheme string
+	task       string
 	// fromCheckpoint: --resume's checkpoint named the data, not a flag
 	// given (messages say so).
 	fromCheckpoint bool
@@ -41,7 +42,7 @@ type modelFlags struct {
 
 // modelFlagNames are the flags that only models take.
 var modelFlagNames = []string{"data", "target", "features", "synthetic", "samples", "classes", "noise", "standardize",
-	"val-fraction", "loss", "delta", "l1", "l2", "intercept", "batch-size", "epochs", "hidden", "activation", "leaky-slope", "init-scheme"}
+	"val-fraction", "loss", "delta", "l1", "l2", "intercept", "batch-size", "epochs", "hidden", "activation", "leaky-slope", "init-scheme", "mlp-task"}
 
 func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	m := &modelFlags{}
@@ -64,6 +65,7 @@ func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	fs.IntSliceVar(&m.hidden, "hidden", nil, "mlp: the hidden layers' widths `W1,W2,...` (at least one, each >= 1), e.g. 128,64")
 	fs.StringVar(&m.activation, "activation", "relu", "mlp: the hidden layers' activation, "+strings.Join(gdgpu.Activations, ", ")+" (gelu in torch's erf form)")
 	fs.Float64Var(&m.leakySlope, "leaky-slope", gdgpu.DefaultLeakySlope, "mlp with --activation leaky-relu: the negative slope (torch.nn.LeakyReLU's negative_slope)")
+	fs.StringVar(&m.task, "mlp-task", "classification", "mlp: classification (softmax cross-entropy over the target's classes) or regression (real targets, mean squared error)")
 	fs.StringVar(&m.initScheme, "init-scheme", "torch", "mlp: the seeded start, "+strings.Join(gdgpu.InitSchemes, ", ")+" (torch: nn.Linear's default; docs/models.md)")
 	return m
 }
@@ -154,7 +156,7 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 // flags, refusing them for a model that is not a network.
 func (m *modelFlags) network(changed func(string) bool, job *gdgpu.Job) error {
 	if info, _ := gdgpu.LookupModel(job.Problem); info.Net == nil {
-		for _, fl := range []string{"hidden", "activation", "leaky-slope", "init-scheme"} {
+		for _, fl := range []string{"hidden", "activation", "leaky-slope", "init-scheme", "mlp-task"} {
 			if changed(fl) {
 				return usagef("--%s applies to --problem mlp (%s is not a network)", fl, job.Problem)
 			}
@@ -203,6 +205,9 @@ func (m *modelFlags) flagOf(field string) string {
 // absolute, so that a checkpoint resumes from another folder.
 func (m *modelFlags) spec(abs bool) gdgpu.DataSpec {
 	sp := gdgpu.DataSpec{Standardize: m.standardize, ValFraction: m.valFraction}
+	if m.task != "classification" {
+		sp.Task = m.task // "regression", or a bad value LoadData refuses
+	}
 	if m.synthetic != "" && m.data == "" {
 		sp.Synthetic, sp.Samples, sp.Classes, sp.Noise = m.synthetic, m.samples, m.classes, m.noise
 		sp.NumFeatures, _ = strconv.Atoi(m.features)
@@ -263,6 +268,9 @@ func (m *modelFlags) prefill(changed func(string) bool, f *jobFlags, j *gdgpu.Jo
 	}
 	if !changed("val-fraction") {
 		m.valFraction = sp.ValFraction
+	}
+	if sp.Task != "" && !changed("mlp-task") {
+		m.task = sp.Task
 	}
 	str("loss", &m.loss, j.Loss)
 	if !changed("delta") {

@@ -172,6 +172,11 @@ func jobEntries(s *setup) []jobFlagValue {
 				put("leaky-slope", job.LeakySlope)
 			}
 			put("init-scheme", job.InitScheme)
+			task := "classification"
+			if job.DataSpec.Task != "" {
+				task = job.DataSpec.Task
+			}
+			put("mlp-task", task)
 		} else {
 			put("intercept", !job.NoIntercept)
 		}
