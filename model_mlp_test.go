@@ -136,3 +136,30 @@ func TestMLPInit(t *testing.T) {
 		}
 	}
 }
+
+// TestRealTargetsDescriptors: a model's RealTargets is a regression of
+// the same name and network (real labels, one output, a loss kernel, no
+// prediction of classes) with no RealTargets of its own; ForData picks it
+// for data of real targets only.
+func TestRealTargetsDescriptors(t *testing.T) {
+	n := 0
+	for _, m := range Models() {
+		if m.RealTargets == nil {
+			continue
+		}
+		n++
+		r := m.RealTargets()
+		if r.Name != m.Name || r.Labels != "real" || r.Classifier || r.PerClass() || r.Predict != nil || r.Probabilities != nil ||
+			r.CPU == nil || r.CPU(&Job{}) == nil || (r.Net == nil) != (m.Net == nil) || r.RealTargets != nil {
+			t.Errorf("%s: RealTargets %+v", m.Name, r)
+		}
+		lin, _ := NewData("linear", []float32{1, 2}, []float32{0.5}, 1, 2, nil, nil, 0, 0)
+		cls, _ := NewData(m.Name, []float32{1, 2, 3, 4}, []float32{0, 1}, 2, 2, nil, nil, 0, 0)
+		if m.ForData(lin).Labels != "real" || m.ForData(cls).Labels != m.Labels || m.ForData(nil).Labels != m.Labels {
+			t.Errorf("%s: ForData picks the wrong descriptor", m.Name)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d models fit real targets too, want 1 (mlp)", n)
+	}
+}
