@@ -239,6 +239,8 @@ func (c *Checkpoint) Compatible(job *Job) error {
 			{"loss", a.Loss, job.Loss}, {"delta", a.Delta, job.Delta}, {"l1", a.L1, job.L1}, {"l2", a.L2, job.L2},
 			{"intercept", !a.NoIntercept, !job.NoIntercept}, {"batch-size", a.BatchSize, job.BatchSize},
 			{"seed (the batch order)", a.Seed, job.Seed},
+			{"hidden", fmt.Sprint(a.Hidden), fmt.Sprint(job.Hidden)}, {"activation", a.Activation, job.Activation},
+			{"leaky-slope", a.LeakySlope, job.LeakySlope}, {"init-scheme", a.InitScheme, job.InitScheme},
 		} {
 			if f.had != f.want {
 				add(f.what, f.had, f.want)

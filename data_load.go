@@ -45,6 +45,19 @@ func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 	if !ok {
 		return nil, FieldErrorf("{Job.Problem} %q is not a model (models: %s)", model, strings.Join(ModelNames(), ", "))
 	}
+	switch sp.Task {
+	case "", "classification":
+		if sp.Task != "" && m.RealTargets == nil {
+			return nil, FieldErrorf("{DataSpec.Task} applies to a model that fits classes or real targets (%s), not to %s", strings.Join(taskModels(), ", "), model)
+		}
+	case "regression":
+		if m.RealTargets == nil {
+			return nil, FieldErrorf("{DataSpec.Task} applies to a model that fits classes or real targets (%s), not to %s", strings.Join(taskModels(), ", "), model)
+		}
+		m = m.RealTargets()
+	default:
+		return nil, FieldErrorf("{DataSpec.Task} %q is unknown (want classification or regression)", sp.Task)
+	}
 	ld := &LoadedData{}
 	var ds *data.Dataset
 	var err error
@@ -108,10 +121,22 @@ func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 	if labelKind(m) == data.Multiclass && len(ds.Classes) > 0 && !contiguous(ds.Classes) {
 		return nil, FieldErrorf(source+"%s needs the labels 0..K-1, each present; the target holds %v", what, model, ds.Classes)
 	}
-	if ld.Data, err = NewData(model, x, y, n, ds.Cols, vx, vy, nv, len(ds.Classes)); err != nil {
+	if ld.Data, err = newData(m, x, y, n, ds.Cols, vx, vy, nv, len(ds.Classes)); err != nil {
 		return nil, FieldErrorf(source+"%s", what, strings.TrimPrefix(err.Error(), "gdgpu: "))
 	}
 	return ld, nil
+}
+
+// taskModels names the models that fit classes or real targets
+// (ModelInfo.RealTargets).
+func taskModels() []string {
+	var n []string
+	for _, m := range models {
+		if m.RealTargets != nil {
+			n = append(n, m.Name)
+		}
+	}
+	return n
 }
 
 // labelKind is the target set data.ReadCSV accepts for a model.
@@ -139,7 +164,11 @@ func synthetic(m ModelInfo, sp DataSpec, seed uint64) (*data.Dataset, error) {
 	switch sp.Synthetic {
 	case "regression":
 		if kind != data.Regression {
-			return nil, FieldErrorf("{DataSpec.Synthetic} regression makes real targets: {Job.Problem} %s needs {DataSpec.Synthetic} classification", m.Name)
+			also := ""
+			if m.RealTargets != nil {
+				also = " (or {DataSpec.Task} regression)"
+			}
+			return nil, FieldErrorf("{DataSpec.Synthetic} regression makes real targets: {Job.Problem} %s needs {DataSpec.Synthetic} classification"+also, m.Name)
 		}
 		if sp.Classes != 0 {
 			return nil, FieldErrorf("{DataSpec.Classes} applies to {DataSpec.Synthetic} classification")

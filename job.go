@@ -85,7 +85,8 @@ type Job struct {
 	CheckpointInterval time.Duration
 
 	// Models on data (Problem a model name, see Models and
-	// docs/models.md). Dim must be ModelDim(Data, !NoIntercept).
+	// docs/models.md). Dim must be ModelParams(job): ModelDim(Data, !NoIntercept) for
+	// a linear model, its network's Dim for a network.
 	Data        *Data    `json:"-"` // the training and validation sets; a checkpoint keeps Data.Hash
 	DataHash    string   // Data.Hash when the job was written (filled by WriteCheckpoint)
 	DataSpec    DataSpec // where Data came from, so that a resumed run loads it again
@@ -94,6 +95,17 @@ type Job struct {
 	L1, L2      float64  // penalties L1 ||W||_1 + L2/2 ||W||^2 on the weights (not the intercepts)
 	NoIntercept bool     // fit z = W x without the intercept b
 	BatchSize   int      // rows per step; 0 or >= Rows: the full batch (see Batch)
+
+	// Networks (ModelInfo.Net: the mlp model; docs/models.md). Hidden
+	// gives the hidden layers' widths, in order (at least one);
+	// Activation their activation, one of Activations ("" is relu);
+	// LeakySlope leaky-relu's negative slope (0 is DefaultLeakySlope);
+	// InitScheme the start point's draw, one of InitSchemes ("" is
+	// torch's nn.Linear default), seeded with Seed.
+	Hidden     []int   `json:",omitempty"`
+	Activation string  `json:",omitempty"`
+	LeakySlope float64 `json:",omitempty"`
+	InitScheme string  `json:",omitempty"`
 }
 
 // NewJob returns a job with the documented defaults: rosenbrock, N = 2^20,
@@ -267,14 +279,19 @@ func uniformStart(x []float64, seed uint64) {
 	}
 }
 
-// StartPoint returns the start point x0 for the job: zeros for a model on
-// data, else the problem's default (Problem.Init) or, with RandomStart, x_i ~ U[-2, 2] drawn from a
+// StartPoint returns the start point x0 for the job: zeros for a linear
+// model on data, a network's seeded draw (Network.Init, with Seed), else the problem's default (Problem.Init) or, with RandomStart, x_i ~ U[-2, 2] drawn from a
 // PCG generator seeded with Seed. Both backends start from this slice.
 func (j *Job) StartPoint() []float64 {
 	x := make([]float64, j.Dim)
 	if IsModel(j.Problem) {
-		// Models start from zero weights, as the textbooks start linear
-		// models and the perceptron; the seed shuffles the batches.
+		// Linear models start from zero weights, as the textbooks start
+		// them and the perceptron; the seed shuffles the batches. A
+		// network starts from its seeded draw: at zero every hidden unit
+		// would get the same gradient.
+		if n, _ := ModelNetwork(j); n != nil { // a valid job's network
+			n.Init(x, j.Seed)
+		}
 		return x
 	}
 	if j.RandomStart {

@@ -56,6 +56,69 @@ type ModelInfo struct {
 	// outputs z into p (ModelProbabilities); nil: the model gives scores
 	// only.
 	Probabilities func(z, p []float64)
+	// Net, when set, makes the model a network of its own rather than a
+	// linear map of the features followed by the CPU loss: it checks the
+	// job's network fields (Job.Hidden, ...) and returns the network on
+	// inputs features with outputs outputs, whose parameter count, start
+	// point, penalised weights and float64 forward and backward passes
+	// the CPU backend, gradcheck, the model card and predict read in
+	// place of the linear layout (ModelDim, ModelOutputs). Its output
+	// loss is CPU's. nil: a linear model.
+	Net func(job *Job, inputs, outputs int) (Network, error)
+	// RealTargets, when set, is the model's descriptor for real targets:
+	// a model that fits either classes or real values (the mlp, whose
+	// head is softmax's or the mean squared error). Data of real targets
+	// (Data.Classes 0, DataSpec.Task "regression") selects it: ForData.
+	RealTargets func() ModelInfo
+}
+
+// ForData is the descriptor that applies to the data d: RealTargets'
+// for a model that has it and data of real targets (Classes 0), else m.
+func (m ModelInfo) ForData(d *Data) ModelInfo {
+	if m.RealTargets != nil && d != nil && d.Classes == 0 {
+		return m.RealTargets()
+	}
+	return m
+}
+
+// JobModel is the descriptor of job's model on job.Data (ForData).
+func JobModel(job *Job) ModelInfo {
+	m, _ := LookupModel(job.Problem)
+	return m.ForData(job.Data)
+}
+
+// Network is a model's own network on the CPU (ModelInfo.Net): the MLP.
+type Network interface {
+	// Dim is the parameter count.
+	Dim() int
+	// Init writes the seeded start point into x (len Dim).
+	Init(x []float64, seed uint64)
+	// Weights calls f with each run [lo, hi) of the parameters that the
+	// L1 and L2 penalties apply to, in order.
+	Weights(f func(lo, hi int))
+	// Scratch is the float64s Pass needs for a run of up to rows rows.
+	Scratch(rows int) int
+	// Pass runs the network on the rows x (len(y) rows of the inputs,
+	// row-major) with targets y, its outputs going through the loss
+	// kernel head (the model's CPU, from JobModel): it adds each row's
+	// loss to loss in row order and returns that sum and the rows a
+	// classifier predicts right; with g not nil it adds the gradient of
+	// the rows' summed loss in the parameters w to g. It must not
+	// allocate, and its result must not depend on anything but its
+	// arguments (the CPU backend calls it from several goroutines on
+	// disjoint g and scratch).
+	Pass(loss float64, head CPUModelLoss, w, x, y, g, scratch []float64) (float64, int)
+	// Outputs writes the network's outputs z on the rows x (len(z) /
+	// outputs rows) into z, using scratch (len Scratch(rows)).
+	Outputs(w, x, z, scratch []float64)
+	// Kink is the smallest distance of a sample, over rows rows of x, from
+	// a kink of the network (relu's at 0), +Inf where it is smooth:
+	// gradcheck keeps its central differences off the kinks.
+	Kink(w, x []float64, rows int) float64
+	// Layout describes the parameter vector (the model card's layout);
+	// Describe the shape in a line (the run header).
+	Layout() string
+	Describe() string
 }
 
 // PerClass reports whether the model has one output per class (K =
@@ -94,7 +157,7 @@ type RegressionCost struct {
 
 // models is the registry, in the order list and the help show it; each
 // model is defined by its own file (model_<name>.go).
-var models = []ModelInfo{linearModel(), logisticModel(), perceptronModel(), hingeModel(), softmaxModel()}
+var models = []ModelInfo{linearModel(), logisticModel(), perceptronModel(), hingeModel(), softmaxModel(), mlpModel()}
 
 // costs are the linear model's regression costs, in the order list, the
 // help and `gdgpu costs` show them; each is defined by its own file
@@ -187,6 +250,11 @@ type DataSpec struct {
 
 	Standardize bool    `json:",omitempty"`
 	ValFraction float64 `json:",omitempty"`
+
+	// Task "regression" reads real targets for a model that fits either
+	// classes or real values (ModelInfo.RealTargets: --mlp-task); ""
+	// (or "classification") the model's own labels.
+	Task string `json:",omitempty"`
 }
 
 // Data is a model's training set and optional validation set, in float32
@@ -214,8 +282,10 @@ type Data struct {
 // NewData checks a data set for a model and converts its targets to the
 // model's encoding: linear takes any finite target; logistic takes {0,1}
 // or {-1,1} and computes with {0,1}; perceptron and hinge take either and
-// compute with {-1,1}; softmax takes 0..classes-1 (classes 0: the largest
-// label plus one). val may be nil. The features are kept, not copied; a
+// compute with {-1,1}; softmax and the mlp take 0..classes-1 (classes 0:
+// the largest label plus one). (An mlp on real targets trains on data made
+// for linear: NewData("linear", ...), or LoadData with DataSpec.Task
+// "regression".) val may be nil. The features are kept, not copied; a
 // target slice is copied only when its labels are converted. Errors name
 // the set ("training" or "validation") and the row.
 func NewData(model string, x, y []float32, rows, cols int, valX, valY []float32, valRows, classes int) (*Data, error) {
@@ -223,6 +293,12 @@ func NewData(model string, x, y []float32, rows, cols int, valX, valY []float32,
 	if !ok {
 		return nil, fmt.Errorf("gdgpu: %q is not a model (models: %s)", model, strings.Join(ModelNames(), ", "))
 	}
+	return newData(m, x, y, rows, cols, valX, valY, valRows, classes)
+}
+
+// newData is NewData for the descriptor m (a model's RealTargets' too).
+func newData(m ModelInfo, x, y []float32, rows, cols int, valX, valY []float32, valRows, classes int) (*Data, error) {
+	model := m.Name
 	if rows < 1 || cols < 1 {
 		return nil, fmt.Errorf("gdgpu: %s needs at least one sample and one feature (got %d x %d)", model, rows, cols)
 	}
@@ -350,6 +426,31 @@ func ModelDim(d *Data, intercept bool) int {
 	return d.Outputs() * p
 }
 
+// ModelNetwork returns the network of a job whose model has one
+// (ModelInfo.Net) on job.Data, nil for a linear model, or the error that
+// the job's network fields get (a *FieldError).
+func ModelNetwork(job *Job) (Network, error) {
+	m, _ := LookupModel(job.Problem)
+	if m.Net == nil || job.Data == nil {
+		return nil, nil
+	}
+	return m.Net(job, job.Data.Cols, job.Data.Outputs())
+}
+
+// ModelParams is the parameter count of job's model on job.Data: its
+// network's (ModelInfo.Net) or else ModelDim's; an error for a network
+// whose fields are not valid.
+func ModelParams(job *Job) (int, error) {
+	n, err := ModelNetwork(job)
+	if err != nil {
+		return 0, err
+	}
+	if n != nil {
+		return n.Dim(), nil
+	}
+	return ModelDim(job.Data, !job.NoIntercept), nil
+}
+
 // Batches returns the batch size B that Job.BatchSize gives on a
 // training set of n rows (0, or more than n, means the full batch n) and
 // the steps per epoch, ceil(n/B).
@@ -415,10 +516,23 @@ func (j *Job) validateModel(stored bool) error {
 	if j.Data == nil && !(stored && j.DataHash != "") {
 		return ErrNoData
 	}
+	if m.Net != nil {
+		if _, err := m.Net(j, 1, 2); err != nil {
+			return err
+		}
+		if j.Data != nil && m.ForData(j.Data).PerClass() && j.Data.Outputs() < 2 {
+			// data made for a binary model (one output)
+			return FieldErrorf("{Job.Problem} %s needs data of real targets or of at least 2 classes (one output each), got %d output(s) for %d classes", m.Name, j.Data.Outputs(), j.Data.Classes)
+		}
+	} else if len(j.Hidden) > 0 || j.Activation != "" || j.LeakySlope != 0 || j.InitScheme != "" {
+		return FieldErrorf("{Job.Hidden}, {Job.Activation}, {Job.LeakySlope} and {Job.InitScheme} apply to the networks (%s), not to %s", strings.Join(netModels(), ", "), m.Name)
+	}
 	if j.Data == nil {
 		// A checkpoint's job: the data is loaded again on resume and
 		// checked against DataHash (Checkpoint.Compatible).
-	} else if want := ModelDim(j.Data, !j.NoIntercept); j.Dim != want {
+	} else if want, err := ModelParams(j); err != nil {
+		return err
+	} else if j.Dim != want {
 		return FieldErrorf("{Job.Dim} %d does not match the model: %s on %d features with %d output(s) has %d parameters", j.Dim, m.Name, j.Data.Cols, j.Data.Outputs(), want)
 	}
 	if m.Costs {
@@ -450,6 +564,17 @@ func (j *Job) validateModel(stored bool) error {
 		return fmt.Errorf("the data set (%d x %d) exceeds the %d values a model takes", j.Data.Rows, j.Data.Cols, MaxDim)
 	}
 	return nil
+}
+
+// netModels names the models that are networks (ModelInfo.Net).
+func netModels() []string {
+	var n []string
+	for _, m := range models {
+		if m.Net != nil {
+			n = append(n, m.Name)
+		}
+	}
+	return n
 }
 
 // ModelOutputs computes a trained model's outputs z for one row of

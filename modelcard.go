@@ -30,6 +30,12 @@ type ModelCard struct {
 	Outputs    int       `json:"outputs"`
 	Intercept  bool      `json:"intercept"`
 	Layout     string    `json:"layout"`
+	// Hidden, Activation, LeakySlope and InitScheme describe a network
+	// (ModelInfo.Net: the mlp; Job's fields of those names).
+	Hidden     []int     `json:"hidden,omitempty"`
+	Activation string    `json:"activation,omitempty"`
+	LeakySlope float64   `json:"leaky_slope,omitempty"`
+	InitScheme string    `json:"init_scheme,omitempty"`
 	Mean       []float64 `json:"standardize_mean,omitempty"`
 	Std        []float64 `json:"standardize_std,omitempty"`
 	Data       string    `json:"data"`
@@ -76,6 +82,10 @@ func NewModelCard(job *Job, ld *LoadedData, res Result, params string) ModelCard
 	if job.NoIntercept {
 		card.Layout = fmt.Sprintf("row-major %d x %d: output k's weights of the features in order (docs/models.md)", job.Data.Outputs(), p)
 	}
+	if net, _ := ModelNetwork(job); net != nil {
+		card.Layout = net.Layout()
+		card.Hidden, card.Activation, card.LeakySlope, card.InitScheme = job.Hidden, job.Activation, job.LeakySlope, job.InitScheme
+	}
 	if m, _ := LookupModel(job.Problem); m.Costs {
 		card.Loss = job.Loss
 	}
@@ -100,9 +110,20 @@ func (c *ModelCard) JSON() ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// info is the descriptor of the card's model: for a model that also fits
+// real targets (ModelInfo.RealTargets), a card without classes is its
+// regression's.
+func (c *ModelCard) info() (ModelInfo, bool) {
+	m, ok := LookupModel(c.Model)
+	if m.RealTargets != nil && len(c.Classes) == 0 {
+		m = m.RealTargets()
+	}
+	return m, ok
+}
+
 // multiclass reports whether the card's model has one output per class.
 func (c *ModelCard) multiclass() bool {
-	m, _ := LookupModel(c.Model)
+	m, _ := c.info()
 	return m.PerClass()
 }
 
@@ -129,7 +150,7 @@ func ReadModel(path string) (*ModelCard, []float64, error) {
 	bad := func(format string, a ...any) error {
 		return FieldErrorf("model card %s: %s", cardPath, fmt.Sprintf(format, a...))
 	}
-	info, ok := LookupModel(card.Model)
+	info, ok := card.info()
 	switch {
 	case !ok:
 		return nil, nil, bad("model %q is not one of %s", card.Model, strings.Join(ModelNames(), ", "))
@@ -161,7 +182,13 @@ func ReadModel(path string) (*ModelCard, []float64, error) {
 	if card.Intercept {
 		p++
 	}
-	if len(w) != card.Outputs*p {
+	if net, err := card.network(); err != nil {
+		return nil, nil, bad("%s", strings.TrimPrefix(err.Error(), "gdgpu: "))
+	} else if net != nil {
+		if len(w) != net.Dim() {
+			return nil, nil, FieldErrorf("{ReadModel.path} %s holds %d values, but its card describes a network of %d (%s)", path, len(w), net.Dim(), net.Describe())
+		}
+	} else if len(w) != card.Outputs*p {
 		return nil, nil, FieldErrorf("{ReadModel.path} %s holds %d values, but its card describes %d outputs x %d (features%s) = %d",
 			path, len(w), card.Outputs, p, map[bool]string{true: " and intercept", false: ""}[card.Intercept], card.Outputs*p)
 	}
@@ -171,6 +198,17 @@ func ReadModel(path string) (*ModelCard, []float64, error) {
 		}
 	}
 	return &card, w, nil
+}
+
+// network is the network the card describes (ModelInfo.Net), nil for a
+// linear model, or why its fields do not make one.
+func (c *ModelCard) network() (Network, error) {
+	m, _ := LookupModel(c.Model)
+	if m.Net == nil {
+		return nil, nil
+	}
+	job := Job{Problem: c.Model, Hidden: c.Hidden, Activation: c.Activation, LeakySlope: c.LeakySlope, InitScheme: c.InitScheme, NoIntercept: !c.Intercept}
+	return m.Net(&job, len(c.Features), c.Outputs)
 }
 
 // PredictRows is data to predict on: N rows of the card's features,
@@ -204,7 +242,7 @@ func (c *ModelCard) ReadRows(path string) (*PredictRows, error) {
 			rows.X[i] = float64(v)
 		}
 	} else {
-		info, _ := LookupModel(c.Model)
+		info, _ := c.info()
 		kind := data.Regression
 		if info.Classifier {
 			// Names are mapped onto the card's by targets, so any subset
@@ -300,11 +338,11 @@ func (c *ModelCard) ClassName(k int) string {
 // the accuracy or mean squared error against the rows' targets, or ""
 // without them.
 func (c *ModelCard) Predict(w io.Writer, params []float64, rows *PredictRows) (summary string, err error) {
-	info, _ := LookupModel(c.Model)
+	info, _ := c.info()
 	nf := len(c.Features)
 	z := make([]float64, c.Outputs)
 	p := make([]float64, max(len(c.Classes), 2))
-	probs := info.Classifier && ModelProbabilities(c.Model, z, p)
+	probs := info.Classifier && info.Probabilities != nil
 	var header []string
 	switch {
 	case !info.Classifier:
@@ -317,12 +355,24 @@ func (c *ModelCard) Predict(w io.Writer, params []float64, rows *PredictRows) (s
 	default:
 		header = []string{"class", "score"}
 	}
+	net, err := c.network()
+	if err != nil {
+		return "", err
+	}
+	var scratch []float64
+	if net != nil {
+		scratch = make([]float64, net.Scratch(1))
+	}
 	ew := &errWriter{w: w}
 	ew.line(header)
 	correct, sq := 0, 0.0
 	cells := make([]string, 0, len(header))
 	for r := 0; r < rows.N; r++ {
-		ModelOutputs(params, rows.X[r*nf:(r+1)*nf], c.Intercept, z)
+		if net != nil {
+			net.Outputs(params, rows.X[r*nf:(r+1)*nf], z, scratch)
+		} else {
+			ModelOutputs(params, rows.X[r*nf:(r+1)*nf], c.Intercept, z)
+		}
 		cells = cells[:0]
 		if !info.Classifier {
 			cells = append(cells, strconv.FormatFloat(z[0], 'g', -1, 64))
@@ -331,10 +381,10 @@ func (c *ModelCard) Predict(w io.Writer, params []float64, rows *PredictRows) (s
 				sq += d * d
 			}
 		} else {
-			k := PredictClass(c.Model, z)
+			k := info.Predict(z)
 			cells = append(cells, c.ClassName(k))
 			if probs {
-				ModelProbabilities(c.Model, z, p)
+				info.Probabilities(z, p)
 				for k := range c.Classes {
 					cells = append(cells, strconv.FormatFloat(p[k], 'g', 6, 64))
 				}

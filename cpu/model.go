@@ -30,6 +30,8 @@ type Model struct {
 
 	info            gdgpu.ModelInfo
 	loss            gdgpu.CPUModelLoss // the model's (and job's cost's) kernel
+	net             gdgpu.Network      // a network's own passes (ModelInfo.Net), or nil
+	weights         [][2]int           // the penalised parameters' runs [lo, hi)
 	outputs, stride int                // K, and P = Cols (+1 with the intercept)
 	dim             int
 	run             int // rows a loss kernel call takes (runRows)
@@ -129,13 +131,26 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	info, _ := gdgpu.LookupModel(job.Problem)
+	info := gdgpu.JobModel(job) // the mlp's on real targets too
 	m := &Model{opt: opt, job: *job, data: d, info: info, loss: info.CPU(job), outputs: d.Outputs(), dim: job.Dim}
 	m.stride = d.Cols
 	if !job.NoIntercept {
 		m.stride++
 	}
 	m.run = runRows(d.Cols, m.outputs)
+	scratch := m.run * (2*m.outputs + 1)
+	if info.Net != nil {
+		if m.net, err = info.Net(job, d.Cols, m.outputs); err != nil {
+			return nil, fmt.Errorf("cpu: %w", err)
+		}
+		// the run's rows in float64, their targets, the network's scratch
+		scratch = m.run*(d.Cols+1) + m.net.Scratch(m.run)
+		m.net.Weights(func(lo, hi int) { m.weights = append(m.weights, [2]int{lo, hi}) })
+	} else {
+		for o := range m.outputs {
+			m.weights = append(m.weights, [2]int{o * m.stride, o*m.stride + d.Cols})
+		}
+	}
 	m.order = make([]int32, d.Rows)
 	for i := range m.order {
 		m.order[i] = int32(i)
@@ -149,7 +164,7 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 	m.workers = min(runtime.GOMAXPROCS(0), m.blocks)
 	m.zbuf = make([][]float64, m.workers)
 	for w := range m.zbuf {
-		m.zbuf[w] = make([]float64, m.run*(2*m.outputs+1))
+		m.zbuf[w] = make([]float64, scratch)
 	}
 	m.start = make([]chan struct{}, m.workers)
 	for w := 1; w < m.workers; w++ {
@@ -170,12 +185,19 @@ func runRows(cols, outputs int) int {
 }
 
 // modelHostBytes is what a model job holds beside the data: the optimizer
-// backend's vectors, the gradient and the block partial sums.
+// backend's vectors, the gradient and the block partial sums, and a
+// network's scratch.
 func modelHostBytes(job *gdgpu.Job) int64 {
 	oj := *job
 	oj.Problem = "quadratic"
 	_, blocks := blockPlan(max(job.Data.Rows, job.Data.ValRows), job.Dim)
-	return hostBytes(&oj) + int64(job.Dim)*8*int64(1+blocks) + int64(job.Data.Rows)*4
+	need := hostBytes(&oj) + int64(job.Dim)*8*int64(1+blocks) + int64(job.Data.Rows)*4
+	if net, _ := gdgpu.ModelNetwork(job); net != nil {
+		// each worker's run of rows in float64 and the network's scratch
+		run := runRows(job.Data.Cols, job.Data.Outputs())
+		need += int64(min(runtime.GOMAXPROCS(0), blocks)) * 8 * (int64(run)*int64(job.Data.Cols+1) + int64(net.Scratch(run)))
+	}
+	return need
 }
 
 // worker runs worker w's blocks of every pass until Close.
@@ -228,6 +250,10 @@ func (m *Model) pass(x, y []float32, rows []int32, n int, grad bool) (loss float
 // them, then their gradient terms. z holds the worker's scratch: the
 // run's outputs (run x K), dl/dz (run x K) and targets (run).
 func (m *Model) block(blk, lo, hi int, z []float64) {
+	if m.net != nil {
+		m.netBlock(blk, lo, hi, z)
+		return
+	}
 	w := m.opt.x
 	d, k, P := m.data.Cols, m.outputs, m.stride
 	intercept := P > d
@@ -292,6 +318,38 @@ func (m *Model) block(blk, lo, hi int, z []float64) {
 	m.lossSum[blk], m.correct[blk] = loss, correct
 }
 
+// netBlock is block for a network (ModelInfo.Net): a run of rows at a
+// time, their features converted to float64 and handed to the network's
+// Pass with the block's partial sums. z holds the worker's scratch: the
+// run's features (run x Cols), targets (run), then the network's.
+func (m *Model) netBlock(blk, lo, hi int, z []float64) {
+	d := m.data.Cols
+	var part []float64
+	if m.pGrad {
+		part = m.partial[blk*m.dim : (blk+1)*m.dim]
+		clear(part)
+	}
+	loss, correct := 0.0, 0
+	xs, ys, scratch := z[:m.run*d], z[m.run*d:m.run*(d+1)], z[m.run*(d+1):]
+	for r0 := lo; r0 < hi; r0 += m.run {
+		r1 := min(r0+m.run, hi)
+		for r := r0; r < r1; r++ {
+			i := r
+			if m.pRows != nil {
+				i = int(m.pRows[r])
+			}
+			for j, v := range m.pX[i*d : (i+1)*d] {
+				xs[(r-r0)*d+j] = float64(v)
+			}
+			ys[r-r0] = float64(m.pY[i])
+		}
+		var c int
+		loss, c = m.net.Pass(loss, m.loss, m.opt.x, xs[:(r1-r0)*d], ys[:r1-r0], part, scratch)
+		correct += c
+	}
+	m.lossSum[blk], m.correct[blk] = loss, correct
+}
+
 // penalties adds the L1 and L2 terms' gradient to g (weights only) and
 // returns their value at the current parameters.
 func (m *Model) penalties(g []float64) float64 {
@@ -300,11 +358,10 @@ func (m *Model) penalties(g []float64) float64 {
 		return 0
 	}
 	w := m.opt.x
-	d, P := m.data.Cols, m.stride
 	a, q := 0.0, 0.0
-	for o := range m.outputs {
-		for j := range d {
-			v := w[o*P+j]
+	for _, run := range m.weights {
+		for p := run[0]; p < run[1]; p++ {
+			v := w[p]
 			a += math.Abs(v)
 			q += v * v
 			if g == nil {
@@ -314,11 +371,11 @@ func (m *Model) penalties(g []float64) float64 {
 			// an overflowed weight's term (the GPU does the same).
 			switch {
 			case l1 > 0 && l2 > 0:
-				g[o*P+j] += l1*kern.Sign(v) + l2*v
+				g[p] += l1*kern.Sign(v) + l2*v
 			case l1 > 0:
-				g[o*P+j] += l1 * kern.Sign(v)
+				g[p] += l1 * kern.Sign(v)
 			default:
-				g[o*P+j] += l2 * v
+				g[p] += l2 * v
 			}
 		}
 	}

@@ -397,6 +397,25 @@ func TestCPUOnlyMethodsRefused(t *testing.T) {
 	}
 }
 
+// TestCPUOnlyModelRefused: a model without GLSL (the mlp, for now) is
+// refused by NewBackend, saying to use the CPU.
+func TestCPUOnlyModelRefused(t *testing.T) {
+	c := openTest(t, Options{})
+	d, err := gdgpu.NewData("mlp", []float32{1, 2, 3, 4}, []float32{0, 1}, 2, 2, nil, nil, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := newJob("quadratic", "sgd", 10, gdgpu.F32)
+	job.Problem, job.Data, job.Hidden = "mlp", d, []int{3}
+	if job.Dim, err = gdgpu.ModelParams(&job); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.NewBackend(&job)
+	if err == nil || !strings.Contains(err.Error(), "engine: model mlp runs on the CPU backend only for now; use --device cpu") {
+		t.Errorf("mlp on the GPU: %v", err)
+	}
+}
+
 // TestTwoContexts: each debug context gets its own debug messages, and
 // closing one leaves the other working (its display stays initialized).
 func TestTwoContexts(t *testing.T) {

@@ -62,11 +62,22 @@ type Report struct {
 func (r *Report) OK() bool { return r.FDRatio <= 1 && (!r.GPU || r.GPURatio <= 1) }
 
 // ModelData gives a model job its data for a gradient check: a seeded synthetic set of 200
-// rows and 5 standardized features (3 classes for softmax), with l1 and l2
-// penalties on, so that every term of the gradient is checked.
+// rows and 5 standardized features (3 classes for softmax and the mlp), with l1 and l2
+// penalties on, so that every term of the gradient is checked. A network
+// (ModelInfo.Net) whose job names no hidden layers gets two, of 4 and 3
+// tanh units. A model that also fits real targets (ModelInfo.RealTargets:
+// the mlp) whose job.DataSpec.Task is "regression" gets the same rows with
+// real targets (gdgpu.LoadData's synthetic regression).
 func ModelData(job *gdgpu.Job, loss string, seed uint64) error {
 	kind, classes := "classification", 2
-	switch info, _ := gdgpu.LookupModel(job.Problem); {
+	info, _ := gdgpu.LookupModel(job.Problem)
+	switch {
+	case info.RealTargets != nil && job.DataSpec.Task == "regression":
+		ld, err := gdgpu.LoadData(job.Problem, gdgpu.DataSpec{Synthetic: "regression", Samples: 200, NumFeatures: 5, Noise: 1, Standardize: true, Task: "regression"}, seed)
+		if err != nil {
+			return err
+		}
+		return modelJob(job, ld.Data, loss)
 	case !info.Classifier:
 		kind, classes = "regression", 0
 	case info.PerClass():
@@ -81,9 +92,19 @@ func ModelData(job *gdgpu.Job, loss string, seed uint64) error {
 	if err != nil {
 		return err
 	}
+	return modelJob(job, d, loss)
+}
+
+// modelJob gives job the data d, the loss and the penalties, and a
+// network its default layers.
+func modelJob(job *gdgpu.Job, d *gdgpu.Data, loss string) error {
+	var err error
 	job.Data, job.Loss, job.L1, job.L2 = d, loss, 0.01, 0.1
-	job.Dim = gdgpu.ModelDim(d, true)
-	return nil
+	if info, _ := gdgpu.LookupModel(job.Problem); info.Net != nil && len(job.Hidden) == 0 {
+		job.Hidden, job.Activation = []int{4, 3}, "tanh"
+	}
+	job.Dim, err = gdgpu.ModelParams(job)
+	return err
 }
 
 // nearKink reports whether some sample of a model with a kinked loss (MAE,
@@ -94,6 +115,24 @@ func nearKink(job *gdgpu.Job, x []float64) bool {
 	const margin = 1e-3 // the difference moves z by at most h·Σ|x_ij| ≈ 6e-6·10
 	d := job.Data
 	p := d.Cols + 1
+	if net, _ := gdgpu.ModelNetwork(job); net != nil { // Check's job is valid
+		near := false
+		net.Weights(func(lo, hi int) {
+			for _, v := range x[lo:hi] {
+				near = near || math.Abs(v) < margin && job.L1 > 0
+			}
+		})
+		if near {
+			return true
+		}
+		xs := make([]float64, len(d.X))
+		for i, v := range d.X {
+			xs[i] = float64(v)
+		}
+		// a hidden pre-activation moves by at most h·(1 + Σ|input|)
+		// for one parameter's difference: the same margin serves
+		return net.Kink(x, xs, d.Rows) < margin
+	}
 	for k := range d.Outputs() {
 		for j := range d.Cols {
 			if math.Abs(x[k*p+j]) < margin && job.L1 > 0 {

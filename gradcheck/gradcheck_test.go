@@ -134,3 +134,51 @@ func TestTypedObjectiveCorpus(t *testing.T) {
 		}
 	}
 }
+
+// TestMLPEveryActivationAndDepth checks the mlp's gradient (L1 and L2
+// on, 3 classes; and the regression head at depth 2) for every
+// activation at depths 1 to 3 against central
+// differences, its points kept off relu's and leaky-relu's kinks; and
+// that a wrong component in the first layer, the one furthest from the
+// loss, fails.
+func TestMLPEveryActivationAndDepth(t *testing.T) {
+	for _, act := range gdgpu.Activations {
+		for _, c := range []struct {
+			hidden []int
+			task   string
+		}{{[]int{6}, ""}, {[]int{5, 4}, ""}, {[]int{4, 3, 5}, ""}, {[]int{5, 4}, "regression"}} {
+			hidden, task := c.hidden, c.task
+			t.Run(fmt.Sprint(act, hidden, task), func(t *testing.T) {
+				job := gdgpu.NewJob()
+				job.Problem, job.Hidden, job.Activation, job.DataSpec.Task = "mlp", hidden, act, task
+				job.Optimizer, _ = gdgpu.DefaultOptimizer("sgd")
+				if act == "leaky-relu" {
+					job.LeakySlope = 0.2
+				}
+				if err := gradcheck.ModelData(&job, "mse", 5); err != nil {
+					t.Fatal(err)
+				}
+				if err := job.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				if (task == "regression") != (job.Data.Classes == 0 && job.Data.Outputs() == 1) {
+					t.Fatalf("task %q: data of %d classes, %d outputs", task, job.Data.Classes, job.Data.Outputs())
+				}
+				r, err := gradcheck.Check(&job, gradcheck.Options{Points: 2, Seed: 7})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !r.OK() {
+					t.Errorf("report %+v", r)
+				}
+				wrong := func(g, x []float64) {
+					cpu.ModelGrad(&job, g, x)
+					g[2] += 1e-3
+				}
+				if r, _ := gradcheck.Check(&job, gradcheck.Options{Points: 1, Seed: 7, Grad: wrong}); r.OK() {
+					t.Errorf("a gradient 1e-3 off passed: %+v", r)
+				}
+			})
+		}
+	}
+}

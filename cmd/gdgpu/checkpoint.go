@@ -200,6 +200,7 @@ func (c *ckptFlags) resumeJob(changed func(string) bool, flagJob *gdgpu.Job) gdg
 		job.Data, job.DataSpec, job.DataHash = fj.Data, fj.DataSpec, ""
 		job.Loss, job.Delta, job.L1, job.L2 = fj.Loss, fj.Delta, fj.L1, fj.L2
 		job.NoIntercept, job.BatchSize, job.Seed, job.Dim = fj.NoIntercept, fj.BatchSize, fj.Seed, fj.Dim
+		job.Hidden, job.Activation, job.LeakySlope, job.InitScheme = fj.Hidden, fj.Activation, fj.LeakySlope, fj.InitScheme
 	}
 	return job
 }

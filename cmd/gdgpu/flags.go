@@ -219,6 +219,11 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	if f.device != "gpu" && f.device != "cpu" {
 		return nil, usagef("--device %q is unknown (want gpu or cpu)", f.device)
 	}
+	if f.device == "gpu" {
+		if err := cpuOnlyModel(f.problem); err != nil {
+			return nil, err
+		}
+	}
 	if f.gpu < 0 {
 		return nil, usagef("--gpu %d must be >= 0", f.gpu)
 	}
@@ -424,6 +429,12 @@ func describe(job *gdgpu.Job) string {
 			fmt.Fprintf(&b, " loss=%s", job.Loss)
 			if cost, _ := gdgpu.LookupRegressionCost(job.Loss); cost.Delta {
 				fmt.Fprintf(&b, " delta=%g", job.Delta)
+			}
+		}
+		if net, _ := gdgpu.ModelNetwork(job); net != nil {
+			fmt.Fprintf(&b, " %s", net.Describe())
+			if d.Classes == 0 {
+				b.WriteString(" task=regression")
 			}
 		}
 		fmt.Fprintf(&b, " on %d x %d", d.Rows, d.Cols)

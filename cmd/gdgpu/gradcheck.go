@@ -19,6 +19,9 @@ func newGradcheckCmd(stdout, stderr io.Writer) *cobra.Command {
 		objective                        string
 		dim, points, gpu                 int
 		seed                             uint64
+		hidden                           []int
+		activation, task                 string
+		leakySlope                       float64
 	)
 	cmd := &cobra.Command{
 		Use:   "gradcheck",
@@ -33,7 +36,9 @@ bound (docs/tolerances.md). Each point costs 2N loss evaluations.
 A model (--problem linear, logistic, ...) is checked on a seeded synthetic
 set of 200 rows and 5 standardized features (3 classes for softmax), with
 --l1 0.01 and --l2 0.1, at points away from the kinks of MAE, hinge, the
-perceptron and L1; --data and the other model flags do not apply.
+perceptron and L1; --data and the other model flags do not apply. The mlp
+takes --hidden (default 4,3), --activation (default tanh; relu's kinks are
+kept away from too), --leaky-slope and --mlp-task.
 
 Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 (--device gpu; --device cpu skips the GPU part).`,
@@ -76,8 +81,31 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 			job := gdgpu.NewJob()
 			job.Problem, job.Dim, job.Precision = problem, dim, prec
 			job.Optimizer, _ = gdgpu.DefaultOptimizer("sgd")
+			if info, _ := gdgpu.LookupModel(problem); info.Net == nil {
+				for _, fl := range []string{"hidden", "activation", "leaky-slope", "mlp-task"} {
+					if c.Flags().Changed(fl) {
+						return usagef("--%s applies to --problem mlp", fl)
+					}
+				}
+			} else {
+				job.Hidden, job.Activation = hidden, activation
+				switch task {
+				case "regression":
+					job.DataSpec.Task = task
+				case "classification":
+				default:
+					return usagef("--mlp-task %q is unknown (want classification or regression)", task)
+				}
+				if c.Flags().Changed("leaky-slope") {
+					job.LeakySlope = leakySlope
+				}
+			}
 			if isModel {
 				if err := gradcheck.ModelData(&job, loss, seed); err != nil {
+					var fe *gdgpu.FieldError
+					if errors.As(err, &fe) {
+						return usagef("%v", err) // the network flags
+					}
 					return failure(err)
 				}
 			}
@@ -86,6 +114,9 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 			}
 			var gb gradcheck.Gradienter
 			if device == "gpu" {
+				if err := cpuOnlyModel(problem); err != nil {
+					return err
+				}
 				ec, err := openGL(gpu)
 				if err != nil {
 					return err
@@ -128,6 +159,10 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 	fs.StringVar(&precision, "precision", "f32", "GPU precision: f32 or f64")
 	fs.IntVar(&gpu, "gpu", 0, "EGL device index N to use (0 is the first)")
 	fs.StringVar(&loss, "loss", "mse", "linear model: the regression cost, "+strings.Join(gdgpu.Losses, ", "))
+	fs.IntSliceVar(&hidden, "hidden", []int{4, 3}, "mlp: the hidden layers' widths `W1,W2,...`")
+	fs.StringVar(&activation, "activation", "tanh", "mlp: the hidden activation, "+strings.Join(gdgpu.Activations, ", "))
+	fs.Float64Var(&leakySlope, "leaky-slope", gdgpu.DefaultLeakySlope, "mlp with --activation leaky-relu: the negative slope")
+	fs.StringVar(&task, "mlp-task", "classification", "mlp: classification (3 classes) or regression (real targets, mean squared error)")
 	return cmd
 }
 

@@ -19,14 +19,22 @@ func TestGradcheckCPU(t *testing.T) {
 }
 
 // gradcheckTargets is every objective as gradcheck flags: each problem
-// with a dimension, each model (linear with each loss) on gradcheck's
-// synthetic data.
+// with a dimension, each model (linear with each loss, a network with
+// each activation) on gradcheck's synthetic data.
 func gradcheckTargets() [][]string {
 	var t [][]string
 	for _, p := range gdgpu.ProblemNames() {
 		t = append(t, []string{"--problem", p, "--dim", dimFor(p)})
 	}
 	for _, m := range gdgpu.ModelNames() {
+		if info, _ := gdgpu.LookupModel(m); info.Net != nil {
+			t = append(t, []string{"--problem", m})
+			for _, a := range gdgpu.Activations {
+				t = append(t, []string{"--problem", m, "--hidden", "5,4", "--activation", a})
+			}
+			t = append(t, []string{"--problem", m, "--mlp-task", "regression"})
+			continue
+		}
 		if m != "linear" {
 			t = append(t, []string{"--problem", m})
 			continue
@@ -56,6 +64,12 @@ func TestGradcheckBadFlags(t *testing.T) {
 		{"--problem", "logistic", "--dim", "3"},
 		{"--problem", "logistic", "--loss", "mae"},
 		{"--problem", "linear", "--loss", "l3"},
+		{"--problem", "mlp", "--hidden", "0"},
+		{"--problem", "mlp", "--activation", "swish"},
+		{"--problem", "mlp", "--leaky-slope", "0.2"},
+		{"--problem", "softmax", "--hidden", "3"},
+		{"--problem", "mlp", "--mlp-task", "ordinal"},
+		{"--problem", "softmax", "--mlp-task", "regression"},
 	} {
 		code, stdout, stderr := gdgpuRun(t, append([]string{"gradcheck", "--device", "cpu"}, args...)...)
 		if code != exitUsage {
@@ -70,6 +84,14 @@ func TestGPUGradcheck(t *testing.T) {
 	for _, p := range gradcheckTargets() {
 		for _, prec := range []string{"f32", "f64"} {
 			code, stdout, stderr := gdgpuRun(t, append([]string{"gradcheck", "--precision", prec, "--points", "2"}, p...)...)
+			if info, ok := gdgpu.LookupModel(p[1]); ok && info.GPU == nil {
+				// a network without GLSL yet (the mlp): refused before
+				// any GL context
+				if code != exitUsage || !strings.Contains(stderr, "runs on the CPU backend only for now; use --device cpu") {
+					t.Errorf("%s %s: exit %d, want %d refusing the GPU\n%s%s", p, prec, code, exitUsage, stdout, stderr)
+				}
+				continue
+			}
 			if code != 0 || !strings.Contains(stdout, "gpu/"+prec+" vs cpu") || !strings.Contains(stdout, "within tolerance") {
 				t.Errorf("%s %s: exit %d\n%s%s", p, prec, code, stdout, stderr)
 			}

@@ -397,6 +397,17 @@ func badFlagValues(t *testing.T) map[string][]struct {
 	num("batch-size", lin, "-1")
 	add("epochs", "--epochs", append(cloneArgs(lin), "--epochs", "-1")...)
 	add("epochs", "--epochs and --steps", append(cloneArgs(lin), "--epochs", "2")...)
+	mlp := []string{"--problem", "mlp", "--synthetic", "classification"}
+	add("hidden", `"--hidden"`, append(cloneArgs(mlp), "--hidden", "x")...)
+	add("hidden", "--hidden 4,0: each width must be >= 1", append(cloneArgs(mlp), "--hidden", "4,0")...)
+	add("hidden", "--problem mlp needs --hidden", mlp...)
+	add("hidden", "--hidden applies to --problem mlp", append(cloneArgs(cls), "--hidden", "4")...)
+	add("activation", `--activation "swish" is unknown`, append(cloneArgs(mlp), "--hidden", "4", "--activation", "swish")...)
+	num("leaky-slope", append(cloneArgs(mlp), "--hidden", "4", "--activation", "leaky-relu"), "NaN", "+Inf")
+	add("leaky-slope", "--leaky-slope applies to --activation leaky-relu", append(cloneArgs(mlp), "--hidden", "4", "--leaky-slope", "0.2")...)
+	add("mlp-task", `--mlp-task "ordinal" is unknown`, append(cloneArgs(mlp), "--hidden", "4", "--mlp-task", "ordinal")...)
+	add("mlp-task", "--mlp-task applies to --problem mlp", append(cloneArgs(cls), "--mlp-task", "classification")...)
+	add("init-scheme", `--init-scheme "sideways" is unknown`, append(cloneArgs(mlp), "--hidden", "4", "--init-scheme", "sideways")...)
 
 	// Every hyperparameter, with an optimizer that takes it.
 	for _, h := range gdgpu.AllHypers() {
@@ -575,6 +586,8 @@ func TestJobFileModel(t *testing.T) {
 		{"problem = 'linear'\ndata = '" + iris + "'\ntarget = 'petal_width'\nfeatures = 'sepal_length,petal_length'\n", "linear N=3 loss=mse on 150 x 2", 0},
 		{"problem = 'linear'\ndata = '" + iris + "'\ntarget = 'petal_width'\nfeatures = ['sepal_length', 3]\n", `line 4: key "features": expected an array of column names`, exitUsage},
 		{"problem = 'softmax'\nsynthetic = 'classification'\nbatch-size = 'big'\n", `key "batch-size"`, exitUsage},
+		{"problem = 'mlp'\nsynthetic = 'classification'\nfeatures = 5\nhidden = [4, 3]\nactivation = 'gelu'\n", "mlp N=51 layers=5-4-3-3 activation=gelu init=torch on 1000 x 5", 0},
+		{"problem = 'mlp'\nsynthetic = 'classification'\nhidden = '4,3'\n", "mlp N=", 0},
 	} {
 		p := writeFile(t, filepath.Join(dir, "job.toml"), c.body)
 		code, stdout, stderr := gdgpuRun(t, "run", p, "--device", "cpu", "--steps", "2")

@@ -52,9 +52,17 @@ func printList(w io.Writer) {
 		if strings.HasPrefix(labels, "{") {
 			labels = "{0,1} or {-1,1} in the file, computed as " + labels
 		}
-		fmt.Fprintf(w, "      labels: %s; start: zero weights; --dim follows from the data\n", labels)
+		if m.RealTargets != nil {
+			labels += ", or real with --mlp-task regression"
+		}
+		start := "zero weights"
+		if m.Net != nil {
+			start = "seeded draw (--seed, --init-scheme)"
+		}
+		fmt.Fprintf(w, "      labels: %s; start: %s; --dim follows from the data\n", labels, start)
 	}
 	fmt.Fprintf(w, "  linear --loss: %s (default mse; --delta 1 for huber); every model: --l1, --l2, --intercept, --batch-size, --epochs\n", strings.Join(gdgpu.Losses, ", "))
+	fmt.Fprintf(w, "  mlp: --hidden W1,W2,... --activation %s (--leaky-slope), --init-scheme %s, --mlp-task classification|regression; CPU only for now\n", strings.Join(gdgpu.Activations, "|"), strings.Join(gdgpu.InitSchemes, "|"))
 	fmt.Fprintln(w)
 	printOptimizers(w)
 	fmt.Fprintln(w)

@@ -30,6 +30,12 @@ type modelFlags struct {
 	intercept   bool
 	batchSize   int
 	epochs      int
+	// networks (gdgpu.ModelInfo.Net: the mlp)
+	hidden     []int
+	activation string
+	leakySlope float64
+	initScheme string
+	task       string
 	// fromCheckpoint: --resume's checkpoint named the data, not a flag
 	// given (messages say so).
 	fromCheckpoint bool
@@ -37,7 +43,7 @@ type modelFlags struct {
 
 // modelFlagNames are the flags that only models take.
 var modelFlagNames = []string{"data", "target", "features", "synthetic", "samples", "classes", "noise", "standardize",
-	"val-fraction", "loss", "delta", "l1", "l2", "intercept", "batch-size", "epochs"}
+	"val-fraction", "loss", "delta", "l1", "l2", "intercept", "batch-size", "epochs", "hidden", "activation", "leaky-slope", "init-scheme", "mlp-task"}
 
 func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	m := &modelFlags{}
@@ -57,7 +63,22 @@ func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	fs.BoolVar(&m.intercept, "intercept", true, "models: fit an intercept per output (--intercept=false: none)")
 	fs.IntVar(&m.batchSize, "batch-size", 0, "models: rows per step (0: the full batch; 1: stochastic); the order is shuffled each epoch with --seed")
 	fs.IntVar(&m.epochs, "epochs", 0, "models: run this many passes over the training rows instead of --steps")
+	fs.IntSliceVar(&m.hidden, "hidden", nil, "mlp: the hidden layers' widths `W1,W2,...` (at least one, each >= 1), e.g. 128,64")
+	fs.StringVar(&m.activation, "activation", "relu", "mlp: the hidden layers' activation, "+strings.Join(gdgpu.Activations, ", ")+" (gelu in torch's erf form)")
+	fs.Float64Var(&m.leakySlope, "leaky-slope", gdgpu.DefaultLeakySlope, "mlp with --activation leaky-relu: the negative slope (torch.nn.LeakyReLU's negative_slope)")
+	fs.StringVar(&m.task, "mlp-task", "classification", "mlp: classification (softmax cross-entropy over the target's classes) or regression (real targets, mean squared error)")
+	fs.StringVar(&m.initScheme, "init-scheme", "torch", "mlp: the seeded start, "+strings.Join(gdgpu.InitSchemes, ", ")+" (torch: nn.Linear's default; docs/models.md)")
 	return m
+}
+
+// cpuOnlyModel refuses a model without GPU kernels (ModelInfo.GPU nil:
+// the mlp, for now) where a command would run it on the GPU, before any
+// GL context is opened.
+func cpuOnlyModel(problem string) error {
+	if info, ok := gdgpu.LookupModel(problem); ok && info.GPU == nil {
+		return usagef("--problem %s runs on the CPU backend only for now; use --device cpu", problem)
+	}
+	return nil
 }
 
 // modelSetup is what buildModel adds to a setup: the data's description
@@ -115,13 +136,18 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 	job.DataSpec = m.spec(true)
 	job.Loss, job.Delta, job.L1, job.L2 = m.loss, m.delta, m.l1, m.l2
 	job.NoIntercept, job.BatchSize = !m.intercept, m.batchSize
+	if err := m.network(changed, job); err != nil {
+		return nil, err
+	}
 	if info, _ := gdgpu.LookupModel(job.Problem); !info.Costs && changed("loss") {
 		return nil, usagef("--loss applies to --problem linear (%s has its own loss)", job.Problem)
 	}
 	if cost, _ := gdgpu.LookupRegressionCost(m.loss); changed("delta") && !cost.Delta {
 		return nil, usagef("--delta applies to --loss huber")
 	}
-	job.Dim = gdgpu.ModelDim(d, m.intercept)
+	if job.Dim, err = gdgpu.ModelParams(job); err != nil {
+		return nil, usagef("%v", err)
+	}
 	if changed("epochs") {
 		if changed("steps") {
 			return nil, usagef("--epochs and --steps both set the run's length; give one")
@@ -138,6 +164,45 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 	return ld, nil
 }
 
+// network sets the job's network fields (gdgpu.ModelInfo.Net) from the
+// flags, refusing them for a model that is not a network.
+func (m *modelFlags) network(changed func(string) bool, job *gdgpu.Job) error {
+	if info, _ := gdgpu.LookupModel(job.Problem); info.Net == nil {
+		for _, fl := range []string{"hidden", "activation", "leaky-slope", "init-scheme", "mlp-task"} {
+			if changed(fl) {
+				return usagef("--%s applies to --problem mlp (%s is not a network)", fl, job.Problem)
+			}
+		}
+		return nil
+	}
+	if len(m.hidden) == 0 {
+		return usagef("--problem %s needs --hidden W1,W2,... (the hidden layers' widths, e.g. --hidden 128,64)", job.Problem)
+	}
+	for _, w := range m.hidden {
+		if w < 1 {
+			return usagef("--hidden %s: each width must be >= 1", joinInts(m.hidden))
+		}
+	}
+	job.Hidden = append([]int(nil), m.hidden...)
+	job.Activation, job.InitScheme, job.LeakySlope = m.activation, m.initScheme, 0
+	if changed("leaky-slope") || m.leakySlope != gdgpu.DefaultLeakySlope {
+		if m.activation != "leaky-relu" {
+			return usagef("--leaky-slope applies to --activation leaky-relu")
+		}
+		job.LeakySlope = m.leakySlope
+	}
+	return nil
+}
+
+// joinInts writes v as W1,W2,...
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
+
 // flagOf is the flag of a field gdgpu.LoadData names; where --resume's
 // checkpoint gave the data's files, it says so.
 func (m *modelFlags) flagOf(field string) string {
@@ -152,6 +217,9 @@ func (m *modelFlags) flagOf(field string) string {
 // absolute, so that a checkpoint resumes from another folder.
 func (m *modelFlags) spec(abs bool) gdgpu.DataSpec {
 	sp := gdgpu.DataSpec{Standardize: m.standardize, ValFraction: m.valFraction}
+	if m.task != "classification" {
+		sp.Task = m.task // "regression", or a bad value LoadData refuses
+	}
 	if m.synthetic != "" && m.data == "" {
 		sp.Synthetic, sp.Samples, sp.Classes, sp.Noise = m.synthetic, m.samples, m.classes, m.noise
 		sp.NumFeatures, _ = strconv.Atoi(m.features)
@@ -213,6 +281,9 @@ func (m *modelFlags) prefill(changed func(string) bool, f *jobFlags, j *gdgpu.Jo
 	if !changed("val-fraction") {
 		m.valFraction = sp.ValFraction
 	}
+	if sp.Task != "" && !changed("mlp-task") {
+		m.task = sp.Task
+	}
 	str("loss", &m.loss, j.Loss)
 	if !changed("delta") {
 		m.delta = j.Delta
@@ -229,6 +300,14 @@ func (m *modelFlags) prefill(changed func(string) bool, f *jobFlags, j *gdgpu.Jo
 	if !changed("batch-size") {
 		m.batchSize = j.BatchSize
 	}
+	if len(j.Hidden) > 0 && !changed("hidden") {
+		m.hidden = append([]int(nil), j.Hidden...)
+	}
+	str("activation", &m.activation, j.Activation)
+	if j.LeakySlope != 0 && !changed("leaky-slope") {
+		m.leakySlope = j.LeakySlope
+	}
+	str("init-scheme", &m.initScheme, j.InitScheme)
 	if !changed("seed") {
 		f.seed = j.Seed
 	}

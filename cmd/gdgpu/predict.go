@@ -15,7 +15,7 @@ func newPredictCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "predict --model PARAMS.npy --data FILE [--out FILE]",
 		Short: "apply a trained model to new data and write its predictions as CSV",
 		Long: `Apply a model that gdgpu run trained (--problem linear, logistic, perceptron,
-hinge or softmax with --out PARAMS.npy) to the rows of a CSV file or a 2-D
+hinge, softmax or mlp with --out PARAMS.npy) to the rows of a CSV file or a 2-D
 .npy matrix. The model card PARAMS.npy.json beside the parameters gives the
 features, classes, standardisation and layout.
 
@@ -27,7 +27,7 @@ refused, naming them.
 
 The output has one CSV row per input row. A regression writes "prediction".
 A classifier writes "class" (its name, or its label as the training file
-held it), and for logistic and softmax the probability of each class,
+held it), and for logistic, softmax and mlp the probability of each class,
 "p_<class>"; the perceptron and the hinge loss write their "score" z instead.
 Without --out the CSV goes to stdout. With --out it is written atomically,
 never over an input. When the CSV holds the card's target column, the

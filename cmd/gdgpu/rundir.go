@@ -165,7 +165,21 @@ func jobEntries(s *setup) []jobFlagValue {
 		}
 		put("l1", job.L1)
 		put("l2", job.L2)
-		put("intercept", !job.NoIntercept)
+		if info, _ := gdgpu.LookupModel(job.Problem); info.Net != nil {
+			put("hidden", job.Hidden)
+			put("activation", job.Activation)
+			if job.LeakySlope != 0 {
+				put("leaky-slope", job.LeakySlope)
+			}
+			put("init-scheme", job.InitScheme)
+			task := "classification"
+			if job.DataSpec.Task != "" {
+				task = job.DataSpec.Task
+			}
+			put("mlp-task", task)
+		} else {
+			put("intercept", !job.NoIntercept)
+		}
 		put("batch-size", job.BatchSize)
 		put("seed", job.Seed)
 	}

@@ -1,0 +1,259 @@
+package cpu
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"testing"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/data"
+)
+
+// mlpJob is an mlp job on a standardized synthetic classification set
+// (seed 1) of rows training and val held-out rows.
+func mlpJob(t testing.TB, rows, val, cols, classes int, hidden []int, act string) *gdgpu.Job {
+	t.Helper()
+	ds, err := data.Synthetic("classification", rows+val, cols, classes, 0.8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds.Standardize()
+	d, err := gdgpu.NewData("mlp", ds.X[:rows*cols], ds.Y[:rows], rows, cols, ds.X[rows*cols:], ds.Y[rows:], val, classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := gdgpu.NewJob()
+	job.Problem, job.Data, job.Hidden, job.Activation, job.Seed = "mlp", d, hidden, act, 3
+	if job.Dim, err = gdgpu.ModelParams(&job); err != nil {
+		t.Fatal(err)
+	}
+	job.Precision = gdgpu.F64
+	if err := job.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return &job
+}
+
+// TestMLPIdentityHiddenIsSoftmax: a network whose hidden layer is the
+// identity (leaky-relu of slope 1) computes z = W2(W1 x + b1) + b2, the
+// softmax model with W = W2 W1 and b = W2 b1 + b2: the same loss, and by
+// the chain rule the gradients ∂L/∂W1 = W2ᵀ ∂L/∂W, ∂L/∂b1 = W2ᵀ ∂L/∂b,
+// ∂L/∂W2 = ∂L/∂W W1ᵀ + ∂L/∂b b1ᵀ, ∂L/∂b2 = ∂L/∂b. Bounds: a few ulps of
+// the sums of products (d = 4, h = 3, K = 3), 1e-12 relative.
+func TestMLPIdentityHiddenIsSoftmax(t *testing.T) {
+	const d, h, k = 4, 3, 3
+	mj := mlpJob(t, 90, 0, d, k, []int{h}, "leaky-relu")
+	mj.LeakySlope = 1
+	sj := *mj
+	sj.Problem, sj.Hidden, sj.Activation, sj.LeakySlope = "softmax", nil, "", 0
+	sj.Dim = gdgpu.ModelDim(sj.Data, true)
+	if err := sj.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	w := mj.StartPoint()
+	W1, b1 := w[:h*d], w[h*d:h*(d+1)]
+	W2, b2 := w[h*(d+1):h*(d+1)+k*h], w[h*(d+1)+k*h:]
+	// the softmax parameters: row o is W_o (d) then b_o
+	s := make([]float64, k*(d+1))
+	for o := range k {
+		for j := range d {
+			for u := range h {
+				s[o*(d+1)+j] += W2[o*h+u] * W1[u*d+j]
+			}
+		}
+		s[o*(d+1)+d] = b2[o]
+		for u := range h {
+			s[o*(d+1)+d] += W2[o*h+u] * b1[u]
+		}
+	}
+	lm, err := ModelLoss(mj, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := ModelLoss(&sj, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(what string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-12*math.Max(1, math.Abs(want)) {
+			t.Errorf("%s: mlp %v, softmax %v", what, got, want)
+		}
+	}
+	near("loss", lm, ls)
+	gm := make([]float64, mj.Dim)
+	gs := make([]float64, sj.Dim)
+	if err := ModelGrad(mj, gm, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := ModelGrad(&sj, gs, s); err != nil {
+		t.Fatal(err)
+	}
+	gW := func(o, j int) float64 { return gs[o*(d+1)+j] }
+	gb := func(o int) float64 { return gs[o*(d+1)+d] }
+	for u := range h {
+		for j := range d {
+			want := 0.0
+			for o := range k {
+				want += W2[o*h+u] * gW(o, j)
+			}
+			near("dW1", gm[u*d+j], want)
+		}
+		want := 0.0
+		for o := range k {
+			want += W2[o*h+u] * gb(o)
+		}
+		near("db1", gm[h*d+u], want)
+	}
+	for o := range k {
+		for u := range h {
+			want := gb(o) * b1[u]
+			for j := range d {
+				want += gW(o, j) * W1[u*d+j]
+			}
+			near("dW2", gm[h*(d+1)+o*h+u], want)
+		}
+		near("db2", gm[h*(d+1)+k*h+o], gb(o))
+	}
+}
+
+// TestMLPWorkersBitIdentical: an mlp run (minibatches spanning several
+// blocks, L2, a validation set) ends on the same bits on 1 and 4
+// goroutines, samples included.
+func TestMLPWorkersBitIdentical(t *testing.T) {
+	job := mlpJob(t, 3000, 400, 5, 3, []int{70, 9}, "gelu")
+	job.BatchSize, job.L2, job.Steps, job.LogEvery = 1400, 0.01, 8, 4
+	run := func(procs int) ([]float64, []gdgpu.Sample) {
+		old := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(old)
+		b, err := NewModel(job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if b.workers != min(procs, b.blocks) || b.blocks < 3 {
+			t.Fatalf("%d workers for GOMAXPROCS %d, %d blocks", b.workers, procs, b.blocks)
+		}
+		res, err := gdgpu.Run(context.Background(), job, b, job.StartPoint(), gdgpu.Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float64, job.Dim)
+		b.Params(x)
+		return x, res.Samples
+	}
+	x1, s1 := run(1)
+	x4, s4 := run(4)
+	for i := range x1 {
+		if math.Float64bits(x1[i]) != math.Float64bits(x4[i]) {
+			t.Fatalf("x[%d]: %v on 1 goroutine, %v on 4", i, x1[i], x4[i])
+		}
+	}
+	if len(s1) != len(s4) || len(s1) < 3 {
+		t.Fatalf("%d and %d samples", len(s1), len(s4))
+	}
+	for i := range s1 {
+		if s1[i] != s4[i] {
+			t.Fatalf("sample %d: %+v on 1 goroutine, %+v on 4", i, s1[i], s4[i])
+		}
+	}
+	if s1[len(s1)-1].Loss >= s1[0].Loss {
+		t.Errorf("the loss went from %v to %v", s1[0].Loss, s1[len(s1)-1].Loss)
+	}
+}
+
+// TestMLPStepAllocs: an mlp step, with and without a sample, allocates
+// nothing, for a network wider than gemm's tile and for one of 20 hidden
+// layers.
+func TestMLPStepAllocs(t *testing.T) {
+	deep := make([]int, 20)
+	for i := range deep {
+		deep[i] = 3 + i%4
+	}
+	for _, hidden := range [][]int{{130, 5, 7}, deep} {
+		job := mlpJob(t, 600, 100, 6, 4, hidden, "relu")
+		job.BatchSize, job.L1, job.L2 = 150, 0.001, 0.01
+		b, err := NewModel(job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Load(job.StartPoint()); err != nil {
+			t.Fatal(err)
+		}
+		lr := []float64{1e-3, 1e-3}
+		var dst []gdgpu.Sample
+		for _, record := range []bool{false, true} {
+			n := testing.AllocsPerRun(20, func() {
+				b.opt.t = 0 // stay in epoch 0, whose order is set
+				if err := b.Step(lr, record); err != nil {
+					t.Fatal(err)
+				}
+				dst, _ = b.Samples(dst[:0], false)
+			})
+			if n != 0 {
+				t.Errorf("%d hidden layers: Step (record %v) allocates %v times", len(hidden), record, n)
+			}
+		}
+		b.Close()
+	}
+}
+
+// TestMLPIdentityHiddenIsLinear: on real targets the mlp's head is the
+// mean squared error, so a network whose hidden layer is the identity
+// (leaky-relu of slope 1) has the loss of linear regression (MSE) with
+// w = W2 W1, b = W2 b1 + b2, and ∂L/∂b2 is linear's ∂L/∂b (bound: a few
+// ulps of the sums, 1e-12 relative).
+func TestMLPIdentityHiddenIsLinear(t *testing.T) {
+	const d, h = 4, 3
+	ds, err := data.Synthetic("regression", 80, d, 0, 0.8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds.Standardize()
+	dd, err := gdgpu.NewData("linear", ds.X, ds.Y, 80, d, nil, nil, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mj := gdgpu.NewJob()
+	mj.Problem, mj.Data, mj.Hidden, mj.Activation, mj.LeakySlope, mj.Seed = "mlp", dd, []int{h}, "leaky-relu", 1, 5
+	if mj.Dim, err = gdgpu.ModelParams(&mj); err != nil || mj.Dim != h*(d+1)+h+1 {
+		t.Fatalf("%d parameters, %v", mj.Dim, err)
+	}
+	lj := gdgpu.NewJob()
+	lj.Problem, lj.Data, lj.Dim = "linear", dd, d+1
+	w := mj.StartPoint()
+	W1, b1, W2, b2 := w[:h*d], w[h*d:h*(d+1)], w[h*(d+1):h*(d+1)+h], w[h*(d+1)+h]
+	s := make([]float64, d+1)
+	s[d] = b2
+	for u := range h {
+		for j := range d {
+			s[j] += W2[u] * W1[u*d+j]
+		}
+		s[d] += W2[u] * b1[u]
+	}
+	lm, err := ModelLoss(&mj, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ll, err := ModelLoss(&lj, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gm := make([]float64, mj.Dim)
+	gl := make([]float64, lj.Dim)
+	if err := ModelGrad(&mj, gm, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := ModelGrad(&lj, gl, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what      string
+		got, want float64
+	}{{"loss", lm, ll}, {"db2", gm[mj.Dim-1], gl[d]}} {
+		if math.Abs(c.got-c.want) > 1e-12*math.Max(1, math.Abs(c.want)) {
+			t.Errorf("%s: mlp %v, linear %v", c.what, c.got, c.want)
+		}
+	}
+}
