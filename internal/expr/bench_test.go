@@ -2,11 +2,22 @@ package expr
 
 import "testing"
 
-// BenchmarkGrad: the generated CPU gradient of chained Rosenbrock over 1e6
-// parameters, in ranges of 256 as the CPU backend asks for them (one
-// goroutine). Compare with cpu's BenchmarkStep rows for the hand-written
-// kernel (BENCHMARKS.md).
-func BenchmarkGrad(b *testing.B) {
+// The generated CPU gradient of chained Rosenbrock over 1e6 parameters,
+// in ranges of 256 as the CPU backend asks for them (one goroutine):
+// BenchmarkGrad the gradient alone, BenchmarkTermsGrad the terms and the
+// gradient in one pass (what the backend's step calls), and the
+// Reference rows the same with the evaluator before eval.go's programs
+// (reference_test.go), so one run compares them. Compare with cpu's
+// BenchmarkStep rows for the hand-written kernel (BENCHMARKS.md).
+func BenchmarkGrad(b *testing.B) { benchEval(b, "grad") }
+
+func BenchmarkTermsGrad(b *testing.B) { benchEval(b, "termsgrad") }
+
+func BenchmarkGradReference(b *testing.B) { benchEval(b, "refgrad") }
+
+func BenchmarkTermsGradReference(b *testing.B) { benchEval(b, "reftermsgrad") }
+
+func benchEval(b *testing.B, what string) {
 	o, err := Parse("sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)")
 	if err != nil {
 		b.Fatal(err)
@@ -16,11 +27,22 @@ func BenchmarkGrad(b *testing.B) {
 	for i := range x {
 		x[i] = 0.5 + float64(i%7)*0.1
 	}
-	g := make([]float64, n)
+	g, t := make([]float64, n), make([]float64, n)
 	b.SetBytes(8 * n)
 	for b.Loop() {
 		for lo := 0; lo < n; lo += 256 {
-			o.Grad(g[lo:min(lo+256, n)], x, lo, min(lo+256, n), n, nil)
+			hi := min(lo+256, n)
+			switch what {
+			case "grad":
+				o.Grad(g[lo:hi], x, lo, hi, n, nil)
+			case "termsgrad":
+				o.TermsGrad(t[lo:hi], g[lo:hi], x, lo, hi, n, nil)
+			case "refgrad":
+				o.refGrad(g[lo:hi], x, lo, hi, n, nil)
+			case "reftermsgrad":
+				o.refTerms(t[lo:hi], x, lo, hi, n, nil)
+				o.refGrad(g[lo:hi], x, lo, hi, n, nil)
+			}
 		}
 	}
 }
