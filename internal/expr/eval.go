@@ -26,7 +26,11 @@ import (
 //
 // Every output is the same operations on the same operands, in the same
 // order, as the node-per-instruction evaluator computes (TestEvalBits
-// keeps that one as the reference), so the results are the same bits.
+// keeps that one as the reference), so the results are the same bits,
+// but for which payload a NaN keeps where both operands of a + or * are
+// NaN: gc picks the operand order of a commutative op by register
+// allocation, so the same source loop differs between functions, and
+// the earlier evaluator's NaN payloads were no more defined.
 
 // vop is an evaluator instruction: a DAG op specialised by where its
 // operands are (R a register, C an immediate constant).
@@ -278,6 +282,20 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, n int) {
 		if in.b >= 0 {
 			b = views[in.b][:cnt]
 		}
+		views[j] = d
+		// The AVX kernels take the arithmetic's longest multiple of 4;
+		// the loops below finish it, or do it all.
+		if in.op >= vAdd && in.op <= vSq {
+			if e0 := blockVec(in.op, d, a, b, in.c); e0 > 0 {
+				if e0 == len(d) {
+					continue
+				}
+				d, a = d[e0:], a[e0:]
+				if b != nil {
+					b = b[e0:]
+				}
+			}
+		}
 		switch in.op {
 		case vConst:
 			for e := range d {
@@ -336,10 +354,7 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, n int) {
 				d[e] = v * c
 			}
 		case vDiv:
-			b = b[:len(d)]
-			for e, v := range a[:len(d)] {
-				d[e] = v / b[e]
-			}
+			divRR(d, a, b)
 		case vDivCR:
 			c := in.c
 			for e, v := range a[:len(d)] {
@@ -412,11 +427,10 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, n int) {
 				d[e] = eval1(in.fn, v)
 			}
 		}
-		views[j] = d
 	}
 }
 
-// addRR, subRR and mulRR are the register-register loops, d = a op b.
+// addRR, subRR, mulRR and divRR are the register-register loops, d = a op b.
 func addRR(d, a, b []float64) {
 	a, b = a[:len(d)], b[:len(d)]
 	for e := range d {
@@ -546,8 +560,9 @@ func (o *Objective) accumulate(p *program, s *scratch, dst []float64, grad bool,
 			}
 			continue
 		}
-		for e, x := range v {
-			d[e] += x
+		k := blockVec(vAdd, d, d, v, 0) // d += v, d first as gc has it
+		for e, x := range v[k:] {
+			d[k+e] += x
 		}
 	}
 }
@@ -672,4 +687,11 @@ func (o *Objective) termsGrad(t, gr, x []float64, lo, hi, n int, glob []float64)
 		}
 	}
 	o.pool.Put(s)
+}
+
+func divRR(d, a, b []float64) {
+	a, b = a[:len(d)], b[:len(d)]
+	for e := range d {
+		d[e] = a[e] / b[e]
+	}
 }

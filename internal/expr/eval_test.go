@@ -1,9 +1,13 @@
 package expr
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/gdgpu/gdgpu/internal/kern"
 )
 
 // evalBitsCases are objectives over the whole grammar that the random
@@ -31,8 +35,17 @@ var evalBitsCases = []string{
 // are the same bits as the reference's (one instruction per node and one
 // run per shift, reference_test.go), on the random corpus and on
 // evalBitsCases, over whole points and over the CPU backend's ranges of
-// 256 and odd ones, with NaN and infinite values in some points.
+// 256 and odd ones, with NaN and infinite values in some points; with
+// the AVX kernels where the CPU has them, and without.
 func TestEvalBits(t *testing.T) {
+	avx := kern.UseAVX
+	defer func() { kern.UseAVX = avx }()
+	for _, kern.UseAVX = range []bool{avx, false} {
+		evalBits(t)
+	}
+}
+
+func evalBits(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 5))
 	srcs := append([]string(nil), evalBitsCases...)
 	for range 150 {
@@ -77,7 +90,7 @@ func TestEvalBits(t *testing.T) {
 					o.Grad(gw, x, lo, hi, n, glob)
 					o.refGrad(gr, x, lo, hi, n, glob)
 					if !sameBits(gw, gr) {
-						t.Fatalf("%q n=%d [%d,%d): Grad differs from the reference", src, n, lo, hi)
+						t.Fatalf("%q n=%d [%d,%d): Grad differs from the reference: x %v\n%s", src, n, lo, hi, x, bitsDiff(gw, gr))
 					}
 					clear(tw)
 					clear(gw)
@@ -90,9 +103,26 @@ func TestEvalBits(t *testing.T) {
 	}
 }
 
+// bitsDiff lists the values of a and b that sameBits finds different.
+func bitsDiff(a, b []float64) string {
+	var s strings.Builder
+	for i := range a {
+		if !sameBits(a[i:i+1], b[i:i+1]) {
+			fmt.Fprintf(&s, "[%d] %x (%v), reference %x (%v)\n", i, math.Float64bits(a[i]), a[i], math.Float64bits(b[i]), b[i])
+		}
+	}
+	return s.String()
+}
+
+// sameBits reports whether a and b hold the same bits, but for the
+// payload and sign of a NaN: where both operands of a + or * are NaN, the
+// result keeps the payload of the one gc's code names first, and gc
+// picks that order for commutative ops by register allocation (the
+// reference's loop and eval.go's, the same source, differ), so no Go
+// evaluator can promise a NaN's bits.
 func sameBits(a, b []float64) bool {
 	for i := range a {
-		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) && !(math.IsNaN(a[i]) && math.IsNaN(b[i])) {
 			return false
 		}
 	}
@@ -111,4 +141,80 @@ func TestEvalAllocs(t *testing.T) {
 	if a := testing.AllocsPerRun(100, func() { o.TermsGrad(tt, g, x, 256, 512, n, nil) }); a != 0 {
 		t.Errorf("TermsGrad allocates %v times per call", a)
 	}
+}
+
+// TestBlockVecBits: each AVX kernel gives the bits of its scalar loop,
+// on values that include zeros of both signs, infinities and NaNs with
+// different payloads in both operands (the operand order decides which
+// payload a NaN result keeps: exact for - and /, a NaN for a NaN for +
+// and *, see sameBits).
+func TestBlockVecBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	special := []float64{0, math.Copysign(0, -1), 1, -1, math.Inf(1), math.Inf(-1), math.NaN(),
+		math.Float64frombits(0x7ff8000000000abc), math.Float64frombits(0xfff0000000000001), 5e-324, 1e308}
+	val := func() float64 {
+		if r.IntN(3) == 0 {
+			return special[r.IntN(len(special))]
+		}
+		return 4*r.Float64() - 2
+	}
+	scalar := map[vop]func(a, b, c float64) float64{
+		vAdd: func(a, b, c float64) float64 { return a + b }, vSub: func(a, b, c float64) float64 { return a - b },
+		vMul: func(a, b, c float64) float64 { return a * b }, vDiv: func(a, b, c float64) float64 { return a / b },
+		vAddCR: func(a, b, c float64) float64 { return c + a }, vAddRC: func(a, b, c float64) float64 { return a + c },
+		vSubCR: func(a, b, c float64) float64 { return c - a }, vSubRC: func(a, b, c float64) float64 { return a - c },
+		vMulCR: func(a, b, c float64) float64 { return c * a }, vMulRC: func(a, b, c float64) float64 { return a * c },
+		vDivCR: func(a, b, c float64) float64 { return c / a }, vDivRC: func(a, b, c float64) float64 { return a / c },
+		vNeg: func(a, b, c float64) float64 { return -a }, vSq: func(a, b, c float64) float64 { return a * a },
+	}
+	for op := vAdd; op <= vSq; op++ {
+		f := scalar[op]
+		for range 200 {
+			m := 1 + r.IntN(40)
+			a, b, d := make([]float64, m), make([]float64, m), make([]float64, m)
+			for e := range a {
+				a[e], b[e] = val(), val()
+			}
+			c := special[r.IntN(6)] // never NaN (compileProg's rule)
+			if r.IntN(2) == 0 {
+				c = 4*r.Float64() - 2
+			}
+			rr := op == vAdd || op == vSub || op == vMul || op == vDiv
+			var bb []float64
+			if rr {
+				bb = b
+			}
+			e0 := blockVec(op, d, a, bb, c)
+			for e := range e0 {
+				// The scalar loops, run through a slice so that the
+				// compiler cannot fold them differently.
+				want := f(a[e], b[e], c)
+				if rr {
+					want = scalarRR(op, a, b)[e]
+				}
+				// + and * commute, and gc may name either operand
+				// first (see sameBits); - and / keep a's payload.
+				commutes := op == vAdd || op == vMul
+				if math.Float64bits(d[e]) != math.Float64bits(want) && !(commutes && math.IsNaN(d[e]) && math.IsNaN(want)) {
+					t.Fatalf("op %d: %v, %v, c %v: AVX %x, scalar %x", op, a[e], b[e], c, math.Float64bits(d[e]), math.Float64bits(want))
+				}
+			}
+		}
+	}
+}
+
+// scalarRR is eval.go's scalar register-register loops.
+func scalarRR(op vop, a, b []float64) []float64 {
+	d := make([]float64, len(a))
+	switch op {
+	case vAdd:
+		addRR(d, a, b)
+	case vSub:
+		subRR(d, a, b)
+	case vMul:
+		mulRR(d, a, b)
+	case vDiv:
+		divRR(d, a, b)
+	}
+	return d
 }

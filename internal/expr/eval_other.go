@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package expr
+
+// blockVec takes no elements here: the scalar loops run them all.
+func blockVec(op vop, d, a, b []float64, c float64) int { return 0 }
