@@ -3,4 +3,4 @@
 package expr
 
 // blockVec takes no elements here: the scalar loops run them all.
-func blockVec(op vop, d, a, b []float64, c float64) int { return 0 }
+func blockVec(in *vinstr, d, a, b []float64) int { return 0 }

@@ -184,13 +184,26 @@ func TestBlockVecBits(t *testing.T) {
 			if rr {
 				bb = b
 			}
-			e0 := blockVec(op, d, a, bb, c)
+			in := vinstr{op: op, c: c}
+			switch r.IntN(3) { // fuse's factor or negation
+			case 0:
+				in.scaled, in.post = true, 4*r.Float64()-2
+			case 1:
+				in.negated = true
+			}
+			e0 := blockVec(&in, d, a, bb)
 			for e := range e0 {
 				// The scalar loops, run through a slice so that the
 				// compiler cannot fold them differently.
 				want := f(a[e], b[e], c)
 				if rr {
 					want = scalarRR(op, a, b)[e]
+				}
+				if in.scaled {
+					want *= in.post
+				}
+				if in.negated {
+					want = -want
 				}
 				// + and * commute, and gc may name either operand
 				// first (see sameBits); - and / keep a's payload.
