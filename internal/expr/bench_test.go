@@ -7,17 +7,12 @@ import "testing"
 // a range-long buffer as the backend's (so x is the only vector read from
 // memory):
 // BenchmarkGrad the gradient alone, BenchmarkTermsGrad the terms and the
-// gradient in one pass (what the backend's step calls), and the
-// Reference rows the same with the evaluator before eval.go's programs
-// (reference_test.go), so one run compares them. Compare with cpu's
-// BenchmarkStep rows for the hand-written kernel (BENCHMARKS.md).
+// gradient in one pass (what the backend's step calls). cpu's
+// BenchmarkTypedStep compares a whole step with the hand-written
+// kernel's (BENCHMARKS.md, "Typed objectives").
 func BenchmarkGrad(b *testing.B) { benchEval(b, "grad") }
 
 func BenchmarkTermsGrad(b *testing.B) { benchEval(b, "termsgrad") }
-
-func BenchmarkGradReference(b *testing.B) { benchEval(b, "refgrad") }
-
-func BenchmarkTermsGradReference(b *testing.B) { benchEval(b, "reftermsgrad") }
 
 func benchEval(b *testing.B, what string) {
 	o, err := Parse("sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)")
@@ -40,11 +35,6 @@ func benchEval(b *testing.B, what string) {
 				o.Grad(g, x, lo, hi, n, nil)
 			case "termsgrad":
 				o.TermsGrad(t, g, x, lo, hi, n, nil)
-			case "refgrad":
-				o.refGrad(g, x, lo, hi, n, nil)
-			case "reftermsgrad":
-				o.refTerms(t, x, lo, hi, n, nil)
-				o.refGrad(g, x, lo, hi, n, nil)
 			}
 		}
 	}

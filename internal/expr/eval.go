@@ -83,12 +83,40 @@ type vinstr struct {
 	negated bool    // the result is negated (fuse)
 }
 
+// kop is the instruction's code for blockAVX: its op, plus 32 when
+// scaled, plus 64 when negated.
+func (in *vinstr) kop() int {
+	k := int(in.op)
+	if in.scaled {
+		k += 32
+	}
+	if in.negated {
+		k += 64
+	}
+	return k
+}
+
 // pout is an output of a program: the value of instruction val, for the
 // gradient component at j = ip + shift (grad) or the term at ip.
 type pout struct {
-	val   int32
-	shift int
+	val     int32
+	shift   int
+	lo, cut int // the valid indices, lo..n-1-cut (Objective.validIn's)
 	output
+}
+
+// validIn is Objective.validIn for the output's aggregate, its bounds
+// taken once by compileProg rather than from the aggregate per block.
+func (p *pout) validIn(ip0, m, n int) (e0, e1 int) {
+	hi := n - 1 - p.cut
+	if p.agg < 0 { // the constant part: owned by index 0
+		hi = 0
+	}
+	e0, e1 = max(0, p.lo-ip0), min(m, hi-ip0+1)
+	if e1 < e0 {
+		e1 = e0
+	}
+	return e0, e1
 }
 
 // program is a compiled evaluator program.
@@ -224,7 +252,11 @@ func (o *Objective) compileProg(outs []output, shifts []int) program {
 		p.code = append(p.code, v)
 	}
 	for i, out := range outs {
-		p.outs = append(p.outs, pout{val: val[slots[i]], shift: shifts[i], output: out})
+		po := pout{val: val[slots[i]], shift: shifts[i], output: out}
+		if out.agg >= 0 {
+			po.lo, po.cut = o.aggs[out.agg].lo(), o.aggs[out.agg].hi()
+		}
+		p.outs = append(p.outs, po)
 	}
 	p.fuse()
 	p.nreg = p.allocate()
@@ -355,7 +387,11 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, n int) {
 		// The AVX kernels take the arithmetic's longest multiple of 4;
 		// the loops below finish it, or do it all.
 		if in.op >= vAdd && in.op <= vSq {
-			if e0 := blockVec(in, d, a, b); e0 > 0 {
+			bb := b
+			if bb == nil {
+				bb = a
+			}
+			if e0 := blockVec(in, d, a, bb); e0 > 0 {
 				if e0 == len(d) {
 					continue
 				}
@@ -628,12 +664,13 @@ func (o *Objective) runAt(p *program, s *scratch, x []float64, b0, m, n int) int
 // two, and zeros around its valid range; the caller clears a dst that
 // is still fresh at the end.
 func (o *Objective) accumulate(p *program, s *scratch, dst []float64, grad bool, b0, ip0, m, n int, glob []float64, fresh *bool) {
-	for _, out := range p.outs {
+	for i := range p.outs {
+		out := &p.outs[i]
 		if out.grad != grad {
 			continue
 		}
 		base := b0 - out.shift // the index of dst[0]'s value
-		e0, e1 := o.validIn(out.agg, base, m, n)
+		e0, e1 := out.validIn(base, m, n)
 		if e0 >= e1 {
 			continue
 		}
@@ -656,7 +693,7 @@ func (o *Objective) accumulate(p *program, s *scratch, dst []float64, grad bool,
 		if *fresh {
 			clear(dst[:e0])
 			clear(dst[e1:])
-			k = blockVec(&accFirst, d, v, nil) // d = 0 + v
+			k = blockVec(&accFirst, d, v, v) // d = 0 + v
 			clear(d[k:])
 			*fresh = false
 		} else {

@@ -16,25 +16,14 @@ func blockAVX(op int, d, a, b *float64, c, post float64, n int)
 // longest prefix of d whose length is a multiple of 4, with AVX
 // (kern.UseAVX; tests turn it off to run eval.go's scalar loops on the
 // same inputs), and returns its length: 0 without AVX, and the scalar
-// loops then run it all. a, and b for a register-register op, are as
-// long as d.
+// loops then run it all. a and b are as long as d (b is a for an op
+// without a register b).
 func blockVec(in *vinstr, d, a, b []float64) int {
 	n := len(d) &^ 3
 	if !kern.UseAVX || n == 0 {
 		return 0
 	}
-	pa := &a[:n][0]
-	pb := pa
-	if b != nil {
-		pb = &b[:n][0]
-	}
-	op := int(in.op)
-	if in.scaled {
-		op += 32
-	}
-	if in.negated {
-		op += 64
-	}
-	blockAVX(op, &d[0], pa, pb, in.c, in.post, n)
+	_, _ = a[n-1], b[n-1] // the kernel reads n of each
+	blockAVX(in.kop(), &d[0], &a[0], &b[0], in.c, in.post, n)
 	return n
 }

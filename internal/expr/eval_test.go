@@ -180,7 +180,7 @@ func TestBlockVecBits(t *testing.T) {
 				c = 4*r.Float64() - 2
 			}
 			rr := op == vAdd || op == vSub || op == vMul || op == vDiv
-			var bb []float64
+			bb := a
 			if rr {
 				bb = b
 			}
