@@ -22,7 +22,11 @@ import (
 //     filled every block;
 //   - x[i+k] is a view of x itself, copied only where a read is clamped;
 //   - registers are reused once their value is dead, so a block's working
-//     set stays in L1.
+//     set stays in L1;
+//   - with AVX (eval_amd64.s), the arithmetic runs 4 lanes at a time, a
+//     multiplication by a constant or a negation is fused into the
+//     instruction it follows (fuse), and an output's instruction adds
+//     its result to the destination as it computes it (deferOutputs).
 //
 // Every output is the same operations on the same operands, in the same
 // order, as the node-per-instruction evaluator computes (TestEvalBits
@@ -81,6 +85,11 @@ type vinstr struct {
 	scaled  bool    // the result is multiplied by post (fuse)
 	post    float64 // never NaN
 	negated bool    // the result is negated (fuse)
+	// deferred: the value is only an output's, which accumulate adds to
+	// its destination as the AVX kernel computes it (defer), out its
+	// index in the program's outputs.
+	deferred bool
+	out      int32
 }
 
 // kop is the instruction's code for blockAVX: its op, plus 32 when
@@ -147,7 +156,7 @@ type scratch struct {
 
 // compileProg compiles the outputs outs, with their shifts (one each),
 // into a program.
-func (o *Objective) compileProg(outs []output, shifts []int) program {
+func (o *Objective) compileProg(outs []output, shifts []int, deferOK bool) program {
 	prog, slots := o.slice(outs)
 	p := program{smin: slices.Min(shifts), smax: slices.Max(shifts)}
 	// A constant needs a register where an output or an op other than
@@ -259,6 +268,9 @@ func (o *Objective) compileProg(outs []output, shifts []int) program {
 		p.outs = append(p.outs, po)
 	}
 	p.fuse()
+	if deferOK {
+		p.deferOutputs()
+	}
 	p.nreg = p.allocate()
 	return p
 }
@@ -328,6 +340,43 @@ func (p *program) fuse() {
 	p.code = code
 }
 
+// deferOutputs marks the instructions whose value only one output reads
+// (no instruction, no other output, no glob factor) and that an AVX
+// kernel computes: accumulate runs them as it adds the output, the
+// kernel adding its result to the destination (0 + v into a fresh one,
+// d + v else) before it stores it, so the value never goes through a
+// register, which saves a pass over the block per output (3 of
+// Rosenbrock's 15). run skips them where accumulate will do so (see
+// fusedAt); elsewhere they run as any instruction.
+func (p *program) deferOutputs() {
+	uses := make([]int, len(p.code))
+	for _, in := range p.code {
+		for _, a := range []int32{in.a, in.b, in.s} {
+			if a >= 0 {
+				uses[a] += 2 // an instruction's read: never deferred
+			}
+		}
+	}
+	for _, out := range p.outs {
+		uses[out.val]++
+	}
+	for i, out := range p.outs {
+		in := &p.code[out.val]
+		if uses[out.val] == 1 && out.glob < 0 && in.op >= vAdd && in.op <= vSq {
+			in.deferred, in.out = true, int32(i)
+		}
+	}
+}
+
+// fusedAt reports whether accumulate computes deferred output out (its
+// instruction's) itself for the block of m outputs at b0: with AVX, and
+// where its valid range is a whole number of vectors (every block but
+// the ends of x).
+func fusedAt(out *pout, b0, m, n int) bool {
+	e0, e1 := out.validIn(b0-out.shift, m, n)
+	return kern.UseAVX && e1 > e0 && (e1-e0)%4 == 0
+}
+
 // allocate gives each instruction a register, reusing those of values
 // that no later instruction or output reads, and returns how many it
 // uses. An instruction may write the register of an operand it reads
@@ -338,6 +387,15 @@ func (p *program) allocate() int {
 		for _, a := range []int32{in.a, in.b, in.s} {
 			if a >= 0 {
 				last[a] = j
+			}
+		}
+	}
+	for _, in := range p.code {
+		if in.deferred { // read again by accumulate, after the run
+			for _, a := range []int32{in.a, in.b} {
+				if a >= 0 {
+					last[a] = len(p.code)
+				}
 			}
 		}
 	}
@@ -370,11 +428,14 @@ func (p *program) allocate() int {
 // reading x clamped to its length (the whole point, n values: a value
 // at an index where its aggregate is not valid is computed on clamped
 // reads and then dropped); n is the dimension vN reads.
-func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, n int) {
+func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 	last := len(x) - 1
 	views := s.views
 	for j := range p.code {
 		in := &p.code[j]
+		if in.deferred && fusedAt(&p.outs[in.out], b0, m, n) {
+			continue
+		}
 		d := s.regs[int(in.d)*w : int(in.d)*w+cnt]
 		var a, b []float64
 		if in.a >= 0 {
@@ -593,12 +654,12 @@ func (o *Objective) compileCPU() {
 		}
 		var c cluster
 		if len(gOuts) > 0 {
-			c.grad = o.compileProg(gOuts, gShifts)
+			c.grad = o.compileProg(gOuts, gShifts, true)
 		}
 		if zero {
 			o.zeroC = len(o.clusters)
 			if !o.Pre {
-				c.all = o.compileProg(aOuts, aShifts)
+				c.all = o.compileProg(aOuts, aShifts, true)
 			}
 		}
 		o.clusters = append(o.clusters, c)
@@ -617,12 +678,12 @@ func (o *Objective) compileCPU() {
 	}
 	o.width = (o.width + 3) &^ 3 // runAt's blocks, rounded up
 	if o.Pre {
-		o.preProg = o.compileProg(o.preGroup.outs, make([]int, len(o.preGroup.outs)))
+		o.preProg = o.compileProg(o.preGroup.outs, make([]int, len(o.preGroup.outs)), false)
 		outs := []output{{agg: -1, e: o.outer}}
 		for _, d := range o.dOuter {
 			outs = append(outs, output{agg: -1, e: d})
 		}
-		o.outerP = o.compileProg(outs, make([]int, len(outs)))
+		o.outerP = o.compileProg(outs, make([]int, len(outs)), false)
 		return
 	}
 	var tOuts []output
@@ -631,7 +692,7 @@ func (o *Objective) compileCPU() {
 			tOuts = append(tOuts, out)
 		}
 	}
-	o.terms = o.compileProg(tOuts, make([]int, len(tOuts)))
+	o.terms = o.compileProg(tOuts, make([]int, len(tOuts)), true)
 }
 
 // programs lists the evaluator's programs.
@@ -651,7 +712,7 @@ func (o *Objective) programs() []*program {
 // indices' values are dropped like those of invalid indices.
 func (o *Objective) runAt(p *program, s *scratch, x []float64, b0, m, n int) int {
 	ip0 := b0 - p.smax
-	p.run(s, o.width, x, ip0, (m+p.smax-p.smin+3)&^3, n)
+	p.run(s, o.width, x, ip0, (m+p.smax-p.smin+3)&^3, b0, m, n)
 	return ip0
 }
 
@@ -675,8 +736,25 @@ func (o *Objective) accumulate(p *program, s *scratch, dst []float64, grad bool,
 			continue
 		}
 		off := base - ip0
-		v := s.views[out.val][off+e0 : off+e1]
 		d := dst[e0:e1]
+		if in := &p.code[out.val]; in.deferred && fusedAt(out, b0, m, n) {
+			// The output's instruction itself, on the valid range.
+			a := s.views[in.a][off+e0 : off+e1]
+			b := a
+			if in.b >= 0 {
+				b = s.views[in.b][off+e0 : off+e1]
+			}
+			if *fresh {
+				clear(dst[:e0])
+				clear(dst[e1:])
+				*fresh = false
+				blockAcc(in, d, a, b, false)
+			} else {
+				blockAcc(in, d, a, b, true)
+			}
+			continue
+		}
+		v := s.views[out.val][off+e0 : off+e1]
 		d = d[:len(v)]
 		if out.glob >= 0 {
 			if *fresh {
@@ -746,7 +824,7 @@ func (o *Objective) Prepare(glob, x []float64, n int) {
 	}
 	// The outer expression once, its leaves opX(aggBase+a) reading A[a].
 	q := &o.outerP
-	q.run(s, o.width, A[:len(o.aggs)], -aggBase, 1, n)
+	q.run(s, o.width, A[:len(o.aggs)], -aggBase, 1, 0, 1, n)
 	glob[0] = s.views[q.outs[0].val][0]
 	for a, ag := range o.aggs {
 		d := s.views[q.outs[1+a].val][0]

@@ -212,6 +212,27 @@ func TestBlockVecBits(t *testing.T) {
 					t.Fatalf("op %d: %v, %v, c %v: AVX %x, scalar %x", op, a[e], b[e], c, math.Float64bits(d[e]), math.Float64bits(want))
 				}
 			}
+			// A deferred output's kernel: the same result, added to a
+			// fresh destination (0 + r) or to one that holds values.
+			if e0 == 0 || !kern.UseAVX {
+				continue
+			}
+			acc := r.IntN(2) == 0
+			dst := make([]float64, e0)
+			for e := range dst {
+				dst[e] = val()
+			}
+			old := append([]float64(nil), dst...)
+			blockAcc(&in, dst, a[:e0], bb[:e0], acc)
+			for e := range e0 {
+				base := 0.0
+				if acc {
+					base = old[e]
+				}
+				if want := base + d[e]; math.Float64bits(dst[e]) != math.Float64bits(want) && !(math.IsNaN(dst[e]) && math.IsNaN(want)) {
+					t.Fatalf("op %d acc %v: %x, want %x", op, acc, math.Float64bits(dst[e]), math.Float64bits(want))
+				}
+			}
 		}
 	}
 }
