@@ -46,7 +46,7 @@ const (
 	vN                // d = n
 	vX                // d = x[ip+k], a view of x unless clamped
 	vAdd              // a + b
-	vAddCR            // c + b
+	vAddCR            // c + a (a CR op's register operand is in a)
 	vAddRC            // a + c
 	vSub
 	vSubCR
@@ -86,8 +86,8 @@ type vinstr struct {
 	post    float64 // never NaN
 	negated bool    // the result is negated (fuse)
 	// deferred: the value is only an output's, which accumulate adds to
-	// its destination as the AVX kernel computes it (defer), out its
-	// index in the program's outputs.
+	// its destination as the AVX kernel computes it (deferOutputs); out
+	// is that output's index in the program's outputs.
 	deferred bool
 	out      int32
 }
