@@ -123,6 +123,9 @@ type exprCPU struct {
 
 func (c exprCPU) Terms(t, x []float64, lo, hi int) int { return c.o.Terms(t, x, lo, hi, c.n, c.glob) }
 func (c exprCPU) Grad(g, x []float64, lo, hi int)      { c.o.Grad(g, x, lo, hi, c.n, c.glob) }
+func (c exprCPU) TermsGrad(t, g, x []float64, lo, hi int) int {
+	return c.o.TermsGrad(t, g, x, lo, hi, c.n, c.glob)
+}
 
 // exprPreCPU is a pre-pass objective's: Prepare fills glob first.
 type exprPreCPU struct{ exprCPU }

@@ -92,6 +92,15 @@ type CPUFinisher interface {
 	Finish(sum float64) float64
 }
 
+// CPUTermsGrad is a CPUObjective that computes a range's terms and
+// gradient faster together than apart (a typed objective's evaluator
+// shares the nodes of the two): TermsGrad writes Terms(t, x, lo, hi)
+// into t and Grad(g, x, lo, hi) into g, the same values, and returns
+// Terms' count. The CPU backend's sweep calls it when it needs both.
+type CPUTermsGrad interface {
+	TermsGrad(t, g, x []float64, lo, hi int) int
+}
+
 // CPUPrecomputer is a CPUObjective that can trade memory for speed: a
 // long-lived evaluator (the CPU backend's) calls Precompute once, before
 // the first sweep (the quadratic fills its coefficient table).

@@ -164,3 +164,22 @@ func BenchmarkObjectiveKernel(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTypedStep times one Adam step (no sample) of Rosenbrock on
+// 1e6 parameters, hand-written and typed as an expression (issue 14's
+// CPU target is the typed one at half the hand-written speed or more),
+// on 1 goroutine and on GOMAXPROCS. Run it with -count and compare the
+// pairs of one run: BENCHMARKS.md, "Typed objectives".
+func BenchmarkTypedStep(b *testing.B) {
+	typed, err := gdgpu.RegisterObjective("sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, w := range benchWorkers() {
+		for _, p := range []struct{ label, name string }{{"hand-written", "rosenbrock"}, {"typed", typed.Name}} {
+			b.Run(fmt.Sprintf("%s/N=1e6/workers=%d", p.label, w), func(b *testing.B) {
+				benchmarkStep(b, "adam", nil, p.name, 1e6, w)
+			})
+		}
+	}
+}

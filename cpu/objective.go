@@ -16,8 +16,9 @@ type objective struct {
 	n     int
 	reach int // gdgpu.Problem.Reach: how far a term or component reads
 	eval  gdgpu.CPUObjective
-	pre   gdgpu.CPUPrepass  // nil: no global quantities
-	fin   gdgpu.CPUFinisher // nil: f is the sum of the terms
+	pre   gdgpu.CPUPrepass   // nil: no global quantities
+	fin   gdgpu.CPUFinisher  // nil: f is the sum of the terms
+	tg    gdgpu.CPUTermsGrad // nil: terms and gradient apart
 	// buf is loss's and GradNorm's scratch, allocated once: a slice passed
 	// to an interface method escapes, so a local array would be allocated
 	// per call. One objective is not for concurrent loss or GradNorm
@@ -49,6 +50,7 @@ func newObjective(job *gdgpu.Job, n int) (objective, error) {
 	o := objective{n: n, reach: p.Reach, eval: e, buf: new([chunk]float64)}
 	o.pre, _ = e.(gdgpu.CPUPrepass)
 	o.fin, _ = e.(gdgpu.CPUFinisher)
+	o.tg, _ = e.(gdgpu.CPUTermsGrad)
 	return o, nil
 }
 
@@ -74,6 +76,19 @@ func (o *objective) terms(t, x []float64, lo, hi int) int { return o.eval.Terms(
 
 // grad writes ∂f/∂x_i for i in lo..hi-1 into g (len hi-lo).
 func (o *objective) grad(g, x []float64, lo, hi int) { o.eval.Grad(g[:hi-lo], x, lo, hi) }
+
+// termsGrad writes the terms of lo..hi-1 into t, as terms does, and the
+// gradient into g (len hi-lo), as grad does, in one call where the
+// evaluator shares their work (gdgpu.CPUTermsGrad), and returns the
+// terms' count.
+func (o *objective) termsGrad(t, g, x []float64, lo, hi int) int {
+	if o.tg != nil {
+		return o.tg.TermsGrad(t, g[:hi-lo], x, lo, hi)
+	}
+	k := o.eval.Terms(t, x, lo, hi)
+	o.eval.Grad(g[:hi-lo], x, lo, hi)
+	return k
+}
 
 // finish turns the sum of the terms into f.
 func (o *objective) finish(sum float64) float64 {

@@ -249,18 +249,20 @@ func (b *Backend) sweepPart(p *part) {
 		leaf := lo / chunk
 		// The loss terms every step, as the GPU's fused kernel computes
 		// them, so that both flag the same first non-finite value.
-		nt := o.terms(p.terms[:], x, lo, hi)
-		p.check(p.terms[:nt], t0, lo)
-		if record {
-			b.leafLoss[leaf] = kern.LeafSum(p.terms[:nt])
-		}
 		var g []float64
 		if b.phase == phaseGrad {
 			g = b.grad[lo:hi]
 		} else {
 			g = p.g[buf][:hi-lo]
 		}
-		o.grad(g, x, lo, hi)
+		// Terms and gradient in one call (a typed objective shares
+		// their nodes); check keeps the least (step, index) flagged, so
+		// checking both afterwards flags what checking each in turn did.
+		nt := o.termsGrad(p.terms[:], g, x, lo, hi)
+		p.check(p.terms[:nt], t0, lo)
+		if record {
+			b.leafLoss[leaf] = kern.LeafSum(p.terms[:nt])
+		}
 		p.check(g, t0, lo)
 		if sums {
 			b.leafSq[leaf] = sumSquares(&p.terms, g)

@@ -2,11 +2,19 @@ package expr
 
 import "testing"
 
-// BenchmarkGrad: the generated CPU gradient of chained Rosenbrock over 1e6
-// parameters, in ranges of 256 as the CPU backend asks for them (one
-// goroutine). Compare with cpu's BenchmarkStep rows for the hand-written
-// kernel (BENCHMARKS.md).
-func BenchmarkGrad(b *testing.B) {
+// The generated CPU gradient of chained Rosenbrock over 1e6 parameters,
+// in ranges of 256 as the CPU backend asks for them (one goroutine), into
+// a range-long buffer as the backend's (so x is the only vector read from
+// memory):
+// BenchmarkGrad the gradient alone, BenchmarkTermsGrad the terms and the
+// gradient in one pass (what the backend's step calls). cpu's
+// BenchmarkTypedStep compares a whole step with the hand-written
+// kernel's (BENCHMARKS.md, "Typed objectives").
+func BenchmarkGrad(b *testing.B) { benchEval(b, "grad") }
+
+func BenchmarkTermsGrad(b *testing.B) { benchEval(b, "termsgrad") }
+
+func benchEval(b *testing.B, what string) {
 	o, err := Parse("sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)")
 	if err != nil {
 		b.Fatal(err)
@@ -16,11 +24,18 @@ func BenchmarkGrad(b *testing.B) {
 	for i := range x {
 		x[i] = 0.5 + float64(i%7)*0.1
 	}
-	g := make([]float64, n)
+	g, t := make([]float64, 256), make([]float64, 256)
 	b.SetBytes(8 * n)
 	for b.Loop() {
 		for lo := 0; lo < n; lo += 256 {
-			o.Grad(g[lo:min(lo+256, n)], x, lo, min(lo+256, n), n, nil)
+			hi := min(lo+256, n)
+			t, g := t[:hi-lo], g[:hi-lo]
+			switch what {
+			case "grad":
+				o.Grad(g, x, lo, hi, n, nil)
+			case "termsgrad":
+				o.TermsGrad(t, g, x, lo, hi, n, nil)
+			}
 		}
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/gdgpu/gdgpu/internal/kern"
 )
 
 // Objective is a compiled objective: f(x) = c0 + Σ_a c_a A_a, each A_a a
@@ -41,7 +39,16 @@ type Objective struct {
 	outProg  []instr // outer and dOuter, in order
 	outSlots []int   // outer, then each dOuter
 
-	pool sync.Pool // *[]float64 registers of the CPU programs
+	// The CPU evaluator's programs (eval.go): the clusters of shifts in
+	// ascending order, the terms alone, the pre-pass's aggregate terms
+	// and outer expression; width is a register's length.
+	clusters []cluster
+	zeroC    int // the cluster of shift 0
+	terms    program
+	preProg  program
+	outerP   program
+	width    int
+	pool     sync.Pool // *scratch
 }
 
 // aggregate is one sum(...), mean(...) or prod(...).
@@ -118,13 +125,18 @@ func Parse(src string) (*Objective, error) {
 	return o, nil
 }
 
-// finish sizes the registers.
+// finish compiles the CPU evaluator's programs (eval.go) and sizes its
+// scratch.
 func (o *Objective) finish() {
-	regs := max(len(o.preGroup.prog), len(o.outProg))
-	for _, g := range o.groups {
-		regs = max(regs, len(g.prog))
+	o.compileCPU()
+	regs, views := 0, 0
+	for _, p := range o.programs() {
+		regs, views = max(regs, p.nreg), max(views, len(p.code))
 	}
-	o.pool.New = func() any { s := make([]float64, regs*blk); return &s }
+	w := o.width
+	o.pool.New = func() any {
+		return &scratch{regs: make([]float64, regs*w), views: make([][]float64, views)}
+	}
 }
 
 // slice lists the nodes outs need, in a topological order (the builder's
@@ -607,118 +619,6 @@ type instr struct {
 // instruction is shared by blk elements and the registers stay in cache.
 const blk = 256
 
-// runBlock evaluates g's program at ip0..ip0+m-1 (m <= blk) into r (one
-// blk-long register per instruction), reading x clamped to its length (the
-// whole point, n values: an output whose aggregate is not valid at some ip
-// is computed on clamped reads there and then dropped); n is the
-// dimension opN reads.
-func (g *group) runBlock(r []float64, x []float64, ip0, m, n int) {
-	last := len(x) - 1
-	for j, in := range g.prog {
-		d := r[j*blk : j*blk+m]
-		var a, b []float64
-		if in.a >= 0 {
-			a = r[in.a*blk : in.a*blk+m]
-		}
-		if in.b >= 0 {
-			b = r[in.b*blk : in.b*blk+m]
-		}
-		switch in.op {
-		case opConst:
-			for e := range d {
-				d[e] = in.c
-			}
-		case opI:
-			for e := range d {
-				d[e] = float64(ip0 + e)
-			}
-		case opN:
-			for e := range d {
-				d[e] = float64(n)
-			}
-		case opX:
-			if lo := ip0 + in.k; lo >= 0 && lo+m-1 <= last {
-				copy(d, x[lo:lo+m])
-				break
-			}
-			for e := range d {
-				d[e] = x[min(max(ip0+e+in.k, 0), last)]
-			}
-		case opAdd:
-			for e := range d {
-				d[e] = a[e] + b[e]
-			}
-		case opSub:
-			for e := range d {
-				d[e] = a[e] - b[e]
-			}
-		case opMul:
-			for e := range d {
-				d[e] = a[e] * b[e]
-			}
-		case opDiv:
-			for e := range d {
-				d[e] = a[e] / b[e]
-			}
-		case opNeg:
-			for e := range d {
-				d[e] = -a[e]
-			}
-		case opPowi:
-			if k := int(in.c); k == 2 {
-				for e := range d {
-					d[e] = a[e] * a[e]
-				}
-			} else {
-				for e := range d {
-					d[e] = powi(a[e], k)
-				}
-			}
-		case opPow:
-			for e := range d {
-				d[e] = math.Pow(a[e], b[e])
-			}
-		case opLE:
-			for e := range d {
-				d[e] = b2f(a[e] <= b[e])
-			}
-		case opSel:
-			c := r[in.s*blk : in.s*blk+m]
-			for e := range d {
-				if c[e] != 0 {
-					d[e] = a[e]
-				} else {
-					d[e] = b[e]
-				}
-			}
-		default:
-			f := funcOf(in.op)
-			for e := range d {
-				d[e] = f(a[e])
-			}
-		}
-	}
-}
-
-// funcOf is a one-argument op as a function, chosen once per instruction.
-func funcOf(o op) func(float64) float64 {
-	switch o {
-	case opSin:
-		return math.Sin
-	case opCos:
-		return math.Cos
-	case opExp:
-		return math.Exp
-	case opLog:
-		return math.Log
-	case opSqrt:
-		return math.Sqrt
-	case opAbs:
-		return math.Abs
-	}
-	return func(v float64) float64 { return eval1(o, v) }
-}
-
 // powi is a^k by repeated squaring: a^2 is a*a exactly, as a hand-written
 // kernel computes it (the GLSL, powiGLSL, forms the same products).
 func powi(a float64, k int) float64 {
@@ -763,131 +663,6 @@ func (o *Objective) valid(a, i, n int) bool {
 		return i == 0
 	}
 	return i >= o.aggs[a].lo() && i <= n-1-o.aggs[a].hi()
-}
-
-// Prepare computes a pre-pass objective's glob at x (len n) into glob
-// (len 3): f, then each aggregate's factor (see Objective.Pre). The sums
-// are pairwise over leaves of 256, the products likewise.
-func (o *Objective) Prepare(glob, x []float64, n int) {
-	rp := o.pool.Get().(*[]float64)
-	r := *rp
-	g := &o.preGroup
-	var sums [2]kern.Pairwise
-	var prods [2]kern.PairwiseProd
-	var leaf [blk]float64
-	for b0 := 0; b0 < n; b0 += blk {
-		m := min(blk, n-b0)
-		g.runBlock(r, x, b0, m, n)
-		for a, ag := range o.aggs {
-			v := r[g.slot[a]*blk:]
-			e0, e1 := o.validIn(a, b0, m, n)
-			t := leaf[:e1-e0]
-			copy(t, v[e0:e1])
-			if ag.prod {
-				prods[a].Push(kern.LeafProd(leaf[:max(len(t), 0)]))
-			} else {
-				sums[a].Push(kern.LeafSum(t))
-			}
-		}
-	}
-	var A [2]float64
-	for a, ag := range o.aggs {
-		switch {
-		case ag.prod:
-			A[a] = prods[a].Prod()
-		case ag.mean:
-			A[a] = sums[a].Sum() / float64(n-ag.lo()-ag.hi())
-		default:
-			A[a] = sums[a].Sum()
-		}
-	}
-	// The outer expression once, its leaves opX(aggBase+a) reading A[a].
-	out := group{prog: o.outProg}
-	out.runBlock(r, A[:len(o.aggs)], -aggBase, 1, n)
-	glob[0] = r[o.outSlots[0]*blk]
-	for a, ag := range o.aggs {
-		d := r[o.outSlots[1+a]*blk]
-		switch {
-		case ag.prod:
-			d *= A[a]
-		case ag.mean:
-			d /= float64(n - ag.lo() - ag.hi())
-		}
-		glob[1+a] = d
-	}
-	o.pool.Put(rp)
-}
-
-// Terms writes the terms owned by lo..hi-1 into t (the CPU's loss
-// terms), for dimension n; x is the whole point (len n). A pre-pass
-// objective's f is glob[0], owned by index 0 (Prepare first).
-func (o *Objective) Terms(t, x []float64, lo, hi, n int, glob []float64) int {
-	if o.Pre {
-		clear(t[:hi-lo])
-		if lo == 0 && hi > 0 {
-			t[0] = glob[0]
-		}
-		return hi - lo
-	}
-	rp := o.pool.Get().(*[]float64)
-	r := *rp
-	g := &o.groups[o.zero()]
-	for b0 := lo; b0 < hi; b0 += blk {
-		m := min(blk, hi-b0)
-		g.runBlock(r, x, b0, m, n)
-		tb := t[b0-lo : b0-lo+m]
-		clear(tb)
-		for j, out := range g.outs {
-			if out.grad {
-				continue
-			}
-			v := r[g.slot[j]*blk:]
-			e0, e1 := o.validIn(out.agg, b0, m, n)
-			for e := e0; e < e1; e++ {
-				tb[e] += v[e]
-			}
-		}
-	}
-	o.pool.Put(rp)
-	return hi - lo
-}
-
-// Grad writes ∂f/∂x_j for j in lo..hi-1 into gr, for dimension n (a
-// pre-pass objective's glob from Prepare).
-func (o *Objective) Grad(gr, x []float64, lo, hi, n int, glob []float64) {
-	rp := o.pool.Get().(*[]float64)
-	r := *rp
-	clear(gr[:hi-lo])
-	for gi := range o.groups {
-		g := &o.groups[gi]
-		if !o.hasGrad(g) {
-			continue
-		}
-		for b0 := lo; b0 < hi; b0 += blk {
-			m := min(blk, hi-b0)
-			ip0 := b0 - g.shift
-			g.runBlock(r, x, ip0, m, n)
-			gb := gr[b0-lo : b0-lo+m]
-			for j, out := range g.outs {
-				if !out.grad {
-					continue
-				}
-				v := r[g.slot[j]*blk:]
-				e0, e1 := o.validIn(out.agg, ip0, m, n)
-				if out.glob >= 0 {
-					c := glob[out.glob]
-					for e := e0; e < e1; e++ {
-						gb[e] += c * v[e]
-					}
-					continue
-				}
-				for e := e0; e < e1; e++ {
-					gb[e] += v[e]
-				}
-			}
-		}
-	}
-	o.pool.Put(rp)
 }
 
 func (o *Objective) anyGrad(g *group, ip, n int) bool {
