@@ -39,7 +39,7 @@ func TestValidateMLP(t *testing.T) {
 		{"slope NaN", func(j *Job) { j.Activation, j.LeakySlope = "leaky-relu", math.NaN() }, "LeakySlope NaN must be finite"},
 		{"init", func(j *Job) { j.InitScheme = "orthogonal" }, `InitScheme "orthogonal" is unknown`},
 		{"no bias", func(j *Job) { j.NoIntercept, j.Dim = true, 2*3*5+5*3 }, "every layer of mlp has its biases"},
-		{"dim", func(j *Job) { j.Dim = 7 }, "--dim 7 does not match"},
+		{"dim", func(j *Job) { j.Dim = 7 }, "Job.Dim 7 does not match"},
 	} {
 		j := mlpJob(t, 3, 5)
 		c.edit(&j)
