@@ -70,3 +70,15 @@ func TestLoadDataRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestNameFields: only Type.Name marks are fields; other braces (a
+// formula's x_{i+1}, the label set {0,1}) stay text.
+func TestNameFields(t *testing.T) {
+	got := NameFields("x_{i+1}, {Job.Dim} and {Optimizer.weight-decay} of {0,1} {N}", func(f string) string { return "<" + f + ">" })
+	if want := "x_{i+1}, <Job.Dim> and <Optimizer.weight-decay> of {0,1} {N}"; got != want {
+		t.Errorf("NameFields = %q, want %q", got, want)
+	}
+	if e := FieldErrorf("sum_{i<N} of {Job.Cond} %d", 3); !slices.Equal(e.Fields, []string{"Job.Cond"}) || e.Error() != "gdgpu: sum_{i<N} of Job.Cond 3" {
+		t.Errorf("FieldErrorf: fields %q, %q", e.Fields, e)
+	}
+}

@@ -2,6 +2,7 @@ package gdgpu
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -41,41 +42,55 @@ func FieldErrorf(format string, args ...any) *FieldError {
 			}
 		}
 	}
-	rest := format
-	for {
-		i := strings.IndexByte(rest, '{')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(rest[i:], '}')
-		if j < 0 {
-			panic("gdgpu: FieldErrorf: unclosed { in " + format)
-		}
-		if f := rest[i+1 : i+j]; !slices.Contains(e.Fields, f) {
+	NameFields(format, func(f string) string {
+		if !slices.Contains(e.Fields, f) {
 			e.Fields = append(e.Fields, f)
 		}
-		rest = rest[i+j+1:]
-	}
+		return f
+	})
 	return e
 }
 
+// fieldMark matches a field's mark without its braces: Type.Name, the
+// name a Go identifier or a hyperparameter's (weight-decay). Other text
+// in braces ({0,1}, x_{i+1}) is text.
+var fieldMark = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*\.[A-Za-z][A-Za-z0-9-]*$`)
+
 // Format writes the message with name(field) for each field it names.
 func (e *FieldError) Format(name func(field string) string) string {
+	// A name is text, not format: a % in it is written as is.
+	return fmt.Sprintf(NameFields(e.format, func(f string) string {
+		return strings.ReplaceAll(name(f), "%", "%%")
+	}), e.args...)
+}
+
+// NameFields writes text with name(field) in place of each {Type.Name}
+// mark it holds: the descriptors' texts (a problem's or a schedule's
+// Summary) name the fields they speak of as FieldError does, and a front
+// end writes its own names for them (the command line's list, its
+// flags). Braces around anything else ({0,1}, x_{i+1}) stay as they are.
+func NameFields(text string, name func(field string) string) string {
 	var b strings.Builder
-	rest := e.format
+	rest := text
 	for {
 		i := strings.IndexByte(rest, '{')
 		if i < 0 {
 			b.WriteString(rest)
-			break
+			return b.String()
 		}
 		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			b.WriteString(rest)
+			return b.String()
+		}
 		b.WriteString(rest[:i])
-		// The name is text, not format: a % in it is written as is.
-		b.WriteString(strings.ReplaceAll(name(rest[i+1:i+j]), "%", "%%"))
+		if f := rest[i+1 : i+j]; fieldMark.MatchString(f) {
+			b.WriteString(name(f))
+		} else {
+			b.WriteString(rest[i : i+j+1])
+		}
 		rest = rest[i+j+1:]
 	}
-	return fmt.Sprintf(b.String(), e.args...)
 }
 
 // In makes e the refusal of package pkg ("engine", "cpu"): Error prefixes

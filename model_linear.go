@@ -6,7 +6,7 @@ import "math"
 // cost (Job.Loss, one file each: cost_*.go) as its per-sample loss.
 func linearModel() ModelInfo {
 	return ModelInfo{
-		Name: "linear", Summary: "linear regression z = w·x + b with --loss mse|mae|huber|logcosh", Labels: "real",
+		Name: "linear", Summary: "linear regression z = w·x + b with {Job.Loss} mse|mae|huber|logcosh", Labels: "real",
 		Costs: true,
 		CPU:   func(job *Job) CPUModelLoss { return jobCost(job).CPU },
 		GPU:   func(job *Job) []string { return []string{jobCost(job).GPU, "model_linear.glsl"} },

@@ -20,7 +20,7 @@ import (
 func mlpModel() ModelInfo {
 	sm := softmaxModel()
 	return ModelInfo{
-		Name: "mlp", Summary: "multi-layer perceptron: --hidden layers with --activation, softmax cross-entropy over K classes, or the mean squared error with --mlp-task regression (CPU only for now)", Labels: "0..K-1", Classifier: true,
+		Name: "mlp", Summary: "multi-layer perceptron: {Job.Hidden} layers with {Job.Activation}, softmax cross-entropy over K classes, or the mean squared error with {DataSpec.Task} regression (CPU only for now)", Labels: "0..K-1", Classifier: true,
 		SumsOutputs:   true,
 		CPU:           func(*Job) CPUModelLoss { return softmaxLoss },
 		Predict:       sm.Predict,

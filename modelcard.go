@@ -133,11 +133,11 @@ func (c *ModelCard) multiclass() bool {
 func ReadModel(path string) (*ModelCard, []float64, error) {
 	cardPath := path + ".json"
 	if err := data.CheckRegular(cardPath); err != nil {
-		return nil, nil, FieldErrorf("{ReadModel.path} %s: no model card %s beside it ({NewModelCard} writes one for a model on data): %v", path, cardPath, err)
+		return nil, nil, FieldErrorf("{ReadModel.path} %s: no model card %s beside it ({gdgpu.NewModelCard} writes one for a model on data): %v", path, cardPath, err)
 	}
 	b, err := os.ReadFile(cardPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, FieldErrorf("{ReadModel.path} %s: no model card %s beside it ({NewModelCard} writes one for a model on data)", path, cardPath)
+		return nil, nil, FieldErrorf("{ReadModel.path} %s: no model card %s beside it ({gdgpu.NewModelCard} writes one for a model on data)", path, cardPath)
 	}
 	if err != nil {
 		return nil, nil, FieldErrorf("{ReadModel.path} %s: %v", path, err)

@@ -36,7 +36,7 @@ func ParseObjective(src string) (Problem, error) {
 	p := Problem{
 		Name:       ObjectiveName(src),
 		Summary:    "typed objective: " + oneLine,
-		Start:      "x_i drawn uniformly from [-2, 2] with seed 0, as --seed 0 draws them (--seed or --init for another)",
+		Start:      "x_i drawn uniformly from [-2, 2] with seed 0, as {Job.Seed} 0 draws them ({Job.Seed} or {Run.x0} for another)",
 		Init:       func(x []float64) { uniformStart(x, 0) },
 		DefaultDim: max(o.MinDim, 1<<20),
 		MinDim:     o.MinDim,

@@ -16,7 +16,7 @@ const maxHistorySize = 1000
 func lbfgsInfo() OptimizerInfo {
 	return OptimizerInfo{
 		Name: "lbfgs", Torch: "LBFGS", Closure: true,
-		Summary: "torch's L-BFGS: up to --max-iter two-loop iterations per step, fixed step or --strong-wolfe line search",
+		Summary: "torch's L-BFGS: up to {Optimizer.max-iter} two-loop iterations per step, fixed step or {Optimizer.strong-wolfe} line search",
 		Hyper: []Hyper{
 			lrH(1),
 			{Name: "max-iter", Torch: "max_iter", Int: true, Default: 20, Min: 1, Max: 1 << 20, Doc: "iterations per step"},

@@ -12,7 +12,7 @@ import (
 func quadraticProblem() Problem {
 	return Problem{
 		Name:       "quadratic",
-		Summary:    "f = 1/2 sum c_i x_i^2, c_i log-spaced from 1 to --cond (c_i = cond^(i/(N-1)))",
+		Summary:    "f = 1/2 sum c_i x_i^2, c_i log-spaced from 1 to {Job.Cond} (c_i = cond^(i/(N-1)))",
 		Start:      "x_i = 1",
 		DefaultDim: 1 << 20,
 		MinDim:     1,

@@ -78,15 +78,15 @@ type ScheduleInfo struct {
 }
 
 var schedules = []ScheduleInfo{
-	{"constant", "(no scheduler)", "lr = --lr at every step"},
-	{"step", "StepLR", "lr multiplied by --lr-gamma every --lr-step-size steps"},
-	{"multistep", "MultiStepLR", "lr multiplied by --lr-gamma at each of --lr-milestones"},
-	{"exponential", "ExponentialLR", "lr multiplied by --lr-gamma at every step"},
-	{"cosine", "CosineAnnealingLR", "cosine from --lr down to --lr-eta-min at step --lr-t-max (and back up after it, as torch does)"},
-	{"cosine-restarts", "CosineAnnealingWarmRestarts", "cosine from --lr towards --lr-eta-min, restarting after --lr-t0 steps, each period --lr-t-mult times the last"},
-	{"polynomial", "PolynomialLR", "lr*(1 - t/--lr-total-iters)^--lr-power, then 0"},
-	{"onecycle", "OneCycleLR", "rise from --lr-max/--lr-div-factor to --lr-max, then anneal to the start over --lr-final-div-factor, in --lr-total-steps"},
-	{"plateau", "ReduceLROnPlateau", "lr multiplied by --plateau-factor when the sampled loss stops improving for --plateau-patience samples"},
+	{"constant", "(no scheduler)", "lr = {Optimizer.lr} at every step"},
+	{"step", "StepLR", "lr multiplied by {Schedule.Gamma} every {Schedule.StepSize} steps"},
+	{"multistep", "MultiStepLR", "lr multiplied by {Schedule.Gamma} at each of {Schedule.Milestones}"},
+	{"exponential", "ExponentialLR", "lr multiplied by {Schedule.Gamma} at every step"},
+	{"cosine", "CosineAnnealingLR", "cosine from {Optimizer.lr} down to {Schedule.EtaMin} at step {Schedule.TMax} (and back up after it, as torch does)"},
+	{"cosine-restarts", "CosineAnnealingWarmRestarts", "cosine from {Optimizer.lr} towards {Schedule.EtaMin}, restarting after {Schedule.T0} steps, each period {Schedule.TMult} times the last"},
+	{"polynomial", "PolynomialLR", "lr*(1 - t/{Schedule.TotalIters})^{Schedule.Power}, then 0"},
+	{"onecycle", "OneCycleLR", "rise from {Schedule.MaxLR}/{Schedule.DivFactor} to {Schedule.MaxLR}, then anneal to the start over {Schedule.FinalDivFactor}, in {Schedule.TotalSteps}"},
+	{"plateau", "ReduceLROnPlateau", "lr multiplied by {Schedule.Factor} when the sampled loss stops improving for {Schedule.Patience} samples"},
 }
 
 // Schedules lists every schedule kind.

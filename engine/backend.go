@@ -140,7 +140,7 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	}
 	if info, ok := gdgpu.LookupModel(job.Problem); ok && info.GPU == nil {
 		// Refused before any buffer or kernel (the mlp, for now).
-		return nil, fmt.Errorf("engine: model %s runs on the CPU backend only for now; use --device cpu", info.Name)
+		return nil, gdgpu.FieldErrorf("model %s runs on the CPU backend only for now; use {cpu.Open}", info.Name).In("engine")
 	}
 	if gdgpu.IsModel(job.Problem) {
 		return c.newModelBackend(job) // model.go

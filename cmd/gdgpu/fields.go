@@ -57,7 +57,9 @@ var fieldFlags = func() map[string]string {
 		"cpu.Open":               "--device cpu",
 		"engine.Devices":         "'gdgpu info --devices'",
 		"gdgpu.ProblemNames":     "gdgpu list",
-		"NewModelCard":           "gdgpu run --out",
+		"gdgpu.NewModelCard":     "gdgpu run --out",
+		"Job.Seed":               "--seed",
+		"Run.x0":                 "--init",
 	}
 	for _, p := range schedParams {
 		m["Schedule."+p.name] = "--" + p.flag
@@ -97,3 +99,7 @@ type flagError struct{ err error }
 
 func (e flagError) Error() string { return inFlags(e.err, fieldFlag) }
 func (e flagError) Unwrap() error { return e.err }
+
+// flagText is a descriptor's text (a Summary, a Start) with the command
+// line's flags for the fields it names (gdgpu.NameFields).
+func flagText(s string) string { return gdgpu.NameFields(s, fieldFlag) }

@@ -8,12 +8,14 @@ import (
 	"testing"
 )
 
-// TestEveryFieldHasAFlag: every field the library's refusals name
-// ({Job.Dim} in a gdgpu.FieldErrorf format, and the schedule fields its
-// range checks name) has a flag here, so that no Go name reaches a user of
+// TestEveryFieldHasAFlag: every field the library's refusals and
+// descriptor texts name ({Job.Dim} in a string, and the schedule fields
+// its range checks name) has a flag here, so that no Go name reaches a user of
 // the command line (fieldFlag would fall back to it quietly).
 func TestEveryFieldHasAFlag(t *testing.T) {
-	token := regexp.MustCompile(`\{([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9-]*)?)\}`)
+	// A field's mark in a string literal (gdgpu.NameFields' form).
+	literal := regexp.MustCompile(`"(?:[^"\\\n]|\\.)*"`)
+	token := regexp.MustCompile(`\{([A-Za-z][A-Za-z0-9]*\.[A-Za-z][A-Za-z0-9-]*)\}`)
 	schedCheck := regexp.MustCompile(`\b(?:atLeast|positive|nonNegative)\("([A-Za-z0-9]+)"`)
 	found := map[string]string{} // field -> a file naming it
 	for _, dir := range []string{"../..", "../../engine", "../../cpu"} {
@@ -30,11 +32,10 @@ func TestEveryFieldHasAFlag(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, line := range strings.Split(string(b), "\n") {
-				if !strings.Contains(line, "FieldErrorf") && !strings.Contains(line, `"{`) && !schedCheck.MatchString(line) {
-					continue
-				}
-				for _, m := range token.FindAllStringSubmatch(line, -1) {
-					found[m[1]] = f
+				for _, lit := range literal.FindAllString(line, -1) {
+					for _, m := range token.FindAllStringSubmatch(lit, -1) {
+						found[m[1]] = f
+					}
 				}
 				for _, m := range schedCheck.FindAllStringSubmatch(line, -1) {
 					found["Schedule."+m[1]] = f

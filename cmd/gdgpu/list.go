@@ -32,8 +32,8 @@ func printList(w io.Writer) {
 	fmt.Fprintln(w, "Problems (--problem):")
 	for _, p := range gdgpu.Problems() {
 		fmt.Fprintf(w, "  %s\n", p.Name)
-		fmt.Fprintf(w, "      %s\n", p.Summary)
-		fmt.Fprintf(w, "      start: %s\n", p.Start)
+		fmt.Fprintf(w, "      %s\n", flagText(p.Summary))
+		fmt.Fprintf(w, "      start: %s\n", flagText(p.Start))
 		switch {
 		case p.MaxDim > 0 && p.MaxDim == p.MinDim:
 			fmt.Fprintf(w, "      --dim %d only\n", p.MinDim)
@@ -47,7 +47,7 @@ func printList(w io.Writer) {
 	fmt.Fprintln(w, "Models on data (--problem, with --data FILE --target COLUMN or --synthetic; docs/models.md):")
 	for _, m := range gdgpu.Models() {
 		fmt.Fprintf(w, "  %s\n", m.Name)
-		fmt.Fprintf(w, "      %s\n", m.Summary)
+		fmt.Fprintf(w, "      %s\n", flagText(m.Summary))
 		labels := m.Labels
 		if strings.HasPrefix(labels, "{") {
 			labels = "{0,1} or {-1,1} in the file, computed as " + labels
@@ -81,7 +81,7 @@ func printOptimizers(w io.Writer) {
 			mark = " [CPU only]"
 		}
 		fmt.Fprintf(w, "  %s (%s)%s\n", o.Name, o.Torch, mark)
-		fmt.Fprintf(w, "      %s\n", o.Summary)
+		fmt.Fprintf(w, "      %s\n", flagText(o.Summary))
 		if len(o.Hyper) == 0 {
 			fmt.Fprintln(w, "      no hyperparameters")
 			continue
@@ -111,7 +111,7 @@ func printSchedules(w io.Writer) {
 			torch = sc.Torch // "(no scheduler)"
 		}
 		fmt.Fprintf(w, "  %s %s\n", sc.Name, torch)
-		fmt.Fprintf(w, "      %s\n", sc.Summary)
+		fmt.Fprintf(w, "      %s\n", flagText(sc.Summary))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		n := 0
 		for _, p := range schedParams {

@@ -400,14 +400,14 @@ func TestList(t *testing.T) {
 		if p.MaxDim > 0 && p.MaxDim == p.MinDim {
 			dim = "--dim " + strconv.Itoa(p.MinDim) + " only"
 		}
-		for _, want := range []string{"  " + p.Name + "\n", p.Summary, p.Start, dim} {
+		for _, want := range []string{"  " + p.Name + "\n", flagText(p.Summary), flagText(p.Start), dim} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("list lacks %q for problem %s", want, p.Name)
 			}
 		}
 	}
 	for _, o := range gdgpu.Optimizers() {
-		if !strings.Contains(stdout, "  "+o.Name+" ("+o.Torch+")") || !strings.Contains(stdout, o.Summary) {
+		if !strings.Contains(stdout, "  "+o.Name+" ("+o.Torch+")") || !strings.Contains(stdout, flagText(o.Summary)) {
 			t.Errorf("list lacks optimizer %s", o.Name)
 		}
 		if o.CPUOnly && !strings.Contains(stdout, "  "+o.Name+" ("+o.Torch+") [CPU only]\n") {
@@ -423,7 +423,7 @@ func TestList(t *testing.T) {
 		}
 	}
 	for _, sc := range gdgpu.Schedules() {
-		if !strings.Contains(stdout, "  "+sc.Name+" ") || !strings.Contains(stdout, sc.Torch) || !strings.Contains(stdout, sc.Summary) {
+		if !strings.Contains(stdout, "  "+sc.Name+" ") || !strings.Contains(stdout, sc.Torch) || !strings.Contains(stdout, flagText(sc.Summary)) {
 			t.Errorf("list lacks schedule %s (%s)", sc.Name, sc.Torch)
 		}
 	}
