@@ -46,7 +46,7 @@ TEXT ·blockAVX(SB), NOSPLIT, $0-56
 	MOVQ         CX, R8
 	ANDQ         $-8, R8 // the 8-wide loop's end
 	XORQ         AX, AX
-	// A binary search over the op codes, 7 compares at most.
+	// A binary search over the op codes, 8 compares at most.
 	CMPQ BX, $171
 	JGE  ge1
 	CMPQ BX, $71
