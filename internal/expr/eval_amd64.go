@@ -4,6 +4,8 @@ package expr
 
 import "github.com/gdgpu/gdgpu/internal/kern"
 
+//go:generate go run ./internal/genasm
+
 // blockAVX is eval_amd64.s's kernel of the vops vAdd to vSq: d[e] = a[e]
 // op b[e], or op with c, or op of a[e], for e < n, a positive multiple
 // of 4; op+32 multiplies each result by post before storing it, op+64
