@@ -32,6 +32,10 @@ var builtinExpressions = []struct {
 	{"saddle", 2, 1, "sum(x[i]^2 - x[i+1]^2)"},
 	{"ackley", 30, 1, "-20*exp(-0.2*sqrt(mean(x[i]^2))) - exp(mean(cos(2*pi*x[i]))) + 20 + e"},
 	{"griewank", 30, 1, "1 + sum(x[i]^2)/4000 - prod(cos(x[i]/sqrt(i+1)))"},
+	// Levy's first and last terms differ from the others: index
+	// arithmetic selects them (max(0, 1-i) is 1 at i = 0 only,
+	// min(1, n-1-i) is 1 below the last index, max(0, i-n+2) at it).
+	{"levy", 30, 1, "w = 1 + (x[i]-1)/4; sum(max(0, 1-i)*sin(pi*w)^2 + min(1, n-1-i)*(w-1)^2*(1 + 10*sin(pi*w+1)^2) + max(0, i-n+2)*(w-1)^2*(1 + sin(2*pi*w)^2))"},
 }
 
 // cpuOf builds a problem's CPU evaluator for a job, prepared.
