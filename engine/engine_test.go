@@ -411,7 +411,7 @@ func TestCPUOnlyModelRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.NewBackend(&job)
-	if err == nil || !strings.Contains(err.Error(), "engine: model mlp runs on the CPU backend only for now; use --device cpu") {
+	if err == nil || !strings.Contains(err.Error(), "engine: model mlp runs on the CPU backend only for now; use cpu.Open") {
 		t.Errorf("mlp on the GPU: %v", err)
 	}
 }
