@@ -23,6 +23,7 @@ func mlpModel() ModelInfo {
 		Name: "mlp", Summary: "multi-layer perceptron: --hidden layers with --activation, softmax cross-entropy over K classes, or the mean squared error with --mlp-task regression (CPU only for now)", Labels: "0..K-1", Classifier: true,
 		SumsOutputs:   true,
 		CPU:           func(*Job) CPUModelLoss { return softmaxLoss },
+		GPU:           sm.GPU, // the head (engine's mlp_head.glsl): softmax's loss
 		Predict:       sm.Predict,
 		Probabilities: sm.Probabilities,
 		Net:           newMLP,
@@ -37,6 +38,7 @@ func mlpRegression() ModelInfo {
 	m := mlpModel()
 	m.Labels, m.Classifier, m.SumsOutputs = "real", false, false
 	m.CPU = func(*Job) CPUModelLoss { return mseCost().CPU }
+	m.GPU = func(*Job) []string { return []string{mseCost().GPU, "model_linear.glsl"} }
 	m.Predict, m.Probabilities, m.RealTargets = nil, nil, nil
 	return m
 }
