@@ -138,9 +138,8 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
 		return nil, gdgpu.FieldErrorf("{Optimizer.Name} %s runs on the CPU only (%s); use {cpu.Open}", info.Name, info.Torch).In("engine")
 	}
-	if info, ok := gdgpu.LookupModel(job.Problem); ok && (info.GPU == nil || info.Net != nil) {
-		// Refused before any buffer or kernel (the mlp, for now: its
-		// kernels, mlp.go, are built by newModelBackend in the tests).
+	if info, ok := gdgpu.LookupModel(job.Problem); ok && info.GPU == nil {
+		// Refused before any buffer or kernel: a model without GLSL.
 		return nil, fmt.Errorf("engine: model %s runs on the CPU backend only for now; use --device cpu", info.Name)
 	}
 	if gdgpu.IsModel(job.Problem) {

@@ -53,6 +53,12 @@ type mlpNet struct {
 	ones             buffer // one real 1: the bias gradient's column of ones (stride 0)
 }
 
+// maxNetPositions bounds a network's pass: 2048 workgroup rows of a GEMM
+// over the positions fill any device, while the activations of a pass of
+// a large data set (the full batch, every sample) stay tens of MiB rather
+// than a whole binding (2 GiB on NVIDIA).
+const maxNetPositions = 1 << 16
+
 // newMLPNet reads the network's shape from job (validated by
 // gdgpu.ModelNetwork).
 func newMLPNet(job *gdgpu.Job) (*mlpNet, error) {
@@ -126,8 +132,9 @@ func (m *modelBackend) planNet(maxG int) error {
 	if per := m.c.maxElemsPerDispatch(); per > 0 {
 		pos = min(pos, max(per/max(m.cols, m.dim), 1))
 	}
-	// a GEMM over the positions has ceil(pos/32) workgroup rows
-	pos = min(pos, max(in.MaxWorkGroupCount[1], 1)*gemmTile)
+	// a GEMM over the positions has ceil(pos/32) workgroup rows; and
+	// beyond maxNetPositions a pass's activations would only take memory
+	pos = min(pos, max(in.MaxWorkGroupCount[1], 1)*gemmTile, maxNetPositions)
 	m.posChunk = max(min(pos, max(m.batch, m.rows, m.valRows)), 1)
 	m.g2 = 1 // one row of gradient sums
 	m.g1 = max(min((m.posChunk+localSize-1)/localSize, maxG), 1)

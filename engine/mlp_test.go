@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/gdgpu/gdgpu"
@@ -44,6 +45,7 @@ func netCases() []netCase {
 		{hidden: []int{6}, activation: "sigmoid", regression: true, val: true},
 		{hidden: []int{4, 3, 5}, activation: "gelu", classes: 3, l1: 0.005},
 		{hidden: []int{33}, activation: "leaky-relu", classes: 2, val: true},
+		{hidden: []int{3}, activation: "tanh", classes: 40}, // softmax's outputs in dz (Z_IN_DZ)
 	}
 }
 
@@ -231,6 +233,45 @@ func TestMLPParity(t *testing.T) {
 						checkNetRun(t, c, &job)
 					})
 				}
+			}
+		}
+	}
+}
+
+// TestMLPDeterministic: two GPU runs of the same mlp job, shuffled batches
+// through the small-pass path, end on the same bits (every sum in a fixed
+// order, no atomics), and so do their samples.
+func TestMLPDeterministic(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 16})
+	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+		nc := netCases()[1]
+		job := nc.job(t, 50, 3, prec, 3)
+		job.BatchSize, job.Steps, job.LogEvery = 7, 20, 5
+		var params [2][]float64
+		var samples [2][]gdgpu.Sample
+		for run := range params {
+			m := newNet(t, c, &job)
+			x0 := make([]float64, job.Dim)
+			net, _ := gdgpu.ModelNetwork(&job)
+			net.Init(x0, 1)
+			res, err := gdgpu.Run(context.Background(), &job, m, x0, gdgpu.Hooks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			params[run] = make([]float64, job.Dim)
+			if err := m.Params(params[run]); err != nil {
+				t.Fatal(err)
+			}
+			samples[run] = res.Samples
+		}
+		for i := range params[0] {
+			if math.Float64bits(params[0][i]) != math.Float64bits(params[1][i]) {
+				t.Fatalf("%s: parameter %d: %v, then %v", prec, i, params[0][i], params[1][i])
+			}
+		}
+		for i := range samples[0] {
+			if !sameSample(samples[0][i], samples[1][i]) {
+				t.Fatalf("%s: sample %d: %+v, then %+v", prec, i, samples[0][i], samples[1][i])
 			}
 		}
 	}

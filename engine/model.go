@@ -274,6 +274,9 @@ func (m *modelBackend) memoryNeed() int64 {
 	need += e * int64(m.g2) * int64(m.dim)              // gpart
 	need += e * 2 * int64(m.trainPairs+m.valPairs+m.g3) // a sample's partials
 	need += e*modelRingReals*ringSlots + 8*ringSlots    // the sample ring and flag copies
+	if m.net != nil {
+		need += e // the column of ones
+	}
 	return need
 }
 
