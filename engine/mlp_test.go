@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 	"testing"
 
 	"github.com/gdgpu/gdgpu"
@@ -274,5 +275,100 @@ func TestMLPDeterministic(t *testing.T) {
 				t.Fatalf("%s: sample %d: %+v, then %+v", prec, i, samples[0][i], samples[1][i])
 			}
 		}
+	}
+}
+
+// TestMLPStepAllocs: a network's steps allocate nothing per step (the
+// GEMM calls' uniforms and descriptors stay on the stack), as the linear
+// models' (TestModelStepAllocs), with and without shuffled batches.
+func TestMLPStepAllocs(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 16})
+	for _, batch := range []int{0, 2} {
+		job := netCases()[1].job(t, 50, 3, gdgpu.F32, 1)
+		job.BatchSize = batch
+		m := newNet(t, c, &job)
+		if err := m.Load(make([]float64, job.Dim)); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := gdgpu.Batches(batch, 50)
+		order := make([]int32, 50)
+		gdgpu.EpochOrder(order, 0, 0, b)
+		if err := m.SetOrder(0, order); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]gdgpu.Sample, 0, 8)
+		run := func(lr []float64) func() {
+			return func() {
+				if err := m.Step(lr, true); err != nil {
+					t.Fatal(err)
+				}
+				var err error
+				if buf, err = m.Samples(buf[:0], true); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		one := testing.AllocsPerRun(1, run([]float64{0.01}))
+		eight := testing.AllocsPerRun(1, run([]float64{0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01}))
+		if eight > one {
+			t.Errorf("batch %d: a Step of 8 steps allocates %v times, of 1 step %v", batch, eight, one)
+		}
+	}
+}
+
+// TestMLPResumeMidEpoch: a network's GPU run resumed from a checkpoint
+// taken mid-epoch ends on the bits of the straight run (the optimizer
+// state is the inner backend's, the passes depend only on the step).
+func TestMLPResumeMidEpoch(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 16})
+	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+		t.Run(prec.String(), func(t *testing.T) {
+			job := netCases()[0].job(t, 50, 3, prec, 9)
+			job.BatchSize, job.Seed, job.Steps, job.LogEvery = 7, 4, 40, 6
+			job.Optimizer, _ = gdgpu.DefaultOptimizer("adam")
+			job.CheckpointEvery = 18
+			path := filepath.Join(t.TempDir(), "ck")
+			hooks := gdgpu.Hooks{Checkpoint: func(ck *gdgpu.Checkpoint) error {
+				if ck.Driver.Step != 18 {
+					return nil
+				}
+				return gdgpu.WriteCheckpoint(path, ck)
+			}}
+			x0 := make([]float64, job.Dim)
+			net, _ := gdgpu.ModelNetwork(&job)
+			net.Init(x0, 2)
+			straight := newNet(t, c, &job)
+			sres, err := gdgpu.Run(context.Background(), &job, straight, x0, hooks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ck, err := gdgpu.ReadCheckpoint(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ck.Driver.Step != 18 || ck.Driver.Epoch != 2 || ck.Driver.Batch != 2 {
+				t.Fatalf("checkpoint at step %d, epoch %d, batch %d", ck.Driver.Step, ck.Driver.Epoch, ck.Driver.Batch)
+			}
+			resumed := newNet(t, c, &job)
+			rres, err := gdgpu.RunFrom(context.Background(), &job, resumed, ck, gdgpu.Hooks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, got := make([]float64, job.Dim), make([]float64, job.Dim)
+			if err := straight.Params(want); err != nil {
+				t.Fatal(err)
+			}
+			if err := resumed.Params(got); err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("resumed x[%d] = %v, straight %v", i, got[i], want[i])
+				}
+			}
+			if rres.Final != sres.Final {
+				t.Errorf("resumed final sample %+v, straight %+v", rres.Final, sres.Final)
+			}
+		})
 	}
 }
