@@ -372,3 +372,25 @@ func TestMLPResumeMidEpoch(t *testing.T) {
 		})
 	}
 }
+
+// TestMLPMemoryNeedCountsEveryBuffer: a network's memoryNeed is what its
+// model buffers and the column of ones allocate (the activations in dz,
+// one row of gradient sums in gpart), as TestModelMemoryNeedCountsEveryBuffer
+// checks for the linear models.
+func TestMLPMemoryNeedCountsEveryBuffer(t *testing.T) {
+	for _, opts := range []Options{{}, {ChunkElems: 16}} {
+		c := openTest(t, opts)
+		for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+			job := netCases()[0].job(t, 50, 3, prec, 1)
+			job.BatchSize = 7
+			m := newNet(t, c, &job)
+			var own int64
+			for _, buf := range []*buffer{&m.x, &m.y, &m.valX, &m.valY, &m.order, &m.dz, &m.gpart, &m.part, &m.ring, &m.flagRing, &m.net.ones} {
+				own += int64(buf.bytes())
+			}
+			if need := m.memoryNeed(); own != need {
+				t.Errorf("chunk=%d/%s: allocated %d bytes, memoryNeed counts %d", opts.ChunkElems, prec, own, need)
+			}
+		}
+	}
+}
