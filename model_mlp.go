@@ -15,14 +15,16 @@ import (
 // mlpModel is a multi-layer perceptron: fully connected hidden layers
 // (Job.Hidden) with one activation (Job.Activation), then a linear output
 // layer of one output per class and softmax cross-entropy, as the softmax
-// model's. It is a network of its own (ModelInfo.Net) and runs on the CPU
-// backend only for now (no GPU kernels yet).
+// model's. It is a network of its own (ModelInfo.Net): on the CPU
+// backend the Network below runs it, on the GPU engine's mlp.go, with
+// softmax's (or the linear model's MSE) GLSL as its head.
 func mlpModel() ModelInfo {
 	sm := softmaxModel()
 	return ModelInfo{
-		Name: "mlp", Summary: "multi-layer perceptron: {Job.Hidden} layers with {Job.Activation}, softmax cross-entropy over K classes, or the mean squared error with {DataSpec.Task} regression (CPU only for now)", Labels: "0..K-1", Classifier: true,
+		Name: "mlp", Summary: "multi-layer perceptron: {Job.Hidden} layers with {Job.Activation}, softmax cross-entropy over K classes, or the mean squared error with {DataSpec.Task} regression", Labels: "0..K-1", Classifier: true,
 		SumsOutputs:   true,
 		CPU:           func(*Job) CPUModelLoss { return softmaxLoss },
+		GPU:           sm.GPU, // the head (engine's mlp_head.glsl): softmax's loss
 		Predict:       sm.Predict,
 		Probabilities: sm.Probabilities,
 		Net:           newMLP,
@@ -37,6 +39,7 @@ func mlpRegression() ModelInfo {
 	m := mlpModel()
 	m.Labels, m.Classifier, m.SumsOutputs = "real", false, false
 	m.CPU = func(*Job) CPUModelLoss { return mseCost().CPU }
+	m.GPU = func(*Job) []string { return []string{mseCost().GPU, "model_linear.glsl"} }
 	m.Predict, m.Probabilities, m.RealTargets = nil, nil, nil
 	return m
 }

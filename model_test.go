@@ -216,8 +216,8 @@ func TestModelDescriptors(t *testing.T) {
 				if info.CPU == nil || info.CPU(&job) == nil {
 					t.Fatal("needs a CPU kernel")
 				}
-				// Only a network (Net) may lack GLSL for now: the engine
-				// refuses it, saying it runs on the CPU only.
+				// Only a network (Net) may lack GLSL: the engine refuses
+				// such a model, saying it runs on the CPU only.
 				if info.GPU == nil && info.Net == nil || info.GPU != nil && len(info.GPU(&job)) == 0 {
 					t.Fatal("needs GLSL files")
 				}

@@ -139,7 +139,7 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 		return nil, gdgpu.FieldErrorf("{Optimizer.Name} %s runs on the CPU only (%s); use {cpu.Open}", info.Name, info.Torch).In("engine")
 	}
 	if info, ok := gdgpu.LookupModel(job.Problem); ok && info.GPU == nil {
-		// Refused before any buffer or kernel (the mlp, for now).
+		// Refused before any buffer or kernel: a model without GLSL.
 		return nil, gdgpu.FieldErrorf("model %s runs on the CPU backend only for now; use {cpu.Open}", info.Name).In("engine")
 	}
 	if gdgpu.IsModel(job.Problem) {

@@ -36,6 +36,10 @@ var bindingDefines = map[string]uint32{
 	"BIND_LB_C":         bindLBC,
 	"BIND_LB_OUT":       bindLBOut,
 	"BIND_LB_SC":        bindLBSc,
+	"BIND_GEMM_A":       bindGemmA,
+	"BIND_GEMM_B":       bindGemmB,
+	"BIND_GEMM_C":       bindGemmC,
+	"BIND_GEMM_E":       bindGemmE,
 }
 
 // bindingPreamble is the #define lines of bindingDefines, in name order.

@@ -397,9 +397,9 @@ func TestCPUOnlyMethodsRefused(t *testing.T) {
 	}
 }
 
-// TestCPUOnlyModelRefused: a model without GLSL (the mlp, for now) is
-// refused by NewBackend, saying to use the CPU.
-func TestCPUOnlyModelRefused(t *testing.T) {
+// TestMLPOnGPU: NewBackend builds the mlp (a network, mlp.go) on the GPU;
+// it was refused until its kernels held parity (mlp_test.go).
+func TestMLPOnGPU(t *testing.T) {
 	c := openTest(t, Options{})
 	d, err := gdgpu.NewData("mlp", []float32{1, 2, 3, 4}, []float32{0, 1}, 2, 2, nil, nil, 0, 0)
 	if err != nil {
@@ -410,9 +410,9 @@ func TestCPUOnlyModelRefused(t *testing.T) {
 	if job.Dim, err = gdgpu.ModelParams(&job); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.NewBackend(&job)
-	if err == nil || !strings.Contains(err.Error(), "engine: model mlp runs on the CPU backend only for now; use cpu.Open") {
-		t.Errorf("mlp on the GPU: %v", err)
+	b := openBackend(t, c, &job)
+	if m, ok := b.(*modelBackend); !ok || m.net == nil {
+		t.Errorf("NewBackend gave a %T for the mlp, not a network's model backend", b)
 	}
 }
 

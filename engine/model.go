@@ -90,6 +90,7 @@ type modelBackend struct {
 	flagRing         buffer // the non-finite record per slot
 
 	rowsK, gradK, finalK, reduceK *program
+	net                           *mlpNet // a network's shape and kernels (mlp.go), or nil
 
 	orderEpoch int // the epoch whose order is on the device; -1 none
 	nextSlot   int
@@ -142,13 +143,19 @@ func (c *Context) newModelBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	if !job.NoIntercept {
 		m.p++
 	}
-	if info, _ := gdgpu.LookupModel(job.Problem); info.PerClass() && m.k < 2 {
+	if info := gdgpu.JobModel(job); info.PerClass() && m.k < 2 {
 		// Data.Outputs is 1 for two classes: the kernels would index the
 		// second class's output out of bounds.
 		return nil, fmt.Errorf("engine: %s on %d classes has %d output(s); it needs one per class", job.Problem, d.Classes, m.k)
 	}
 	m.batch, _ = gdgpu.Batches(job.BatchSize, d.Rows)
 	m.shuffled = m.batch < d.Rows
+	if info, _ := gdgpu.LookupModel(job.Problem); info.Net != nil {
+		var err error
+		if m.net, err = newMLPNet(job); err != nil {
+			return nil, err
+		}
+	}
 	if err := m.plan(); err != nil {
 		return nil, err
 	}
@@ -188,9 +195,13 @@ func (m *modelBackend) plan() error {
 		return fmt.Errorf("engine: %d features: %d rows (the binding alignment) take %d bytes, more than the device's GL_MAX_SHADER_STORAGE_BLOCK_SIZE %d", m.cols, unit, int64(unit)*int64(m.cols)*4, block)
 	}
 	m.rowsPerChunk = max(maxElems/m.cols/unit*unit, unit)
+	m.orderAlign = align / gcd(align, 4)
+	maxG := min(m.c.maxGroups(), max(in.MaxWorkGroupCount[0], 1))
+	if m.net != nil {
+		return m.planNet(maxG)
+	}
 	// Passes: dz holds K reals a position, the order range one uint a
 	// position plus the alignment slack.
-	m.orderAlign = align / gcd(align, 4)
 	maxReal := int(min(block/int64(m.elem), math.MaxInt32))
 	pos := min(maxReal/m.k, int(min(block/4, math.MaxInt32))-m.orderAlign)
 	if m.c.opts.ChunkElems > 0 {
@@ -202,7 +213,6 @@ func (m *modelBackend) plan() error {
 		pos = min(pos, max(per/max(m.cols, m.dim), 1))
 	}
 	m.posChunk = max(min(pos, max(m.batch, m.rows), math.MaxInt32/m.k), 1)
-	maxG := min(m.c.maxGroups(), max(in.MaxWorkGroupCount[0], 1))
 	m.g1 = max(min((m.posChunk+localSize-1)/localSize, maxG), 1)
 	// gpart is bound whole: at most a binding's reals, and at most 1<<24
 	// of them so that a wide model does not take memory for idle groups.
@@ -211,6 +221,15 @@ func (m *modelBackend) plan() error {
 	m.trainPairs = m.g1 * m.countPasses(0, m.rows, m.rows)
 	m.valPairs = m.g1 * m.countPasses(0, m.valRows, m.valRows)
 	return nil
+}
+
+// dzLen is the dz buffer's reals: K a position, or a network's
+// activations (mlpNet.perPos a position).
+func (m *modelBackend) dzLen() int {
+	if m.net != nil {
+		return m.posChunk * m.net.perPos
+	}
+	return m.posChunk * m.k
 }
 
 // lanes is kernel 2's row lanes per parameter (model_grad.glsl).
@@ -251,10 +270,13 @@ func (m *modelBackend) memoryNeed() int64 {
 	if m.shuffled {
 		need += 4 * int64(m.rows) // the order
 	}
-	need += e * int64(m.posChunk) * int64(m.k)          // dz
+	need += e * int64(m.dzLen())                        // dz
 	need += e * int64(m.g2) * int64(m.dim)              // gpart
 	need += e * 2 * int64(m.trainPairs+m.valPairs+m.g3) // a sample's partials
 	need += e*modelRingReals*ringSlots + 8*ringSlots    // the sample ring and flag copies
+	if m.net != nil {
+		need += e // the column of ones
+	}
 	return need
 }
 
@@ -297,7 +319,7 @@ func (m *modelBackend) init() (err error) {
 			return err
 		}
 	}
-	if m.dz, err = newBuffer("model dl/dz", m.posChunk*m.k, m.elem); err != nil {
+	if m.dz, err = newBuffer("model dl/dz", m.dzLen(), m.elem); err != nil {
 		return err
 	}
 	if m.gpart, err = newBuffer("model gradient partials", m.g2*m.dim, m.elem); err != nil {
@@ -339,7 +361,7 @@ func (m *modelBackend) buildKernels() (err error) {
 	if !m.job.NoIntercept {
 		defs["INTERCEPT"] = "1"
 	}
-	info, _ := gdgpu.LookupModel(m.job.Problem)
+	info := gdgpu.JobModel(&m.job) // the mlp's regression descriptor on real targets
 	if info.GPU == nil {
 		return fmt.Errorf("engine: no GPU kernels for model %q", m.job.Problem)
 	}
@@ -352,6 +374,17 @@ func (m *modelBackend) buildKernels() (err error) {
 	tag := fmt.Sprintf("(%s,%s)", m.job.Problem, m.job.Precision)
 	lib := append([]string{"wgsum.glsl", "common.glsl", "fp64math.glsl", "model_math.glsl", "model_data.glsl", "model_loss.glsl"}, info.GPU(&m.job)...)
 	lib = lib[:len(lib):len(lib)] // each kernel appends its own file to a copy
+	if m.net != nil {
+		defs["NET_WEIGHTS(p)"] = m.net.weightTest()
+		if err := m.buildNet(defs, lib, tag); err != nil {
+			return err
+		}
+		if m.finalK, err = m.c.build("model-final"+tag, defs, glslFiles(append(lib, "model_final.glsl")...)...); err != nil {
+			return err
+		}
+		m.reduceK, err = m.c.build("model-reduce"+tag, defs, glslFiles("wgsum.glsl", "model_reduce.glsl")...)
+		return err
+	}
 	if m.rowsK, err = m.c.build("model-rows"+tag, defs, glslFiles(append(lib, "model_rows.glsl")...)...); err != nil {
 		return err
 	}
@@ -387,7 +420,9 @@ func (m *modelBackend) setConstants() {
 	m.setReal(m.rowsK, "delta", m.job.Delta)
 	m.setReal(m.finalK, "l1", m.job.L1)
 	m.setReal(m.finalK, "l2", m.job.L2)
-	gl.ProgramUniform1ui(m.gradK.id, m.gradK.loc("lanes"), uint32(m.lanes()))
+	if m.gradK != nil {
+		gl.ProgramUniform1ui(m.gradK.id, m.gradK.loc("lanes"), uint32(m.lanes()))
+	}
 	gl.ProgramUniform1ui(m.finalK.id, m.finalK.loc("groups2"), uint32(m.g2))
 	gl.ProgramUniform1ui(m.reduceK.id, m.reduceK.loc("trainPairs"), uint32(m.trainPairs))
 	gl.ProgramUniform1ui(m.reduceK.id, m.reduceK.loc("valPairs"), uint32(m.valPairs))
@@ -400,7 +435,10 @@ func (m *modelBackend) setConstants() {
 // [lo, hi) of the training order (identity: rows lo..hi-1), at the current
 // parameters. With record (identity order over every row) kernels 1 and 3
 // also leave a sample's partial pairs. On the GL thread.
-func (m *modelBackend) gradient(lo, hi int, identity, record bool) {
+func (m *modelBackend) gradient(lo, hi int, identity, record bool) error {
+	if m.net != nil {
+		return m.netGradient(lo, hi, identity, record)
+	}
 	params := m.in.x[m.in.cur]
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindXIn, params.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindDZ, m.dz.id)
@@ -451,6 +489,7 @@ func (m *modelBackend) gradient(lo, hi int, identity, record bool) {
 	gl.Uniform1ui(m.finalK.loc("flagStep"), uint32(m.in.t))
 	gl.DispatchCompute(uint32(m.g3), 1, 1)
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	return nil
 }
 
 // flusher submits dispatches in groups of at most per elements of work
@@ -485,9 +524,12 @@ func (m *modelBackend) bindChunk(p *program, x, y buffer, r0, rc int) {
 
 // validation runs kernel 1 over the validation rows, leaving its partial
 // pairs after the training rows'. On the GL thread.
-func (m *modelBackend) validation() {
+func (m *modelBackend) validation() error {
 	if m.valRows == 0 {
-		return
+		return nil
+	}
+	if m.net != nil {
+		return m.netValidation()
 	}
 	gl.UseProgram(m.rowsK.id)
 	gl.Uniform1i(m.rowsK.loc("writeDz"), 0)
@@ -503,6 +545,7 @@ func (m *modelBackend) validation() {
 		pass++
 	})
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	return nil
 }
 
 // record computes the sample at the current point (step m.in.t) into a
@@ -517,8 +560,12 @@ func (m *modelBackend) record() error {
 	}
 	slot := m.nextSlot
 	m.nextSlot = (m.nextSlot + 1) % ringSlots
-	m.gradient(0, m.rows, true, true)
-	m.validation()
+	if err := m.gradient(0, m.rows, true, true); err != nil {
+		return err
+	}
+	if err := m.validation(); err != nil {
+		return err
+	}
 	gl.UseProgram(m.reduceK.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindRing, m.ring.id)
@@ -579,7 +626,9 @@ func (m *modelBackend) Step(lr []float64, record bool) error {
 				fresh = !m.shuffled // the full batch's gradient is the sample's
 			}
 			if !fresh {
-				m.gradient(lo, hi, !m.shuffled, false)
+				if err := m.gradient(lo, hi, !m.shuffled, false); err != nil {
+					return err
+				}
 			}
 			m.in.applyGiven(rate)
 		}
@@ -686,7 +735,9 @@ func (m *modelBackend) Gradient(x, dst []float64) error {
 		in.cur = 1 - in.cur // the spare parameter buffer holds x meanwhile
 		defer func() { in.cur = 1 - in.cur }()
 		in.upload(in.x[in.cur], func(i int) float64 { return x[i] })
-		m.gradient(0, m.rows, true, false)
+		if err := m.gradient(0, m.rows, true, false); err != nil {
+			return err
+		}
 		in.download(in.grad, dst)
 		return m.c.glError()
 	})
@@ -703,6 +754,9 @@ func (m *modelBackend) Gradient(x, dst []float64) error {
 // Σ_k exp(z_k - max), which every dl/dz_k divides by and the loss takes
 // the log of.
 func (m *modelBackend) SumDepth() int {
+	if m.net != nil {
+		return m.netSumDepth()
+	}
 	n := max(m.rows, m.valRows)
 	passes := (n + m.posChunk - 1) / m.posChunk
 	chunks := (m.rows + m.rowsPerChunk - 1) / m.rowsPerChunk
@@ -773,6 +827,9 @@ func (m *modelBackend) Close() error {
 // release deletes the model's GL objects; safe on a partly built backend.
 func (m *modelBackend) release() {
 	m.dropPending()
+	if m.net != nil {
+		m.net.release()
+	}
 	for _, p := range m.programs() {
 		p.delete()
 	}

@@ -22,8 +22,12 @@ void main() {
 			s += gpart[g * n + p];
 		}
 		s = s / batchRows;
-		uint j = p % uint(PPO);
-		if (j < uint(COLS)) {
+#ifdef NET_WEIGHTS
+		// a network's weights (engine/mlp.go): the runs the penalties apply to
+		if (NET_WEIGHTS(p)) {
+#else
+		if (p % uint(PPO) < uint(COLS)) {
+#endif
 			real w = X(p);
 			// a penalty that is off adds nothing, not 0 * Inf = NaN
 			// when a weight has overflowed (as on the CPU); both set

@@ -85,8 +85,7 @@ func TestGPUGradcheck(t *testing.T) {
 		for _, prec := range []string{"f32", "f64"} {
 			code, stdout, stderr := gdgpuRun(t, append([]string{"gradcheck", "--precision", prec, "--points", "2"}, p...)...)
 			if info, ok := gdgpu.LookupModel(p[1]); ok && info.GPU == nil {
-				// a network without GLSL yet (the mlp): refused before
-				// any GL context
+				// a model without GLSL: refused before any GL context
 				if code != exitUsage || !strings.Contains(stderr, "runs on the CPU backend only for now; use --device cpu") {
 					t.Errorf("%s %s: exit %d, want %d refusing the GPU\n%s%s", p, prec, code, exitUsage, stdout, stderr)
 				}

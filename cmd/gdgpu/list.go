@@ -62,7 +62,7 @@ func printList(w io.Writer) {
 		fmt.Fprintf(w, "      labels: %s; start: %s; --dim follows from the data\n", labels, start)
 	}
 	fmt.Fprintf(w, "  linear --loss: %s (default mse; --delta 1 for huber); every model: --l1, --l2, --intercept, --batch-size, --epochs\n", strings.Join(gdgpu.Losses, ", "))
-	fmt.Fprintf(w, "  mlp: --hidden W1,W2,... --activation %s (--leaky-slope), --init-scheme %s, --mlp-task classification|regression; CPU only for now\n", strings.Join(gdgpu.Activations, "|"), strings.Join(gdgpu.InitSchemes, "|"))
+	fmt.Fprintf(w, "  mlp: --hidden W1,W2,... --activation %s (--leaky-slope), --init-scheme %s, --mlp-task classification|regression\n", strings.Join(gdgpu.Activations, "|"), strings.Join(gdgpu.InitSchemes, "|"))
 	fmt.Fprintln(w)
 	printOptimizers(w)
 	fmt.Fprintln(w)

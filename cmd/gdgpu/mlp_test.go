@@ -95,18 +95,14 @@ func TestResumeExactMLP(t *testing.T) {
 	}
 }
 
-// TestMLPRefused: the mlp's flags are checked before any work, the GPU
-// (which has no mlp kernels yet) is refused, and the network flags do
-// not apply to the linear models. (compare --device cpu, the CPU against
-// itself, runs it: TestMLPCompareCPU.)
+// TestMLPRefused: the mlp's flags are checked before any work, and the
+// network flags do not apply to the linear models.
 func TestMLPRefused(t *testing.T) {
 	data := []string{"--problem", "mlp", "--data", digits, "--target", "digit", "--steps", "1"}
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{append([]string{"run", "--hidden", "8"}, data...), "--problem mlp runs on the CPU backend only for now; use --device cpu"},
-		{append([]string{"compare", "--hidden", "8"}, data...), "--problem mlp runs on the CPU backend only for now"}, // compare's default --device gpu
 		{append([]string{"run", "--device", "cpu"}, data...), "--problem mlp needs --hidden"},
 		{append([]string{"run", "--device", "cpu", "--hidden", "8,0"}, data...), `--hidden 8,0: each width must be >= 1`},
 		{append([]string{"run", "--device", "cpu", "--hidden", "8", "--activation", "swish"}, data...), `--activation "swish" is unknown`},
@@ -119,6 +115,44 @@ func TestMLPRefused(t *testing.T) {
 		code, stdout, stderr := gdgpuRun(t, c.args...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, want %d naming %q\n%s%s", c.args, code, exitUsage, c.want, stdout, stderr)
+		}
+	}
+}
+
+// TestMLPDigitsGPU: the digits test of TestMLPDigits on the GPU (the
+// default device, float32), in half the epochs to keep llvmpipe's run to
+// about 1.5 s: at least 0.95 held out (0.99 measured).
+func TestMLPDigitsGPU(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "digits.npy")
+	code, stdout, stderr := gdgpuRun(t, "run", "--problem", "mlp", "--data", digits, "--target", "digit",
+		"--standardize", "--val-fraction", "0.2", "--hidden", "64", "--batch-size", "32", "--epochs", "10", "--lr", "0.003",
+		"--seed", "1", "--log-every", "450", "--out", out)
+	if code != 0 {
+		t.Fatalf("train: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "450 steps on gpu/f32") {
+		t.Errorf("run header:\n%s", stdout)
+	}
+	var card gdgpu.ModelCard
+	b, err := os.ReadFile(out + ".json")
+	if err != nil || json.Unmarshal(b, &card) != nil || card.ValAccuracy == nil {
+		t.Fatalf("card: %v\n%s", err, b)
+	}
+	if *card.ValAccuracy < 0.95 {
+		t.Errorf("held-out accuracy %v on the GPU, want at least 0.95", *card.ValAccuracy)
+	}
+}
+
+// TestMLPCompareGPU: compare runs the mlp on the GPU against the CPU
+// reference, within gdgpu.ModelTolerance (the GPU's SumDepth), in both
+// precisions: mini-batches of a two-layer tanh network on the digits.
+func TestMLPCompareGPU(t *testing.T) {
+	for _, prec := range []string{"f32", "f64"} {
+		code, stdout, stderr := gdgpuRun(t, "compare", "--precision", prec, "--problem", "mlp", "--data", digits, "--target", "digit",
+			"--standardize", "--hidden", "16,8", "--activation", "tanh", "--steps", "20", "--batch-size", "64", "--seed", "2")
+		if code != 0 || !strings.Contains(stdout, "gpu/"+prec) || !strings.Contains(stdout, "within tolerance") {
+			t.Errorf("%s: exit %d\n%s%s", prec, code, stdout, stderr)
 		}
 	}
 }

@@ -71,9 +71,9 @@ func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	return m
 }
 
-// cpuOnlyModel refuses a model without GPU kernels (ModelInfo.GPU nil:
-// the mlp, for now) where a command would run it on the GPU, before any
-// GL context is opened.
+// cpuOnlyModel refuses a model without GPU kernels (ModelInfo.GPU nil;
+// every built-in model has them) where a command would run it on the GPU,
+// before any GL context is opened.
 func cpuOnlyModel(problem string) error {
 	if info, ok := gdgpu.LookupModel(problem); ok && info.GPU == nil {
 		return usagef("--problem %s runs on the CPU backend only for now; use --device cpu", problem)

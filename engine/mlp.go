@@ -1,0 +1,372 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/gdgpu/gdgpu"
+)
+
+// The multi-layer perceptron (docs/models.md, gdgpu.ModelInfo.Net) on the
+// GPU: a modelBackend whose gradient pass runs the network as GEMMs
+// (gemm.go) instead of model_rows.glsl and model_grad.glsl. The sample
+// ring, the read-back, the final kernel (model_final.glsl, with one row of
+// sums) and the optimizer step are the linear models'.
+//
+// A batch is processed in passes of at most posChunk positions; a pass is
+//
+//  1. mlp_gather.glsl, once per data chunk: the pass's rows, in the
+//     driver's order, into the activations buffer (m.dz) as a dense
+//     posChunk x d matrix X0 in the job's precision, and their targets;
+//  2. forward, layer by layer: A_l = H_{l-1}·W_lᵀ + b_l, H_l = act(A_l)
+//     (one GEMM with the bias and activation epilogue; the output layer's
+//     without activation gives Z);
+//  3. mlp_head.glsl: the loss of each row and dl/dz in place of Z;
+//  4. backward, from the output layer down: gW_l += doutᵀ·H_{l-1} and
+//     gb_l += doutᵀ·1 (GEMMs into the gradient sums, m.gpart, added to
+//     the earlier passes' sums), then, below the output layer,
+//     dout = (dout·W_l) ⊙ act'(A_{l-1}) (the derivative epilogue).
+//
+// Every element of every product is one running sum in a fixed order
+// (gemm.glsl), and the passes are added in order, so a run gives the same
+// bits twice. The GEMMs' grids and the buffers are sized by plan: an
+// activation matrix is bound whole, so a pass's activations must fit one
+// binding (GL_MAX_SHADER_STORAGE_BLOCK_SIZE).
+type mlpNet struct {
+	width  []int // d, the hidden widths, K
+	off    []int // layer l's weights start at off[l], its biases at off[l] + width[l+1]*width[l]
+	act    int   // index in gdgpu.Activations
+	slope  float64
+	perPos int // reals of the activations buffer per position
+
+	// offsets in the activations buffer, in reals per position (times posChunk)
+	aOff, hOff []int // hidden layer l's pre-activations and activations (l = 1..L-1)
+	zOff, yOff int
+	bOff       [2]int // the backward's two dl/d(hidden) buffers
+
+	gemmAct, gemmLin *program // the GEMMs with and without the activation
+	gatherK          *program
+	ones             buffer // one real 1: the bias gradient's column of ones (stride 0)
+}
+
+// maxNetPositions bounds a network's pass: 2048 workgroup rows of a GEMM
+// over the positions fill any device, while the activations of a pass of
+// a large data set (the full batch, every sample) stay tens of MiB rather
+// than a whole binding (2 GiB on NVIDIA).
+const maxNetPositions = 1 << 16
+
+// newMLPNet reads the network's shape from job (validated by
+// gdgpu.ModelNetwork).
+func newMLPNet(job *gdgpu.Job) (*mlpNet, error) {
+	if _, err := gdgpu.ModelNetwork(job); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	d := job.Data
+	n := &mlpNet{width: append(append([]int{d.Cols}, job.Hidden...), d.Outputs()), slope: job.LeakySlope}
+	if n.slope == 0 {
+		n.slope = gdgpu.DefaultLeakySlope
+	}
+	act := job.Activation
+	if act == "" {
+		act = "relu"
+	}
+	n.act = slices.Index(gdgpu.Activations, act)
+	off := 0
+	for l := 0; l+1 < len(n.width); l++ {
+		n.off = append(n.off, off)
+		off += n.width[l+1] * (n.width[l] + 1)
+	}
+	if off != job.Dim {
+		return nil, fmt.Errorf("engine: mlp %v has %d parameters, the job says %d", n.width, off, job.Dim)
+	}
+	// the activations buffer, per position: X0, each hidden layer's A and
+	// H, Z, y, and the backward's two buffers of the widest hidden layer
+	p := n.width[0]
+	widest := 0
+	for _, w := range n.width[1 : len(n.width)-1] {
+		n.aOff = append(n.aOff, p)
+		n.hOff = append(n.hOff, p+w)
+		p += 2 * w
+		widest = max(widest, w)
+	}
+	n.zOff = p
+	p += n.width[len(n.width)-1]
+	n.yOff = p
+	p++
+	n.bOff = [2]int{p, p + widest}
+	n.perPos = p + 2*widest
+	return n, nil
+}
+
+// layers is the number of weight layers (hidden layers + 1).
+func (n *mlpNet) layers() int { return len(n.width) - 1 }
+
+// weightTest is the GLSL expression of model_final.glsl's NET_WEIGHTS(p):
+// whether parameter p is a weight (the penalties' terms), not a bias.
+func (n *mlpNet) weightTest() string {
+	var t []string
+	for l := range n.layers() {
+		t = append(t, fmt.Sprintf("(p >= %du && p < %du)", n.off[l], n.off[l]+n.width[l+1]*n.width[l]))
+	}
+	return "(" + strings.Join(t, " || ") + ")"
+}
+
+// planNet sizes the passes of a network: a pass's activations fit one
+// binding and the dispatch bounds, and a GEMM's grid stays within the
+// device's workgroup counts.
+func (m *modelBackend) planNet(maxG int) error {
+	in := m.c.info
+	block := in.MaxSSBOBlockSize
+	maxReal := int(min(block/int64(m.elem), math.MaxInt32))
+	pos := maxReal / m.net.perPos
+	if pos < 1 {
+		return fmt.Errorf("engine: mlp %v needs %d bytes of activations a row, more than the device's GL_MAX_SHADER_STORAGE_BLOCK_SIZE %d", m.net.width, int64(m.net.perPos)*int64(m.elem), block)
+	}
+	if m.c.opts.ChunkElems > 0 {
+		pos = min(pos, m.c.opts.ChunkElems)
+	}
+	if per := m.c.maxElemsPerDispatch(); per > 0 {
+		pos = min(pos, max(per/max(m.cols, m.dim), 1))
+	}
+	// a GEMM over the positions has ceil(pos/32) workgroup rows; and
+	// beyond maxNetPositions a pass's activations would only take memory
+	pos = min(pos, max(in.MaxWorkGroupCount[1], 1)*gemmTile, maxNetPositions)
+	m.posChunk = max(min(pos, max(m.batch, m.rows, m.valRows)), 1)
+	m.g2 = 1 // one row of gradient sums
+	m.g1 = max(min((m.posChunk+localSize-1)/localSize, maxG), 1)
+	m.g3 = max(min((m.dim+localSize-1)/localSize, maxG), 1)
+	passes := func(n int) int { return (n + m.posChunk - 1) / m.posChunk }
+	m.trainPairs = m.g1 * passes(m.rows)
+	m.valPairs = m.g1 * passes(m.valRows)
+	return nil
+}
+
+// buildNet compiles the network's kernels: the head (as m.rowsK), the
+// gather and the two GEMMs, and allocates the column of ones.
+func (m *modelBackend) buildNet(defs map[string]string, lib []string, tag string) (err error) {
+	n := m.net
+	if m.rowsK, err = m.c.build("mlp-head"+tag, defs, glslFiles(append(lib, "mlp_head.glsl")...)...); err != nil {
+		return err
+	}
+	if n.gatherK, err = m.c.build("mlp-gather"+tag, defs, glslFiles("wgsum.glsl", "common.glsl", "model_data.glsl", "mlp_gather.glsl")...); err != nil {
+		return err
+	}
+	if n.gemmAct, err = m.c.build(fmt.Sprintf("gemm%s,act %d", tag, n.act), m.gemmDefs(n.act), glslFiles("fp64math.glsl", "model_math.glsl", "rerf.glsl", "mlp_act.glsl", "gemm.glsl")...); err != nil {
+		return err
+	}
+	if n.gemmLin, err = m.c.build("gemm"+tag, m.gemmDefs(-1), glslFiles("fp64math.glsl", "model_math.glsl", "rerf.glsl", "gemm.glsl")...); err != nil {
+		return err
+	}
+	m.setReal(n.gemmAct, "slope", n.slope)
+	if n.ones, err = newBuffer("mlp ones", 1, m.elem); err != nil {
+		return err
+	}
+	m.in.upload(n.ones, func(int) float64 { return 1 })
+	return nil
+}
+
+// gemmDefs are gemm.glsl's defines in the job's precision with activation
+// act (-1: none).
+func (m *modelBackend) gemmDefs(act int) map[string]string {
+	defs := map[string]string{"real": "float"}
+	if m.elem == 8 {
+		defs["real"], defs["REAL_IS_DOUBLE"] = "double", "1"
+	}
+	if act >= 0 {
+		defs["ACT"] = fmt.Sprint(act)
+	}
+	return defs
+}
+
+// netPrograms are the network's own programs.
+func (n *mlpNet) programs() []*program {
+	var ps []*program
+	for _, p := range []*program{n.gemmAct, n.gemmLin, n.gatherK} {
+		if p != nil {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// release deletes the network's GL objects; safe on a partly built one.
+func (n *mlpNet) release() {
+	for _, p := range n.programs() {
+		p.delete()
+	}
+	n.ones.delete()
+}
+
+// netForward runs a pass's rows through the network up to the head's
+// dl/dz (gather, forward GEMMs, head) on cnt positions from s0, reading
+// the data set x, y of nrows rows; record has the head leave its partial
+// pairs at partialBase. On the GL thread.
+func (m *modelBackend) netForward(s0, cnt int, identity bool, x, y buffer, nrows int, record bool, partialBase int) error {
+	n := m.net
+	P := m.posChunk
+	act := m.dz
+	fl := flusher{per: m.c.maxElemsPerDispatch()}
+	// 1. gather, chunk by chunk
+	gl.UseProgram(n.gatherK.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindDZ, act.id)
+	gl.Uniform1ui(n.gatherK.loc("yOff"), uint32(n.yOff*P))
+	m.passes(s0, s0+cnt, identity, nrows, func(_, _, r0, rc int) {
+		fl.add(min(cnt, rc) * m.cols)
+		m.bindChunk(n.gatherK, x, y, r0, rc)
+		gl.DispatchCompute(uint32(m.g1), 1, 1)
+	})
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	// 2. forward
+	params := m.in.x[m.in.cur]
+	inOff := 0
+	for l := range n.layers() {
+		win, wout := n.width[l], n.width[l+1]
+		g := gemmCall{m: cnt, n: wout, k: win, a: rowMajor(act, inOff, win, false),
+			b: rowMajor(params, n.off[l], win, true), c: act, ldc: wout, epi: epiBiasAct, biasOff: n.off[l] + wout*win}
+		p := n.gemmLin
+		if l+1 < n.layers() {
+			g.cOff, g.hOff, p = n.aOff[l]*P, n.hOff[l]*P, n.gemmAct
+			inOff = n.hOff[l] * P
+		} else {
+			g.cOff = n.zOff * P
+		}
+		fl.add(cnt * win * wout)
+		if err := m.c.dispatchGEMM(p, g); err != nil {
+			return err
+		}
+		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	}
+	// 3. the head
+	gl.UseProgram(m.rowsK.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindDZ, act.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
+	gl.Uniform1ui(m.rowsK.loc("posCount"), uint32(cnt))
+	gl.Uniform1ui(m.rowsK.loc("zOff"), uint32(n.zOff*P))
+	gl.Uniform1ui(m.rowsK.loc("yOff"), uint32(n.yOff*P))
+	gl.Uniform1i(m.rowsK.loc("record"), boolInt(record))
+	gl.Uniform1ui(m.rowsK.loc("partialBase"), uint32(partialBase))
+	gl.DispatchCompute(uint32(m.g1), 1, 1)
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	return nil
+}
+
+// netGradient is gradient's network pass: the gradient on positions [lo,
+// hi) into the gradient buffer, and with record the sample's partial
+// pairs. On the GL thread.
+func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
+	n := m.net
+	P := m.posChunk
+	act := m.dz
+	params := m.in.x[m.in.cur]
+	pass := 0
+	for s0 := lo; s0 < hi; s0 += P {
+		cnt := min(P, hi-s0)
+		if !identity {
+			ob := s0 / m.orderAlign * m.orderAlign
+			m.order.bindRange(bindOrder, ob, s0+cnt-ob)
+			m.setPass(n.gatherK, s0, cnt, s0-ob, false)
+		} else {
+			m.setPass(n.gatherK, s0, cnt, 0, true)
+		}
+		if err := m.netForward(s0, cnt, identity, m.x, m.y, m.rows, record, pass*m.g1); err != nil {
+			return err
+		}
+		// 4. backward
+		doutOff := n.zOff * P
+		for l := n.layers() - 1; l >= 0; l-- {
+			win, wout := n.width[l], n.width[l+1]
+			inOff := 0
+			if l > 0 {
+				inOff = n.hOff[l-1] * P
+			}
+			dout := rowMajor(act, doutOff, wout, true) // doutᵀ: wout x cnt
+			for _, g := range []gemmCall{
+				{m: wout, n: win, k: cnt, a: dout, b: rowMajor(act, inOff, win, false), c: m.gpart, cOff: n.off[l], ldc: win, accumulate: pass > 0},
+				{m: wout, n: 1, k: cnt, a: dout, b: gemmOperand{buf: n.ones}, c: m.gpart, cOff: n.off[l] + wout*win, ldc: 1, accumulate: pass > 0},
+			} {
+				if err := m.c.dispatchGEMM(n.gemmLin, g); err != nil {
+					return err
+				}
+			}
+			if l == 0 {
+				break
+			}
+			// dl/d(hidden l-1) = (dout·W_l) ⊙ act'(A_{l-1}): the sums above read
+			// dout, which the buffer below does not overlap
+			dinOff := n.bOff[l%2] * P
+			g := gemmCall{m: cnt, n: win, k: wout, a: rowMajor(act, doutOff, wout, false), b: rowMajor(params, n.off[l], win, false),
+				c: act, cOff: dinOff, ldc: win, epi: epiActDeriv, e: act, pOff: n.aOff[l-1] * P, hOff: n.hOff[l-1] * P}
+			if err := m.c.dispatchGEMM(n.gemmAct, g); err != nil {
+				return err
+			}
+			gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+			doutOff = dinOff
+		}
+		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+		gl.Flush() // a pass's work is submitted before the next
+		pass++
+	}
+	// 5. the sums / |S| and the penalties, as the linear models'
+	gl.UseProgram(m.finalK.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindXIn, params.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGPart, m.gpart.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, m.in.flags.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGrad, m.in.grad.id)
+	m.setReal(m.finalK, "batchRows", float64(hi-lo))
+	gl.Uniform1i(m.finalK.loc("record"), boolInt(record))
+	gl.Uniform1ui(m.finalK.loc("partialBase"), uint32(m.trainPairs+m.valPairs))
+	gl.Uniform1ui(m.finalK.loc("flagStep"), uint32(m.in.t))
+	gl.DispatchCompute(uint32(m.g3), 1, 1)
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	return nil
+}
+
+// netValidation runs the validation rows through the network and the
+// head, leaving the partial pairs after the training rows'. On the GL
+// thread.
+func (m *modelBackend) netValidation() error {
+	for pass, s0 := 0, 0; s0 < m.valRows; pass, s0 = pass+1, s0+m.posChunk {
+		cnt := min(m.posChunk, m.valRows-s0)
+		m.setPass(m.net.gatherK, s0, cnt, 0, true)
+		if err := m.netForward(s0, cnt, true, m.valX, m.valY, m.valRows, true, m.trainPairs+pass*m.g1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// netSumDepth is SumDepth for a network: the longest chain of additions
+// behind a gradient component, through the forward layers (each output a
+// sum over its inputs and the bias), the softmax normaliser, and the
+// backward (each dl/d(hidden) a sum over the layer's outputs, each weight's
+// gradient a sum over a pass's positions, then one addition a pass), or
+// behind the loss (the head's rows and trees, as the linear models').
+func (m *modelBackend) netSumDepth() int {
+	fwd := 0
+	for _, w := range m.net.width[:m.net.layers()] {
+		fwd += w + 1
+	}
+	back := 0
+	for _, w := range m.net.width[2:] {
+		back += w
+	}
+	n := max(m.rows, m.valRows)
+	passes := (n + m.posChunk - 1) / m.posChunk
+	grad := back + min(m.posChunk, n) + passes
+	tree := 0
+	for s := localSize; s > 1; s >>= 1 {
+		tree++
+	}
+	pairs := m.trainPairs + m.valPairs + m.g3
+	loss := (min(m.posChunk, n)+m.g1*localSize-1)/(m.g1*localSize) + tree + (pairs+localSize-1)/localSize + tree
+	norm := 0
+	if info := gdgpu.JobModel(&m.job); info.SumsOutputs {
+		norm = m.k - 1
+	}
+	return fwd + norm + max(grad, loss)
+}

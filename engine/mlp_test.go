@@ -1,0 +1,396 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/cpu"
+)
+
+// netCase is one network of the mlp parity tables.
+type netCase struct {
+	hidden     []int
+	activation string
+	regression bool
+	classes    int
+	l1, l2     float64
+	val        bool
+}
+
+func (nc netCase) String() string {
+	s := fmt.Sprintf("%v-%s", nc.hidden, nc.activation)
+	if nc.regression {
+		s += "-regression"
+	} else {
+		s += fmt.Sprintf("-k%d", nc.classes)
+	}
+	if nc.l1 > 0 || nc.l2 > 0 {
+		s += fmt.Sprintf(",l1=%g,l2=%g", nc.l1, nc.l2)
+	}
+	if nc.val {
+		s += ",val"
+	}
+	return s
+}
+
+// netCases cover every activation, depths 1 to 3, widths off the GEMM's
+// tile, both heads, the penalties and a validation set.
+func netCases() []netCase {
+	return []netCase{
+		{hidden: []int{5}, activation: "relu", classes: 3, val: true},
+		{hidden: []int{7, 4}, activation: "tanh", classes: 4, l2: 0.01},
+		{hidden: []int{6}, activation: "sigmoid", regression: true, val: true},
+		{hidden: []int{4, 3, 5}, activation: "gelu", classes: 3, l1: 0.005},
+		{hidden: []int{33}, activation: "leaky-relu", classes: 2, val: true},
+		{hidden: []int{3}, activation: "tanh", classes: 40}, // softmax's outputs in dz (Z_IN_DZ)
+	}
+}
+
+// job is nc's job on rows x cols seeded data in prec.
+func (nc netCase) job(t testing.TB, rows, cols int, prec gdgpu.Precision, seed uint64) gdgpu.Job {
+	t.Helper()
+	val := 0
+	if nc.val {
+		val = 13
+	}
+	var d *gdgpu.Data
+	if nc.regression {
+		d = modelDataK(t, "linear", rows, cols, val, seed, 0)
+	} else {
+		d = modelDataK(t, "softmax", rows, cols, val, seed, nc.classes)
+	}
+	job := newJob("mlp", "sgd", 1, prec)
+	job.Data, job.Loss = d, ""
+	job.Hidden, job.Activation = nc.hidden, nc.activation
+	if nc.activation == "leaky-relu" {
+		job.LeakySlope = 0.1
+	}
+	job.L1, job.L2 = nc.l1, nc.l2
+	var err error
+	if job.Dim, err = gdgpu.ModelParams(&job); err != nil {
+		t.Fatal(err)
+	}
+	return job
+}
+
+// newNet builds the GPU backend of an mlp job. (NewBackend refuses the mlp
+// until its parity holds, so the tests build it below the refusal.)
+func newNet(t testing.TB, c *Context, job *gdgpu.Job) *modelBackend {
+	t.Helper()
+	if err := job.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.newModelBackend(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return b.(*modelBackend)
+}
+
+// checkNetRun runs an mlp job on the GPU context c and on the CPU
+// reference from the network's seeded start and compares the samples and
+// the final parameters with the shared harness's bounds.
+func checkNetRun(t *testing.T, c *Context, job *gdgpu.Job) {
+	t.Helper()
+	gpu := newNet(t, c, job)
+	ref, err := cpu.NewModel(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	net, err := gdgpu.ModelNetwork(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x0 := make([]float64, job.Dim)
+	net.Init(x0, 5)
+	if job.Precision == gdgpu.F32 {
+		roundF32(x0)
+	}
+	gres, err := gdgpu.Run(context.Background(), job, gpu, x0, gdgpu.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cres, err := gdgpu.Run(context.Background(), job, ref, x0, gdgpu.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gres.Status != cres.Status || gres.Steps != cres.Steps {
+		t.Fatalf("gpu %v after %d steps, cpu %v after %d", gres.Status, gres.Steps, cres.Status, cres.Steps)
+	}
+	compareSamples(t, job.Precision, job.Data.Rows, gres.Samples, cres.Samples)
+	got, want := make([]float64, job.Dim), make([]float64, job.Dim)
+	if err := gpu.Params(got); err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.Params(want); err != nil {
+		t.Fatal(err)
+	}
+	compareVec(t, "final params", job.Precision, got, want)
+	lw, lg := cres.Final.Loss, gres.Final.Loss
+	t.Logf("final params: worst error %.3g of their largest; final loss gpu %v cpu %v (relative %.3g)", worstRel(got, want), lg, lw, abs(lg-lw)/abs(lw))
+}
+
+// TestMLPGradientMatchesCPU: the network's full-set gradient on the GPU
+// (Gradient) is cpu.ModelGrad's within the parity bounds, at a seeded
+// point, for every case, in both precisions, through the plain and the
+// forced small-pass path (16-position passes, 4-row chunks).
+func TestMLPGradientMatchesCPU(t *testing.T) {
+	plain := openTest(t, Options{})
+	chunked := openTest(t, Options{ChunkElems: 16})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for ci, nc := range netCases() {
+			for _, ch := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/chunked=%v", prec, nc, ch), func(t *testing.T) {
+					c := plain
+					if ch {
+						c = chunked
+					}
+					job := nc.job(t, 50, 3, prec, uint64(40+ci))
+					m := newNet(t, c, &job)
+					net, _ := gdgpu.ModelNetwork(&job)
+					x := make([]float64, job.Dim)
+					net.Init(x, uint64(ci))
+					if prec == gdgpu.F32 {
+						roundF32(x)
+					}
+					got, want := make([]float64, job.Dim), make([]float64, job.Dim)
+					if err := m.Gradient(x, got); err != nil {
+						t.Fatal(err)
+					}
+					if err := cpu.ModelGrad(&job, want, x); err != nil {
+						t.Fatal(err)
+					}
+					compareVec(t, "gradient", prec, got, want)
+					t.Logf("gradient: worst error %.3g of its largest component", worstRel(got, want))
+				})
+			}
+		}
+	}
+}
+
+// worstRel is the largest |got - want| over the vector's largest |want|:
+// the figure the tests log, to size the bounds by.
+func worstRel(got, want []float64) float64 {
+	scale, worst := 0.0, 0.0
+	for i := range want {
+		scale = max(scale, abs(want[i]))
+		worst = max(worst, abs(got[i]-want[i]))
+	}
+	return worst / scale
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// TestMLPParity runs the mlp on the GPU and the CPU reference from the same
+// seeded start and compares the samples (loss, gradient norm, accuracies)
+// and the final parameters with the shared harness's bounds (parityTol),
+// unchanged: full batch, shuffled batches of 7 (n = 50, so each epoch's
+// last batch holds 1 row) and of 1, in both precisions, through the plain
+// and the forced small-pass path, every case of netCases (each activation,
+// both heads).
+//
+// f64: both sides run the same formulas (gemm.glsl's sums in order over
+// the inner dimension; the CPU's gonum tiles the same way over rows), so
+// the differences are reassociation and FMA contraction, an ulp or so per
+// operation: well inside 1e-12. f32: docs/tolerances.md's mlp section.
+func TestMLPParity(t *testing.T) {
+	plain := openTest(t, Options{})
+	chunked := openTest(t, Options{ChunkElems: 16})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for ci, nc := range netCases() {
+			for _, batch := range []int{0, 7, 1} {
+				for _, ch := range []bool{false, true} {
+					if testing.Short() && ch && batch != 7 {
+						continue
+					}
+					t.Run(fmt.Sprintf("%s/%s/batch=%d/chunked=%v", prec, nc, batch, ch), func(t *testing.T) {
+						c := plain
+						if ch {
+							c = chunked
+						}
+						job := nc.job(t, 50, 3, prec, uint64(50+ci))
+						job.BatchSize, job.Seed = batch, uint64(9+ci)
+						job.Steps, job.LogEvery = 40, 5
+						if batch == 1 {
+							job.Steps = 60
+						}
+						job.Optimizer, _ = gdgpu.DefaultOptimizer("adam")
+						job.Optimizer.LR = 0.02
+						checkNetRun(t, c, &job)
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestMLPDeterministic: two GPU runs of the same mlp job, shuffled batches
+// through the small-pass path, end on the same bits (every sum in a fixed
+// order, no atomics), and so do their samples.
+func TestMLPDeterministic(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 16})
+	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+		nc := netCases()[1]
+		job := nc.job(t, 50, 3, prec, 3)
+		job.BatchSize, job.Steps, job.LogEvery = 7, 20, 5
+		var params [2][]float64
+		var samples [2][]gdgpu.Sample
+		for run := range params {
+			m := newNet(t, c, &job)
+			x0 := make([]float64, job.Dim)
+			net, _ := gdgpu.ModelNetwork(&job)
+			net.Init(x0, 1)
+			res, err := gdgpu.Run(context.Background(), &job, m, x0, gdgpu.Hooks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			params[run] = make([]float64, job.Dim)
+			if err := m.Params(params[run]); err != nil {
+				t.Fatal(err)
+			}
+			samples[run] = res.Samples
+		}
+		for i := range params[0] {
+			if math.Float64bits(params[0][i]) != math.Float64bits(params[1][i]) {
+				t.Fatalf("%s: parameter %d: %v, then %v", prec, i, params[0][i], params[1][i])
+			}
+		}
+		for i := range samples[0] {
+			if !sameSample(samples[0][i], samples[1][i]) {
+				t.Fatalf("%s: sample %d: %+v, then %+v", prec, i, samples[0][i], samples[1][i])
+			}
+		}
+	}
+}
+
+// TestMLPStepAllocs: a network's steps allocate nothing per step (the
+// GEMM calls' uniforms and descriptors stay on the stack), as the linear
+// models' (TestModelStepAllocs), with and without shuffled batches.
+func TestMLPStepAllocs(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 16})
+	for _, batch := range []int{0, 2} {
+		job := netCases()[1].job(t, 50, 3, gdgpu.F32, 1)
+		job.BatchSize = batch
+		m := newNet(t, c, &job)
+		if err := m.Load(make([]float64, job.Dim)); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := gdgpu.Batches(batch, 50)
+		order := make([]int32, 50)
+		gdgpu.EpochOrder(order, 0, 0, b)
+		if err := m.SetOrder(0, order); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]gdgpu.Sample, 0, 8)
+		run := func(lr []float64) func() {
+			return func() {
+				if err := m.Step(lr, true); err != nil {
+					t.Fatal(err)
+				}
+				var err error
+				if buf, err = m.Samples(buf[:0], true); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		one := testing.AllocsPerRun(1, run([]float64{0.01}))
+		eight := testing.AllocsPerRun(1, run([]float64{0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01}))
+		if eight > one {
+			t.Errorf("batch %d: a Step of 8 steps allocates %v times, of 1 step %v", batch, eight, one)
+		}
+	}
+}
+
+// TestMLPResumeMidEpoch: a network's GPU run resumed from a checkpoint
+// taken mid-epoch ends on the bits of the straight run (the optimizer
+// state is the inner backend's, the passes depend only on the step).
+func TestMLPResumeMidEpoch(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 16})
+	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+		t.Run(prec.String(), func(t *testing.T) {
+			job := netCases()[0].job(t, 50, 3, prec, 9)
+			job.BatchSize, job.Seed, job.Steps, job.LogEvery = 7, 4, 40, 6
+			job.Optimizer, _ = gdgpu.DefaultOptimizer("adam")
+			job.CheckpointEvery = 18
+			path := filepath.Join(t.TempDir(), "ck")
+			hooks := gdgpu.Hooks{Checkpoint: func(ck *gdgpu.Checkpoint) error {
+				if ck.Driver.Step != 18 {
+					return nil
+				}
+				return gdgpu.WriteCheckpoint(path, ck)
+			}}
+			x0 := make([]float64, job.Dim)
+			net, _ := gdgpu.ModelNetwork(&job)
+			net.Init(x0, 2)
+			straight := newNet(t, c, &job)
+			sres, err := gdgpu.Run(context.Background(), &job, straight, x0, hooks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ck, err := gdgpu.ReadCheckpoint(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ck.Driver.Step != 18 || ck.Driver.Epoch != 2 || ck.Driver.Batch != 2 {
+				t.Fatalf("checkpoint at step %d, epoch %d, batch %d", ck.Driver.Step, ck.Driver.Epoch, ck.Driver.Batch)
+			}
+			resumed := newNet(t, c, &job)
+			rres, err := gdgpu.RunFrom(context.Background(), &job, resumed, ck, gdgpu.Hooks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, got := make([]float64, job.Dim), make([]float64, job.Dim)
+			if err := straight.Params(want); err != nil {
+				t.Fatal(err)
+			}
+			if err := resumed.Params(got); err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("resumed x[%d] = %v, straight %v", i, got[i], want[i])
+				}
+			}
+			if rres.Final != sres.Final {
+				t.Errorf("resumed final sample %+v, straight %+v", rres.Final, sres.Final)
+			}
+		})
+	}
+}
+
+// TestMLPMemoryNeedCountsEveryBuffer: a network's memoryNeed is what its
+// model buffers and the column of ones allocate (the activations in dz,
+// one row of gradient sums in gpart), as TestModelMemoryNeedCountsEveryBuffer
+// checks for the linear models.
+func TestMLPMemoryNeedCountsEveryBuffer(t *testing.T) {
+	for _, opts := range []Options{{}, {ChunkElems: 16}} {
+		c := openTest(t, opts)
+		for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+			job := netCases()[0].job(t, 50, 3, prec, 1)
+			job.BatchSize = 7
+			m := newNet(t, c, &job)
+			var own int64
+			for _, buf := range []*buffer{&m.x, &m.y, &m.valX, &m.valY, &m.order, &m.dz, &m.gpart, &m.part, &m.ring, &m.flagRing, &m.net.ones} {
+				own += int64(buf.bytes())
+			}
+			if need := m.memoryNeed(); own != need {
+				t.Errorf("chunk=%d/%s: allocated %d bytes, memoryNeed counts %d", opts.ChunkElems, prec, own, need)
+			}
+		}
+	}
+}

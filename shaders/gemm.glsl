@@ -1,0 +1,117 @@
+// Tiled GEMM (engine/gemm.go): C = op(A)·op(B), C an M x N matrix, the
+// inner dimension KD, in the kernel's precision (real). One kernel serves
+// A·B, Aᵀ·B and A·Bᵀ: each operand is read through element strides,
+// A(i, p) = ga[aOff + i*aRow + p*aCol] and B(p, j) = gb[bOff + p*bRow +
+// j*bCol], so a transpose is a swap of strides, set by the host.
+//
+// A workgroup of 16 x 16 invocations computes a 32 x 32 tile of C, each
+// invocation a 2 x 2 block held in registers (rows ly and ly + 16, columns
+// lx and lx + 16 of the tile). The inner dimension is walked in slices of
+// 16: the workgroup stages the slice's A and B tiles in shared memory
+// (zero outside the matrices, so any M, N and KD work), then every
+// invocation adds the slice's products to its four sums. Each element of C
+// is therefore one running sum over p = 0, 1, ..., KD - 1 in order: the
+// same bits on every run of the same device, with no atomics, whatever
+// the tiling of the other dimensions. (The zeros past KD add +0, which
+// changes no sum but a -0 one.)
+//
+// The epilogue (uniform epi), applied to the sum s of each element:
+//   0: C = s, or C + s with accumulate (C's previous value added last);
+//   1: C = s + bias_j, the bias read from gb[biasOff + j] (the layer's
+//      biases follow its weights in the parameter vector), and with ACT
+//      defined, also gc[hOff + i*ldc + j] = act(C) (the hidden layer's
+//      activations beside its pre-activations);
+//   2: C = s * act'(a, h), a = ge[pOff + i*ldc + j] the pre-activation and
+//      h = ge[hOff + i*ldc + j] the activation (the backward pass through
+//      the activation).
+// ACT is the activation's index in gdgpu.Activations (relu 0, tanh 1,
+// sigmoid 2, gelu 3, leaky-relu 4), with mlp_act.glsl before this file.
+//
+// The grid is (ceil(N/32), ceil(M/32)) workgroups: the host keeps both
+// under GL_MAX_COMPUTE_WORK_GROUP_COUNT (65535), beyond which a dispatch
+// silently does nothing.
+
+#define GEMM_T 32  // tile edge
+#define GEMM_K 16  // inner slice
+layout(local_size_x = 16, local_size_y = 16) in;
+
+layout(std430, binding = BIND_GEMM_A) readonly buffer GA { real ga[]; };
+layout(std430, binding = BIND_GEMM_B) readonly buffer GB { real gb[]; };
+layout(std430, binding = BIND_GEMM_C) buffer GC { real gc[]; };
+layout(std430, binding = BIND_GEMM_E) readonly buffer GE { real ge[]; };
+
+uniform uint M;
+uniform uint N;
+uniform uint KD;
+uniform uint aOff;
+uniform uint aRow;
+uniform uint aCol;
+uniform uint bOff;
+uniform uint bRow;
+uniform uint bCol;
+uniform uint cOff;
+uniform uint ldc;
+uniform bool accumulate;
+uniform int epi;
+uniform uint biasOff;
+uniform uint pOff;
+uniform uint hOff;
+
+shared real tileA[GEMM_K][GEMM_T]; // tileA[p][i] = A(i0 + i, k0 + p)
+shared real tileB[GEMM_K][GEMM_T]; // tileB[p][j] = B(k0 + p, j0 + j)
+
+void main() {
+	uint lx = gl_LocalInvocationID.x;
+	uint ly = gl_LocalInvocationID.y;
+	uint t = ly * 16u + lx;
+	uint i0 = gl_WorkGroupID.y * uint(GEMM_T);
+	uint j0 = gl_WorkGroupID.x * uint(GEMM_T);
+	real s00 = real(0), s01 = real(0), s10 = real(0), s11 = real(0);
+	for (uint k0 = 0u; k0 < KD; k0 += uint(GEMM_K)) {
+		// 512 elements of each tile, two per invocation
+		for (uint e = t; e < uint(GEMM_K * GEMM_T); e += 256u) {
+			uint p = e / uint(GEMM_T);
+			uint q = e % uint(GEMM_T);
+			uint kp = k0 + p;
+			uint ia = i0 + q;
+			uint jb = j0 + q;
+			tileA[p][q] = ia < M && kp < KD ? ga[aOff + ia * aRow + kp * aCol] : real(0);
+			tileB[p][q] = jb < N && kp < KD ? gb[bOff + kp * bRow + jb * bCol] : real(0);
+		}
+		barrier();
+		for (uint p = 0u; p < uint(GEMM_K); p++) {
+			real a0 = tileA[p][ly];
+			real a1 = tileA[p][ly + 16u];
+			real b0 = tileB[p][lx];
+			real b1 = tileB[p][lx + 16u];
+			s00 += a0 * b0;
+			s01 += a0 * b1;
+			s10 += a1 * b0;
+			s11 += a1 * b1;
+		}
+		barrier(); // the next slice overwrites the tiles
+	}
+	real s[4] = real[4](s00, s01, s10, s11);
+	for (uint q = 0u; q < 4u; q++) {
+		uint i = i0 + ly + (q >> 1) * 16u;
+		uint j = j0 + lx + (q & 1u) * 16u;
+		if (i >= M || j >= N) {
+			continue;
+		}
+		uint o = i * ldc + j;
+		real v = s[q];
+		if (epi == 1) {
+			v += gb[biasOff + j];
+#ifdef ACT
+			gc[hOff + o] = actF(v);
+#endif
+		} else if (epi == 2) {
+#ifdef ACT
+			v = actD(v, ge[pOff + o], ge[hOff + o]);
+#endif
+		} else if (accumulate) {
+			v = gc[cOff + o] + v;
+		}
+		gc[cOff + o] = v;
+	}
+}
