@@ -6,7 +6,10 @@ goals (issue 7, BENCHMARKS.md).
 
 Usage: python3 bench/compare.py [--markdown] gdgpu.json [torch.json ...]
 
-With one report only the goals that need no torch figure are checked. More
+With one report only the goals that need no torch figure are checked.
+Reports of `gdgpu bench --mlp` and `torch_baseline.py --mlp` (rows mlp-step
+and gemm) are joined by device (gdgpu's gpu with torch's cuda, cpu with cpu)
+and checked against issue 16's goals instead (mlp_goals). More
 than one gdgpu report (an f32 and an f64 sweep, say) may be given; every
 file whose "tool" is "torch" is the PyTorch side. --markdown prints tables
 for report.md (scripts/gpu-check.sh) instead of aligned text.
@@ -23,6 +26,63 @@ import sys
 #   overhead    <= 20 us of host (CPU and driver) time per step
 GOAL_N = 100_000_000
 ROSEN_EXPR = "sum(100*(x[i+1]-x[i]^2)^2+(1-x[i])^2)"  # without spaces
+
+
+# Issue 16's goals (bench --mlp), on an H100/H200 and on the CPU here:
+#   gemm      the GEMM kernel alone at >= 50% of the device's fp32
+#             non-tensor-core peak (at the largest size measured; n.a. where
+#             the peak is unknown)
+#   mlp gpu   gdgpu's f32 training step within 2x of torch's fp32 CUDA step
+#   mlp cpu   the CPU reference's step within 2x of torch's CPU step (torch
+#             in float64 when that report is given, as the reference is)
+MLP_OPS = ("mlp-step", "gemm")
+
+
+def is_mlp(rep):
+    """Whether a report is a bench --mlp one (only mlp-step and gemm rows)."""
+    return bool(rep["rows"]) and all(r["op"] in MLP_OPS for r in rep["rows"])
+
+
+def same_device(a, b):
+    """gdgpu's gpu is torch's cuda; cpu is cpu."""
+    return {"gpu": "cuda"}.get(a.get("device"), a.get("device")) == {"gpu": "cuda"}.get(b.get("device"), b.get("device"))
+
+
+def mlp_goals(ours, torches):
+    """Issue 16's goals over every --mlp report: (goal, figure, target, verdict)."""
+    out = []
+
+    def add(name, figure, target, ok):
+        out.append((name, figure, target, "n.a." if ok is None else ("met" if ok else "missed")))
+
+    gpu = [g for g in ours if g.get("device") == "gpu" and g.get("precision") == "f32"]
+    cpu = [g for g in ours if g.get("device") == "cpu"]
+    tcuda = [t for t in torches if t.get("device") == "cuda" and t.get("precision") == "f32"]
+    # torch's CPU step in float64 (the reference's precision) if given, else any
+    tcpu = sorted([t for t in torches if t.get("device") == "cpu"], key=lambda t: t.get("precision") != "f64")
+    gemm = [(n, r) for g in gpu for (op, n), r in g["_rows"].items() if op == "gemm"]
+    if gemm:
+        n, r = max(gemm, key=lambda x: x[0])
+        frac = r.get("peak_fraction")
+        add("gemm kernel alone, %d^3: fraction of fp32 peak" % n,
+            "%.1f%% (%.4g GFLOP/s)" % (100 * frac, r["gflops"]) if frac else "%.4g GFLOP/s, peak unknown" % r.get("gflops", 0),
+            ">= 50% (H100/H200)", frac >= 0.5 if frac else None)
+    else:
+        add("gemm kernel alone: fraction of fp32 peak", "no row", ">= 50% (H100/H200)", None)
+    for name, mine, theirs, what in (("gpu f32 / torch fp32 CUDA", gpu, tcuda, "mlp-step"),
+                                     ("cpu reference / torch CPU", cpu, tcpu, "mlp-step")):
+        ns = sorted({n for g in mine for (op, n) in g["_rows"] if op == what})
+        if not ns:
+            add("mlp step, %s" % name, "no row", "<= 2x", None)
+        for n in ns:
+            r = next(g["_rows"][(what, n)] for g in mine if (what, n) in g["_rows"])
+            t = next((x for x in theirs if (what, n) in x["_rows"]), None)
+            if t is None:
+                add("mlp step, batch %d, %s" % (n, name), "no torch row", "<= 2x", None)
+                continue
+            q = r["median_s"] / t["_rows"][(what, n)]["median_s"]
+            add("mlp step, batch %d, %s (torch %s)" % (n, name, t.get("precision", "")), "%.2fx" % q, "<= 2x", q <= 2)
+    return out
 
 
 def load(path):
@@ -63,16 +123,18 @@ def joined(a, b, md):
 def table(rep, md):
     """Every row of one report, skipped ones with their reason."""
     print("%s %s on %s, %s reps:\n" % (rep["tool"], rep.get("precision", ""), rep["renderer"], rep.get("reps", "?")))
+    flops = is_mlp(rep)  # GFLOP/s and the fraction of the peak, not GB/s
     if md:
-        print("| op | n | median | GB/s | of %s | host overhead | |" % "baseline")
+        print("| op | n | median | %s | of %s | host overhead | |" % (("GFLOP/s", "peak") if flops else ("GB/s", "baseline")))
         print("|---|---:|---:|---:|---:|---:|---|")
     for r in rep["rows"]:
         if r.get("skipped"):
             cells = (r["op"], "%d" % r["n"], "-", "-", "-", "-", "skipped: " + r["skipped"])
         else:
             over = r.get("overhead_per_op_s")
-            cells = (r["op"], "%d" % r["n"], "%.4g ms" % (r["median_s"] * 1e3), "%.1f" % r["gbps"],
-                     "%.0f%%" % (100 * r["baseline_fraction"]) if r.get("baseline_fraction") else "-",
+            fig, frac = (r.get("gflops", 0), r.get("peak_fraction")) if flops else (r["gbps"], r.get("baseline_fraction"))
+            cells = (r["op"], "%d" % r["n"], "%.4g ms" % (r["median_s"] * 1e3), "%.1f" % fig,
+                     "%.0f%%" % (100 * frac) if frac else "-",
                      "%.1f us" % (over * 1e6) if over is not None else "-", "")
         if md:
             print("| %s |" % " | ".join(cells))
@@ -149,9 +211,19 @@ def main():
     torches = [r for r in reps if r["tool"] == "torch"]
     for g in ours:
         for t in torches:
-            if g.get("precision") == t.get("precision"):
+            if g.get("precision") == t.get("precision") and is_mlp(g) == is_mlp(t) and (not is_mlp(g) or same_device(g, t)):
                 joined(g, t, md)
+    mlp = [g for g in ours if is_mlp(g)]
+    for g in mlp:
+        table(g, md)
+    if mlp:
+        tm = [t for t in torches if is_mlp(t)]
+        title = "Goals: mlp (issue 16)%s" % ("" if tm else " (no torch --mlp report: its goals are n.a.)")
+        print_goals(title, mlp_goals(mlp, tm), md)
+    torches = [t for t in torches if not is_mlp(t)]
     for g in ours:
+        if is_mlp(g):
+            continue
         table(g, md)
         # Every torch report of the precision, their rows together (the
         # lbfgs rows come from a run of their own).
@@ -162,16 +234,20 @@ def main():
             t["_rows"] = {k: v for s in same for k, v in s["_rows"].items()}
         title = "Goals: %s %s on %s%s" % (g["tool"], g.get("precision", ""), g["renderer"],
                                           "" if t else " (no torch report: its goals are n.a.)")
-        res = goals(g, t)
-        if md:
-            print("%s\n\n| goal | figure | target | |\n|---|---:|---|---|" % title)
-            for name, fig, target, verdict in res:
-                print("| %s | %s | %s | %s |" % (name, fig, target, verdict))
-        else:
-            print(title)
-            for name, fig, target, verdict in res:
-                print("  %-56s %12s  %-16s %s" % (name, fig, target, verdict))
-        print()
+        print_goals(title, goals(g, t), md)
+
+
+def print_goals(title, res, md):
+    """Prints goals' (name, figure, target, verdict) under title."""
+    if md:
+        print("%s\n\n| goal | figure | target | |\n|---|---:|---|---|" % title)
+        for name, fig, target, verdict in res:
+            print("| %s | %s | %s | %s |" % (name, fig, target, verdict))
+    else:
+        print(title)
+        for name, fig, target, verdict in res:
+            print("  %-56s %12s  %-16s %s" % (name, fig, target, verdict))
+    print()
 
 
 if __name__ == "__main__":

@@ -24,8 +24,23 @@ wall per op - mean event time is the CPU/launch overhead per op.
                    1e-4, with 10 or 100 pairs held, on Rosenbrock (gdgpu's byte
                    model, 23 + 10 m vectors per iteration)
 
-Needs torch with CUDA; it has not been run in the sessions that wrote it.
+--mlp times, instead of the rows above, gdgpu bench --mlp's rows (issue 16):
+  mlp-step         one training step of a 784-1024-1024-10 relu network
+                   (torch.nn.Sequential of nn.Linear and nn.ReLU, cross-entropy,
+                   torch.optim.Adam at its defaults, lr 1e-3) on a synthetic batch
+                   (n is the batch: --mlp-batches, default 256,1024): zero_grad,
+                   forward, backward, step
+  gemm             (CUDA only) torch.mm of two square matrices (n is the edge:
+                   --gemm-sizes, default 1024,4096), TF32 off
+on --device cuda (CUDA events, as above) or --device cpu (time.perf_counter
+around each step, torch's intra-op threads). The FLOP count of each row is
+gdgpu's (2 W batch forward, 2 (2W - 784*1024) batch backward, W the weights;
+2 n^3 for gemm), so GFLOP/s compares work done per second.
+
+Needs torch (with CUDA but for --mlp --device cpu); it has not been run in the
+sessions that wrote it.
 Usage: python3 bench/torch_baseline.py --n 1e8 [--reps 50] > torch.json
+       python3 bench/torch_baseline.py --mlp --device cpu --precision f64 > torch-mlp-cpu.json
 """
 
 import argparse
@@ -91,10 +106,18 @@ def main():
     ap.add_argument("--warmup", type=int, default=5, help="untimed repetitions before each row")
     ap.add_argument("--precision", choices=["f32", "f64"], default="f32")
     ap.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (torch's default)")
-    ap.add_argument("--device", default="cuda", help="torch device (cuda or cuda:N)")
+    ap.add_argument("--device", default="cuda", help="torch device (cuda or cuda:N; cpu with --mlp)")
     ap.add_argument("--lbfgs", action="store_true",
                     help="also time one torch.optim.LBFGS iteration with 10 and 100 pairs held (gdgpu bench --lbfgs's rows)")
+    ap.add_argument("--mlp", action="store_true",
+                    help="time gdgpu bench --mlp's rows instead: an mlp training step, and on CUDA torch.mm")
+    ap.add_argument("--mlp-hidden", default="1024,1024", help="--mlp: the hidden widths (784 inputs, 10 classes)")
+    ap.add_argument("--mlp-batches", default="256,1024", help="--mlp: the batches of the mlp-step rows")
+    ap.add_argument("--gemm-sizes", default="1024,4096", help="--mlp: the square torch.mm sizes (CUDA only)")
     args = ap.parse_args()
+    if args.mlp:
+        mlp_main(ap, args)
+        return
     n = float(args.n)
     if n != int(n) or n < 2:
         ap.error("--n %s is not a whole number >= 2" % args.n)
@@ -207,6 +230,119 @@ def main():
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "go_version": "",
         "cpu_threads": 0,
+        "torch_version": torch.__version__,
+        "cuda_version": torch.version.cuda,
+        "python_version": platform.python_version(),
+        "rows": rows,
+    }
+    json.dump(report, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def widths(ap, flag, s):
+    try:
+        v = [int(x) for x in s.split(",")]
+    except ValueError:
+        v = []
+    if not v or min(v) < 1:
+        ap.error("%s %r is not a list of whole numbers >= 1" % (flag, s))
+    return v
+
+
+def mlp_flops(width, batch):
+    """gdgpu bench --mlp's FLOP count of one training step: forward, backward."""
+    w = sum(a * b for a, b in zip(width, width[1:]))
+    return 2 * w * batch, 2 * (2 * w - width[0] * width[1]) * batch
+
+
+def flop_row(op, n, desc, secs, wall, flops, source):
+    r = row(op, n, desc, secs, wall, 0)
+    r["time_source"] = source
+    if source != "cuda_event":
+        r["overhead_per_op_s"] = None
+    r["baseline"] = ""
+    r["flops"] = flops
+    r["gflops"] = flops / r["median_s"] / 1e9 if r["median_s"] > 0 else 0.0
+    r["peak"] = "unknown"
+    return r
+
+
+def time_cpu(op, reps, warmup):
+    """Times op() on the CPU by the wall clock; returns (per-op seconds, wall per op)."""
+    for _ in range(warmup):
+        op()
+    secs = []
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        t = time.perf_counter()
+        op()
+        secs.append(time.perf_counter() - t)
+    return secs, (time.perf_counter() - t0) / reps
+
+
+def mlp_main(ap, args):
+    """--mlp: gdgpu bench --mlp's rows, the same network in torch.nn."""
+    hidden = widths(ap, "--mlp-hidden", args.mlp_hidden)
+    batches = widths(ap, "--mlp-batches", args.mlp_batches)
+    sizes = widths(ap, "--gemm-sizes", args.gemm_sizes)
+    if args.reps < 1 or args.warmup < 0:
+        ap.error("--reps must be >= 1 and --warmup >= 0")
+
+    import torch  # imported here so that --help works without torch
+
+    dev = torch.device(args.device)
+    cuda = dev.type == "cuda"
+    if cuda:
+        if not torch.cuda.is_available():
+            sys.exit("torch_baseline.py: torch sees no CUDA device (--device cpu times the CPU)")
+        torch.cuda.set_device(dev)
+        torch.backends.cuda.matmul.allow_tf32 = False  # fp32 on the CUDA cores, as gdgpu's GEMM
+        torch.backends.cudnn.allow_tf32 = False
+    dtype = torch.float32 if args.precision == "f32" else torch.float64
+    timer = (lambda op, reps, warmup: time_op(torch, op, reps, warmup)) if cuda else time_cpu
+    source = "cuda_event" if cuda else "wall"
+    torch.manual_seed(1)
+    width = [784] + hidden + [10]
+    net_name = "-".join(str(w) for w in width)
+    rows = []
+    for batch in batches:
+        layers = []
+        for a, b in zip(width, width[1:]):
+            layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+        model = torch.nn.Sequential(*layers[:-1]).to(device=dev, dtype=dtype)
+        opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+        x = torch.randn(batch, width[0], device=dev, dtype=dtype)
+        y = torch.randint(0, width[-1], (batch,), device=dev)
+
+        def step():
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+
+        secs, wall = timer(step, args.reps, max(args.warmup, 1))
+        fw, bw = mlp_flops(width, batch)
+        rows.append(flop_row("mlp-step", batch, "one torch.optim.Adam step of a %s relu nn.Sequential, batch %d, synthetic data: "
+                             "%.4g GFLOP forward + %.4g backward" % (net_name, batch, fw / 1e9, bw / 1e9), secs, wall, fw + bw, source))
+        del model, opt, x, y
+    if cuda:
+        for n in sizes:
+            a = torch.zeros(n, n, device=dev, dtype=dtype)
+            b = torch.zeros(n, n, device=dev, dtype=dtype)
+            c = torch.empty(n, n, device=dev, dtype=dtype)
+            secs, wall = timer(lambda: torch.mm(a, b, out=c), args.reps, max(args.warmup, 1))
+            rows.append(flop_row("gemm", n, "torch.mm, %d x %d x %d, TF32 off" % (n, n, n), secs, wall, 2.0 * n ** 3, source))
+            del a, b, c
+
+    report = {
+        "tool": "torch",
+        "device": "cuda" if cuda else "cpu",
+        "renderer": torch.cuda.get_device_name(dev) if cuda else "%s, %d threads" % (platform.processor() or platform.machine(), torch.get_num_threads()),
+        "precision": args.precision,
+        "reps": args.reps,
+        "loop_steps": 0,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "go_version": "",
+        "cpu_threads": 0 if cuda else torch.get_num_threads(),
         "torch_version": torch.__version__,
         "cuda_version": torch.version.cuda,
         "python_version": platform.python_version(),

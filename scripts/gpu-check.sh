@@ -15,12 +15,14 @@
 #      suite, on device N (-gdgpu.gpu N, and -gdgpu.hardware unless
 #      --allow-software); then the command's suite (on device 0, the
 #      default of every gdgpu command);
-#   3. gdgpu bench --json: f32 at 1e6, 1e7, 1e8, f64 at 1e8, and lbfgs's
-#      iteration at 1e7;
-#   4. the PyTorch side (bench/torch_baseline.py) when torch sees CUDA, then
-#      bench/compare.py: each figure beside its goal; and, where python3 has
-#      torch (CUDA or not), lbfgs against torch.optim.LBFGS in float64
-#      (bench/lbfgs_torch.py, on the CPU backend);
+#   3. gdgpu bench --json: f32 at 1e6, 1e7, 1e8, f64 at 1e8, lbfgs's
+#      iteration at 1e7, and bench --mlp (issue 16: an mlp training step at
+#      batch 256 and 1024 on the GPU and the CPU, the GEMM kernel alone);
+#   4. the PyTorch side (bench/torch_baseline.py, its --mlp rows too) when
+#      torch sees CUDA, then bench/compare.py: each figure beside its goal;
+#      and, where python3 has torch (CUDA or not), lbfgs against
+#      torch.optim.LBFGS in float64 (bench/lbfgs_torch.py, on the CPU
+#      backend) and the mlp step on torch's CPU in float64;
 #   5. a headless race picture (view --png) and compare at 1e7 in f32 and f64;
 #   6. gdgpu bench at 1e9 in f32 (a row that does not fit is skipped, with
 #      the reason), last since it is the likeliest to be cut by the budget.
@@ -209,6 +211,16 @@ step bench-f64 30 benchjson bench-f64 --precision f64 --sizes "$f64sizes" "${rep
 lsize=1e7
 [ "$quick" = 1 ] && lsize=1e4
 step bench-lbfgs 40 benchjson bench-lbfgs --sizes "$lsize" --reps 3 --loop-steps 2 --lbfgs
+# The mlp (issue 16): a training step of 784-1024-1024-10 at batch 256 and
+# 1024 and the GEMM kernel at 1024^3 and 4096^3 (GFLOP/s); the CPU
+# reference's step too. --quick: a small network, so llvmpipe is quick.
+mlpargs=(--reps 10) mlpcpu=(--reps 3)
+if [ "$quick" = 1 ]; then
+	mlpargs=(--mlp-hidden 64,64 --mlp-batches 32 --gemm-sizes 128 --reps 2)
+	mlpcpu=(--mlp-hidden 64,64 --mlp-batches 32 --reps 2)
+fi
+step bench-mlp 45 benchjson bench-mlp --mlp "${mlpargs[@]}"
+step bench-mlp-cpu 30 bash -c "'$bin' bench --device cpu --mlp ${mlpcpu[*]} --json > '$out/bench-mlp-cpu.json'"
 
 # 4. PyTorch on the same GPU, then every figure beside its goal.
 torch_files=()
@@ -219,6 +231,8 @@ if command -v python3 >/dev/null 2>&1 && python3 -c 'import torch, sys; sys.exit
 	[ -s "$out/torch-f32.json" ] && torch_files+=("$out/torch-f32.json")
 	step torch-lbfgs 40 bash -c "python3 bench/torch_baseline.py --n $lsize --reps 3 --lbfgs > '$out/torch-lbfgs.json'"
 	[ -s "$out/torch-lbfgs.json" ] && torch_files+=("$out/torch-lbfgs.json")
+	step torch-mlp 45 bash -c "python3 bench/torch_baseline.py --mlp ${mlpargs[*]} > '$out/torch-mlp.json'"
+	[ -s "$out/torch-mlp.json" ] && torch_files+=("$out/torch-mlp.json")
 else
 	echo "- torch: not run (python3 with torch and CUDA not found)" >>"$report"
 fi
@@ -227,12 +241,15 @@ if command -v python3 >/dev/null 2>&1 && python3 -c 'import torch' >/dev/null 2>
 	# into the report whether or not the first step agrees.
 	step lbfgs-torch 30 python3 bench/lbfgs_torch.py "$bin" --out "$out/lbfgs-torch"
 	{ echo; echo "lbfgs against torch.optim.LBFGS (relative loss difference after each step):"; echo; cat "$out/lbfgs-torch.log"; } >>"$report"
+	# The mlp step on torch's CPU, in float64 as the CPU reference computes.
+	step torch-mlp-cpu 30 bash -c "python3 bench/torch_baseline.py --mlp --device cpu --precision f64 ${mlpcpu[*]} > '$out/torch-mlp-cpu.json'"
+	[ -s "$out/torch-mlp-cpu.json" ] && torch_files+=("$out/torch-mlp-cpu.json")
 else
 	echo "- lbfgs-torch: not run (python3 with torch not found)" >>"$report"
 fi
 if command -v python3 >/dev/null 2>&1; then
 	jsons=()
-	for f in "$out"/bench-f32.json "$out"/bench-f64.json "$out"/bench-lbfgs.json; do
+	for f in "$out"/bench-f32.json "$out"/bench-f64.json "$out"/bench-lbfgs.json "$out"/bench-mlp.json "$out"/bench-mlp-cpu.json; do
 		[ -s "$f" ] && jsons+=("$f")
 	done
 	if [ ${#jsons[@]} -gt 0 ]; then

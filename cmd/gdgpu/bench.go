@@ -53,6 +53,12 @@ type benchRow struct {
 	Baseline      string   `json:"baseline"`          // the row gbps is compared with: "copy" (gpu) or "triad" (cpu)
 	BaselineFrac  float64  `json:"baseline_fraction"` // gbps / the baseline row's gbps at the same n
 	Skipped       string   `json:"skipped"`           // why the row has no figures ("" when it has)
+	// bench --mlp's rows (FLOP-bound) only:
+	Flops      float64 `json:"flops,omitempty"`         // floating-point operations per op
+	GFlops     float64 `json:"gflops,omitempty"`        // flops / median_s / 1e9
+	Peak       string  `json:"peak,omitempty"`          // the device's fp32 peak's source, or "unknown"
+	PeakGFlops float64 `json:"peak_gflops,omitempty"`   // that peak, GFLOP/s (absent when unknown)
+	PeakFrac   float64 `json:"peak_fraction,omitempty"` // gflops / peak_gflops
 }
 
 // benchCase is a row's configuration.
@@ -103,15 +109,19 @@ func lbfgsCases() []benchCase {
 
 // benchFlags are bench's options.
 type benchFlags struct {
-	sizes     string
-	device    string
-	precision string
-	gpu       int
-	reps      int
-	loopSteps int
-	json      bool
-	objective string // --objective: rows for a typed objective too
-	lbfgs     bool   // --lbfgs: the lbfgs rows too
+	sizes      string
+	device     string
+	precision  string
+	gpu        int
+	reps       int
+	loopSteps  int
+	json       bool
+	objective  string // --objective: rows for a typed objective too
+	lbfgs      bool   // --lbfgs: the lbfgs rows too
+	mlp        bool   // --mlp: the mlp and GEMM rows instead of the sweep
+	mlpHidden  string // --mlp-hidden: the network's hidden widths
+	mlpBatches string // --mlp-batches
+	gemmSizes  string // --gemm-sizes
 }
 
 func newBenchCmd(stdout io.Writer) *cobra.Command {
@@ -148,10 +158,26 @@ held, after the steps that fill them; its byte model is 23 + 10 m vectors
 of N per iteration. They are timed by the wall clock on both devices: on
 the GPU an lbfgs step waits for every scalar it decides on.
 
+--mlp times, instead of the sweep, a multi-layer perceptron (issue 16):
+"mlp-step", one training step (forward, backward, adam) of a
+784-1024-1024-10 relu network (--mlp-hidden) on synthetic data at each of
+--mlp-batches (N is the batch), and on the GPU "gemm", the tiled GEMM
+kernel alone, C = A·B square of each of --gemm-sizes (N is the edge). The
+figure is GFLOP/s: the FLOP count is 2·W·batch forward (W the weights)
+and 2·(2W - 784·1024)·batch backward (the input layer's input needs no
+gradient); bias, activation, loss and adam are not counted. Beside it, the
+fraction of the device's published fp32 (non-tensor) peak where GL_RENDERER
+names a device with one in the table (H100, H200), else "peak unknown". An
+mlp step waits for nothing on the GPU: the row is the wall time of --reps
+steps between two glFinish calls, divided; on the CPU (float64) each step
+is timed. A gemm size whose time, predicted from the smaller size before
+it, would pass a minute is skipped, with the prediction.
+
 --json prints the figures as JSON (field names in bench/README.md).`,
 		Example: `  gdgpu bench
   gdgpu bench --sizes 1e8 --reps 50 --json > gdgpu.json
   gdgpu bench --device cpu --sizes 1e6,1e7
+  gdgpu bench --mlp --reps 10
   gdgpu bench --sizes 1e6 --objective 'sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -168,6 +194,10 @@ the GPU an lbfgs step waits for every scalar it decides on.
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
 	fs.StringVar(&f.objective, "objective", "", "also time a typed objective: its fused step with adam, its compile and build times")
 	fs.BoolVar(&f.lbfgs, "lbfgs", false, "also time one lbfgs iteration with 10 and 100 pairs held (each row first fills the history)")
+	fs.BoolVar(&f.mlp, "mlp", false, "time an mlp training step and the GEMM kernel (GFLOP/s) instead of the sweep")
+	fs.StringVar(&f.mlpHidden, "mlp-hidden", "1024,1024", "--mlp: the network's hidden widths (784 inputs, 10 classes)")
+	fs.StringVar(&f.mlpBatches, "mlp-batches", "256,1024", "--mlp: the batches of the mlp-step rows")
+	fs.StringVar(&f.gemmSizes, "gemm-sizes", "1024,4096", "--mlp: the square GEMM sizes of the gemm rows (GPU only)")
 	return cmd
 }
 
@@ -209,6 +239,22 @@ func runBench(cmd *cobra.Command, f *benchFlags, stdout io.Writer) error {
 	if f.loopSteps < 1 {
 		return usagef("--loop-steps %d must be >= 1", f.loopSteps)
 	}
+	if f.mlp {
+		if f.lbfgs || f.objective != "" || cmd.Flags().Changed("sizes") {
+			return usagef("--mlp times its own rows: it takes no --sizes, --lbfgs or --objective")
+		}
+		for _, p := range [][2]string{{"--mlp-hidden", f.mlpHidden}, {"--mlp-batches", f.mlpBatches}, {"--gemm-sizes", f.gemmSizes}} {
+			if _, err := parseWidths(p[0], p[1]); err != nil {
+				return usagef("%v", err)
+			}
+		}
+	} else {
+		for _, fl := range []string{"mlp-hidden", "mlp-batches", "gemm-sizes"} {
+			if cmd.Flags().Changed(fl) {
+				return usagef("--%s applies to --mlp", fl)
+			}
+		}
+	}
 	cases := benchCases
 	if f.lbfgs {
 		cases = append(slices.Clone(cases), lbfgsCases()...)
@@ -229,14 +275,22 @@ func runBench(cmd *cobra.Command, f *benchFlags, stdout io.Writer) error {
 	if f.device == "cpu" {
 		rep.Precision = gdgpu.F64.String()
 		rep.Renderer = fmt.Sprintf("%s/%s, %d threads, float64", runtime.GOOS, runtime.GOARCH, rep.CPUThreads)
-		err = benchCPU(ctx, &rep, sizes, cases, f)
+		if f.mlp {
+			err = benchMLP(ctx, nil, &rep, gdgpu.F64, f)
+		} else {
+			err = benchCPU(ctx, &rep, sizes, cases, f)
+		}
 	} else {
 		var ec *engine.Context
 		if ec, err = openGL(f.gpu); err != nil {
 			return err
 		}
 		rep.Renderer = ec.Info().Renderer
-		err = benchGPU(ctx, ec, &rep, sizes, cases, prec, f)
+		if f.mlp {
+			err = benchMLP(ctx, ec, &rep, prec, f)
+		} else {
+			err = benchGPU(ctx, ec, &rep, sizes, cases, prec, f)
+		}
 		if cerr := ec.Close(); err == nil && cerr != nil {
 			err = failure(cerr)
 		}
@@ -253,6 +307,10 @@ func runBench(cmd *cobra.Command, f *benchFlags, stdout io.Writer) error {
 		if err := enc.Encode(&rep); err != nil {
 			return failure(err)
 		}
+		return nil
+	}
+	if f.mlp {
+		printBenchMLP(stdout, &rep)
 		return nil
 	}
 	printBench(stdout, &rep)

@@ -213,3 +213,90 @@ func TestLBFGSTooBigNamesHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchMLP: --mlp, in a small configuration, gives an mlp-step row per
+// batch with the FLOP count of its network and positive figures on both
+// devices, and on the GPU a gemm row per size; peak is unknown on the CPU
+// and llvmpipe. No timed assertion. The help names the flags, and --mlp
+// refuses the sweep's flags.
+func TestBenchMLP(t *testing.T) {
+	for _, device := range []string{"cpu", "gpu"} {
+		code, stdout, stderr := gdgpuRun(t, "bench", "--mlp", "--device", device, "--mlp-hidden", "16,8", "--mlp-batches", "4,8",
+			"--gemm-sizes", "8,40", "--reps", "2", "--json")
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s", device, code, stderr)
+		}
+		var rep benchReport
+		dec := json.NewDecoder(strings.NewReader(stdout))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rep); err != nil {
+			t.Fatalf("%s: %v\n%s", device, err, stdout)
+		}
+		type key struct {
+			op string
+			n  int
+		}
+		want := []key{{"mlp-step", 4}, {"mlp-step", 8}}
+		if device == "gpu" {
+			want = append(want, key{"gemm", 8}, key{"gemm", 40})
+		}
+		if len(rep.Rows) != len(want) {
+			t.Fatalf("%s: %d rows, want %v: %+v", device, len(rep.Rows), want, rep.Rows)
+		}
+		for i, r := range rep.Rows {
+			if (key{r.Op, r.N}) != want[i] {
+				t.Errorf("%s: row %d is %s at %d, want %v", device, i, r.Op, r.N, want[i])
+			}
+			// 784-16-8-10: W = 784·16 + 16·8 + 8·10 = 12752; forward 2·W·B,
+			// backward 2·(2W - 784·16)·B
+			flops := float64(2*12752+2*(2*12752-784*16)) * float64(r.N)
+			if r.Op == "gemm" {
+				flops = 2 * float64(r.N*r.N*r.N)
+			}
+			if r.Skipped != "" || r.Flops != flops || !(r.MedianS > 0 && r.WallPerOpS > 0 && r.GFlops > 0) || r.Reps != 2 {
+				t.Errorf("%s: row %+v (want %g flops)", device, r, flops)
+			}
+			if r.Peak != "unknown" && strings.Contains(rep.Renderer, "llvmpipe") || device == "cpu" && r.PeakGFlops != 0 {
+				t.Errorf("%s: peak %q %g on %s", device, r.Peak, r.PeakGFlops, rep.Renderer)
+			}
+		}
+		if r := rep.Rows[0]; !strings.Contains(r.Desc, "784-16-8-10 relu mlp, batch 4") {
+			t.Errorf("%s: desc %q", device, r.Desc)
+		}
+	}
+	// The table.
+	code, stdout, stderr := gdgpuRun(t, "bench", "--mlp", "--device", "cpu", "--mlp-hidden", "8", "--mlp-batches", "4", "--reps", "1")
+	if code != 0 || !strings.Contains(stdout, "GFLOP/s") || !strings.Contains(stdout, "mlp-step") || !strings.Contains(stdout, "peak unknown") {
+		t.Errorf("table: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, _ = gdgpuRun(t, "bench", "--help")
+	for _, fl := range []string{"--mlp ", "--mlp-hidden", "--mlp-batches", "--gemm-sizes"} {
+		if code != 0 || !strings.Contains(stdout, fl) {
+			t.Errorf("bench --help lacks %s", fl)
+		}
+	}
+	for _, tc := range [][]string{
+		{"--mlp", "--sizes", "1e4"}, {"--mlp", "--lbfgs"}, {"--mlp-batches", "4"},
+		{"--mlp", "--mlp-batches", "0"}, {"--mlp", "--mlp-hidden", "8,x"},
+	} {
+		if code, _, stderr := gdgpuRun(t, append([]string{"bench"}, tc...)...); code != exitUsage || !strings.HasPrefix(stderr, "gdgpu: ") {
+			t.Errorf("bench %v: exit %d\n%s", tc, code, stderr)
+		}
+	}
+}
+
+// TestDevicePeak: a known device gets its published fp32 peak, any other
+// none ("unknown").
+func TestDevicePeak(t *testing.T) {
+	for _, tc := range []struct {
+		renderer string
+		want     float64
+	}{
+		{"NVIDIA H100 80GB HBM3/PCIe/SSE2", 67e3}, {"NVIDIA H100 PCIe/PCIe/SSE2", 51e3}, {"NVIDIA H200/PCIe/SSE2", 67e3},
+		{"NVIDIA H200 NVL/PCIe/SSE2", 60e3}, {"llvmpipe (LLVM 15.0.6, 256 bits)", 0}, {"NVIDIA GeForce RTX 4090/PCIe/SSE2", 0},
+	} {
+		if got, src := devicePeak(tc.renderer); got != tc.want || (got == 0) != (src == "unknown") {
+			t.Errorf("devicePeak(%q) = %g, %q; want %g", tc.renderer, got, src, tc.want)
+		}
+	}
+}
