@@ -69,9 +69,18 @@ type mlp struct {
 
 // newMLP checks job's network fields and builds its MLP on inputs
 // features with outputs outputs (ModelInfo.Net).
+// MaxHiddenLayers bounds an mlp's depth: the engine's final kernel tests
+// each layer's weight run in one expression, which Mesa's GLSL compiler
+// overflows its stack on past about 10,000 terms, and no network here
+// needs a fraction of that.
+const MaxHiddenLayers = 256
+
 func newMLP(job *Job, inputs, outputs int) (Network, error) {
 	if len(job.Hidden) == 0 {
 		return nil, FieldErrorf("{Job.Problem} mlp needs at least one hidden layer: {Job.Hidden} is empty")
+	}
+	if len(job.Hidden) > MaxHiddenLayers {
+		return nil, FieldErrorf("{Job.Hidden} has %d layers, more than the %d an mlp takes", len(job.Hidden), MaxHiddenLayers)
 	}
 	n := &mlp{width: append(append([]int{inputs}, job.Hidden...), outputs), slope: job.LeakySlope}
 	if n.slope == 0 {

@@ -62,14 +62,24 @@ type gemmCall struct {
 	pOff, hOff int    // the pre-activations (in e) and activations (in c, or in e for epiActDeriv), laid out as C
 }
 
+// checkGEMMBindings refuses a driver with too few shader storage binding
+// points for the GEMM kernels, which would otherwise fail to link. On the
+// GL thread.
+func (c *Context) checkGEMMBindings() error {
+	var bindings int32
+	gl.GetIntegerv(gl.MAX_SHADER_STORAGE_BUFFER_BINDINGS, &bindings)
+	if bindings <= bindGemmE {
+		return fmt.Errorf("engine: the mlp's kernels need %d shader storage binding points, this driver has %d (GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS)", bindGemmE+1, bindings)
+	}
+	return nil
+}
+
 // buildGEMM compiles gemm.glsl for real (float or double) and act, the
 // activation's index in gdgpu.Activations, or -1 for none. On the GL
 // thread.
 func (c *Context) buildGEMM(real string, act int) (*program, error) {
-	var bindings int32
-	gl.GetIntegerv(gl.MAX_SHADER_STORAGE_BUFFER_BINDINGS, &bindings)
-	if bindings <= bindGemmE {
-		return nil, fmt.Errorf("engine: the mlp's kernels need %d shader storage binding points, this driver has %d (GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS)", bindGemmE+1, bindings)
+	if err := c.checkGEMMBindings(); err != nil {
+		return nil, err
 	}
 	defs := map[string]string{"real": real}
 	if real == "double" {

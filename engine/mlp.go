@@ -132,6 +132,14 @@ func (m *modelBackend) planNet(maxG int) error {
 	if per := m.c.maxElemsPerDispatch(); per > 0 {
 		pos = min(pos, max(per/max(m.cols, m.dim), 1))
 	}
+	// A GEMM's other side has ceil(width/32) workgroups for each layer's
+	// width: refuse a width the device cannot cover before any work, not
+	// at the first step (a grid beyond the counts would run nothing).
+	for _, w := range m.net.width {
+		if groups := (w + gemmTile - 1) / gemmTile; groups > min(in.MaxWorkGroupCount[0], in.MaxWorkGroupCount[1]) {
+			return gdgpu.FieldErrorf("%w: a layer of width %d in the network %v ({Job.Hidden}) needs %d workgroups a GEMM, more than the device's %v (GL_MAX_COMPUTE_WORK_GROUP_COUNT); use {cpu.Open}", ErrTooBig, w, m.net.width, groups, in.MaxWorkGroupCount).In("")
+		}
+	}
 	// a GEMM over the positions has ceil(pos/32) workgroup rows; and
 	// beyond maxNetPositions a pass's activations would only take memory
 	pos = min(pos, max(in.MaxWorkGroupCount[1], 1)*gemmTile, maxNetPositions)
@@ -153,6 +161,9 @@ func (m *modelBackend) buildNet(defs map[string]string, lib []string, tag string
 		return err
 	}
 	if n.gatherK, err = m.c.build("mlp-gather"+tag, defs, glslFiles("wgsum.glsl", "common.glsl", "model_data.glsl", "mlp_gather.glsl")...); err != nil {
+		return err
+	}
+	if err := m.c.checkGEMMBindings(); err != nil {
 		return err
 	}
 	if n.gemmAct, err = m.c.build(fmt.Sprintf("gemm%s,act %d", tag, n.act), m.gemmDefs(n.act), glslFiles("fp64math.glsl", "model_math.glsl", "rerf.glsl", "mlp_act.glsl", "gemm.glsl")...); err != nil {
@@ -275,7 +286,9 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 		if err := m.netForward(s0, cnt, identity, m.x, m.y, m.rows, record, pass*m.g1); err != nil {
 			return err
 		}
-		// 4. backward
+		// 4. backward, its GEMMs in the same flush groups as the forward's
+		// (the watchdog bound, Options.MaxElemsPerDispatch)
+		fl := flusher{per: m.c.maxElemsPerDispatch()}
 		doutOff := n.zOff * P
 		for l := n.layers() - 1; l >= 0; l-- {
 			win, wout := n.width[l], n.width[l+1]
@@ -288,6 +301,7 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 				{m: wout, n: win, k: cnt, a: dout, b: rowMajor(act, inOff, win, false), c: m.gpart, cOff: n.off[l], ldc: win, accumulate: pass > 0},
 				{m: wout, n: 1, k: cnt, a: dout, b: gemmOperand{buf: n.ones}, c: m.gpart, cOff: n.off[l] + wout*win, ldc: 1, accumulate: pass > 0},
 			} {
+				fl.add(g.m * g.n * g.k)
 				if err := m.c.dispatchGEMM(n.gemmLin, g); err != nil {
 					return err
 				}
@@ -300,6 +314,7 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 			dinOff := n.bOff[l%2] * P
 			g := gemmCall{m: cnt, n: win, k: wout, a: rowMajor(act, doutOff, wout, false), b: rowMajor(params, n.off[l], win, false),
 				c: act, cOff: dinOff, ldc: win, epi: epiActDeriv, e: act, pOff: n.aOff[l-1] * P, hOff: n.hOff[l-1] * P}
+			fl.add(cnt * win * wout)
 			if err := m.c.dispatchGEMM(n.gemmAct, g); err != nil {
 				return err
 			}

@@ -17,6 +17,7 @@
 #define ERF_PP0 ERF_C(0x3fc06ebau, 0x8214db68u, 0.12837916709551256)
 #define ERF_PP1 ERF_C(0xbfd4cd7du, 0x691cb913u, -0.3250421072470015)
 #define ERF_PP2 ERF_C(0xbf9d2a51u, 0xdbd7194fu, -0.02848174957559851)
+#define ERF_035 ERF_C(0x3fd66666u, 0x66666666u, 0.35)
 #define ERF_PP3 ERF_C(0xbf77a291u, 0x236668e4u, -0.005770270296489442)
 #define ERF_PP4 ERF_C(0xbef8ead6u, 0x120016acu, -2.3763016656650163e-05)
 #define ERF_QQ1 ERF_C(0x3fd97779u, 0xcddadc09u, 0.39791722395915535)
@@ -98,7 +99,7 @@ real rerf(real x) {
 	}
 	precise real s = real(1) / (x * x);
 	precise real R, S;
-	if (x < real(1) / real(0.35)) {
+	if (x < real(1) / ERF_035) { // 0.35 from its double bits: Go's 1/0.35
 		R = ERF_RA0 + s*(ERF_RA1+s*(ERF_RA2+s*(ERF_RA3+s*(ERF_RA4+s*(ERF_RA5+s*(ERF_RA6+s*ERF_RA7))))));
 		S = real(1) + s*(ERF_SA1+s*(ERF_SA2+s*(ERF_SA3+s*(ERF_SA4+s*(ERF_SA5+s*(ERF_SA6+s*(ERF_SA7+s*ERF_SA8)))))));
 	} else {

@@ -482,3 +482,26 @@ func TestResumeDataMessages(t *testing.T) {
 		t.Errorf("--classes 0 with regression: exit %d, %s", code, stderr)
 	}
 }
+
+// TestMLPRefusals: a --leaky-slope of 0 (which Job.LeakySlope reads as the
+// default) and more hidden layers than an mlp takes are refused, naming
+// the flag, rather than trained otherwise or crashing a shader compiler.
+func TestMLPRefusals(t *testing.T) {
+	csv := filepath.Join(t.TempDir(), "t.csv")
+	if err := os.WriteFile(csv, []byte("a,y\n1,0\n2,1\n3,0\n4,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deep := strings.TrimSuffix(strings.Repeat("2,", gdgpu.MaxHiddenLayers+1), ",")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--hidden", "4", "--activation", "leaky-relu", "--leaky-slope", "0"}, "--leaky-slope 0 is relu: use --activation relu"},
+		{[]string{"--hidden", deep}, "--hidden has 257 layers, more than the 256 an mlp takes"},
+	} {
+		args := append([]string{"run", "--device", "cpu", "--problem", "mlp", "--data", csv, "--target", "y", "--steps", "1"}, c.args...)
+		if code, _, stderr := gdgpuRun(t, args...); code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, %s; want %q", c.args, code, stderr, c.want)
+		}
+	}
+}

@@ -189,6 +189,9 @@ func (m *modelFlags) network(changed func(string) bool, job *gdgpu.Job) error {
 		if m.activation != "leaky-relu" {
 			return usagef("--leaky-slope applies to --activation leaky-relu")
 		}
+		if m.leakySlope == 0 { // Job.LeakySlope 0 is the default slope
+			return usagef("--leaky-slope 0 is relu: use --activation relu")
+		}
 		job.LeakySlope = m.leakySlope
 	}
 	return nil
