@@ -183,7 +183,18 @@ func ReadModel(path string) (*ModelCard, []float64, error) {
 		p++
 	}
 	if net, err := card.network(); err != nil {
-		return nil, nil, bad("%s", strings.TrimPrefix(err.Error(), "gdgpu: "))
+		// The network's refusal names Job fields: the card's keys here.
+		msg := strings.TrimPrefix(err.Error(), "gdgpu: ")
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			msg = fe.Format(func(f string) string {
+				if k, ok := cardKeys[f]; ok {
+					return k
+				}
+				return f
+			})
+		}
+		return nil, nil, bad("%s", msg)
 	} else if net != nil {
 		if len(w) != net.Dim() {
 			return nil, nil, FieldErrorf("{ReadModel.path} %s holds %d values, but its card describes a network of %d (%s)", path, len(w), net.Dim(), net.Describe())
@@ -202,6 +213,10 @@ func ReadModel(path string) (*ModelCard, []float64, error) {
 
 // network is the network the card describes (ModelInfo.Net), nil for a
 // linear model, or why its fields do not make one.
+// cardKeys are the card's keys of the Job fields a network is built from.
+var cardKeys = map[string]string{"Job.Hidden": "hidden", "Job.Activation": "activation", "Job.LeakySlope": "leaky_slope",
+	"Job.InitScheme": "init_scheme", "Job.Problem": "model"}
+
 func (c *ModelCard) network() (Network, error) {
 	m, _ := LookupModel(c.Model)
 	if m.Net == nil {

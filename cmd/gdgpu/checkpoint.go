@@ -240,7 +240,7 @@ func resumeNote(s *setup) string {
 }
 
 // dataFlagNames are the flags a model's data is built from.
-var dataFlagNames = []string{"data", "target", "features", "synthetic", "samples", "classes", "noise", "standardize", "val-fraction", "seed"}
+var dataFlagNames = []string{"data", "target", "features", "synthetic", "samples", "classes", "noise", "standardize", "val-fraction", "seed", "mlp-task"}
 
 // dataSource names a model's data files for messages.
 func dataSource(sp gdgpu.DataSpec) string {

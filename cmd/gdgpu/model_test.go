@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -503,5 +504,35 @@ func TestMLPRefusals(t *testing.T) {
 		if code, _, stderr := gdgpuRun(t, args...); code != exitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, %s; want %q", c.args, code, stderr, c.want)
 		}
+	}
+}
+
+// TestMLPResumeAndCardMessages: resuming a leaky-relu checkpoint with
+// another --activation names the activation (not a --leaky-slope the user
+// never gave), another --mlp-task does not blame the data file, and a
+// card's bad network names the card's key, not a Go field.
+func TestMLPResumeAndCardMessages(t *testing.T) {
+	dir := t.TempDir()
+	digits := filepath.Join("..", "..", "data", "testdata", "digits.csv")
+	ck, out := filepath.Join(dir, "ck"), filepath.Join(dir, "m.npy")
+	if code, _, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "mlp", "--data", digits, "--target", "digit", "--hidden", "8",
+		"--activation", "leaky-relu", "--leaky-slope", "0.1", "--steps", "4", "--checkpoint", ck, "--out", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr := gdgpuRun(t, "run", "--device", "cpu", "--resume", ck, "--activation", "relu", "--steps", "8")
+	if code != exitUsage || !strings.Contains(stderr, "activation leaky-relu in the checkpoint, relu in the job") || strings.Contains(stderr, "--leaky-slope applies") {
+		t.Errorf("another activation: exit %d, %s", code, stderr)
+	}
+	code, _, stderr = gdgpuRun(t, "run", "--device", "cpu", "--resume", ck, "--mlp-task", "regression", "--steps", "8")
+	if code != exitUsage || strings.Contains(stderr, "has changed since the checkpoint") {
+		t.Errorf("another task: exit %d, %s", code, stderr)
+	}
+	card := mustRead(t, out+".json")
+	if err := os.WriteFile(out+".json", bytes.Replace(card, []byte(`"activation": "leaky-relu"`), []byte(`"activation": "swish"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = gdgpuRun(t, "predict", "--model", out, "--data", digits)
+	if code != exitUsage || !strings.Contains(stderr, `: activation "swish" is unknown`) {
+		t.Errorf("a card's bad activation: exit %d, %s", code, stderr)
 	}
 }

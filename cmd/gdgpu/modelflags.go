@@ -185,7 +185,10 @@ func (m *modelFlags) network(changed func(string) bool, job *gdgpu.Job) error {
 	}
 	job.Hidden = append([]int(nil), m.hidden...)
 	job.Activation, job.InitScheme, job.LeakySlope = m.activation, m.initScheme, 0
-	if changed("leaky-slope") || m.leakySlope != gdgpu.DefaultLeakySlope {
+	// A slope --resume's checkpoint gave (prefill) does not apply to
+	// another --activation: Compatible then names the activation.
+	fromCheckpoint := !changed("leaky-slope") && m.activation != "leaky-relu"
+	if !fromCheckpoint && (changed("leaky-slope") || m.leakySlope != gdgpu.DefaultLeakySlope) {
 		if m.activation != "leaky-relu" {
 			return usagef("--leaky-slope applies to --activation leaky-relu")
 		}
