@@ -30,6 +30,7 @@ const (
 	epiPlain    = 0 // C = s, or C + s with accumulate
 	epiBiasAct  = 1 // C = s + bias; with an activation, H = act(C) too
 	epiActDeriv = 2 // C = s · act'(a, h)
+	epiHead     = 3 // the mlp's output layer with its head fused (gemm.glsl's HEAD): C = dl/dz, the loss into partials
 )
 
 // gemmOperand is a matrix in a buffer: element (r, c) at off + r*row +

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -25,7 +26,10 @@ import (
 //  2. forward, layer by layer: A_l = H_{l-1}·W_lᵀ + b_l, H_l = act(A_l)
 //     (one GEMM with the bias and activation epilogue; the output layer's
 //     without activation gives Z);
-//  3. mlp_head.glsl: the loss of each row and dl/dz in place of Z;
+//  3. mlp_head.glsl: the loss of each row and dl/dz in place of Z; or,
+//     when a row's K outputs fit one GEMM tile (fused), the output
+//     layer's GEMM does this in its epilogue (gemm.glsl's epilogue 3) and
+//     there is no head dispatch;
 //  4. backward, from the output layer down: gW_l += doutᵀ·H_{l-1} and
 //     gb_l += doutᵀ·1 (GEMMs into the gradient sums, m.gpart, added to
 //     the earlier passes' sums), then, below the output layer,
@@ -49,6 +53,9 @@ type mlpNet struct {
 	bOff       [2]int // the backward's two dl/d(hidden) buffers
 
 	gemmAct, gemmLin *program // the GEMMs with and without the activation
+	gemmHead         *program // fused: the output layer's GEMM with the head
+	fused            bool     // the head fused with the output layer (K <= fuseHeadMax)
+	pairsPerPass     int      // partial pairs a pass records: the head's workgroups, or fused the GEMM's workgroup rows
 	gatherK          *program
 	ones             buffer // one real 1: the bias gradient's column of ones (stride 0)
 }
@@ -58,6 +65,13 @@ type mlpNet struct {
 // a large data set (the full batch, every sample) stay tens of MiB rather
 // than a whole binding (2 GiB on NVIDIA).
 const maxNetPositions = 1 << 16
+
+// fuseHeadMax is the most outputs for which the head is fused with the
+// output layer's GEMM: one tile's columns (a row's outputs in one
+// workgroup) and a private array of K reals (maxPrivateOutputs: rowLoss
+// without Z_IN_DZ). A variable so that the tests can force the head
+// dispatch (0) and compare the two paths.
+var fuseHeadMax = min(gemmTile, maxPrivateOutputs)
 
 // newMLPNet reads the network's shape from job (validated by
 // gdgpu.ModelNetwork).
@@ -148,17 +162,25 @@ func (m *modelBackend) planNet(maxG int) error {
 	m.g1 = max(min((m.posChunk+localSize-1)/localSize, maxG), 1)
 	m.g3 = max(min((m.dim+localSize-1)/localSize, maxG), 1)
 	passes := func(n int) int { return (n + m.posChunk - 1) / m.posChunk }
-	m.trainPairs = m.g1 * passes(m.rows)
-	m.valPairs = m.g1 * passes(m.valRows)
+	m.net.fused = m.k <= fuseHeadMax
+	m.net.pairsPerPass = m.g1
+	if m.net.fused { // one pair per workgroup row of the output layer's GEMM
+		m.net.pairsPerPass = (m.posChunk + gemmTile - 1) / gemmTile
+	}
+	m.trainPairs = m.net.pairsPerPass * passes(m.rows)
+	m.valPairs = m.net.pairsPerPass * passes(m.valRows)
 	return nil
 }
 
-// buildNet compiles the network's kernels: the head (as m.rowsK), the
-// gather and the two GEMMs, and allocates the column of ones.
+// buildNet compiles the network's kernels: the head (as m.rowsK) or,
+// fused, the output layer's GEMM with the head, the gather and the two
+// GEMMs, and allocates the column of ones.
 func (m *modelBackend) buildNet(defs map[string]string, lib []string, tag string) (err error) {
 	n := m.net
-	if m.rowsK, err = m.c.build("mlp-head"+tag, defs, glslFiles(append(lib, "mlp_head.glsl")...)...); err != nil {
-		return err
+	if !n.fused {
+		if m.rowsK, err = m.c.build("mlp-head"+tag, defs, glslFiles(append(lib, "mlp_head.glsl")...)...); err != nil {
+			return err
+		}
 	}
 	if n.gatherK, err = m.c.build("mlp-gather"+tag, defs, glslFiles("wgsum.glsl", "common.glsl", "model_data.glsl", "mlp_gather.glsl")...); err != nil {
 		return err
@@ -171,6 +193,18 @@ func (m *modelBackend) buildNet(defs map[string]string, lib []string, tag string
 	}
 	if n.gemmLin, err = m.c.build("gemm"+tag, m.gemmDefs(-1), glslFiles("fp64math.glsl", "model_math.glsl", "rerf.glsl", "gemm.glsl")...); err != nil {
 		return err
+	}
+	if n.fused {
+		// the model's defines (K, the precision) and its rowLoss; not
+		// wgsum.glsl, common.glsl or model_data.glsl, whose workgroup size
+		// and buffers are the head's
+		hd := maps.Clone(defs)
+		hd["HEAD"] = "1"
+		files := []string{"fp64math.glsl", "model_math.glsl", "rerf.glsl", "model_loss.glsl"}
+		files = append(files, gdgpu.JobModel(&m.job).GPU(&m.job)...)
+		if n.gemmHead, err = m.c.build("gemm"+tag+",head", hd, glslFiles(append(files, "gemm.glsl")...)...); err != nil {
+			return err
+		}
 	}
 	m.setReal(n.gemmAct, "slope", n.slope)
 	if n.ones, err = newBuffer("mlp ones", 1, m.elem); err != nil {
@@ -196,7 +230,7 @@ func (m *modelBackend) gemmDefs(act int) map[string]string {
 // netPrograms are the network's own programs.
 func (n *mlpNet) programs() []*program {
 	var ps []*program
-	for _, p := range []*program{n.gemmAct, n.gemmLin, n.gatherK} {
+	for _, p := range []*program{n.gemmAct, n.gemmLin, n.gemmHead, n.gatherK} {
 		if p != nil {
 			ps = append(ps, p)
 		}
@@ -213,9 +247,10 @@ func (n *mlpNet) release() {
 }
 
 // netForward runs a pass's rows through the network up to the head's
-// dl/dz (gather, forward GEMMs, head) on cnt positions from s0, reading
-// the data set x, y of nrows rows; record has the head leave its partial
-// pairs at partialBase. On the GL thread.
+// dl/dz (gather, forward GEMMs, head; fused, the head in the output
+// layer's GEMM) on cnt positions from s0, reading the data set x, y of
+// nrows rows; record has the head leave its partial pairs at
+// partialBase. On the GL thread.
 func (m *modelBackend) netForward(s0, cnt int, identity bool, x, y buffer, nrows int, record bool, partialBase int) error {
 	n := m.net
 	P := m.posChunk
@@ -244,12 +279,22 @@ func (m *modelBackend) netForward(s0, cnt int, identity bool, x, y buffer, nrows
 			inOff = n.hOff[l] * P
 		} else {
 			g.cOff = n.zOff * P
+			if n.fused {
+				p, g.epi = n.gemmHead, epiHead
+				gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
+				gl.ProgramUniform1ui(p.id, p.loc("yOff"), uint32(n.yOff*P))
+				gl.ProgramUniform1i(p.id, p.loc("record"), boolInt(record))
+				gl.ProgramUniform1ui(p.id, p.loc("partialBase"), uint32(partialBase))
+			}
 		}
 		fl.add(cnt * win * wout)
 		if err := m.c.dispatchGEMM(p, g); err != nil {
 			return err
 		}
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	}
+	if n.fused {
+		return nil
 	}
 	// 3. the head
 	gl.UseProgram(m.rowsK.id)
@@ -283,7 +328,7 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 		} else {
 			m.setPass(n.gatherK, s0, cnt, 0, true)
 		}
-		if err := m.netForward(s0, cnt, identity, m.x, m.y, m.rows, record, pass*m.g1); err != nil {
+		if err := m.netForward(s0, cnt, identity, m.x, m.y, m.rows, record, pass*n.pairsPerPass); err != nil {
 			return err
 		}
 		// 4. backward, its GEMMs in the same flush groups as the forward's
@@ -348,7 +393,7 @@ func (m *modelBackend) netValidation() error {
 	for pass, s0 := 0, 0; s0 < m.valRows; pass, s0 = pass+1, s0+m.posChunk {
 		cnt := min(m.posChunk, m.valRows-s0)
 		m.setPass(m.net.gatherK, s0, cnt, 0, true)
-		if err := m.netForward(s0, cnt, true, m.valX, m.valY, m.valRows, true, m.trainPairs+pass*m.g1); err != nil {
+		if err := m.netForward(s0, cnt, true, m.valX, m.valY, m.valRows, true, m.trainPairs+pass*m.net.pairsPerPass); err != nil {
 			return err
 		}
 	}
@@ -378,7 +423,16 @@ func (m *modelBackend) netSumDepth() int {
 		tree++
 	}
 	pairs := m.trainPairs + m.valPairs + m.g3
-	loss := (min(m.posChunk, n)+m.g1*localSize-1)/(m.g1*localSize) + tree + (pairs+localSize-1)/localSize + tree
+	// a pair's sum: the head's invocations' running sums then its tree,
+	// or fused a tree over a tile's rows (gemm.glsl)
+	rowSum := (min(m.posChunk, n)+m.g1*localSize-1)/(m.g1*localSize) + tree
+	if m.net.fused {
+		rowSum = 0
+		for s := gemmTile; s > 1; s >>= 1 {
+			rowSum++
+		}
+	}
+	loss := rowSum + (pairs+localSize-1)/localSize + tree
 	norm := 0
 	if info := gdgpu.JobModel(&m.job); info.SumsOutputs {
 		norm = m.k - 1

@@ -394,3 +394,108 @@ func TestMLPMemoryNeedCountsEveryBuffer(t *testing.T) {
 		}
 	}
 }
+
+// TestMLPFusedHead: the head fused with the output layer's GEMM (K <= 32,
+// gemm.glsl's epilogue 3) and the head dispatch (mlp_head.glsl, forced by
+// fuseHeadMax = 0) agree with each other and with the CPU: the gradient
+// on the same bits (the same z, the same rowLoss: dl/dz is the head's),
+// and a run's samples and final parameters within the parity bounds (only
+// the loss sums are grouped otherwise: a tile's rows, not the head's
+// workgroups), in both precisions, through the plain and the forced
+// small-pass path. The 40-class case (Z_IN_DZ) keeps the head.
+func TestMLPFusedHead(t *testing.T) {
+	defer func(v int) { fuseHeadMax = v }(fuseHeadMax)
+	fuseMax := fuseHeadMax
+	plain := openTest(t, Options{})
+	chunked := openTest(t, Options{ChunkElems: 16})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for ci, nc := range netCases() {
+			for _, ch := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/chunked=%v", prec, nc, ch), func(t *testing.T) {
+					c := plain
+					if ch {
+						c = chunked
+					}
+					job := nc.job(t, 50, 3, prec, uint64(60+ci))
+					job.BatchSize, job.Seed = 7, uint64(3+ci)
+					job.Steps, job.LogEvery = 30, 5
+					job.Optimizer, _ = gdgpu.DefaultOptimizer("adam")
+					job.Optimizer.LR = 0.02
+					net, _ := gdgpu.ModelNetwork(&job)
+					x := make([]float64, job.Dim)
+					net.Init(x, uint64(ci))
+					if prec == gdgpu.F32 {
+						roundF32(x)
+					}
+					var grads [2][]float64
+					var samples [2][]gdgpu.Sample
+					var params [2][]float64
+					for path, max := range []int{fuseMax, 0} {
+						fuseHeadMax = max
+						m := newNet(t, c, &job)
+						if want := path == 0 && job.Data.Outputs() <= 32; m.net.fused != want {
+							t.Fatalf("path %d: fused %v, want %v", path, m.net.fused, want)
+						}
+						grads[path] = make([]float64, job.Dim)
+						if err := m.Gradient(x, grads[path]); err != nil {
+							t.Fatal(err)
+						}
+						res, err := gdgpu.Run(context.Background(), &job, m, x, gdgpu.Hooks{})
+						if err != nil {
+							t.Fatal(err)
+						}
+						samples[path] = res.Samples
+						params[path] = make([]float64, job.Dim)
+						if err := m.Params(params[path]); err != nil {
+							t.Fatal(err)
+						}
+					}
+					fuseHeadMax = fuseMax
+					want := make([]float64, job.Dim)
+					if err := cpu.ModelGrad(&job, want, x); err != nil {
+						t.Fatal(err)
+					}
+					for i := range grads[0] {
+						if math.Float64bits(grads[0][i]) != math.Float64bits(grads[1][i]) {
+							t.Fatalf("gradient %d: fused %v, head %v", i, grads[0][i], grads[1][i])
+						}
+					}
+					compareVec(t, "fused gradient vs cpu", prec, grads[0], want)
+					compareSamples(t, prec, job.Data.Rows, samples[0], samples[1])
+					compareVec(t, "fused vs head final params", prec, params[0], params[1])
+					ref, err := cpu.NewModel(&job)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer ref.Close()
+					cres, err := gdgpu.Run(context.Background(), &job, ref, x, gdgpu.Hooks{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					wp := make([]float64, job.Dim)
+					if err := ref.Params(wp); err != nil {
+						t.Fatal(err)
+					}
+					worstLoss := [2]float64{}
+					for path := range samples {
+						compareSamples(t, prec, job.Data.Rows, samples[path], cres.Samples)
+						compareVec(t, "final params vs cpu", prec, params[path], wp)
+						for i, s := range samples[path] {
+							w := cres.Samples[i]
+							worstLoss[path] = max(worstLoss[path], abs(s.Loss-w.Loss)/abs(w.Loss))
+							if nc.val {
+								worstLoss[path] = max(worstLoss[path], abs(s.ValLoss-w.ValLoss)/abs(w.ValLoss))
+							}
+						}
+					}
+					diff := 0.0
+					for i, s := range samples[0] {
+						diff = max(diff, abs(s.Loss-samples[1][i].Loss)/abs(samples[1][i].Loss))
+					}
+					t.Logf("gradient vs cpu %.3g; loss vs cpu: fused %.3g, head %.3g; fused vs head loss %.3g; final params vs cpu: fused %.3g, head %.3g",
+						worstRel(grads[0], want), worstLoss[0], worstLoss[1], diff, worstRel(params[0], wp), worstRel(params[1], wp))
+				})
+			}
+		}
+	}
+}

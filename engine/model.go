@@ -417,7 +417,9 @@ func (m *modelBackend) setConstants() {
 		gl.ProgramUniform1ui(p.id, p.loc("n"), uint32(m.dim))
 		gl.ProgramUniform1ui(p.id, p.loc("xbase"), 0)
 	}
-	m.setReal(m.rowsK, "delta", m.job.Delta)
+	if m.rowsK != nil { // nil for a network whose head is fused (mlp.go)
+		m.setReal(m.rowsK, "delta", m.job.Delta)
+	}
 	m.setReal(m.finalK, "l1", m.job.L1)
 	m.setReal(m.finalK, "l2", m.job.L2)
 	if m.gradK != nil {

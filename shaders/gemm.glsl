@@ -24,6 +24,15 @@
 //   2: C = s * act'(a, h), a = ge[pOff + i*ldc + j] the pre-activation and
 //      h = ge[hOff + i*ldc + j] the activation (the backward pass through
 //      the activation).
+//   3: with HEAD defined, the mlp's output layer fused with its head
+//      (mlp_head.glsl) when a row's K outputs fit one tile (N = K <= 32,
+//      one workgroup column): z = s + bias_j as epilogue 1, staged in
+//      shared memory; then one invocation per row of the tile replaces the
+//      row's z in C by dl/dz through the model's rowLoss (model_loss.glsl,
+//      the target at gc[yOff + i]), and with record the workgroup sums its
+//      rows' losses and correct predictions in a fixed tree into
+//      partials[partialBase + workgroup row]. Same z, same rowLoss: dl/dz
+//      has mlp_head.glsl's bits; only the loss sum is grouped otherwise.
 // ACT is the activation's index in gdgpu.Activations (relu 0, tanh 1,
 // sigmoid 2, gelu 3, leaky-relu 4), with mlp_act.glsl before this file.
 //
@@ -60,6 +69,16 @@ uniform uint hOff;
 shared real tileA[GEMM_K][GEMM_T]; // tileA[p][i] = A(i0 + i, k0 + p)
 shared real tileB[GEMM_K][GEMM_T]; // tileB[p][j] = B(k0 + p, j0 + j)
 
+#ifdef HEAD
+layout(std430, binding = BIND_PARTIALS) writeonly buffer Partials { real partials[]; };
+uniform uint yOff;
+uniform bool record;
+uniform uint partialBase;
+shared real headZ[GEMM_T][K];  // the tile's rows of z
+shared real headLoss[GEMM_T];  // a row's loss, then the tree's sums
+shared real headRight[GEMM_T]; // a row's correct prediction, likewise
+#endif
+
 void main() {
 	uint lx = gl_LocalInvocationID.x;
 	uint ly = gl_LocalInvocationID.y;
@@ -92,6 +111,51 @@ void main() {
 		barrier(); // the next slice overwrites the tiles
 	}
 	real s[4] = real[4](s00, s01, s10, s11);
+#ifdef HEAD
+	if (epi == 3) { // uniform: the barriers below are in uniform control flow
+		for (uint q = 0u; q < 4u; q++) {
+			uint r = ly + (q >> 1) * 16u;
+			uint j = lx + (q & 1u) * 16u;
+			if (j < uint(K)) {
+				headZ[r][j] = s[q] + gb[biasOff + j];
+			}
+		}
+		barrier();
+		if (t < uint(GEMM_T)) {
+			uint i = i0 + t;
+			real loss = real(0);
+			real correct = real(0);
+			if (i < M) {
+				real z[K];
+				for (uint k = 0u; k < uint(K); k++) {
+					z[k] = headZ[t][k];
+				}
+				loss = rowLoss(z, gc[yOff + i], correct);
+				for (uint k = 0u; k < uint(K); k++) {
+					gc[cOff + i * ldc + k] = z[k];
+				}
+			}
+			headLoss[t] = loss;
+			headRight[t] = correct;
+		}
+		if (record) { // uniform
+			barrier();
+			for (uint w = uint(GEMM_T) / 2u; w > 0u; w >>= 1) {
+				if (t < w) {
+					headLoss[t] += headLoss[t + w];
+					headRight[t] += headRight[t + w];
+				}
+				barrier();
+			}
+			if (t == 0u) {
+				uint o = 2u * (partialBase + gl_WorkGroupID.y);
+				partials[o] = headLoss[0];
+				partials[o + 1u] = headRight[0];
+			}
+		}
+		return;
+	}
+#endif
 	for (uint q = 0u; q < 4u; q++) {
 		uint i = i0 + ly + (q >> 1) * 16u;
 		uint j = j0 + lx + (q & 1u) * 16u;

@@ -5,7 +5,9 @@
 // cross-entropy, or the mean squared error of a regression), which the
 // backward GEMMs read. With record it sums the loss and the correct
 // predictions over the workgroup into partials[partialBase + group], as
-// model_rows.glsl does, in a fixed tree.
+// model_rows.glsl does, in a fixed tree. Used above 32 outputs only: with
+// K <= 32 the output layer's GEMM does this in its epilogue (gemm.glsl's
+// epilogue 3, HEAD) and this kernel is neither built nor dispatched.
 
 uniform uint zOff;
 uniform uint yOff;
