@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"runtime"
 	"testing"
@@ -178,24 +179,7 @@ func TestMLPStepAllocs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Load(job.StartPoint()); err != nil {
-			t.Fatal(err)
-		}
-		lr := []float64{1e-3, 1e-3}
-		var dst []gdgpu.Sample
-		for _, record := range []bool{false, true} {
-			n := testing.AllocsPerRun(20, func() {
-				b.opt.t = 0 // stay in epoch 0, whose order is set
-				if err := b.Step(lr, record); err != nil {
-					t.Fatal(err)
-				}
-				dst, _ = b.Samples(dst[:0], false)
-			})
-			if n != 0 {
-				t.Errorf("%d hidden layers: Step (record %v) allocates %v times", len(hidden), record, n)
-			}
-		}
-		b.Close()
+		checkStepAllocs(t, b, job, fmt.Sprintf("%d hidden layers", len(hidden)))
 	}
 }
 

@@ -400,24 +400,7 @@ func TestModelStepAllocs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Load(job.StartPoint()); err != nil {
-			t.Fatal(err)
-		}
-		lr := []float64{1e-3, 1e-3}
-		var dst []gdgpu.Sample
-		for _, record := range []bool{false, true} {
-			n := testing.AllocsPerRun(20, func() {
-				b.opt.t = 0 // stay in epoch 0, whose order is set
-				if err := b.Step(lr, record); err != nil {
-					t.Fatal(err)
-				}
-				dst, _ = b.Samples(dst[:0], false)
-			})
-			if n != 0 {
-				t.Errorf("%s: Step (record %v) allocates %v times", c.model, record, n)
-			}
-		}
-		b.Close()
+		checkStepAllocs(t, b, job, c.model)
 	}
 }
 
@@ -481,5 +464,29 @@ func TestModelSumDepthSoftmax(t *testing.T) {
 	sm := depth(modelCase{model: "softmax", classes: 40, rows: 600, col: 3})
 	if sm-lo != 39 {
 		t.Errorf("SumDepth: softmax on 40 classes %d, logistic %d; want 39 more", sm, lo)
+	}
+}
+
+// checkStepAllocs fails t when a Step of b (job's model, named name in
+// messages), with or without a sample, allocates; it closes b.
+func checkStepAllocs(t *testing.T, b *Model, job *gdgpu.Job, name string) {
+	t.Helper()
+	defer b.Close()
+	if err := b.Load(job.StartPoint()); err != nil {
+		t.Fatal(err)
+	}
+	lr := []float64{1e-3, 1e-3}
+	var dst []gdgpu.Sample
+	for _, record := range []bool{false, true} {
+		n := testing.AllocsPerRun(20, func() {
+			b.opt.t = 0 // stay in epoch 0, whose order is set
+			if err := b.Step(lr, record); err != nil {
+				t.Fatal(err)
+			}
+			dst, _ = b.Samples(dst[:0], false)
+		})
+		if n != 0 {
+			t.Errorf("%s: Step (record %v) allocates %v times", name, record, n)
+		}
 	}
 }

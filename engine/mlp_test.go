@@ -287,32 +287,7 @@ func TestMLPStepAllocs(t *testing.T) {
 		job := netCases()[1].job(t, 50, 3, gdgpu.F32, 1)
 		job.BatchSize = batch
 		m := newNet(t, c, &job)
-		if err := m.Load(make([]float64, job.Dim)); err != nil {
-			t.Fatal(err)
-		}
-		b, _ := gdgpu.Batches(batch, 50)
-		order := make([]int32, 50)
-		gdgpu.EpochOrder(order, 0, 0, b)
-		if err := m.SetOrder(0, order); err != nil {
-			t.Fatal(err)
-		}
-		buf := make([]gdgpu.Sample, 0, 8)
-		run := func(lr []float64) func() {
-			return func() {
-				if err := m.Step(lr, true); err != nil {
-					t.Fatal(err)
-				}
-				var err error
-				if buf, err = m.Samples(buf[:0], true); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		one := testing.AllocsPerRun(1, run([]float64{0.01}))
-		eight := testing.AllocsPerRun(1, run([]float64{0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01}))
-		if eight > one {
-			t.Errorf("batch %d: a Step of 8 steps allocates %v times, of 1 step %v", batch, eight, one)
-		}
+		checkStepAllocs(t, m, &job, batch)
 	}
 }
 

@@ -951,33 +951,7 @@ func TestModelStepAllocs(t *testing.T) {
 		job := modelCase{model: "softmax", val: true}.job(t, 50, 3, gdgpu.F32, 1)
 		job.BatchSize = batch
 		m := newModel(t, c, &job)
-		if err := m.Load(make([]float64, job.Dim)); err != nil {
-			t.Fatal(err)
-		}
-		b, _ := gdgpu.Batches(batch, 50)
-		order := make([]int32, 50)
-		gdgpu.EpochOrder(order, 0, 0, b)
-		if err := m.SetOrder(0, order); err != nil {
-			t.Fatal(err)
-		}
-		buf := make([]gdgpu.Sample, 0, 8)
-		run := func(lr []float64) func() {
-			return func() {
-				if err := m.Step(lr, true); err != nil {
-					t.Fatal(err)
-				}
-				var err error
-				if buf, err = m.Samples(buf[:0], true); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		// 2 + 16 steps: within the 25 steps of a 2-row epoch
-		one := testing.AllocsPerRun(1, run([]float64{0.01}))
-		eight := testing.AllocsPerRun(1, run([]float64{0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01}))
-		if eight > one {
-			t.Errorf("batch %d: a Step of 8 steps allocates %v times, of 1 step %v", batch, eight, one)
-		}
+		checkStepAllocs(t, m, &job, batch)
 	}
 }
 
@@ -1121,5 +1095,39 @@ func TestModelTooBigNamesData(t *testing.T) {
 	}
 	if me.Need.Data < 4*1000*301 || !strings.Contains(err.Error(), "data set and model scratch "+mib(me.Need.Data)) {
 		t.Errorf("need %+v: %v", me.Need, err)
+	}
+}
+
+// checkStepAllocs fails t when a Step of 8 steps of m (job's model
+// backend, batch rows a step) allocates more than a Step of one: the
+// per-step passes, chunks and the sample allocate nothing.
+func checkStepAllocs(t *testing.T, m *modelBackend, job *gdgpu.Job, batch int) {
+	t.Helper()
+	if err := m.Load(make([]float64, job.Dim)); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := gdgpu.Batches(batch, job.Data.Rows)
+	order := make([]int32, job.Data.Rows)
+	gdgpu.EpochOrder(order, 0, 0, b)
+	if err := m.SetOrder(0, order); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]gdgpu.Sample, 0, 8)
+	run := func(lr []float64) func() {
+		return func() {
+			if err := m.Step(lr, true); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if buf, err = m.Samples(buf[:0], true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// 2 + 16 steps: within the 25 steps of a 2-row epoch
+	one := testing.AllocsPerRun(1, run([]float64{0.01}))
+	eight := testing.AllocsPerRun(1, run([]float64{0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01}))
+	if eight > one {
+		t.Errorf("batch %d: a Step of 8 steps allocates %v times, of 1 step %v", batch, eight, one)
 	}
 }

@@ -357,6 +357,22 @@ func benchJob(bc benchCase, n int, prec gdgpu.Precision, loopSteps int) gdgpu.Jo
 }
 
 // stats fills a row's median, min and p90 from per-op seconds.
+// deviceTimes fills r from an engine timing of reps operations: the
+// statistics of the device times, the wall time per operation, and the
+// host overhead, wall less device.
+func (r *benchRow) deviceTimes(t engine.BenchTiming, reps int) {
+	sec := make([]float64, len(t.GPU))
+	var sum float64
+	for i, d := range t.GPU {
+		sec[i] = d.Seconds()
+		sum += sec[i]
+	}
+	r.stats(sec)
+	r.WallPerOpS = t.Wall.Seconds() / float64(reps)
+	over := r.WallPerOpS - sum/float64(reps)
+	r.OverheadPerOp = &over
+}
+
 func (r *benchRow) stats(sec []float64) {
 	s := slices.Clone(sec)
 	slices.Sort(s)
@@ -470,16 +486,7 @@ func benchGPU(ctx context.Context, ec *engine.Context, rep *benchReport, sizes [
 					closeCur()
 					return failure(err)
 				}
-				sec := make([]float64, len(t.GPU))
-				var sum float64
-				for i, d := range t.GPU {
-					sec[i] = d.Seconds()
-					sum += sec[i]
-				}
-				row.stats(sec)
-				row.WallPerOpS = t.Wall.Seconds() / float64(f.reps)
-				over := row.WallPerOpS - sum/float64(f.reps)
-				row.OverheadPerOp = &over
+				row.deviceTimes(t, f.reps)
 			}
 			rep.Rows = append(rep.Rows, row)
 		}

@@ -167,16 +167,7 @@ func benchMLP(ctx context.Context, ec *engine.Context, rep *benchReport, prec gd
 		if err != nil {
 			return failure(err)
 		}
-		sec := make([]float64, len(t.GPU))
-		var sum float64
-		for i, d := range t.GPU {
-			sec[i] = d.Seconds()
-			sum += sec[i]
-		}
-		row.stats(sec)
-		row.WallPerOpS = t.Wall.Seconds() / float64(f.reps)
-		over := row.WallPerOpS - sum/float64(f.reps)
-		row.OverheadPerOp = &over
+		row.deviceTimes(t, f.reps)
 		row.flopFigures(peak)
 		rep.Rows = append(rep.Rows, row)
 		prevN, prevS = n, row.MedianS
