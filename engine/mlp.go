@@ -185,13 +185,10 @@ func (m *modelBackend) buildNet(defs map[string]string, lib []string, tag string
 	if n.gatherK, err = m.c.build("mlp-gather"+tag, defs, glslFiles("wgsum.glsl", "common.glsl", "model_data.glsl", "mlp_gather.glsl")...); err != nil {
 		return err
 	}
-	if err := m.c.checkGEMMBindings(); err != nil {
+	if n.gemmAct, err = m.c.buildGEMM(defs["real"], n.act); err != nil {
 		return err
 	}
-	if n.gemmAct, err = m.c.build(fmt.Sprintf("gemm%s,act %d", tag, n.act), m.gemmDefs(n.act), glslFiles("fp64math.glsl", "model_math.glsl", "rerf.glsl", "mlp_act.glsl", "gemm.glsl")...); err != nil {
-		return err
-	}
-	if n.gemmLin, err = m.c.build("gemm"+tag, m.gemmDefs(-1), glslFiles("fp64math.glsl", "model_math.glsl", "rerf.glsl", "gemm.glsl")...); err != nil {
+	if n.gemmLin, err = m.c.buildGEMM(defs["real"], -1); err != nil {
 		return err
 	}
 	if n.fused {
@@ -212,19 +209,6 @@ func (m *modelBackend) buildNet(defs map[string]string, lib []string, tag string
 	}
 	m.in.upload(n.ones, func(int) float64 { return 1 })
 	return nil
-}
-
-// gemmDefs are gemm.glsl's defines in the job's precision with activation
-// act (-1: none).
-func (m *modelBackend) gemmDefs(act int) map[string]string {
-	defs := map[string]string{"real": "float"}
-	if m.elem == 8 {
-		defs["real"], defs["REAL_IS_DOUBLE"] = "double", "1"
-	}
-	if act >= 0 {
-		defs["ACT"] = fmt.Sprint(act)
-	}
-	return defs
 }
 
 // netPrograms are the network's own programs.
