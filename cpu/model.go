@@ -267,10 +267,7 @@ func (m *Model) block(blk, lo, hi int, z []float64) {
 	for r0 := lo; r0 < hi; r0 += m.run {
 		r1 := min(r0+m.run, hi)
 		for r := r0; r < r1; r++ {
-			i := r
-			if m.pRows != nil {
-				i = int(m.pRows[r])
-			}
+			i := m.row(r)
 			xi := m.pX[i*d : (i+1)*d]
 			zr := zs[(r-r0)*k : (r-r0+1)*k]
 			for o := range k {
@@ -294,10 +291,7 @@ func (m *Model) block(blk, lo, hi int, z []float64) {
 			continue
 		}
 		for r := r0; r < r1; r++ {
-			i := r
-			if m.pRows != nil {
-				i = int(m.pRows[r])
-			}
+			i := m.row(r)
 			xi := m.pX[i*d : (i+1)*d]
 			dr := dz[(r-r0)*k : (r-r0+1)*k]
 			for o := range k {
@@ -318,6 +312,15 @@ func (m *Model) block(blk, lo, hi int, z []float64) {
 	m.lossSum[blk], m.correct[blk] = loss, correct
 }
 
+// row is the data row position r of the pass reads: through the epoch's
+// order when the pass is shuffled (pRows), else r itself.
+func (m *Model) row(r int) int {
+	if m.pRows != nil {
+		return int(m.pRows[r])
+	}
+	return r
+}
+
 // netBlock is block for a network (ModelInfo.Net): a run of rows at a
 // time, their features converted to float64 and handed to the network's
 // Pass with the block's partial sums. z holds the worker's scratch: the
@@ -334,10 +337,7 @@ func (m *Model) netBlock(blk, lo, hi int, z []float64) {
 	for r0 := lo; r0 < hi; r0 += m.run {
 		r1 := min(r0+m.run, hi)
 		for r := r0; r < r1; r++ {
-			i := r
-			if m.pRows != nil {
-				i = int(m.pRows[r])
-			}
+			i := m.row(r)
 			for j, v := range m.pX[i*d : (i+1)*d] {
 				xs[(r-r0)*d+j] = float64(v)
 			}
