@@ -321,18 +321,9 @@ func runBench(cmd *cobra.Command, f *benchFlags, stdout io.Writer) error {
 // differentiate, simplify, emit the GLSL and the CPU programs.
 func benchCompile(src string, reps int) benchRow {
 	row := benchRow{Op: "objective-compile", Desc: "parse, differentiate and emit the typed objective (gdgpu.ParseObjective)", TimeSource: "wall"}
-	sec := make([]float64, reps)
-	t0 := time.Now()
-	for i := range sec {
-		t := time.Now()
-		if _, err := gdgpu.ParseObjective(src); err != nil {
-			row.Skipped = inFlags(err, fieldFlag)
-			return row
-		}
-		sec[i] = time.Since(t).Seconds()
+	if err := row.wallTimes(reps, func() error { _, err := gdgpu.ParseObjective(src); return err }); err != nil {
+		row.Skipped = inFlags(err, fieldFlag)
 	}
-	row.stats(sec)
-	row.WallPerOpS = time.Since(t0).Seconds() / float64(reps)
 	return row
 }
 
@@ -357,6 +348,24 @@ func benchJob(bc benchCase, n int, prec gdgpu.Precision, loopSteps int) gdgpu.Jo
 }
 
 // stats fills a row's median, min and p90 from per-op seconds.
+// wallTimes times reps calls of op one by one by the wall clock into r:
+// the statistics of the calls and the wall time per call. It stops at
+// op's first error and returns it.
+func (r *benchRow) wallTimes(reps int, op func() error) error {
+	sec := make([]float64, reps)
+	start := time.Now()
+	for i := range sec {
+		t0 := time.Now()
+		if err := op(); err != nil {
+			return err
+		}
+		sec[i] = time.Since(t0).Seconds()
+	}
+	r.WallPerOpS = time.Since(start).Seconds() / float64(reps)
+	r.stats(sec)
+	return nil
+}
+
 // deviceTimes fills r from an engine timing of reps operations: the
 // statistics of the device times, the wall time per operation, and the
 // host overhead, wall less device.
@@ -606,17 +615,9 @@ func benchCPUCase(ctx context.Context, row *benchRow, bc benchCase, job *gdgpu.J
 	if err := op(); err != nil { // warm-up
 		return failure(err)
 	}
-	sec := make([]float64, reps)
-	start := time.Now()
-	for i := range sec {
-		t0 := time.Now()
-		if err := op(); err != nil {
-			return failure(err)
-		}
-		sec[i] = time.Since(t0).Seconds()
+	if err := row.wallTimes(reps, op); err != nil {
+		return failure(err)
 	}
-	row.WallPerOpS = time.Since(start).Seconds() / float64(reps)
-	row.stats(sec)
 	return nil
 }
 
@@ -638,18 +639,10 @@ func benchWallSteps(row *benchRow, bc benchCase, job *gdgpu.Job, b gdgpu.Backend
 		row.Skipped = fmt.Sprintf("%d steps kept %d pairs, not %d: the row would not time a full history", bc.warm, s.Scalars.Pairs, m)
 		return nil
 	}
-	sec := make([]float64, reps)
-	start := time.Now()
-	for i := range sec {
-		t0 := time.Now()
-		if err := b.Step(lr, false); err != nil {
-			return failure(err)
-		}
-		sec[i] = time.Since(t0).Seconds()
-	}
 	row.TimeSource = "wall"
-	row.WallPerOpS = time.Since(start).Seconds() / float64(reps)
-	row.stats(sec)
+	if err := row.wallTimes(reps, func() error { return b.Step(lr, false) }); err != nil {
+		return failure(err)
+	}
 	return nil
 }
 
@@ -665,16 +658,7 @@ func benchHost(row *benchRow, n, reps int, run func(a, b, c []float64)) (err err
 		b[i], c[i] = 1, 2
 	}
 	run(a, b, c) // warm-up, and pages touched
-	sec := make([]float64, reps)
-	start := time.Now()
-	for i := range sec {
-		t0 := time.Now()
-		run(a, b, c)
-		sec[i] = time.Since(t0).Seconds()
-	}
-	row.WallPerOpS = time.Since(start).Seconds() / float64(reps)
-	row.stats(sec)
-	return nil
+	return row.wallTimes(reps, func() error { run(a, b, c); return nil })
 }
 
 // parallelFor runs body over [0, n) split in GOMAXPROCS contiguous parts.

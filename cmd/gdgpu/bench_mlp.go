@@ -257,17 +257,9 @@ func benchMLPRun(row *benchRow, ec *engine.Context, job *gdgpu.Job, b gdgpu.Back
 		row.WallPerOpS = per
 		return nil
 	}
-	sec := make([]float64, reps)
-	start := time.Now()
-	for i := range sec {
-		t0 := time.Now()
-		if err := step(); err != nil {
-			return failure(err)
-		}
-		sec[i] = time.Since(t0).Seconds()
+	if err := row.wallTimes(reps, step); err != nil {
+		return failure(err)
 	}
-	row.WallPerOpS = time.Since(start).Seconds() / float64(reps)
-	row.stats(sec)
 	return nil
 }
 
