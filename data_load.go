@@ -28,6 +28,12 @@ type LoadedData struct {
 	// Source names the data: the file as the spec gave it, or the
 	// synthetic generator with its size and seed.
 	Source string
+	// Task is "classification" or "regression" for a model that fits
+	// either (ModelInfo.RealTargets), "" for the others. TaskInferred
+	// says that the spec left it to the data (DataSpec.Task ""): see
+	// LoadData.
+	Task         string
+	TaskInferred bool
 }
 
 // defaultSyntheticFeatures is the feature count of a synthetic set whose
@@ -45,7 +51,12 @@ func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 	if !ok {
 		return nil, FieldErrorf("{Job.Problem} %q is not a model (models: %s)", model, strings.Join(ModelNames(), ", "))
 	}
-	switch sp.Task {
+	task := sp.Task
+	var inferred *data.Dataset // the targets read as real values, when they chose regression
+	if task == "" && m.RealTargets != nil {
+		task, inferred = inferTask(m, sp)
+	}
+	switch task {
 	case "", "classification":
 		if sp.Task != "" && m.RealTargets == nil {
 			return nil, FieldErrorf("{DataSpec.Task} applies to a model that fits classes or real targets (%s), not to %s", strings.Join(taskModels(), ", "), model)
@@ -59,9 +70,14 @@ func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 		return nil, FieldErrorf("{DataSpec.Task} %q is unknown (want classification or regression)", sp.Task)
 	}
 	ld := &LoadedData{}
-	var ds *data.Dataset
+	if m.RealTargets != nil || task == "regression" {
+		ld.Task, ld.TaskInferred = task, sp.Task == ""
+	}
+	ds := inferred
 	var err error
 	switch {
+	case ds != nil:
+		ld.Source = sp.File
 	case sp.File != "" && sp.Synthetic != "":
 		return nil, FieldErrorf("{DataSpec.File} and {DataSpec.Synthetic} both choose the data; give one")
 	case sp.File == "" && sp.Synthetic == "":
@@ -119,12 +135,43 @@ func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 		source, what = "{DataSpec.Synthetic} %s: ", sp.Synthetic
 	}
 	if labelKind(m) == data.Multiclass && len(ds.Classes) > 0 && !contiguous(ds.Classes) {
-		return nil, FieldErrorf(source+"%s needs the labels 0..K-1, each present; the target holds %v", what, model, ds.Classes)
+		hint := ""
+		if ld.TaskInferred {
+			hint = " (or {DataSpec.Task} regression, for real targets)"
+		}
+		return nil, FieldErrorf(source+"%s needs the labels 0..K-1, each present; the target holds %v"+hint, what, model, ds.Classes)
 	}
 	if ld.Data, err = newData(m, x, y, n, ds.Cols, vx, vy, nv, len(ds.Classes)); err != nil {
 		return nil, FieldErrorf(source+"%s", what, strings.TrimPrefix(err.Error(), "gdgpu: "))
 	}
 	return ld, nil
+}
+
+// inferTask is the task of a model that fits classes or real targets when
+// the spec does not give one, as sklearn's type_of_target reads a target:
+// synthetic data says which it is; a file's target is real (regression)
+// when one of its values is not a class label, an integer in
+// [0, data.MaxClassLabel], and classes otherwise (names, or labels that
+// the classifier's checks then take or refuse). A target that cannot be
+// read as numbers at all is left to the classifier's reader, whose
+// message names the fault. For regression it returns the set it read.
+func inferTask(m ModelInfo, sp DataSpec) (string, *data.Dataset) {
+	switch {
+	case sp.Synthetic == "regression" && sp.File == "":
+		return "regression", nil
+	case sp.Synthetic != "" || sp.File == "":
+		return "classification", nil
+	}
+	ds, err := readData(m.RealTargets(), sp)
+	if err != nil {
+		return "classification", nil
+	}
+	for _, v := range ds.Y {
+		if v < 0 || v > data.MaxClassLabel || v != float32(math.Trunc(float64(v))) {
+			return "regression", ds
+		}
+	}
+	return "classification", nil
 }
 
 // taskModels names the models that fit classes or real targets

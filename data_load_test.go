@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gdgpu/gdgpu/data"
 )
 
 // TestFieldError: the fields come from the format's braces only (an
@@ -80,5 +82,65 @@ func TestNameFields(t *testing.T) {
 	}
 	if e := FieldErrorf("sum_{i<N} of {Job.Cond} %d", 3); !slices.Equal(e.Fields, []string{"Job.Cond"}) || e.Error() != "gdgpu: sum_{i<N} of Job.Cond 3" {
 		t.Errorf("FieldErrorf: fields %q, %q", e.Fields, e)
+	}
+}
+
+// TestLoadDataTask: a model that fits classes or real targets (the mlp)
+// takes its task from the data when the spec gives none (issue 16): real
+// values are a regression, names and labels 0..K-1 classes, synthetic
+// data its kind; a task given is kept, and a model that fits one kind
+// reports none.
+func TestLoadDataTask(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	real := write("real.csv", "a,b,y\n1,2,0.5\n3,4,2\n5,6,1\n")
+	big := write("big.csv", "a,b,y\n1,2,70000\n3,4,2\n5,6,1\n")
+	neg := write("neg.csv", "a,b,y\n1,2,-1\n3,4,0\n5,6,1\n")
+	labels := write("labels.csv", "a,b,y\n1,2,0\n3,4,2\n5,6,1\n")
+	names := write("names.csv", "a,b,y\n1,2,yes\n3,4,no\n5,6,yes\n")
+	x, y := "data/testdata/matrix_f8.npy", filepath.Join(dir, "y.npy") // x: 2 rows
+	if err := data.WriteVector(y, []float64{0.25, 1}, "f8"); err != nil {
+		t.Fatal(err)
+	}
+	file := func(f string) DataSpec { return DataSpec{File: f, Target: "y"} }
+	for _, c := range []struct {
+		name     string
+		model    string
+		spec     DataSpec
+		task     string
+		inferred bool
+		classes  int
+	}{
+		{"real values", "mlp", file(real), "regression", true, 0},
+		{"a label past the largest", "mlp", file(big), "regression", true, 0},
+		{"a negative value", "mlp", file(neg), "regression", true, 0},
+		{"labels 0..K-1", "mlp", file(labels), "classification", true, 3},
+		{"names", "mlp", file(names), "classification", true, 2},
+		{"a .npy of real targets", "mlp", DataSpec{File: x, Target: y}, "regression", true, 0},
+		{"synthetic regression", "mlp", DataSpec{Synthetic: "regression", Samples: 10}, "regression", true, 0},
+		{"synthetic classes", "mlp", DataSpec{Synthetic: "classification", Samples: 10}, "classification", true, 3},
+		{"regression given", "mlp", DataSpec{File: labels, Target: "y", Task: "regression"}, "regression", false, 0},
+		{"classification given", "mlp", DataSpec{File: labels, Target: "y", Task: "classification"}, "classification", false, 3},
+		{"linear", "linear", file(real), "", false, 0},
+		{"softmax", "softmax", file(labels), "", false, 3},
+	} {
+		ld, err := LoadData(c.model, c.spec, 1)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if ld.Task != c.task || ld.TaskInferred != c.inferred || ld.Data.Classes != c.classes {
+			t.Errorf("%s: task %q inferred %v with %d classes, want %q %v %d", c.name, ld.Task, ld.TaskInferred, ld.Data.Classes, c.task, c.inferred, c.classes)
+		}
+	}
+	// Given, classification is what it says, whatever the values.
+	if _, err := LoadData("mlp", DataSpec{File: real, Target: "y", Task: "classification"}, 1); err == nil || !strings.Contains(err.Error(), "class label") {
+		t.Errorf("classification given on real values: %v, want the label refused", err)
 	}
 }

@@ -252,8 +252,9 @@ type DataSpec struct {
 	ValFraction float64 `json:",omitempty"`
 
 	// Task "regression" reads real targets for a model that fits either
-	// classes or real values (ModelInfo.RealTargets: --mlp-task); ""
-	// (or "classification") the model's own labels.
+	// classes or real values (ModelInfo.RealTargets), "classification"
+	// its labels; "" lets the target decide (LoadData: regression when a
+	// value is not an integer class label).
 	Task string `json:",omitempty"`
 }
 

@@ -79,7 +79,7 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	if s.jsonOut { // stdout holds the JSON result alone
 		text = io.Discard
 	}
-	fmt.Fprintf(text, "gdgpu compare: %s\n", describe(&s.job))
+	fmt.Fprintf(text, "gdgpu compare: %s\n", describe(&s.job, s.model))
 	fmt.Fprintf(text, "  reference %s (%s) vs %s (%s), from the same start point\n", ref.b.Name(), ref.detail, got.b.Name(), got.detail)
 	prec := s.job.Precision
 	if s.device == "cpu" {

@@ -420,8 +420,10 @@ func takes(name string) string {
 }
 
 // describe renders a job in one line, e.g.
-// "rosenbrock N=1048576, adam lr=0.001 beta1=0.9 ..., 1000 steps".
-func describe(job *gdgpu.Job) string {
+// "rosenbrock N=1048576, adam lr=0.001 beta1=0.9 ..., 1000 steps"; ld,
+// the model's data (nil for a test function), says whether the mlp's
+// task was inferred.
+func describe(job *gdgpu.Job, ld *modelSetup) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s N=%d", job.Problem, job.Dim)
 	if d := job.Data; d != nil {
@@ -435,6 +437,9 @@ func describe(job *gdgpu.Job) string {
 			fmt.Fprintf(&b, " %s", net.Describe())
 			if d.Classes == 0 {
 				b.WriteString(" task=regression")
+				if ld != nil && ld.TaskInferred {
+					b.WriteString(" (inferred from the target's values)")
+				}
 			}
 		}
 		fmt.Fprintf(&b, " on %d x %d", d.Rows, d.Cols)

@@ -53,7 +53,7 @@ func printList(w io.Writer) {
 			labels = "{0,1} or {-1,1} in the file, computed as " + labels
 		}
 		if m.RealTargets != nil {
-			labels += ", or real with --mlp-task regression"
+			labels += ", or real (inferred from the target, or --mlp-task regression)"
 		}
 		start := "zero weights"
 		if m.Net != nil {

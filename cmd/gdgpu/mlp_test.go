@@ -215,12 +215,58 @@ func TestMLPRegression(t *testing.T) {
 		{[]string{"--problem", "softmax", "--data", iris, "--target", "species", "--mlp-task", "regression"}, "--mlp-task applies to a model that fits classes or real targets (mlp), not to softmax"},
 		{[]string{"--problem", "softmax", "--data", iris, "--target", "species", "--mlp-task", "classification"}, "--mlp-task applies to --problem mlp"},
 		{[]string{"--problem", "mlp", "--hidden", "4", "--data", iris, "--target", "species", "--mlp-task", "ordinal"}, `--mlp-task "ordinal" is unknown`},
-		{[]string{"--problem", "mlp", "--hidden", "4", "--synthetic", "regression"}, "needs --synthetic classification (or --mlp-task regression)"},
-		{[]string{"--problem", "mlp", "--hidden", "4", "--data", iris, "--target", "petal_width"}, "petal_width"},
+		{[]string{"--problem", "mlp", "--hidden", "4", "--synthetic", "regression", "--mlp-task", "classification"}, "needs --synthetic classification (or --mlp-task regression)"},
+		{[]string{"--problem", "mlp", "--hidden", "4", "--data", iris, "--target", "petal_width", "--mlp-task", "classification"}, "petal_width"},
 	} {
 		code, stdout, stderr := gdgpuRun(t, append([]string{"run", "--device", "cpu", "--steps", "1"}, c.args...)...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, want %d naming %q\n%s%s", c.args, code, exitUsage, c.want, stdout, stderr)
 		}
+	}
+}
+
+// TestMLPTaskInferred: without --mlp-task the mlp's task follows the
+// target (issue 16): real values train the regression, stated in the
+// header, with the same --out bytes as --mlp-task regression, and the
+// inferred task is what the checkpoint and job.toml record, so a resume
+// is exact; names or labels 0..K-1 train the classifier, with the bytes
+// of --mlp-task classification; integer labels with a gap are refused
+// with the hint to say regression.
+func TestMLPTaskInferred(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	iris := "../../data/testdata/iris.csv"
+	gaps := p("gaps.csv")
+	if err := os.WriteFile(gaps, []byte("a,b,y\n1,2,1\n3,4,2\n5,6,5\n7,1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"run", "--device", "cpu", "--problem", "mlp", "--data", iris, "--features", "sepal_length,sepal_width,petal_length",
+		"--standardize", "--hidden", "8", "--batch-size", "30", "--lr", "0.01", "--seed", "2", "--steps", "40"}
+	for _, c := range []struct {
+		target, task, header string
+	}{
+		{"petal_width", "regression", " task=regression (inferred from the target's values) on 150 x 3,"},
+		{"species", "classification", " on 150 x 3 (3 classes),"},
+	} {
+		code, stdout, stderr := gdgpuRun(t, append(cloneArgs(base), "--target", c.target, "--out", p(c.target+"-inferred.npy"), "--run-dir", p(c.target+"-dir"))...)
+		if code != 0 || !strings.Contains(stdout, c.header) || strings.Contains(c.task, "class") && strings.Contains(stdout, "task=") {
+			t.Errorf("%s: exit %d, want the header to hold %q\n%s%s", c.target, code, c.header, stdout, stderr)
+		}
+		mustRun(t, append(cloneArgs(base), "--target", c.target, "--mlp-task", c.task, "--out", p(c.target+"-given.npy"))...)
+		if !bytes.Equal(readFile(t, p(c.target+"-inferred.npy")), readFile(t, p(c.target+"-given.npy"))) {
+			t.Errorf("%s: --out of the inferred task differs from --mlp-task %s's", c.target, c.task)
+		}
+		if job := string(readFile(t, filepath.Join(p(c.target+"-dir"), "job.toml"))); !strings.Contains(job, "mlp-task = '"+c.task+"'") {
+			t.Errorf("%s: job.toml does not record mlp-task %s:\n%s", c.target, c.task, job)
+		}
+	}
+	mustRun(t, append(cloneArgs(base), "--target", "petal_width", "--steps", "17", "--checkpoint", p("half.ckpt"))...)
+	mustRun(t, "run", "--device", "cpu", "--resume", p("half.ckpt"), "--steps", "40", "--out", p("resumed.npy"))
+	if !bytes.Equal(readFile(t, p("petal_width-inferred.npy")), readFile(t, p("resumed.npy"))) {
+		t.Error("--out of the resumed inferred regression differs from the uninterrupted run's")
+	}
+	code, stdout, stderr := gdgpuRun(t, "run", "--device", "cpu", "--problem", "mlp", "--hidden", "4", "--data", gaps, "--target", "y", "--steps", "1")
+	if want := "needs the labels 0..K-1, each present; the target holds [1 2 5] (or --mlp-task regression, for real targets)"; code != exitUsage || !strings.Contains(stderr, want) {
+		t.Errorf("labels with a gap: exit %d, want %d naming %q\n%s%s", code, exitUsage, want, stdout, stderr)
 	}
 }

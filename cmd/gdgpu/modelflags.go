@@ -66,7 +66,7 @@ func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	fs.IntSliceVar(&m.hidden, "hidden", nil, "mlp: the hidden layers' widths `W1,W2,...` (at least one, each >= 1), e.g. 128,64")
 	fs.StringVar(&m.activation, "activation", "relu", "mlp: the hidden layers' activation, "+strings.Join(gdgpu.Activations, ", ")+" (gelu in torch's erf form)")
 	fs.Float64Var(&m.leakySlope, "leaky-slope", gdgpu.DefaultLeakySlope, "mlp with --activation leaky-relu: the negative slope (torch.nn.LeakyReLU's negative_slope)")
-	fs.StringVar(&m.task, "mlp-task", "classification", "mlp: classification (softmax cross-entropy over the target's classes) or regression (real targets, mean squared error)")
+	fs.StringVar(&m.task, "mlp-task", "", "mlp: classification (softmax cross-entropy over the target's classes) or regression (real targets, mean squared error); unset, regression when a target value is not a class label (an integer in [0, 65535]), else classification")
 	fs.StringVar(&m.initScheme, "init-scheme", "torch", "mlp: the seeded start, "+strings.Join(gdgpu.InitSchemes, ", ")+" (torch: nn.Linear's default; docs/models.md)")
 	return m
 }
@@ -116,7 +116,7 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 	}
 	// Paths as given, so that messages and the model card name the file
 	// as the user typed it; the job keeps them absolute.
-	ld, err := gdgpu.LoadData(job.Problem, m.spec(false), job.Seed)
+	ld, err := gdgpu.LoadData(job.Problem, m.spec(job.Problem, false), job.Seed)
 	if err != nil {
 		// A file that could not be read (the refusal wraps the reader's
 		// error) says when --resume's checkpoint named it.
@@ -133,7 +133,13 @@ func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jo
 	}
 	d := ld.Data
 	job.Data = d
-	job.DataSpec = m.spec(true)
+	job.DataSpec = m.spec(job.Problem, true)
+	if ld.TaskInferred && ld.Task == "regression" {
+		// The checkpoint and job.toml say what the data chose; a
+		// classification stays "", as before inference, which it reads
+		// as again.
+		job.DataSpec.Task = ld.Task
+	}
 	job.Loss, job.Delta, job.L1, job.L2 = m.loss, m.delta, m.l1, m.l2
 	job.NoIntercept, job.BatchSize = !m.intercept, m.batchSize
 	if err := m.network(changed, job); err != nil {
@@ -219,12 +225,14 @@ func (m *modelFlags) flagOf(field string) string {
 	return fl
 }
 
-// spec records the data flags (gdgpu.DataSpec); with abs, paths are made
-// absolute, so that a checkpoint resumes from another folder.
-func (m *modelFlags) spec(abs bool) gdgpu.DataSpec {
+// spec records the data flags (gdgpu.DataSpec) of problem's data; with
+// abs, paths are made absolute, so that a checkpoint resumes from another
+// folder.
+func (m *modelFlags) spec(problem string, abs bool) gdgpu.DataSpec {
 	sp := gdgpu.DataSpec{Standardize: m.standardize, ValFraction: m.valFraction}
-	if m.task != "classification" {
-		sp.Task = m.task // "regression", or a bad value LoadData refuses
+	sp.Task = m.task // "" leaves the mlp's task to its data; a bad value LoadData refuses
+	if info, _ := gdgpu.LookupModel(problem); info.RealTargets == nil && sp.Task == "classification" {
+		sp.Task = "" // what the model fits anyway: network() refuses the flag
 	}
 	if m.synthetic != "" && m.data == "" {
 		sp.Synthetic, sp.Samples, sp.Classes, sp.Noise = m.synthetic, m.samples, m.classes, m.noise

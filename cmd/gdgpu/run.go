@@ -337,7 +337,7 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 		if !s.quiet {
 			s.progress = stdout
 		}
-		fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job), d.b.Name(), d.detail, resumeNote(s))
+		fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job, s.model), d.b.Name(), d.detail, resumeNote(s))
 	}
 	o, err := execute(ctx, s, d, s.log, d.b.Name(), stderr)
 	var oe *outputError
