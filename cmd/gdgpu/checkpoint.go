@@ -68,13 +68,13 @@ func (c *ckptFlags) prefill(cmd *cobra.Command, f *jobFlags) error {
 		// Schedule flags are read against the checkpoint's kind, whose
 		// required parameter comes from the checkpoint unless given.
 		f.sched.kind = j.Schedule.Kind
-		if req, ok := requiredParams[j.Schedule.Kind]; ok && !changed(req) {
+		if req := requiredFlag(j.Schedule.Kind); req != "" && !changed(req) {
 			for _, p := range schedParams {
 				if p.flag != req {
 					continue
 				}
-				v := p.show(&j.Schedule)
-				if fv, ok := p.field(&j.Schedule).(*float64); ok {
+				v := p.Show(&j.Schedule)
+				if fv, ok := p.Value(&j.Schedule).(*float64); ok {
 					v = strconv.FormatFloat(*fv, 'g', -1, 64)
 				}
 				if err := cmd.Flags().Set(req, v); err != nil {
@@ -167,20 +167,7 @@ func (c *ckptFlags) resumeJob(changed func(string) bool, flagJob *gdgpu.Job) gdg
 		job.Schedule = fj.Schedule
 	} else {
 		for _, p := range schedParams {
-			set(p.flag, func() {
-				switch dst := p.field(&job.Schedule).(type) {
-				case *int:
-					*dst = *p.field(&fj.Schedule).(*int)
-				case *float64:
-					*dst = *p.field(&fj.Schedule).(*float64)
-				case *bool:
-					*dst = *p.field(&fj.Schedule).(*bool)
-				case *string:
-					*dst = *p.field(&fj.Schedule).(*string)
-				case *[]int:
-					*dst = append([]int(nil), *p.field(&fj.Schedule).(*[]int)...)
-				}
-			})
+			set(p.flag, func() { p.Copy(&job.Schedule, &fj.Schedule) })
 		}
 	}
 	set("clip-grad-norm", func() { job.ClipNorm = fj.ClipNorm })

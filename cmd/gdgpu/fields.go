@@ -62,7 +62,7 @@ var fieldFlags = func() map[string]string {
 		"Run.x0":                 "--init",
 	}
 	for _, p := range schedParams {
-		m["Schedule."+p.name] = "--" + p.flag
+		m["Schedule."+p.Field] = "--" + p.flag
 	}
 	return m
 }()

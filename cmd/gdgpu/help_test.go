@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/gdgpu/gdgpu"
 )
 
 // TestHelpSlips: --target's placeholder is a column, --history is a whole
@@ -207,23 +204,5 @@ func TestDebugFlag(t *testing.T) {
 	}
 	if code, _, stderr := gdgpuRun(t, "list"); code != 0 || glDebug.Load() != nil {
 		t.Errorf("list after --debug: exit %d, sink %v\n%s", code, glDebug.Load(), stderr)
-	}
-}
-
-// TestSchedParamNames: each schedule flag's name is the Schedule field it
-// sets, so that a refusal naming the field (gdgpu.FieldError) shows the
-// flag.
-func TestSchedParamNames(t *testing.T) {
-	var s gdgpu.Schedule
-	v := reflect.ValueOf(&s).Elem()
-	for _, p := range schedParams {
-		f := v.FieldByName(p.name)
-		if !f.IsValid() {
-			t.Errorf("--%s: Schedule has no field %s", p.flag, p.name)
-			continue
-		}
-		if f.Addr().Interface() != p.field(&s) {
-			t.Errorf("--%s sets another field than %s", p.flag, p.name)
-		}
 	}
 }

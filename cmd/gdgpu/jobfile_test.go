@@ -431,8 +431,8 @@ func badFlagValues(t *testing.T) map[string][]struct {
 		"exponential": {"--lr-gamma", "0.5"}, "cosine-restarts": {"--lr-t0", "5"}}
 	for _, p := range schedParams {
 		kind := "constant"
-		if p.kinds != nil {
-			kind = p.kinds[0]
+		if p.Kinds != nil {
+			kind = p.Kinds[0]
 		}
 		pre := []string{"--schedule", kind}
 		if r := required[kind]; r != nil && r[0] != "--"+p.flag {
@@ -441,7 +441,7 @@ func badFlagValues(t *testing.T) map[string][]struct {
 		if p.flag == "warmup-start-factor" {
 			pre = append(pre, "--warmup-steps", "5")
 		}
-		switch p.field(&gdgpu.Schedule{}).(type) {
+		switch p.Value(&gdgpu.Schedule{}).(type) {
 		case *int:
 			num(p.flag, pre, "-1")
 			add(p.flag, `"--`+p.flag+`"`, append(cloneArgs(pre), "--"+p.flag, "1.5")...)

@@ -115,14 +115,14 @@ func printSchedules(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		n := 0
 		for _, p := range schedParams {
-			if p.kinds == nil || !p.appliesTo(sc.Name) {
+			if p.Kinds == nil || !p.AppliesTo(sc.Name) {
 				continue
 			}
 			if n == 0 {
 				fmt.Fprintln(tw, "      flag\ttorch\tdefault\tdescription")
 			}
 			n++
-			fmt.Fprintf(tw, "      --%s\t%s\t%s\t%s\n", p.flag, p.torch, p.defaultFor(sc.Name), p.doc)
+			fmt.Fprintf(tw, "      --%s\t%s\t%s\t%s\n", p.flag, p.Torch, p.defaultFor(sc.Name), p.doc())
 		}
 		tw.Flush()
 	}
@@ -130,8 +130,8 @@ func printSchedules(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "      flag\ttorch\tdefault\tdescription")
 	for _, p := range schedParams {
-		if p.kinds == nil {
-			fmt.Fprintf(tw, "      --%s\t%s\t%s\t%s\n", p.flag, p.torch, p.defaultFor("constant"), p.doc)
+		if p.Kinds == nil {
+			fmt.Fprintf(tw, "      --%s\t%s\t%s\t%s\n", p.flag, p.Torch, p.defaultFor("constant"), p.doc())
 		}
 	}
 	tw.Flush()

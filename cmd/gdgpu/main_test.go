@@ -428,8 +428,8 @@ func TestList(t *testing.T) {
 		}
 	}
 	for _, p := range schedParams {
-		if !strings.Contains(stdout, "--"+p.flag+" ") || !strings.Contains(stdout, p.torch) {
-			t.Errorf("list lacks --%s (%s)", p.flag, p.torch)
+		if !strings.Contains(stdout, "--"+p.flag+" ") || !strings.Contains(stdout, p.Torch) {
+			t.Errorf("list lacks --%s (%s)", p.flag, p.Torch)
 		}
 	}
 	for _, st := range []gdgpu.Status{gdgpu.StepLimit, gdgpu.Diverged, gdgpu.Interrupted, gdgpu.GradientThreshold,

@@ -218,13 +218,13 @@ func jobEntries(s *setup) []jobFlagValue {
 	put("schedule", job.Schedule.Kind)
 	if !info.CPUOnly {
 		for _, p := range schedParams {
-			if !p.appliesTo(job.Schedule.Kind) {
+			if !p.AppliesTo(job.Schedule.Kind) {
 				continue
 			}
 			if p.flag == "warmup-start-factor" && job.Schedule.Warmup == 0 {
 				continue
 			}
-			switch v := p.field(&job.Schedule).(type) {
+			switch v := p.Value(&job.Schedule).(type) {
 			case *int:
 				put(p.flag, *v)
 			case *float64:

@@ -2,155 +2,84 @@ package main
 
 import (
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/spf13/pflag"
 )
 
-// schedParam is one learning-rate schedule flag: the schedule kinds that
-// read it, torch's name for it, and the gdgpu.Schedule field it sets.
+// schedParam is one learning-rate schedule parameter (gdgpu.ScheduleParam)
+// with its flag.
 type schedParam struct {
-	flag  string   // without dashes, e.g. "lr-gamma"
-	name  string   // the Schedule field, e.g. "Gamma" (gdgpu.FieldError names it)
-	torch string   // the lr_scheduler argument
-	kinds []string // the kinds that read it; nil: every kind (the warm-up)
-	doc   string
-	// field returns the Schedule field the flag sets: a *int, *float64,
-	// *bool, *string or *[]int.
-	field func(s *gdgpu.Schedule) any
+	gdgpu.ScheduleParam
+	flag string // without dashes, e.g. "lr-gamma"
 }
 
-// schedParams lists every schedule flag, in the order help and list show
-// them. Their defaults are DefaultSchedule's, except the two that default
-// to --steps (stepsDefault).
-var schedParams = []schedParam{
-	{"lr-step-size", "StepSize", "step_size", []string{"step"}, "steps between decays",
-		func(s *gdgpu.Schedule) any { return &s.StepSize }},
-	{"lr-gamma", "Gamma", "gamma", []string{"step", "multistep", "exponential"}, "decay factor",
-		func(s *gdgpu.Schedule) any { return &s.Gamma }},
-	{"lr-milestones", "Milestones", "milestones", []string{"multistep"}, "comma-separated, strictly increasing steps at which to decay",
-		func(s *gdgpu.Schedule) any { return &s.Milestones }},
-	{"lr-t-max", "TMax", "T_max", []string{"cosine"}, "half period: the step at which the cosine reaches --lr-eta-min",
-		func(s *gdgpu.Schedule) any { return &s.TMax }},
-	{"lr-eta-min", "EtaMin", "eta_min", []string{"cosine", "cosine-restarts"}, "lowest learning rate",
-		func(s *gdgpu.Schedule) any { return &s.EtaMin }},
-	{"lr-t0", "T0", "T_0", []string{"cosine-restarts"}, "steps until the first restart",
-		func(s *gdgpu.Schedule) any { return &s.T0 }},
-	{"lr-t-mult", "TMult", "T_mult", []string{"cosine-restarts"}, "period growth factor at each restart",
-		func(s *gdgpu.Schedule) any { return &s.TMult }},
-	{"lr-total-iters", "TotalIters", "total_iters", []string{"polynomial"}, "steps until the learning rate reaches 0",
-		func(s *gdgpu.Schedule) any { return &s.TotalIters }},
-	{"lr-power", "Power", "power", []string{"polynomial"}, "exponent of the polynomial decay",
-		func(s *gdgpu.Schedule) any { return &s.Power }},
-	{"lr-max", "MaxLR", "max_lr", []string{"onecycle"}, "peak learning rate (0: --lr)",
-		func(s *gdgpu.Schedule) any { return &s.MaxLR }},
-	{"lr-total-steps", "TotalSteps", "total_steps", []string{"onecycle"}, "steps in the cycle, at least --steps",
-		func(s *gdgpu.Schedule) any { return &s.TotalSteps }},
-	{"lr-pct-start", "PctStart", "pct_start", []string{"onecycle"}, "fraction of the cycle spent rising, in (0, 1)",
-		func(s *gdgpu.Schedule) any { return &s.PctStart }},
-	{"lr-div-factor", "DivFactor", "div_factor", []string{"onecycle"}, "starting lr = --lr-max / this",
-		func(s *gdgpu.Schedule) any { return &s.DivFactor }},
-	{"lr-final-div-factor", "FinalDivFactor", "final_div_factor", []string{"onecycle"}, "final lr = starting lr / this",
-		func(s *gdgpu.Schedule) any { return &s.FinalDivFactor }},
-	{"lr-three-phase", "ThreePhase", "three_phase", []string{"onecycle"}, "fall back to the starting lr before the final anneal",
-		func(s *gdgpu.Schedule) any { return &s.ThreePhase }},
-	{"lr-anneal", "AnnealStrategy", "anneal_strategy", []string{"onecycle"}, "annealing: cos or linear",
-		func(s *gdgpu.Schedule) any { return &s.AnnealStrategy }},
-	{"lr-cycle-momentum", "CycleMomentum", "cycle_momentum", []string{"onecycle"}, "cycle momentum (sgd, rmsprop) or beta1 (the Adam family) inversely to the lr; false keeps the optimizer's",
-		func(s *gdgpu.Schedule) any { return &s.CycleMomentum }},
-	{"lr-base-momentum", "BaseMomentum", "base_momentum", []string{"onecycle"}, "lowest cycled momentum or beta1, at the lr's peak",
-		func(s *gdgpu.Schedule) any { return &s.BaseMomentum }},
-	{"lr-max-momentum", "MaxMomentum", "max_momentum", []string{"onecycle"}, "highest cycled momentum or beta1, at the start and the end (it replaces --momentum or --beta1)",
-		func(s *gdgpu.Schedule) any { return &s.MaxMomentum }},
-	{"warmup-steps", "Warmup", "LinearLR total_iters", nil, "linear warm-up over this many steps (0: none)",
-		func(s *gdgpu.Schedule) any { return &s.Warmup }},
-	{"warmup-start-factor", "WarmupStartFactor", "LinearLR start_factor", nil, "warm-up starts at this fraction of the lr, in (0, 1]",
-		func(s *gdgpu.Schedule) any { return &s.WarmupStartFactor }},
-	{"warmup-sequential", "WarmupSequential", "SequentialLR", nil, "run the warm-up first, then the schedule from its own step 0 (torch's SequentialLR), instead of multiplying the two (ChainedScheduler)",
-		func(s *gdgpu.Schedule) any { return &s.WarmupSequential }},
-	{"plateau-factor", "Factor", "factor", []string{"plateau"}, "multiply the lr by this on a plateau, in [0, 1)",
-		func(s *gdgpu.Schedule) any { return &s.Factor }},
-	{"plateau-patience", "Patience", "patience", []string{"plateau"}, "samples without improvement tolerated",
-		func(s *gdgpu.Schedule) any { return &s.Patience }},
-	{"plateau-threshold", "Threshold", "threshold", []string{"plateau"}, "relative improvement that counts, in [0, 1)",
-		func(s *gdgpu.Schedule) any { return &s.Threshold }},
-	{"plateau-cooldown", "Cooldown", "cooldown", []string{"plateau"}, "samples ignored after a reduction",
-		func(s *gdgpu.Schedule) any { return &s.Cooldown }},
-	{"plateau-min-lr", "MinLR", "min_lr", []string{"plateau"}, "lower bound on the lr",
-		func(s *gdgpu.Schedule) any { return &s.MinLR }},
+// schedFlagNames are the schedule parameters' flags, by Schedule field.
+var schedFlagNames = map[string]string{
+	"StepSize": "lr-step-size", "Gamma": "lr-gamma", "Milestones": "lr-milestones",
+	"TMax": "lr-t-max", "EtaMin": "lr-eta-min", "T0": "lr-t0", "TMult": "lr-t-mult",
+	"TotalIters": "lr-total-iters", "Power": "lr-power",
+	"MaxLR": "lr-max", "TotalSteps": "lr-total-steps", "PctStart": "lr-pct-start",
+	"DivFactor": "lr-div-factor", "FinalDivFactor": "lr-final-div-factor",
+	"ThreePhase": "lr-three-phase", "AnnealStrategy": "lr-anneal",
+	"CycleMomentum": "lr-cycle-momentum", "BaseMomentum": "lr-base-momentum", "MaxMomentum": "lr-max-momentum",
+	"Warmup": "warmup-steps", "WarmupStartFactor": "warmup-start-factor", "WarmupSequential": "warmup-sequential",
+	"Factor": "plateau-factor", "Patience": "plateau-patience", "Threshold": "plateau-threshold",
+	"Cooldown": "plateau-cooldown", "MinLR": "plateau-min-lr",
 }
 
-// requiredParams are the arguments torch requires and DefaultSchedule
-// leaves zero, by kind: Validate refuses them until they are given.
-var requiredParams = map[string]string{
-	"step":            "lr-step-size",
-	"multistep":       "lr-milestones",
-	"exponential":     "lr-gamma",
-	"cosine-restarts": "lr-t0",
+// schedParams lists every schedule flag, in the library's order.
+var schedParams = func() []schedParam {
+	var ps []schedParam
+	for _, p := range gdgpu.ScheduleParams() {
+		fl, ok := schedFlagNames[p.Field]
+		if !ok {
+			panic("gdgpu: schedule parameter " + p.Field + " has no flag")
+		}
+		ps = append(ps, schedParam{p, fl})
+	}
+	return ps
+}()
+
+// requiredFlag is the flag of the parameter torch requires for kind
+// (gdgpu.ScheduleParam.Required), "" where none is.
+func requiredFlag(kind string) string {
+	for _, p := range schedParams {
+		if p.Required(kind) {
+			return p.flag
+		}
+	}
+	return ""
 }
 
-// stepsDefault are the parameters the command line defaults to --steps
-// (torch requires them; DefaultSchedule leaves them zero).
-var stepsDefault = map[string]string{
-	"cosine":   "lr-t-max",
-	"onecycle": "lr-total-steps",
-}
-
-func (p schedParam) appliesTo(kind string) bool {
-	return p.kinds == nil || slices.Contains(p.kinds, kind)
-}
+// doc is p's one line with flags for the fields it names.
+func (p schedParam) doc() string { return flagText(p.Doc) }
 
 // defaultFor renders p's default for kind: its DefaultSchedule value,
 // "required", or "--steps".
 func (p schedParam) defaultFor(kind string) string {
-	if stepsDefault[kind] == p.flag {
+	if p.RunLength(kind) {
 		return "--steps"
 	}
-	if requiredParams[kind] == p.flag {
+	if p.Required(kind) {
 		return "required"
 	}
 	s, err := gdgpu.DefaultSchedule(kind)
 	if err != nil {
 		return "?"
 	}
-	v := p.show(&s)
+	v := p.Show(&s)
 	if p.flag == "lr-max" && v == "0" {
 		return "0 (--lr)"
 	}
 	return v
 }
 
-// show renders p's field of s.
-func (p schedParam) show(s *gdgpu.Schedule) string {
-	switch v := p.field(s).(type) {
-	case *int:
-		return strconv.Itoa(*v)
-	case *float64:
-		return strconv.FormatFloat(*v, 'g', 6, 64)
-	case *bool:
-		return strconv.FormatBool(*v)
-	case *string:
-		return *v
-	case *[]int:
-		if len(*v) == 0 {
-			return "none"
-		}
-		parts := make([]string, len(*v))
-		for i, m := range *v {
-			parts[i] = strconv.Itoa(m)
-		}
-		return strings.Join(parts, ",")
-	}
-	panic("gdgpu: schedule flag --" + p.flag + " has a field of an unknown type")
-}
-
 // defaultsHelp renders p's defaults for the help text, e.g.
 // "0.1 for step, multistep; required for exponential".
 func (p schedParam) defaultsHelp() string {
-	kinds := p.kinds
+	kinds := p.Kinds
 	if len(kinds) <= 1 {
 		k := "constant"
 		if len(kinds) == 1 {
@@ -190,11 +119,11 @@ func addScheduleFlags(fs *pflag.FlagSet) *schedFlags {
 		" (torch.optim.lr_scheduler's; gdgpu list shows them with their defaults)")
 	for _, p := range schedParams {
 		which := "every schedule"
-		if p.kinds != nil {
-			which = strings.Join(p.kinds, ", ")
+		if p.Kinds != nil {
+			which = strings.Join(p.Kinds, ", ")
 		}
-		usage := fmt.Sprintf("%s: %s (torch: %s; default: %s)", which, p.doc, p.torch, p.defaultsHelp())
-		switch v := p.field(&f.vals).(type) {
+		usage := fmt.Sprintf("%s: %s (torch: %s; default: %s)", which, p.doc(), p.Torch, p.defaultsHelp())
+		switch v := p.Value(&f.vals).(type) {
 		case *int:
 			fs.IntVar(v, p.flag, 0, usage)
 		case *float64:
@@ -240,21 +169,10 @@ func (f *schedFlags) build(changed func(string) bool, steps int) (gdgpu.Schedule
 		if !changed(p.flag) {
 			continue
 		}
-		if !p.appliesTo(s.Kind) {
+		if !p.AppliesTo(s.Kind) {
 			return s, usagef("--%s does not apply to --schedule %s (%s)", p.flag, s.Kind, scheduleTakes(s.Kind))
 		}
-		switch dst := p.field(&s).(type) {
-		case *int:
-			*dst = *p.field(&f.vals).(*int)
-		case *float64:
-			*dst = *p.field(&f.vals).(*float64)
-		case *bool:
-			*dst = *p.field(&f.vals).(*bool)
-		case *string:
-			*dst = *p.field(&f.vals).(*string)
-		case *[]int:
-			*dst = slices.Clone(*p.field(&f.vals).(*[]int))
-		}
+		p.Copy(&s, &f.vals)
 	}
 	if changed("warmup-start-factor") && !changed("warmup-steps") {
 		return s, usagef("--warmup-start-factor needs --warmup-steps")
@@ -273,7 +191,7 @@ func (f *schedFlags) build(changed func(string) bool, steps int) (gdgpu.Schedule
 func scheduleTakes(kind string) string {
 	var fl []string
 	for _, p := range schedParams {
-		if p.kinds != nil && p.appliesTo(kind) {
+		if p.Kinds != nil && p.AppliesTo(kind) {
 			fl = append(fl, "--"+p.flag)
 		}
 	}
@@ -291,8 +209,8 @@ func describeSchedule(s *gdgpu.Schedule) string {
 	if s.Kind != "constant" {
 		fmt.Fprintf(&b, "%s schedule", s.Kind)
 		for _, p := range schedParams {
-			if p.kinds != nil && p.appliesTo(s.Kind) {
-				v := p.show(s)
+			if p.Kinds != nil && p.AppliesTo(s.Kind) {
+				v := p.Show(s)
 				if p.flag == "lr-max" && s.MaxLR == 0 {
 					v = "--lr"
 				}
