@@ -890,3 +890,48 @@ func TestScheduleWarmupSequential(t *testing.T) {
 		t.Errorf("plateau with a sequential warm-up: %v", err)
 	}
 }
+
+// TestScheduleOneCycleTorchSuite checks OneCycleLR's learning rate and its
+// cycled momentum (or beta1) against the expected values of torch's own
+// test suite, which torch's CI asserts OneCycleLR reproduces (to 1e-5):
+// test/optim/test_lrscheduler.py's test_onecycle_lr_linear_annealing,
+// test_onecycle_lr_linear_annealing_three_phases,
+// test_onecycle_lr_cosine_annealing and test_cycle_lr_with_adam (the
+// linear case on Adam's beta1, which Momentum gives alike). Those tests
+// read the values before each scheduler.step(), so entry t is step t's.
+// torch's cosine targets are its annealing_cos(start, end, pct); the
+// others are exact decimals. No torch ran here: the values are the
+// suite's, and gdgpu must meet them to 1e-12 relative (float64 on both
+// sides; the suite's own 1e-5 is for float32 tensors).
+func TestScheduleOneCycleTorchSuite(t *testing.T) {
+	cos := func(start, end, pct float64) float64 { return end + (start-end)/2.0*(math.Cos(math.Pi*pct)+1) }
+	lin := Schedule{Kind: "onecycle", MaxLR: 25, TotalSteps: 10, PctStart: 0.3, DivFactor: 25, FinalDivFactor: 2,
+		AnnealStrategy: "linear", CycleMomentum: true, BaseMomentum: 1, MaxMomentum: 22}
+	three := lin
+	three.PctStart, three.FinalDivFactor, three.ThreePhase = 0.4, 4, true
+	cosine := lin
+	cosine.AnnealStrategy = "cos"
+	for _, c := range []struct {
+		name    string
+		s       Schedule
+		lr, mom []float64
+	}{
+		{"linear (SGD momentum, and Adam's beta1)", lin,
+			[]float64{1, 13, 25, 21.5, 18, 14.5, 11, 7.5, 4, 0.5},
+			[]float64{22, 11.5, 1, 4, 7, 10, 13, 16, 19, 22}},
+		{"three phases", three,
+			[]float64{1, 9, 17, 25, 17, 9, 1, 0.75, 0.5, 0.25},
+			[]float64{22, 15, 8, 1, 8, 15, 22, 22, 22, 22}},
+		{"cosine", cosine,
+			[]float64{1, 13, 25, cos(25, 0.5, 1/7.0), cos(25, 0.5, 2/7.0), cos(25, 0.5, 3/7.0), cos(25, 0.5, 4/7.0), cos(25, 0.5, 5/7.0), cos(25, 0.5, 6/7.0), 0.5},
+			[]float64{22, 11.5, 1, cos(1, 22, 1/7.0), cos(1, 22, 2/7.0), cos(1, 22, 3/7.0), cos(1, 22, 4/7.0), cos(1, 22, 5/7.0), cos(1, 22, 6/7.0), 22}},
+	} {
+		for step := range c.lr {
+			lr := c.s.LR(0.05, step) // the suite's SGD lr, which MaxLR 25 overrides
+			m, ok := c.s.Momentum(step)
+			if !ok || !closeTo(lr, c.lr[step], 0) || !closeTo(m, c.mom[step], 0) {
+				t.Errorf("%s: step %d: lr %v momentum %v (%v), torch's suite %v and %v", c.name, step, lr, m, ok, c.lr[step], c.mom[step])
+			}
+		}
+	}
+}
