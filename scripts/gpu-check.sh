@@ -13,8 +13,8 @@
 #      device N unless --allow-software;
 #   2. the GL tests: first the fp64 rounding assumption, then the engine
 #      suite, on device N (-gdgpu.gpu N, and -gdgpu.hardware unless
-#      --allow-software); then the command's suite (on device 0, the
-#      default of every gdgpu command);
+#      --allow-software); then the command's suite and the bench package's
+#      (on device 0, the default of every gdgpu command);
 #   3. gdgpu bench --json: f32 at 1e6, 1e7, 1e8, f64 at 1e8, lbfgs's
 #      iteration at 1e7, and bench --mlp (issue 16: an mlp training step at
 #      batch 256 and 1024 on the GPU and the CPU, the GEMM kernel alone);
@@ -61,14 +61,15 @@ if command -v go >/dev/null 2>&1; then
 	mkdir -p "$tests" &&
 		go build -tags egl -o "$bin" ./cmd/gdgpu &&
 		go test -tags egl -c -o "$tests/engine.test" ./engine &&
-		go test -tags egl -c -o "$tests/gdgpu.test" ./cmd/gdgpu || { echo "gpu-check.sh: build failed" >&2; exit 3; }
+		go test -tags egl -c -o "$tests/gdgpu.test" ./cmd/gdgpu &&
+		go test -tags egl -c -o "$tests/bench.test" ./bench || { echo "gpu-check.sh: build failed" >&2; exit 3; }
 	# The commit travels with the binaries (a GPU machine may have no git).
 	c=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 	git diff --quiet HEAD 2>/dev/null
 	[ $? -eq 1 ] && c="$c (with local changes)" # 1: changes; 128: no repository
 	echo "$c" >"$tests/commit"
-elif [ ! -x "$bin" ] || [ ! -x "$tests/engine.test" ] || [ ! -x "$tests/gdgpu.test" ]; then
-	echo "gpu-check.sh: no Go toolchain and no prebuilt $bin, $tests/engine.test, $tests/gdgpu.test (run scripts/gpu-check.sh --build-only where Go is)" >&2
+elif [ ! -x "$bin" ] || [ ! -x "$tests/engine.test" ] || [ ! -x "$tests/gdgpu.test" ] || [ ! -x "$tests/bench.test" ]; then
+	echo "gpu-check.sh: no Go toolchain and no prebuilt $bin, $tests/engine.test, $tests/gdgpu.test, $tests/bench.test (run scripts/gpu-check.sh --build-only where Go is)" >&2
 	exit 3
 fi
 [ "$build_only" = 1 ] && exit 0
@@ -186,6 +187,7 @@ if [ "$quick" = 1 ]; then
 else
 	step test-engine 90 testrun engine "$tests/engine.test" -test.v
 	step test-cmd 60 bash -c "cd cmd/gdgpu && ../../$tests/gdgpu.test -test.count=1 -test.v"
+	step test-bench 60 bash -c "cd bench && ../$tests/bench.test -test.count=1 -test.v"
 fi
 
 # 3. Benchmarks.

@@ -60,6 +60,16 @@ var fieldFlags = func() map[string]string {
 		"gdgpu.NewModelCard":     "gdgpu run --out",
 		"Job.Seed":               "--seed",
 		"Run.x0":                 "--init",
+		"Config.Sizes":           "--sizes", // bench.Config, gdgpu bench's
+		"Config.Precision":       "--precision",
+		"Config.Reps":            "--reps",
+		"Config.LoopSteps":       "--loop-steps",
+		"Config.Objective":       "--objective",
+		"Config.LBFGS":           "--lbfgs",
+		"Config.MLP":             "--mlp",
+		"Config.MLPHidden":       "--mlp-hidden",
+		"Config.MLPBatches":      "--mlp-batches",
+		"Config.GEMMSizes":       "--gemm-sizes",
 	}
 	for _, p := range schedParams {
 		m["Schedule."+p.Field] = "--" + p.flag

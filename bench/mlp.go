@@ -1,13 +1,10 @@
-package main
+package bench
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gdgpu/gdgpu"
@@ -16,7 +13,7 @@ import (
 	"github.com/gdgpu/gdgpu/engine"
 )
 
-// bench --mlp (issue 16): the FLOP-bound row family. "mlp-step" is one
+// Config.MLP (issue 16): the FLOP-bound row family. "mlp-step" is one
 // training step (forward, backward, Adam) of a relu network on synthetic
 // data, N being the batch; "gemm" is the GEMM kernel alone
 // (engine.BenchGEMM), N being the edge of the square product. Their
@@ -77,24 +74,10 @@ func mlpFlops(width []int, batch int) (forward, backward float64) {
 	return 2 * w * b, 2 * (2*w - float64(width[0])*float64(width[1])) * b
 }
 
-// parseWidths parses a comma-separated list of positive whole numbers
-// (the hidden widths, the batches, the GEMM edges) for flag.
-func parseWidths(flag, s string) ([]int, error) {
-	var v []int
-	for _, part := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(part))
-		if err != nil || n < 1 || n > 1<<20 {
-			return nil, fmt.Errorf("%s: %q is not a whole number from 1 to %d", flag, part, 1<<20)
-		}
-		v = append(v, n)
-	}
-	return v, nil
-}
-
-// mlpBenchJob is the job of an mlp-step row: the network on synthetic
+// mlpJob is the job of an mlp-step row: the network on synthetic
 // classification data (2 batches of rows, so that a step runs on a
 // minibatch drawn from a shuffled order), Adam at its defaults.
-func mlpBenchJob(hidden []int, batch int, prec gdgpu.Precision) (gdgpu.Job, error) {
+func mlpJob(hidden []int, batch int, prec gdgpu.Precision) (gdgpu.Job, error) {
 	rows := 2 * batch
 	ds, err := data.Synthetic("classification", rows, mlpInputs, mlpClasses, 0.5, 1)
 	if err != nil {
@@ -113,24 +96,22 @@ func mlpBenchJob(hidden []int, batch int, prec gdgpu.Precision) (gdgpu.Job, erro
 	return job, nil
 }
 
-// benchMLP runs bench --mlp's rows on the CPU (ec nil) or on ec.
-func benchMLP(ctx context.Context, ec *engine.Context, rep *benchReport, prec gdgpu.Precision, f *benchFlags) error {
-	hidden, _ := parseWidths("--mlp-hidden", f.mlpHidden) // checked by runBench
-	batches, _ := parseWidths("--mlp-batches", f.mlpBatches)
-	width := append(append([]int{mlpInputs}, hidden...), mlpClasses)
+// runMLP runs the Config.MLP rows on the CPU (ec nil) or on ec.
+func runMLP(ctx context.Context, ec *engine.Context, rep *Report, prec gdgpu.Precision, cfg *Config) error {
+	width := append(append([]int{mlpInputs}, cfg.MLPHidden...), mlpClasses)
 	peak, source := devicePeak(rep.Renderer)
 	if ec == nil || prec != gdgpu.F32 {
 		peak, source = 0, "unknown" // the table holds fp32 GPU peaks
 	}
 	net := strings.Trim(strings.ReplaceAll(fmt.Sprint(width), " ", "-"), "[]")
-	for _, batch := range batches {
-		if err := ctx.Err(); err != nil {
-			return exitCode(exitInterrupted)
+	for _, batch := range cfg.MLPBatches {
+		if ctx.Err() != nil {
+			return ErrInterrupted
 		}
 		fw, bw := mlpFlops(width, batch)
-		row := benchRow{Op: "mlp-step", N: batch, TimeSource: "wall", Flops: fw + bw, Peak: source,
+		row := Row{Op: "mlp-step", N: batch, TimeSource: "wall", Flops: fw + bw, Peak: source,
 			Desc: fmt.Sprintf("one adam step of a %s relu mlp, batch %d, synthetic data: %.4g GFLOP forward + %.4g backward", net, batch, fw/1e9, bw/1e9)}
-		if err := benchMLPStep(&row, ec, hidden, batch, prec, f.reps); err != nil {
+		if err := mlpStepRow(&row, ec, cfg.MLPHidden, batch, prec, cfg.Reps); err != nil {
 			return err
 		}
 		row.flopFigures(peak)
@@ -139,35 +120,34 @@ func benchMLP(ctx context.Context, ec *engine.Context, rep *benchReport, prec gd
 	if ec == nil {
 		return nil // the GEMM kernel is the GPU's
 	}
-	edges, _ := parseWidths("--gemm-sizes", f.gemmSizes)
 	var prevN int
 	var prevS float64
-	for _, n := range edges {
-		if err := ctx.Err(); err != nil {
-			return exitCode(exitInterrupted)
+	for _, n := range cfg.GEMMSizes {
+		if ctx.Err() != nil {
+			return ErrInterrupted
 		}
 		fl := 2 * float64(n) * float64(n) * float64(n)
-		row := benchRow{Op: "gemm", N: n, TimeSource: "gl_timestamp", Flops: fl, Peak: source,
+		row := Row{Op: "gemm", N: n, TimeSource: "gl_timestamp", Flops: fl, Peak: source,
 			Desc: fmt.Sprintf("the tiled GEMM kernel alone, C = A·B, %d x %d x %d (%.4g GFLOP)", n, n, n, fl/1e9)}
 		if prevS > 0 {
 			r := float64(n) / float64(prevN)
-			if est := time.Duration(prevS * r * r * r * float64(f.reps+1) * 1e9); est > gemmBudget {
+			if est := time.Duration(prevS * r * r * r * float64(cfg.Reps+1) * 1e9); est > gemmBudget {
 				row.Skipped = fmt.Sprintf("%d³ took %s, so %d³ would take about %s for %d reps and the warm-up, over the %s budget",
-					prevN, secString(prevS), n, est.Round(time.Second), f.reps, gemmBudget)
+					prevN, secString(prevS), n, est.Round(time.Second), cfg.Reps, gemmBudget)
 				rep.Rows = append(rep.Rows, row)
 				continue
 			}
 		}
-		t, err := ec.BenchGEMM(prec, n, f.reps)
+		t, err := ec.BenchGEMM(prec, n, cfg.Reps)
 		if errors.Is(err, engine.ErrTooBig) {
-			row.Skipped = err.Error()
+			row.skip(err)
 			rep.Rows = append(rep.Rows, row)
 			continue
 		}
 		if err != nil {
-			return failure(err)
+			return err
 		}
-		row.deviceTimes(t, f.reps)
+		row.deviceTimes(t, cfg.Reps)
 		row.flopFigures(peak)
 		rep.Rows = append(rep.Rows, row)
 		prevN, prevS = n, row.MedianS
@@ -175,17 +155,17 @@ func benchMLP(ctx context.Context, ec *engine.Context, rep *benchReport, prec gd
 	return nil
 }
 
-// benchMLPStep times reps training steps, after one warm-up. On the CPU
+// mlpStepRow times reps training steps, after one warm-up. On the CPU
 // each step is timed by the wall clock. On the GPU a step waits for
 // nothing, so the batch of reps steps is timed between two glFinish calls
 // and every figure of the row is the batch's wall time / reps.
-func benchMLPStep(row *benchRow, ec *engine.Context, hidden []int, batch int, prec gdgpu.Precision, reps int) error {
+func mlpStepRow(row *Row, ec *engine.Context, hidden []int, batch int, prec gdgpu.Precision, reps int) error {
 	if ec == nil {
 		prec = gdgpu.F64
 	}
-	job, err := mlpBenchJob(hidden, batch, prec)
+	job, err := mlpJob(hidden, batch, prec)
 	if err != nil {
-		return failure(err)
+		return err
 	}
 	var b gdgpu.Backend
 	if ec == nil {
@@ -194,22 +174,22 @@ func benchMLPStep(row *benchRow, ec *engine.Context, hidden []int, batch int, pr
 		b, err = ec.NewBackend(&job)
 	}
 	if errors.Is(err, engine.ErrTooBig) || errors.Is(err, cpu.ErrTooBig) {
-		row.Skipped = inFlags(err, fieldFlag)
+		row.skip(err)
 		return nil
 	}
 	if err != nil {
-		return failure(err)
+		return err
 	}
-	err = benchMLPRun(row, ec, &job, b, reps)
+	err = mlpSteps(row, ec, &job, b, reps)
 	if cerr := b.Close(); err == nil && cerr != nil {
-		err = failure(cerr)
+		err = cerr
 	}
 	return err
 }
 
-func benchMLPRun(row *benchRow, ec *engine.Context, job *gdgpu.Job, b gdgpu.Backend, reps int) error {
+func mlpSteps(row *Row, ec *engine.Context, job *gdgpu.Job, b gdgpu.Backend, reps int) error {
 	if err := b.Load(job.StartPoint()); err != nil {
-		return failure(err)
+		return err
 	}
 	rows := job.Data.Rows
 	bs, _ := gdgpu.Batches(job.BatchSize, rows)
@@ -217,7 +197,7 @@ func benchMLPRun(row *benchRow, ec *engine.Context, job *gdgpu.Job, b gdgpu.Back
 	gdgpu.EpochOrder(order, job.Seed, 0, bs)
 	o, ok := b.(gdgpu.Orderer)
 	if !ok {
-		return failure(fmt.Errorf("bench: the %s backend takes no sample order", b.Name()))
+		return fmt.Errorf("bench: the %s backend takes no sample order", b.Name())
 	}
 	lr := []float64{job.Optimizer.LR}
 	epoch, t := 0, 0 // t: steps issued
@@ -233,39 +213,36 @@ func benchMLPRun(row *benchRow, ec *engine.Context, job *gdgpu.Job, b gdgpu.Back
 		return b.Step(lr, false)
 	}
 	if err := o.SetOrder(0, order); err != nil {
-		return failure(err)
+		return err
 	}
 	if err := step(); err != nil { // warm-up (and the GPU's kernels' first run)
-		return failure(err)
+		return err
 	}
-	if ec != nil {
-		if err := ec.Finish(); err != nil {
-			return failure(err)
-		}
-		start := time.Now()
-		for range reps {
-			if err := step(); err != nil {
-				return failure(err)
-			}
-		}
-		if err := ec.Finish(); err != nil {
-			return failure(err)
-		}
-		per := time.Since(start).Seconds() / float64(reps)
-		row.stats([]float64{per})
-		row.Reps = reps
-		row.WallPerOpS = per
-		return nil
+	if ec == nil {
+		return row.wallTimes(reps, step)
 	}
-	if err := row.wallTimes(reps, step); err != nil {
-		return failure(err)
+	if err := ec.Finish(); err != nil {
+		return err
 	}
+	start := time.Now()
+	for range reps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	if err := ec.Finish(); err != nil {
+		return err
+	}
+	per := time.Since(start).Seconds() / float64(reps)
+	row.stats([]float64{per})
+	row.Reps = reps
+	row.WallPerOpS = per
 	return nil
 }
 
 // flopFigures fills GFLOP/s from the median time and, with a known peak,
 // its fraction.
-func (r *benchRow) flopFigures(peak float64) {
+func (r *Row) flopFigures(peak float64) {
 	if r.Skipped != "" || r.MedianS <= 0 {
 		return
 	}
@@ -273,34 +250,5 @@ func (r *benchRow) flopFigures(peak float64) {
 	if peak > 0 {
 		r.PeakGFlops = peak
 		r.PeakFrac = r.GFlops / peak
-	}
-}
-
-// printBenchMLP prints bench --mlp's rows as a table.
-func printBenchMLP(w io.Writer, rep *benchReport) {
-	fmt.Fprintf(w, "gdgpu bench --mlp: %s %s on %s, %d reps per row (mlp-step: wall time, on the GPU a batch of steps between two glFinish; gemm: GL_TIMESTAMP pairs)\n",
-		rep.Device, rep.Precision, rep.Renderer, rep.Reps)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "op\tN\tmedian\tmin\tp90\twall/op\tGFLOP/op\tGFLOP/s\tof peak\t\n")
-	for _, r := range rep.Rows {
-		if r.Skipped != "" {
-			fmt.Fprintf(tw, "%s\t%d\tskipped: %s\t\t\t\t\t\t\t\n", r.Op, r.N, r.Skipped)
-			continue
-		}
-		of := "peak unknown"
-		if r.PeakGFlops > 0 {
-			of = fmt.Sprintf("%.1f%% of %.0f", 100*r.PeakFrac, r.PeakGFlops)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%.4g\t%.2f\t%s\t\n", r.Op, r.N, secString(r.MedianS), secString(r.MinS),
-			secString(r.P90S), secString(r.WallPerOpS), r.Flops/1e9, r.GFlops, of)
-	}
-	tw.Flush()
-	for _, r := range rep.Rows {
-		if r.Op == "mlp-step" {
-			fmt.Fprintf(w, "mlp-step N=%d: %s\n", r.N, r.Desc)
-		}
-	}
-	if len(rep.Rows) > 0 && rep.Rows[0].Peak != "unknown" {
-		fmt.Fprintf(w, "peak: %s\n", rep.Rows[0].Peak)
 	}
 }
