@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -17,7 +16,6 @@ import (
 const (
 	localSize = 256  // invocations per workgroup: a power of two, <= every device's limit
 	maxGroups = 1024 // workgroups per dispatch: enough to fill a large GPU, far below 65535
-	ringSlots = 64   // read-back slots in flight before Step waits for the oldest
 	// xferElems bounds the host staging slice for uploads and downloads.
 	xferElems = 1 << 20
 )
@@ -72,14 +70,17 @@ type Backend struct {
 	names    []string // gdgpu.Optimizer.StateNames for the job
 	coefBuf  buffer   // the objective's coefficients (hasCoef)
 	partials buffer
-	ring     buffer
 	grad     buffer // a given gradient, for ApplyGradient; allocated on first use
+
+	// sampleRing is the samples' read-back (ring.go): ring, flagRing and
+	// the pending samples.
+	sampleRing
 
 	// Kernels (see buildKernels); those a job does not need are nil.
 	step, eval, reduce, given *program
 	gradPass, givenNorm, clip *program // clipping by norm
 	scale                     buffer   // the clip factor, one real
-	flags, flagRing           buffer   // non-finite record and its read-back copies (uint)
+	flags                     buffer   // the non-finite record (uint); its copies are flagRing's
 	// The pre-pass of an objective with global quantities (Ackley's,
 	// Griewank's: hasPrepass): per-chunk partials, then one workgroup
 	// combining them into glob.
@@ -96,13 +97,10 @@ type Backend struct {
 		scalars gdgpu.ScalarState
 	}
 
-	t        int               // optimizer steps taken (torch's state["step"])
-	scalars  gdgpu.ScalarState // NAdam's running product of mu
-	nextSlot int
-	pending  []pending      // recorded, not yet read back, oldest first
-	ready    []gdgpu.Sample // read back, not yet delivered
-	scratch  []byte         // staging for uploads, downloads and ring reads
-	closed   bool
+	t       int               // optimizer steps taken (torch's state["step"])
+	scalars gdgpu.ScalarState // NAdam's running product of mu
+	scratch []byte            // staging for uploads and downloads
+	closed  bool
 
 	// probe, when set (by tests), runs on the GL thread just before and
 	// just after each chunk's glDispatchCompute.
@@ -118,13 +116,6 @@ type Backend struct {
 	// lb is torch's L-BFGS (lbfgs.go), whose steps are not one kernel;
 	// nil for the other optimizers.
 	lb *lbfgsGPU
-}
-
-// pending is a recorded sample waiting behind a fence.
-type pending struct {
-	step  int
-	slot  int
-	fence uintptr
 }
 
 var _ gdgpu.Backend = (*Backend)(nil)
@@ -238,13 +229,10 @@ func (b *Backend) init() (err error) {
 	if b.partials, err = newBuffer("partial sums", 2*b.groups*b.chunks(), b.elem); err != nil {
 		return err
 	}
-	if b.ring, err = newReadBuffer("read-back ring", 2*ringSlots, b.elem, b.c.persistentReadBack()); err != nil {
+	if err := b.initRing("", 2, b.elem, n, false, b.c.persistentReadBack()); err != nil {
 		return err
 	}
 	if b.flags, err = newBuffer("non-finite flags", 2, 4); err != nil {
-		return err
-	}
-	if b.flagRing, err = newReadBuffer("non-finite flags ring", 2*ringSlots, 4, b.c.persistentReadBack()); err != nil {
 		return err
 	}
 	b.clearFlags()
@@ -715,20 +703,12 @@ func (b *Backend) dispatchChunks(p *program) {
 // slot only when all are in use (an error if that wait fails: the slot
 // must not be overwritten unread).
 func (b *Backend) recordSample(p *program, step int) error {
-	if len(b.pending) == ringSlots {
-		if err := b.collect(true, 1); err != nil {
-			return err
-		}
+	slot, err := b.next(b.c)
+	if err != nil {
+		return err
 	}
-	slot := b.nextSlot
-	b.nextSlot = (b.nextSlot + 1) % ringSlots
 	b.runReduce(p, slot)
-	// The client-mapped barrier makes the ring's shader writes visible
-	// through a persistent mapping once the fence signals.
-	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
-	fence := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
-	gl.Flush() // so the fence can signal without anyone waiting on it
-	b.pending = append(b.pending, pending{step: step, slot: slot, fence: fence})
+	b.push(step, slot, gl.BUFFER_UPDATE_BARRIER_BIT|gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
 	return nil
 }
 
@@ -737,9 +717,8 @@ func (b *Backend) recordSample(p *program, step int) error {
 func (b *Backend) runReduce(p *program, slot int) {
 	gl.UseProgram(p.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindRing, b.ring.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, b.flags.id)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlagRing, b.flagRing.id)
+	b.bindRing()
 	if b.scale.id != 0 {
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindScale, b.scale.id)
 	}
@@ -776,62 +755,10 @@ func (b *Backend) Record() error {
 
 // Samples delivers read-back samples in step order.
 func (b *Backend) Samples(dst []gdgpu.Sample, wait bool) ([]gdgpu.Sample, error) {
-	err := b.do(func() error {
-		if err := b.collect(wait, len(b.pending)); err != nil {
-			return err
-		}
-		if wait {
-			return b.c.glError()
-		}
-		return nil
-	})
-	dst = append(dst, b.ready...)
-	b.ready = b.ready[:0]
-	return dst, err
-}
-
-// collect moves up to limit signalled samples from pending to ready, oldest
-// first; with wait it blocks on each. On the GL thread.
-func (b *Backend) collect(wait bool, limit int) error {
-	done := 0
-	var err error
-	for done < limit && done < len(b.pending) {
-		p := b.pending[done]
-		ok, werr := b.c.waitFence(p.fence, wait, p.step)
-		if !ok {
-			err = werr
-			break
-		}
-		gl.DeleteSync(p.fence)
-		f, g2 := b.readRing(p.slot)
-		s := gdgpu.Sample{Step: p.step, Loss: f, GradNorm: math.Sqrt(g2)}
-		if base, rank := b.readFlags(p.slot); base != noFlag {
-			n := uint64(b.job.Dim)
-			s.NonFinite = true
-			s.BadStep = int(uint64(base) + uint64(rank)/n)
-			s.BadIndex = int(uint64(rank) % n)
-		}
-		b.ready = append(b.ready, s)
-		done++
+	if b.closed {
+		return dst, errBackendClosed
 	}
-	b.pending = b.pending[:copy(b.pending, b.pending[done:])]
-	return err
-}
-
-// readRing reads one slot's two reals; its fence has signalled, so this
-// does not stall the pipeline.
-func (b *Backend) readRing(slot int) (float64, float64) {
-	buf := b.stage(2 * b.elem)
-	b.ring.read(2*slot*b.elem, buf[:2*b.elem])
-	return b.decode(buf, 0), b.decode(buf, 1)
-}
-
-// readFlags reads one slot's copy of the non-finite record, behind the
-// same fence as its sums.
-func (b *Backend) readFlags(slot int) (base, rank uint32) {
-	var v [8]byte
-	b.flagRing.read(8*slot, v[:])
-	return binary.NativeEndian.Uint32(v[:4]), binary.NativeEndian.Uint32(v[4:])
+	return b.samples(b.c, dst, wait)
 }
 
 // Params downloads the current parameters, waiting for the device.
@@ -1068,15 +995,6 @@ func (b *Backend) do(f func() error) error {
 
 var errBackendClosed = errors.New("engine: backend closed")
 
-// dropPending forgets recorded samples (their fences are deleted).
-func (b *Backend) dropPending() {
-	for _, p := range b.pending {
-		gl.DeleteSync(p.fence)
-	}
-	b.pending = b.pending[:0]
-	b.ready = b.ready[:0]
-}
-
 // Close releases every GL object the backend made. Idempotent.
 func (b *Backend) Close() error {
 	if b.closed {
@@ -1095,11 +1013,11 @@ func (b *Backend) Close() error {
 
 // release deletes GL objects; safe on a partly built backend.
 func (b *Backend) release() {
-	b.dropPending()
+	b.releaseRing()
 	for _, p := range b.programs() {
 		p.delete()
 	}
-	for _, buf := range append([]*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob}, b.lb.buffers()...) {
+	for _, buf := range append([]*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.grad, &b.scale, &b.flags, &b.glob}, b.lb.buffers()...) {
 		buf.delete()
 	}
 	for k := range b.kept {
