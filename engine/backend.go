@@ -52,8 +52,9 @@ type Backend struct {
 	// opt is the optimizer of the current step: job.Optimizer, with a
 	// onecycle schedule's momentum or beta1 of the step (ScheduledScalars).
 	opt gdgpu.Optimizer
-	// cycled names the uniform that carries StepScalars.Momentum: the
-	// rule's "momentum" or "oneMinusBeta1" (OptimizerInfo.Cycled), or "".
+	// cycled names the StepScalars member that carries
+	// gdgpu.StepScalars.Momentum: the rule's "momentum" or "oneMinusBeta1"
+	// (OptimizerInfo.Cycled), or "".
 	cycled string
 	prob   gdgpu.Problem       // the job's problem's descriptor
 	coef   func(i int) float64 // its per-index coefficients, or nil (hasCoef)
@@ -81,6 +82,10 @@ type Backend struct {
 	gradPass, givenNorm, clip *program // clipping by norm
 	scale                     buffer   // the clip factor, one real
 	flags                     buffer   // the non-finite record (uint); its copies are flagRing's
+	// stepBuf holds the StepScalars uniform block (stepscalars.go),
+	// written from stepBytes once a step.
+	stepBuf   buffer
+	stepBytes []byte
 	// The pre-pass of an objective with global quantities (Ackley's,
 	// Griewank's: hasPrepass): per-chunk partials, then one workgroup
 	// combining them into glob.
@@ -233,6 +238,9 @@ func (b *Backend) init() (err error) {
 		return err
 	}
 	if b.flags, err = newBuffer("non-finite flags", 2, 4); err != nil {
+		return err
+	}
+	if err := b.newStepBuffer(); err != nil {
 		return err
 	}
 	b.clearFlags()
@@ -400,14 +408,16 @@ func (b *Backend) setConstants() {
 		b.setReal(p, "maxNorm", b.job.ClipNorm)
 		b.setReal(p, "clipEps", 1e-6) // torch's clip_grad_norm_ adds 1e-6 to the norm
 	}
+	// momentum and 1 - beta1, which a onecycle schedule cycles, go with
+	// the step's scalars (setStepScalars).
 	for _, p := range []*program{b.step, b.given} {
 		for _, u := range []struct {
 			name string
 			v    float64
 		}{
-			{"weightDecay", o.WeightDecay}, {"eps", o.Eps}, {"momentum", o.Momentum},
+			{"weightDecay", o.WeightDecay}, {"eps", o.Eps},
 			{"oneMinusDampening", 1 - o.Dampening}, {"beta2", o.Beta2},
-			{"oneMinusBeta1", 1 - o.Beta1}, {"oneMinusBeta2", 1 - o.Beta2},
+			{"oneMinusBeta2", 1 - o.Beta2},
 			{"rho", o.Rho}, {"oneMinusRho", 1 - o.Rho},
 			{"alpha", o.Alpha}, {"oneMinusAlpha", 1 - o.Alpha},
 		} {
@@ -577,7 +587,7 @@ func (b *Backend) Step(lr []float64, record bool) error {
 			rec := j == 0 && record
 			b.runPrepass()
 			if b.clip == nil {
-				b.setStepUniforms(b.step, rate)
+				b.setStepScalars(rate)
 				b.dispatchChunks(b.step)
 				if rec {
 					if err := b.recordSample(b.reduce, b.t-1); err != nil {
@@ -586,7 +596,7 @@ func (b *Backend) Step(lr []float64, record bool) error {
 				}
 			} else {
 				// Gradient and its norm first; the update then reads both.
-				b.setStepUniforms(b.given, rate)
+				b.setStepScalars(rate)
 				b.dispatchChunks(b.gradPass)
 				if rec {
 					if err := b.recordSample(b.clip, b.t-1); err != nil {
@@ -609,28 +619,6 @@ func (b *Backend) initOptimizer() {
 	if info, _ := gdgpu.LookupOptimizer(b.opt.Name); info.Cycled != "" {
 		b.cycled = map[string]string{"momentum": "momentum", "beta1": "oneMinusBeta1"}[info.Cycled]
 	}
-}
-
-// setStepUniforms sets step b.t's scalars, computed in float64 by
-// gdgpu.Optimizer.Scalars exactly as the CPU backend gets them.
-func (b *Backend) setStepUniforms(p *program, lr float64) {
-	s := b.opt.ScheduledScalars(&b.job.Schedule, b.t, lr, &b.scalars)
-	switch b.cycled { // the step's momentum or beta1 (a onecycle schedule cycles them)
-	case "momentum":
-		b.setReal(p, "momentum", s.Momentum)
-	case "oneMinusBeta1":
-		b.setReal(p, "oneMinusBeta1", 1-s.Momentum)
-	}
-	b.setReal(p, "stepSize", s.StepSize)
-	b.setReal(p, "decay", s.Decay)
-	b.setReal(p, "bc1", s.BC1)
-	b.setReal(p, "bc2", s.BC2)
-	b.setReal(p, "bc2sqrt", s.BC2Sqrt)
-	b.setReal(p, "coefGrad", s.CoefGrad)
-	b.setReal(p, "coefAvg", s.CoefAvg)
-	b.setReal(p, "rect", s.Rect)
-	gl.ProgramUniform1i(p.id, p.loc("rectified"), boolInt(s.Rectified))
-	gl.ProgramUniform1i(p.id, p.loc("firstStep"), boolInt(s.FirstStep))
 }
 
 func boolInt(v bool) int32 {
@@ -816,7 +804,7 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 // component or written value at this step. On the GL thread.
 func (b *Backend) applyGiven(lr float64) {
 	b.t++
-	b.setStepUniforms(b.given, lr)
+	b.setStepScalars(lr)
 	if b.clip != nil {
 		b.dispatchChunks(b.givenNorm)
 		b.runReduce(b.clip, -1)
@@ -1017,7 +1005,7 @@ func (b *Backend) release() {
 	for _, p := range b.programs() {
 		p.delete()
 	}
-	for _, buf := range append([]*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.grad, &b.scale, &b.flags, &b.glob}, b.lb.buffers()...) {
+	for _, buf := range append([]*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.grad, &b.scale, &b.flags, &b.stepBuf, &b.glob}, b.lb.buffers()...) {
 		buf.delete()
 	}
 	for k := range b.kept {
