@@ -151,6 +151,7 @@ type OptimizerInfo struct {
 
 // GPUUpdate is an optimizer's GLSL side: Files (embedded shader files,
 // in order) implement update(j, x, g) on top of optim_common.glsl, whose
+// StepScalars uniform block carries the per-step scalars and whose
 // compile-time switches MAXIMIZE, WEIGHT_DECAY and DECOUPLED the engine
 // sets from the common fields; Defines names the rule's own switches that
 // a configuration turns on (MOMENTUM, NESTEROV, AMSGRAD, CENTERED).

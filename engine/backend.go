@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -17,7 +16,6 @@ import (
 const (
 	localSize = 256  // invocations per workgroup: a power of two, <= every device's limit
 	maxGroups = 1024 // workgroups per dispatch: enough to fill a large GPU, far below 65535
-	ringSlots = 64   // read-back slots in flight before Step waits for the oldest
 	// xferElems bounds the host staging slice for uploads and downloads.
 	xferElems = 1 << 20
 )
@@ -54,8 +52,9 @@ type Backend struct {
 	// opt is the optimizer of the current step: job.Optimizer, with a
 	// onecycle schedule's momentum or beta1 of the step (ScheduledScalars).
 	opt gdgpu.Optimizer
-	// cycled names the uniform that carries StepScalars.Momentum: the
-	// rule's "momentum" or "oneMinusBeta1" (OptimizerInfo.Cycled), or "".
+	// cycled names the StepScalars member that carries
+	// gdgpu.StepScalars.Momentum: the rule's "momentum" or "oneMinusBeta1"
+	// (OptimizerInfo.Cycled), or "".
 	cycled string
 	prob   gdgpu.Problem       // the job's problem's descriptor
 	coef   func(i int) float64 // its per-index coefficients, or nil (hasCoef)
@@ -72,14 +71,21 @@ type Backend struct {
 	names    []string // gdgpu.Optimizer.StateNames for the job
 	coefBuf  buffer   // the objective's coefficients (hasCoef)
 	partials buffer
-	ring     buffer
 	grad     buffer // a given gradient, for ApplyGradient; allocated on first use
+
+	// sampleRing is the samples' read-back (ring.go): ring, flagRing and
+	// the pending samples.
+	sampleRing
 
 	// Kernels (see buildKernels); those a job does not need are nil.
 	step, eval, reduce, given *program
 	gradPass, givenNorm, clip *program // clipping by norm
 	scale                     buffer   // the clip factor, one real
-	flags, flagRing           buffer   // non-finite record and its read-back copies (uint)
+	flags                     buffer   // the non-finite record (uint); its copies are flagRing's
+	// stepBuf holds the StepScalars uniform block (stepscalars.go),
+	// written from stepBytes once a step.
+	stepBuf   buffer
+	stepBytes []byte
 	// The pre-pass of an objective with global quantities (Ackley's,
 	// Griewank's: hasPrepass): per-chunk partials, then one workgroup
 	// combining them into glob.
@@ -96,13 +102,10 @@ type Backend struct {
 		scalars gdgpu.ScalarState
 	}
 
-	t        int               // optimizer steps taken (torch's state["step"])
-	scalars  gdgpu.ScalarState // NAdam's running product of mu
-	nextSlot int
-	pending  []pending      // recorded, not yet read back, oldest first
-	ready    []gdgpu.Sample // read back, not yet delivered
-	scratch  []byte         // staging for uploads, downloads and ring reads
-	closed   bool
+	t       int               // optimizer steps taken (torch's state["step"])
+	scalars gdgpu.ScalarState // NAdam's running product of mu
+	scratch []byte            // staging for uploads and downloads
+	closed  bool
 
 	// probe, when set (by tests), runs on the GL thread just before and
 	// just after each chunk's glDispatchCompute.
@@ -118,13 +121,6 @@ type Backend struct {
 	// lb is torch's L-BFGS (lbfgs.go), whose steps are not one kernel;
 	// nil for the other optimizers.
 	lb *lbfgsGPU
-}
-
-// pending is a recorded sample waiting behind a fence.
-type pending struct {
-	step  int
-	slot  int
-	fence uintptr
 }
 
 var _ gdgpu.Backend = (*Backend)(nil)
@@ -238,13 +234,13 @@ func (b *Backend) init() (err error) {
 	if b.partials, err = newBuffer("partial sums", 2*b.groups*b.chunks(), b.elem); err != nil {
 		return err
 	}
-	if b.ring, err = newReadBuffer("read-back ring", 2*ringSlots, b.elem, b.c.persistentReadBack()); err != nil {
+	if err := b.initRing("", 2, b.elem, n, false, b.c.persistentReadBack()); err != nil {
 		return err
 	}
 	if b.flags, err = newBuffer("non-finite flags", 2, 4); err != nil {
 		return err
 	}
-	if b.flagRing, err = newReadBuffer("non-finite flags ring", 2*ringSlots, 4, b.c.persistentReadBack()); err != nil {
+	if err := b.newStepBuffer(); err != nil {
 		return err
 	}
 	b.clearFlags()
@@ -412,14 +408,16 @@ func (b *Backend) setConstants() {
 		b.setReal(p, "maxNorm", b.job.ClipNorm)
 		b.setReal(p, "clipEps", 1e-6) // torch's clip_grad_norm_ adds 1e-6 to the norm
 	}
+	// momentum and 1 - beta1, which a onecycle schedule cycles, go with
+	// the step's scalars (setStepScalars).
 	for _, p := range []*program{b.step, b.given} {
 		for _, u := range []struct {
 			name string
 			v    float64
 		}{
-			{"weightDecay", o.WeightDecay}, {"eps", o.Eps}, {"momentum", o.Momentum},
+			{"weightDecay", o.WeightDecay}, {"eps", o.Eps},
 			{"oneMinusDampening", 1 - o.Dampening}, {"beta2", o.Beta2},
-			{"oneMinusBeta1", 1 - o.Beta1}, {"oneMinusBeta2", 1 - o.Beta2},
+			{"oneMinusBeta2", 1 - o.Beta2},
 			{"rho", o.Rho}, {"oneMinusRho", 1 - o.Rho},
 			{"alpha", o.Alpha}, {"oneMinusAlpha", 1 - o.Alpha},
 		} {
@@ -589,7 +587,7 @@ func (b *Backend) Step(lr []float64, record bool) error {
 			rec := j == 0 && record
 			b.runPrepass()
 			if b.clip == nil {
-				b.setStepUniforms(b.step, rate)
+				b.setStepScalars(rate)
 				b.dispatchChunks(b.step)
 				if rec {
 					if err := b.recordSample(b.reduce, b.t-1); err != nil {
@@ -598,7 +596,7 @@ func (b *Backend) Step(lr []float64, record bool) error {
 				}
 			} else {
 				// Gradient and its norm first; the update then reads both.
-				b.setStepUniforms(b.given, rate)
+				b.setStepScalars(rate)
 				b.dispatchChunks(b.gradPass)
 				if rec {
 					if err := b.recordSample(b.clip, b.t-1); err != nil {
@@ -621,28 +619,6 @@ func (b *Backend) initOptimizer() {
 	if info, _ := gdgpu.LookupOptimizer(b.opt.Name); info.Cycled != "" {
 		b.cycled = map[string]string{"momentum": "momentum", "beta1": "oneMinusBeta1"}[info.Cycled]
 	}
-}
-
-// setStepUniforms sets step b.t's scalars, computed in float64 by
-// gdgpu.Optimizer.Scalars exactly as the CPU backend gets them.
-func (b *Backend) setStepUniforms(p *program, lr float64) {
-	s := b.opt.ScheduledScalars(&b.job.Schedule, b.t, lr, &b.scalars)
-	switch b.cycled { // the step's momentum or beta1 (a onecycle schedule cycles them)
-	case "momentum":
-		b.setReal(p, "momentum", s.Momentum)
-	case "oneMinusBeta1":
-		b.setReal(p, "oneMinusBeta1", 1-s.Momentum)
-	}
-	b.setReal(p, "stepSize", s.StepSize)
-	b.setReal(p, "decay", s.Decay)
-	b.setReal(p, "bc1", s.BC1)
-	b.setReal(p, "bc2", s.BC2)
-	b.setReal(p, "bc2sqrt", s.BC2Sqrt)
-	b.setReal(p, "coefGrad", s.CoefGrad)
-	b.setReal(p, "coefAvg", s.CoefAvg)
-	b.setReal(p, "rect", s.Rect)
-	gl.ProgramUniform1i(p.id, p.loc("rectified"), boolInt(s.Rectified))
-	gl.ProgramUniform1i(p.id, p.loc("firstStep"), boolInt(s.FirstStep))
 }
 
 func boolInt(v bool) int32 {
@@ -715,20 +691,12 @@ func (b *Backend) dispatchChunks(p *program) {
 // slot only when all are in use (an error if that wait fails: the slot
 // must not be overwritten unread).
 func (b *Backend) recordSample(p *program, step int) error {
-	if len(b.pending) == ringSlots {
-		if err := b.collect(true, 1); err != nil {
-			return err
-		}
+	slot, err := b.next(b.c)
+	if err != nil {
+		return err
 	}
-	slot := b.nextSlot
-	b.nextSlot = (b.nextSlot + 1) % ringSlots
 	b.runReduce(p, slot)
-	// The client-mapped barrier makes the ring's shader writes visible
-	// through a persistent mapping once the fence signals.
-	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
-	fence := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
-	gl.Flush() // so the fence can signal without anyone waiting on it
-	b.pending = append(b.pending, pending{step: step, slot: slot, fence: fence})
+	b.push(step, slot, gl.BUFFER_UPDATE_BARRIER_BIT|gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
 	return nil
 }
 
@@ -737,9 +705,8 @@ func (b *Backend) recordSample(p *program, step int) error {
 func (b *Backend) runReduce(p *program, slot int) {
 	gl.UseProgram(p.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindRing, b.ring.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, b.flags.id)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlagRing, b.flagRing.id)
+	b.bindRing()
 	if b.scale.id != 0 {
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindScale, b.scale.id)
 	}
@@ -776,62 +743,10 @@ func (b *Backend) Record() error {
 
 // Samples delivers read-back samples in step order.
 func (b *Backend) Samples(dst []gdgpu.Sample, wait bool) ([]gdgpu.Sample, error) {
-	err := b.do(func() error {
-		if err := b.collect(wait, len(b.pending)); err != nil {
-			return err
-		}
-		if wait {
-			return b.c.glError()
-		}
-		return nil
-	})
-	dst = append(dst, b.ready...)
-	b.ready = b.ready[:0]
-	return dst, err
-}
-
-// collect moves up to limit signalled samples from pending to ready, oldest
-// first; with wait it blocks on each. On the GL thread.
-func (b *Backend) collect(wait bool, limit int) error {
-	done := 0
-	var err error
-	for done < limit && done < len(b.pending) {
-		p := b.pending[done]
-		ok, werr := b.c.waitFence(p.fence, wait, p.step)
-		if !ok {
-			err = werr
-			break
-		}
-		gl.DeleteSync(p.fence)
-		f, g2 := b.readRing(p.slot)
-		s := gdgpu.Sample{Step: p.step, Loss: f, GradNorm: math.Sqrt(g2)}
-		if base, rank := b.readFlags(p.slot); base != noFlag {
-			n := uint64(b.job.Dim)
-			s.NonFinite = true
-			s.BadStep = int(uint64(base) + uint64(rank)/n)
-			s.BadIndex = int(uint64(rank) % n)
-		}
-		b.ready = append(b.ready, s)
-		done++
+	if b.closed {
+		return dst, errBackendClosed
 	}
-	b.pending = b.pending[:copy(b.pending, b.pending[done:])]
-	return err
-}
-
-// readRing reads one slot's two reals; its fence has signalled, so this
-// does not stall the pipeline.
-func (b *Backend) readRing(slot int) (float64, float64) {
-	buf := b.stage(2 * b.elem)
-	b.ring.read(2*slot*b.elem, buf[:2*b.elem])
-	return b.decode(buf, 0), b.decode(buf, 1)
-}
-
-// readFlags reads one slot's copy of the non-finite record, behind the
-// same fence as its sums.
-func (b *Backend) readFlags(slot int) (base, rank uint32) {
-	var v [8]byte
-	b.flagRing.read(8*slot, v[:])
-	return binary.NativeEndian.Uint32(v[:4]), binary.NativeEndian.Uint32(v[4:])
+	return b.samples(b.c, dst, wait)
 }
 
 // Params downloads the current parameters, waiting for the device.
@@ -889,7 +804,7 @@ func (b *Backend) ApplyGradient(g []float64, lr float64) error {
 // component or written value at this step. On the GL thread.
 func (b *Backend) applyGiven(lr float64) {
 	b.t++
-	b.setStepUniforms(b.given, lr)
+	b.setStepScalars(lr)
 	if b.clip != nil {
 		b.dispatchChunks(b.givenNorm)
 		b.runReduce(b.clip, -1)
@@ -1068,15 +983,6 @@ func (b *Backend) do(f func() error) error {
 
 var errBackendClosed = errors.New("engine: backend closed")
 
-// dropPending forgets recorded samples (their fences are deleted).
-func (b *Backend) dropPending() {
-	for _, p := range b.pending {
-		gl.DeleteSync(p.fence)
-	}
-	b.pending = b.pending[:0]
-	b.ready = b.ready[:0]
-}
-
 // Close releases every GL object the backend made. Idempotent.
 func (b *Backend) Close() error {
 	if b.closed {
@@ -1095,11 +1001,11 @@ func (b *Backend) Close() error {
 
 // release deletes GL objects; safe on a partly built backend.
 func (b *Backend) release() {
-	b.dropPending()
+	b.releaseRing()
 	for _, p := range b.programs() {
 		p.delete()
 	}
-	for _, buf := range append([]*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob}, b.lb.buffers()...) {
+	for _, buf := range append([]*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.grad, &b.scale, &b.flags, &b.stepBuf, &b.glob}, b.lb.buffers()...) {
 		buf.delete()
 	}
 	for k := range b.kept {

@@ -159,7 +159,7 @@ func (b *Backend) benchStep(p *program, lr float64, pre bool) func() {
 		if pre {
 			b.runPrepass()
 		}
-		b.setStepUniforms(p, lr)
+		b.setStepScalars(lr)
 		b.dispatchChunks(p)
 		b.cur = 1 - b.cur
 	}

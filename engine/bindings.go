@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// bindingDefines names every SSBO binding point as the shaders see it:
+// bindingDefines names every SSBO binding point, and the StepScalars
+// uniform block's (a numbering of its own), as the shaders see them:
 // compileProgram defines each as BIND_<NAME> in every kernel, so that a
 // binding number is written once, in the Go constants, and shaders/*.glsl
 // say layout(binding = BIND_XIN) and so on.
@@ -40,6 +41,7 @@ var bindingDefines = map[string]uint32{
 	"BIND_GEMM_B":       bindGemmB,
 	"BIND_GEMM_C":       bindGemmC,
 	"BIND_GEMM_E":       bindGemmE,
+	"BIND_STEP_SCALARS": bindStepScalars,
 }
 
 // bindingPreamble is the #define lines of bindingDefines, in name order.

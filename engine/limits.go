@@ -25,7 +25,7 @@ type MemoryNeed struct {
 	Coef       int64    // the quadratic's coefficients
 	Globals    int64    // the pre-pass's objective globals (ackley, griewank)
 	Kept       int64    // the two kept states of Keep (parameters and state vectors each)
-	Partials   int64    // workgroup partial sums, the read-back ring, the non-finite flags
+	Partials   int64    // workgroup partial sums, the read-back ring, the non-finite flags, the step's scalars
 	Data       int64    // a model's data sets, batch order, per-row scratch, partial sums and sample ring (model.go)
 	Work       int64    // lbfgs's work vectors: flat_grad, the next pair, the line search's gradients (lbfgs.go)
 }
@@ -116,7 +116,7 @@ func (b *Backend) memoryNeed() MemoryNeed {
 		StateNames: b.names,
 		Kept:       2 * int64(1+b.job.Optimizer.KeptStates()) * n,
 		Gradient:   n,
-		Partials:   int64(2*b.groups*b.chunks()+2*ringSlots)*int64(b.elem) + 8*(1+ringSlots),
+		Partials:   int64(2*b.groups*b.chunks()+2*ringSlots)*int64(b.elem) + 8*(1+ringSlots) + int64(roundUp(stepBlockBytes(b.elem), 16)),
 		Data:       b.modelNeed,
 		Work:       lbfgsNeed(&b.job, b.elem),
 	}

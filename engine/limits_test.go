@@ -270,7 +270,7 @@ func TestMemoryNeedCountsEveryBuffer(t *testing.T) {
 // backendBuffers lists every buffer a Backend may allocate, for the tests
 // that hold the memory check to what is allocated.
 func backendBuffers(b *Backend) []*buffer {
-	bufs := []*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.glob}
+	bufs := []*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.ring, &b.grad, &b.scale, &b.flags, &b.flagRing, &b.stepBuf, &b.glob}
 	for k := range b.state {
 		bufs = append(bufs, &b.state[k])
 	}

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -86,16 +85,14 @@ type modelBackend struct {
 	order            buffer // the epoch's order (uint32), shuffled batches only
 	dz, gpart        buffer // kernel 1's dl/dz, kernel 2's workgroup sums
 	part             buffer // a sample's partial pairs (model_reduce.glsl)
-	ring             buffer // 5 reals per sample slot
-	flagRing         buffer // the non-finite record per slot
+	// sampleRing is the samples' read-back (ring.go): modelRingReals a
+	// slot in ring, the non-finite record a slot in flagRing.
+	sampleRing
 
 	rowsK, gradK, finalK, reduceK *program
 	net                           *mlpNet // a network's shape and kernels (mlp.go), or nil
 
 	orderEpoch int // the epoch whose order is on the device; -1 none
-	nextSlot   int
-	pending    []pending
-	ready      []gdgpu.Sample
 	closed     bool
 }
 
@@ -328,10 +325,8 @@ func (m *modelBackend) init() (err error) {
 	if m.part, err = newBuffer("model sample partials", 2*(m.trainPairs+m.valPairs+m.g3), m.elem); err != nil {
 		return err
 	}
-	if m.ring, err = newReadBuffer("model read-back ring", modelRingReals*ringSlots, m.elem, m.c.persistentReadBack()); err != nil {
-		return err
-	}
-	if m.flagRing, err = newReadBuffer("model non-finite flags ring", 2*ringSlots, 4, m.c.persistentReadBack()); err != nil {
+	info, _ := gdgpu.LookupModel(m.job.Problem)
+	if err := m.initRing("model ", modelRingReals, m.elem, m.dim, info.Classifier, m.c.persistentReadBack()); err != nil {
 		return err
 	}
 	m.setConstants()
@@ -555,13 +550,10 @@ func (m *modelBackend) validation() error {
 // slot is in use. It leaves the full training gradient in the gradient
 // buffer. On the GL thread.
 func (m *modelBackend) record() error {
-	if len(m.pending) == ringSlots {
-		if err := m.collect(true, 1); err != nil {
-			return err
-		}
+	slot, err := m.next(m.c)
+	if err != nil {
+		return err
 	}
-	slot := m.nextSlot
-	m.nextSlot = (m.nextSlot + 1) % ringSlots
 	if err := m.gradient(0, m.rows, true, true); err != nil {
 		return err
 	}
@@ -570,15 +562,11 @@ func (m *modelBackend) record() error {
 	}
 	gl.UseProgram(m.reduceK.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindRing, m.ring.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, m.in.flags.id)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlagRing, m.flagRing.id)
+	m.bindRing()
 	gl.Uniform1i(m.reduceK.loc("slot"), int32(slot))
 	gl.DispatchCompute(1, 1, 1)
-	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT | gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
-	fence := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
-	gl.Flush() // so the fence can signal without anyone waiting on it
-	m.pending = append(m.pending, pending{step: m.in.t, slot: slot, fence: fence})
+	m.push(m.in.t, slot, gl.BUFFER_UPDATE_BARRIER_BIT|gl.SHADER_STORAGE_BARRIER_BIT|gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
 	return nil
 }
 
@@ -643,64 +631,10 @@ func (m *modelBackend) Record() error { return m.do(m.record) }
 
 // Samples delivers read-back samples in step order.
 func (m *modelBackend) Samples(dst []gdgpu.Sample, wait bool) ([]gdgpu.Sample, error) {
-	err := m.do(func() error {
-		if err := m.collect(wait, len(m.pending)); err != nil {
-			return err
-		}
-		if wait {
-			return m.c.glError()
-		}
-		return nil
-	})
-	dst = append(dst, m.ready...)
-	m.ready = m.ready[:0]
-	return dst, err
-}
-
-// collect moves up to limit signalled samples from pending to ready,
-// oldest first; with wait it blocks on each. On the GL thread.
-func (m *modelBackend) collect(wait bool, limit int) error {
-	done := 0
-	var err error
-	for done < limit && done < len(m.pending) {
-		p := m.pending[done]
-		ok, werr := m.c.waitFence(p.fence, wait, p.step)
-		if !ok {
-			err = werr
-			break
-		}
-		gl.DeleteSync(p.fence)
-		st := m.in.stage(modelRingReals * m.elem)
-		m.ring.read(modelRingReals*p.slot*m.elem, st[:modelRingReals*m.elem])
-		var fb [8]byte
-		m.flagRing.read(8*p.slot, fb[:])
-		fl := [2]uint32{binary.NativeEndian.Uint32(fb[:4]), binary.NativeEndian.Uint32(fb[4:])}
-		s := gdgpu.Sample{Step: p.step, Loss: m.in.decode(st, 0), GradNorm: math.Sqrt(m.in.decode(st, 1)),
-			ValLoss: m.in.decode(st, 3)}
-		if info, _ := gdgpu.LookupModel(m.job.Problem); info.Classifier {
-			s.Accuracy = m.in.decode(st, 2)
-			s.ValAccuracy = m.in.decode(st, 4)
-		}
-		if fl[0] != noFlag {
-			n := uint64(m.dim)
-			s.NonFinite = true
-			s.BadStep = int(uint64(fl[0]) + uint64(fl[1])/n)
-			s.BadIndex = int(uint64(fl[1]) % n)
-		}
-		m.ready = append(m.ready, s)
-		done++
+	if m.closed {
+		return dst, errBackendClosed
 	}
-	m.pending = m.pending[:copy(m.pending, m.pending[done:])]
-	return err
-}
-
-// dropPending forgets recorded samples. On the GL thread.
-func (m *modelBackend) dropPending() {
-	for _, p := range m.pending {
-		gl.DeleteSync(p.fence)
-	}
-	m.pending = m.pending[:0]
-	m.ready = m.ready[:0]
+	return m.samples(m.c, dst, wait)
 }
 
 // Load sets the parameters, resets the optimizer and drops pending samples.
@@ -828,14 +762,14 @@ func (m *modelBackend) Close() error {
 
 // release deletes the model's GL objects; safe on a partly built backend.
 func (m *modelBackend) release() {
-	m.dropPending()
+	m.releaseRing()
 	if m.net != nil {
 		m.net.release()
 	}
 	for _, p := range m.programs() {
 		p.delete()
 	}
-	for _, b := range []*buffer{&m.x, &m.y, &m.valX, &m.valY, &m.order, &m.dz, &m.gpart, &m.part, &m.ring, &m.flagRing} {
+	for _, b := range []*buffer{&m.x, &m.y, &m.valX, &m.valY, &m.order, &m.dz, &m.gpart, &m.part} {
 		b.delete()
 	}
 }

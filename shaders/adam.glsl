@@ -6,7 +6,6 @@
 #ifdef AMSGRAD
 layout(std430, binding = BIND_S2) restrict buffer S2 { real vmax[]; };
 #endif
-uniform real bc2sqrt;
 
 real update(uint j, real x, real g) {
 	prepareGrad(x, g);

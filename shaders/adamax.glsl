@@ -3,7 +3,6 @@
 layout(std430, binding = BIND_S0) restrict buffer S0 { real m[]; };
 layout(std430, binding = BIND_S1) restrict buffer S1 { real u[]; };
 uniform real beta2;
-uniform real oneMinusBeta1;
 
 real update(uint j, real x, real g) {
 	prepareGrad(x, g);

@@ -5,7 +5,6 @@
 layout(std430, binding = BIND_S0) restrict buffer S0 { real m[]; };
 layout(std430, binding = BIND_S1) restrict buffer S1 { real v[]; };
 uniform real beta2;
-uniform real oneMinusBeta1;
 uniform real oneMinusBeta2;
 
 // moments updates m[j] and v[j] with g and returns the new values.

@@ -3,9 +3,6 @@
 //   m, v as moments.glsl computes them
 //   denom = sqrt(v / bc2) + eps
 //   x <- x + (coefGrad*g)/denom;  x <- x + (coefAvg*m)/denom
-uniform real bc2;
-uniform real coefGrad;
-uniform real coefAvg;
 
 real update(uint j, real x, real g) {
 	prepareGrad(x, g);

@@ -1,6 +1,6 @@
-// Declarations every optimizer uses. The host sets the per-step scalars
-// (gdgpu.StepScalars, computed in float64) before each step and the
-// hyperparameters once. Compile-time switches, set by the engine from the
+// Declarations every optimizer uses. The host writes the per-step scalars
+// (gdgpu.StepScalars, computed in float64) to the StepScalars block before
+// each step, and sets the hyperparameters once as uniforms. Compile-time switches, set by the engine from the
 // job: MAXIMIZE, WEIGHT_DECAY (weight_decay != 0), DECOUPLED (weight decay
 // applied to x, AdamW-style), MOMENTUM, NESTEROV, AMSGRAD, CENTERED.
 // State vectors bind at 2, 3 and 7, in the order of
@@ -17,10 +17,28 @@ real kept(real v) {
 	return v;
 }
 
-uniform real stepSize;    // StepScalars.StepSize
 uniform real weightDecay; // weight_decay
-uniform real decay;       // StepScalars.Decay: 1 - lr*weight_decay when decoupled
 uniform real eps;         // eps
+
+// StepScalars is the step's scalars, every rule's in one std140 block that
+// the host fills with one buffer update a step (engine/stepscalars.go lays
+// it out: the reals in this order, each at its index times the real's
+// size, then the bools, four bytes each). A rule reads the members it
+// needs; a new per-step scalar is a member here and in stepscalars.go.
+layout(std140, binding = BIND_STEP_SCALARS) uniform StepScalars {
+	real stepSize;      // StepScalars.StepSize
+	real decay;         // StepScalars.Decay: 1 - lr*weight_decay when decoupled
+	real bc1;           // 1 - beta1^t (radam)
+	real bc2;           // 1 - beta2^t (nadam)
+	real bc2sqrt;       // sqrt(1 - beta2^t) (adam, radam)
+	real coefGrad;      // nadam's coefficients
+	real coefAvg;
+	real rect;          // radam's rectification term
+	real momentum;      // sgd's and rmsprop's momentum (a onecycle schedule's of the step)
+	real oneMinusBeta1; // 1 - beta1 of the Adam family and adamax (likewise)
+	bool rectified;     // radam: rho_t > 5
+	bool firstStep;     // sgd: the momentum buffer starts as the gradient
+};
 
 // lerp as torch's CPU and CUDA kernels compute it: the form depends on the
 // weight, for accuracy.

@@ -5,10 +5,6 @@
 //   rectified: x <- x - ((mhat*lr) * ((1 / (sqrt(v) + eps)) * bc2sqrt)) * rect
 // (torch divides a scalar by a tensor as tensor.reciprocal() * scalar)
 //   else:      x <- x - mhat*lr
-uniform real bc1;
-uniform real bc2sqrt;
-uniform real rect;
-uniform bool rectified;
 
 real update(uint j, real x, real g) {
 	prepareGrad(x, g);

@@ -15,7 +15,6 @@ layout(std430, binding = BIND_S1) restrict buffer S1 { real gradAvg[]; };
 #endif
 uniform real alpha;
 uniform real oneMinusAlpha;
-uniform real momentum;
 
 real update(uint j, real x, real g) {
 	prepareGrad(x, g);

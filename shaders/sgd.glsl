@@ -4,9 +4,7 @@
 //   x <- x - lr*g
 #ifdef MOMENTUM
 layout(std430, binding = BIND_S0) restrict buffer S0 { real momentumBuffer[]; };
-uniform real momentum;
 uniform real oneMinusDampening;
-uniform bool firstStep;
 #endif
 
 real update(uint j, real x, real g) {
