@@ -46,7 +46,7 @@ func TestStepScalarsLayout(t *testing.T) {
 					}
 					for name, off := range want {
 						var index uint32
-						names, free := gl.Strs(name + "\x00")
+						names, free := gl.Strs("StepScalars." + name + "\x00") // the block's name qualifies its members
 						gl.GetUniformIndices(id, 1, names, &index)
 						free()
 						if index == gl.INVALID_INDEX {

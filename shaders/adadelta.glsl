@@ -15,5 +15,5 @@ real update(uint j, real x, real g) {
 	real delta = sqrt(accDelta[j] + eps) / std_ * g;
 	squareAvg[j] = kept(sa);
 	accDelta[j] = kept(accDelta[j] * rho + oneMinusRho * delta * delta);
-	return x - stepSize * delta;
+	return x - scalars.stepSize * delta;
 }

@@ -6,5 +6,5 @@ real update(uint j, real x, real g) {
 	prepareGrad(x, g);
 	real s = sum_[j] + g * g;
 	sum_[j] = kept(s);
-	return x - (stepSize * g) / (sqrt(s) + eps);
+	return x - (scalars.stepSize * g) / (sqrt(s) + eps);
 }

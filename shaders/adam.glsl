@@ -15,6 +15,6 @@ real update(uint j, real x, real g) {
 	vj = max(vmax[j], vj);
 	vmax[j] = kept(vj);
 #endif
-	real denom = sqrt(vj) / bc2sqrt + eps;
-	return x - (stepSize * mj) / denom;
+	real denom = sqrt(vj) / scalars.bc2sqrt + eps;
+	return x - (scalars.stepSize * mj) / denom;
 }

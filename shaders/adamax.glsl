@@ -6,9 +6,9 @@ uniform real beta2;
 
 real update(uint j, real x, real g) {
 	prepareGrad(x, g);
-	real mj = torchLerp(m[j], g, oneMinusBeta1);
+	real mj = torchLerp(m[j], g, scalars.oneMinusBeta1);
 	real uj = max(u[j] * beta2, abs(g) + eps);
 	m[j] = kept(mj);
 	u[j] = kept(uj);
-	return x - (stepSize * mj) / uj;
+	return x - (scalars.stepSize * mj) / uj;
 }

@@ -9,7 +9,7 @@ uniform real oneMinusBeta2;
 
 // moments updates m[j] and v[j] with g and returns the new values.
 void moments(uint j, real g, out real mj, out real vj) {
-	mj = torchLerp(m[j], g, oneMinusBeta1);
+	mj = torchLerp(m[j], g, scalars.oneMinusBeta1);
 	vj = v[j] * beta2 + oneMinusBeta2 * g * g;
 	m[j] = kept(mj);
 	v[j] = kept(vj);

@@ -8,7 +8,7 @@ real update(uint j, real x, real g) {
 	prepareGrad(x, g);
 	real mj, vj;
 	moments(j, g, mj, vj);
-	real denom = sqrt(vj / bc2) + eps;
-	x = x + (coefGrad * g) / denom;
-	return x + (coefAvg * mj) / denom;
+	real denom = sqrt(vj / scalars.bc2) + eps;
+	x = x + (scalars.coefGrad * g) / denom;
+	return x + (scalars.coefAvg * mj) / denom;
 }

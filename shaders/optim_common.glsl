@@ -24,7 +24,8 @@ uniform real eps;         // eps
 // the host fills with one buffer update a step (engine/stepscalars.go lays
 // it out: the reals in this order, each at its index times the real's
 // size, then the bools, four bytes each). A rule reads the members it
-// needs; a new per-step scalar is a member here and in stepscalars.go.
+// needs as scalars.NAME; a new per-step scalar is a member here and in
+// stepscalars.go.
 layout(std140, binding = BIND_STEP_SCALARS) uniform StepScalars {
 	real stepSize;      // StepScalars.StepSize
 	real decay;         // StepScalars.Decay: 1 - lr*weight_decay when decoupled
@@ -38,7 +39,7 @@ layout(std140, binding = BIND_STEP_SCALARS) uniform StepScalars {
 	real oneMinusBeta1; // 1 - beta1 of the Adam family and adamax (likewise)
 	bool rectified;     // radam: rho_t > 5
 	bool firstStep;     // sgd: the momentum buffer starts as the gradient
-};
+} scalars; // an instance name, so that only "scalars" joins the kernel's global names (an objective's GLSL shares them)
 
 // lerp as torch's CPU and CUDA kernels compute it: the form depends on the
 // weight, for accuracy.
@@ -55,7 +56,7 @@ void prepareGrad(inout real x, inout real g) {
 #endif
 #ifdef WEIGHT_DECAY
 #ifdef DECOUPLED
-	x = x * decay;
+	x = x * scalars.decay;
 #else
 	g = g + weightDecay * x;
 #endif

@@ -10,9 +10,9 @@ real update(uint j, real x, real g) {
 	prepareGrad(x, g);
 	real mj, vj;
 	moments(j, g, mj, vj);
-	real mhat = mj / bc1;
-	if (rectified) {
-		return x - ((mhat * stepSize) * ((real(1) / (sqrt(vj) + eps)) * bc2sqrt)) * rect;
+	real mhat = mj / scalars.bc1;
+	if (scalars.rectified) {
+		return x - ((mhat * scalars.stepSize) * ((real(1) / (sqrt(vj) + eps)) * scalars.bc2sqrt)) * scalars.rect;
 	}
-	return x - mhat * stepSize;
+	return x - mhat * scalars.stepSize;
 }

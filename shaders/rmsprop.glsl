@@ -28,10 +28,10 @@ real update(uint j, real x, real g) {
 	real avg = sqrt(sa) + eps;
 #endif
 #ifdef MOMENTUM
-	real b = momentumBuffer[j] * momentum + g / avg;
+	real b = momentumBuffer[j] * scalars.momentum + g / avg;
 	momentumBuffer[j] = kept(b);
-	return x - stepSize * b;
+	return x - scalars.stepSize * b;
 #else
-	return x - (stepSize * g) / avg;
+	return x - (scalars.stepSize * g) / avg;
 #endif
 }

@@ -10,13 +10,13 @@ uniform real oneMinusDampening;
 real update(uint j, real x, real g) {
 	prepareGrad(x, g);
 #ifdef MOMENTUM
-	real b = firstStep ? g : momentumBuffer[j] * momentum + oneMinusDampening * g;
+	real b = scalars.firstStep ? g : momentumBuffer[j] * scalars.momentum + oneMinusDampening * g;
 	momentumBuffer[j] = kept(b);
 #ifdef NESTEROV
-	g = g + momentum * b;
+	g = g + scalars.momentum * b;
 #else
 	g = b;
 #endif
 #endif
-	return x - stepSize * g;
+	return x - scalars.stepSize * g;
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -72,6 +73,45 @@ func TestBrokenGLSLRefused(t *testing.T) {
 	}
 	if !strings.Contains(se.Name, "phi4-broken") || se.Log == "" || !strings.Contains(err.Error(), "real x2 = x * y;") {
 		t.Errorf("the error does not name the problem, or lacks the log or the source line:\n%v", err)
+	}
+}
+
+// TestGLSLGlobalNames: an objective's GLSL shares the step kernel's global
+// scope, and may name its own globals as the engine's per-step scalars
+// are named (they sit in a uniform block behind the instance name
+// "scalars"): the kernels of every rule still compile, and the step runs.
+func TestGLSLGlobalNames(t *testing.T) {
+	p := chainProblem()
+	p.Name = "phi4-globals"
+	var decl strings.Builder
+	for _, name := range []string{"stepSize", "decay", "bc1", "bc2", "bc2sqrt", "coefGrad", "coefAvg", "rect", "momentum", "oneMinusBeta1", "rectified", "firstStep"} {
+		fmt.Fprintf(&decl, "const real %s = real(1);\n", name)
+	}
+	p.GPU.Source = decl.String() + strings.Replace(chainGLSL, "f = real(0.25)", "f = rect * momentum * real(0.25)", 1)
+	if err := gdgpu.RegisterProblem(p); err != nil {
+		t.Fatal(err)
+	}
+	c, err := engine.Open(engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, name := range gdgpu.OptimizerNames() {
+		o, _ := gdgpu.DefaultOptimizer(name)
+		if info, _ := gdgpu.LookupOptimizer(name); info.CPUOnly || info.Closure {
+			continue
+		}
+		job := chainJob(100, 2, gdgpu.F32)
+		job.Problem, job.Optimizer = p.Name, o
+		b, err := c.NewBackend(job)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if _, err := gdgpu.Run(context.Background(), job, b, job.StartPoint(), gdgpu.Hooks{}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		b.Close()
 	}
 }
 
