@@ -33,9 +33,6 @@ func TestAdoptCurrent(t *testing.T) {
 	if got[0] != 0 || got[3] != 72 {
 		t.Errorf("booth at (1, 3) and (3, 5): %v, want 0 and 72", got)
 	}
-	if err := c.Do(func() error { return nil }); err != nil {
-		t.Errorf("Do: %v", err)
-	}
 	// The window's drawing: a picture uploaded, then one of the same
 	// size (TexSubImage2D) and one of another (TexImage2D again). Draw
 	// needs a window's framebuffer, which the Xvfb tests of viewer/window
