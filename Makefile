@@ -59,6 +59,7 @@ fmt-check:
 
 test: deps vet fmt-check
 	$(GO) test $(TAGS) -count=1 ./...
+	$(GO) test -tags egl,window -count=1 ./viewer/window/
 	$(GO) test -tags egl,window -count=1 -run Window ./cmd/gdgpu/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadVector -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./data/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCSV -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./data/

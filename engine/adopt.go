@@ -25,7 +25,7 @@ import (
 // The caller must have locked its goroutine to its OS thread (GLFW's main
 // thread is). AdoptCurrent releases the context from that thread and makes
 // it current on the Context's own GL thread, where every later call runs
-// (Do for the caller's drawing, SwapBuffers to present). The window keeps
+// (a Screen for the window's drawing, SwapBuffers to present). The window keeps
 // owning the context: Close releases it from the GL thread but destroys
 // neither it nor its display, so the window may make it current again and
 // must be destroyed after Close. On failure the context is current on the
@@ -85,13 +85,6 @@ func (e *eglContext) makeCurrent() bool {
 func (e *eglContext) releaseAdopted() {
 	C.gd_release_current(e.dpy)
 	C.eglReleaseThread()
-}
-
-// Do runs f on the GL thread, with the context current: the caller's own
-// GL work (drawing a window's frame) goes through it, between the
-// engine's calls. With Options.Debug a GL error raised by f is an error.
-func (c *Context) Do(f func() error) error {
-	return c.do(f)
 }
 
 // SwapBuffers presents an adopted window's back buffer (eglSwapBuffers on

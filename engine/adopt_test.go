@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"image"
 	"runtime"
 	"strings"
 	"testing"
@@ -32,8 +33,18 @@ func TestAdoptCurrent(t *testing.T) {
 	if got[0] != 0 || got[3] != 72 {
 		t.Errorf("booth at (1, 3) and (3, 5): %v, want 0 and 72", got)
 	}
-	if err := c.Do(func() error { return nil }); err != nil {
-		t.Errorf("Do: %v", err)
+	// The window's drawing: a picture uploaded, then one of the same
+	// size (TexSubImage2D) and one of another (TexImage2D again). Draw
+	// needs a window's framebuffer, which the Xvfb tests of viewer/window
+	// read back.
+	sc := c.NewScreen()
+	for _, r := range []image.Rectangle{image.Rect(0, 0, 3, 2), image.Rect(0, 0, 3, 2), image.Rect(0, 0, 5, 4)} {
+		if err := sc.Upload(image.NewRGBA(r)); err != nil {
+			t.Errorf("Screen.Upload %v: %v", r, err)
+		}
+	}
+	if err := sc.Close(); err != nil {
+		t.Errorf("Screen.Close: %v", err)
 	}
 	if err := c.SwapBuffers(); err == nil || !strings.Contains(err.Error(), "no window surface") {
 		t.Errorf("SwapBuffers without a surface: %v", err)

@@ -4,8 +4,10 @@
 // from package shaders, keeps parameter and optimizer state in shader
 // storage buffers and runs descent steps without waiting for the device.
 //
-// It is the only package that calls GL for compute, and every GL call runs
-// on one OS-locked thread owned by a Context.
+// It is the only package that calls GL, for compute and for the live
+// window's drawing (Screen, on a context adopted from the window:
+// AdoptCurrent), and every GL call runs on one OS-locked thread owned by
+// a Context.
 //
 // Build with -tags egl (the Makefile does): go-gl then loads GL functions
 // through libEGL alone, so the binary needs no X11 libraries at run time.

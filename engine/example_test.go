@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"image"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/engine"
@@ -34,4 +35,35 @@ func Example() {
 	first := res.Samples[0]
 	fmt.Printf("%s after %d steps; loss went down: %v\n", res.Status, res.Steps, res.Final.Loss < first.Loss)
 	// Output: StepLimit after 200 steps; loss went down: true
+}
+
+// A window draws a picture with its Screen: on the thread where the
+// window's EGL context is current (GLFW's, made with
+// glfw.ContextCreationAPI = glfw.EGLContextAPI), AdoptCurrent takes the
+// context over; the picture is uploaded, drawn pixel for pixel at the
+// framebuffer's top left, and presented. Package viewer/window does this
+// every frame.
+func ExampleContext_NewScreen() {
+	ec, err := engine.AdoptCurrent(engine.Options{})
+	if err != nil {
+		fmt.Println(err) // no window's context is current here
+		return
+	}
+	defer ec.Close()
+	screen := ec.NewScreen()
+	defer screen.Close()
+	pic := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	if err := screen.Upload(pic); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// The framebuffer is 640 x 520: the viewport, from its bottom left,
+	// puts the picture at the top.
+	if err := screen.Draw(640, 520, image.Rect(0, 40, 640, 520)); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := ec.SwapBuffers(); err != nil {
+		fmt.Println(err)
+	}
 }

@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gdgpu/gdgpu"
-	"github.com/gdgpu/gdgpu/cpu"
 	"github.com/gdgpu/gdgpu/engine"
 	"github.com/gdgpu/gdgpu/viewer"
+	"github.com/gdgpu/gdgpu/viewer/window"
 )
 
 // viewFlags are view's own flags, beside the job flags.
@@ -211,7 +211,7 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		}
 	}
 	theme, _ := viewTheme(v.theme, false) // checked above
-	sc, err := viewer.NewScene(job, races, box, w, h, theme, landscapeFunc(job, ec))
+	sc, err := viewer.NewScene(job, races, box, w, h, theme, window.Landscape(job, ec))
 	if err != nil {
 		return failure(err)
 	}
@@ -343,18 +343,6 @@ func runRace(ctx context.Context, s *setup, ec *engine.Context, r *viewer.Race) 
 	return nil
 }
 
-// cpuLandscape fills land with cpu.Loss on the grid Landscape uses.
-func cpuLandscape(job *gdgpu.Job, box []float64, w, h int, land []float64) {
-	dx, dy := (box[1]-box[0])/float64(w-1), (box[3]-box[2])/float64(h-1)
-	x := make([]float64, 2)
-	for py := 0; py < h; py++ {
-		for px := 0; px < w; px++ {
-			x[0], x[1] = box[0]+float64(px)*dx, box[2]+float64(py)*dy
-			land[py*w+px] = cpu.Loss(job, x)
-		}
-	}
-}
-
 func parseSize(s string) (int, int, error) {
 	a, b, ok := strings.Cut(strings.ToLower(s), "x")
 	w, err1 := strconv.Atoi(a)
@@ -385,15 +373,6 @@ func parseBounds(s string) ([]float64, error) {
 		return nil, usagef("--bounds %q: the box's width and height must be finite numbers", s)
 	}
 	return v, nil
-}
-
-// livePanel is the size of each panel the window renders for a fbw x fbh
-// framebuffer with n races: half its width and its height, or the least
-// the panels can be drawn at (viewer.MinPanel) when the window is
-// smaller; the picture is then scaled down to the window.
-func livePanel(fbw, fbh, n int, projection bool) (int, int) {
-	mw, mh := viewer.MinPanel(n, projection)
-	return max(fbw/2, mw), max(fbh, mh)
 }
 
 // viewTheme is the theme --theme names: light or dark, and when it is

@@ -310,29 +310,6 @@ func TestViewColoursPerOptimizer(t *testing.T) {
 	}
 }
 
-// TestLivePanelDrawable: whatever size the window is resized to, the
-// panels it renders at can hold the curves of every race and the
-// projection (a window made small with many races quit with an error).
-func TestLivePanelDrawable(t *testing.T) {
-	for _, n := range []int{1, 2, 9} {
-		for _, fb := range [][2]int{{1, 1}, {100, 50}, {300, 200}, {2000, 1500}} {
-			for _, proj := range []bool{false, true} {
-				w, h := livePanel(fb[0], fb[1], n, proj)
-				if w < fb[0]/2 || h < fb[1] {
-					t.Errorf("%d races, framebuffer %v: panels %dx%d, smaller than half of it", n, fb, w, h)
-				}
-				series := make([]viewer.Series, n)
-				if _, err := viewer.RenderCurves(w, h, series, viewer.Dark); err != nil {
-					t.Errorf("%d races, framebuffer %v: %v", n, fb, err)
-				}
-				if _, err := viewer.RenderProjection(w, h, nil, "a", "b", []float64{0, 1, 0, 1}, viewer.Dark); proj && err != nil {
-					t.Errorf("%d races, framebuffer %v, projected: %v", n, fb, err)
-				}
-			}
-		}
-	}
-}
-
 // TestViewRaces: --race gives each racer its own settings, shown in its
 // legend name; a gonum method races on the CPU, its path following its
 // iterates (more than the start and end points); view's help lists none

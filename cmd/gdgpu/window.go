@@ -1,0 +1,68 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/engine"
+	"github.com/gdgpu/gdgpu/viewer/window"
+)
+
+// runWindow races the setups live in the window (package viewer/window),
+// which the binary has when built with -tags window, and prints each
+// race's final line.
+func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64, w, h int, stdout io.Writer) error {
+	racers := make([]window.Racer, len(setups))
+	for k, s := range setups {
+		racers[k] = window.Racer{Job: s.job, Name: s.raceName, CPU: s.device == "cpu"}
+	}
+	theme, _ := viewTheme(v.theme, true) // runView has checked the name
+	stderr := cmd.ErrOrStderr()
+	races, err := window.Run(cmd.Context(), racers, window.Options{
+		Width: w, Height: h, Theme: theme, Bounds: box,
+		StepsPerFrame: max(1, v.every),
+		Start:         setups[0].x0,                    // --init's values; nil: the job's start point
+		Started:       func() { graceful.Store(true) }, // the window polls ctx each frame and closes cleanly
+		Saved: func(path string, err error) {
+			if err != nil {
+				fmt.Fprintf(stderr, "gdgpu: %s\n", strings.TrimPrefix(err.Error(), "window: "))
+			} else {
+				fmt.Fprintf(stdout, "saved %s\n", path)
+			}
+		},
+		Warn: func(err error) { fmt.Fprintf(stderr, "gdgpu: %v\n", err) },
+	})
+	if err != nil {
+		return windowError(err, setups)
+	}
+	for _, r := range races {
+		fmt.Fprintln(stdout, r.Label())
+	}
+	return nil
+}
+
+// windowError is the command line's error for the window's err: the
+// binary without the window, or no display, says what to do instead; a
+// race too big for its device is bad input (exit 2), as in run.
+func windowError(err error, setups []*setup) error {
+	if errors.Is(err, window.ErrNotBuilt) {
+		return usagef("this gdgpu was built without the live window; give --png FILE or --frames DIR, or build the window with `make view` (bin/gdgpu-view, go build -tags egl,window ./cmd/gdgpu)")
+	}
+	var we *window.Error
+	if errors.As(err, &we) {
+		if we.Headless {
+			return failure(fmt.Errorf("gdgpu: the window: %v (a display is needed; headless, use --png or --frames)", we.Err))
+		}
+		return failure(fmt.Errorf("gdgpu: the window: %v", we.Err))
+	}
+	var re *window.RaceError
+	if errors.As(err, &re) && (errors.Is(err, cpu.ErrTooBig) || errors.Is(err, engine.ErrTooBig)) {
+		return usagef("%v%s", re.Err, historyHint(&setups[re.Race].job))
+	}
+	return failure(err)
+}
