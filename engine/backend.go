@@ -138,6 +138,11 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
 		return nil, gdgpu.FieldErrorf("{Optimizer.Name} %s runs on the CPU only (%s); use {cpu.Open}", info.Name, info.Torch).In("engine")
 	}
+	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.Closure && gdgpu.IsModel(job.Problem) {
+		// Its closure would be the model's gradient pass without the
+		// update: not written yet.
+		return nil, gdgpu.FieldErrorf("{Optimizer.Name} %s trains the models on data ({Job.Problem} %s) on the CPU only for now; use {cpu.Open}", info.Name, job.Problem).In("engine")
+	}
 	if info, ok := gdgpu.LookupModel(job.Problem); ok && info.GPU == nil {
 		// Refused before any buffer or kernel: a model without GLSL.
 		return nil, gdgpu.FieldErrorf("model %s runs on the CPU backend only for now; use {cpu.Open}", info.Name).In("engine")
