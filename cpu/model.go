@@ -63,6 +63,7 @@ type Model struct {
 var (
 	_ gdgpu.Backend = (*Model)(nil)
 	_ gdgpu.Orderer = (*Model)(nil)
+	_ gdgpu.Counter = (*Model)(nil)
 )
 
 // NewModel validates a job whose Problem is a model on data (gdgpu.Models)

@@ -118,6 +118,11 @@ type Backend struct {
 	// lb is torch's L-BFGS (lbfgs.go), whose steps are not one kernel;
 	// nil for the other optimizers.
 	lb *lbfgsGPU
+	// closure, when set, is L-BFGS's objective instead of the problem's
+	// gradient pass: a model's full-batch loss and gradient at x, the
+	// gradient into g, its non-finite values noted as step flagStep's,
+	// with the squared gradient norm, read back (modelBackend sets it).
+	closure func(g buffer, flagStep int) (loss, sq float64, err error)
 }
 
 // pending is a recorded sample waiting behind a fence.
@@ -137,11 +142,6 @@ func (c *Context) NewBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	}
 	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
 		return nil, gdgpu.FieldErrorf("{Optimizer.Name} %s runs on the CPU only (%s); use {cpu.Open}", info.Name, info.Torch).In("engine")
-	}
-	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.Closure && gdgpu.IsModel(job.Problem) {
-		// Its closure would be the model's gradient pass without the
-		// update: not written yet.
-		return nil, gdgpu.FieldErrorf("{Optimizer.Name} %s trains the models on data ({Job.Problem} %s) on the CPU only for now; use {cpu.Open}", info.Name, job.Problem).In("engine")
 	}
 	if info, ok := gdgpu.LookupModel(job.Problem); ok && info.GPU == nil {
 		// Refused before any buffer or kernel: a model without GLSL.

@@ -397,21 +397,6 @@ func TestCPUOnlyMethodsRefused(t *testing.T) {
 	}
 }
 
-// TestLBFGSOnModelsRefused: torch's L-BFGS on a model on data is refused
-// by NewBackend, before any buffer, naming the fields: its closure on the
-// GPU (the model's gradient pass without the update) is not written yet.
-func TestLBFGSOnModelsRefused(t *testing.T) {
-	c := openTest(t, Options{})
-	for _, model := range []string{"logistic", "softmax"} {
-		job := modelCase{model: model}.job(t, 20, 3, gdgpu.F64, 1)
-		job.Optimizer, _ = gdgpu.DefaultOptimizer("lbfgs")
-		_, err := c.NewBackend(&job)
-		if err == nil || !strings.Contains(err.Error(), "Optimizer.Name lbfgs trains the models on data (Job.Problem "+model+") on the CPU only for now; use cpu.Open") {
-			t.Errorf("lbfgs on %s on the GPU: %v", model, err)
-		}
-	}
-}
-
 // TestMLPOnGPU: NewBackend builds the mlp (a network, mlp.go) on the GPU;
 // it was refused until its kernels held parity (mlp_test.go).
 func TestMLPOnGPU(t *testing.T) {

@@ -264,10 +264,6 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 		// follow them (docs/optimizers.md).
 		return nil, usagef("--optimizer %s has no derived GPU/CPU tolerance yet: compare its runs' losses yourself (gdgpu run --device cpu and --device gpu with --log), or see docs/optimizers.md", opt.Name)
 	}
-	if info.Closure && isModel && f.device == "gpu" {
-		// engine.NewBackend refuses it too; here before any GL context.
-		return nil, usagef("--optimizer %s trains the models on data on the CPU only for now: add --device cpu", opt.Name)
-	}
 	if info.CPUOnly {
 		// Refused here, before any GL context is opened.
 		if cmd.Name() == "compare" {

@@ -605,7 +605,6 @@ func TestCPUOnly(t *testing.T) {
 		// Models train on the full batch only, refused before the header.
 		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--problem", "linear", "--synthetic", "regression", "--batch-size", "10"}, "--batch-size 10 takes mini-batches of the 1000 training rows; --optimizer gonum-lbfgs trains on the full batch only"},
 		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--problem", "softmax", "--synthetic", "classification", "--batch-size", "10"}, "--batch-size 10 takes mini-batches of the 1000 training rows; --optimizer lbfgs trains on the full batch only"},
-		{[]string{"run", "--device", "gpu", "--optimizer", "lbfgs", "--problem", "logistic", "--synthetic", "classification"}, "--optimizer lbfgs trains the models on data on the CPU only for now: add --device cpu"},
 	} {
 		code, stdout, stderr := gdgpuRun(t, append(tc.args, "--steps", "1")...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) || stdout != "" {
