@@ -207,16 +207,17 @@ func (j *Job) validate(stored bool) error {
 	if j.ClipNorm > 0 && j.ClipValue > 0 {
 		return wrap(FieldErrorf("{Job.ClipNorm} and {Job.ClipValue} cannot both be set"))
 	}
-	if info, _ := LookupOptimizer(j.Optimizer.Name); info.Closure {
-		// torch.optim.LBFGS reads the gradient its closure leaves: it has
-		// no clipping, and models' batches would change the objective
-		// inside a step.
-		if j.ClipNorm > 0 || j.ClipValue > 0 {
-			return wrap(FieldErrorf("{Optimizer.Name} %s takes no gradient clipping (torch.optim.%s has none)", info.Name, info.Torch))
-		}
-		if IsModel(j.Problem) {
-			return wrap(FieldErrorf("{Optimizer.Name} %s does not train models on data yet; it minimises test functions and typed objectives", info.Name))
-		}
+	info, _ := LookupOptimizer(j.Optimizer.Name)
+	if info.Closure && (j.ClipNorm > 0 || j.ClipValue > 0) {
+		// torch.optim.LBFGS reads the gradient its closure leaves.
+		return wrap(FieldErrorf("{Optimizer.Name} %s takes no gradient clipping (torch.optim.%s has none)", info.Name, info.Torch))
+	}
+	if (info.Closure || info.CPUOnly) && IsModel(j.Problem) && j.Data != nil && j.BatchSize > 0 && j.BatchSize < j.Data.Rows {
+		// A step evaluates the objective many times and compares the
+		// values (line search, curvature pairs): another batch at each
+		// evaluation would make them values of different functions.
+		return wrap(FieldErrorf("{Job.BatchSize} %d takes mini-batches of the %d training rows; {Optimizer.Name} %s trains on the full batch only ({Job.BatchSize} 0): its line search and curvature pairs compare losses and gradients of one fixed objective",
+			j.BatchSize, j.Data.Rows, info.Name))
 	}
 	if j.TimeLimit < 0 {
 		return wrap(FieldErrorf("{Job.TimeLimit} %v must be >= 0", j.TimeLimit))

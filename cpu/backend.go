@@ -23,7 +23,11 @@ type Backend struct {
 	obj objective
 	upd gdgpu.CPUUpdate // the optimizer's rule (gdgpu.OptimizerInfo.CPU)
 	lb  *lbfgsState     // instead of upd: L-BFGS (lbfgs.go)
-	hp  gdgpu.Optimizer // hyperparameters; the learning rate comes with Step
+	// closure, when set, is L-BFGS's objective instead of obj: a model's
+	// full-batch loss and gradient at x, the gradient into g, with the
+	// squared gradient norm (Model sets it).
+	closure func(g []float64) (loss, sq float64)
+	hp      gdgpu.Optimizer // hyperparameters; the learning rate comes with Step
 	// sched is the job's schedule, for the momentum a onecycle schedule
 	// gives each step (hp's cycled hyperparameter follows it).
 	sched gdgpu.Schedule

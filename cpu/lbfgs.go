@@ -85,6 +85,23 @@ func (o lbfgsOps) ref(v lbfgs.Vec) *[]float64 {
 // moved to) or not at all (see lbfgs.Ops).
 func (o lbfgsOps) Eval(dst lbfgs.Vec, flag lbfgs.Flag) (loss, sq float64) {
 	b := o.b
+	if b.closure != nil {
+		g := o.vec(dst)
+		loss, sq = b.closure(g)
+		step := b.t0 // FlagStart: the step's start point
+		if flag == lbfgs.FlagMoved {
+			step = b.t
+		}
+		if flag != lbfgs.NoFlag {
+			for i, v := range g {
+				if v-v != 0 {
+					b.flag(step, i)
+					break
+				}
+			}
+		}
+		return loss, sq
+	}
 	bs, bi, t0 := b.badStep, b.badIndex, b.t0
 	if flag == lbfgs.FlagMoved {
 		b.t0 = b.t // sweepPart notes values as step b.t0's

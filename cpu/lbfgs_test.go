@@ -34,6 +34,18 @@ type refLBFGS struct {
 
 func (r *refLBFGS) closure(x []float64) (float64, []float64) {
 	r.closureEvaluations++
+	if gdgpu.IsModel(r.job.Problem) {
+		// A model's full-batch objective, from a fresh backend each time.
+		g := make([]float64, len(x))
+		l, err := ModelLoss(r.job, x)
+		if err == nil {
+			err = ModelGrad(r.job, g, x)
+		}
+		if err != nil {
+			panic(err)
+		}
+		return l, g
+	}
 	return Loss(r.job, x), Grad(r.job, nil, x)
 }
 

@@ -100,8 +100,16 @@ const MaxMinimizeState = 32 << 30
 // (refused before any work, prefixed "cpu: "), or when gonum fails in a
 // way not listed above; Result and the parameters then hold what was done.
 //
-// Minimize refuses what CheckMinimize refuses, among them a model on data
-// (these methods run the problems of gdgpu.Problems) and gradient clipping (job.ClipNorm, job.ClipValue): a
+// # Models on data
+//
+// On a model (gdgpu.IsModel) the objective is the model's full-batch
+// training objective, mean loss plus penalties, with the bits of
+// ModelLoss and ModelGrad; a sample's gradient norm and figures
+// (accuracy, validation loss and accuracy) are the ones gdgpu.Run's
+// samples of the model carry. A mini-batch (job.BatchSize below the rows)
+// is refused: a line search compares values of one fixed function.
+//
+// Minimize refuses what CheckMinimize refuses, among them gradient clipping (job.ClipNorm, job.ClipValue): a
 // line search needs the true gradient of the loss it measures, and a
 // clipped one breaks the Wolfe conditions. It refuses a method whose state
 // would exceed MaxMinimizeState.
@@ -117,13 +125,18 @@ func minimize(ctx context.Context, job *gdgpu.Job, x0 []float64, hooks gdgpu.Hoo
 	if err != nil {
 		return gdgpu.Result{}, nil, err
 	}
-	obj, err := newObjective(job, job.Dim)
-	if err != nil {
-		return gdgpu.Result{}, nil, err
+	r := &minimizeRun{ctx: ctx, job: job, hooks: hooks, logged: -1, onIter: onIter}
+	if gdgpu.IsModel(job.Problem) {
+		if r.model, err = newModel(job); err != nil {
+			return gdgpu.Result{}, nil, err
+		}
+		defer r.model.Close()
+	} else {
+		if r.obj, err = newObjective(job, job.Dim); err != nil {
+			return gdgpu.Result{}, nil, err
+		}
+		r.obj.precompute()
 	}
-	obj.precompute()
-
-	r := &minimizeRun{ctx: ctx, job: job, obj: obj, hooks: hooks, logged: -1, onIter: onIter}
 	if job.FuncTol > 0 {
 		r.fc = &optimize.FunctionConverge{Relative: job.FuncTol, Iterations: job.FuncWindow * job.LogEvery}
 	}
@@ -155,7 +168,7 @@ func minimize(ctx context.Context, job *gdgpu.Job, x0 []float64, hooks gdgpu.Hoo
 		}
 	}
 	if r.iter == 0 {
-		r.last = gdgpu.Sample{Step: 0, Loss: r.loss(x0), GradNorm: GradNorm(job, x0)}
+		r.last = gdgpu.Sample{Step: 0, Loss: r.loss(x0), GradNorm: r.gradNorm(x0)}
 	}
 	k := r.last.Step
 
@@ -193,7 +206,7 @@ func minimize(ctx context.Context, job *gdgpu.Job, x0 []float64, hooks gdgpu.Hoo
 		r.status = gdgpu.Diverged // outranks every other reason, as in Run
 	}
 	if r.logged != k {
-		r.emit(r.last)
+		r.emit(r.last, x)
 	}
 	r.res.Status, r.res.StatusStep, r.res.Steps = r.status, k, k
 	r.res.Elapsed = time.Since(r.start)
@@ -204,9 +217,11 @@ func minimize(ctx context.Context, job *gdgpu.Job, x0 []float64, hooks gdgpu.Hoo
 }
 
 // CheckMinimize refuses a job that Minimize would refuse before any work:
-// an invalid job, an optimizer that is not CPU-only, gradient clipping or a
-// learning-rate schedule (a line search needs the loss's own gradient and
-// takes no learning rate), or method state above MaxMinimizeState.
+// an invalid job (a model on mini-batches among them), an optimizer that is
+// not CPU-only, gradient clipping or a learning-rate schedule (a line
+// search needs the loss's own gradient and takes no learning rate), a
+// model that does not fit in host memory (ErrTooBig), or method state
+// above MaxMinimizeState.
 func CheckMinimize(job *gdgpu.Job) error {
 	if job == nil {
 		return errors.New("cpu: nil job")
@@ -219,14 +234,16 @@ func CheckMinimize(job *gdgpu.Job) error {
 	if !info.CPUOnly {
 		return fmt.Errorf("cpu: Minimize runs the CPU-only methods (gonum-lbfgs, gonum-bfgs, gonum-cg, gonum-gd), not %q: run it with gdgpu.Run on a Backend", name)
 	}
-	if gdgpu.IsModel(job.Problem) {
-		return gdgpu.FieldErrorf("{Optimizer.Name} %s does not train the models on data ({Job.Problem} %s) yet: it runs the problems of {gdgpu.ProblemNames}", name, job.Problem).In("cpu")
-	}
 	if job.ClipNorm > 0 || job.ClipValue > 0 {
 		return gdgpu.FieldErrorf("%s does not take gradient clipping ({Job.ClipNorm}, {Job.ClipValue}): its line search needs the loss's own gradient", name).In("cpu")
 	}
 	if job.Schedule.Kind != "constant" || job.Schedule.Warmup > 0 {
 		return gdgpu.FieldErrorf("%s takes no learning rate, so no {Schedule.Kind} or {Schedule.Warmup}: its line search chooses each step", name).In("cpu")
+	}
+	if gdgpu.IsModel(job.Problem) {
+		if err := modelTooBig(job); err != nil {
+			return err
+		}
 	}
 	var state float64
 	if info.GonumState != nil {
@@ -275,6 +292,7 @@ type minimizeRun struct {
 	ctx   context.Context
 	job   *gdgpu.Job
 	obj   objective // with precomputed coefficients
+	model *Model    // a model on data's objective instead of obj's, or nil
 	hooks gdgpu.Hooks
 	start time.Time
 	fc    *optimize.FunctionConverge // nil unless job.FuncTol > 0
@@ -292,17 +310,42 @@ type minimizeRun struct {
 // loss is Loss on r's objective: the same code and summation tree, with
 // the quadratic's coefficients read instead of computed, so the same bits
 // without a math.Pow per element. It allocates nothing.
-func (r *minimizeRun) loss(x []float64) float64 { return r.obj.loss(x) }
+// On a model it is ModelLoss's.
+func (r *minimizeRun) loss(x []float64) float64 {
+	if r.model != nil {
+		return r.model.at(nil, x)
+	}
+	return r.obj.loss(x)
+}
 
-// grad is Grad on r's objective (see loss).
-func (r *minimizeRun) grad(dst, x []float64) { r.obj.gradient(dst, x) }
+// grad is Grad on r's objective (see loss); on a model ModelGrad's.
+func (r *minimizeRun) grad(dst, x []float64) {
+	if r.model != nil {
+		r.model.at(dst, x)
+		return
+	}
+	r.obj.gradient(dst, x)
+}
+
+// gradNorm is the gradient norm at x, as norm gives it.
+func (r *minimizeRun) gradNorm(x []float64) float64 {
+	if r.model == nil {
+		return GradNorm(r.job, x)
+	}
+	g := make([]float64, len(x))
+	r.grad(g, x)
+	return r.norm(g)
+}
 
 // norm returns sqrt(Σ g_i²) with GradNorm's summation tree, so for the
-// gradient at x it gives the bits of GradNorm(job, x); NaN for a missing
-// gradient.
+// gradient at x it gives the bits of GradNorm(job, x); on a model, with a
+// model sample's sum (sumSq). NaN for a missing gradient.
 func (r *minimizeRun) norm(g []float64) float64 {
 	if len(g) == 0 {
 		return math.NaN()
+	}
+	if r.model != nil {
+		return math.Sqrt(sumSq(g))
 	}
 	var t [chunk]float64
 	var acc kern.Pairwise
@@ -317,8 +360,12 @@ func (r *minimizeRun) norm(g []float64) float64 {
 	return math.Sqrt(acc.Sum())
 }
 
-// emit delivers a sample to the hook and the result.
-func (r *minimizeRun) emit(s gdgpu.Sample) {
+// emit delivers the sample at x to the hook and the result, with a
+// model's figures at x.
+func (r *minimizeRun) emit(s gdgpu.Sample, x []float64) {
+	if r.model != nil {
+		r.model.sampleFigures(&s, x)
+	}
 	r.res.Samples = append(r.res.Samples, s)
 	r.res.Final = s
 	r.logged = s.Step
@@ -354,7 +401,7 @@ func (c *minimizeConverger) Converged(loc *optimize.Location) optimize.Status {
 		r.hooks.Issued(k)
 	}
 	if k%r.job.LogEvery == 0 {
-		r.emit(s)
+		r.emit(s, loc.X)
 	}
 	job := r.job
 	st := gdgpu.NotTerminated

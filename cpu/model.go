@@ -16,8 +16,10 @@ import (
 // (docs/models.md): the batch gradient is computed here, block by block
 // over the batch's rows, and the optimizer step is the Backend's own, fed
 // through ApplyGradient, so every optimizer rule is the one the test
-// functions use. It implements gdgpu.Backend and gdgpu.Orderer; New
-// returns one for a job whose Problem is a model.
+// functions use. torch's L-BFGS, whose step evaluates the objective as
+// often as it needs, gets the model's full-batch objective as its closure
+// instead (Backend.closure). It implements gdgpu.Backend, gdgpu.Orderer
+// and gdgpu.Counter; Open returns one for a job whose Problem is a model.
 //
 // The rows of a pass are cut into blocks whose size depends on the row
 // and parameter counts only (blockPlan); each block's partial sums are kept apart and added in block
@@ -61,6 +63,7 @@ type Model struct {
 var (
 	_ gdgpu.Backend = (*Model)(nil)
 	_ gdgpu.Orderer = (*Model)(nil)
+	_ gdgpu.Counter = (*Model)(nil)
 )
 
 // NewModel validates a job whose Problem is a model on data (gdgpu.Models)
@@ -127,6 +130,11 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 	// test function will do for it.
 	oj := *job
 	oj.Problem, oj.Cond, oj.Data = "quadratic", 1, nil
+	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
+		// gonum's methods (Minimize) step on their own copy of x: the
+		// backend only holds the parameters the passes read.
+		oj.Optimizer, _ = gdgpu.DefaultOptimizer("sgd")
+	}
 	opt, err := newBackend(&oj)
 	if err != nil {
 		return nil, err
@@ -171,7 +179,28 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 		m.start[w] = make(chan struct{})
 		go m.worker(w)
 	}
+	if opt.lb != nil {
+		opt.closure = m.closure
+	}
 	return m, nil
+}
+
+// closure is L-BFGS's closure on the model (Backend.closure): the
+// full-batch objective and its gradient at the current parameters, into
+// g, the same pass and bits as a sample's, with the squared norm.
+func (m *Model) closure(g []float64) (loss, sq float64) {
+	loss, _ = m.gradient(nil, m.data.Rows)
+	copy(g, m.grad)
+	return loss, sumSq(m.grad)
+}
+
+// sumSq is Σ g_i² in index order: a sample's squared gradient norm.
+func sumSq(g []float64) float64 {
+	sq := 0.0
+	for _, v := range g {
+		sq += v * v
+	}
+	return sq
 }
 
 // runRows is how many rows a block hands the model's loss kernel at a
@@ -473,6 +502,14 @@ func (m *Model) Step(lr []float64, record bool) error {
 	if record {
 		m.record()
 	}
+	if m.opt.lb != nil {
+		// L-BFGS evaluates its closure, the full batch (Job.Validate
+		// refuses mini-batches), as often as a step needs.
+		for _, r := range lr {
+			m.opt.lbfgsStep(r, false)
+		}
+		return nil
+	}
 	b, _ := gdgpu.Batches(m.job.BatchSize, m.data.Rows)
 	for _, r := range lr {
 		e, lo, hi := gdgpu.Batch(m.opt.t, b, m.data.Rows)
@@ -504,13 +541,20 @@ func (m *Model) record() {
 	n := m.data.Rows
 	loss, correct := m.gradient(nil, n)
 	m.checkGrad()
-	sq := 0.0
-	for _, v := range m.grad {
-		sq += v * v
+	s := gdgpu.Sample{Step: m.opt.t, Loss: loss, GradNorm: math.Sqrt(sumSq(m.grad))}
+	m.figures(&s, correct)
+	if o := m.opt; o.badStep >= 0 {
+		s.NonFinite, s.BadStep, s.BadIndex = true, o.badStep, o.badIndex
 	}
-	s := gdgpu.Sample{Step: m.opt.t, Loss: loss, GradNorm: math.Sqrt(sq)}
+	m.pending = append(m.pending, s)
+}
+
+// figures fills a sample's accuracy, from the training rows' correct
+// predictions, and its validation loss and accuracy, at the current
+// parameters.
+func (m *Model) figures(s *gdgpu.Sample, correct int) {
 	if m.data.Classes > 0 {
-		s.Accuracy = float64(correct) / float64(n)
+		s.Accuracy = float64(correct) / float64(m.data.Rows)
 	}
 	if vn := m.data.ValRows; vn > 0 {
 		vl, vc := m.pass(m.data.ValX, m.data.ValY, nil, vn, false)
@@ -519,11 +563,34 @@ func (m *Model) record() {
 			s.ValAccuracy = float64(vc) / float64(vn)
 		}
 	}
-	if o := m.opt; o.badStep >= 0 {
-		s.NonFinite, s.BadStep, s.BadIndex = true, o.badStep, o.badIndex
-	}
-	m.pending = append(m.pending, s)
 }
+
+// at is the full-batch objective at x (gonum's Problem.Func and Grad for
+// Minimize): x becomes the parameters, and with g the gradient goes there
+// too. The bits are a sample's at x.
+func (m *Model) at(g, x []float64) float64 {
+	copy(m.opt.x, x)
+	n := m.data.Rows
+	if g == nil {
+		loss, _ := m.pass(m.data.X, m.data.Y, nil, n, false)
+		return loss*(1/float64(n)) + m.penalties(nil)
+	}
+	loss, _ := m.gradient(nil, n)
+	copy(g, m.grad)
+	return loss
+}
+
+// sampleFigures fills s's accuracy and validation figures at x (see
+// figures), for Minimize's samples.
+func (m *Model) sampleFigures(s *gdgpu.Sample, x []float64) {
+	copy(m.opt.x, x)
+	_, correct := m.pass(m.data.X, m.data.Y, nil, m.data.Rows, false)
+	m.figures(s, correct)
+}
+
+// Counts gives L-BFGS's n_iter and func_evals since Load (gdgpu.Counter);
+// 0, 0 for the other rules.
+func (m *Model) Counts() (iterations, evaluations int) { return m.opt.Counts() }
 
 // Samples delivers the recorded samples (all ready when recorded).
 func (m *Model) Samples(dst []gdgpu.Sample, wait bool) ([]gdgpu.Sample, error) {

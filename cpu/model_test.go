@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"testing"
 
-	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 
 	"github.com/gdgpu/gdgpu"
@@ -180,28 +179,7 @@ func TestModelLinearNormalEquations(t *testing.T) {
 	got := make([]float64, job.Dim)
 	b.Params(got)
 
-	n, p := ds.Rows, ds.Cols+1
-	a := mat.NewDense(n, p, nil)
-	y := mat.NewVecDense(n, nil)
-	for i := range n {
-		for j := range ds.Cols {
-			a.Set(i, j, float64(ds.X[i*ds.Cols+j]))
-		}
-		a.Set(i, ds.Cols, 1)
-		y.SetVec(i, float64(ds.Y[i]))
-	}
-	var ata mat.SymDense
-	ata.SymOuterK(1, a.T())
-	var aty, theta mat.VecDense
-	aty.MulVec(a.T(), y)
-	var ch mat.Cholesky
-	if !ch.Factorize(&ata) {
-		t.Fatal("X'X is not positive definite")
-	}
-	if err := ch.SolveVecTo(&theta, &aty); err != nil {
-		t.Fatal(err)
-	}
-	want := theta.RawVector().Data
+	want := leastSquares(t, ds)
 	diff, norm := 0.0, 0.0
 	for i := range want {
 		diff += (got[i] - want[i]) * (got[i] - want[i])

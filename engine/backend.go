@@ -121,6 +121,11 @@ type Backend struct {
 	// lb is torch's L-BFGS (lbfgs.go), whose steps are not one kernel;
 	// nil for the other optimizers.
 	lb *lbfgsGPU
+	// closure, when set, is L-BFGS's objective instead of the problem's
+	// gradient pass: a model's full-batch loss and gradient at x, the
+	// gradient into g, its non-finite values noted as step flagStep's,
+	// with the squared gradient norm, read back (modelBackend sets it).
+	closure func(g buffer, flagStep int) (loss, sq float64, err error)
 }
 
 var _ gdgpu.Backend = (*Backend)(nil)
@@ -234,7 +239,7 @@ func (b *Backend) init() (err error) {
 	if b.partials, err = newBuffer("partial sums", 2*b.groups*b.chunks(), b.elem); err != nil {
 		return err
 	}
-	if err := b.initRing("", 2, b.elem, n, false, b.c.persistentReadBack()); err != nil {
+	if err := b.initRing("", 2, b.elem, n, false, b.c.persistentReadBack(), 0); err != nil {
 		return err
 	}
 	if b.flags, err = newBuffer("non-finite flags", 2, 4); err != nil {

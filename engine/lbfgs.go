@@ -42,8 +42,8 @@ type lbfgsGPU struct {
 	moved    bool
 }
 
-// buildLBFGS compiles the L-BFGS kernels and the gradient pass. On the GL
-// thread.
+// buildLBFGS compiles the L-BFGS kernels and the gradient pass (a model's
+// optimizer has none: its closure is the model's pass). On the GL thread.
 func (b *Backend) buildLBFGS(base map[string]string) (err error) {
 	// Binding points up to bindLBSc: GL 4.3 promises only 8.
 	var bindings int32
@@ -53,8 +53,10 @@ func (b *Backend) buildLBFGS(base map[string]string) (err error) {
 	}
 	l := &lbfgsGPU{step: lbfgs.New(lbfgs.NewParams(&b.job.Optimizer)), recordAt: -1}
 	b.lb = l
-	if b.gradPass, err = b.buildGrad(); err != nil {
-		return err
+	if !b.givenOnly { // a model's optimizer evaluates its closure instead
+		if b.gradPass, err = b.buildGrad(); err != nil {
+			return err
+		}
 	}
 	with := func(d string) map[string]string {
 		m := make(map[string]string, len(base)+1)
@@ -224,6 +226,20 @@ func (o *gpuOps) Eval(dst lbfgs.Vec, flag lbfgs.Flag) (loss, sq float64) {
 		gl.GetBufferSubData(gl.COPY_READ_BUFFER, 0, 8, unsafe.Pointer(&saved[0]))
 		gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
 	}
+	if b.closure != nil {
+		step := b.t - 1 // FlagStart: the step's start point
+		if flag == lbfgs.FlagMoved {
+			step = b.t
+		}
+		f, g, err := b.closure(*o.buf(dst), step)
+		if err != nil && o.err == nil {
+			o.err = err
+		}
+		if flag == lbfgs.NoFlag {
+			o.restoreFlags(saved)
+		}
+		return f, g
+	}
 	b.runPrepass()
 	grad := b.grad
 	b.grad = *o.buf(dst)
@@ -244,11 +260,16 @@ func (o *gpuOps) Eval(dst lbfgs.Vec, flag lbfgs.Flag) (loss, sq float64) {
 	gl.DispatchCompute(1, 1, 1)
 	f, g := o.read2()
 	if flag == lbfgs.NoFlag {
-		gl.BindBuffer(gl.COPY_WRITE_BUFFER, b.flags.id)
-		gl.BufferSubData(gl.COPY_WRITE_BUFFER, 0, 8, unsafe.Pointer(&saved[0]))
-		gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+		o.restoreFlags(saved)
 	}
 	return f, g
+}
+
+// restoreFlags writes back the non-finite record Eval saved.
+func (o *gpuOps) restoreFlags(saved [2]uint32) {
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, o.b.flags.id)
+	gl.BufferSubData(gl.COPY_WRITE_BUFFER, 0, 8, unsafe.Pointer(&saved[0]))
+	gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
 }
 
 // read2 waits for the device (a fence, so that a lost context ends the

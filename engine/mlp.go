@@ -364,7 +364,7 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 	m.setReal(m.finalK, "batchRows", float64(hi-lo))
 	gl.Uniform1i(m.finalK.loc("record"), boolInt(record))
 	gl.Uniform1ui(m.finalK.loc("partialBase"), uint32(m.trainPairs+m.valPairs))
-	gl.Uniform1ui(m.finalK.loc("flagStep"), uint32(m.in.t))
+	gl.Uniform1ui(m.finalK.loc("flagStep"), uint32(m.flagStep()))
 	gl.DispatchCompute(uint32(m.g3), 1, 1)
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 	return nil

@@ -93,13 +93,17 @@ type modelBackend struct {
 	net                           *mlpNet // a network's shape and kernels (mlp.go), or nil
 
 	orderEpoch int // the epoch whose order is on the device; -1 none
-	closed     bool
+	// flagAt, when >= 0, is the step an L-BFGS evaluation notes its
+	// non-finite gradient components as (closure); else the step count.
+	flagAt int
+	closed bool
 }
 
 var (
 	_ gdgpu.Backend    = (*modelBackend)(nil)
 	_ gdgpu.Orderer    = (*modelBackend)(nil)
 	_ gdgpu.SumDepther = (*modelBackend)(nil)
+	_ gdgpu.Counter    = (*modelBackend)(nil)
 )
 
 // SSBO bindings of the model kernels (model_data.glsl), beyond common.glsl's.
@@ -132,7 +136,7 @@ const minRowsPerGroup = 16
 func (c *Context) newModelBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	d := job.Data
 	m := &modelBackend{c: c, job: *job, elem: 4, rows: d.Rows, cols: d.Cols, k: d.Outputs(),
-		dim: job.Dim, valRows: d.ValRows, orderEpoch: -1}
+		dim: job.Dim, valRows: d.ValRows, orderEpoch: -1, flagAt: -1}
 	if job.Precision == gdgpu.F64 {
 		m.elem = 8
 	}
@@ -164,10 +168,59 @@ func (c *Context) newModelBackend(job *gdgpu.Job) (gdgpu.Backend, error) {
 	m.in = &Backend{c: c, job: ij, elem: m.elem, names: ij.Optimizer.StateNames(), givenOnly: true, modelNeed: m.memoryNeed()}
 	m.in.initOptimizer()
 	m.in.plan()
+	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.Closure {
+		m.in.closure = m.closure
+	}
 	if err := c.do(m.init); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// slots is the read-back ring's slots: the samples', and with L-BFGS one
+// more (the last), where its closure's objective and squared gradient
+// norm are reduced and read back at once.
+func (m *modelBackend) slots() int {
+	if info, _ := gdgpu.LookupOptimizer(m.job.Optimizer.Name); info.Closure {
+		return ringSlots + 1
+	}
+	return ringSlots
+}
+
+// flagStep is the step the gradient pass notes non-finite components
+// as: the step count, or an L-BFGS evaluation's (flagAt).
+func (m *modelBackend) flagStep() int {
+	if m.flagAt >= 0 {
+		return m.flagAt
+	}
+	return m.in.t
+}
+
+// closure is L-BFGS's closure on the model (Backend.closure): the
+// full-batch gradient pass at the current parameters, as a sample's
+// (identity order, every row, the sample's partial sums), its gradient
+// into g, its non-finite components noted as step flagStep's; the
+// objective and squared gradient norm are reduced into the ring's last
+// slot and read back, waiting for the device. On the GL thread.
+func (m *modelBackend) closure(g buffer, flagStep int) (loss, sq float64, err error) {
+	grad := m.in.grad
+	m.in.grad, m.flagAt = g, flagStep
+	err = m.gradient(0, m.rows, true, true)
+	m.in.grad, m.flagAt = grad, -1
+	if err != nil {
+		return 0, 0, err
+	}
+	slot := m.slots() - 1
+	m.reduceSample(slot)
+	fence := m.fence(modelRingBarrier)
+	_, err = m.c.waitFence(fence, true, m.in.t)
+	gl.DeleteSync(fence)
+	if err != nil {
+		return 0, 0, err
+	}
+	st := m.in.stage(2 * m.elem)
+	m.ring.read(modelRingReals*slot*m.elem, st[:2*m.elem])
+	return m.in.decode(st, 0), m.in.decode(st, 1), nil
 }
 
 // plan sizes the chunks, passes and grids from the context's limits.
@@ -270,7 +323,7 @@ func (m *modelBackend) memoryNeed() int64 {
 	need += e * int64(m.dzLen())                        // dz
 	need += e * int64(m.g2) * int64(m.dim)              // gpart
 	need += e * 2 * int64(m.trainPairs+m.valPairs+m.g3) // a sample's partials
-	need += e*modelRingReals*ringSlots + 8*ringSlots    // the sample ring and flag copies
+	need += int64(m.slots()) * (e*modelRingReals + 8)   // the sample ring and flag copies
 	if m.net != nil {
 		need += e // the column of ones
 	}
@@ -326,7 +379,7 @@ func (m *modelBackend) init() (err error) {
 		return err
 	}
 	info, _ := gdgpu.LookupModel(m.job.Problem)
-	if err := m.initRing("model ", modelRingReals, m.elem, m.dim, info.Classifier, m.c.persistentReadBack()); err != nil {
+	if err := m.initRing("model ", modelRingReals, m.elem, m.dim, info.Classifier, m.c.persistentReadBack(), m.slots()-ringSlots); err != nil {
 		return err
 	}
 	m.setConstants()
@@ -483,7 +536,7 @@ func (m *modelBackend) gradient(lo, hi int, identity, record bool) error {
 	m.setReal(m.finalK, "batchRows", float64(hi-lo))
 	gl.Uniform1i(m.finalK.loc("record"), boolInt(record))
 	gl.Uniform1ui(m.finalK.loc("partialBase"), uint32(m.trainPairs+m.valPairs))
-	gl.Uniform1ui(m.finalK.loc("flagStep"), uint32(m.in.t))
+	gl.Uniform1ui(m.finalK.loc("flagStep"), uint32(m.flagStep()))
 	gl.DispatchCompute(uint32(m.g3), 1, 1)
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 	return nil
@@ -560,14 +613,26 @@ func (m *modelBackend) record() error {
 	if err := m.validation(); err != nil {
 		return err
 	}
+	m.reduceSample(slot)
+	m.push(m.in.t, slot, modelRingBarrier)
+	return nil
+}
+
+// modelRingBarrier is the barrier before a model sample's fence: the
+// reduction's ring writes, visible to read-back through a copy or a
+// persistent mapping.
+const modelRingBarrier = gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT | gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT
+
+// reduceSample reduces the partial sums the passes left into ring slot
+// slot, with the non-finite record; the caller fences it. On the GL
+// thread.
+func (m *modelBackend) reduceSample(slot int) {
 	gl.UseProgram(m.reduceK.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, m.in.flags.id)
 	m.bindRing()
 	gl.Uniform1i(m.reduceK.loc("slot"), int32(slot))
 	gl.DispatchCompute(1, 1, 1)
-	m.push(m.in.t, slot, gl.BUFFER_UPDATE_BARRIER_BIT|gl.SHADER_STORAGE_BARRIER_BIT|gl.CLIENT_MAPPED_BUFFER_BARRIER_BIT)
-	return nil
 }
 
 // Name returns "gpu/f32" or "gpu/f64".
@@ -602,6 +667,21 @@ func (m *modelBackend) SetOrder(epoch int, order []int32) error {
 // Step issues len(lr) steps on their batches without waiting.
 func (m *modelBackend) Step(lr []float64, record bool) error {
 	return m.do(func() error {
+		if m.in.lb != nil {
+			// L-BFGS evaluates its closure, the full batch (Job.Validate
+			// refuses mini-batches), as often as a step needs.
+			for j, rate := range lr {
+				if j == 0 && record {
+					if err := m.record(); err != nil {
+						return err
+					}
+				}
+				if err := m.in.lbfgsStep(rate, false); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		for j, rate := range lr {
 			t := m.in.t
 			epoch, lo, hi := gdgpu.Batch(t, m.batch, m.rows)
@@ -652,6 +732,10 @@ func (m *modelBackend) Params(dst []float64) error { return m.in.Params(dst) }
 func (m *modelBackend) StateVector(name string, dst []float64) error {
 	return m.in.StateVector(name, dst)
 }
+
+// Counts gives L-BFGS's n_iter and func_evals since Load (gdgpu.Counter);
+// 0, 0 for the other rules.
+func (m *modelBackend) Counts() (iterations, evaluations int) { return m.in.Counts() }
 
 // StepCount returns the optimizer steps taken since Load.
 func (m *modelBackend) StepCount() int { return m.in.t }

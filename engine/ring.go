@@ -49,15 +49,16 @@ type pending struct {
 }
 
 // initRing allocates the ring's two buffers (named with prefix, "" or
-// "model "), persistent-mapped where persistent says. On the GL thread;
-// what it made is released by release.
-func (r *sampleRing) initRing(prefix string, width, elem, dim int, accuracy, persistent bool) (err error) {
+// "model "), persistent-mapped where persistent says, with spare slots
+// after the ringSlots that next cycles through (an L-BFGS closure's, read
+// at once). On the GL thread; what it made is released by release.
+func (r *sampleRing) initRing(prefix string, width, elem, dim int, accuracy, persistent bool, spare int) (err error) {
 	r.width, r.elem, r.dim, r.accuracy = width, elem, dim, accuracy
 	r.vals = make([]byte, width*elem)
-	if r.ring, err = newReadBuffer(prefix+"read-back ring", width*ringSlots, elem, persistent); err != nil {
+	if r.ring, err = newReadBuffer(prefix+"read-back ring", width*(ringSlots+spare), elem, persistent); err != nil {
 		return err
 	}
-	r.flagRing, err = newReadBuffer(prefix+"non-finite flags ring", 2*ringSlots, 4, persistent)
+	r.flagRing, err = newReadBuffer(prefix+"non-finite flags ring", 2*(ringSlots+spare), 4, persistent)
 	return err
 }
 
@@ -86,10 +87,16 @@ func (r *sampleRing) bindRing() {
 // barrier, which makes the slot's shader writes visible through a
 // persistent mapping once the fence signals.
 func (r *sampleRing) push(step, slot int, barrier uint32) {
+	r.pending = append(r.pending, pending{step: step, slot: slot, fence: r.fence(barrier)})
+}
+
+// fence returns a fence behind a barrier with barrier's bits, flushed so
+// that it can signal without anyone waiting on it.
+func (r *sampleRing) fence(barrier uint32) uintptr {
 	gl.MemoryBarrier(barrier)
-	fence := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
-	gl.Flush() // so the fence can signal without anyone waiting on it
-	r.pending = append(r.pending, pending{step: step, slot: slot, fence: fence})
+	f := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
+	gl.Flush()
+	return f
 }
 
 // samples delivers read-back samples in step order: those signalled, or

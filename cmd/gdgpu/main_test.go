@@ -602,8 +602,9 @@ func TestCPUOnly(t *testing.T) {
 		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--warmup-steps", "5"}, "--warmup-steps does not apply"},
 		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-cg", "--clip-grad-norm", "1"}, "--clip-grad-norm does not apply"},
 		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-bfgs"}, "--dim 1048576"},
-		// Refused before the header (it failed after it, naming the problem unknown).
-		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--problem", "linear", "--synthetic", "regression"}, "does not train the models on data"},
+		// Models train on the full batch only, refused before the header.
+		{[]string{"run", "--device", "cpu", "--optimizer", "gonum-lbfgs", "--problem", "linear", "--synthetic", "regression", "--batch-size", "10"}, "--batch-size 10 takes mini-batches of the 1000 training rows; --optimizer gonum-lbfgs trains on the full batch only"},
+		{[]string{"run", "--device", "cpu", "--optimizer", "lbfgs", "--problem", "softmax", "--synthetic", "classification", "--batch-size", "10"}, "--batch-size 10 takes mini-batches of the 1000 training rows; --optimizer lbfgs trains on the full batch only"},
 	} {
 		code, stdout, stderr := gdgpuRun(t, append(tc.args, "--steps", "1")...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) || stdout != "" {

@@ -165,3 +165,47 @@ func TestPredictRegressionAndBinary(t *testing.T) {
 		t.Errorf("perceptron: exit %d\n%s", code, stdout)
 	}
 }
+
+// TestPredictQuasiNewton: softmax on Iris trained by torch's L-BFGS and by
+// gonum's methods (full batch) writes a model card whose training accuracy
+// predict reproduces, with held-out figures in the summary, as the
+// gradient-descent optimizers' runs do.
+func TestPredictQuasiNewton(t *testing.T) {
+	dir := t.TempDir()
+	iris := "../../data/testdata/iris_names.csv"
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"lbfgs", []string{"--optimizer", "lbfgs", "--history-size", "10"}},
+		{"lbfgs-wolfe", []string{"--optimizer", "lbfgs", "--strong-wolfe"}},
+		{"gonum-bfgs", []string{"--optimizer", "gonum-bfgs"}},
+		{"gonum-cg", []string{"--optimizer", "gonum-cg"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name+".npy")
+			args := append([]string{"run", "--device", "cpu", "--problem", "softmax", "--data", iris, "--target", "species",
+				"--standardize", "--l2", "0.01", "--val-fraction", "0.2", "--steps", "30", "--out", out}, tc.args...)
+			code, stdout, stderr := gdgpuRun(t, args...)
+			if code != 0 || !strings.Contains(stdout, "val accuracy:") {
+				t.Fatalf("train: exit %d\n%s%s", code, stdout, stderr)
+			}
+			var card gdgpu.ModelCard
+			b, err := os.ReadFile(out + ".json")
+			if err != nil || json.Unmarshal(b, &card) != nil || card.Accuracy == nil {
+				t.Fatalf("card: %v\n%s", err, b)
+			}
+			if *card.Accuracy < 0.9 {
+				t.Errorf("training accuracy %v < 0.9", *card.Accuracy)
+			}
+			code, stdout, stderr = gdgpuRun(t, "predict", "--model", out, "--data", iris)
+			if code != 0 {
+				t.Fatalf("predict: exit %d\n%s%s", code, stdout, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stdout), "\n")
+			if len(lines) != 151 || !strings.HasPrefix(lines[0], "class,p_setosa") {
+				t.Errorf("predictions: %d lines, header %q", len(lines), lines[0])
+			}
+		})
+	}
+}
