@@ -375,10 +375,10 @@ func (b *Backend) buildKernels() (err error) {
 	return err
 }
 
-// build assembles and compiles one kernel from GLSL texts. On the GL
-// thread.
+// build assembles one kernel from GLSL texts and returns a handle on its
+// program, compiled unless the Context's cache has it. On the GL thread.
 func (c *Context) build(name string, defs map[string]string, texts ...string) (*program, error) {
-	return c.compileProgram(name, shaders.AssembleText(defs, texts...))
+	return c.program(name, shaders.AssembleText(defs, texts...))
 }
 
 // glslFiles returns the texts of embedded shader files. The engine names
@@ -408,7 +408,7 @@ func objectiveTexts(p *gdgpu.Problem) []string {
 func (b *Backend) setConstants() {
 	o := b.job.Optimizer
 	for _, p := range b.programs() {
-		gl.ProgramUniform1ui(p.id, p.loc("n"), uint32(b.job.Dim))
+		p.setUint("n", uint32(b.job.Dim))
 		b.setReal(p, "clipValue", b.job.ClipValue)
 		b.setReal(p, "maxNorm", b.job.ClipNorm)
 		b.setReal(p, "clipEps", 1e-6) // torch's clip_grad_norm_ adds 1e-6 to the norm
@@ -468,9 +468,9 @@ func (b *Backend) setReal(p *program, name string, v float64) {
 		return
 	}
 	if b.elem == 8 {
-		gl.ProgramUniform1d(p.id, p.loc(name), v)
+		p.setDouble(name, v)
 	} else {
-		gl.ProgramUniform1f(p.id, p.loc(name), float32(v))
+		p.setFloat(name, float32(v))
 	}
 }
 
@@ -636,7 +636,7 @@ func boolInt(v bool) int32 {
 // dispatchChunks runs p over every chunk of the parameter vector, then
 // makes its writes visible to the next dispatch.
 func (b *Backend) dispatchChunks(p *program) {
-	gl.UseProgram(p.id)
+	p.use()
 	n := b.job.Dim
 	// The point the kernel reads: x_t for an evaluation, x_{t-1} for a
 	// step (b.t already counts it).
@@ -675,11 +675,11 @@ func (b *Backend) dispatchChunks(p *program) {
 		if b.glob.id != 0 {
 			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGlob, b.glob.id)
 		}
-		gl.Uniform1ui(p.loc("flagStep"), uint32(flagStep))
-		gl.Uniform1ui(p.loc("base"), uint32(base))
-		gl.Uniform1ui(p.loc("count"), uint32(count))
-		gl.Uniform1ui(p.loc("xbase"), uint32(xbase))
-		gl.Uniform1ui(p.loc("partialBase"), uint32(c*b.groups))
+		p.setUint("flagStep", uint32(flagStep))
+		p.setUint("base", uint32(base))
+		p.setUint("count", uint32(count))
+		p.setUint("xbase", uint32(xbase))
+		p.setUint("partialBase", uint32(c*b.groups))
 		if b.probe != nil {
 			b.probe(true)
 		}
@@ -708,15 +708,15 @@ func (b *Backend) recordSample(p *program, step int) error {
 // runReduce sums the partials with kernel p (reduce, or clip, which also
 // writes the clip factor) into ring slot slot, or nowhere when slot < 0.
 func (b *Backend) runReduce(p *program, slot int) {
-	gl.UseProgram(p.id)
+	p.use()
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, b.flags.id)
 	b.bindRing()
 	if b.scale.id != 0 {
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindScale, b.scale.id)
 	}
-	gl.Uniform1ui(p.loc("pairs"), uint32(b.groups*b.chunks()))
-	gl.Uniform1i(p.loc("slot"), int32(slot))
+	p.setUint("pairs", uint32(b.groups*b.chunks()))
+	p.setInt("slot", int32(slot))
 	gl.DispatchCompute(1, 1, 1)
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 }
@@ -729,10 +729,10 @@ func (b *Backend) runPrepass() {
 		return
 	}
 	b.dispatchChunks(b.pre)
-	gl.UseProgram(b.preReduce.id)
+	b.preReduce.use()
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPrePart, b.partials.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGlob, b.glob.id)
-	gl.Uniform1ui(b.preReduce.loc("pairs"), uint32(b.groups*b.chunks()))
+	b.preReduce.setUint("pairs", uint32(b.groups*b.chunks()))
 	gl.DispatchCompute(1, 1, 1)
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 }
@@ -1008,7 +1008,7 @@ func (b *Backend) Close() error {
 func (b *Backend) release() {
 	b.releaseRing()
 	for _, p := range b.programs() {
-		p.delete()
+		p.release()
 	}
 	for _, buf := range append([]*buffer{&b.x[0], &b.x[1], &b.coefBuf, &b.partials, &b.grad, &b.scale, &b.flags, &b.stepBuf, &b.glob}, b.lb.buffers()...) {
 		buf.delete()

@@ -39,7 +39,7 @@ func (c *Context) BenchGEMM(prec gdgpu.Precision, n, reps int) (BenchTiming, err
 		if err != nil {
 			return err
 		}
-		defer p.delete()
+		defer p.release()
 		var bufs [3]buffer
 		defer func() {
 			for i := range bufs {

@@ -28,6 +28,7 @@ type Context struct {
 	closed bool         // guarded by life
 	mu     sync.Mutex   // guards debug
 	debug  []string     // error-severity debug messages not yet reported
+	progs  programCache // the compiled programs by source (progcache.go); GL thread only
 }
 
 // debugRoutes maps a GL thread's OS thread id to its Context. go-gl keeps
@@ -303,6 +304,7 @@ func (c *Context) Close() error {
 	}
 	c.closed = true
 	c.th.call(func() {
+		c.progs.deleteAll()
 		if c.opts.Debug {
 			debugRoutes.Delete(c.tid)
 		}

@@ -114,9 +114,9 @@ func TestShaderErrorCarriesLogAndSource(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := c.th.callErr(func() error {
-				p, err := c.compileProgram("broken", tc.src)
+				p, err := c.program("broken", tc.src)
 				if err == nil {
-					p.delete()
+					p.release()
 				}
 				return err
 			})

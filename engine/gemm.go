@@ -107,7 +107,7 @@ func (c *Context) dispatchGEMM(p *program, g gemmCall) error {
 	if gx == 0 || gy == 0 {
 		return nil
 	}
-	gl.UseProgram(p.id)
+	p.use()
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGemmA, g.a.buf.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGemmB, g.b.buf.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGemmC, g.c.id)
@@ -122,10 +122,10 @@ func (c *Context) dispatchGEMM(p *program, g gemmCall) error {
 	}{{"M", g.m}, {"N", g.n}, {"KD", g.k}, {"aOff", g.a.off}, {"aRow", g.a.row}, {"aCol", g.a.col},
 		{"bOff", g.b.off}, {"bRow", g.b.row}, {"bCol", g.b.col}, {"cOff", g.cOff}, {"ldc", g.ldc},
 		{"biasOff", g.biasOff}, {"pOff", g.pOff}, {"hOff", g.hOff}} {
-		gl.Uniform1ui(p.loc(u.name), uint32(u.v))
+		p.setUint(u.name, uint32(u.v))
 	}
-	gl.Uniform1i(p.loc("accumulate"), boolInt(g.accumulate))
-	gl.Uniform1i(p.loc("epi"), int32(g.epi))
+	p.setInt("accumulate", boolInt(g.accumulate))
+	p.setInt("epi", int32(g.epi))
 	gl.DispatchCompute(uint32(gx), uint32(gy), 1)
 	return nil
 }

@@ -115,7 +115,7 @@ func TestGEMM(t *testing.T) {
 		if err := c.do(func() (err error) { p, err = c.buildGEMM(real, -1); return err }); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { c.do(func() error { p.delete(); return nil }) })
+		t.Cleanup(func() { c.do(func() error { p.release(); return nil }) })
 		b := &Backend{c: c, elem: elem}
 		u := unitRoundoff(prec)
 		for _, sh := range shapes {
@@ -251,7 +251,7 @@ func TestGEMMEpilogues(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { c.do(func() error { p.delete(); return nil }) })
+			t.Cleanup(func() { c.do(func() error { p.release(); return nil }) })
 			r := rand.New(rand.NewPCG(uint64(act), 3))
 			in := randVec(r, m*k, prec)
 			for i := range in {

@@ -74,11 +74,11 @@ func (c *Context) Landscape(job *gdgpu.Job, x0, x1, y0, y1 float64, w, h int, ds
 	src := shaders.AssembleText(defs, slices.Concat(glslFiles("landscape_x.glsl"), objectiveTexts(&p), glslFiles("landscape.glsl"))...)
 	total := w * h
 	return c.do(func() (err error) {
-		p, err := c.compileProgram(fmt.Sprintf("landscape(%s,%s)", job.Problem, job.Precision), src)
+		p, err := c.program(fmt.Sprintf("landscape(%s,%s)", job.Problem, job.Precision), src)
 		if err != nil {
 			return err
 		}
-		defer p.delete()
+		defer p.release()
 		out, err := newBuffer("landscape", total, elem)
 		if err != nil {
 			return err
@@ -99,16 +99,16 @@ func (c *Context) Landscape(job *gdgpu.Job, x0, x1, y0, y1 float64, w, h int, ds
 			gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
 			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindCoef, coef.id)
 		}
-		gl.UseProgram(p.id)
-		gl.Uniform1ui(p.loc("n"), 2)
-		gl.Uniform1ui(p.loc("base"), 0)
-		gl.Uniform1ui(p.loc("w"), uint32(w))
-		gl.Uniform1ui(p.loc("h"), uint32(h))
+		p.use()
+		p.setUint("n", 2)
+		p.setUint("base", 0)
+		p.setUint("w", uint32(w))
+		p.setUint("h", uint32(h))
 		setReal := func(name string, v float64) {
 			if elem == 8 {
-				gl.Uniform1d(p.loc(name), v)
+				p.setDouble(name, v)
 			} else {
-				gl.Uniform1f(p.loc(name), float32(v))
+				p.setFloat(name, float32(v))
 			}
 		}
 		setReal("x0", x0)

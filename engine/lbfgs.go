@@ -253,10 +253,10 @@ func (o *gpuOps) Eval(dst lbfgs.Vec, flag lbfgs.Flag) (loss, sq float64) {
 		l.recorded = true
 		l.recordAt = -1
 	}
-	gl.UseProgram(l.loss.id)
+	l.loss.use()
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindLBOut, l.out.id)
-	gl.Uniform1ui(l.loss.loc("parts"), uint32(b.groups*b.chunks()))
+	l.loss.setUint("parts", uint32(b.groups*b.chunks()))
 	gl.DispatchCompute(1, 1, 1)
 	f, g := o.read2()
 	if flag == lbfgs.NoFlag {
@@ -304,8 +304,8 @@ func (o *gpuOps) reduce(mode int32, a, c lbfgs.Vec) float64 {
 // dst[idx] on the device and not read back.
 func (o *gpuOps) reduceInto(mode int32, a, c lbfgs.Vec, dst buffer, idx int, scale float64) {
 	b, l := o.b, o.b.lb
-	gl.UseProgram(l.part.id)
-	gl.Uniform1i(l.part.loc("mode"), mode)
+	l.part.use()
+	l.part.setInt("mode", mode)
 	ba, bc := *o.buf(a), *o.buf(a)
 	if mode == 0 {
 		bc = *o.buf(c)
@@ -317,16 +317,16 @@ func (o *gpuOps) reduceInto(mode int32, a, c lbfgs.Vec, dst buffer, idx int, sca
 		ba.bindRange(bindLBA, base, count)
 		bc.bindRange(bindLBB, base, count)
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
-		gl.Uniform1ui(l.part.loc("base"), uint32(base))
-		gl.Uniform1ui(l.part.loc("count"), uint32(count))
-		gl.Uniform1ui(l.part.loc("partialBase"), uint32(ch*b.groups))
+		l.part.setUint("base", uint32(base))
+		l.part.setUint("count", uint32(count))
+		l.part.setUint("partialBase", uint32(ch*b.groups))
 		gl.DispatchCompute(uint32(b.groups), 1, 1)
 	}
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
-	gl.UseProgram(l.fin.id)
-	gl.Uniform1i(l.fin.loc("mode"), mode)
-	gl.Uniform1ui(l.fin.loc("parts"), uint32(b.groups*b.chunks()))
-	gl.Uniform1ui(l.fin.loc("outIdx"), uint32(idx))
+	l.fin.use()
+	l.fin.setInt("mode", mode)
+	l.fin.setUint("parts", uint32(b.groups*b.chunks()))
+	l.fin.setUint("outIdx", uint32(idx))
 	b.setReal(l.fin, "scale", scale)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindLBOut, dst.id)
@@ -377,28 +377,28 @@ func (o *gpuOps) Copy(dst, src lbfgs.Vec) {
 // or sa sc[ia], read on the device: a += coef * x.
 func (b *Backend) vecOpSc(a, x buffer, ia, ib int, sa float64) {
 	p := b.lb.vec
-	gl.UseProgram(p.id)
-	gl.Uniform1i(p.loc("ia"), int32(ia))
-	gl.Uniform1i(p.loc("ib"), int32(ib))
+	p.use()
+	p.setInt("ia", int32(ia))
+	p.setInt("ib", int32(ib))
 	b.setReal(p, "sa", sa)
 	b.vecDispatch(0, a, x, buffer{}, 0)
-	gl.Uniform1i(p.loc("ia"), -1)
+	p.setInt("ia", -1)
 }
 
 // vecOp runs lbfgs.glsl's elementwise mode over every chunk: A is
 // written, B and C read (an absent one is bound to A, unread). Mode 6
 // checks A, noting a non-finite value as step b.t's.
 func (b *Backend) vecOp(mode int32, a, bb, c buffer, coef float64) {
-	gl.UseProgram(b.lb.vec.id)
-	gl.Uniform1i(b.lb.vec.loc("ia"), -1)
+	b.lb.vec.use()
+	b.lb.vec.setInt("ia", -1)
 	b.vecDispatch(mode, a, bb, c, coef)
 }
 
 // vecDispatch is vecOp's dispatch, ia and ib as they are set.
 func (b *Backend) vecDispatch(mode int32, a, bb, c buffer, coef float64) {
 	p := b.lb.vec
-	gl.UseProgram(p.id)
-	gl.Uniform1i(p.loc("mode"), mode)
+	p.use()
+	p.setInt("mode", mode)
 	b.setReal(p, "a", coef)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindLBSc, b.lb.sc.id)
 	if bb.id == 0 {
@@ -407,7 +407,7 @@ func (b *Backend) vecDispatch(mode int32, a, bb, c buffer, coef float64) {
 	if c.id == 0 {
 		c = a
 	}
-	gl.Uniform1ui(p.loc("flagStep"), uint32(b.t-1))
+	p.setUint("flagStep", uint32(b.t-1))
 	flush := b.flusher()
 	for base := 0; base < b.job.Dim; base += b.chunk {
 		count := min(b.chunk, b.job.Dim-base)
@@ -416,8 +416,8 @@ func (b *Backend) vecDispatch(mode int32, a, bb, c buffer, coef float64) {
 		bb.bindRange(bindLBB, base, count)
 		c.bindRange(bindLBC, base, count)
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, b.flags.id)
-		gl.Uniform1ui(p.loc("base"), uint32(base))
-		gl.Uniform1ui(p.loc("count"), uint32(count))
+		p.setUint("base", uint32(base))
+		p.setUint("count", uint32(count))
 		gl.DispatchCompute(uint32(b.groups), 1, 1)
 	}
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)

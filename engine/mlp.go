@@ -225,7 +225,7 @@ func (n *mlpNet) programs() []*program {
 // release deletes the network's GL objects; safe on a partly built one.
 func (n *mlpNet) release() {
 	for _, p := range n.programs() {
-		p.delete()
+		p.release()
 	}
 	n.ones.delete()
 }
@@ -241,9 +241,9 @@ func (m *modelBackend) netForward(s0, cnt int, identity bool, x, y buffer, nrows
 	act := m.dz
 	fl := flusher{per: m.c.maxElemsPerDispatch()}
 	// 1. gather, chunk by chunk
-	gl.UseProgram(n.gatherK.id)
+	n.gatherK.use()
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindDZ, act.id)
-	gl.Uniform1ui(n.gatherK.loc("yOff"), uint32(n.yOff*P))
+	n.gatherK.setUint("yOff", uint32(n.yOff*P))
 	m.passes(s0, s0+cnt, identity, nrows, func(_, _, r0, rc int) {
 		fl.add(min(cnt, rc) * m.cols)
 		m.bindChunk(n.gatherK, x, y, r0, rc)
@@ -266,9 +266,9 @@ func (m *modelBackend) netForward(s0, cnt int, identity bool, x, y buffer, nrows
 			if n.fused {
 				p, g.epi = n.gemmHead, epiHead
 				gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
-				gl.ProgramUniform1ui(p.id, p.loc("yOff"), uint32(n.yOff*P))
-				gl.ProgramUniform1i(p.id, p.loc("record"), boolInt(record))
-				gl.ProgramUniform1ui(p.id, p.loc("partialBase"), uint32(partialBase))
+				p.setUint("yOff", uint32(n.yOff*P))
+				p.setInt("record", boolInt(record))
+				p.setUint("partialBase", uint32(partialBase))
 			}
 		}
 		fl.add(cnt * win * wout)
@@ -281,14 +281,14 @@ func (m *modelBackend) netForward(s0, cnt int, identity bool, x, y buffer, nrows
 		return nil
 	}
 	// 3. the head
-	gl.UseProgram(m.rowsK.id)
+	m.rowsK.use()
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindDZ, act.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
-	gl.Uniform1ui(m.rowsK.loc("posCount"), uint32(cnt))
-	gl.Uniform1ui(m.rowsK.loc("zOff"), uint32(n.zOff*P))
-	gl.Uniform1ui(m.rowsK.loc("yOff"), uint32(n.yOff*P))
-	gl.Uniform1i(m.rowsK.loc("record"), boolInt(record))
-	gl.Uniform1ui(m.rowsK.loc("partialBase"), uint32(partialBase))
+	m.rowsK.setUint("posCount", uint32(cnt))
+	m.rowsK.setUint("zOff", uint32(n.zOff*P))
+	m.rowsK.setUint("yOff", uint32(n.yOff*P))
+	m.rowsK.setInt("record", boolInt(record))
+	m.rowsK.setUint("partialBase", uint32(partialBase))
 	gl.DispatchCompute(uint32(m.g1), 1, 1)
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 	return nil
@@ -355,16 +355,16 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 		pass++
 	}
 	// 5. the sums / |S| and the penalties, as the linear models'
-	gl.UseProgram(m.finalK.id)
+	m.finalK.use()
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindXIn, params.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGPart, m.gpart.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, m.in.flags.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGrad, m.in.grad.id)
 	m.setReal(m.finalK, "batchRows", float64(hi-lo))
-	gl.Uniform1i(m.finalK.loc("record"), boolInt(record))
-	gl.Uniform1ui(m.finalK.loc("partialBase"), uint32(m.trainPairs+m.valPairs))
-	gl.Uniform1ui(m.finalK.loc("flagStep"), uint32(m.flagStep()))
+	m.finalK.setInt("record", boolInt(record))
+	m.finalK.setUint("partialBase", uint32(m.trainPairs+m.valPairs))
+	m.finalK.setUint("flagStep", uint32(m.flagStep()))
 	gl.DispatchCompute(uint32(m.g3), 1, 1)
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 	return nil

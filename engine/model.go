@@ -462,8 +462,8 @@ func (m *modelBackend) setReal(p *program, name string, v float64) { m.in.setRea
 // setConstants sets the uniforms fixed for the job.
 func (m *modelBackend) setConstants() {
 	for _, p := range m.programs() {
-		gl.ProgramUniform1ui(p.id, p.loc("n"), uint32(m.dim))
-		gl.ProgramUniform1ui(p.id, p.loc("xbase"), 0)
+		p.setUint("n", uint32(m.dim))
+		p.setUint("xbase", 0)
 	}
 	if m.rowsK != nil { // nil for a network whose head is fused (mlp.go)
 		m.setReal(m.rowsK, "delta", m.job.Delta)
@@ -471,12 +471,12 @@ func (m *modelBackend) setConstants() {
 	m.setReal(m.finalK, "l1", m.job.L1)
 	m.setReal(m.finalK, "l2", m.job.L2)
 	if m.gradK != nil {
-		gl.ProgramUniform1ui(m.gradK.id, m.gradK.loc("lanes"), uint32(m.lanes()))
+		m.gradK.setUint("lanes", uint32(m.lanes()))
 	}
-	gl.ProgramUniform1ui(m.finalK.id, m.finalK.loc("groups2"), uint32(m.g2))
-	gl.ProgramUniform1ui(m.reduceK.id, m.reduceK.loc("trainPairs"), uint32(m.trainPairs))
-	gl.ProgramUniform1ui(m.reduceK.id, m.reduceK.loc("valPairs"), uint32(m.valPairs))
-	gl.ProgramUniform1ui(m.reduceK.id, m.reduceK.loc("finPairs"), uint32(m.g3))
+	m.finalK.setUint("groups2", uint32(m.g2))
+	m.reduceK.setUint("trainPairs", uint32(m.trainPairs))
+	m.reduceK.setUint("valPairs", uint32(m.valPairs))
+	m.reduceK.setUint("finPairs", uint32(m.g3))
 	m.setReal(m.reduceK, "trainRows", float64(m.rows))
 	m.setReal(m.reduceK, "valRows", float64(m.valRows))
 }
@@ -510,33 +510,33 @@ func (m *modelBackend) gradient(lo, hi int, identity, record bool) error {
 			m.setPass(m.rowsK, s0, cnt, 0, true)
 			m.setPass(m.gradK, s0, cnt, 0, true)
 		}
-		gl.UseProgram(m.rowsK.id)
-		gl.Uniform1i(m.rowsK.loc("writeDz"), 1)
-		gl.Uniform1i(m.rowsK.loc("record"), boolInt(record))
+		m.rowsK.use()
+		m.rowsK.setInt("writeDz", 1)
+		m.rowsK.setInt("record", boolInt(record))
 		m.passes(s0, s0+cnt, identity, m.rows, func(_, _, r0, rc int) {
 			fl.add(min(cnt, rc) * m.cols)
 			m.bindChunk(m.rowsK, m.x, m.y, r0, rc)
-			gl.Uniform1ui(m.rowsK.loc("partialBase"), uint32(pass*m.g1))
+			m.rowsK.setUint("partialBase", uint32(pass*m.g1))
 			gl.DispatchCompute(uint32(m.g1), 1, 1)
 			pass++
 		})
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
-		gl.UseProgram(m.gradK.id)
-		gl.Uniform1ui(m.gradK.loc("perGroup"), uint32((cnt+m.g2-1)/m.g2))
+		m.gradK.use()
+		m.gradK.setUint("perGroup", uint32((cnt+m.g2-1)/m.g2))
 		m.passes(s0, s0+cnt, identity, m.rows, func(_, _, r0, rc int) {
 			fl.add(min(cnt, rc) * m.dim)
 			m.bindChunk(m.gradK, m.x, m.y, r0, rc)
-			gl.Uniform1i(m.gradK.loc("accumulate"), boolInt(!first))
+			m.gradK.setInt("accumulate", boolInt(!first))
 			gl.DispatchCompute(uint32(m.g2), 1, 1)
 			gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT) // the next chunk adds to these sums
 			first = false
 		})
 	}
-	gl.UseProgram(m.finalK.id)
+	m.finalK.use()
 	m.setReal(m.finalK, "batchRows", float64(hi-lo))
-	gl.Uniform1i(m.finalK.loc("record"), boolInt(record))
-	gl.Uniform1ui(m.finalK.loc("partialBase"), uint32(m.trainPairs+m.valPairs))
-	gl.Uniform1ui(m.finalK.loc("flagStep"), uint32(m.flagStep()))
+	m.finalK.setInt("record", boolInt(record))
+	m.finalK.setUint("partialBase", uint32(m.trainPairs+m.valPairs))
+	m.finalK.setUint("flagStep", uint32(m.flagStep()))
 	gl.DispatchCompute(uint32(m.g3), 1, 1)
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 	return nil
@@ -558,18 +558,18 @@ func (f *flusher) add(work int) {
 
 // setPass sets a pass's positions on kernel p.
 func (m *modelBackend) setPass(p *program, s0, cnt, orderOff int, identity bool) {
-	gl.ProgramUniform1ui(p.id, p.loc("posBase"), uint32(s0))
-	gl.ProgramUniform1ui(p.id, p.loc("posCount"), uint32(cnt))
-	gl.ProgramUniform1ui(p.id, p.loc("orderOff"), uint32(orderOff))
-	gl.ProgramUniform1i(p.id, p.loc("identity"), boolInt(identity))
+	p.setUint("posBase", uint32(s0))
+	p.setUint("posCount", uint32(cnt))
+	p.setUint("orderOff", uint32(orderOff))
+	p.setInt("identity", boolInt(identity))
 }
 
 // bindChunk binds rows [r0, r0+rc) of a data set for kernel p (in use).
 func (m *modelBackend) bindChunk(p *program, x, y buffer, r0, rc int) {
 	x.bindRange(bindDataX, r0*m.cols, rc*m.cols)
 	y.bindRange(bindDataY, r0, rc)
-	gl.Uniform1ui(p.loc("rowBase"), uint32(r0))
-	gl.Uniform1ui(p.loc("rowCount"), uint32(rc))
+	p.setUint("rowBase", uint32(r0))
+	p.setUint("rowCount", uint32(rc))
 }
 
 // validation runs kernel 1 over the validation rows, leaving its partial
@@ -581,16 +581,16 @@ func (m *modelBackend) validation() error {
 	if m.net != nil {
 		return m.netValidation()
 	}
-	gl.UseProgram(m.rowsK.id)
-	gl.Uniform1i(m.rowsK.loc("writeDz"), 0)
-	gl.Uniform1i(m.rowsK.loc("record"), 1)
+	m.rowsK.use()
+	m.rowsK.setInt("writeDz", 0)
+	m.rowsK.setInt("record", 1)
 	pass := 0
 	fl := flusher{per: m.c.maxElemsPerDispatch()}
 	m.passes(0, m.valRows, true, m.valRows, func(s0, cnt, r0, rc int) {
 		fl.add(min(cnt, rc) * m.cols)
 		m.setPass(m.rowsK, s0, cnt, 0, true)
 		m.bindChunk(m.rowsK, m.valX, m.valY, r0, rc)
-		gl.Uniform1ui(m.rowsK.loc("partialBase"), uint32(m.trainPairs+pass*m.g1))
+		m.rowsK.setUint("partialBase", uint32(m.trainPairs+pass*m.g1))
 		gl.DispatchCompute(uint32(m.g1), 1, 1)
 		pass++
 	})
@@ -627,11 +627,11 @@ const modelRingBarrier = gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIE
 // slot, with the non-finite record; the caller fences it. On the GL
 // thread.
 func (m *modelBackend) reduceSample(slot int) {
-	gl.UseProgram(m.reduceK.id)
+	m.reduceK.use()
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindFlags, m.in.flags.id)
 	m.bindRing()
-	gl.Uniform1i(m.reduceK.loc("slot"), int32(slot))
+	m.reduceK.setInt("slot", int32(slot))
 	gl.DispatchCompute(1, 1, 1)
 }
 
@@ -851,7 +851,7 @@ func (m *modelBackend) release() {
 		m.net.release()
 	}
 	for _, p := range m.programs() {
-		p.delete()
+		p.release()
 	}
 	for _, b := range []*buffer{&m.x, &m.y, &m.valX, &m.valY, &m.order, &m.dz, &m.gpart, &m.part} {
 		b.delete()

@@ -2,16 +2,23 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 )
 
-// program is a linked compute program with its uniform locations.
+// program is one user's handle on a compiled compute program: the
+// kernel's name, the buffers it touches, and the values this user gave its
+// uniforms. Programs are shared through the Context's cache (progcache.go),
+// so the handle, not the GL program, owns the uniform values: see claim.
 type program struct {
-	id       uint32
-	name     string
-	uniforms map[string]int32
+	l    *linked
+	name string
+	// vals are this handle's uniform values, by l.slots index, as raw bits;
+	// a slot beyond len(vals) has never been set by this handle and holds
+	// its link-time value for it.
+	vals []uint64
 	programFlags
 }
 
@@ -20,6 +27,24 @@ type program struct {
 type programFlags struct {
 	update   bool // writes xout and the optimizer state
 	usesGrad bool // reads or writes the stored gradient
+}
+
+// uniformKind is a uniform's type, which says which glProgramUniform*
+// writes it.
+type uniformKind uint8
+
+const (
+	uniformUint uniformKind = iota
+	uniformInt
+	uniformFloat
+	uniformDouble
+)
+
+// uniformSlot is a uniform some handle of a linked program has set.
+type uniformSlot struct {
+	loc  int32
+	kind uniformKind
+	init uint64 // its value after linking, restored for handles that never set it
 }
 
 // ShaderError is a compute shader that failed to compile or link: it carries
@@ -42,10 +67,13 @@ func (e *ShaderError) Error() string {
 	return b.String()
 }
 
-// compileProgram compiles and links a compute shader. Nothing is leaked on
-// failure, and the debug messages the failure raised are dropped: the
-// ShaderError carries the same log. On the GL thread.
-func (c *Context) compileProgram(name, src string) (p *program, err error) {
+// compileProgram compiles and links a compute shader, counting the
+// attempt in c.progs.compiles. Nothing is leaked on failure, and the debug
+// messages the failure raised are dropped: the ShaderError carries the
+// same log. Kernels come through c.program, which compiles only what its
+// cache lacks. On the GL thread.
+func (c *Context) compileProgram(name, src string) (id uint32, err error) {
+	c.progs.compiles++
 	defer func() {
 		if err != nil {
 			c.mu.Lock()
@@ -55,7 +83,7 @@ func (c *Context) compileProgram(name, src string) (p *program, err error) {
 	}()
 	sh := gl.CreateShader(gl.COMPUTE_SHADER)
 	if sh == 0 {
-		return nil, fmt.Errorf("engine: glCreateShader failed for %s: %s", name, glErrorName(gl.GetError()))
+		return 0, fmt.Errorf("engine: glCreateShader failed for %s: %s", name, glErrorName(gl.GetError()))
 	}
 	defer gl.DeleteShader(sh) // flagged for deletion; freed once detached from the program
 	csrc, free := gl.Strs(withBindings(src) + "\x00")
@@ -65,9 +93,9 @@ func (c *Context) compileProgram(name, src string) (p *program, err error) {
 	var ok int32
 	gl.GetShaderiv(sh, gl.COMPILE_STATUS, &ok)
 	if ok == gl.FALSE {
-		return nil, &ShaderError{Name: name, Stage: "compile", Log: shaderLog(sh, false), Source: src}
+		return 0, &ShaderError{Name: name, Stage: "compile", Log: shaderLog(sh, false), Source: src}
 	}
-	id := gl.CreateProgram()
+	id = gl.CreateProgram()
 	gl.AttachShader(id, sh)
 	gl.LinkProgram(id)
 	gl.DetachShader(id, sh)
@@ -75,9 +103,9 @@ func (c *Context) compileProgram(name, src string) (p *program, err error) {
 	if ok == gl.FALSE {
 		log := shaderLog(id, true)
 		gl.DeleteProgram(id)
-		return nil, &ShaderError{Name: name, Stage: "link", Log: log, Source: src}
+		return 0, &ShaderError{Name: name, Stage: "link", Log: log, Source: src}
 	}
-	return &program{id: id, name: name, uniforms: map[string]int32{}}, nil
+	return id, nil
 }
 
 func shaderLog(id uint32, isProgram bool) string {
@@ -99,20 +127,77 @@ func shaderLog(id uint32, isProgram bool) string {
 	return strings.TrimRight(string(buf), "\x00")
 }
 
-// loc returns a uniform's location, -1 if the compiler dropped it (unused),
-// which glUniform* ignores by definition.
-func (p *program) loc(name string) int32 {
-	if l, ok := p.uniforms[name]; ok {
-		return l
-	}
-	l := gl.GetUniformLocation(p.id, gl.Str(name+"\x00"))
-	p.uniforms[name] = l
-	return l
+// use makes p the current program, with p's uniform values. Before a
+// dispatch, after p's uniforms are set or p.use is called, no other handle
+// may be used or set. On the GL thread.
+func (p *program) use() {
+	p.claim()
+	gl.UseProgram(p.l.id)
 }
 
-func (p *program) delete() {
-	if p != nil && p.id != 0 {
-		gl.DeleteProgram(p.id)
-		p.id = 0
+// claim makes the GL program hold p's uniform values, if another handle
+// set it last: every uniform any handle has set is written again, with p's
+// value or, where p never set it, the value linking gave it. So each
+// handle sees exactly what a program of its own would hold, and a program
+// used by one handle (the common case: one backend per job) is written
+// only once.
+func (p *program) claim() {
+	l := p.l
+	if l.owner == p {
+		return
 	}
+	for i := range l.slots {
+		l.write(i, p.val(i))
+	}
+	l.owner = p
+}
+
+// val is p's value of slot i.
+func (p *program) val(i int) uint64 {
+	if i < len(p.vals) {
+		return p.vals[i]
+	}
+	return p.l.slots[i].init
+}
+
+// set gives uniform name the value bits (of type kind) for p and writes it
+// to the program. A uniform the compiler dropped (location -1) is
+// ignored, as glProgramUniform ignores it.
+func (p *program) set(name string, kind uniformKind, bits uint64) {
+	p.claim()
+	l := p.l
+	loc := l.loc(name)
+	if loc < 0 {
+		return
+	}
+	i := l.slot(loc, kind)
+	for len(p.vals) <= i {
+		p.vals = append(p.vals, l.slots[len(p.vals)].init)
+	}
+	p.vals[i] = bits
+	l.write(i, bits)
+}
+
+// setUint, setInt, setFloat and setDouble set a uniform of p's (see set).
+func (p *program) setUint(name string, v uint32) { p.set(name, uniformUint, uint64(v)) }
+
+func (p *program) setInt(name string, v int32) { p.set(name, uniformInt, uint64(uint32(v))) }
+
+func (p *program) setFloat(name string, v float32) {
+	p.set(name, uniformFloat, uint64(math.Float32bits(v)))
+}
+
+func (p *program) setDouble(name string, v float64) { p.set(name, uniformDouble, math.Float64bits(v)) }
+
+// release gives p's program back to the cache; safe on nil and twice.
+func (p *program) release() {
+	if p == nil || p.l == nil {
+		return
+	}
+	l := p.l
+	p.l = nil
+	if l.owner == p {
+		l.owner = nil
+	}
+	l.cache.unref(l)
 }

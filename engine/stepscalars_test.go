@@ -29,7 +29,7 @@ func TestStepScalarsLayout(t *testing.T) {
 					"rectified":     stepReals * int32(e), "firstStep": stepReals*int32(e) + 4,
 				}
 				err := c.do(func() error {
-					id := b.step.id
+					id := b.step.l.id
 					block := gl.GetUniformBlockIndex(id, gl.Str("StepScalars\x00"))
 					if block == gl.INVALID_INDEX {
 						t.Error("the step kernel has no StepScalars block") // not Fatal: this is the GL thread

@@ -281,11 +281,11 @@ void main() {
 `
 	out := make([]float64, perArg*len(xs))
 	err := c.do(func() error {
-		p, err := c.compileProgram(name+" test", src)
+		p, err := c.program(name+" test", src)
 		if err != nil {
 			return err
 		}
-		defer p.delete()
+		defer p.release()
 		in, err := newBuffer("test arguments", len(xs), 8)
 		if err != nil {
 			return err
@@ -297,10 +297,10 @@ void main() {
 		}
 		defer res.delete()
 		uploadRaw(in, unsafe.Pointer(&xs[0]))
-		gl.UseProgram(p.id)
+		p.use()
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 0, in.id)
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, 1, res.id)
-		gl.Uniform1ui(p.loc("count"), uint32(len(xs)))
+		p.setUint("count", uint32(len(xs)))
 		gl.DispatchCompute(64, 1, 1)
 		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
 		gl.BindBuffer(gl.COPY_READ_BUFFER, res.id)
