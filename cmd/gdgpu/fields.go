@@ -59,6 +59,7 @@ var fieldFlags = func() map[string]string {
 		"Options.StepsPerFrame":  "--every",
 		"Options.Bounds":         "--bounds",
 		"cpu.Open":               "--device cpu",
+		"Open.name":              "--device", // device.Open's
 		"engine.Devices":         "'gdgpu info --devices'",
 		"gdgpu.ProblemNames":     "gdgpu list",
 		"gdgpu.NewModelCard":     "gdgpu run --out",

@@ -332,12 +332,12 @@ func raceSpecs(cmd *cobra.Command, f *jobFlags, v *viewFlags) ([]raceSpec, error
 // runRace runs s's job on its own backend (ec's, or the CPU's when ec is
 // nil) into r (viewer.Race.Run).
 func runRace(ctx context.Context, s *setup, ec *engine.Context, r *viewer.Race) error {
-	d, err := newDevice(s.device, &s.job, s.gpu, ec)
+	d, err := openOn(ec, &s.job)
 	if err != nil {
 		return err
 	}
-	defer d.close()
-	if _, err := r.Run(ctx, &s.job, d.b, viewer.RaceHooks{}); err != nil {
+	defer d.Close()
+	if _, err := r.Run(ctx, &s.job, d.Backend, viewer.RaceHooks{}); err != nil {
 		return failure(err)
 	}
 	return nil
