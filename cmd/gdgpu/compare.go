@@ -7,6 +7,7 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu/device"
 	"github.com/gdgpu/gdgpu/engine"
 	"github.com/spf13/cobra"
 )
@@ -64,23 +65,23 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 		}
 		defer ec.Close()
 	}
-	got, err := newDevice(s.device, &s.job, s.gpu, ec)
+	got, err := openOn(ec, &s.job) // ec nil: --device cpu
 	if err != nil {
 		return err
 	}
-	defer got.close()
-	ref, err := newDevice("cpu", &s.job, 0, nil)
+	defer got.Close()
+	ref, err := openOn(nil, &s.job)
 	if err != nil {
 		return err
 	}
-	defer ref.close()
+	defer ref.Close()
 
 	text := stdout
 	if s.jsonOut { // stdout holds the JSON result alone
 		text = io.Discard
 	}
 	fmt.Fprintf(text, "gdgpu compare: %s\n", describe(&s.job, s.model))
-	fmt.Fprintf(text, "  reference %s (%s) vs %s (%s), from the same start point\n", ref.b.Name(), ref.detail, got.b.Name(), got.detail)
+	fmt.Fprintf(text, "  reference %s (%s) vs %s (%s), from the same start point\n", ref.Backend.Name(), ref.Detail, got.Backend.Name(), got.Detail)
 	prec := s.job.Precision
 	if s.device == "cpu" {
 		prec = gdgpu.F64
@@ -100,7 +101,7 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 		return exitCode(exitInterrupted)
 	}
 
-	ro, err := execute(ctx, s, ref, "", ref.b.Name(), stderr)
+	ro, err := execute(ctx, s, ref, "", ref.Backend.Name(), stderr)
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	if ro.res.Status == gdgpu.Interrupted {
 		return interrupted("reference", ro)
 	}
-	goo, err := execute(ctx, s, got, s.log, got.b.Name(), stderr)
+	goo, err := execute(ctx, s, got, s.log, got.Backend.Name(), stderr)
 	if err != nil {
 		return err
 	}
@@ -119,15 +120,15 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	}
 	res.Compared = newCompareSide(got, prec.String(), goo)
 	if goo.res.Status == gdgpu.Interrupted {
-		return interrupted(got.b.Name(), goo)
+		return interrupted(got.Backend.Name(), goo)
 	}
 
 	tol := gdgpu.DefaultTolerance(prec, s.job.Steps)
 	depth := 0
 	if s.job.Data != nil {
 		// Models: the backends sum the batch's rows in other orders.
-		for _, d := range []*device{ref, got} {
-			if sd, ok := d.b.(gdgpu.SumDepther); ok {
+		for _, d := range []*device.Device{ref, got} {
+			if sd, ok := d.Backend.(gdgpu.SumDepther); ok {
 				depth = max(depth, sd.SumDepth())
 			}
 		}
@@ -135,10 +136,10 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	}
 	c := gdgpu.Compare(ro.res, goo.res, ro.x, goo.x, tol)
 
-	run := func(label string, d *device, o *outcome) {
+	run := func(label string, d *device.Device, o *outcome) {
 		r := o.res
 		fmt.Fprintf(text, "  %-9s %-8s final loss %.10g at step %d, grad norm %.6g, %s at step %d, %s\n",
-			label, d.b.Name(), r.Final.Loss, r.Final.Step, r.Final.GradNorm, r.Status, r.StatusStep, r.Elapsed.Round(1e3))
+			label, d.Backend.Name(), r.Final.Loss, r.Final.Step, r.Final.GradNorm, r.Status, r.StatusStep, r.Elapsed.Round(1e3))
 	}
 	run("reference", ref, ro)
 	run("compared", got, goo)

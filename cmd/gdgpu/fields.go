@@ -58,7 +58,12 @@ var fieldFlags = func() map[string]string {
 		"Options.Height":         "--size",
 		"Options.StepsPerFrame":  "--every",
 		"Options.Bounds":         "--bounds",
+		"PictureOptions.Width":   "--size",
+		"PictureOptions.Height":  "--size",
+		"PictureOptions.Bounds":  "--bounds",
+		"WriteFrames.every":      "--every",
 		"cpu.Open":               "--device cpu",
+		"Open.name":              "--device", // device.Open's
 		"engine.Devices":         "'gdgpu info --devices'",
 		"gdgpu.ProblemNames":     "gdgpu list",
 		"gdgpu.NewModelCard":     "gdgpu run --out",

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
+	gdevice "github.com/gdgpu/gdgpu/device" // gradcheck has a --device variable
 	"github.com/gdgpu/gdgpu/engine"
 	"github.com/gdgpu/gdgpu/gradcheck"
 	"github.com/spf13/cobra"
@@ -117,21 +118,16 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 				if err := cpuOnlyModel(problem); err != nil {
 					return err
 				}
-				ec, err := openGL(gpu)
-				if err != nil {
-					return err
-				}
-				defer ec.Close()
-				b, err := ec.NewBackend(&job)
+				d, err := gdevice.Open(gdevice.GPU, &job, glOptions(gpu))
 				if errors.Is(err, engine.ErrTooBig) {
 					return usagef("%v", err) // too big for this device: bad input, exit 2 as in run
 				}
 				if err != nil {
-					return failure(err)
+					return failure(err) // no GL context, or the backend's failure
 				}
-				defer b.Close()
+				defer d.Close()
 				var ok bool
-				if gb, ok = b.(gradcheck.Gradienter); !ok {
+				if gb, ok = d.Backend.(gradcheck.Gradienter); !ok {
 					return failure(fmt.Errorf("the GPU backend of %s has no Gradient method", problem))
 				}
 			}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/device"
 )
 
 // The JSON results: run --json prints a runResult, compare --json a
@@ -255,9 +256,9 @@ type compareResult struct {
 	GoVersion string    `json:"go_version,omitempty"`
 }
 
-func newCompareSide(d *device, prec string, o *outcome) compareSide {
+func newCompareSide(d *device.Device, prec string, o *outcome) compareSide {
 	r := o.res
-	return compareSide{Device: d.b.Name() + " (" + d.detail + ")", Precision: prec, Status: r.Status.String(),
+	return compareSide{Device: d.String(), Precision: prec, Status: r.Status.String(),
 		StatusStep: r.StatusStep, Nit: r.Steps, Fun: jsonFloat(r.Final.Loss), GradNorm: jsonFloat(r.Final.GradNorm),
 		FinalStep: r.Final.Step, ElapsedSeconds: r.Elapsed.Seconds()}
 }

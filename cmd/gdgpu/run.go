@@ -14,6 +14,7 @@ import (
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
 	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu/device"
 	"github.com/gdgpu/gdgpu/engine"
 	"github.com/gdgpu/gdgpu/runlog"
 	"github.com/schollz/progressbar/v3"
@@ -92,32 +93,20 @@ parameters and summary.json into a new or empty folder.`,
 	return cmd
 }
 
-// device is an open backend and what to close with it.
-type device struct {
-	b      gdgpu.Backend
-	ctx    *engine.Context // nil on the CPU, or when shared and closed by the caller
-	detail string          // e.g. the GL renderer
-}
-
-func (d *device) close() error {
-	err := d.b.Close()
-	if d.ctx != nil {
-		if cerr := d.ctx.Close(); err == nil {
-			err = cerr
-		}
-	}
-	return err
-}
-
-// openGL opens the GL context for --gpu; a failure is a runtime error
-// (exit 3) that lists every attempt.
-func openGL(gpu int) (*engine.Context, error) {
+// glOptions are the GL context's options for --gpu and --debug.
+func glOptions(gpu int) engine.Options {
 	opts := engine.Options{GPU: gpu}
 	if w := glDebug.Load(); w != nil {
 		opts.Debug = true
 		opts.DebugLog = func(m string) { fmt.Fprintf(w.w, "gdgpu: %s\n", m) }
 	}
-	ec, err := engine.Open(opts)
+	return opts
+}
+
+// openGL opens the GL context for --gpu; a failure is a runtime error
+// (exit 3) that lists every attempt.
+func openGL(gpu int) (*engine.Context, error) {
+	ec, err := engine.Open(glOptions(gpu))
 	if err != nil {
 		return nil, failure(err)
 	}
@@ -133,43 +122,32 @@ func historyHint(job *gdgpu.Job) string {
 	return fmt.Sprintf("; --history-size %d keeps %d state vectors: a smaller one needs less", int(job.Optimizer.History), len(job.Optimizer.StateNames()))
 }
 
-// newDevice makes the backend for job: the CPU never touches GL; the GPU
-// uses ec, opening a context of its own when ec is nil.
-func newDevice(devName string, job *gdgpu.Job, gpu int, ec *engine.Context) (*device, error) {
-	if devName == "cpu" {
-		b, err := cpu.Open(job)
-		if errors.Is(err, cpu.ErrTooBig) {
-			return nil, usagef("%v%s", err, historyHint(job)) // too big for this machine: bad input, exit 2
-		}
-		if err != nil {
-			return nil, failure(err)
-		}
-		detail := "float64 reference"
-		if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
-			detail = info.Torch // gonum's method runs the job (cpu.Method)
-		}
-		return &device{b: b, detail: detail}, nil
+// openError is the command line's error for a backend job's device
+// refused: too big for the machine or the device is bad input (exit 2),
+// anything else (no GL context, a backend failure) a runtime error.
+func openError(err error, job *gdgpu.Job) error {
+	if errors.Is(err, cpu.ErrTooBig) || errors.Is(err, engine.ErrTooBig) {
+		return usagef("%v%s", err, historyHint(job))
 	}
-	own := ec == nil
-	if own {
-		var err error
-		if ec, err = openGL(gpu); err != nil {
-			return nil, err
-		}
-	}
-	b, err := ec.NewBackend(job)
+	return failure(err)
+}
+
+// openDevice opens job's backend on --device (device.Open), on a GL
+// context of its own for the GPU.
+func openDevice(devName string, job *gdgpu.Job, gpu int) (*device.Device, error) {
+	d, err := device.Open(devName, job, glOptions(gpu))
 	if err != nil {
-		if own {
-			ec.Close()
-		}
-		if errors.Is(err, engine.ErrTooBig) {
-			return nil, usagef("%v%s", err, historyHint(job)) // too big for this device: bad input, exit 2
-		}
-		return nil, failure(err)
+		return nil, openError(err, job)
 	}
-	d := &device{b: b, detail: ec.Info().Renderer}
-	if own {
-		d.ctx = ec
+	return d, nil
+}
+
+// openOn opens job's backend on ec, shared, or on the CPU when ec is nil
+// (device.OpenOn).
+func openOn(ec *engine.Context, job *gdgpu.Job) (*device.Device, error) {
+	d, err := device.OpenOn(ec, job)
+	if err != nil {
+		return nil, openError(err, job)
 	}
 	return d, nil
 }
@@ -184,10 +162,10 @@ type outcome struct {
 // execute drives d through s.job from s.x0 with a progress bar when stderr
 // is a terminal and a CSV log when logPath is set, and reads back the final
 // parameters. A backend failure is a runtime error.
-func execute(ctx context.Context, s *setup, d *device, logPath, label string, stderr io.Writer) (*outcome, error) {
+func execute(ctx context.Context, s *setup, d *device.Device, logPath, label string, stderr io.Writer) (*outcome, error) {
 	graceful.Store(true) // the driver stops at a step boundary and the outputs are written
 	return observe(s, logPath, label, stderr, func(hooks gdgpu.Hooks) (gdgpu.Result, []float64, error) {
-		res, err := runDriver(ctx, s, d.b, hooks)
+		res, err := runDriver(ctx, s, d.Backend, hooks)
 		if errors.Is(err, gdgpu.ErrNonFiniteStart) {
 			if s.job.Data != nil && s.device == "gpu" && s.job.Precision == gdgpu.F32 {
 				// --init is finite and the data is float32: what overflows
@@ -206,7 +184,7 @@ func execute(ctx context.Context, s *setup, d *device, logPath, label string, st
 		// The run's state is whole even when an output failed (a
 		// checkpoint's write): the parameters still go to the others.
 		x := make([]float64, s.job.Dim)
-		if perr := d.b.Params(x); perr != nil {
+		if perr := d.Backend.Params(x); perr != nil {
 			return res, nil, failure(perr)
 		}
 		if err != nil {
@@ -327,19 +305,19 @@ func outDtype(s *setup) string {
 }
 
 func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
-	d, err := newDevice(s.device, &s.job, s.gpu, nil)
+	d, err := openDevice(s.device, &s.job, s.gpu)
 	if err != nil {
 		return err
 	}
-	defer d.close()
-	s.devName = d.b.Name() + " (" + d.detail + ")"
+	defer d.Close()
+	s.devName = d.String()
 	if !s.jsonOut { // with --json, stdout holds the result alone
 		if !s.quiet {
 			s.progress = stdout
 		}
-		fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job, s.model), d.b.Name(), d.detail, resumeNote(s))
+		fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job, s.model), d.Backend.Name(), d.Detail, resumeNote(s))
 	}
-	o, err := execute(ctx, s, d, s.log, d.b.Name(), stderr)
+	o, err := execute(ctx, s, d, s.log, d.Backend.Name(), stderr)
 	var oe *outputError
 	if err != nil && (!errors.As(err, &oe) || o == nil || o.x == nil) {
 		return err
@@ -349,7 +327,7 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 	if ferr := finish(s, o, stdout); ferr != nil || err != nil {
 		return failure(errors.Join(err, ferr))
 	}
-	if err := d.close(); err != nil {
+	if err := d.Close(); err != nil {
 		return failure(err)
 	}
 	return exitCode(statusExit(o.res.Status))

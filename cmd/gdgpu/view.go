@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"math"
@@ -13,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gdgpu/gdgpu"
-	"github.com/gdgpu/gdgpu/engine"
 	"github.com/gdgpu/gdgpu/viewer"
 	"github.com/gdgpu/gdgpu/viewer/window"
 )
@@ -193,55 +191,25 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		}
 	}
 
-	var ec *engine.Context
-	if setups[0].device == "gpu" {
-		if ec, err = openGL(setups[0].gpu); err != nil {
-			return err
-		}
-		defer ec.Close()
-	}
-	x0 := setups[0].start()
-	races := make([]*viewer.Race, len(setups))
-	graceful.Store(true) // the races stop at a step boundary and the picture is drawn
-	for k, s := range setups {
-		s.x0 = x0
-		races[k] = viewer.NewRace(&s.job, s.raceName, x0)
-		if err := runRace(cmd.Context(), s, ec, races[k]); err != nil {
-			return err
-		}
-	}
 	theme, _ := viewTheme(v.theme, false) // checked above
-	sc, err := viewer.NewScene(job, races, box, w, h, theme, window.Landscape(job, ec))
+	pic, err := window.RunPicture(cmd.Context(), racers(setups), window.PictureOptions{
+		Width: w, Height: h, Theme: theme, Bounds: box,
+		Start:   setups[0].start(), // --init's values, or the job's start point
+		GL:      glOptions(setups[0].gpu),
+		Started: func() { graceful.Store(true) }, // the races stop at a step boundary and the picture is drawn
+	})
 	if err != nil {
-		return failure(err)
+		return raceError(err, setups)
 	}
-	last := 0
-	for _, r := range races {
-		last = max(last, r.Result.StatusStep)
-	}
+	sc, races := pic.Scene, pic.Races
 	nframes := 0
 	if v.frames != "" {
-		for j := 0; ; j++ {
-			upto := min(j*v.every, last)
-			img, err := sc.Render(upto)
-			if err != nil {
-				return failure(err)
-			}
-			if err := viewer.WritePNG(filepath.Join(v.frames, fmt.Sprintf("frame-%05d.png", j)), img); err != nil {
-				return failure(err)
-			}
-			nframes++
-			if upto == last {
-				break
-			}
+		if nframes, err = pic.WriteFrames(v.frames, v.every); err != nil {
+			return failure(err)
 		}
 	}
 	if v.png != "" {
-		img, err := sc.Render(last)
-		if err != nil {
-			return failure(err)
-		}
-		if err := viewer.WritePNG(v.png, img); err != nil {
+		if err := pic.WritePNG(v.png); err != nil {
 			return failure(err)
 		}
 	}
@@ -327,20 +295,6 @@ func raceSpecs(cmd *cobra.Command, f *jobFlags, v *viewFlags) ([]raceSpec, error
 		specs = append(specs, rs)
 	}
 	return specs, nil
-}
-
-// runRace runs s's job on its own backend (ec's, or the CPU's when ec is
-// nil) into r (viewer.Race.Run).
-func runRace(ctx context.Context, s *setup, ec *engine.Context, r *viewer.Race) error {
-	d, err := newDevice(s.device, &s.job, s.gpu, ec)
-	if err != nil {
-		return err
-	}
-	defer d.close()
-	if _, err := r.Run(ctx, &s.job, d.b, viewer.RaceHooks{}); err != nil {
-		return failure(err)
-	}
-	return nil
 }
 
 func parseSize(s string) (int, int, error) {

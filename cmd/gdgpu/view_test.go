@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"github.com/spf13/cobra"
 	"image"
 	"image/color"
 	"image/png"
@@ -311,9 +310,9 @@ func TestViewColoursPerOptimizer(t *testing.T) {
 }
 
 // TestViewRaces: --race gives each racer its own settings, shown in its
-// legend name; a gonum method races on the CPU, its path following its
-// iterates (more than the start and end points); view's help lists none
-// of the job flags it refuses.
+// legend name, and a gonum method races on the CPU (its path follows its
+// iterates: window's TestPictureGonumIterates); view's help lists none of
+// the job flags it refuses.
 func TestViewRaces(t *testing.T) {
 	png := filepath.Join(t.TempDir(), "r.png")
 	var so, se bytes.Buffer
@@ -327,22 +326,6 @@ func TestViewRaces(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, so.String())
 		}
 	}
-	// The L-BFGS race's points are its iterates, not its start repeated.
-	s, err := newSetupForTest(t, "rosenbrock", "gonum-lbfgs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := viewer.NewRace(&s.job, "", s.x0)
-	if err := runRace(context.Background(), s, nil, r); err != nil {
-		t.Fatal(err)
-	}
-	distinct := map[[2]float64]bool{}
-	for _, p := range r.Points {
-		distinct[[2]float64{p[0], p[1]}] = true
-	}
-	if len(r.Points) < 5 || len(distinct) < len(r.Points)-1 {
-		t.Errorf("lbfgs race: %d points, %d distinct", len(r.Points), len(distinct))
-	}
 	so.Reset()
 	runContext(context.Background(), []string{"view", "--help"}, &so, &se)
 	for _, hidden := range []string{"out", "log", "log-every"} {
@@ -350,22 +333,4 @@ func TestViewRaces(t *testing.T) {
 			t.Errorf("view --help lists --%s, which view refuses", hidden)
 		}
 	}
-}
-
-// newSetupForTest builds a 2-D CPU setup of problem with optimizer, as
-// view does, sampling every 2 steps.
-func newSetupForTest(t *testing.T, problem, optimizer string) (*setup, error) {
-	t.Helper()
-	cmd := &cobra.Command{Use: "view"}
-	f := addJobFlags(cmd)
-	if err := cmd.ParseFlags([]string{"--device", "cpu", "--problem", problem, "--dim", "2", "--optimizer", optimizer, "--steps", "100"}); err != nil {
-		return nil, err
-	}
-	s, err := f.build(cmd)
-	if err != nil {
-		return nil, err
-	}
-	s.job.LogEvery = 2
-	s.x0 = s.start()
-	return s, nil
 }

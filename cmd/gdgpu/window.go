@@ -17,13 +17,9 @@ import (
 // which the binary has when built with -tags window, and prints each
 // race's final line.
 func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64, w, h int, stdout io.Writer) error {
-	racers := make([]window.Racer, len(setups))
-	for k, s := range setups {
-		racers[k] = window.Racer{Job: s.job, Name: s.raceName, CPU: s.device == "cpu"}
-	}
 	theme, _ := viewTheme(v.theme, true) // runView has checked the name
 	stderr := cmd.ErrOrStderr()
-	races, err := window.Run(cmd.Context(), racers, window.Options{
+	races, err := window.Run(cmd.Context(), racers(setups), window.Options{
 		Width: w, Height: h, Theme: theme, Bounds: box,
 		StepsPerFrame: max(1, v.every),
 		Start:         setups[0].x0,                    // --init's values; nil: the job's start point
@@ -60,9 +56,25 @@ func windowError(err error, setups []*setup) error {
 		}
 		return failure(fmt.Errorf("gdgpu: the window: %v", we.Err))
 	}
+	return raceError(err, setups)
+}
+
+// raceError is the command line's error for a race's err, in the window or
+// a picture (window.RaceError): a race too big for its device is bad
+// input (exit 2), as in run; anything else a runtime error.
+func raceError(err error, setups []*setup) error {
 	var re *window.RaceError
 	if errors.As(err, &re) && (errors.Is(err, cpu.ErrTooBig) || errors.Is(err, engine.ErrTooBig)) {
 		return usagef("%v%s", re.Err, historyHint(&setups[re.Race].job))
 	}
 	return failure(err)
+}
+
+// racers are view's setups as the window's and the picture's racers.
+func racers(setups []*setup) []window.Racer {
+	rs := make([]window.Racer, len(setups))
+	for k, s := range setups {
+		rs[k] = window.Racer{Job: s.job, Name: s.raceName, CPU: s.device == "cpu"}
+	}
+	return rs
 }

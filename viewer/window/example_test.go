@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/viewer/window"
@@ -38,4 +40,46 @@ func ExampleRun() {
 	for _, r := range races {
 		fmt.Println(r.Label())
 	}
+}
+
+// Race Adam against SGD on Himmelblau's function on the CPU and write the
+// picture gdgpu view --png draws: the landscape with both paths, beside
+// the loss curves. No window or display is needed; a racer with CPU false
+// runs on the GPU, on a GL context PictureOptions.GL opens.
+func ExampleRunPicture() {
+	var racers []window.Racer
+	for _, name := range []string{"adam", "sgd"} {
+		job := gdgpu.NewJob()
+		job.Problem, job.Dim, job.Steps, job.LogEvery = "himmelblau", 2, 300, 5
+		job.Optimizer, _ = gdgpu.DefaultOptimizer(name)
+		job.Optimizer.LR = 0.01
+		if err := job.Validate(); err != nil {
+			fmt.Println(err)
+			return
+		}
+		racers = append(racers, window.Racer{Job: job, CPU: true})
+	}
+	pic, err := window.RunPicture(context.Background(), racers, window.PictureOptions{Width: 480, Height: 360})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	dir, err := os.MkdirTemp("", "gdgpu-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	if err := pic.WritePNG(filepath.Join(dir, "race.png")); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range pic.Races {
+		fmt.Println(r.Label())
+	}
+	fmt.Println("landscape on", pic.Scene.LandscapeOn)
+	// Output:
+	// adam lr 0.01: f 0.4849 (StepLimit)
+	// sgd lr 0.01: f 6.311e-30 (StepLimit)
+	// landscape on cpu/f64
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/go-gl/glfw/v3.3/glfw"
 
 	"github.com/gdgpu/gdgpu"
-	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/device"
 	"github.com/gdgpu/gdgpu/engine"
 	"github.com/gdgpu/gdgpu/viewer"
 )
@@ -71,19 +71,17 @@ func (l *live) start(parent context.Context, spf int) error {
 	l.mu.Unlock()
 	for k := range l.racers {
 		job := l.racers[k].Job // each run gets its own copy: restarts begin afresh
-		var b gdgpu.Backend
-		var err error
+		ec := l.ec
 		if l.racers[k].CPU {
-			b, err = cpu.Open(&job)
-		} else {
-			b, err = l.ec.NewBackend(&job)
+			ec = nil // device.OpenOn: the CPU backend
 		}
+		d, err := device.OpenOn(ec, &job)
 		if err != nil {
 			l.halt()
 			return &RaceError{Race: k, Err: err}
 		}
 		l.wg.Add(1)
-		go l.run(ctx, k, &job, b)
+		go l.run(ctx, k, &job, d.Backend)
 	}
 	return nil
 }

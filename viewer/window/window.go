@@ -10,6 +10,10 @@
 // takes it over, the GPU races step on it and an engine.Screen draws the
 // picture with it.
 //
+// RunPicture runs the same races without a window, for the picture gdgpu
+// view writes to files (Picture.WritePNG, Picture.WriteFrames); it needs
+// neither the tag nor a display.
+//
 // Keys: space pauses and resumes; + and - double and halve the steps per
 // frame; r restarts every race from the start; s saves the picture as
 // gdgpu-view-NNN.png in Options.SaveDir; q, Esc or closing the window
