@@ -30,10 +30,12 @@ type LoadedData struct {
 	Source string
 	// Task is "classification" or "regression" for a model that fits
 	// either (ModelInfo.RealTargets), "" for the others. TaskInferred
-	// says that the spec left it to the data (DataSpec.Task ""): see
-	// LoadData.
+	// says that the spec left it to the data (DataSpec.Task ""), and
+	// TaskReason then says what decided, e.g. "the target's value 3 is
+	// 1.5": see LoadData.
 	Task         string
 	TaskInferred bool
+	TaskReason   string
 }
 
 // defaultSyntheticFeatures is the feature count of a synthetic set whose
@@ -52,9 +54,13 @@ func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 		return nil, FieldErrorf("{Job.Problem} %q is not a model (models: %s)", model, strings.Join(ModelNames(), ", "))
 	}
 	task := sp.Task
-	var inferred *data.Dataset // the targets read as real values, when they chose regression
+	var inferred *data.Dataset // the file as the inferred task read it
+	var reason string
 	if task == "" && m.RealTargets != nil {
-		task, inferred = inferTask(m, sp)
+		var err error
+		if task, reason, inferred, err = inferTask(m, sp); err != nil {
+			return nil, err
+		}
 	}
 	switch task {
 	case "", "classification":
@@ -71,7 +77,7 @@ func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 	}
 	ld := &LoadedData{}
 	if m.RealTargets != nil || task == "regression" {
-		ld.Task, ld.TaskInferred = task, sp.Task == ""
+		ld.Task, ld.TaskInferred, ld.TaskReason = task, sp.Task == "", reason
 	}
 	ds := inferred
 	var err error
@@ -148,30 +154,40 @@ func LoadData(model string, sp DataSpec, seed uint64) (*LoadedData, error) {
 }
 
 // inferTask is the task of a model that fits classes or real targets when
-// the spec does not give one, as sklearn's type_of_target reads a target:
-// synthetic data says which it is; a file's target is real (regression)
-// when one of its values is not a class label, an integer in
-// [0, data.MaxClassLabel], and classes otherwise (names, or labels that
-// the classifier's checks then take or refuse). A target that cannot be
-// read as numbers at all is left to the classifier's reader, whose
-// message names the fault. For regression it returns the set it read.
-func inferTask(m ModelInfo, sp DataSpec) (string, *data.Dataset) {
+// the spec does not give one, as sklearn's type_of_target reads a target,
+// with the reason and the file read for it (nil for synthetic data, which
+// says which it is). A file's target is classes when the classifier's
+// reader takes it (names, or integer labels in [0, data.MaxClassLabel] as
+// written), and real (regression) when it refuses it and the real-valued
+// reader takes it; when neither does, the classifier's refusal, which
+// names the value, is the error. So the common case, classes, reads the
+// file once.
+func inferTask(m ModelInfo, sp DataSpec) (task, reason string, ds *data.Dataset, err error) {
 	switch {
 	case sp.Synthetic == "regression" && sp.File == "":
-		return "regression", nil
+		return "regression", "synthetic regression data", nil, nil
 	case sp.Synthetic != "" || sp.File == "":
-		return "classification", nil
+		return "classification", "", nil, nil // LoadData refuses what is missing
 	}
-	ds, err := readData(m.RealTargets(), sp)
-	if err != nil {
-		return "classification", nil
+	ds, cerr := readData(m, sp)
+	if cerr == nil {
+		if ds.ClassNames != nil {
+			return "classification", fmt.Sprintf("the target holds %d names", len(ds.ClassNames)), ds, nil
+		}
+		return "classification", fmt.Sprintf("the target holds %d integer labels", len(ds.Classes)), ds, nil
 	}
-	for _, v := range ds.Y {
+	ds, rerr := readData(m.RealTargets(), sp)
+	if rerr != nil {
+		return "", "", nil, cerr
+	}
+	reason = "the target is not written as integer labels"
+	for i, v := range ds.Y {
 		if v < 0 || v > data.MaxClassLabel || v != float32(math.Trunc(float64(v))) {
-			return "regression", ds
+			reason = fmt.Sprintf("the target's value %d is %v, not a class label", i, v)
+			break
 		}
 	}
-	return "classification", nil
+	return "regression", reason, ds, nil
 }
 
 // taskModels names the models that fit classes or real targets

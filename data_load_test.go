@@ -103,6 +103,7 @@ func TestLoadDataTask(t *testing.T) {
 	big := write("big.csv", "a,b,y\n1,2,70000\n3,4,2\n5,6,1\n")
 	neg := write("neg.csv", "a,b,y\n1,2,-1\n3,4,0\n5,6,1\n")
 	labels := write("labels.csv", "a,b,y\n1,2,0\n3,4,2\n5,6,1\n")
+	rounds := write("rounds.csv", "a,b,y\n1,2,1\n3,4,2\n5,6,3000.0001\n")
 	names := write("names.csv", "a,b,y\n1,2,yes\n3,4,no\n5,6,yes\n")
 	x, y := "data/testdata/matrix_f8.npy", filepath.Join(dir, "y.npy") // x: 2 rows
 	if err := data.WriteVector(y, []float64{0.25, 1}, "f8"); err != nil {
@@ -118,6 +119,7 @@ func TestLoadDataTask(t *testing.T) {
 		classes  int
 	}{
 		{"real values", "mlp", file(real), "regression", true, 0},
+		{"a real value float32 rounds to a whole number", "mlp", file(rounds), "regression", true, 0},
 		{"a label past the largest", "mlp", file(big), "regression", true, 0},
 		{"a negative value", "mlp", file(neg), "regression", true, 0},
 		{"labels 0..K-1", "mlp", file(labels), "classification", true, 3},
@@ -138,6 +140,10 @@ func TestLoadDataTask(t *testing.T) {
 		if ld.Task != c.task || ld.TaskInferred != c.inferred || ld.Data.Classes != c.classes {
 			t.Errorf("%s: task %q inferred %v with %d classes, want %q %v %d", c.name, ld.Task, ld.TaskInferred, ld.Data.Classes, c.task, c.inferred, c.classes)
 		}
+	}
+	// The reason names the value that decided.
+	if ld, err := LoadData("mlp", file(real), 1); err != nil || ld.TaskReason != "the target's value 0 is 0.5, not a class label" {
+		t.Errorf("reason %q (%v)", ld.TaskReason, err)
 	}
 	// Given, classification is what it says, whatever the values.
 	if _, err := LoadData("mlp", DataSpec{File: real, Target: "y", Task: "classification"}, 1); err == nil || !strings.Contains(err.Error(), "class label") {

@@ -81,8 +81,8 @@ var scheduleParams = []ScheduleParam{
 }
 
 // ScheduleParams lists the schedules' parameters, in the order help shows
-// them.
-func ScheduleParams() []ScheduleParam { return scheduleParams }
+// them; the slice is the caller's.
+func ScheduleParams() []ScheduleParam { return slices.Clone(scheduleParams) }
 
 // scheduleRequired are the arguments torch requires and DefaultSchedule
 // leaves zero, by kind: Validate refuses them until they are given.

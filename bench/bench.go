@@ -127,6 +127,9 @@ func (c *Config) Validate() error {
 			field string
 			v     []int
 		}{{"{Config.MLPHidden}", c.MLPHidden}, {"{Config.MLPBatches}", c.MLPBatches}, {"{Config.GEMMSizes}", c.GEMMSizes}} {
+			if len(l.v) == 0 && l.field != "{Config.GEMMSizes}" { // no GEMM rows is a choice
+				return gdgpu.FieldErrorf(l.field + " is empty").In("bench")
+			}
 			for _, n := range l.v {
 				if n < 1 || n > maxWidth {
 					return gdgpu.FieldErrorf(l.field+": %d is not a whole number from 1 to %d", n, maxWidth).In("bench")

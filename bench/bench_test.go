@@ -324,6 +324,8 @@ func TestValidate(t *testing.T) {
 		{"mlp with lbfgs", func(c *Config) { c.MLP, c.Sizes, c.LBFGS = true, nil, true }, "Config.LBFGS"},
 		{"mlp hidden 0", func(c *Config) { c.MLP, c.Sizes, c.MLPHidden = true, nil, []int{8, 0} }, "Config.MLPHidden"},
 		{"mlp batch too big", func(c *Config) { c.MLP, c.Sizes, c.MLPBatches = true, nil, []int{maxWidth + 1} }, "Config.MLPBatches"},
+		{"mlp no hidden", func(c *Config) { c.MLP, c.Sizes, c.MLPHidden = true, nil, nil }, "Config.MLPHidden"},
+		{"mlp no batches", func(c *Config) { c.MLP, c.Sizes, c.MLPBatches = true, nil, nil }, "Config.MLPBatches"},
 		{"gemm -1", func(c *Config) { c.MLP, c.Sizes, c.GEMMSizes = true, nil, []int{-1} }, "Config.GEMMSizes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

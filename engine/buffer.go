@@ -22,10 +22,15 @@ func (b buffer) bytes() int { return b.len * b.elem }
 // newBuffer allocates an uninitialised storage buffer, or says how much it
 // wanted when the driver has no memory for it. On the GL thread.
 func newBuffer(name string, n, elem int) (buffer, error) {
+	return newBufferFor(name, n, elem, gl.DYNAMIC_COPY) // written and read by kernels
+}
+
+// newBufferFor is newBuffer with the usage hint usage. On the GL thread.
+func newBufferFor(name string, n, elem int, usage uint32) (buffer, error) {
 	b := buffer{len: n, elem: elem}
 	gl.GenBuffers(1, &b.id)
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
-	gl.BufferData(gl.SHADER_STORAGE_BUFFER, b.bytes(), nil, gl.DYNAMIC_COPY)
+	gl.BufferData(gl.SHADER_STORAGE_BUFFER, b.bytes(), nil, usage)
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, 0)
 	if code := gl.GetError(); code != gl.NO_ERROR {
 		gl.DeleteBuffers(1, &b.id)

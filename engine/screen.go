@@ -82,6 +82,9 @@ func (s *Screen) init() error {
 
 // Upload puts pic in the Screen's texture, to be drawn by the next Draws.
 func (s *Screen) Upload(pic *image.RGBA) error {
+	if pic.Rect.Empty() {
+		return fmt.Errorf("engine: uploading the picture: it is empty (%v)", pic.Rect)
+	}
 	return s.c.do(func() error {
 		if err := s.init(); err != nil {
 			return err
@@ -131,6 +134,9 @@ func (s *Screen) Draw(fbw, fbh int, at image.Rectangle) error {
 // before the buffers are swapped: what Draw drew), rows top first as an
 // image's.
 func (s *Screen) Read(w, h int) (*image.RGBA, error) {
+	if w < 1 || h < 1 {
+		return nil, fmt.Errorf("engine: reading the picture back: %d x %d pixels", w, h)
+	}
 	pixels := make([]byte, 4*w*h)
 	if err := s.c.do(func() error {
 		gl.PixelStorei(gl.PACK_ALIGNMENT, 1)

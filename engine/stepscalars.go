@@ -39,7 +39,9 @@ func stepBlockBytes(elem int) int { return stepReals*elem + 8 }
 // from. On the GL thread.
 func (b *Backend) newStepBuffer() (err error) {
 	b.stepBytes = make([]byte, stepBlockBytes(b.elem))
-	b.stepBuf, err = newBuffer("step scalars", roundUp(len(b.stepBytes), 16)/4, 4)
+	// The host writes it every step and kernels only read it: DYNAMIC_DRAW
+	// says so, where the storage buffers' DYNAMIC_COPY would not.
+	b.stepBuf, err = newBufferFor("step scalars", roundUp(len(b.stepBytes), 16)/4, 4, gl.DYNAMIC_DRAW)
 	return err
 }
 

@@ -435,11 +435,11 @@ func describe(job *gdgpu.Job, ld *modelSetup) string {
 		}
 		if net, _ := gdgpu.ModelNetwork(job); net != nil {
 			fmt.Fprintf(&b, " %s", net.Describe())
-			if d.Classes == 0 {
+			switch {
+			case ld != nil && ld.TaskInferred && ld.TaskReason != "":
+				fmt.Fprintf(&b, " task=%s (inferred: %s)", ld.Task, ld.TaskReason)
+			case d.Classes == 0:
 				b.WriteString(" task=regression")
-				if ld != nil && ld.TaskInferred {
-					b.WriteString(" (inferred from the target's values)")
-				}
 			}
 		}
 		fmt.Fprintf(&b, " on %d x %d", d.Rows, d.Cols)
