@@ -324,8 +324,6 @@ func TestValidate(t *testing.T) {
 		{"mlp with lbfgs", func(c *Config) { c.MLP, c.Sizes, c.LBFGS = true, nil, true }, "Config.LBFGS"},
 		{"mlp hidden 0", func(c *Config) { c.MLP, c.Sizes, c.MLPHidden = true, nil, []int{8, 0} }, "Config.MLPHidden"},
 		{"mlp batch too big", func(c *Config) { c.MLP, c.Sizes, c.MLPBatches = true, nil, []int{maxWidth + 1} }, "Config.MLPBatches"},
-		{"mlp no hidden", func(c *Config) { c.MLP, c.Sizes, c.MLPHidden = true, nil, nil }, "Config.MLPHidden"},
-		{"mlp no batches", func(c *Config) { c.MLP, c.Sizes, c.MLPBatches = true, nil, nil }, "Config.MLPBatches"},
 		{"gemm -1", func(c *Config) { c.MLP, c.Sizes, c.GEMMSizes = true, nil, []int{-1} }, "Config.GEMMSizes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -354,6 +352,25 @@ func TestRunInterrupted(t *testing.T) {
 	} {
 		if _, err := Run(ctx, nil, &cfg); !errors.Is(err, ErrInterrupted) {
 			t.Errorf("MLP %v: %v, want ErrInterrupted", cfg.MLP, err)
+		}
+	}
+}
+
+// TestRunEmptyMLPLists: Run refuses an mlp run without hidden widths or
+// batches, before any work, naming the field (Validate takes them empty,
+// for a front end that fills them after it).
+func TestRunEmptyMLPLists(t *testing.T) {
+	for _, c := range []struct {
+		cfg   Config
+		field string
+	}{
+		{Config{Reps: 1, LoopSteps: 1, MLP: true, MLPBatches: []int{2}}, "Config.MLPHidden"},
+		{Config{Reps: 1, LoopSteps: 1, MLP: true, MLPHidden: []int{4}}, "Config.MLPBatches"},
+	} {
+		rep, err := Run(context.Background(), nil, &c.cfg)
+		var fe *gdgpu.FieldError
+		if rep != nil || !errors.As(err, &fe) || !slices.Contains(fe.Fields, c.field) {
+			t.Errorf("%+v: report %v, error %v; want a refusal naming %s", c.cfg, rep, err, c.field)
 		}
 	}
 }
