@@ -3,17 +3,16 @@
 package window
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gdgpu/gdgpu/internal/xvfb"
 
 	"github.com/go-gl/glfw/v3.3/glfw"
 
@@ -21,40 +20,8 @@ import (
 	"github.com/gdgpu/gdgpu/viewer"
 )
 
-// startXvfb starts a virtual X server on a free display (Xvfb picks it and
-// writes its number to -displayfd) and points DISPLAY at it for the test.
-// A missing Xvfb fails the test: scripts/deps.sh installs it.
-func startXvfb(t *testing.T) {
-	t.Helper()
-	bin, err := exec.LookPath("Xvfb")
-	if err != nil {
-		t.Fatalf("Xvfb is needed for the window test (scripts/deps.sh installs xvfb): %v", err)
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	x := exec.Command(bin, "-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp")
-	x.ExtraFiles = []*os.File{w}
-	var xerr bytes.Buffer
-	x.Stderr = &xerr
-	if err := x.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() {
-		x.Process.Kill() // the server this test started, by its process
-		x.Wait()
-	})
-	// Xvfb writes the display number once it accepts connections; EOF
-	// instead means it exited.
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil {
-		t.Fatalf("Xvfb did not start: %v\n%s", err, xerr.String())
-	}
-	t.Setenv("DISPLAY", ":"+strings.TrimSpace(line))
-}
+// startXvfb points DISPLAY at a virtual X server for the test.
+func startXvfb(t *testing.T) { xvfb.Start(t) }
 
 // racers are a view's races of the named optimizers on problem, each with
 // lr, as gdgpu view builds them: sampled every every steps.
