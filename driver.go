@@ -32,6 +32,20 @@ type Result struct {
 	// the other rules is one iteration and one evaluation).
 	Iterations  int
 	Evaluations int
+
+	// Counts are a Counter's counts after each batch of steps the driver
+	// issued (every sample point among them) and at the run's first step,
+	// in step order; nil for other backends. Two runs whose counts differ
+	// at a step took other branches (a line search's decisions, torch's
+	// stopping tests) before it, and Compare judges them only up to there.
+	Counts []StepCounts
+}
+
+// StepCounts is a Counter's iterations and evaluations at the point before
+// step Step.
+type StepCounts struct {
+	Step                    int
+	Iterations, Evaluations int
 }
 
 // Counter is a Backend whose optimizer counts its own iterations and loss
@@ -367,6 +381,14 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 		}
 	}
 
+	counter, _ := b.(Counter)
+	count := func(t int) {
+		if counter != nil {
+			it, ev := counter.Counts()
+			res.Counts = append(res.Counts, StepCounts{t, it, ev})
+		}
+	}
+	count(t0)
 	t := t0
 	for t < job.Steps && res.Status == NotTerminated {
 		if ctx.Err() != nil {
@@ -412,6 +434,7 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 		}
 		t += k
 		res.Steps = t
+		count(t)
 		if hooks.Issued != nil {
 			hooks.Issued(t)
 		}
