@@ -35,7 +35,8 @@ type Result struct {
 
 	// Counts are a Counter's counts after each batch of steps the driver
 	// issued (every sample point among them) and at the run's first step,
-	// in step order; nil for other backends. Two runs whose counts differ
+	// in step order; nil for optimizers that are not Closure ones (whose
+	// step is one iteration and one evaluation). Two runs whose counts differ
 	// at a step took other branches (a line search's decisions, torch's
 	// stopping tests) before it, and Compare judges them only up to there.
 	Counts []StepCounts
@@ -381,7 +382,12 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 		}
 	}
 
+	// Only a rule that counts its own iterations (a Closure one) has
+	// counts that can differ; the others' would be zeros.
 	counter, _ := b.(Counter)
+	if info, _ := LookupOptimizer(job.Optimizer.Name); !info.Closure {
+		counter = nil
+	}
 	count := func(t int) {
 		if counter != nil {
 			it, ev := counter.Counts()
