@@ -102,6 +102,63 @@ func ModelTolerance(p Precision, steps, depth int) Tolerance {
 	return t
 }
 
+// Constants of LBFGSTolerance's model (docs/tolerances.md, "L-BFGS").
+const (
+	tolLBFGSDots = 3 // dot products per iteration besides the two-loop's 2m: y·s, y·y, g·d
+	tolLBFGSAxpy = 1 // elementwise rounding per dot product's use (its axpy or scaling)
+)
+
+// LBFGSTolerance returns the tolerance for comparing an L-BFGS run
+// (torch's, one step up to max_iter inner iterations) in precision p
+// against the CPU float64 reference, from a first-order worst-case model
+// of rounding error like DefaultTolerance's. iterations is the number of
+// inner iterations the reference made (its n_iter, at most steps·max_iter),
+// history is history_size and depth is a model's SumDepth (0 for a test
+// function). An iteration with m pairs computes 2m+3 dot products (the
+// two-loop's alpha and beta, then y·s, y·y and g·d) that each backend sums
+// in another fixed order, D = 128 additions deep at most between them, each
+// after a gradient whose own sums are depth deep, and 2m+3 elementwise
+// updates. Taking each such scalar's relative error into the direction
+// with weight at most 1 (stable dynamics: well-conditioned dot products,
+// a step no longer than max(|x|, 1)), iteration j adds at most
+// u·(2·min(j, m)+3)·(D + depth + 1) to the parameters. Summed over the
+// iterations as S:
+//
+//	LossRel  = u·(128 + depth + 2·S)   LossFloor  = 1e-6
+//	ParamRel = u·(2 + S)               ParamFloor = 1
+//
+// The model holds while both runs take the same branches; Compare finds
+// where they stop doing so (Comparison.BranchStep).
+func LBFGSTolerance(p Precision, iterations, history, depth int) Tolerance {
+	t := DefaultTolerance(p, 0)
+	u := UnitRoundoff32
+	if p == F64 {
+		u = UnitRoundoff64
+	}
+	m, d := max(history, 0), float64(max(depth, 0))
+	s := 0.0
+	for j := range max(iterations, 0) {
+		s += float64(2*min(j, m)+tolLBFGSDots) * (tolSumDepth + d + tolLBFGSAxpy)
+	}
+	t.LossRel += u * (d + 2*s)
+	t.ParamRel += u * s
+	return t
+}
+
+// CheckCompare refuses a job whose run in job.Precision has no derived
+// tolerance against the CPU float64 reference: torch's L-BFGS with the
+// strong-Wolfe line search in float32, whose interpolated step divides
+// differences of float32 losses near their rounding, so the two runs may
+// accept steps an O(1) fraction apart with the same evaluations
+// (docs/tolerances.md, "L-BFGS"). nil for every other job.
+func CheckCompare(job *Job) error {
+	info, _ := LookupOptimizer(job.Optimizer.Name)
+	if info.Closure && job.Optimizer.StrongWolfe && job.Precision == F32 {
+		return FieldErrorf("{Optimizer.strong-wolfe} in {Job.Precision} f32 has no derived tolerance: the line search interpolates between float32 losses that differ by about their rounding, and may accept another step than the float64 reference with the same evaluations (%s, \"L-BFGS\"); compare in f64, or without the line search", ToleranceDoc)
+	}
+	return nil
+}
+
 // Comparison is the divergence of a run from a reference run.
 type Comparison struct {
 	LossMaxAbs   float64 // largest |loss difference| over matched samples
@@ -116,6 +173,53 @@ type Comparison struct {
 
 	StatusMatch bool // both runs stopped with the same Status at the same step
 	OK          bool // every check is within tolerance
+
+	// BranchStep is the first step at which the runs' counts of iterations
+	// and evaluations (Result.Counts) differ, -1 when they never do: the
+	// optimizers took other branches (L-BFGS's line search, torch's
+	// stopping tests) in the steps before it, and beyond it the
+	// trajectories are not comparable. BranchFrom is the last step before
+	// it where the counts agreed: the branch was taken in the steps from
+	// BranchFrom to BranchStep. With a branch, only the samples before
+	// BranchStep are judged (LossFirstBad, Matched, Unmatched, the loss
+	// errors); the final parameters and the statuses are not, and OK is
+	// false.
+	BranchStep, BranchFrom int
+}
+
+// Branched reports whether the runs took other branches (BranchStep).
+func (c Comparison) Branched() bool { return c.BranchStep >= 0 }
+
+// PrefixOK reports whether every sample before the branch is within
+// tolerance and present in both runs: the runs agreed as far as they are
+// comparable. Without a branch it is OK.
+func (c Comparison) PrefixOK() bool {
+	if !c.Branched() {
+		return c.OK
+	}
+	return c.LossFirstBad < 0
+}
+
+// firstBranch returns the first step at which a and b's counts differ and
+// the last step before it where they agreed, matching entries by step;
+// -1, -1 when they never differ.
+func firstBranch(a, b []StepCounts) (at, from int) {
+	byStep := make(map[int]StepCounts, len(b))
+	for _, c := range b {
+		byStep[c.Step] = c
+	}
+	from = -1
+	for _, c := range a {
+		o, ok := byStep[c.Step]
+		if !ok {
+			continue
+		}
+		if o != c {
+			return c.Step, from
+		}
+		from = c.Step
+	}
+	return -1, -1
 }
 
 // relErr returns |a-b| and |a-b|/max(|a|, floor) for reference value a.
@@ -140,9 +244,15 @@ func relErr(a, b, floor float64) (abs, rel float64) {
 // comparison is OK when both runs stopped alike, every matched loss is
 // within tol.LossRel, no sample is unmatched and every parameter is within
 // tol.ParamRel.
+//
+// When both runs carry counts (Result.Counts) that differ at a step, the
+// runs branched (Comparison.BranchStep): only the samples before that step
+// are judged, and the comparison is not OK whatever they show.
 func Compare(ref, got Result, xref, xgot []float64, tol Tolerance) Comparison {
 	c := Comparison{LossFirstBad: -1, ParamWorstIndex: -1}
 	c.StatusMatch = ref.Status == got.Status && ref.StatusStep == got.StatusStep
+	c.BranchStep, c.BranchFrom = firstBranch(ref.Counts, got.Counts)
+	before := func(step int) bool { return c.BranchStep < 0 || step < c.BranchStep }
 
 	lmax := 0.0
 	for _, s := range ref.Samples {
@@ -165,6 +275,9 @@ func Compare(ref, got Result, xref, xgot []float64, tol Tolerance) Comparison {
 	}
 	var bad []int
 	for _, s := range got.Samples {
+		if !before(s.Step) {
+			continue
+		}
 		r, ok := refBy[s.Step]
 		if !ok {
 			c.Unmatched++
@@ -180,7 +293,7 @@ func Compare(ref, got Result, xref, xgot []float64, tol Tolerance) Comparison {
 		}
 	}
 	for _, s := range ref.Samples {
-		if _, ok := gotBy[s.Step]; !ok {
+		if _, ok := gotBy[s.Step]; !ok && before(s.Step) {
 			c.Unmatched++
 			bad = append(bad, s.Step)
 		}
@@ -207,6 +320,6 @@ func Compare(ref, got Result, xref, xgot []float64, tol Tolerance) Comparison {
 			paramsOK = c.ParamMaxRel <= tol.ParamRel
 		}
 	}
-	c.OK = c.StatusMatch && c.LossFirstBad < 0 && paramsOK
+	c.OK = c.StatusMatch && c.LossFirstBad < 0 && paramsOK && !c.Branched()
 	return c
 }

@@ -20,7 +20,7 @@ func TestCompareIdentical(t *testing.T) {
 	r := result(100, 50, 25, 0)
 	x := []float64{1, -2, 0, 3}
 	c := Compare(r, r, x, append([]float64(nil), x...), DefaultTolerance(F64, 30))
-	want := Comparison{LossFirstBad: -1, Matched: 4, ParamWorstIndex: 0, StatusMatch: true, OK: true}
+	want := Comparison{LossFirstBad: -1, Matched: 4, ParamWorstIndex: 0, StatusMatch: true, OK: true, BranchStep: -1, BranchFrom: -1}
 	if c != want {
 		t.Fatalf("got %+v, want %+v", c, want)
 	}
@@ -261,5 +261,75 @@ func TestModelTolerance(t *testing.T) {
 		if d := b.LossRel - a.LossRel; math.Abs(d-201*u) > 1e-6*d {
 			t.Errorf("%v: one more level of depth adds %g to LossRel, want %g", p, d, 201*u)
 		}
+	}
+}
+
+// TestLBFGSTolerance pins LBFGSTolerance's values, in units of u, worked
+// out by hand from docs/tolerances.md ("L-BFGS"): iteration j adds
+// (2·min(j, m) + 3)·(128 + depth + 1).
+func TestLBFGSTolerance(t *testing.T) {
+	for _, tc := range []struct {
+		p                          Precision
+		iterations, history, depth int
+		lossU, paramU              float64
+	}{
+		{F32, 0, 5, 0, 128, 2},
+		{F64, 3, 5, 0, 128 + 2*(3+5+7)*129, 2 + (3+5+7)*129},
+		{F32, 10, 2, 0, 128 + 2*(3+5+8*7)*129, 2 + (3+5+8*7)*129},
+		{F64, 2, 100, 40, 128 + 40 + 2*(3+5)*169, 2 + (3+5)*169},
+		{F64, -1, -1, -1, 128, 2},
+	} {
+		u := UnitRoundoff32
+		if tc.p == F64 {
+			u = UnitRoundoff64
+		}
+		got := LBFGSTolerance(tc.p, tc.iterations, tc.history, tc.depth)
+		want := Tolerance{LossRel: u * tc.lossU, LossFloor: 1e-6, ParamRel: u * tc.paramU, ParamFloor: 1}
+		if math.Abs(got.LossRel-want.LossRel) > 1e-12*want.LossRel || math.Abs(got.ParamRel-want.ParamRel) > 1e-12*want.ParamRel ||
+			got.LossFloor != want.LossFloor || got.ParamFloor != want.ParamFloor {
+			t.Errorf("LBFGSTolerance(%v, %d, %d, %d) = %+v, want %+v", tc.p, tc.iterations, tc.history, tc.depth, got, want)
+		}
+	}
+}
+
+// TestCompareBranch: runs whose counts (Result.Counts) differ at a step
+// are judged only before it, and never OK; counts that agree, or that
+// one run lacks, change nothing.
+func TestCompareBranch(t *testing.T) {
+	tol := Tolerance{LossRel: 1e-6, LossFloor: 1e-3, ParamRel: 1e-6, ParamFloor: 1}
+	counts := func(evals ...int) []StepCounts {
+		var c []StepCounts
+		for i, e := range evals {
+			c = append(c, StepCounts{Step: 10 * i, Iterations: i, Evaluations: e})
+		}
+		return c
+	}
+	x := []float64{1, 2}
+	for _, tc := range []struct {
+		name              string
+		refC, gotC        []StepCounts
+		gotLoss           []float64
+		xgot              []float64
+		branch, from      int
+		firstBad, matched int
+		ok, prefixOK      bool
+	}{
+		{"same counts", counts(0, 2, 4, 6), counts(0, 2, 4, 6), []float64{100, 50, 25, 10}, x, -1, -1, -1, 4, true, true},
+		{"no counts", nil, nil, []float64{100, 50, 25, 10}, x, -1, -1, -1, 4, true, true},
+		{"one side without", counts(0, 2, 4, 6), nil, []float64{100, 50, 25, 10}, x, -1, -1, -1, 4, true, true},
+		{"branch at 20, apart after", counts(0, 2, 4, 6), counts(0, 2, 5, 7), []float64{100, 50, 30, 9}, []float64{1.5, 2}, 20, 10, -1, 2, false, true},
+		{"branch at 20, apart before", counts(0, 2, 4, 6), counts(0, 2, 5, 7), []float64{100, 51, 30, 9}, x, 20, 10, 10, 2, false, false},
+		{"same counts, apart", counts(0, 2, 4, 6), counts(0, 2, 4, 6), []float64{100, 50, 30, 10}, x, -1, -1, 20, 4, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ref, got := result(100, 50, 25, 10), result(tc.gotLoss...)
+			ref.Counts, got.Counts = tc.refC, tc.gotC
+			c := Compare(ref, got, x, tc.xgot, tol)
+			if c.BranchStep != tc.branch || c.BranchFrom != tc.from || c.LossFirstBad != tc.firstBad || c.Matched != tc.matched ||
+				c.OK != tc.ok || c.PrefixOK() != tc.prefixOK || c.Branched() != (tc.branch >= 0) {
+				t.Errorf("got %+v (prefix OK %v), want branch %d from %d, first bad %d, %d matched, OK %v, prefix OK %v",
+					c, c.PrefixOK(), tc.branch, tc.from, tc.firstBad, tc.matched, tc.ok, tc.prefixOK)
+			}
+		})
 	}
 }

@@ -32,6 +32,21 @@ type Result struct {
 	// the other rules is one iteration and one evaluation).
 	Iterations  int
 	Evaluations int
+
+	// Counts are a Counter's counts after each batch of steps the driver
+	// issued (every sample point among them) and at the run's first step,
+	// in step order; nil for optimizers that are not Closure ones (whose
+	// step is one iteration and one evaluation). Two runs whose counts differ
+	// at a step took other branches (a line search's decisions, torch's
+	// stopping tests) before it, and Compare judges them only up to there.
+	Counts []StepCounts
+}
+
+// StepCounts is a Counter's iterations and evaluations at the point before
+// step Step.
+type StepCounts struct {
+	Step                    int
+	Iterations, Evaluations int
 }
 
 // Counter is a Backend whose optimizer counts its own iterations and loss
@@ -367,6 +382,19 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 		}
 	}
 
+	// Only a rule that counts its own iterations (a Closure one) has
+	// counts that can differ; the others' would be zeros.
+	counter, _ := b.(Counter)
+	if info, _ := LookupOptimizer(job.Optimizer.Name); !info.Closure {
+		counter = nil
+	}
+	count := func(t int) {
+		if counter != nil {
+			it, ev := counter.Counts()
+			res.Counts = append(res.Counts, StepCounts{t, it, ev})
+		}
+	}
+	count(t0)
 	t := t0
 	for t < job.Steps && res.Status == NotTerminated {
 		if ctx.Err() != nil {
@@ -412,6 +440,7 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 		}
 		t += k
 		res.Steps = t
+		count(t)
 		if hooks.Issued != nil {
 			hooks.Issued(t)
 		}

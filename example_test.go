@@ -136,3 +136,44 @@ func ExampleCompare() {
 	// Output:
 	// agree: true over 11 samples
 }
+
+// ExampleLBFGSTolerance compares two runs of torch's L-BFGS, the second
+// from the start rounded to float32, with the bound derived per inner
+// iteration over the reference's iterations; CheckCompare refuses what
+// has no such bound.
+func ExampleLBFGSTolerance() {
+	job := gdgpu.NewJob()
+	job.Problem, job.Dim, job.Steps, job.LogEvery = "rosenbrock", 1000, 4, 1
+	job.Optimizer, _ = gdgpu.DefaultOptimizer("lbfgs")
+	job.Optimizer.MaxIter, job.Optimizer.History = 2, 5
+	job.RandomStart, job.Seed = true, 1
+	run := func(x0 []float64) (gdgpu.Result, []float64) {
+		b, err := cpu.New(&job)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer b.Close()
+		res, err := gdgpu.Run(context.Background(), &job, b, x0, gdgpu.Hooks{})
+		if err != nil {
+			log.Fatal(err)
+		}
+		x := make([]float64, job.Dim)
+		b.Params(x)
+		return res, x
+	}
+	x0 := job.StartPoint()
+	ref, xref := run(x0)
+	for i := range x0 {
+		x0[i] = float64(float32(x0[i]))
+	}
+	got, xgot := run(x0)
+	tol := gdgpu.LBFGSTolerance(gdgpu.F32, ref.Iterations, int(job.Optimizer.History), 0)
+	c := gdgpu.Compare(ref, got, xref, xgot, tol)
+	fmt.Printf("%d iterations; agree: %v over %d samples; branched: %v\n", ref.Iterations, c.OK, c.Matched, c.Branched())
+
+	job.Precision, job.Optimizer.StrongWolfe = gdgpu.F32, true
+	fmt.Println(gdgpu.CheckCompare(&job) != nil)
+	// Output:
+	// 4 iterations; agree: true over 5 samples; branched: false
+	// true
+}

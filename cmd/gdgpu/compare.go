@@ -24,7 +24,11 @@ divergence of the loss trajectory (max abs, max rel, first step past
 tolerance) and of the final parameters (max abs, max rel, worst index), and
 the tolerance used (docs/tolerances.md derives it).
 
-Exit 0 within tolerance, 1 beyond. --device cpu compares the CPU with itself
+Exit 0 within tolerance, 1 beyond. --optimizer lbfgs is judged with its own
+derived tolerance, and only up to the first step where the two runs' counts
+of iterations and evaluations differ: there the result is BRANCHED (exit 1);
+--strong-wolfe with --precision f32 is refused (exit 2), its line search
+deciding on float32 losses. --device cpu compares the CPU with itself
 (a self-check that must agree exactly). --out and --log record the compared
 (--device) run, not the reference. Both runs take the same --schedule. The
 CPU-only methods (gonum-lbfgs, gonum-bfgs, gonum-cg, gonum-gd) have no GPU run to
@@ -134,6 +138,14 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 		}
 		tol = gdgpu.ModelTolerance(prec, s.job.Steps, depth)
 	}
+	lbfgs := false
+	if info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name); info.Closure {
+		// Many iterations a step, each with dot products summed in another
+		// order on each device: LBFGSTolerance, over the reference's own
+		// iterations.
+		lbfgs = true
+		tol = gdgpu.LBFGSTolerance(prec, ro.res.Iterations, int(s.job.Optimizer.History), depth)
+	}
 	c := gdgpu.Compare(ro.res, goo.res, ro.x, goo.x, tol)
 
 	run := func(label string, d *device.Device, o *outcome) {
@@ -162,14 +174,29 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(text, "  tolerance for %s over %d steps: loss rel %.3g (floor %g of the largest reference loss), parameters rel %.3g (floor %g); see %s\n",
 		prec, s.job.Steps, tol.LossRel, tol.LossFloor, tol.ParamRel, tol.ParamFloor, gdgpu.ToleranceDoc)
+	if c.Branched() {
+		fmt.Fprintf(text, "  the runs' counts of iterations and evaluations differ at step %d (they agreed at step %d): only the samples before step %d are judged\n",
+			c.BranchStep, c.BranchFrom, c.BranchStep)
+	}
+	if lbfgs {
+		fmt.Fprintf(text, "  (L-BFGS: %d iterations of the reference with up to %d pairs, LBFGSTolerance)\n", ro.res.Iterations, int(s.job.Optimizer.History))
+	}
 	if depth > 0 {
 		fmt.Fprintf(text, "  (a model: its sums are up to %d additions deep, ModelTolerance)\n", depth)
 	}
 	code := exitOK
-	if c.OK {
+	switch {
+	case c.OK:
 		fmt.Fprintln(text, "  result: within tolerance")
 		res.Message = "within tolerance"
-	} else {
+	case c.Branched() && c.PrefixOK():
+		// Neither run is wrong, and neither predicts the other past the
+		// branch: not an agreement, so exit 1 (README, "Exit codes").
+		msg := fmt.Sprintf("the runs took other branches (a line search or a stopping test) in the steps from %d to %d: the %d samples before agree, later ones are not comparable", c.BranchFrom, c.BranchStep, c.Matched)
+		fmt.Fprintf(text, "  result: BRANCHED: %s\n", msg)
+		res.Message = "branched: " + msg
+		code = exitMismatch
+	default:
 		fmt.Fprintln(text, "  result: BEYOND tolerance")
 		res.Message = "beyond tolerance"
 		code = exitMismatch
@@ -186,9 +213,15 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 			res.ParamWorst = &c.ParamWorstIndex
 		}
 		res.StatusMatch = c.StatusMatch
+		if c.Branched() {
+			res.BranchStep = &c.BranchStep
+		}
 		res.Tolerance.LossRel, res.Tolerance.LossFloor = tol.LossRel, tol.LossFloor
 		res.Tolerance.ParamRel, res.Tolerance.ParamFloor = tol.ParamRel, tol.ParamFloor
 		res.Tolerance.SumDepth, res.Tolerance.Doc = depth, gdgpu.ToleranceDoc
+		if lbfgs {
+			res.Tolerance.Iterations = &ro.res.Iterations
+		}
 		if err := printJSON(stdout, res); err != nil {
 			return err
 		}

@@ -7,7 +7,7 @@ import "github.com/gdgpu/gdgpu"
 // whichever rule stopped it; the status is in its output.
 const (
 	exitOK          = 0 // done: a run that ended without failing, an agreeing compare or gradcheck
-	exitMismatch    = 1 // compare or gradcheck: beyond tolerance
+	exitMismatch    = 1 // compare or gradcheck: beyond tolerance; compare: L-BFGS runs that branched
 	exitUsage       = 2 // bad flags or bad input files, refused before any work
 	exitFailure     = 3 // a runtime failure: no GL context, a shader, I/O
 	exitDiverged    = 4 // the run ended with Diverged

@@ -257,13 +257,6 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	}
 	job.Optimizer = opt
 	info, _ := gdgpu.LookupOptimizer(opt.Name)
-	if info.Closure && cmd.Name() == "compare" {
-		// docs/tolerances.md derives a bound per elementwise step; an
-		// lbfgs step is many iterations, each with dot products summed in
-		// another order on each device, and a line search whose branches
-		// follow them (docs/optimizers.md).
-		return nil, usagef("--optimizer %s has no derived GPU/CPU tolerance yet: compare its runs' losses yourself (gdgpu run --device cpu and --device gpu with --log), or see docs/optimizers.md", opt.Name)
-	}
 	if info.CPUOnly {
 		// Refused here, before any GL context is opened.
 		if cmd.Name() == "compare" {
@@ -367,6 +360,11 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	}
 	if err := job.Validate(); err != nil {
 		return nil, usagef("%v", err)
+	}
+	if cmd.Name() == "compare" && f.device == "gpu" {
+		if err := gdgpu.CheckCompare(&job); err != nil {
+			return nil, usagef("%v", err)
+		}
 	}
 	if info.CPUOnly {
 		if err := checkMinimize(&job); err != nil {

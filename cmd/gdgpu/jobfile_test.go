@@ -494,10 +494,10 @@ func TestEveryFlagRefusesBadValues(t *testing.T) {
 				}
 				want := c.want
 				for i, a := range args[:len(args)-1] {
-					// compare refuses the CPU-only methods (and, for now, lbfgs)
-					// before their flags' values, though not before a switch's
-					// value that does not parse.
-					if info, _ := gdgpu.LookupOptimizer(args[i+1]); a == "--optimizer" && name == "compare" && (info.CPUOnly || info.Closure) && fl.Value.Type() != "bool" {
+					// compare refuses the CPU-only methods before their
+					// flags' values, though not before a switch's value that
+					// does not parse.
+					if info, _ := gdgpu.LookupOptimizer(args[i+1]); a == "--optimizer" && name == "compare" && info.CPUOnly && fl.Value.Type() != "bool" {
 						want = "--optimizer " + info.Name
 					}
 				}

@@ -754,3 +754,36 @@ func TestGPURunAndCompare(t *testing.T) {
 		}
 	}
 }
+
+// TestGPUCompareLBFGS: compare judges torch's L-BFGS with LBFGSTolerance
+// (within it: exit 0), reports runs whose counts differ as branched (the
+// f32 quadratic's stopping test ends the f32 run's step early: exit 1,
+// the samples before agreeing), and refuses f32 with the line search
+// (exit 2, before any GL context).
+func TestGPUCompareLBFGS(t *testing.T) {
+	base := []string{"compare", "--optimizer", "lbfgs", "--history-size", "5", "--log-every", "1"}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want []string
+	}{
+		{[]string{"--problem", "rosenbrock", "--dim", "2000", "--max-iter", "2", "--steps", "5"}, exitOK,
+			[]string{"6 samples matched", "LBFGSTolerance", "result: within tolerance"}},
+		{[]string{"--problem", "rosenbrock", "--dim", "2000", "--max-iter", "2", "--steps", "5", "--strong-wolfe", "--precision", "f64"}, exitOK,
+			[]string{"result: within tolerance"}},
+		{[]string{"--problem", "quadratic", "--dim", "3001", "--max-iter", "4", "--steps", "4"}, exitMismatch,
+			[]string{"differ at step 1 (they agreed at step 0)", "result: BRANCHED", "the 1 samples before agree"}},
+		{[]string{"--problem", "rosenbrock", "--dim", "2000", "--strong-wolfe"}, exitUsage,
+			[]string{"--strong-wolfe in --precision f32 has no derived tolerance"}},
+	} {
+		code, stdout, stderr := gdgpuRun(t, append(base, tc.args...)...)
+		if code != tc.code {
+			t.Errorf("%v: exit %d, want %d\n%s%s", tc.args, code, tc.code, stdout, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stdout+stderr, w) {
+				t.Errorf("%v: output lacks %q:\n%s%s", tc.args, w, stdout, stderr)
+			}
+		}
+	}
+}

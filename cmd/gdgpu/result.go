@@ -238,13 +238,15 @@ type compareResult struct {
 	ParamMaxRel  jsonFloat `json:"param_max_rel"`
 	ParamWorst   *int      `json:"param_worst_index"` // null when no parameters were compared
 	StatusMatch  bool      `json:"status_match"`
+	BranchStep   *int      `json:"branch_step,omitempty"` // L-BFGS: the first step whose counts differ
 
 	Tolerance struct {
 		LossRel    float64 `json:"loss_rel"`
 		LossFloor  float64 `json:"loss_floor"`
 		ParamRel   float64 `json:"param_rel"`
 		ParamFloor float64 `json:"param_floor"`
-		SumDepth   int     `json:"model_sum_depth,omitempty"` // models: ModelTolerance's depth
+		SumDepth   int     `json:"model_sum_depth,omitempty"`  // models: ModelTolerance's depth
+		Iterations *int    `json:"lbfgs_iterations,omitempty"` // L-BFGS: the reference's n_iter, LBFGSTolerance's
 		Doc        string  `json:"doc"`
 	} `json:"tolerance"`
 
