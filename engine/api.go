@@ -46,6 +46,15 @@ type Options struct {
 	// both paths, which give the same samples.
 	CopyReadBack bool
 
+	// DeviceClass, when not empty, forces the device class by name (see
+	// DeviceClasses) instead of the one GL_VENDOR and GL_RENDERER choose,
+	// so that tests run each class's sizes on any device.
+	DeviceClass string
+	// LocalSize, when positive, forces the workgroup size of the problem
+	// kernels (a power of two from 32 to the device's limit) instead of
+	// the device class's.
+	LocalSize int
+
 	// deviceOnly makes Open try EGL device GPU alone, without the
 	// surfaceless and default-display fallbacks (Devices).
 	deviceOnly bool
@@ -94,4 +103,10 @@ type Info struct {
 	WarpSize   int  `json:"warp_size"`
 	WarpsPerSM int  `json:"warps_per_sm"`
 	Robust     bool `json:"robust"` // the context is robust and lost on a GPU reset (waits then fail instead of hanging)
+	// The device class chosen (devclass.go), and what it gives: the
+	// problem kernels' workgroup size (Options.LocalSize when set) and the
+	// fused step's vector width in bytes (0: scalar).
+	Class       string `json:"class"`
+	LocalSize   int    `json:"local_size"`
+	VectorBytes int    `json:"vector_bytes"`
 }

@@ -14,7 +14,10 @@ import (
 )
 
 const (
-	localSize = 256  // invocations per workgroup: a power of two, <= every device's limit
+	// localSize is the workgroup size of the kernels outside the device
+	// class's choice (models, landscapes); the problem kernels use
+	// Info.LocalSize (devclass.go).
+	localSize = 256
 	maxGroups = 1024 // workgroups per dispatch: enough to fill a large GPU, far below 65535
 	// xferElems bounds the host staging slice for uploads and downloads.
 	xferElems = 1 << 20
@@ -64,6 +67,7 @@ type Backend struct {
 	alignElems int // elements per SSBO offset alignment unit
 	halo       int // elements bound each side of a chunk's input: the problem's Reach in whole alignment units
 	groups     int // workgroups per chunk dispatch
+	local      int // invocations per workgroup of the problem kernels: Info.LocalSize
 
 	x        [2]buffer
 	cur      int      // index of the buffer holding the current parameters
@@ -180,7 +184,8 @@ func (b *Backend) plan() {
 	}
 	b.chunk = max(maxElems/b.alignElems*b.alignElems, b.alignElems)
 	b.chunk = min(b.chunk, roundUp(b.job.Dim, b.alignElems))
-	b.groups = min((b.chunk+localSize-1)/localSize, b.c.maxGroups(), max(in.MaxWorkGroupCount[0], 1))
+	b.local = max(in.LocalSize, 1)
+	b.groups = min((b.chunk+b.local-1)/b.local, b.c.maxGroups(b.local), max(in.MaxWorkGroupCount[0], 1))
 }
 
 func (b *Backend) chunks() int { return (b.job.Dim + b.chunk - 1) / b.chunk }
@@ -287,7 +292,7 @@ func (b *Backend) buildKernels() (err error) {
 	if b.elem == 8 {
 		real = "double"
 	}
-	base := map[string]string{"real": real, "LOCAL_SIZE": fmt.Sprint(localSize), "NSTATE": fmt.Sprint(len(b.names))}
+	base := map[string]string{"real": real, "LOCAL_SIZE": fmt.Sprint(b.local), "NSTATE": fmt.Sprint(len(b.names))}
 	if b.elem == 8 {
 		base["REAL_IS_DOUBLE"] = "1" // fp64math.glsl's switch
 	}
