@@ -54,6 +54,12 @@ type Options struct {
 	// kernels (a power of two from 32 to the device's limit) instead of
 	// the device class's.
 	LocalSize int
+	// VectorWidth chooses the fused step's loads and stores of the
+	// optimizer state and the new parameters: 0 the device class's (scalar
+	// on a software renderer), 1 scalar, 2 or 4 elements a vector (vec4 or
+	// dvec2 are 16 bytes). Both paths give the same bits (step.glsl); a
+	// job whose chunk is not a multiple of the width runs scalar.
+	VectorWidth int
 
 	// deviceOnly makes Open try EGL device GPU alone, without the
 	// surfaceless and default-display fallbacks (Devices).

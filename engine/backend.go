@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"unsafe"
@@ -68,6 +69,7 @@ type Backend struct {
 	halo       int // elements bound each side of a chunk's input: the problem's Reach in whole alignment units
 	groups     int // workgroups per chunk dispatch
 	local      int // invocations per workgroup of the problem kernels: Info.LocalSize
+	vec        int // elements per vector load and store of the fused step; 1: scalar (step.glsl)
 
 	x        [2]buffer
 	cur      int      // index of the buffer holding the current parameters
@@ -186,6 +188,13 @@ func (b *Backend) plan() {
 	b.chunk = min(b.chunk, roundUp(b.job.Dim, b.alignElems))
 	b.local = max(in.LocalSize, 1)
 	b.groups = min((b.chunk+b.local-1)/b.local, b.c.maxGroups(b.local), max(in.MaxWorkGroupCount[0], 1))
+	// Vector loads and stores need every chunk to start on a whole vector
+	// (so that its bound offset is aligned to the vector); the partial
+	// vector at a chunk's end runs scalar.
+	b.vec = b.c.vectorWidth(b.elem)
+	if b.chunk%b.vec != 0 || b.local%b.vec != 0 {
+		b.vec = 1
+	}
 }
 
 func (b *Backend) chunks() int { return (b.job.Dim + b.chunk - 1) / b.chunk }
@@ -325,6 +334,12 @@ func (b *Backend) buildKernels() (err error) {
 	opt := glslFiles(info.GPU.Files...)
 	tag := fmt.Sprintf("(%s,%s,%s)", b.job.Problem, b.job.Optimizer.Name, b.job.Precision)
 	kernel := func(name string, defs map[string]string, objective []string, flags programFlags) (*program, error) {
+		if flags.update && b.vec > 1 {
+			// The fused step's vector path (step.glsl); only update
+			// kernels have one.
+			defs = maps.Clone(defs)
+			defs["VECTOR_WIDTH"] = fmt.Sprint(b.vec)
+		}
 		parts := slices.Concat(glslFiles("wgsum.glsl", "common.glsl"), objective, glslFiles("optim_common.glsl"), opt, glslFiles("step.glsl"))
 		p, err := b.c.build(name+tag, defs, parts...)
 		if p != nil {

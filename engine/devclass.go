@@ -17,8 +17,7 @@ type DeviceClass struct {
 	LocalSize int
 	// VectorBytes is the width of the fused step's vector loads and
 	// stores in bytes (16: vec4 in float32, dvec2 in float64), or 0 for
-	// scalar ones. No kernel reads it yet: the vector path is the next
-	// change.
+	// scalar ones.
 	VectorBytes int
 	// Measured says whether the choice was measured on such a device;
 	// the NVIDIA, AMD and Intel entries are not yet (no GPU has run
@@ -134,6 +133,21 @@ func applyClass(in *Info, opts Options) error {
 	if size&(size-1) != 0 || size < 32 || size > limit {
 		return fmt.Errorf("engine: workgroup size %d is not a power of two from 32 to the device's %d", size, limit)
 	}
+	switch opts.VectorWidth {
+	case 0, 1, 2, 4:
+	default:
+		return fmt.Errorf("engine: vector width %d is not 0 (the device class's), 1 (scalar), 2 or 4", opts.VectorWidth)
+	}
 	in.Class, in.LocalSize, in.VectorBytes = c.Name, size, c.VectorBytes
 	return nil
+}
+
+// vectorWidth is the elements of one vector load of the fused step for
+// elements of elem bytes: Options.VectorWidth, else the class's width, 1
+// meaning scalar.
+func (c *Context) vectorWidth(elem int) int {
+	if c.opts.VectorWidth > 0 {
+		return c.opts.VectorWidth
+	}
+	return max(c.info.VectorBytes/elem, 1)
 }

@@ -60,7 +60,8 @@ func TestDeviceClassTable(t *testing.T) {
 }
 
 // TestOpenRefusesClassOptions: Open refuses a workgroup size that is not a
-// power of two within the device's limit and an unknown class.
+// power of two within the device's limit, a vector width other than
+// 0, 1, 2, 4 and an unknown class.
 func TestOpenRefusesClassOptions(t *testing.T) {
 	for _, tc := range []struct {
 		opts Options
@@ -69,6 +70,7 @@ func TestOpenRefusesClassOptions(t *testing.T) {
 		{Options{LocalSize: 100}, "engine: workgroup size 100 is not a power of two"},
 		{Options{LocalSize: 16}, "engine: workgroup size 16 is not a power of two"},
 		{Options{LocalSize: 1 << 16}, "engine: workgroup size 65536 is not a power of two"},
+		{Options{VectorWidth: 3}, "engine: vector width 3 is not"},
 		{Options{DeviceClass: "gpu"}, `engine: unknown device class "gpu"`},
 	} {
 		opts := tc.opts
