@@ -19,7 +19,8 @@ type Options struct {
 	// ChunkElems, when positive, caps the elements bound to one SSBO range,
 	// below what GL_MAX_SHADER_STORAGE_BLOCK_SIZE allows; tests use it to
 	// exercise the chunked path on small vectors. It is rounded down to a
-	// multiple of the binding alignment. For a model on data it also caps
+	// multiple of the binding alignment (and of the vector width on the
+	// fused step's vector path, VectorWidth). For a model on data it also caps
 	// a data chunk (rows times features, at least the alignment's rows)
 	// and the batch positions of one pass (model.go).
 	ChunkElems int
@@ -57,8 +58,7 @@ type Options struct {
 	// VectorWidth chooses the fused step's loads and stores of the
 	// optimizer state and the new parameters: 0 the device class's (scalar
 	// on a software renderer), 1 scalar, 2 or 4 elements a vector (vec4 or
-	// dvec2 are 16 bytes). Both paths give the same bits (step.glsl); a
-	// job whose chunk is not a multiple of the width runs scalar.
+	// dvec2 are 16 bytes). Both paths give the same bits (step.glsl).
 	VectorWidth int
 
 	// deviceOnly makes Open try EGL device GPU alone, without the

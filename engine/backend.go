@@ -184,17 +184,20 @@ func (b *Backend) plan() {
 	if per := b.c.maxElemsPerDispatch(); per > 0 { // the watchdog bound (Options.MaxElemsPerDispatch)
 		maxElems = min(maxElems, per)
 	}
-	b.chunk = max(maxElems/b.alignElems*b.alignElems, b.alignElems)
-	b.chunk = min(b.chunk, roundUp(b.job.Dim, b.alignElems))
 	b.local = max(in.LocalSize, 1)
-	b.groups = min((b.chunk+b.local-1)/b.local, b.c.maxGroups(b.local), max(in.MaxWorkGroupCount[0], 1))
-	// Vector loads and stores need every chunk to start on a whole vector
-	// (so that its bound offset is aligned to the vector); the partial
-	// vector at a chunk's end runs scalar.
 	b.vec = b.c.vectorWidth(b.elem)
-	if b.chunk%b.vec != 0 || b.local%b.vec != 0 {
+	if b.local%b.vec != 0 { // a pass of the vector path is whole vectors (step.glsl)
 		b.vec = 1
 	}
+	// Chunks start on whole alignment units and, on the vector path, whole
+	// vectors, so that each bound offset is aligned to the vector (a
+	// device whose binding alignment is below 16 bytes gets chunks of
+	// whole vectors); the partial vector at a chunk's end runs element by
+	// element.
+	unit := lcm(b.alignElems, b.vec)
+	b.chunk = max(maxElems/unit*unit, unit)
+	b.chunk = min(b.chunk, roundUp(b.job.Dim, unit))
+	b.groups = min((b.chunk+b.local-1)/b.local, b.c.maxGroups(b.local), max(in.MaxWorkGroupCount[0], 1))
 }
 
 func (b *Backend) chunks() int { return (b.job.Dim + b.chunk - 1) / b.chunk }

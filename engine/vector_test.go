@@ -113,33 +113,36 @@ func TestVectorPathBitIdentical(t *testing.T) {
 	}
 }
 
-// TestVectorWidthFallsBack: a chunk that is not a whole number of
-// vectors (float64 bound in units of two, asked for four) runs scalar, as
-// Options.VectorWidth documents, and a software renderer's default is
-// scalar.
-func TestVectorWidthFallsBack(t *testing.T) {
+// TestVectorWidthChunks: the backend runs the width asked for (a software
+// renderer's default is scalar), and its chunks are whole vectors and
+// whole alignment units, the most of them within Options.ChunkElems
+// (float64 asked for four a vector: 258 becomes 256 on llvmpipe).
+func TestVectorWidthChunks(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		opts Options
 		prec gdgpu.Precision
 		want int
 	}{
-		{"default on software", Options{}, gdgpu.F32, 1},
-		{"forced 4, f32", Options{VectorWidth: 4, ChunkElems: 256}, gdgpu.F32, 4},
-		{"forced 4, f64 chunk 258", Options{VectorWidth: 4, ChunkElems: 258}, gdgpu.F64, 1},
-		{"forced 2, f64 chunk 258", Options{VectorWidth: 2, ChunkElems: 258}, gdgpu.F64, 2},
+		{"default on software", Options{ChunkElems: 258}, gdgpu.F32, 1},
+		{"forced 4, f32", Options{VectorWidth: 4, ChunkElems: 258}, gdgpu.F32, 4},
+		{"forced 4, f64", Options{VectorWidth: 4, ChunkElems: 258}, gdgpu.F64, 4},
+		{"forced 2, f64", Options{VectorWidth: 2, ChunkElems: 258}, gdgpu.F64, 2},
+		{"forced 1, f64", Options{VectorWidth: 1, ChunkElems: 258}, gdgpu.F64, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := openTest(t, tc.opts)
 			if !c.Info().Software && tc.opts.VectorWidth == 0 {
 				t.Skip("the default width is the device class's; this case is about a software renderer")
 			}
-			if c.Info().SSBOAlignment > 16 && tc.want == 1 && tc.opts.VectorWidth == 4 {
-				t.Skip("the chunk is rounded to the device's larger alignment")
-			}
 			job := newJob("rosenbrock", "adam", 1000, tc.prec)
-			if b := newBackend(t, c, &job); b.vec != tc.want {
+			b := newBackend(t, c, &job)
+			if b.vec != tc.want {
 				t.Errorf("width %d, want %d", b.vec, tc.want)
+			}
+			unit := lcm(b.alignElems, tc.want)
+			if b.chunk%unit != 0 || b.chunk > tc.opts.ChunkElems || b.chunk <= tc.opts.ChunkElems-unit {
+				t.Errorf("chunk %d: not the most whole units of %d within %d", b.chunk, unit, tc.opts.ChunkElems)
 			}
 		})
 	}
