@@ -154,7 +154,10 @@ type OptimizerInfo struct {
 // StepScalars uniform block carries the per-step scalars and whose
 // compile-time switches MAXIMIZE, WEIGHT_DECAY and DECOUPLED the engine
 // sets from the common fields; Defines names the rule's own switches that
-// a configuration turns on (MOMENTUM, NESTEROV, AMSGRAD, CENTERED).
+// a configuration turns on (MOMENTUM, NESTEROV, AMSGRAD, CENTERED). The
+// files declare each state vector with STATE0(name)..STATE2(name), in
+// StateNames order, and index it only by update's j: the engine's vector
+// path then loads and stores it a vector at a time with the same rule.
 type GPUUpdate struct {
 	Files   []string
 	Defines func(o *Optimizer) []string

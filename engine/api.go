@@ -19,7 +19,8 @@ type Options struct {
 	// ChunkElems, when positive, caps the elements bound to one SSBO range,
 	// below what GL_MAX_SHADER_STORAGE_BLOCK_SIZE allows; tests use it to
 	// exercise the chunked path on small vectors. It is rounded down to a
-	// multiple of the binding alignment. For a model on data it also caps
+	// multiple of the binding alignment (and of the vector width on the
+	// fused step's vector path, VectorWidth). For a model on data it also caps
 	// a data chunk (rows times features, at least the alignment's rows)
 	// and the batch positions of one pass (model.go).
 	ChunkElems int
@@ -45,6 +46,20 @@ type Options struct {
 	// mapping (GL 4.4 or GL_ARB_buffer_storage); tests set it to cover
 	// both paths, which give the same samples.
 	CopyReadBack bool
+
+	// DeviceClass, when not empty, forces the device class by name (see
+	// DeviceClasses) instead of the one GL_VENDOR and GL_RENDERER choose,
+	// so that tests run each class's sizes on any device.
+	DeviceClass string
+	// LocalSize, when positive, forces the workgroup size of the problem
+	// kernels (a power of two from 32 to the device's limit) instead of
+	// the device class's.
+	LocalSize int
+	// VectorWidth chooses the fused step's loads and stores of the
+	// optimizer state and the new parameters: 0 the device class's (scalar
+	// on a software renderer), 1 scalar, 2 or 4 elements a vector (vec4 or
+	// dvec2 are 16 bytes). Both paths give the same bits (step.glsl).
+	VectorWidth int
 
 	// deviceOnly makes Open try EGL device GPU alone, without the
 	// surfaceless and default-display fallbacks (Devices).
@@ -94,4 +109,10 @@ type Info struct {
 	WarpSize   int  `json:"warp_size"`
 	WarpsPerSM int  `json:"warps_per_sm"`
 	Robust     bool `json:"robust"` // the context is robust and lost on a GPU reset (waits then fail instead of hanging)
+	// The device class chosen (devclass.go), and what it gives: the
+	// problem kernels' workgroup size (Options.LocalSize when set) and the
+	// fused step's vector width in bytes (0: scalar).
+	Class       string `json:"class"`
+	LocalSize   int    `json:"local_size"`
+	VectorBytes int    `json:"vector_bytes"`
 }

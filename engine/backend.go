@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"unsafe"
@@ -14,7 +15,10 @@ import (
 )
 
 const (
-	localSize = 256  // invocations per workgroup: a power of two, <= every device's limit
+	// localSize is the workgroup size of the kernels outside the device
+	// class's choice (models, landscapes); the problem kernels use
+	// Info.LocalSize (devclass.go).
+	localSize = 256
 	maxGroups = 1024 // workgroups per dispatch: enough to fill a large GPU, far below 65535
 	// xferElems bounds the host staging slice for uploads and downloads.
 	xferElems = 1 << 20
@@ -64,6 +68,8 @@ type Backend struct {
 	alignElems int // elements per SSBO offset alignment unit
 	halo       int // elements bound each side of a chunk's input: the problem's Reach in whole alignment units
 	groups     int // workgroups per chunk dispatch
+	local      int // invocations per workgroup of the problem kernels: Info.LocalSize
+	vec        int // elements per vector load and store of the fused step; 1: scalar (step.glsl)
 
 	x        [2]buffer
 	cur      int      // index of the buffer holding the current parameters
@@ -178,9 +184,20 @@ func (b *Backend) plan() {
 	if per := b.c.maxElemsPerDispatch(); per > 0 { // the watchdog bound (Options.MaxElemsPerDispatch)
 		maxElems = min(maxElems, per)
 	}
-	b.chunk = max(maxElems/b.alignElems*b.alignElems, b.alignElems)
-	b.chunk = min(b.chunk, roundUp(b.job.Dim, b.alignElems))
-	b.groups = min((b.chunk+localSize-1)/localSize, b.c.maxGroups(), max(in.MaxWorkGroupCount[0], 1))
+	b.local = max(in.LocalSize, 1)
+	b.vec = b.c.vectorWidth(b.elem)
+	if b.local%b.vec != 0 { // a pass of the vector path is whole vectors (step.glsl)
+		b.vec = 1
+	}
+	// Chunks start on whole alignment units and, on the vector path, whole
+	// vectors, so that each bound offset is aligned to the vector (a
+	// device whose binding alignment is below 16 bytes gets chunks of
+	// whole vectors); the partial vector at a chunk's end runs element by
+	// element.
+	unit := lcm(b.alignElems, b.vec)
+	b.chunk = max(maxElems/unit*unit, unit)
+	b.chunk = min(b.chunk, roundUp(b.job.Dim, unit))
+	b.groups = min((b.chunk+b.local-1)/b.local, b.c.maxGroups(b.local), max(in.MaxWorkGroupCount[0], 1))
 }
 
 func (b *Backend) chunks() int { return (b.job.Dim + b.chunk - 1) / b.chunk }
@@ -287,7 +304,7 @@ func (b *Backend) buildKernels() (err error) {
 	if b.elem == 8 {
 		real = "double"
 	}
-	base := map[string]string{"real": real, "LOCAL_SIZE": fmt.Sprint(localSize), "NSTATE": fmt.Sprint(len(b.names))}
+	base := map[string]string{"real": real, "LOCAL_SIZE": fmt.Sprint(b.local), "NSTATE": fmt.Sprint(len(b.names))}
 	if b.elem == 8 {
 		base["REAL_IS_DOUBLE"] = "1" // fp64math.glsl's switch
 	}
@@ -320,6 +337,12 @@ func (b *Backend) buildKernels() (err error) {
 	opt := glslFiles(info.GPU.Files...)
 	tag := fmt.Sprintf("(%s,%s,%s)", b.job.Problem, b.job.Optimizer.Name, b.job.Precision)
 	kernel := func(name string, defs map[string]string, objective []string, flags programFlags) (*program, error) {
+		if flags.update && b.vec > 1 {
+			// The fused step's vector path (step.glsl); only update
+			// kernels have one.
+			defs = maps.Clone(defs)
+			defs["VECTOR_WIDTH"] = fmt.Sprint(b.vec)
+		}
 		parts := slices.Concat(glslFiles("wgsum.glsl", "common.glsl"), objective, glslFiles("optim_common.glsl"), opt, glslFiles("step.glsl"))
 		p, err := b.c.build(name+tag, defs, parts...)
 		if p != nil {

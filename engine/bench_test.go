@@ -87,3 +87,38 @@ func drain(b *testing.B, be *Backend) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkStepVector times the fused step with the scalar path and the
+// vector path forced (Options.VectorWidth 1 and 16 bytes' worth: vec4 in
+// f32, dvec2 in f64), Adam and SGD on the conditioned quadratic and Adam
+// on Rosenbrock: the A/B of BENCHMARKS.md and of scripts/gpu-check.sh,
+// which measures whether a device class's vector width pays. N = 1e6
+// and 1e7, and 1e8 without -short; with -short only 1e5.
+func BenchmarkStepVector(b *testing.B) {
+	sizes := []int{1e6, 1e7, 1e8}
+	if testing.Short() {
+		sizes = []int{1e5}
+	}
+	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+		natural := 4
+		if prec == gdgpu.F64 {
+			natural = 2
+		}
+		for _, path := range []struct {
+			name  string
+			width int
+		}{{"scalar", 1}, {"vector", natural}} {
+			c := openTest(b, Options{VectorWidth: path.width})
+			for _, jc := range []struct{ problem, optimizer string }{{"quadratic", "adam"}, {"quadratic", "sgd"}, {"rosenbrock", "adam"}} {
+				for _, n := range sizes {
+					name := fmt.Sprintf("%s/%s/%s/%s/N=1e%d", path.name, jc.optimizer, jc.problem, prec, len(fmt.Sprint(n))-1)
+					b.Run(name, func(b *testing.B) {
+						job := newJob(jc.problem, jc.optimizer, n, prec)
+						job.Cond = 100
+						benchStep(b, c, &job)
+					})
+				}
+			}
+		}
+	}
+}

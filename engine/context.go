@@ -102,7 +102,11 @@ func (c *Context) init() error {
 	}
 	c.info = readInfo(e.platform)
 	c.info.Robust = e.robust
-	if err := checkSoftware(c.opts, c.info); err != nil {
+	err = applyClass(&c.info, c.opts)
+	if err == nil {
+		err = checkSoftware(c.opts, c.info)
+	}
+	if err != nil {
 		if c.opts.Debug {
 			debugRoutes.Delete(c.tid)
 		}
@@ -264,15 +268,16 @@ func (c *Context) persistentReadBack() bool {
 	return slices.Contains(c.info.Extensions, "GL_ARB_buffer_storage")
 }
 
-// maxGroups is the workgroup cap of one dispatch (see Options.Groups).
-func (c *Context) maxGroups() int {
+// maxGroups is the workgroup cap of one dispatch of groups of localSize
+// invocations (see Options.Groups).
+func (c *Context) maxGroups(localSize int) int {
 	if c.opts.Groups > 0 {
 		return c.opts.Groups
 	}
 	if c.info.Software {
 		return 4 * runtime.NumCPU()
 	}
-	return gridGroups(c.info)
+	return gridGroups(c.info, localSize)
 }
 
 // gridGroups is the workgroup cap of one dispatch on a GPU: where the
@@ -283,7 +288,7 @@ func (c *Context) maxGroups() int {
 // GPUs of 2026 (an H100's 132 multiprocessors x 2048 threads is 1056
 // groups of 256). Each workgroup grid-strides over its share, so any
 // count is correct; this one keeps every multiprocessor busy.
-func gridGroups(in Info) int {
+func gridGroups(in Info, localSize int) int {
 	if in.SMCount <= 0 || in.WarpSize <= 0 || in.WarpsPerSM <= 0 {
 		return maxGroups
 	}

@@ -67,3 +67,48 @@ func ExampleContext_NewScreen() {
 		fmt.Println(err)
 	}
 }
+
+// ExampleDeviceClasses lists the device-class table: the workgroup size
+// of the problem kernels and the fused step's vector width each family of
+// devices gets (Info.Class names the one chosen; Options.DeviceClass,
+// Options.LocalSize and Options.VectorWidth force them).
+func ExampleDeviceClasses() {
+	for _, c := range engine.DeviceClasses() {
+		fmt.Printf("%-17s workgroups of %4d, vector loads of %2d bytes, measured %v\n", c.Name, c.LocalSize, c.VectorBytes, c.Measured)
+	}
+	// Output:
+	// software          workgroups of  256, vector loads of  0 bytes, measured true
+	// nvidia-datacenter workgroups of  256, vector loads of 16 bytes, measured false
+	// nvidia            workgroups of  256, vector loads of 16 bytes, measured false
+	// amd               workgroups of  256, vector loads of 16 bytes, measured false
+	// intel             workgroups of  128, vector loads of 16 bytes, measured false
+	// other             workgroups of  256, vector loads of  0 bytes, measured false
+}
+
+// ExampleOptions_vectorWidth forces the fused step's vector path (vec4
+// loads and stores in float32) on any device: the results are the scalar
+// path's, bit for bit.
+func ExampleOptions_vectorWidth() {
+	ctx, err := engine.Open(engine.Options{VectorWidth: 4, Software: engine.SoftwareAllow})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ctx.Close()
+	job := gdgpu.NewJob()
+	job.Problem, job.Dim, job.Steps = "rosenbrock", 1003, 50
+	job.Optimizer, _ = gdgpu.DefaultOptimizer("adam")
+	b, err := ctx.NewBackend(&job)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer b.Close()
+	res, err := gdgpu.Run(context.Background(), &job, b, job.StartPoint(), gdgpu.Hooks{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Status, res.Steps)
+	// Output: StepLimit 50
+}

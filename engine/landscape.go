@@ -116,7 +116,7 @@ func (c *Context) Landscape(job *gdgpu.Job, x0, x1, y0, y1 float64, w, h int, ds
 		setReal("y0", y0)
 		setReal("dy", (y1-y0)/float64(h-1))
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindXOut, out.id)
-		groups := min((total+localSize-1)/localSize, c.maxGroups(), max(c.info.MaxWorkGroupCount[0], 1))
+		groups := min((total+localSize-1)/localSize, c.maxGroups(localSize), max(c.info.MaxWorkGroupCount[0], 1))
 		gl.DispatchCompute(uint32(groups), 1, 1)
 		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
 		st := make([]byte, min(total, xferElems)*elem)

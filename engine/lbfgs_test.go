@@ -44,17 +44,21 @@ func TestLBFGSMatchesCPU(t *testing.T) {
 		iter    int
 		steps   int
 		prec    gdgpu.Precision
+		local   int // Options.LocalSize: L-BFGS's reductions at other workgroup sizes
 	}{
-		{"rosenbrock/fixed/f64", "rosenbrock", 5000, false, 1, 12, gdgpu.F64},
-		{"rosenbrock/wolfe/f64", "rosenbrock", 5000, true, 1, 12, gdgpu.F64},
-		{"styblinski-tang/wolfe/f64", "styblinski-tang", 3000, true, 4, 3, gdgpu.F64},
-		{"quadratic/wolfe/f64", "quadratic", 3001, true, 4, 3, gdgpu.F64},
-		{"rosenbrock/fixed/f32", "rosenbrock", 5000, false, 1, 6, gdgpu.F32},
-		{"rastrigin/fixed/f32", "rastrigin", 2000, false, 2, 3, gdgpu.F32},
-		{"quadratic/wolfe/f32", "quadratic", 3001, true, 4, 3, gdgpu.F32},
+		{"rosenbrock/fixed/f64", "rosenbrock", 5000, false, 1, 12, gdgpu.F64, 0},
+		{"rosenbrock/wolfe/f64", "rosenbrock", 5000, true, 1, 12, gdgpu.F64, 0},
+		{"styblinski-tang/wolfe/f64", "styblinski-tang", 3000, true, 4, 3, gdgpu.F64, 0},
+		{"quadratic/wolfe/f64", "quadratic", 3001, true, 4, 3, gdgpu.F64, 0},
+		{"rosenbrock/fixed/f32", "rosenbrock", 5000, false, 1, 6, gdgpu.F32, 0},
+		{"rastrigin/fixed/f32", "rastrigin", 2000, false, 2, 3, gdgpu.F32, 0},
+		{"quadratic/wolfe/f32", "quadratic", 3001, true, 4, 3, gdgpu.F32, 0},
+		{"rosenbrock/wolfe/f64/local=32", "rosenbrock", 5000, true, 1, 12, gdgpu.F64, 32},
+		{"rosenbrock/wolfe/f64/local=1024", "rosenbrock", 5000, true, 1, 12, gdgpu.F64, 1024},
+		{"rosenbrock/fixed/f32/local=128", "rosenbrock", 5000, false, 1, 6, gdgpu.F32, 128},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := openTest(t, Options{ChunkElems: 1024}) // several chunks
+			c := openTest(t, Options{ChunkElems: 1024, LocalSize: tc.local}) // several chunks
 			job := lbfgsJob(t, tc.problem, tc.dim, 5, tc.wolfe, tc.iter, tc.prec)
 			g := openBackend(t, c, &job)
 			cjob := job

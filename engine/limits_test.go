@@ -302,7 +302,7 @@ func TestGridGroups(t *testing.T) {
 		{Info{SMCount: 10000, WarpSize: 32, WarpsPerSM: 64}, 8 * maxGroups},
 		{Info{SMCount: 40, WarpSize: 32, WarpsPerSM: 4}, 80}, // fewer threads per SM than a group: one group each, twice
 	} {
-		if got := gridGroups(tc.in); got != tc.want {
+		if got := gridGroups(tc.in, localSize); got != tc.want {
 			t.Errorf("%+v: %d groups, want %d", tc.in, got, tc.want)
 		}
 	}

@@ -246,7 +246,7 @@ func (m *modelBackend) plan() error {
 	}
 	m.rowsPerChunk = max(maxElems/m.cols/unit*unit, unit)
 	m.orderAlign = align / gcd(align, 4)
-	maxG := min(m.c.maxGroups(), max(in.MaxWorkGroupCount[0], 1))
+	maxG := min(m.c.maxGroups(localSize), max(in.MaxWorkGroupCount[0], 1))
 	if m.net != nil {
 		return m.planNet(maxG)
 	}

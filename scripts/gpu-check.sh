@@ -17,7 +17,9 @@
 #      (on device 0, the default of every gdgpu command);
 #   3. gdgpu bench --json: f32 at 1e6, 1e7, 1e8, f64 at 1e8, lbfgs's
 #      iteration at 1e7, and bench --mlp (issue 16: an mlp training step at
-#      batch 256 and 1024 on the GPU and the CPU, the GEMM kernel alone);
+#      batch 256 and 1024 on the GPU and the CPU, the GEMM kernel alone),
+#      and BenchmarkStepVector (the fused step with the scalar and the
+#      vector path forced: whether the device class's vector width pays);
 #   4. the PyTorch side (bench/torch_baseline.py, its --mlp rows too) when
 #      torch sees CUDA, then bench/compare.py: each figure beside its goal;
 #      and, where python3 has torch (CUDA or not), lbfgs against
@@ -182,7 +184,7 @@ export gpu sw_flag out bin
 export -f testrun
 step test-fp64 30 testrun engine "$tests/engine.test" -test.v -test.run 'TestFP64DivSqrtCorrectlyRounded|TestModelMathFP64|TestFP64'
 if [ "$quick" = 1 ]; then
-	step test-engine 240 testrun engine "$tests/engine.test" -test.run 'TestDevices|TestSoftwarePolicy|TestRobust|TestParity|TestDeterministic|TestDiverged'
+	step test-engine 240 testrun engine "$tests/engine.test" -test.run 'TestDevices|TestSoftwarePolicy|TestRobust|TestParity|TestDeterministic|TestDiverged|TestVectorPath|TestWorkgroupSizes'
 	step test-cmd 120 bash -c "cd cmd/gdgpu && ../../$tests/gdgpu.test -test.count=1 -test.run 'TestGPUInfo|TestGPURunAndCompare'"
 else
 	step test-engine 90 testrun engine "$tests/engine.test" -test.v
@@ -223,6 +225,12 @@ if [ "$quick" = 1 ]; then
 fi
 step bench-mlp 45 benchjson bench-mlp --mlp "${mlpargs[@]}"
 step bench-mlp-cpu 30 bash -c "'$bin' bench --device cpu --mlp ${mlpcpu[*]} --json > '$out/bench-mlp-cpu.json'"
+# The fused step with the scalar and the vector path forced (issue 17,
+# item 2): whether the device class's 16-byte loads pay on this GPU.
+# --quick: N = 1e5 only.
+vshort=
+[ "$quick" = 1 ] && vshort=-test.short
+step bench-vector 40 testrun engine "$tests/engine.test" -test.run '^$' -test.bench 'BenchmarkStepVector' -test.benchtime 20x $vshort
 
 # 4. PyTorch on the same GPU, then every figure beside its goal.
 torch_files=()

@@ -3,8 +3,8 @@
 //   delta      <- sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g
 //   acc_delta  <- acc_delta*rho + (1-rho)*delta*delta
 //   x          <- x - lr*delta
-layout(std430, binding = BIND_S0) restrict buffer S0 { real squareAvg[]; };
-layout(std430, binding = BIND_S1) restrict buffer S1 { real accDelta[]; };
+STATE0(squareAvg)
+STATE1(accDelta)
 uniform real rho;
 uniform real oneMinusRho;
 

@@ -1,6 +1,6 @@
 // torch.optim.Adagrad (stepSize = clr = lr / (1 + (t-1)*lr_decay)):
 //   sum <- sum + g*g;  x <- x - (clr * g) / (sqrt(sum) + eps)
-layout(std430, binding = BIND_S0) restrict buffer S0 { real sum_[]; };
+STATE0(sum_)
 
 real update(uint j, real x, real g) {
 	prepareGrad(x, g);

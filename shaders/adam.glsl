@@ -4,7 +4,7 @@
 //   AMSGRAD: vmax <- max(vmax, v), used in place of v below
 //   x <- x - (stepSize * m) / (sqrt(v)/bc2sqrt + eps)   (addcdiv_, ATen CPU order)
 #ifdef AMSGRAD
-layout(std430, binding = BIND_S2) restrict buffer S2 { real vmax[]; };
+STATE2(vmax)
 #endif
 
 real update(uint j, real x, real g) {

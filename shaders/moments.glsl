@@ -2,8 +2,8 @@
 // operation order:
 //   m <- lerp(m, g, 1-beta1)             (exp_avg.lerp_)
 //   v <- v*beta2 + (1-beta2)*g*g         (exp_avg_sq.mul_(beta2).addcmul_)
-layout(std430, binding = BIND_S0) restrict buffer S0 { real m[]; };
-layout(std430, binding = BIND_S1) restrict buffer S1 { real v[]; };
+STATE0(m)
+STATE1(v)
 uniform real beta2;
 uniform real oneMinusBeta2;
 

@@ -4,14 +4,14 @@
 //   else avg = sqrt(square_avg);  then avg <- avg + eps
 //   momentum: buf <- buf*momentum + g/avg; x <- x - lr*buf
 //   else x <- x - (lr*g)/avg
-layout(std430, binding = BIND_S0) restrict buffer S0 { real squareAvg[]; };
+STATE0(squareAvg)
 #if defined(MOMENTUM) && defined(CENTERED)
-layout(std430, binding = BIND_S1) restrict buffer S1 { real momentumBuffer[]; };
-layout(std430, binding = BIND_S2) restrict buffer S2 { real gradAvg[]; };
+STATE1(momentumBuffer)
+STATE2(gradAvg)
 #elif defined(MOMENTUM)
-layout(std430, binding = BIND_S1) restrict buffer S1 { real momentumBuffer[]; };
+STATE1(momentumBuffer)
 #elif defined(CENTERED)
-layout(std430, binding = BIND_S1) restrict buffer S1 { real gradAvg[]; };
+STATE1(gradAvg)
 #endif
 uniform real alpha;
 uniform real oneMinusAlpha;

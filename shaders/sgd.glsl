@@ -3,7 +3,7 @@
 //   g <- g + momentum*b (nesterov) or b
 //   x <- x - lr*g
 #ifdef MOMENTUM
-layout(std430, binding = BIND_S0) restrict buffer S0 { real momentumBuffer[]; };
+STATE0(momentumBuffer)
 uniform real oneMinusDampening;
 #endif
 

@@ -167,6 +167,11 @@ func printInfo(w io.Writer, in engine.Info, exts bool) {
 	if in.SMCount > 0 {
 		row("multiprocessors", fmt.Sprintf("%d, %d warps of %d each (GL_NV_shader_thread_group)", in.SMCount, in.WarpsPerSM, in.WarpSize))
 	}
+	loads := "scalar loads"
+	if in.VectorBytes > 0 {
+		loads = fmt.Sprintf("%d-byte vector loads in the step", in.VectorBytes)
+	}
+	row("device class", fmt.Sprintf("%s (workgroups of %d, %s)", in.Class, in.LocalSize, loads))
 	mem := "unknown"
 	switch {
 	case in.MemoryKiB > 0:

@@ -680,7 +680,7 @@ func TestGPUInfo(t *testing.T) {
 		t.Fatalf("gdgpu info: exit %d (no GL context?)\n%s%s", code, stdout, stderr)
 	}
 	for _, want := range []string{"platform:", "vendor:", "renderer:", "version:", "GLSL:", "work-group count:", "work-group size:",
-		"invocations:", "shared memory:", "SSBO block size:", "SSBO alignment:", "fp64:", "subgroups:", "memory:", "robust context:"} {
+		"invocations:", "shared memory:", "SSBO block size:", "SSBO alignment:", "fp64:", "subgroups:", "device class:", "memory:", "robust context:"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("info lacks %q:\n%s", want, stdout)
 		}
