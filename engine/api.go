@@ -57,7 +57,7 @@ type Options struct {
 	LocalSize int
 	// VectorWidth chooses the fused step's loads and stores of the
 	// optimizer state and the new parameters: 0 the device class's (scalar
-	// on a software renderer), 1 scalar, 2 or 4 elements a vector (vec4 or
+	// in every class until a GPU measures the vector path), 1 scalar, 2 or 4 elements a vector (vec4 or
 	// dvec2 are 16 bytes). Both paths give the same bits (step.glsl).
 	VectorWidth int
 

@@ -78,10 +78,10 @@ func ExampleDeviceClasses() {
 	}
 	// Output:
 	// software          workgroups of  256, vector loads of  0 bytes, measured true
-	// nvidia-datacenter workgroups of  256, vector loads of 16 bytes, measured false
-	// nvidia            workgroups of  256, vector loads of 16 bytes, measured false
-	// amd               workgroups of  256, vector loads of 16 bytes, measured false
-	// intel             workgroups of  128, vector loads of 16 bytes, measured false
+	// nvidia-datacenter workgroups of  256, vector loads of  0 bytes, measured false
+	// nvidia            workgroups of  256, vector loads of  0 bytes, measured false
+	// amd               workgroups of  256, vector loads of  0 bytes, measured false
+	// intel             workgroups of  128, vector loads of  0 bytes, measured false
 	// other             workgroups of  256, vector loads of  0 bytes, measured false
 }
 

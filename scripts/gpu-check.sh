@@ -19,7 +19,7 @@
 #      iteration at 1e7, and bench --mlp (issue 16: an mlp training step at
 #      batch 256 and 1024 on the GPU and the CPU, the GEMM kernel alone),
 #      and BenchmarkStepVector (the fused step with the scalar and the
-#      vector path forced: whether the device class's vector width pays);
+#      vector path forced: whether the vector path pays, before a device class turns it on);
 #   4. the PyTorch side (bench/torch_baseline.py, its --mlp rows too) when
 #      torch sees CUDA, then bench/compare.py: each figure beside its goal;
 #      and, where python3 has torch (CUDA or not), lbfgs against
@@ -226,7 +226,7 @@ fi
 step bench-mlp 45 benchjson bench-mlp --mlp "${mlpargs[@]}"
 step bench-mlp-cpu 30 bash -c "'$bin' bench --device cpu --mlp ${mlpcpu[*]} --json > '$out/bench-mlp-cpu.json'"
 # The fused step with the scalar and the vector path forced (issue 17,
-# item 2): whether the device class's 16-byte loads pay on this GPU.
+# item 2): whether 16-byte loads pay on this GPU (no device class turns them on until this says so).
 # --quick: N = 1e5 only.
 vshort=
 [ "$quick" = 1 ] && vshort=-test.short
