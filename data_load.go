@@ -324,7 +324,7 @@ func readData(m ModelInfo, sp DataSpec) (*data.Dataset, error) {
 		for j := range cols {
 			ds.Features = append(ds.Features, "x"+strconv.Itoa(j))
 		}
-		if ds.Classes, err = npyClasses(sp.Target, ds.Y, labelKind(m)); err != nil {
+		if ds.Classes, err = npyClasses(sp.Target, yv, labelKind(m)); err != nil {
 			return nil, err
 		}
 		return ds, nil
@@ -347,12 +347,13 @@ func readData(m ModelInfo, sp DataSpec) (*data.Dataset, error) {
 // text, where braces name fields.
 const binarySets = "{0,1} or {-1,1}"
 
-// npyClasses checks a .npy target's labels as ReadCSV checks a CSV's
+// npyClasses checks a .npy target's labels, as read (float64, before
+// rounding to float32: 1.00000001 is no label), as ReadCSV checks a CSV's
 // (data.LabelKind) and returns the classes in ReadCSV's form: sorted, so
 // that softmax's 0..K-1 check and the model card see them in class order
 // whatever order the rows hold them in; for Binary, the encoding {0,1} or
 // {-1,1}. A bad label is refused naming the file and the value.
-func npyClasses(file string, y []float32, kind data.LabelKind) ([]float64, error) {
+func npyClasses(file string, y []float64, kind data.LabelKind) ([]float64, error) {
 	switch kind {
 	case data.Binary:
 		neg := -1 // index of the first 0 or -1
@@ -360,11 +361,11 @@ func npyClasses(file string, y []float32, kind data.LabelKind) ([]float64, error
 			switch {
 			case v == 1:
 			case v != 0 && v != -1:
-				return nil, FieldErrorf("{DataSpec.Target} %s: value %d is %v: want binary labels %s", file, i, v, binarySets)
+				return nil, FieldErrorf("{DataSpec.Target} %s: value %d is %v: want binary labels %s", file, i, npyShow(v), binarySets)
 			case neg < 0:
 				neg = i
 			case v != y[neg]:
-				return nil, FieldErrorf("{DataSpec.Target} %s: value %d is %v, but value %d is %v: labels must be %s", file, i, v, neg, y[neg], binarySets)
+				return nil, FieldErrorf("{DataSpec.Target} %s: value %d is %v, but value %d is %v: labels must be %s", file, i, npyShow(v), neg, npyShow(y[neg]), binarySets)
 			}
 		}
 		if neg >= 0 && y[neg] == -1 {
@@ -372,21 +373,30 @@ func npyClasses(file string, y []float32, kind data.LabelKind) ([]float64, error
 		}
 		return []float64{0, 1}, nil
 	case data.Multiclass:
-		seen := map[float32]bool{}
+		seen := map[float64]bool{}
 		var c []float64
 		for i, v := range y {
-			if v < 0 || v != float32(math.Trunc(float64(v))) || v > data.MaxClassLabel {
-				return nil, FieldErrorf("{DataSpec.Target} %s: value %d is %v: want a class label, an integer in [0, %d]", file, i, v, data.MaxClassLabel)
+			if v < 0 || v != math.Trunc(v) || v > data.MaxClassLabel {
+				return nil, FieldErrorf("{DataSpec.Target} %s: value %d is %v: want a class label, an integer in [0, %d]", file, i, npyShow(v), data.MaxClassLabel)
 			}
 			if !seen[v] {
 				seen[v] = true
-				c = append(c, float64(v))
+				c = append(c, v)
 			}
 		}
 		slices.Sort(c)
 		return c, nil
 	}
 	return nil, nil
+}
+
+// npyShow is a target value for a message: as its float32 when that is
+// exact (an f4 file's values, and most labels), so that 0.1 reads 0.1.
+func npyShow(v float64) any {
+	if f := float32(v); float64(f) == v {
+		return f
+	}
+	return v
 }
 
 // contiguous reports whether sorted labels are 0, 1, ..., K-1.

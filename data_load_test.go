@@ -109,6 +109,10 @@ func TestLoadDataTask(t *testing.T) {
 	if err := data.WriteVector(y, []float64{0.25, 1}, "f8"); err != nil {
 		t.Fatal(err)
 	}
+	yr := filepath.Join(dir, "yr.npy")
+	if err := data.WriteVector(yr, []float64{0, 1.00000001}, "f8"); err != nil {
+		t.Fatal(err)
+	}
 	file := func(f string) DataSpec { return DataSpec{File: f, Target: "y"} }
 	for _, c := range []struct {
 		name     string
@@ -125,6 +129,7 @@ func TestLoadDataTask(t *testing.T) {
 		{"labels 0..K-1", "mlp", file(labels), "classification", true, 3},
 		{"names", "mlp", file(names), "classification", true, 2},
 		{"a .npy of real targets", "mlp", DataSpec{File: x, Target: y}, "regression", true, 0},
+		{"a .npy value float32 rounds to a label", "mlp", DataSpec{File: x, Target: yr}, "regression", true, 0},
 		{"synthetic regression", "mlp", DataSpec{Synthetic: "regression", Samples: 10}, "regression", true, 0},
 		{"synthetic classes", "mlp", DataSpec{Synthetic: "classification", Samples: 10}, "classification", true, 3},
 		{"regression given", "mlp", DataSpec{File: labels, Target: "y", Task: "regression"}, "regression", false, 0},

@@ -53,6 +53,9 @@ func (d *Device) Close() error {
 // cpu.ErrTooBig or engine.ErrTooBig (errors.Is), and a GL context that
 // cannot be opened is engine.Open's error.
 func Open(name string, job *gdgpu.Job, opts engine.Options) (*Device, error) {
+	if job == nil {
+		return nil, errors.New("device: nil job") // before a GL context is opened for it
+	}
 	switch name {
 	case CPU:
 		return OpenOn(nil, job)

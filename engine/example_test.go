@@ -81,7 +81,7 @@ func ExampleDeviceClasses() {
 	// nvidia-datacenter workgroups of  256, vector loads of  0 bytes, measured false
 	// nvidia            workgroups of  256, vector loads of  0 bytes, measured false
 	// amd               workgroups of  256, vector loads of  0 bytes, measured false
-	// intel             workgroups of  128, vector loads of  0 bytes, measured false
+	// intel             workgroups of  256, vector loads of  0 bytes, measured false
 	// other             workgroups of  256, vector loads of  0 bytes, measured false
 }
 

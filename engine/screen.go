@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"strings"
@@ -82,8 +83,8 @@ func (s *Screen) init() error {
 
 // Upload puts pic in the Screen's texture, to be drawn by the next Draws.
 func (s *Screen) Upload(pic *image.RGBA) error {
-	if pic.Rect.Empty() {
-		return fmt.Errorf("engine: uploading the picture: it is empty (%v)", pic.Rect)
+	if pic == nil || pic.Rect.Empty() {
+		return errors.New("engine: uploading the picture: it is empty")
 	}
 	return s.c.do(func() error {
 		if err := s.init(); err != nil {
