@@ -68,18 +68,16 @@ func (c *ckptFlags) prefill(cmd *cobra.Command, f *jobFlags) error {
 		// Schedule flags are read against the checkpoint's kind, whose
 		// required parameter comes from the checkpoint unless given.
 		f.sched.kind = j.Schedule.Kind
-		if req := requiredFlag(j.Schedule.Kind); req != "" && !changed(req) {
-			for _, p := range schedParams {
-				if p.flag != req {
-					continue
-				}
-				v := p.Show(&j.Schedule)
-				if fv, ok := p.Value(&j.Schedule).(*float64); ok {
-					v = strconv.FormatFloat(*fv, 'g', -1, 64)
-				}
-				if err := cmd.Flags().Set(req, v); err != nil {
-					return usagef("--resume: %v", err)
-				}
+		for _, p := range schedParams {
+			if !p.Required(j.Schedule.Kind) || changed(p.flag) {
+				continue
+			}
+			v := p.Show(&j.Schedule)
+			if fv, ok := p.Value(&j.Schedule).(*float64); ok {
+				v = strconv.FormatFloat(*fv, 'g', -1, 64)
+			}
+			if err := cmd.Flags().Set(p.flag, v); err != nil {
+				return usagef("--resume: %v", err)
 			}
 		}
 	}

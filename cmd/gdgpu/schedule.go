@@ -42,17 +42,6 @@ var schedParams = func() []schedParam {
 	return ps
 }()
 
-// requiredFlag is the flag of the parameter torch requires for kind
-// (gdgpu.ScheduleParam.Required), "" where none is.
-func requiredFlag(kind string) string {
-	for _, p := range schedParams {
-		if p.Required(kind) {
-			return p.flag
-		}
-	}
-	return ""
-}
-
 // doc is p's one line with flags for the fields it names.
 func (p schedParam) doc() string { return flagText(p.Doc) }
 
