@@ -329,18 +329,7 @@ func TestMLPResumeMidEpoch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, got := make([]float64, job.Dim), make([]float64, job.Dim)
-			if err := straight.Params(want); err != nil {
-				t.Fatal(err)
-			}
-			if err := resumed.Params(got); err != nil {
-				t.Fatal(err)
-			}
-			for i := range want {
-				if got[i] != want[i] {
-					t.Fatalf("resumed x[%d] = %v, straight %v", i, got[i], want[i])
-				}
-			}
+			checkResumedParams(t, straight, resumed, job.Dim)
 			if rres.Final != sres.Final {
 				t.Errorf("resumed final sample %+v, straight %+v", rres.Final, sres.Final)
 			}

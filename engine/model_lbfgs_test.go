@@ -173,18 +173,7 @@ func TestModelLBFGSResumeGPU(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want, got := make([]float64, job.Dim), make([]float64, job.Dim)
-				if err := straight.Params(want); err != nil {
-					t.Fatal(err)
-				}
-				if err := resumed.Params(got); err != nil {
-					t.Fatal(err)
-				}
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("resumed x[%d] = %v, straight %v", i, got[i], want[i])
-					}
-				}
+				checkResumedParams(t, straight, resumed, job.Dim)
 				if rres.Final != sres.Final || rres.Iterations != sres.Iterations || rres.Evaluations != sres.Evaluations || sres.Evaluations == 0 {
 					t.Errorf("resumed final %+v (n_iter %d, func_evals %d), straight %+v (%d, %d)",
 						rres.Final, rres.Iterations, rres.Evaluations, sres.Final, sres.Iterations, sres.Evaluations)

@@ -921,22 +921,30 @@ func TestModelResumeMidEpoch(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want, got := make([]float64, job.Dim), make([]float64, job.Dim)
-				if err := straight.Params(want); err != nil {
-					t.Fatal(err)
-				}
-				if err := resumed.Params(got); err != nil {
-					t.Fatal(err)
-				}
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("resumed x[%d] = %v, straight %v", i, got[i], want[i])
-					}
-				}
+				checkResumedParams(t, straight, resumed, job.Dim)
 				if rres.Final != sres.Final {
 					t.Errorf("resumed final sample %+v, straight %+v", rres.Final, sres.Final)
 				}
 			})
+		}
+	}
+}
+
+// checkResumedParams fails the test unless the resumed backend's
+// parameters equal the straight run's bit for bit (the resume tests of the
+// models, the mlp and L-BFGS on models).
+func checkResumedParams(t *testing.T, straight, resumed gdgpu.Backend, dim int) {
+	t.Helper()
+	want, got := make([]float64, dim), make([]float64, dim)
+	if err := straight.Params(want); err != nil {
+		t.Fatal(err)
+	}
+	if err := resumed.Params(got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("resumed x[%d] = %v, straight %v", i, got[i], want[i])
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gdgpu/gdgpu/internal/imgtest"
+
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/viewer"
 )
@@ -95,13 +97,13 @@ func TestViewTheme(t *testing.T) {
 		if code, so, se := gdgpuRun(t, args...); code != 0 {
 			t.Fatalf("%v: exit %d\n%s%s", tc.flags, code, so, se)
 		}
-		img := decodePNG(t, out)
+		img := imgtest.DecodePNG(t, out)
 		at := func(x, y int) color.RGBA { return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA) }
 		if got := at(639, 239); got != tc.want.Panel {
 			t.Errorf("%v: panel background %v, want %v", tc.flags, got, tc.want.Panel)
 		}
 		// Most of the curves panel is inside its two plots.
-		if n := countColour(img, image.Rect(320, 0, 640, 240), tc.want.Plot); n < 320*240/3 {
+		if n := imgtest.CountColour(img, image.Rect(320, 0, 640, 240), tc.want.Plot); n < 320*240/3 {
 			t.Errorf("%v: %d pixels of the curves panel are the plots' %v, want a third at least", tc.flags, n, tc.want.Plot)
 		}
 	}
@@ -177,7 +179,7 @@ func TestViewProjectedND(t *testing.T) {
 	if code := runContext(context.Background(), args, &so, &se); code != 0 {
 		t.Fatalf("exit %d: %s%s", code, so.String(), se.String())
 	}
-	img := decodePNG(t, out)
+	img := imgtest.DecodePNG(t, out)
 	if b := img.Bounds(); b.Dx() != 600 || b.Dy() != 240 {
 		t.Fatalf("image is %v, want 600x240", b)
 	}
@@ -186,7 +188,7 @@ func TestViewProjectedND(t *testing.T) {
 	}
 	// Both paths are drawn in the left panel.
 	for k := 0; k < 2; k++ {
-		if n := countColour(img, image.Rect(0, 0, 300, 240), viewer.Palette[k]); n < 20 {
+		if n := imgtest.CountColour(img, image.Rect(0, 0, 300, 240), viewer.Palette[k]); n < 20 {
 			t.Errorf("path %d: %d pixels of its colour in the left panel", k, n)
 		}
 	}
@@ -215,51 +217,24 @@ func TestViewFrames(t *testing.T) {
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Fatalf("frames %v, want %v", names, want)
 	}
-	first := decodePNG(t, filepath.Join(dir, want[0]))
-	final := decodePNG(t, filepath.Join(dir, want[4]))
+	first := imgtest.DecodePNG(t, filepath.Join(dir, want[0]))
+	final := imgtest.DecodePNG(t, filepath.Join(dir, want[4]))
 	if b := final.Bounds(); b.Dx() != 512 || b.Dy() != 192 {
 		t.Fatalf("frame is %v, want 512x192", b)
 	}
 	// The path grows: the last frame has more of its colour than the first.
 	red := viewer.Palette[0]
 	left := image.Rect(0, 0, 256, 192)
-	if a, b := countColour(first, left, red), countColour(final, left, red); !(b > a) {
+	if a, b := imgtest.CountColour(first, left, red), imgtest.CountColour(final, left, red); !(b > a) {
 		t.Errorf("path pixels: first frame %d, last %d; want it to grow", a, b)
 	}
-	png := decodePNG(t, last)
+	png := imgtest.DecodePNG(t, last)
 	if !sameImage(png, final) {
 		t.Error("the last frame differs from --png's picture")
 	}
 	if !strings.Contains(so.String(), "wrote 5 frames") {
 		t.Errorf("stdout: %q", so.String())
 	}
-}
-
-func decodePNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	fh, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	img, err := png.Decode(fh)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return img
-}
-
-func countColour(img image.Image, r image.Rectangle, c color.RGBA) int {
-	n := 0
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			cr, cg, cb, _ := img.At(x, y).RGBA()
-			if uint8(cr>>8) == c.R && uint8(cg>>8) == c.G && uint8(cb>>8) == c.B {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 func sameImage(a, b image.Image) bool {
@@ -292,7 +267,7 @@ func TestViewModel(t *testing.T) {
 	if !strings.Contains(so.String(), "principal plane") {
 		t.Errorf("stdout: %q", so.String())
 	}
-	decodePNG(t, out)
+	imgtest.DecodePNG(t, out)
 }
 
 // TestViewColoursPerOptimizer: a race of every step-based optimizer (the

@@ -5,12 +5,12 @@ package window
 import (
 	"context"
 	"image"
-	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gdgpu/gdgpu/internal/imgtest"
 
 	"github.com/gdgpu/gdgpu/internal/xvfb"
 
@@ -64,33 +64,6 @@ func shoot(t *testing.T, rs []Racer, o Options, restarts int) (shot string, race
 	return shot, races
 }
 
-func decodePNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	fh, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	img, err := png.Decode(fh)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return img
-}
-
-func countColour(img image.Image, r image.Rectangle, c color.RGBA) int {
-	n := 0
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			cr, cg, cb, _ := img.At(x, y).RGBA()
-			if uint8(cr>>8) == c.R && uint8(cg>>8) == c.G && uint8(cb>>8) == c.B {
-				n++
-			}
-		}
-	}
-	return n
-}
-
 // TestWindowShot opens the live window on Xvfb, races two optimizers on
 // himmelblau to the end, and reads the window back (glReadPixels of the
 // finished frame). The window draws the picture pixel for pixel (a
@@ -115,11 +88,11 @@ func TestWindowShot(t *testing.T) {
 			}
 			saved = append(saved, path)
 		}}, 0)
-	got := decodePNG(t, shot)
-	want := decodePNG(t, shot+".want.png")
+	got := imgtest.DecodePNG(t, shot)
+	want := imgtest.DecodePNG(t, shot+".want.png")
 	if len(saved) != 1 || saved[0] != filepath.Join(dir, "gdgpu-view-002.png") {
 		t.Errorf("saved %q, want [%s]", saved, filepath.Join(dir, "gdgpu-view-002.png"))
-	} else if d, err := viewer.Diff(decodePNG(t, saved[0]), want, 0); err != nil || d.Differing != 0 {
+	} else if d, err := viewer.Diff(imgtest.DecodePNG(t, saved[0]), want, 0); err != nil || d.Differing != 0 {
 		t.Errorf("the saved picture is not the one drawn: %v, %+v", err, d)
 	}
 	if b := got.Bounds(); b.Dx() != 640 || b.Dy() != 300 {
@@ -144,10 +117,10 @@ func TestWindowShot(t *testing.T) {
 		t.Errorf("minimum at pixel (%d, %d): %v, want viridis(0)", px, py, c)
 	}
 	for k := 0; k < 2; k++ {
-		if n := countColour(got, image.Rect(0, 0, 320, 300), viewer.Palette[k]); n < 20 {
+		if n := imgtest.CountColour(got, image.Rect(0, 0, 320, 300), viewer.Palette[k]); n < 20 {
 			t.Errorf("path %d: %d pixels of its colour on the landscape", k, n)
 		}
-		if n := countColour(got, image.Rect(320, 0, 640, 300), viewer.Palette[k]); n < 100 {
+		if n := imgtest.CountColour(got, image.Rect(320, 0, 640, 300), viewer.Palette[k]); n < 100 {
 			t.Errorf("series %d: %d pixels of its colour in the curves panel", k, n)
 		}
 	}
@@ -165,8 +138,8 @@ func TestWindowShot(t *testing.T) {
 func TestWindowShotND(t *testing.T) {
 	rs := racers(t, "rosenbrock", 6, 200, 10, 1e-3, false, "adam", "sgd")
 	shot, _ := shoot(t, rs, Options{Width: 300, Height: 260}, 0)
-	got := decodePNG(t, shot)
-	want := decodePNG(t, shot+".want.png")
+	got := imgtest.DecodePNG(t, shot)
+	want := imgtest.DecodePNG(t, shot+".want.png")
 	d, err := viewer.Diff(got, want, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +148,7 @@ func TestWindowShotND(t *testing.T) {
 		t.Errorf("the window differs from the picture it drew in %d of %d pixels", d.Differing, d.Total)
 	}
 	for k := 0; k < 2; k++ {
-		if n := countColour(got, image.Rect(0, 0, 300, 260), viewer.Palette[k]); n < 20 {
+		if n := imgtest.CountColour(got, image.Rect(0, 0, 300, 260), viewer.Palette[k]); n < 20 {
 			t.Errorf("path %d: %d pixels of its colour in the projection", k, n)
 		}
 	}
@@ -189,8 +162,8 @@ func TestWindowShotND(t *testing.T) {
 func TestWindowRestart(t *testing.T) {
 	rs := racers(t, "beale", 2, 150, 5, 0.02, true, "adam", "rmsprop")
 	shot, _ := shoot(t, rs, Options{Width: 256, Height: 240, Bounds: []float64{-4.5, 4.5, -4.5, 4.5}}, 1)
-	first := decodePNG(t, shot+".run-1.png").(*image.RGBA)
-	again := decodePNG(t, shot+".want.png").(*image.RGBA)
+	first := imgtest.DecodePNG(t, shot+".run-1.png").(*image.RGBA)
+	again := imgtest.DecodePNG(t, shot+".want.png").(*image.RGBA)
 	left := image.Rect(0, 0, 256, 240)
 	d, err := viewer.Diff(first.SubImage(left), again.SubImage(left), 0)
 	if err != nil {
