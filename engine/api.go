@@ -41,10 +41,11 @@ type Options struct {
 	// removes the cap, leaving only GL_MAX_SHADER_STORAGE_BLOCK_SIZE.
 	MaxElemsPerDispatch int
 
-	// CopyReadBack reads the sample rings with glGetBufferSubData instead
-	// of through a persistent mapping, where the driver has persistent
-	// mapping (GL 4.4 or GL_ARB_buffer_storage); tests set it to cover
-	// both paths, which give the same samples.
+	// CopyReadBack reads the sample rings with glGetBufferSubData, from a
+	// staging copy of each slot, instead of through a persistent mapping,
+	// where the driver has persistent mapping (GL 4.4 or
+	// GL_ARB_buffer_storage); tests set it to cover both paths, which
+	// give the same samples.
 	CopyReadBack bool
 
 	// DeviceClass, when not empty, forces the device class by name (see

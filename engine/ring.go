@@ -22,6 +22,12 @@ const ringSlots = 64
 // signalled, and next waits for the oldest slot only when every slot is
 // in flight, so no step waits on the device otherwise.
 //
+// Without a persistent mapping, push also copies the slot into its own
+// staging buffer before the fence, and collect reads that buffer with
+// glGetBufferSubData: no later dispatch writes it, so the read never
+// waits on the steps queued after the sample, as a read of the ring
+// itself may on a driver that tracks writes per buffer object.
+//
 // A slot holds width reals: the objective and the squared gradient norm,
 // then, for a model (model_reduce.glsl), the training accuracy, the
 // validation loss and the validation accuracy. The backends embed it, so
@@ -29,6 +35,10 @@ const ringSlots = 64
 type sampleRing struct {
 	ring     buffer // width reals a slot
 	flagRing buffer // two uints a slot: the non-finite record (common.glsl)
+	// stage is one buffer per slot of the first ringSlots, each holding
+	// a copy of the slot's reals then its two flag uints; nil with a
+	// persistent mapping, which reads the ring in place.
+	stage []buffer
 
 	width    int    // reals a slot: 2, or modelRingReals
 	elem     int    // bytes a real
@@ -58,8 +68,18 @@ func (r *sampleRing) initRing(prefix string, width, elem, dim int, accuracy, per
 	if r.ring, err = newReadBuffer(prefix+"read-back ring", width*(ringSlots+spare), elem, persistent); err != nil {
 		return err
 	}
-	r.flagRing, err = newReadBuffer(prefix+"non-finite flags ring", 2*(ringSlots+spare), 4, persistent)
-	return err
+	if r.flagRing, err = newReadBuffer(prefix+"non-finite flags ring", 2*(ringSlots+spare), 4, persistent); err != nil || persistent {
+		return err
+	}
+	// The spare slots are read at once after their own wait, so only the
+	// ringSlots need staging.
+	r.stage = make([]buffer, ringSlots)
+	for i := range r.stage {
+		if r.stage[i], err = newBufferFor(prefix+"read-back staging slot", width*elem+8, 1, gl.STREAM_READ); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // next returns the slot for a new sample, first waiting for the oldest
@@ -87,6 +107,20 @@ func (r *sampleRing) bindRing() {
 // barrier, which makes the slot's shader writes visible through a
 // persistent mapping once the fence signals.
 func (r *sampleRing) push(step, slot int, barrier uint32) {
+	if r.stage != nil {
+		// The copies read what the reduction wrote, so the barrier goes
+		// first; barrier holds GL_BUFFER_UPDATE_BARRIER_BIT, which orders
+		// shader writes before buffer copies.
+		gl.MemoryBarrier(barrier)
+		n := r.width * r.elem
+		gl.BindBuffer(gl.COPY_WRITE_BUFFER, r.stage[slot].id)
+		gl.BindBuffer(gl.COPY_READ_BUFFER, r.ring.id)
+		gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, slot*n, 0, n)
+		gl.BindBuffer(gl.COPY_READ_BUFFER, r.flagRing.id)
+		gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, 8*slot, n, 8)
+		gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
+		gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+	}
 	r.pending = append(r.pending, pending{step: step, slot: slot, fence: r.fence(barrier)})
 }
 
@@ -130,9 +164,14 @@ func (r *sampleRing) collect(c *Context, wait bool, limit int) error {
 		}
 		gl.DeleteSync(p.fence)
 		// Its fence has signalled, so these reads do not stall the pipeline.
-		r.ring.read(r.width*p.slot*r.elem, r.vals)
 		var fb [8]byte
-		r.flagRing.read(8*p.slot, fb[:])
+		if r.stage != nil {
+			r.stage[p.slot].read(0, r.vals)
+			r.stage[p.slot].read(len(r.vals), fb[:])
+		} else {
+			r.ring.read(r.width*p.slot*r.elem, r.vals)
+			r.flagRing.read(8*p.slot, fb[:])
+		}
 		s := gdgpu.Sample{Step: p.step, Loss: r.real(0), GradNorm: math.Sqrt(r.real(1))}
 		if r.width > 2 {
 			s.ValLoss = r.real(3)
@@ -178,4 +217,8 @@ func (r *sampleRing) releaseRing() {
 	r.dropPending()
 	r.ring.delete()
 	r.flagRing.delete()
+	for i := range r.stage {
+		r.stage[i].delete()
+	}
+	r.stage = nil
 }
