@@ -112,7 +112,9 @@ type Info struct {
 	Robust     bool `json:"robust"` // the context is robust and lost on a GPU reset (waits then fail instead of hanging)
 	// The device class chosen (devclass.go), and what it gives: the
 	// problem kernels' workgroup size (Options.LocalSize when set) and the
-	// fused step's vector width in bytes (0: scalar).
+	// fused step's vector width in bytes (0: scalar). Options.VectorWidth,
+	// which counts elements and so depends on the precision, overrides the
+	// width per backend and is not shown here.
 	Class       string `json:"class"`
 	LocalSize   int    `json:"local_size"`
 	VectorBytes int    `json:"vector_bytes"`
