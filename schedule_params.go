@@ -7,12 +7,16 @@ import (
 )
 
 // ScheduleParam describes one parameter of the learning-rate schedules: the
-// Schedule field it sets, torch's name for it, and the kinds that read it.
+// Schedule field it sets, its job-file key, torch's name for it, and the
+// kinds that read it.
 // A front end lists, sets and shows the parameters through these values
 // (the CLI's flags, job files and help), as it does an optimizer's through
 // its Hyper.
 type ScheduleParam struct {
-	Field string   // the Schedule field, e.g. "Gamma"; a FieldError names it {Schedule.Gamma}
+	Field string // the Schedule field, e.g. "Gamma"; a FieldError names it {Schedule.Gamma}
+	// Key names it in a job file (package jobfile), e.g. "lr-gamma"; the
+	// command line's flag takes the same name.
+	Key   string
 	Torch string   // the lr_scheduler argument, e.g. "gamma"
 	Kinds []string // the kinds that read it; nil: every kind (the warm-up)
 	Doc   string   // one line; fields in braces (NameFields)
@@ -24,59 +28,59 @@ type ScheduleParam struct {
 // scheduleParams lists every parameter, in the order help shows them.
 // Their defaults are DefaultSchedule's, except RunLength's.
 var scheduleParams = []ScheduleParam{
-	{"StepSize", "step_size", []string{"step"}, "steps between decays",
+	{"StepSize", "lr-step-size", "step_size", []string{"step"}, "steps between decays",
 		func(s *Schedule) any { return &s.StepSize }},
-	{"Gamma", "gamma", []string{"step", "multistep", "exponential"}, "decay factor",
+	{"Gamma", "lr-gamma", "gamma", []string{"step", "multistep", "exponential"}, "decay factor",
 		func(s *Schedule) any { return &s.Gamma }},
-	{"Milestones", "milestones", []string{"multistep"}, "comma-separated, strictly increasing steps at which to decay",
+	{"Milestones", "lr-milestones", "milestones", []string{"multistep"}, "comma-separated, strictly increasing steps at which to decay",
 		func(s *Schedule) any { return &s.Milestones }},
-	{"TMax", "T_max", []string{"cosine"}, "half period: the step at which the cosine reaches {Schedule.EtaMin}",
+	{"TMax", "lr-t-max", "T_max", []string{"cosine"}, "half period: the step at which the cosine reaches {Schedule.EtaMin}",
 		func(s *Schedule) any { return &s.TMax }},
-	{"EtaMin", "eta_min", []string{"cosine", "cosine-restarts"}, "lowest learning rate",
+	{"EtaMin", "lr-eta-min", "eta_min", []string{"cosine", "cosine-restarts"}, "lowest learning rate",
 		func(s *Schedule) any { return &s.EtaMin }},
-	{"T0", "T_0", []string{"cosine-restarts"}, "steps until the first restart",
+	{"T0", "lr-t0", "T_0", []string{"cosine-restarts"}, "steps until the first restart",
 		func(s *Schedule) any { return &s.T0 }},
-	{"TMult", "T_mult", []string{"cosine-restarts"}, "period growth factor at each restart",
+	{"TMult", "lr-t-mult", "T_mult", []string{"cosine-restarts"}, "period growth factor at each restart",
 		func(s *Schedule) any { return &s.TMult }},
-	{"TotalIters", "total_iters", []string{"polynomial"}, "steps until the learning rate reaches 0",
+	{"TotalIters", "lr-total-iters", "total_iters", []string{"polynomial"}, "steps until the learning rate reaches 0",
 		func(s *Schedule) any { return &s.TotalIters }},
-	{"Power", "power", []string{"polynomial"}, "exponent of the polynomial decay",
+	{"Power", "lr-power", "power", []string{"polynomial"}, "exponent of the polynomial decay",
 		func(s *Schedule) any { return &s.Power }},
-	{"MaxLR", "max_lr", []string{"onecycle"}, "peak learning rate (0: {Optimizer.lr})",
+	{"MaxLR", "lr-max", "max_lr", []string{"onecycle"}, "peak learning rate (0: {Optimizer.lr})",
 		func(s *Schedule) any { return &s.MaxLR }},
-	{"TotalSteps", "total_steps", []string{"onecycle"}, "steps in the cycle, at least {Job.Steps}",
+	{"TotalSteps", "lr-total-steps", "total_steps", []string{"onecycle"}, "steps in the cycle, at least {Job.Steps}",
 		func(s *Schedule) any { return &s.TotalSteps }},
-	{"PctStart", "pct_start", []string{"onecycle"}, "fraction of the cycle spent rising, in (0, 1)",
+	{"PctStart", "lr-pct-start", "pct_start", []string{"onecycle"}, "fraction of the cycle spent rising, in (0, 1)",
 		func(s *Schedule) any { return &s.PctStart }},
-	{"DivFactor", "div_factor", []string{"onecycle"}, "starting lr = {Schedule.MaxLR} / this",
+	{"DivFactor", "lr-div-factor", "div_factor", []string{"onecycle"}, "starting lr = {Schedule.MaxLR} / this",
 		func(s *Schedule) any { return &s.DivFactor }},
-	{"FinalDivFactor", "final_div_factor", []string{"onecycle"}, "final lr = starting lr / this",
+	{"FinalDivFactor", "lr-final-div-factor", "final_div_factor", []string{"onecycle"}, "final lr = starting lr / this",
 		func(s *Schedule) any { return &s.FinalDivFactor }},
-	{"ThreePhase", "three_phase", []string{"onecycle"}, "fall back to the starting lr before the final anneal",
+	{"ThreePhase", "lr-three-phase", "three_phase", []string{"onecycle"}, "fall back to the starting lr before the final anneal",
 		func(s *Schedule) any { return &s.ThreePhase }},
-	{"AnnealStrategy", "anneal_strategy", []string{"onecycle"}, "annealing: cos or linear",
+	{"AnnealStrategy", "lr-anneal", "anneal_strategy", []string{"onecycle"}, "annealing: cos or linear",
 		func(s *Schedule) any { return &s.AnnealStrategy }},
-	{"CycleMomentum", "cycle_momentum", []string{"onecycle"}, "cycle momentum (sgd, rmsprop) or beta1 (the Adam family) inversely to the lr; false keeps the optimizer's",
+	{"CycleMomentum", "lr-cycle-momentum", "cycle_momentum", []string{"onecycle"}, "cycle momentum (sgd, rmsprop) or beta1 (the Adam family) inversely to the lr; false keeps the optimizer's",
 		func(s *Schedule) any { return &s.CycleMomentum }},
-	{"BaseMomentum", "base_momentum", []string{"onecycle"}, "lowest cycled momentum or beta1, at the lr's peak",
+	{"BaseMomentum", "lr-base-momentum", "base_momentum", []string{"onecycle"}, "lowest cycled momentum or beta1, at the lr's peak",
 		func(s *Schedule) any { return &s.BaseMomentum }},
-	{"MaxMomentum", "max_momentum", []string{"onecycle"}, "highest cycled momentum or beta1, at the start and the end (it replaces {Optimizer.momentum} or {Optimizer.beta1})",
+	{"MaxMomentum", "lr-max-momentum", "max_momentum", []string{"onecycle"}, "highest cycled momentum or beta1, at the start and the end (it replaces {Optimizer.momentum} or {Optimizer.beta1})",
 		func(s *Schedule) any { return &s.MaxMomentum }},
-	{"Warmup", "LinearLR total_iters", nil, "linear warm-up over this many steps (0: none)",
+	{"Warmup", "warmup-steps", "LinearLR total_iters", nil, "linear warm-up over this many steps (0: none)",
 		func(s *Schedule) any { return &s.Warmup }},
-	{"WarmupStartFactor", "LinearLR start_factor", nil, "warm-up starts at this fraction of the lr, in (0, 1]",
+	{"WarmupStartFactor", "warmup-start-factor", "LinearLR start_factor", nil, "warm-up starts at this fraction of the lr, in (0, 1]",
 		func(s *Schedule) any { return &s.WarmupStartFactor }},
-	{"WarmupSequential", "SequentialLR", nil, "run the warm-up first, then the schedule from its own step 0 (torch's SequentialLR), instead of multiplying the two (ChainedScheduler)",
+	{"WarmupSequential", "warmup-sequential", "SequentialLR", nil, "run the warm-up first, then the schedule from its own step 0 (torch's SequentialLR), instead of multiplying the two (ChainedScheduler)",
 		func(s *Schedule) any { return &s.WarmupSequential }},
-	{"Factor", "factor", []string{"plateau"}, "multiply the lr by this on a plateau, in [0, 1)",
+	{"Factor", "plateau-factor", "factor", []string{"plateau"}, "multiply the lr by this on a plateau, in [0, 1)",
 		func(s *Schedule) any { return &s.Factor }},
-	{"Patience", "patience", []string{"plateau"}, "samples without improvement tolerated",
+	{"Patience", "plateau-patience", "patience", []string{"plateau"}, "samples without improvement tolerated",
 		func(s *Schedule) any { return &s.Patience }},
-	{"Threshold", "threshold", []string{"plateau"}, "relative improvement that counts, in [0, 1)",
+	{"Threshold", "plateau-threshold", "threshold", []string{"plateau"}, "relative improvement that counts, in [0, 1)",
 		func(s *Schedule) any { return &s.Threshold }},
-	{"Cooldown", "cooldown", []string{"plateau"}, "samples ignored after a reduction",
+	{"Cooldown", "plateau-cooldown", "cooldown", []string{"plateau"}, "samples ignored after a reduction",
 		func(s *Schedule) any { return &s.Cooldown }},
-	{"MinLR", "min_lr", []string{"plateau"}, "lower bound on the lr",
+	{"MinLR", "plateau-min-lr", "min_lr", []string{"plateau"}, "lower bound on the lr",
 		func(s *Schedule) any { return &s.MinLR }},
 }
 

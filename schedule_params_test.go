@@ -12,12 +12,17 @@ import (
 // its kinds exist; the parameters torch requires (Required) and those a
 // run defaults to its length (RunLength) are the ones DefaultSchedule
 // leaves zero, and Validate refuses a kind until its required one is
-// given; Copy copies one field alone.
+// given; Copy copies one field alone; each has a job-file key of its own.
 func TestScheduleParams(t *testing.T) {
 	var s Schedule
 	v := reflect.ValueOf(&s).Elem()
 	required := map[string]int{}
+	keys := map[string]string{}
 	for _, p := range ScheduleParams() {
+		if p.Key == "" || keys[p.Key] != "" {
+			t.Errorf("%s: key %q is empty or %s's", p.Field, p.Key, keys[p.Key])
+		}
+		keys[p.Key] = p.Field
 		f := v.FieldByName(p.Field)
 		if !f.IsValid() {
 			t.Errorf("%s: Schedule has no such field", p.Field)

@@ -1,82 +1,52 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/pelletier/go-toml/v2"
-	"github.com/pelletier/go-toml/v2/unstable"
+	"github.com/gdgpu/gdgpu/jobfile"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
-// A job file is a TOML file whose keys are the long flag names of the
-// command that reads it, e.g.
-//
-//	problem = "rosenbrock"
-//	dim = 1048576
-//	lr = 1e-3
-//	schedule = "multistep"
-//	lr-milestones = [100, 200]
-//	time-limit = "90s"
-//
-// Each key is applied through the command's FlagSet, as if it had been
-// given on the command line, unless the flag itself was given there: flags
-// override the file. The flag table stays the one list of what a job is;
-// build checks the values either way.
+// A job file (package jobfile) is a TOML file whose keys are the long
+// flag names of the command that reads it. Each key is applied through the
+// command's FlagSet, as if it had been given on the command line, unless
+// the flag itself was given there: flags override the file. The flag
+// table stays the one list of what a job is; build checks the values
+// either way.
 
-// maxJobFile bounds what a job file may hold: one is a few hundred bytes.
-const maxJobFile = 1 << 20
-
-// jobEntry is one top-level key of a job file.
-type jobEntry struct {
-	key   string
-	value any // as go-toml decodes it: string, int64, float64, bool, []any, map[string]any, a time
-	line  int // 1-based
-	// applied: the key set its flag (the command line did not give it).
-	applied bool
-}
-
-// jobFile is a parsed job file, its keys in the order they appear.
+// jobFile is a parsed job file and which of its keys set their flags.
 type jobFile struct {
-	path    string
-	entries []jobEntry
+	*jobfile.File
+	// applied[i]: Entries[i] set its flag (the command line did not give it).
+	applied []bool
 }
 
 // readJobFile reads and parses the job file at path. Every error names
 // the path.
 func readJobFile(path string) (*jobFile, error) {
-	st, err := os.Stat(path)
+	f, err := jobfile.Read(path)
 	if err != nil {
-		return nil, fmt.Errorf("job file %s: %w", path, unwrapPath(err))
+		return nil, err
 	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("job file %s is a folder", path)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("job file %s is not a regular file", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("job file %s: %w", path, unwrapPath(err))
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxJobFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("job file %s: %w", path, unwrapPath(err))
-	}
-	if len(b) > maxJobFile {
-		return nil, fmt.Errorf("job file %s is larger than %d bytes", path, maxJobFile)
-	}
-	return parseJobFile(path, b)
+	return newJobFile(f), nil
+}
+
+// newJobFile is f with none of its keys applied yet.
+func newJobFile(f *jobfile.File) *jobFile {
+	return &jobFile{File: f, applied: make([]bool, len(f.Entries))}
+}
+
+// jobFileError is a usage error with the message of err, a
+// *jobfile.Error, without the package prefix and with flags for the fields
+// it names.
+func jobFileError(err error) error {
+	return usagef("%s", strings.TrimPrefix(inFlags(err, fieldFlag), "jobfile: "))
 }
 
 // unwrapPath drops the operation and path of an *os.PathError, which the
@@ -89,169 +59,26 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// parseJobFile parses the TOML document b, read from path.
-func parseJobFile(path string, b []byte) (*jobFile, error) {
-	// A UTF-8 byte-order mark is accepted, as in CSV files (editors on
-	// Windows write one); it precedes line 1, so lines stay as they are.
-	b = bytes.TrimPrefix(b, []byte("\ufeff"))
-	var m map[string]any
-	if err := toml.Unmarshal(b, &m); err != nil {
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
-			row, _ := de.Position()
-			return nil, fmt.Errorf("job file %s line %d: %s", path, row, strings.TrimPrefix(de.Error(), "toml: "))
-		}
-		return nil, fmt.Errorf("job file %s: %s", path, strings.TrimPrefix(err.Error(), "toml: "))
-	}
-	lines := keyLines(b)
-	jf := &jobFile{path: path}
-	for k, v := range m {
-		jf.entries = append(jf.entries, jobEntry{key: k, value: v, line: lines[k]})
-	}
-	slices.SortFunc(jf.entries, func(a, b jobEntry) int {
-		if a.line != b.line {
-			return a.line - b.line
-		}
-		return strings.Compare(a.key, b.key)
-	})
-	return jf, nil
-}
-
-// keyLines returns the line of each top-level key of the document b,
-// which toml.Unmarshal has accepted: a key = value before any table
-// header, or the first part of a table header's name.
-func keyLines(b []byte) map[string]int {
-	lines := map[string]int{}
-	var p unstable.Parser
-	p.Reset(b)
-	inTable := false
-	for p.NextExpression() {
-		e := p.Expression()
-		switch e.Kind {
-		case unstable.KeyValue:
-			if inTable {
-				continue
-			}
-		case unstable.Table, unstable.ArrayTable:
-			inTable = true
-		default:
-			continue
-		}
-		it := e.Key()
-		if !it.Next() {
-			continue
-		}
-		k := it.Node()
-		if _, ok := lines[string(k.Data)]; !ok {
-			lines[string(k.Data)] = p.Shape(k.Raw).Start.Line
-		}
-	}
-	return lines
-}
-
-// tomlType names the TOML type of a decoded value.
-func tomlType(v any) string {
-	switch v.(type) {
-	case string:
-		return "a string"
-	case int64:
-		return "an integer"
-	case float64:
-		return "a float"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "a table"
-	case time.Time, toml.LocalDate, toml.LocalTime, toml.LocalDateTime:
-		return "a date or time"
-	}
-	return fmt.Sprintf("a %T", v)
-}
-
-// flagValue renders a job-file value as the text the flag's Set takes, or
-// says what the flag expects.
-func flagValue(fl *pflag.Flag, v any) (string, error) {
-	typ := fl.Value.Type()
-	bad := func(want string) (string, error) {
-		return "", fmt.Errorf("expected %s, got %s", want, tomlType(v))
-	}
-	switch typ {
-	case "int", "int64", "uint64", "uint":
-		want := "an integer"
-		if strings.HasPrefix(typ, "uint") {
-			want = "an integer >= 0"
-		}
-		n, ok := v.(int64)
-		if !ok {
-			return bad(want)
-		}
-		if strings.HasPrefix(typ, "uint") && n < 0 {
-			return "", fmt.Errorf("expected %s, got %d", want, n)
-		}
-		return strconv.FormatInt(n, 10), nil
+// flagKind is the kind of job-file value fl takes.
+func flagKind(fl *pflag.Flag) jobfile.Kind {
+	switch fl.Value.Type() {
+	case "int", "int64":
+		return jobfile.Int
+	case "uint", "uint64":
+		return jobfile.Uint
 	case "float64", "float32":
-		switch n := v.(type) {
-		case float64:
-			return strconv.FormatFloat(n, 'g', -1, 64), nil
-		case int64:
-			return strconv.FormatInt(n, 10), nil
-		}
-		return bad("a number")
+		return jobfile.Float
 	case "bool":
-		b, ok := v.(bool)
-		if !ok {
-			return bad("true or false")
-		}
-		return strconv.FormatBool(b), nil
+		return jobfile.Bool
 	case "duration":
-		s, ok := v.(string)
-		if !ok {
-			return bad(`a duration string such as "90s" or "5m"`)
-		}
-		return s, nil
+		return jobfile.Duration
 	case "intSlice":
-		switch a := v.(type) {
-		case string:
-			return a, nil
-		case []any:
-			parts := make([]string, len(a))
-			for i, e := range a {
-				n, ok := e.(int64)
-				if !ok {
-					return "", fmt.Errorf("expected an array of integers, got %s at index %d", tomlType(e), i)
-				}
-				parts[i] = strconv.FormatInt(n, 10)
-			}
-			return strings.Join(parts, ","), nil
-		}
-		return bad(`an array of integers or a comma-separated string such as "100,200"`)
-	default: // string, and any flag type added later: its text
-		if fl.Name == "features" {
-			// A count with --synthetic, or the CSV columns as a string or
-			// an array of strings.
-			switch a := v.(type) {
-			case int64:
-				return strconv.FormatInt(a, 10), nil
-			case []any:
-				parts := make([]string, len(a))
-				for i, e := range a {
-					s, ok := e.(string)
-					if !ok {
-						return "", fmt.Errorf("expected an array of column names, got %s at index %d", tomlType(e), i)
-					}
-					parts[i] = s
-				}
-				return strings.Join(parts, ","), nil
-			}
-		}
-		s, ok := v.(string)
-		if !ok {
-			return bad("a string")
-		}
-		return s, nil
+		return jobfile.IntList
 	}
+	if fl.Name == "features" {
+		return jobfile.Features
+	}
+	return jobfile.String // and any flag type added later: its text
 }
 
 // apply sets cmd's flags from jf, skipping those given on the command
@@ -259,28 +86,27 @@ func flagValue(fl *pflag.Flag, v any) (string, error) {
 // value the flag refuses are usage errors naming the key, file and line.
 func (jf *jobFile) apply(cmd *cobra.Command) error {
 	fs := cmd.Flags()
-	for i := range jf.entries {
-		e := &jf.entries[i]
-		where := fmt.Sprintf("job file %s line %d", jf.path, e.line)
-		fl := fs.Lookup(e.key)
-		if fl == nil || e.key == "help" {
-			if cmd.Name() == "compare" && newRunCmd(io.Discard, io.Discard).Flags().Lookup(e.key) != nil {
-				return usagef("%s: key %q is a flag of gdgpu run that compare does not take", where, e.key)
+	for i, e := range jf.Entries {
+		where := fmt.Sprintf("job file %s line %d", jf.Path, e.Line)
+		fl := fs.Lookup(e.Key)
+		if fl == nil || e.Key == "help" {
+			if cmd.Name() == "compare" && newRunCmd(io.Discard, io.Discard).Flags().Lookup(e.Key) != nil {
+				return usagef("%s: key %q is a flag of gdgpu run that compare does not take", where, e.Key)
 			}
 			return usagef("%s: unknown key %q (keys are the long flag names of gdgpu %s; gdgpu %s --help lists them)",
-				where, e.key, cmd.Name(), cmd.Name())
+				where, e.Key, cmd.Name(), cmd.Name())
 		}
-		if fs.Changed(e.key) {
+		if fs.Changed(e.Key) {
 			continue // the command line wins
 		}
-		s, err := flagValue(fl, e.value)
+		s, err := jf.Text(e, flagKind(fl))
 		if err != nil {
-			return usagef("%s: key %q: %v", where, e.key, err)
+			return jobFileError(err)
 		}
-		if err := fs.Set(e.key, s); err != nil {
-			return usagef("%s: key %q: %v", where, e.key, err)
+		if err := fs.Set(e.Key, s); err != nil {
+			return jobFileError(jf.KeyError(e, err))
 		}
-		e.applied = true
+		jf.applied[i] = true
 	}
 	return nil
 }
@@ -293,7 +119,7 @@ func loadJobFile(cmd *cobra.Command, args []string) (*jobFile, error) {
 	}
 	jf, err := readJobFile(args[0])
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, jobFileError(err)
 	}
 	return jf, jf.apply(cmd)
 }
@@ -308,9 +134,9 @@ func (jf *jobFile) annotate(err error) error {
 		return err
 	}
 	msg := ee.err.Error()
-	for _, e := range jf.entries {
-		if e.applied && strings.Contains(msg, "--"+e.key+" ") {
-			return usagef("%s (job file %s line %d, key %q)", msg, jf.path, e.line, e.key)
+	for i, e := range jf.Entries {
+		if jf.applied[i] && strings.Contains(msg, "--"+e.Key+" ") {
+			return usagef("%s (job file %s line %d, key %q)", msg, jf.Path, e.Line, e.Key)
 		}
 	}
 	return err

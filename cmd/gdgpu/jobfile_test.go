@@ -12,6 +12,7 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu/jobfile"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -195,7 +196,7 @@ func TestJobFileFlagsOverride(t *testing.T) {
 func TestJobFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	file := func(name, text string) string { return writeFile(t, filepath.Join(dir, name), text) }
-	big := file("big.toml", "# "+strings.Repeat("x", maxJobFile)+"\n")
+	big := file("big.toml", "# "+strings.Repeat("x", jobfile.MaxSize)+"\n")
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -527,7 +528,7 @@ func FuzzJobFile(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		const name = "fuzz.toml"
-		jf, err := parseJobFile(name, b)
+		parsed, err := jobfile.Parse(name, b)
 		if err != nil {
 			if !strings.Contains(err.Error(), name) {
 				t.Fatalf("error does not name the file: %v", err)
@@ -537,8 +538,9 @@ func FuzzJobFile(f *testing.F) {
 		cmd := &cobra.Command{Use: "run"}
 		jflags := addJobFlags(cmd)
 		addRunDirFlag(cmd)
-		for _, e := range jf.entries {
-			switch e.key {
+		jf := newJobFile(parsed)
+		for _, e := range jf.Entries {
+			switch e.Key {
 			case "init", "out", "log", "run-dir":
 				return // paths: not the fuzzer's to touch
 			}

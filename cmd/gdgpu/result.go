@@ -14,6 +14,7 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/device"
+	"github.com/gdgpu/gdgpu/jobfile"
 )
 
 // The JSON results: run --json prints a runResult, compare --json a
@@ -38,7 +39,7 @@ func jsonPtr(v float64) *jsonFloat { f := jsonFloat(v); return &f }
 
 // jobObject is the effective job as a JSON object, its keys the flags in
 // job.toml's order.
-type jobObject []jobFlagValue
+type jobObject []jobfile.KeyValue
 
 func (j jobObject) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
@@ -47,15 +48,15 @@ func (j jobObject) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(e.key)
+		k, _ := json.Marshal(e.Key)
 		b.Write(k)
 		b.WriteByte(':')
 		var v []byte
 		var err error
-		if f, ok := e.val.(float64); ok {
+		if f, ok := e.Value.(float64); ok {
 			v, err = jsonFloat(f).MarshalJSON()
 		} else {
-			v, err = json.Marshal(e.val)
+			v, err = json.Marshal(e.Value)
 		}
 		if err != nil {
 			return nil, err

@@ -3,15 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/gdgpu/gdgpu"
-	"github.com/pelletier/go-toml/v2"
+	"github.com/gdgpu/gdgpu/jobfile"
 	"github.com/spf13/cobra"
 )
 
@@ -101,181 +99,31 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 	return nil
 }
 
-// effectiveJob renders s's job as a job file: every flag that defines the
-// job, with its final value (defaults resolved), so that
+// effectiveJob renders s's job as a job file (jobfile.Encode): every flag
+// that defines the job, with its final value (defaults resolved), so that
 // gdgpu run job.toml repeats the run. The file holds only flags run and
 // compare share, and none of the output paths (--out, --log, --run-dir).
 func effectiveJob(s *setup) []byte {
 	var b strings.Builder
 	b.WriteString("# gdgpu job: the effective flags of a run, written by --run-dir.\n")
 	b.WriteString("# gdgpu run job.toml repeats it (flags given after it override it).\n")
-	for _, e := range jobEntries(s) {
-		fmt.Fprintf(&b, "%s = %s\n", e.key, tomlValue(e.val))
-	}
+	b.Write(jobfile.Encode(&s.job, jobSettings(s)))
 	return []byte(b.String())
 }
 
-// jobFlagValue is one flag of the effective job and its value.
-type jobFlagValue struct {
-	key string
-	val any // float64, int, uint64, bool, []int or string
+// jobSettings are the flags of s's effective job that are no Job field;
+// --init's path is made absolute, so that job.toml runs from anywhere.
+func jobSettings(s *setup) jobfile.Settings {
+	set := jobfile.Settings{Device: s.device, GPU: s.gpu}
+	if s.init != "" {
+		set.Init = absPath(s.init)
+	}
+	return set
 }
 
 // jobEntries lists the effective job's flags in the order job.toml gives
-// them; the job file and the JSON results (jobObject) both read it.
-func jobEntries(s *setup) []jobFlagValue {
-	job := &s.job
-	var es []jobFlagValue
-	put := func(key string, v any) { es = append(es, jobFlagValue{key, v}) }
-	if job.Objective != "" {
-		put("objective", job.Objective)
-	} else {
-		put("problem", job.Problem)
-	}
-	if job.Data == nil {
-		put("dim", job.Dim)
-		put("cond", job.Cond)
-	} else {
-		// A model: its data flags, from which the dimension follows.
-		sp := job.DataSpec
-		if sp.Synthetic != "" {
-			put("synthetic", sp.Synthetic)
-			put("samples", sp.Samples)
-			if sp.NumFeatures > 0 {
-				put("features", strconv.Itoa(sp.NumFeatures))
-			}
-			if sp.Classes > 0 {
-				put("classes", sp.Classes)
-			}
-			put("noise", sp.Noise)
-		} else {
-			put("data", sp.File)
-			put("target", sp.Target)
-			if len(sp.Features) > 0 {
-				put("features", strings.Join(sp.Features, ","))
-			}
-		}
-		put("standardize", sp.Standardize)
-		put("val-fraction", sp.ValFraction)
-		if info, _ := gdgpu.LookupModel(job.Problem); info.Costs {
-			put("loss", job.Loss)
-			if cost, _ := gdgpu.LookupRegressionCost(job.Loss); cost.Delta {
-				put("delta", job.Delta)
-			}
-		}
-		put("l1", job.L1)
-		put("l2", job.L2)
-		if info, _ := gdgpu.LookupModel(job.Problem); info.Net != nil {
-			put("hidden", job.Hidden)
-			put("activation", job.Activation)
-			if job.LeakySlope != 0 {
-				put("leaky-slope", job.LeakySlope)
-			}
-			put("init-scheme", job.InitScheme)
-			task := "classification"
-			if job.DataSpec.Task != "" {
-				task = job.DataSpec.Task
-			}
-			put("mlp-task", task)
-		} else {
-			put("intercept", !job.NoIntercept)
-		}
-		put("batch-size", job.BatchSize)
-		put("seed", job.Seed)
-	}
-	put("optimizer", job.Optimizer.Name)
-	info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name)
-	for _, h := range info.Hyper {
-		v := job.Optimizer.Get(h.Name)
-		if h.Bool {
-			put(h.Name, v != 0)
-		} else {
-			put(h.Name, v)
-		}
-	}
-	put("steps", job.Steps)
-	put("log-every", job.LogEvery)
-	put("device", s.device)
-	if s.device == "gpu" {
-		put("precision", job.Precision.String())
-	}
-	if job.RandomStart && job.Data == nil {
-		put("seed", job.Seed)
-	}
-	if s.init != "" {
-		put("init", absPath(s.init))
-	}
-	put("gpu", s.gpu)
-	put("grad-tol", job.GradTol)
-	put("func-tol", job.FuncTol)
-	put("func-window", job.FuncWindow)
-	if job.HasTarget {
-		put("loss-target", job.LossTarget)
-	}
-	put("time-limit", job.TimeLimit.String())
-	put("clip-grad-norm", job.ClipNorm)
-	put("clip-grad-value", job.ClipValue)
-	put("schedule", job.Schedule.Kind)
-	if !info.CPUOnly {
-		for _, p := range schedParams {
-			if !p.AppliesTo(job.Schedule.Kind) {
-				continue
-			}
-			if p.flag == "warmup-start-factor" && job.Schedule.Warmup == 0 {
-				continue
-			}
-			switch v := p.Value(&job.Schedule).(type) {
-			case *int:
-				put(p.flag, *v)
-			case *float64:
-				put(p.flag, *v)
-			case *bool:
-				put(p.flag, *v)
-			case *string:
-				put(p.flag, *v)
-			case *[]int:
-				put(p.flag, *v)
-			}
-		}
-	}
-	return es
-}
-
-// tomlValue renders v as a TOML value that reads back to the same flag
-// value: floats exactly, strings escaped.
-func tomlValue(v any) string {
-	switch v := v.(type) {
-	case float64:
-		switch {
-		case math.IsInf(v, 1):
-			return "inf"
-		case math.IsInf(v, -1):
-			return "-inf"
-		case math.IsNaN(v):
-			return "nan"
-		}
-		return strconv.FormatFloat(v, 'g', -1, 64)
-	case int:
-		return strconv.Itoa(v)
-	case uint64:
-		return strconv.FormatUint(v, 10)
-	case bool:
-		return strconv.FormatBool(v)
-	case []int:
-		parts := make([]string, len(v))
-		for i, n := range v {
-			parts[i] = strconv.Itoa(n)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case string:
-		b, err := toml.Marshal(map[string]string{"k": v})
-		if err != nil {
-			return strconv.Quote(v)
-		}
-		return strings.TrimSuffix(strings.TrimPrefix(string(b), "k = "), "\n")
-	}
-	panic(fmt.Sprintf("gdgpu: no TOML form for %T", v))
-}
+// them; the JSON results (jobObject) read it.
+func jobEntries(s *setup) []jobfile.KeyValue { return jobfile.Entries(&s.job, jobSettings(s)) }
 
 // outPrecision is the precision the run computed in: the CPU's is f64.
 func outPrecision(s *setup) string {

@@ -12,32 +12,14 @@ import (
 // with its flag.
 type schedParam struct {
 	gdgpu.ScheduleParam
-	flag string // without dashes, e.g. "lr-gamma"
-}
-
-// schedFlagNames are the schedule parameters' flags, by Schedule field.
-var schedFlagNames = map[string]string{
-	"StepSize": "lr-step-size", "Gamma": "lr-gamma", "Milestones": "lr-milestones",
-	"TMax": "lr-t-max", "EtaMin": "lr-eta-min", "T0": "lr-t0", "TMult": "lr-t-mult",
-	"TotalIters": "lr-total-iters", "Power": "lr-power",
-	"MaxLR": "lr-max", "TotalSteps": "lr-total-steps", "PctStart": "lr-pct-start",
-	"DivFactor": "lr-div-factor", "FinalDivFactor": "lr-final-div-factor",
-	"ThreePhase": "lr-three-phase", "AnnealStrategy": "lr-anneal",
-	"CycleMomentum": "lr-cycle-momentum", "BaseMomentum": "lr-base-momentum", "MaxMomentum": "lr-max-momentum",
-	"Warmup": "warmup-steps", "WarmupStartFactor": "warmup-start-factor", "WarmupSequential": "warmup-sequential",
-	"Factor": "plateau-factor", "Patience": "plateau-patience", "Threshold": "plateau-threshold",
-	"Cooldown": "plateau-cooldown", "MinLR": "plateau-min-lr",
+	flag string // without dashes, e.g. "lr-gamma": the parameter's job-file key
 }
 
 // schedParams lists every schedule flag, in the library's order.
 var schedParams = func() []schedParam {
 	var ps []schedParam
 	for _, p := range gdgpu.ScheduleParams() {
-		fl, ok := schedFlagNames[p.Field]
-		if !ok {
-			panic("gdgpu: schedule parameter " + p.Field + " has no flag")
-		}
-		ps = append(ps, schedParam{p, fl})
+		ps = append(ps, schedParam{p, p.Key})
 	}
 	return ps
 }()
