@@ -152,8 +152,8 @@ func Entries(job *gdgpu.Job, set Settings) []KeyValue {
 // Encode renders Entries(job, set) as a job file: one "key = value" line
 // each, every value in a TOML form that reads back to the same value
 // (floats exactly, ±Inf and NaN as inf and nan, strings escaped). TOML's
-// integers are int64: a Seed above math.MaxInt64 is written as its digits,
-// which a TOML reader refuses.
+// integers are int64, so a Seed above math.MaxInt64 is written as a string
+// of its digits, which File.Text takes for a Uint setting.
 func Encode(job *gdgpu.Job, set Settings) []byte {
 	var b strings.Builder
 	for _, e := range Entries(job, set) {
@@ -178,6 +178,9 @@ func tomlValue(v any) string {
 	case int:
 		return strconv.Itoa(v)
 	case uint64:
+		if v > math.MaxInt64 {
+			return "'" + strconv.FormatUint(v, 10) + "'"
+		}
 		return strconv.FormatUint(v, 10)
 	case bool:
 		return strconv.FormatBool(v)

@@ -2,6 +2,7 @@ package jobfile_test
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,9 +50,9 @@ func encodeJobs(t *testing.T) map[string]struct {
 	jobs["multistep"] = jobSet{j, jobfile.Settings{Device: "cpu"}}
 
 	j = gdgpu.NewJob()
-	// TOML's integers are int64: a Seed above MaxInt64 would be written as
-	// digits that do not read back (Encode's doc).
-	j.Problem, j.Cond, j.RandomStart, j.Seed = "quadratic", 1e3, true, math.MaxInt64
+	// TOML's integers are int64: a Seed above MaxInt64 is written as a
+	// string of its digits (Encode's doc), which must read back.
+	j.Problem, j.Cond, j.RandomStart, j.Seed = "quadratic", 1e3, true, math.MaxUint64
 	j.HasTarget, j.LossTarget = true, math.Inf(-1)
 	j.GradTol, j.FuncTol, j.TimeLimit = 0.1, math.SmallestNonzeroFloat64, 90*time.Second
 	j.Optimizer = opt("sgd")
@@ -130,7 +131,10 @@ func sameValue(got, want any) bool {
 	case int:
 		return got == int64(w)
 	case uint64:
-		return w <= math.MaxInt64 && got == int64(w)
+		if w > math.MaxInt64 {
+			return got == strconv.FormatUint(w, 10)
+		}
+		return got == int64(w)
 	case []int:
 		a, ok := got.([]any)
 		if !ok || len(a) != len(w) {
@@ -190,7 +194,7 @@ steps = 1000
 log-every = 100
 device = 'gpu'
 precision = 'f32'
-seed = 9223372036854775807
+seed = '18446744073709551615'
 init = "/tmp/a 'quoted' \"path\".npy"
 gpu = 1
 grad-tol = 0.1

@@ -35,6 +35,14 @@ func (k Kind) text(v any) (string, error) {
 		if k == Uint {
 			want = "an integer >= 0"
 		}
+		if s, ok := v.(string); ok && k == Uint {
+			// TOML's integers are int64, so Encode writes a value above
+			// math.MaxInt64 (a seed) as a string of its digits.
+			if _, err := strconv.ParseUint(s, 10, 64); err != nil {
+				return "", fmt.Errorf("expected %s, got the string %q", want, s)
+			}
+			return s, nil
+		}
 		n, ok := v.(int64)
 		if !ok {
 			return bad(want)
