@@ -65,6 +65,7 @@ test: deps vet fmt-check
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCSV -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./data/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadCheckpoint -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) .
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzJobFile -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./cmd/gdgpu/
+	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./jobfile/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadColumns -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./runlog/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzModelCard -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) .
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./internal/expr/
