@@ -8,24 +8,21 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/rundir"
 	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/cobra"
 )
 
-// The files --run-dir writes.
+// The files --run-dir writes (package rundir's layout).
 const (
-	runDirJob     = "job.toml"
-	runDirLog     = "log.csv"
-	runDirParams  = "params.npy"
-	runDirSummary = "summary.json"
-	runDirCkpt    = "checkpoint"
-	// runDirLock is the lock a run holds on its folder (flock(2), released
-	// by the kernel when the process ends, however it ends): it holds the
-	// pid, and is removed when the run ends.
-	runDirLock = ".gdgpu.lock"
+	runDirJob     = rundir.JobFile
+	runDirLog     = rundir.LogFile
+	runDirParams  = rundir.ParamsFile
+	runDirSummary = rundir.SummaryFile
+	runDirCkpt    = rundir.CheckpointFile
+	runDirLock    = rundir.LockFile
 )
 
 // addRunDirFlag registers --run-dir on cmd.
@@ -285,79 +282,39 @@ func outPrecision(s *setup) string {
 	return s.job.Precision.String()
 }
 
-// lockRunDir takes dir's lock for this process (runDirLock), or refuses,
-// naming the pid of the run that holds it. The returned function removes
-// the lock file and releases the lock.
+// lockRunDir takes dir's lock (rundir.Lock) with the command line's
+// errors.
 func lockRunDir(dir string) (unlock func(), err error) {
-	path := filepath.Join(dir, runDirLock)
-	var f *os.File
-	for try := 0; ; try++ {
-		if f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644); err != nil {
-			return nil, failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
-		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-			holder, _ := os.ReadFile(path)
-			f.Close()
-			if errors.Is(err, syscall.EWOULDBLOCK) {
-				return nil, usagef("--run-dir %s is in use by another run (pid %s); give another folder", dir, strings.TrimSpace(string(holder)))
-			}
-			return nil, failure(fmt.Errorf("--run-dir %s: locking %s: %w", dir, runDirLock, err))
-		}
-		// The holder removes the file as it lets go: a lock taken on the
-		// file it had removed (opened before, locked after) is no lock on
-		// the one at path now. Take that one.
-		fi, ferr := f.Stat()
-		pi, perr := os.Stat(path)
-		if ferr == nil && perr == nil && os.SameFile(fi, pi) {
-			break
-		}
-		f.Close()
-		if try == 10 {
-			return nil, failure(fmt.Errorf("--run-dir %s: %s keeps being replaced", dir, runDirLock))
-		}
-	}
-	if err := f.Truncate(0); err == nil {
-		fmt.Fprintf(f, "%d\n", os.Getpid())
-	}
-	return func() {
-		os.Remove(path) // while still holding the lock: no other run took the file
-		f.Close()
-	}, nil
+	unlock, err = rundir.Lock(dir)
+	return unlock, runDirError(err)
 }
 
-// runDirEmpty refuses a --run-dir that holds anything but a job file and a
-// lock file. A folder holding only the job file is a run that failed
-// before writing anything else (no GL context, say): it may be retried. A
-// lock file is a killed run's, or a running one's, which the lock tells
-// apart.
-func runDirEmpty(dir string) error {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return usagef("--run-dir %s: %v", dir, unwrapPath(err))
-	}
-	for _, e := range ents {
-		// A run stopped at once (a signal before its work) may have left
-		// one of its temporary files (.NAME.check*, .NAME.tmp*).
-		if n := e.Name(); strings.HasPrefix(n, ".") && (strings.Contains(n, ".check") || strings.Contains(n, ".tmp")) {
-			continue
-		}
-		if e.Name() != runDirJob && e.Name() != runDirLock {
-			return usagef("--run-dir %s is not empty (it holds %s); give a new or empty folder", dir, e.Name())
-		}
-	}
-	return nil
-}
-
-// lockEmptyRunDir takes dir's lock (lockRunDir), then refuses the folder,
-// releasing the lock, unless it is empty but for a job file
-// (runDirEmpty).
+// lockEmptyRunDir takes dir's lock, then refuses the folder, releasing the
+// lock, unless it is empty but for a job file (rundir.LockEmpty), with
+// the command line's errors.
 func lockEmptyRunDir(dir string) (unlock func(), err error) {
-	if unlock, err = lockRunDir(dir); err != nil {
-		return nil, err
+	unlock, err = rundir.LockEmpty(dir)
+	return unlock, runDirError(err)
+}
+
+// runDirError is a rundir refusal or failure as --run-dir's: a folder in
+// use, not empty or that cannot be listed is a usage error (exit 2), a
+// lock that cannot be taken a runtime error.
+func runDirError(err error) error {
+	var inUse *rundir.InUseError
+	var notEmpty *rundir.NotEmptyError
+	var op *rundir.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &inUse):
+		return usagef("--run-dir %s is in use by another run (pid %s); give another folder", inUse.Dir, inUse.PID)
+	case errors.As(err, &notEmpty):
+		return usagef("--run-dir %s is not empty (it holds %s); give a new or empty folder", notEmpty.Dir, notEmpty.Name)
+	case errors.As(err, &op) && op.Op == "read":
+		return usagef("--run-dir %s: %v", op.Dir, unwrapPath(op.Err))
+	case errors.As(err, &op):
+		return failure(fmt.Errorf("--run-dir %s: %w", op.Dir, unwrapPath(op.Err)))
 	}
-	if err := runDirEmpty(dir); err != nil {
-		unlock()
-		return nil, err
-	}
-	return unlock, nil
+	return failure(err)
 }
