@@ -53,9 +53,21 @@ func (e *NotEmptyError) Error() string {
 	return fmt.Sprintf("rundir: %s is not empty (it holds %s)", e.Dir, e.Name)
 }
 
+// A NotFolderError is a run folder's path that exists and is not a
+// folder.
+type NotFolderError struct{ Dir string }
+
+// Error says the path is no folder.
+func (e *NotFolderError) Error() string {
+	return fmt.Sprintf("rundir: %s exists and is not a folder", e.Dir)
+}
+
 // An Error is an operation on a run folder that failed.
 type Error struct {
-	Op  string // "lock" (opening or locking LockFile) or "read" (listing the folder)
+	// Op is what failed: "stat" (looking the path up), "create" (making
+	// the folder), "lock" (opening or locking LockFile) or "read"
+	// (listing the folder).
+	Op  string
 	Dir string
 	Err error // the cause; an *os.PathError names the file too
 }
@@ -143,4 +155,34 @@ func LockEmpty(dir string) (unlock func(), err error) {
 		return nil, err
 	}
 	return unlock, nil
+}
+
+// Claim takes dir for a run where it exists: a folder, Empty, whose lock
+// it takes (LockEmpty); a path that is no folder is a *NotFolderError, one
+// that cannot be looked up an *Error with Op "stat". Where dir does not
+// exist, Claim creates nothing and returns a nil unlock: the caller checks
+// its paths, then calls Create once the run is known to start, so that a
+// refused run leaves no folder behind.
+func Claim(dir string) (unlock func(), err error) {
+	st, err := os.Stat(dir)
+	switch {
+	case err == nil && !st.IsDir():
+		return nil, &NotFolderError{dir}
+	case err == nil:
+		return LockEmpty(dir)
+	case !os.IsNotExist(err):
+		return nil, &Error{"stat", dir, err}
+	}
+	return nil, nil
+}
+
+// Create makes dir (with its parents; an *Error with Op "create" where
+// that fails) and takes it (LockEmpty), which judges it again under the
+// lock: a run that started beside this one may have made it and filled it
+// since Claim found it missing.
+func Create(dir string) (unlock func(), err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, &Error{"create", dir, err}
+	}
+	return LockEmpty(dir)
 }

@@ -168,3 +168,67 @@ func TestEmpty(t *testing.T) {
 		t.Errorf("locking a missing folder: %v, want an *Error with Op lock", err)
 	}
 }
+
+// TestClaimCreate: Claim takes an existing empty folder, refuses a file
+// or a filled folder, and creates nothing where the folder is missing;
+// Create makes it (parents too) and takes it, judging it again.
+func TestClaimCreate(t *testing.T) {
+	base := t.TempDir()
+	p := func(name string) string { return filepath.Join(base, name) }
+	for _, err := range []error{
+		os.Mkdir(p("empty"), 0o755),
+		os.Mkdir(p("full"), 0o755),
+		os.WriteFile(p("full/log.csv"), nil, 0o644),
+		os.WriteFile(p("file"), nil, 0o644),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var notFolder *NotFolderError
+	var notEmpty *NotEmptyError
+	var op *Error
+	for _, tc := range []struct {
+		name      string
+		dir       string
+		claimed   bool // Claim returns an unlock
+		claimErr  any  // nil, or a pointer to the error type wanted
+		createErr any
+		createOp  string
+	}{
+		{"missing", p("new/run"), false, nil, nil, ""},
+		{"empty folder", p("empty"), true, nil, nil, ""},
+		{"filled folder", p("full"), false, &notEmpty, &notEmpty, ""},
+		{"a file", p("file"), false, &notFolder, &op, "create"},
+		{"under a file", p("file/run"), false, &op, &op, "create"},
+	} {
+		unlock, err := Claim(tc.dir)
+		switch {
+		case tc.claimErr == nil && err != nil, tc.claimErr != nil && !errors.As(err, tc.claimErr):
+			t.Errorf("%s: Claim: %v", tc.name, err)
+		case (unlock != nil) != tc.claimed:
+			t.Errorf("%s: Claim took the folder: %v, want %v", tc.name, unlock != nil, tc.claimed)
+		}
+		if unlock != nil {
+			unlock()
+		}
+		if tc.name == "missing" {
+			if _, err := os.Stat(p("new")); err == nil {
+				t.Errorf("%s: Claim created the folder", tc.name)
+			}
+		}
+		unlock, err = Create(tc.dir)
+		switch {
+		case tc.createErr == nil && err != nil, tc.createErr != nil && !errors.As(err, tc.createErr):
+			t.Errorf("%s: Create: %v", tc.name, err)
+		case tc.createOp != "" && op.Op != tc.createOp:
+			t.Errorf("%s: Create: %v, want Op %s", tc.name, err, tc.createOp)
+		}
+		if unlock != nil {
+			unlock()
+		}
+	}
+	if st, err := os.Stat(p("new/run")); err != nil || !st.IsDir() {
+		t.Errorf("Create did not make the folder: %v", err)
+	}
+}

@@ -22,7 +22,6 @@ const (
 	runDirParams  = rundir.ParamsFile
 	runDirSummary = rundir.SummaryFile
 	runDirCkpt    = rundir.CheckpointFile
-	runDirLock    = rundir.LockFile
 )
 
 // addRunDirFlag registers --run-dir on cmd.
@@ -42,20 +41,13 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 	if dir == "" {
 		return check()
 	}
-	switch st, err := os.Stat(dir); {
-	case err == nil && !st.IsDir():
-		return usagef("--run-dir %s exists and is not a folder", dir)
-	case err == nil:
-		// Its lock first, so that a folder in use is said to be in use,
-		// whatever files its run has made there so far.
-		unlock, err := lockEmptyRunDir(dir)
-		if err != nil {
-			return err
-		}
-		s.unlock = unlock
-	case !os.IsNotExist(err):
-		return usagef("--run-dir %s: %v", dir, unwrapPath(err))
+	// An existing folder is taken now, so that one in use is said to be in
+	// use before any path is judged; a new one is made once they pass.
+	unlock, err := rundir.Claim(dir)
+	if err != nil {
+		return runDirError(err)
 	}
+	s.unlock = unlock
 	if !cmd.Flags().Changed("out") {
 		s.out = filepath.Join(dir, runDirParams)
 	}
@@ -76,15 +68,9 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 		return err
 	}
 	if s.unlock == nil {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
-		}
-		// Under the lock, the folder is judged again: a run that started
-		// beside this one may have made it and filled it since it was
-		// found missing.
-		unlock, err := lockEmptyRunDir(dir)
+		unlock, err := rundir.Create(dir)
 		if err != nil {
-			return err
+			return runDirError(err)
 		}
 		s.unlock = unlock
 	}
@@ -282,36 +268,25 @@ func outPrecision(s *setup) string {
 	return s.job.Precision.String()
 }
 
-// lockRunDir takes dir's lock (rundir.Lock) with the command line's
-// errors.
-func lockRunDir(dir string) (unlock func(), err error) {
-	unlock, err = rundir.Lock(dir)
-	return unlock, runDirError(err)
-}
-
-// lockEmptyRunDir takes dir's lock, then refuses the folder, releasing the
-// lock, unless it is empty but for a job file (rundir.LockEmpty), with
-// the command line's errors.
-func lockEmptyRunDir(dir string) (unlock func(), err error) {
-	unlock, err = rundir.LockEmpty(dir)
-	return unlock, runDirError(err)
-}
-
-// runDirError is a rundir refusal or failure as --run-dir's: a folder in
-// use, not empty or that cannot be listed is a usage error (exit 2), a
-// lock that cannot be taken a runtime error.
+// runDirError is a rundir refusal or failure as --run-dir's: a path that
+// is no folder, a folder in use, not empty, or that cannot be looked up or
+// listed is a usage error (exit 2); a folder that cannot be made or locked
+// a runtime error.
 func runDirError(err error) error {
+	var notFolder *rundir.NotFolderError
 	var inUse *rundir.InUseError
 	var notEmpty *rundir.NotEmptyError
 	var op *rundir.Error
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &notFolder):
+		return usagef("--run-dir %s exists and is not a folder", notFolder.Dir)
 	case errors.As(err, &inUse):
 		return usagef("--run-dir %s is in use by another run (pid %s); give another folder", inUse.Dir, inUse.PID)
 	case errors.As(err, &notEmpty):
 		return usagef("--run-dir %s is not empty (it holds %s); give a new or empty folder", notEmpty.Dir, notEmpty.Name)
-	case errors.As(err, &op) && op.Op == "read":
+	case errors.As(err, &op) && (op.Op == "stat" || op.Op == "read"):
 		return usagef("--run-dir %s: %v", op.Dir, unwrapPath(op.Err))
 	case errors.As(err, &op):
 		return failure(fmt.Errorf("--run-dir %s: %w", op.Dir, unwrapPath(op.Err)))
