@@ -3,10 +3,10 @@
 // never share one, and the checks that keep a run's outputs from
 // replacing its inputs or one another, made before anything is written.
 //
-// Its errors name paths by what the caller calls them (Path.What, an
-// output's what), never by a command-line flag of its own; gdgpu run
-// --run-dir and the command line's --out, --log and --checkpoint are one
-// caller.
+// Its errors are typed, prefixed "rundir: ", and name a path by what the
+// caller calls it (Path.What, an output's what), never by a name of their
+// own: the command line passes its flags as those names and adds its
+// advice to the message.
 package rundir
 
 import (
