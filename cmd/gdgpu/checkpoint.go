@@ -110,15 +110,12 @@ func (c *ckptFlags) apply(cmd *cobra.Command, s *setup) error {
 			return usagef("--checkpoint %s is not a regular file", c.path)
 		}
 	}
+	s.job.CheckpointEvery, s.job.CheckpointInterval = c.every, c.interval
 	job := s.job
 	if c.from != nil {
-		job = c.resumeJob(changed, &s.job)
-	}
-	if changed("checkpoint-every") || c.from == nil {
-		job.CheckpointEvery = c.every
-	}
-	if changed("checkpoint-interval") || c.from == nil {
-		job.CheckpointInterval = c.interval
+		// The flags given (by the fields they set) override the
+		// checkpoint's job.
+		job = c.from.ResumeJob(&s.job, fieldGiven(changed))
 	}
 	if err := job.Validate(); err != nil {
 		return usagef("%v", err)
@@ -138,56 +135,6 @@ func (c *ckptFlags) apply(cmd *cobra.Command, s *setup) error {
 	s.job = job
 	s.ckpt = c
 	return nil
-}
-
-// resumeJob returns the checkpoint's job with the values of the flags
-// given (as build read them into flagJob) copied over it.
-func (c *ckptFlags) resumeJob(changed func(string) bool, flagJob *gdgpu.Job) gdgpu.Job {
-	job := c.from.Job
-	fj := flagJob
-	set := func(flag string, apply func()) {
-		if changed(flag) {
-			apply()
-		}
-	}
-	set("problem", func() { job.Problem = fj.Problem })
-	set("dim", func() { job.Dim = fj.Dim })
-	set("cond", func() { job.Cond = fj.Cond })
-	set("precision", func() { job.Precision = fj.Precision })
-	if changed("optimizer") && fj.Optimizer.Name != job.Optimizer.Name {
-		job.Optimizer = fj.Optimizer
-	} else {
-		for _, h := range gdgpu.AllHypers() {
-			set(h.Name, func() { job.Optimizer.Set(h.Name, fj.Optimizer.Get(h.Name)) })
-		}
-	}
-	if changed("schedule") && fj.Schedule.Kind != job.Schedule.Kind {
-		job.Schedule = fj.Schedule
-	} else {
-		for _, p := range schedParams {
-			set(p.flag, func() { p.Copy(&job.Schedule, &fj.Schedule) })
-		}
-	}
-	set("clip-grad-norm", func() { job.ClipNorm = fj.ClipNorm })
-	set("clip-grad-value", func() { job.ClipValue = fj.ClipValue })
-	set("seed", func() { job.Seed, job.RandomStart = fj.Seed, fj.RandomStart })
-	set("steps", func() { job.Steps = fj.Steps })
-	set("log-every", func() { job.LogEvery = fj.LogEvery })
-	set("grad-tol", func() { job.GradTol = fj.GradTol })
-	set("func-tol", func() { job.FuncTol = fj.FuncTol })
-	set("func-window", func() { job.FuncWindow = fj.FuncWindow })
-	set("loss-target", func() { job.LossTarget, job.HasTarget = fj.LossTarget, fj.HasTarget })
-	set("time-limit", func() { job.TimeLimit = fj.TimeLimit })
-	set("epochs", func() { job.Steps = fj.Steps })
-	if gdgpu.IsModel(job.Problem) {
-		// The data is rebuilt from the flags, which prefill took from the
-		// checkpoint where not given; Compatible then checks its hash.
-		job.Data, job.DataSpec, job.DataHash = fj.Data, fj.DataSpec, ""
-		job.Loss, job.Delta, job.L1, job.L2 = fj.Loss, fj.Delta, fj.L1, fj.L2
-		job.NoIntercept, job.BatchSize, job.Seed, job.Dim = fj.NoIntercept, fj.BatchSize, fj.Seed, fj.Dim
-		job.Hidden, job.Activation, job.LeakySlope, job.InitScheme = fj.Hidden, fj.Activation, fj.LeakySlope, fj.InitScheme
-	}
-	return job
 }
 
 // writeCheckpoint is gdgpu.WriteCheckpoint, a variable so that a test can

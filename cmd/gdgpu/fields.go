@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/gdgpu/gdgpu"
@@ -96,6 +97,27 @@ func fieldFlag(field string) string {
 		return "--" + h
 	}
 	return field
+}
+
+// fieldAlsoFlags are the flags that set a field beside its own:
+// --epochs sets the step limit too.
+var fieldAlsoFlags = map[string][]string{"Job.Steps": {"epochs"}}
+
+// fieldGiven answers, for the library functions that take the fields a
+// caller set (gdgpu.Checkpoint.ResumeJob), whether a flag of the field
+// was given (changed): its flag in fieldFlags, without dashes and value,
+// or one of fieldAlsoFlags.
+func fieldGiven(changed func(string) bool) func(field string) bool {
+	return func(field string) bool {
+		if fl, ok := strings.CutPrefix(fieldFlag(field), "--"); ok {
+			fl, _, _ = strings.Cut(fl, "=") // --intercept=false
+			fl, _, _ = strings.Cut(fl, " ") // --device cpu
+			if changed(fl) {
+				return true
+			}
+		}
+		return slices.ContainsFunc(fieldAlsoFlags[field], changed)
+	}
 }
 
 // inFlags is err's message with the command line's flags in place of the

@@ -4,8 +4,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gdgpu/gdgpu"
 )
 
 // TestEveryFieldHasAFlag: every field the library's refusals and
@@ -50,5 +53,47 @@ func TestEveryFieldHasAFlag(t *testing.T) {
 		if fieldFlag(field) == field {
 			t.Errorf("%s names %s, which has no flag in fieldFlags", f, field)
 		}
+	}
+}
+
+// TestFieldGiven: a field counts as given when its flag was (the value
+// after = or a space dropped), or one of fieldAlsoFlags; and every field
+// gdgpu.Checkpoint.ResumeJob asks about has a flag, so that none is
+// silently taken from the checkpoint.
+func TestFieldGiven(t *testing.T) {
+	for _, tc := range []struct {
+		field   string
+		changed []string
+		want    bool
+	}{
+		{"Job.Dim", []string{"dim"}, true},
+		{"Job.Dim", []string{"steps"}, false},
+		{"Job.Steps", []string{"steps"}, true},
+		{"Job.Steps", []string{"epochs"}, true},
+		{"Optimizer.lr", []string{"lr"}, true},
+		{"Optimizer.beta1", []string{"lr"}, false},
+		{"Schedule.Gamma", []string{"lr-gamma"}, true},
+		{"Job.NoIntercept", []string{"intercept"}, true},
+		{"cpu.Open", []string{"device"}, true},
+		{"gdgpu.ProblemNames", []string{"problem"}, false},
+		{"No.Such", []string{"No.Such"}, false},
+	} {
+		given := fieldGiven(func(fl string) bool { return slices.Contains(tc.changed, fl) })
+		if got := given(tc.field); got != tc.want {
+			t.Errorf("%s with %v given: %v, want %v", tc.field, tc.changed, got, tc.want)
+		}
+	}
+	cp := &gdgpu.Checkpoint{Job: gdgpu.NewJob()}
+	job := cp.Job
+	asked := 0
+	cp.ResumeJob(&job, func(field string) bool {
+		asked++
+		if !strings.HasPrefix(fieldFlag(field), "--") {
+			t.Errorf("ResumeJob asks about %s, which has no flag", field)
+		}
+		return false
+	})
+	if asked < 20 {
+		t.Errorf("ResumeJob asked about %d fields: is the check broken?", asked)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu/rundir"
 )
 
 // TestClashingPathsRefused: an output that names an input or another
@@ -190,7 +191,7 @@ func TestRunDirLocked(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	unlock, err := lockRunDir(dir)
+	unlock, err := rundir.Lock(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,14 +200,14 @@ func TestRunDirLocked(t *testing.T) {
 	if code != exitUsage || stdout != "" || !strings.Contains(stderr, "in use by another run") || !strings.Contains(stderr, fmt.Sprint(os.Getpid())) {
 		t.Errorf("exit %d, want %d naming the holder\n%s%s", code, exitUsage, stdout, stderr)
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 || ents[0].Name() != runDirLock {
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 || ents[0].Name() != rundir.LockFile {
 		t.Errorf("the refused run wrote into the folder: %v", ents)
 	}
 	unlock()
 	if code, stdout, stderr := gdgpuRun(t, args...); code != 0 {
 		t.Errorf("after the release: exit %d\n%s%s", code, stdout, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dir, runDirLock)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, rundir.LockFile)); err == nil {
 		t.Error("the run left its lock file")
 	}
 	// A folder that a run filled is refused, lock or no lock.

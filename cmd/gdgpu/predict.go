@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/rundir"
 	"github.com/spf13/cobra"
 )
 
@@ -51,8 +52,8 @@ on stderr without --out, on stdout with it.`,
 				return usagef("%v", err)
 			}
 			if out != "" {
-				if err := checkPaths([]namedPath{{"--model", model}, {"--model's card", model + ".json"}, {"--data", dataPath}},
-					[]namedPath{{"--out", out}}); err != nil {
+				if err := checkPaths([]rundir.Path{{What: "--model", Path: model}, {What: "--model's card", Path: model + ".json"}, {What: "--data", Path: dataPath}},
+					[]rundir.Path{{What: "--out", Path: out}}); err != nil {
 					return err
 				}
 				if err := checkOutput("--out", out); err != nil {

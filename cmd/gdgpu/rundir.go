@@ -6,24 +6,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/jobfile"
+	"github.com/gdgpu/gdgpu/rundir"
 	"github.com/spf13/cobra"
 )
 
-// The files --run-dir writes.
+// The files --run-dir writes (package rundir's layout).
 const (
-	runDirJob     = "job.toml"
-	runDirLog     = "log.csv"
-	runDirParams  = "params.npy"
-	runDirSummary = "summary.json"
-	runDirCkpt    = "checkpoint"
-	// runDirLock is the lock a run holds on its folder (flock(2), released
-	// by the kernel when the process ends, however it ends): it holds the
-	// pid, and is removed when the run ends.
-	runDirLock = ".gdgpu.lock"
+	runDirJob     = rundir.JobFile
+	runDirLog     = rundir.LogFile
+	runDirParams  = rundir.ParamsFile
+	runDirSummary = rundir.SummaryFile
+	runDirCkpt    = rundir.CheckpointFile
 )
 
 // addRunDirFlag registers --run-dir on cmd.
@@ -43,20 +39,13 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 	if dir == "" {
 		return check()
 	}
-	switch st, err := os.Stat(dir); {
-	case err == nil && !st.IsDir():
-		return usagef("--run-dir %s exists and is not a folder", dir)
-	case err == nil:
-		// Its lock first, so that a folder in use is said to be in use,
-		// whatever files its run has made there so far.
-		unlock, err := lockEmptyRunDir(dir)
-		if err != nil {
-			return err
-		}
-		s.unlock = unlock
-	case !os.IsNotExist(err):
-		return usagef("--run-dir %s: %v", dir, unwrapPath(err))
+	// An existing folder is taken now, so that one in use is said to be in
+	// use before any path is judged; a new one is made once they pass.
+	unlock, err := rundir.Claim(dir)
+	if err != nil {
+		return runDirError(err)
 	}
+	s.unlock = unlock
 	if !cmd.Flags().Changed("out") {
 		s.out = filepath.Join(dir, runDirParams)
 	}
@@ -77,15 +66,9 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 		return err
 	}
 	if s.unlock == nil {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
-		}
-		// Under the lock, the folder is judged again: a run that started
-		// beside this one may have made it and filled it since it was
-		// found missing.
-		unlock, err := lockEmptyRunDir(dir)
+		unlock, err := rundir.Create(dir)
 		if err != nil {
-			return err
+			return runDirError(err)
 		}
 		s.unlock = unlock
 	}
@@ -133,79 +116,28 @@ func outPrecision(s *setup) string {
 	return s.job.Precision.String()
 }
 
-// lockRunDir takes dir's lock for this process (runDirLock), or refuses,
-// naming the pid of the run that holds it. The returned function removes
-// the lock file and releases the lock.
-func lockRunDir(dir string) (unlock func(), err error) {
-	path := filepath.Join(dir, runDirLock)
-	var f *os.File
-	for try := 0; ; try++ {
-		if f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644); err != nil {
-			return nil, failure(fmt.Errorf("--run-dir %s: %w", dir, unwrapPath(err)))
-		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-			holder, _ := os.ReadFile(path)
-			f.Close()
-			if errors.Is(err, syscall.EWOULDBLOCK) {
-				return nil, usagef("--run-dir %s is in use by another run (pid %s); give another folder", dir, strings.TrimSpace(string(holder)))
-			}
-			return nil, failure(fmt.Errorf("--run-dir %s: locking %s: %w", dir, runDirLock, err))
-		}
-		// The holder removes the file as it lets go: a lock taken on the
-		// file it had removed (opened before, locked after) is no lock on
-		// the one at path now. Take that one.
-		fi, ferr := f.Stat()
-		pi, perr := os.Stat(path)
-		if ferr == nil && perr == nil && os.SameFile(fi, pi) {
-			break
-		}
-		f.Close()
-		if try == 10 {
-			return nil, failure(fmt.Errorf("--run-dir %s: %s keeps being replaced", dir, runDirLock))
-		}
+// runDirError is a rundir refusal or failure as --run-dir's: a path that
+// is no folder, a folder in use, not empty, or that cannot be looked up or
+// listed is a usage error (exit 2); a folder that cannot be made or locked
+// a runtime error.
+func runDirError(err error) error {
+	var notFolder *rundir.NotFolderError
+	var inUse *rundir.InUseError
+	var notEmpty *rundir.NotEmptyError
+	var op *rundir.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &notFolder):
+		return usagef("--run-dir %s exists and is not a folder", notFolder.Dir)
+	case errors.As(err, &inUse):
+		return usagef("--run-dir %s is in use by another run (pid %s); give another folder", inUse.Dir, inUse.PID)
+	case errors.As(err, &notEmpty):
+		return usagef("--run-dir %s is not empty (it holds %s); give a new or empty folder", notEmpty.Dir, notEmpty.Name)
+	case errors.As(err, &op) && (op.Op == "stat" || op.Op == "read"):
+		return usagef("--run-dir %s: %v", op.Dir, unwrapPath(op.Err))
+	case errors.As(err, &op):
+		return failure(fmt.Errorf("--run-dir %s: %w", op.Dir, unwrapPath(op.Err)))
 	}
-	if err := f.Truncate(0); err == nil {
-		fmt.Fprintf(f, "%d\n", os.Getpid())
-	}
-	return func() {
-		os.Remove(path) // while still holding the lock: no other run took the file
-		f.Close()
-	}, nil
-}
-
-// runDirEmpty refuses a --run-dir that holds anything but a job file and a
-// lock file. A folder holding only the job file is a run that failed
-// before writing anything else (no GL context, say): it may be retried. A
-// lock file is a killed run's, or a running one's, which the lock tells
-// apart.
-func runDirEmpty(dir string) error {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return usagef("--run-dir %s: %v", dir, unwrapPath(err))
-	}
-	for _, e := range ents {
-		// A run stopped at once (a signal before its work) may have left
-		// one of its temporary files (.NAME.check*, .NAME.tmp*).
-		if n := e.Name(); strings.HasPrefix(n, ".") && (strings.Contains(n, ".check") || strings.Contains(n, ".tmp")) {
-			continue
-		}
-		if e.Name() != runDirJob && e.Name() != runDirLock {
-			return usagef("--run-dir %s is not empty (it holds %s); give a new or empty folder", dir, e.Name())
-		}
-	}
-	return nil
-}
-
-// lockEmptyRunDir takes dir's lock (lockRunDir), then refuses the folder,
-// releasing the lock, unless it is empty but for a job file
-// (runDirEmpty).
-func lockEmptyRunDir(dir string) (unlock func(), err error) {
-	if unlock, err = lockRunDir(dir); err != nil {
-		return nil, err
-	}
-	if err := runDirEmpty(dir); err != nil {
-		unlock()
-		return nil, err
-	}
-	return unlock, nil
+	return failure(err)
 }
