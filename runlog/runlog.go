@@ -1,8 +1,8 @@
 // Package runlog writes and reads gdgpu's CSV run log: a header, then one
 // row per Sample, with the columns step, loss, grad_norm, lr and
 // elapsed_s, and for a model on data accuracy, val_loss and val_accuracy
-// where they apply (Columns). gdgpu run --log writes it through a Writer;
-// gdgpu plot reads it with ReadColumns.
+// where they apply (Columns). gdgpu run --log writes it through a Writer
+// on the file Create makes; gdgpu plot reads it with ReadColumns.
 package runlog
 
 import (
@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -100,6 +102,52 @@ func (l *Writer) Flush() error {
 		l.err = ferr
 	}
 	return l.err
+}
+
+// File is a log being written to a file: a Writer on it.
+type File struct {
+	*Writer
+	f *os.File
+}
+
+// Create replaces path with a new log of job's samples holding the
+// header: written to a temporary file in its folder and renamed into
+// place, so that an existing log is either whole or replaced. Rows are
+// then appended to the file in place, so that it can be followed while
+// the run goes on; Close ends it. An error is the file system's, as it
+// gave it.
+func Create(path string, job *gdgpu.Job) (_ *File, err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	l := &File{f: f, Writer: NewWriter(f, job)}
+	if err := l.Flush(); err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Close flushes the rows and closes the file, returning the first error
+// met (a row's, the flush's or the close's) as it was.
+func (l *File) Close() error {
+	err := l.Flush()
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Table is columns of a log read back, row by row.

@@ -42,6 +42,12 @@ func LineFigure(lines []Line, title, x, y string, logY bool) (*gplot.Plot, error
 	}
 	p.Add(plotter.NewGrid())
 	PlaceLegend(p, series, logY)
+	if lo, hi, ok := positiveRange(series); logY && ok && lo == hi {
+		// One value (a log of one row): gonum would pad the axis to
+		// [y-1, y+1], which reaches 0 or below, where a log axis has no
+		// decades (DecadeTicks never ended). A decade either side instead.
+		p.Y.Min, p.Y.Max = lo/10, hi*10
+	}
 	for i, l := range lines {
 		pl, err := plotter.NewLine(l.XY)
 		if err != nil {
@@ -53,6 +59,20 @@ func LineFigure(lines []Line, title, x, y string, logY bool) (*gplot.Plot, error
 		p.Legend.Add(l.Label, pl)
 	}
 	return p, nil
+}
+
+// positiveRange is the smallest and largest finite y > 0 of the series;
+// ok is false when there is none.
+func positiveRange(series []plotter.XYs) (lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for _, p := range s {
+			if p.Y > 0 && !math.IsInf(p.Y, 1) {
+				lo, hi = min(lo, p.Y), max(hi, p.Y)
+			}
+		}
+	}
+	return lo, hi, hi >= lo
 }
 
 // FigureTitlePt and FigureTextPt are the figure text sizes, in points (at gonum's 96 dpi a point is 4/3 of a

@@ -1,12 +1,15 @@
 package viewer
 
 import (
+	"io"
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
 )
 
 // TestDecadeTicksWideRange: a log axis over many decades (a diverging
@@ -111,5 +114,48 @@ func TestFigureFonts(t *testing.T) {
 		if f.Size < 12 || f.Variant != "Sans" {
 			t.Errorf("%s: %v %s, want 12pt or more, Sans", name, f.Size, f.Variant)
 		}
+	}
+}
+
+// TestLineFigureOneValue: lines whose y takes one value (a log of one
+// row) on a log axis get a decade either side, and draw: gonum padded the
+// axis to [y-1, y+1], reaching 0, and DecadeTicks never returned.
+func TestLineFigureOneValue(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		lines            []Line
+		logY             bool
+		wantMin, wantMax float64 // 0, 0: left to gonum
+	}{
+		{"one row", []Line{{Label: "a", XY: plotter.XYs{{X: 0, Y: 1}}}}, true, 0.1, 10},
+		{"flat, a zero floored", []Line{{Label: "a", XY: plotter.XYs{{X: 0, Y: 0.5}, {X: 1, Y: 0}}}}, true, 0.05, 5},
+		{"two lines, one value", []Line{{Label: "a", XY: plotter.XYs{{X: 0, Y: 2}}}, {Label: "b", XY: plotter.XYs{{X: 3, Y: 2}}}}, true, 0.2, 20},
+		{"linear axis", []Line{{Label: "a", XY: plotter.XYs{{X: 0, Y: 1}}}}, false, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := LineFigure(tc.lines, "t", "x", "y", tc.logY)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantMax != 0 && (math.Abs(p.Y.Min-tc.wantMin) > 1e-15 || math.Abs(p.Y.Max-tc.wantMax) > 1e-15) {
+				t.Errorf("y axis [%g, %g], want [%g, %g]", p.Y.Min, p.Y.Max, tc.wantMin, tc.wantMax)
+			}
+			done := make(chan error, 1)
+			go func() {
+				wt, err := p.WriterTo(4*vg.Inch, 3*vg.Inch, "png")
+				if err == nil {
+					_, err = wt.WriteTo(io.Discard)
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("drawing did not end in 30s")
+			}
+		})
 	}
 }

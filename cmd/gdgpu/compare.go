@@ -9,6 +9,7 @@ import (
 	"github.com/gdgpu/gdgpu/data"
 	"github.com/gdgpu/gdgpu/device"
 	"github.com/gdgpu/gdgpu/engine"
+	"github.com/gdgpu/gdgpu/report"
 	"github.com/spf13/cobra"
 )
 
@@ -90,8 +91,7 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	if s.device == "cpu" {
 		prec = gdgpu.F64
 	}
-	res := compareResult{Job: jobEntries(s), Params: s.out, Log: s.log}
-	res.Version, res.Commit, res.GoVersion = buildInfo()
+	res := report.NewCompare(jobReport(s), s.out, s.log)
 	// interrupted ends the comparison of a run that was interrupted.
 	interrupted := func(which string, o *outcome) error {
 		fmt.Fprintf(text, "  interrupted at step %d of the %s run; nothing compared\n", o.res.StatusStep, which)
@@ -109,7 +109,7 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	res.Reference = newCompareSide(ref, gdgpu.F64.String(), ro)
+	res.Reference = report.NewCompareSide(ref.String(), gdgpu.F64.String(), ro.res)
 	if ro.res.Status == gdgpu.Interrupted {
 		return interrupted("reference", ro)
 	}
@@ -122,7 +122,7 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 			return failure(err)
 		}
 	}
-	res.Compared = newCompareSide(got, prec.String(), goo)
+	res.Compared = report.NewCompareSide(got.String(), prec.String(), goo.res)
 	if goo.res.Status == gdgpu.Interrupted {
 		return interrupted(got.Backend.Name(), goo)
 	}
@@ -202,26 +202,12 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 		code = exitMismatch
 	}
 	if s.jsonOut {
-		res.Success, res.ExitCode = c.OK, code
-		res.Matched, res.Unmatched = c.Matched, c.Unmatched
-		res.LossMaxAbs, res.LossMaxRel = jsonFloat(c.LossMaxAbs), jsonFloat(c.LossMaxRel)
-		res.ParamMaxAbs, res.ParamMaxRel = jsonFloat(c.ParamMaxAbs), jsonFloat(c.ParamMaxRel)
-		if c.LossFirstBad >= 0 {
-			res.LossFirstBad = &c.LossFirstBad
-		}
-		if c.ParamWorstIndex >= 0 {
-			res.ParamWorst = &c.ParamWorstIndex
-		}
-		res.StatusMatch = c.StatusMatch
-		if c.Branched() {
-			res.BranchStep = &c.BranchStep
-		}
-		res.Tolerance.LossRel, res.Tolerance.LossFloor = tol.LossRel, tol.LossFloor
-		res.Tolerance.ParamRel, res.Tolerance.ParamFloor = tol.ParamRel, tol.ParamFloor
-		res.Tolerance.SumDepth, res.Tolerance.Doc = depth, gdgpu.ToleranceDoc
+		var iters *int
 		if lbfgs {
-			res.Tolerance.Iterations = &ro.res.Iterations
+			iters = &ro.res.Iterations
 		}
+		res.Judge(c, tol, depth, iters)
+		res.ExitCode = code
 		if err := printJSON(stdout, res); err != nil {
 			return err
 		}

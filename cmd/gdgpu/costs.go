@@ -8,13 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/gdgpu/gdgpu"
-	"github.com/gdgpu/gdgpu/cpu"
 	"github.com/gdgpu/gdgpu/viewer"
 )
 
@@ -57,11 +52,15 @@ The format follows the extension of -o: .png, .svg or .pdf.`,
 			if err != nil {
 				return err
 			}
-			plots, err := costPlots(delta, span)
+			plots, err := viewer.CostPanels(delta, span)
 			if err != nil {
 				return failure(err)
 			}
-			if err := writeCosts(out, format, plots, w, h); err != nil {
+			canvas, err := viewer.RowFigure(plots[:], w, h, format)
+			if err != nil {
+				return failure(err)
+			}
+			if err := writeAtomic(out, canvas); err != nil {
 				return failure(err)
 			}
 			fmt.Fprintf(stdout, "gdgpu costs: %s (%s; huber delta %g, r in [-%g, %g])\n", out, strings.Join(gdgpu.Losses, ", "), delta, span, span)
@@ -76,62 +75,4 @@ The format follows the extension of -o: .png, .svg or .pdf.`,
 	fs.StringVar(&height, "height", "10cm", "picture height")
 	cmd.MarkFlagRequired("out")
 	return cmd
-}
-
-// costPlots returns the costs panel and the derivatives panel.
-func costPlots(delta, span float64) ([2]*plot.Plot, error) {
-	const n = 401
-	var ps [2]*plot.Plot
-	for k, title := range []string{"cost l(r)", "derivative dl/dr"} {
-		p := viewer.NewFigure()
-		p.Title.Text = title
-		p.X.Label.Text = "residual r = z - y"
-		p.Add(plotter.NewGrid())
-		var all []plotter.XYs
-		for i, loss := range gdgpu.Losses {
-			xy := make(plotter.XYs, n)
-			for j := range xy {
-				r := -span + 2*span*float64(j)/(n-1)
-				l, dl, err := cpu.RegressionCost(loss, delta, r)
-				if err != nil {
-					return ps, err
-				}
-				xy[j].X, xy[j].Y = r, l
-				if k == 1 {
-					xy[j].Y = dl
-				}
-			}
-			line, err := plotter.NewLine(xy)
-			if err != nil {
-				return ps, err
-			}
-			line.Color = viewer.Palette[i%len(viewer.Palette)]
-			line.Width = vg.Points(2)
-			p.Add(line)
-			name := loss
-			if cost, _ := gdgpu.LookupRegressionCost(loss); cost.Delta {
-				name = fmt.Sprintf("%s (delta %g)", loss, delta)
-			}
-			p.Legend.Add(name, line)
-			all = append(all, xy)
-		}
-		// Where the curves are not: the costs rise to the top corners, the
-		// derivatives through the bottom left and top right.
-		viewer.PlaceLegend(p, all, false)
-		ps[k] = p
-	}
-	return ps, nil
-}
-
-// writeCosts draws the two panels side by side into path, atomically.
-func writeCosts(path, format string, ps [2]*plot.Plot, w, h vg.Length) error {
-	canvas, err := draw.NewFormattedCanvas(w, h, format)
-	if err != nil {
-		return err
-	}
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 4}
-	cs := plot.Align([][]*plot.Plot{{ps[0], ps[1]}}, tiles, draw.New(canvas))
-	ps[0].Draw(cs[0][0])
-	ps[1].Draw(cs[0][1])
-	return writeAtomic(path, canvas)
 }

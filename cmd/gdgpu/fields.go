@@ -63,6 +63,7 @@ var fieldFlags = func() map[string]string {
 		"PictureOptions.Height":  "--size",
 		"PictureOptions.Bounds":  "--bounds",
 		"WriteFrames.every":      "--every",
+		"ReadSeries.logY":        "--log-y", // viewer's, plot's
 		"cpu.Open":               "--device cpu",
 		"Open.name":              "--device", // device.Open's
 		"engine.Devices":         "'gdgpu info --devices'",

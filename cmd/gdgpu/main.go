@@ -27,6 +27,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gdgpu/gdgpu/report"
 )
 
 func main() {
@@ -201,7 +203,7 @@ type debugSink struct{ w io.Writer }
 // the tree had local changes (go build records them from git), and Go's
 // version and target.
 func version() string {
-	v, commit, _ := buildInfo()
+	v, commit, _ := report.BuildInfo()
 	if commit != "" {
 		v += ", commit " + commit // "+modified": built from a tree with local changes
 	}

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/runlog"
 	"github.com/gdgpu/gdgpu/viewer"
 	"github.com/spf13/cobra"
@@ -176,55 +176,25 @@ func plotLength(flag, s string) (vg.Length, error) {
 }
 
 // readPlotLog reads the xCol and yCol columns of a CSV run log
-// (runlog.ReadColumns). Rows whose y is NaN or ±Inf are skipped with one
-// warning on stderr; anything else that is not a finite number, a missing
-// column, a short row or an empty log is a usage error naming file:line.
-// On a log scale y < 0 is refused; y = 0 is kept (floorZeros).
+// (viewer.ReadSeries), warning on stderr of the rows it skipped (their y
+// is NaN or ±Inf); a log it refuses is a usage error naming file:line.
 func readPlotLog(path, xCol, yCol string, logY bool, stderr io.Writer) (plotter.XYs, error) {
-	if err := data.CheckRegular(path); err != nil {
-		return nil, usagef("%v", err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	defer f.Close()
-	t, err := runlog.ReadColumns(f, path, xCol, yCol)
-	if fe := (*runlog.FormatError)(nil); errors.As(err, &fe) {
-		return nil, usagef("%s", strings.TrimPrefix(fe.Error(), "runlog: "))
-	} else if err != nil {
-		return nil, usagef("%s: %v", path, err)
-	}
-	var xy plotter.XYs
-	skipped, firstSkip := 0, 0
-	for r, v := range t.Values {
-		x, y, line := v[0], v[1], t.Lines[r]
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, usagef("%s:%d: column %s: %v is not finite", path, line, xCol, x)
-		}
-		if math.IsNaN(y) || math.IsInf(y, 0) {
-			if skipped == 0 {
-				firstSkip = line
-			}
-			skipped++
-			continue
-		}
-		if logY && y < 0 {
-			return nil, usagef("%s:%d: column %s: %v cannot be drawn on a log scale; use --log-y=false", path, line, yCol, y)
-		}
-		xy = append(xy, plotter.XY{X: x, Y: y})
-	}
-	if skipped > 0 {
+	xy, skip, err := viewer.ReadSeries(path, xCol, yCol, logY)
+	if skip.Rows > 0 {
 		fmt.Fprintf(stderr, "gdgpu: warning: %s: skipped %d rows whose %s is NaN or Inf (first at line %d; the run diverged?)\n",
-			path, skipped, yCol, firstSkip)
+			path, skip.Rows, yCol, skip.FirstLine)
 	}
-	if len(xy) == 0 {
-		if skipped > 0 {
-			return nil, usagef("%s: every row's %s is NaN or Inf; nothing to plot", path, yCol)
-		}
-		return nil, usagef("%s: no rows after the header; nothing to plot", path)
+	var fe *runlog.FormatError
+	var ve *gdgpu.FieldError
+	switch {
+	case err == nil:
+		return xy, nil
+	case errors.As(err, &fe):
+		return nil, usagef("%s", strings.TrimPrefix(fe.Error(), "runlog: "))
+	case errors.As(err, &ve): // its message without the package, in flags
+		return nil, usagef("%s", ve.Format(fieldFlag))
 	}
-	return xy, nil
+	return nil, usagef("%v", err)
 }
 
 // writeAtomic writes wt to path through a temporary file in the same folder,

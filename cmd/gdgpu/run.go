@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -222,7 +221,7 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 	// The log is created at the first sample, so that a run refused at its
 	// start (a non-finite start point, say) leaves an existing log as it
 	// was and creates none; its folder is checked before the run.
-	var lg *csvLog
+	var lg *runlog.File
 	var lgErr error
 	if logPath != "" {
 		if err := checkWritable("--log", logPath); err != nil {
@@ -231,7 +230,7 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 	}
 	openLog := func() {
 		if logPath != "" && lg == nil && lgErr == nil {
-			lg, lgErr = createLog(logPath, &s.job)
+			lg, lgErr = runlog.Create(logPath, &s.job)
 		}
 	}
 	var bar *progressbar.ProgressBar
@@ -241,7 +240,9 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 	hooks := gdgpu.Hooks{
 		Sample: func(smp gdgpu.Sample, lr float64, el time.Duration) {
 			openLog()
-			lg.row(smp, lr, el)
+			if lg != nil {
+				lg.Row(smp, lr, el)
+			}
 			if bar != nil {
 				// Samples are steps the device has finished: issued steps
 				// run ahead of it, so a bar driven by them would start at
@@ -283,8 +284,8 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 	}
 	if lg != nil {
 		o.log = lg.Rows()
-		if err := lg.close(); err != nil {
-			if err := logFail(err); err != nil {
+		if err := lg.Close(); err != nil {
+			if err := logFail(fmt.Errorf("writing --log %s: %w", logPath, err)); err != nil {
 				return o, err
 			}
 		}
@@ -499,61 +500,6 @@ func newBar(stderr io.Writer, steps int, label string) *progressbar.ProgressBar 
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionSetWidth(30),
 	)
-}
-
-// csvLog is the --log file: a runlog.Writer on it.
-type csvLog struct {
-	path string
-	f    *os.File
-	*runlog.Writer
-}
-
-// createLog replaces path with a new log holding the header: written to a
-// temporary file in its folder and renamed into place, as the other
-// outputs are, so that an existing log is either whole or replaced. Rows
-// are then appended to the file in place, so that it can be followed
-// while the run goes on.
-func createLog(path string, job *gdgpu.Job) (_ *csvLog, err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	l := &csvLog{path: path, f: f, Writer: runlog.NewWriter(f, job)}
-	if err := l.Flush(); err != nil {
-		return nil, err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return nil, err
-	}
-	return l, nil
-}
-
-// row appends one sample; a nil log ignores it.
-func (l *csvLog) row(s gdgpu.Sample, lr float64, el time.Duration) {
-	if l != nil {
-		l.Row(s, lr, el)
-	}
-}
-
-// close flushes and closes the file, returning the first error met.
-func (l *csvLog) close() error {
-	err := l.Flush()
-	if cerr := l.f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("writing --log %s: %w", l.path, err)
-	}
-	return nil
 }
 
 // plural is "1 iteration" -style agreement: word, or word+"s" unless n is 1.

@@ -105,7 +105,7 @@ func jobSettings(s *setup) jobfile.Settings {
 }
 
 // jobEntries lists the effective job's flags in the order job.toml gives
-// them; the JSON results (jobObject) read it.
+// them; the JSON results read it too (report.Job is the same list).
 func jobEntries(s *setup) []jobfile.KeyValue { return jobfile.Entries(&s.job, jobSettings(s)) }
 
 // outPrecision is the precision the run computed in: the CPU's is f64.

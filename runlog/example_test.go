@@ -1,0 +1,58 @@
+package runlog_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/runlog"
+)
+
+// Log a run's samples as gdgpu run --log does, then read a column back.
+func ExampleCreate() {
+	dir, err := os.MkdirTemp("", "runlog")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "log.csv")
+
+	job := gdgpu.NewJob()
+	job.Problem, job.Dim, job.Steps, job.LogEvery = "quadratic", 100, 30, 10
+	b, err := cpu.New(&job)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+	l, err := runlog.Create(path, &job)
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = gdgpu.Run(context.Background(), &job, b, job.StartPoint(), gdgpu.Hooks{
+		Sample: func(s gdgpu.Sample, lr float64, elapsed time.Duration) { l.Row(s, lr, elapsed) },
+	})
+	if cerr := l.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	f, err := os.Open(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	t, err := runlog.ReadColumns(f, path, "step", "lr")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(t.Values)
+	// Output:
+	// [[0 0.001] [10 0.001] [20 0.001] [30 0.001]]
+}
