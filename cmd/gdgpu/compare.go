@@ -91,7 +91,7 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	if s.device == "cpu" {
 		prec = gdgpu.F64
 	}
-	res := report.NewCompare(jobReport(s), s.out, s.log)
+	res := report.NewCompare(jobEntries(s), s.out, s.log)
 	// interrupted ends the comparison of a run that was interrupted.
 	interrupted := func(which string, o *outcome) error {
 		fmt.Fprintf(text, "  interrupted at step %d of the %s run; nothing compared\n", o.res.StatusStep, which)

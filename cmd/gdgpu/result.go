@@ -15,16 +15,13 @@ import (
 // report.Run, compare --json a report.Compare, and --run-dir's
 // summary.json is the report.Run with its paths relative to the folder.
 
-// jobReport is the effective job (jobEntries) as the results give it.
-func jobReport(s *setup) report.Job { return jobEntries(s) }
-
 // newRunResult describes o, a run of s's job on device devName. rel maps
 // an output path to the form the result gives it.
 func newRunResult(s *setup, o *outcome, devName string, rel func(string) string) report.Run {
 	in := report.RunInput{
 		Result:    o.res,
 		Job:       &s.job,
-		Entries:   jobReport(s),
+		Entries:   jobEntries(s),
 		Device:    devName,
 		Precision: outPrecision(s),
 		ExitCode:  statusExit(o.res.Status),
