@@ -564,14 +564,8 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 					d[e] = b[e]
 				}
 			}
-		case vSin:
-			for e, v := range a[:len(d)] {
-				d[e] = math.Sin(v)
-			}
-		case vCos:
-			for e, v := range a[:len(d)] {
-				d[e] = math.Cos(v)
-			}
+		case vSin, vCos:
+			trig(in.op == vCos, d, a)
 		case vExp:
 			for e, v := range a[:len(d)] {
 				d[e] = math.Exp(v)
@@ -603,6 +597,28 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 				d[e] = -v
 			}
 		}
+	}
+}
+
+// trig writes math.Sin(a[e]) (math.Cos with cos) into d[e], with the
+// four-lane kernel (blockTrig, the same bits and no branch on the
+// octant, which a scalar call mispredicts on points spread over
+// several periods) where it takes them, and math where it stops.
+func trig(cos bool, d, a []float64) {
+	a = a[:len(d)]
+	for e := 0; e < len(d); {
+		e += blockTrig(cos, d[e:], a[e:])
+		if e == len(d) {
+			break
+		}
+		// The lanes the kernel leaves (NaN, ±Inf, a huge argument, or
+		// the last len(d)%4) one at a time: the kernel takes the rest.
+		if cos {
+			d[e] = math.Cos(a[e])
+		} else {
+			d[e] = math.Sin(a[e])
+		}
+		e++
 	}
 }
 
