@@ -58,7 +58,26 @@ const (
 	vDivCR
 	vDivRC
 	vNeg
-	vSq   // a*a, powi(a, 2)
+	vSq // a*a, powi(a, 2)
+	// inline's forms of vAdd, vSub, vMul and vDiv: QA squares a (a*a op
+	// b), QB squares b (a op b*b), KA multiplies a by c (c*a op b), KB
+	// b (a op c*b).
+	vAddQA
+	vAddQB
+	vAddKA
+	vAddKB
+	vSubQA
+	vSubQB
+	vSubKA
+	vSubKB
+	vMulQA
+	vMulQB
+	vMulKA
+	vMulKB
+	vDivQA
+	vDivQB
+	vDivKA
+	vDivKB
 	vPowi // powi(a, k)
 	vPow
 	vLE
@@ -70,6 +89,44 @@ const (
 	vSqrt
 	vAbs
 	vFunc // eval1(fn, a)
+)
+
+// vLastAVX is the last op that blockAVX computes (vAdd to vLastAVX).
+const vLastAVX = vDivKB
+
+// avx reports whether blockAVX has a kernel for op.
+func avx(op vop) bool { return op >= vAdd && op <= vLastAVX }
+
+// rrForm splits an op of inline's forms into the register-register op
+// it computes (vAdd, vSub, vMul or vDiv) and its form (fQA to fKB); any
+// other op is itself in form fRR.
+func rrForm(op vop) (vop, int) {
+	if op < vAddQA || op > vDivKB {
+		return op, fRR
+	}
+	k := int(op - vAddQA)
+	return [4]vop{vAdd, vSub, vMul, vDiv}[k/4], fQA + k%4
+}
+
+// The forms of a register-register op: plain, or with an operand
+// squared or multiplied by c in the loop (inline).
+const (
+	fRR = iota - 1
+	fQA
+	fQB
+	fKA
+	fKB
+)
+
+// The codes blockAVX adds to an op: the result multiplied by post
+// (fuse's factor) or negated, then stored as 0 + the result or added to
+// the destination (a deferred output's kernel). internal/genasm's
+// variants table has the same numbers.
+const (
+	kScaled    = 64
+	kNegated   = 128
+	kStoreZero = 256
+	kStoreAdd  = 512
 )
 
 // vinstr is one instruction: its value goes to register d and is read
@@ -92,15 +149,15 @@ type vinstr struct {
 	out      int32
 }
 
-// kop is the instruction's code for blockAVX: its op, plus 32 when
-// scaled, plus 64 when negated.
+// kop is the instruction's code for blockAVX: its op, plus kScaled
+// when scaled, plus kNegated when negated.
 func (in *vinstr) kop() int {
 	k := int(in.op)
 	if in.scaled {
-		k += 32
+		k += kScaled
 	}
 	if in.negated {
-		k += 64
+		k += kNegated
 	}
 	return k
 }
@@ -268,6 +325,7 @@ func (o *Objective) compileProg(outs []output, shifts []int, deferOK bool) progr
 		p.outs = append(p.outs, po)
 	}
 	p.fuse()
+	p.inline()
 	if deferOK {
 		p.deferOutputs()
 	}
@@ -305,7 +363,7 @@ func (p *program) fuse() {
 		}
 		j := into[in.a]
 		pj := &p.code[j]
-		if uses[in.a] == 1 && int(j) == int(in.a) && pj.op >= vAdd && pj.op <= vSq && !pj.scaled && !pj.negated {
+		if uses[in.a] == 1 && int(j) == int(in.a) && avx(pj.op) && !pj.scaled && !pj.negated {
 			if in.op == vNeg {
 				pj.negated = true
 			} else {
@@ -340,6 +398,83 @@ func (p *program) fuse() {
 	p.code = code
 }
 
+// inline folds a squaring (vSq) or a multiplication by an immediate
+// (vMulCR, vMulRC) into the register-register + - * / that is its
+// value's only reader, as that op's form QA to KB: its loop squares the
+// operand, or multiplies it by c, as it reads it, the same product the
+// folded instruction computed (c*v and v*c agree bit for bit, c never
+// NaN), so the result keeps its bits and the block saves a pass and a
+// register. One operand per op (the immediate slot holds one c). In
+// Rosenbrock's program of terms and gradient, x[i+1]-x[i]^2, the terms'
+// 100*a^2 + b^2 and the gradient's ... - 2*b each take one: 14
+// instructions (2 of them views of x) become 11.
+func (p *program) inline() {
+	uses := make([]int, len(p.code))
+	for _, in := range p.code {
+		for _, a := range []int32{in.a, in.b, in.s} {
+			if a >= 0 {
+				uses[a]++
+			}
+		}
+	}
+	for _, out := range p.outs {
+		uses[out.val] += 2 // an output is stored: never folded away
+	}
+	keep := make([]bool, len(p.code))
+	for k := range p.code {
+		keep[k] = true
+	}
+	for k := range p.code {
+		in := &p.code[k]
+		if in.op != vAdd && in.op != vSub && in.op != vMul && in.op != vDiv {
+			continue
+		}
+		for side, opnd := range []*int32{&in.a, &in.b} {
+			j := *opnd
+			pj := &p.code[j]
+			if uses[j] != 1 || pj.scaled || pj.negated {
+				continue
+			}
+			form := fQA + side
+			switch pj.op {
+			case vSq:
+			case vMulCR, vMulRC:
+				form, in.c = fKA+side, pj.c
+			default:
+				continue
+			}
+			in.op = vAddQA + vop(4*(int(in.op-vAdd)/3)+form)
+			*opnd, keep[j] = pj.a, false
+			break
+		}
+	}
+	// Renumber: the kept instructions, their operands redirected (a
+	// folded instruction's only reader now reads its operand).
+	newIdx := make([]int32, len(p.code))
+	var code []vinstr
+	for k, in := range p.code {
+		if !keep[k] {
+			continue
+		}
+		newIdx[k] = int32(len(code))
+		code = append(code, in)
+	}
+	re := func(a int32) int32 {
+		if a < 0 {
+			return a
+		}
+		return newIdx[a]
+	}
+	for k := range code {
+		in := &code[k]
+		in.a, in.b, in.s = re(in.a), re(in.b), re(in.s)
+	}
+	for i := range p.outs {
+		p.outs[i].val = re(p.outs[i].val)
+	}
+	p.code = code
+}
+
 // deferOutputs marks the instructions whose value only one output reads
 // (no instruction, no other output, no glob factor) and that an AVX
 // kernel computes: accumulate runs them as it adds the output, the
@@ -362,7 +497,7 @@ func (p *program) deferOutputs() {
 	}
 	for i, out := range p.outs {
 		in := &p.code[out.val]
-		if uses[out.val] == 1 && out.glob < 0 && in.op >= vAdd && in.op <= vSq {
+		if uses[out.val] == 1 && out.glob < 0 && avx(in.op) {
 			in.deferred, in.out = true, int32(i)
 		}
 	}
@@ -447,7 +582,7 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 		views[j] = d
 		// The AVX kernels take the arithmetic's longest multiple of 4;
 		// the loops below finish it, or do it all.
-		if in.op >= vAdd && in.op <= vSq {
+		if avx(in.op) {
 			bb := b
 			if bb == nil {
 				bb = a
@@ -539,6 +674,9 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 			for e, v := range a[:len(d)] {
 				d[e] = v * v
 			}
+		case vAddQA, vAddQB, vAddKA, vAddKB, vSubQA, vSubQB, vSubKA, vSubKB,
+			vMulQA, vMulQB, vMulKA, vMulKB, vDivQA, vDivQB, vDivKA, vDivKB:
+			inlined(in.op, in.c, d, a, b)
 		case vPowi:
 			for e, v := range a[:len(d)] {
 				d[e] = powi(v, in.k)
@@ -619,6 +757,39 @@ func trig(cos bool, d, a []float64) {
 			d[e] = math.Sin(a[e])
 		}
 		e++
+	}
+}
+
+// inlined is the scalar loop of an op of inline's forms: the operand
+// squared or multiplied by c, as the folded instruction's loop computed
+// it, then the register-register op. The conversions keep each product
+// rounded on its own, as the instruction it replaces stored it (no
+// fused multiply-add).
+func inlined(op vop, c float64, d, a, b []float64) {
+	rr, form := rrForm(op)
+	a, b = a[:len(d)], b[:len(d)]
+	for e := range d {
+		u, v := a[e], b[e]
+		switch form {
+		case fQA:
+			u = float64(u * u)
+		case fQB:
+			v = float64(v * v)
+		case fKA:
+			u = float64(c * u)
+		case fKB:
+			v = float64(c * v)
+		}
+		switch rr {
+		case vAdd:
+			d[e] = u + v
+		case vSub:
+			d[e] = u - v
+		case vMul:
+			d[e] = u * v
+		default:
+			d[e] = u / v
+		}
 	}
 }
 

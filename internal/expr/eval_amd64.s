@@ -15,9 +15,11 @@
 // register), so c op a and a op c agree bit for bit for + and *, and the
 // CR kernel serves RC too; so does fuse's factor post, multiplied after
 // the op (v*post for the post*v it replaces). Negation, an op or fuse's,
-// flips the sign bit, as gc's XORPS does, NaN included.
+// flips the sign bit, as gc's XORPS does, NaN included. The ops from
+// vAddQA on square an operand or multiply it by c in the loop, as the
+// instruction that inline folded into them did.
 //
-// A deferred output's kernel (op+128, op+256) then adds the result to
+// A deferred output's kernel (op+256, op+512) then adds the result to
 // the destination, 0 + r or d + r with the left operand first as
 // accumulate's scalar loop has it.
 //
@@ -35,9 +37,9 @@ GLOBL evalSign<>(SB), RODATA|NOPTR, $8
 // func blockAVX(op int, d, a, b *float64, c, post float64, n int)
 //
 // d[e] = a[e] op b[e] (or op with the immediate c, or of a alone) for
-// e < n, a positive multiple of 4; op is a vop from vAdd to vSq, plus 32
-// to multiply each result by post, or plus 64 to negate it; plus 128
-// to store 0 + the result, plus 256 to store d[e] + the result. b is
+// e < n, a positive multiple of 4; op is a vop from vAdd to vDivKB, plus
+// 64 to multiply each result by post, or plus 128 to negate it; plus 256
+// to store 0 + the result, plus 512 to store d[e] + the result. b is
 // read only by the register-register ops.
 TEXT ·blockAVX(SB), NOSPLIT, $0-56
 	MOVQ         op+0(FP), BX
@@ -52,564 +54,1182 @@ TEXT ·blockAVX(SB), NOSPLIT, $0-56
 	MOVQ         CX, R8
 	ANDQ         $-8, R8 // the 8-wide loop's end
 	XORQ         AX, AX
-	// A binary search over the op codes, 8 compares at most.
-	CMPQ BX, $171
+	// A binary search over the op codes, 10 compares at most.
+	CMPQ BX, $339
 	JGE  ge1
-	CMPQ BX, $71
+	CMPQ BX, $139
 	JGE  ge2
-	CMPQ BX, $37
+	CMPQ BX, $71
 	JGE  ge3
-	CMPQ BX, $11
+	CMPQ BX, $20
 	JGE  ge4
-	CMPQ BX, $7
+	CMPQ BX, $12
 	JGE  ge5
+	CMPQ BX, $8
+	JGE  ge6
+	CMPQ BX, $6
+	JGE  ge7
 	CMPQ BX, $4
 	JEQ  opADD
 	CMPQ BX, $5
 	JEQ  opADDCR
-	CMPQ BX, $6
-	JEQ  opADDRC
-	JMP  done
-
-ge5:
-	CMPQ BX, $9
-	JGE  ge6
-	CMPQ BX, $7
-	JEQ  opSUB
-	CMPQ BX, $8
-	JEQ  opSUBCR
-	JMP  done
-
-ge6:
-	CMPQ BX, $9
-	JEQ  opSUBRC
-	CMPQ BX, $10
-	JEQ  opMUL
-	JMP  done
-
-ge4:
-	CMPQ BX, $15
-	JGE  ge7
-	CMPQ BX, $13
-	JGE  ge8
-	CMPQ BX, $11
-	JEQ  opMULCR
-	CMPQ BX, $12
-	JEQ  opMULRC
-	JMP  done
-
-ge8:
-	CMPQ BX, $13
-	JEQ  opDIV
-	CMPQ BX, $14
-	JEQ  opDIVCR
 	JMP  done
 
 ge7:
-	CMPQ BX, $17
-	JGE  ge9
-	CMPQ BX, $15
-	JEQ  opDIVRC
+	CMPQ BX, $6
+	JEQ  opADDRC
+	CMPQ BX, $7
+	JEQ  opSUB
+	JMP  done
+
+ge6:
+	CMPQ BX, $10
+	JGE  ge8
+	CMPQ BX, $8
+	JEQ  opSUBCR
+	CMPQ BX, $9
+	JEQ  opSUBRC
+	JMP  done
+
+ge8:
+	CMPQ BX, $10
+	JEQ  opMUL
+	CMPQ BX, $11
+	JEQ  opMULCR
+	JMP  done
+
+ge5:
 	CMPQ BX, $16
-	JEQ  opNEG
-	JMP  done
-
-ge9:
-	CMPQ BX, $17
-	JEQ  opSQ
-	CMPQ BX, $36
-	JEQ  opADDS
-	JMP  done
-
-ge3:
-	CMPQ BX, $45
+	JGE  ge9
+	CMPQ BX, $14
 	JGE  ge10
-	CMPQ BX, $41
-	JGE  ge11
-	CMPQ BX, $39
-	JGE  ge12
-	CMPQ BX, $37
-	JEQ  opADDCRS
-	CMPQ BX, $38
-	JEQ  opADDRCS
-	JMP  done
-
-ge12:
-	CMPQ BX, $39
-	JEQ  opSUBS
-	CMPQ BX, $40
-	JEQ  opSUBCRS
-	JMP  done
-
-ge11:
-	CMPQ BX, $43
-	JGE  ge13
-	CMPQ BX, $41
-	JEQ  opSUBRCS
-	CMPQ BX, $42
-	JEQ  opMULS
-	JMP  done
-
-ge13:
-	CMPQ BX, $43
-	JEQ  opMULCRS
-	CMPQ BX, $44
-	JEQ  opMULRCS
+	CMPQ BX, $12
+	JEQ  opMULRC
+	CMPQ BX, $13
+	JEQ  opDIV
 	JMP  done
 
 ge10:
-	CMPQ BX, $49
-	JGE  ge14
-	CMPQ BX, $47
-	JGE  ge15
-	CMPQ BX, $45
-	JEQ  opDIVS
-	CMPQ BX, $46
-	JEQ  opDIVCRS
+	CMPQ BX, $14
+	JEQ  opDIVCR
+	CMPQ BX, $15
+	JEQ  opDIVRC
 	JMP  done
 
-ge15:
-	CMPQ BX, $47
-	JEQ  opDIVRCS
-	CMPQ BX, $48
-	JEQ  opNEGS
+ge9:
+	CMPQ BX, $18
+	JGE  ge11
+	CMPQ BX, $16
+	JEQ  opNEG
+	CMPQ BX, $17
+	JEQ  opSQ
+	JMP  done
+
+ge11:
+	CMPQ BX, $18
+	JEQ  opADDQA
+	CMPQ BX, $19
+	JEQ  opADDQB
+	JMP  done
+
+ge4:
+	CMPQ BX, $28
+	JGE  ge12
+	CMPQ BX, $24
+	JGE  ge13
+	CMPQ BX, $22
+	JGE  ge14
+	CMPQ BX, $20
+	JEQ  opADDKA
+	CMPQ BX, $21
+	JEQ  opADDKB
 	JMP  done
 
 ge14:
-	CMPQ BX, $69
+	CMPQ BX, $22
+	JEQ  opSUBQA
+	CMPQ BX, $23
+	JEQ  opSUBQB
+	JMP  done
+
+ge13:
+	CMPQ BX, $26
+	JGE  ge15
+	CMPQ BX, $24
+	JEQ  opSUBKA
+	CMPQ BX, $25
+	JEQ  opSUBKB
+	JMP  done
+
+ge15:
+	CMPQ BX, $26
+	JEQ  opMULQA
+	CMPQ BX, $27
+	JEQ  opMULQB
+	JMP  done
+
+ge12:
+	CMPQ BX, $32
 	JGE  ge16
-	CMPQ BX, $49
-	JEQ  opSQS
-	CMPQ BX, $68
-	JEQ  opADDN
+	CMPQ BX, $30
+	JGE  ge17
+	CMPQ BX, $28
+	JEQ  opMULKA
+	CMPQ BX, $29
+	JEQ  opMULKB
+	JMP  done
+
+ge17:
+	CMPQ BX, $30
+	JEQ  opDIVQA
+	CMPQ BX, $31
+	JEQ  opDIVQB
 	JMP  done
 
 ge16:
-	CMPQ BX, $69
-	JEQ  opADDCRN
-	CMPQ BX, $70
-	JEQ  opADDRCN
-	JMP  done
-
-ge2:
-	CMPQ BX, $137
-	JGE  ge17
-	CMPQ BX, $79
+	CMPQ BX, $68
 	JGE  ge18
-	CMPQ BX, $75
+	CMPQ BX, $32
+	JEQ  opDIVKA
+	CMPQ BX, $33
+	JEQ  opDIVKB
+	JMP  done
+
+ge18:
+	CMPQ BX, $68
+	JEQ  opADDS
+	CMPQ BX, $69
+	JEQ  opADDCRS
+	CMPQ BX, $70
+	JEQ  opADDRCS
+	JMP  done
+
+ge3:
+	CMPQ BX, $88
 	JGE  ge19
-	CMPQ BX, $73
+	CMPQ BX, $79
 	JGE  ge20
-	CMPQ BX, $71
-	JEQ  opSUBN
-	CMPQ BX, $72
-	JEQ  opSUBCRN
-	JMP  done
-
-ge20:
-	CMPQ BX, $73
-	JEQ  opSUBRCN
-	CMPQ BX, $74
-	JEQ  opMULN
-	JMP  done
-
-ge19:
-	CMPQ BX, $77
-	JGE  ge21
 	CMPQ BX, $75
-	JEQ  opMULCRN
-	CMPQ BX, $76
-	JEQ  opMULRCN
+	JGE  ge21
+	CMPQ BX, $73
+	JGE  ge22
+	CMPQ BX, $71
+	JEQ  opSUBS
+	CMPQ BX, $72
+	JEQ  opSUBCRS
+	JMP  done
+
+ge22:
+	CMPQ BX, $73
+	JEQ  opSUBRCS
+	CMPQ BX, $74
+	JEQ  opMULS
 	JMP  done
 
 ge21:
 	CMPQ BX, $77
-	JEQ  opDIVN
-	CMPQ BX, $78
-	JEQ  opDIVCRN
-	JMP  done
-
-ge18:
-	CMPQ BX, $133
-	JGE  ge22
-	CMPQ BX, $81
 	JGE  ge23
-	CMPQ BX, $79
-	JEQ  opDIVRCN
-	CMPQ BX, $80
-	JEQ  opNEGN
+	CMPQ BX, $75
+	JEQ  opMULCRS
+	CMPQ BX, $76
+	JEQ  opMULRCS
 	JMP  done
 
 ge23:
-	CMPQ BX, $81
-	JEQ  opSQN
-	CMPQ BX, $132
-	JEQ  opADDZ
+	CMPQ BX, $77
+	JEQ  opDIVS
+	CMPQ BX, $78
+	JEQ  opDIVCRS
 	JMP  done
 
-ge22:
-	CMPQ BX, $135
+ge20:
+	CMPQ BX, $83
 	JGE  ge24
-	CMPQ BX, $133
-	JEQ  opADDCRZ
-	CMPQ BX, $134
-	JEQ  opADDRCZ
-	JMP  done
-
-ge24:
-	CMPQ BX, $135
-	JEQ  opSUBZ
-	CMPQ BX, $136
-	JEQ  opSUBCRZ
-	JMP  done
-
-ge17:
-	CMPQ BX, $145
+	CMPQ BX, $81
 	JGE  ge25
-	CMPQ BX, $141
-	JGE  ge26
-	CMPQ BX, $139
-	JGE  ge27
-	CMPQ BX, $137
-	JEQ  opSUBRCZ
-	CMPQ BX, $138
-	JEQ  opMULZ
-	JMP  done
-
-ge27:
-	CMPQ BX, $139
-	JEQ  opMULCRZ
-	CMPQ BX, $140
-	JEQ  opMULRCZ
-	JMP  done
-
-ge26:
-	CMPQ BX, $143
-	JGE  ge28
-	CMPQ BX, $141
-	JEQ  opDIVZ
-	CMPQ BX, $142
-	JEQ  opDIVCRZ
-	JMP  done
-
-ge28:
-	CMPQ BX, $143
-	JEQ  opDIVRCZ
-	CMPQ BX, $144
-	JEQ  opNEGZ
+	CMPQ BX, $79
+	JEQ  opDIVRCS
+	CMPQ BX, $80
+	JEQ  opNEGS
 	JMP  done
 
 ge25:
-	CMPQ BX, $167
-	JGE  ge29
-	CMPQ BX, $165
-	JGE  ge30
-	CMPQ BX, $145
-	JEQ  opSQZ
-	CMPQ BX, $164
-	JEQ  opADDSZ
+	CMPQ BX, $81
+	JEQ  opSQS
+	CMPQ BX, $82
+	JEQ  opADDQAS
 	JMP  done
 
-ge30:
-	CMPQ BX, $165
-	JEQ  opADDCRSZ
-	CMPQ BX, $166
-	JEQ  opADDRCSZ
+ge24:
+	CMPQ BX, $85
+	JGE  ge26
+	CMPQ BX, $83
+	JEQ  opADDQBS
+	CMPQ BX, $84
+	JEQ  opADDKAS
+	JMP  done
+
+ge26:
+	CMPQ BX, $85
+	JEQ  opADDKBS
+	CMPQ BX, $86
+	JEQ  opSUBQAS
+	CMPQ BX, $87
+	JEQ  opSUBQBS
+	JMP  done
+
+ge19:
+	CMPQ BX, $96
+	JGE  ge27
+	CMPQ BX, $92
+	JGE  ge28
+	CMPQ BX, $90
+	JGE  ge29
+	CMPQ BX, $88
+	JEQ  opSUBKAS
+	CMPQ BX, $89
+	JEQ  opSUBKBS
 	JMP  done
 
 ge29:
-	CMPQ BX, $169
+	CMPQ BX, $90
+	JEQ  opMULQAS
+	CMPQ BX, $91
+	JEQ  opMULQBS
+	JMP  done
+
+ge28:
+	CMPQ BX, $94
+	JGE  ge30
+	CMPQ BX, $92
+	JEQ  opMULKAS
+	CMPQ BX, $93
+	JEQ  opMULKBS
+	JMP  done
+
+ge30:
+	CMPQ BX, $94
+	JEQ  opDIVQAS
+	CMPQ BX, $95
+	JEQ  opDIVQBS
+	JMP  done
+
+ge27:
+	CMPQ BX, $134
 	JGE  ge31
-	CMPQ BX, $167
-	JEQ  opSUBSZ
-	CMPQ BX, $168
-	JEQ  opSUBCRSZ
-	JMP  done
-
-ge31:
-	CMPQ BX, $169
-	JEQ  opSUBRCSZ
-	CMPQ BX, $170
-	JEQ  opMULSZ
-	JMP  done
-
-ge1:
-	CMPQ BX, $270
+	CMPQ BX, $132
 	JGE  ge32
-	CMPQ BX, $204
-	JGE  ge33
-	CMPQ BX, $196
-	JGE  ge34
-	CMPQ BX, $174
-	JGE  ge35
-	CMPQ BX, $171
-	JEQ  opMULCRSZ
-	CMPQ BX, $172
-	JEQ  opMULRCSZ
-	CMPQ BX, $173
-	JEQ  opDIVSZ
-	JMP  done
-
-ge35:
-	CMPQ BX, $176
-	JGE  ge36
-	CMPQ BX, $174
-	JEQ  opDIVCRSZ
-	CMPQ BX, $175
-	JEQ  opDIVRCSZ
-	JMP  done
-
-ge36:
-	CMPQ BX, $176
-	JEQ  opNEGSZ
-	CMPQ BX, $177
-	JEQ  opSQSZ
-	JMP  done
-
-ge34:
-	CMPQ BX, $200
-	JGE  ge37
-	CMPQ BX, $198
-	JGE  ge38
-	CMPQ BX, $196
-	JEQ  opADDNZ
-	CMPQ BX, $197
-	JEQ  opADDCRNZ
-	JMP  done
-
-ge38:
-	CMPQ BX, $198
-	JEQ  opADDRCNZ
-	CMPQ BX, $199
-	JEQ  opSUBNZ
-	JMP  done
-
-ge37:
-	CMPQ BX, $202
-	JGE  ge39
-	CMPQ BX, $200
-	JEQ  opSUBCRNZ
-	CMPQ BX, $201
-	JEQ  opSUBRCNZ
-	JMP  done
-
-ge39:
-	CMPQ BX, $202
-	JEQ  opMULNZ
-	CMPQ BX, $203
-	JEQ  opMULCRNZ
-	JMP  done
-
-ge33:
-	CMPQ BX, $262
-	JGE  ge40
-	CMPQ BX, $208
-	JGE  ge41
-	CMPQ BX, $206
-	JGE  ge42
-	CMPQ BX, $204
-	JEQ  opMULRCNZ
-	CMPQ BX, $205
-	JEQ  opDIVNZ
-	JMP  done
-
-ge42:
-	CMPQ BX, $206
-	JEQ  opDIVCRNZ
-	CMPQ BX, $207
-	JEQ  opDIVRCNZ
-	JMP  done
-
-ge41:
-	CMPQ BX, $260
-	JGE  ge43
-	CMPQ BX, $208
-	JEQ  opNEGNZ
-	CMPQ BX, $209
-	JEQ  opSQNZ
-	JMP  done
-
-ge43:
-	CMPQ BX, $260
-	JEQ  opADDA
-	CMPQ BX, $261
-	JEQ  opADDCRA
-	JMP  done
-
-ge40:
-	CMPQ BX, $266
-	JGE  ge44
-	CMPQ BX, $264
-	JGE  ge45
-	CMPQ BX, $262
-	JEQ  opADDRCA
-	CMPQ BX, $263
-	JEQ  opSUBA
-	JMP  done
-
-ge45:
-	CMPQ BX, $264
-	JEQ  opSUBCRA
-	CMPQ BX, $265
-	JEQ  opSUBRCA
-	JMP  done
-
-ge44:
-	CMPQ BX, $268
-	JGE  ge46
-	CMPQ BX, $266
-	JEQ  opMULA
-	CMPQ BX, $267
-	JEQ  opMULCRA
-	JMP  done
-
-ge46:
-	CMPQ BX, $268
-	JEQ  opMULRCA
-	CMPQ BX, $269
-	JEQ  opDIVA
+	CMPQ BX, $96
+	JEQ  opDIVKAS
+	CMPQ BX, $97
+	JEQ  opDIVKBS
 	JMP  done
 
 ge32:
-	CMPQ BX, $304
-	JGE  ge47
-	CMPQ BX, $296
-	JGE  ge48
-	CMPQ BX, $292
-	JGE  ge49
-	CMPQ BX, $272
-	JGE  ge50
-	CMPQ BX, $270
-	JEQ  opDIVCRA
+	CMPQ BX, $132
+	JEQ  opADDN
+	CMPQ BX, $133
+	JEQ  opADDCRN
+	JMP  done
+
+ge31:
+	CMPQ BX, $136
+	JGE  ge33
+	CMPQ BX, $134
+	JEQ  opADDRCN
+	CMPQ BX, $135
+	JEQ  opSUBN
+	JMP  done
+
+ge33:
+	CMPQ BX, $136
+	JEQ  opSUBCRN
+	CMPQ BX, $137
+	JEQ  opSUBRCN
+	CMPQ BX, $138
+	JEQ  opMULN
+	JMP  done
+
+ge2:
 	CMPQ BX, $271
-	JEQ  opDIVRCA
+	JGE  ge34
+	CMPQ BX, $156
+	JGE  ge35
+	CMPQ BX, $147
+	JGE  ge36
+	CMPQ BX, $143
+	JGE  ge37
+	CMPQ BX, $141
+	JGE  ge38
+	CMPQ BX, $139
+	JEQ  opMULCRN
+	CMPQ BX, $140
+	JEQ  opMULRCN
 	JMP  done
 
-ge50:
-	CMPQ BX, $272
-	JEQ  opNEGA
-	CMPQ BX, $273
-	JEQ  opSQA
+ge38:
+	CMPQ BX, $141
+	JEQ  opDIVN
+	CMPQ BX, $142
+	JEQ  opDIVCRN
 	JMP  done
 
-ge49:
-	CMPQ BX, $294
-	JGE  ge51
-	CMPQ BX, $292
-	JEQ  opADDSA
-	CMPQ BX, $293
-	JEQ  opADDCRSA
+ge37:
+	CMPQ BX, $145
+	JGE  ge39
+	CMPQ BX, $143
+	JEQ  opDIVRCN
+	CMPQ BX, $144
+	JEQ  opNEGN
 	JMP  done
 
-ge51:
-	CMPQ BX, $294
-	JEQ  opADDRCSA
-	CMPQ BX, $295
-	JEQ  opSUBSA
+ge39:
+	CMPQ BX, $145
+	JEQ  opSQN
+	CMPQ BX, $146
+	JEQ  opADDQAN
+	JMP  done
+
+ge36:
+	CMPQ BX, $151
+	JGE  ge40
+	CMPQ BX, $149
+	JGE  ge41
+	CMPQ BX, $147
+	JEQ  opADDQBN
+	CMPQ BX, $148
+	JEQ  opADDKAN
+	JMP  done
+
+ge41:
+	CMPQ BX, $149
+	JEQ  opADDKBN
+	CMPQ BX, $150
+	JEQ  opSUBQAN
+	JMP  done
+
+ge40:
+	CMPQ BX, $153
+	JGE  ge42
+	CMPQ BX, $151
+	JEQ  opSUBQBN
+	CMPQ BX, $152
+	JEQ  opSUBKAN
+	JMP  done
+
+ge42:
+	CMPQ BX, $153
+	JEQ  opSUBKBN
+	CMPQ BX, $154
+	JEQ  opMULQAN
+	CMPQ BX, $155
+	JEQ  opMULQBN
+	JMP  done
+
+ge35:
+	CMPQ BX, $262
+	JGE  ge43
+	CMPQ BX, $160
+	JGE  ge44
+	CMPQ BX, $158
+	JGE  ge45
+	CMPQ BX, $156
+	JEQ  opMULKAN
+	CMPQ BX, $157
+	JEQ  opMULKBN
+	JMP  done
+
+ge45:
+	CMPQ BX, $158
+	JEQ  opDIVQAN
+	CMPQ BX, $159
+	JEQ  opDIVQBN
+	JMP  done
+
+ge44:
+	CMPQ BX, $260
+	JGE  ge46
+	CMPQ BX, $160
+	JEQ  opDIVKAN
+	CMPQ BX, $161
+	JEQ  opDIVKBN
+	JMP  done
+
+ge46:
+	CMPQ BX, $260
+	JEQ  opADDZ
+	CMPQ BX, $261
+	JEQ  opADDCRZ
+	JMP  done
+
+ge43:
+	CMPQ BX, $266
+	JGE  ge47
+	CMPQ BX, $264
+	JGE  ge48
+	CMPQ BX, $262
+	JEQ  opADDRCZ
+	CMPQ BX, $263
+	JEQ  opSUBZ
 	JMP  done
 
 ge48:
-	CMPQ BX, $300
-	JGE  ge52
-	CMPQ BX, $298
-	JGE  ge53
-	CMPQ BX, $296
-	JEQ  opSUBCRSA
-	CMPQ BX, $297
-	JEQ  opSUBRCSA
-	JMP  done
-
-ge53:
-	CMPQ BX, $298
-	JEQ  opMULSA
-	CMPQ BX, $299
-	JEQ  opMULCRSA
-	JMP  done
-
-ge52:
-	CMPQ BX, $302
-	JGE  ge54
-	CMPQ BX, $300
-	JEQ  opMULRCSA
-	CMPQ BX, $301
-	JEQ  opDIVSA
-	JMP  done
-
-ge54:
-	CMPQ BX, $302
-	JEQ  opDIVCRSA
-	CMPQ BX, $303
-	JEQ  opDIVRCSA
+	CMPQ BX, $264
+	JEQ  opSUBCRZ
+	CMPQ BX, $265
+	JEQ  opSUBRCZ
 	JMP  done
 
 ge47:
-	CMPQ BX, $330
-	JGE  ge55
-	CMPQ BX, $326
-	JGE  ge56
-	CMPQ BX, $324
-	JGE  ge57
-	CMPQ BX, $304
-	JEQ  opNEGSA
-	CMPQ BX, $305
-	JEQ  opSQSA
+	CMPQ BX, $268
+	JGE  ge49
+	CMPQ BX, $266
+	JEQ  opMULZ
+	CMPQ BX, $267
+	JEQ  opMULCRZ
 	JMP  done
 
-ge57:
-	CMPQ BX, $324
-	JEQ  opADDNA
-	CMPQ BX, $325
-	JEQ  opADDCRNA
+ge49:
+	CMPQ BX, $268
+	JEQ  opMULRCZ
+	CMPQ BX, $269
+	JEQ  opDIVZ
+	CMPQ BX, $270
+	JEQ  opDIVCRZ
+	JMP  done
+
+ge34:
+	CMPQ BX, $288
+	JGE  ge50
+	CMPQ BX, $279
+	JGE  ge51
+	CMPQ BX, $275
+	JGE  ge52
+	CMPQ BX, $273
+	JGE  ge53
+	CMPQ BX, $271
+	JEQ  opDIVRCZ
+	CMPQ BX, $272
+	JEQ  opNEGZ
+	JMP  done
+
+ge53:
+	CMPQ BX, $273
+	JEQ  opSQZ
+	CMPQ BX, $274
+	JEQ  opADDQAZ
+	JMP  done
+
+ge52:
+	CMPQ BX, $277
+	JGE  ge54
+	CMPQ BX, $275
+	JEQ  opADDQBZ
+	CMPQ BX, $276
+	JEQ  opADDKAZ
+	JMP  done
+
+ge54:
+	CMPQ BX, $277
+	JEQ  opADDKBZ
+	CMPQ BX, $278
+	JEQ  opSUBQAZ
+	JMP  done
+
+ge51:
+	CMPQ BX, $283
+	JGE  ge55
+	CMPQ BX, $281
+	JGE  ge56
+	CMPQ BX, $279
+	JEQ  opSUBQBZ
+	CMPQ BX, $280
+	JEQ  opSUBKAZ
 	JMP  done
 
 ge56:
-	CMPQ BX, $328
-	JGE  ge58
-	CMPQ BX, $326
-	JEQ  opADDRCNA
-	CMPQ BX, $327
-	JEQ  opSUBNA
-	JMP  done
-
-ge58:
-	CMPQ BX, $328
-	JEQ  opSUBCRNA
-	CMPQ BX, $329
-	JEQ  opSUBRCNA
+	CMPQ BX, $281
+	JEQ  opSUBKBZ
+	CMPQ BX, $282
+	JEQ  opMULQAZ
 	JMP  done
 
 ge55:
-	CMPQ BX, $334
-	JGE  ge59
-	CMPQ BX, $332
-	JGE  ge60
+	CMPQ BX, $285
+	JGE  ge57
+	CMPQ BX, $283
+	JEQ  opMULQBZ
+	CMPQ BX, $284
+	JEQ  opMULKAZ
+	JMP  done
+
+ge57:
+	CMPQ BX, $285
+	JEQ  opMULKBZ
+	CMPQ BX, $286
+	JEQ  opDIVQAZ
+	CMPQ BX, $287
+	JEQ  opDIVQBZ
+	JMP  done
+
+ge50:
 	CMPQ BX, $330
-	JEQ  opMULNA
-	CMPQ BX, $331
-	JEQ  opMULCRNA
+	JGE  ge58
+	CMPQ BX, $326
+	JGE  ge59
+	CMPQ BX, $324
+	JGE  ge60
+	CMPQ BX, $288
+	JEQ  opDIVKAZ
+	CMPQ BX, $289
+	JEQ  opDIVKBZ
 	JMP  done
 
 ge60:
-	CMPQ BX, $332
-	JEQ  opMULRCNA
-	CMPQ BX, $333
-	JEQ  opDIVNA
+	CMPQ BX, $324
+	JEQ  opADDSZ
+	CMPQ BX, $325
+	JEQ  opADDCRSZ
 	JMP  done
 
 ge59:
-	CMPQ BX, $336
+	CMPQ BX, $328
 	JGE  ge61
-	CMPQ BX, $334
-	JEQ  opDIVCRNA
-	CMPQ BX, $335
-	JEQ  opDIVRCNA
+	CMPQ BX, $326
+	JEQ  opADDRCSZ
+	CMPQ BX, $327
+	JEQ  opSUBSZ
 	JMP  done
 
 ge61:
+	CMPQ BX, $328
+	JEQ  opSUBCRSZ
+	CMPQ BX, $329
+	JEQ  opSUBRCSZ
+	JMP  done
+
+ge58:
+	CMPQ BX, $334
+	JGE  ge62
+	CMPQ BX, $332
+	JGE  ge63
+	CMPQ BX, $330
+	JEQ  opMULSZ
+	CMPQ BX, $331
+	JEQ  opMULCRSZ
+	JMP  done
+
+ge63:
+	CMPQ BX, $332
+	JEQ  opMULRCSZ
+	CMPQ BX, $333
+	JEQ  opDIVSZ
+	JMP  done
+
+ge62:
 	CMPQ BX, $336
-	JEQ  opNEGNA
+	JGE  ge64
+	CMPQ BX, $334
+	JEQ  opDIVCRSZ
+	CMPQ BX, $335
+	JEQ  opDIVRCSZ
+	JMP  done
+
+ge64:
+	CMPQ BX, $336
+	JEQ  opNEGSZ
 	CMPQ BX, $337
+	JEQ  opSQSZ
+	CMPQ BX, $338
+	JEQ  opADDQASZ
+	JMP  done
+
+ge1:
+	CMPQ BX, $538
+	JGE  ge65
+	CMPQ BX, $406
+	JGE  ge66
+	CMPQ BX, $389
+	JGE  ge67
+	CMPQ BX, $347
+	JGE  ge68
+	CMPQ BX, $343
+	JGE  ge69
+	CMPQ BX, $341
+	JGE  ge70
+	CMPQ BX, $339
+	JEQ  opADDQBSZ
+	CMPQ BX, $340
+	JEQ  opADDKASZ
+	JMP  done
+
+ge70:
+	CMPQ BX, $341
+	JEQ  opADDKBSZ
+	CMPQ BX, $342
+	JEQ  opSUBQASZ
+	JMP  done
+
+ge69:
+	CMPQ BX, $345
+	JGE  ge71
+	CMPQ BX, $343
+	JEQ  opSUBQBSZ
+	CMPQ BX, $344
+	JEQ  opSUBKASZ
+	JMP  done
+
+ge71:
+	CMPQ BX, $345
+	JEQ  opSUBKBSZ
+	CMPQ BX, $346
+	JEQ  opMULQASZ
+	JMP  done
+
+ge68:
+	CMPQ BX, $351
+	JGE  ge72
+	CMPQ BX, $349
+	JGE  ge73
+	CMPQ BX, $347
+	JEQ  opMULQBSZ
+	CMPQ BX, $348
+	JEQ  opMULKASZ
+	JMP  done
+
+ge73:
+	CMPQ BX, $349
+	JEQ  opMULKBSZ
+	CMPQ BX, $350
+	JEQ  opDIVQASZ
+	JMP  done
+
+ge72:
+	CMPQ BX, $353
+	JGE  ge74
+	CMPQ BX, $351
+	JEQ  opDIVQBSZ
+	CMPQ BX, $352
+	JEQ  opDIVKASZ
+	JMP  done
+
+ge74:
+	CMPQ BX, $353
+	JEQ  opDIVKBSZ
+	CMPQ BX, $388
+	JEQ  opADDNZ
+	JMP  done
+
+ge67:
+	CMPQ BX, $397
+	JGE  ge75
+	CMPQ BX, $393
+	JGE  ge76
+	CMPQ BX, $391
+	JGE  ge77
+	CMPQ BX, $389
+	JEQ  opADDCRNZ
+	CMPQ BX, $390
+	JEQ  opADDRCNZ
+	JMP  done
+
+ge77:
+	CMPQ BX, $391
+	JEQ  opSUBNZ
+	CMPQ BX, $392
+	JEQ  opSUBCRNZ
+	JMP  done
+
+ge76:
+	CMPQ BX, $395
+	JGE  ge78
+	CMPQ BX, $393
+	JEQ  opSUBRCNZ
+	CMPQ BX, $394
+	JEQ  opMULNZ
+	JMP  done
+
+ge78:
+	CMPQ BX, $395
+	JEQ  opMULCRNZ
+	CMPQ BX, $396
+	JEQ  opMULRCNZ
+	JMP  done
+
+ge75:
+	CMPQ BX, $401
+	JGE  ge79
+	CMPQ BX, $399
+	JGE  ge80
+	CMPQ BX, $397
+	JEQ  opDIVNZ
+	CMPQ BX, $398
+	JEQ  opDIVCRNZ
+	JMP  done
+
+ge80:
+	CMPQ BX, $399
+	JEQ  opDIVRCNZ
+	CMPQ BX, $400
+	JEQ  opNEGNZ
+	JMP  done
+
+ge79:
+	CMPQ BX, $403
+	JGE  ge81
+	CMPQ BX, $401
+	JEQ  opSQNZ
+	CMPQ BX, $402
+	JEQ  opADDQANZ
+	JMP  done
+
+ge81:
+	CMPQ BX, $403
+	JEQ  opADDQBNZ
+	CMPQ BX, $404
+	JEQ  opADDKANZ
+	CMPQ BX, $405
+	JEQ  opADDKBNZ
+	JMP  done
+
+ge66:
+	CMPQ BX, $521
+	JGE  ge82
+	CMPQ BX, $414
+	JGE  ge83
+	CMPQ BX, $410
+	JGE  ge84
+	CMPQ BX, $408
+	JGE  ge85
+	CMPQ BX, $406
+	JEQ  opSUBQANZ
+	CMPQ BX, $407
+	JEQ  opSUBQBNZ
+	JMP  done
+
+ge85:
+	CMPQ BX, $408
+	JEQ  opSUBKANZ
+	CMPQ BX, $409
+	JEQ  opSUBKBNZ
+	JMP  done
+
+ge84:
+	CMPQ BX, $412
+	JGE  ge86
+	CMPQ BX, $410
+	JEQ  opMULQANZ
+	CMPQ BX, $411
+	JEQ  opMULQBNZ
+	JMP  done
+
+ge86:
+	CMPQ BX, $412
+	JEQ  opMULKANZ
+	CMPQ BX, $413
+	JEQ  opMULKBNZ
+	JMP  done
+
+ge83:
+	CMPQ BX, $516
+	JGE  ge87
+	CMPQ BX, $416
+	JGE  ge88
+	CMPQ BX, $414
+	JEQ  opDIVQANZ
+	CMPQ BX, $415
+	JEQ  opDIVQBNZ
+	JMP  done
+
+ge88:
+	CMPQ BX, $416
+	JEQ  opDIVKANZ
+	CMPQ BX, $417
+	JEQ  opDIVKBNZ
+	JMP  done
+
+ge87:
+	CMPQ BX, $518
+	JGE  ge89
+	CMPQ BX, $516
+	JEQ  opADDA
+	CMPQ BX, $517
+	JEQ  opADDCRA
+	JMP  done
+
+ge89:
+	CMPQ BX, $518
+	JEQ  opADDRCA
+	CMPQ BX, $519
+	JEQ  opSUBA
+	CMPQ BX, $520
+	JEQ  opSUBCRA
+	JMP  done
+
+ge82:
+	CMPQ BX, $529
+	JGE  ge90
+	CMPQ BX, $525
+	JGE  ge91
+	CMPQ BX, $523
+	JGE  ge92
+	CMPQ BX, $521
+	JEQ  opSUBRCA
+	CMPQ BX, $522
+	JEQ  opMULA
+	JMP  done
+
+ge92:
+	CMPQ BX, $523
+	JEQ  opMULCRA
+	CMPQ BX, $524
+	JEQ  opMULRCA
+	JMP  done
+
+ge91:
+	CMPQ BX, $527
+	JGE  ge93
+	CMPQ BX, $525
+	JEQ  opDIVA
+	CMPQ BX, $526
+	JEQ  opDIVCRA
+	JMP  done
+
+ge93:
+	CMPQ BX, $527
+	JEQ  opDIVRCA
+	CMPQ BX, $528
+	JEQ  opNEGA
+	JMP  done
+
+ge90:
+	CMPQ BX, $533
+	JGE  ge94
+	CMPQ BX, $531
+	JGE  ge95
+	CMPQ BX, $529
+	JEQ  opSQA
+	CMPQ BX, $530
+	JEQ  opADDQAA
+	JMP  done
+
+ge95:
+	CMPQ BX, $531
+	JEQ  opADDQBA
+	CMPQ BX, $532
+	JEQ  opADDKAA
+	JMP  done
+
+ge94:
+	CMPQ BX, $535
+	JGE  ge96
+	CMPQ BX, $533
+	JEQ  opADDKBA
+	CMPQ BX, $534
+	JEQ  opSUBQAA
+	JMP  done
+
+ge96:
+	CMPQ BX, $535
+	JEQ  opSUBQBA
+	CMPQ BX, $536
+	JEQ  opSUBKAA
+	CMPQ BX, $537
+	JEQ  opSUBKBA
+	JMP  done
+
+ge65:
+	CMPQ BX, $606
+	JGE  ge97
+	CMPQ BX, $589
+	JGE  ge98
+	CMPQ BX, $580
+	JGE  ge99
+	CMPQ BX, $542
+	JGE  ge100
+	CMPQ BX, $540
+	JGE  ge101
+	CMPQ BX, $538
+	JEQ  opMULQAA
+	CMPQ BX, $539
+	JEQ  opMULQBA
+	JMP  done
+
+ge101:
+	CMPQ BX, $540
+	JEQ  opMULKAA
+	CMPQ BX, $541
+	JEQ  opMULKBA
+	JMP  done
+
+ge100:
+	CMPQ BX, $544
+	JGE  ge102
+	CMPQ BX, $542
+	JEQ  opDIVQAA
+	CMPQ BX, $543
+	JEQ  opDIVQBA
+	JMP  done
+
+ge102:
+	CMPQ BX, $544
+	JEQ  opDIVKAA
+	CMPQ BX, $545
+	JEQ  opDIVKBA
+	JMP  done
+
+ge99:
+	CMPQ BX, $584
+	JGE  ge103
+	CMPQ BX, $582
+	JGE  ge104
+	CMPQ BX, $580
+	JEQ  opADDSA
+	CMPQ BX, $581
+	JEQ  opADDCRSA
+	JMP  done
+
+ge104:
+	CMPQ BX, $582
+	JEQ  opADDRCSA
+	CMPQ BX, $583
+	JEQ  opSUBSA
+	JMP  done
+
+ge103:
+	CMPQ BX, $586
+	JGE  ge105
+	CMPQ BX, $584
+	JEQ  opSUBCRSA
+	CMPQ BX, $585
+	JEQ  opSUBRCSA
+	JMP  done
+
+ge105:
+	CMPQ BX, $586
+	JEQ  opMULSA
+	CMPQ BX, $587
+	JEQ  opMULCRSA
+	CMPQ BX, $588
+	JEQ  opMULRCSA
+	JMP  done
+
+ge98:
+	CMPQ BX, $597
+	JGE  ge106
+	CMPQ BX, $593
+	JGE  ge107
+	CMPQ BX, $591
+	JGE  ge108
+	CMPQ BX, $589
+	JEQ  opDIVSA
+	CMPQ BX, $590
+	JEQ  opDIVCRSA
+	JMP  done
+
+ge108:
+	CMPQ BX, $591
+	JEQ  opDIVRCSA
+	CMPQ BX, $592
+	JEQ  opNEGSA
+	JMP  done
+
+ge107:
+	CMPQ BX, $595
+	JGE  ge109
+	CMPQ BX, $593
+	JEQ  opSQSA
+	CMPQ BX, $594
+	JEQ  opADDQASA
+	JMP  done
+
+ge109:
+	CMPQ BX, $595
+	JEQ  opADDQBSA
+	CMPQ BX, $596
+	JEQ  opADDKASA
+	JMP  done
+
+ge106:
+	CMPQ BX, $601
+	JGE  ge110
+	CMPQ BX, $599
+	JGE  ge111
+	CMPQ BX, $597
+	JEQ  opADDKBSA
+	CMPQ BX, $598
+	JEQ  opSUBQASA
+	JMP  done
+
+ge111:
+	CMPQ BX, $599
+	JEQ  opSUBQBSA
+	CMPQ BX, $600
+	JEQ  opSUBKASA
+	JMP  done
+
+ge110:
+	CMPQ BX, $603
+	JGE  ge112
+	CMPQ BX, $601
+	JEQ  opSUBKBSA
+	CMPQ BX, $602
+	JEQ  opMULQASA
+	JMP  done
+
+ge112:
+	CMPQ BX, $603
+	JEQ  opMULQBSA
+	CMPQ BX, $604
+	JEQ  opMULKASA
+	CMPQ BX, $605
+	JEQ  opMULKBSA
+	JMP  done
+
+ge97:
+	CMPQ BX, $657
+	JGE  ge113
+	CMPQ BX, $648
+	JGE  ge114
+	CMPQ BX, $644
+	JGE  ge115
+	CMPQ BX, $608
+	JGE  ge116
+	CMPQ BX, $606
+	JEQ  opDIVQASA
+	CMPQ BX, $607
+	JEQ  opDIVQBSA
+	JMP  done
+
+ge116:
+	CMPQ BX, $608
+	JEQ  opDIVKASA
+	CMPQ BX, $609
+	JEQ  opDIVKBSA
+	JMP  done
+
+ge115:
+	CMPQ BX, $646
+	JGE  ge117
+	CMPQ BX, $644
+	JEQ  opADDNA
+	CMPQ BX, $645
+	JEQ  opADDCRNA
+	JMP  done
+
+ge117:
+	CMPQ BX, $646
+	JEQ  opADDRCNA
+	CMPQ BX, $647
+	JEQ  opSUBNA
+	JMP  done
+
+ge114:
+	CMPQ BX, $652
+	JGE  ge118
+	CMPQ BX, $650
+	JGE  ge119
+	CMPQ BX, $648
+	JEQ  opSUBCRNA
+	CMPQ BX, $649
+	JEQ  opSUBRCNA
+	JMP  done
+
+ge119:
+	CMPQ BX, $650
+	JEQ  opMULNA
+	CMPQ BX, $651
+	JEQ  opMULCRNA
+	JMP  done
+
+ge118:
+	CMPQ BX, $654
+	JGE  ge120
+	CMPQ BX, $652
+	JEQ  opMULRCNA
+	CMPQ BX, $653
+	JEQ  opDIVNA
+	JMP  done
+
+ge120:
+	CMPQ BX, $654
+	JEQ  opDIVCRNA
+	CMPQ BX, $655
+	JEQ  opDIVRCNA
+	CMPQ BX, $656
+	JEQ  opNEGNA
+	JMP  done
+
+ge113:
+	CMPQ BX, $665
+	JGE  ge121
+	CMPQ BX, $661
+	JGE  ge122
+	CMPQ BX, $659
+	JGE  ge123
+	CMPQ BX, $657
 	JEQ  opSQNA
+	CMPQ BX, $658
+	JEQ  opADDQANA
+	JMP  done
+
+ge123:
+	CMPQ BX, $659
+	JEQ  opADDQBNA
+	CMPQ BX, $660
+	JEQ  opADDKANA
+	JMP  done
+
+ge122:
+	CMPQ BX, $663
+	JGE  ge124
+	CMPQ BX, $661
+	JEQ  opADDKBNA
+	CMPQ BX, $662
+	JEQ  opSUBQANA
+	JMP  done
+
+ge124:
+	CMPQ BX, $663
+	JEQ  opSUBQBNA
+	CMPQ BX, $664
+	JEQ  opSUBKANA
+	JMP  done
+
+ge121:
+	CMPQ BX, $669
+	JGE  ge125
+	CMPQ BX, $667
+	JGE  ge126
+	CMPQ BX, $665
+	JEQ  opSUBKBNA
+	CMPQ BX, $666
+	JEQ  opMULQANA
+	JMP  done
+
+ge126:
+	CMPQ BX, $667
+	JEQ  opMULQBNA
+	CMPQ BX, $668
+	JEQ  opMULKANA
+	JMP  done
+
+ge125:
+	CMPQ BX, $671
+	JGE  ge127
+	CMPQ BX, $669
+	JEQ  opMULKBNA
+	CMPQ BX, $670
+	JEQ  opDIVQANA
+	JMP  done
+
+ge127:
+	CMPQ BX, $671
+	JEQ  opDIVQBNA
+	CMPQ BX, $672
+	JEQ  opDIVKANA
+	CMPQ BX, $673
+	JEQ  opDIVKBNA
 	JMP  done
 
 opADD:
@@ -3567,6 +4187,4038 @@ tailSQNA:
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQA:
+	CMPQ AX, R8
+	JGE  tailADDQA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQA
+
+tailADDQA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQAZ:
+	CMPQ AX, R8
+	JGE  tailADDQAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQAZ
+
+tailADDQAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQAA:
+	CMPQ AX, R8
+	JGE  tailADDQAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQAA
+
+tailADDQAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQAS:
+	CMPQ AX, R8
+	JGE  tailADDQAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQAS
+
+tailADDQAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQASZ:
+	CMPQ AX, R8
+	JGE  tailADDQASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQASZ
+
+tailADDQASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQASA:
+	CMPQ AX, R8
+	JGE  tailADDQASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQASA
+
+tailADDQASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQAN:
+	CMPQ AX, R8
+	JGE  tailADDQAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQAN
+
+tailADDQAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQANZ:
+	CMPQ AX, R8
+	JGE  tailADDQANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQANZ
+
+tailADDQANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQANA:
+	CMPQ AX, R8
+	JGE  tailADDQANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQANA
+
+tailADDQANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQB:
+	CMPQ AX, R8
+	JGE  tailADDQB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQB
+
+tailADDQB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQBZ:
+	CMPQ AX, R8
+	JGE  tailADDQBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQBZ
+
+tailADDQBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQBA:
+	CMPQ AX, R8
+	JGE  tailADDQBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQBA
+
+tailADDQBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQBS:
+	CMPQ AX, R8
+	JGE  tailADDQBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQBS
+
+tailADDQBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQBSZ:
+	CMPQ AX, R8
+	JGE  tailADDQBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQBSZ
+
+tailADDQBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQBSA:
+	CMPQ AX, R8
+	JGE  tailADDQBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQBSA
+
+tailADDQBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQBN:
+	CMPQ AX, R8
+	JGE  tailADDQBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQBN
+
+tailADDQBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQBNZ:
+	CMPQ AX, R8
+	JGE  tailADDQBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQBNZ
+
+tailADDQBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDQBNA:
+	CMPQ AX, R8
+	JGE  tailADDQBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDQBNA
+
+tailADDQBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKA:
+	CMPQ AX, R8
+	JGE  tailADDKA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKA
+
+tailADDKA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKAZ:
+	CMPQ AX, R8
+	JGE  tailADDKAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKAZ
+
+tailADDKAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKAA:
+	CMPQ AX, R8
+	JGE  tailADDKAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKAA
+
+tailADDKAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKAS:
+	CMPQ AX, R8
+	JGE  tailADDKAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKAS
+
+tailADDKAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKASZ:
+	CMPQ AX, R8
+	JGE  tailADDKASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKASZ
+
+tailADDKASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKASA:
+	CMPQ AX, R8
+	JGE  tailADDKASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKASA
+
+tailADDKASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKAN:
+	CMPQ AX, R8
+	JGE  tailADDKAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKAN
+
+tailADDKAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKANZ:
+	CMPQ AX, R8
+	JGE  tailADDKANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKANZ
+
+tailADDKANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKANA:
+	CMPQ AX, R8
+	JGE  tailADDKANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKANA
+
+tailADDKANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKB:
+	CMPQ AX, R8
+	JGE  tailADDKB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKB
+
+tailADDKB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKBZ:
+	CMPQ AX, R8
+	JGE  tailADDKBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKBZ
+
+tailADDKBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKBA:
+	CMPQ AX, R8
+	JGE  tailADDKBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKBA
+
+tailADDKBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKBS:
+	CMPQ AX, R8
+	JGE  tailADDKBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKBS
+
+tailADDKBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKBSZ:
+	CMPQ AX, R8
+	JGE  tailADDKBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKBSZ
+
+tailADDKBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKBSA:
+	CMPQ AX, R8
+	JGE  tailADDKBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKBSA
+
+tailADDKBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKBN:
+	CMPQ AX, R8
+	JGE  tailADDKBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKBN
+
+tailADDKBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKBNZ:
+	CMPQ AX, R8
+	JGE  tailADDKBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKBNZ
+
+tailADDKBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADDKBNA:
+	CMPQ AX, R8
+	JGE  tailADDKBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADDKBNA
+
+tailADDKBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQA:
+	CMPQ AX, R8
+	JGE  tailSUBQA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQA
+
+tailSUBQA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQAZ:
+	CMPQ AX, R8
+	JGE  tailSUBQAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQAZ
+
+tailSUBQAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQAA:
+	CMPQ AX, R8
+	JGE  tailSUBQAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQAA
+
+tailSUBQAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQAS:
+	CMPQ AX, R8
+	JGE  tailSUBQAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQAS
+
+tailSUBQAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQASZ:
+	CMPQ AX, R8
+	JGE  tailSUBQASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQASZ
+
+tailSUBQASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQASA:
+	CMPQ AX, R8
+	JGE  tailSUBQASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQASA
+
+tailSUBQASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQAN:
+	CMPQ AX, R8
+	JGE  tailSUBQAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQAN
+
+tailSUBQAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQANZ:
+	CMPQ AX, R8
+	JGE  tailSUBQANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQANZ
+
+tailSUBQANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQANA:
+	CMPQ AX, R8
+	JGE  tailSUBQANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQANA
+
+tailSUBQANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQB:
+	CMPQ AX, R8
+	JGE  tailSUBQB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQB
+
+tailSUBQB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQBZ:
+	CMPQ AX, R8
+	JGE  tailSUBQBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQBZ
+
+tailSUBQBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQBA:
+	CMPQ AX, R8
+	JGE  tailSUBQBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQBA
+
+tailSUBQBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQBS:
+	CMPQ AX, R8
+	JGE  tailSUBQBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQBS
+
+tailSUBQBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQBSZ:
+	CMPQ AX, R8
+	JGE  tailSUBQBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQBSZ
+
+tailSUBQBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQBSA:
+	CMPQ AX, R8
+	JGE  tailSUBQBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQBSA
+
+tailSUBQBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQBN:
+	CMPQ AX, R8
+	JGE  tailSUBQBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQBN
+
+tailSUBQBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQBNZ:
+	CMPQ AX, R8
+	JGE  tailSUBQBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQBNZ
+
+tailSUBQBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBQBNA:
+	CMPQ AX, R8
+	JGE  tailSUBQBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBQBNA
+
+tailSUBQBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKA:
+	CMPQ AX, R8
+	JGE  tailSUBKA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKA
+
+tailSUBKA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKAZ:
+	CMPQ AX, R8
+	JGE  tailSUBKAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKAZ
+
+tailSUBKAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKAA:
+	CMPQ AX, R8
+	JGE  tailSUBKAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKAA
+
+tailSUBKAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKAS:
+	CMPQ AX, R8
+	JGE  tailSUBKAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKAS
+
+tailSUBKAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKASZ:
+	CMPQ AX, R8
+	JGE  tailSUBKASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKASZ
+
+tailSUBKASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKASA:
+	CMPQ AX, R8
+	JGE  tailSUBKASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKASA
+
+tailSUBKASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKAN:
+	CMPQ AX, R8
+	JGE  tailSUBKAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKAN
+
+tailSUBKAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKANZ:
+	CMPQ AX, R8
+	JGE  tailSUBKANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKANZ
+
+tailSUBKANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKANA:
+	CMPQ AX, R8
+	JGE  tailSUBKANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKANA
+
+tailSUBKANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKB:
+	CMPQ AX, R8
+	JGE  tailSUBKB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKB
+
+tailSUBKB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKBZ:
+	CMPQ AX, R8
+	JGE  tailSUBKBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKBZ
+
+tailSUBKBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKBA:
+	CMPQ AX, R8
+	JGE  tailSUBKBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKBA
+
+tailSUBKBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKBS:
+	CMPQ AX, R8
+	JGE  tailSUBKBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKBS
+
+tailSUBKBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKBSZ:
+	CMPQ AX, R8
+	JGE  tailSUBKBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKBSZ
+
+tailSUBKBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKBSA:
+	CMPQ AX, R8
+	JGE  tailSUBKBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKBSA
+
+tailSUBKBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKBN:
+	CMPQ AX, R8
+	JGE  tailSUBKBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKBN
+
+tailSUBKBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKBNZ:
+	CMPQ AX, R8
+	JGE  tailSUBKBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKBNZ
+
+tailSUBKBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUBKBNA:
+	CMPQ AX, R8
+	JGE  tailSUBKBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUBKBNA
+
+tailSUBKBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQA:
+	CMPQ AX, R8
+	JGE  tailMULQA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQA
+
+tailMULQA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQAZ:
+	CMPQ AX, R8
+	JGE  tailMULQAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQAZ
+
+tailMULQAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQAA:
+	CMPQ AX, R8
+	JGE  tailMULQAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQAA
+
+tailMULQAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQAS:
+	CMPQ AX, R8
+	JGE  tailMULQAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQAS
+
+tailMULQAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQASZ:
+	CMPQ AX, R8
+	JGE  tailMULQASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQASZ
+
+tailMULQASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQASA:
+	CMPQ AX, R8
+	JGE  tailMULQASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQASA
+
+tailMULQASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQAN:
+	CMPQ AX, R8
+	JGE  tailMULQAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQAN
+
+tailMULQAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQANZ:
+	CMPQ AX, R8
+	JGE  tailMULQANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQANZ
+
+tailMULQANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQANA:
+	CMPQ AX, R8
+	JGE  tailMULQANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQANA
+
+tailMULQANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQB:
+	CMPQ AX, R8
+	JGE  tailMULQB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQB
+
+tailMULQB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQBZ:
+	CMPQ AX, R8
+	JGE  tailMULQBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQBZ
+
+tailMULQBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQBA:
+	CMPQ AX, R8
+	JGE  tailMULQBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQBA
+
+tailMULQBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQBS:
+	CMPQ AX, R8
+	JGE  tailMULQBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQBS
+
+tailMULQBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQBSZ:
+	CMPQ AX, R8
+	JGE  tailMULQBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQBSZ
+
+tailMULQBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQBSA:
+	CMPQ AX, R8
+	JGE  tailMULQBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQBSA
+
+tailMULQBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQBN:
+	CMPQ AX, R8
+	JGE  tailMULQBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQBN
+
+tailMULQBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQBNZ:
+	CMPQ AX, R8
+	JGE  tailMULQBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQBNZ
+
+tailMULQBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULQBNA:
+	CMPQ AX, R8
+	JGE  tailMULQBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULQBNA
+
+tailMULQBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKA:
+	CMPQ AX, R8
+	JGE  tailMULKA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKA
+
+tailMULKA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKAZ:
+	CMPQ AX, R8
+	JGE  tailMULKAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKAZ
+
+tailMULKAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKAA:
+	CMPQ AX, R8
+	JGE  tailMULKAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKAA
+
+tailMULKAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKAS:
+	CMPQ AX, R8
+	JGE  tailMULKAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKAS
+
+tailMULKAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKASZ:
+	CMPQ AX, R8
+	JGE  tailMULKASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKASZ
+
+tailMULKASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKASA:
+	CMPQ AX, R8
+	JGE  tailMULKASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKASA
+
+tailMULKASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKAN:
+	CMPQ AX, R8
+	JGE  tailMULKAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKAN
+
+tailMULKAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKANZ:
+	CMPQ AX, R8
+	JGE  tailMULKANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKANZ
+
+tailMULKANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKANA:
+	CMPQ AX, R8
+	JGE  tailMULKANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKANA
+
+tailMULKANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKB:
+	CMPQ AX, R8
+	JGE  tailMULKB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKB
+
+tailMULKB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKBZ:
+	CMPQ AX, R8
+	JGE  tailMULKBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKBZ
+
+tailMULKBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKBA:
+	CMPQ AX, R8
+	JGE  tailMULKBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKBA
+
+tailMULKBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKBS:
+	CMPQ AX, R8
+	JGE  tailMULKBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKBS
+
+tailMULKBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKBSZ:
+	CMPQ AX, R8
+	JGE  tailMULKBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKBSZ
+
+tailMULKBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKBSA:
+	CMPQ AX, R8
+	JGE  tailMULKBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKBSA
+
+tailMULKBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKBN:
+	CMPQ AX, R8
+	JGE  tailMULKBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKBN
+
+tailMULKBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKBNZ:
+	CMPQ AX, R8
+	JGE  tailMULKBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKBNZ
+
+tailMULKBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMULKBNA:
+	CMPQ AX, R8
+	JGE  tailMULKBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMULKBNA
+
+tailMULKBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQA:
+	CMPQ AX, R8
+	JGE  tailDIVQA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQA
+
+tailDIVQA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQAZ:
+	CMPQ AX, R8
+	JGE  tailDIVQAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQAZ
+
+tailDIVQAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQAA:
+	CMPQ AX, R8
+	JGE  tailDIVQAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQAA
+
+tailDIVQAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQAS:
+	CMPQ AX, R8
+	JGE  tailDIVQAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQAS
+
+tailDIVQAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQASZ:
+	CMPQ AX, R8
+	JGE  tailDIVQASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQASZ
+
+tailDIVQASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQASA:
+	CMPQ AX, R8
+	JGE  tailDIVQASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQASA
+
+tailDIVQASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQAN:
+	CMPQ AX, R8
+	JGE  tailDIVQAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQAN
+
+tailDIVQAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQANZ:
+	CMPQ AX, R8
+	JGE  tailDIVQANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQANZ
+
+tailDIVQANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQANA:
+	CMPQ AX, R8
+	JGE  tailDIVQANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQANA
+
+tailDIVQANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQB:
+	CMPQ AX, R8
+	JGE  tailDIVQB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQB
+
+tailDIVQB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQBZ:
+	CMPQ AX, R8
+	JGE  tailDIVQBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQBZ
+
+tailDIVQBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQBA:
+	CMPQ AX, R8
+	JGE  tailDIVQBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQBA
+
+tailDIVQBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQBS:
+	CMPQ AX, R8
+	JGE  tailDIVQBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQBS
+
+tailDIVQBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQBSZ:
+	CMPQ AX, R8
+	JGE  tailDIVQBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQBSZ
+
+tailDIVQBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQBSA:
+	CMPQ AX, R8
+	JGE  tailDIVQBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQBSA
+
+tailDIVQBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQBN:
+	CMPQ AX, R8
+	JGE  tailDIVQBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQBN
+
+tailDIVQBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQBNZ:
+	CMPQ AX, R8
+	JGE  tailDIVQBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQBNZ
+
+tailDIVQBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVQBNA:
+	CMPQ AX, R8
+	JGE  tailDIVQBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVQBNA
+
+tailDIVQBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKA:
+	CMPQ AX, R8
+	JGE  tailDIVKA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKA
+
+tailDIVKA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKAZ:
+	CMPQ AX, R8
+	JGE  tailDIVKAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKAZ
+
+tailDIVKAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKAA:
+	CMPQ AX, R8
+	JGE  tailDIVKAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKAA
+
+tailDIVKAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKAS:
+	CMPQ AX, R8
+	JGE  tailDIVKAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKAS
+
+tailDIVKAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKASZ:
+	CMPQ AX, R8
+	JGE  tailDIVKASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKASZ
+
+tailDIVKASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKASA:
+	CMPQ AX, R8
+	JGE  tailDIVKASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKASA
+
+tailDIVKASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKAN:
+	CMPQ AX, R8
+	JGE  tailDIVKAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKAN
+
+tailDIVKAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKANZ:
+	CMPQ AX, R8
+	JGE  tailDIVKANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKANZ
+
+tailDIVKANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKANA:
+	CMPQ AX, R8
+	JGE  tailDIVKANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKANA
+
+tailDIVKANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKB:
+	CMPQ AX, R8
+	JGE  tailDIVKB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKB
+
+tailDIVKB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKBZ:
+	CMPQ AX, R8
+	JGE  tailDIVKBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKBZ
+
+tailDIVKBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKBA:
+	CMPQ AX, R8
+	JGE  tailDIVKBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKBA
+
+tailDIVKBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKBS:
+	CMPQ AX, R8
+	JGE  tailDIVKBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKBS
+
+tailDIVKBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKBSZ:
+	CMPQ AX, R8
+	JGE  tailDIVKBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKBSZ
+
+tailDIVKBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKBSA:
+	CMPQ AX, R8
+	JGE  tailDIVKBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKBSA
+
+tailDIVKBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKBN:
+	CMPQ AX, R8
+	JGE  tailDIVKBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKBN
+
+tailDIVKBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKBNZ:
+	CMPQ AX, R8
+	JGE  tailDIVKBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKBNZ
+
+tailDIVKBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIVKBNA:
+	CMPQ AX, R8
+	JGE  tailDIVKBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIVKBNA
+
+tailDIVKBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
 	VXORPD Y3, Y0, Y0
 	VMOVUPD (DI)(AX*8), Y5
 	VADDPD Y0, Y5, Y0

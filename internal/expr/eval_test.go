@@ -167,8 +167,29 @@ func TestBlockVecBits(t *testing.T) {
 		vDivCR: func(a, b, c float64) float64 { return c / a }, vDivRC: func(a, b, c float64) float64 { return a / c },
 		vNeg: func(a, b, c float64) float64 { return -a }, vSq: func(a, b, c float64) float64 { return a * a },
 	}
-	for op := vAdd; op <= vSq; op++ {
+	// inline's forms: the folded instruction's scalar loop, then the
+	// register-register op's.
+	for op := vAddQA; op <= vLastAVX; op++ {
+		rr, form := rrForm(op)
+		scalar[op] = func(a, b, c float64) float64 {
+			switch form {
+			case fQA:
+				a = scalar[vSq](a, 0, c)
+			case fQB:
+				b = scalar[vSq](b, 0, c)
+			case fKA:
+				a = scalar[vMulCR](a, 0, c)
+			case fKB:
+				b = scalar[vMulCR](b, 0, c)
+			}
+			return scalarRR(rr, []float64{a}, []float64{b})[0]
+		}
+	}
+	for op := vAdd; op <= vLastAVX; op++ {
 		f := scalar[op]
+		if f == nil {
+			t.Fatalf("op %d has no scalar loop here", op)
+		}
 		for range 200 {
 			m := 1 + r.IntN(40)
 			a, b, d := make([]float64, m), make([]float64, m), make([]float64, m)
@@ -179,7 +200,8 @@ func TestBlockVecBits(t *testing.T) {
 			if r.IntN(2) == 0 {
 				c = 4*r.Float64() - 2
 			}
-			rr := op == vAdd || op == vSub || op == vMul || op == vDiv
+			base, _ := rrForm(op)
+			rr := base == vAdd || base == vSub || base == vMul || base == vDiv
 			bb := a
 			if rr {
 				bb = b
@@ -196,7 +218,7 @@ func TestBlockVecBits(t *testing.T) {
 				// The scalar loops, run through a slice so that the
 				// compiler cannot fold them differently.
 				want := f(a[e], b[e], c)
-				if rr {
+				if op == base && rr {
 					want = scalarRR(op, a, b)[e]
 				}
 				if in.scaled {
@@ -207,7 +229,7 @@ func TestBlockVecBits(t *testing.T) {
 				}
 				// + and * commute, and gc may name either operand
 				// first (see sameBits); - and / keep a's payload.
-				commutes := op == vAdd || op == vMul
+				commutes := base == vAdd || base == vMul
 				if math.Float64bits(d[e]) != math.Float64bits(want) && !(commutes && math.IsNaN(d[e]) && math.IsNaN(want)) {
 					t.Fatalf("op %d: %v, %v, c %v: AVX %x, scalar %x", op, a[e], b[e], c, math.Float64bits(d[e]), math.Float64bits(want))
 				}
