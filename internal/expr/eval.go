@@ -60,24 +60,41 @@ const (
 	vNeg
 	vSq // a*a, powi(a, 2)
 	// inline's forms of vAdd, vSub, vMul and vDiv: QA squares a (a*a op
-	// b), QB squares b (a op b*b), KA multiplies a by c (c*a op b), KB
-	// b (a op c*b).
+	// b), QB squares b (a op b*b), KA multiplies a by c (c*a op b), KB b
+	// (a op c*b), PA and PB square the operand and multiply it by c
+	// ((a*a)*c), NA and NB multiply it by c and negate it (-(c*a)).
 	vAddQA
 	vAddQB
 	vAddKA
 	vAddKB
+	vAddPA
+	vAddPB
+	vAddNA
+	vAddNB
 	vSubQA
 	vSubQB
 	vSubKA
 	vSubKB
+	vSubPA
+	vSubPB
+	vSubNA
+	vSubNB
 	vMulQA
 	vMulQB
 	vMulKA
 	vMulKB
+	vMulPA
+	vMulPB
+	vMulNA
+	vMulNB
 	vDivQA
 	vDivQB
 	vDivKA
 	vDivKB
+	vDivPA
+	vDivPB
+	vDivNA
+	vDivNB
 	vPowi // powi(a, k)
 	vPow
 	vLE
@@ -92,20 +109,20 @@ const (
 )
 
 // vLastAVX is the last op that blockAVX computes (vAdd to vLastAVX).
-const vLastAVX = vDivKB
+const vLastAVX = vDivNB
 
 // avx reports whether blockAVX has a kernel for op.
 func avx(op vop) bool { return op >= vAdd && op <= vLastAVX }
 
 // rrForm splits an op of inline's forms into the register-register op
-// it computes (vAdd, vSub, vMul or vDiv) and its form (fQA to fKB); any
+// it computes (vAdd, vSub, vMul or vDiv) and its form (fQA to fNB); any
 // other op is itself in form fRR.
 func rrForm(op vop) (vop, int) {
-	if op < vAddQA || op > vDivKB {
+	if op < vAddQA || op > vLastAVX {
 		return op, fRR
 	}
 	k := int(op - vAddQA)
-	return [4]vop{vAdd, vSub, vMul, vDiv}[k/4], fQA + k%4
+	return [4]vop{vAdd, vSub, vMul, vDiv}[k/nForms], fQA + k%nForms
 }
 
 // The forms of a register-register op: plain, or with an operand
@@ -116,6 +133,11 @@ const (
 	fQB
 	fKA
 	fKB
+	fPA
+	fPB
+	fNA
+	fNB
+	nForms = iota - 1
 )
 
 // The codes blockAVX adds to an op: the result multiplied by post
@@ -399,15 +421,16 @@ func (p *program) fuse() {
 }
 
 // inline folds a squaring (vSq) or a multiplication by an immediate
-// (vMulCR, vMulRC) into the register-register + - * / that is its
-// value's only reader, as that op's form QA to KB: its loop squares the
-// operand, or multiplies it by c, as it reads it, the same product the
-// folded instruction computed (c*v and v*c agree bit for bit, c never
-// NaN), so the result keeps its bits and the block saves a pass and a
-// register. One operand per op (the immediate slot holds one c). In
-// Rosenbrock's program of terms and gradient, x[i+1]-x[i]^2, the terms'
-// 100*a^2 + b^2 and the gradient's ... - 2*b each take one: 14
-// instructions (2 of them views of x) become 11.
+// (vMulCR, vMulRC), with fuse's factor on the square or its negation on
+// the product, into the register-register + - * / that is its value's
+// only reader, as that op's form QA to NB: its loop computes the operand
+// as it reads it, the same operations the folded instruction did (c*v
+// and v*c agree bit for bit, c never NaN), so the result keeps its bits
+// and the block saves a pass and a register. One operand per op (the
+// immediate slot holds one c). In Rosenbrock's program of terms and
+// gradient, x[i+1]-x[i]^2, the terms' 100*a^2 + b^2, and the gradient's
+// (2a)*(-(2x)) and ... - 2*b take one each: 12 arithmetic instructions
+// become 8.
 func (p *program) inline() {
 	uses := make([]int, len(p.code))
 	for _, in := range p.code {
@@ -432,18 +455,23 @@ func (p *program) inline() {
 		for side, opnd := range []*int32{&in.a, &in.b} {
 			j := *opnd
 			pj := &p.code[j]
-			if uses[j] != 1 || pj.scaled || pj.negated {
+			if uses[j] != 1 {
 				continue
 			}
-			form := fQA + side
-			switch pj.op {
-			case vSq:
-			case vMulCR, vMulRC:
+			var form int
+			switch {
+			case pj.op == vSq && !pj.negated && !pj.scaled:
+				form = fQA + side
+			case pj.op == vSq && !pj.negated:
+				form, in.c = fPA+side, pj.post
+			case (pj.op == vMulCR || pj.op == vMulRC) && !pj.scaled && !pj.negated:
 				form, in.c = fKA+side, pj.c
+			case (pj.op == vMulCR || pj.op == vMulRC) && !pj.scaled:
+				form, in.c = fNA+side, pj.c
 			default:
 				continue
 			}
-			in.op = vAddQA + vop(4*(int(in.op-vAdd)/3)+form)
+			in.op = vAddQA + vop(nForms*(int(in.op-vAdd)/3)+form)
 			*opnd, keep[j] = pj.a, false
 			break
 		}
@@ -674,9 +702,6 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 			for e, v := range a[:len(d)] {
 				d[e] = v * v
 			}
-		case vAddQA, vAddQB, vAddKA, vAddKB, vSubQA, vSubQB, vSubKA, vSubKB,
-			vMulQA, vMulQB, vMulKA, vMulKB, vDivQA, vDivQB, vDivKA, vDivKB:
-			inlined(in.op, in.c, d, a, b)
 		case vPowi:
 			for e, v := range a[:len(d)] {
 				d[e] = powi(v, in.k)
@@ -721,6 +746,10 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 				d[e] = math.Abs(v)
 			}
 		default:
+			if _, form := rrForm(in.op); form != fRR {
+				inlined(in.op, in.c, d, a, b)
+				break
+			}
 			for e, v := range a[:len(d)] {
 				d[e] = eval1(in.fn, v)
 			}
@@ -779,6 +808,14 @@ func inlined(op vop, c float64, d, a, b []float64) {
 			u = float64(c * u)
 		case fKB:
 			v = float64(c * v)
+		case fPA:
+			u = float64(float64(u*u) * c)
+		case fPB:
+			v = float64(float64(v*v) * c)
+		case fNA:
+			u = -float64(c * u)
+		case fNB:
+			v = -float64(c * v)
 		}
 		switch rr {
 		case vAdd:

@@ -16,8 +16,9 @@
 // CR kernel serves RC too; so does fuse's factor post, multiplied after
 // the op (v*post for the post*v it replaces). Negation, an op or fuse's,
 // flips the sign bit, as gc's XORPS does, NaN included. The ops from
-// vAddQA on square an operand or multiply it by c in the loop, as the
-// instruction that inline folded into them did.
+// vAddQA on compute an operand in the loop (squared, times c, or both,
+// or times c and negated), as the instruction that inline folded into
+// them did.
 //
 // A deferred output's kernel (op+256, op+512) then adds the result to
 // the destination, 0 + r or d + r with the left operand first as
@@ -37,7 +38,7 @@ GLOBL evalSign<>(SB), RODATA|NOPTR, $8
 // func blockAVX(op int, d, a, b *float64, c, post float64, n int)
 //
 // d[e] = a[e] op b[e] (or op with the immediate c, or of a alone) for
-// e < n, a positive multiple of 4; op is a vop from vAdd to vDivKB, plus
+// e < n, a positive multiple of 4; op is a vop from vAdd to vDivNB, plus
 // 64 to multiply each result by post, or plus 128 to negate it; plus 256
 // to store 0 + the result, plus 512 to store d[e] + the result. b is
 // read only by the register-register ops.
@@ -55,293 +56,384 @@ TEXT ·blockAVX(SB), NOSPLIT, $0-56
 	ANDQ         $-8, R8 // the 8-wide loop's end
 	XORQ         AX, AX
 	// A binary search over the op codes, 10 compares at most.
-	CMPQ BX, $339
+	CMPQ BX, $347
 	JGE  ge1
-	CMPQ BX, $139
+	CMPQ BX, $143
 	JGE  ge2
-	CMPQ BX, $71
+	CMPQ BX, $73
 	JGE  ge3
-	CMPQ BX, $20
+	CMPQ BX, $29
 	JGE  ge4
-	CMPQ BX, $12
+	CMPQ BX, $16
 	JGE  ge5
-	CMPQ BX, $8
+	CMPQ BX, $10
 	JGE  ge6
-	CMPQ BX, $6
+	CMPQ BX, $7
 	JGE  ge7
 	CMPQ BX, $4
 	JEQ  opADD
 	CMPQ BX, $5
 	JEQ  opADDCR
+	CMPQ BX, $6
+	JEQ  opADDRC
 	JMP  done
 
 ge7:
-	CMPQ BX, $6
-	JEQ  opADDRC
 	CMPQ BX, $7
 	JEQ  opSUB
-	JMP  done
-
-ge6:
-	CMPQ BX, $10
-	JGE  ge8
 	CMPQ BX, $8
 	JEQ  opSUBCR
 	CMPQ BX, $9
 	JEQ  opSUBRC
 	JMP  done
 
-ge8:
+ge6:
+	CMPQ BX, $13
+	JGE  ge8
 	CMPQ BX, $10
 	JEQ  opMUL
 	CMPQ BX, $11
 	JEQ  opMULCR
-	JMP  done
-
-ge5:
-	CMPQ BX, $16
-	JGE  ge9
-	CMPQ BX, $14
-	JGE  ge10
 	CMPQ BX, $12
 	JEQ  opMULRC
-	CMPQ BX, $13
-	JEQ  opDIV
 	JMP  done
 
-ge10:
+ge8:
+	CMPQ BX, $13
+	JEQ  opDIV
 	CMPQ BX, $14
 	JEQ  opDIVCR
 	CMPQ BX, $15
 	JEQ  opDIVRC
 	JMP  done
 
-ge9:
-	CMPQ BX, $18
-	JGE  ge11
+ge5:
+	CMPQ BX, $22
+	JGE  ge9
+	CMPQ BX, $19
+	JGE  ge10
 	CMPQ BX, $16
 	JEQ  opNEG
 	CMPQ BX, $17
 	JEQ  opSQ
+	CMPQ BX, $18
+	JEQ  opADD_QA
+	JMP  done
+
+ge10:
+	CMPQ BX, $19
+	JEQ  opADD_QB
+	CMPQ BX, $20
+	JEQ  opADD_KA
+	CMPQ BX, $21
+	JEQ  opADD_KB
+	JMP  done
+
+ge9:
+	CMPQ BX, $25
+	JGE  ge11
+	CMPQ BX, $22
+	JEQ  opADD_PA
+	CMPQ BX, $23
+	JEQ  opADD_PB
+	CMPQ BX, $24
+	JEQ  opADD_NA
 	JMP  done
 
 ge11:
-	CMPQ BX, $18
-	JEQ  opADDQA
-	CMPQ BX, $19
-	JEQ  opADDQB
-	JMP  done
-
-ge4:
-	CMPQ BX, $28
-	JGE  ge12
-	CMPQ BX, $24
-	JGE  ge13
-	CMPQ BX, $22
-	JGE  ge14
-	CMPQ BX, $20
-	JEQ  opADDKA
-	CMPQ BX, $21
-	JEQ  opADDKB
-	JMP  done
-
-ge14:
-	CMPQ BX, $22
-	JEQ  opSUBQA
-	CMPQ BX, $23
-	JEQ  opSUBQB
-	JMP  done
-
-ge13:
-	CMPQ BX, $26
-	JGE  ge15
-	CMPQ BX, $24
-	JEQ  opSUBKA
-	CMPQ BX, $25
-	JEQ  opSUBKB
-	JMP  done
-
-ge15:
-	CMPQ BX, $26
-	JEQ  opMULQA
 	CMPQ BX, $27
-	JEQ  opMULQB
+	JGE  ge12
+	CMPQ BX, $25
+	JEQ  opADD_NB
+	CMPQ BX, $26
+	JEQ  opSUB_QA
 	JMP  done
 
 ge12:
-	CMPQ BX, $32
-	JGE  ge16
-	CMPQ BX, $30
-	JGE  ge17
+	CMPQ BX, $27
+	JEQ  opSUB_QB
 	CMPQ BX, $28
-	JEQ  opMULKA
-	CMPQ BX, $29
-	JEQ  opMULKB
+	JEQ  opSUB_KA
 	JMP  done
 
-ge17:
+ge4:
+	CMPQ BX, $42
+	JGE  ge13
+	CMPQ BX, $35
+	JGE  ge14
+	CMPQ BX, $32
+	JGE  ge15
+	CMPQ BX, $29
+	JEQ  opSUB_KB
 	CMPQ BX, $30
-	JEQ  opDIVQA
+	JEQ  opSUB_PA
 	CMPQ BX, $31
-	JEQ  opDIVQB
+	JEQ  opSUB_PB
+	JMP  done
+
+ge15:
+	CMPQ BX, $32
+	JEQ  opSUB_NA
+	CMPQ BX, $33
+	JEQ  opSUB_NB
+	CMPQ BX, $34
+	JEQ  opMUL_QA
+	JMP  done
+
+ge14:
+	CMPQ BX, $38
+	JGE  ge16
+	CMPQ BX, $35
+	JEQ  opMUL_QB
+	CMPQ BX, $36
+	JEQ  opMUL_KA
+	CMPQ BX, $37
+	JEQ  opMUL_KB
 	JMP  done
 
 ge16:
-	CMPQ BX, $68
+	CMPQ BX, $40
+	JGE  ge17
+	CMPQ BX, $38
+	JEQ  opMUL_PA
+	CMPQ BX, $39
+	JEQ  opMUL_PB
+	JMP  done
+
+ge17:
+	CMPQ BX, $40
+	JEQ  opMUL_NA
+	CMPQ BX, $41
+	JEQ  opMUL_NB
+	JMP  done
+
+ge13:
+	CMPQ BX, $48
 	JGE  ge18
-	CMPQ BX, $32
-	JEQ  opDIVKA
-	CMPQ BX, $33
-	JEQ  opDIVKB
+	CMPQ BX, $45
+	JGE  ge19
+	CMPQ BX, $42
+	JEQ  opDIV_QA
+	CMPQ BX, $43
+	JEQ  opDIV_QB
+	CMPQ BX, $44
+	JEQ  opDIV_KA
+	JMP  done
+
+ge19:
+	CMPQ BX, $45
+	JEQ  opDIV_KB
+	CMPQ BX, $46
+	JEQ  opDIV_PA
+	CMPQ BX, $47
+	JEQ  opDIV_PB
 	JMP  done
 
 ge18:
+	CMPQ BX, $69
+	JGE  ge20
+	CMPQ BX, $48
+	JEQ  opDIV_NA
+	CMPQ BX, $49
+	JEQ  opDIV_NB
 	CMPQ BX, $68
 	JEQ  opADDS
+	JMP  done
+
+ge20:
+	CMPQ BX, $71
+	JGE  ge21
 	CMPQ BX, $69
 	JEQ  opADDCRS
 	CMPQ BX, $70
 	JEQ  opADDRCS
 	JMP  done
 
-ge3:
-	CMPQ BX, $88
-	JGE  ge19
-	CMPQ BX, $79
-	JGE  ge20
-	CMPQ BX, $75
-	JGE  ge21
-	CMPQ BX, $73
-	JGE  ge22
+ge21:
 	CMPQ BX, $71
 	JEQ  opSUBS
 	CMPQ BX, $72
 	JEQ  opSUBCRS
 	JMP  done
 
-ge22:
+ge3:
+	CMPQ BX, $99
+	JGE  ge22
+	CMPQ BX, $86
+	JGE  ge23
+	CMPQ BX, $79
+	JGE  ge24
+	CMPQ BX, $76
+	JGE  ge25
 	CMPQ BX, $73
 	JEQ  opSUBRCS
 	CMPQ BX, $74
 	JEQ  opMULS
-	JMP  done
-
-ge21:
-	CMPQ BX, $77
-	JGE  ge23
 	CMPQ BX, $75
 	JEQ  opMULCRS
-	CMPQ BX, $76
-	JEQ  opMULRCS
 	JMP  done
 
-ge23:
+ge25:
+	CMPQ BX, $76
+	JEQ  opMULRCS
 	CMPQ BX, $77
 	JEQ  opDIVS
 	CMPQ BX, $78
 	JEQ  opDIVCRS
 	JMP  done
 
-ge20:
-	CMPQ BX, $83
-	JGE  ge24
-	CMPQ BX, $81
-	JGE  ge25
+ge24:
+	CMPQ BX, $82
+	JGE  ge26
 	CMPQ BX, $79
 	JEQ  opDIVRCS
 	CMPQ BX, $80
 	JEQ  opNEGS
-	JMP  done
-
-ge25:
 	CMPQ BX, $81
 	JEQ  opSQS
-	CMPQ BX, $82
-	JEQ  opADDQAS
-	JMP  done
-
-ge24:
-	CMPQ BX, $85
-	JGE  ge26
-	CMPQ BX, $83
-	JEQ  opADDQBS
-	CMPQ BX, $84
-	JEQ  opADDKAS
 	JMP  done
 
 ge26:
-	CMPQ BX, $85
-	JEQ  opADDKBS
-	CMPQ BX, $86
-	JEQ  opSUBQAS
-	CMPQ BX, $87
-	JEQ  opSUBQBS
-	JMP  done
-
-ge19:
-	CMPQ BX, $96
+	CMPQ BX, $84
 	JGE  ge27
-	CMPQ BX, $92
-	JGE  ge28
-	CMPQ BX, $90
-	JGE  ge29
-	CMPQ BX, $88
-	JEQ  opSUBKAS
-	CMPQ BX, $89
-	JEQ  opSUBKBS
-	JMP  done
-
-ge29:
-	CMPQ BX, $90
-	JEQ  opMULQAS
-	CMPQ BX, $91
-	JEQ  opMULQBS
-	JMP  done
-
-ge28:
-	CMPQ BX, $94
-	JGE  ge30
-	CMPQ BX, $92
-	JEQ  opMULKAS
-	CMPQ BX, $93
-	JEQ  opMULKBS
-	JMP  done
-
-ge30:
-	CMPQ BX, $94
-	JEQ  opDIVQAS
-	CMPQ BX, $95
-	JEQ  opDIVQBS
+	CMPQ BX, $82
+	JEQ  opADD_QAS
+	CMPQ BX, $83
+	JEQ  opADD_QBS
 	JMP  done
 
 ge27:
-	CMPQ BX, $134
-	JGE  ge31
-	CMPQ BX, $132
-	JGE  ge32
-	CMPQ BX, $96
-	JEQ  opDIVKAS
-	CMPQ BX, $97
-	JEQ  opDIVKBS
+	CMPQ BX, $84
+	JEQ  opADD_KAS
+	CMPQ BX, $85
+	JEQ  opADD_KBS
 	JMP  done
 
-ge32:
-	CMPQ BX, $132
-	JEQ  opADDN
-	CMPQ BX, $133
-	JEQ  opADDCRN
+ge23:
+	CMPQ BX, $92
+	JGE  ge28
+	CMPQ BX, $89
+	JGE  ge29
+	CMPQ BX, $86
+	JEQ  opADD_PAS
+	CMPQ BX, $87
+	JEQ  opADD_PBS
+	CMPQ BX, $88
+	JEQ  opADD_NAS
+	JMP  done
+
+ge29:
+	CMPQ BX, $89
+	JEQ  opADD_NBS
+	CMPQ BX, $90
+	JEQ  opSUB_QAS
+	CMPQ BX, $91
+	JEQ  opSUB_QBS
+	JMP  done
+
+ge28:
+	CMPQ BX, $95
+	JGE  ge30
+	CMPQ BX, $92
+	JEQ  opSUB_KAS
+	CMPQ BX, $93
+	JEQ  opSUB_KBS
+	CMPQ BX, $94
+	JEQ  opSUB_PAS
+	JMP  done
+
+ge30:
+	CMPQ BX, $97
+	JGE  ge31
+	CMPQ BX, $95
+	JEQ  opSUB_PBS
+	CMPQ BX, $96
+	JEQ  opSUB_NAS
 	JMP  done
 
 ge31:
-	CMPQ BX, $136
+	CMPQ BX, $97
+	JEQ  opSUB_NBS
+	CMPQ BX, $98
+	JEQ  opMUL_QAS
+	JMP  done
+
+ge22:
+	CMPQ BX, $112
+	JGE  ge32
+	CMPQ BX, $105
 	JGE  ge33
+	CMPQ BX, $102
+	JGE  ge34
+	CMPQ BX, $99
+	JEQ  opMUL_QBS
+	CMPQ BX, $100
+	JEQ  opMUL_KAS
+	CMPQ BX, $101
+	JEQ  opMUL_KBS
+	JMP  done
+
+ge34:
+	CMPQ BX, $102
+	JEQ  opMUL_PAS
+	CMPQ BX, $103
+	JEQ  opMUL_PBS
+	CMPQ BX, $104
+	JEQ  opMUL_NAS
+	JMP  done
+
+ge33:
+	CMPQ BX, $108
+	JGE  ge35
+	CMPQ BX, $105
+	JEQ  opMUL_NBS
+	CMPQ BX, $106
+	JEQ  opDIV_QAS
+	CMPQ BX, $107
+	JEQ  opDIV_QBS
+	JMP  done
+
+ge35:
+	CMPQ BX, $110
+	JGE  ge36
+	CMPQ BX, $108
+	JEQ  opDIV_KAS
+	CMPQ BX, $109
+	JEQ  opDIV_KBS
+	JMP  done
+
+ge36:
+	CMPQ BX, $110
+	JEQ  opDIV_PAS
+	CMPQ BX, $111
+	JEQ  opDIV_PBS
+	JMP  done
+
+ge32:
+	CMPQ BX, $136
+	JGE  ge37
+	CMPQ BX, $133
+	JGE  ge38
+	CMPQ BX, $112
+	JEQ  opDIV_NAS
+	CMPQ BX, $113
+	JEQ  opDIV_NBS
+	CMPQ BX, $132
+	JEQ  opADDN
+	JMP  done
+
+ge38:
+	CMPQ BX, $133
+	JEQ  opADDCRN
 	CMPQ BX, $134
 	JEQ  opADDRCN
 	CMPQ BX, $135
 	JEQ  opSUBN
 	JMP  done
 
-ge33:
+ge37:
+	CMPQ BX, $139
+	JGE  ge39
 	CMPQ BX, $136
 	JEQ  opSUBCRN
 	CMPQ BX, $137
@@ -350,808 +442,1100 @@ ge33:
 	JEQ  opMULN
 	JMP  done
 
-ge2:
-	CMPQ BX, $271
-	JGE  ge34
-	CMPQ BX, $156
-	JGE  ge35
-	CMPQ BX, $147
-	JGE  ge36
-	CMPQ BX, $143
-	JGE  ge37
+ge39:
 	CMPQ BX, $141
-	JGE  ge38
+	JGE  ge40
 	CMPQ BX, $139
 	JEQ  opMULCRN
 	CMPQ BX, $140
 	JEQ  opMULRCN
 	JMP  done
 
-ge38:
+ge40:
 	CMPQ BX, $141
 	JEQ  opDIVN
 	CMPQ BX, $142
 	JEQ  opDIVCRN
 	JMP  done
 
-ge37:
-	CMPQ BX, $145
-	JGE  ge39
+ge2:
+	CMPQ BX, $277
+	JGE  ge41
+	CMPQ BX, $169
+	JGE  ge42
+	CMPQ BX, $156
+	JGE  ge43
+	CMPQ BX, $149
+	JGE  ge44
+	CMPQ BX, $146
+	JGE  ge45
 	CMPQ BX, $143
 	JEQ  opDIVRCN
 	CMPQ BX, $144
 	JEQ  opNEGN
-	JMP  done
-
-ge39:
 	CMPQ BX, $145
 	JEQ  opSQN
-	CMPQ BX, $146
-	JEQ  opADDQAN
-	JMP  done
-
-ge36:
-	CMPQ BX, $151
-	JGE  ge40
-	CMPQ BX, $149
-	JGE  ge41
-	CMPQ BX, $147
-	JEQ  opADDQBN
-	CMPQ BX, $148
-	JEQ  opADDKAN
-	JMP  done
-
-ge41:
-	CMPQ BX, $149
-	JEQ  opADDKBN
-	CMPQ BX, $150
-	JEQ  opSUBQAN
-	JMP  done
-
-ge40:
-	CMPQ BX, $153
-	JGE  ge42
-	CMPQ BX, $151
-	JEQ  opSUBQBN
-	CMPQ BX, $152
-	JEQ  opSUBKAN
-	JMP  done
-
-ge42:
-	CMPQ BX, $153
-	JEQ  opSUBKBN
-	CMPQ BX, $154
-	JEQ  opMULQAN
-	CMPQ BX, $155
-	JEQ  opMULQBN
-	JMP  done
-
-ge35:
-	CMPQ BX, $262
-	JGE  ge43
-	CMPQ BX, $160
-	JGE  ge44
-	CMPQ BX, $158
-	JGE  ge45
-	CMPQ BX, $156
-	JEQ  opMULKAN
-	CMPQ BX, $157
-	JEQ  opMULKBN
 	JMP  done
 
 ge45:
-	CMPQ BX, $158
-	JEQ  opDIVQAN
-	CMPQ BX, $159
-	JEQ  opDIVQBN
+	CMPQ BX, $146
+	JEQ  opADD_QAN
+	CMPQ BX, $147
+	JEQ  opADD_QBN
+	CMPQ BX, $148
+	JEQ  opADD_KAN
 	JMP  done
 
 ge44:
-	CMPQ BX, $260
+	CMPQ BX, $152
 	JGE  ge46
-	CMPQ BX, $160
-	JEQ  opDIVKAN
-	CMPQ BX, $161
-	JEQ  opDIVKBN
+	CMPQ BX, $149
+	JEQ  opADD_KBN
+	CMPQ BX, $150
+	JEQ  opADD_PAN
+	CMPQ BX, $151
+	JEQ  opADD_PBN
 	JMP  done
 
 ge46:
+	CMPQ BX, $154
+	JGE  ge47
+	CMPQ BX, $152
+	JEQ  opADD_NAN
+	CMPQ BX, $153
+	JEQ  opADD_NBN
+	JMP  done
+
+ge47:
+	CMPQ BX, $154
+	JEQ  opSUB_QAN
+	CMPQ BX, $155
+	JEQ  opSUB_QBN
+	JMP  done
+
+ge43:
+	CMPQ BX, $162
+	JGE  ge48
+	CMPQ BX, $159
+	JGE  ge49
+	CMPQ BX, $156
+	JEQ  opSUB_KAN
+	CMPQ BX, $157
+	JEQ  opSUB_KBN
+	CMPQ BX, $158
+	JEQ  opSUB_PAN
+	JMP  done
+
+ge49:
+	CMPQ BX, $159
+	JEQ  opSUB_PBN
+	CMPQ BX, $160
+	JEQ  opSUB_NAN
+	CMPQ BX, $161
+	JEQ  opSUB_NBN
+	JMP  done
+
+ge48:
+	CMPQ BX, $165
+	JGE  ge50
+	CMPQ BX, $162
+	JEQ  opMUL_QAN
+	CMPQ BX, $163
+	JEQ  opMUL_QBN
+	CMPQ BX, $164
+	JEQ  opMUL_KAN
+	JMP  done
+
+ge50:
+	CMPQ BX, $167
+	JGE  ge51
+	CMPQ BX, $165
+	JEQ  opMUL_KBN
+	CMPQ BX, $166
+	JEQ  opMUL_PAN
+	JMP  done
+
+ge51:
+	CMPQ BX, $167
+	JEQ  opMUL_PBN
+	CMPQ BX, $168
+	JEQ  opMUL_NAN
+	JMP  done
+
+ge42:
+	CMPQ BX, $264
+	JGE  ge52
+	CMPQ BX, $175
+	JGE  ge53
+	CMPQ BX, $172
+	JGE  ge54
+	CMPQ BX, $169
+	JEQ  opMUL_NBN
+	CMPQ BX, $170
+	JEQ  opDIV_QAN
+	CMPQ BX, $171
+	JEQ  opDIV_QBN
+	JMP  done
+
+ge54:
+	CMPQ BX, $172
+	JEQ  opDIV_KAN
+	CMPQ BX, $173
+	JEQ  opDIV_KBN
+	CMPQ BX, $174
+	JEQ  opDIV_PAN
+	JMP  done
+
+ge53:
+	CMPQ BX, $260
+	JGE  ge55
+	CMPQ BX, $175
+	JEQ  opDIV_PBN
+	CMPQ BX, $176
+	JEQ  opDIV_NAN
+	CMPQ BX, $177
+	JEQ  opDIV_NBN
+	JMP  done
+
+ge55:
+	CMPQ BX, $262
+	JGE  ge56
 	CMPQ BX, $260
 	JEQ  opADDZ
 	CMPQ BX, $261
 	JEQ  opADDCRZ
 	JMP  done
 
-ge43:
-	CMPQ BX, $266
-	JGE  ge47
-	CMPQ BX, $264
-	JGE  ge48
+ge56:
 	CMPQ BX, $262
 	JEQ  opADDRCZ
 	CMPQ BX, $263
 	JEQ  opSUBZ
 	JMP  done
 
-ge48:
+ge52:
+	CMPQ BX, $270
+	JGE  ge57
+	CMPQ BX, $267
+	JGE  ge58
 	CMPQ BX, $264
 	JEQ  opSUBCRZ
 	CMPQ BX, $265
 	JEQ  opSUBRCZ
-	JMP  done
-
-ge47:
-	CMPQ BX, $268
-	JGE  ge49
 	CMPQ BX, $266
 	JEQ  opMULZ
-	CMPQ BX, $267
-	JEQ  opMULCRZ
 	JMP  done
 
-ge49:
+ge58:
+	CMPQ BX, $267
+	JEQ  opMULCRZ
 	CMPQ BX, $268
 	JEQ  opMULRCZ
 	CMPQ BX, $269
 	JEQ  opDIVZ
-	CMPQ BX, $270
-	JEQ  opDIVCRZ
 	JMP  done
 
-ge34:
-	CMPQ BX, $288
-	JGE  ge50
-	CMPQ BX, $279
-	JGE  ge51
-	CMPQ BX, $275
-	JGE  ge52
+ge57:
 	CMPQ BX, $273
-	JGE  ge53
+	JGE  ge59
+	CMPQ BX, $270
+	JEQ  opDIVCRZ
 	CMPQ BX, $271
 	JEQ  opDIVRCZ
 	CMPQ BX, $272
 	JEQ  opNEGZ
 	JMP  done
 
-ge53:
+ge59:
+	CMPQ BX, $275
+	JGE  ge60
 	CMPQ BX, $273
 	JEQ  opSQZ
 	CMPQ BX, $274
-	JEQ  opADDQAZ
-	JMP  done
-
-ge52:
-	CMPQ BX, $277
-	JGE  ge54
-	CMPQ BX, $275
-	JEQ  opADDQBZ
-	CMPQ BX, $276
-	JEQ  opADDKAZ
-	JMP  done
-
-ge54:
-	CMPQ BX, $277
-	JEQ  opADDKBZ
-	CMPQ BX, $278
-	JEQ  opSUBQAZ
-	JMP  done
-
-ge51:
-	CMPQ BX, $283
-	JGE  ge55
-	CMPQ BX, $281
-	JGE  ge56
-	CMPQ BX, $279
-	JEQ  opSUBQBZ
-	CMPQ BX, $280
-	JEQ  opSUBKAZ
-	JMP  done
-
-ge56:
-	CMPQ BX, $281
-	JEQ  opSUBKBZ
-	CMPQ BX, $282
-	JEQ  opMULQAZ
-	JMP  done
-
-ge55:
-	CMPQ BX, $285
-	JGE  ge57
-	CMPQ BX, $283
-	JEQ  opMULQBZ
-	CMPQ BX, $284
-	JEQ  opMULKAZ
-	JMP  done
-
-ge57:
-	CMPQ BX, $285
-	JEQ  opMULKBZ
-	CMPQ BX, $286
-	JEQ  opDIVQAZ
-	CMPQ BX, $287
-	JEQ  opDIVQBZ
-	JMP  done
-
-ge50:
-	CMPQ BX, $330
-	JGE  ge58
-	CMPQ BX, $326
-	JGE  ge59
-	CMPQ BX, $324
-	JGE  ge60
-	CMPQ BX, $288
-	JEQ  opDIVKAZ
-	CMPQ BX, $289
-	JEQ  opDIVKBZ
+	JEQ  opADD_QAZ
 	JMP  done
 
 ge60:
+	CMPQ BX, $275
+	JEQ  opADD_QBZ
+	CMPQ BX, $276
+	JEQ  opADD_KAZ
+	JMP  done
+
+ge41:
+	CMPQ BX, $303
+	JGE  ge61
+	CMPQ BX, $290
+	JGE  ge62
+	CMPQ BX, $283
+	JGE  ge63
+	CMPQ BX, $280
+	JGE  ge64
+	CMPQ BX, $277
+	JEQ  opADD_KBZ
+	CMPQ BX, $278
+	JEQ  opADD_PAZ
+	CMPQ BX, $279
+	JEQ  opADD_PBZ
+	JMP  done
+
+ge64:
+	CMPQ BX, $280
+	JEQ  opADD_NAZ
+	CMPQ BX, $281
+	JEQ  opADD_NBZ
+	CMPQ BX, $282
+	JEQ  opSUB_QAZ
+	JMP  done
+
+ge63:
+	CMPQ BX, $286
+	JGE  ge65
+	CMPQ BX, $283
+	JEQ  opSUB_QBZ
+	CMPQ BX, $284
+	JEQ  opSUB_KAZ
+	CMPQ BX, $285
+	JEQ  opSUB_KBZ
+	JMP  done
+
+ge65:
+	CMPQ BX, $288
+	JGE  ge66
+	CMPQ BX, $286
+	JEQ  opSUB_PAZ
+	CMPQ BX, $287
+	JEQ  opSUB_PBZ
+	JMP  done
+
+ge66:
+	CMPQ BX, $288
+	JEQ  opSUB_NAZ
+	CMPQ BX, $289
+	JEQ  opSUB_NBZ
+	JMP  done
+
+ge62:
+	CMPQ BX, $296
+	JGE  ge67
+	CMPQ BX, $293
+	JGE  ge68
+	CMPQ BX, $290
+	JEQ  opMUL_QAZ
+	CMPQ BX, $291
+	JEQ  opMUL_QBZ
+	CMPQ BX, $292
+	JEQ  opMUL_KAZ
+	JMP  done
+
+ge68:
+	CMPQ BX, $293
+	JEQ  opMUL_KBZ
+	CMPQ BX, $294
+	JEQ  opMUL_PAZ
+	CMPQ BX, $295
+	JEQ  opMUL_PBZ
+	JMP  done
+
+ge67:
+	CMPQ BX, $299
+	JGE  ge69
+	CMPQ BX, $296
+	JEQ  opMUL_NAZ
+	CMPQ BX, $297
+	JEQ  opMUL_NBZ
+	CMPQ BX, $298
+	JEQ  opDIV_QAZ
+	JMP  done
+
+ge69:
+	CMPQ BX, $301
+	JGE  ge70
+	CMPQ BX, $299
+	JEQ  opDIV_QBZ
+	CMPQ BX, $300
+	JEQ  opDIV_KAZ
+	JMP  done
+
+ge70:
+	CMPQ BX, $301
+	JEQ  opDIV_KBZ
+	CMPQ BX, $302
+	JEQ  opDIV_PAZ
+	JMP  done
+
+ge61:
+	CMPQ BX, $334
+	JGE  ge71
+	CMPQ BX, $327
+	JGE  ge72
+	CMPQ BX, $324
+	JGE  ge73
+	CMPQ BX, $303
+	JEQ  opDIV_PBZ
+	CMPQ BX, $304
+	JEQ  opDIV_NAZ
+	CMPQ BX, $305
+	JEQ  opDIV_NBZ
+	JMP  done
+
+ge73:
 	CMPQ BX, $324
 	JEQ  opADDSZ
 	CMPQ BX, $325
 	JEQ  opADDCRSZ
-	JMP  done
-
-ge59:
-	CMPQ BX, $328
-	JGE  ge61
 	CMPQ BX, $326
 	JEQ  opADDRCSZ
-	CMPQ BX, $327
-	JEQ  opSUBSZ
 	JMP  done
 
-ge61:
+ge72:
+	CMPQ BX, $330
+	JGE  ge74
+	CMPQ BX, $327
+	JEQ  opSUBSZ
 	CMPQ BX, $328
 	JEQ  opSUBCRSZ
 	CMPQ BX, $329
 	JEQ  opSUBRCSZ
 	JMP  done
 
-ge58:
-	CMPQ BX, $334
-	JGE  ge62
+ge74:
 	CMPQ BX, $332
-	JGE  ge63
+	JGE  ge75
 	CMPQ BX, $330
 	JEQ  opMULSZ
 	CMPQ BX, $331
 	JEQ  opMULCRSZ
 	JMP  done
 
-ge63:
+ge75:
 	CMPQ BX, $332
 	JEQ  opMULRCSZ
 	CMPQ BX, $333
 	JEQ  opDIVSZ
 	JMP  done
 
-ge62:
-	CMPQ BX, $336
-	JGE  ge64
+ge71:
+	CMPQ BX, $340
+	JGE  ge76
+	CMPQ BX, $337
+	JGE  ge77
 	CMPQ BX, $334
 	JEQ  opDIVCRSZ
 	CMPQ BX, $335
 	JEQ  opDIVRCSZ
-	JMP  done
-
-ge64:
 	CMPQ BX, $336
 	JEQ  opNEGSZ
-	CMPQ BX, $337
-	JEQ  opSQSZ
-	CMPQ BX, $338
-	JEQ  opADDQASZ
-	JMP  done
-
-ge1:
-	CMPQ BX, $538
-	JGE  ge65
-	CMPQ BX, $406
-	JGE  ge66
-	CMPQ BX, $389
-	JGE  ge67
-	CMPQ BX, $347
-	JGE  ge68
-	CMPQ BX, $343
-	JGE  ge69
-	CMPQ BX, $341
-	JGE  ge70
-	CMPQ BX, $339
-	JEQ  opADDQBSZ
-	CMPQ BX, $340
-	JEQ  opADDKASZ
-	JMP  done
-
-ge70:
-	CMPQ BX, $341
-	JEQ  opADDKBSZ
-	CMPQ BX, $342
-	JEQ  opSUBQASZ
-	JMP  done
-
-ge69:
-	CMPQ BX, $345
-	JGE  ge71
-	CMPQ BX, $343
-	JEQ  opSUBQBSZ
-	CMPQ BX, $344
-	JEQ  opSUBKASZ
-	JMP  done
-
-ge71:
-	CMPQ BX, $345
-	JEQ  opSUBKBSZ
-	CMPQ BX, $346
-	JEQ  opMULQASZ
-	JMP  done
-
-ge68:
-	CMPQ BX, $351
-	JGE  ge72
-	CMPQ BX, $349
-	JGE  ge73
-	CMPQ BX, $347
-	JEQ  opMULQBSZ
-	CMPQ BX, $348
-	JEQ  opMULKASZ
-	JMP  done
-
-ge73:
-	CMPQ BX, $349
-	JEQ  opMULKBSZ
-	CMPQ BX, $350
-	JEQ  opDIVQASZ
-	JMP  done
-
-ge72:
-	CMPQ BX, $353
-	JGE  ge74
-	CMPQ BX, $351
-	JEQ  opDIVQBSZ
-	CMPQ BX, $352
-	JEQ  opDIVKASZ
-	JMP  done
-
-ge74:
-	CMPQ BX, $353
-	JEQ  opDIVKBSZ
-	CMPQ BX, $388
-	JEQ  opADDNZ
-	JMP  done
-
-ge67:
-	CMPQ BX, $397
-	JGE  ge75
-	CMPQ BX, $393
-	JGE  ge76
-	CMPQ BX, $391
-	JGE  ge77
-	CMPQ BX, $389
-	JEQ  opADDCRNZ
-	CMPQ BX, $390
-	JEQ  opADDRCNZ
 	JMP  done
 
 ge77:
+	CMPQ BX, $337
+	JEQ  opSQSZ
+	CMPQ BX, $338
+	JEQ  opADD_QASZ
+	CMPQ BX, $339
+	JEQ  opADD_QBSZ
+	JMP  done
+
+ge76:
+	CMPQ BX, $343
+	JGE  ge78
+	CMPQ BX, $340
+	JEQ  opADD_KASZ
+	CMPQ BX, $341
+	JEQ  opADD_KBSZ
+	CMPQ BX, $342
+	JEQ  opADD_PASZ
+	JMP  done
+
+ge78:
+	CMPQ BX, $345
+	JGE  ge79
+	CMPQ BX, $343
+	JEQ  opADD_PBSZ
+	CMPQ BX, $344
+	JEQ  opADD_NASZ
+	JMP  done
+
+ge79:
+	CMPQ BX, $345
+	JEQ  opADD_NBSZ
+	CMPQ BX, $346
+	JEQ  opSUB_QASZ
+	JMP  done
+
+ge1:
+	CMPQ BX, $550
+	JGE  ge80
+	CMPQ BX, $416
+	JGE  ge81
+	CMPQ BX, $390
+	JGE  ge82
+	CMPQ BX, $359
+	JGE  ge83
+	CMPQ BX, $353
+	JGE  ge84
+	CMPQ BX, $350
+	JGE  ge85
+	CMPQ BX, $347
+	JEQ  opSUB_QBSZ
+	CMPQ BX, $348
+	JEQ  opSUB_KASZ
+	CMPQ BX, $349
+	JEQ  opSUB_KBSZ
+	JMP  done
+
+ge85:
+	CMPQ BX, $350
+	JEQ  opSUB_PASZ
+	CMPQ BX, $351
+	JEQ  opSUB_PBSZ
+	CMPQ BX, $352
+	JEQ  opSUB_NASZ
+	JMP  done
+
+ge84:
+	CMPQ BX, $356
+	JGE  ge86
+	CMPQ BX, $353
+	JEQ  opSUB_NBSZ
+	CMPQ BX, $354
+	JEQ  opMUL_QASZ
+	CMPQ BX, $355
+	JEQ  opMUL_QBSZ
+	JMP  done
+
+ge86:
+	CMPQ BX, $356
+	JEQ  opMUL_KASZ
+	CMPQ BX, $357
+	JEQ  opMUL_KBSZ
+	CMPQ BX, $358
+	JEQ  opMUL_PASZ
+	JMP  done
+
+ge83:
+	CMPQ BX, $365
+	JGE  ge87
+	CMPQ BX, $362
+	JGE  ge88
+	CMPQ BX, $359
+	JEQ  opMUL_PBSZ
+	CMPQ BX, $360
+	JEQ  opMUL_NASZ
+	CMPQ BX, $361
+	JEQ  opMUL_NBSZ
+	JMP  done
+
+ge88:
+	CMPQ BX, $362
+	JEQ  opDIV_QASZ
+	CMPQ BX, $363
+	JEQ  opDIV_QBSZ
+	CMPQ BX, $364
+	JEQ  opDIV_KASZ
+	JMP  done
+
+ge87:
+	CMPQ BX, $368
+	JGE  ge89
+	CMPQ BX, $365
+	JEQ  opDIV_KBSZ
+	CMPQ BX, $366
+	JEQ  opDIV_PASZ
+	CMPQ BX, $367
+	JEQ  opDIV_PBSZ
+	JMP  done
+
+ge89:
+	CMPQ BX, $388
+	JGE  ge90
+	CMPQ BX, $368
+	JEQ  opDIV_NASZ
+	CMPQ BX, $369
+	JEQ  opDIV_NBSZ
+	JMP  done
+
+ge90:
+	CMPQ BX, $388
+	JEQ  opADDNZ
+	CMPQ BX, $389
+	JEQ  opADDCRNZ
+	JMP  done
+
+ge82:
+	CMPQ BX, $403
+	JGE  ge91
+	CMPQ BX, $396
+	JGE  ge92
+	CMPQ BX, $393
+	JGE  ge93
+	CMPQ BX, $390
+	JEQ  opADDRCNZ
 	CMPQ BX, $391
 	JEQ  opSUBNZ
 	CMPQ BX, $392
 	JEQ  opSUBCRNZ
 	JMP  done
 
-ge76:
-	CMPQ BX, $395
-	JGE  ge78
+ge93:
 	CMPQ BX, $393
 	JEQ  opSUBRCNZ
 	CMPQ BX, $394
 	JEQ  opMULNZ
-	JMP  done
-
-ge78:
 	CMPQ BX, $395
 	JEQ  opMULCRNZ
-	CMPQ BX, $396
-	JEQ  opMULRCNZ
 	JMP  done
 
-ge75:
-	CMPQ BX, $401
-	JGE  ge79
+ge92:
 	CMPQ BX, $399
-	JGE  ge80
+	JGE  ge94
+	CMPQ BX, $396
+	JEQ  opMULRCNZ
 	CMPQ BX, $397
 	JEQ  opDIVNZ
 	CMPQ BX, $398
 	JEQ  opDIVCRNZ
 	JMP  done
 
-ge80:
+ge94:
+	CMPQ BX, $401
+	JGE  ge95
 	CMPQ BX, $399
 	JEQ  opDIVRCNZ
 	CMPQ BX, $400
 	JEQ  opNEGNZ
 	JMP  done
 
-ge79:
-	CMPQ BX, $403
-	JGE  ge81
+ge95:
 	CMPQ BX, $401
 	JEQ  opSQNZ
 	CMPQ BX, $402
-	JEQ  opADDQANZ
+	JEQ  opADD_QANZ
+	JMP  done
+
+ge91:
+	CMPQ BX, $409
+	JGE  ge96
+	CMPQ BX, $406
+	JGE  ge97
+	CMPQ BX, $403
+	JEQ  opADD_QBNZ
+	CMPQ BX, $404
+	JEQ  opADD_KANZ
+	CMPQ BX, $405
+	JEQ  opADD_KBNZ
+	JMP  done
+
+ge97:
+	CMPQ BX, $406
+	JEQ  opADD_PANZ
+	CMPQ BX, $407
+	JEQ  opADD_PBNZ
+	CMPQ BX, $408
+	JEQ  opADD_NANZ
+	JMP  done
+
+ge96:
+	CMPQ BX, $412
+	JGE  ge98
+	CMPQ BX, $409
+	JEQ  opADD_NBNZ
+	CMPQ BX, $410
+	JEQ  opSUB_QANZ
+	CMPQ BX, $411
+	JEQ  opSUB_QBNZ
+	JMP  done
+
+ge98:
+	CMPQ BX, $414
+	JGE  ge99
+	CMPQ BX, $412
+	JEQ  opSUB_KANZ
+	CMPQ BX, $413
+	JEQ  opSUB_KBNZ
+	JMP  done
+
+ge99:
+	CMPQ BX, $414
+	JEQ  opSUB_PANZ
+	CMPQ BX, $415
+	JEQ  opSUB_PBNZ
 	JMP  done
 
 ge81:
-	CMPQ BX, $403
-	JEQ  opADDQBNZ
-	CMPQ BX, $404
-	JEQ  opADDKANZ
-	CMPQ BX, $405
-	JEQ  opADDKBNZ
-	JMP  done
-
-ge66:
-	CMPQ BX, $521
-	JGE  ge82
-	CMPQ BX, $414
-	JGE  ge83
-	CMPQ BX, $410
-	JGE  ge84
-	CMPQ BX, $408
-	JGE  ge85
-	CMPQ BX, $406
-	JEQ  opSUBQANZ
-	CMPQ BX, $407
-	JEQ  opSUBQBNZ
-	JMP  done
-
-ge85:
-	CMPQ BX, $408
-	JEQ  opSUBKANZ
-	CMPQ BX, $409
-	JEQ  opSUBKBNZ
-	JMP  done
-
-ge84:
-	CMPQ BX, $412
-	JGE  ge86
-	CMPQ BX, $410
-	JEQ  opMULQANZ
-	CMPQ BX, $411
-	JEQ  opMULQBNZ
-	JMP  done
-
-ge86:
-	CMPQ BX, $412
-	JEQ  opMULKANZ
-	CMPQ BX, $413
-	JEQ  opMULKBNZ
-	JMP  done
-
-ge83:
-	CMPQ BX, $516
-	JGE  ge87
+	CMPQ BX, $524
+	JGE  ge100
+	CMPQ BX, $429
+	JGE  ge101
+	CMPQ BX, $422
+	JGE  ge102
+	CMPQ BX, $419
+	JGE  ge103
 	CMPQ BX, $416
-	JGE  ge88
-	CMPQ BX, $414
-	JEQ  opDIVQANZ
-	CMPQ BX, $415
-	JEQ  opDIVQBNZ
-	JMP  done
-
-ge88:
-	CMPQ BX, $416
-	JEQ  opDIVKANZ
+	JEQ  opSUB_NANZ
 	CMPQ BX, $417
-	JEQ  opDIVKBNZ
+	JEQ  opSUB_NBNZ
+	CMPQ BX, $418
+	JEQ  opMUL_QANZ
 	JMP  done
 
-ge87:
-	CMPQ BX, $518
-	JGE  ge89
+ge103:
+	CMPQ BX, $419
+	JEQ  opMUL_QBNZ
+	CMPQ BX, $420
+	JEQ  opMUL_KANZ
+	CMPQ BX, $421
+	JEQ  opMUL_KBNZ
+	JMP  done
+
+ge102:
+	CMPQ BX, $425
+	JGE  ge104
+	CMPQ BX, $422
+	JEQ  opMUL_PANZ
+	CMPQ BX, $423
+	JEQ  opMUL_PBNZ
+	CMPQ BX, $424
+	JEQ  opMUL_NANZ
+	JMP  done
+
+ge104:
+	CMPQ BX, $427
+	JGE  ge105
+	CMPQ BX, $425
+	JEQ  opMUL_NBNZ
+	CMPQ BX, $426
+	JEQ  opDIV_QANZ
+	JMP  done
+
+ge105:
+	CMPQ BX, $427
+	JEQ  opDIV_QBNZ
+	CMPQ BX, $428
+	JEQ  opDIV_KANZ
+	JMP  done
+
+ge101:
+	CMPQ BX, $517
+	JGE  ge106
+	CMPQ BX, $432
+	JGE  ge107
+	CMPQ BX, $429
+	JEQ  opDIV_KBNZ
+	CMPQ BX, $430
+	JEQ  opDIV_PANZ
+	CMPQ BX, $431
+	JEQ  opDIV_PBNZ
+	JMP  done
+
+ge107:
+	CMPQ BX, $432
+	JEQ  opDIV_NANZ
+	CMPQ BX, $433
+	JEQ  opDIV_NBNZ
 	CMPQ BX, $516
 	JEQ  opADDA
-	CMPQ BX, $517
-	JEQ  opADDCRA
 	JMP  done
 
-ge89:
+ge106:
+	CMPQ BX, $520
+	JGE  ge108
+	CMPQ BX, $517
+	JEQ  opADDCRA
 	CMPQ BX, $518
 	JEQ  opADDRCA
 	CMPQ BX, $519
 	JEQ  opSUBA
+	JMP  done
+
+ge108:
+	CMPQ BX, $522
+	JGE  ge109
 	CMPQ BX, $520
 	JEQ  opSUBCRA
-	JMP  done
-
-ge82:
-	CMPQ BX, $529
-	JGE  ge90
-	CMPQ BX, $525
-	JGE  ge91
-	CMPQ BX, $523
-	JGE  ge92
 	CMPQ BX, $521
 	JEQ  opSUBRCA
+	JMP  done
+
+ge109:
 	CMPQ BX, $522
 	JEQ  opMULA
-	JMP  done
-
-ge92:
 	CMPQ BX, $523
 	JEQ  opMULCRA
-	CMPQ BX, $524
-	JEQ  opMULRCA
 	JMP  done
 
-ge91:
+ge100:
+	CMPQ BX, $537
+	JGE  ge110
+	CMPQ BX, $530
+	JGE  ge111
 	CMPQ BX, $527
-	JGE  ge93
+	JGE  ge112
+	CMPQ BX, $524
+	JEQ  opMULRCA
 	CMPQ BX, $525
 	JEQ  opDIVA
 	CMPQ BX, $526
 	JEQ  opDIVCRA
 	JMP  done
 
-ge93:
+ge112:
 	CMPQ BX, $527
 	JEQ  opDIVRCA
 	CMPQ BX, $528
 	JEQ  opNEGA
-	JMP  done
-
-ge90:
-	CMPQ BX, $533
-	JGE  ge94
-	CMPQ BX, $531
-	JGE  ge95
 	CMPQ BX, $529
 	JEQ  opSQA
-	CMPQ BX, $530
-	JEQ  opADDQAA
 	JMP  done
 
-ge95:
-	CMPQ BX, $531
-	JEQ  opADDQBA
-	CMPQ BX, $532
-	JEQ  opADDKAA
-	JMP  done
-
-ge94:
-	CMPQ BX, $535
-	JGE  ge96
+ge111:
 	CMPQ BX, $533
-	JEQ  opADDKBA
-	CMPQ BX, $534
-	JEQ  opSUBQAA
+	JGE  ge113
+	CMPQ BX, $530
+	JEQ  opADD_QAA
+	CMPQ BX, $531
+	JEQ  opADD_QBA
+	CMPQ BX, $532
+	JEQ  opADD_KAA
 	JMP  done
 
-ge96:
+ge113:
 	CMPQ BX, $535
-	JEQ  opSUBQBA
+	JGE  ge114
+	CMPQ BX, $533
+	JEQ  opADD_KBA
+	CMPQ BX, $534
+	JEQ  opADD_PAA
+	JMP  done
+
+ge114:
+	CMPQ BX, $535
+	JEQ  opADD_PBA
 	CMPQ BX, $536
-	JEQ  opSUBKAA
-	CMPQ BX, $537
-	JEQ  opSUBKBA
+	JEQ  opADD_NAA
 	JMP  done
 
-ge65:
-	CMPQ BX, $606
-	JGE  ge97
-	CMPQ BX, $589
-	JGE  ge98
-	CMPQ BX, $580
-	JGE  ge99
-	CMPQ BX, $542
-	JGE  ge100
-	CMPQ BX, $540
-	JGE  ge101
-	CMPQ BX, $538
-	JEQ  opMULQAA
-	CMPQ BX, $539
-	JEQ  opMULQBA
-	JMP  done
-
-ge101:
-	CMPQ BX, $540
-	JEQ  opMULKAA
-	CMPQ BX, $541
-	JEQ  opMULKBA
-	JMP  done
-
-ge100:
-	CMPQ BX, $544
-	JGE  ge102
-	CMPQ BX, $542
-	JEQ  opDIVQAA
+ge110:
 	CMPQ BX, $543
-	JEQ  opDIVQBA
+	JGE  ge115
+	CMPQ BX, $540
+	JGE  ge116
+	CMPQ BX, $537
+	JEQ  opADD_NBA
+	CMPQ BX, $538
+	JEQ  opSUB_QAA
+	CMPQ BX, $539
+	JEQ  opSUB_QBA
 	JMP  done
 
-ge102:
+ge116:
+	CMPQ BX, $540
+	JEQ  opSUB_KAA
+	CMPQ BX, $541
+	JEQ  opSUB_KBA
+	CMPQ BX, $542
+	JEQ  opSUB_PAA
+	JMP  done
+
+ge115:
+	CMPQ BX, $546
+	JGE  ge117
+	CMPQ BX, $543
+	JEQ  opSUB_PBA
 	CMPQ BX, $544
-	JEQ  opDIVKAA
+	JEQ  opSUB_NAA
 	CMPQ BX, $545
-	JEQ  opDIVKBA
+	JEQ  opSUB_NBA
 	JMP  done
 
-ge99:
-	CMPQ BX, $584
-	JGE  ge103
-	CMPQ BX, $582
-	JGE  ge104
+ge117:
+	CMPQ BX, $548
+	JGE  ge118
+	CMPQ BX, $546
+	JEQ  opMUL_QAA
+	CMPQ BX, $547
+	JEQ  opMUL_QBA
+	JMP  done
+
+ge118:
+	CMPQ BX, $548
+	JEQ  opMUL_KAA
+	CMPQ BX, $549
+	JEQ  opMUL_KBA
+	JMP  done
+
+ge80:
+	CMPQ BX, $620
+	JGE  ge119
+	CMPQ BX, $594
+	JGE  ge120
+	CMPQ BX, $581
+	JGE  ge121
+	CMPQ BX, $556
+	JGE  ge122
+	CMPQ BX, $553
+	JGE  ge123
+	CMPQ BX, $550
+	JEQ  opMUL_PAA
+	CMPQ BX, $551
+	JEQ  opMUL_PBA
+	CMPQ BX, $552
+	JEQ  opMUL_NAA
+	JMP  done
+
+ge123:
+	CMPQ BX, $553
+	JEQ  opMUL_NBA
+	CMPQ BX, $554
+	JEQ  opDIV_QAA
+	CMPQ BX, $555
+	JEQ  opDIV_QBA
+	JMP  done
+
+ge122:
+	CMPQ BX, $559
+	JGE  ge124
+	CMPQ BX, $556
+	JEQ  opDIV_KAA
+	CMPQ BX, $557
+	JEQ  opDIV_KBA
+	CMPQ BX, $558
+	JEQ  opDIV_PAA
+	JMP  done
+
+ge124:
+	CMPQ BX, $561
+	JGE  ge125
+	CMPQ BX, $559
+	JEQ  opDIV_PBA
+	CMPQ BX, $560
+	JEQ  opDIV_NAA
+	JMP  done
+
+ge125:
+	CMPQ BX, $561
+	JEQ  opDIV_NBA
 	CMPQ BX, $580
 	JEQ  opADDSA
-	CMPQ BX, $581
-	JEQ  opADDCRSA
 	JMP  done
 
-ge104:
+ge121:
+	CMPQ BX, $587
+	JGE  ge126
+	CMPQ BX, $584
+	JGE  ge127
+	CMPQ BX, $581
+	JEQ  opADDCRSA
 	CMPQ BX, $582
 	JEQ  opADDRCSA
 	CMPQ BX, $583
 	JEQ  opSUBSA
 	JMP  done
 
-ge103:
-	CMPQ BX, $586
-	JGE  ge105
+ge127:
 	CMPQ BX, $584
 	JEQ  opSUBCRSA
 	CMPQ BX, $585
 	JEQ  opSUBRCSA
-	JMP  done
-
-ge105:
 	CMPQ BX, $586
 	JEQ  opMULSA
+	JMP  done
+
+ge126:
+	CMPQ BX, $590
+	JGE  ge128
 	CMPQ BX, $587
 	JEQ  opMULCRSA
 	CMPQ BX, $588
 	JEQ  opMULRCSA
-	JMP  done
-
-ge98:
-	CMPQ BX, $597
-	JGE  ge106
-	CMPQ BX, $593
-	JGE  ge107
-	CMPQ BX, $591
-	JGE  ge108
 	CMPQ BX, $589
 	JEQ  opDIVSA
+	JMP  done
+
+ge128:
+	CMPQ BX, $592
+	JGE  ge129
 	CMPQ BX, $590
 	JEQ  opDIVCRSA
-	JMP  done
-
-ge108:
 	CMPQ BX, $591
 	JEQ  opDIVRCSA
+	JMP  done
+
+ge129:
 	CMPQ BX, $592
 	JEQ  opNEGSA
-	JMP  done
-
-ge107:
-	CMPQ BX, $595
-	JGE  ge109
 	CMPQ BX, $593
 	JEQ  opSQSA
-	CMPQ BX, $594
-	JEQ  opADDQASA
 	JMP  done
 
-ge109:
-	CMPQ BX, $595
-	JEQ  opADDQBSA
-	CMPQ BX, $596
-	JEQ  opADDKASA
-	JMP  done
-
-ge106:
-	CMPQ BX, $601
-	JGE  ge110
-	CMPQ BX, $599
-	JGE  ge111
-	CMPQ BX, $597
-	JEQ  opADDKBSA
-	CMPQ BX, $598
-	JEQ  opSUBQASA
-	JMP  done
-
-ge111:
-	CMPQ BX, $599
-	JEQ  opSUBQBSA
-	CMPQ BX, $600
-	JEQ  opSUBKASA
-	JMP  done
-
-ge110:
-	CMPQ BX, $603
-	JGE  ge112
-	CMPQ BX, $601
-	JEQ  opSUBKBSA
-	CMPQ BX, $602
-	JEQ  opMULQASA
-	JMP  done
-
-ge112:
-	CMPQ BX, $603
-	JEQ  opMULQBSA
-	CMPQ BX, $604
-	JEQ  opMULKASA
-	CMPQ BX, $605
-	JEQ  opMULKBSA
-	JMP  done
-
-ge97:
-	CMPQ BX, $657
-	JGE  ge113
-	CMPQ BX, $648
-	JGE  ge114
-	CMPQ BX, $644
-	JGE  ge115
-	CMPQ BX, $608
-	JGE  ge116
-	CMPQ BX, $606
-	JEQ  opDIVQASA
+ge120:
 	CMPQ BX, $607
-	JEQ  opDIVQBSA
+	JGE  ge130
+	CMPQ BX, $600
+	JGE  ge131
+	CMPQ BX, $597
+	JGE  ge132
+	CMPQ BX, $594
+	JEQ  opADD_QASA
+	CMPQ BX, $595
+	JEQ  opADD_QBSA
+	CMPQ BX, $596
+	JEQ  opADD_KASA
 	JMP  done
 
-ge116:
+ge132:
+	CMPQ BX, $597
+	JEQ  opADD_KBSA
+	CMPQ BX, $598
+	JEQ  opADD_PASA
+	CMPQ BX, $599
+	JEQ  opADD_PBSA
+	JMP  done
+
+ge131:
+	CMPQ BX, $603
+	JGE  ge133
+	CMPQ BX, $600
+	JEQ  opADD_NASA
+	CMPQ BX, $601
+	JEQ  opADD_NBSA
+	CMPQ BX, $602
+	JEQ  opSUB_QASA
+	JMP  done
+
+ge133:
+	CMPQ BX, $605
+	JGE  ge134
+	CMPQ BX, $603
+	JEQ  opSUB_QBSA
+	CMPQ BX, $604
+	JEQ  opSUB_KASA
+	JMP  done
+
+ge134:
+	CMPQ BX, $605
+	JEQ  opSUB_KBSA
+	CMPQ BX, $606
+	JEQ  opSUB_PASA
+	JMP  done
+
+ge130:
+	CMPQ BX, $613
+	JGE  ge135
+	CMPQ BX, $610
+	JGE  ge136
+	CMPQ BX, $607
+	JEQ  opSUB_PBSA
 	CMPQ BX, $608
-	JEQ  opDIVKASA
+	JEQ  opSUB_NASA
 	CMPQ BX, $609
-	JEQ  opDIVKBSA
+	JEQ  opSUB_NBSA
 	JMP  done
 
-ge115:
-	CMPQ BX, $646
-	JGE  ge117
+ge136:
+	CMPQ BX, $610
+	JEQ  opMUL_QASA
+	CMPQ BX, $611
+	JEQ  opMUL_QBSA
+	CMPQ BX, $612
+	JEQ  opMUL_KASA
+	JMP  done
+
+ge135:
+	CMPQ BX, $616
+	JGE  ge137
+	CMPQ BX, $613
+	JEQ  opMUL_KBSA
+	CMPQ BX, $614
+	JEQ  opMUL_PASA
+	CMPQ BX, $615
+	JEQ  opMUL_PBSA
+	JMP  done
+
+ge137:
+	CMPQ BX, $618
+	JGE  ge138
+	CMPQ BX, $616
+	JEQ  opMUL_NASA
+	CMPQ BX, $617
+	JEQ  opMUL_NBSA
+	JMP  done
+
+ge138:
+	CMPQ BX, $618
+	JEQ  opDIV_QASA
+	CMPQ BX, $619
+	JEQ  opDIV_QBSA
+	JMP  done
+
+ge119:
+	CMPQ BX, $664
+	JGE  ge139
+	CMPQ BX, $651
+	JGE  ge140
+	CMPQ BX, $644
+	JGE  ge141
+	CMPQ BX, $623
+	JGE  ge142
+	CMPQ BX, $620
+	JEQ  opDIV_KASA
+	CMPQ BX, $621
+	JEQ  opDIV_KBSA
+	CMPQ BX, $622
+	JEQ  opDIV_PASA
+	JMP  done
+
+ge142:
+	CMPQ BX, $623
+	JEQ  opDIV_PBSA
+	CMPQ BX, $624
+	JEQ  opDIV_NASA
+	CMPQ BX, $625
+	JEQ  opDIV_NBSA
+	JMP  done
+
+ge141:
+	CMPQ BX, $647
+	JGE  ge143
 	CMPQ BX, $644
 	JEQ  opADDNA
 	CMPQ BX, $645
 	JEQ  opADDCRNA
-	JMP  done
-
-ge117:
 	CMPQ BX, $646
 	JEQ  opADDRCNA
+	JMP  done
+
+ge143:
+	CMPQ BX, $649
+	JGE  ge144
 	CMPQ BX, $647
 	JEQ  opSUBNA
-	JMP  done
-
-ge114:
-	CMPQ BX, $652
-	JGE  ge118
-	CMPQ BX, $650
-	JGE  ge119
 	CMPQ BX, $648
 	JEQ  opSUBCRNA
+	JMP  done
+
+ge144:
 	CMPQ BX, $649
 	JEQ  opSUBRCNA
-	JMP  done
-
-ge119:
 	CMPQ BX, $650
 	JEQ  opMULNA
-	CMPQ BX, $651
-	JEQ  opMULCRNA
 	JMP  done
 
-ge118:
+ge140:
+	CMPQ BX, $657
+	JGE  ge145
 	CMPQ BX, $654
-	JGE  ge120
+	JGE  ge146
+	CMPQ BX, $651
+	JEQ  opMULCRNA
 	CMPQ BX, $652
 	JEQ  opMULRCNA
 	CMPQ BX, $653
 	JEQ  opDIVNA
 	JMP  done
 
-ge120:
+ge146:
 	CMPQ BX, $654
 	JEQ  opDIVCRNA
 	CMPQ BX, $655
@@ -1160,76 +1544,131 @@ ge120:
 	JEQ  opNEGNA
 	JMP  done
 
-ge113:
-	CMPQ BX, $665
-	JGE  ge121
-	CMPQ BX, $661
-	JGE  ge122
-	CMPQ BX, $659
-	JGE  ge123
+ge145:
+	CMPQ BX, $660
+	JGE  ge147
 	CMPQ BX, $657
 	JEQ  opSQNA
 	CMPQ BX, $658
-	JEQ  opADDQANA
-	JMP  done
-
-ge123:
+	JEQ  opADD_QANA
 	CMPQ BX, $659
-	JEQ  opADDQBNA
-	CMPQ BX, $660
-	JEQ  opADDKANA
+	JEQ  opADD_QBNA
 	JMP  done
 
-ge122:
-	CMPQ BX, $663
-	JGE  ge124
-	CMPQ BX, $661
-	JEQ  opADDKBNA
+ge147:
 	CMPQ BX, $662
-	JEQ  opSUBQANA
+	JGE  ge148
+	CMPQ BX, $660
+	JEQ  opADD_KANA
+	CMPQ BX, $661
+	JEQ  opADD_KBNA
 	JMP  done
 
-ge124:
+ge148:
+	CMPQ BX, $662
+	JEQ  opADD_PANA
 	CMPQ BX, $663
-	JEQ  opSUBQBNA
-	CMPQ BX, $664
-	JEQ  opSUBKANA
+	JEQ  opADD_PBNA
 	JMP  done
 
-ge121:
-	CMPQ BX, $669
-	JGE  ge125
-	CMPQ BX, $667
-	JGE  ge126
-	CMPQ BX, $665
-	JEQ  opSUBKBNA
-	CMPQ BX, $666
-	JEQ  opMULQANA
-	JMP  done
-
-ge126:
-	CMPQ BX, $667
-	JEQ  opMULQBNA
-	CMPQ BX, $668
-	JEQ  opMULKANA
-	JMP  done
-
-ge125:
-	CMPQ BX, $671
-	JGE  ge127
-	CMPQ BX, $669
-	JEQ  opMULKBNA
+ge139:
+	CMPQ BX, $677
+	JGE  ge149
 	CMPQ BX, $670
-	JEQ  opDIVQANA
+	JGE  ge150
+	CMPQ BX, $667
+	JGE  ge151
+	CMPQ BX, $664
+	JEQ  opADD_NANA
+	CMPQ BX, $665
+	JEQ  opADD_NBNA
+	CMPQ BX, $666
+	JEQ  opSUB_QANA
 	JMP  done
 
-ge127:
-	CMPQ BX, $671
-	JEQ  opDIVQBNA
-	CMPQ BX, $672
-	JEQ  opDIVKANA
+ge151:
+	CMPQ BX, $667
+	JEQ  opSUB_QBNA
+	CMPQ BX, $668
+	JEQ  opSUB_KANA
+	CMPQ BX, $669
+	JEQ  opSUB_KBNA
+	JMP  done
+
+ge150:
 	CMPQ BX, $673
-	JEQ  opDIVKBNA
+	JGE  ge152
+	CMPQ BX, $670
+	JEQ  opSUB_PANA
+	CMPQ BX, $671
+	JEQ  opSUB_PBNA
+	CMPQ BX, $672
+	JEQ  opSUB_NANA
+	JMP  done
+
+ge152:
+	CMPQ BX, $675
+	JGE  ge153
+	CMPQ BX, $673
+	JEQ  opSUB_NBNA
+	CMPQ BX, $674
+	JEQ  opMUL_QANA
+	JMP  done
+
+ge153:
+	CMPQ BX, $675
+	JEQ  opMUL_QBNA
+	CMPQ BX, $676
+	JEQ  opMUL_KANA
+	JMP  done
+
+ge149:
+	CMPQ BX, $683
+	JGE  ge154
+	CMPQ BX, $680
+	JGE  ge155
+	CMPQ BX, $677
+	JEQ  opMUL_KBNA
+	CMPQ BX, $678
+	JEQ  opMUL_PANA
+	CMPQ BX, $679
+	JEQ  opMUL_PBNA
+	JMP  done
+
+ge155:
+	CMPQ BX, $680
+	JEQ  opMUL_NANA
+	CMPQ BX, $681
+	JEQ  opMUL_NBNA
+	CMPQ BX, $682
+	JEQ  opDIV_QANA
+	JMP  done
+
+ge154:
+	CMPQ BX, $686
+	JGE  ge156
+	CMPQ BX, $683
+	JEQ  opDIV_QBNA
+	CMPQ BX, $684
+	JEQ  opDIV_KANA
+	CMPQ BX, $685
+	JEQ  opDIV_KBNA
+	JMP  done
+
+ge156:
+	CMPQ BX, $688
+	JGE  ge157
+	CMPQ BX, $686
+	JEQ  opDIV_PANA
+	CMPQ BX, $687
+	JEQ  opDIV_PBNA
+	JMP  done
+
+ge157:
+	CMPQ BX, $688
+	JEQ  opDIV_NANA
+	CMPQ BX, $689
+	JEQ  opDIV_NBNA
 	JMP  done
 
 opADD:
@@ -4193,9 +4632,9 @@ tailSQNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQA:
+opADD_QA:
 	CMPQ AX, R8
-	JGE  tailADDQA
+	JGE  tailADD_QA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
@@ -4205,9 +4644,9 @@ opADDQA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQA
+	JMP  opADD_QA
 
-tailADDQA:
+tailADD_QA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -4216,9 +4655,9 @@ tailADDQA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQAZ:
+opADD_QAZ:
 	CMPQ AX, R8
-	JGE  tailADDQAZ
+	JGE  tailADD_QAZ
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
@@ -4230,9 +4669,9 @@ opADDQAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQAZ
+	JMP  opADD_QAZ
 
-tailADDQAZ:
+tailADD_QAZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -4242,9 +4681,9 @@ tailADDQAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQAA:
+opADD_QAA:
 	CMPQ AX, R8
-	JGE  tailADDQAA
+	JGE  tailADD_QAA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
@@ -4258,9 +4697,9 @@ opADDQAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQAA
+	JMP  opADD_QAA
 
-tailADDQAA:
+tailADD_QAA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -4271,9 +4710,9 @@ tailADDQAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQAS:
+opADD_QAS:
 	CMPQ AX, R8
-	JGE  tailADDQAS
+	JGE  tailADD_QAS
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
@@ -4285,9 +4724,9 @@ opADDQAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQAS
+	JMP  opADD_QAS
 
-tailADDQAS:
+tailADD_QAS:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -4297,9 +4736,9 @@ tailADDQAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQASZ:
+opADD_QASZ:
 	CMPQ AX, R8
-	JGE  tailADDQASZ
+	JGE  tailADD_QASZ
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
@@ -4313,9 +4752,9 @@ opADDQASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQASZ
+	JMP  opADD_QASZ
 
-tailADDQASZ:
+tailADD_QASZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -4326,9 +4765,9 @@ tailADDQASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQASA:
+opADD_QASA:
 	CMPQ AX, R8
-	JGE  tailADDQASA
+	JGE  tailADD_QASA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
@@ -4344,9 +4783,9 @@ opADDQASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQASA
+	JMP  opADD_QASA
 
-tailADDQASA:
+tailADD_QASA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -4358,9 +4797,9 @@ tailADDQASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQAN:
+opADD_QAN:
 	CMPQ AX, R8
-	JGE  tailADDQAN
+	JGE  tailADD_QAN
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
@@ -4372,9 +4811,9 @@ opADDQAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQAN
+	JMP  opADD_QAN
 
-tailADDQAN:
+tailADD_QAN:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -4384,9 +4823,9 @@ tailADDQAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQANZ:
+opADD_QANZ:
 	CMPQ AX, R8
-	JGE  tailADDQANZ
+	JGE  tailADD_QANZ
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
@@ -4400,9 +4839,9 @@ opADDQANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQANZ
+	JMP  opADD_QANZ
 
-tailADDQANZ:
+tailADD_QANZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -4413,9 +4852,9 @@ tailADDQANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQANA:
+opADD_QANA:
 	CMPQ AX, R8
-	JGE  tailADDQANA
+	JGE  tailADD_QANA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
@@ -4431,9 +4870,9 @@ opADDQANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQANA
+	JMP  opADD_QANA
 
-tailADDQANA:
+tailADD_QANA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -4445,9 +4884,9 @@ tailADDQANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQB:
+opADD_QB:
 	CMPQ AX, R8
-	JGE  tailADDQB
+	JGE  tailADD_QB
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -4459,9 +4898,9 @@ opADDQB:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQB
+	JMP  opADD_QB
 
-tailADDQB:
+tailADD_QB:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -4471,9 +4910,9 @@ tailADDQB:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQBZ:
+opADD_QBZ:
 	CMPQ AX, R8
-	JGE  tailADDQBZ
+	JGE  tailADD_QBZ
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -4487,9 +4926,9 @@ opADDQBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQBZ
+	JMP  opADD_QBZ
 
-tailADDQBZ:
+tailADD_QBZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -4500,9 +4939,9 @@ tailADDQBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQBA:
+opADD_QBA:
 	CMPQ AX, R8
-	JGE  tailADDQBA
+	JGE  tailADD_QBA
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -4518,9 +4957,9 @@ opADDQBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQBA
+	JMP  opADD_QBA
 
-tailADDQBA:
+tailADD_QBA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -4532,9 +4971,9 @@ tailADDQBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQBS:
+opADD_QBS:
 	CMPQ AX, R8
-	JGE  tailADDQBS
+	JGE  tailADD_QBS
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -4548,9 +4987,9 @@ opADDQBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQBS
+	JMP  opADD_QBS
 
-tailADDQBS:
+tailADD_QBS:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -4561,9 +5000,9 @@ tailADDQBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQBSZ:
+opADD_QBSZ:
 	CMPQ AX, R8
-	JGE  tailADDQBSZ
+	JGE  tailADD_QBSZ
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -4579,9 +5018,9 @@ opADDQBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQBSZ
+	JMP  opADD_QBSZ
 
-tailADDQBSZ:
+tailADD_QBSZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -4593,9 +5032,9 @@ tailADDQBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQBSA:
+opADD_QBSA:
 	CMPQ AX, R8
-	JGE  tailADDQBSA
+	JGE  tailADD_QBSA
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -4613,9 +5052,9 @@ opADDQBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQBSA
+	JMP  opADD_QBSA
 
-tailADDQBSA:
+tailADD_QBSA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -4628,9 +5067,9 @@ tailADDQBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQBN:
+opADD_QBN:
 	CMPQ AX, R8
-	JGE  tailADDQBN
+	JGE  tailADD_QBN
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -4644,9 +5083,9 @@ opADDQBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQBN
+	JMP  opADD_QBN
 
-tailADDQBN:
+tailADD_QBN:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -4657,9 +5096,9 @@ tailADDQBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQBNZ:
+opADD_QBNZ:
 	CMPQ AX, R8
-	JGE  tailADDQBNZ
+	JGE  tailADD_QBNZ
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -4675,9 +5114,9 @@ opADDQBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQBNZ
+	JMP  opADD_QBNZ
 
-tailADDQBNZ:
+tailADD_QBNZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -4689,9 +5128,9 @@ tailADDQBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDQBNA:
+opADD_QBNA:
 	CMPQ AX, R8
-	JGE  tailADDQBNA
+	JGE  tailADD_QBNA
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -4709,9 +5148,9 @@ opADDQBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDQBNA
+	JMP  opADD_QBNA
 
-tailADDQBNA:
+tailADD_QBNA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -4724,9 +5163,9 @@ tailADDQBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKA:
+opADD_KA:
 	CMPQ AX, R8
-	JGE  tailADDKA
+	JGE  tailADD_KA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
 	VMULPD 32(SI)(AX*8), Y1, Y2
@@ -4734,9 +5173,9 @@ opADDKA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKA
+	JMP  opADD_KA
 
-tailADDKA:
+tailADD_KA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -4744,9 +5183,9 @@ tailADDKA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKAZ:
+opADD_KAZ:
 	CMPQ AX, R8
-	JGE  tailADDKAZ
+	JGE  tailADD_KAZ
 	VMULPD (SI)(AX*8), Y1, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
 	VADDPD Y0, Y6, Y0
@@ -4756,9 +5195,9 @@ opADDKAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKAZ
+	JMP  opADD_KAZ
 
-tailADDKAZ:
+tailADD_KAZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -4767,9 +5206,9 @@ tailADDKAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKAA:
+opADD_KAA:
 	CMPQ AX, R8
-	JGE  tailADDKAA
+	JGE  tailADD_KAA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
 	VMOVUPD (DI)(AX*8), Y5
@@ -4781,9 +5220,9 @@ opADDKAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKAA
+	JMP  opADD_KAA
 
-tailADDKAA:
+tailADD_KAA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -4793,9 +5232,9 @@ tailADDKAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKAS:
+opADD_KAS:
 	CMPQ AX, R8
-	JGE  tailADDKAS
+	JGE  tailADD_KAS
 	VMULPD (SI)(AX*8), Y1, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
 	VMULPD Y4, Y0, Y0
@@ -4805,9 +5244,9 @@ opADDKAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKAS
+	JMP  opADD_KAS
 
-tailADDKAS:
+tailADD_KAS:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -4816,9 +5255,9 @@ tailADDKAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKASZ:
+opADD_KASZ:
 	CMPQ AX, R8
-	JGE  tailADDKASZ
+	JGE  tailADD_KASZ
 	VMULPD (SI)(AX*8), Y1, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
 	VMULPD Y4, Y0, Y0
@@ -4830,9 +5269,9 @@ opADDKASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKASZ
+	JMP  opADD_KASZ
 
-tailADDKASZ:
+tailADD_KASZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -4842,9 +5281,9 @@ tailADDKASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKASA:
+opADD_KASA:
 	CMPQ AX, R8
-	JGE  tailADDKASA
+	JGE  tailADD_KASA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
 	VMULPD Y4, Y0, Y0
@@ -4858,9 +5297,9 @@ opADDKASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKASA
+	JMP  opADD_KASA
 
-tailADDKASA:
+tailADD_KASA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -4871,9 +5310,9 @@ tailADDKASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKAN:
+opADD_KAN:
 	CMPQ AX, R8
-	JGE  tailADDKAN
+	JGE  tailADD_KAN
 	VMULPD (SI)(AX*8), Y1, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
 	VXORPD Y3, Y0, Y0
@@ -4883,9 +5322,9 @@ opADDKAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKAN
+	JMP  opADD_KAN
 
-tailADDKAN:
+tailADD_KAN:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -4894,9 +5333,9 @@ tailADDKAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKANZ:
+opADD_KANZ:
 	CMPQ AX, R8
-	JGE  tailADDKANZ
+	JGE  tailADD_KANZ
 	VMULPD (SI)(AX*8), Y1, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
 	VXORPD Y3, Y0, Y0
@@ -4908,9 +5347,9 @@ opADDKANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKANZ
+	JMP  opADD_KANZ
 
-tailADDKANZ:
+tailADD_KANZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -4920,9 +5359,9 @@ tailADDKANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKANA:
+opADD_KANA:
 	CMPQ AX, R8
-	JGE  tailADDKANA
+	JGE  tailADD_KANA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VADDPD (DX)(AX*8), Y0, Y0
 	VXORPD Y3, Y0, Y0
@@ -4936,9 +5375,9 @@ opADDKANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKANA
+	JMP  opADD_KANA
 
-tailADDKANA:
+tailADD_KANA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -4949,9 +5388,9 @@ tailADDKANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKB:
+opADD_KB:
 	CMPQ AX, R8
-	JGE  tailADDKB
+	JGE  tailADD_KB
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VADDPD Y8, Y0, Y0
@@ -4961,9 +5400,9 @@ opADDKB:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKB
+	JMP  opADD_KB
 
-tailADDKB:
+tailADD_KB:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -4972,9 +5411,9 @@ tailADDKB:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKBZ:
+opADD_KBZ:
 	CMPQ AX, R8
-	JGE  tailADDKBZ
+	JGE  tailADD_KBZ
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VADDPD Y8, Y0, Y0
@@ -4986,9 +5425,9 @@ opADDKBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKBZ
+	JMP  opADD_KBZ
 
-tailADDKBZ:
+tailADD_KBZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -4998,9 +5437,9 @@ tailADDKBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKBA:
+opADD_KBA:
 	CMPQ AX, R8
-	JGE  tailADDKBA
+	JGE  tailADD_KBA
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VADDPD Y8, Y0, Y0
@@ -5014,9 +5453,9 @@ opADDKBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKBA
+	JMP  opADD_KBA
 
-tailADDKBA:
+tailADD_KBA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -5027,9 +5466,9 @@ tailADDKBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKBS:
+opADD_KBS:
 	CMPQ AX, R8
-	JGE  tailADDKBS
+	JGE  tailADD_KBS
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VADDPD Y8, Y0, Y0
@@ -5041,9 +5480,9 @@ opADDKBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKBS
+	JMP  opADD_KBS
 
-tailADDKBS:
+tailADD_KBS:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -5053,9 +5492,9 @@ tailADDKBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKBSZ:
+opADD_KBSZ:
 	CMPQ AX, R8
-	JGE  tailADDKBSZ
+	JGE  tailADD_KBSZ
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VADDPD Y8, Y0, Y0
@@ -5069,9 +5508,9 @@ opADDKBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKBSZ
+	JMP  opADD_KBSZ
 
-tailADDKBSZ:
+tailADD_KBSZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -5082,9 +5521,9 @@ tailADDKBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKBSA:
+opADD_KBSA:
 	CMPQ AX, R8
-	JGE  tailADDKBSA
+	JGE  tailADD_KBSA
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VADDPD Y8, Y0, Y0
@@ -5100,9 +5539,9 @@ opADDKBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKBSA
+	JMP  opADD_KBSA
 
-tailADDKBSA:
+tailADD_KBSA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -5114,9 +5553,9 @@ tailADDKBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKBN:
+opADD_KBN:
 	CMPQ AX, R8
-	JGE  tailADDKBN
+	JGE  tailADD_KBN
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VADDPD Y8, Y0, Y0
@@ -5128,9 +5567,9 @@ opADDKBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKBN
+	JMP  opADD_KBN
 
-tailADDKBN:
+tailADD_KBN:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -5140,9 +5579,9 @@ tailADDKBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKBNZ:
+opADD_KBNZ:
 	CMPQ AX, R8
-	JGE  tailADDKBNZ
+	JGE  tailADD_KBNZ
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VADDPD Y8, Y0, Y0
@@ -5156,9 +5595,9 @@ opADDKBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKBNZ
+	JMP  opADD_KBNZ
 
-tailADDKBNZ:
+tailADD_KBNZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -5169,9 +5608,9 @@ tailADDKBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opADDKBNA:
+opADD_KBNA:
 	CMPQ AX, R8
-	JGE  tailADDKBNA
+	JGE  tailADD_KBNA
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VADDPD Y8, Y0, Y0
@@ -5187,9 +5626,9 @@ opADDKBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opADDKBNA
+	JMP  opADD_KBNA
 
-tailADDKBNA:
+tailADD_KBNA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -5201,9 +5640,1125 @@ tailADDKBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQA:
+opADD_PA:
 	CMPQ AX, R8
-	JGE  tailSUBQA
+	JGE  tailADD_PA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PA
+
+tailADD_PA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PAZ:
+	CMPQ AX, R8
+	JGE  tailADD_PAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PAZ
+
+tailADD_PAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PAA:
+	CMPQ AX, R8
+	JGE  tailADD_PAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PAA
+
+tailADD_PAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PAS:
+	CMPQ AX, R8
+	JGE  tailADD_PAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PAS
+
+tailADD_PAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PASZ:
+	CMPQ AX, R8
+	JGE  tailADD_PASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PASZ
+
+tailADD_PASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PASA:
+	CMPQ AX, R8
+	JGE  tailADD_PASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PASA
+
+tailADD_PASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PAN:
+	CMPQ AX, R8
+	JGE  tailADD_PAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PAN
+
+tailADD_PAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PANZ:
+	CMPQ AX, R8
+	JGE  tailADD_PANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PANZ
+
+tailADD_PANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PANA:
+	CMPQ AX, R8
+	JGE  tailADD_PANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PANA
+
+tailADD_PANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PB:
+	CMPQ AX, R8
+	JGE  tailADD_PB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PB
+
+tailADD_PB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBZ:
+	CMPQ AX, R8
+	JGE  tailADD_PBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBZ
+
+tailADD_PBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBA:
+	CMPQ AX, R8
+	JGE  tailADD_PBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBA
+
+tailADD_PBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBS:
+	CMPQ AX, R8
+	JGE  tailADD_PBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBS
+
+tailADD_PBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBSZ:
+	CMPQ AX, R8
+	JGE  tailADD_PBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBSZ
+
+tailADD_PBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBSA:
+	CMPQ AX, R8
+	JGE  tailADD_PBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBSA
+
+tailADD_PBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBN:
+	CMPQ AX, R8
+	JGE  tailADD_PBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBN
+
+tailADD_PBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBNZ:
+	CMPQ AX, R8
+	JGE  tailADD_PBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBNZ
+
+tailADD_PBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBNA:
+	CMPQ AX, R8
+	JGE  tailADD_PBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBNA
+
+tailADD_PBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NA:
+	CMPQ AX, R8
+	JGE  tailADD_NA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NA
+
+tailADD_NA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NAZ:
+	CMPQ AX, R8
+	JGE  tailADD_NAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NAZ
+
+tailADD_NAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NAA:
+	CMPQ AX, R8
+	JGE  tailADD_NAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NAA
+
+tailADD_NAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NAS:
+	CMPQ AX, R8
+	JGE  tailADD_NAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NAS
+
+tailADD_NAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NASZ:
+	CMPQ AX, R8
+	JGE  tailADD_NASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NASZ
+
+tailADD_NASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NASA:
+	CMPQ AX, R8
+	JGE  tailADD_NASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NASA
+
+tailADD_NASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NAN:
+	CMPQ AX, R8
+	JGE  tailADD_NAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NAN
+
+tailADD_NAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NANZ:
+	CMPQ AX, R8
+	JGE  tailADD_NANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NANZ
+
+tailADD_NANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NANA:
+	CMPQ AX, R8
+	JGE  tailADD_NANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NANA
+
+tailADD_NANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NB:
+	CMPQ AX, R8
+	JGE  tailADD_NB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NB
+
+tailADD_NB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBZ:
+	CMPQ AX, R8
+	JGE  tailADD_NBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBZ
+
+tailADD_NBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBA:
+	CMPQ AX, R8
+	JGE  tailADD_NBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBA
+
+tailADD_NBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBS:
+	CMPQ AX, R8
+	JGE  tailADD_NBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBS
+
+tailADD_NBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBSZ:
+	CMPQ AX, R8
+	JGE  tailADD_NBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBSZ
+
+tailADD_NBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBSA:
+	CMPQ AX, R8
+	JGE  tailADD_NBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBSA
+
+tailADD_NBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBN:
+	CMPQ AX, R8
+	JGE  tailADD_NBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBN
+
+tailADD_NBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBNZ:
+	CMPQ AX, R8
+	JGE  tailADD_NBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBNZ
+
+tailADD_NBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBNA:
+	CMPQ AX, R8
+	JGE  tailADD_NBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBNA
+
+tailADD_NBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QA:
+	CMPQ AX, R8
+	JGE  tailSUB_QA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
@@ -5213,9 +6768,9 @@ opSUBQA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQA
+	JMP  opSUB_QA
 
-tailSUBQA:
+tailSUB_QA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -5224,9 +6779,9 @@ tailSUBQA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQAZ:
+opSUB_QAZ:
 	CMPQ AX, R8
-	JGE  tailSUBQAZ
+	JGE  tailSUB_QAZ
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
@@ -5238,9 +6793,9 @@ opSUBQAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQAZ
+	JMP  opSUB_QAZ
 
-tailSUBQAZ:
+tailSUB_QAZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -5250,9 +6805,9 @@ tailSUBQAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQAA:
+opSUB_QAA:
 	CMPQ AX, R8
-	JGE  tailSUBQAA
+	JGE  tailSUB_QAA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
@@ -5266,9 +6821,9 @@ opSUBQAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQAA
+	JMP  opSUB_QAA
 
-tailSUBQAA:
+tailSUB_QAA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -5279,9 +6834,9 @@ tailSUBQAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQAS:
+opSUB_QAS:
 	CMPQ AX, R8
-	JGE  tailSUBQAS
+	JGE  tailSUB_QAS
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
@@ -5293,9 +6848,9 @@ opSUBQAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQAS
+	JMP  opSUB_QAS
 
-tailSUBQAS:
+tailSUB_QAS:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -5305,9 +6860,9 @@ tailSUBQAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQASZ:
+opSUB_QASZ:
 	CMPQ AX, R8
-	JGE  tailSUBQASZ
+	JGE  tailSUB_QASZ
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
@@ -5321,9 +6876,9 @@ opSUBQASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQASZ
+	JMP  opSUB_QASZ
 
-tailSUBQASZ:
+tailSUB_QASZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -5334,9 +6889,9 @@ tailSUBQASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQASA:
+opSUB_QASA:
 	CMPQ AX, R8
-	JGE  tailSUBQASA
+	JGE  tailSUB_QASA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
@@ -5352,9 +6907,9 @@ opSUBQASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQASA
+	JMP  opSUB_QASA
 
-tailSUBQASA:
+tailSUB_QASA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -5366,9 +6921,9 @@ tailSUBQASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQAN:
+opSUB_QAN:
 	CMPQ AX, R8
-	JGE  tailSUBQAN
+	JGE  tailSUB_QAN
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
@@ -5380,9 +6935,9 @@ opSUBQAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQAN
+	JMP  opSUB_QAN
 
-tailSUBQAN:
+tailSUB_QAN:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -5392,9 +6947,9 @@ tailSUBQAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQANZ:
+opSUB_QANZ:
 	CMPQ AX, R8
-	JGE  tailSUBQANZ
+	JGE  tailSUB_QANZ
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
@@ -5408,9 +6963,9 @@ opSUBQANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQANZ
+	JMP  opSUB_QANZ
 
-tailSUBQANZ:
+tailSUB_QANZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -5421,9 +6976,9 @@ tailSUBQANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQANA:
+opSUB_QANA:
 	CMPQ AX, R8
-	JGE  tailSUBQANA
+	JGE  tailSUB_QANA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
@@ -5439,9 +6994,9 @@ opSUBQANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQANA
+	JMP  opSUB_QANA
 
-tailSUBQANA:
+tailSUB_QANA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -5453,9 +7008,9 @@ tailSUBQANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQB:
+opSUB_QB:
 	CMPQ AX, R8
-	JGE  tailSUBQB
+	JGE  tailSUB_QB
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -5467,9 +7022,9 @@ opSUBQB:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQB
+	JMP  opSUB_QB
 
-tailSUBQB:
+tailSUB_QB:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -5479,9 +7034,9 @@ tailSUBQB:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQBZ:
+opSUB_QBZ:
 	CMPQ AX, R8
-	JGE  tailSUBQBZ
+	JGE  tailSUB_QBZ
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -5495,9 +7050,9 @@ opSUBQBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQBZ
+	JMP  opSUB_QBZ
 
-tailSUBQBZ:
+tailSUB_QBZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -5508,9 +7063,9 @@ tailSUBQBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQBA:
+opSUB_QBA:
 	CMPQ AX, R8
-	JGE  tailSUBQBA
+	JGE  tailSUB_QBA
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -5526,9 +7081,9 @@ opSUBQBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQBA
+	JMP  opSUB_QBA
 
-tailSUBQBA:
+tailSUB_QBA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -5540,9 +7095,9 @@ tailSUBQBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQBS:
+opSUB_QBS:
 	CMPQ AX, R8
-	JGE  tailSUBQBS
+	JGE  tailSUB_QBS
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -5556,9 +7111,9 @@ opSUBQBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQBS
+	JMP  opSUB_QBS
 
-tailSUBQBS:
+tailSUB_QBS:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -5569,9 +7124,9 @@ tailSUBQBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQBSZ:
+opSUB_QBSZ:
 	CMPQ AX, R8
-	JGE  tailSUBQBSZ
+	JGE  tailSUB_QBSZ
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -5587,9 +7142,9 @@ opSUBQBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQBSZ
+	JMP  opSUB_QBSZ
 
-tailSUBQBSZ:
+tailSUB_QBSZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -5601,9 +7156,9 @@ tailSUBQBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQBSA:
+opSUB_QBSA:
 	CMPQ AX, R8
-	JGE  tailSUBQBSA
+	JGE  tailSUB_QBSA
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -5621,9 +7176,9 @@ opSUBQBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQBSA
+	JMP  opSUB_QBSA
 
-tailSUBQBSA:
+tailSUB_QBSA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -5636,9 +7191,9 @@ tailSUBQBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQBN:
+opSUB_QBN:
 	CMPQ AX, R8
-	JGE  tailSUBQBN
+	JGE  tailSUB_QBN
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -5652,9 +7207,9 @@ opSUBQBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQBN
+	JMP  opSUB_QBN
 
-tailSUBQBN:
+tailSUB_QBN:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -5665,9 +7220,9 @@ tailSUBQBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQBNZ:
+opSUB_QBNZ:
 	CMPQ AX, R8
-	JGE  tailSUBQBNZ
+	JGE  tailSUB_QBNZ
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -5683,9 +7238,9 @@ opSUBQBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQBNZ
+	JMP  opSUB_QBNZ
 
-tailSUBQBNZ:
+tailSUB_QBNZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -5697,9 +7252,9 @@ tailSUBQBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBQBNA:
+opSUB_QBNA:
 	CMPQ AX, R8
-	JGE  tailSUBQBNA
+	JGE  tailSUB_QBNA
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -5717,9 +7272,9 @@ opSUBQBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBQBNA
+	JMP  opSUB_QBNA
 
-tailSUBQBNA:
+tailSUB_QBNA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -5732,9 +7287,9 @@ tailSUBQBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKA:
+opSUB_KA:
 	CMPQ AX, R8
-	JGE  tailSUBKA
+	JGE  tailSUB_KA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
 	VMULPD 32(SI)(AX*8), Y1, Y2
@@ -5742,9 +7297,9 @@ opSUBKA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKA
+	JMP  opSUB_KA
 
-tailSUBKA:
+tailSUB_KA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -5752,9 +7307,9 @@ tailSUBKA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKAZ:
+opSUB_KAZ:
 	CMPQ AX, R8
-	JGE  tailSUBKAZ
+	JGE  tailSUB_KAZ
 	VMULPD (SI)(AX*8), Y1, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
 	VADDPD Y0, Y6, Y0
@@ -5764,9 +7319,9 @@ opSUBKAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKAZ
+	JMP  opSUB_KAZ
 
-tailSUBKAZ:
+tailSUB_KAZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -5775,9 +7330,9 @@ tailSUBKAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKAA:
+opSUB_KAA:
 	CMPQ AX, R8
-	JGE  tailSUBKAA
+	JGE  tailSUB_KAA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
 	VMOVUPD (DI)(AX*8), Y5
@@ -5789,9 +7344,9 @@ opSUBKAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKAA
+	JMP  opSUB_KAA
 
-tailSUBKAA:
+tailSUB_KAA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -5801,9 +7356,9 @@ tailSUBKAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKAS:
+opSUB_KAS:
 	CMPQ AX, R8
-	JGE  tailSUBKAS
+	JGE  tailSUB_KAS
 	VMULPD (SI)(AX*8), Y1, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
 	VMULPD Y4, Y0, Y0
@@ -5813,9 +7368,9 @@ opSUBKAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKAS
+	JMP  opSUB_KAS
 
-tailSUBKAS:
+tailSUB_KAS:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -5824,9 +7379,9 @@ tailSUBKAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKASZ:
+opSUB_KASZ:
 	CMPQ AX, R8
-	JGE  tailSUBKASZ
+	JGE  tailSUB_KASZ
 	VMULPD (SI)(AX*8), Y1, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
 	VMULPD Y4, Y0, Y0
@@ -5838,9 +7393,9 @@ opSUBKASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKASZ
+	JMP  opSUB_KASZ
 
-tailSUBKASZ:
+tailSUB_KASZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -5850,9 +7405,9 @@ tailSUBKASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKASA:
+opSUB_KASA:
 	CMPQ AX, R8
-	JGE  tailSUBKASA
+	JGE  tailSUB_KASA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
 	VMULPD Y4, Y0, Y0
@@ -5866,9 +7421,9 @@ opSUBKASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKASA
+	JMP  opSUB_KASA
 
-tailSUBKASA:
+tailSUB_KASA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -5879,9 +7434,9 @@ tailSUBKASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKAN:
+opSUB_KAN:
 	CMPQ AX, R8
-	JGE  tailSUBKAN
+	JGE  tailSUB_KAN
 	VMULPD (SI)(AX*8), Y1, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
 	VXORPD Y3, Y0, Y0
@@ -5891,9 +7446,9 @@ opSUBKAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKAN
+	JMP  opSUB_KAN
 
-tailSUBKAN:
+tailSUB_KAN:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -5902,9 +7457,9 @@ tailSUBKAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKANZ:
+opSUB_KANZ:
 	CMPQ AX, R8
-	JGE  tailSUBKANZ
+	JGE  tailSUB_KANZ
 	VMULPD (SI)(AX*8), Y1, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
 	VXORPD Y3, Y0, Y0
@@ -5916,9 +7471,9 @@ opSUBKANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKANZ
+	JMP  opSUB_KANZ
 
-tailSUBKANZ:
+tailSUB_KANZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -5928,9 +7483,9 @@ tailSUBKANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKANA:
+opSUB_KANA:
 	CMPQ AX, R8
-	JGE  tailSUBKANA
+	JGE  tailSUB_KANA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VSUBPD (DX)(AX*8), Y0, Y0
 	VXORPD Y3, Y0, Y0
@@ -5944,9 +7499,9 @@ opSUBKANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKANA
+	JMP  opSUB_KANA
 
-tailSUBKANA:
+tailSUB_KANA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -5957,9 +7512,9 @@ tailSUBKANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKB:
+opSUB_KB:
 	CMPQ AX, R8
-	JGE  tailSUBKB
+	JGE  tailSUB_KB
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VSUBPD Y8, Y0, Y0
@@ -5969,9 +7524,9 @@ opSUBKB:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKB
+	JMP  opSUB_KB
 
-tailSUBKB:
+tailSUB_KB:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -5980,9 +7535,9 @@ tailSUBKB:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKBZ:
+opSUB_KBZ:
 	CMPQ AX, R8
-	JGE  tailSUBKBZ
+	JGE  tailSUB_KBZ
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VSUBPD Y8, Y0, Y0
@@ -5994,9 +7549,9 @@ opSUBKBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKBZ
+	JMP  opSUB_KBZ
 
-tailSUBKBZ:
+tailSUB_KBZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -6006,9 +7561,9 @@ tailSUBKBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKBA:
+opSUB_KBA:
 	CMPQ AX, R8
-	JGE  tailSUBKBA
+	JGE  tailSUB_KBA
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VSUBPD Y8, Y0, Y0
@@ -6022,9 +7577,9 @@ opSUBKBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKBA
+	JMP  opSUB_KBA
 
-tailSUBKBA:
+tailSUB_KBA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -6035,9 +7590,9 @@ tailSUBKBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKBS:
+opSUB_KBS:
 	CMPQ AX, R8
-	JGE  tailSUBKBS
+	JGE  tailSUB_KBS
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VSUBPD Y8, Y0, Y0
@@ -6049,9 +7604,9 @@ opSUBKBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKBS
+	JMP  opSUB_KBS
 
-tailSUBKBS:
+tailSUB_KBS:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -6061,9 +7616,9 @@ tailSUBKBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKBSZ:
+opSUB_KBSZ:
 	CMPQ AX, R8
-	JGE  tailSUBKBSZ
+	JGE  tailSUB_KBSZ
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VSUBPD Y8, Y0, Y0
@@ -6077,9 +7632,9 @@ opSUBKBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKBSZ
+	JMP  opSUB_KBSZ
 
-tailSUBKBSZ:
+tailSUB_KBSZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -6090,9 +7645,9 @@ tailSUBKBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKBSA:
+opSUB_KBSA:
 	CMPQ AX, R8
-	JGE  tailSUBKBSA
+	JGE  tailSUB_KBSA
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VSUBPD Y8, Y0, Y0
@@ -6108,9 +7663,9 @@ opSUBKBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKBSA
+	JMP  opSUB_KBSA
 
-tailSUBKBSA:
+tailSUB_KBSA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -6122,9 +7677,9 @@ tailSUBKBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKBN:
+opSUB_KBN:
 	CMPQ AX, R8
-	JGE  tailSUBKBN
+	JGE  tailSUB_KBN
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VSUBPD Y8, Y0, Y0
@@ -6136,9 +7691,9 @@ opSUBKBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKBN
+	JMP  opSUB_KBN
 
-tailSUBKBN:
+tailSUB_KBN:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -6148,9 +7703,9 @@ tailSUBKBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKBNZ:
+opSUB_KBNZ:
 	CMPQ AX, R8
-	JGE  tailSUBKBNZ
+	JGE  tailSUB_KBNZ
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VSUBPD Y8, Y0, Y0
@@ -6164,9 +7719,9 @@ opSUBKBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKBNZ
+	JMP  opSUB_KBNZ
 
-tailSUBKBNZ:
+tailSUB_KBNZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -6177,9 +7732,9 @@ tailSUBKBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opSUBKBNA:
+opSUB_KBNA:
 	CMPQ AX, R8
-	JGE  tailSUBKBNA
+	JGE  tailSUB_KBNA
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VSUBPD Y8, Y0, Y0
@@ -6195,9 +7750,9 @@ opSUBKBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opSUBKBNA
+	JMP  opSUB_KBNA
 
-tailSUBKBNA:
+tailSUB_KBNA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -6209,9 +7764,1125 @@ tailSUBKBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQA:
+opSUB_PA:
 	CMPQ AX, R8
-	JGE  tailMULQA
+	JGE  tailSUB_PA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PA
+
+tailSUB_PA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PAZ:
+	CMPQ AX, R8
+	JGE  tailSUB_PAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PAZ
+
+tailSUB_PAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PAA:
+	CMPQ AX, R8
+	JGE  tailSUB_PAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PAA
+
+tailSUB_PAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PAS:
+	CMPQ AX, R8
+	JGE  tailSUB_PAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PAS
+
+tailSUB_PAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PASZ:
+	CMPQ AX, R8
+	JGE  tailSUB_PASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PASZ
+
+tailSUB_PASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PASA:
+	CMPQ AX, R8
+	JGE  tailSUB_PASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PASA
+
+tailSUB_PASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PAN:
+	CMPQ AX, R8
+	JGE  tailSUB_PAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PAN
+
+tailSUB_PAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PANZ:
+	CMPQ AX, R8
+	JGE  tailSUB_PANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PANZ
+
+tailSUB_PANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PANA:
+	CMPQ AX, R8
+	JGE  tailSUB_PANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PANA
+
+tailSUB_PANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PB:
+	CMPQ AX, R8
+	JGE  tailSUB_PB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PB
+
+tailSUB_PB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBZ:
+	CMPQ AX, R8
+	JGE  tailSUB_PBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBZ
+
+tailSUB_PBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBA:
+	CMPQ AX, R8
+	JGE  tailSUB_PBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBA
+
+tailSUB_PBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBS:
+	CMPQ AX, R8
+	JGE  tailSUB_PBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBS
+
+tailSUB_PBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBSZ:
+	CMPQ AX, R8
+	JGE  tailSUB_PBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBSZ
+
+tailSUB_PBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBSA:
+	CMPQ AX, R8
+	JGE  tailSUB_PBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBSA
+
+tailSUB_PBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBN:
+	CMPQ AX, R8
+	JGE  tailSUB_PBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBN
+
+tailSUB_PBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBNZ:
+	CMPQ AX, R8
+	JGE  tailSUB_PBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBNZ
+
+tailSUB_PBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBNA:
+	CMPQ AX, R8
+	JGE  tailSUB_PBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBNA
+
+tailSUB_PBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NA:
+	CMPQ AX, R8
+	JGE  tailSUB_NA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NA
+
+tailSUB_NA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NAZ:
+	CMPQ AX, R8
+	JGE  tailSUB_NAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NAZ
+
+tailSUB_NAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NAA:
+	CMPQ AX, R8
+	JGE  tailSUB_NAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NAA
+
+tailSUB_NAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NAS:
+	CMPQ AX, R8
+	JGE  tailSUB_NAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NAS
+
+tailSUB_NAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NASZ:
+	CMPQ AX, R8
+	JGE  tailSUB_NASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NASZ
+
+tailSUB_NASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NASA:
+	CMPQ AX, R8
+	JGE  tailSUB_NASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NASA
+
+tailSUB_NASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NAN:
+	CMPQ AX, R8
+	JGE  tailSUB_NAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NAN
+
+tailSUB_NAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NANZ:
+	CMPQ AX, R8
+	JGE  tailSUB_NANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NANZ
+
+tailSUB_NANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NANA:
+	CMPQ AX, R8
+	JGE  tailSUB_NANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NANA
+
+tailSUB_NANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NB:
+	CMPQ AX, R8
+	JGE  tailSUB_NB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NB
+
+tailSUB_NB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBZ:
+	CMPQ AX, R8
+	JGE  tailSUB_NBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBZ
+
+tailSUB_NBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBA:
+	CMPQ AX, R8
+	JGE  tailSUB_NBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBA
+
+tailSUB_NBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBS:
+	CMPQ AX, R8
+	JGE  tailSUB_NBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBS
+
+tailSUB_NBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBSZ:
+	CMPQ AX, R8
+	JGE  tailSUB_NBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBSZ
+
+tailSUB_NBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBSA:
+	CMPQ AX, R8
+	JGE  tailSUB_NBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBSA
+
+tailSUB_NBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBN:
+	CMPQ AX, R8
+	JGE  tailSUB_NBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBN
+
+tailSUB_NBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBNZ:
+	CMPQ AX, R8
+	JGE  tailSUB_NBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBNZ
+
+tailSUB_NBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBNA:
+	CMPQ AX, R8
+	JGE  tailSUB_NBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBNA
+
+tailSUB_NBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QA:
+	CMPQ AX, R8
+	JGE  tailMUL_QA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
@@ -6221,9 +8892,9 @@ opMULQA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQA
+	JMP  opMUL_QA
 
-tailMULQA:
+tailMUL_QA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -6232,9 +8903,9 @@ tailMULQA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQAZ:
+opMUL_QAZ:
 	CMPQ AX, R8
-	JGE  tailMULQAZ
+	JGE  tailMUL_QAZ
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
@@ -6246,9 +8917,9 @@ opMULQAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQAZ
+	JMP  opMUL_QAZ
 
-tailMULQAZ:
+tailMUL_QAZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -6258,9 +8929,9 @@ tailMULQAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQAA:
+opMUL_QAA:
 	CMPQ AX, R8
-	JGE  tailMULQAA
+	JGE  tailMUL_QAA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
@@ -6274,9 +8945,9 @@ opMULQAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQAA
+	JMP  opMUL_QAA
 
-tailMULQAA:
+tailMUL_QAA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -6287,9 +8958,9 @@ tailMULQAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQAS:
+opMUL_QAS:
 	CMPQ AX, R8
-	JGE  tailMULQAS
+	JGE  tailMUL_QAS
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
@@ -6301,9 +8972,9 @@ opMULQAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQAS
+	JMP  opMUL_QAS
 
-tailMULQAS:
+tailMUL_QAS:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -6313,9 +8984,9 @@ tailMULQAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQASZ:
+opMUL_QASZ:
 	CMPQ AX, R8
-	JGE  tailMULQASZ
+	JGE  tailMUL_QASZ
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
@@ -6329,9 +9000,9 @@ opMULQASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQASZ
+	JMP  opMUL_QASZ
 
-tailMULQASZ:
+tailMUL_QASZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -6342,9 +9013,9 @@ tailMULQASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQASA:
+opMUL_QASA:
 	CMPQ AX, R8
-	JGE  tailMULQASA
+	JGE  tailMUL_QASA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
@@ -6360,9 +9031,9 @@ opMULQASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQASA
+	JMP  opMUL_QASA
 
-tailMULQASA:
+tailMUL_QASA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -6374,9 +9045,9 @@ tailMULQASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQAN:
+opMUL_QAN:
 	CMPQ AX, R8
-	JGE  tailMULQAN
+	JGE  tailMUL_QAN
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
@@ -6388,9 +9059,9 @@ opMULQAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQAN
+	JMP  opMUL_QAN
 
-tailMULQAN:
+tailMUL_QAN:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -6400,9 +9071,9 @@ tailMULQAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQANZ:
+opMUL_QANZ:
 	CMPQ AX, R8
-	JGE  tailMULQANZ
+	JGE  tailMUL_QANZ
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
@@ -6416,9 +9087,9 @@ opMULQANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQANZ
+	JMP  opMUL_QANZ
 
-tailMULQANZ:
+tailMUL_QANZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -6429,9 +9100,9 @@ tailMULQANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQANA:
+opMUL_QANA:
 	CMPQ AX, R8
-	JGE  tailMULQANA
+	JGE  tailMUL_QANA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
@@ -6447,9 +9118,9 @@ opMULQANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQANA
+	JMP  opMUL_QANA
 
-tailMULQANA:
+tailMUL_QANA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -6461,9 +9132,9 @@ tailMULQANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQB:
+opMUL_QB:
 	CMPQ AX, R8
-	JGE  tailMULQB
+	JGE  tailMUL_QB
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -6475,9 +9146,9 @@ opMULQB:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQB
+	JMP  opMUL_QB
 
-tailMULQB:
+tailMUL_QB:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -6487,9 +9158,9 @@ tailMULQB:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQBZ:
+opMUL_QBZ:
 	CMPQ AX, R8
-	JGE  tailMULQBZ
+	JGE  tailMUL_QBZ
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -6503,9 +9174,9 @@ opMULQBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQBZ
+	JMP  opMUL_QBZ
 
-tailMULQBZ:
+tailMUL_QBZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -6516,9 +9187,9 @@ tailMULQBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQBA:
+opMUL_QBA:
 	CMPQ AX, R8
-	JGE  tailMULQBA
+	JGE  tailMUL_QBA
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -6534,9 +9205,9 @@ opMULQBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQBA
+	JMP  opMUL_QBA
 
-tailMULQBA:
+tailMUL_QBA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -6548,9 +9219,9 @@ tailMULQBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQBS:
+opMUL_QBS:
 	CMPQ AX, R8
-	JGE  tailMULQBS
+	JGE  tailMUL_QBS
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -6564,9 +9235,9 @@ opMULQBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQBS
+	JMP  opMUL_QBS
 
-tailMULQBS:
+tailMUL_QBS:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -6577,9 +9248,9 @@ tailMULQBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQBSZ:
+opMUL_QBSZ:
 	CMPQ AX, R8
-	JGE  tailMULQBSZ
+	JGE  tailMUL_QBSZ
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -6595,9 +9266,9 @@ opMULQBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQBSZ
+	JMP  opMUL_QBSZ
 
-tailMULQBSZ:
+tailMUL_QBSZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -6609,9 +9280,9 @@ tailMULQBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQBSA:
+opMUL_QBSA:
 	CMPQ AX, R8
-	JGE  tailMULQBSA
+	JGE  tailMUL_QBSA
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -6629,9 +9300,9 @@ opMULQBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQBSA
+	JMP  opMUL_QBSA
 
-tailMULQBSA:
+tailMUL_QBSA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -6644,9 +9315,9 @@ tailMULQBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQBN:
+opMUL_QBN:
 	CMPQ AX, R8
-	JGE  tailMULQBN
+	JGE  tailMUL_QBN
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -6660,9 +9331,9 @@ opMULQBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQBN
+	JMP  opMUL_QBN
 
-tailMULQBN:
+tailMUL_QBN:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -6673,9 +9344,9 @@ tailMULQBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQBNZ:
+opMUL_QBNZ:
 	CMPQ AX, R8
-	JGE  tailMULQBNZ
+	JGE  tailMUL_QBNZ
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -6691,9 +9362,9 @@ opMULQBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQBNZ
+	JMP  opMUL_QBNZ
 
-tailMULQBNZ:
+tailMUL_QBNZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -6705,9 +9376,9 @@ tailMULQBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULQBNA:
+opMUL_QBNA:
 	CMPQ AX, R8
-	JGE  tailMULQBNA
+	JGE  tailMUL_QBNA
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -6725,9 +9396,9 @@ opMULQBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULQBNA
+	JMP  opMUL_QBNA
 
-tailMULQBNA:
+tailMUL_QBNA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -6740,9 +9411,9 @@ tailMULQBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKA:
+opMUL_KA:
 	CMPQ AX, R8
-	JGE  tailMULKA
+	JGE  tailMUL_KA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
 	VMULPD 32(SI)(AX*8), Y1, Y2
@@ -6750,9 +9421,9 @@ opMULKA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKA
+	JMP  opMUL_KA
 
-tailMULKA:
+tailMUL_KA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -6760,9 +9431,9 @@ tailMULKA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKAZ:
+opMUL_KAZ:
 	CMPQ AX, R8
-	JGE  tailMULKAZ
+	JGE  tailMUL_KAZ
 	VMULPD (SI)(AX*8), Y1, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
 	VADDPD Y0, Y6, Y0
@@ -6772,9 +9443,9 @@ opMULKAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKAZ
+	JMP  opMUL_KAZ
 
-tailMULKAZ:
+tailMUL_KAZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -6783,9 +9454,9 @@ tailMULKAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKAA:
+opMUL_KAA:
 	CMPQ AX, R8
-	JGE  tailMULKAA
+	JGE  tailMUL_KAA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
 	VMOVUPD (DI)(AX*8), Y5
@@ -6797,9 +9468,9 @@ opMULKAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKAA
+	JMP  opMUL_KAA
 
-tailMULKAA:
+tailMUL_KAA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -6809,9 +9480,9 @@ tailMULKAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKAS:
+opMUL_KAS:
 	CMPQ AX, R8
-	JGE  tailMULKAS
+	JGE  tailMUL_KAS
 	VMULPD (SI)(AX*8), Y1, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
 	VMULPD Y4, Y0, Y0
@@ -6821,9 +9492,9 @@ opMULKAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKAS
+	JMP  opMUL_KAS
 
-tailMULKAS:
+tailMUL_KAS:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -6832,9 +9503,9 @@ tailMULKAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKASZ:
+opMUL_KASZ:
 	CMPQ AX, R8
-	JGE  tailMULKASZ
+	JGE  tailMUL_KASZ
 	VMULPD (SI)(AX*8), Y1, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
 	VMULPD Y4, Y0, Y0
@@ -6846,9 +9517,9 @@ opMULKASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKASZ
+	JMP  opMUL_KASZ
 
-tailMULKASZ:
+tailMUL_KASZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -6858,9 +9529,9 @@ tailMULKASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKASA:
+opMUL_KASA:
 	CMPQ AX, R8
-	JGE  tailMULKASA
+	JGE  tailMUL_KASA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
 	VMULPD Y4, Y0, Y0
@@ -6874,9 +9545,9 @@ opMULKASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKASA
+	JMP  opMUL_KASA
 
-tailMULKASA:
+tailMUL_KASA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -6887,9 +9558,9 @@ tailMULKASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKAN:
+opMUL_KAN:
 	CMPQ AX, R8
-	JGE  tailMULKAN
+	JGE  tailMUL_KAN
 	VMULPD (SI)(AX*8), Y1, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
 	VXORPD Y3, Y0, Y0
@@ -6899,9 +9570,9 @@ opMULKAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKAN
+	JMP  opMUL_KAN
 
-tailMULKAN:
+tailMUL_KAN:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -6910,9 +9581,9 @@ tailMULKAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKANZ:
+opMUL_KANZ:
 	CMPQ AX, R8
-	JGE  tailMULKANZ
+	JGE  tailMUL_KANZ
 	VMULPD (SI)(AX*8), Y1, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
 	VXORPD Y3, Y0, Y0
@@ -6924,9 +9595,9 @@ opMULKANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKANZ
+	JMP  opMUL_KANZ
 
-tailMULKANZ:
+tailMUL_KANZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -6936,9 +9607,9 @@ tailMULKANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKANA:
+opMUL_KANA:
 	CMPQ AX, R8
-	JGE  tailMULKANA
+	JGE  tailMUL_KANA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VMULPD (DX)(AX*8), Y0, Y0
 	VXORPD Y3, Y0, Y0
@@ -6952,9 +9623,9 @@ opMULKANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKANA
+	JMP  opMUL_KANA
 
-tailMULKANA:
+tailMUL_KANA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -6965,9 +9636,9 @@ tailMULKANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKB:
+opMUL_KB:
 	CMPQ AX, R8
-	JGE  tailMULKB
+	JGE  tailMUL_KB
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y8, Y0, Y0
@@ -6977,9 +9648,9 @@ opMULKB:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKB
+	JMP  opMUL_KB
 
-tailMULKB:
+tailMUL_KB:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -6988,9 +9659,9 @@ tailMULKB:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKBZ:
+opMUL_KBZ:
 	CMPQ AX, R8
-	JGE  tailMULKBZ
+	JGE  tailMUL_KBZ
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y8, Y0, Y0
@@ -7002,9 +9673,9 @@ opMULKBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKBZ
+	JMP  opMUL_KBZ
 
-tailMULKBZ:
+tailMUL_KBZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -7014,9 +9685,9 @@ tailMULKBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKBA:
+opMUL_KBA:
 	CMPQ AX, R8
-	JGE  tailMULKBA
+	JGE  tailMUL_KBA
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y8, Y0, Y0
@@ -7030,9 +9701,9 @@ opMULKBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKBA
+	JMP  opMUL_KBA
 
-tailMULKBA:
+tailMUL_KBA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -7043,9 +9714,9 @@ tailMULKBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKBS:
+opMUL_KBS:
 	CMPQ AX, R8
-	JGE  tailMULKBS
+	JGE  tailMUL_KBS
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y8, Y0, Y0
@@ -7057,9 +9728,9 @@ opMULKBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKBS
+	JMP  opMUL_KBS
 
-tailMULKBS:
+tailMUL_KBS:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -7069,9 +9740,9 @@ tailMULKBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKBSZ:
+opMUL_KBSZ:
 	CMPQ AX, R8
-	JGE  tailMULKBSZ
+	JGE  tailMUL_KBSZ
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y8, Y0, Y0
@@ -7085,9 +9756,9 @@ opMULKBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKBSZ
+	JMP  opMUL_KBSZ
 
-tailMULKBSZ:
+tailMUL_KBSZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -7098,9 +9769,9 @@ tailMULKBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKBSA:
+opMUL_KBSA:
 	CMPQ AX, R8
-	JGE  tailMULKBSA
+	JGE  tailMUL_KBSA
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y8, Y0, Y0
@@ -7116,9 +9787,9 @@ opMULKBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKBSA
+	JMP  opMUL_KBSA
 
-tailMULKBSA:
+tailMUL_KBSA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -7130,9 +9801,9 @@ tailMULKBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKBN:
+opMUL_KBN:
 	CMPQ AX, R8
-	JGE  tailMULKBN
+	JGE  tailMUL_KBN
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y8, Y0, Y0
@@ -7144,9 +9815,9 @@ opMULKBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKBN
+	JMP  opMUL_KBN
 
-tailMULKBN:
+tailMUL_KBN:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -7156,9 +9827,9 @@ tailMULKBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKBNZ:
+opMUL_KBNZ:
 	CMPQ AX, R8
-	JGE  tailMULKBNZ
+	JGE  tailMUL_KBNZ
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y8, Y0, Y0
@@ -7172,9 +9843,9 @@ opMULKBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKBNZ
+	JMP  opMUL_KBNZ
 
-tailMULKBNZ:
+tailMUL_KBNZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -7185,9 +9856,9 @@ tailMULKBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opMULKBNA:
+opMUL_KBNA:
 	CMPQ AX, R8
-	JGE  tailMULKBNA
+	JGE  tailMUL_KBNA
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y8, Y0, Y0
@@ -7203,9 +9874,9 @@ opMULKBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opMULKBNA
+	JMP  opMUL_KBNA
 
-tailMULKBNA:
+tailMUL_KBNA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -7217,9 +9888,1125 @@ tailMULKBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQA:
+opMUL_PA:
 	CMPQ AX, R8
-	JGE  tailDIVQA
+	JGE  tailMUL_PA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PA
+
+tailMUL_PA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PAZ:
+	CMPQ AX, R8
+	JGE  tailMUL_PAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PAZ
+
+tailMUL_PAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PAA:
+	CMPQ AX, R8
+	JGE  tailMUL_PAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PAA
+
+tailMUL_PAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PAS:
+	CMPQ AX, R8
+	JGE  tailMUL_PAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PAS
+
+tailMUL_PAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PASZ:
+	CMPQ AX, R8
+	JGE  tailMUL_PASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PASZ
+
+tailMUL_PASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PASA:
+	CMPQ AX, R8
+	JGE  tailMUL_PASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PASA
+
+tailMUL_PASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PAN:
+	CMPQ AX, R8
+	JGE  tailMUL_PAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PAN
+
+tailMUL_PAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PANZ:
+	CMPQ AX, R8
+	JGE  tailMUL_PANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PANZ
+
+tailMUL_PANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PANA:
+	CMPQ AX, R8
+	JGE  tailMUL_PANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PANA
+
+tailMUL_PANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PB:
+	CMPQ AX, R8
+	JGE  tailMUL_PB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PB
+
+tailMUL_PB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBZ:
+	CMPQ AX, R8
+	JGE  tailMUL_PBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBZ
+
+tailMUL_PBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBA:
+	CMPQ AX, R8
+	JGE  tailMUL_PBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBA
+
+tailMUL_PBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBS:
+	CMPQ AX, R8
+	JGE  tailMUL_PBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBS
+
+tailMUL_PBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBSZ:
+	CMPQ AX, R8
+	JGE  tailMUL_PBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBSZ
+
+tailMUL_PBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBSA:
+	CMPQ AX, R8
+	JGE  tailMUL_PBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBSA
+
+tailMUL_PBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBN:
+	CMPQ AX, R8
+	JGE  tailMUL_PBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBN
+
+tailMUL_PBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBNZ:
+	CMPQ AX, R8
+	JGE  tailMUL_PBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBNZ
+
+tailMUL_PBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBNA:
+	CMPQ AX, R8
+	JGE  tailMUL_PBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBNA
+
+tailMUL_PBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NA:
+	CMPQ AX, R8
+	JGE  tailMUL_NA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NA
+
+tailMUL_NA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NAZ:
+	CMPQ AX, R8
+	JGE  tailMUL_NAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NAZ
+
+tailMUL_NAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NAA:
+	CMPQ AX, R8
+	JGE  tailMUL_NAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NAA
+
+tailMUL_NAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NAS:
+	CMPQ AX, R8
+	JGE  tailMUL_NAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NAS
+
+tailMUL_NAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NASZ:
+	CMPQ AX, R8
+	JGE  tailMUL_NASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NASZ
+
+tailMUL_NASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NASA:
+	CMPQ AX, R8
+	JGE  tailMUL_NASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NASA
+
+tailMUL_NASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NAN:
+	CMPQ AX, R8
+	JGE  tailMUL_NAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NAN
+
+tailMUL_NAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NANZ:
+	CMPQ AX, R8
+	JGE  tailMUL_NANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NANZ
+
+tailMUL_NANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NANA:
+	CMPQ AX, R8
+	JGE  tailMUL_NANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NANA
+
+tailMUL_NANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NB:
+	CMPQ AX, R8
+	JGE  tailMUL_NB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NB
+
+tailMUL_NB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBZ:
+	CMPQ AX, R8
+	JGE  tailMUL_NBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBZ
+
+tailMUL_NBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBA:
+	CMPQ AX, R8
+	JGE  tailMUL_NBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBA
+
+tailMUL_NBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBS:
+	CMPQ AX, R8
+	JGE  tailMUL_NBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBS
+
+tailMUL_NBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBSZ:
+	CMPQ AX, R8
+	JGE  tailMUL_NBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBSZ
+
+tailMUL_NBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBSA:
+	CMPQ AX, R8
+	JGE  tailMUL_NBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBSA
+
+tailMUL_NBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBN:
+	CMPQ AX, R8
+	JGE  tailMUL_NBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBN
+
+tailMUL_NBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBNZ:
+	CMPQ AX, R8
+	JGE  tailMUL_NBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBNZ
+
+tailMUL_NBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBNA:
+	CMPQ AX, R8
+	JGE  tailMUL_NBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBNA
+
+tailMUL_NBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QA:
+	CMPQ AX, R8
+	JGE  tailDIV_QA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
@@ -7229,9 +11016,9 @@ opDIVQA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQA
+	JMP  opDIV_QA
 
-tailDIVQA:
+tailDIV_QA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -7240,9 +11027,9 @@ tailDIVQA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQAZ:
+opDIV_QAZ:
 	CMPQ AX, R8
-	JGE  tailDIVQAZ
+	JGE  tailDIV_QAZ
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
@@ -7254,9 +11041,9 @@ opDIVQAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQAZ
+	JMP  opDIV_QAZ
 
-tailDIVQAZ:
+tailDIV_QAZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -7266,9 +11053,9 @@ tailDIVQAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQAA:
+opDIV_QAA:
 	CMPQ AX, R8
-	JGE  tailDIVQAA
+	JGE  tailDIV_QAA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
@@ -7282,9 +11069,9 @@ opDIVQAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQAA
+	JMP  opDIV_QAA
 
-tailDIVQAA:
+tailDIV_QAA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -7295,9 +11082,9 @@ tailDIVQAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQAS:
+opDIV_QAS:
 	CMPQ AX, R8
-	JGE  tailDIVQAS
+	JGE  tailDIV_QAS
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
@@ -7309,9 +11096,9 @@ opDIVQAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQAS
+	JMP  opDIV_QAS
 
-tailDIVQAS:
+tailDIV_QAS:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -7321,9 +11108,9 @@ tailDIVQAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQASZ:
+opDIV_QASZ:
 	CMPQ AX, R8
-	JGE  tailDIVQASZ
+	JGE  tailDIV_QASZ
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
@@ -7337,9 +11124,9 @@ opDIVQASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQASZ
+	JMP  opDIV_QASZ
 
-tailDIVQASZ:
+tailDIV_QASZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -7350,9 +11137,9 @@ tailDIVQASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQASA:
+opDIV_QASA:
 	CMPQ AX, R8
-	JGE  tailDIVQASA
+	JGE  tailDIV_QASA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
@@ -7368,9 +11155,9 @@ opDIVQASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQASA
+	JMP  opDIV_QASA
 
-tailDIVQASA:
+tailDIV_QASA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -7382,9 +11169,9 @@ tailDIVQASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQAN:
+opDIV_QAN:
 	CMPQ AX, R8
-	JGE  tailDIVQAN
+	JGE  tailDIV_QAN
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
@@ -7396,9 +11183,9 @@ opDIVQAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQAN
+	JMP  opDIV_QAN
 
-tailDIVQAN:
+tailDIV_QAN:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -7408,9 +11195,9 @@ tailDIVQAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQANZ:
+opDIV_QANZ:
 	CMPQ AX, R8
-	JGE  tailDIVQANZ
+	JGE  tailDIV_QANZ
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
@@ -7424,9 +11211,9 @@ opDIVQANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQANZ
+	JMP  opDIV_QANZ
 
-tailDIVQANZ:
+tailDIV_QANZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -7437,9 +11224,9 @@ tailDIVQANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQANA:
+opDIV_QANA:
 	CMPQ AX, R8
-	JGE  tailDIVQANA
+	JGE  tailDIV_QANA
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
@@ -7455,9 +11242,9 @@ opDIVQANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQANA
+	JMP  opDIV_QANA
 
-tailDIVQANA:
+tailDIV_QANA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
@@ -7469,9 +11256,9 @@ tailDIVQANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQB:
+opDIV_QB:
 	CMPQ AX, R8
-	JGE  tailDIVQB
+	JGE  tailDIV_QB
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -7483,9 +11270,9 @@ opDIVQB:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQB
+	JMP  opDIV_QB
 
-tailDIVQB:
+tailDIV_QB:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -7495,9 +11282,9 @@ tailDIVQB:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQBZ:
+opDIV_QBZ:
 	CMPQ AX, R8
-	JGE  tailDIVQBZ
+	JGE  tailDIV_QBZ
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -7511,9 +11298,9 @@ opDIVQBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQBZ
+	JMP  opDIV_QBZ
 
-tailDIVQBZ:
+tailDIV_QBZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -7524,9 +11311,9 @@ tailDIVQBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQBA:
+opDIV_QBA:
 	CMPQ AX, R8
-	JGE  tailDIVQBA
+	JGE  tailDIV_QBA
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -7542,9 +11329,9 @@ opDIVQBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQBA
+	JMP  opDIV_QBA
 
-tailDIVQBA:
+tailDIV_QBA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -7556,9 +11343,9 @@ tailDIVQBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQBS:
+opDIV_QBS:
 	CMPQ AX, R8
-	JGE  tailDIVQBS
+	JGE  tailDIV_QBS
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -7572,9 +11359,9 @@ opDIVQBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQBS
+	JMP  opDIV_QBS
 
-tailDIVQBS:
+tailDIV_QBS:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -7585,9 +11372,9 @@ tailDIVQBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQBSZ:
+opDIV_QBSZ:
 	CMPQ AX, R8
-	JGE  tailDIVQBSZ
+	JGE  tailDIV_QBSZ
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -7603,9 +11390,9 @@ opDIVQBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQBSZ
+	JMP  opDIV_QBSZ
 
-tailDIVQBSZ:
+tailDIV_QBSZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -7617,9 +11404,9 @@ tailDIVQBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQBSA:
+opDIV_QBSA:
 	CMPQ AX, R8
-	JGE  tailDIVQBSA
+	JGE  tailDIV_QBSA
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -7637,9 +11424,9 @@ opDIVQBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQBSA
+	JMP  opDIV_QBSA
 
-tailDIVQBSA:
+tailDIV_QBSA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -7652,9 +11439,9 @@ tailDIVQBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQBN:
+opDIV_QBN:
 	CMPQ AX, R8
-	JGE  tailDIVQBN
+	JGE  tailDIV_QBN
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -7668,9 +11455,9 @@ opDIVQBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQBN
+	JMP  opDIV_QBN
 
-tailDIVQBN:
+tailDIV_QBN:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -7681,9 +11468,9 @@ tailDIVQBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQBNZ:
+opDIV_QBNZ:
 	CMPQ AX, R8
-	JGE  tailDIVQBNZ
+	JGE  tailDIV_QBNZ
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -7699,9 +11486,9 @@ opDIVQBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQBNZ
+	JMP  opDIV_QBNZ
 
-tailDIVQBNZ:
+tailDIV_QBNZ:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -7713,9 +11500,9 @@ tailDIVQBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVQBNA:
+opDIV_QBNA:
 	CMPQ AX, R8
-	JGE  tailDIVQBNA
+	JGE  tailDIV_QBNA
 	VMOVUPD (DX)(AX*8), Y8
 	VMULPD Y8, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
@@ -7733,9 +11520,9 @@ opDIVQBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVQBNA
+	JMP  opDIV_QBNA
 
-tailDIVQBNA:
+tailDIV_QBNA:
 	CMPQ AX, CX
 	JGE  done
 	VMOVUPD (DX)(AX*8), Y8
@@ -7748,9 +11535,9 @@ tailDIVQBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKA:
+opDIV_KA:
 	CMPQ AX, R8
-	JGE  tailDIVKA
+	JGE  tailDIV_KA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
 	VMULPD 32(SI)(AX*8), Y1, Y2
@@ -7758,9 +11545,9 @@ opDIVKA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKA
+	JMP  opDIV_KA
 
-tailDIVKA:
+tailDIV_KA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -7768,9 +11555,9 @@ tailDIVKA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKAZ:
+opDIV_KAZ:
 	CMPQ AX, R8
-	JGE  tailDIVKAZ
+	JGE  tailDIV_KAZ
 	VMULPD (SI)(AX*8), Y1, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
 	VADDPD Y0, Y6, Y0
@@ -7780,9 +11567,9 @@ opDIVKAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKAZ
+	JMP  opDIV_KAZ
 
-tailDIVKAZ:
+tailDIV_KAZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -7791,9 +11578,9 @@ tailDIVKAZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKAA:
+opDIV_KAA:
 	CMPQ AX, R8
-	JGE  tailDIVKAA
+	JGE  tailDIV_KAA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
 	VMOVUPD (DI)(AX*8), Y5
@@ -7805,9 +11592,9 @@ opDIVKAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKAA
+	JMP  opDIV_KAA
 
-tailDIVKAA:
+tailDIV_KAA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -7817,9 +11604,9 @@ tailDIVKAA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKAS:
+opDIV_KAS:
 	CMPQ AX, R8
-	JGE  tailDIVKAS
+	JGE  tailDIV_KAS
 	VMULPD (SI)(AX*8), Y1, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
 	VMULPD Y4, Y0, Y0
@@ -7829,9 +11616,9 @@ opDIVKAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKAS
+	JMP  opDIV_KAS
 
-tailDIVKAS:
+tailDIV_KAS:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -7840,9 +11627,9 @@ tailDIVKAS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKASZ:
+opDIV_KASZ:
 	CMPQ AX, R8
-	JGE  tailDIVKASZ
+	JGE  tailDIV_KASZ
 	VMULPD (SI)(AX*8), Y1, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
 	VMULPD Y4, Y0, Y0
@@ -7854,9 +11641,9 @@ opDIVKASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKASZ
+	JMP  opDIV_KASZ
 
-tailDIVKASZ:
+tailDIV_KASZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -7866,9 +11653,9 @@ tailDIVKASZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKASA:
+opDIV_KASA:
 	CMPQ AX, R8
-	JGE  tailDIVKASA
+	JGE  tailDIV_KASA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
 	VMULPD Y4, Y0, Y0
@@ -7882,9 +11669,9 @@ opDIVKASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKASA
+	JMP  opDIV_KASA
 
-tailDIVKASA:
+tailDIV_KASA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -7895,9 +11682,9 @@ tailDIVKASA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKAN:
+opDIV_KAN:
 	CMPQ AX, R8
-	JGE  tailDIVKAN
+	JGE  tailDIV_KAN
 	VMULPD (SI)(AX*8), Y1, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
 	VXORPD Y3, Y0, Y0
@@ -7907,9 +11694,9 @@ opDIVKAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKAN
+	JMP  opDIV_KAN
 
-tailDIVKAN:
+tailDIV_KAN:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -7918,9 +11705,9 @@ tailDIVKAN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKANZ:
+opDIV_KANZ:
 	CMPQ AX, R8
-	JGE  tailDIVKANZ
+	JGE  tailDIV_KANZ
 	VMULPD (SI)(AX*8), Y1, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
 	VXORPD Y3, Y0, Y0
@@ -7932,9 +11719,9 @@ opDIVKANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKANZ
+	JMP  opDIV_KANZ
 
-tailDIVKANZ:
+tailDIV_KANZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -7944,9 +11731,9 @@ tailDIVKANZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKANA:
+opDIV_KANA:
 	CMPQ AX, R8
-	JGE  tailDIVKANA
+	JGE  tailDIV_KANA
 	VMULPD (SI)(AX*8), Y1, Y0
 	VDIVPD (DX)(AX*8), Y0, Y0
 	VXORPD Y3, Y0, Y0
@@ -7960,9 +11747,9 @@ opDIVKANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKANA
+	JMP  opDIV_KANA
 
-tailDIVKANA:
+tailDIV_KANA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (SI)(AX*8), Y1, Y0
@@ -7973,9 +11760,9 @@ tailDIVKANA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKB:
+opDIV_KB:
 	CMPQ AX, R8
-	JGE  tailDIVKB
+	JGE  tailDIV_KB
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VDIVPD Y8, Y0, Y0
@@ -7985,9 +11772,9 @@ opDIVKB:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKB
+	JMP  opDIV_KB
 
-tailDIVKB:
+tailDIV_KB:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -7996,9 +11783,9 @@ tailDIVKB:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKBZ:
+opDIV_KBZ:
 	CMPQ AX, R8
-	JGE  tailDIVKBZ
+	JGE  tailDIV_KBZ
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VDIVPD Y8, Y0, Y0
@@ -8010,9 +11797,9 @@ opDIVKBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKBZ
+	JMP  opDIV_KBZ
 
-tailDIVKBZ:
+tailDIV_KBZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -8022,9 +11809,9 @@ tailDIVKBZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKBA:
+opDIV_KBA:
 	CMPQ AX, R8
-	JGE  tailDIVKBA
+	JGE  tailDIV_KBA
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VDIVPD Y8, Y0, Y0
@@ -8038,9 +11825,9 @@ opDIVKBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKBA
+	JMP  opDIV_KBA
 
-tailDIVKBA:
+tailDIV_KBA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -8051,9 +11838,9 @@ tailDIVKBA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKBS:
+opDIV_KBS:
 	CMPQ AX, R8
-	JGE  tailDIVKBS
+	JGE  tailDIV_KBS
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VDIVPD Y8, Y0, Y0
@@ -8065,9 +11852,9 @@ opDIVKBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKBS
+	JMP  opDIV_KBS
 
-tailDIVKBS:
+tailDIV_KBS:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -8077,9 +11864,9 @@ tailDIVKBS:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKBSZ:
+opDIV_KBSZ:
 	CMPQ AX, R8
-	JGE  tailDIVKBSZ
+	JGE  tailDIV_KBSZ
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VDIVPD Y8, Y0, Y0
@@ -8093,9 +11880,9 @@ opDIVKBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKBSZ
+	JMP  opDIV_KBSZ
 
-tailDIVKBSZ:
+tailDIV_KBSZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -8106,9 +11893,9 @@ tailDIVKBSZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKBSA:
+opDIV_KBSA:
 	CMPQ AX, R8
-	JGE  tailDIVKBSA
+	JGE  tailDIV_KBSA
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VDIVPD Y8, Y0, Y0
@@ -8124,9 +11911,9 @@ opDIVKBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKBSA
+	JMP  opDIV_KBSA
 
-tailDIVKBSA:
+tailDIV_KBSA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -8138,9 +11925,9 @@ tailDIVKBSA:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKBN:
+opDIV_KBN:
 	CMPQ AX, R8
-	JGE  tailDIVKBN
+	JGE  tailDIV_KBN
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VDIVPD Y8, Y0, Y0
@@ -8152,9 +11939,9 @@ opDIVKBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKBN
+	JMP  opDIV_KBN
 
-tailDIVKBN:
+tailDIV_KBN:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -8164,9 +11951,9 @@ tailDIVKBN:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKBNZ:
+opDIV_KBNZ:
 	CMPQ AX, R8
-	JGE  tailDIVKBNZ
+	JGE  tailDIV_KBNZ
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VDIVPD Y8, Y0, Y0
@@ -8180,9 +11967,9 @@ opDIVKBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKBNZ
+	JMP  opDIV_KBNZ
 
-tailDIVKBNZ:
+tailDIV_KBNZ:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
@@ -8193,9 +11980,9 @@ tailDIVKBNZ:
 	VMOVUPD Y0, (DI)(AX*8)
 	JMP  done
 
-opDIVKBNA:
+opDIV_KBNA:
 	CMPQ AX, R8
-	JGE  tailDIVKBNA
+	JGE  tailDIV_KBNA
 	VMULPD (DX)(AX*8), Y1, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VDIVPD Y8, Y0, Y0
@@ -8211,12 +11998,1128 @@ opDIVKBNA:
 	VMOVUPD Y0, (DI)(AX*8)
 	VMOVUPD Y2, 32(DI)(AX*8)
 	ADDQ $8, AX
-	JMP  opDIVKBNA
+	JMP  opDIV_KBNA
 
-tailDIVKBNA:
+tailDIV_KBNA:
 	CMPQ AX, CX
 	JGE  done
 	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PA:
+	CMPQ AX, R8
+	JGE  tailDIV_PA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PA
+
+tailDIV_PA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PAZ:
+	CMPQ AX, R8
+	JGE  tailDIV_PAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PAZ
+
+tailDIV_PAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PAA:
+	CMPQ AX, R8
+	JGE  tailDIV_PAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PAA
+
+tailDIV_PAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PAS:
+	CMPQ AX, R8
+	JGE  tailDIV_PAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PAS
+
+tailDIV_PAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PASZ:
+	CMPQ AX, R8
+	JGE  tailDIV_PASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PASZ
+
+tailDIV_PASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PASA:
+	CMPQ AX, R8
+	JGE  tailDIV_PASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PASA
+
+tailDIV_PASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PAN:
+	CMPQ AX, R8
+	JGE  tailDIV_PAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PAN
+
+tailDIV_PAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PANZ:
+	CMPQ AX, R8
+	JGE  tailDIV_PANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PANZ
+
+tailDIV_PANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PANA:
+	CMPQ AX, R8
+	JGE  tailDIV_PANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PANA
+
+tailDIV_PANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PB:
+	CMPQ AX, R8
+	JGE  tailDIV_PB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PB
+
+tailDIV_PB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBZ:
+	CMPQ AX, R8
+	JGE  tailDIV_PBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBZ
+
+tailDIV_PBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBA:
+	CMPQ AX, R8
+	JGE  tailDIV_PBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBA
+
+tailDIV_PBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBS:
+	CMPQ AX, R8
+	JGE  tailDIV_PBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBS
+
+tailDIV_PBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBSZ:
+	CMPQ AX, R8
+	JGE  tailDIV_PBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBSZ
+
+tailDIV_PBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBSA:
+	CMPQ AX, R8
+	JGE  tailDIV_PBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBSA
+
+tailDIV_PBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBN:
+	CMPQ AX, R8
+	JGE  tailDIV_PBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBN
+
+tailDIV_PBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBNZ:
+	CMPQ AX, R8
+	JGE  tailDIV_PBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBNZ
+
+tailDIV_PBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBNA:
+	CMPQ AX, R8
+	JGE  tailDIV_PBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBNA
+
+tailDIV_PBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NA:
+	CMPQ AX, R8
+	JGE  tailDIV_NA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NA
+
+tailDIV_NA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NAZ:
+	CMPQ AX, R8
+	JGE  tailDIV_NAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NAZ
+
+tailDIV_NAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NAA:
+	CMPQ AX, R8
+	JGE  tailDIV_NAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NAA
+
+tailDIV_NAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NAS:
+	CMPQ AX, R8
+	JGE  tailDIV_NAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NAS
+
+tailDIV_NAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NASZ:
+	CMPQ AX, R8
+	JGE  tailDIV_NASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NASZ
+
+tailDIV_NASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NASA:
+	CMPQ AX, R8
+	JGE  tailDIV_NASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NASA
+
+tailDIV_NASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NAN:
+	CMPQ AX, R8
+	JGE  tailDIV_NAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NAN
+
+tailDIV_NAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NANZ:
+	CMPQ AX, R8
+	JGE  tailDIV_NANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NANZ
+
+tailDIV_NANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NANA:
+	CMPQ AX, R8
+	JGE  tailDIV_NANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NANA
+
+tailDIV_NANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NB:
+	CMPQ AX, R8
+	JGE  tailDIV_NB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NB
+
+tailDIV_NB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBZ:
+	CMPQ AX, R8
+	JGE  tailDIV_NBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBZ
+
+tailDIV_NBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBA:
+	CMPQ AX, R8
+	JGE  tailDIV_NBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBA
+
+tailDIV_NBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBS:
+	CMPQ AX, R8
+	JGE  tailDIV_NBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBS
+
+tailDIV_NBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBSZ:
+	CMPQ AX, R8
+	JGE  tailDIV_NBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBSZ
+
+tailDIV_NBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBSA:
+	CMPQ AX, R8
+	JGE  tailDIV_NBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBSA
+
+tailDIV_NBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBN:
+	CMPQ AX, R8
+	JGE  tailDIV_NBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBN
+
+tailDIV_NBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBNZ:
+	CMPQ AX, R8
+	JGE  tailDIV_NBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBNZ
+
+tailDIV_NBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBNA:
+	CMPQ AX, R8
+	JGE  tailDIV_NBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBNA
+
+tailDIV_NBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
 	VMOVUPD (SI)(AX*8), Y0
 	VDIVPD Y8, Y0, Y0
 	VXORPD Y3, Y0, Y0

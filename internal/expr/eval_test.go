@@ -181,6 +181,14 @@ func TestBlockVecBits(t *testing.T) {
 				a = scalar[vMulCR](a, 0, c)
 			case fKB:
 				b = scalar[vMulCR](b, 0, c)
+			case fPA: // the square times fuse's factor, here c
+				a = scalar[vSq](a, 0, c) * c
+			case fPB:
+				b = scalar[vSq](b, 0, c) * c
+			case fNA:
+				a = -scalar[vMulCR](a, 0, c)
+			case fNB:
+				b = -scalar[vMulCR](b, 0, c)
 			}
 			return scalarRR(rr, []float64{a}, []float64{b})[0]
 		}

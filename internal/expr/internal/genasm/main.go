@@ -31,40 +31,49 @@ import (
 // offset ("" or "32"), {t} a scratch register (Y8 or Y9). a is at (SI), b at (DX), the immediate c in Y1,
 // the sign mask in Y3.
 type op struct {
-	vop  string   // eval.go's constant
-	body []string // the lane's instructions, leaving the result in {r}
+	vop   string   // eval.go's constant
+	body  []string // the lane's instructions, leaving the result in {r}
+	label string   // the loops' label, "" for the vop's name in capitals
 }
 
 var ops = []op{
-	{"vAdd", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VADDPD {o}(DX)(AX*8), {r}, {r}"}},
-	{"vAddCR", []string{"VADDPD {o}(SI)(AX*8), Y1, {r}"}},
-	{"vAddRC", []string{"VADDPD {o}(SI)(AX*8), Y1, {r}"}}, // c + a: + commutes (c is never NaN)
-	{"vSub", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VSUBPD {o}(DX)(AX*8), {r}, {r}"}},
-	{"vSubCR", []string{"VSUBPD {o}(SI)(AX*8), Y1, {r}"}},
-	{"vSubRC", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VSUBPD Y1, {r}, {r}"}},
-	{"vMul", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {o}(DX)(AX*8), {r}, {r}"}},
-	{"vMulCR", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}"}},
-	{"vMulRC", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}"}}, // c * a: * commutes (c is never NaN)
-	{"vDiv", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VDIVPD {o}(DX)(AX*8), {r}, {r}"}},
-	{"vDivCR", []string{"VDIVPD {o}(SI)(AX*8), Y1, {r}"}},
-	{"vDivRC", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VDIVPD Y1, {r}, {r}"}},
-	{"vNeg", []string{"VXORPD {o}(SI)(AX*8), Y3, {r}"}},
-	{"vSq", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {r}, {r}, {r}"}},
+	{"vAdd", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VADDPD {o}(DX)(AX*8), {r}, {r}"}, ""},
+	{"vAddCR", []string{"VADDPD {o}(SI)(AX*8), Y1, {r}"}, ""},
+	{"vAddRC", []string{"VADDPD {o}(SI)(AX*8), Y1, {r}"}, ""}, // c + a: + commutes (c is never NaN)
+	{"vSub", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VSUBPD {o}(DX)(AX*8), {r}, {r}"}, ""},
+	{"vSubCR", []string{"VSUBPD {o}(SI)(AX*8), Y1, {r}"}, ""},
+	{"vSubRC", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VSUBPD Y1, {r}, {r}"}, ""},
+	{"vMul", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {o}(DX)(AX*8), {r}, {r}"}, ""},
+	{"vMulCR", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}"}, ""},
+	{"vMulRC", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}"}, ""}, // c * a: * commutes (c is never NaN)
+	{"vDiv", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VDIVPD {o}(DX)(AX*8), {r}, {r}"}, ""},
+	{"vDivCR", []string{"VDIVPD {o}(SI)(AX*8), Y1, {r}"}, ""},
+	{"vDivRC", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VDIVPD Y1, {r}, {r}"}, ""},
+	{"vNeg", []string{"VXORPD {o}(SI)(AX*8), Y3, {r}"}, ""},
+	{"vSq", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {r}, {r}, {r}"}, ""},
 }
 
 // The register-register ops with an operand computed in the loop
-// (inline's forms, eval.go): QA squares a (a*a op b), QB squares b (a op
-// b*b), KA multiplies a by the immediate (c*a op b), KB b (a op c*b),
-// each as the instruction it replaces computed it: c*v and v*c agree
-// bit for bit (c is never NaN). {t} is the lane's scratch register.
+// (inline's forms, eval.go, in its order): QA squares a (a*a op b), QB
+// squares b (a op b*b), KA multiplies a by the immediate (c*a op b), KB
+// b (a op c*b), PA and PB square the operand and multiply the square by
+// c, NA and NB multiply it by c and negate it, each as the instruction
+// it replaces computed it: c*v and v*c agree bit for bit (c is never
+// NaN). {t} is the lane's scratch register. Their labels keep the
+// form apart from the variants' suffixes (ADD_NA, not ADDNA: vAdd
+// negated, adding to d).
 func init() {
 	for _, rr := range []struct{ name, inst string }{{"Add", "VADDPD"}, {"Sub", "VSUBPD"}, {"Mul", "VMULPD"}, {"Div", "VDIVPD"}} {
 		i := rr.inst
 		ops = append(ops,
-			op{"v" + rr.name + "QA", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {r}, {r}, {r}", i + " {o}(DX)(AX*8), {r}, {r}"}},
-			op{"v" + rr.name + "QB", []string{"VMOVUPD {o}(DX)(AX*8), {t}", "VMULPD {t}, {t}, {t}", "VMOVUPD {o}(SI)(AX*8), {r}", i + " {t}, {r}, {r}"}},
-			op{"v" + rr.name + "KA", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}", i + " {o}(DX)(AX*8), {r}, {r}"}},
-			op{"v" + rr.name + "KB", []string{"VMULPD {o}(DX)(AX*8), Y1, {t}", "VMOVUPD {o}(SI)(AX*8), {r}", i + " {t}, {r}, {r}"}},
+			op{"v" + rr.name + "QA", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {r}, {r}, {r}", i + " {o}(DX)(AX*8), {r}, {r}"}, strings.ToUpper(rr.name) + "_QA"},
+			op{"v" + rr.name + "QB", []string{"VMOVUPD {o}(DX)(AX*8), {t}", "VMULPD {t}, {t}, {t}", "VMOVUPD {o}(SI)(AX*8), {r}", i + " {t}, {r}, {r}"}, strings.ToUpper(rr.name) + "_QB"},
+			op{"v" + rr.name + "KA", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}", i + " {o}(DX)(AX*8), {r}, {r}"}, strings.ToUpper(rr.name) + "_KA"},
+			op{"v" + rr.name + "KB", []string{"VMULPD {o}(DX)(AX*8), Y1, {t}", "VMOVUPD {o}(SI)(AX*8), {r}", i + " {t}, {r}, {r}"}, strings.ToUpper(rr.name) + "_KB"},
+			op{"v" + rr.name + "PA", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {r}, {r}, {r}", "VMULPD Y1, {r}, {r}", i + " {o}(DX)(AX*8), {r}, {r}"}, strings.ToUpper(rr.name) + "_PA"},
+			op{"v" + rr.name + "PB", []string{"VMOVUPD {o}(DX)(AX*8), {t}", "VMULPD {t}, {t}, {t}", "VMULPD Y1, {t}, {t}", "VMOVUPD {o}(SI)(AX*8), {r}", i + " {t}, {r}, {r}"}, strings.ToUpper(rr.name) + "_PB"},
+			op{"v" + rr.name + "NA", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}", "VXORPD Y3, {r}, {r}", i + " {o}(DX)(AX*8), {r}, {r}"}, strings.ToUpper(rr.name) + "_NA"},
+			op{"v" + rr.name + "NB", []string{"VMULPD {o}(DX)(AX*8), Y1, {t}", "VXORPD Y3, {t}, {t}", "VMOVUPD {o}(SI)(AX*8), {r}", i + " {t}, {r}, {r}"}, strings.ToUpper(rr.name) + "_NB"},
 		)
 	}
 }
@@ -177,7 +186,10 @@ func generate(src []byte) ([]byte, error) {
 		if i > 0 && v != codes[ops[0].vop]+i {
 			return nil, fmt.Errorf("vop %s is %d, not %s+%d: the table is not in eval.go's order", o.vop, v, ops[0].vop, i)
 		}
-		name := strings.ToUpper(strings.TrimPrefix(o.vop, "v"))
+		name := o.label
+		if name == "" {
+			name = strings.ToUpper(strings.TrimPrefix(o.vop, "v"))
+		}
 		for _, r := range results {
 			for _, s := range stores {
 				body := append(append(append([]string(nil), o.body...), r.body...), s.body...)
@@ -273,8 +285,9 @@ const header = `//go:build amd64 && !purego
 // CR kernel serves RC too; so does fuse's factor post, multiplied after
 // the op (v*post for the post*v it replaces). Negation, an op or fuse's,
 // flips the sign bit, as gc's XORPS does, NaN included. The ops from
-// vAddQA on square an operand or multiply it by c in the loop, as the
-// instruction that inline folded into them did.
+// vAddQA on compute an operand in the loop (squared, times c, or both,
+// or times c and negated), as the instruction that inline folded into
+// them did.
 //
 // A deferred output's kernel (op+256, op+512) then adds the result to
 // the destination, 0 + r or d + r with the left operand first as
@@ -296,7 +309,7 @@ GLOBL evalSign<>(SB), RODATA|NOPTR, $8
 // func blockAVX(op int, d, a, b *float64, c, post float64, n int)
 //
 // d[e] = a[e] op b[e] (or op with the immediate c, or of a alone) for
-// e < n, a positive multiple of 4; op is a vop from vAdd to vDivKB, plus
+// e < n, a positive multiple of 4; op is a vop from vAdd to vDivNB, plus
 // 64 to multiply each result by post, or plus 128 to negate it; plus 256
 // to store 0 + the result, plus 512 to store d[e] + the result. b is
 // read only by the register-register ops.
