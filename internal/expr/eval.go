@@ -25,8 +25,12 @@ import (
 //     set stays in L1;
 //   - with AVX (eval_amd64.s), the arithmetic runs 4 lanes at a time, a
 //     multiplication by a constant or a negation is fused into the
-//     instruction it follows (fuse), and an output's instruction adds
-//     its result to the destination as it computes it (deferOutputs).
+//     instruction it follows (fuse), a squaring or a product by a
+//     constant into the + - * / that reads it (inline), and an output's
+//     instruction adds its result to the destination as it computes it
+//     (deferOutputs);
+//   - sin and cos run 4 lanes at a time too (trig_amd64.s), math/sin.go's
+//     arithmetic without its branches.
 //
 // Every output is the same operations on the same operands, in the same
 // order, as the node-per-instruction evaluator computes (TestEvalBits
