@@ -10,12 +10,20 @@ import "testing"
 // gradient in one pass (what the backend's step calls). cpu's
 // BenchmarkTypedStep compares a whole step with the hand-written
 // kernel's (BENCHMARKS.md, "Typed objectives").
-func BenchmarkGrad(b *testing.B) { benchEval(b, "grad") }
+// BenchmarkTermsGradRastrigin is BenchmarkTermsGrad's pass for
+// Rastrigin, whose cost is its sin and cos.
+func BenchmarkGrad(b *testing.B) { benchEval(b, "grad", rosenText) }
 
-func BenchmarkTermsGrad(b *testing.B) { benchEval(b, "termsgrad") }
+func BenchmarkTermsGrad(b *testing.B) { benchEval(b, "termsgrad", rosenText) }
 
-func benchEval(b *testing.B, what string) {
-	o, err := Parse("sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)")
+func BenchmarkTermsGradRastrigin(b *testing.B) {
+	benchEval(b, "termsgrad", "10*n+sum(x[i]^2-10*cos(2*pi*x[i]))")
+}
+
+const rosenText = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)"
+
+func benchEval(b *testing.B, what, text string) {
+	o, err := Parse(text)
 	if err != nil {
 		b.Fatal(err)
 	}

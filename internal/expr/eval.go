@@ -25,8 +25,12 @@ import (
 //     set stays in L1;
 //   - with AVX (eval_amd64.s), the arithmetic runs 4 lanes at a time, a
 //     multiplication by a constant or a negation is fused into the
-//     instruction it follows (fuse), and an output's instruction adds
-//     its result to the destination as it computes it (deferOutputs).
+//     instruction it follows (fuse), a squaring or a product by a
+//     constant into the + - * / that reads it (inline), and an output's
+//     instruction adds its result to the destination as it computes it
+//     (deferOutputs);
+//   - sin and cos run 4 lanes at a time too (trig_amd64.s), math/sin.go's
+//     arithmetic without its branches.
 //
 // Every output is the same operations on the same operands, in the same
 // order, as the node-per-instruction evaluator computes (TestEvalBits
@@ -58,7 +62,43 @@ const (
 	vDivCR
 	vDivRC
 	vNeg
-	vSq   // a*a, powi(a, 2)
+	vSq // a*a, powi(a, 2)
+	// inline's forms of vAdd, vSub, vMul and vDiv: QA squares a (a*a op
+	// b), QB squares b (a op b*b), KA multiplies a by c (c*a op b), KB b
+	// (a op c*b), PA and PB square the operand and multiply it by c
+	// ((a*a)*c), NA and NB multiply it by c and negate it (-(c*a)).
+	vAddQA
+	vAddQB
+	vAddKA
+	vAddKB
+	vAddPA
+	vAddPB
+	vAddNA
+	vAddNB
+	vSubQA
+	vSubQB
+	vSubKA
+	vSubKB
+	vSubPA
+	vSubPB
+	vSubNA
+	vSubNB
+	vMulQA
+	vMulQB
+	vMulKA
+	vMulKB
+	vMulPA
+	vMulPB
+	vMulNA
+	vMulNB
+	vDivQA
+	vDivQB
+	vDivKA
+	vDivKB
+	vDivPA
+	vDivPB
+	vDivNA
+	vDivNB
 	vPowi // powi(a, k)
 	vPow
 	vLE
@@ -70,6 +110,49 @@ const (
 	vSqrt
 	vAbs
 	vFunc // eval1(fn, a)
+)
+
+// vLastAVX is the last op that blockAVX computes (vAdd to vLastAVX).
+const vLastAVX = vDivNB
+
+// avx reports whether blockAVX has a kernel for op.
+func avx(op vop) bool { return op >= vAdd && op <= vLastAVX }
+
+// rrForm splits an op of inline's forms into the register-register op
+// it computes (vAdd, vSub, vMul or vDiv) and its form (fQA to fNB); any
+// other op is itself in form fRR.
+func rrForm(op vop) (vop, int) {
+	if op < vAddQA || op > vLastAVX {
+		return op, fRR
+	}
+	k := int(op - vAddQA)
+	return [4]vop{vAdd, vSub, vMul, vDiv}[k/nForms], fQA + k%nForms
+}
+
+// The forms of a register-register op: plain, or with an operand
+// squared or multiplied by c in the loop (inline).
+const (
+	fRR = iota - 1
+	fQA
+	fQB
+	fKA
+	fKB
+	fPA
+	fPB
+	fNA
+	fNB
+	nForms = iota - 1
+)
+
+// The codes blockAVX adds to an op: the result multiplied by post
+// (fuse's factor) or negated, then stored as 0 + the result or added to
+// the destination (a deferred output's kernel). internal/genasm's
+// variants table has the same numbers.
+const (
+	kScaled    = 64
+	kNegated   = 128
+	kStoreZero = 256
+	kStoreAdd  = 512
 )
 
 // vinstr is one instruction: its value goes to register d and is read
@@ -92,15 +175,15 @@ type vinstr struct {
 	out      int32
 }
 
-// kop is the instruction's code for blockAVX: its op, plus 32 when
-// scaled, plus 64 when negated.
+// kop is the instruction's code for blockAVX: its op, plus kScaled
+// when scaled, plus kNegated when negated.
 func (in *vinstr) kop() int {
 	k := int(in.op)
 	if in.scaled {
-		k += 32
+		k += kScaled
 	}
 	if in.negated {
-		k += 64
+		k += kNegated
 	}
 	return k
 }
@@ -268,6 +351,7 @@ func (o *Objective) compileProg(outs []output, shifts []int, deferOK bool) progr
 		p.outs = append(p.outs, po)
 	}
 	p.fuse()
+	p.inline()
 	if deferOK {
 		p.deferOutputs()
 	}
@@ -305,7 +389,7 @@ func (p *program) fuse() {
 		}
 		j := into[in.a]
 		pj := &p.code[j]
-		if uses[in.a] == 1 && int(j) == int(in.a) && pj.op >= vAdd && pj.op <= vSq && !pj.scaled && !pj.negated {
+		if uses[in.a] == 1 && int(j) == int(in.a) && avx(pj.op) && !pj.scaled && !pj.negated {
 			if in.op == vNeg {
 				pj.negated = true
 			} else {
@@ -340,6 +424,89 @@ func (p *program) fuse() {
 	p.code = code
 }
 
+// inline folds a squaring (vSq) or a multiplication by an immediate
+// (vMulCR, vMulRC), with fuse's factor on the square or its negation on
+// the product, into the register-register + - * / that is its value's
+// only reader, as that op's form QA to NB: its loop computes the operand
+// as it reads it, the same operations the folded instruction did (c*v
+// and v*c agree bit for bit, c never NaN), so the result keeps its bits
+// and the block saves a pass and a register. One operand per op (the
+// immediate slot holds one c). In Rosenbrock's program of terms and
+// gradient, x[i+1]-x[i]^2, the terms' 100*a^2 + b^2, and the gradient's
+// (2a)*(-(2x)) and ... - 2*b take one each: 12 arithmetic instructions
+// become 8.
+func (p *program) inline() {
+	uses := make([]int, len(p.code))
+	for _, in := range p.code {
+		for _, a := range []int32{in.a, in.b, in.s} {
+			if a >= 0 {
+				uses[a]++
+			}
+		}
+	}
+	for _, out := range p.outs {
+		uses[out.val] += 2 // an output is stored: never folded away
+	}
+	keep := make([]bool, len(p.code))
+	for k := range p.code {
+		keep[k] = true
+	}
+	for k := range p.code {
+		in := &p.code[k]
+		if in.op != vAdd && in.op != vSub && in.op != vMul && in.op != vDiv {
+			continue
+		}
+		for side, opnd := range []*int32{&in.a, &in.b} {
+			j := *opnd
+			pj := &p.code[j]
+			if uses[j] != 1 {
+				continue
+			}
+			var form int
+			switch {
+			case pj.op == vSq && !pj.negated && !pj.scaled:
+				form = fQA + side
+			case pj.op == vSq && !pj.negated:
+				form, in.c = fPA+side, pj.post
+			case (pj.op == vMulCR || pj.op == vMulRC) && !pj.scaled && !pj.negated:
+				form, in.c = fKA+side, pj.c
+			case (pj.op == vMulCR || pj.op == vMulRC) && !pj.scaled:
+				form, in.c = fNA+side, pj.c
+			default:
+				continue
+			}
+			in.op = vAddQA + vop(nForms*(int(in.op-vAdd)/3)+form)
+			*opnd, keep[j] = pj.a, false
+			break
+		}
+	}
+	// Renumber: the kept instructions, their operands redirected (a
+	// folded instruction's only reader now reads its operand).
+	newIdx := make([]int32, len(p.code))
+	var code []vinstr
+	for k, in := range p.code {
+		if !keep[k] {
+			continue
+		}
+		newIdx[k] = int32(len(code))
+		code = append(code, in)
+	}
+	re := func(a int32) int32 {
+		if a < 0 {
+			return a
+		}
+		return newIdx[a]
+	}
+	for k := range code {
+		in := &code[k]
+		in.a, in.b, in.s = re(in.a), re(in.b), re(in.s)
+	}
+	for i := range p.outs {
+		p.outs[i].val = re(p.outs[i].val)
+	}
+	p.code = code
+}
+
 // deferOutputs marks the instructions whose value only one output reads
 // (no instruction, no other output, no glob factor) and that an AVX
 // kernel computes: accumulate runs them as it adds the output, the
@@ -362,7 +529,7 @@ func (p *program) deferOutputs() {
 	}
 	for i, out := range p.outs {
 		in := &p.code[out.val]
-		if uses[out.val] == 1 && out.glob < 0 && in.op >= vAdd && in.op <= vSq {
+		if uses[out.val] == 1 && out.glob < 0 && avx(in.op) {
 			in.deferred, in.out = true, int32(i)
 		}
 	}
@@ -447,7 +614,7 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 		views[j] = d
 		// The AVX kernels take the arithmetic's longest multiple of 4;
 		// the loops below finish it, or do it all.
-		if in.op >= vAdd && in.op <= vSq {
+		if avx(in.op) {
 			bb := b
 			if bb == nil {
 				bb = a
@@ -564,14 +731,8 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 					d[e] = b[e]
 				}
 			}
-		case vSin:
-			for e, v := range a[:len(d)] {
-				d[e] = math.Sin(v)
-			}
-		case vCos:
-			for e, v := range a[:len(d)] {
-				d[e] = math.Cos(v)
-			}
+		case vSin, vCos:
+			trig(in.op == vCos, d, a)
 		case vExp:
 			for e, v := range a[:len(d)] {
 				d[e] = math.Exp(v)
@@ -589,6 +750,10 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 				d[e] = math.Abs(v)
 			}
 		default:
+			if _, form := rrForm(in.op); form != fRR {
+				inlined(in.op, in.c, d, a, b)
+				break
+			}
 			for e, v := range a[:len(d)] {
 				d[e] = eval1(in.fn, v)
 			}
@@ -602,6 +767,69 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 			for e, v := range d {
 				d[e] = -v
 			}
+		}
+	}
+}
+
+// trig writes math.Sin(a[e]) (math.Cos with cos) into d[e], with the
+// four-lane kernel (blockTrig, the same bits and no branch on the
+// octant, which a scalar call mispredicts on points spread over
+// several periods) where it takes them, and math where it stops.
+func trig(cos bool, d, a []float64) {
+	a = a[:len(d)]
+	for e := 0; e < len(d); {
+		e += blockTrig(cos, d[e:], a[e:])
+		if e == len(d) {
+			break
+		}
+		// The lanes the kernel leaves (NaN, ±Inf, a huge argument, or
+		// the last len(d)%4) one at a time: the kernel takes the rest.
+		if cos {
+			d[e] = math.Cos(a[e])
+		} else {
+			d[e] = math.Sin(a[e])
+		}
+		e++
+	}
+}
+
+// inlined is the scalar loop of an op of inline's forms: the operand
+// squared or multiplied by c, as the folded instruction's loop computed
+// it, then the register-register op. The conversions keep each product
+// rounded on its own, as the instruction it replaces stored it (no
+// fused multiply-add).
+func inlined(op vop, c float64, d, a, b []float64) {
+	rr, form := rrForm(op)
+	a, b = a[:len(d)], b[:len(d)]
+	for e := range d {
+		u, v := a[e], b[e]
+		switch form {
+		case fQA:
+			u = float64(u * u)
+		case fQB:
+			v = float64(v * v)
+		case fKA:
+			u = float64(c * u)
+		case fKB:
+			v = float64(c * v)
+		case fPA:
+			u = float64(float64(u*u) * c)
+		case fPB:
+			v = float64(float64(v*v) * c)
+		case fNA:
+			u = -float64(c * u)
+		case fNB:
+			v = -float64(c * v)
+		}
+		switch rr {
+		case vAdd:
+			d[e] = u + v
+		case vSub:
+			d[e] = u - v
+		case vMul:
+			d[e] = u * v
+		default:
+			d[e] = u / v
 		}
 	}
 }

@@ -6,16 +6,16 @@ import "github.com/gdgpu/gdgpu/internal/kern"
 
 //go:generate go run ./internal/genasm
 
-// blockAVX is eval_amd64.s's kernel of the vops vAdd to vSq: d[e] = a[e]
-// op b[e], or op with c, or op of a[e], for e < n, a positive multiple
-// of 4; op+32 multiplies each result by post before storing it, op+64
-// negates it; then op+128 stores 0 + the result, op+256 d[e] + the
-// result.
+// blockAVX is eval_amd64.s's kernel of the vops vAdd to vLastAVX: d[e]
+// = a[e] op b[e], or op with c, or op of a[e], for e < n, a positive
+// multiple of 4; op+kScaled multiplies each result by post before
+// storing it, op+kNegated negates it; then op+kStoreZero stores 0 + the
+// result, op+kStoreAdd d[e] + the result.
 //
 //go:noescape
 func blockAVX(op int, d, a, b *float64, c, post float64, n int)
 
-// blockVec runs instruction in (its op one of vAdd to vSq) over the
+// blockVec runs instruction in (its op one of vAdd to vLastAVX) over the
 // longest prefix of d whose length is a multiple of 4, with AVX
 // (kern.UseAVX; tests turn it off to run eval.go's scalar loops on the
 // same inputs), and returns its length: 0 without AVX, and the scalar
@@ -39,9 +39,9 @@ func blockVec(in *vinstr, d, a, b []float64) int {
 func blockAcc(in *vinstr, d, a, b []float64, acc bool) {
 	n := len(d)
 	_, _ = a[n-1], b[n-1] // the kernel reads n of each
-	k := in.kop() + 128
+	k := in.kop() + kStoreZero
 	if acc {
-		k += 128
+		k = in.kop() + kStoreAdd
 	}
 	blockAVX(k, &d[0], &a[0], &b[0], in.c, in.post, n)
 }

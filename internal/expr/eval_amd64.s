@@ -15,9 +15,12 @@
 // register), so c op a and a op c agree bit for bit for + and *, and the
 // CR kernel serves RC too; so does fuse's factor post, multiplied after
 // the op (v*post for the post*v it replaces). Negation, an op or fuse's,
-// flips the sign bit, as gc's XORPS does, NaN included.
+// flips the sign bit, as gc's XORPS does, NaN included. The ops from
+// vAddQA on compute an operand in the loop (squared, times c, or both,
+// or times c and negated), as the instruction that inline folded into
+// them did.
 //
-// A deferred output's kernel (op+128, op+256) then adds the result to
+// A deferred output's kernel (op+256, op+512) then adds the result to
 // the destination, 0 + r or d + r with the left operand first as
 // accumulate's scalar loop has it.
 //
@@ -35,9 +38,9 @@ GLOBL evalSign<>(SB), RODATA|NOPTR, $8
 // func blockAVX(op int, d, a, b *float64, c, post float64, n int)
 //
 // d[e] = a[e] op b[e] (or op with the immediate c, or of a alone) for
-// e < n, a positive multiple of 4; op is a vop from vAdd to vSq, plus 32
-// to multiply each result by post, or plus 64 to negate it; plus 128
-// to store 0 + the result, plus 256 to store d[e] + the result. b is
+// e < n, a positive multiple of 4; op is a vop from vAdd to vDivNB, plus
+// 64 to multiply each result by post, or plus 128 to negate it; plus 256
+// to store 0 + the result, plus 512 to store d[e] + the result. b is
 // read only by the register-register ops.
 TEXT ·blockAVX(SB), NOSPLIT, $0-56
 	MOVQ         op+0(FP), BX
@@ -52,17 +55,21 @@ TEXT ·blockAVX(SB), NOSPLIT, $0-56
 	MOVQ         CX, R8
 	ANDQ         $-8, R8 // the 8-wide loop's end
 	XORQ         AX, AX
-	// A binary search over the op codes, 8 compares at most.
-	CMPQ BX, $171
+	// A binary search over the op codes, 10 compares at most.
+	CMPQ BX, $347
 	JGE  ge1
-	CMPQ BX, $71
+	CMPQ BX, $143
 	JGE  ge2
-	CMPQ BX, $37
+	CMPQ BX, $73
 	JGE  ge3
-	CMPQ BX, $11
+	CMPQ BX, $29
 	JGE  ge4
-	CMPQ BX, $7
+	CMPQ BX, $16
 	JGE  ge5
+	CMPQ BX, $10
+	JGE  ge6
+	CMPQ BX, $7
+	JGE  ge7
 	CMPQ BX, $4
 	JEQ  opADD
 	CMPQ BX, $5
@@ -71,27 +78,20 @@ TEXT ·blockAVX(SB), NOSPLIT, $0-56
 	JEQ  opADDRC
 	JMP  done
 
-ge5:
-	CMPQ BX, $9
-	JGE  ge6
+ge7:
 	CMPQ BX, $7
 	JEQ  opSUB
 	CMPQ BX, $8
 	JEQ  opSUBCR
+	CMPQ BX, $9
+	JEQ  opSUBRC
 	JMP  done
 
 ge6:
-	CMPQ BX, $9
-	JEQ  opSUBRC
-	CMPQ BX, $10
-	JEQ  opMUL
-	JMP  done
-
-ge4:
-	CMPQ BX, $15
-	JGE  ge7
 	CMPQ BX, $13
 	JGE  ge8
+	CMPQ BX, $10
+	JEQ  opMUL
 	CMPQ BX, $11
 	JEQ  opMULCR
 	CMPQ BX, $12
@@ -103,513 +103,1572 @@ ge8:
 	JEQ  opDIV
 	CMPQ BX, $14
 	JEQ  opDIVCR
-	JMP  done
-
-ge7:
-	CMPQ BX, $17
-	JGE  ge9
 	CMPQ BX, $15
 	JEQ  opDIVRC
+	JMP  done
+
+ge5:
+	CMPQ BX, $22
+	JGE  ge9
+	CMPQ BX, $19
+	JGE  ge10
 	CMPQ BX, $16
 	JEQ  opNEG
-	JMP  done
-
-ge9:
 	CMPQ BX, $17
 	JEQ  opSQ
-	CMPQ BX, $36
-	JEQ  opADDS
-	JMP  done
-
-ge3:
-	CMPQ BX, $45
-	JGE  ge10
-	CMPQ BX, $41
-	JGE  ge11
-	CMPQ BX, $39
-	JGE  ge12
-	CMPQ BX, $37
-	JEQ  opADDCRS
-	CMPQ BX, $38
-	JEQ  opADDRCS
-	JMP  done
-
-ge12:
-	CMPQ BX, $39
-	JEQ  opSUBS
-	CMPQ BX, $40
-	JEQ  opSUBCRS
-	JMP  done
-
-ge11:
-	CMPQ BX, $43
-	JGE  ge13
-	CMPQ BX, $41
-	JEQ  opSUBRCS
-	CMPQ BX, $42
-	JEQ  opMULS
-	JMP  done
-
-ge13:
-	CMPQ BX, $43
-	JEQ  opMULCRS
-	CMPQ BX, $44
-	JEQ  opMULRCS
+	CMPQ BX, $18
+	JEQ  opADD_QA
 	JMP  done
 
 ge10:
-	CMPQ BX, $49
+	CMPQ BX, $19
+	JEQ  opADD_QB
+	CMPQ BX, $20
+	JEQ  opADD_KA
+	CMPQ BX, $21
+	JEQ  opADD_KB
+	JMP  done
+
+ge9:
+	CMPQ BX, $25
+	JGE  ge11
+	CMPQ BX, $22
+	JEQ  opADD_PA
+	CMPQ BX, $23
+	JEQ  opADD_PB
+	CMPQ BX, $24
+	JEQ  opADD_NA
+	JMP  done
+
+ge11:
+	CMPQ BX, $27
+	JGE  ge12
+	CMPQ BX, $25
+	JEQ  opADD_NB
+	CMPQ BX, $26
+	JEQ  opSUB_QA
+	JMP  done
+
+ge12:
+	CMPQ BX, $27
+	JEQ  opSUB_QB
+	CMPQ BX, $28
+	JEQ  opSUB_KA
+	JMP  done
+
+ge4:
+	CMPQ BX, $42
+	JGE  ge13
+	CMPQ BX, $35
 	JGE  ge14
-	CMPQ BX, $47
+	CMPQ BX, $32
 	JGE  ge15
-	CMPQ BX, $45
-	JEQ  opDIVS
-	CMPQ BX, $46
-	JEQ  opDIVCRS
+	CMPQ BX, $29
+	JEQ  opSUB_KB
+	CMPQ BX, $30
+	JEQ  opSUB_PA
+	CMPQ BX, $31
+	JEQ  opSUB_PB
 	JMP  done
 
 ge15:
-	CMPQ BX, $47
-	JEQ  opDIVRCS
-	CMPQ BX, $48
-	JEQ  opNEGS
+	CMPQ BX, $32
+	JEQ  opSUB_NA
+	CMPQ BX, $33
+	JEQ  opSUB_NB
+	CMPQ BX, $34
+	JEQ  opMUL_QA
 	JMP  done
 
 ge14:
-	CMPQ BX, $69
+	CMPQ BX, $38
 	JGE  ge16
-	CMPQ BX, $49
-	JEQ  opSQS
-	CMPQ BX, $68
-	JEQ  opADDN
+	CMPQ BX, $35
+	JEQ  opMUL_QB
+	CMPQ BX, $36
+	JEQ  opMUL_KA
+	CMPQ BX, $37
+	JEQ  opMUL_KB
 	JMP  done
 
 ge16:
-	CMPQ BX, $69
-	JEQ  opADDCRN
-	CMPQ BX, $70
-	JEQ  opADDRCN
-	JMP  done
-
-ge2:
-	CMPQ BX, $137
+	CMPQ BX, $40
 	JGE  ge17
-	CMPQ BX, $79
-	JGE  ge18
-	CMPQ BX, $75
-	JGE  ge19
-	CMPQ BX, $73
-	JGE  ge20
-	CMPQ BX, $71
-	JEQ  opSUBN
-	CMPQ BX, $72
-	JEQ  opSUBCRN
-	JMP  done
-
-ge20:
-	CMPQ BX, $73
-	JEQ  opSUBRCN
-	CMPQ BX, $74
-	JEQ  opMULN
-	JMP  done
-
-ge19:
-	CMPQ BX, $77
-	JGE  ge21
-	CMPQ BX, $75
-	JEQ  opMULCRN
-	CMPQ BX, $76
-	JEQ  opMULRCN
-	JMP  done
-
-ge21:
-	CMPQ BX, $77
-	JEQ  opDIVN
-	CMPQ BX, $78
-	JEQ  opDIVCRN
-	JMP  done
-
-ge18:
-	CMPQ BX, $133
-	JGE  ge22
-	CMPQ BX, $81
-	JGE  ge23
-	CMPQ BX, $79
-	JEQ  opDIVRCN
-	CMPQ BX, $80
-	JEQ  opNEGN
-	JMP  done
-
-ge23:
-	CMPQ BX, $81
-	JEQ  opSQN
-	CMPQ BX, $132
-	JEQ  opADDZ
-	JMP  done
-
-ge22:
-	CMPQ BX, $135
-	JGE  ge24
-	CMPQ BX, $133
-	JEQ  opADDCRZ
-	CMPQ BX, $134
-	JEQ  opADDRCZ
-	JMP  done
-
-ge24:
-	CMPQ BX, $135
-	JEQ  opSUBZ
-	CMPQ BX, $136
-	JEQ  opSUBCRZ
+	CMPQ BX, $38
+	JEQ  opMUL_PA
+	CMPQ BX, $39
+	JEQ  opMUL_PB
 	JMP  done
 
 ge17:
-	CMPQ BX, $145
+	CMPQ BX, $40
+	JEQ  opMUL_NA
+	CMPQ BX, $41
+	JEQ  opMUL_NB
+	JMP  done
+
+ge13:
+	CMPQ BX, $48
+	JGE  ge18
+	CMPQ BX, $45
+	JGE  ge19
+	CMPQ BX, $42
+	JEQ  opDIV_QA
+	CMPQ BX, $43
+	JEQ  opDIV_QB
+	CMPQ BX, $44
+	JEQ  opDIV_KA
+	JMP  done
+
+ge19:
+	CMPQ BX, $45
+	JEQ  opDIV_KB
+	CMPQ BX, $46
+	JEQ  opDIV_PA
+	CMPQ BX, $47
+	JEQ  opDIV_PB
+	JMP  done
+
+ge18:
+	CMPQ BX, $69
+	JGE  ge20
+	CMPQ BX, $48
+	JEQ  opDIV_NA
+	CMPQ BX, $49
+	JEQ  opDIV_NB
+	CMPQ BX, $68
+	JEQ  opADDS
+	JMP  done
+
+ge20:
+	CMPQ BX, $71
+	JGE  ge21
+	CMPQ BX, $69
+	JEQ  opADDCRS
+	CMPQ BX, $70
+	JEQ  opADDRCS
+	JMP  done
+
+ge21:
+	CMPQ BX, $71
+	JEQ  opSUBS
+	CMPQ BX, $72
+	JEQ  opSUBCRS
+	JMP  done
+
+ge3:
+	CMPQ BX, $99
+	JGE  ge22
+	CMPQ BX, $86
+	JGE  ge23
+	CMPQ BX, $79
+	JGE  ge24
+	CMPQ BX, $76
 	JGE  ge25
-	CMPQ BX, $141
-	JGE  ge26
-	CMPQ BX, $139
-	JGE  ge27
-	CMPQ BX, $137
-	JEQ  opSUBRCZ
-	CMPQ BX, $138
-	JEQ  opMULZ
-	JMP  done
-
-ge27:
-	CMPQ BX, $139
-	JEQ  opMULCRZ
-	CMPQ BX, $140
-	JEQ  opMULRCZ
-	JMP  done
-
-ge26:
-	CMPQ BX, $143
-	JGE  ge28
-	CMPQ BX, $141
-	JEQ  opDIVZ
-	CMPQ BX, $142
-	JEQ  opDIVCRZ
-	JMP  done
-
-ge28:
-	CMPQ BX, $143
-	JEQ  opDIVRCZ
-	CMPQ BX, $144
-	JEQ  opNEGZ
+	CMPQ BX, $73
+	JEQ  opSUBRCS
+	CMPQ BX, $74
+	JEQ  opMULS
+	CMPQ BX, $75
+	JEQ  opMULCRS
 	JMP  done
 
 ge25:
-	CMPQ BX, $167
-	JGE  ge29
-	CMPQ BX, $165
-	JGE  ge30
-	CMPQ BX, $145
-	JEQ  opSQZ
-	CMPQ BX, $164
-	JEQ  opADDSZ
+	CMPQ BX, $76
+	JEQ  opMULRCS
+	CMPQ BX, $77
+	JEQ  opDIVS
+	CMPQ BX, $78
+	JEQ  opDIVCRS
 	JMP  done
 
-ge30:
-	CMPQ BX, $165
-	JEQ  opADDCRSZ
-	CMPQ BX, $166
-	JEQ  opADDRCSZ
+ge24:
+	CMPQ BX, $82
+	JGE  ge26
+	CMPQ BX, $79
+	JEQ  opDIVRCS
+	CMPQ BX, $80
+	JEQ  opNEGS
+	CMPQ BX, $81
+	JEQ  opSQS
+	JMP  done
+
+ge26:
+	CMPQ BX, $84
+	JGE  ge27
+	CMPQ BX, $82
+	JEQ  opADD_QAS
+	CMPQ BX, $83
+	JEQ  opADD_QBS
+	JMP  done
+
+ge27:
+	CMPQ BX, $84
+	JEQ  opADD_KAS
+	CMPQ BX, $85
+	JEQ  opADD_KBS
+	JMP  done
+
+ge23:
+	CMPQ BX, $92
+	JGE  ge28
+	CMPQ BX, $89
+	JGE  ge29
+	CMPQ BX, $86
+	JEQ  opADD_PAS
+	CMPQ BX, $87
+	JEQ  opADD_PBS
+	CMPQ BX, $88
+	JEQ  opADD_NAS
 	JMP  done
 
 ge29:
-	CMPQ BX, $169
+	CMPQ BX, $89
+	JEQ  opADD_NBS
+	CMPQ BX, $90
+	JEQ  opSUB_QAS
+	CMPQ BX, $91
+	JEQ  opSUB_QBS
+	JMP  done
+
+ge28:
+	CMPQ BX, $95
+	JGE  ge30
+	CMPQ BX, $92
+	JEQ  opSUB_KAS
+	CMPQ BX, $93
+	JEQ  opSUB_KBS
+	CMPQ BX, $94
+	JEQ  opSUB_PAS
+	JMP  done
+
+ge30:
+	CMPQ BX, $97
 	JGE  ge31
-	CMPQ BX, $167
-	JEQ  opSUBSZ
-	CMPQ BX, $168
-	JEQ  opSUBCRSZ
+	CMPQ BX, $95
+	JEQ  opSUB_PBS
+	CMPQ BX, $96
+	JEQ  opSUB_NAS
 	JMP  done
 
 ge31:
-	CMPQ BX, $169
-	JEQ  opSUBRCSZ
-	CMPQ BX, $170
-	JEQ  opMULSZ
+	CMPQ BX, $97
+	JEQ  opSUB_NBS
+	CMPQ BX, $98
+	JEQ  opMUL_QAS
 	JMP  done
 
-ge1:
-	CMPQ BX, $270
+ge22:
+	CMPQ BX, $112
 	JGE  ge32
-	CMPQ BX, $204
+	CMPQ BX, $105
 	JGE  ge33
-	CMPQ BX, $196
+	CMPQ BX, $102
 	JGE  ge34
-	CMPQ BX, $174
-	JGE  ge35
-	CMPQ BX, $171
-	JEQ  opMULCRSZ
-	CMPQ BX, $172
-	JEQ  opMULRCSZ
-	CMPQ BX, $173
-	JEQ  opDIVSZ
-	JMP  done
-
-ge35:
-	CMPQ BX, $176
-	JGE  ge36
-	CMPQ BX, $174
-	JEQ  opDIVCRSZ
-	CMPQ BX, $175
-	JEQ  opDIVRCSZ
-	JMP  done
-
-ge36:
-	CMPQ BX, $176
-	JEQ  opNEGSZ
-	CMPQ BX, $177
-	JEQ  opSQSZ
+	CMPQ BX, $99
+	JEQ  opMUL_QBS
+	CMPQ BX, $100
+	JEQ  opMUL_KAS
+	CMPQ BX, $101
+	JEQ  opMUL_KBS
 	JMP  done
 
 ge34:
-	CMPQ BX, $200
-	JGE  ge37
-	CMPQ BX, $198
-	JGE  ge38
-	CMPQ BX, $196
-	JEQ  opADDNZ
-	CMPQ BX, $197
-	JEQ  opADDCRNZ
-	JMP  done
-
-ge38:
-	CMPQ BX, $198
-	JEQ  opADDRCNZ
-	CMPQ BX, $199
-	JEQ  opSUBNZ
-	JMP  done
-
-ge37:
-	CMPQ BX, $202
-	JGE  ge39
-	CMPQ BX, $200
-	JEQ  opSUBCRNZ
-	CMPQ BX, $201
-	JEQ  opSUBRCNZ
-	JMP  done
-
-ge39:
-	CMPQ BX, $202
-	JEQ  opMULNZ
-	CMPQ BX, $203
-	JEQ  opMULCRNZ
+	CMPQ BX, $102
+	JEQ  opMUL_PAS
+	CMPQ BX, $103
+	JEQ  opMUL_PBS
+	CMPQ BX, $104
+	JEQ  opMUL_NAS
 	JMP  done
 
 ge33:
-	CMPQ BX, $262
-	JGE  ge40
-	CMPQ BX, $208
-	JGE  ge41
-	CMPQ BX, $206
-	JGE  ge42
-	CMPQ BX, $204
-	JEQ  opMULRCNZ
-	CMPQ BX, $205
-	JEQ  opDIVNZ
+	CMPQ BX, $108
+	JGE  ge35
+	CMPQ BX, $105
+	JEQ  opMUL_NBS
+	CMPQ BX, $106
+	JEQ  opDIV_QAS
+	CMPQ BX, $107
+	JEQ  opDIV_QBS
 	JMP  done
 
-ge42:
-	CMPQ BX, $206
-	JEQ  opDIVCRNZ
-	CMPQ BX, $207
-	JEQ  opDIVRCNZ
+ge35:
+	CMPQ BX, $110
+	JGE  ge36
+	CMPQ BX, $108
+	JEQ  opDIV_KAS
+	CMPQ BX, $109
+	JEQ  opDIV_KBS
 	JMP  done
 
-ge41:
-	CMPQ BX, $260
-	JGE  ge43
-	CMPQ BX, $208
-	JEQ  opNEGNZ
-	CMPQ BX, $209
-	JEQ  opSQNZ
-	JMP  done
-
-ge43:
-	CMPQ BX, $260
-	JEQ  opADDA
-	CMPQ BX, $261
-	JEQ  opADDCRA
-	JMP  done
-
-ge40:
-	CMPQ BX, $266
-	JGE  ge44
-	CMPQ BX, $264
-	JGE  ge45
-	CMPQ BX, $262
-	JEQ  opADDRCA
-	CMPQ BX, $263
-	JEQ  opSUBA
-	JMP  done
-
-ge45:
-	CMPQ BX, $264
-	JEQ  opSUBCRA
-	CMPQ BX, $265
-	JEQ  opSUBRCA
-	JMP  done
-
-ge44:
-	CMPQ BX, $268
-	JGE  ge46
-	CMPQ BX, $266
-	JEQ  opMULA
-	CMPQ BX, $267
-	JEQ  opMULCRA
-	JMP  done
-
-ge46:
-	CMPQ BX, $268
-	JEQ  opMULRCA
-	CMPQ BX, $269
-	JEQ  opDIVA
+ge36:
+	CMPQ BX, $110
+	JEQ  opDIV_PAS
+	CMPQ BX, $111
+	JEQ  opDIV_PBS
 	JMP  done
 
 ge32:
-	CMPQ BX, $304
+	CMPQ BX, $136
+	JGE  ge37
+	CMPQ BX, $133
+	JGE  ge38
+	CMPQ BX, $112
+	JEQ  opDIV_NAS
+	CMPQ BX, $113
+	JEQ  opDIV_NBS
+	CMPQ BX, $132
+	JEQ  opADDN
+	JMP  done
+
+ge38:
+	CMPQ BX, $133
+	JEQ  opADDCRN
+	CMPQ BX, $134
+	JEQ  opADDRCN
+	CMPQ BX, $135
+	JEQ  opSUBN
+	JMP  done
+
+ge37:
+	CMPQ BX, $139
+	JGE  ge39
+	CMPQ BX, $136
+	JEQ  opSUBCRN
+	CMPQ BX, $137
+	JEQ  opSUBRCN
+	CMPQ BX, $138
+	JEQ  opMULN
+	JMP  done
+
+ge39:
+	CMPQ BX, $141
+	JGE  ge40
+	CMPQ BX, $139
+	JEQ  opMULCRN
+	CMPQ BX, $140
+	JEQ  opMULRCN
+	JMP  done
+
+ge40:
+	CMPQ BX, $141
+	JEQ  opDIVN
+	CMPQ BX, $142
+	JEQ  opDIVCRN
+	JMP  done
+
+ge2:
+	CMPQ BX, $277
+	JGE  ge41
+	CMPQ BX, $169
+	JGE  ge42
+	CMPQ BX, $156
+	JGE  ge43
+	CMPQ BX, $149
+	JGE  ge44
+	CMPQ BX, $146
+	JGE  ge45
+	CMPQ BX, $143
+	JEQ  opDIVRCN
+	CMPQ BX, $144
+	JEQ  opNEGN
+	CMPQ BX, $145
+	JEQ  opSQN
+	JMP  done
+
+ge45:
+	CMPQ BX, $146
+	JEQ  opADD_QAN
+	CMPQ BX, $147
+	JEQ  opADD_QBN
+	CMPQ BX, $148
+	JEQ  opADD_KAN
+	JMP  done
+
+ge44:
+	CMPQ BX, $152
+	JGE  ge46
+	CMPQ BX, $149
+	JEQ  opADD_KBN
+	CMPQ BX, $150
+	JEQ  opADD_PAN
+	CMPQ BX, $151
+	JEQ  opADD_PBN
+	JMP  done
+
+ge46:
+	CMPQ BX, $154
 	JGE  ge47
-	CMPQ BX, $296
-	JGE  ge48
-	CMPQ BX, $292
-	JGE  ge49
-	CMPQ BX, $272
-	JGE  ge50
-	CMPQ BX, $270
-	JEQ  opDIVCRA
-	CMPQ BX, $271
-	JEQ  opDIVRCA
-	JMP  done
-
-ge50:
-	CMPQ BX, $272
-	JEQ  opNEGA
-	CMPQ BX, $273
-	JEQ  opSQA
-	JMP  done
-
-ge49:
-	CMPQ BX, $294
-	JGE  ge51
-	CMPQ BX, $292
-	JEQ  opADDSA
-	CMPQ BX, $293
-	JEQ  opADDCRSA
-	JMP  done
-
-ge51:
-	CMPQ BX, $294
-	JEQ  opADDRCSA
-	CMPQ BX, $295
-	JEQ  opSUBSA
-	JMP  done
-
-ge48:
-	CMPQ BX, $300
-	JGE  ge52
-	CMPQ BX, $298
-	JGE  ge53
-	CMPQ BX, $296
-	JEQ  opSUBCRSA
-	CMPQ BX, $297
-	JEQ  opSUBRCSA
-	JMP  done
-
-ge53:
-	CMPQ BX, $298
-	JEQ  opMULSA
-	CMPQ BX, $299
-	JEQ  opMULCRSA
-	JMP  done
-
-ge52:
-	CMPQ BX, $302
-	JGE  ge54
-	CMPQ BX, $300
-	JEQ  opMULRCSA
-	CMPQ BX, $301
-	JEQ  opDIVSA
-	JMP  done
-
-ge54:
-	CMPQ BX, $302
-	JEQ  opDIVCRSA
-	CMPQ BX, $303
-	JEQ  opDIVRCSA
+	CMPQ BX, $152
+	JEQ  opADD_NAN
+	CMPQ BX, $153
+	JEQ  opADD_NBN
 	JMP  done
 
 ge47:
-	CMPQ BX, $330
+	CMPQ BX, $154
+	JEQ  opSUB_QAN
+	CMPQ BX, $155
+	JEQ  opSUB_QBN
+	JMP  done
+
+ge43:
+	CMPQ BX, $162
+	JGE  ge48
+	CMPQ BX, $159
+	JGE  ge49
+	CMPQ BX, $156
+	JEQ  opSUB_KAN
+	CMPQ BX, $157
+	JEQ  opSUB_KBN
+	CMPQ BX, $158
+	JEQ  opSUB_PAN
+	JMP  done
+
+ge49:
+	CMPQ BX, $159
+	JEQ  opSUB_PBN
+	CMPQ BX, $160
+	JEQ  opSUB_NAN
+	CMPQ BX, $161
+	JEQ  opSUB_NBN
+	JMP  done
+
+ge48:
+	CMPQ BX, $165
+	JGE  ge50
+	CMPQ BX, $162
+	JEQ  opMUL_QAN
+	CMPQ BX, $163
+	JEQ  opMUL_QBN
+	CMPQ BX, $164
+	JEQ  opMUL_KAN
+	JMP  done
+
+ge50:
+	CMPQ BX, $167
+	JGE  ge51
+	CMPQ BX, $165
+	JEQ  opMUL_KBN
+	CMPQ BX, $166
+	JEQ  opMUL_PAN
+	JMP  done
+
+ge51:
+	CMPQ BX, $167
+	JEQ  opMUL_PBN
+	CMPQ BX, $168
+	JEQ  opMUL_NAN
+	JMP  done
+
+ge42:
+	CMPQ BX, $264
+	JGE  ge52
+	CMPQ BX, $175
+	JGE  ge53
+	CMPQ BX, $172
+	JGE  ge54
+	CMPQ BX, $169
+	JEQ  opMUL_NBN
+	CMPQ BX, $170
+	JEQ  opDIV_QAN
+	CMPQ BX, $171
+	JEQ  opDIV_QBN
+	JMP  done
+
+ge54:
+	CMPQ BX, $172
+	JEQ  opDIV_KAN
+	CMPQ BX, $173
+	JEQ  opDIV_KBN
+	CMPQ BX, $174
+	JEQ  opDIV_PAN
+	JMP  done
+
+ge53:
+	CMPQ BX, $260
 	JGE  ge55
-	CMPQ BX, $326
-	JGE  ge56
-	CMPQ BX, $324
-	JGE  ge57
-	CMPQ BX, $304
-	JEQ  opNEGSA
-	CMPQ BX, $305
-	JEQ  opSQSA
-	JMP  done
-
-ge57:
-	CMPQ BX, $324
-	JEQ  opADDNA
-	CMPQ BX, $325
-	JEQ  opADDCRNA
-	JMP  done
-
-ge56:
-	CMPQ BX, $328
-	JGE  ge58
-	CMPQ BX, $326
-	JEQ  opADDRCNA
-	CMPQ BX, $327
-	JEQ  opSUBNA
-	JMP  done
-
-ge58:
-	CMPQ BX, $328
-	JEQ  opSUBCRNA
-	CMPQ BX, $329
-	JEQ  opSUBRCNA
+	CMPQ BX, $175
+	JEQ  opDIV_PBN
+	CMPQ BX, $176
+	JEQ  opDIV_NAN
+	CMPQ BX, $177
+	JEQ  opDIV_NBN
 	JMP  done
 
 ge55:
-	CMPQ BX, $334
-	JGE  ge59
-	CMPQ BX, $332
-	JGE  ge60
-	CMPQ BX, $330
-	JEQ  opMULNA
-	CMPQ BX, $331
-	JEQ  opMULCRNA
+	CMPQ BX, $262
+	JGE  ge56
+	CMPQ BX, $260
+	JEQ  opADDZ
+	CMPQ BX, $261
+	JEQ  opADDCRZ
 	JMP  done
 
-ge60:
-	CMPQ BX, $332
-	JEQ  opMULRCNA
-	CMPQ BX, $333
-	JEQ  opDIVNA
+ge56:
+	CMPQ BX, $262
+	JEQ  opADDRCZ
+	CMPQ BX, $263
+	JEQ  opSUBZ
+	JMP  done
+
+ge52:
+	CMPQ BX, $270
+	JGE  ge57
+	CMPQ BX, $267
+	JGE  ge58
+	CMPQ BX, $264
+	JEQ  opSUBCRZ
+	CMPQ BX, $265
+	JEQ  opSUBRCZ
+	CMPQ BX, $266
+	JEQ  opMULZ
+	JMP  done
+
+ge58:
+	CMPQ BX, $267
+	JEQ  opMULCRZ
+	CMPQ BX, $268
+	JEQ  opMULRCZ
+	CMPQ BX, $269
+	JEQ  opDIVZ
+	JMP  done
+
+ge57:
+	CMPQ BX, $273
+	JGE  ge59
+	CMPQ BX, $270
+	JEQ  opDIVCRZ
+	CMPQ BX, $271
+	JEQ  opDIVRCZ
+	CMPQ BX, $272
+	JEQ  opNEGZ
 	JMP  done
 
 ge59:
-	CMPQ BX, $336
+	CMPQ BX, $275
+	JGE  ge60
+	CMPQ BX, $273
+	JEQ  opSQZ
+	CMPQ BX, $274
+	JEQ  opADD_QAZ
+	JMP  done
+
+ge60:
+	CMPQ BX, $275
+	JEQ  opADD_QBZ
+	CMPQ BX, $276
+	JEQ  opADD_KAZ
+	JMP  done
+
+ge41:
+	CMPQ BX, $303
 	JGE  ge61
-	CMPQ BX, $334
-	JEQ  opDIVCRNA
-	CMPQ BX, $335
-	JEQ  opDIVRCNA
+	CMPQ BX, $290
+	JGE  ge62
+	CMPQ BX, $283
+	JGE  ge63
+	CMPQ BX, $280
+	JGE  ge64
+	CMPQ BX, $277
+	JEQ  opADD_KBZ
+	CMPQ BX, $278
+	JEQ  opADD_PAZ
+	CMPQ BX, $279
+	JEQ  opADD_PBZ
+	JMP  done
+
+ge64:
+	CMPQ BX, $280
+	JEQ  opADD_NAZ
+	CMPQ BX, $281
+	JEQ  opADD_NBZ
+	CMPQ BX, $282
+	JEQ  opSUB_QAZ
+	JMP  done
+
+ge63:
+	CMPQ BX, $286
+	JGE  ge65
+	CMPQ BX, $283
+	JEQ  opSUB_QBZ
+	CMPQ BX, $284
+	JEQ  opSUB_KAZ
+	CMPQ BX, $285
+	JEQ  opSUB_KBZ
+	JMP  done
+
+ge65:
+	CMPQ BX, $288
+	JGE  ge66
+	CMPQ BX, $286
+	JEQ  opSUB_PAZ
+	CMPQ BX, $287
+	JEQ  opSUB_PBZ
+	JMP  done
+
+ge66:
+	CMPQ BX, $288
+	JEQ  opSUB_NAZ
+	CMPQ BX, $289
+	JEQ  opSUB_NBZ
+	JMP  done
+
+ge62:
+	CMPQ BX, $296
+	JGE  ge67
+	CMPQ BX, $293
+	JGE  ge68
+	CMPQ BX, $290
+	JEQ  opMUL_QAZ
+	CMPQ BX, $291
+	JEQ  opMUL_QBZ
+	CMPQ BX, $292
+	JEQ  opMUL_KAZ
+	JMP  done
+
+ge68:
+	CMPQ BX, $293
+	JEQ  opMUL_KBZ
+	CMPQ BX, $294
+	JEQ  opMUL_PAZ
+	CMPQ BX, $295
+	JEQ  opMUL_PBZ
+	JMP  done
+
+ge67:
+	CMPQ BX, $299
+	JGE  ge69
+	CMPQ BX, $296
+	JEQ  opMUL_NAZ
+	CMPQ BX, $297
+	JEQ  opMUL_NBZ
+	CMPQ BX, $298
+	JEQ  opDIV_QAZ
+	JMP  done
+
+ge69:
+	CMPQ BX, $301
+	JGE  ge70
+	CMPQ BX, $299
+	JEQ  opDIV_QBZ
+	CMPQ BX, $300
+	JEQ  opDIV_KAZ
+	JMP  done
+
+ge70:
+	CMPQ BX, $301
+	JEQ  opDIV_KBZ
+	CMPQ BX, $302
+	JEQ  opDIV_PAZ
 	JMP  done
 
 ge61:
-	CMPQ BX, $336
-	JEQ  opNEGNA
+	CMPQ BX, $334
+	JGE  ge71
+	CMPQ BX, $327
+	JGE  ge72
+	CMPQ BX, $324
+	JGE  ge73
+	CMPQ BX, $303
+	JEQ  opDIV_PBZ
+	CMPQ BX, $304
+	JEQ  opDIV_NAZ
+	CMPQ BX, $305
+	JEQ  opDIV_NBZ
+	JMP  done
+
+ge73:
+	CMPQ BX, $324
+	JEQ  opADDSZ
+	CMPQ BX, $325
+	JEQ  opADDCRSZ
+	CMPQ BX, $326
+	JEQ  opADDRCSZ
+	JMP  done
+
+ge72:
+	CMPQ BX, $330
+	JGE  ge74
+	CMPQ BX, $327
+	JEQ  opSUBSZ
+	CMPQ BX, $328
+	JEQ  opSUBCRSZ
+	CMPQ BX, $329
+	JEQ  opSUBRCSZ
+	JMP  done
+
+ge74:
+	CMPQ BX, $332
+	JGE  ge75
+	CMPQ BX, $330
+	JEQ  opMULSZ
+	CMPQ BX, $331
+	JEQ  opMULCRSZ
+	JMP  done
+
+ge75:
+	CMPQ BX, $332
+	JEQ  opMULRCSZ
+	CMPQ BX, $333
+	JEQ  opDIVSZ
+	JMP  done
+
+ge71:
+	CMPQ BX, $340
+	JGE  ge76
 	CMPQ BX, $337
+	JGE  ge77
+	CMPQ BX, $334
+	JEQ  opDIVCRSZ
+	CMPQ BX, $335
+	JEQ  opDIVRCSZ
+	CMPQ BX, $336
+	JEQ  opNEGSZ
+	JMP  done
+
+ge77:
+	CMPQ BX, $337
+	JEQ  opSQSZ
+	CMPQ BX, $338
+	JEQ  opADD_QASZ
+	CMPQ BX, $339
+	JEQ  opADD_QBSZ
+	JMP  done
+
+ge76:
+	CMPQ BX, $343
+	JGE  ge78
+	CMPQ BX, $340
+	JEQ  opADD_KASZ
+	CMPQ BX, $341
+	JEQ  opADD_KBSZ
+	CMPQ BX, $342
+	JEQ  opADD_PASZ
+	JMP  done
+
+ge78:
+	CMPQ BX, $345
+	JGE  ge79
+	CMPQ BX, $343
+	JEQ  opADD_PBSZ
+	CMPQ BX, $344
+	JEQ  opADD_NASZ
+	JMP  done
+
+ge79:
+	CMPQ BX, $345
+	JEQ  opADD_NBSZ
+	CMPQ BX, $346
+	JEQ  opSUB_QASZ
+	JMP  done
+
+ge1:
+	CMPQ BX, $550
+	JGE  ge80
+	CMPQ BX, $416
+	JGE  ge81
+	CMPQ BX, $390
+	JGE  ge82
+	CMPQ BX, $359
+	JGE  ge83
+	CMPQ BX, $353
+	JGE  ge84
+	CMPQ BX, $350
+	JGE  ge85
+	CMPQ BX, $347
+	JEQ  opSUB_QBSZ
+	CMPQ BX, $348
+	JEQ  opSUB_KASZ
+	CMPQ BX, $349
+	JEQ  opSUB_KBSZ
+	JMP  done
+
+ge85:
+	CMPQ BX, $350
+	JEQ  opSUB_PASZ
+	CMPQ BX, $351
+	JEQ  opSUB_PBSZ
+	CMPQ BX, $352
+	JEQ  opSUB_NASZ
+	JMP  done
+
+ge84:
+	CMPQ BX, $356
+	JGE  ge86
+	CMPQ BX, $353
+	JEQ  opSUB_NBSZ
+	CMPQ BX, $354
+	JEQ  opMUL_QASZ
+	CMPQ BX, $355
+	JEQ  opMUL_QBSZ
+	JMP  done
+
+ge86:
+	CMPQ BX, $356
+	JEQ  opMUL_KASZ
+	CMPQ BX, $357
+	JEQ  opMUL_KBSZ
+	CMPQ BX, $358
+	JEQ  opMUL_PASZ
+	JMP  done
+
+ge83:
+	CMPQ BX, $365
+	JGE  ge87
+	CMPQ BX, $362
+	JGE  ge88
+	CMPQ BX, $359
+	JEQ  opMUL_PBSZ
+	CMPQ BX, $360
+	JEQ  opMUL_NASZ
+	CMPQ BX, $361
+	JEQ  opMUL_NBSZ
+	JMP  done
+
+ge88:
+	CMPQ BX, $362
+	JEQ  opDIV_QASZ
+	CMPQ BX, $363
+	JEQ  opDIV_QBSZ
+	CMPQ BX, $364
+	JEQ  opDIV_KASZ
+	JMP  done
+
+ge87:
+	CMPQ BX, $368
+	JGE  ge89
+	CMPQ BX, $365
+	JEQ  opDIV_KBSZ
+	CMPQ BX, $366
+	JEQ  opDIV_PASZ
+	CMPQ BX, $367
+	JEQ  opDIV_PBSZ
+	JMP  done
+
+ge89:
+	CMPQ BX, $388
+	JGE  ge90
+	CMPQ BX, $368
+	JEQ  opDIV_NASZ
+	CMPQ BX, $369
+	JEQ  opDIV_NBSZ
+	JMP  done
+
+ge90:
+	CMPQ BX, $388
+	JEQ  opADDNZ
+	CMPQ BX, $389
+	JEQ  opADDCRNZ
+	JMP  done
+
+ge82:
+	CMPQ BX, $403
+	JGE  ge91
+	CMPQ BX, $396
+	JGE  ge92
+	CMPQ BX, $393
+	JGE  ge93
+	CMPQ BX, $390
+	JEQ  opADDRCNZ
+	CMPQ BX, $391
+	JEQ  opSUBNZ
+	CMPQ BX, $392
+	JEQ  opSUBCRNZ
+	JMP  done
+
+ge93:
+	CMPQ BX, $393
+	JEQ  opSUBRCNZ
+	CMPQ BX, $394
+	JEQ  opMULNZ
+	CMPQ BX, $395
+	JEQ  opMULCRNZ
+	JMP  done
+
+ge92:
+	CMPQ BX, $399
+	JGE  ge94
+	CMPQ BX, $396
+	JEQ  opMULRCNZ
+	CMPQ BX, $397
+	JEQ  opDIVNZ
+	CMPQ BX, $398
+	JEQ  opDIVCRNZ
+	JMP  done
+
+ge94:
+	CMPQ BX, $401
+	JGE  ge95
+	CMPQ BX, $399
+	JEQ  opDIVRCNZ
+	CMPQ BX, $400
+	JEQ  opNEGNZ
+	JMP  done
+
+ge95:
+	CMPQ BX, $401
+	JEQ  opSQNZ
+	CMPQ BX, $402
+	JEQ  opADD_QANZ
+	JMP  done
+
+ge91:
+	CMPQ BX, $409
+	JGE  ge96
+	CMPQ BX, $406
+	JGE  ge97
+	CMPQ BX, $403
+	JEQ  opADD_QBNZ
+	CMPQ BX, $404
+	JEQ  opADD_KANZ
+	CMPQ BX, $405
+	JEQ  opADD_KBNZ
+	JMP  done
+
+ge97:
+	CMPQ BX, $406
+	JEQ  opADD_PANZ
+	CMPQ BX, $407
+	JEQ  opADD_PBNZ
+	CMPQ BX, $408
+	JEQ  opADD_NANZ
+	JMP  done
+
+ge96:
+	CMPQ BX, $412
+	JGE  ge98
+	CMPQ BX, $409
+	JEQ  opADD_NBNZ
+	CMPQ BX, $410
+	JEQ  opSUB_QANZ
+	CMPQ BX, $411
+	JEQ  opSUB_QBNZ
+	JMP  done
+
+ge98:
+	CMPQ BX, $414
+	JGE  ge99
+	CMPQ BX, $412
+	JEQ  opSUB_KANZ
+	CMPQ BX, $413
+	JEQ  opSUB_KBNZ
+	JMP  done
+
+ge99:
+	CMPQ BX, $414
+	JEQ  opSUB_PANZ
+	CMPQ BX, $415
+	JEQ  opSUB_PBNZ
+	JMP  done
+
+ge81:
+	CMPQ BX, $524
+	JGE  ge100
+	CMPQ BX, $429
+	JGE  ge101
+	CMPQ BX, $422
+	JGE  ge102
+	CMPQ BX, $419
+	JGE  ge103
+	CMPQ BX, $416
+	JEQ  opSUB_NANZ
+	CMPQ BX, $417
+	JEQ  opSUB_NBNZ
+	CMPQ BX, $418
+	JEQ  opMUL_QANZ
+	JMP  done
+
+ge103:
+	CMPQ BX, $419
+	JEQ  opMUL_QBNZ
+	CMPQ BX, $420
+	JEQ  opMUL_KANZ
+	CMPQ BX, $421
+	JEQ  opMUL_KBNZ
+	JMP  done
+
+ge102:
+	CMPQ BX, $425
+	JGE  ge104
+	CMPQ BX, $422
+	JEQ  opMUL_PANZ
+	CMPQ BX, $423
+	JEQ  opMUL_PBNZ
+	CMPQ BX, $424
+	JEQ  opMUL_NANZ
+	JMP  done
+
+ge104:
+	CMPQ BX, $427
+	JGE  ge105
+	CMPQ BX, $425
+	JEQ  opMUL_NBNZ
+	CMPQ BX, $426
+	JEQ  opDIV_QANZ
+	JMP  done
+
+ge105:
+	CMPQ BX, $427
+	JEQ  opDIV_QBNZ
+	CMPQ BX, $428
+	JEQ  opDIV_KANZ
+	JMP  done
+
+ge101:
+	CMPQ BX, $517
+	JGE  ge106
+	CMPQ BX, $432
+	JGE  ge107
+	CMPQ BX, $429
+	JEQ  opDIV_KBNZ
+	CMPQ BX, $430
+	JEQ  opDIV_PANZ
+	CMPQ BX, $431
+	JEQ  opDIV_PBNZ
+	JMP  done
+
+ge107:
+	CMPQ BX, $432
+	JEQ  opDIV_NANZ
+	CMPQ BX, $433
+	JEQ  opDIV_NBNZ
+	CMPQ BX, $516
+	JEQ  opADDA
+	JMP  done
+
+ge106:
+	CMPQ BX, $520
+	JGE  ge108
+	CMPQ BX, $517
+	JEQ  opADDCRA
+	CMPQ BX, $518
+	JEQ  opADDRCA
+	CMPQ BX, $519
+	JEQ  opSUBA
+	JMP  done
+
+ge108:
+	CMPQ BX, $522
+	JGE  ge109
+	CMPQ BX, $520
+	JEQ  opSUBCRA
+	CMPQ BX, $521
+	JEQ  opSUBRCA
+	JMP  done
+
+ge109:
+	CMPQ BX, $522
+	JEQ  opMULA
+	CMPQ BX, $523
+	JEQ  opMULCRA
+	JMP  done
+
+ge100:
+	CMPQ BX, $537
+	JGE  ge110
+	CMPQ BX, $530
+	JGE  ge111
+	CMPQ BX, $527
+	JGE  ge112
+	CMPQ BX, $524
+	JEQ  opMULRCA
+	CMPQ BX, $525
+	JEQ  opDIVA
+	CMPQ BX, $526
+	JEQ  opDIVCRA
+	JMP  done
+
+ge112:
+	CMPQ BX, $527
+	JEQ  opDIVRCA
+	CMPQ BX, $528
+	JEQ  opNEGA
+	CMPQ BX, $529
+	JEQ  opSQA
+	JMP  done
+
+ge111:
+	CMPQ BX, $533
+	JGE  ge113
+	CMPQ BX, $530
+	JEQ  opADD_QAA
+	CMPQ BX, $531
+	JEQ  opADD_QBA
+	CMPQ BX, $532
+	JEQ  opADD_KAA
+	JMP  done
+
+ge113:
+	CMPQ BX, $535
+	JGE  ge114
+	CMPQ BX, $533
+	JEQ  opADD_KBA
+	CMPQ BX, $534
+	JEQ  opADD_PAA
+	JMP  done
+
+ge114:
+	CMPQ BX, $535
+	JEQ  opADD_PBA
+	CMPQ BX, $536
+	JEQ  opADD_NAA
+	JMP  done
+
+ge110:
+	CMPQ BX, $543
+	JGE  ge115
+	CMPQ BX, $540
+	JGE  ge116
+	CMPQ BX, $537
+	JEQ  opADD_NBA
+	CMPQ BX, $538
+	JEQ  opSUB_QAA
+	CMPQ BX, $539
+	JEQ  opSUB_QBA
+	JMP  done
+
+ge116:
+	CMPQ BX, $540
+	JEQ  opSUB_KAA
+	CMPQ BX, $541
+	JEQ  opSUB_KBA
+	CMPQ BX, $542
+	JEQ  opSUB_PAA
+	JMP  done
+
+ge115:
+	CMPQ BX, $546
+	JGE  ge117
+	CMPQ BX, $543
+	JEQ  opSUB_PBA
+	CMPQ BX, $544
+	JEQ  opSUB_NAA
+	CMPQ BX, $545
+	JEQ  opSUB_NBA
+	JMP  done
+
+ge117:
+	CMPQ BX, $548
+	JGE  ge118
+	CMPQ BX, $546
+	JEQ  opMUL_QAA
+	CMPQ BX, $547
+	JEQ  opMUL_QBA
+	JMP  done
+
+ge118:
+	CMPQ BX, $548
+	JEQ  opMUL_KAA
+	CMPQ BX, $549
+	JEQ  opMUL_KBA
+	JMP  done
+
+ge80:
+	CMPQ BX, $620
+	JGE  ge119
+	CMPQ BX, $594
+	JGE  ge120
+	CMPQ BX, $581
+	JGE  ge121
+	CMPQ BX, $556
+	JGE  ge122
+	CMPQ BX, $553
+	JGE  ge123
+	CMPQ BX, $550
+	JEQ  opMUL_PAA
+	CMPQ BX, $551
+	JEQ  opMUL_PBA
+	CMPQ BX, $552
+	JEQ  opMUL_NAA
+	JMP  done
+
+ge123:
+	CMPQ BX, $553
+	JEQ  opMUL_NBA
+	CMPQ BX, $554
+	JEQ  opDIV_QAA
+	CMPQ BX, $555
+	JEQ  opDIV_QBA
+	JMP  done
+
+ge122:
+	CMPQ BX, $559
+	JGE  ge124
+	CMPQ BX, $556
+	JEQ  opDIV_KAA
+	CMPQ BX, $557
+	JEQ  opDIV_KBA
+	CMPQ BX, $558
+	JEQ  opDIV_PAA
+	JMP  done
+
+ge124:
+	CMPQ BX, $561
+	JGE  ge125
+	CMPQ BX, $559
+	JEQ  opDIV_PBA
+	CMPQ BX, $560
+	JEQ  opDIV_NAA
+	JMP  done
+
+ge125:
+	CMPQ BX, $561
+	JEQ  opDIV_NBA
+	CMPQ BX, $580
+	JEQ  opADDSA
+	JMP  done
+
+ge121:
+	CMPQ BX, $587
+	JGE  ge126
+	CMPQ BX, $584
+	JGE  ge127
+	CMPQ BX, $581
+	JEQ  opADDCRSA
+	CMPQ BX, $582
+	JEQ  opADDRCSA
+	CMPQ BX, $583
+	JEQ  opSUBSA
+	JMP  done
+
+ge127:
+	CMPQ BX, $584
+	JEQ  opSUBCRSA
+	CMPQ BX, $585
+	JEQ  opSUBRCSA
+	CMPQ BX, $586
+	JEQ  opMULSA
+	JMP  done
+
+ge126:
+	CMPQ BX, $590
+	JGE  ge128
+	CMPQ BX, $587
+	JEQ  opMULCRSA
+	CMPQ BX, $588
+	JEQ  opMULRCSA
+	CMPQ BX, $589
+	JEQ  opDIVSA
+	JMP  done
+
+ge128:
+	CMPQ BX, $592
+	JGE  ge129
+	CMPQ BX, $590
+	JEQ  opDIVCRSA
+	CMPQ BX, $591
+	JEQ  opDIVRCSA
+	JMP  done
+
+ge129:
+	CMPQ BX, $592
+	JEQ  opNEGSA
+	CMPQ BX, $593
+	JEQ  opSQSA
+	JMP  done
+
+ge120:
+	CMPQ BX, $607
+	JGE  ge130
+	CMPQ BX, $600
+	JGE  ge131
+	CMPQ BX, $597
+	JGE  ge132
+	CMPQ BX, $594
+	JEQ  opADD_QASA
+	CMPQ BX, $595
+	JEQ  opADD_QBSA
+	CMPQ BX, $596
+	JEQ  opADD_KASA
+	JMP  done
+
+ge132:
+	CMPQ BX, $597
+	JEQ  opADD_KBSA
+	CMPQ BX, $598
+	JEQ  opADD_PASA
+	CMPQ BX, $599
+	JEQ  opADD_PBSA
+	JMP  done
+
+ge131:
+	CMPQ BX, $603
+	JGE  ge133
+	CMPQ BX, $600
+	JEQ  opADD_NASA
+	CMPQ BX, $601
+	JEQ  opADD_NBSA
+	CMPQ BX, $602
+	JEQ  opSUB_QASA
+	JMP  done
+
+ge133:
+	CMPQ BX, $605
+	JGE  ge134
+	CMPQ BX, $603
+	JEQ  opSUB_QBSA
+	CMPQ BX, $604
+	JEQ  opSUB_KASA
+	JMP  done
+
+ge134:
+	CMPQ BX, $605
+	JEQ  opSUB_KBSA
+	CMPQ BX, $606
+	JEQ  opSUB_PASA
+	JMP  done
+
+ge130:
+	CMPQ BX, $613
+	JGE  ge135
+	CMPQ BX, $610
+	JGE  ge136
+	CMPQ BX, $607
+	JEQ  opSUB_PBSA
+	CMPQ BX, $608
+	JEQ  opSUB_NASA
+	CMPQ BX, $609
+	JEQ  opSUB_NBSA
+	JMP  done
+
+ge136:
+	CMPQ BX, $610
+	JEQ  opMUL_QASA
+	CMPQ BX, $611
+	JEQ  opMUL_QBSA
+	CMPQ BX, $612
+	JEQ  opMUL_KASA
+	JMP  done
+
+ge135:
+	CMPQ BX, $616
+	JGE  ge137
+	CMPQ BX, $613
+	JEQ  opMUL_KBSA
+	CMPQ BX, $614
+	JEQ  opMUL_PASA
+	CMPQ BX, $615
+	JEQ  opMUL_PBSA
+	JMP  done
+
+ge137:
+	CMPQ BX, $618
+	JGE  ge138
+	CMPQ BX, $616
+	JEQ  opMUL_NASA
+	CMPQ BX, $617
+	JEQ  opMUL_NBSA
+	JMP  done
+
+ge138:
+	CMPQ BX, $618
+	JEQ  opDIV_QASA
+	CMPQ BX, $619
+	JEQ  opDIV_QBSA
+	JMP  done
+
+ge119:
+	CMPQ BX, $664
+	JGE  ge139
+	CMPQ BX, $651
+	JGE  ge140
+	CMPQ BX, $644
+	JGE  ge141
+	CMPQ BX, $623
+	JGE  ge142
+	CMPQ BX, $620
+	JEQ  opDIV_KASA
+	CMPQ BX, $621
+	JEQ  opDIV_KBSA
+	CMPQ BX, $622
+	JEQ  opDIV_PASA
+	JMP  done
+
+ge142:
+	CMPQ BX, $623
+	JEQ  opDIV_PBSA
+	CMPQ BX, $624
+	JEQ  opDIV_NASA
+	CMPQ BX, $625
+	JEQ  opDIV_NBSA
+	JMP  done
+
+ge141:
+	CMPQ BX, $647
+	JGE  ge143
+	CMPQ BX, $644
+	JEQ  opADDNA
+	CMPQ BX, $645
+	JEQ  opADDCRNA
+	CMPQ BX, $646
+	JEQ  opADDRCNA
+	JMP  done
+
+ge143:
+	CMPQ BX, $649
+	JGE  ge144
+	CMPQ BX, $647
+	JEQ  opSUBNA
+	CMPQ BX, $648
+	JEQ  opSUBCRNA
+	JMP  done
+
+ge144:
+	CMPQ BX, $649
+	JEQ  opSUBRCNA
+	CMPQ BX, $650
+	JEQ  opMULNA
+	JMP  done
+
+ge140:
+	CMPQ BX, $657
+	JGE  ge145
+	CMPQ BX, $654
+	JGE  ge146
+	CMPQ BX, $651
+	JEQ  opMULCRNA
+	CMPQ BX, $652
+	JEQ  opMULRCNA
+	CMPQ BX, $653
+	JEQ  opDIVNA
+	JMP  done
+
+ge146:
+	CMPQ BX, $654
+	JEQ  opDIVCRNA
+	CMPQ BX, $655
+	JEQ  opDIVRCNA
+	CMPQ BX, $656
+	JEQ  opNEGNA
+	JMP  done
+
+ge145:
+	CMPQ BX, $660
+	JGE  ge147
+	CMPQ BX, $657
 	JEQ  opSQNA
+	CMPQ BX, $658
+	JEQ  opADD_QANA
+	CMPQ BX, $659
+	JEQ  opADD_QBNA
+	JMP  done
+
+ge147:
+	CMPQ BX, $662
+	JGE  ge148
+	CMPQ BX, $660
+	JEQ  opADD_KANA
+	CMPQ BX, $661
+	JEQ  opADD_KBNA
+	JMP  done
+
+ge148:
+	CMPQ BX, $662
+	JEQ  opADD_PANA
+	CMPQ BX, $663
+	JEQ  opADD_PBNA
+	JMP  done
+
+ge139:
+	CMPQ BX, $677
+	JGE  ge149
+	CMPQ BX, $670
+	JGE  ge150
+	CMPQ BX, $667
+	JGE  ge151
+	CMPQ BX, $664
+	JEQ  opADD_NANA
+	CMPQ BX, $665
+	JEQ  opADD_NBNA
+	CMPQ BX, $666
+	JEQ  opSUB_QANA
+	JMP  done
+
+ge151:
+	CMPQ BX, $667
+	JEQ  opSUB_QBNA
+	CMPQ BX, $668
+	JEQ  opSUB_KANA
+	CMPQ BX, $669
+	JEQ  opSUB_KBNA
+	JMP  done
+
+ge150:
+	CMPQ BX, $673
+	JGE  ge152
+	CMPQ BX, $670
+	JEQ  opSUB_PANA
+	CMPQ BX, $671
+	JEQ  opSUB_PBNA
+	CMPQ BX, $672
+	JEQ  opSUB_NANA
+	JMP  done
+
+ge152:
+	CMPQ BX, $675
+	JGE  ge153
+	CMPQ BX, $673
+	JEQ  opSUB_NBNA
+	CMPQ BX, $674
+	JEQ  opMUL_QANA
+	JMP  done
+
+ge153:
+	CMPQ BX, $675
+	JEQ  opMUL_QBNA
+	CMPQ BX, $676
+	JEQ  opMUL_KANA
+	JMP  done
+
+ge149:
+	CMPQ BX, $683
+	JGE  ge154
+	CMPQ BX, $680
+	JGE  ge155
+	CMPQ BX, $677
+	JEQ  opMUL_KBNA
+	CMPQ BX, $678
+	JEQ  opMUL_PANA
+	CMPQ BX, $679
+	JEQ  opMUL_PBNA
+	JMP  done
+
+ge155:
+	CMPQ BX, $680
+	JEQ  opMUL_NANA
+	CMPQ BX, $681
+	JEQ  opMUL_NBNA
+	CMPQ BX, $682
+	JEQ  opDIV_QANA
+	JMP  done
+
+ge154:
+	CMPQ BX, $686
+	JGE  ge156
+	CMPQ BX, $683
+	JEQ  opDIV_QBNA
+	CMPQ BX, $684
+	JEQ  opDIV_KANA
+	CMPQ BX, $685
+	JEQ  opDIV_KBNA
+	JMP  done
+
+ge156:
+	CMPQ BX, $688
+	JGE  ge157
+	CMPQ BX, $686
+	JEQ  opDIV_PANA
+	CMPQ BX, $687
+	JEQ  opDIV_PBNA
+	JMP  done
+
+ge157:
+	CMPQ BX, $688
+	JEQ  opDIV_NANA
+	CMPQ BX, $689
+	JEQ  opDIV_NBNA
 	JMP  done
 
 opADD:
@@ -3567,6 +4626,8502 @@ tailSQNA:
 	JGE  done
 	VMOVUPD (SI)(AX*8), Y0
 	VMULPD Y0, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QA:
+	CMPQ AX, R8
+	JGE  tailADD_QA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QA
+
+tailADD_QA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QAZ:
+	CMPQ AX, R8
+	JGE  tailADD_QAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QAZ
+
+tailADD_QAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QAA:
+	CMPQ AX, R8
+	JGE  tailADD_QAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QAA
+
+tailADD_QAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QAS:
+	CMPQ AX, R8
+	JGE  tailADD_QAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QAS
+
+tailADD_QAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QASZ:
+	CMPQ AX, R8
+	JGE  tailADD_QASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QASZ
+
+tailADD_QASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QASA:
+	CMPQ AX, R8
+	JGE  tailADD_QASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QASA
+
+tailADD_QASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QAN:
+	CMPQ AX, R8
+	JGE  tailADD_QAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QAN
+
+tailADD_QAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QANZ:
+	CMPQ AX, R8
+	JGE  tailADD_QANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QANZ
+
+tailADD_QANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QANA:
+	CMPQ AX, R8
+	JGE  tailADD_QANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QANA
+
+tailADD_QANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QB:
+	CMPQ AX, R8
+	JGE  tailADD_QB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QB
+
+tailADD_QB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QBZ:
+	CMPQ AX, R8
+	JGE  tailADD_QBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QBZ
+
+tailADD_QBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QBA:
+	CMPQ AX, R8
+	JGE  tailADD_QBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QBA
+
+tailADD_QBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QBS:
+	CMPQ AX, R8
+	JGE  tailADD_QBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QBS
+
+tailADD_QBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QBSZ:
+	CMPQ AX, R8
+	JGE  tailADD_QBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QBSZ
+
+tailADD_QBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QBSA:
+	CMPQ AX, R8
+	JGE  tailADD_QBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QBSA
+
+tailADD_QBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QBN:
+	CMPQ AX, R8
+	JGE  tailADD_QBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QBN
+
+tailADD_QBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QBNZ:
+	CMPQ AX, R8
+	JGE  tailADD_QBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QBNZ
+
+tailADD_QBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_QBNA:
+	CMPQ AX, R8
+	JGE  tailADD_QBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_QBNA
+
+tailADD_QBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KA:
+	CMPQ AX, R8
+	JGE  tailADD_KA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KA
+
+tailADD_KA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KAZ:
+	CMPQ AX, R8
+	JGE  tailADD_KAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KAZ
+
+tailADD_KAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KAA:
+	CMPQ AX, R8
+	JGE  tailADD_KAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KAA
+
+tailADD_KAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KAS:
+	CMPQ AX, R8
+	JGE  tailADD_KAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KAS
+
+tailADD_KAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KASZ:
+	CMPQ AX, R8
+	JGE  tailADD_KASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KASZ
+
+tailADD_KASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KASA:
+	CMPQ AX, R8
+	JGE  tailADD_KASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KASA
+
+tailADD_KASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KAN:
+	CMPQ AX, R8
+	JGE  tailADD_KAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KAN
+
+tailADD_KAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KANZ:
+	CMPQ AX, R8
+	JGE  tailADD_KANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KANZ
+
+tailADD_KANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KANA:
+	CMPQ AX, R8
+	JGE  tailADD_KANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KANA
+
+tailADD_KANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KB:
+	CMPQ AX, R8
+	JGE  tailADD_KB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KB
+
+tailADD_KB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KBZ:
+	CMPQ AX, R8
+	JGE  tailADD_KBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KBZ
+
+tailADD_KBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KBA:
+	CMPQ AX, R8
+	JGE  tailADD_KBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KBA
+
+tailADD_KBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KBS:
+	CMPQ AX, R8
+	JGE  tailADD_KBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KBS
+
+tailADD_KBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KBSZ:
+	CMPQ AX, R8
+	JGE  tailADD_KBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KBSZ
+
+tailADD_KBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KBSA:
+	CMPQ AX, R8
+	JGE  tailADD_KBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KBSA
+
+tailADD_KBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KBN:
+	CMPQ AX, R8
+	JGE  tailADD_KBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KBN
+
+tailADD_KBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KBNZ:
+	CMPQ AX, R8
+	JGE  tailADD_KBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KBNZ
+
+tailADD_KBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_KBNA:
+	CMPQ AX, R8
+	JGE  tailADD_KBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_KBNA
+
+tailADD_KBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PA:
+	CMPQ AX, R8
+	JGE  tailADD_PA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PA
+
+tailADD_PA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PAZ:
+	CMPQ AX, R8
+	JGE  tailADD_PAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PAZ
+
+tailADD_PAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PAA:
+	CMPQ AX, R8
+	JGE  tailADD_PAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PAA
+
+tailADD_PAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PAS:
+	CMPQ AX, R8
+	JGE  tailADD_PAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PAS
+
+tailADD_PAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PASZ:
+	CMPQ AX, R8
+	JGE  tailADD_PASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PASZ
+
+tailADD_PASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PASA:
+	CMPQ AX, R8
+	JGE  tailADD_PASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PASA
+
+tailADD_PASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PAN:
+	CMPQ AX, R8
+	JGE  tailADD_PAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PAN
+
+tailADD_PAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PANZ:
+	CMPQ AX, R8
+	JGE  tailADD_PANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PANZ
+
+tailADD_PANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PANA:
+	CMPQ AX, R8
+	JGE  tailADD_PANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PANA
+
+tailADD_PANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PB:
+	CMPQ AX, R8
+	JGE  tailADD_PB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PB
+
+tailADD_PB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBZ:
+	CMPQ AX, R8
+	JGE  tailADD_PBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBZ
+
+tailADD_PBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBA:
+	CMPQ AX, R8
+	JGE  tailADD_PBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBA
+
+tailADD_PBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBS:
+	CMPQ AX, R8
+	JGE  tailADD_PBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBS
+
+tailADD_PBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBSZ:
+	CMPQ AX, R8
+	JGE  tailADD_PBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBSZ
+
+tailADD_PBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBSA:
+	CMPQ AX, R8
+	JGE  tailADD_PBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBSA
+
+tailADD_PBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBN:
+	CMPQ AX, R8
+	JGE  tailADD_PBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBN
+
+tailADD_PBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBNZ:
+	CMPQ AX, R8
+	JGE  tailADD_PBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBNZ
+
+tailADD_PBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_PBNA:
+	CMPQ AX, R8
+	JGE  tailADD_PBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_PBNA
+
+tailADD_PBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NA:
+	CMPQ AX, R8
+	JGE  tailADD_NA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NA
+
+tailADD_NA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NAZ:
+	CMPQ AX, R8
+	JGE  tailADD_NAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NAZ
+
+tailADD_NAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NAA:
+	CMPQ AX, R8
+	JGE  tailADD_NAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NAA
+
+tailADD_NAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NAS:
+	CMPQ AX, R8
+	JGE  tailADD_NAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NAS
+
+tailADD_NAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NASZ:
+	CMPQ AX, R8
+	JGE  tailADD_NASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NASZ
+
+tailADD_NASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NASA:
+	CMPQ AX, R8
+	JGE  tailADD_NASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NASA
+
+tailADD_NASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NAN:
+	CMPQ AX, R8
+	JGE  tailADD_NAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NAN
+
+tailADD_NAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NANZ:
+	CMPQ AX, R8
+	JGE  tailADD_NANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NANZ
+
+tailADD_NANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NANA:
+	CMPQ AX, R8
+	JGE  tailADD_NANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NANA
+
+tailADD_NANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NB:
+	CMPQ AX, R8
+	JGE  tailADD_NB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NB
+
+tailADD_NB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBZ:
+	CMPQ AX, R8
+	JGE  tailADD_NBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBZ
+
+tailADD_NBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBA:
+	CMPQ AX, R8
+	JGE  tailADD_NBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBA
+
+tailADD_NBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBS:
+	CMPQ AX, R8
+	JGE  tailADD_NBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBS
+
+tailADD_NBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBSZ:
+	CMPQ AX, R8
+	JGE  tailADD_NBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBSZ
+
+tailADD_NBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBSA:
+	CMPQ AX, R8
+	JGE  tailADD_NBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBSA
+
+tailADD_NBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBN:
+	CMPQ AX, R8
+	JGE  tailADD_NBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBN
+
+tailADD_NBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBNZ:
+	CMPQ AX, R8
+	JGE  tailADD_NBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBNZ
+
+tailADD_NBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opADD_NBNA:
+	CMPQ AX, R8
+	JGE  tailADD_NBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VADDPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opADD_NBNA
+
+tailADD_NBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QA:
+	CMPQ AX, R8
+	JGE  tailSUB_QA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QA
+
+tailSUB_QA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QAZ:
+	CMPQ AX, R8
+	JGE  tailSUB_QAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QAZ
+
+tailSUB_QAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QAA:
+	CMPQ AX, R8
+	JGE  tailSUB_QAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QAA
+
+tailSUB_QAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QAS:
+	CMPQ AX, R8
+	JGE  tailSUB_QAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QAS
+
+tailSUB_QAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QASZ:
+	CMPQ AX, R8
+	JGE  tailSUB_QASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QASZ
+
+tailSUB_QASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QASA:
+	CMPQ AX, R8
+	JGE  tailSUB_QASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QASA
+
+tailSUB_QASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QAN:
+	CMPQ AX, R8
+	JGE  tailSUB_QAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QAN
+
+tailSUB_QAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QANZ:
+	CMPQ AX, R8
+	JGE  tailSUB_QANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QANZ
+
+tailSUB_QANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QANA:
+	CMPQ AX, R8
+	JGE  tailSUB_QANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QANA
+
+tailSUB_QANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QB:
+	CMPQ AX, R8
+	JGE  tailSUB_QB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QB
+
+tailSUB_QB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QBZ:
+	CMPQ AX, R8
+	JGE  tailSUB_QBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QBZ
+
+tailSUB_QBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QBA:
+	CMPQ AX, R8
+	JGE  tailSUB_QBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QBA
+
+tailSUB_QBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QBS:
+	CMPQ AX, R8
+	JGE  tailSUB_QBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QBS
+
+tailSUB_QBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QBSZ:
+	CMPQ AX, R8
+	JGE  tailSUB_QBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QBSZ
+
+tailSUB_QBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QBSA:
+	CMPQ AX, R8
+	JGE  tailSUB_QBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QBSA
+
+tailSUB_QBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QBN:
+	CMPQ AX, R8
+	JGE  tailSUB_QBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QBN
+
+tailSUB_QBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QBNZ:
+	CMPQ AX, R8
+	JGE  tailSUB_QBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QBNZ
+
+tailSUB_QBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_QBNA:
+	CMPQ AX, R8
+	JGE  tailSUB_QBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_QBNA
+
+tailSUB_QBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KA:
+	CMPQ AX, R8
+	JGE  tailSUB_KA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KA
+
+tailSUB_KA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KAZ:
+	CMPQ AX, R8
+	JGE  tailSUB_KAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KAZ
+
+tailSUB_KAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KAA:
+	CMPQ AX, R8
+	JGE  tailSUB_KAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KAA
+
+tailSUB_KAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KAS:
+	CMPQ AX, R8
+	JGE  tailSUB_KAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KAS
+
+tailSUB_KAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KASZ:
+	CMPQ AX, R8
+	JGE  tailSUB_KASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KASZ
+
+tailSUB_KASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KASA:
+	CMPQ AX, R8
+	JGE  tailSUB_KASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KASA
+
+tailSUB_KASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KAN:
+	CMPQ AX, R8
+	JGE  tailSUB_KAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KAN
+
+tailSUB_KAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KANZ:
+	CMPQ AX, R8
+	JGE  tailSUB_KANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KANZ
+
+tailSUB_KANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KANA:
+	CMPQ AX, R8
+	JGE  tailSUB_KANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KANA
+
+tailSUB_KANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KB:
+	CMPQ AX, R8
+	JGE  tailSUB_KB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KB
+
+tailSUB_KB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KBZ:
+	CMPQ AX, R8
+	JGE  tailSUB_KBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KBZ
+
+tailSUB_KBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KBA:
+	CMPQ AX, R8
+	JGE  tailSUB_KBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KBA
+
+tailSUB_KBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KBS:
+	CMPQ AX, R8
+	JGE  tailSUB_KBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KBS
+
+tailSUB_KBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KBSZ:
+	CMPQ AX, R8
+	JGE  tailSUB_KBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KBSZ
+
+tailSUB_KBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KBSA:
+	CMPQ AX, R8
+	JGE  tailSUB_KBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KBSA
+
+tailSUB_KBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KBN:
+	CMPQ AX, R8
+	JGE  tailSUB_KBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KBN
+
+tailSUB_KBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KBNZ:
+	CMPQ AX, R8
+	JGE  tailSUB_KBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KBNZ
+
+tailSUB_KBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_KBNA:
+	CMPQ AX, R8
+	JGE  tailSUB_KBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_KBNA
+
+tailSUB_KBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PA:
+	CMPQ AX, R8
+	JGE  tailSUB_PA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PA
+
+tailSUB_PA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PAZ:
+	CMPQ AX, R8
+	JGE  tailSUB_PAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PAZ
+
+tailSUB_PAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PAA:
+	CMPQ AX, R8
+	JGE  tailSUB_PAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PAA
+
+tailSUB_PAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PAS:
+	CMPQ AX, R8
+	JGE  tailSUB_PAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PAS
+
+tailSUB_PAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PASZ:
+	CMPQ AX, R8
+	JGE  tailSUB_PASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PASZ
+
+tailSUB_PASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PASA:
+	CMPQ AX, R8
+	JGE  tailSUB_PASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PASA
+
+tailSUB_PASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PAN:
+	CMPQ AX, R8
+	JGE  tailSUB_PAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PAN
+
+tailSUB_PAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PANZ:
+	CMPQ AX, R8
+	JGE  tailSUB_PANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PANZ
+
+tailSUB_PANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PANA:
+	CMPQ AX, R8
+	JGE  tailSUB_PANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PANA
+
+tailSUB_PANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PB:
+	CMPQ AX, R8
+	JGE  tailSUB_PB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PB
+
+tailSUB_PB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBZ:
+	CMPQ AX, R8
+	JGE  tailSUB_PBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBZ
+
+tailSUB_PBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBA:
+	CMPQ AX, R8
+	JGE  tailSUB_PBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBA
+
+tailSUB_PBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBS:
+	CMPQ AX, R8
+	JGE  tailSUB_PBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBS
+
+tailSUB_PBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBSZ:
+	CMPQ AX, R8
+	JGE  tailSUB_PBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBSZ
+
+tailSUB_PBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBSA:
+	CMPQ AX, R8
+	JGE  tailSUB_PBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBSA
+
+tailSUB_PBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBN:
+	CMPQ AX, R8
+	JGE  tailSUB_PBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBN
+
+tailSUB_PBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBNZ:
+	CMPQ AX, R8
+	JGE  tailSUB_PBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBNZ
+
+tailSUB_PBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_PBNA:
+	CMPQ AX, R8
+	JGE  tailSUB_PBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_PBNA
+
+tailSUB_PBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NA:
+	CMPQ AX, R8
+	JGE  tailSUB_NA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NA
+
+tailSUB_NA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NAZ:
+	CMPQ AX, R8
+	JGE  tailSUB_NAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NAZ
+
+tailSUB_NAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NAA:
+	CMPQ AX, R8
+	JGE  tailSUB_NAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NAA
+
+tailSUB_NAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NAS:
+	CMPQ AX, R8
+	JGE  tailSUB_NAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NAS
+
+tailSUB_NAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NASZ:
+	CMPQ AX, R8
+	JGE  tailSUB_NASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NASZ
+
+tailSUB_NASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NASA:
+	CMPQ AX, R8
+	JGE  tailSUB_NASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NASA
+
+tailSUB_NASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NAN:
+	CMPQ AX, R8
+	JGE  tailSUB_NAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NAN
+
+tailSUB_NAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NANZ:
+	CMPQ AX, R8
+	JGE  tailSUB_NANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NANZ
+
+tailSUB_NANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NANA:
+	CMPQ AX, R8
+	JGE  tailSUB_NANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NANA
+
+tailSUB_NANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VSUBPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NB:
+	CMPQ AX, R8
+	JGE  tailSUB_NB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NB
+
+tailSUB_NB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBZ:
+	CMPQ AX, R8
+	JGE  tailSUB_NBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBZ
+
+tailSUB_NBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBA:
+	CMPQ AX, R8
+	JGE  tailSUB_NBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBA
+
+tailSUB_NBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBS:
+	CMPQ AX, R8
+	JGE  tailSUB_NBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBS
+
+tailSUB_NBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBSZ:
+	CMPQ AX, R8
+	JGE  tailSUB_NBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBSZ
+
+tailSUB_NBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBSA:
+	CMPQ AX, R8
+	JGE  tailSUB_NBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBSA
+
+tailSUB_NBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBN:
+	CMPQ AX, R8
+	JGE  tailSUB_NBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBN
+
+tailSUB_NBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBNZ:
+	CMPQ AX, R8
+	JGE  tailSUB_NBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBNZ
+
+tailSUB_NBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opSUB_NBNA:
+	CMPQ AX, R8
+	JGE  tailSUB_NBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opSUB_NBNA
+
+tailSUB_NBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QA:
+	CMPQ AX, R8
+	JGE  tailMUL_QA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QA
+
+tailMUL_QA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QAZ:
+	CMPQ AX, R8
+	JGE  tailMUL_QAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QAZ
+
+tailMUL_QAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QAA:
+	CMPQ AX, R8
+	JGE  tailMUL_QAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QAA
+
+tailMUL_QAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QAS:
+	CMPQ AX, R8
+	JGE  tailMUL_QAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QAS
+
+tailMUL_QAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QASZ:
+	CMPQ AX, R8
+	JGE  tailMUL_QASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QASZ
+
+tailMUL_QASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QASA:
+	CMPQ AX, R8
+	JGE  tailMUL_QASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QASA
+
+tailMUL_QASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QAN:
+	CMPQ AX, R8
+	JGE  tailMUL_QAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QAN
+
+tailMUL_QAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QANZ:
+	CMPQ AX, R8
+	JGE  tailMUL_QANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QANZ
+
+tailMUL_QANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QANA:
+	CMPQ AX, R8
+	JGE  tailMUL_QANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QANA
+
+tailMUL_QANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QB:
+	CMPQ AX, R8
+	JGE  tailMUL_QB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QB
+
+tailMUL_QB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QBZ:
+	CMPQ AX, R8
+	JGE  tailMUL_QBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QBZ
+
+tailMUL_QBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QBA:
+	CMPQ AX, R8
+	JGE  tailMUL_QBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QBA
+
+tailMUL_QBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QBS:
+	CMPQ AX, R8
+	JGE  tailMUL_QBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QBS
+
+tailMUL_QBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QBSZ:
+	CMPQ AX, R8
+	JGE  tailMUL_QBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QBSZ
+
+tailMUL_QBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QBSA:
+	CMPQ AX, R8
+	JGE  tailMUL_QBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QBSA
+
+tailMUL_QBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QBN:
+	CMPQ AX, R8
+	JGE  tailMUL_QBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QBN
+
+tailMUL_QBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QBNZ:
+	CMPQ AX, R8
+	JGE  tailMUL_QBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QBNZ
+
+tailMUL_QBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_QBNA:
+	CMPQ AX, R8
+	JGE  tailMUL_QBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_QBNA
+
+tailMUL_QBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KA:
+	CMPQ AX, R8
+	JGE  tailMUL_KA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KA
+
+tailMUL_KA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KAZ:
+	CMPQ AX, R8
+	JGE  tailMUL_KAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KAZ
+
+tailMUL_KAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KAA:
+	CMPQ AX, R8
+	JGE  tailMUL_KAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KAA
+
+tailMUL_KAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KAS:
+	CMPQ AX, R8
+	JGE  tailMUL_KAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KAS
+
+tailMUL_KAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KASZ:
+	CMPQ AX, R8
+	JGE  tailMUL_KASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KASZ
+
+tailMUL_KASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KASA:
+	CMPQ AX, R8
+	JGE  tailMUL_KASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KASA
+
+tailMUL_KASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KAN:
+	CMPQ AX, R8
+	JGE  tailMUL_KAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KAN
+
+tailMUL_KAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KANZ:
+	CMPQ AX, R8
+	JGE  tailMUL_KANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KANZ
+
+tailMUL_KANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KANA:
+	CMPQ AX, R8
+	JGE  tailMUL_KANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KANA
+
+tailMUL_KANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KB:
+	CMPQ AX, R8
+	JGE  tailMUL_KB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KB
+
+tailMUL_KB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KBZ:
+	CMPQ AX, R8
+	JGE  tailMUL_KBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KBZ
+
+tailMUL_KBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KBA:
+	CMPQ AX, R8
+	JGE  tailMUL_KBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KBA
+
+tailMUL_KBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KBS:
+	CMPQ AX, R8
+	JGE  tailMUL_KBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KBS
+
+tailMUL_KBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KBSZ:
+	CMPQ AX, R8
+	JGE  tailMUL_KBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KBSZ
+
+tailMUL_KBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KBSA:
+	CMPQ AX, R8
+	JGE  tailMUL_KBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KBSA
+
+tailMUL_KBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KBN:
+	CMPQ AX, R8
+	JGE  tailMUL_KBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KBN
+
+tailMUL_KBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KBNZ:
+	CMPQ AX, R8
+	JGE  tailMUL_KBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KBNZ
+
+tailMUL_KBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_KBNA:
+	CMPQ AX, R8
+	JGE  tailMUL_KBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_KBNA
+
+tailMUL_KBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PA:
+	CMPQ AX, R8
+	JGE  tailMUL_PA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PA
+
+tailMUL_PA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PAZ:
+	CMPQ AX, R8
+	JGE  tailMUL_PAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PAZ
+
+tailMUL_PAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PAA:
+	CMPQ AX, R8
+	JGE  tailMUL_PAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PAA
+
+tailMUL_PAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PAS:
+	CMPQ AX, R8
+	JGE  tailMUL_PAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PAS
+
+tailMUL_PAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PASZ:
+	CMPQ AX, R8
+	JGE  tailMUL_PASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PASZ
+
+tailMUL_PASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PASA:
+	CMPQ AX, R8
+	JGE  tailMUL_PASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PASA
+
+tailMUL_PASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PAN:
+	CMPQ AX, R8
+	JGE  tailMUL_PAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PAN
+
+tailMUL_PAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PANZ:
+	CMPQ AX, R8
+	JGE  tailMUL_PANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PANZ
+
+tailMUL_PANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PANA:
+	CMPQ AX, R8
+	JGE  tailMUL_PANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PANA
+
+tailMUL_PANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PB:
+	CMPQ AX, R8
+	JGE  tailMUL_PB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PB
+
+tailMUL_PB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBZ:
+	CMPQ AX, R8
+	JGE  tailMUL_PBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBZ
+
+tailMUL_PBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBA:
+	CMPQ AX, R8
+	JGE  tailMUL_PBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBA
+
+tailMUL_PBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBS:
+	CMPQ AX, R8
+	JGE  tailMUL_PBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBS
+
+tailMUL_PBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBSZ:
+	CMPQ AX, R8
+	JGE  tailMUL_PBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBSZ
+
+tailMUL_PBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBSA:
+	CMPQ AX, R8
+	JGE  tailMUL_PBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBSA
+
+tailMUL_PBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBN:
+	CMPQ AX, R8
+	JGE  tailMUL_PBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBN
+
+tailMUL_PBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBNZ:
+	CMPQ AX, R8
+	JGE  tailMUL_PBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBNZ
+
+tailMUL_PBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_PBNA:
+	CMPQ AX, R8
+	JGE  tailMUL_PBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_PBNA
+
+tailMUL_PBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NA:
+	CMPQ AX, R8
+	JGE  tailMUL_NA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NA
+
+tailMUL_NA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NAZ:
+	CMPQ AX, R8
+	JGE  tailMUL_NAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NAZ
+
+tailMUL_NAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NAA:
+	CMPQ AX, R8
+	JGE  tailMUL_NAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NAA
+
+tailMUL_NAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NAS:
+	CMPQ AX, R8
+	JGE  tailMUL_NAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NAS
+
+tailMUL_NAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NASZ:
+	CMPQ AX, R8
+	JGE  tailMUL_NASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NASZ
+
+tailMUL_NASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NASA:
+	CMPQ AX, R8
+	JGE  tailMUL_NASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NASA
+
+tailMUL_NASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NAN:
+	CMPQ AX, R8
+	JGE  tailMUL_NAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NAN
+
+tailMUL_NAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NANZ:
+	CMPQ AX, R8
+	JGE  tailMUL_NANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NANZ
+
+tailMUL_NANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NANA:
+	CMPQ AX, R8
+	JGE  tailMUL_NANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VMULPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NANA
+
+tailMUL_NANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NB:
+	CMPQ AX, R8
+	JGE  tailMUL_NB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NB
+
+tailMUL_NB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBZ:
+	CMPQ AX, R8
+	JGE  tailMUL_NBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBZ
+
+tailMUL_NBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBA:
+	CMPQ AX, R8
+	JGE  tailMUL_NBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBA
+
+tailMUL_NBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBS:
+	CMPQ AX, R8
+	JGE  tailMUL_NBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBS
+
+tailMUL_NBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBSZ:
+	CMPQ AX, R8
+	JGE  tailMUL_NBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBSZ
+
+tailMUL_NBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBSA:
+	CMPQ AX, R8
+	JGE  tailMUL_NBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBSA
+
+tailMUL_NBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBN:
+	CMPQ AX, R8
+	JGE  tailMUL_NBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBN
+
+tailMUL_NBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBNZ:
+	CMPQ AX, R8
+	JGE  tailMUL_NBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBNZ
+
+tailMUL_NBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opMUL_NBNA:
+	CMPQ AX, R8
+	JGE  tailMUL_NBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opMUL_NBNA
+
+tailMUL_NBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QA:
+	CMPQ AX, R8
+	JGE  tailDIV_QA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QA
+
+tailDIV_QA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QAZ:
+	CMPQ AX, R8
+	JGE  tailDIV_QAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QAZ
+
+tailDIV_QAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QAA:
+	CMPQ AX, R8
+	JGE  tailDIV_QAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QAA
+
+tailDIV_QAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QAS:
+	CMPQ AX, R8
+	JGE  tailDIV_QAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QAS
+
+tailDIV_QAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QASZ:
+	CMPQ AX, R8
+	JGE  tailDIV_QASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QASZ
+
+tailDIV_QASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QASA:
+	CMPQ AX, R8
+	JGE  tailDIV_QASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QASA
+
+tailDIV_QASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QAN:
+	CMPQ AX, R8
+	JGE  tailDIV_QAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QAN
+
+tailDIV_QAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QANZ:
+	CMPQ AX, R8
+	JGE  tailDIV_QANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QANZ
+
+tailDIV_QANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QANA:
+	CMPQ AX, R8
+	JGE  tailDIV_QANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QANA
+
+tailDIV_QANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QB:
+	CMPQ AX, R8
+	JGE  tailDIV_QB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QB
+
+tailDIV_QB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QBZ:
+	CMPQ AX, R8
+	JGE  tailDIV_QBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QBZ
+
+tailDIV_QBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QBA:
+	CMPQ AX, R8
+	JGE  tailDIV_QBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QBA
+
+tailDIV_QBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QBS:
+	CMPQ AX, R8
+	JGE  tailDIV_QBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QBS
+
+tailDIV_QBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QBSZ:
+	CMPQ AX, R8
+	JGE  tailDIV_QBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QBSZ
+
+tailDIV_QBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QBSA:
+	CMPQ AX, R8
+	JGE  tailDIV_QBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QBSA
+
+tailDIV_QBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QBN:
+	CMPQ AX, R8
+	JGE  tailDIV_QBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QBN
+
+tailDIV_QBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QBNZ:
+	CMPQ AX, R8
+	JGE  tailDIV_QBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QBNZ
+
+tailDIV_QBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_QBNA:
+	CMPQ AX, R8
+	JGE  tailDIV_QBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_QBNA
+
+tailDIV_QBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KA:
+	CMPQ AX, R8
+	JGE  tailDIV_KA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KA
+
+tailDIV_KA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KAZ:
+	CMPQ AX, R8
+	JGE  tailDIV_KAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KAZ
+
+tailDIV_KAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KAA:
+	CMPQ AX, R8
+	JGE  tailDIV_KAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KAA
+
+tailDIV_KAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KAS:
+	CMPQ AX, R8
+	JGE  tailDIV_KAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KAS
+
+tailDIV_KAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KASZ:
+	CMPQ AX, R8
+	JGE  tailDIV_KASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KASZ
+
+tailDIV_KASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KASA:
+	CMPQ AX, R8
+	JGE  tailDIV_KASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KASA
+
+tailDIV_KASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KAN:
+	CMPQ AX, R8
+	JGE  tailDIV_KAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KAN
+
+tailDIV_KAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KANZ:
+	CMPQ AX, R8
+	JGE  tailDIV_KANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KANZ
+
+tailDIV_KANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KANA:
+	CMPQ AX, R8
+	JGE  tailDIV_KANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KANA
+
+tailDIV_KANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KB:
+	CMPQ AX, R8
+	JGE  tailDIV_KB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KB
+
+tailDIV_KB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KBZ:
+	CMPQ AX, R8
+	JGE  tailDIV_KBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KBZ
+
+tailDIV_KBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KBA:
+	CMPQ AX, R8
+	JGE  tailDIV_KBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KBA
+
+tailDIV_KBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KBS:
+	CMPQ AX, R8
+	JGE  tailDIV_KBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KBS
+
+tailDIV_KBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KBSZ:
+	CMPQ AX, R8
+	JGE  tailDIV_KBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KBSZ
+
+tailDIV_KBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KBSA:
+	CMPQ AX, R8
+	JGE  tailDIV_KBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KBSA
+
+tailDIV_KBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KBN:
+	CMPQ AX, R8
+	JGE  tailDIV_KBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KBN
+
+tailDIV_KBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KBNZ:
+	CMPQ AX, R8
+	JGE  tailDIV_KBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KBNZ
+
+tailDIV_KBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_KBNA:
+	CMPQ AX, R8
+	JGE  tailDIV_KBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_KBNA
+
+tailDIV_KBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PA:
+	CMPQ AX, R8
+	JGE  tailDIV_PA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PA
+
+tailDIV_PA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PAZ:
+	CMPQ AX, R8
+	JGE  tailDIV_PAZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PAZ
+
+tailDIV_PAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PAA:
+	CMPQ AX, R8
+	JGE  tailDIV_PAA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PAA
+
+tailDIV_PAA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PAS:
+	CMPQ AX, R8
+	JGE  tailDIV_PAS
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PAS
+
+tailDIV_PAS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PASZ:
+	CMPQ AX, R8
+	JGE  tailDIV_PASZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PASZ
+
+tailDIV_PASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PASA:
+	CMPQ AX, R8
+	JGE  tailDIV_PASA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PASA
+
+tailDIV_PASA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PAN:
+	CMPQ AX, R8
+	JGE  tailDIV_PAN
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PAN
+
+tailDIV_PAN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PANZ:
+	CMPQ AX, R8
+	JGE  tailDIV_PANZ
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PANZ
+
+tailDIV_PANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PANA:
+	CMPQ AX, R8
+	JGE  tailDIV_PANA
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMULPD Y2, Y2, Y2
+	VMULPD Y1, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PANA
+
+tailDIV_PANA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PB:
+	CMPQ AX, R8
+	JGE  tailDIV_PB
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PB
+
+tailDIV_PB:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBZ:
+	CMPQ AX, R8
+	JGE  tailDIV_PBZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBZ
+
+tailDIV_PBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBA:
+	CMPQ AX, R8
+	JGE  tailDIV_PBA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBA
+
+tailDIV_PBA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBS:
+	CMPQ AX, R8
+	JGE  tailDIV_PBS
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBS
+
+tailDIV_PBS:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBSZ:
+	CMPQ AX, R8
+	JGE  tailDIV_PBSZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBSZ
+
+tailDIV_PBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBSA:
+	CMPQ AX, R8
+	JGE  tailDIV_PBSA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBSA
+
+tailDIV_PBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBN:
+	CMPQ AX, R8
+	JGE  tailDIV_PBN
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBN
+
+tailDIV_PBN:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBNZ:
+	CMPQ AX, R8
+	JGE  tailDIV_PBNZ
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBNZ
+
+tailDIV_PBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_PBNA:
+	CMPQ AX, R8
+	JGE  tailDIV_PBNA
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y9, Y9, Y9
+	VMULPD Y1, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_PBNA
+
+tailDIV_PBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y8, Y8, Y8
+	VMULPD Y1, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NA:
+	CMPQ AX, R8
+	JGE  tailDIV_NA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NA
+
+tailDIV_NA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NAZ:
+	CMPQ AX, R8
+	JGE  tailDIV_NAZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NAZ
+
+tailDIV_NAZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NAA:
+	CMPQ AX, R8
+	JGE  tailDIV_NAA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NAA
+
+tailDIV_NAA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NAS:
+	CMPQ AX, R8
+	JGE  tailDIV_NAS
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NAS
+
+tailDIV_NAS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NASZ:
+	CMPQ AX, R8
+	JGE  tailDIV_NASZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NASZ
+
+tailDIV_NASZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NASA:
+	CMPQ AX, R8
+	JGE  tailDIV_NASA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NASA
+
+tailDIV_NASA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NAN:
+	CMPQ AX, R8
+	JGE  tailDIV_NAN
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NAN
+
+tailDIV_NAN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NANZ:
+	CMPQ AX, R8
+	JGE  tailDIV_NANZ
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NANZ
+
+tailDIV_NANZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NANA:
+	CMPQ AX, R8
+	JGE  tailDIV_NANA
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(SI)(AX*8), Y1, Y2
+	VXORPD Y3, Y2, Y2
+	VDIVPD 32(DX)(AX*8), Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NANA
+
+tailDIV_NANA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (SI)(AX*8), Y1, Y0
+	VXORPD Y3, Y0, Y0
+	VDIVPD (DX)(AX*8), Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NB:
+	CMPQ AX, R8
+	JGE  tailDIV_NB
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NB
+
+tailDIV_NB:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBZ:
+	CMPQ AX, R8
+	JGE  tailDIV_NBZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBZ
+
+tailDIV_NBZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBA:
+	CMPQ AX, R8
+	JGE  tailDIV_NBA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBA
+
+tailDIV_NBA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBS:
+	CMPQ AX, R8
+	JGE  tailDIV_NBS
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBS
+
+tailDIV_NBS:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBSZ:
+	CMPQ AX, R8
+	JGE  tailDIV_NBSZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBSZ
+
+tailDIV_NBSZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBSA:
+	CMPQ AX, R8
+	JGE  tailDIV_NBSA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VMULPD Y4, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBSA
+
+tailDIV_NBSA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VMULPD Y4, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBN:
+	CMPQ AX, R8
+	JGE  tailDIV_NBN
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBN
+
+tailDIV_NBN:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBNZ:
+	CMPQ AX, R8
+	JGE  tailDIV_NBNZ
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VADDPD Y2, Y6, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBNZ
+
+tailDIV_NBNZ:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VADDPD Y0, Y6, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	JMP  done
+
+opDIV_NBNA:
+	CMPQ AX, R8
+	JGE  tailDIV_NBNA
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
+	VXORPD Y3, Y0, Y0
+	VMOVUPD (DI)(AX*8), Y5
+	VADDPD Y0, Y5, Y0
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VXORPD Y3, Y9, Y9
+	VMOVUPD 32(SI)(AX*8), Y2
+	VDIVPD Y9, Y2, Y2
+	VXORPD Y3, Y2, Y2
+	VMOVUPD 32(DI)(AX*8), Y7
+	VADDPD Y2, Y7, Y2
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP  opDIV_NBNA
+
+tailDIV_NBNA:
+	CMPQ AX, CX
+	JGE  done
+	VMULPD (DX)(AX*8), Y1, Y8
+	VXORPD Y3, Y8, Y8
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y8, Y0, Y0
 	VXORPD Y3, Y0, Y0
 	VMOVUPD (DI)(AX*8), Y5
 	VADDPD Y0, Y5, Y0

@@ -167,8 +167,37 @@ func TestBlockVecBits(t *testing.T) {
 		vDivCR: func(a, b, c float64) float64 { return c / a }, vDivRC: func(a, b, c float64) float64 { return a / c },
 		vNeg: func(a, b, c float64) float64 { return -a }, vSq: func(a, b, c float64) float64 { return a * a },
 	}
-	for op := vAdd; op <= vSq; op++ {
+	// inline's forms: the folded instruction's scalar loop, then the
+	// register-register op's.
+	for op := vAddQA; op <= vLastAVX; op++ {
+		rr, form := rrForm(op)
+		scalar[op] = func(a, b, c float64) float64 {
+			switch form {
+			case fQA:
+				a = scalar[vSq](a, 0, c)
+			case fQB:
+				b = scalar[vSq](b, 0, c)
+			case fKA:
+				a = scalar[vMulCR](a, 0, c)
+			case fKB:
+				b = scalar[vMulCR](b, 0, c)
+			case fPA: // the square times fuse's factor, here c
+				a = scalar[vSq](a, 0, c) * c
+			case fPB:
+				b = scalar[vSq](b, 0, c) * c
+			case fNA:
+				a = -scalar[vMulCR](a, 0, c)
+			case fNB:
+				b = -scalar[vMulCR](b, 0, c)
+			}
+			return scalarRR(rr, []float64{a}, []float64{b})[0]
+		}
+	}
+	for op := vAdd; op <= vLastAVX; op++ {
 		f := scalar[op]
+		if f == nil {
+			t.Fatalf("op %d has no scalar loop here", op)
+		}
 		for range 200 {
 			m := 1 + r.IntN(40)
 			a, b, d := make([]float64, m), make([]float64, m), make([]float64, m)
@@ -179,7 +208,8 @@ func TestBlockVecBits(t *testing.T) {
 			if r.IntN(2) == 0 {
 				c = 4*r.Float64() - 2
 			}
-			rr := op == vAdd || op == vSub || op == vMul || op == vDiv
+			base, _ := rrForm(op)
+			rr := base == vAdd || base == vSub || base == vMul || base == vDiv
 			bb := a
 			if rr {
 				bb = b
@@ -196,7 +226,7 @@ func TestBlockVecBits(t *testing.T) {
 				// The scalar loops, run through a slice so that the
 				// compiler cannot fold them differently.
 				want := f(a[e], b[e], c)
-				if rr {
+				if op == base && rr {
 					want = scalarRR(op, a, b)[e]
 				}
 				if in.scaled {
@@ -207,7 +237,7 @@ func TestBlockVecBits(t *testing.T) {
 				}
 				// + and * commute, and gc may name either operand
 				// first (see sameBits); - and / keep a's payload.
-				commutes := op == vAdd || op == vMul
+				commutes := base == vAdd || base == vMul
 				if math.Float64bits(d[e]) != math.Float64bits(want) && !(commutes && math.IsNaN(d[e]) && math.IsNaN(want)) {
 					t.Fatalf("op %d: %v, %v, c %v: AVX %x, scalar %x", op, a[e], b[e], c, math.Float64bits(d[e]), math.Float64bits(want))
 				}
@@ -251,4 +281,67 @@ func scalarRR(op vop, a, b []float64) []float64 {
 		divRR(d, a, b)
 	}
 	return d
+}
+
+// TestTrigBits: the four-lane sin and cos (trig) are math.Sin's and
+// math.Cos's bits, over the whole range the kernel takes (|x| < 1<<29,
+// each octant, values near the octant edges, ±0, subnormals) and where
+// it hands lanes to math (NaN, ±Inf, |x| >= 1<<29), at every length
+// and alignment, in place and not; with AVX and without.
+func TestTrigBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	special := []float64{0, math.Copysign(0, -1), 5e-324, -5e-324, 1e-300, math.Pi / 4, math.Pi / 2, math.Pi, 3 * math.Pi / 4,
+		math.Nextafter(math.Pi/4, 0), math.Nextafter(math.Pi/4, 4), 1 << 29, math.Nextafter(1<<29, 0), -(1 << 29), 1e300,
+		math.Inf(1), math.Inf(-1), math.NaN(), math.Float64frombits(0x7ff8000000000abc)}
+	val := func(scale float64) float64 {
+		switch r.IntN(8) {
+		case 0:
+			return special[r.IntN(len(special))]
+		case 1: // an octant's edge, k*Pi/4 to within a few ulps
+			x := float64(r.IntN(64)-32) * math.Pi / 4
+			for range r.IntN(4) {
+				x = math.Nextafter(x, math.Inf(2*r.IntN(2)-1))
+			}
+			return x
+		}
+		return scale * (2*r.Float64() - 1)
+	}
+	for _, avx := range []bool{true, false} {
+		if avx && !kern.UseAVX {
+			continue
+		}
+		t.Run(fmt.Sprintf("avx=%v", avx), func(t *testing.T) {
+			defer func(was bool) { kern.UseAVX = was }(kern.UseAVX)
+			kern.UseAVX = avx
+			for _, tc := range []struct {
+				name  string
+				cos   bool
+				scale float64
+			}{{"sin", false, 4}, {"cos", true, 4}, {"sin", false, 1e3}, {"cos", true, 1e3}, {"sin", false, 1 << 29}, {"cos", true, 1 << 29}} {
+				f := math.Sin
+				if tc.cos {
+					f = math.Cos
+				}
+				for range 300 {
+					m, off := r.IntN(70), r.IntN(4)
+					a := make([]float64, off+m)
+					for e := range a {
+						a[e] = val(tc.scale)
+					}
+					src := append([]float64(nil), a...)
+					d := make([]float64, off+m)
+					inPlace := r.IntN(2) == 0
+					if inPlace {
+						d = a
+					}
+					trig(tc.cos, d[off:], a[off:])
+					for e := off; e < off+m; e++ {
+						if want := f(src[e]); math.Float64bits(d[e]) != math.Float64bits(want) && !(math.IsNaN(d[e]) && math.IsNaN(want)) {
+							t.Fatalf("%s(%v) (%#x, in place %v): %#x, math %#x", tc.name, src[e], math.Float64bits(src[e]), inPlace, math.Float64bits(d[e]), math.Float64bits(want))
+						}
+					}
+				}
+			}
+		})
+	}
 }

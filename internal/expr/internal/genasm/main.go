@@ -28,35 +28,62 @@ import (
 
 // An op is one of eval.go's vops with its AVX loop body for one lane of
 // four: {r} is the lane's result register (Y0 or Y2), {o} its memory
-// offset ("" or "32"). a is at (SI), b at (DX), the immediate c in Y1,
+// offset ("" or "32"), {t} a scratch register (Y8 or Y9). a is at (SI), b at (DX), the immediate c in Y1,
 // the sign mask in Y3.
 type op struct {
-	vop  string   // eval.go's constant
-	body []string // the lane's instructions, leaving the result in {r}
+	vop   string   // eval.go's constant
+	body  []string // the lane's instructions, leaving the result in {r}
+	label string   // the loops' label, "" for the vop's name in capitals
 }
 
 var ops = []op{
-	{"vAdd", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VADDPD {o}(DX)(AX*8), {r}, {r}"}},
-	{"vAddCR", []string{"VADDPD {o}(SI)(AX*8), Y1, {r}"}},
-	{"vAddRC", []string{"VADDPD {o}(SI)(AX*8), Y1, {r}"}}, // c + a: + commutes (c is never NaN)
-	{"vSub", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VSUBPD {o}(DX)(AX*8), {r}, {r}"}},
-	{"vSubCR", []string{"VSUBPD {o}(SI)(AX*8), Y1, {r}"}},
-	{"vSubRC", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VSUBPD Y1, {r}, {r}"}},
-	{"vMul", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {o}(DX)(AX*8), {r}, {r}"}},
-	{"vMulCR", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}"}},
-	{"vMulRC", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}"}}, // c * a: * commutes (c is never NaN)
-	{"vDiv", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VDIVPD {o}(DX)(AX*8), {r}, {r}"}},
-	{"vDivCR", []string{"VDIVPD {o}(SI)(AX*8), Y1, {r}"}},
-	{"vDivRC", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VDIVPD Y1, {r}, {r}"}},
-	{"vNeg", []string{"VXORPD {o}(SI)(AX*8), Y3, {r}"}},
-	{"vSq", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {r}, {r}, {r}"}},
+	{"vAdd", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VADDPD {o}(DX)(AX*8), {r}, {r}"}, ""},
+	{"vAddCR", []string{"VADDPD {o}(SI)(AX*8), Y1, {r}"}, ""},
+	{"vAddRC", []string{"VADDPD {o}(SI)(AX*8), Y1, {r}"}, ""}, // c + a: + commutes (c is never NaN)
+	{"vSub", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VSUBPD {o}(DX)(AX*8), {r}, {r}"}, ""},
+	{"vSubCR", []string{"VSUBPD {o}(SI)(AX*8), Y1, {r}"}, ""},
+	{"vSubRC", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VSUBPD Y1, {r}, {r}"}, ""},
+	{"vMul", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {o}(DX)(AX*8), {r}, {r}"}, ""},
+	{"vMulCR", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}"}, ""},
+	{"vMulRC", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}"}, ""}, // c * a: * commutes (c is never NaN)
+	{"vDiv", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VDIVPD {o}(DX)(AX*8), {r}, {r}"}, ""},
+	{"vDivCR", []string{"VDIVPD {o}(SI)(AX*8), Y1, {r}"}, ""},
+	{"vDivRC", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VDIVPD Y1, {r}, {r}"}, ""},
+	{"vNeg", []string{"VXORPD {o}(SI)(AX*8), Y3, {r}"}, ""},
+	{"vSq", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {r}, {r}, {r}"}, ""},
+}
+
+// The register-register ops with an operand computed in the loop
+// (inline's forms, eval.go, in its order): QA squares a (a*a op b), QB
+// squares b (a op b*b), KA multiplies a by the immediate (c*a op b), KB
+// b (a op c*b), PA and PB square the operand and multiply the square by
+// c, NA and NB multiply it by c and negate it, each as the instruction
+// it replaces computed it: c*v and v*c agree bit for bit (c is never
+// NaN). {t} is the lane's scratch register. Their labels keep the
+// form apart from the variants' suffixes (ADD_NA, not ADDNA: vAdd
+// negated, adding to d).
+func init() {
+	for _, rr := range []struct{ name, inst string }{{"Add", "VADDPD"}, {"Sub", "VSUBPD"}, {"Mul", "VMULPD"}, {"Div", "VDIVPD"}} {
+		i := rr.inst
+		ops = append(ops,
+			op{"v" + rr.name + "QA", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {r}, {r}, {r}", i + " {o}(DX)(AX*8), {r}, {r}"}, strings.ToUpper(rr.name) + "_QA"},
+			op{"v" + rr.name + "QB", []string{"VMOVUPD {o}(DX)(AX*8), {t}", "VMULPD {t}, {t}, {t}", "VMOVUPD {o}(SI)(AX*8), {r}", i + " {t}, {r}, {r}"}, strings.ToUpper(rr.name) + "_QB"},
+			op{"v" + rr.name + "KA", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}", i + " {o}(DX)(AX*8), {r}, {r}"}, strings.ToUpper(rr.name) + "_KA"},
+			op{"v" + rr.name + "KB", []string{"VMULPD {o}(DX)(AX*8), Y1, {t}", "VMOVUPD {o}(SI)(AX*8), {r}", i + " {t}, {r}, {r}"}, strings.ToUpper(rr.name) + "_KB"},
+			op{"v" + rr.name + "PA", []string{"VMOVUPD {o}(SI)(AX*8), {r}", "VMULPD {r}, {r}, {r}", "VMULPD Y1, {r}, {r}", i + " {o}(DX)(AX*8), {r}, {r}"}, strings.ToUpper(rr.name) + "_PA"},
+			op{"v" + rr.name + "PB", []string{"VMOVUPD {o}(DX)(AX*8), {t}", "VMULPD {t}, {t}, {t}", "VMULPD Y1, {t}, {t}", "VMOVUPD {o}(SI)(AX*8), {r}", i + " {t}, {r}, {r}"}, strings.ToUpper(rr.name) + "_PB"},
+			op{"v" + rr.name + "NA", []string{"VMULPD {o}(SI)(AX*8), Y1, {r}", "VXORPD Y3, {r}, {r}", i + " {o}(DX)(AX*8), {r}, {r}"}, strings.ToUpper(rr.name) + "_NA"},
+			op{"v" + rr.name + "NB", []string{"VMULPD {o}(DX)(AX*8), Y1, {t}", "VXORPD Y3, {t}, {t}", "VMOVUPD {o}(SI)(AX*8), {r}", i + " {t}, {r}, {r}"}, strings.ToUpper(rr.name) + "_NB"},
+		)
+	}
 }
 
 // The variants: a result modifier (fuse's factor post in Y4, or
-// negation) and a store (d = r, d = 0 + r with 0 in Y6, d = d + r), each
-// adding its code to the op's and its suffix to the loop's label, and
-// its instructions to the lane's body ({a} is the lane's register for
-// d's old value, Y5 or Y7).
+// negation; eval.go's kScaled and kNegated) and a store (d = r, d = 0 +
+// r with 0 in Y6, d = d + r; kStoreZero and kStoreAdd), each adding its
+// code to the op's and its suffix to the loop's label, and its
+// instructions to the lane's body ({a} is the lane's register for d's
+// old value, Y5 or Y7).
 type variant struct {
 	code   int
 	suffix string
@@ -66,20 +93,20 @@ type variant struct {
 var (
 	results = []variant{
 		{0, "", nil},
-		{32, "S", []string{"VMULPD Y4, {r}, {r}"}},
-		{64, "N", []string{"VXORPD Y3, {r}, {r}"}},
+		{64, "S", []string{"VMULPD Y4, {r}, {r}"}},
+		{128, "N", []string{"VXORPD Y3, {r}, {r}"}},
 	}
 	stores = []variant{
 		{0, "", nil},
-		{128, "Z", []string{"VADDPD {r}, Y6, {r}"}},
-		{256, "A", []string{"VMOVUPD {o}(DI)(AX*8), {a}", "VADDPD {r}, {a}, {r}"}},
+		{256, "Z", []string{"VADDPD {r}, Y6, {r}"}},
+		{512, "A", []string{"VMOVUPD {o}(DI)(AX*8), {a}", "VADDPD {r}, {a}, {r}"}},
 	}
 )
 
 // lane is one of a loop iteration's two groups of four.
-type lane struct{ r, o, a string }
+type lane struct{ r, o, a, t string }
 
-var lanes = [2]lane{{"Y0", "", "Y5"}, {"Y2", "32", "Y7"}}
+var lanes = [2]lane{{"Y0", "", "Y5", "Y8"}, {"Y2", "32", "Y7", "Y9"}}
 
 // A loop is one op's loop in one variant.
 type loop struct {
@@ -159,7 +186,10 @@ func generate(src []byte) ([]byte, error) {
 		if i > 0 && v != codes[ops[0].vop]+i {
 			return nil, fmt.Errorf("vop %s is %d, not %s+%d: the table is not in eval.go's order", o.vop, v, ops[0].vop, i)
 		}
-		name := strings.ToUpper(strings.TrimPrefix(o.vop, "v"))
+		name := o.label
+		if name == "" {
+			name = strings.ToUpper(strings.TrimPrefix(o.vop, "v"))
+		}
 		for _, r := range results {
 			for _, s := range stores {
 				body := append(append(append([]string(nil), o.body...), r.body...), s.body...)
@@ -223,7 +253,7 @@ func compares(n int) int {
 // four at a time up to CX (once: n is a multiple of 4).
 func writeLoop(b *bytes.Buffer, l loop) {
 	lines := func(ln lane) {
-		r := strings.NewReplacer("{r}", ln.r, "{o}", ln.o, "{a}", ln.a)
+		r := strings.NewReplacer("{r}", ln.r, "{o}", ln.o, "{a}", ln.a, "{t}", ln.t)
 		for _, s := range l.body {
 			fmt.Fprintf(b, "\t%s\n", r.Replace(s))
 		}
@@ -254,9 +284,12 @@ const header = `//go:build amd64 && !purego
 // register), so c op a and a op c agree bit for bit for + and *, and the
 // CR kernel serves RC too; so does fuse's factor post, multiplied after
 // the op (v*post for the post*v it replaces). Negation, an op or fuse's,
-// flips the sign bit, as gc's XORPS does, NaN included.
+// flips the sign bit, as gc's XORPS does, NaN included. The ops from
+// vAddQA on compute an operand in the loop (squared, times c, or both,
+// or times c and negated), as the instruction that inline folded into
+// them did.
 //
-// A deferred output's kernel (op+128, op+256) then adds the result to
+// A deferred output's kernel (op+256, op+512) then adds the result to
 // the destination, 0 + r or d + r with the left operand first as
 // accumulate's scalar loop has it.
 //
@@ -276,9 +309,9 @@ GLOBL evalSign<>(SB), RODATA|NOPTR, $8
 // func blockAVX(op int, d, a, b *float64, c, post float64, n int)
 //
 // d[e] = a[e] op b[e] (or op with the immediate c, or of a alone) for
-// e < n, a positive multiple of 4; op is a vop from vAdd to vSq, plus 32
-// to multiply each result by post, or plus 64 to negate it; plus 128
-// to store 0 + the result, plus 256 to store d[e] + the result. b is
+// e < n, a positive multiple of 4; op is a vop from vAdd to vDivNB, plus
+// 64 to multiply each result by post, or plus 128 to negate it; plus 256
+// to store 0 + the result, plus 512 to store d[e] + the result. b is
 // read only by the register-register ops.
 TEXT ·blockAVX(SB), NOSPLIT, $0-56
 	MOVQ         op+0(FP), BX
