@@ -11,7 +11,9 @@
 //   - an Optimizer and a Schedule describe the update rule and the learning
 //     rate, with torch.optim's rules, names and defaults;
 //   - a Job puts them together with the steps, stopping rules, precision and,
-//     for a model on data, the data;
+//     for a model on data, the data; a JobRequest is a job as a user chooses
+//     it (names, and which settings were given), whose Build fills the
+//     defaults and checks the choices as the command line does;
 //   - a Backend computes; Run drives it and returns a Result whose Status
 //     says why the run stopped. Compare judges one run against another
 //     (the GPU against the CPU) with a tolerance derived in

@@ -16,8 +16,9 @@
 //
 // Read and Parse give a file's keys in file order with their lines, and
 // File.Text renders a value as the text a setting of its Kind parses;
-// Entries and Encode write a run's effective job, which reads back to the
-// same values.
+// Decode reads the keys into a gdgpu.JobRequest, whose Build makes the
+// job; Entries and Encode write a run's effective job, which reads back
+// to the same values and, through Decode and Build, to the same job.
 package jobfile
 
 import (

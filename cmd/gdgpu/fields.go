@@ -70,6 +70,11 @@ var fieldFlags = func() map[string]string {
 		"gdgpu.ProblemNames":     "gdgpu list",
 		"gdgpu.NewModelCard":     "gdgpu run --out",
 		"Job.Seed":               "--seed",
+		"JobRequest.Device":      "--device",
+		"JobRequest.InitFile":    "--init",
+		"JobRequest.Intercept":   "--intercept",
+		"JobRequest.Epochs":      "--epochs",
+		"gdgpu.Run":              "gdgpu run",
 		"Run.x0":                 "--init",
 		"Config.Sizes":           "--sizes", // bench.Config, gdgpu bench's
 		"Config.Precision":       "--precision",
@@ -104,11 +109,20 @@ func fieldFlag(field string) string {
 // --epochs sets the step limit too.
 var fieldAlsoFlags = map[string][]string{"Job.Steps": {"epochs"}}
 
+// requestAlsoFlags are fieldAlsoFlags for gdgpu.JobRequest, which takes
+// --epochs apart: --objective-file gives the objective too.
+var requestAlsoFlags = map[string][]string{"Job.Objective": {"objective-file"}}
+
 // fieldGiven answers, for the library functions that take the fields a
 // caller set (gdgpu.Checkpoint.ResumeJob), whether a flag of the field
 // was given (changed): its flag in fieldFlags, without dashes and value,
 // or one of fieldAlsoFlags.
 func fieldGiven(changed func(string) bool) func(field string) bool {
+	return flagsGiven(changed, fieldAlsoFlags)
+}
+
+// flagsGiven is fieldGiven with also in place of fieldAlsoFlags.
+func flagsGiven(changed func(string) bool, also map[string][]string) func(field string) bool {
 	return func(field string) bool {
 		if fl, ok := strings.CutPrefix(fieldFlag(field), "--"); ok {
 			fl, _, _ = strings.Cut(fl, "=") // --intercept=false
@@ -117,7 +131,7 @@ func fieldGiven(changed func(string) bool) func(field string) bool {
 				return true
 			}
 		}
-		return slices.ContainsFunc(fieldAlsoFlags[field], changed)
+		return slices.ContainsFunc(also[field], changed)
 	}
 }
 

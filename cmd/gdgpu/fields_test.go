@@ -83,6 +83,24 @@ func TestFieldGiven(t *testing.T) {
 			t.Errorf("%s with %v given: %v, want %v", tc.field, tc.changed, got, tc.want)
 		}
 	}
+	// gdgpu.JobRequest's: --epochs is its own field there.
+	for _, tc := range []struct {
+		field   string
+		changed []string
+		want    bool
+	}{
+		{"Job.Steps", []string{"epochs"}, false},
+		{"JobRequest.Epochs", []string{"epochs"}, true},
+		{"Job.Objective", []string{"objective-file"}, true},
+		{"Job.Objective", []string{"objective"}, true},
+		{"JobRequest.Intercept", []string{"intercept"}, true},
+		{"JobRequest.InitFile", []string{"init"}, true},
+	} {
+		given := flagsGiven(func(fl string) bool { return slices.Contains(tc.changed, fl) }, requestAlsoFlags)
+		if got := given(tc.field); got != tc.want {
+			t.Errorf("request: %s with %v given: %v, want %v", tc.field, tc.changed, got, tc.want)
+		}
+	}
 	cp := &gdgpu.Checkpoint{Job: gdgpu.NewJob()}
 	job := cp.Job
 	asked := 0

@@ -1,12 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -150,223 +149,100 @@ type setup struct {
 // maxObjectiveFile bounds --objective-file's size.
 const maxObjectiveFile = 1 << 20
 
-// typedObjective compiles --objective (or --objective-file) and registers
-// it, so that the rest of build sees it as the problem it names.
-func (f *jobFlags) typedObjective(changed func(string) bool, job *gdgpu.Job) error {
-	src := f.objective
-	if changed("objective-file") {
-		if changed("objective") {
-			return usagef("--objective and --objective-file do not go together: give the expression once")
-		}
-		if err := data.CheckRegular(f.objFile); err != nil {
-			return usagef("--objective-file: %v", err)
-		}
-		fh, err := os.Open(f.objFile)
-		if err != nil {
-			return usagef("--objective-file: %v", err)
-		}
-		b, err := io.ReadAll(io.LimitReader(fh, maxObjectiveFile+1))
-		fh.Close()
-		if err != nil {
-			return usagef("--objective-file %s: %v", f.objFile, err)
-		}
-		if len(b) > maxObjectiveFile {
-			return usagef("--objective-file %s is larger than %d bytes", f.objFile, maxObjectiveFile)
-		}
-		src = string(b)
-	} else if !changed("objective") {
-		return nil
+// objectiveText returns --objective's expression, or --objective-file's
+// text; "" when neither is given.
+func (f *jobFlags) objectiveText(changed func(string) bool) (string, error) {
+	if !changed("objective-file") {
+		return f.objective, nil
 	}
-	if changed("problem") {
-		return usagef("--objective and --problem do not go together: the expression is the problem")
+	if changed("objective") {
+		return "", usagef("--objective and --objective-file do not go together: give the expression once")
 	}
-	p, err := gdgpu.RegisterObjective(src)
+	if err := data.CheckRegular(f.objFile); err != nil {
+		return "", usagef("--objective-file: %v", err)
+	}
+	fh, err := os.Open(f.objFile)
 	if err != nil {
-		return usagef("--objective: %v", err)
+		return "", usagef("--objective-file: %v", err)
 	}
-	f.problem, job.Objective = p.Name, src
-	return nil
+	b, err := io.ReadAll(io.LimitReader(fh, maxObjectiveFile+1))
+	fh.Close()
+	if err != nil {
+		return "", usagef("--objective-file %s: %v", f.objFile, err)
+	}
+	if len(b) > maxObjectiveFile {
+		return "", usagef("--objective-file %s is larger than %d bytes", f.objFile, maxObjectiveFile)
+	}
+	return string(b), nil
 }
 
-// build turns the flags into a validated job and start point. Every error
-// is a usage error naming the flag or file.
-func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
-	changed := cmd.Flags().Changed
-	s := &setup{device: f.device, gpu: f.gpu, out: f.out, log: f.log, init: f.init}
-	job := gdgpu.NewJob()
+// purposes are the commands whose jobs gdgpu.JobRequest treats apart.
+var purposes = map[string]gdgpu.Purpose{"compare": gdgpu.PurposeCompare, "view": gdgpu.PurposeRace}
 
-	if err := f.typedObjective(changed, &job); err != nil {
-		return nil, err
+// request copies the flags into a gdgpu.JobRequest, the flags given
+// being the fields given (requestGiven).
+func (f *jobFlags) request(cmd *cobra.Command) (gdgpu.JobRequest, error) {
+	changed := cmd.Flags().Changed
+	r := gdgpu.NewJobRequest()
+	src, err := f.objectiveText(changed)
+	if err != nil {
+		return r, err
 	}
-	p, ok := gdgpu.LookupProblem(f.problem)
-	isModel := gdgpu.IsModel(f.problem)
-	if !ok && !isModel {
-		return nil, usagef("--problem %q is unknown (known: %s; models: %s)", f.problem, strings.Join(gdgpu.ProblemNames(), ", "), strings.Join(gdgpu.ModelNames(), ", "))
+	r.Problem, r.Objective, r.Dim, r.Cond, r.Optimizer = f.problem, src, f.dim, f.cond, f.optimizer
+	r.Hyper = map[string]float64{}
+	for name, v := range f.hyper {
+		if changed(name) {
+			r.Hyper[name] = *v
+		}
 	}
-	job.Problem = f.problem
-	if isModel && changed("cond") {
-		// A model's objective is its loss on the data: a condition number
-		// would be taken and ignored, so say so.
-		return nil, usagef("--cond applies to --problem quadratic, not to the model %s", f.problem)
-	}
-	if !isModel {
-		for _, name := range modelFlagNames {
-			if changed(name) {
-				return nil, usagef("--%s applies to the models on data (--problem %s), not to --problem %s", name, strings.Join(gdgpu.ModelNames(), "|"), f.problem)
+	for name, v := range f.switches {
+		if changed(name) {
+			r.Hyper[name] = 0
+			if *v {
+				r.Hyper[name] = 1
 			}
 		}
 	}
-	if f.device != "gpu" && f.device != "cpu" {
-		return nil, usagef("--device %q is unknown (want gpu or cpu)", f.device)
-	}
-	if f.device == "gpu" {
-		if err := cpuOnlyModel(f.problem); err != nil {
-			return nil, err
-		}
+	r.Schedule = f.sched.vals
+	r.Schedule.Kind = f.sched.kind
+	r.Steps, r.LogEvery, r.Device, r.Precision, r.Seed, r.InitFile = f.steps, f.logEvery, f.device, f.precision, f.seed, f.init
+	r.GradTol, r.FuncTol, r.FuncWindow, r.LossTarget, r.TimeLimit = f.gradTol, f.funcTol, f.funcWindow, f.lossTarget, f.timeLimit
+	r.ClipNorm, r.ClipValue = f.clipNorm, f.clipValue
+	m := f.model
+	r.Data, r.Target, r.Features, r.Synthetic = m.data, m.target, m.features, m.synthetic
+	r.Samples, r.Classes, r.Noise, r.Standardize, r.ValFraction, r.Task = m.samples, m.classes, m.noise, m.standardize, m.valFraction, m.task
+	r.Loss, r.Delta, r.L1, r.L2, r.Intercept, r.BatchSize, r.Epochs = m.loss, m.delta, m.l1, m.l2, m.intercept, m.batchSize, m.epochs
+	r.Hidden, r.Activation, r.LeakySlope, r.InitScheme = m.hidden, m.activation, m.leakySlope, m.initScheme
+	r.Purpose = purposes[cmd.Name()]
+	r.Given = flagsGiven(changed, requestAlsoFlags)
+	return r, nil
+}
+
+// build turns the flags into a validated job and start point
+// (gdgpu.JobRequest.Build). Every error is a usage error naming the flag
+// or file.
+func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
+	s := &setup{device: f.device, gpu: f.gpu, out: f.out, log: f.log, init: f.init}
+	r, err := f.request(cmd)
+	if err != nil {
+		return nil, err
 	}
 	if f.gpu < 0 {
 		return nil, usagef("--gpu %d must be >= 0", f.gpu)
 	}
-
-	opt, err := gdgpu.DefaultOptimizer(f.optimizer)
+	b, err := r.Build()
 	if err != nil {
-		return nil, usagef("--optimizer %q is unknown (%s)", f.optimizer, gdgpu.KnownOptimizers(f.optimizer))
-	}
-	var given []string
-	for name := range f.hyper {
-		given = append(given, name)
-	}
-	for name := range f.switches {
-		given = append(given, name)
-	}
-	sort.Strings(given)
-	for _, name := range given {
-		if !changed(name) {
-			continue
+		// A file that could not be read (the refusal wraps the reader's
+		// error) says when --resume's checkpoint named it.
+		flag := fieldFlag
+		if fe := (*gdgpu.FieldError)(nil); errors.As(err, &fe) && fe.Unwrap() != nil {
+			flag = f.model.flagOf
 		}
-		if !opt.Takes(name) {
-			return nil, usagef("--%s does not apply to --optimizer %s (it takes %s)", name, opt.Name, takes(opt.Name))
-		}
-		if v, ok := f.hyper[name]; ok {
-			opt.Set(name, *v)
-		} else if *f.switches[name] {
-			opt.Set(name, 1)
-		} else {
-			opt.Set(name, 0)
-		}
+		return nil, usagef("%s", inFlags(err, flag))
 	}
-	job.Optimizer = opt
-	info, _ := gdgpu.LookupOptimizer(opt.Name)
-	if info.CPUOnly {
-		// Refused here, before any GL context is opened.
-		if cmd.Name() == "compare" {
-			return nil, usagef("--optimizer %s runs on the CPU only (%s): there is no GPU run to compare it with; use gdgpu run --optimizer %s --device cpu",
-				opt.Name, info.Torch, opt.Name)
-		}
-		if f.device != "cpu" {
-			return nil, usagef("--optimizer %s runs on the CPU only (%s): add --device cpu", opt.Name, info.Torch)
-		}
-	}
-
-	prec, err := gdgpu.ParsePrecision(f.precision)
-	if err != nil {
-		return nil, usagef("--precision %q is unknown (want f32 or f64)", f.precision)
-	}
-	if f.device == "cpu" && changed("precision") && prec != gdgpu.F64 && cmd.Name() == "run" {
-		return nil, usagef("--precision %s applies to --device gpu; the CPU computes in float64 (use --precision f64 or leave it out)", f.precision)
-	}
-	job.Precision = prec
-	job.Cond = f.cond
-	job.Steps = f.steps
-	job.LogEvery = f.logEvery
-	if info.CPUOnly {
-		// Any schedule flag but an explicit --schedule constant.
-		given := changedSchedule(changed)
-		if len(given) > 0 && given[0] == "schedule" && f.sched.kind == "constant" {
-			given = given[1:]
-		}
-		if len(given) > 0 {
-			flag := given[0]
-			return nil, usagef("--%s does not apply to --optimizer %s: its line search chooses each step's length, there is no learning rate to schedule", flag, opt.Name)
-		}
-		for _, c := range []struct {
-			flag string
-			v    float64
-		}{{"clip-grad-norm", f.clipNorm}, {"clip-grad-value", f.clipValue}} {
-			if c.v != 0 {
-				return nil, usagef("--%s does not apply to --optimizer %s: its line search needs the loss's own gradient", c.flag, opt.Name)
-			}
-		}
-	}
-	if job.Schedule, err = f.sched.build(changed, f.steps); err != nil {
-		return nil, err
-	}
-	if changed("seed") {
-		job.Seed, job.RandomStart = f.seed, true
-	}
-	job.GradTol, job.FuncTol, job.FuncWindow, job.TimeLimit = f.gradTol, f.funcTol, f.funcWindow, f.timeLimit
-	for _, t := range []struct {
-		flag string
-		v    float64
-	}{{"grad-tol", f.gradTol}, {"func-tol", f.funcTol}} {
-		if math.IsInf(t.v, 0) {
-			return nil, usagef("--%s %g must be a finite number >= 0", t.flag, t.v)
-		}
-	}
-	job.ClipNorm, job.ClipValue = f.clipNorm, f.clipValue
-	if changed("loss-target") {
-		job.LossTarget, job.HasTarget = f.lossTarget, true
-	}
-	if cmd.Name() == "compare" && f.timeLimit != 0 {
-		return nil, usagef("--time-limit stops each run after its own wall time, at different steps: compare does not take it")
-	}
-
-	job.Dim = p.DefaultDim
-	if changed("dim") {
-		job.Dim = f.dim
-	}
-	if isModel {
-		if s.model, err = f.model.buildModel(changed, &job, f); err != nil {
-			return nil, err
-		}
-	}
-	if f.init != "" {
-		if changed("seed") && !isModel {
-			return nil, usagef("--init and --seed both choose the start point; give one")
-		}
-		x0, err := data.ReadVector(f.init)
-		if err != nil {
-			return nil, usagef("--init: %v", err)
-		}
-		if len(x0) == 0 {
-			return nil, usagef("--init %s holds no values", f.init)
-		}
-		if changed("dim") && len(x0) != f.dim {
-			return nil, usagef("--init %s holds %d values but --dim is %d", f.init, len(x0), f.dim)
-		}
-		if isModel && len(x0) != job.Dim {
-			return nil, usagef("--init %s holds %d values but the %s model on this data has %d parameters", f.init, len(x0), job.Problem, job.Dim)
-		}
-		for i, v := range x0 {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, usagef("--init %s: value %d is %g; the start point must be finite", f.init, i, v)
-			}
-			if f.device == "gpu" && job.Precision == gdgpu.F32 && math.Abs(v) > math.MaxFloat32 {
-				return nil, usagef("--init %s: value %d is %g, beyond float32's range (±%.4g) that --precision f32 on the GPU computes in; use --precision f64", f.init, i, v, math.MaxFloat32)
-			}
-		}
-		job.Dim = len(x0)
-		s.x0 = x0
-	}
-	if err := job.Validate(); err != nil {
-		return nil, usagef("%v", err)
-	}
-	if cmd.Name() == "compare" && f.device == "gpu" {
-		if err := gdgpu.CheckCompare(&job); err != nil {
-			return nil, usagef("%v", err)
-		}
-	}
-	if info.CPUOnly {
+	job := b.Job
+	s.model, s.x0 = b.Data, b.Start
+	if info, _ := gdgpu.LookupOptimizer(job.Optimizer.Name); info.CPUOnly {
 		if err := checkMinimize(&job); err != nil {
 			return nil, err
 		}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -40,10 +38,6 @@ type modelFlags struct {
 	// given (messages say so).
 	fromCheckpoint bool
 }
-
-// modelFlagNames are the flags that only models take.
-var modelFlagNames = []string{"data", "target", "features", "synthetic", "samples", "classes", "noise", "standardize",
-	"val-fraction", "loss", "delta", "l1", "l2", "intercept", "batch-size", "epochs", "hidden", "activation", "leaky-slope", "init-scheme", "mlp-task"}
 
 func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	m := &modelFlags{}
@@ -81,139 +75,9 @@ func cpuOnlyModel(problem string) error {
 	return nil
 }
 
-// modelSetup is what buildModel adds to a setup: the data's description
+// modelSetup is what gdgpu.JobRequest.Build adds to a setup: the data's description
 // for the --out sidecar.
 type modelSetup = gdgpu.LoadedData
-
-// buildModel reads or generates the data (gdgpu.LoadData), and fills the
-// job's model fields. Every error is a usage error naming the flag or the
-// file.
-func (m *modelFlags) buildModel(changed func(string) bool, job *gdgpu.Job, f *jobFlags) (*modelSetup, error) {
-	if changed("dim") {
-		return nil, usagef("--dim does not apply to --problem %s: the parameter count follows from the data", job.Problem)
-	}
-	// Models start from zero (or --init); the seed draws the synthetic
-	// data, the validation split and the batch order.
-	job.Seed, job.RandomStart = f.seed, false
-	// The checks of flags given where they do not apply: the spec holds
-	// only the fields of the data it describes.
-	if m.synthetic != "" && m.data == "" {
-		if changed("target") {
-			return nil, usagef("--target applies to --data, not --synthetic")
-		}
-		if m.features != "" {
-			if nf, err := strconv.Atoi(m.features); err != nil || nf < 1 {
-				return nil, usagef("--features %q: with --synthetic it is the number of features, an integer >= 1", m.features)
-			}
-		}
-	}
-	if m.data != "" && m.synthetic == "" {
-		for _, fl := range []string{"samples", "classes", "noise"} {
-			if changed(fl) {
-				return nil, usagef("--%s applies to --synthetic, not --data", fl)
-			}
-		}
-	}
-	// Paths as given, so that messages and the model card name the file
-	// as the user typed it; the job keeps them absolute.
-	ld, err := gdgpu.LoadData(job.Problem, m.spec(job.Problem, false), job.Seed)
-	if err != nil {
-		// A file that could not be read (the refusal wraps the reader's
-		// error) says when --resume's checkpoint named it.
-		flag := fieldFlag
-		if fe := (*gdgpu.FieldError)(nil); errors.As(err, &fe) && fe.Unwrap() != nil {
-			flag = m.flagOf
-		}
-		return nil, usagef("%s", inFlags(err, flag))
-	}
-	if m.synthetic == "regression" && changed("classes") {
-		// LoadData refuses Classes set with regression; --classes 0
-		// (its default) given is refused here, as before.
-		return nil, usagef("--classes applies to --synthetic classification")
-	}
-	d := ld.Data
-	job.Data = d
-	job.DataSpec = m.spec(job.Problem, true)
-	if ld.TaskInferred && ld.Task == "regression" {
-		// The checkpoint and job.toml say what the data chose; a
-		// classification stays "", as before inference, which it reads
-		// as again.
-		job.DataSpec.Task = ld.Task
-	}
-	job.Loss, job.Delta, job.L1, job.L2 = m.loss, m.delta, m.l1, m.l2
-	job.NoIntercept, job.BatchSize = !m.intercept, m.batchSize
-	if err := m.network(changed, job); err != nil {
-		return nil, err
-	}
-	if info, _ := gdgpu.LookupModel(job.Problem); !info.Costs && changed("loss") {
-		return nil, usagef("--loss applies to --problem linear (%s has its own loss)", job.Problem)
-	}
-	if cost, _ := gdgpu.LookupRegressionCost(m.loss); changed("delta") && !cost.Delta {
-		return nil, usagef("--delta applies to --loss huber")
-	}
-	if job.Dim, err = gdgpu.ModelParams(job); err != nil {
-		return nil, usagef("%v", err)
-	}
-	if changed("epochs") {
-		if changed("steps") {
-			return nil, usagef("--epochs and --steps both set the run's length; give one")
-		}
-		if m.epochs < 1 { // --epochs 0 ran the default --steps
-			return nil, usagef("--epochs %d must be >= 1", m.epochs)
-		}
-		_, per := gdgpu.Batches(m.batchSize, d.Rows)
-		if int64(m.epochs)*int64(per) > math.MaxInt32 {
-			return nil, usagef("--epochs %d x %d steps per epoch is too many steps", m.epochs, per)
-		}
-		job.Steps = m.epochs * per
-	}
-	return ld, nil
-}
-
-// network sets the job's network fields (gdgpu.ModelInfo.Net) from the
-// flags, refusing them for a model that is not a network.
-func (m *modelFlags) network(changed func(string) bool, job *gdgpu.Job) error {
-	if info, _ := gdgpu.LookupModel(job.Problem); info.Net == nil {
-		for _, fl := range []string{"hidden", "activation", "leaky-slope", "init-scheme", "mlp-task"} {
-			if changed(fl) {
-				return usagef("--%s applies to --problem mlp (%s is not a network)", fl, job.Problem)
-			}
-		}
-		return nil
-	}
-	if len(m.hidden) == 0 {
-		return usagef("--problem %s needs --hidden W1,W2,... (the hidden layers' widths, e.g. --hidden 128,64)", job.Problem)
-	}
-	for _, w := range m.hidden {
-		if w < 1 {
-			return usagef("--hidden %s: each width must be >= 1", joinInts(m.hidden))
-		}
-	}
-	job.Hidden = append([]int(nil), m.hidden...)
-	job.Activation, job.InitScheme, job.LeakySlope = m.activation, m.initScheme, 0
-	// A slope --resume's checkpoint gave (prefill) does not apply to
-	// another --activation: Compatible then names the activation.
-	fromCheckpoint := !changed("leaky-slope") && m.activation != "leaky-relu"
-	if !fromCheckpoint && (changed("leaky-slope") || m.leakySlope != gdgpu.DefaultLeakySlope) {
-		if m.activation != "leaky-relu" {
-			return usagef("--leaky-slope applies to --activation leaky-relu")
-		}
-		if m.leakySlope == 0 { // Job.LeakySlope 0 is the default slope
-			return usagef("--leaky-slope 0 is relu: use --activation relu")
-		}
-		job.LeakySlope = m.leakySlope
-	}
-	return nil
-}
-
-// joinInts writes v as W1,W2,...
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, n := range v {
-		s[i] = strconv.Itoa(n)
-	}
-	return strings.Join(s, ",")
-}
 
 // flagOf is the flag of a field gdgpu.LoadData names; where --resume's
 // checkpoint gave the data's files, it says so.
@@ -223,33 +87,6 @@ func (m *modelFlags) flagOf(field string) string {
 		return fl + " (from the --resume checkpoint)"
 	}
 	return fl
-}
-
-// spec records the data flags (gdgpu.DataSpec) of problem's data; with
-// abs, paths are made absolute, so that a checkpoint resumes from another
-// folder.
-func (m *modelFlags) spec(problem string, abs bool) gdgpu.DataSpec {
-	sp := gdgpu.DataSpec{Standardize: m.standardize, ValFraction: m.valFraction}
-	sp.Task = m.task // "" leaves the mlp's task to its data; a bad value LoadData refuses
-	if info, _ := gdgpu.LookupModel(problem); info.RealTargets == nil && sp.Task == "classification" {
-		sp.Task = "" // what the model fits anyway: network() refuses the flag
-	}
-	if m.synthetic != "" && m.data == "" {
-		sp.Synthetic, sp.Samples, sp.Classes, sp.Noise = m.synthetic, m.samples, m.classes, m.noise
-		sp.NumFeatures, _ = strconv.Atoi(m.features)
-		return sp
-	}
-	sp.File, sp.Target, sp.Synthetic = m.data, m.target, m.synthetic
-	if abs {
-		sp.File = absPath(m.data)
-		if strings.HasSuffix(strings.ToLower(m.target), ".npy") {
-			sp.Target = absPath(m.target)
-		}
-	}
-	if m.features != "" {
-		sp.Features = strings.Split(m.features, ",")
-	}
-	return sp
 }
 
 // prefill makes a checkpoint's model settings the values of the model

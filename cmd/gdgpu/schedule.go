@@ -127,51 +127,6 @@ func changedSchedule(changed func(string) bool) []string {
 	return given
 }
 
-// build returns DefaultSchedule(--schedule) with the flags the user gave
-// copied over it, and --lr-t-max (cosine) and --lr-total-steps (onecycle)
-// set to steps unless given. A flag that the kind does not read is a usage
-// error; the values themselves are checked by Job.Validate.
-func (f *schedFlags) build(changed func(string) bool, steps int) (gdgpu.Schedule, error) {
-	s, err := gdgpu.DefaultSchedule(f.kind)
-	if err != nil {
-		return s, usagef("%v", err)
-	}
-	for _, p := range schedParams {
-		if !changed(p.flag) {
-			continue
-		}
-		if !p.AppliesTo(s.Kind) {
-			return s, usagef("--%s does not apply to --schedule %s (%s)", p.flag, s.Kind, scheduleTakes(s.Kind))
-		}
-		p.Copy(&s, &f.vals)
-	}
-	if changed("warmup-start-factor") && !changed("warmup-steps") {
-		return s, usagef("--warmup-start-factor needs --warmup-steps")
-	}
-	if s.Kind == "cosine" && !changed("lr-t-max") {
-		s.TMax = max(steps, 1)
-	}
-	if s.Kind == "onecycle" && !changed("lr-total-steps") {
-		s.TotalSteps = max(steps, 1)
-	}
-	return s, nil
-}
-
-// scheduleTakes says which flags a kind reads, e.g.
-// "it takes --lr-step-size, --lr-gamma and the warm-up flags".
-func scheduleTakes(kind string) string {
-	var fl []string
-	for _, p := range schedParams {
-		if p.Kinds != nil && p.AppliesTo(kind) {
-			fl = append(fl, "--"+p.flag)
-		}
-	}
-	if len(fl) == 0 {
-		return "it takes only --warmup-steps and --warmup-start-factor"
-	}
-	return "it takes " + strings.Join(fl, ", ") + ", --warmup-steps and --warmup-start-factor"
-}
-
 // describeSchedule renders a schedule for the run's first line, e.g.
 // "step schedule step-size=10 gamma=0.5, warm-up 5 steps from 0.333";
 // empty for the constant schedule without warm-up.
