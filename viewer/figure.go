@@ -44,9 +44,13 @@ func LineFigure(lines []Line, title, x, y string, logY bool) (*gplot.Plot, error
 	PlaceLegend(p, series, logY)
 	if lo, hi, ok := positiveRange(series); logY && ok && lo == hi {
 		// One value (a log of one row): gonum would pad the axis to
-		// [y-1, y+1], which reaches 0 or below, where a log axis has no
-		// decades (DecadeTicks never ended). A decade either side instead.
-		p.Y.Min, p.Y.Max = lo/10, hi*10
+		// [y-1, y+1], which for y <= 1 reaches 0 or below, where a log
+		// axis has no decades. A decade either side instead, kept inside
+		// float64's positive range.
+		p.Y.Min, p.Y.Max = lo/10, math.Min(hi*10, math.MaxFloat64)
+		if p.Y.Min == 0 { // lo/10 underflowed
+			p.Y.Min = lo
+		}
 	}
 	for i, l := range lines {
 		pl, err := plotter.NewLine(l.XY)
@@ -114,9 +118,19 @@ func NewFigure() *gplot.Plot {
 // a tick (one per decade drew a solid bar).
 type DecadeTicks struct{}
 
+// decade bounds a decade's exponent to float64's range: the log of 0 (or
+// of a bound at or past MaxFloat64) is infinite, and converting it to an
+// int gave a loop over decades that did not end.
+func decade(e float64) int {
+	if math.IsNaN(e) {
+		return 0
+	}
+	return int(math.Max(-324, math.Min(309, e)))
+}
+
 // Ticks returns the ticks of a log axis from min to max.
 func (DecadeTicks) Ticks(min, max float64) []gplot.Tick {
-	lo, hi := int(math.Floor(math.Log10(min))), int(math.Ceil(math.Log10(max)))
+	lo, hi := decade(math.Floor(math.Log10(min))), decade(math.Ceil(math.Log10(max)))
 	if hi <= lo {
 		hi = lo + 1
 	}

@@ -131,13 +131,19 @@ func TestLineFigureOneValue(t *testing.T) {
 		{"flat, a zero floored", []Line{{Label: "a", XY: plotter.XYs{{X: 0, Y: 0.5}, {X: 1, Y: 0}}}}, true, 0.05, 5},
 		{"two lines, one value", []Line{{Label: "a", XY: plotter.XYs{{X: 0, Y: 2}}}, {Label: "b", XY: plotter.XYs{{X: 3, Y: 2}}}}, true, 0.2, 20},
 		{"linear axis", []Line{{Label: "a", XY: plotter.XYs{{X: 0, Y: 1}}}}, false, 0, 0},
+		// Near float64's ends a decade either side leaves its range.
+		{"near the largest float", []Line{{Label: "a", XY: plotter.XYs{{X: 0, Y: 1e308}}}}, true, 1e307, math.MaxFloat64},
+		{"near the smallest float", []Line{{Label: "a", XY: plotter.XYs{{X: 0, Y: 5e-324}}}}, true, 5e-324, 5e-323},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := LineFigure(tc.lines, "t", "x", "y", tc.logY)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tc.wantMax != 0 && (math.Abs(p.Y.Min-tc.wantMin) > 1e-15 || math.Abs(p.Y.Max-tc.wantMax) > 1e-15) {
+			// Relative: y/10 is the literal's neighbour at worst (1e308/10
+			// is not the double nearest 1e307).
+			far := func(got, want float64) bool { return math.Abs(got-want) > 1e-15*want }
+			if tc.wantMax != 0 && (far(p.Y.Min, tc.wantMin) || far(p.Y.Max, tc.wantMax)) {
 				t.Errorf("y axis [%g, %g], want [%g, %g]", p.Y.Min, p.Y.Max, tc.wantMin, tc.wantMax)
 			}
 			done := make(chan error, 1)
