@@ -78,11 +78,17 @@ func resolved(path string) string {
 	if p, err := filepath.EvalSymlinks(path); err == nil {
 		return abs(p)
 	}
-	dir, base := filepath.Split(abs(path))
+	// Split the path as given: made absolute (and so cleaned) first, a
+	// "../" after a linked folder would be taken as text, before the link
+	// is followed (linkdir/../x is not ./x when linkdir is a link).
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
 	if d, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = d
 	}
-	return filepath.Join(dir, base)
+	return filepath.Join(abs(dir), base)
 }
 
 // abs is path made absolute and cleaned (path itself if that fails).

@@ -23,6 +23,8 @@ func TestCheckPaths(t *testing.T) {
 	}
 	for _, err := range []error{
 		os.Mkdir(p("sub"), 0o755),
+		os.MkdirAll(p("else/deep"), 0o755),
+		os.Symlink(p("else/deep"), p("deeplink")),
 		os.Symlink(p("in.npy"), p("link.npy")),
 		os.Link(p("in.npy"), p("hard.npy")),
 		os.Symlink(p("sub"), p("linkdir")),
@@ -52,6 +54,11 @@ func TestCheckPaths(t *testing.T) {
 			&ClashError{Path{"--out", p("hard.npy")}, in, true}},
 		{"linked folder, output not there yet", nil, []Path{{"--out", p("sub/new.npy")}, {"--log", p("linkdir/new.npy")}},
 			&ClashError{Path{"--log", p("linkdir/new.npy")}, Path{"--out", p("sub/new.npy")}, false}},
+		// Written out, not Joined: Join would clean the ../ away as text.
+		// deeplink/.. is else, not dir.
+		{"../ after a linked folder", nil, []Path{{"--out", dir + "/deeplink/../new.npy"}, {"--log", p("else/new.npy")}},
+			&ClashError{Path{"--log", p("else/new.npy")}, Path{"--out", dir + "/deeplink/../new.npy"}, false}},
+		{"../ after a linked folder, another file", nil, []Path{{"--out", dir + "/deeplink/../new.npy"}, {"--log", p("new.npy")}}, nil},
 		{"two outputs", nil, []Path{{"--out", p("o.npy")}, {"--log", p("o.npy")}},
 			&ClashError{Path{"--log", p("o.npy")}, Path{"--out", p("o.npy")}, false}},
 		{"resumed checkpoint", []Path{{"--resume", p("other.npy")}}, []Path{{"--resume", p("other.npy")}}, nil},
@@ -82,6 +89,8 @@ func TestCheckOutput(t *testing.T) {
 		os.WriteFile(p("ro.npy"), nil, 0o444),
 		syscall.Mkfifo(p("fifo"), 0o644),
 		os.Mkdir(p("sub"), 0o755),
+		os.MkdirAll(p("else/deep"), 0o755),
+		os.Symlink(p("else/deep"), p("deeplink")),
 		os.Symlink(p("file.npy"), p("link.npy")),
 		os.Symlink(p("nowhere"), p("dangling.npy")),
 	} {
