@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/pelletier/go-toml/v2"
@@ -153,7 +154,9 @@ func Entries(job *gdgpu.Job, set Settings) []KeyValue {
 // each, every value in a TOML form that reads back to the same value
 // (floats exactly, ±Inf and NaN as inf and nan, strings escaped). TOML's
 // integers are int64, so a Seed above math.MaxInt64 is written as a string
-// of its digits, which File.Text takes for a Uint setting.
+// of its digits, which File.Text takes for a Uint setting. TOML strings are
+// UTF-8: a string value that is not (a path's bytes) does not read back
+// the same; CheckUTF8 finds one before a job file is written.
 func Encode(job *gdgpu.Job, set Settings) []byte {
 	var b strings.Builder
 	for _, e := range Entries(job, set) {
@@ -199,4 +202,16 @@ func tomlValue(v any) string {
 	}
 	// Entries gives no other type: a new one needs its form here.
 	panic(fmt.Sprintf("jobfile: no TOML form for %T", v))
+}
+
+// CheckUTF8 refuses entries holding a string that is not valid UTF-8 (a
+// path's bytes, say), naming its key: a TOML job file holds only UTF-8,
+// so Encode's file would not read back to the same value.
+func CheckUTF8(entries []KeyValue) error {
+	for _, e := range entries {
+		if s, ok := e.Value.(string); ok && !utf8.ValidString(s) {
+			return &Error{Key: e.Key, msg: fmt.Sprintf("%s %q is not valid UTF-8, which a TOML job file cannot hold", e.Key, s)}
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package jobfile_test
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -220,5 +221,27 @@ warmup-sequential = false
 `
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestCheckUTF8: a string value that is not UTF-8 is refused naming its
+// key; UTF-8 strings and other values pass.
+func TestCheckUTF8(t *testing.T) {
+	for _, tc := range []struct {
+		entries []jobfile.KeyValue
+		key     string // "": no refusal
+	}{
+		{[]jobfile.KeyValue{{Key: "init", Value: "/tmp/ÿþ €.npy"}, {Key: "dim", Value: 3}}, ""},
+		{[]jobfile.KeyValue{{Key: "dim", Value: 3}, {Key: "init", Value: "/tmp/\xff\xfe.npy"}}, "init"},
+		{[]jobfile.KeyValue{{Key: "objective", Value: "sum(x[i]^2)\x80"}}, "objective"},
+	} {
+		err := jobfile.CheckUTF8(tc.entries)
+		var je *jobfile.Error
+		switch {
+		case tc.key == "" && err != nil:
+			t.Errorf("%v: %v, want no refusal", tc.entries, err)
+		case tc.key != "" && (!errors.As(err, &je) || je.Key != tc.key || !strings.Contains(err.Error(), "not valid UTF-8")):
+			t.Errorf("%v: %v, want a refusal of key %s", tc.entries, err, tc.key)
+		}
 	}
 }

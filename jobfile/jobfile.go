@@ -64,6 +64,7 @@ type Error struct {
 	msg  string // the message, without the package prefix
 }
 
+// Error returns the message with the package prefix.
 func (e *Error) Error() string { return "jobfile: " + e.msg }
 
 // Unwrap returns the underlying error, if any.

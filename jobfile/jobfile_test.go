@@ -139,8 +139,9 @@ func TestText(t *testing.T) {
 		{jobfile.Uint, "v = -3", "expected an integer >= 0, got -3", true},
 		{jobfile.Uint, "v = true", "expected an integer >= 0, got a boolean", true},
 		{jobfile.Uint, `v = "18446744073709551615"`, "18446744073709551615", false},
-		{jobfile.Uint, `v = "18446744073709551616"`, `expected an integer >= 0, got the string "18446744073709551616"`, true},
-		{jobfile.Uint, `v = "-1"`, `expected an integer >= 0, got the string "-1"`, true},
+		{jobfile.Uint, `v = "18446744073709551616"`, "expected an integer >= 0, got a string", true},
+		{jobfile.Uint, `v = "-1"`, "expected an integer >= 0, got a string", true},
+		{jobfile.Uint, `v = "010"`, "10", false}, // decimal, not octal
 		{jobfile.Int, `v = "7"`, "expected an integer, got a string", true},
 		{jobfile.Float, "v = 1e-3", "0.001", false},
 		{jobfile.Float, "v = 0.1", "0.1", false},

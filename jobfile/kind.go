@@ -38,10 +38,12 @@ func (k Kind) text(v any) (string, error) {
 		if s, ok := v.(string); ok && k == Uint {
 			// TOML's integers are int64, so Encode writes a value above
 			// math.MaxInt64 (a seed) as a string of its digits.
-			if _, err := strconv.ParseUint(s, 10, 64); err != nil {
-				return "", fmt.Errorf("expected %s, got the string %q", want, s)
+			n, err := strconv.ParseUint(s, 10, 64)
+			if err != nil {
+				return bad(want)
 			}
-			return s, nil
+			// In base 10: the setting may parse "010" as octal.
+			return strconv.FormatUint(n, 10), nil
 		}
 		n, ok := v.(int64)
 		if !ok {

@@ -39,6 +39,9 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 	if dir == "" {
 		return check()
 	}
+	if err := jobfile.CheckUTF8(jobEntries(s)); err != nil { // before the folder is taken
+		return usagef("--run-dir %s: %s", dir, strings.TrimPrefix(err.Error(), "jobfile: "))
+	}
 	// An existing folder is taken now, so that one in use is said to be in
 	// use before any path is judged; a new one is made once they pass.
 	unlock, err := rundir.Claim(dir)
