@@ -2,7 +2,6 @@ package gdgpu
 
 import (
 	"math"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu/internal/fsutil"
 )
 
 // A JobRequest is a job as a user chooses it: names and values as typed,
@@ -512,23 +512,15 @@ func (r *JobRequest) dataSpec(problem string, abs bool) DataSpec {
 	}
 	sp.File, sp.Target, sp.Synthetic = r.Data, r.Target, r.Synthetic
 	if abs {
-		sp.File = absPath(r.Data)
+		sp.File = fsutil.Abs(r.Data)
 		if strings.HasSuffix(strings.ToLower(r.Target), ".npy") {
-			sp.Target = absPath(r.Target)
+			sp.Target = fsutil.Abs(r.Target)
 		}
 	}
 	if r.Features != "" {
 		sp.Features = strings.Split(r.Features, ",")
 	}
 	return sp
-}
-
-// absPath returns path made absolute, or path itself if that fails.
-func absPath(path string) string {
-	if a, err := filepath.Abs(path); err == nil {
-		return a
-	}
-	return path
 }
 
 // start reads InitFile and checks it against the job.

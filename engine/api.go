@@ -42,7 +42,8 @@ type Options struct {
 	MaxElemsPerDispatch int
 
 	// CopyReadBack reads the sample rings with glGetBufferSubData, from a
-	// staging copy of each slot, instead of through a persistent mapping,
+	// staging copy of each slot (an L-BFGS closure's own slot, read just
+	// after its wait, from the ring), instead of through a persistent mapping,
 	// where the driver has persistent mapping (GL 4.4 or
 	// GL_ARB_buffer_storage); tests set it to cover both paths, which
 	// give the same samples.

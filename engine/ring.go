@@ -120,14 +120,17 @@ func (r *sampleRing) push(step, slot int, barrier uint32) {
 		gl.CopyBufferSubData(gl.COPY_READ_BUFFER, gl.COPY_WRITE_BUFFER, 8*slot, n, 8)
 		gl.BindBuffer(gl.COPY_READ_BUFFER, 0)
 		gl.BindBuffer(gl.COPY_WRITE_BUFFER, 0)
+		barrier = 0 // issued above
 	}
 	r.pending = append(r.pending, pending{step: step, slot: slot, fence: r.fence(barrier)})
 }
 
-// fence returns a fence behind a barrier with barrier's bits, flushed so
-// that it can signal without anyone waiting on it.
+// fence returns a fence behind a barrier with barrier's bits (none for
+// 0), flushed so that it can signal without anyone waiting on it.
 func (r *sampleRing) fence(barrier uint32) uintptr {
-	gl.MemoryBarrier(barrier)
+	if barrier != 0 {
+		gl.MemoryBarrier(barrier)
+	}
 	f := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
 	gl.Flush()
 	return f

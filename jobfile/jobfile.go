@@ -33,6 +33,8 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/gdgpu/gdgpu/internal/fsutil"
 )
 
 // MaxSize bounds what a job file may hold, in bytes: one is a few hundred.
@@ -81,7 +83,7 @@ func fileError(path string, err error, format string, args ...any) *Error {
 func Read(path string) (*File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		err = unwrapPath(err)
+		err = fsutil.Cause(err)
 		return nil, fileError(path, err, "job file %s: %v", path, err)
 	}
 	if st.IsDir() {
@@ -92,29 +94,19 @@ func Read(path string) (*File, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		err = unwrapPath(err)
+		err = fsutil.Cause(err)
 		return nil, fileError(path, err, "job file %s: %v", path, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
-		err = unwrapPath(err)
+		err = fsutil.Cause(err)
 		return nil, fileError(path, err, "job file %s: %v", path, err)
 	}
 	if len(b) > MaxSize {
 		return nil, fileError(path, nil, "job file %s is larger than %d bytes", path, MaxSize)
 	}
 	return Parse(path, b)
-}
-
-// unwrapPath drops the operation and path of an *os.PathError, which the
-// message names already.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // Parse parses the TOML document b, read from path, into its top-level

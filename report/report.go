@@ -10,13 +10,13 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/gdgpu/gdgpu/jobfile"
 	"math"
 	"runtime/debug"
 	"strconv"
 	"time"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/jobfile"
 )
 
 // Float is a float64 that encodes NaN and ±Inf as the strings "NaN",
@@ -145,7 +145,8 @@ type RunInput struct {
 }
 
 // NewRun describes a finished run. The version fields are the binary's
-// (BuildInfo).
+// (BuildInfo). in.Job is required (a nil one is a programmer's mistake,
+// and panics).
 func NewRun(in RunInput) Run {
 	r := in.Result
 	res := Run{

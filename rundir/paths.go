@@ -1,13 +1,13 @@
 package rundir
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu/internal/fsutil"
 )
 
 // A Path is a file a run reads or writes, and what the caller calls it in
@@ -148,7 +148,7 @@ func (e *OutputError) Unwrap() error { return e.Err }
 func CheckWritable(what, path string) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check*")
 	if err != nil {
-		return &OutputError{What: what, Path: path, Reason: Unwritable, Err: pathCause(err)}
+		return &OutputError{What: what, Path: path, Reason: Unwritable, Err: fsutil.Cause(err)}
 	}
 	name := f.Name()
 	f.Close()
@@ -181,19 +181,9 @@ func FollowOutput(what, path string) (string, error) {
 	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink != 0 {
 		target, err := filepath.EvalSymlinks(path)
 		if err != nil {
-			return path, &OutputError{What: what, Path: path, Reason: Dangling, Err: pathCause(err)}
+			return path, &OutputError{What: what, Path: path, Reason: Dangling, Err: fsutil.Cause(err)}
 		}
 		path = target
 	}
 	return path, CheckOutput(what, path)
-}
-
-// pathCause drops the operation and path of an *os.PathError, which the
-// messages name already.
-func pathCause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -72,6 +72,10 @@ type Error struct {
 	Err error // the cause; an *os.PathError names the file too
 }
 
+// ErrNoDir refuses an empty folder name: Lock, Claim and Create would
+// otherwise take the working folder's lock or fail with an empty path.
+var ErrNoDir = errors.New("rundir: no folder given (an empty name)")
+
 // Error names the folder and the cause.
 func (e *Error) Error() string { return "rundir: " + e.Dir + ": " + e.Err.Error() }
 
@@ -83,6 +87,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // an *Error with Op "lock". The returned function removes the lock file
 // and releases the lock.
 func Lock(dir string) (unlock func(), err error) {
+	if dir == "" {
+		return nil, ErrNoDir
+	}
 	path := filepath.Join(dir, LockFile)
 	var f *os.File
 	for try := 0; ; try++ {
@@ -164,6 +171,9 @@ func LockEmpty(dir string) (unlock func(), err error) {
 // its paths, then calls Create once the run is known to start, so that a
 // refused run leaves no folder behind.
 func Claim(dir string) (unlock func(), err error) {
+	if dir == "" {
+		return nil, ErrNoDir
+	}
 	st, err := os.Stat(dir)
 	switch {
 	case err == nil && !st.IsDir():
@@ -181,6 +191,9 @@ func Claim(dir string) (unlock func(), err error) {
 // lock: a run that started beside this one may have made it and filled it
 // since Claim found it missing.
 func Create(dir string) (unlock func(), err error) {
+	if dir == "" {
+		return nil, ErrNoDir
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, &Error{"create", dir, err}
 	}

@@ -232,3 +232,14 @@ func TestClaimCreate(t *testing.T) {
 		t.Errorf("Create did not make the folder: %v", err)
 	}
 }
+
+// TestNoDir: an empty folder name is refused by Lock, Claim and Create,
+// which take nothing and create nothing.
+func TestNoDir(t *testing.T) {
+	for name, f := range map[string]func(string) (func(), error){"Lock": Lock, "Claim": Claim, "Create": Create} {
+		unlock, err := f("")
+		if !errors.Is(err, ErrNoDir) || unlock != nil {
+			t.Errorf("%s(\"\"): %v, unlock %v; want ErrNoDir", name, err, unlock != nil)
+		}
+	}
+}

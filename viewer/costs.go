@@ -66,6 +66,9 @@ func CostPanels(delta, span float64) ([2]*gplot.Plot, error) {
 // on a w by h canvas in format ("png", "svg", "pdf", ...: what
 // draw.NewFormattedCanvas takes), ready to be written.
 func RowFigure(ps []*gplot.Plot, w, h vg.Length, format string) (vg.CanvasWriterTo, error) {
+	if w <= 0 || h <= 0 { // gonum's canvas panics on them
+		return nil, fmt.Errorf("viewer: a figure of %gx%g points: the width and height must be > 0", float64(w), float64(h))
+	}
 	canvas, err := draw.NewFormattedCanvas(w, h, format)
 	if err != nil {
 		return nil, err

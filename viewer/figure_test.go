@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -163,5 +164,18 @@ func TestLineFigureOneValue(t *testing.T) {
 				t.Fatal("drawing did not end in 30s")
 			}
 		})
+	}
+}
+
+// TestRowFigureSize: a figure without area is refused, not a panic.
+func TestRowFigureSize(t *testing.T) {
+	p := NewFigure()
+	for _, wh := range [][2]vg.Length{{0, 0}, {100, 0}, {-1, 100}} {
+		if _, err := RowFigure([]*gplot.Plot{p}, wh[0], wh[1], "png"); err == nil {
+			t.Errorf("RowFigure %vx%v: no error", wh[0], wh[1])
+		}
+	}
+	if _, err := RowFigure([]*gplot.Plot{p}, 100, 100, "png"); err != nil {
+		t.Errorf("RowFigure 100x100: %v", err)
 	}
 }
