@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"time"
@@ -252,7 +251,7 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 			}
 			if s.job.Data != nil && progress != nil {
 				// Models report each sample: loss, accuracy, held-out figures.
-				fmt.Fprintln(progress, sampleLine(&s.job, smp))
+				fmt.Fprintln(progress, s.job.SampleLine(smp))
 			}
 		},
 	}
@@ -316,7 +315,7 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 		if !s.quiet {
 			s.progress = stdout
 		}
-		fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job, s.model), d.Backend.Name(), d.Detail, resumeNote(s))
+		fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", s.job.Describe(s.model, fieldFlag), d.Backend.Name(), d.Detail, resumeNote(s))
 	}
 	o, err := execute(ctx, s, d, s.log, d.Backend.Name(), stderr)
 	var oe *outputError
@@ -365,52 +364,6 @@ func finish(s *setup, o *outcome, stdout io.Writer) error {
 	return errors.Join(errs...)
 }
 
-// stepsThisRun is the steps this process ran: all of r.Steps, less the
-// steps a --resume checkpoint had already taken. Rates use it.
-func stepsThisRun(s *setup, r gdgpu.Result) int {
-	if s.ckpt != nil && s.ckpt.from != nil {
-		return r.Steps - s.ckpt.from.Driver.Step
-	}
-	return r.Steps
-}
-
-// earlySamples: a run that diverges before this many samples were read
-// after its start most likely has too large a learning rate.
-const earlySamples = 3
-
-// lrHint suggests a smaller learning rate for a run that diverged early
-// (within earlySamples samples) or without its loss ever falling below the
-// start's, or returns "". The gonum methods choose their own steps and get
-// none.
-func lrHint(s *setup, r gdgpu.Result) string {
-	info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name)
-	// With a line search the lr is only the first trial step: no hint.
-	if r.Status != gdgpu.Diverged || info.CPUOnly || s.job.Optimizer.StrongWolfe || len(r.Samples) == 0 {
-		return ""
-	}
-	start := r.Samples[0].Loss
-	finite, descended := 0, false
-	for _, smp := range r.Samples {
-		if smp.NonFinite || math.IsNaN(smp.Loss) || math.IsInf(smp.Loss, 0) {
-			continue
-		}
-		finite++
-		descended = descended || smp.Loss < start
-	}
-	var why string
-	switch {
-	case finite <= earlySamples:
-		why = fmt.Sprintf("it diverged within its first %d samples", earlySamples)
-	case !descended:
-		why = "its loss never fell below the start's"
-	default:
-		return ""
-	}
-	lr := s.job.Optimizer.LR
-	return fmt.Sprintf("%s, so --lr %g is likely too large for this problem: try --lr %g (the start's gradient norm is %.3g; an SGD step moves the parameters by lr times it)",
-		why, lr, lr/10, r.Samples[0].GradNorm)
-}
-
 // summary prints the end-of-run report.
 func summary(w io.Writer, s *setup, o *outcome) {
 	r := o.res
@@ -425,7 +378,7 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	line("status", fmt.Sprintf("%s at step %d (exit %d)", r.Status, r.StatusStep, statusExit(r.Status)))
 	if r.Status == gdgpu.Diverged {
 		line("non-finite", fmt.Sprintf("first at step %d, index %d; parameters are the last finite state, step %d", r.StatusStep, r.BadIndex, r.KeptStep))
-		if h := lrHint(s, r); h != "" {
+		if h := r.LRHint(&s.job, fieldFlag); h != "" {
 			line("hint", h)
 		}
 	}
@@ -448,7 +401,7 @@ func summary(w io.Writer, s *setup, o *outcome) {
 		_, per := gdgpu.Batches(s.job.BatchSize, d.Rows)
 		line("epochs", fmt.Sprintf("%.4g (%d steps each)", float64(r.Steps)/float64(per), per))
 	}
-	ran := stepsThisRun(s, r)
+	ran := r.StepsRun()
 	if ran != r.Steps {
 		line("steps", fmt.Sprintf("%d (%d in this run, resumed at step %d)", r.Steps, ran, r.Steps-ran))
 	} else {
