@@ -217,20 +217,14 @@ func observe(s *setup, logPath, label string, stderr io.Writer,
 func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 	run func(gdgpu.Hooks) (gdgpu.Result, []float64, error)) (*outcome, error) {
 	o := &outcome{}
-	// The log is created at the first sample, so that a run refused at its
-	// start (a non-finite start point, say) leaves an existing log as it
-	// was and creates none; its folder is checked before the run.
-	var lg *runlog.File
-	var lgErr error
+	// The log is created at the first sample (runlog.Recorder); its folder
+	// is checked before the run.
+	var rec *runlog.Recorder
 	if logPath != "" {
 		if err := checkWritable("--log", logPath); err != nil {
 			return nil, failure(err)
 		}
-	}
-	openLog := func() {
-		if logPath != "" && lg == nil && lgErr == nil {
-			lg, lgErr = runlog.Create(logPath, &s.job)
-		}
+		rec = runlog.NewRecorder(logPath, &s.job)
 	}
 	var bar *progressbar.ProgressBar
 	if !s.quiet {
@@ -238,9 +232,8 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 	}
 	hooks := gdgpu.Hooks{
 		Sample: func(smp gdgpu.Sample, lr float64, el time.Duration) {
-			openLog()
-			if lg != nil {
-				lg.Row(smp, lr, el)
+			if rec != nil {
+				rec.Sample(smp, lr, el)
 			}
 			if bar != nil {
 				// Samples are steps the device has finished: issued steps
@@ -261,9 +254,6 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 		fmt.Fprintln(stderr)
 	}
 	o.res = res
-	if runErr == nil {
-		openLog() // a run that ended without a sample still gets its header
-	}
 	// A log failure is reported, alone, or beside an output's failure
 	// whose run went on to be written (outputError).
 	var oe *outputError
@@ -276,15 +266,15 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 		}
 		return nil
 	}
-	if lgErr != nil {
-		if err := logFail(lgErr); err != nil {
-			return o, err
+	if rec != nil {
+		// A run that ended without a sample still gets its header.
+		rows, err := rec.Close(runErr == nil)
+		o.log = rows
+		if we := (*runlog.WriteError)(nil); errors.As(err, &we) {
+			err = fmt.Errorf("writing --log %s: %w", logPath, we.Err)
 		}
-	}
-	if lg != nil {
-		o.log = lg.Rows()
-		if err := lg.Close(); err != nil {
-			if err := logFail(fmt.Errorf("writing --log %s: %w", logPath, err)); err != nil {
+		if err != nil {
+			if err := logFail(err); err != nil {
 				return o, err
 			}
 		}
