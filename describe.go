@@ -142,6 +142,20 @@ func (j *Job) SampleLine(s Sample) string {
 // checkpoint RunFrom resumed (StartStep). Rates of a resumed run use it.
 func (r *Result) StepsRun() int { return r.Steps - r.StartStep }
 
+// RowsRun is the training rows this run's steps (StartStep to Steps) read
+// of job's data: all n of each whole epoch, B of each batch of a part, the
+// short last batch of an epoch as it is (Batch); 0 for a job without data.
+// Rows per second of a model count them.
+func (r *Result) RowsRun(job *Job) int64 {
+	if job.Data == nil {
+		return 0
+	}
+	n := job.Data.Rows
+	b, per := Batches(job.BatchSize, n)
+	upTo := func(t int) int64 { return int64(t/per)*int64(n) + int64(min(t%per*b, n)) }
+	return upTo(r.Steps) - upTo(r.StartStep)
+}
+
 // earlySamples: a run that diverges before this many finite samples were
 // read most likely has too large a learning rate.
 const earlySamples = 3

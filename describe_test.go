@@ -211,6 +211,33 @@ func TestStepsRun(t *testing.T) {
 	}
 }
 
+// TestRowsRun: the rows a run's steps read count an epoch's short last
+// batch as it is, from the step the run started at.
+func TestRowsRun(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		batch, rows  int
+		start, steps int
+		want         int64
+		data         bool
+	}{
+		{"resumed mid-epoch", 3, 10, 3, 9, 14, true}, // epoch 0's last batch (1), epoch 1 (10), epoch 2's first (3)
+		{"whole epochs", 3, 10, 0, 8, 20, true},
+		{"full batch", 0, 10, 0, 3, 30, true},
+		{"batch above the rows", 50, 10, 2, 5, 30, true},
+		{"no data", 3, 10, 0, 8, 0, false},
+	} {
+		job := gdgpu.Job{BatchSize: tc.batch}
+		if tc.data {
+			job.Data = &gdgpu.Data{Rows: tc.rows}
+		}
+		r := gdgpu.Result{StartStep: tc.start, Steps: tc.steps}
+		if got := r.RowsRun(&job); got != tc.want {
+			t.Errorf("%s: RowsRun = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
 // TestCheckGPU: a model without GPU kernels is refused naming the problem
 // and the device; every built-in problem and model passes.
 func TestCheckGPU(t *testing.T) {

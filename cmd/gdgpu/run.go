@@ -406,7 +406,7 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	if d := s.job.Data; d != nil {
 		// A model's work is its rows: each step reads its batch once, and
 		// an epoch's last batch is short when B does not divide the rows.
-		line("rows/s", rate(float64(rowsRun(s.job.BatchSize, d.Rows, r.Steps-ran, r.Steps))))
+		line("rows/s", rate(float64(r.RowsRun(&s.job))))
 	}
 	if s.out != "" {
 		line("out", fmt.Sprintf("%s (%s, %d values)", s.out, outDtype(s), s.job.Dim))
@@ -417,14 +417,6 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	if s.log != "" {
 		line("log", fmt.Sprintf("%s (%d rows)", s.log, o.log))
 	}
-}
-
-// rowsRun is the training rows that steps [t0, t1) of a model read: n
-// for each whole epoch, B for each batch of a part (gdgpu.Batch).
-func rowsRun(batchSize, n, t0, t1 int) int64 {
-	b, per := gdgpu.Batches(batchSize, n)
-	upTo := func(t int) int64 { return int64(t/per)*int64(n) + int64(min(t%per*b, n)) }
-	return upTo(t1) - upTo(t0)
 }
 
 // newBar returns a progress bar on stderr when stderr is a terminal, else nil.
