@@ -18,6 +18,11 @@ type Result struct {
 	Samples    []Sample      // every sample read back, in step order
 	Elapsed    time.Duration // wall time from the first step to the last sample read back
 
+	// StartStep is the step the run started at: that of the checkpoint
+	// RunFrom resumed, 0 for Run. Steps and StatusStep count from the
+	// first run's start; StepsRun is this run's share.
+	StartStep int
+
 	// On Diverged: BadIndex is the parameter index of the first
 	// non-finite value (StatusStep its step), -1 when the backend could
 	// not name one; KeptStep is the step of the last finite state, which
@@ -175,7 +180,7 @@ func run(ctx context.Context, job *Job, b Backend, x0 []float64, from *Checkpoin
 	}
 	// Steps counts from the first run's start, also when this one issues
 	// none (a checkpoint already at job.Steps, an interruption at once).
-	res := Result{Steps: t0, BadIndex: -1, KeptStep: -1}
+	res := Result{Steps: t0, StartStep: t0, BadIndex: -1, KeptStep: -1}
 	lrs := make([]float64, 0, maxBatch)
 	buf := make([]Sample, 0, 16)
 	start := time.Now()

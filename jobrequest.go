@@ -185,9 +185,10 @@ func (r *JobRequest) Build() (*BuiltJob, error) {
 	if r.Device != "gpu" && r.Device != "cpu" {
 		return nil, FieldErrorf("{JobRequest.Device} %q is unknown (want gpu or cpu)", r.Device)
 	}
-	if info, ok := LookupModel(problem); ok && info.GPU == nil && r.Device == "gpu" {
-		// Refused before a front end opens a GL context.
-		return nil, FieldErrorf("{Job.Problem} %s runs on the CPU backend only for now; use {JobRequest.Device} cpu", problem)
+	if r.Device == "gpu" {
+		if err := CheckGPU(problem); err != nil {
+			return nil, err
+		}
 	}
 
 	opt, err := DefaultOptimizer(r.Optimizer)

@@ -177,6 +177,18 @@ func LookupModel(name string) (ModelInfo, bool) {
 	return ModelInfo{}, false
 }
 
+// CheckGPU refuses problem where a front end would run it on the GPU
+// backend and it is a model without GPU kernels (ModelInfo.GPU nil; every
+// built-in model has them), so that the refusal comes before a GL context
+// is opened. The refusal is a *FieldError naming Job.Problem and
+// JobRequest.Device; any other problem passes.
+func CheckGPU(problem string) error {
+	if info, ok := LookupModel(problem); ok && info.GPU == nil {
+		return FieldErrorf("{Job.Problem} %s runs on the CPU backend only for now; use {JobRequest.Device} cpu", problem)
+	}
+	return nil
+}
+
 // ModelNames lists the model names.
 func ModelNames() []string {
 	n := make([]string, len(models))

@@ -1,8 +1,9 @@
 // Package runlog writes and reads gdgpu's CSV run log: a header, then one
 // row per Sample, with the columns step, loss, grad_norm, lr and
 // elapsed_s, and for a model on data accuracy, val_loss and val_accuracy
-// where they apply (Columns). gdgpu run --log writes it through a Writer
-// on the file Create makes; gdgpu plot reads it with ReadColumns.
+// where they apply (Columns). gdgpu run --log writes it through a
+// Recorder, which gives a run's hooks a Writer on the file Create makes at
+// the first sample; gdgpu plot reads it with ReadColumns.
 package runlog
 
 import (

@@ -85,7 +85,7 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	if s.jsonOut { // stdout holds the JSON result alone
 		text = io.Discard
 	}
-	fmt.Fprintf(text, "gdgpu compare: %s\n", describe(&s.job, s.model))
+	fmt.Fprintf(text, "gdgpu compare: %s\n", s.job.Describe(s.model, fieldFlag))
 	fmt.Fprintf(text, "  reference %s (%s) vs %s (%s), from the same start point\n", ref.Backend.Name(), ref.Detail, got.Backend.Name(), got.Detail)
 	prec := s.job.Precision
 	if s.device == "cpu" {

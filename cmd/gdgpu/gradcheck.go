@@ -115,8 +115,10 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 			}
 			var gb gradcheck.Gradienter
 			if device == "gpu" {
-				if err := cpuOnlyModel(problem); err != nil {
-					return err
+				// Refused before any GL context is opened; the message
+				// as the command's own, without the library's prefix.
+				if fe := (*gdgpu.FieldError)(nil); errors.As(gdgpu.CheckGPU(problem), &fe) {
+					return usagef("%s", fe.Format(fieldFlag))
 				}
 				d, err := gdevice.Open(gdevice.GPU, &job, glOptions(gpu))
 				if errors.Is(err, engine.ErrTooBig) {

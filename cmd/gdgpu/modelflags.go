@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -63,16 +62,6 @@ func addModelFlags(fs *pflag.FlagSet) *modelFlags {
 	fs.StringVar(&m.task, "mlp-task", "", "mlp: classification (softmax cross-entropy over the target's classes) or regression (real targets, mean squared error); unset, regression when a target value is not a class label (an integer in [0, 65535]), else classification")
 	fs.StringVar(&m.initScheme, "init-scheme", "torch", "mlp: the seeded start, "+strings.Join(gdgpu.InitSchemes, ", ")+" (torch: nn.Linear's default; docs/models.md)")
 	return m
-}
-
-// cpuOnlyModel refuses a model without GPU kernels (ModelInfo.GPU nil;
-// every built-in model has them) where a command would run it on the GPU,
-// before any GL context is opened.
-func cpuOnlyModel(problem string) error {
-	if info, ok := gdgpu.LookupModel(problem); ok && info.GPU == nil {
-		return usagef("--problem %s runs on the CPU backend only for now; use --device cpu", problem)
-	}
-	return nil
 }
 
 // modelSetup is what gdgpu.JobRequest.Build adds to a setup: the data's description
@@ -174,21 +163,4 @@ func writeModelCard(s *setup, res gdgpu.Result) error {
 	// Through a temporary file renamed into place, as --out is written: a
 	// failed write leaves the previous card whole.
 	return writeAtomic(s.out+".json", bytes.NewReader(b))
-}
-
-// sampleLine is a model's progress line: step, loss, gradient norm, and
-// the accuracies and validation loss that apply.
-func sampleLine(job *gdgpu.Job, s gdgpu.Sample) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "step %-7d loss %-12.6g grad %-10.4g", s.Step, s.Loss, s.GradNorm)
-	if job.Data.Classes > 0 {
-		fmt.Fprintf(&b, " acc %.4f", s.Accuracy)
-	}
-	if job.Data.ValRows > 0 {
-		fmt.Fprintf(&b, " val_loss %-12.6g", s.ValLoss)
-		if job.Data.Classes > 0 {
-			fmt.Fprintf(&b, " val_acc %.4f", s.ValAccuracy)
-		}
-	}
-	return strings.TrimRight(b.String(), " ")
 }

@@ -25,10 +25,10 @@ func newRunResult(s *setup, o *outcome, devName string, rel func(string) string)
 		Device:    devName,
 		Precision: outPrecision(s),
 		ExitCode:  statusExit(o.res.Status),
-		Hint:      lrHint(s, o.res),
+		Hint:      o.res.LRHint(&s.job, fieldFlag),
 		Finished:  time.Now(),
 		// A resumed run's rates count this process's steps.
-		StepsBefore: o.res.Steps - stepsThisRun(s, o.res),
+		StepsBefore: o.res.StartStep,
 	}
 	if s.log != "" {
 		in.Log = rel(s.log)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"time"
@@ -218,20 +217,14 @@ func observe(s *setup, logPath, label string, stderr io.Writer,
 func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 	run func(gdgpu.Hooks) (gdgpu.Result, []float64, error)) (*outcome, error) {
 	o := &outcome{}
-	// The log is created at the first sample, so that a run refused at its
-	// start (a non-finite start point, say) leaves an existing log as it
-	// was and creates none; its folder is checked before the run.
-	var lg *runlog.File
-	var lgErr error
+	// The log is created at the first sample (runlog.Recorder); its folder
+	// is checked before the run.
+	var rec *runlog.Recorder
 	if logPath != "" {
 		if err := checkWritable("--log", logPath); err != nil {
 			return nil, failure(err)
 		}
-	}
-	openLog := func() {
-		if logPath != "" && lg == nil && lgErr == nil {
-			lg, lgErr = runlog.Create(logPath, &s.job)
-		}
+		rec = runlog.NewRecorder(logPath, &s.job)
 	}
 	var bar *progressbar.ProgressBar
 	if !s.quiet {
@@ -239,9 +232,8 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 	}
 	hooks := gdgpu.Hooks{
 		Sample: func(smp gdgpu.Sample, lr float64, el time.Duration) {
-			openLog()
-			if lg != nil {
-				lg.Row(smp, lr, el)
+			if rec != nil {
+				rec.Sample(smp, lr, el)
 			}
 			if bar != nil {
 				// Samples are steps the device has finished: issued steps
@@ -252,7 +244,7 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 			}
 			if s.job.Data != nil && progress != nil {
 				// Models report each sample: loss, accuracy, held-out figures.
-				fmt.Fprintln(progress, sampleLine(&s.job, smp))
+				fmt.Fprintln(progress, s.job.SampleLine(smp))
 			}
 		},
 	}
@@ -262,9 +254,6 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 		fmt.Fprintln(stderr)
 	}
 	o.res = res
-	if runErr == nil {
-		openLog() // a run that ended without a sample still gets its header
-	}
 	// A log failure is reported, alone, or beside an output's failure
 	// whose run went on to be written (outputError).
 	var oe *outputError
@@ -277,15 +266,15 @@ func observeTo(s *setup, logPath, label string, stderr, progress io.Writer,
 		}
 		return nil
 	}
-	if lgErr != nil {
-		if err := logFail(lgErr); err != nil {
-			return o, err
+	if rec != nil {
+		// A run that ended without a sample still gets its header.
+		rows, err := rec.Close(runErr == nil)
+		o.log = rows
+		if we := (*runlog.WriteError)(nil); errors.As(err, &we) {
+			err = fmt.Errorf("writing --log %s: %w", logPath, we.Err)
 		}
-	}
-	if lg != nil {
-		o.log = lg.Rows()
-		if err := lg.Close(); err != nil {
-			if err := logFail(fmt.Errorf("writing --log %s: %w", logPath, err)); err != nil {
+		if err != nil {
+			if err := logFail(err); err != nil {
 				return o, err
 			}
 		}
@@ -316,7 +305,7 @@ func runOne(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
 		if !s.quiet {
 			s.progress = stdout
 		}
-		fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", describe(&s.job, s.model), d.Backend.Name(), d.Detail, resumeNote(s))
+		fmt.Fprintf(stdout, "gdgpu run: %s on %s (%s)%s\n", s.job.Describe(s.model, fieldFlag), d.Backend.Name(), d.Detail, resumeNote(s))
 	}
 	o, err := execute(ctx, s, d, s.log, d.Backend.Name(), stderr)
 	var oe *outputError
@@ -365,52 +354,6 @@ func finish(s *setup, o *outcome, stdout io.Writer) error {
 	return errors.Join(errs...)
 }
 
-// stepsThisRun is the steps this process ran: all of r.Steps, less the
-// steps a --resume checkpoint had already taken. Rates use it.
-func stepsThisRun(s *setup, r gdgpu.Result) int {
-	if s.ckpt != nil && s.ckpt.from != nil {
-		return r.Steps - s.ckpt.from.Driver.Step
-	}
-	return r.Steps
-}
-
-// earlySamples: a run that diverges before this many samples were read
-// after its start most likely has too large a learning rate.
-const earlySamples = 3
-
-// lrHint suggests a smaller learning rate for a run that diverged early
-// (within earlySamples samples) or without its loss ever falling below the
-// start's, or returns "". The gonum methods choose their own steps and get
-// none.
-func lrHint(s *setup, r gdgpu.Result) string {
-	info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name)
-	// With a line search the lr is only the first trial step: no hint.
-	if r.Status != gdgpu.Diverged || info.CPUOnly || s.job.Optimizer.StrongWolfe || len(r.Samples) == 0 {
-		return ""
-	}
-	start := r.Samples[0].Loss
-	finite, descended := 0, false
-	for _, smp := range r.Samples {
-		if smp.NonFinite || math.IsNaN(smp.Loss) || math.IsInf(smp.Loss, 0) {
-			continue
-		}
-		finite++
-		descended = descended || smp.Loss < start
-	}
-	var why string
-	switch {
-	case finite <= earlySamples:
-		why = fmt.Sprintf("it diverged within its first %d samples", earlySamples)
-	case !descended:
-		why = "its loss never fell below the start's"
-	default:
-		return ""
-	}
-	lr := s.job.Optimizer.LR
-	return fmt.Sprintf("%s, so --lr %g is likely too large for this problem: try --lr %g (the start's gradient norm is %.3g; an SGD step moves the parameters by lr times it)",
-		why, lr, lr/10, r.Samples[0].GradNorm)
-}
-
 // summary prints the end-of-run report.
 func summary(w io.Writer, s *setup, o *outcome) {
 	r := o.res
@@ -425,7 +368,7 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	line("status", fmt.Sprintf("%s at step %d (exit %d)", r.Status, r.StatusStep, statusExit(r.Status)))
 	if r.Status == gdgpu.Diverged {
 		line("non-finite", fmt.Sprintf("first at step %d, index %d; parameters are the last finite state, step %d", r.StatusStep, r.BadIndex, r.KeptStep))
-		if h := lrHint(s, r); h != "" {
+		if h := r.LRHint(&s.job, fieldFlag); h != "" {
 			line("hint", h)
 		}
 	}
@@ -448,7 +391,7 @@ func summary(w io.Writer, s *setup, o *outcome) {
 		_, per := gdgpu.Batches(s.job.BatchSize, d.Rows)
 		line("epochs", fmt.Sprintf("%.4g (%d steps each)", float64(r.Steps)/float64(per), per))
 	}
-	ran := stepsThisRun(s, r)
+	ran := r.StepsRun()
 	if ran != r.Steps {
 		line("steps", fmt.Sprintf("%d (%d in this run, resumed at step %d)", r.Steps, ran, r.Steps-ran))
 	} else {
@@ -463,7 +406,7 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	if d := s.job.Data; d != nil {
 		// A model's work is its rows: each step reads its batch once, and
 		// an epoch's last batch is short when B does not divide the rows.
-		line("rows/s", rate(float64(rowsRun(s.job.BatchSize, d.Rows, r.Steps-ran, r.Steps))))
+		line("rows/s", rate(float64(r.RowsRun(&s.job))))
 	}
 	if s.out != "" {
 		line("out", fmt.Sprintf("%s (%s, %d values)", s.out, outDtype(s), s.job.Dim))
@@ -474,14 +417,6 @@ func summary(w io.Writer, s *setup, o *outcome) {
 	if s.log != "" {
 		line("log", fmt.Sprintf("%s (%d rows)", s.log, o.log))
 	}
-}
-
-// rowsRun is the training rows that steps [t0, t1) of a model read: n
-// for each whole epoch, B for each batch of a part (gdgpu.Batch).
-func rowsRun(batchSize, n, t0, t1 int) int64 {
-	b, per := gdgpu.Batches(batchSize, n)
-	upTo := func(t int) int64 { return int64(t/per)*int64(n) + int64(min(t%per*b, n)) }
-	return upTo(t1) - upTo(t0)
 }
 
 // newBar returns a progress bar on stderr when stderr is a terminal, else nil.

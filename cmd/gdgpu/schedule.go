@@ -126,29 +126,3 @@ func changedSchedule(changed func(string) bool) []string {
 	}
 	return given
 }
-
-// describeSchedule renders a schedule for the run's first line, e.g.
-// "step schedule step-size=10 gamma=0.5, warm-up 5 steps from 0.333";
-// empty for the constant schedule without warm-up.
-func describeSchedule(s *gdgpu.Schedule) string {
-	var b strings.Builder
-	if s.Kind != "constant" {
-		fmt.Fprintf(&b, "%s schedule", s.Kind)
-		for _, p := range schedParams {
-			if p.Kinds != nil && p.AppliesTo(s.Kind) {
-				v := p.Show(s)
-				if p.flag == "lr-max" && s.MaxLR == 0 {
-					v = "--lr"
-				}
-				fmt.Fprintf(&b, " %s=%s", strings.TrimPrefix(p.flag, "lr-"), v)
-			}
-		}
-	}
-	if s.Warmup > 0 {
-		if b.Len() > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "warm-up %d steps from %.6g", s.Warmup, s.WarmupStartFactor)
-	}
-	return b.String()
-}
