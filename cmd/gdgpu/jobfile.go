@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/gdgpu/gdgpu/jobfile"
@@ -47,16 +45,6 @@ func newJobFile(f *jobfile.File) *jobFile {
 // it names.
 func jobFileError(err error) error {
 	return usagef("%s", strings.TrimPrefix(inFlags(err, fieldFlag), "jobfile: "))
-}
-
-// unwrapPath drops the operation and path of an *os.PathError, which the
-// caller's message names already.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // flagKind is the kind of job-file value fl takes.
@@ -140,12 +128,4 @@ func (jf *jobFile) annotate(err error) error {
 		}
 	}
 	return err
-}
-
-// absPath returns path made absolute, or path itself if that fails.
-func absPath(path string) string {
-	if a, err := filepath.Abs(path); err == nil {
-		return a
-	}
-	return path
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/fsutil"
 	"github.com/gdgpu/gdgpu/runlog"
 	"github.com/gdgpu/gdgpu/viewer"
 	"github.com/spf13/cobra"
@@ -95,7 +96,7 @@ atomically (a temporary file in the same folder, then renamed).`,
 				for i, f := range files {
 					labels[i] = strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
 					if filepath.Base(f) == runDirLog { // a run folder's log: name it after the folder
-						if dir := filepath.Base(filepath.Dir(absPath(f))); dir != "/" && dir != "." {
+						if dir := filepath.Base(filepath.Dir(fsutil.Abs(f))); dir != "/" && dir != "." {
 							labels[i] = dir
 						}
 					}

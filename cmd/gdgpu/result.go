@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gdgpu/gdgpu/internal/fsutil"
 	"github.com/gdgpu/gdgpu/report"
 )
 
@@ -60,10 +61,10 @@ func writeRunSummary(s *setup, o *outcome) error {
 // relTo gives path relative to dir, or absolute where no relative path
 // leads there.
 func relTo(dir, path string) string {
-	if r, err := filepath.Rel(absPath(dir), absPath(path)); err == nil {
+	if r, err := filepath.Rel(fsutil.Abs(dir), fsutil.Abs(path)); err == nil {
 		return r
 	}
-	return absPath(path)
+	return fsutil.Abs(path)
 }
 
 // sameAsGiven leaves a path as the user gave it (run --json: relative to

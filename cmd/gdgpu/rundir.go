@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/fsutil"
 	"github.com/gdgpu/gdgpu/jobfile"
 	"github.com/gdgpu/gdgpu/rundir"
 	"github.com/spf13/cobra"
@@ -102,7 +103,7 @@ func effectiveJob(s *setup) []byte {
 func jobSettings(s *setup) jobfile.Settings {
 	set := jobfile.Settings{Device: s.device, GPU: s.gpu}
 	if s.init != "" {
-		set.Init = absPath(s.init)
+		set.Init = fsutil.Abs(s.init)
 	}
 	return set
 }
@@ -138,9 +139,9 @@ func runDirError(err error) error {
 	case errors.As(err, &notEmpty):
 		return usagef("--run-dir %s is not empty (it holds %s); give a new or empty folder", notEmpty.Dir, notEmpty.Name)
 	case errors.As(err, &op) && (op.Op == "stat" || op.Op == "read"):
-		return usagef("--run-dir %s: %v", op.Dir, unwrapPath(op.Err))
+		return usagef("--run-dir %s: %v", op.Dir, fsutil.Cause(op.Err))
 	case errors.As(err, &op):
-		return failure(fmt.Errorf("--run-dir %s: %w", op.Dir, unwrapPath(op.Err)))
+		return failure(fmt.Errorf("--run-dir %s: %w", op.Dir, fsutil.Cause(op.Err)))
 	}
 	return failure(err)
 }
