@@ -141,9 +141,8 @@ type setup struct {
 	model   *modelSetup // a model's data description; nil for a test function
 	// progress receives a model's per-sample lines (run's stdout); nil: none.
 	progress io.Writer
-	jsonOut  bool   // --json: the result goes to stdout as JSON, and nothing else does
-	quiet    bool   // run --quiet: no progress bar, no per-sample lines
-	raceName string // view: the racer's legend name, its settings included
+	jsonOut  bool // --json: the result goes to stdout as JSON, and nothing else does
+	quiet    bool // run --quiet: no progress bar, no per-sample lines
 }
 
 // maxObjectiveFile bounds --objective-file's size.

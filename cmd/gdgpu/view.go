@@ -133,12 +133,9 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 	if afterLoad != nil {
 		afterLoad()
 	}
-	setups := make([]*setup, len(built))
-	for k, b := range built {
-		setups[k] = &setup{job: b.Job, x0: b.Start, model: b.Data, device: f.device, gpu: f.gpu, raceName: b.Name}
-	}
+	racers := window.NewRacers(built, f.device == "cpu")
 	if v.png == "" && v.frames == "" {
-		return runWindow(cmd, setups, v, box, w, h, stdout)
+		return runWindow(cmd, racers, built[0].Start, v, box, w, h, stdout)
 	}
 	if v.frames != "" {
 		if err := os.MkdirAll(v.frames, 0o755); err != nil {
@@ -158,15 +155,20 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		}
 	}
 
+	// --init's values, or the job's start point.
+	start := built[0].Start
+	if start == nil {
+		start = built[0].Job.StartPoint()
+	}
 	theme, _ := viewTheme(v.theme, false) // checked above
-	pic, err := window.RunPicture(cmd.Context(), racers(setups), window.PictureOptions{
+	pic, err := window.RunPicture(cmd.Context(), racers, window.PictureOptions{
 		Width: w, Height: h, Theme: theme, Bounds: box,
-		Start:   setups[0].start(), // --init's values, or the job's start point
-		GL:      glOptions(setups[0].gpu),
+		Start:   start,
+		GL:      glOptions(f.gpu),
 		Started: func() { graceful.Store(true) }, // the races stop at a step boundary and the picture is drawn
 	})
 	if err != nil {
-		return raceError(err, setups)
+		return raceError(err, racers)
 	}
 	nframes := 0
 	if v.frames != "" {
