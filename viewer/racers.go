@@ -170,11 +170,11 @@ func (r *RaceRequest) Build() ([]BuiltRacer, error) {
 		}
 		// The racer's legend name and lr tell it apart; two alike would
 		// draw one path over the other.
-		if key := fmt.Sprintf("%s lr %g", b.Name, b.Job.Optimizer.LR); seen[key] {
+		key := fmt.Sprintf("%s lr %g", b.Name, b.Job.Optimizer.LR)
+		if seen[key] {
 			return nil, rs.refuse("the racer %q is given twice", key)
-		} else {
-			seen[key] = true
 		}
+		seen[key] = true
 		if b.Job.Dim < 2 {
 			return nil, gdgpu.FieldErrorf("view draws problems of two parameters or more; %s has {Job.Dim} %d", b.Job.Problem, b.Job.Dim).In("viewer")
 		}
