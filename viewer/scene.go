@@ -42,6 +42,21 @@ type Scene struct {
 	Explained [2]float64
 }
 
+// Where says what the scene's left panel shows, for a summary line:
+// "himmelblau on [x0, x1] x [y0, y1], landscape on cpu/f64", or
+// "rosenbrock at {Job.Dim} 8 projected on the trajectories' principal
+// plane (99.3% + 0.7% of their variance)". The dimension is a mark, as in
+// the descriptors' texts (gdgpu.NameFields), for a front end to name.
+func (sc *Scene) Where() string {
+	job := sc.job
+	if Projected(job) {
+		return fmt.Sprintf("%s at {Job.Dim} %d projected on the trajectories' principal plane (%.1f%% + %.1f%% of their variance)",
+			job.Problem, job.Dim, 100*sc.Explained[0], 100*sc.Explained[1])
+	}
+	b := sc.Box
+	return fmt.Sprintf("%s on [%g, %g] x [%g, %g], landscape on %s", job.Problem, b[0], b[1], b[2], b[3], sc.LandscapeOn)
+}
+
 // Projected reports whether the job's trajectories are drawn projected on
 // their principal plane rather than over a landscape: above two
 // parameters, and for models on data, whose loss is not evaluated on a

@@ -7,6 +7,8 @@
 // gonum/mat): no window, no X11, no GL, so the PNG, the frames and the
 // live window show the same picture. The landscape itself comes from the
 // caller (engine.Context.Landscape on the GPU, or cpu.Loss on a grid).
+// The races it draws are built by RaceRequest.Build: one job per racer
+// (RacerSpec, ParseRacer's "adam lr=0.05") from a shared gdgpu.JobRequest.
 package viewer
 
 import (

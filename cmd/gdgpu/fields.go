@@ -63,6 +63,11 @@ var fieldFlags = func() map[string]string {
 		"PictureOptions.Height":  "--size",
 		"PictureOptions.Bounds":  "--bounds",
 		"WriteFrames.every":      "--every",
+		"RacerSpec.Text":         "--race", // viewer's, view's
+		"RaceRequest.Racers":     "--race",
+		"RaceRequest.Every":      "--every",
+		"RaceRequest.Width":      "--size",
+		"RaceRequest.Bounds":     "--bounds",
 		"ReadSeries.logY":        "--log-y", // viewer's, plot's
 		"cpu.Open":               "--device cpu",
 		"Open.name":              "--device", // device.Open's
@@ -140,11 +145,17 @@ func flagsGiven(changed func(string) bool, also map[string][]string) func(field 
 // command's own).
 func inFlags(err error, flag func(string) string) string {
 	s := err.Error()
-	var fe *gdgpu.FieldError
-	if errors.As(err, &fe) {
+	// A FieldError may report another (viewer's refusal of a racer whose
+	// job is invalid): each one's text is in the message of the one above.
+	for e := err; e != nil; {
+		var fe *gdgpu.FieldError
+		if !errors.As(e, &fe) {
+			break
+		}
 		// Wrappers drop the package prefix of fe's message, not its text.
 		goNames := fe.Format(func(f string) string { return f })
 		s = strings.Replace(s, goNames, fe.Format(flag), 1)
+		e = fe.Unwrap()
 	}
 	return s
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -113,5 +115,26 @@ func TestFieldGiven(t *testing.T) {
 	})
 	if asked < 20 {
 		t.Errorf("ResumeJob asked about %d fields: is the check broken?", asked)
+	}
+}
+
+// TestInFlagsNested: a FieldError that reports another (viewer's refusal
+// of a racer whose job is invalid) has the fields of both in flags.
+func TestInFlagsNested(t *testing.T) {
+	inner := gdgpu.FieldErrorf("{Optimizer.momentum} %g is out of range", -1.0)
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{inner, "gdgpu: --momentum -1 is out of range"},
+		{gdgpu.FieldErrorf("{RacerSpec.Text} %q: %w", "sgd momentum=-1", inner).In("viewer"),
+			`viewer: --race "sgd momentum=-1": gdgpu: --momentum -1 is out of range`},
+		{fmt.Errorf("cpu: %w", gdgpu.FieldErrorf("{RaceRequest.Every} 0: %w", inner)),
+			"cpu: gdgpu: --every 0: gdgpu: --momentum -1 is out of range"},
+		{errors.New("no fields"), "no fields"},
+	} {
+		if got := inFlags(tc.err, fieldFlag); got != tc.want {
+			t.Errorf("inFlags(%v) = %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }

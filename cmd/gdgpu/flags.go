@@ -141,9 +141,8 @@ type setup struct {
 	model   *modelSetup // a model's data description; nil for a test function
 	// progress receives a model's per-sample lines (run's stdout); nil: none.
 	progress io.Writer
-	jsonOut  bool   // --json: the result goes to stdout as JSON, and nothing else does
-	quiet    bool   // run --quiet: no progress bar, no per-sample lines
-	raceName string // view: the racer's legend name, its settings included
+	jsonOut  bool // --json: the result goes to stdout as JSON, and nothing else does
+	quiet    bool // run --quiet: no progress bar, no per-sample lines
 }
 
 // maxObjectiveFile bounds --objective-file's size.
@@ -247,23 +246,32 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 			return nil, err
 		}
 	}
-	for _, o := range []struct{ flag, path string }{{"out", f.out}, {"log", f.log}} {
-		if o.path == "" {
-			continue
-		}
-		dir := filepath.Dir(o.path)
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return nil, usagef("--%s %s: folder %s does not exist", o.flag, o.path, dir)
-		}
-		if st, err := os.Stat(o.path); err == nil && st.IsDir() {
-			return nil, usagef("--%s %s is a folder", o.flag, o.path)
-		}
+	if err := f.checkOutputs(); err != nil {
+		return nil, err
 	}
 	s.job = job
 	if afterLoad != nil {
 		afterLoad()
 	}
 	return s, nil
+}
+
+// checkOutputs refuses an --out or --log whose folder does not exist, or
+// that is a folder.
+func (f *jobFlags) checkOutputs() error {
+	for _, o := range []struct{ flag, path string }{{"out", f.out}, {"log", f.log}} {
+		if o.path == "" {
+			continue
+		}
+		dir := filepath.Dir(o.path)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return usagef("--%s %s: folder %s does not exist", o.flag, o.path, dir)
+		}
+		if st, err := os.Stat(o.path); err == nil && st.IsDir() {
+			return usagef("--%s %s is a folder", o.flag, o.path)
+		}
+	}
+	return nil
 }
 
 // afterLoad, when set (by the signal tests only), runs once build has read
@@ -278,19 +286,6 @@ func (s *setup) start() []float64 {
 		s.x0 = s.job.StartPoint()
 	}
 	return s.x0
-}
-
-// takes lists an optimizer's hyperparameter flags.
-func takes(name string) string {
-	info, _ := gdgpu.LookupOptimizer(name)
-	var fl []string
-	for _, h := range info.Hyper {
-		fl = append(fl, "--"+h.Name)
-	}
-	if len(fl) == 0 {
-		return "no hyperparameters"
-	}
-	return strings.Join(fl, ", ")
 }
 
 // checkMinimize refuses, as a usage error, a CPU-only job that

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -85,11 +86,9 @@ text) is the default for --png and --frames, dark for the window.`,
 	return cmd
 }
 
-// maxViewValues caps the parameter values an N-D view keeps (every point
-// of every trajectory, for the projection): 2^24 float64s, 128 MiB.
-const maxViewValues = 1 << 24
-
 func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) error {
+	// First of all flags, as before the races moved into package viewer
+	// (whose RaceRequest.Build checks it again, after the others).
 	if v.every < 1 {
 		return usagef("--every %d must be >= 1", v.every)
 	}
@@ -113,65 +112,30 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
-	// One setup per racer: build validates each with the same flags, then
-	// the racer's own settings apply.
-	seen := map[string]bool{}
-	var setups []*setup
-	for _, rs := range specs {
-		if info, ok := gdgpu.LookupOptimizer(rs.name); ok && info.CPUOnly && f.device != "cpu" {
-			return usagef("%s: %s is a CPU-only gonum method: it races with --device cpu", rs.flag, rs.name)
-		}
-		all := f.optimizer
-		f.optimizer = rs.name
-		s, err := f.build(cmd)
-		f.optimizer = all
-		if err != nil {
-			return err
-		}
-		desc := rs.name
-		for _, kv := range rs.set {
-			if !s.job.Optimizer.Takes(kv.key) {
-				return usagef("%s: %s does not take %s (it takes %s)", rs.flag, rs.name, kv.key, takes(rs.name))
-			}
-			s.job.Optimizer.Set(kv.key, kv.val)
-			if kv.key != "lr" {
-				desc += " " + kv.key + "=" + strconv.FormatFloat(kv.val, 'g', -1, 64)
-			}
-		}
-		if err := s.job.Validate(); err != nil {
-			return usagef("%s: %s", rs.flag, strings.TrimPrefix(inFlags(err, fieldFlag), "gdgpu: "))
-		}
-		if key := fmt.Sprintf("%s lr %g", desc, s.job.Optimizer.LR); seen[key] {
-			return usagef("%s: the racer %q is given twice", rs.flag, key)
-		} else {
-			seen[key] = true
-		}
-		if s.job.Dim < 2 {
-			return usagef("view draws problems of two parameters or more; %s has --dim %d", s.job.Problem, s.job.Dim)
-		}
-		s.job.LogEvery = v.every
-		s.raceName = desc
-		setups = append(setups, s)
+	req, err := f.request(cmd)
+	if err != nil {
+		return err
+	}
+	if f.gpu < 0 {
+		return usagef("--gpu %d must be >= 0", f.gpu)
+	}
+	rr := viewer.RaceRequest{Job: req, Racers: specs, Every: v.every, Width: w, Height: h, Bounds: box}
+	built, err := rr.Build()
+	if err != nil {
+		return viewUsage(err, v)
+	}
+	if err := f.checkOutputs(); err != nil {
+		return err
 	}
 	if f.out != "" || f.log != "" {
 		return usagef("view writes no --out or --log; it writes --png, --frames or a window")
 	}
-	job := &setups[0].job
-	if mw, mh := viewer.MinPanel(len(setups), viewer.Projected(job)); w < mw || h < mh {
-		return usagef("--size %s: with %d optimizers each panel must be at least %dx%d", v.size, len(setups), mw, mh)
+	if afterLoad != nil {
+		afterLoad()
 	}
-	if viewer.Projected(job) {
-		if box != nil {
-			return usagef("--bounds: %s has %d parameters; it is drawn projected, without a landscape", job.Problem, job.Dim)
-		}
-		points := int64(job.Steps/v.every + 2)
-		if total := int64(job.Dim) * points * int64(len(setups)); total > maxViewValues {
-			return usagef("view keeps every sampled point of an N-D trajectory: %d parameters x %d points x %d optimizers is over %d values; raise --every, or lower --dim or --steps",
-				job.Dim, points, len(setups), maxViewValues)
-		}
-	}
+	racers := window.NewRacers(built, f.device == "cpu")
 	if v.png == "" && v.frames == "" {
-		return runWindow(cmd, setups, v, box, w, h, stdout)
+		return runWindow(cmd, racers, built[0].Start, v, box, w, h, stdout)
 	}
 	if v.frames != "" {
 		if err := os.MkdirAll(v.frames, 0o755); err != nil {
@@ -191,17 +155,21 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		}
 	}
 
+	// --init's values, or the job's start point.
+	start := built[0].Start
+	if start == nil {
+		start = built[0].Job.StartPoint()
+	}
 	theme, _ := viewTheme(v.theme, false) // checked above
-	pic, err := window.RunPicture(cmd.Context(), racers(setups), window.PictureOptions{
+	pic, err := window.RunPicture(cmd.Context(), racers, window.PictureOptions{
 		Width: w, Height: h, Theme: theme, Bounds: box,
-		Start:   setups[0].start(), // --init's values, or the job's start point
-		GL:      glOptions(setups[0].gpu),
+		Start:   start,
+		GL:      glOptions(f.gpu),
 		Started: func() { graceful.Store(true) }, // the races stop at a step boundary and the picture is drawn
 	})
 	if err != nil {
-		return raceError(err, setups)
+		return raceError(err, racers)
 	}
-	sc, races := pic.Scene, pic.Races
 	nframes := 0
 	if v.frames != "" {
 		if nframes, err = pic.WriteFrames(v.frames, v.every); err != nil {
@@ -213,16 +181,16 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 			return failure(err)
 		}
 	}
-	for _, r := range races {
+	for _, r := range pic.Races {
 		fmt.Fprintln(stdout, r.Label())
 	}
 	if v.png != "" {
-		fmt.Fprintf(stdout, "wrote %s: %dx%d, %s\n", v.png, 2*w, h, sceneWhere(job, sc))
+		fmt.Fprintf(stdout, "wrote %s: %dx%d, %s\n", v.png, 2*w, h, flagText(pic.Scene.Where()))
 	}
 	if v.frames != "" {
 		fmt.Fprintf(stdout, "wrote %d frames to %s: frame-00000.png ... frame-%05d.png, one per %d steps\n", nframes, v.frames, nframes-1, v.every)
 	}
-	for _, r := range races {
+	for _, r := range pic.Races {
 		if r.Result.Status == gdgpu.Interrupted {
 			return exitCode(exitInterrupted) // the picture shows the races so far; the stop is still a stop
 		}
@@ -230,69 +198,44 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 	return nil
 }
 
-// raceSpec is one racer: an optimizer and its own settings.
-type raceSpec struct {
-	flag string // how the racer was given, for messages
-	name string
-	set  []struct {
-		key string
-		val float64
+// viewUsage is the usage error for a refusal of package viewer's, in
+// flags.
+func viewUsage(err error, v *viewFlags) error {
+	msg := inFlags(err, fieldFlag)
+	// The panels' minimum quotes --size as typed (640X480 too): the
+	// library writes the numbers it read.
+	if fe := (*gdgpu.FieldError)(nil); errors.As(err, &fe) && len(fe.Fields) > 0 && fe.Fields[0] == "RaceRequest.Width" {
+		if rest, ok := strings.CutPrefix(msg, "viewer: --size "); ok {
+			if _, tail, ok := strings.Cut(rest, ":"); ok {
+				msg = "viewer: --size " + v.size + ":" + tail
+			}
+		}
 	}
+	// The library's package prefix, or cpu.CheckMinimize's: the command
+	// line's message has its own.
+	msg = strings.TrimPrefix(msg, "viewer: ")
+	return usagef("%s", strings.TrimPrefix(msg, "cpu: "))
 }
 
 // raceSpecs reads --race, or the --optimizer list.
-func raceSpecs(cmd *cobra.Command, f *jobFlags, v *viewFlags) ([]raceSpec, error) {
+func raceSpecs(cmd *cobra.Command, f *jobFlags, v *viewFlags) ([]viewer.RacerSpec, error) {
 	if len(v.races) == 0 {
-		var specs []raceSpec
-		seen := map[string]bool{}
-		for _, name := range strings.Split(f.optimizer, ",") {
-			name = strings.TrimSpace(name)
-			if name == "" || seen[name] {
-				return nil, usagef("--optimizer %q: give distinct optimizer names separated by commas", f.optimizer)
-			}
-			seen[name] = true
-			specs = append(specs, raceSpec{flag: "--optimizer " + name, name: name})
+		specs, err := viewer.ParseRacers(f.optimizer)
+		if err != nil {
+			return nil, viewUsage(err, v)
 		}
 		return specs, nil
 	}
 	if cmd.Flags().Changed("optimizer") {
 		return nil, usagef("--race and --optimizer both name the racers; give --race per racer")
 	}
-	var specs []raceSpec
-	for _, r := range v.races {
-		fields := strings.Fields(r)
-		flag := fmt.Sprintf("--race %q", r)
-		if len(fields) == 0 {
-			return nil, usagef("%s: give an optimizer, then key=value settings", flag)
+	specs := make([]viewer.RacerSpec, len(v.races))
+	for i, r := range v.races {
+		rs, err := viewer.ParseRacer(r)
+		if err != nil {
+			return nil, viewUsage(err, v)
 		}
-		rs := raceSpec{flag: flag, name: fields[0]}
-		if _, ok := gdgpu.LookupOptimizer(rs.name); !ok {
-			return nil, usagef("%s: optimizer %q is unknown (%s)", flag, rs.name, gdgpu.KnownOptimizers(rs.name))
-		}
-		keys := map[string]bool{}
-		for _, kv := range fields[1:] {
-			key, val, ok := strings.Cut(kv, "=")
-			if !ok || key == "" {
-				return nil, usagef("%s: %q is not key=value", flag, kv)
-			}
-			key = strings.TrimPrefix(key, "--")
-			if keys[key] {
-				return nil, usagef("%s: %s is given twice", flag, key)
-			}
-			keys[key] = true
-			x, err := strconv.ParseFloat(val, 64)
-			if b, berr := strconv.ParseBool(val); berr == nil {
-				x, err = map[bool]float64{true: 1, false: 0}[b], nil
-			}
-			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-				return nil, usagef("%s: %s=%s is not a finite number (or true/false)", flag, key, val)
-			}
-			rs.set = append(rs.set, struct {
-				key string
-				val float64
-			}{key, x})
-		}
-		specs = append(specs, rs)
+		specs[i] = rs
 	}
 	return specs, nil
 }

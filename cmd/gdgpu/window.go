@@ -13,16 +13,16 @@ import (
 	"github.com/gdgpu/gdgpu/viewer/window"
 )
 
-// runWindow races the setups live in the window (package viewer/window),
-// which the binary has when built with -tags window, and prints each
-// race's final line.
-func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64, w, h int, stdout io.Writer) error {
+// runWindow races the racers live in the window (package viewer/window),
+// which the binary has when built with -tags window, from start (nil: the
+// first racer's start point), and prints each race's final line.
+func runWindow(cmd *cobra.Command, racers []window.Racer, start []float64, v *viewFlags, box []float64, w, h int, stdout io.Writer) error {
 	theme, _ := viewTheme(v.theme, true) // runView has checked the name
 	stderr := cmd.ErrOrStderr()
-	races, err := window.Run(cmd.Context(), racers(setups), window.Options{
+	races, err := window.Run(cmd.Context(), racers, window.Options{
 		Width: w, Height: h, Theme: theme, Bounds: box,
 		StepsPerFrame: max(1, v.every),
-		Start:         setups[0].x0,                    // --init's values; nil: the job's start point
+		Start:         start,                           // --init's values; nil: the job's start point
 		Started:       func() { graceful.Store(true) }, // the window polls ctx each frame and closes cleanly
 		Saved: func(path string, err error) {
 			if err != nil {
@@ -34,7 +34,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 		Warn: func(err error) { fmt.Fprintf(stderr, "gdgpu: %v\n", err) },
 	})
 	if err != nil {
-		return windowError(err, setups)
+		return windowError(err, racers)
 	}
 	for _, r := range races {
 		fmt.Fprintln(stdout, r.Label())
@@ -45,7 +45,7 @@ func runWindow(cmd *cobra.Command, setups []*setup, v *viewFlags, box []float64,
 // windowError is the command line's error for the window's err: the
 // binary without the window, or no display, says what to do instead; a
 // race too big for its device is bad input (exit 2), as in run.
-func windowError(err error, setups []*setup) error {
+func windowError(err error, racers []window.Racer) error {
 	if errors.Is(err, window.ErrNotBuilt) {
 		return usagef("this gdgpu was built without the live window; give --png FILE or --frames DIR, or build the window with `make view` (bin/gdgpu-view, go build -tags egl,window ./cmd/gdgpu)")
 	}
@@ -56,25 +56,16 @@ func windowError(err error, setups []*setup) error {
 		}
 		return failure(fmt.Errorf("gdgpu: the window: %v", we.Err))
 	}
-	return raceError(err, setups)
+	return raceError(err, racers)
 }
 
 // raceError is the command line's error for a race's err, in the window or
 // a picture (window.RaceError): a race too big for its device is bad
 // input (exit 2), as in run; anything else a runtime error.
-func raceError(err error, setups []*setup) error {
+func raceError(err error, racers []window.Racer) error {
 	var re *window.RaceError
 	if errors.As(err, &re) && (errors.Is(err, cpu.ErrTooBig) || errors.Is(err, engine.ErrTooBig)) {
-		return usagef("%v%s", re.Err, historyHint(&setups[re.Race].job))
+		return usagef("%v%s", re.Err, historyHint(&racers[re.Race].Job))
 	}
 	return failure(err)
-}
-
-// racers are view's setups as the window's and the picture's racers.
-func racers(setups []*setup) []window.Racer {
-	rs := make([]window.Racer, len(setups))
-	for k, s := range setups {
-		rs[k] = window.Racer{Job: s.job, Name: s.raceName, CPU: s.device == "cpu"}
-	}
-	return rs
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/viewer"
 	"github.com/gdgpu/gdgpu/viewer/window"
 )
 
@@ -81,5 +82,40 @@ func ExampleRunPicture() {
 	// Output:
 	// adam lr 0.01: f 0.4849 (StepLimit)
 	// sgd lr 0.01: f 6.311e-30 (StepLimit)
+	// landscape on cpu/f64
+}
+
+// Race the racers gdgpu view --race would on the CPU, from their text:
+// viewer.RaceRequest.Build makes their jobs, NewRacers the racers, and
+// RunPicture runs them and prepares the picture.
+func ExampleNewRacers() {
+	job := gdgpu.NewJobRequest()
+	job.Problem, job.Device, job.Steps, job.Purpose = "himmelblau", "cpu", 300, gdgpu.PurposeRace
+	req := viewer.RaceRequest{Job: job, Every: 5, Width: 480, Height: 360}
+	for _, text := range []string{"adam lr=0.05", "sgd lr=0.01 momentum=0.9"} {
+		rs, err := viewer.ParseRacer(text)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		req.Racers = append(req.Racers, rs)
+	}
+	built, err := req.Build()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	pic, err := window.RunPicture(context.Background(), window.NewRacers(built, true), window.PictureOptions{Width: req.Width, Height: req.Height})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range pic.Races {
+		fmt.Println(r.Label())
+	}
+	fmt.Println("landscape on", pic.Scene.LandscapeOn)
+	// Output:
+	// adam lr 0.05: f 2.068e-11 (StepLimit)
+	// sgd momentum=0.9 lr 0.01: f 1.049e-12 (StepLimit)
 	// landscape on cpu/f64
 }

@@ -50,6 +50,17 @@ type Racer struct {
 	CPU bool
 }
 
+// NewRacers are the racers viewer.RaceRequest.Build made, each named by
+// its optimizer and own settings, on the CPU backend when cpu is set
+// (the request's JobRequest.Device "cpu").
+func NewRacers(built []viewer.BuiltRacer, cpu bool) []Racer {
+	rs := make([]Racer, len(built))
+	for k, b := range built {
+		rs[k] = Racer{Job: b.Job, Name: b.Name, CPU: cpu}
+	}
+	return rs
+}
+
 // Options set up the window. The zero value of each field is its default.
 type Options struct {
 	// Width and Height are each panel's size in pixels: the window opens
