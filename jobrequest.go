@@ -76,6 +76,19 @@ type JobRequest struct {
 	LeakySlope                        float64
 	InitScheme                        string
 
+	// CheckpointEvery and CheckpointInterval are the job's checkpoint
+	// cadence (Job.CheckpointEvery, Job.CheckpointInterval).
+	CheckpointEvery    int
+	CheckpointInterval time.Duration
+	// Resume, when set, is the checkpoint the job continues (RunFrom):
+	// the fields not given take its job's values (the problem, a model's
+	// data and settings, the optimizer, the precision, a schedule's kind
+	// and required parameter), the job built is merged into its job
+	// (Checkpoint.ResumeJob) and refused where it contradicts it
+	// (Checkpoint.Compatible, as a *ResumeError). Build reads no start
+	// point then: InitFile must be "".
+	Resume *Checkpoint
+
 	Purpose Purpose
 	// Given reports whether the user set a field (see JobRequest); nil:
 	// none was.
@@ -145,12 +158,22 @@ var netFields = []string{"Job.Hidden", "Job.Activation", "Job.LeakySlope", "Job.
 
 // Build turns the request into a validated job, its start point and its
 // data. Every refusal is a *FieldError naming the fields at fault (a
-// Validate refusal wraps ErrInvalidJob as well).
+// Validate refusal wraps ErrInvalidJob as well), or wraps one: with
+// Resume, a job that contradicts the checkpoint is a *ResumeError, a
+// CPU-only optimizer wraps ErrNotResumable.
 func (r *JobRequest) Build() (*BuiltJob, error) {
 	given := r.Given
 	if given == nil {
 		given = func(string) bool { return false }
 	}
+	if r.Resume != nil {
+		return r.resume(given)
+	}
+	return r.build(given)
+}
+
+// build is Build without Resume.
+func (r *JobRequest) build(given func(string) bool) (*BuiltJob, error) {
 	out := &BuiltJob{}
 	job := NewJob()
 	problem := r.Problem
@@ -250,6 +273,7 @@ func (r *JobRequest) Build() (*BuiltJob, error) {
 		}
 	}
 	job.ClipNorm, job.ClipValue = r.ClipNorm, r.ClipValue
+	job.CheckpointEvery, job.CheckpointInterval = r.CheckpointEvery, r.CheckpointInterval
 	if given("Job.LossTarget") {
 		job.LossTarget, job.HasTarget = r.LossTarget, true
 	}

@@ -1,8 +1,12 @@
 package gdgpu
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -79,5 +83,136 @@ func TestResumeJob(t *testing.T) {
 	}
 	if got.Steps != m.Steps || !reflect.DeepEqual(got.Optimizer, m.Optimizer) {
 		t.Errorf("model: fields not set changed: %+v", got)
+	}
+}
+
+// TestJobRequestResume: a request with Resume builds the checkpoint's job
+// with the fields given copied over it, the rest (a schedule's required
+// parameter, a model's data) from the checkpoint, and refuses what
+// contradicts it.
+func TestJobRequestResume(t *testing.T) {
+	plateau := testCheckpoint(t, 10, 1) // rosenbrock, adam, plateau, 100 steps, at step 7
+	step := testCheckpoint(t, 10, 1)
+	step.Job.Schedule, _ = DefaultSchedule("step")
+	step.Job.Schedule.StepSize = 3
+	step.Driver.Plateau = nil
+
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "d.csv")
+	writeCSV := func(last string) {
+		if err := os.WriteFile(csv, []byte("a,b,y\n1,2,3\n2,1,4\n3,3,5\n4,0,1\n5,1,2\n6,2,"+last+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeCSV("2")
+	lr := NewJobRequest()
+	lr.Problem, lr.Data, lr.Target, lr.Device, lr.L2, lr.BatchSize = "linear", csv, "y", "cpu", 0.1, 2
+	lr.Given = func(f string) bool { return f == "Job.L2" }
+	b, err := lr.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	linear := &Checkpoint{Job: b.Job, Driver: DriverState{Step: 4, Epoch: 1, Batch: 1}} // 3 batches an epoch
+	linear.Job.DataHash, linear.Job.Data = b.Job.Data.Hash, nil
+
+	for _, tc := range []struct {
+		name  string
+		cp    *Checkpoint
+		csv   string // the CSV's last target before Build, "" as it is
+		edit  func(r *JobRequest)
+		given []string
+		want  func(j *Job) // applied to the checkpoint's job
+		err   error        // errors.Is; nil: any error is a *FieldError
+		// fields the refusal's FieldError names; none and err nil: no refusal
+		fields      []string
+		dataChanged bool
+	}{
+		{name: "a longer run", cp: plateau, edit: func(r *JobRequest) { r.Steps = 300 }, given: []string{"Job.Steps"},
+			want: func(j *Job) { j.Steps = 300 }},
+		{name: "a cadence and a target", cp: plateau,
+			edit:  func(r *JobRequest) { r.CheckpointEvery, r.LossTarget = 5, 1e-3 },
+			given: []string{"Job.CheckpointEvery", "Job.LossTarget"},
+			want:  func(j *Job) { j.CheckpointEvery, j.LossTarget, j.HasTarget = 5, 1e-3, true }},
+		{name: "the same learning rate, in Hyper", cp: plateau, edit: func(r *JobRequest) { r.Hyper = map[string]float64{"lr": 1e-3} },
+			want: func(j *Job) {}},
+		{name: "another learning rate", cp: plateau, edit: func(r *JobRequest) { r.Hyper = map[string]float64{"lr": 0.5} },
+			err: ErrCheckpointMismatch, fields: []string{"Optimizer.lr"}},
+		{name: "another optimizer", cp: plateau, edit: func(r *JobRequest) { r.Optimizer = "sgd" }, given: []string{"Optimizer.Name"},
+			err: ErrCheckpointMismatch},
+		{name: "a step below the checkpoint's", cp: plateau, edit: func(r *JobRequest) { r.Steps = 5 }, given: []string{"Job.Steps"},
+			err: ErrCheckpointMismatch, fields: []string{"Job.Steps"}},
+		{name: "gonum's loop", cp: plateau, edit: func(r *JobRequest) { r.Optimizer, r.Device = "gonum-lbfgs", "cpu" },
+			given: []string{"Optimizer.Name", "JobRequest.Device"}, err: ErrNotResumable, fields: []string{"Optimizer.Name"}},
+		{name: "a start point", cp: plateau, edit: func(r *JobRequest) { r.InitFile = "x.npy" },
+			fields: []string{"JobRequest.InitFile", "JobRequest.Resume"}},
+		{name: "the step schedule's gamma, its step size the checkpoint's", cp: step,
+			edit: func(r *JobRequest) { r.Schedule.Gamma = 0.1 }, given: []string{"Schedule.Gamma"},
+			want: func(j *Job) {}},
+		{name: "another gamma", cp: step, edit: func(r *JobRequest) { r.Schedule.Gamma = 0.5 }, given: []string{"Schedule.Gamma"},
+			err: ErrCheckpointMismatch},
+		{name: "a parameter the checkpoint's schedule does not take", cp: step,
+			edit: func(r *JobRequest) { r.Schedule.Patience = 3 }, given: []string{"Schedule.Patience"},
+			fields: []string{"Schedule.Patience", "Schedule.Kind", "Schedule.StepSize", "Schedule.Gamma", "Schedule.Warmup", "Schedule.WarmupStartFactor"}},
+		{name: "a model's data from its checkpoint", cp: linear, edit: func(r *JobRequest) { r.Steps = 9 }, given: []string{"Job.Steps"},
+			want: func(j *Job) { j.Steps = 9 }},
+		{name: "a model's run in epochs", cp: linear, edit: func(r *JobRequest) { r.Epochs = 3 }, given: []string{"JobRequest.Epochs"},
+			want: func(j *Job) { j.Steps = 9 }},
+		{name: "another penalty", cp: linear, edit: func(r *JobRequest) { r.L2 = 0.2 }, given: []string{"Job.L2"},
+			err: ErrCheckpointMismatch},
+		{name: "the data file changed", cp: linear, csv: "7", edit: func(r *JobRequest) { r.Steps = 9 }, given: []string{"Job.Steps"},
+			err: ErrCheckpointMismatch, dataChanged: true},
+		{name: "another data file given", cp: linear, csv: "7", edit: func(r *JobRequest) { r.Data, r.Target = csv, "y" },
+			given: []string{"DataSpec.File", "DataSpec.Target"}, err: ErrCheckpointMismatch},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.csv != "" {
+				writeCSV(tc.csv)
+				defer writeCSV("2")
+			}
+			r := NewJobRequest()
+			r.Device, r.Resume = "cpu", tc.cp
+			r.Given = func(f string) bool { return slices.Contains(tc.given, f) }
+			tc.edit(&r)
+			b, err := r.Build()
+			if tc.want != nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := tc.cp.Job
+				tc.want(&want)
+				got := b.Job
+				if got.Data != nil {
+					// The data is rebuilt: it matches the checkpoint's hash.
+					if got.Data.Hash != tc.cp.Job.DataHash {
+						t.Errorf("data hash %s, want %s", got.Data.Hash, tc.cp.Job.DataHash)
+					}
+					got.Data, want.Data, want.DataHash = nil, nil, ""
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("\n got %+v\nwant %+v", got, want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("no refusal")
+			}
+			if tc.err != nil && !errors.Is(err, tc.err) {
+				t.Errorf("%v: not %v", err, tc.err)
+			}
+			var fe *FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("%v: no FieldError", err)
+			}
+			if tc.fields != nil && !slices.Equal(fe.Fields, tc.fields) {
+				t.Errorf("%v: fields %v, want %v", err, fe.Fields, tc.fields)
+			}
+			var re *ResumeError
+			if got := errors.As(err, &re) && re.DataChanged; got != tc.dataChanged {
+				t.Errorf("%v: data changed %v, want %v", err, got, tc.dataChanged)
+			}
+			if tc.dataChanged && !strings.HasSuffix(err.Error(), "(no data setting was given: "+csv+" has changed since the checkpoint was written)") {
+				t.Errorf("%v: the changed file not named", err)
+			}
+		})
 	}
 }

@@ -79,6 +79,7 @@ var fieldFlags = func() map[string]string {
 		"JobRequest.InitFile":    "--init",
 		"JobRequest.Intercept":   "--intercept",
 		"JobRequest.Epochs":      "--epochs",
+		"JobRequest.Resume":      "--resume",
 		"gdgpu.Run":              "gdgpu run",
 		"Run.x0":                 "--init",
 		"Config.Sizes":           "--sizes", // bench.Config, gdgpu bench's
