@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,16 +35,15 @@ func addCheckpointFlags(cmd *cobra.Command) *ckptFlags {
 	return c
 }
 
-// prefill runs before build: with --resume it reads the checkpoint and
-// makes its problem, optimizer, precision and schedule the defaults of the
-// flags not given, so that build reads the hyperparameter and schedule
-// flags against the checkpoint's job.
-func (c *ckptFlags) prefill(cmd *cobra.Command, f *jobFlags) error {
-	changed := cmd.Flags().Changed
+// read runs before build: with --resume it reads the checkpoint, which
+// request hands to gdgpu.JobRequest.Build (JobRequest.Resume).
+func (c *ckptFlags) read(cmd *cobra.Command, f *jobFlags) error {
 	if c.resume == "" {
 		return nil
 	}
 	if f.init != "" {
+		// Build refuses it too, once the checkpoint is read: this names
+		// the two flags before the file.
 		return usagef("--init and --resume both choose the start point; give one")
 	}
 	cp, err := gdgpu.ReadCheckpoint(c.resume)
@@ -53,40 +51,58 @@ func (c *ckptFlags) prefill(cmd *cobra.Command, f *jobFlags) error {
 		return usagef("--resume: %v", err)
 	}
 	c.from = cp
-	j := &cp.Job
-	if !changed("problem") {
-		f.problem = j.Problem
-	}
-	f.model.prefill(changed, f, j)
-	if !changed("optimizer") {
-		f.optimizer = j.Optimizer.Name
-	}
-	if !changed("precision") {
-		f.precision = j.Precision.String()
-	}
-	if len(changedSchedule(changed)) > 0 && !changed("schedule") {
-		// Schedule flags are read against the checkpoint's kind, whose
-		// required parameter comes from the checkpoint unless given.
-		f.sched.kind = j.Schedule.Kind
-		for _, p := range schedParams {
-			if !p.Required(j.Schedule.Kind) || changed(p.flag) {
-				continue
-			}
-			v := p.Show(&j.Schedule)
-			if fv, ok := p.Value(&j.Schedule).(*float64); ok {
-				v = strconv.FormatFloat(*fv, 'g', -1, 64)
-			}
-			if err := cmd.Flags().Set(p.flag, v); err != nil {
-				return usagef("--resume: %v", err)
-			}
-		}
-	}
+	changed := cmd.Flags().Changed
+	// Build loads a model's data from the checkpoint's files where no
+	// flag names them: a file it cannot read is then the checkpoint's.
+	f.model.fromCheckpoint = gdgpu.IsModel(cp.Job.Problem) && !changed("data") && !changed("synthetic")
 	return nil
 }
 
-// apply runs after build: it sets the checkpoint cadence and, with
-// --resume, replaces the job by the checkpoint's with the flags given
-// copied over it, refusing (exit 2) those that contradict it.
+// fill sets the request's checkpoint: the one to resume, and the cadence
+// when checkpoints are written.
+func (c *ckptFlags) fill(r *gdgpu.JobRequest) {
+	r.Resume = c.from
+	if c.path != "" || c.resume != "" {
+		r.CheckpointEvery, r.CheckpointInterval = c.every, c.interval
+	}
+}
+
+// isResumeRefusal reports whether err is Build's refusal of --resume
+// itself, which refusal words.
+func isResumeRefusal(err error) bool {
+	var re *gdgpu.ResumeError
+	return errors.As(err, &re) || errors.Is(err, gdgpu.ErrNotResumable)
+}
+
+// refusal words Build's refusal of --resume (isResumeRefusal): a job that
+// contradicts the checkpoint, or a gonum optimizer.
+func (c *ckptFlags) refusal(cmd *cobra.Command, f *jobFlags, err error) error {
+	var re *gdgpu.ResumeError
+	if !errors.As(err, &re) {
+		name := f.optimizer
+		if !cmd.Flags().Changed("optimizer") {
+			name = c.from.Job.Optimizer.Name
+		}
+		return notCheckpointable(name)
+	}
+	hint := ""
+	if re.DataChanged {
+		// The data was rebuilt from the checkpoint's own flags: no flag
+		// contradicts it, the file does.
+		hint = fmt.Sprintf(" (no data flag was given: %s has changed since the checkpoint was written)", re.DataSpec.Source())
+	}
+	return usagef("--resume %s: the flags contradict the checkpoint's job: %s%s", c.resume,
+		strings.TrimPrefix(inFlags(re.Err, fieldFlag), gdgpu.ErrCheckpointMismatch.Error()+": "), hint)
+}
+
+// notCheckpointable refuses --checkpoint and --resume for a gonum method.
+func notCheckpointable(optimizer string) error {
+	return usagef("--optimizer %s runs through gonum's own loop, which cannot be checkpointed: leave out --checkpoint and --resume", optimizer)
+}
+
+// apply runs after build (which, with --resume, made the checkpoint's
+// job with the flags given copied over it): it checks the checkpoint
+// flags.
 func (c *ckptFlags) apply(cmd *cobra.Command, s *setup) error {
 	changed := cmd.Flags().Changed
 	if c.path == "" && c.resume != "" {
@@ -98,7 +114,7 @@ func (c *ckptFlags) apply(cmd *cobra.Command, s *setup) error {
 	}
 	if any {
 		if info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name); info.CPUOnly {
-			return usagef("--optimizer %s runs through gonum's own loop, which cannot be checkpointed: leave out --checkpoint and --resume", s.job.Optimizer.Name)
+			return notCheckpointable(s.job.Optimizer.Name)
 		}
 	}
 	if c.path != "" {
@@ -110,29 +126,6 @@ func (c *ckptFlags) apply(cmd *cobra.Command, s *setup) error {
 			return usagef("--checkpoint %s is not a regular file", c.path)
 		}
 	}
-	s.job.CheckpointEvery, s.job.CheckpointInterval = c.every, c.interval
-	job := s.job
-	if c.from != nil {
-		// The flags given (by the fields they set) override the
-		// checkpoint's job.
-		job = c.from.ResumeJob(&s.job, fieldGiven(changed))
-	}
-	if err := job.Validate(); err != nil {
-		return usagef("%v", err)
-	}
-	if c.from != nil {
-		if err := c.from.Compatible(&job); err != nil {
-			hint := ""
-			if job.Data != nil && job.Data.Hash != c.from.Job.DataHash && !slices.ContainsFunc(dataFlagNames, changed) {
-				// The data was rebuilt from the checkpoint's own flags:
-				// no flag contradicts it, the file does.
-				hint = fmt.Sprintf(" (no data flag was given: %s has changed since the checkpoint was written)", dataSource(job.DataSpec))
-			}
-			return usagef("--resume %s: the flags contradict the checkpoint's job: %s%s", c.resume,
-				strings.TrimPrefix(inFlags(err, fieldFlag), gdgpu.ErrCheckpointMismatch.Error()+": "), hint)
-		}
-	}
-	s.job = job
 	s.ckpt = c
 	return nil
 }
@@ -169,18 +162,4 @@ func resumeNote(s *setup) string {
 		return ""
 	}
 	return fmt.Sprintf(", resumed at step %d from %s (written by %s)", s.ckpt.from.Driver.Step, s.ckpt.resume, s.ckpt.from.Backend)
-}
-
-// dataFlagNames are the flags a model's data is built from.
-var dataFlagNames = []string{"data", "target", "features", "synthetic", "samples", "classes", "noise", "standardize", "val-fraction", "seed", "mlp-task"}
-
-// dataSource names a model's data files for messages.
-func dataSource(sp gdgpu.DataSpec) string {
-	if sp.File == "" {
-		return "the synthetic set"
-	}
-	if strings.HasSuffix(strings.ToLower(sp.Target), ".npy") {
-		return sp.File + " or " + sp.Target
-	}
-	return sp.File
 }

@@ -228,6 +228,9 @@ func TestResumeRefused(t *testing.T) {
 		{[]string{"--checkpoint", filepath.Join(dir, "no", "c.ckpt")}, "does not exist"},
 		{[]string{"--checkpoint", ck, "--checkpoint-every", "-1"}, "--checkpoint-every -1"},
 		{[]string{"--checkpoint", ck, "--optimizer", "gonum-lbfgs"}, "cannot be checkpointed"},
+		{[]string{"--resume", ck, "--optimizer", "gonum-lbfgs"}, "--optimizer gonum-lbfgs runs through gonum's own loop, which cannot be checkpointed: leave out --checkpoint and --resume"},
+		{[]string{"--resume", ck, "--schedule", "exponential"}, "--lr-gamma 0 must be"},
+		{[]string{"--resume", ck, "--checkpoint-every", "-1"}, "--checkpoint-every -1"},
 	} {
 		args := append([]string{"run", "--device", "cpu"}, tc.args...)
 		code, _, errs := gdgpuRun(t, args...)

@@ -111,24 +111,15 @@ func fieldFlag(field string) string {
 	return field
 }
 
-// fieldAlsoFlags are the flags that set a field beside its own:
-// --epochs sets the step limit too.
-var fieldAlsoFlags = map[string][]string{"Job.Steps": {"epochs"}}
+// alsoFlags are the flags that set a field beside its own:
+// --objective-file gives the objective too. (--epochs is
+// gdgpu.JobRequest's own field, JobRequest.Epochs.)
+var alsoFlags = map[string][]string{"Job.Objective": {"objective-file"}}
 
-// requestAlsoFlags are fieldAlsoFlags for gdgpu.JobRequest, which takes
-// --epochs apart: --objective-file gives the objective too.
-var requestAlsoFlags = map[string][]string{"Job.Objective": {"objective-file"}}
-
-// fieldGiven answers, for the library functions that take the fields a
-// caller set (gdgpu.Checkpoint.ResumeJob), whether a flag of the field
-// was given (changed): its flag in fieldFlags, without dashes and value,
-// or one of fieldAlsoFlags.
+// fieldGiven answers, for gdgpu.JobRequest.Given, whether a flag of the
+// field was given (changed): its flag in fieldFlags, without dashes and
+// value, or one of alsoFlags.
 func fieldGiven(changed func(string) bool) func(field string) bool {
-	return flagsGiven(changed, fieldAlsoFlags)
-}
-
-// flagsGiven is fieldGiven with also in place of fieldAlsoFlags.
-func flagsGiven(changed func(string) bool, also map[string][]string) func(field string) bool {
 	return func(field string) bool {
 		if fl, ok := strings.CutPrefix(fieldFlag(field), "--"); ok {
 			fl, _, _ = strings.Cut(fl, "=") // --intercept=false
@@ -137,7 +128,7 @@ func flagsGiven(changed func(string) bool, also map[string][]string) func(field 
 				return true
 			}
 		}
-		return slices.ContainsFunc(also[field], changed)
+		return slices.ContainsFunc(alsoFlags[field], changed)
 	}
 }
 

@@ -59,7 +59,7 @@ func TestEveryFieldHasAFlag(t *testing.T) {
 }
 
 // TestFieldGiven: a field counts as given when its flag was (the value
-// after = or a space dropped), or one of fieldAlsoFlags; and every field
+// after = or a space dropped), or one of alsoFlags; and every field
 // gdgpu.Checkpoint.ResumeJob asks about has a flag, so that none is
 // silently taken from the checkpoint.
 func TestFieldGiven(t *testing.T) {
@@ -71,11 +71,17 @@ func TestFieldGiven(t *testing.T) {
 		{"Job.Dim", []string{"dim"}, true},
 		{"Job.Dim", []string{"steps"}, false},
 		{"Job.Steps", []string{"steps"}, true},
-		{"Job.Steps", []string{"epochs"}, true},
+		{"Job.Steps", []string{"epochs"}, false}, // JobRequest.Epochs, its own field
+		{"JobRequest.Epochs", []string{"epochs"}, true},
 		{"Optimizer.lr", []string{"lr"}, true},
 		{"Optimizer.beta1", []string{"lr"}, false},
 		{"Schedule.Gamma", []string{"lr-gamma"}, true},
 		{"Job.NoIntercept", []string{"intercept"}, true},
+		{"JobRequest.Intercept", []string{"intercept"}, true},
+		{"JobRequest.InitFile", []string{"init"}, true},
+		{"JobRequest.Resume", []string{"resume"}, true},
+		{"Job.Objective", []string{"objective-file"}, true},
+		{"Job.Objective", []string{"objective"}, true},
 		{"cpu.Open", []string{"device"}, true},
 		{"gdgpu.ProblemNames", []string{"problem"}, false},
 		{"No.Such", []string{"No.Such"}, false},
@@ -83,24 +89,6 @@ func TestFieldGiven(t *testing.T) {
 		given := fieldGiven(func(fl string) bool { return slices.Contains(tc.changed, fl) })
 		if got := given(tc.field); got != tc.want {
 			t.Errorf("%s with %v given: %v, want %v", tc.field, tc.changed, got, tc.want)
-		}
-	}
-	// gdgpu.JobRequest's: --epochs is its own field there.
-	for _, tc := range []struct {
-		field   string
-		changed []string
-		want    bool
-	}{
-		{"Job.Steps", []string{"epochs"}, false},
-		{"JobRequest.Epochs", []string{"epochs"}, true},
-		{"Job.Objective", []string{"objective-file"}, true},
-		{"Job.Objective", []string{"objective"}, true},
-		{"JobRequest.Intercept", []string{"intercept"}, true},
-		{"JobRequest.InitFile", []string{"init"}, true},
-	} {
-		given := flagsGiven(func(fl string) bool { return slices.Contains(tc.changed, fl) }, requestAlsoFlags)
-		if got := given(tc.field); got != tc.want {
-			t.Errorf("request: %s with %v given: %v, want %v", tc.field, tc.changed, got, tc.want)
 		}
 	}
 	cp := &gdgpu.Checkpoint{Job: gdgpu.NewJob()}

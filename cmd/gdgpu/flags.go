@@ -47,6 +47,7 @@ type jobFlags struct {
 
 	sched *schedFlags
 	model *modelFlags
+	ckpt  *ckptFlags // run's checkpoint flags; nil elsewhere
 }
 
 // addJobFlags registers the shared flags on cmd. Every hyperparameter of
@@ -179,7 +180,7 @@ func (f *jobFlags) objectiveText(changed func(string) bool) (string, error) {
 var purposes = map[string]gdgpu.Purpose{"compare": gdgpu.PurposeCompare, "view": gdgpu.PurposeRace}
 
 // request copies the flags into a gdgpu.JobRequest, the flags given
-// being the fields given (requestGiven).
+// being the fields given (fieldGiven).
 func (f *jobFlags) request(cmd *cobra.Command) (gdgpu.JobRequest, error) {
 	changed := cmd.Flags().Changed
 	r := gdgpu.NewJobRequest()
@@ -212,8 +213,11 @@ func (f *jobFlags) request(cmd *cobra.Command) (gdgpu.JobRequest, error) {
 	r.Samples, r.Classes, r.Noise, r.Standardize, r.ValFraction, r.Task = m.samples, m.classes, m.noise, m.standardize, m.valFraction, m.task
 	r.Loss, r.Delta, r.L1, r.L2, r.Intercept, r.BatchSize, r.Epochs = m.loss, m.delta, m.l1, m.l2, m.intercept, m.batchSize, m.epochs
 	r.Hidden, r.Activation, r.LeakySlope, r.InitScheme = m.hidden, m.activation, m.leakySlope, m.initScheme
+	if f.ckpt != nil {
+		f.ckpt.fill(&r)
+	}
 	r.Purpose = purposes[cmd.Name()]
-	r.Given = flagsGiven(changed, requestAlsoFlags)
+	r.Given = fieldGiven(changed)
 	return r, nil
 }
 
@@ -231,6 +235,9 @@ func (f *jobFlags) build(cmd *cobra.Command) (*setup, error) {
 	}
 	b, err := r.Build()
 	if err != nil {
+		if isResumeRefusal(err) {
+			return nil, err // run words it (ckptFlags.refusal)
+		}
 		// A file that could not be read (the refusal wraps the reader's
 		// error) says when --resume's checkpoint named it.
 		flag := fieldFlag

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -76,81 +75,6 @@ func (m *modelFlags) flagOf(field string) string {
 		return fl + " (from the --resume checkpoint)"
 	}
 	return fl
-}
-
-// prefill makes a checkpoint's model settings the values of the model
-// flags not given, so that --resume rebuilds the same data and job; a
-// flag given that contradicts them is refused later (Compatible).
-func (m *modelFlags) prefill(changed func(string) bool, f *jobFlags, j *gdgpu.Job) {
-	if !gdgpu.IsModel(j.Problem) {
-		return
-	}
-	sp := j.DataSpec
-	str := func(flag string, dst *string, v string) {
-		if !changed(flag) {
-			*dst = v
-		}
-	}
-	if !changed("data") && !changed("synthetic") {
-		m.data, m.synthetic = sp.File, sp.Synthetic
-		m.fromCheckpoint = true
-		if sp.Synthetic != "" {
-			// Each flag given keeps its value, so that a changed set is
-			// refused by its hash rather than silently replaced.
-			num := func(flag string, dst *int, v int) {
-				if !changed(flag) {
-					*dst = v
-				}
-			}
-			num("samples", &m.samples, sp.Samples)
-			num("classes", &m.classes, sp.Classes)
-			if !changed("noise") {
-				m.noise = sp.Noise
-			}
-			if sp.NumFeatures > 0 {
-				str("features", &m.features, strconv.Itoa(sp.NumFeatures))
-			}
-		} else {
-			str("target", &m.target, sp.Target)
-			str("features", &m.features, strings.Join(sp.Features, ","))
-		}
-	}
-	if !changed("standardize") {
-		m.standardize = sp.Standardize
-	}
-	if !changed("val-fraction") {
-		m.valFraction = sp.ValFraction
-	}
-	if sp.Task != "" && !changed("mlp-task") {
-		m.task = sp.Task
-	}
-	str("loss", &m.loss, j.Loss)
-	if !changed("delta") {
-		m.delta = j.Delta
-	}
-	if !changed("l1") {
-		m.l1 = j.L1
-	}
-	if !changed("l2") {
-		m.l2 = j.L2
-	}
-	if !changed("intercept") {
-		m.intercept = !j.NoIntercept
-	}
-	if !changed("batch-size") {
-		m.batchSize = j.BatchSize
-	}
-	if len(j.Hidden) > 0 && !changed("hidden") {
-		m.hidden = append([]int(nil), j.Hidden...)
-	}
-	str("activation", &m.activation, j.Activation)
-	if j.LeakySlope != 0 && !changed("leaky-slope") {
-		m.leakySlope = j.LeakySlope
-	}
-	str("init-scheme", &m.initScheme, j.InitScheme)
-	if !changed("seed") {
-		f.seed = j.Seed
-	}
 }
 
 // writeModelCard writes out+".json" beside the parameters.

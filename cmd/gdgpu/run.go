@@ -59,10 +59,13 @@ parameters and summary.json into a new or empty folder.`,
 			if err != nil {
 				return err
 			}
-			if err := ck.prefill(cmd, f); err != nil {
+			if err := ck.read(cmd, f); err != nil {
 				return err
 			}
 			s, err := f.build(cmd)
+			if isResumeRefusal(err) {
+				return ck.refusal(cmd, f, err)
+			}
 			if err != nil {
 				return jf.annotate(err)
 			}
@@ -87,6 +90,7 @@ parameters and summary.json into a new or empty folder.`,
 	quiet = cmd.Flags().Bool("quiet", false, "no progress bar and no per-sample lines of a model: only the summary (or the --json result)")
 	asJSON = cmd.Flags().Bool("json", false, "print the result as one JSON object (scipy OptimizeResult's names where they fit) instead of the text summary")
 	ck = addCheckpointFlags(cmd)
+	f.ckpt = ck
 	runDir = addRunDirFlag(cmd)
 	return cmd
 }
