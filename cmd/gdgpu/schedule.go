@@ -111,18 +111,3 @@ func addScheduleFlags(fs *pflag.FlagSet) *schedFlags {
 	}
 	return f
 }
-
-// changedSchedule returns the schedule flags given on the command line,
-// --schedule first.
-func changedSchedule(changed func(string) bool) []string {
-	var given []string
-	if changed("schedule") {
-		given = append(given, "schedule")
-	}
-	for _, p := range schedParams {
-		if changed(p.flag) {
-			given = append(given, p.flag)
-		}
-	}
-	return given
-}
