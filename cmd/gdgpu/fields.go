@@ -74,6 +74,8 @@ var fieldFlags = func() map[string]string {
 		"JobRequest.InitFile":    "--init",
 		"JobRequest.Intercept":   "--intercept",
 		"JobRequest.Epochs":      "--epochs",
+		"Request.Points":         "--points", // gradcheck.Request's
+		"Request.Device":         "--device",
 		"gdgpu.Run":              "gdgpu run",
 		"Run.x0":                 "--init",
 		"Config.Sizes":           "--sizes", // bench.Config, gdgpu bench's
