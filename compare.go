@@ -145,6 +145,40 @@ func LBFGSTolerance(p Precision, iterations, history, depth int) Tolerance {
 	return t
 }
 
+// MaxSumDepth is the deepest SumDepth among backends that are SumDepthers
+// (a model's backends on both sides of a comparison); 0 when none is.
+func MaxSumDepth(backends ...Backend) int {
+	depth := 0
+	for _, b := range backends {
+		if sd, ok := b.(SumDepther); ok {
+			depth = max(depth, sd.SumDepth())
+		}
+	}
+	return depth
+}
+
+// ToleranceFor is the tolerance that a run of job in precision p is judged
+// by against ref, the CPU float64 reference's result of the same job (what
+// gdgpu compare judges with): DefaultTolerance over job.Steps; for a model
+// on data (job.Data set) ModelTolerance with depth, the backends' deepest
+// sum (MaxSumDepth), since they sum a batch's rows in other orders; and for
+// a closure optimizer (L-BFGS), whose every step runs many iterations with
+// dot products summed in another order on each device, LBFGSTolerance over
+// ref's own iterations and job's history_size. depth counts for models
+// only: a test function's is 0 whatever is given.
+func ToleranceFor(job *Job, p Precision, ref Result, depth int) Tolerance {
+	if job.Data == nil {
+		depth = 0
+	}
+	if info, _ := LookupOptimizer(job.Optimizer.Name); info.Closure {
+		return LBFGSTolerance(p, ref.Iterations, int(job.Optimizer.History), depth)
+	}
+	if job.Data != nil {
+		return ModelTolerance(p, job.Steps, depth)
+	}
+	return DefaultTolerance(p, job.Steps)
+}
+
 // CheckCompare refuses a job whose run in job.Precision has no derived
 // tolerance against the CPU float64 reference: torch's L-BFGS with the
 // strong-Wolfe line search in float32, whose interpolated step divides

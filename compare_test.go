@@ -333,3 +333,56 @@ func TestCompareBranch(t *testing.T) {
 		})
 	}
 }
+
+// depthBackend is a Backend whose only working method is SumDepth.
+type depthBackend struct {
+	Backend
+	depth int
+}
+
+func (b depthBackend) SumDepth() int { return b.depth }
+
+// TestToleranceFor: a job is judged by the tolerance of its kind: the
+// default for a test function (whatever depth is given), ModelTolerance
+// for a model on data, LBFGSTolerance over the reference's iterations for
+// a closure optimizer, with a model's depth too; MaxSumDepth is the
+// deepest of the backends that are SumDepthers.
+func TestToleranceFor(t *testing.T) {
+	model := &Data{}
+	ref := Result{Iterations: 37}
+	for _, tc := range []struct {
+		name      string
+		optimizer string
+		data      *Data
+		depth     int
+		want      Tolerance
+	}{
+		{"function", "adam", nil, 0, DefaultTolerance(F32, 50)},
+		{"function, depth ignored", "sgd", nil, 40, DefaultTolerance(F32, 50)},
+		{"model", "adam", model, 40, ModelTolerance(F32, 50, 40)},
+		{"lbfgs", "lbfgs", nil, 40, LBFGSTolerance(F32, 37, 100, 0)},
+		{"lbfgs model", "lbfgs", model, 40, LBFGSTolerance(F32, 37, 100, 40)},
+	} {
+		job := NewJob()
+		job.Steps, job.Data = 50, tc.data
+		var err error
+		if job.Optimizer, err = DefaultOptimizer(tc.optimizer); err != nil {
+			t.Fatal(err)
+		}
+		if got := ToleranceFor(&job, F32, ref, tc.depth); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		backends []Backend
+		want     int
+	}{
+		{nil, 0},
+		{[]Backend{depthBackend{depth: 3}, depthBackend{depth: 7}}, 7},
+		{[]Backend{depthBackend{depth: 9}, struct{ Backend }{}}, 9},
+	} {
+		if got := MaxSumDepth(tc.backends...); got != tc.want {
+			t.Errorf("MaxSumDepth of %d backends: %d, want %d", len(tc.backends), got, tc.want)
+		}
+	}
+}

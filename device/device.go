@@ -3,7 +3,8 @@
 // engine's GL compute backend. It is what gdgpu run, compare and view do
 // with --device; a Go program that chooses its device at run time calls
 // Open, and one that runs several backends on one GL context (as view's
-// races do) calls OpenOn.
+// races do) calls OpenOn. A comparison with the CPU float64 reference, as
+// gdgpu compare makes it, is OpenPair and Pair.Compare, or Compare.
 //
 // The root package cannot do this itself: cpu and engine import it.
 package device

@@ -3,7 +3,8 @@
 // backend's gradient against the CPU's at the same points, with the bounds
 // docs/tolerances.md derives ("Gradient check"). It serves a problem of
 // one's own (gdgpu.RegisterProblem) as it serves the built-ins and the
-// models; gdgpu gradcheck prints its Report.
+// models. Request builds the job gdgpu gradcheck checks from what it is
+// given, and the command prints the Report.
 package gradcheck
 
 import (

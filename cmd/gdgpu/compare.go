@@ -60,8 +60,8 @@ given on the command line override it. The job.toml that gdgpu run
 }
 
 func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error {
-	// Open the GPU first: without a context there is nothing to compare,
-	// and the CPU run need not be spent.
+	// device.OpenPair opens the GPU first: without a context there is
+	// nothing to compare, and the CPU run need not be spent.
 	var ec *engine.Context
 	if s.device == "gpu" {
 		var err error
@@ -70,16 +70,12 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 		}
 		defer ec.Close()
 	}
-	got, err := openOn(ec, &s.job) // ec nil: --device cpu
+	p, err := device.OpenPair(ec, &s.job) // ec nil: --device cpu
 	if err != nil {
-		return err
+		return openError(err, &s.job)
 	}
-	defer got.Close()
-	ref, err := openOn(nil, &s.job)
-	if err != nil {
-		return err
-	}
-	defer ref.Close()
+	defer p.Close()
+	ref, got := p.Reference, p.Compared
 
 	text := stdout
 	if s.jsonOut { // stdout holds the JSON result alone
@@ -87,17 +83,14 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(text, "gdgpu compare: %s\n", s.job.Describe(s.model, fieldFlag))
 	fmt.Fprintf(text, "  reference %s (%s) vs %s (%s), from the same start point\n", ref.Backend.Name(), ref.Detail, got.Backend.Name(), got.Detail)
-	prec := s.job.Precision
-	if s.device == "cpu" {
-		prec = gdgpu.F64
-	}
+	prec := p.Precision
 	res := report.NewCompare(jobEntries(s), s.out, s.log)
 	// interrupted ends the comparison of a run that was interrupted.
-	interrupted := func(which string, o *outcome) error {
-		fmt.Fprintf(text, "  interrupted at step %d of the %s run; nothing compared\n", o.res.StatusStep, which)
+	interrupted := func(which string, r gdgpu.Result) error {
+		fmt.Fprintf(text, "  interrupted at step %d of the %s run; nothing compared\n", r.StatusStep, which)
 		if s.jsonOut {
 			res.ExitCode = exitInterrupted
-			res.Message = fmt.Sprintf("interrupted at step %d of the %s run; nothing compared", o.res.StatusStep, which)
+			res.Message = fmt.Sprintf("interrupted at step %d of the %s run; nothing compared", r.StatusStep, which)
 			if err := printJSON(stdout, res); err != nil {
 				return err
 			}
@@ -105,51 +98,39 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 		return exitCode(exitInterrupted)
 	}
 
-	ro, err := execute(ctx, s, ref, "", ref.Backend.Name(), stderr)
+	// Each run has its progress bar; the compared one has --log.
+	j, err := p.Compare(ctx, func(ctx context.Context, d *device.Device) (device.Outcome, error) {
+		logPath := ""
+		if d == got {
+			logPath = s.log
+		}
+		o, err := execute(ctx, s, d, logPath, d.Backend.Name(), stderr)
+		if err != nil {
+			return device.Outcome{}, err
+		}
+		return device.Outcome{Result: o.res, X: o.x}, nil
+	})
 	if err != nil {
 		return err
 	}
-	res.Reference = report.NewCompareSide(ref.String(), gdgpu.F64.String(), ro.res)
-	if ro.res.Status == gdgpu.Interrupted {
-		return interrupted("reference", ro)
-	}
-	goo, err := execute(ctx, s, got, s.log, got.Backend.Name(), stderr)
-	if err != nil {
-		return err
+	ro, goo := j.Reference, j.Compared
+	res.Reference = report.NewCompareSide(ref.String(), gdgpu.F64.String(), ro.Result)
+	if j.Interrupted == device.ReferenceSide {
+		return interrupted("reference", ro.Result)
 	}
 	if s.out != "" {
-		if err := data.WriteVector(s.out, goo.x, outDtype(s)); err != nil {
+		if err := data.WriteVector(s.out, goo.X, outDtype(s)); err != nil {
 			return failure(err)
 		}
 	}
-	res.Compared = report.NewCompareSide(got.String(), prec.String(), goo.res)
-	if goo.res.Status == gdgpu.Interrupted {
-		return interrupted(got.Backend.Name(), goo)
+	res.Compared = report.NewCompareSide(got.String(), prec.String(), goo.Result)
+	if j.Interrupted == device.ComparedSide {
+		return interrupted(got.Backend.Name(), goo.Result)
 	}
+	tol, depth, c := j.Tolerance, j.Depth, j.Comparison
 
-	tol := gdgpu.DefaultTolerance(prec, s.job.Steps)
-	depth := 0
-	if s.job.Data != nil {
-		// Models: the backends sum the batch's rows in other orders.
-		for _, d := range []*device.Device{ref, got} {
-			if sd, ok := d.Backend.(gdgpu.SumDepther); ok {
-				depth = max(depth, sd.SumDepth())
-			}
-		}
-		tol = gdgpu.ModelTolerance(prec, s.job.Steps, depth)
-	}
-	lbfgs := false
-	if info, _ := gdgpu.LookupOptimizer(s.job.Optimizer.Name); info.Closure {
-		// Many iterations a step, each with dot products summed in another
-		// order on each device: LBFGSTolerance, over the reference's own
-		// iterations.
-		lbfgs = true
-		tol = gdgpu.LBFGSTolerance(prec, ro.res.Iterations, int(s.job.Optimizer.History), depth)
-	}
-	c := gdgpu.Compare(ro.res, goo.res, ro.x, goo.x, tol)
-
-	run := func(label string, d *device.Device, o *outcome) {
-		r := o.res
+	run := func(label string, d *device.Device, o device.Outcome) {
+		r := o.Result
 		fmt.Fprintf(text, "  %-9s %-8s final loss %.10g at step %d, grad norm %.6g, %s at step %d, %s\n",
 			label, d.Backend.Name(), r.Final.Loss, r.Final.Step, r.Final.GradNorm, r.Status, r.StatusStep, r.Elapsed.Round(1e3))
 	}
@@ -162,15 +143,15 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	fmt.Fprintf(text, "  loss trajectory, %d samples matched by step (%d unmatched):\n", c.Matched, c.Unmatched)
 	fmt.Fprintf(text, "    max abs %.3g, max rel %.3g (tolerance %.3g), first step past tolerance: %s\n",
 		c.LossMaxAbs, c.LossMaxRel, tol.LossRel, firstBad)
-	fmt.Fprintf(text, "  final parameters, %d values:\n", len(ro.x))
+	fmt.Fprintf(text, "  final parameters, %d values:\n", len(ro.X))
 	worst := ""
-	if i := c.ParamWorstIndex; i >= 0 && i < len(ro.x) && i < len(goo.x) {
-		worst = fmt.Sprintf(", worst index %d (reference %.10g, compared %.10g)", i, ro.x[i], goo.x[i])
+	if i := c.ParamWorstIndex; i >= 0 && i < len(ro.X) && i < len(goo.X) {
+		worst = fmt.Sprintf(", worst index %d (reference %.10g, compared %.10g)", i, ro.X[i], goo.X[i])
 	}
 	fmt.Fprintf(text, "    max abs %.3g, max rel %.3g (tolerance %.3g)%s\n", c.ParamMaxAbs, c.ParamMaxRel, tol.ParamRel, worst)
 	if !c.StatusMatch {
 		fmt.Fprintf(text, "  the runs stopped differently: reference %s at step %d, compared %s at step %d\n",
-			ro.res.Status, ro.res.StatusStep, goo.res.Status, goo.res.StatusStep)
+			ro.Result.Status, ro.Result.StatusStep, goo.Result.Status, goo.Result.StatusStep)
 	}
 	fmt.Fprintf(text, "  tolerance for %s over %d steps: loss rel %.3g (floor %g of the largest reference loss), parameters rel %.3g (floor %g); see %s\n",
 		prec, s.job.Steps, tol.LossRel, tol.LossFloor, tol.ParamRel, tol.ParamFloor, gdgpu.ToleranceDoc)
@@ -178,8 +159,8 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 		fmt.Fprintf(text, "  the runs' counts of iterations and evaluations differ at step %d (they agreed at step %d): only the samples before step %d are judged\n",
 			c.BranchStep, c.BranchFrom, c.BranchStep)
 	}
-	if lbfgs {
-		fmt.Fprintf(text, "  (L-BFGS: %d iterations of the reference with up to %d pairs, LBFGSTolerance)\n", ro.res.Iterations, int(s.job.Optimizer.History))
+	if j.LBFGS {
+		fmt.Fprintf(text, "  (L-BFGS: %d iterations of the reference with up to %d pairs, LBFGSTolerance)\n", ro.Result.Iterations, int(s.job.Optimizer.History))
 	}
 	if depth > 0 {
 		fmt.Fprintf(text, "  (a model: its sums are up to %d additions deep, ModelTolerance)\n", depth)
@@ -203,8 +184,8 @@ func compareRuns(ctx context.Context, s *setup, stdout, stderr io.Writer) error 
 	}
 	if s.jsonOut {
 		var iters *int
-		if lbfgs {
-			iters = &ro.res.Iterations
+		if j.LBFGS {
+			iters = &ro.Result.Iterations
 		}
 		res.Judge(c, tol, depth, iters)
 		res.ExitCode = code

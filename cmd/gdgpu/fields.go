@@ -80,6 +80,8 @@ var fieldFlags = func() map[string]string {
 		"JobRequest.Intercept":   "--intercept",
 		"JobRequest.Epochs":      "--epochs",
 		"JobRequest.Resume":      "--resume",
+		"Request.Points":         "--points", // gradcheck.Request's
+		"Request.Device":         "--device",
 		"gdgpu.Run":              "gdgpu run",
 		"Run.x0":                 "--init",
 		"Config.Sizes":           "--sizes", // bench.Config, gdgpu bench's

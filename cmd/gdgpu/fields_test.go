@@ -23,7 +23,7 @@ func TestEveryFieldHasAFlag(t *testing.T) {
 	token := regexp.MustCompile(`\{([A-Za-z][A-Za-z0-9]*\.[A-Za-z][A-Za-z0-9-]*)\}`)
 	schedCheck := regexp.MustCompile(`\b(?:atLeast|positive|nonNegative)\("([A-Za-z0-9]+)"`)
 	found := map[string]string{} // field -> a file naming it
-	for _, dir := range []string{"../..", "../../engine", "../../cpu", "../../bench", "../../device", "../../viewer", "../../viewer/window"} {
+	for _, dir := range []string{"../..", "../../engine", "../../cpu", "../../bench", "../../device", "../../gradcheck", "../../viewer", "../../viewer/window"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)

@@ -8,22 +8,15 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
-	gdevice "github.com/gdgpu/gdgpu/device" // gradcheck has a --device variable
+	"github.com/gdgpu/gdgpu/device"
 	"github.com/gdgpu/gdgpu/engine"
 	"github.com/gdgpu/gdgpu/gradcheck"
 	"github.com/spf13/cobra"
 )
 
 func newGradcheckCmd(stdout, stderr io.Writer) *cobra.Command {
-	var (
-		problem, device, precision, loss string
-		objective                        string
-		dim, points, gpu                 int
-		seed                             uint64
-		hidden                           []int
-		activation, task                 string
-		leakySlope                       float64
-	)
+	r := gradcheck.NewRequest()
+	var gpu int
 	cmd := &cobra.Command{
 		Use:   "gradcheck",
 		Short: "check a problem's analytic gradient against central differences, and the GPU's against the CPU's",
@@ -45,82 +38,15 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 (--device gpu; --device cpu skips the GPU part).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if c.Flags().Changed("objective") {
-				if c.Flags().Changed("problem") {
-					return usagef("--objective and --problem do not go together: the expression is the problem")
-				}
-				p, err := gdgpu.RegisterObjective(objective)
-				if err != nil {
-					return usagef("--objective: %v", err)
-				}
-				problem = p.Name
-			}
-			info, ok := gdgpu.LookupProblem(problem)
-			isModel := gdgpu.IsModel(problem)
-			if !ok && !isModel {
-				return usagef("--problem %q is unknown (known: %v; models: %v)", problem, gdgpu.ProblemNames(), gdgpu.ModelNames())
-			}
-			if isModel && c.Flags().Changed("dim") {
-				return usagef("--dim does not apply to --problem %s: the parameter count follows from the data", problem)
-			}
-			if !c.Flags().Changed("dim") {
-				dim = min(100, info.DefaultDim)
-			}
-			if info, _ := gdgpu.LookupModel(problem); c.Flags().Changed("loss") && !info.Costs {
-				return usagef("--loss applies to --problem linear")
-			}
-			if points < 1 {
-				return usagef("--points %d must be >= 1", points)
-			}
-			if device != "gpu" && device != "cpu" {
-				return usagef("--device %q: want gpu or cpu", device)
-			}
-			prec, err := gdgpu.ParsePrecision(precision)
+			// A field is given when its flag is.
+			r.Given = func(field string) bool { return c.Flags().Changed(strings.TrimPrefix(fieldFlag(field), "--")) }
+			job, err := r.Build()
 			if err != nil {
-				return usagef("--precision: %v", err)
-			}
-			job := gdgpu.NewJob()
-			job.Problem, job.Dim, job.Precision = problem, dim, prec
-			job.Optimizer, _ = gdgpu.DefaultOptimizer("sgd")
-			if info, _ := gdgpu.LookupModel(problem); info.Net == nil {
-				for _, fl := range []string{"hidden", "activation", "leaky-slope", "mlp-task"} {
-					if c.Flags().Changed(fl) {
-						return usagef("--%s applies to --problem mlp", fl)
-					}
-				}
-			} else {
-				job.Hidden, job.Activation = hidden, activation
-				switch task {
-				case "regression":
-					job.DataSpec.Task = task
-				case "classification":
-				default:
-					return usagef("--mlp-task %q is unknown (want classification or regression)", task)
-				}
-				if c.Flags().Changed("leaky-slope") {
-					job.LeakySlope = leakySlope
-				}
-			}
-			if isModel {
-				if err := gradcheck.ModelData(&job, loss, seed); err != nil {
-					var fe *gdgpu.FieldError
-					if errors.As(err, &fe) {
-						return usagef("%v", err) // the network flags
-					}
-					return failure(err)
-				}
-			}
-			if err := job.Validate(); err != nil {
-				return usagef("%v", err)
+				return gradcheckError(err)
 			}
 			var gb gradcheck.Gradienter
-			if device == "gpu" {
-				// Refused before any GL context is opened; the message
-				// as the command's own, without the library's prefix.
-				if fe := (*gdgpu.FieldError)(nil); errors.As(gdgpu.CheckGPU(problem), &fe) {
-					return usagef("%s", fe.Format(fieldFlag))
-				}
-				d, err := gdevice.Open(gdevice.GPU, &job, glOptions(gpu))
+			if r.GPU() {
+				d, err := device.Open(device.GPU, job, glOptions(gpu))
 				if errors.Is(err, engine.ErrTooBig) {
 					return usagef("%v", err) // too big for this device: bad input, exit 2 as in run
 				}
@@ -130,38 +56,55 @@ Exit 0 within the bounds, 1 beyond, 2 on bad flags, 3 without a GL context
 				defer d.Close()
 				var ok bool
 				if gb, ok = d.Backend.(gradcheck.Gradienter); !ok {
-					return failure(fmt.Errorf("the GPU backend of %s has no Gradient method", problem))
+					return failure(fmt.Errorf("the GPU backend of %s has no Gradient method", job.Problem))
 				}
 			}
-			r, err := gradcheck.Check(&job, gradcheck.Options{Points: points, Seed: seed, GPU: gb, Grad: perturbed(&job)})
+			rep, err := gradcheck.Check(job, gradcheck.Options{Points: r.Points, Seed: r.Seed, GPU: gb, Grad: perturbed(job)})
 			if errors.Is(err, cpu.ErrTooBig) {
 				return usagef("%v", err) // too big for this machine: bad input, exit 2
 			}
 			if err != nil {
 				return failure(err)
 			}
-			printReport(stdout, r, &job)
-			if !r.OK() {
+			printReport(stdout, rep, job)
+			if !rep.OK() {
 				return exitCode(exitMismatch)
 			}
 			return nil
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&problem, "problem", "rosenbrock", "objective (gdgpu list describes them)")
-	fs.StringVar(&objective, "objective", "", "check an objective typed as an expression instead of --problem (README: Typed objectives)")
-	fs.IntVar(&dim, "dim", 0, "number of parameters (default: 100, or the problem's fixed dimension)")
-	fs.IntVar(&points, "points", 5, "random points to check")
-	fs.Uint64Var(&seed, "seed", 1, "seed of the random points")
-	fs.StringVar(&device, "device", "gpu", "gpu (check the GPU against the CPU too) or cpu (finite differences only)")
-	fs.StringVar(&precision, "precision", "f32", "GPU precision: f32 or f64")
+	fs.StringVar(&r.Problem, "problem", r.Problem, "objective (gdgpu list describes them)")
+	fs.StringVar(&r.Objective, "objective", "", "check an objective typed as an expression instead of --problem (README: Typed objectives)")
+	fs.IntVar(&r.Dim, "dim", 0, "number of parameters (default: 100, or the problem's fixed dimension)")
+	fs.IntVar(&r.Points, "points", r.Points, "random points to check")
+	fs.Uint64Var(&r.Seed, "seed", r.Seed, "seed of the random points")
+	fs.StringVar(&r.Device, "device", r.Device, "gpu (check the GPU against the CPU too) or cpu (finite differences only)")
+	fs.StringVar(&r.Precision, "precision", r.Precision, "GPU precision: f32 or f64")
 	fs.IntVar(&gpu, "gpu", 0, "EGL device index N to use (0 is the first)")
-	fs.StringVar(&loss, "loss", "mse", "linear model: the regression cost, "+strings.Join(gdgpu.Losses, ", "))
-	fs.IntSliceVar(&hidden, "hidden", []int{4, 3}, "mlp: the hidden layers' widths `W1,W2,...`")
-	fs.StringVar(&activation, "activation", "tanh", "mlp: the hidden activation, "+strings.Join(gdgpu.Activations, ", "))
-	fs.Float64Var(&leakySlope, "leaky-slope", gdgpu.DefaultLeakySlope, "mlp with --activation leaky-relu: the negative slope")
-	fs.StringVar(&task, "mlp-task", "classification", "mlp: classification (3 classes) or regression (real targets, mean squared error)")
+	fs.StringVar(&r.Loss, "loss", r.Loss, "linear model: the regression cost, "+strings.Join(gdgpu.Losses, ", "))
+	fs.IntSliceVar(&r.Hidden, "hidden", r.Hidden, "mlp: the hidden layers' widths `W1,W2,...`")
+	fs.StringVar(&r.Activation, "activation", r.Activation, "mlp: the hidden activation, "+strings.Join(gdgpu.Activations, ", "))
+	fs.Float64Var(&r.LeakySlope, "leaky-slope", r.LeakySlope, "mlp with --activation leaky-relu: the negative slope")
+	fs.StringVar(&r.Task, "mlp-task", r.Task, "mlp: classification (3 classes) or regression (real targets, mean squared error)")
 	return cmd
+}
+
+// gradcheckError is the command line's error for a refused check: a
+// refusal of the request's own (gradcheck.Request.Build) in its words
+// without the library's prefix, a job's or a model's settings' refusal as
+// bad input (exit 2), and anything else (the data not made) a runtime
+// error.
+func gradcheckError(err error) error {
+	var fe *gdgpu.FieldError
+	field := errors.As(err, &fe)
+	switch {
+	case field && err == error(fe):
+		return usagef("%s", fe.Format(fieldFlag))
+	case field || errors.Is(err, gdgpu.ErrInvalidJob):
+		return usagef("%v", err)
+	}
+	return failure(err)
 }
 
 // gradcheckPerturb, when set (by tests only), alters the CPU's analytic

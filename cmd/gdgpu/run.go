@@ -144,16 +144,6 @@ func openDevice(devName string, job *gdgpu.Job, gpu int) (*device.Device, error)
 	return d, nil
 }
 
-// openOn opens job's backend on ec, shared, or on the CPU when ec is nil
-// (device.OpenOn).
-func openOn(ec *engine.Context, job *gdgpu.Job) (*device.Device, error) {
-	d, err := device.OpenOn(ec, job)
-	if err != nil {
-		return nil, openError(err, job)
-	}
-	return d, nil
-}
-
 // outcome is a finished run.
 type outcome struct {
 	res gdgpu.Result
