@@ -398,7 +398,7 @@ func (s Schedule) direct(base float64, t int) float64 {
 			}
 			ti *= s.TMult
 		}
-		return s.EtaMin + (base-s.EtaMin)*(1+cosRN(math.Pi*float64(cur)/float64(ti)))/2
+		return s.EtaMin + float64((base-s.EtaMin)*(1+cosRN(math.Pi*float64(cur)/float64(ti)))/2) // rounded: no FMA
 	case "onecycle":
 		return s.oneCycle(base, t)
 	}
