@@ -3,7 +3,8 @@
 # that fuse x*y+z into one FMA (package cpu's doc, "Rounding": gc does on
 # arm64, loong64, ppc64x, riscv64, s390x, and on amd64 with GOAMD64=v3),
 # and the scalar paths that stand in for the amd64 assembly build. Three
-# checks, about half a minute with a warm build cache:
+# checks, about 20 s with a warm build cache on 2 cores (2 to 3 minutes
+# with a cold one, which compiles std for arm64 and for GOAMD64=v3):
 #
 #   1. GOARCH=arm64 go vet of every package that builds without cgo (all
 #      but the GL ones), so the non-amd64 files never rot.
@@ -11,9 +12,10 @@
 #      the viewer's, which draws pixels from the numbers) that the source
 #      did not ask for: arm64 fuses a*b+c, a*b-c and c-a*b, a
 #      superset of what GOAMD64=v3 fuses. Two kinds of line are let
-#      through: a call of math.FMA (asked for), and a scaling of
-#      math/rand's Float64 (its product by 2^-53 is exact, so the fused
-#      instruction gives the same bits).
+#      through: a call of math.FMA (asked for; the line's other products
+#      must be rounded, as they are), and a scaling of math/rand's Float64
+#      (its product by 2^-53 is exact, so the fused instruction gives the
+#      same bits).
 #   3. Where this CPU has FMA and AVX2, the bit-identity tests of the
 #      evaluator, the kernels and the CPU backend built with GOAMD64=v3.
 set -eu
