@@ -17,7 +17,7 @@ FUZZTIME ?= 40000x
 # Minimizing each new interesting input may otherwise take 60 s of a short run.
 FUZZMINTIME ?= 1s
 
-.PHONY: all deps build demo test vet fmt-check bench clean gpu-check
+.PHONY: all deps build demo test vet fmt-check fma-check bench clean gpu-check
 
 all: build
 
@@ -57,7 +57,14 @@ fmt-check:
 	files=$$(find . \( -path ./.toolchain -o -path ./bin -o -path ./.git \) -prune -o -name '*.go' -print | xargs $$gofmt -l); \
 	if [ -n "$$files" ]; then echo "gofmt needed on:"; echo "$$files"; exit 1; fi
 
-test: deps vet fmt-check
+# The float64 reference under the builds that fuse x*y+z into an FMA
+# (arm64, GOAMD64=v3): arm64 vet, no unasked-for fused multiply-add in
+# gc's arm64 code, the bit-identity tests built with GOAMD64=v3 where the
+# CPU has FMA (scripts/fma-check.sh; package cpu's doc, "Rounding").
+fma-check:
+	GO=$(GO) bash scripts/fma-check.sh
+
+test: deps vet fmt-check fma-check
 	$(GO) test $(TAGS) -count=1 ./...
 	$(GO) test -tags egl,window -count=1 ./viewer/window/
 	$(GO) test -tags egl,window -count=1 -run Window ./cmd/gdgpu/

@@ -58,9 +58,9 @@ func DefaultTolerance(p Precision, steps int) Tolerance {
 	}
 	k := float64(max(steps, 0))
 	return Tolerance{
-		LossRel:    u * (tolSumDepth + tolLossPerStep*k),
+		LossRel:    float64(u * (tolSumDepth + float64(tolLossPerStep*k))), // rounded: no FMA, here or where inlined
 		LossFloor:  tolFloor,
-		ParamRel:   u * (tolParamStart + tolParamPerStep*k),
+		ParamRel:   float64(u * (tolParamStart + float64(tolParamPerStep*k))),
 		ParamFloor: 1,
 	}
 }
@@ -97,8 +97,8 @@ func ModelTolerance(p Precision, steps, depth int) Tolerance {
 		u = UnitRoundoff64
 	}
 	k, d := float64(max(steps, 0)), float64(max(depth, 0))
-	t.LossRel += u * (d + 2*d*k)
-	t.ParamRel += u * d * k
+	t.LossRel += float64(u * (d + float64(2*d*k))) // rounded: no FMA
+	t.ParamRel += float64(u * d * k)
 	return t
 }
 
@@ -138,10 +138,10 @@ func LBFGSTolerance(p Precision, iterations, history, depth int) Tolerance {
 	m, d := max(history, 0), float64(max(depth, 0))
 	s := 0.0
 	for j := range max(iterations, 0) {
-		s += float64(2*min(j, m)+tolLBFGSDots) * (tolSumDepth + d + tolLBFGSAxpy)
+		s += float64(float64(2*min(j, m)+tolLBFGSDots) * (tolSumDepth + d + tolLBFGSAxpy)) // rounded: no FMA
 	}
-	t.LossRel += u * (d + 2*s)
-	t.ParamRel += u * s
+	t.LossRel += float64(u * (d + 2*s))
+	t.ParamRel += float64(u * s)
 	return t
 }
 

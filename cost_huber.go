@@ -21,11 +21,11 @@ func huberLoss(loss float64, z, dz, y []float64, delta float64) (float64, int) {
 		a := math.Abs(r)
 		if a < delta {
 			dz[i] = r
-			loss += 0.5 * r * r
+			loss += float64(0.5 * r * r) // rounded: no FMA
 			continue
 		}
 		dz[i] = delta * kern.Sign(r)
-		loss += delta * (a - 0.5*delta)
+		loss += float64(delta * (a - float64(0.5*delta)))
 	}
 	return loss, 0
 }

@@ -16,7 +16,7 @@ func mseLoss(loss float64, z, dz, y []float64, _ float64) (float64, int) {
 	for i, v := range z {
 		r := v - y[i]
 		dz[i] = 2 * r
-		loss += r * r
+		loss += float64(r * r) // rounded: no FMA
 	}
 	return loss, 0
 }

@@ -604,7 +604,7 @@ func ModelOutputs(w, x []float64, intercept bool, z []float64) {
 		row := w[k*p : k*p+len(x)]
 		s := 0.0
 		for j, v := range x {
-			s += row[j] * v
+			s += float64(row[j] * v) // rounded: no FMA
 		}
 		if intercept {
 			s += w[k*p+len(x)]

@@ -9,7 +9,9 @@ func hingeModel() ModelInfo {
 		CPU: func(*Job) CPUModelLoss { return hingeLoss },
 		GPU: func(*Job) []string { return []string{"model_hinge.glsl"} },
 		// the kink is at the margin y z = 1
-		Kink:    func(*Job) func(z, y float64) float64 { return func(z, y float64) float64 { return math.Abs(y*z - 1) } },
+		Kink: func(*Job) func(z, y float64) float64 {
+			return func(z, y float64) float64 { return math.Abs(float64(y*z) - 1) }
+		},
 		Predict: predictBinary,
 	}
 }
@@ -25,7 +27,7 @@ func hingeLoss(loss float64, z, dz, y []float64, _ float64) (float64, int) {
 		if yi*v < 1 {
 			dz[i] = -yi
 		}
-		loss += max(0, 1-yi*v)
+		loss += max(0, 1-float64(yi*v)) // rounded: no FMA
 		if (v > 0) == (yi == 1) {
 			correct++
 		}

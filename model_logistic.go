@@ -30,7 +30,7 @@ func logisticLoss(loss float64, z, dz, y []float64, _ float64) (float64, int) {
 	for i, v := range z {
 		yi := y[i]
 		dz[i] = sigmoid(v) - yi
-		loss += max(v, 0) - yi*v + math.Log1p(math.Exp(-math.Abs(v)))
+		loss += max(v, 0) - float64(yi*v) + math.Log1p(math.Exp(-math.Abs(v))) // rounded: no FMA
 		if (v > 0) == (yi == 1) {
 			correct++
 		}

@@ -379,7 +379,7 @@ func (n *mlp) derive(a, h, d []float64) {
 		}
 	case "tanh":
 		for i, t := range h {
-			d[i] *= 1 - t*t
+			d[i] *= 1 - float64(t*t) // rounded: no FMA
 		}
 	case "sigmoid":
 		for i, s := range h {
@@ -388,7 +388,7 @@ func (n *mlp) derive(a, h, d []float64) {
 	case "gelu":
 		const invSqrt2Pi = 0.3989422804014327 // 1/sqrt(2π)
 		for i, v := range a {
-			d[i] *= 0.5*(1+math.Erf(v/math.Sqrt2)) + v*invSqrt2Pi*math.Exp(-0.5*v*v)
+			d[i] *= float64(0.5*(1+math.Erf(v/math.Sqrt2))) + float64(v*invSqrt2Pi*math.Exp(-0.5*v*v))
 		}
 	case "leaky-relu":
 		for i, v := range a {

@@ -9,7 +9,9 @@ func perceptronModel() ModelInfo {
 		CPU: func(*Job) CPUModelLoss { return perceptronLoss },
 		GPU: func(*Job) []string { return []string{"model_perceptron.glsl"} },
 		// the kink is at the margin y z = 0
-		Kink:    func(*Job) func(z, y float64) float64 { return func(z, y float64) float64 { return math.Abs(y*z - 0) } },
+		Kink: func(*Job) func(z, y float64) float64 {
+			return func(z, y float64) float64 { return math.Abs(float64(y*z) - 0) }
+		},
 		Predict: predictBinary,
 	}
 }

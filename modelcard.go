@@ -393,7 +393,7 @@ func (c *ModelCard) Predict(w io.Writer, params []float64, rows *PredictRows) (s
 			cells = append(cells, strconv.FormatFloat(z[0], 'g', -1, 64))
 			if rows.Target != nil {
 				d := z[0] - rows.Target[r]
-				sq += d * d
+				sq += float64(d * d) // rounded: no FMA
 			}
 		} else {
 			k := info.Predict(z)

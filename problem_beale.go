@@ -3,9 +3,10 @@ package gdgpu
 // bealeProblem is a two-dimensional test function (docs/problems.md).
 func bealeProblem() Problem {
 	p := planeProblem("beale", "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2; minimum 0 at (3, 0.5)", "(1, 1) (Moré, Garbow and Hillstrom 1981, problem 5)", 1, 1, 4.5, func(x, y float64) (f, gx, gy float64) {
-		y2 := y * y
-		y3 := y2 * y
-		xy, xy2, xy3 := x*y, x*y2, x*y3
+		// rounded: no FMA with the sums below
+		y2 := float64(y * y)
+		y3 := float64(y2 * y)
+		xy, xy2, xy3 := float64(x*y), float64(x*y2), float64(x*y3)
 		a := 1.5 - x + xy
 		b := 2.25 - x + xy2
 		c := 2.625 - x + xy3

@@ -3,7 +3,9 @@ package gdgpu
 // Two shapes most test functions take, as CPUObjectives; each function's
 // file gives the arithmetic, written with the operations, in the order,
 // of its shader (shaders/<name>.glsl), every product that feeds a sum
-// rounded by an explicit conversion (no FMA; see package cpu's doc).
+// rounded by an explicit conversion (no FMA; see package cpu's doc), a
+// product kept in a variable too: gc fuses across statements, and makes
+// 2*v of v+v.
 
 // separable is the evaluator of a function whose term i and gradient
 // component i depend on x_i alone (and on i and N): at returns both.

@@ -19,7 +19,7 @@ func styblinskiTangProblem() Problem {
 		Minimum:    constMinimum(styblinskiTangMin, styblinskiTangMinValue),
 		CPU: separableCPU(func(_, _ int, x float64) (f, g float64) {
 			// f_i = (x⁴ - 16x² + 5x)/2, g_i = 2x³ - 16x + 5/2
-			x2 := x * x
+			x2 := float64(x * x) // rounded: 2*x2 is x2+x2, which would fuse
 			f = 0.5 * (float64(x2*x2) - float64(16*x2) + float64(5*x))
 			g = float64(float64(2*x2)*x) - float64(16*x) + 2.5
 			return f, g

@@ -398,7 +398,7 @@ func (s Schedule) direct(base float64, t int) float64 {
 			}
 			ti *= s.TMult
 		}
-		return s.EtaMin + (base-s.EtaMin)*(1+cosRN(math.Pi*float64(cur)/float64(ti)))/2
+		return s.EtaMin + float64((base-s.EtaMin)*(1+cosRN(math.Pi*float64(cur)/float64(ti)))/2) // rounded: no FMA
 	case "onecycle":
 		return s.oneCycle(base, t)
 	}
@@ -566,7 +566,7 @@ func cosRN(x float64) float64 {
 	k := math.Round(x * (2 / math.Pi))
 	h1, h2 := float64(k*p1), float64(k*p2) // rounded: no fused multiply-add below
 	// x - h1 is exact (Sterbenz); k*p1 and k*p2 are exact as h + l.
-	r := dd{x - h1, 0}.add(dd{-math.FMA(k, p1, -h1), 0}).add(dd{-h2, -math.FMA(k, p2, -h2)}).add(dd{-k * p3, 0})
+	r := dd{x - h1, 0}.add(dd{-math.FMA(k, p1, -h1), 0}).add(dd{-h2, -math.FMA(k, p2, -h2)}).add(dd{-float64(k * p3), 0})
 	r2 := r.mul(r)
 	one := dd{1, 0}
 	v := one

@@ -69,11 +69,33 @@
 //
 // # Rounding
 //
-//   - Every product that feeds an addition is wrapped in float64(...). The Go
-//     spec lets a compiler fuse x*y+z into one FMA (gc does on arm64,
-//     loong64, ppc64x, riscv64, s390x, and on amd64 with GOAMD64=v3); an
-//     explicit conversion forbids it, so this package's arithmetic gives
-//     the same bits on every platform.
+//   - Every product that feeds an addition or a subtraction is wrapped in
+//     float64(...). The Go spec lets a compiler fuse x*y+z into one FMA
+//     (gc does on arm64, loong64, ppc64x, riscv64, s390x, and on amd64
+//     with GOAMD64=v3); an explicit conversion forbids it, so the float64
+//     reference (this package, gdgpu's problem, optimizer, schedule, cost
+//     and model arithmetic, internal/expr's evaluator, internal/kern's
+//     loops, package data's synthetic sets) gives the same bits on every
+//     platform, and so do the tests' transcriptions that it is compared
+//     with bit for bit. gc fuses across statements and through inlining,
+//     so a product kept in a variable (x2 := x*x) or returned by a small
+//     function is wrapped too, and 2*v counts as the sum v+v.
+//     scripts/fma-check.sh (make test) finds any fused multiply-add left
+//     in gc's arm64 code and runs the bit-identity tests built with
+//     GOAMD64=v3. Outside the rule, being others' code: package math's
+//     functions other than Sqrt (Sin, Cos, Exp, Log, Log1p, Pow, Tanh,
+//     Erf, ...), whose Go code gc fuses in such builds, and whose Exp
+//     takes an FMA path in assembly on arm64 and on any amd64 CPU with
+//     FMA; gonum's code: Minimize's gonum methods (its line searches
+//     fuse under GOAMD64=v3 and on arm64) and, on arm64, the MLP's matrix
+//     products (gonum's BLAS runs Go loops there, assembly on amd64); and
+//     the sign of a NaN the hardware makes (negative on amd64, positive
+//     on arm64). Runs that use them (Rastrigin, Levy, Ackley, Griewank,
+//     typed objectives with such functions, the logistic, softmax and MLP
+//     models, the gonum methods) keep their bits from run to run on one
+//     build and CPU, and agree across builds to a few ulps per step, not
+//     bit for bit; TestMinimizeLineSearchEnd's gonum-gd case on the
+//     quadratic takes the step limit on arm64.
 //   - Loss and squared-gradient-norm sums are pairwise: terms are summed in
 //     a balanced tree over 256-element leaves, and leaves are combined like a
 //     binary counter. At most ⌈log2 N⌉+2 additions separate any term from the

@@ -159,7 +159,7 @@ func (o lbfgsOps) TwoLoop(m int, slots []int, ro []float64, hDiag float64) {
 	}
 	o.Scale(lbfgs.D, lbfgs.D, hDiag)
 	for _, k := range slots {
-		be := o.Dot(lbfgs.Dir(k), lbfgs.D) * ro[k]
+		be := float64(o.Dot(lbfgs.Dir(k), lbfgs.D) * ro[k]) // rounded: no FMA in al[k]-be
 		o.Axpy(lbfgs.D, al[k]-be, lbfgs.Stp(m, k))
 	}
 }

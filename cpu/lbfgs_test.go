@@ -111,7 +111,7 @@ func (r *refLBFGS) step(lr float64) {
 				d[i] = q[i] * r.hDiag
 			}
 			for i := range num {
-				be := dot(r.oldDirs[i], d) * r.ro[i]
+				be := float64(dot(r.oldDirs[i], d) * r.ro[i]) // rounded: no FMA, as the backend
 				axpy(d, al[i]-be, r.oldStps[i])
 			}
 		}
@@ -218,7 +218,7 @@ func (r *refLBFGS) strongWolfe(x []float64, t float64, d []float64, f float64, g
 		r.paths["zoom"]++
 		t = lbfgs.CubicInterpolate(bracket[0], bracketF[0], bracketGtd[0], bracket[1], bracketF[1], bracketGtd[1], nil)
 		hi, lo := lbfgs.PyMax(bracket[0], bracket[1]), lbfgs.PyMin(bracket[0], bracket[1])
-		eps := 0.1 * (hi - lo)
+		eps := float64(0.1 * (hi - lo)) // rounded: no FMA, as internal/lbfgs
 		if lbfgs.PyMin(hi-t, t-lo) < eps {
 			if insuf || t >= hi || t <= lo {
 				if math.Abs(t-hi) < math.Abs(t-lo) {

@@ -198,7 +198,7 @@ func (m *Model) closure(g []float64) (loss, sq float64) {
 func sumSq(g []float64) float64 {
 	sq := 0.0
 	for _, v := range g {
-		sq += v * v
+		sq += float64(v * v) // rounded: no FMA
 	}
 	return sq
 }
@@ -303,7 +303,7 @@ func (m *Model) block(blk, lo, hi int, z []float64) {
 				row := w[o*P : o*P+d]
 				s := 0.0
 				for j, v := range xi {
-					s += row[j] * float64(v)
+					s += float64(row[j] * float64(v))
 				}
 				if intercept {
 					s += w[o*P+d]
@@ -330,7 +330,7 @@ func (m *Model) block(blk, lo, hi int, z []float64) {
 				}
 				row := part[o*P : o*P+d]
 				for j, v := range xi {
-					row[j] += g * float64(v)
+					row[j] += float64(g * float64(v))
 				}
 				if intercept {
 					part[o*P+d] += g
@@ -392,7 +392,7 @@ func (m *Model) penalties(g []float64) float64 {
 		for p := run[0]; p < run[1]; p++ {
 			v := w[p]
 			a += math.Abs(v)
-			q += v * v
+			q += float64(v * v)
 			if g == nil {
 				continue
 			}
@@ -400,20 +400,20 @@ func (m *Model) penalties(g []float64) float64 {
 			// an overflowed weight's term (the GPU does the same).
 			switch {
 			case l1 > 0 && l2 > 0:
-				g[p] += l1*kern.Sign(v) + l2*v
+				g[p] += float64(l1*kern.Sign(v)) + float64(l2*v)
 			case l1 > 0:
-				g[p] += l1 * kern.Sign(v)
+				g[p] += float64(l1 * kern.Sign(v))
 			default:
-				g[p] += l2 * v
+				g[p] += float64(l2 * v)
 			}
 		}
 	}
 	pen := 0.0
 	if l1 > 0 {
-		pen += l1 * a
+		pen += float64(l1 * a)
 	}
 	if l2 > 0 {
-		pen += l2 / 2 * q
+		pen += float64(l2 / 2 * q)
 	}
 	return pen
 }
@@ -427,7 +427,7 @@ func (m *Model) gradient(rows []int32, n int) (float64, int) {
 	for p := range m.grad {
 		m.grad[p] *= inv
 	}
-	return loss*inv + m.penalties(m.grad), correct
+	return float64(loss*inv) + m.penalties(m.grad), correct
 }
 
 // Name returns "cpu/f64".
@@ -573,7 +573,7 @@ func (m *Model) at(g, x []float64) float64 {
 	n := m.data.Rows
 	if g == nil {
 		loss, _ := m.pass(m.data.X, m.data.Y, nil, n, false)
-		return loss*(1/float64(n)) + m.penalties(nil)
+		return float64(loss*(1/float64(n))) + m.penalties(nil)
 	}
 	loss, _ := m.gradient(nil, n)
 	copy(g, m.grad)

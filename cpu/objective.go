@@ -176,7 +176,7 @@ func GradNorm(job *gdgpu.Job, x []float64) float64 {
 	if gdgpu.IsModel(job.Problem) {
 		sq := 0.0
 		for _, v := range Grad(job, nil, x) {
-			sq += v * v
+			sq += float64(v * v) // rounded: no FMA
 		}
 		return math.Sqrt(sq)
 	}

@@ -26,13 +26,13 @@ func allFiniteGo(v []float64) bool {
 	i := 0
 	for ; i+4 <= len(v); i += 4 {
 		w := v[i : i+4 : i+4]
-		a0 += w[0] * 0
-		a1 += w[1] * 0
-		a2 += w[2] * 0
-		a3 += w[3] * 0
+		a0 += float64(w[0] * 0)
+		a1 += float64(w[1] * 0)
+		a2 += float64(w[2] * 0)
+		a3 += float64(w[3] * 0)
 	}
 	for _, e := range v[i:] {
-		a0 += e * 0
+		a0 += float64(e * 0)
 	}
 	return (a0+a1)+(a2+a3) == 0
 }

@@ -65,9 +65,9 @@ func Synthetic(kind string, samples, features, classes int, noise float64, seed 
 			for j := range row {
 				v := float32(rng.NormFloat64())
 				row[j] = v
-				y += float64(v) * w[j]
+				y += float64(float64(v) * w[j]) // rounded: no FMA, the same data everywhere
 			}
-			d.Y[i] = float32(y + noise*rng.NormFloat64())
+			d.Y[i] = float32(y + float64(noise*rng.NormFloat64()))
 		}
 		d.TrueW, d.TrueB = w, b
 	case "classification":
@@ -76,13 +76,13 @@ func Synthetic(kind string, samples, features, classes int, noise float64, seed 
 		}
 		centres := make([]float64, classes*features)
 		for k := range centres {
-			centres[k] = 6*rng.Float64() - 3
+			centres[k] = float64(6*rng.Float64()) - 3 // rounded: no FMA
 		}
 		for i := 0; i < samples; i++ {
 			c := rng.IntN(classes)
 			row := d.X[i*features : (i+1)*features]
 			for j := range row {
-				row[j] = float32(centres[c*features+j] + noise*rng.NormFloat64())
+				row[j] = float32(centres[c*features+j] + float64(noise*rng.NormFloat64()))
 			}
 			d.Y[i] = float32(c)
 		}
@@ -123,7 +123,7 @@ func (d *Dataset) Standardize() (mean, std []float64) {
 	for i := 0; i < d.Rows; i++ {
 		for j, v := range d.X[i*d.Cols : (i+1)*d.Cols] {
 			e := float64(v) - mean[j]
-			std[j] += e * e
+			std[j] += float64(e * e) // rounded: no FMA
 		}
 	}
 	for j := range std {

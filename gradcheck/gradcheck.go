@@ -152,7 +152,7 @@ func nearKink(job *gdgpu.Job, x []float64) bool {
 	for i := range d.Rows {
 		z := x[d.Cols]
 		for j, v := range d.X[i*d.Cols : (i+1)*d.Cols] {
-			z += x[j] * float64(v)
+			z += float64(x[j] * float64(v)) // rounded: no FMA, as the model's z
 		}
 		if dist(z, float64(d.Y[i])) < margin {
 			return true
@@ -244,7 +244,8 @@ func Check(job *gdgpu.Job, opt Options) (*Report, error) {
 		for i := range x {
 			xi := x[i]
 			s := math.Max(1, math.Abs(xi))
-			xp, xm := xi+h3*s, xi-h3*s
+			hs := float64(h3 * s) // rounded: no FMA, the same step both ways
+			xp, xm := xi+hs, xi-hs
 			x[i] = xp
 			fp := loss(x)
 			x[i] = xm
@@ -271,7 +272,7 @@ func Check(job *gdgpu.Job, opt Options) (*Report, error) {
 			e := math.Abs(gg[i] - g[i])
 			r.GPUAbs = math.Max(r.GPUAbs, e)
 			r.GPURel = math.Max(r.GPURel, relErr(e, g[i]))
-			r.GPURatio = maxRatio(r.GPURatio, e, rel*math.Abs(g[i])+abs*scale)
+			r.GPURatio = maxRatio(r.GPURatio, e, float64(rel*math.Abs(g[i]))+float64(abs*scale))
 		}
 	}
 	return r, nil

@@ -991,7 +991,7 @@ func (o *Objective) accumulate(p *program, s *scratch, dst []float64, grad bool,
 			}
 			c := glob[out.glob]
 			for e, x := range v {
-				d[e] += c * x
+				d[e] += float64(c * x) // rounded: no FMA, as the reference
 			}
 			continue
 		}

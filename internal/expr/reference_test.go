@@ -237,7 +237,7 @@ func (o *Objective) refGrad(gr, x []float64, lo, hi, n int, glob []float64) {
 				if out.glob >= 0 {
 					c := glob[out.glob]
 					for e := e0; e < e1; e++ {
-						gb[e] += c * v[e]
+						gb[e] += float64(c * v[e]) // rounded: no FMA
 					}
 					continue
 				}

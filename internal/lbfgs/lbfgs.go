@@ -290,7 +290,7 @@ func (s *Stepper) strongWolfe(o Ops, t, f, gtd float64) (float64, Vec, float64, 
 		}
 		t = CubicInterpolate(bracket[0], bracketF[0], bracketGtd[0], bracket[1], bracketF[1], bracketGtd[1], nil)
 		hi, lo := PyMax(bracket[0], bracket[1]), pyMin(bracket[0], bracket[1])
-		eps := 0.1 * (hi - lo)
+		eps := float64(0.1 * (hi - lo)) // rounded: no FMA in hi-eps, lo+eps
 		if pyMin(hi-t, t-lo) < eps {
 			if insufProgress || t >= hi || t <= lo {
 				if math.Abs(t-hi) < math.Abs(t-lo) {

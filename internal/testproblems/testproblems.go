@@ -76,10 +76,10 @@ type reach3CPU struct{ n int }
 func (r reach3CPU) Terms(t, x []float64, lo, hi int) int {
 	for i := lo; i < hi; i++ {
 		xi := x[i]
-		f := float64(0.05*xi) * xi
+		f := float64(float64(0.05*xi) * xi) // rounded: no FMA
 		if i+3 < r.n {
 			d := x[i+3] - xi
-			f += float64(0.5*d) * d
+			f += float64(float64(0.5*d) * d)
 		}
 		t[i-lo] = f
 	}
@@ -89,7 +89,7 @@ func (r reach3CPU) Terms(t, x []float64, lo, hi int) int {
 func (r reach3CPU) Grad(g, x []float64, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		xi := x[i]
-		gi := 0.1 * xi
+		gi := float64(0.1 * xi) // rounded: no FMA
 		if i+3 < r.n {
 			gi -= x[i+3] - xi
 		}
