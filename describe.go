@@ -147,7 +147,7 @@ func (r *Result) StepsRun() int { return r.Steps - r.StartStep }
 // short last batch of an epoch as it is (Batch); 0 for a job without data.
 // Rows per second of a model count them.
 func (r *Result) RowsRun(job *Job) int64 {
-	if job.Data == nil {
+	if job.Data == nil || job.Data.Rows <= 0 {
 		return 0
 	}
 	n := job.Data.Rows

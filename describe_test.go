@@ -284,3 +284,16 @@ func ExampleJob_Describe() {
 	// step 10      loss 0.579128     grad 0.09281    acc 0.7488 val_loss 0.543733     val_acc 0.8350
 	// step 20      loss 0.504461     grad 0.06171    acc 0.7950 val_loss 0.452212     val_acc 0.8600
 }
+
+// TestEmptyDataNoPanic: a job whose Data holds no rows is described and
+// counted (no rows run) without a division by zero.
+func TestEmptyDataNoPanic(t *testing.T) {
+	j := gdgpu.NewJob()
+	j.Problem, j.Data = "linear", &gdgpu.Data{}
+	_ = j.Describe(nil, nil)
+	var r gdgpu.Result
+	r.Steps = 5
+	if n := r.RowsRun(&j); n != 0 {
+		t.Errorf("RowsRun = %d, want 0", n)
+	}
+}

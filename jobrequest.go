@@ -31,7 +31,7 @@ import (
 // given to a model is refused, its default is not).
 type JobRequest struct {
 	Problem   string // a registered problem or a model (ProblemNames, ModelNames)
-	Objective string // an objective typed as an expression instead of Problem; "" none
+	Objective string // an objective typed as an expression instead of Problem (used when set or given); "" none
 	Dim       int    // the parameter count, when Given; else the problem's DefaultDim
 	Cond      float64
 	Optimizer string
@@ -177,7 +177,9 @@ func (r *JobRequest) build(given func(string) bool) (*BuiltJob, error) {
 	out := &BuiltJob{}
 	job := NewJob()
 	problem := r.Problem
-	if given("Job.Objective") {
+	// An expression is used when given or when set (a request written by
+	// hand need not say it gave what it set).
+	if given("Job.Objective") || r.Objective != "" {
 		if given("Job.Problem") {
 			return nil, FieldErrorf("{Job.Objective} and {Job.Problem} do not go together: the expression is the problem")
 		}
@@ -355,8 +357,8 @@ func (r *JobRequest) lineSearch(opt string, given func(string) bool) error {
 // the kind does not read is refused; the values are Validate's to check.
 func (r *JobRequest) schedule(given func(string) bool) (Schedule, error) {
 	kind := r.Schedule.Kind
-	if kind == "" {
-		kind = "constant"
+	if kind == "" && !given("Schedule.Kind") {
+		kind = "constant" // a request written without NewJobRequest; a kind given as "" is refused
 	}
 	s, err := DefaultSchedule(kind)
 	if err != nil {

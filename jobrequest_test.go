@@ -149,6 +149,11 @@ func TestJobRequestRefusals(t *testing.T) {
 		{func(r *gdgpu.JobRequest) { r.Precision = "f16" }, []string{"Job.Precision"}, `"f16" is unknown`},
 		{func(r *gdgpu.JobRequest) { r.Device, r.Given = "cpu", given("Job.Precision") }, []string{"Job.Precision", "JobRequest.Device"}, "the CPU computes in float64"},
 		{func(r *gdgpu.JobRequest) { r.Schedule.Kind = "sawtooth" }, []string{"Schedule.Kind"}, "is unknown"},
+		// A kind given as "" is refused, as the command line's --schedule "" was.
+		{func(r *gdgpu.JobRequest) { r.Schedule.Kind, r.Given = "", given("Schedule.Kind") }, []string{"Schedule.Kind"}, `"" is unknown`},
+		// An objective set, not marked given, is used: here beside a given problem.
+		{func(r *gdgpu.JobRequest) { r.Objective, r.Given = "sum(x[i]^2)", given("Job.Problem") },
+			[]string{"Job.Objective", "Job.Problem"}, "do not go together"},
 		{func(r *gdgpu.JobRequest) { r.Given = given("Schedule.Gamma") }, []string{"Schedule.Gamma", "Schedule.Kind", "Schedule.Warmup", "Schedule.WarmupStartFactor"}, "it takes only"},
 		{func(r *gdgpu.JobRequest) { r.Given = given("Schedule.WarmupStartFactor") }, []string{"Schedule.WarmupStartFactor", "Schedule.Warmup"}, "needs"},
 		{func(r *gdgpu.JobRequest) { r.GradTol = math.Inf(1) }, []string{"Job.GradTol"}, "must be a finite number"},
@@ -227,4 +232,18 @@ func ExampleJobRequest_Build() {
 	// Output:
 	// quadratic 1000 sgd 0.01 0 cosine 500
 	// gdgpu: Optimizer.beta1 does not apply to Optimizer.Name sgd (it takes Optimizer.lr, Optimizer.momentum, Optimizer.dampening, Optimizer.weight-decay, Optimizer.nesterov, Optimizer.maximize)
+}
+
+// TestJobRequestObjectiveSet: an objective set on a request written by
+// hand is the job's problem even when Given does not report it.
+func TestJobRequestObjectiveSet(t *testing.T) {
+	r := gdgpu.NewJobRequest()
+	r.Objective, r.Dim, r.Device, r.Given = "sum(x[i]^2)", 3, "cpu", given("Job.Dim")
+	b, err := r.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Job.Objective != r.Objective || b.Job.Dim != 3 {
+		t.Errorf("built %q N=%d, want the objective at N=3", b.Job.Objective, b.Job.Dim)
+	}
 }

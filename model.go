@@ -468,6 +468,9 @@ func ModelParams(job *Job) (int, error) {
 // training set of n rows (0, or more than n, means the full batch n) and
 // the steps per epoch, ceil(n/B).
 func Batches(batchSize, n int) (b, perEpoch int) {
+	if n <= 0 {
+		return 0, 0 // no rows: no batch (Describe and RowsRun of an empty Data)
+	}
 	b = batchSize
 	if b <= 0 || b > n {
 		b = n

@@ -36,10 +36,11 @@ func (r *Recorder) open() {
 }
 
 // Sample is a gdgpu.Hooks.Sample: it creates the file at the first call
-// and appends the sample as a row (Writer.Row).
+// and appends the sample as a row (Writer.Row). After Close it does
+// nothing.
 func (r *Recorder) Sample(s gdgpu.Sample, lr float64, elapsed time.Duration) {
 	r.open()
-	if r.f != nil {
+	if r.f != nil && !r.done {
 		r.f.Row(s, lr, elapsed)
 	}
 }

@@ -89,3 +89,22 @@ func TestWriteError(t *testing.T) {
 		t.Error("errors.Is does not see the wrapped error")
 	}
 }
+
+// TestRecorderSampleAfterClose: a sample after Close writes nothing.
+func TestRecorderSampleAfterClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.csv")
+	job := gdgpu.NewJob()
+	r := runlog.NewRecorder(path, &job)
+	r.Sample(gdgpu.Sample{Step: 0, Loss: 1}, 0.1, 0)
+	if rows, err := r.Close(true); rows != 1 || err != nil {
+		t.Fatalf("Close: %d rows, %v", rows, err)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Sample(gdgpu.Sample{Step: 1, Loss: 2}, 0.1, time.Second)
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Errorf("the log changed after Close:\n%s", after)
+	}
+}
