@@ -41,7 +41,8 @@ type JobRequest struct {
 	Hyper map[string]float64
 	// Schedule holds the schedule's Kind and the values of the parameters
 	// Given names (Schedule.Gamma); the others take DefaultSchedule's,
-	// and a run-length parameter (ScheduleParam.RunLength) Steps.
+	// and a run-length parameter (ScheduleParam.RunLength) the job's step
+	// count (Steps, or Epochs' steps for a model).
 	Schedule  Schedule
 	Steps     int
 	LogEvery  int
@@ -298,6 +299,7 @@ func (r *JobRequest) build(given func(string) bool) (*BuiltJob, error) {
 		}
 		job.Dim = len(out.Start)
 	}
+	fillRunLength(&job.Schedule, job.Steps, given)
 	if err := job.Validate(); err != nil {
 		return nil, err
 	}
@@ -353,8 +355,9 @@ func (r *JobRequest) lineSearch(opt string, given func(string) bool) error {
 }
 
 // schedule returns DefaultSchedule(Kind) with the parameters given copied
-// over it, and a run-length parameter not given set to Steps. A parameter
-// the kind does not read is refused; the values are Validate's to check.
+// over it; build sets a run-length parameter not given (fillRunLength)
+// once the step count is known. A parameter the kind does not read is
+// refused; the values are Validate's to check.
 func (r *JobRequest) schedule(given func(string) bool) (Schedule, error) {
 	kind := r.Schedule.Kind
 	if kind == "" && !given("Schedule.Kind") {
@@ -376,12 +379,18 @@ func (r *JobRequest) schedule(given func(string) bool) (Schedule, error) {
 	if given("Schedule.WarmupStartFactor") && !given("Schedule.Warmup") {
 		return s, FieldErrorf("{Schedule.WarmupStartFactor} needs {Schedule.Warmup}")
 	}
+	return s, nil
+}
+
+// fillRunLength sets s's run-length parameter (ScheduleParam.RunLength),
+// when not given, to steps: the job's final step count, which a model's
+// Epochs sets.
+func fillRunLength(s *Schedule, steps int, given func(string) bool) {
 	for _, p := range scheduleParams {
 		if p.RunLength(s.Kind) && !given("Schedule."+p.Field) {
-			*p.Value(&s).(*int) = max(r.Steps, 1)
+			*p.Value(s).(*int) = max(steps, 1)
 		}
 	}
-	return s, nil
 }
 
 // scheduleTakes says which parameters a kind reads, e.g. "it takes
