@@ -164,6 +164,10 @@ func TestRaceRequestRefusals(t *testing.T) {
 			r.Racers = []viewer.RacerSpec{{Optimizer: "adam"}, {Optimizer: "adam", Settings: []viewer.Setting{{"lr", 0.001}}}}
 		}, nil,
 			"Optimizer.Name", `viewer: Optimizer.Name adam: the racer "adam lr 0.001" is given twice`},
+		{"twice in another order", nil, []string{"adam beta1=0.8 beta2=0.9", "adam beta2=0.9 beta1=0.8"},
+			"RacerSpec.Text", `viewer: RacerSpec.Text "adam beta2=0.9 beta1=0.8": the racer "adam beta2=0.9 beta1=0.8 lr 0.001" is given twice`},
+		{"twice with a default given", nil, []string{"sgd momentum=0", "sgd"},
+			"RacerSpec.Text", `viewer: RacerSpec.Text "sgd": the racer "sgd lr 0.001" is given twice`},
 		{"one parameter", func(r *viewer.RaceRequest) {
 			r.Job.Problem, r.Job.Dim, r.Job.Given = "quadratic", 1, func(f string) bool { return f == "Job.Dim" }
 		}, []string{"adam"},
