@@ -228,7 +228,7 @@ func (r *JobRequest) build(given func(string) bool) (*BuiltJob, error) {
 	sort.Strings(names)
 	for _, name := range names {
 		if !opt.Takes(name) {
-			return nil, FieldErrorf("{Optimizer."+name+"} does not apply to {Optimizer.Name} %s ("+hyperTakes(opt.Name)+")", opt.Name)
+			return nil, FieldErrorf("{Optimizer."+name+"} does not apply to {Optimizer.Name} %s ("+HyperTakes(opt.Name)+")", opt.Name)
 		}
 		opt.Set(name, r.Hyper[name])
 	}
@@ -312,10 +312,13 @@ func (r *JobRequest) build(given func(string) bool) (*BuiltJob, error) {
 	return out, nil
 }
 
-// hyperTakes says which hyperparameters an optimizer takes, e.g.
-// "it takes {Optimizer.lr}, {Optimizer.momentum}": format text, since
-// FieldErrorf reads the marks of its format only.
-func hyperTakes(name string) string {
+// HyperTakes says which hyperparameters the optimizer name takes, as
+// marks for FieldErrorf's format (it reads the marks of its format only):
+// "it takes {Optimizer.lr}, {Optimizer.momentum}, ...", or "it takes no
+// hyperparameters". A refusal of a hyperparameter the optimizer does not
+// take ends with it, in JobRequest.Build and in a front end's own
+// settings (the live view's racers), so that both read alike.
+func HyperTakes(name string) string {
 	info, _ := LookupOptimizer(name)
 	var fl []string
 	for _, h := range info.Hyper {
@@ -395,7 +398,7 @@ func fillRunLength(s *Schedule, steps int, given func(string) bool) {
 
 // scheduleTakes says which parameters a kind reads, e.g. "it takes
 // {Schedule.StepSize}, {Schedule.Gamma}, {Schedule.Warmup} and
-// {Schedule.WarmupStartFactor}": format text, as hyperTakes'.
+// {Schedule.WarmupStartFactor}": format text, as HyperTakes'.
 func scheduleTakes(kind string) string {
 	var fl []string
 	for _, p := range scheduleParams {

@@ -221,7 +221,7 @@ func (r *RaceRequest) racer(rs *RacerSpec) (*BuiltRacer, error) {
 	name := rs.Optimizer
 	for _, s := range rs.Settings {
 		if !job.Optimizer.Takes(s.Name) {
-			return nil, rs.refuse("%s does not take %s (it takes "+takes(rs.Optimizer)+")", rs.Optimizer, s.Name)
+			return nil, rs.refuse("%s does not take %s ("+gdgpu.HyperTakes(rs.Optimizer)+")", rs.Optimizer, s.Name)
 		}
 		job.Optimizer.Set(s.Name, s.Value)
 		if s.Name != "lr" {
@@ -232,19 +232,4 @@ func (r *RaceRequest) racer(rs *RacerSpec) (*BuiltRacer, error) {
 		return nil, rs.refuse("%w", err)
 	}
 	return &BuiltRacer{Job: job, Name: name, Start: b.Start, Data: b.Data}, nil
-}
-
-// takes lists the hyperparameters an optimizer takes as marks
-// ({Optimizer.lr}, {Optimizer.momentum}): format text, since FieldErrorf
-// reads the marks of its format only.
-func takes(name string) string {
-	info, _ := gdgpu.LookupOptimizer(name)
-	var fl []string
-	for _, h := range info.Hyper {
-		fl = append(fl, "{Optimizer."+h.Name+"}")
-	}
-	if len(fl) == 0 {
-		return "no hyperparameters"
-	}
-	return strings.Join(fl, ", ")
 }

@@ -215,3 +215,23 @@ func TestRaceRequestSharedRefusals(t *testing.T) {
 		t.Errorf("lr -1: %v, want ErrInvalidJob", err)
 	}
 }
+
+// TestRacerSettingRefusalAsBuild: a racer's setting its optimizer does not
+// take is refused naming what it takes as JobRequest.Build refuses the
+// hyperparameter, for every optimizer (one with none included).
+func TestRacerSettingRefusalAsBuild(t *testing.T) {
+	for _, name := range gdgpu.OptimizerNames() {
+		r := raceRequest(t, name+" nosuch=1")
+		_, raceErr := r.Build()
+		req := gdgpu.NewJobRequest()
+		req.Problem, req.Device, req.Optimizer, req.Hyper = "himmelblau", "cpu", name, map[string]float64{"nosuch": 1}
+		_, buildErr := req.Build()
+		if raceErr == nil || buildErr == nil {
+			t.Fatalf("%s: race %v, Build %v: want both refused", name, raceErr, buildErr)
+		}
+		tail := func(err error) string { return err.Error()[strings.LastIndex(err.Error(), " ("):] }
+		if got, want := tail(raceErr), tail(buildErr); got != want || !strings.HasPrefix(want, " (it takes ") {
+			t.Errorf("%s: the racer's refusal ends %q, Build's %q", name, got, want)
+		}
+	}
+}
