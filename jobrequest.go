@@ -27,8 +27,8 @@ import (
 // (Job.Dim, Optimizer.Name, Schedule.Gamma, DataSpec.Samples; the
 // request's own for what is no Job field: JobRequest.Device,
 // JobRequest.InitFile, JobRequest.Intercept, JobRequest.Epochs): a value
-// not given is a default, which some checks read differently (a --cond
-// given to a model is refused, its default is not).
+// not given is a default, which some checks read differently (Job.Cond
+// given for a model is refused, its default is not).
 type JobRequest struct {
 	Problem   string // a registered problem or a model (ProblemNames, ModelNames)
 	Objective string // an objective typed as an expression instead of Problem (used when set or given); "" none
