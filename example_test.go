@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"strings"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
@@ -176,4 +177,16 @@ func ExampleLBFGSTolerance() {
 	// Output:
 	// 4 iterations; agree: true over 5 samples; branched: false
 	// true
+}
+
+// A front end's own refusal of a hyperparameter ends as JobRequest.Build's
+// does: the marks name each field, which the front end writes its way.
+func ExampleHyperTakes() {
+	fmt.Println(gdgpu.HyperTakes("sgd"))
+	fmt.Println(gdgpu.HyperTakes("gonum-bfgs"))
+	fmt.Println(gdgpu.NameFields(gdgpu.HyperTakes("gonum-lbfgs"), func(f string) string { return "--" + strings.TrimPrefix(f, "Optimizer.") }))
+	// Output:
+	// it takes {Optimizer.lr}, {Optimizer.momentum}, {Optimizer.dampening}, {Optimizer.weight-decay}, {Optimizer.nesterov}, {Optimizer.maximize}
+	// it takes no hyperparameters
+	// it takes --history
 }

@@ -27,8 +27,8 @@ import (
 // (Job.Dim, Optimizer.Name, Schedule.Gamma, DataSpec.Samples; the
 // request's own for what is no Job field: JobRequest.Device,
 // JobRequest.InitFile, JobRequest.Intercept, JobRequest.Epochs): a value
-// not given is a default, which some checks read differently (a --cond
-// given to a model is refused, its default is not).
+// not given is a default, which some checks read differently (Job.Cond
+// given for a model is refused, its default is not).
 type JobRequest struct {
 	Problem   string // a registered problem or a model (ProblemNames, ModelNames)
 	Objective string // an objective typed as an expression instead of Problem (used when set or given); "" none
@@ -41,7 +41,8 @@ type JobRequest struct {
 	Hyper map[string]float64
 	// Schedule holds the schedule's Kind and the values of the parameters
 	// Given names (Schedule.Gamma); the others take DefaultSchedule's,
-	// and a run-length parameter (ScheduleParam.RunLength) Steps.
+	// and a run-length parameter (ScheduleParam.RunLength) the job's step
+	// count (Steps, or Epochs' steps for a model).
 	Schedule  Schedule
 	Steps     int
 	LogEvery  int
@@ -227,7 +228,7 @@ func (r *JobRequest) build(given func(string) bool) (*BuiltJob, error) {
 	sort.Strings(names)
 	for _, name := range names {
 		if !opt.Takes(name) {
-			return nil, FieldErrorf("{Optimizer."+name+"} does not apply to {Optimizer.Name} %s ("+hyperTakes(opt.Name)+")", opt.Name)
+			return nil, FieldErrorf("{Optimizer."+name+"} does not apply to {Optimizer.Name} %s ("+HyperTakes(opt.Name)+")", opt.Name)
 		}
 		opt.Set(name, r.Hyper[name])
 	}
@@ -298,6 +299,7 @@ func (r *JobRequest) build(given func(string) bool) (*BuiltJob, error) {
 		}
 		job.Dim = len(out.Start)
 	}
+	fillRunLength(&job.Schedule, job.Steps, given)
 	if err := job.Validate(); err != nil {
 		return nil, err
 	}
@@ -310,10 +312,13 @@ func (r *JobRequest) build(given func(string) bool) (*BuiltJob, error) {
 	return out, nil
 }
 
-// hyperTakes says which hyperparameters an optimizer takes, e.g.
-// "it takes {Optimizer.lr}, {Optimizer.momentum}": format text, since
-// FieldErrorf reads the marks of its format only.
-func hyperTakes(name string) string {
+// HyperTakes says which hyperparameters the optimizer name takes, as
+// marks for FieldErrorf's format (it reads the marks of its format only):
+// "it takes {Optimizer.lr}, {Optimizer.momentum}, ...", or "it takes no
+// hyperparameters". A refusal of a hyperparameter the optimizer does not
+// take ends with it, in JobRequest.Build and in a front end's own
+// settings (the live view's racers), so that both read alike.
+func HyperTakes(name string) string {
 	info, _ := LookupOptimizer(name)
 	var fl []string
 	for _, h := range info.Hyper {
@@ -353,8 +358,9 @@ func (r *JobRequest) lineSearch(opt string, given func(string) bool) error {
 }
 
 // schedule returns DefaultSchedule(Kind) with the parameters given copied
-// over it, and a run-length parameter not given set to Steps. A parameter
-// the kind does not read is refused; the values are Validate's to check.
+// over it; build sets a run-length parameter not given (fillRunLength)
+// once the step count is known. A parameter the kind does not read is
+// refused; the values are Validate's to check.
 func (r *JobRequest) schedule(given func(string) bool) (Schedule, error) {
 	kind := r.Schedule.Kind
 	if kind == "" && !given("Schedule.Kind") {
@@ -376,17 +382,23 @@ func (r *JobRequest) schedule(given func(string) bool) (Schedule, error) {
 	if given("Schedule.WarmupStartFactor") && !given("Schedule.Warmup") {
 		return s, FieldErrorf("{Schedule.WarmupStartFactor} needs {Schedule.Warmup}")
 	}
+	return s, nil
+}
+
+// fillRunLength sets s's run-length parameter (ScheduleParam.RunLength),
+// when not given, to steps: the job's final step count, which a model's
+// Epochs sets.
+func fillRunLength(s *Schedule, steps int, given func(string) bool) {
 	for _, p := range scheduleParams {
 		if p.RunLength(s.Kind) && !given("Schedule."+p.Field) {
-			*p.Value(&s).(*int) = max(r.Steps, 1)
+			*p.Value(s).(*int) = max(steps, 1)
 		}
 	}
-	return s, nil
 }
 
 // scheduleTakes says which parameters a kind reads, e.g. "it takes
 // {Schedule.StepSize}, {Schedule.Gamma}, {Schedule.Warmup} and
-// {Schedule.WarmupStartFactor}": format text, as hyperTakes'.
+// {Schedule.WarmupStartFactor}": format text, as HyperTakes'.
 func scheduleTakes(kind string) string {
 	var fl []string
 	for _, p := range scheduleParams {

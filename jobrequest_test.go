@@ -94,6 +94,38 @@ func TestJobRequestBuild(t *testing.T) {
 			}
 			return ""
 		}},
+		{"epochs set cosine's T_max", func(r *gdgpu.JobRequest) {
+			r.Problem, r.Synthetic, r.Samples, r.BatchSize, r.Epochs = "linear", "regression", 50, 10, 3
+			r.Schedule.Kind, r.Device = "cosine", "cpu"
+			r.Given = given("JobRequest.Epochs", "Schedule.Kind")
+		}, func(j *gdgpu.Job) string {
+			if j.Schedule.TMax != 15 {
+				return fmt.Sprintf("TMax %d, want the 15 steps of 3 epochs", j.Schedule.TMax)
+			}
+			return ""
+		}},
+		{"epochs set onecycle's total steps", func(r *gdgpu.JobRequest) {
+			// 200 epochs of 5 steps outrun the default 1000 steps, which
+			// the total was once filled from and then refused for.
+			r.Problem, r.Synthetic, r.Samples, r.BatchSize, r.Epochs = "linear", "regression", 50, 10, 300
+			r.Schedule.Kind, r.Device = "onecycle", "cpu"
+			r.Given = given("JobRequest.Epochs", "Schedule.Kind")
+		}, func(j *gdgpu.Job) string {
+			if j.Schedule.TotalSteps != 1500 || j.Steps != 1500 {
+				return fmt.Sprintf("TotalSteps %d Steps %d, want the 1500 steps of 300 epochs", j.Schedule.TotalSteps, j.Steps)
+			}
+			return ""
+		}},
+		{"a run length given is kept with epochs", func(r *gdgpu.JobRequest) {
+			r.Problem, r.Synthetic, r.Samples, r.BatchSize, r.Epochs = "linear", "regression", 50, 10, 3
+			r.Schedule.Kind, r.Schedule.TMax, r.Device = "cosine", 7, "cpu"
+			r.Given = given("JobRequest.Epochs", "Schedule.Kind", "Schedule.TMax")
+		}, func(j *gdgpu.Job) string {
+			if j.Schedule.TMax != 7 {
+				return fmt.Sprintf("TMax %d, want the 7 given", j.Schedule.TMax)
+			}
+			return ""
+		}},
 		{"loss target given", func(r *gdgpu.JobRequest) { r.Given = given("Job.LossTarget") }, func(j *gdgpu.Job) string {
 			if !j.HasTarget || j.LossTarget != 0 {
 				return fmt.Sprintf("HasTarget %v LossTarget %g", j.HasTarget, j.LossTarget)

@@ -21,6 +21,11 @@ type key struct {
 	dst func(r *gdgpu.JobRequest, s *Settings) any
 }
 
+// naturalKeys are the Int keys that must be >= 0 which Build does not
+// check, being no JobRequest field: the GPU's index, which gdgpu run
+// refuses negative too.
+var naturalKeys = map[string]bool{"gpu": true}
+
 // keys are the keys Decode reads: those Entries writes, and the command
 // line's epochs.
 var keys = func() map[string]key {
@@ -115,8 +120,15 @@ func KeyKinds() map[string]Kind {
 // Decode then JobRequest.Build repeats the job Encode wrote (but for what
 // Entries leaves out: a gonum method's schedule; and an mlp's inferred
 // classification task, written as given, comes back as given). A key that
-// is none of KeyKinds', or a value of the wrong kind, is an *Error naming
-// the file, line and key; the values themselves are Build's to check.
+// is none of KeyKinds', or a value of the wrong kind (a list with blanks,
+// a negative gpu: what gdgpu run refuses too), is an *Error naming the
+// file, line and key; the values themselves are Build's to check.
+//
+// Decode reads the keys Encode writes, not every key gdgpu run takes from
+// a job file: objective-file is none (read the file and set the request's
+// Objective). A CPU job's precision is not written (the CPU computes in
+// float64 whatever Job.Precision says), so a CPU job of Precision F64
+// comes back with NewJobRequest's f32, as gdgpu run job.toml has it.
 func Decode(f *File) (gdgpu.JobRequest, Settings, error) {
 	r := gdgpu.NewJobRequest()
 	r.Hyper = map[string]float64{}
@@ -148,8 +160,14 @@ func Decode(f *File) (gdgpu.JobRequest, Settings, error) {
 					r.Hyper[e.Key] = 1
 				}
 			}
-		} else if err := parseText(text, k.dst(&r, &s)); err != nil {
-			return r, s, f.KeyError(e, err)
+		} else {
+			dst := k.dst(&r, &s)
+			if err := parseText(text, dst); err != nil {
+				return r, s, f.KeyError(e, err)
+			}
+			if n, ok := dst.(*int); ok && naturalKeys[e.Key] && *n < 0 {
+				return r, s, f.KeyError(e, fmt.Errorf("%d must be >= 0", *n))
+			}
 		}
 		given[k.field] = true
 	}
@@ -182,7 +200,7 @@ func parseText(text string, dst any) error {
 			return nil
 		}
 		for _, part := range strings.Split(text, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(part))
+			n, err := strconv.Atoi(part) // no blanks, as the command line's lists
 			if err != nil {
 				return err
 			}

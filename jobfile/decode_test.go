@@ -97,6 +97,10 @@ func TestDecodeRefusals(t *testing.T) {
 		{"lr-milestones = '10,x'\n", `line 1: key "lr-milestones": strconv.Atoi`},
 		{"time-limit = '5 minutes'\n", `line 1: key "time-limit": time: unknown unit`},
 		{"seed = -1\n", `line 1: key "seed": expected an integer >= 0`},
+		// As gdgpu run job.toml: no blanks in a list, no negative GPU.
+		{"hidden = '4, 2'\n", `line 1: key "hidden": strconv.Atoi: parsing " 2": invalid syntax`},
+		{"lr-milestones = [1, 2]\nhidden = ' 4'\n", `line 2: key "hidden": strconv.Atoi: parsing " 4"`},
+		{"gpu = -5\n", `line 1: key "gpu": -5 must be >= 0`},
 	} {
 		f, err := jobfile.Parse("job.toml", []byte(tc.doc))
 		if err != nil {

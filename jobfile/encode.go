@@ -156,10 +156,17 @@ func Entries(job *gdgpu.Job, set Settings) []KeyValue {
 // integers are int64, so a Seed above math.MaxInt64 is written as a string
 // of its digits, which File.Text takes for a Uint setting. TOML strings are
 // UTF-8: a string value that is not (a path's bytes) does not read back
-// the same; CheckUTF8 finds one before a job file is written.
+// the same, and a long string (an objective's text, escaped) can make a
+// file over MaxSize, which Read refuses; Check finds both before a job
+// file is written.
 func Encode(job *gdgpu.Job, set Settings) []byte {
+	return encode(Entries(job, set))
+}
+
+// encode renders entries as Encode does.
+func encode(entries []KeyValue) []byte {
 	var b strings.Builder
-	for _, e := range Entries(job, set) {
+	for _, e := range entries {
 		fmt.Fprintf(&b, "%s = %s\n", e.Key, tomlValue(e.Value))
 	}
 	return []byte(b.String())
@@ -204,14 +211,28 @@ func tomlValue(v any) string {
 	panic(fmt.Sprintf("jobfile: no TOML form for %T", v))
 }
 
-// CheckUTF8 refuses entries holding a string that is not valid UTF-8 (a
-// path's bytes, say), naming its key: a TOML job file holds only UTF-8,
-// so Encode's file would not read back to the same value.
-func CheckUTF8(entries []KeyValue) error {
+// Check refuses entries (Entries') that a job file of header (its
+// writer's comment lines, "" for none) followed by Encode's lines would
+// not read back to: a string that is not valid UTF-8 (a path's bytes,
+// say), since a TOML job file holds only UTF-8, or a file over MaxSize,
+// which Read refuses (an objective's long text, whose newlines escaping
+// doubles). The refusal names the key: the bad string's, or the longest
+// value's.
+func Check(header string, entries []KeyValue) error {
 	for _, e := range entries {
 		if s, ok := e.Value.(string); ok && !utf8.ValidString(s) {
 			return &Error{Key: e.Key, msg: fmt.Sprintf("%s %q is not valid UTF-8, which a TOML job file cannot hold", e.Key, s)}
 		}
 	}
-	return nil
+	size := len(header) + len(encode(entries))
+	if size <= MaxSize {
+		return nil
+	}
+	longest, n := "", -1
+	for _, e := range entries {
+		if m := len(tomlValue(e.Value)); m > n {
+			longest, n = e.Key, m
+		}
+	}
+	return &Error{Key: longest, msg: fmt.Sprintf("the job file would hold %d bytes, more than the %d a job file may hold (%s takes %d of them)", size, MaxSize, longest, n)}
 }

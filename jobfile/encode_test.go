@@ -3,6 +3,7 @@ package jobfile_test
 import (
 	"errors"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -224,9 +225,9 @@ warmup-sequential = false
 	}
 }
 
-// TestCheckUTF8: a string value that is not UTF-8 is refused naming its
+// TestCheck: a string value that is not UTF-8 is refused naming its
 // key; UTF-8 strings and other values pass.
-func TestCheckUTF8(t *testing.T) {
+func TestCheck(t *testing.T) {
 	for _, tc := range []struct {
 		entries []jobfile.KeyValue
 		key     string // "": no refusal
@@ -235,7 +236,7 @@ func TestCheckUTF8(t *testing.T) {
 		{[]jobfile.KeyValue{{Key: "dim", Value: 3}, {Key: "init", Value: "/tmp/\xff\xfe.npy"}}, "init"},
 		{[]jobfile.KeyValue{{Key: "objective", Value: "sum(x[i]^2)\x80"}}, "objective"},
 	} {
-		err := jobfile.CheckUTF8(tc.entries)
+		err := jobfile.Check("", tc.entries)
 		var je *jobfile.Error
 		switch {
 		case tc.key == "" && err != nil:
@@ -243,5 +244,43 @@ func TestCheckUTF8(t *testing.T) {
 		case tc.key != "" && (!errors.As(err, &je) || je.Key != tc.key || !strings.Contains(err.Error(), "not valid UTF-8")):
 			t.Errorf("%v: %v, want a refusal of key %s", tc.entries, err, tc.key)
 		}
+	}
+}
+
+// TestCheckSize: Check passes exactly the jobs whose file (header and
+// Encode's lines) Read takes back: an objective's newlines, escaped as
+// \n, can make a file over MaxSize from a text under it.
+func TestCheckSize(t *testing.T) {
+	const header = "# a writer's comment\n"
+	job := gdgpu.NewJob()
+	job.Objective = "x[0]^2"
+	set := jobfile.Settings{Device: "cpu"}
+	base := len(header) + len(jobfile.Encode(&job, set))
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name      string
+		objective string
+	}{
+		{"small", "x[0]^2 +\n x[1]^2"},
+		{"exactly MaxSize", "x[0]^2" + strings.Repeat(" ", jobfile.MaxSize-base)},
+		{"one byte over", "x[0]^2" + strings.Repeat(" ", jobfile.MaxSize-base+1)},
+		{"newlines doubled", "x[0]^2" + strings.Repeat("\n", jobfile.MaxSize/2+1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			job.Objective = tc.objective
+			checkErr := jobfile.Check(header, jobfile.Entries(&job, set))
+			path := dir + "/" + strings.ReplaceAll(tc.name, " ", "-") + ".toml"
+			if err := os.WriteFile(path, append([]byte(header), jobfile.Encode(&job, set)...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, readErr := jobfile.Read(path)
+			if (checkErr == nil) != (readErr == nil) {
+				t.Fatalf("Check: %v; Read: %v: want both to pass or both to refuse", checkErr, readErr)
+			}
+			var je *jobfile.Error
+			if checkErr != nil && (!errors.As(checkErr, &je) || je.Key != "objective" || !strings.Contains(checkErr.Error(), "more than the 1048576")) {
+				t.Errorf("Check: %v, want a refusal of key objective", checkErr)
+			}
+		})
 	}
 }

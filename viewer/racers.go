@@ -148,7 +148,7 @@ type BuiltRacer struct {
 // Build makes each racer's job from the shared request and the racer's
 // own settings, and checks the race: every racer known, with settings its
 // optimizer takes, CPU-only methods on the CPU only, no racer given twice
-// (the same optimizer, settings and lr), two parameters or more, panels
+// (the same optimizer, settings and lr, however written), two parameters or more, panels
 // of MinPanel's size at least, no Bounds for a projected problem, and at
 // most MaxRaceValues kept for its projection. A refusal of the shared
 // request is JobRequest.Build's (or cpu.CheckMinimize's for a CPU-only
@@ -160,7 +160,7 @@ func (r *RaceRequest) Build() ([]BuiltRacer, error) {
 	if len(r.Racers) == 0 {
 		return nil, gdgpu.FieldErrorf("{RaceRequest.Racers}: give one racer or more").In("viewer")
 	}
-	seen := map[string]bool{}
+	seen := map[gdgpu.Optimizer]bool{}
 	built := make([]BuiltRacer, 0, len(r.Racers))
 	for i := range r.Racers {
 		rs := &r.Racers[i]
@@ -168,13 +168,13 @@ func (r *RaceRequest) Build() ([]BuiltRacer, error) {
 		if err != nil {
 			return nil, err
 		}
-		// The racer's legend name and lr tell it apart; two alike would
-		// draw one path over the other.
-		key := fmt.Sprintf("%s lr %g", b.Name, b.Job.Optimizer.LR)
-		if seen[key] {
-			return nil, rs.refuse("the racer %q is given twice", key)
+		// Racers share all but the optimizer: two with the same one, its
+		// settings however written (in another order, or a default
+		// given), would draw one path over the other.
+		if seen[b.Job.Optimizer] {
+			return nil, rs.refuse("the racer %q is given twice", fmt.Sprintf("%s lr %g", b.Name, b.Job.Optimizer.LR))
 		}
-		seen[key] = true
+		seen[b.Job.Optimizer] = true
 		if b.Job.Dim < 2 {
 			return nil, gdgpu.FieldErrorf("view draws problems of two parameters or more; %s has {Job.Dim} %d", b.Job.Problem, b.Job.Dim).In("viewer")
 		}
@@ -221,7 +221,7 @@ func (r *RaceRequest) racer(rs *RacerSpec) (*BuiltRacer, error) {
 	name := rs.Optimizer
 	for _, s := range rs.Settings {
 		if !job.Optimizer.Takes(s.Name) {
-			return nil, rs.refuse("%s does not take %s (it takes "+takes(rs.Optimizer)+")", rs.Optimizer, s.Name)
+			return nil, rs.refuse("%s does not take %s ("+gdgpu.HyperTakes(rs.Optimizer)+")", rs.Optimizer, s.Name)
 		}
 		job.Optimizer.Set(s.Name, s.Value)
 		if s.Name != "lr" {
@@ -232,19 +232,4 @@ func (r *RaceRequest) racer(rs *RacerSpec) (*BuiltRacer, error) {
 		return nil, rs.refuse("%w", err)
 	}
 	return &BuiltRacer{Job: job, Name: name, Start: b.Start, Data: b.Data}, nil
-}
-
-// takes lists the hyperparameters an optimizer takes as marks
-// ({Optimizer.lr}, {Optimizer.momentum}): format text, since FieldErrorf
-// reads the marks of its format only.
-func takes(name string) string {
-	info, _ := gdgpu.LookupOptimizer(name)
-	var fl []string
-	for _, h := range info.Hyper {
-		fl = append(fl, "{Optimizer."+h.Name+"}")
-	}
-	if len(fl) == 0 {
-		return "no hyperparameters"
-	}
-	return strings.Join(fl, ", ")
 }

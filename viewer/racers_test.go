@@ -164,6 +164,10 @@ func TestRaceRequestRefusals(t *testing.T) {
 			r.Racers = []viewer.RacerSpec{{Optimizer: "adam"}, {Optimizer: "adam", Settings: []viewer.Setting{{"lr", 0.001}}}}
 		}, nil,
 			"Optimizer.Name", `viewer: Optimizer.Name adam: the racer "adam lr 0.001" is given twice`},
+		{"twice in another order", nil, []string{"adam beta1=0.8 beta2=0.9", "adam beta2=0.9 beta1=0.8"},
+			"RacerSpec.Text", `viewer: RacerSpec.Text "adam beta2=0.9 beta1=0.8": the racer "adam beta2=0.9 beta1=0.8 lr 0.001" is given twice`},
+		{"twice with a default given", nil, []string{"sgd momentum=0", "sgd"},
+			"RacerSpec.Text", `viewer: RacerSpec.Text "sgd": the racer "sgd lr 0.001" is given twice`},
 		{"one parameter", func(r *viewer.RaceRequest) {
 			r.Job.Problem, r.Job.Dim, r.Job.Given = "quadratic", 1, func(f string) bool { return f == "Job.Dim" }
 		}, []string{"adam"},
@@ -209,5 +213,25 @@ func TestRaceRequestSharedRefusals(t *testing.T) {
 	r = raceRequest(t, "adam lr=-1")
 	if _, err := r.Build(); !errors.Is(err, gdgpu.ErrInvalidJob) {
 		t.Errorf("lr -1: %v, want ErrInvalidJob", err)
+	}
+}
+
+// TestRacerSettingRefusalAsBuild: a racer's setting its optimizer does not
+// take is refused naming what it takes as JobRequest.Build refuses the
+// hyperparameter, for every optimizer (one with none included).
+func TestRacerSettingRefusalAsBuild(t *testing.T) {
+	for _, name := range gdgpu.OptimizerNames() {
+		r := raceRequest(t, name+" nosuch=1")
+		_, raceErr := r.Build()
+		req := gdgpu.NewJobRequest()
+		req.Problem, req.Device, req.Optimizer, req.Hyper = "himmelblau", "cpu", name, map[string]float64{"nosuch": 1}
+		_, buildErr := req.Build()
+		if raceErr == nil || buildErr == nil {
+			t.Fatalf("%s: race %v, Build %v: want both refused", name, raceErr, buildErr)
+		}
+		tail := func(err error) string { return err.Error()[strings.LastIndex(err.Error(), " ("):] }
+		if got, want := tail(raceErr), tail(buildErr); got != want || !strings.HasPrefix(want, " (it takes ") {
+			t.Errorf("%s: the racer's refusal ends %q, Build's %q", name, got, want)
+		}
 	}
 }

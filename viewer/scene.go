@@ -44,14 +44,18 @@ type Scene struct {
 
 // Where says what the scene's left panel shows, for a summary line:
 // "himmelblau on [x0, x1] x [y0, y1], landscape on cpu/f64", or
-// "rosenbrock at {Job.Dim} 8 projected on the trajectories' principal
-// plane (99.3% + 0.7% of their variance)". The dimension is a mark, as in
-// the descriptors' texts (gdgpu.NameFields), for a front end to name.
-func (sc *Scene) Where() string {
+// "rosenbrock at Job.Dim 8 projected on the trajectories' principal plane
+// (99.3% + 0.7% of their variance)". name names the field it speaks of,
+// as for gdgpu.Job.Describe (the Go name with a nil name).
+func (sc *Scene) Where(name func(field string) string) string {
 	job := sc.job
 	if Projected(job) {
-		return fmt.Sprintf("%s at {Job.Dim} %d projected on the trajectories' principal plane (%.1f%% + %.1f%% of their variance)",
-			job.Problem, job.Dim, 100*sc.Explained[0], 100*sc.Explained[1])
+		dim := "Job.Dim"
+		if name != nil {
+			dim = name(dim)
+		}
+		return fmt.Sprintf("%s at %s %d projected on the trajectories' principal plane (%.1f%% + %.1f%% of their variance)",
+			job.Problem, dim, job.Dim, 100*sc.Explained[0], 100*sc.Explained[1])
 	}
 	b := sc.Box
 	return fmt.Sprintf("%s on [%g, %g] x [%g, %g], landscape on %s", job.Problem, b[0], b[1], b[2], b[3], sc.LandscapeOn)

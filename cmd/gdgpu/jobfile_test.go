@@ -257,6 +257,13 @@ func TestRunDirRefused(t *testing.T) {
 	if _, err := os.Stat(fresh); err == nil {
 		t.Errorf("--run-dir %s created for a refused job", fresh)
 	}
+	// A job whose job.toml Read would refuse creates no folder: an
+	// objective's newlines, escaped, double its text past MaxSize.
+	obj := writeFile(t, filepath.Join(dir, "obj.txt"), "sum(x[i]^2)"+strings.Repeat("\n", jobfile.MaxSize/2+1))
+	wantUsage(t, append(base, "--run-dir", fresh, "--objective-file", obj), "--run-dir "+fresh+": the job file would hold", "objective takes")
+	if _, err := os.Stat(fresh); err == nil {
+		t.Errorf("--run-dir %s created for a job whose job.toml is over jobfile.MaxSize", fresh)
+	}
 	// An empty folder is taken.
 	empty := filepath.Join(dir, "empty")
 	if err := os.Mkdir(empty, 0o755); err != nil {

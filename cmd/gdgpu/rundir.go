@@ -40,7 +40,7 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 	if dir == "" {
 		return check()
 	}
-	if err := jobfile.CheckUTF8(jobEntries(s)); err != nil { // before the folder is taken
+	if err := jobfile.Check(runDirHeader, jobEntries(s)); err != nil { // before the folder is taken
 		return usagef("--run-dir %s: %s", dir, strings.TrimPrefix(err.Error(), "jobfile: "))
 	}
 	// An existing folder is taken now, so that one in use is said to be in
@@ -92,11 +92,14 @@ func prepareRunDir(cmd *cobra.Command, f *jobFlags, s *setup, dir string, check 
 // compare share, and none of the output paths (--out, --log, --run-dir).
 func effectiveJob(s *setup) []byte {
 	var b strings.Builder
-	b.WriteString("# gdgpu job: the effective flags of a run, written by --run-dir.\n")
-	b.WriteString("# gdgpu run job.toml repeats it (flags given after it override it).\n")
+	b.WriteString(runDirHeader)
 	b.Write(jobfile.Encode(&s.job, jobSettings(s)))
 	return []byte(b.String())
 }
+
+// runDirHeader is job.toml's first lines, before the job's.
+const runDirHeader = "# gdgpu job: the effective flags of a run, written by --run-dir.\n" +
+	"# gdgpu run job.toml repeats it (flags given after it override it).\n"
 
 // jobSettings are the flags of s's effective job that are no Job field;
 // --init's path is made absolute, so that job.toml runs from anywhere.

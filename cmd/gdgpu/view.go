@@ -185,7 +185,7 @@ func runView(cmd *cobra.Command, f *jobFlags, v *viewFlags, stdout io.Writer) er
 		fmt.Fprintln(stdout, r.Label())
 	}
 	if v.png != "" {
-		fmt.Fprintf(stdout, "wrote %s: %dx%d, %s\n", v.png, 2*w, h, flagText(pic.Scene.Where()))
+		fmt.Fprintf(stdout, "wrote %s: %dx%d, %s\n", v.png, 2*w, h, pic.Scene.Where(fieldFlag))
 	}
 	if v.frames != "" {
 		fmt.Fprintf(stdout, "wrote %d frames to %s: frame-00000.png ... frame-%05d.png, one per %d steps\n", nframes, v.frames, nframes-1, v.every)
