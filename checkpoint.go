@@ -28,7 +28,16 @@ const checkpointMagic = "GDGPUCKP"
 
 // maxCheckpointHeader bounds the JSON header, so a corrupt length cannot
 // make the reader allocate much before the header's checksum is checked.
-const maxCheckpointHeader = 1 << 20
+// It holds the job twice (the job and its fingerprint's text), so an
+// objective of MaxObjectiveBytes, whose newlines and tabs JSON writes in
+// two bytes each, fits with room to spare: a 1 MiB bound failed the
+// checkpoint of a run whose objective came from a 1 MiB file, after the run.
+const maxCheckpointHeader = 16 << 20
+
+// MaxObjectiveBytes bounds Job.Objective, the expression's text: what an
+// objective file may hold, and what a checkpoint's header and a job file
+// are sized for.
+const MaxObjectiveBytes = 1 << 20
 
 // maxCheckpointVectors bounds the state vectors a header may announce:
 // L-BFGS's, at its largest history (the others keep at most three).

@@ -143,6 +143,9 @@ func (j *Job) Validate() error { return j.validate(false) }
 // checkpoint's job keeps DataHash only) and the data checks are skipped.
 func (j *Job) validate(stored bool) error {
 	wrap := func(err error) error { return &wrapped{ErrInvalidJob, err} }
+	if len(j.Objective) > MaxObjectiveBytes {
+		return wrap(FieldErrorf("{Job.Objective} holds %d bytes, more than the %d an objective may hold", len(j.Objective), MaxObjectiveBytes))
+	}
 	if j.Objective != "" {
 		name, err := registerObjective(j.Objective)
 		if err != nil {

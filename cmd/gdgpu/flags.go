@@ -146,8 +146,8 @@ type setup struct {
 	quiet    bool // run --quiet: no progress bar, no per-sample lines
 }
 
-// maxObjectiveFile bounds --objective-file's size.
-const maxObjectiveFile = 1 << 20
+// maxObjectiveFile bounds --objective-file's size: the job's own bound.
+const maxObjectiveFile = gdgpu.MaxObjectiveBytes
 
 // objectiveText returns --objective's expression, or --objective-file's
 // text; "" when neither is given.
