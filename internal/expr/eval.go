@@ -398,30 +398,7 @@ func (p *program) fuse() {
 			into[k], keep[k] = j, false
 		}
 	}
-	// Renumber: the kept instructions, their operands redirected.
-	newIdx := make([]int32, len(p.code))
-	var code []vinstr
-	for k, in := range p.code {
-		if !keep[k] {
-			continue
-		}
-		newIdx[k] = int32(len(code))
-		code = append(code, in)
-	}
-	re := func(a int32) int32 {
-		if a < 0 {
-			return a
-		}
-		return newIdx[into[a]]
-	}
-	for k := range code {
-		in := &code[k]
-		in.a, in.b, in.s = re(in.a), re(in.b), re(in.s)
-	}
-	for i := range p.outs {
-		p.outs[i].val = re(p.outs[i].val)
-	}
-	p.code = code
+	p.compact(keep, into)
 }
 
 // inline folds a squaring (vSq) or a multiplication by an immediate
@@ -480,8 +457,15 @@ func (p *program) inline() {
 			break
 		}
 	}
-	// Renumber: the kept instructions, their operands redirected (a
-	// folded instruction's only reader now reads its operand).
+	// A folded instruction's only reader now reads its operand: no value
+	// moves, so no into.
+	p.compact(keep, nil)
+}
+
+// compact keeps the instructions keep marks, in order, and renumbers every
+// operand and output: a value folded into another instruction is read
+// from into[a] (nil: every kept value stays its own).
+func (p *program) compact(keep []bool, into []int32) {
 	newIdx := make([]int32, len(p.code))
 	var code []vinstr
 	for k, in := range p.code {
@@ -494,6 +478,9 @@ func (p *program) inline() {
 	re := func(a int32) int32 {
 		if a < 0 {
 			return a
+		}
+		if into != nil {
+			a = into[a]
 		}
 		return newIdx[a]
 	}
