@@ -120,7 +120,7 @@ func relErr(got, want float64) float64 {
 	return math.Abs(got-want) / math.Max(math.Abs(want), 1)
 }
 
-// afterTorch113 are the switches gdgpu takes from torch 2.0, which torch
+// afterTorch113 are the switches gdgpu takes from torch 2.x, which torch
 // 1.13's constructors do not have: off, they leave the 1.13 rule.
 var afterTorch113 = map[string]bool{
 	"nadam maximize": true, "nadam decoupled-weight-decay": true,
@@ -147,7 +147,7 @@ var afterTorch113 = map[string]bool{
 // gdgpu's in one expression, is 1e-4 to 3e-3 away.
 //
 // The NAdam cases marked torch1.13 are torch 1.13's own NAdam, which
-// multiplies mu into mu_product_next twice; gdgpu follows torch 2.0's
+// multiplies mu into mu_product_next twice; gdgpu follows torch 2.x's
 // corrected rule, so those must differ beyond the bound, and the same cases
 // with only that expression changed (fixed_nadam) must agree within it.
 func TestTorchParityOptimizers(t *testing.T) {
@@ -237,7 +237,7 @@ func TestTorchParityOptimizers(t *testing.T) {
 			}
 			if strings.HasSuffix(c.Name, "-torch1.13") {
 				if diff <= bound {
-					t.Errorf("agrees with torch 1.13's NAdam (%.2g); gdgpu follows torch 2.0's mu_product_next", diff)
+					t.Errorf("agrees with torch 1.13's NAdam (%.2g); gdgpu follows torch 2.x's mu_product_next", diff)
 				}
 				return
 			}

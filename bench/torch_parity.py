@@ -108,10 +108,10 @@ def torch_kwargs(opt, hyper):
     return kw
 
 
-# --- torch 2.0's NAdam fix, applied to 1.13's loop -----------------------
+# --- torch 2.x's NAdam fix, applied to 1.13's loop -----------------------
 #
 # torch 1.13's _single_tensor_nadam computes mu_product_next = mu_product *
-# mu * mu_next after mu_product *= mu, so mu enters twice; torch 2.0
+# mu * mu_next after mu_product *= mu, so mu enters twice; torch 2.x
 # and later use mu_product * mu_next, as gdgpu does. This
 # is 1.13's loop with that one expression changed, so that a case can show
 # the rest of the rule agrees.
@@ -252,16 +252,16 @@ def optimizer_cases():
         opt_case("rmsprop-maximize", "rmsprop", Q, hyper={"maximize": 1}),
     ]
     # NAdam: torch 1.13's own loop has mu enter mu_product_next twice (see
-    # _nadam_fixed); gdgpu follows torch 2.0. Recorded both ways: the
+    # _nadam_fixed); gdgpu follows torch 2.x. Recorded both ways: the
     # 1.13 runs must differ beyond rounding, the fixed ones agree.
     for h, sfx in [({}, ""), ({"lr": 0.05}, "-lr"), ({"lr": 0.05, "weight-decay": 0.1}, "-weight-decay"),
                    ({"lr": 0.05, "momentum-decay": 0.04}, "-momentum-decay")]:
         c.append(opt_case("nadam" + sfx + "-torch1.13", "nadam", hyper=h,
                           note="torch 1.13's NAdam: mu_product_next = mu_product*mu*mu_next"))
         c.append(opt_case("nadam" + sfx, "nadam", hyper=h, fixed_nadam=True,
-                          note="torch 1.13's NAdam loop with torch 2.0's mu_product_next = mu_product*mu_next"))
+                          note="torch 1.13's NAdam loop with torch 2.x's mu_product_next = mu_product*mu_next"))
     c.append(opt_case("nadam-quadratic", "nadam", Q, fixed_nadam=True,
-                      note="torch 1.13's NAdam loop with torch 2.0's mu_product_next = mu_product*mu_next"))
+                      note="torch 1.13's NAdam loop with torch 2.x's mu_product_next = mu_product*mu_next"))
     # OneCycleLR cycling momentum or beta1 (torch's constructor sets it to
     # max_momentum)
     oc = {"Kind": "onecycle", "MaxLR": 1e-3, "TotalSteps": STEPS, "CycleMomentum": True}
@@ -274,7 +274,7 @@ def optimizer_cases():
         opt_case("onecycle-radam", "radam", schedule=dict(oc, MaxLR=2e-3)),
         opt_case("onecycle-rmsprop", "rmsprop", hyper={"momentum": 0.5}, schedule=dict(oc, MaxLR=1e-3, BaseMomentum=0.5, MaxMomentum=0.9)),
         opt_case("onecycle-nadam", "nadam", schedule=dict(oc, MaxLR=0.1), fixed_nadam=True,
-                 note="torch 1.13's NAdam loop with torch 2.0's mu_product_next = mu_product*mu_next"),
+                 note="torch 1.13's NAdam loop with torch 2.x's mu_product_next = mu_product*mu_next"),
         opt_case("exponential-adam", "adam", hyper={"lr": 0.1}, schedule={"Kind": "exponential", "Gamma": 0.9, "Warmup": 5, "WarmupStartFactor": 0.25}),
     ]
     return c
