@@ -56,8 +56,9 @@ type Schedule struct {
 	// WarmupSequential runs the warm-up first and the kind after it, from
 	// the kind's own step 0, as torch's SequentialLR([LinearLR(...),
 	// Kind(...)], milestones=[Warmup]) does, instead of multiplying the
-	// two (ChainedScheduler). Not with "plateau", which SequentialLR does
-	// not take.
+	// two (ChainedScheduler). Before "onecycle" the warm-up rises to the
+	// cycle's first rate, as in torch (see warmTo). Not with "plateau",
+	// which SequentialLR does not take.
 	WarmupSequential bool
 
 	// plateau (torch's ReduceLROnPlateau in mode "min", threshold_mode
@@ -270,7 +271,7 @@ func (s Schedule) LR(base float64, t int) float64 {
 	t = max(t, 0)
 	if in, ok := s.sequential(); ok {
 		if t < s.Warmup {
-			return base * s.warm(t)
+			return in.warmTo(base) * s.warm(t)
 		}
 		return in.LR(base, t-s.Warmup)
 	}
@@ -310,6 +311,21 @@ func (s Schedule) sequential() (Schedule, bool) {
 	return in, true
 }
 
+// warmTo is the rate a sequential warm-up before kind s rises to, for the
+// optimizer's rate base. torch's LinearLR scales group["initial_lr"],
+// which OneCycleLR's constructor sets to max_lr/div_factor: the warm-up
+// rises to the cycle's first rate, not to base.
+func (s Schedule) warmTo(base float64) float64 {
+	if s.Kind != "onecycle" {
+		return base
+	}
+	peak := s.MaxLR
+	if peak == 0 {
+		peak = base
+	}
+	return peak / s.DivFactor
+}
+
 // Seq returns the sequence of learning rates for base, starting at step 0.
 // Its values equal LR(base, t).
 func (s Schedule) Seq(base float64) *LRSeq {
@@ -329,7 +345,7 @@ func (q *LRSeq) Next() float64 {
 	q.t++
 	if q.in != nil {
 		if t < s.Warmup {
-			return q.base * s.warm(t)
+			return q.in.s.warmTo(q.base) * s.warm(t)
 		}
 		return q.in.Next()
 	}
