@@ -17,7 +17,8 @@ The start points and objectives are gdgpu's (gdgpu list): Rosenbrock from
 (-1.2, 1, -1.2, ...), scipy's expression; the quadratic 1/2 sum c_i x_i^2
 with c_i = cond^(i/(N-1)) from x_i = 1. All in float64 on the CPU.
 
-The runs are short (max_iter 4, a few steps, 20 iterations at most) because
+The runs are short (max_iter 4 and a few steps, or max_iter n+1 = 11 and
+two steps: 22 iterations at most) because
 gdgpu's agreement with torch is held to LBFGSTolerance, whose model assumes
 that rounding differences do not grow; longer runs drift apart as torch
 drifts from itself started two ulps away (bench/lbfgs_torch.py). Rosenbrock
@@ -45,6 +46,9 @@ CASES = [
     ("quadratic", 100, "strong_wolfe", 1, 4, 5),
     ("quadratic", 100, "strong_wolfe", 5, 4, 5),
     ("quadratic", 100, "strong_wolfe", 100, 4, 5),
+    # n+1 = 11 iterations per step: the quadratic is not solved after the
+    # first (the search accepts t = 1, not the exact minimiser).
+    ("quadratic", 100, "strong_wolfe", 100, 11, 2),
 ]
 
 
@@ -83,7 +87,7 @@ def run(name, cond, ls, history, max_iter, steps):
             losses.append(float(f(x)))
     state = opt.state[x]
     return {
-        "name": "%s/%s/h%d" % (name, ls or "none", history),
+        "name": "%s/%s/h%d/iter%d" % (name, ls or "none", history, max_iter),
         "problem": name,
         "dim": N,
         "cond": cond,
