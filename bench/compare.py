@@ -33,8 +33,9 @@ ROSEN_EXPR = "sum(100*(x[i+1]-x[i]^2)^2+(1-x[i])^2)"  # without spaces
 #             non-tensor-core peak (at the largest size measured; n.a. where
 #             the peak is unknown)
 #   mlp gpu   gdgpu's f32 training step within 2x of torch's fp32 CUDA step
-#   mlp cpu   the CPU reference's step within 2x of torch's CPU step (torch
-#             in float64 when that report is given, as the reference is)
+#   mlp cpu   the CPU reference's step within 2x of torch's CPU step: one
+#             line per torch CPU report (float64 first, as the reference
+#             is; torch's CPU speed is its BLAS's, which each line names)
 MLP_OPS = ("mlp-step", "gemm")
 
 
@@ -91,13 +92,22 @@ def mlp_goals(ours, torches):
             add("mlp step, %s" % name, "no row", "<= 2x", None)
         for n in ns:
             r = next(g["_rows"][(what, n)] for g in mine if (what, n) in g["_rows"])
-            t = next((x for x in theirs if (what, n) in x["_rows"]), None)
-            if t is None:
+            ts = [x for x in theirs if (what, n) in x["_rows"]]
+            if not ts:
                 add("mlp step, batch %d, %s" % (n, name), "no torch row", "<= 2x", None)
-                continue
-            q = r["median_s"] / t["_rows"][(what, n)]["median_s"]
-            add("mlp step, batch %d, %s (torch %s)" % (n, name, t.get("precision", "")), "%.2fx" % q, "<= 2x", q <= 2)
+            # Every torch report of the device: on the CPU torch's speed is
+            # its BLAS's, so a report per BLAS may be given.
+            for t in ts:
+                q = r["median_s"] / t["_rows"][(what, n)]["median_s"]
+                add("mlp step, batch %d, %s (torch %s%s)" % (n, name, t.get("precision", ""), blas_name(t, ", ")),
+                    "%.2fx" % q, "<= 2x", q <= 2)
     return out
+
+
+def blas_name(rep, sep):
+    """The BLAS library a torch CPU report loaded, as sep + its file name."""
+    libs = [x.strip().rsplit("/", 1)[-1] for x in rep.get("blas", "").split(",") if x.strip()]
+    return sep + "BLAS " + " ".join(libs) if libs else ""
 
 
 def load(path):
@@ -111,8 +121,9 @@ def load(path):
 def joined(a, b, md):
     """Rows present in both reports, side by side."""
     ra, rb = a["_rows"], b["_rows"]
-    title = "A = %s %s on %s; B = %s %s on %s" % (
-        a["tool"], a.get("precision", ""), a["renderer"], b["tool"], b.get("precision", ""), b["renderer"])
+    title = "A = %s %s on %s%s; B = %s %s on %s%s" % (
+        a["tool"], a.get("precision", ""), a["renderer"], blas_name(a, ", "),
+        b["tool"], b.get("precision", ""), b["renderer"], blas_name(b, ", "))
     keys = sorted([k for k in ra if torch_key(a, k) in rb], key=lambda k: (k[1], k[0]))
     # The mlp rows are FLOP-bound (no byte model): GFLOP/s, not GB/s.
     unit, fig = ("GFLOP/s", "gflops") if is_mlp(a) else ("GB/s", "gbps")
