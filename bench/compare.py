@@ -33,9 +33,25 @@ ROSEN_EXPR = "sum(100*(x[i+1]-x[i]^2)^2+(1-x[i])^2)"  # without spaces
 #             non-tensor-core peak (at the largest size measured; n.a. where
 #             the peak is unknown)
 #   mlp gpu   gdgpu's f32 training step within 2x of torch's fp32 CUDA step
-#   mlp cpu   the CPU reference's step within 2x of torch's CPU step (torch
-#             in float64 when that report is given, as the reference is)
+#   mlp cpu   the CPU reference's step within 2x of torch's CPU step: one
+#             line per torch CPU report (float64 first, as the reference
+#             is; torch's CPU speed is its BLAS's, which each line names)
 MLP_OPS = ("mlp-step", "gemm")
+
+
+# gdgpu's row -> torch's row of the same work where the names differ:
+# gdgpu's "adam" (Adam fused with the quadratic at cond 1) is torch's
+# "quadratic+adam" (0.5*sum(x^2) through autograd, then Adam); gdgpu's own
+# "quadratic+adam" is at cond 100 (coefficients read) and has no torch row.
+TORCH_OP = {"adam": "quadratic+adam", "quadratic+adam": None}
+
+
+def torch_key(a, k):
+    """The key in a torch report of report a's row k (None: no such row)."""
+    if a["tool"] == "torch" or k[0] not in TORCH_OP:
+        return k
+    op = TORCH_OP[k[0]]
+    return (op, k[1]) if op else None
 
 
 def is_mlp(rep):
@@ -76,13 +92,22 @@ def mlp_goals(ours, torches):
             add("mlp step, %s" % name, "no row", "<= 2x", None)
         for n in ns:
             r = next(g["_rows"][(what, n)] for g in mine if (what, n) in g["_rows"])
-            t = next((x for x in theirs if (what, n) in x["_rows"]), None)
-            if t is None:
+            ts = [x for x in theirs if (what, n) in x["_rows"]]
+            if not ts:
                 add("mlp step, batch %d, %s" % (n, name), "no torch row", "<= 2x", None)
-                continue
-            q = r["median_s"] / t["_rows"][(what, n)]["median_s"]
-            add("mlp step, batch %d, %s (torch %s)" % (n, name, t.get("precision", "")), "%.2fx" % q, "<= 2x", q <= 2)
+            # Every torch report of the device: on the CPU torch's speed is
+            # its BLAS's, so a report per BLAS may be given.
+            for t in ts:
+                q = r["median_s"] / t["_rows"][(what, n)]["median_s"]
+                add("mlp step, batch %d, %s (torch %s%s)" % (n, name, t.get("precision", ""), blas_name(t, ", ")),
+                    "%.2fx" % q, "<= 2x", q <= 2)
     return out
+
+
+def blas_name(rep, sep):
+    """The BLAS library a torch CPU report loaded, as sep + its file name."""
+    libs = [x.strip().rsplit("/", 1)[-1] for x in rep.get("blas", "").split(",") if x.strip()]
+    return sep + "BLAS " + " ".join(libs) if libs else ""
 
 
 def load(path):
@@ -96,27 +121,32 @@ def load(path):
 def joined(a, b, md):
     """Rows present in both reports, side by side."""
     ra, rb = a["_rows"], b["_rows"]
-    title = "A = %s %s on %s; B = %s %s on %s" % (
-        a["tool"], a.get("precision", ""), a["renderer"], b["tool"], b.get("precision", ""), b["renderer"])
-    keys = sorted(set(ra) & set(rb), key=lambda k: (k[1], k[0]))
+    title = "A = %s %s on %s%s; B = %s %s on %s%s" % (
+        a["tool"], a.get("precision", ""), a["renderer"], blas_name(a, ", "),
+        b["tool"], b.get("precision", ""), b["renderer"], blas_name(b, ", "))
+    keys = sorted([k for k in ra if torch_key(a, k) in rb], key=lambda k: (k[1], k[0]))
+    # The mlp rows are FLOP-bound (no byte model): GFLOP/s, not GB/s.
+    unit, fig = ("GFLOP/s", "gflops") if is_mlp(a) else ("GB/s", "gbps")
     if md:
         print("%s\n" % title)
-        print("| op | n | A median | B median | A GB/s | B GB/s | B/A |")
+        print("| op (A / B where they differ) | n | A median | B median | A %s | B %s | B/A |" % (unit, unit))
         print("|---|---:|---:|---:|---:|---:|---:|")
-        for k in keys:
-            x, y = ra[k], rb[k]
-            print("| %s | %d | %.4g ms | %.4g ms | %.1f | %.1f | %.2f |" % (
-                k[0], k[1], x["median_s"] * 1e3, y["median_s"] * 1e3, x["gbps"], y["gbps"], y["median_s"] / x["median_s"]))
     else:
         print(title)
-        print("%-16s %12s %12s %12s %10s %10s %8s" % ("op", "n", "A median", "B median", "A GB/s", "B GB/s", "B/A"))
-        for k in keys:
-            x, y = ra[k], rb[k]
-            print("%-16s %12d %10.4g ms %10.4g ms %10.1f %10.1f %8.2f" % (
-                k[0], k[1], x["median_s"] * 1e3, y["median_s"] * 1e3, x["gbps"], y["gbps"], y["median_s"] / x["median_s"]))
-    only = sorted(set(ra) ^ set(rb))
+        print("%-28s %12s %12s %12s %10s %10s %8s" % ("op (A / B)", "n", "A median", "B median", "A " + unit, "B " + unit, "B/A"))
+    for k in keys:
+        kb = torch_key(a, k)
+        x, y = ra[k], rb[kb]
+        name = k[0] if kb[0] == k[0] else "%s / %s" % (k[0], kb[0])
+        cells = (name, k[1], x["median_s"] * 1e3, y["median_s"] * 1e3, x.get(fig, 0), y.get(fig, 0), y["median_s"] / x["median_s"])
+        if md:
+            print("| %s | %d | %.4g ms | %.4g ms | %.1f | %.1f | %.2f |" % cells)
+        else:
+            print("%-28s %12d %10.4g ms %10.4g ms %10.1f %10.1f %8.2f" % cells)
+    only = ["A's %s@%d" % k for k in sorted(set(ra) - set(keys))]
+    only += ["B's %s@%d" % k for k in sorted(set(rb) - {torch_key(a, k) for k in keys})]
     if only:
-        print("\nrows in one report only:", ", ".join("%s@%d" % k for k in only))
+        print("\nrows without a pair:", ", ".join(only))
     print()
 
 
@@ -200,6 +230,17 @@ def goals(g, torch):
     return out
 
 
+def cpu_goals(g):
+    """Issue 7's CPU goal: the fused adam step at >= 50% of the same run's
+    STREAM triad, at the largest n of the report."""
+    ns = [n for (op, n) in g["_rows"] if op == "adam"]
+    if not ns:
+        return [("adam fused step: fraction of the triad", "no row", ">= 50%", "n.a.")]
+    n = max(ns)
+    f = g["_rows"][("adam", n)]["baseline_fraction"]
+    return [("adam fused step, n=%d: fraction of the triad" % n, "%.0f%%" % (100 * f), ">= 50%", "met" if f >= 0.5 else "missed")]
+
+
 def main():
     args = sys.argv[1:]
     md = "--markdown" in args
@@ -211,7 +252,7 @@ def main():
     torches = [r for r in reps if r["tool"] == "torch"]
     for g in ours:
         for t in torches:
-            if g.get("precision") == t.get("precision") and is_mlp(g) == is_mlp(t) and (not is_mlp(g) or same_device(g, t)):
+            if g.get("precision") == t.get("precision") and is_mlp(g) == is_mlp(t) and same_device(g, t):
                 joined(g, t, md)
     mlp = [g for g in ours if is_mlp(g)]
     for g in mlp:
@@ -227,11 +268,15 @@ def main():
         table(g, md)
         # Every torch report of the precision, their rows together (the
         # lbfgs rows come from a run of their own).
-        same = [t for t in torches if t.get("precision") == g.get("precision")]
+        same = [t for t in torches if t.get("precision") == g.get("precision") and same_device(g, t)]
         t = None
         if same:
             t = dict(same[0])
             t["_rows"] = {k: v for s in same for k, v in s["_rows"].items()}
+        if g.get("device") == "cpu":
+            # Issue 7's goals are the GPU's but one; the CPU has no torch goal.
+            print_goals("Goals: %s %s on %s (CPU)" % (g["tool"], g.get("precision", ""), g["renderer"]), cpu_goals(g), md)
+            continue
         title = "Goals: %s %s on %s%s" % (g["tool"], g.get("precision", ""), g["renderer"],
                                           "" if t else " (no torch report: its goals are n.a.)")
         print_goals(title, goals(g, t), md)

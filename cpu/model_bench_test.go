@@ -58,11 +58,26 @@ func BenchmarkModelStep(b *testing.B) {
 	}
 }
 
-// BenchmarkMLPStep times one Adam step of an mlp (64-128-64-10, relu) on
-// 1e4 synthetic rows of 64 features, batches of 256 and the full batch.
-// rows/s counts the rows a step runs forward and backward.
+// BenchmarkMLPStep times one Adam step of an mlp (relu) on synthetic
+// rows: 64-128-64-10 on 1e4 rows of 64 features, batches of 256 and the
+// full batch; and the network of gdgpu bench --mlp (issue 16),
+// 784-1024-1024-10 on 2048 rows, batches of 256 and 1024, the one to
+// profile against torch's step (BENCHMARKS.md, "Against torch on the
+// CPU"). rows/s counts the rows a step runs forward and backward.
 func BenchmarkMLPStep(b *testing.B) {
-	const rows, cols = 10000, 64
+	for _, c := range []struct {
+		rows, cols int
+		hidden     []int
+		batches    []int
+	}{
+		{10000, 64, []int{128, 64}, []int{256, 0}},
+		{2048, 784, []int{1024, 1024}, []int{256, 1024}},
+	} {
+		benchMLPStep(b, c.rows, c.cols, c.hidden, c.batches)
+	}
+}
+
+func benchMLPStep(b *testing.B, rows, cols int, hidden, batches []int) {
 	ds, err := data.Synthetic("classification", rows, cols, 10, 0.5, 1)
 	if err != nil {
 		b.Fatal(err)
@@ -71,10 +86,15 @@ func BenchmarkMLPStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, batch := range []int{256, 0} {
-		b.Run(fmt.Sprintf("64-128-64-10/batch=%d", batch), func(b *testing.B) {
+	net := fmt.Sprint(cols)
+	for _, h := range hidden {
+		net += fmt.Sprintf("-%d", h)
+	}
+	net += "-10"
+	for _, batch := range batches {
+		b.Run(fmt.Sprintf("%s/batch=%d", net, batch), func(b *testing.B) {
 			job := gdgpu.NewJob()
-			job.Problem, job.Data, job.Hidden, job.BatchSize, job.Seed = "mlp", d, []int{128, 64}, batch, 1
+			job.Problem, job.Data, job.Hidden, job.BatchSize, job.Seed = "mlp", d, hidden, batch, 1
 			if job.Dim, err = gdgpu.ModelParams(&job); err != nil {
 				b.Fatal(err)
 			}
