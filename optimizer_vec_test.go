@@ -179,3 +179,38 @@ func BenchmarkAdamKernel(b *testing.B) {
 		}
 	}
 }
+
+// TestSGDVectorBits: sgdPlain with kern's AVX kernel and with the scalar
+// loop alone write the same bits to x (NaN payloads included), at every
+// length from 0 to 17 and a few longer ones, for learning rates of both
+// signs (maximize folds into the rule's sign elsewhere) and a NaN one.
+func TestSGDVectorBits(t *testing.T) {
+	if !kern.UseAVX {
+		t.Skip("this build or CPU has no vector SGD kernel")
+	}
+	r := rand.New(rand.NewPCG(3, 9))
+	lengths := []int{256, 1001}
+	for n := 0; n <= 17; n++ {
+		lengths = append(lengths, n)
+	}
+	for _, lr := range []float64{1e-3, 0.5, -0.1, math.NaN(), math.Inf(1)} {
+		for _, n := range lengths {
+			for round := range 10 {
+				x, g := make([]float64, n), make([]float64, n)
+				testcases.VecInput(r, x, 1)
+				testcases.VecInput(r, g, 2)
+				xs := slices.Clone(x)
+				k := &cpuRule{stepSize: lr}
+				sgdPlain(k, x, g, nil)
+				kern.UseAVX = false
+				sgdPlain(k, xs, g, nil)
+				kern.UseAVX = true
+				for i := range x {
+					if math.Float64bits(x[i]) != math.Float64bits(xs[i]) {
+						t.Fatalf("lr %v n %d round %d: x[%d] = %x (vector), %x (scalar)", lr, n, round, i, math.Float64bits(x[i]), math.Float64bits(xs[i]))
+					}
+				}
+			}
+		}
+	}
+}

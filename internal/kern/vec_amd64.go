@@ -88,3 +88,21 @@ func QuadGradVec(g, c, xs []float64) int {
 	quadGradAVX(&g[0], &c[0], &xs[0], n)
 	return n
 }
+
+// sgdAVX steps x[0..n-1] by -lr*g; n is a positive multiple of 4.
+//
+//go:noescape
+func sgdAVX(x, grad, lr *float64, n int)
+
+// SGDVec takes plain gradient descent's step x[j] -= lr*g[j] (the product
+// rounded, then the difference) for the longest prefix of x that the AVX
+// kernel takes and returns its length: 0 without AVX. g is as long as x.
+func SGDVec(x, g []float64, lr float64) int {
+	n := len(x) &^ 3
+	if !UseAVX || n == 0 {
+		return 0
+	}
+	g = g[:n]
+	sgdAVX(&x[0], &g[0], &lr, n)
+	return n
+}

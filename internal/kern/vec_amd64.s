@@ -139,3 +139,31 @@ qgloop:
 	JLT     qgloop
 	VZEROUPPER
 	RET
+
+// func sgdAVX(x, grad, lr *float64, n int)
+//
+// x[j] = x[j] - lr*g[j] for j < n, a positive multiple of 4: the product
+// rounded, then the difference, with gc's operand order (g*lr, x-p) as
+// gdgpu's sgdPlain has it. The loop is aligned to 64 bytes, so that it
+// never straddles a cache line wherever the linker places the function:
+// the scalar loop ran 16-23% slower in builds where it did.
+TEXT ·sgdAVX(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         lr+16(FP), DX
+	MOVQ         n+24(FP), CX
+	VBROADCASTSD (DX), Y0
+	XORQ         AX, AX
+	PCALIGN      $64
+
+sgdloop:
+	VMOVUPD (SI)(AX*8), Y1
+	VMULPD  Y0, Y1, Y1     // g*lr
+	VMOVUPD (DI)(AX*8), Y2
+	VSUBPD  Y1, Y2, Y2     // x - g*lr
+	VMOVUPD Y2, (DI)(AX*8)
+	ADDQ    $4, AX
+	CMPQ    AX, CX
+	JLT     sgdloop
+	VZEROUPPER
+	RET

@@ -19,3 +19,6 @@ func QuadGradVec(g, c, xs []float64) int { return 0 }
 
 // AdamVec takes no elements here: the scalar loop runs them all.
 func AdamVec(x, g, m, v, vmax []float64, c *AdamConsts) int { return 0 }
+
+// SGDVec takes no elements here: the scalar loop runs them all.
+func SGDVec(x, g []float64, lr float64) int { return 0 }
