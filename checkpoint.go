@@ -28,15 +28,17 @@ const checkpointMagic = "GDGPUCKP"
 
 // maxCheckpointHeader bounds the JSON header, so a corrupt length cannot
 // make the reader allocate much before the header's checksum is checked.
-// It holds the job twice (the job and its fingerprint's text), so an
-// objective of MaxObjectiveBytes, whose newlines and tabs JSON writes in
-// two bytes each, fits with room to spare: a 1 MiB bound failed the
+// It holds the job's objective text once (the fingerprint names the
+// objective by its hash), so an objective of MaxObjectiveBytes fits even
+// if JSON wrote every byte as a six-byte escape: a 1 MiB bound failed the
 // checkpoint of a run whose objective came from a 1 MiB file, after the run.
 const maxCheckpointHeader = 16 << 20
 
 // MaxObjectiveBytes bounds Job.Objective, the expression's text: what an
-// objective file may hold, and what a checkpoint's header and a job file
-// are sized for.
+// objective file may hold, and what a checkpoint's header is sized for. A
+// job file holds at most jobfile.MaxSize, which an objective this long may
+// not fit once escaped: jobfile.Check refuses that before a run folder is
+// made.
 const MaxObjectiveBytes = 1 << 20
 
 // maxCheckpointVectors bounds the state vectors a header may announce:

@@ -282,6 +282,9 @@ func relErr(a, b, floor float64) (abs, rel float64) {
 // When both runs carry counts (Result.Counts) that differ at a step, the
 // runs branched (Comparison.BranchStep): only the samples before that step
 // are judged, and the comparison is not OK whatever they show.
+//
+// Compare judges runs already made; device.Compare runs a job on a device
+// and on the CPU reference, then judges them with it.
 func Compare(ref, got Result, xref, xgot []float64, tol Tolerance) Comparison {
 	c := Comparison{LossFirstBad: -1, ParamWorstIndex: -1}
 	c.StatusMatch = ref.Status == got.Status && ref.StatusStep == got.StatusStep

@@ -67,7 +67,12 @@ var resumeFields = []struct {
 	field string
 	copy  func(dst, src *Job)
 }{
-	{"Job.Problem", func(d, s *Job) { d.Problem = s.Problem }},
+	// The problem and the objective go together: an objective given (or a
+	// problem given in place of the checkpoint's objective) replaces both,
+	// so that Compatible refuses the change instead of the run keeping the
+	// checkpoint's objective without a word.
+	{"Job.Problem", func(d, s *Job) { d.Problem, d.Objective = s.Problem, s.Objective }},
+	{"Job.Objective", func(d, s *Job) { d.Problem, d.Objective = s.Problem, s.Objective }},
 	{"Job.Dim", func(d, s *Job) { d.Dim = s.Dim }},
 	{"Job.Cond", func(d, s *Job) { d.Cond = s.Cond }},
 	{"Job.Precision", func(d, s *Job) { d.Precision = s.Precision }},
@@ -154,7 +159,8 @@ func (r *JobRequest) resume(given func(string) bool) (*BuiltJob, error) {
 	// hyperparameters given.
 	set := func(f string) bool {
 		_, hyper := r.Hyper[strings.TrimPrefix(f, "Optimizer.")]
-		return qgiven(f) || f == "Job.Steps" && qgiven("JobRequest.Epochs") || strings.HasPrefix(f, "Optimizer.") && hyper
+		return qgiven(f) || f == "Job.Steps" && qgiven("JobRequest.Epochs") || strings.HasPrefix(f, "Optimizer.") && hyper ||
+			f == "Job.Objective" && r.Objective != "" // used when set, as build uses it
 	}
 	job := c.ResumeJob(&out.Job, set)
 	if err := job.Validate(); err != nil {

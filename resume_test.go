@@ -216,3 +216,48 @@ func TestJobRequestResume(t *testing.T) {
 		})
 	}
 }
+
+// TestJobRequestResumeObjective: an objective given on a resume, or a
+// problem given in place of the checkpoint's objective, is refused as a
+// contradiction (both were dropped without a word, the run going on with
+// the checkpoint's problem); the checkpoint's own objective, given again
+// or not at all, resumes.
+func TestJobRequestResumeObjective(t *testing.T) {
+	r := NewJobRequest()
+	r.Objective, r.Dim, r.Device = "sum(x[i]^2)", 10, "cpu"
+	r.Given = func(f string) bool { return f == "Job.Dim" }
+	b, err := r.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := &Checkpoint{Job: b.Job, Driver: DriverState{Step: 2}}
+	plain := testCheckpoint(t, 10, 1) // rosenbrock
+	for _, tc := range []struct {
+		name    string
+		cp      *Checkpoint
+		edit    func(r *JobRequest)
+		given   []string
+		refused bool
+	}{
+		{"another objective on a problem's checkpoint", plain, func(r *JobRequest) { r.Objective = "sum(x[i]^4)" }, []string{"Job.Objective"}, true},
+		{"an objective set, not marked given", plain, func(r *JobRequest) { r.Objective = "sum(x[i]^4)" }, nil, true},
+		{"a problem on an objective's checkpoint", typed, func(r *JobRequest) { r.Problem = "quadratic" }, []string{"Job.Problem"}, true},
+		{"another objective on an objective's checkpoint", typed, func(r *JobRequest) { r.Objective = "sum(x[i]^4)" }, []string{"Job.Objective"}, true},
+		{"the checkpoint's objective again", typed, func(r *JobRequest) { r.Objective = "sum(x[i]^2)" }, []string{"Job.Objective"}, false},
+		{"nothing given", typed, func(r *JobRequest) {}, nil, false},
+	} {
+		q := NewJobRequest()
+		q.Device, q.Resume = "cpu", tc.cp
+		tc.edit(&q)
+		q.Given = func(f string) bool { return slices.Contains(tc.given, f) }
+		got, err := q.Build()
+		switch {
+		case tc.refused && !errors.Is(err, ErrCheckpointMismatch):
+			t.Errorf("%s: %v, want a refusal wrapping ErrCheckpointMismatch", tc.name, err)
+		case !tc.refused && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case !tc.refused && (got.Job.Objective != tc.cp.Job.Objective || got.Job.Problem != tc.cp.Job.Problem):
+			t.Errorf("%s: resumed %q (%q), want the checkpoint's %q (%q)", tc.name, got.Job.Problem, got.Job.Objective, tc.cp.Job.Problem, tc.cp.Job.Objective)
+		}
+	}
+}

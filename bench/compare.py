@@ -245,8 +245,9 @@ def main():
     args = sys.argv[1:]
     md = "--markdown" in args
     args = [a for a in args if a != "--markdown"]
-    if not args:
-        sys.exit(__doc__.strip())
+    if not args or args[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        sys.exit(0 if args else 2)
     reps = [load(p) for p in args]
     ours = [r for r in reps if r["tool"] != "torch"]
     torches = [r for r in reps if r["tool"] == "torch"]

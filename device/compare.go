@@ -146,7 +146,7 @@ func (p *Pair) Compare(ctx context.Context, run RunFunc) (*Judgement, error) {
 // Compare opens job on ec (nil: the CPU) and on the CPU reference
 // (OpenPair), runs both from x0 with hooks and judges them (Pair.Compare),
 // then closes both backends; an error closing them is returned beside the
-// judgement.
+// judgement. It runs the two; gdgpu.Compare judges two runs already made.
 func Compare(ctx context.Context, ec *engine.Context, job *gdgpu.Job, x0 []float64, hooks gdgpu.Hooks) (*Judgement, error) {
 	p, err := OpenPair(ec, job)
 	if err != nil {

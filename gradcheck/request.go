@@ -1,6 +1,7 @@
 package gradcheck
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/gdgpu/gdgpu"
@@ -59,7 +60,8 @@ func (r *Request) GPU() bool { return r.Device == "gpu" }
 func (r *Request) Build() (*gdgpu.Job, error) {
 	given := func(field string) bool { return r.Given != nil && r.Given(field) }
 	problem := r.Problem
-	if given("Job.Objective") {
+	// An expression is used when given or set, as gdgpu.JobRequest uses it.
+	if given("Job.Objective") || r.Objective != "" {
 		if given("Job.Problem") {
 			return nil, refuse("{Job.Objective} and {Job.Problem} do not go together: the expression is the problem")
 		}
@@ -104,7 +106,7 @@ func (r *Request) Build() (*gdgpu.Job, error) {
 			}
 		}
 	} else {
-		job.Hidden, job.Activation = r.Hidden, r.Activation
+		job.Hidden, job.Activation = slices.Clone(r.Hidden), r.Activation
 		switch r.Task {
 		case "regression":
 			job.DataSpec.Task = r.Task

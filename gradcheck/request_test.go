@@ -98,3 +98,29 @@ func TestRequestBuild(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestObjectiveSet: an objective set on a request written by hand
+// is checked even when Given does not report it, and the built job does
+// not share the request's Hidden slice.
+func TestRequestObjectiveSet(t *testing.T) {
+	r := gradcheck.NewRequest()
+	r.Objective, r.Device = "sum(x[i]^2)", "cpu"
+	job, err := r.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.Problem != gdgpu.ObjectiveName(r.Objective) {
+		t.Errorf("built %q, want the objective's %q", job.Problem, gdgpu.ObjectiveName(r.Objective))
+	}
+	m := gradcheck.NewRequest()
+	m.Problem, m.Device, m.Hidden = "mlp", "cpu", []int{3}
+	m.Given = func(f string) bool { return f == "Job.Hidden" }
+	job, err = m.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Hidden[0] = 7
+	if job.Hidden[0] != 3 {
+		t.Errorf("the job's Hidden follows the request's: %v", job.Hidden)
+	}
+}

@@ -59,7 +59,7 @@ func (p schedParam) defaultsHelp() string {
 		if v := p.defaultFor(k); v != "--steps" {
 			return v
 		}
-		return "the value of --steps"
+		return "the run's step count (--steps, or --epochs times a model's steps per epoch)"
 	}
 	byVal := map[string][]string{}
 	var order []string
