@@ -368,17 +368,7 @@ func (o *Objective) compileProg(outs []output, shifts []int, deferOK bool) progr
 // a subtraction's): Rosenbrock's program of terms and gradient goes
 // from 17 instructions (2 of them views of x) to 14.
 func (p *program) fuse() {
-	uses := make([]int, len(p.code))
-	for _, in := range p.code {
-		for _, a := range []int32{in.a, in.b, in.s} {
-			if a >= 0 {
-				uses[a]++
-			}
-		}
-	}
-	for _, out := range p.outs {
-		uses[out.val] += 2 // an output is stored: never fused away
-	}
+	uses := p.readers(1, 2)            // an output is stored: never fused away
 	into := make([]int32, len(p.code)) // the instruction each one's value is now in
 	keep := make([]bool, len(p.code))
 	for k := range p.code {
@@ -413,17 +403,7 @@ func (p *program) fuse() {
 // (2a)*(-(2x)) and ... - 2*b take one each: 12 arithmetic instructions
 // become 8.
 func (p *program) inline() {
-	uses := make([]int, len(p.code))
-	for _, in := range p.code {
-		for _, a := range []int32{in.a, in.b, in.s} {
-			if a >= 0 {
-				uses[a]++
-			}
-		}
-	}
-	for _, out := range p.outs {
-		uses[out.val] += 2 // an output is stored: never folded away
-	}
+	uses := p.readers(1, 2) // an output is stored: never folded away
 	keep := make([]bool, len(p.code))
 	for k := range p.code {
 		keep[k] = true
@@ -460,6 +440,25 @@ func (p *program) inline() {
 	// A folded instruction's only reader now reads its operand: no value
 	// moves, so no into.
 	p.compact(keep, nil)
+}
+
+// readers weighs the reads of each instruction's value: byInstr for each
+// instruction operand that reads it, byOut for each output that stores
+// it. A pass that folds a value into its only reader asks for a weight of
+// exactly 1 from the kind of reader it folds into.
+func (p *program) readers(byInstr, byOut int) []int {
+	uses := make([]int, len(p.code))
+	for _, in := range p.code {
+		for _, a := range []int32{in.a, in.b, in.s} {
+			if a >= 0 {
+				uses[a] += byInstr
+			}
+		}
+	}
+	for _, out := range p.outs {
+		uses[out.val] += byOut
+	}
+	return uses
 }
 
 // compact keeps the instructions keep marks, in order, and renumbers every
@@ -503,17 +502,7 @@ func (p *program) compact(keep []bool, into []int32) {
 // Rosenbrock's 15). run skips them where accumulate will do so (see
 // fusedAt); elsewhere they run as any instruction.
 func (p *program) deferOutputs() {
-	uses := make([]int, len(p.code))
-	for _, in := range p.code {
-		for _, a := range []int32{in.a, in.b, in.s} {
-			if a >= 0 {
-				uses[a] += 2 // an instruction's read: never deferred
-			}
-		}
-	}
-	for _, out := range p.outs {
-		uses[out.val]++
-	}
+	uses := p.readers(2, 1) // an instruction's read: never deferred
 	for i, out := range p.outs {
 		in := &p.code[out.val]
 		if uses[out.val] == 1 && out.glob < 0 && avx(in.op) {
