@@ -211,17 +211,7 @@ func Run(ctx context.Context, racers []Racer, o Options) (races []*viewer.Race, 
 	glfw.WindowHint(glfw.OpenGLForwardCompatible, glfw.True)
 	glfw.WindowHint(glfw.Resizable, glfw.True)
 	glfw.WindowHint(glfw.ScaleToMonitor, glfw.True) // HiDPI: the window grows with the monitor's scale
-	w, h := o.Width, o.Height
-	if w == 0 {
-		w = DefaultWidth
-	}
-	if h == 0 {
-		h = DefaultHeight
-	}
-	theme := o.Theme
-	if theme == (viewer.Theme{}) {
-		theme = viewer.Dark
-	}
+	w, h, theme := panel(o.Width, o.Height, o.Theme, viewer.Dark)
 	job := &racers[0].Job
 	win, err := glfw.CreateWindow(2*w, h, "gdgpu view: "+job.Problem, nil, nil)
 	if err != nil {

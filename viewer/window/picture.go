@@ -76,17 +76,7 @@ func RunPicture(ctx context.Context, racers []Racer, o PictureOptions) (*Picture
 	if err := o.check(racers); err != nil {
 		return nil, err
 	}
-	w, h := o.Width, o.Height
-	if w == 0 {
-		w = DefaultWidth
-	}
-	if h == 0 {
-		h = DefaultHeight
-	}
-	theme := o.Theme
-	if theme == (viewer.Theme{}) {
-		theme = viewer.Light
-	}
+	w, h, theme := panel(o.Width, o.Height, o.Theme, viewer.Light)
 	var ec *engine.Context
 	for _, r := range racers {
 		if !r.CPU {

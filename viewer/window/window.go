@@ -102,6 +102,22 @@ const (
 	DefaultHeight = 480
 )
 
+// panel returns the panel size w x h and the theme, with DefaultWidth,
+// DefaultHeight and def for those left zero: Run's and RunPicture's
+// defaults, whose themes differ (dark on a screen, light on paper).
+func panel(w, h int, theme, def viewer.Theme) (int, int, viewer.Theme) {
+	if w == 0 {
+		w = DefaultWidth
+	}
+	if h == 0 {
+		h = DefaultHeight
+	}
+	if theme == (viewer.Theme{}) {
+		theme = def
+	}
+	return w, h, theme
+}
+
 // ErrNotBuilt is Run's error in a binary built without -tags window.
 var ErrNotBuilt = errors.New("window: built without the live window (-tags window)")
 
