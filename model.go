@@ -103,8 +103,10 @@ type Network interface {
 	// kernel head (the model's CPU, from JobModel): it adds each row's
 	// loss to loss in row order and returns that sum and the rows a
 	// classifier predicts right; with g not nil it adds the gradient of
-	// the rows' summed loss in the parameters w to g. It must not
-	// allocate, and its result must not depend on anything but its
+	// the rows' summed loss in the parameters w to g. The CPU backend
+	// hands it runs of rows of its choosing (cpu's netRunRows); a network
+	// that sums over rows one row after another, as the mlp does, gives
+	// the same bits whatever the run. It must not allocate, and its result must not depend on anything but its
 	// arguments (the CPU backend calls it from several goroutines on
 	// disjoint g and scratch).
 	Pass(loss float64, head CPUModelLoss, w, x, y, g, scratch []float64) (float64, int)

@@ -88,7 +88,8 @@
 //     takes an FMA path in assembly on arm64 and on any amd64 CPU with
 //     FMA; gonum's code: Minimize's gonum methods (its line searches
 //     fuse under GOAMD64=v3 and on arm64) and, on arm64, the MLP's matrix
-//     products (gonum's BLAS runs Go loops there, assembly on amd64); and
+//     products (gonum's BLAS runs Go loops there; amd64 runs kern.Gemm's
+//     AVX kernels, or gonum's assembly without AVX, the same bits); and
 //     the sign of a NaN the hardware makes (negative on amd64, positive
 //     on arm64). Runs that use them (Rastrigin, Levy, Ackley, Griewank,
 //     typed objectives with such functions, the logistic, softmax and MLP

@@ -151,6 +151,7 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 		if m.net, err = info.Net(job, d.Cols, m.outputs); err != nil {
 			return nil, fmt.Errorf("cpu: %w", err)
 		}
+		m.run = netRunRows(d.Cols, m.net)
 		// the run's rows in float64, their targets, the network's scratch
 		scratch = m.run*(d.Cols+1) + m.net.Scratch(m.run)
 		m.net.Weights(func(lo, hi int) { m.weights = append(m.weights, [2]int{lo, hi}) })
@@ -213,6 +214,28 @@ func runRows(cols, outputs int) int {
 	return max(1, min(64, 4096/max(cols, 1), 4096/max(outputs, 1)))
 }
 
+// netRunFloats bounds a network's run: its rows in float64 and the
+// network's scratch for them, per worker (32 MiB).
+const netRunFloats = 1 << 22
+
+// maxNetRun is the longest run netRunRows gives; a variable so that tests
+// can shorten it.
+var maxNetRun = 256
+
+// netRunRows is how many rows a block hands a network's Pass at a time:
+// as many as fit netRunFloats, at most maxNetRun (256), at least one. A network's
+// matrix products read and write the layers' gradient sums (every weight)
+// once per run, so short runs (runRows's 5 rows for 784 features) spend
+// the step streaming them. The mlp's bits do not depend on the run: its
+// Pass sums over rows one row after another (gdgpu.Network).
+func netRunRows(cols int, net gdgpu.Network) int {
+	run := maxNetRun
+	for run > 1 && run*(cols+1)+net.Scratch(run) > netRunFloats {
+		run /= 2
+	}
+	return run
+}
+
 // modelHostBytes is what a model job holds beside the data: the optimizer
 // backend's vectors, the gradient and the block partial sums, and a
 // network's scratch.
@@ -223,7 +246,7 @@ func modelHostBytes(job *gdgpu.Job) int64 {
 	need := hostBytes(&oj) + int64(job.Dim)*8*int64(1+blocks) + int64(job.Data.Rows)*4
 	if net, _ := gdgpu.ModelNetwork(job); net != nil {
 		// each worker's run of rows in float64 and the network's scratch
-		run := runRows(job.Data.Cols, job.Data.Outputs())
+		run := netRunRows(job.Data.Cols, net)
 		need += int64(min(runtime.GOMAXPROCS(0), blocks)) * 8 * (int64(run)*int64(job.Data.Cols+1) + int64(net.Scratch(run)))
 	}
 	return need

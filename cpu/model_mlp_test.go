@@ -9,6 +9,8 @@ import (
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
+	"github.com/gdgpu/gdgpu/internal/kern"
+	"github.com/gdgpu/gdgpu/internal/testcases"
 )
 
 // mlpJob is an mlp job on a standardized synthetic classification set
@@ -161,6 +163,57 @@ func TestMLPWorkersBitIdentical(t *testing.T) {
 	}
 	if s1[len(s1)-1].Loss >= s1[0].Loss {
 		t.Errorf("the loss went from %v to %v", s1[0].Loss, s1[len(s1)-1].Loss)
+	}
+}
+
+// TestMLPGemmBitIdentical: an mlp run ends on the same bits, samples
+// included, whether its matrix products run in kern.Gemm's AVX kernels or
+// in gonum's Dgemm, and whatever run of rows a block hands Pass (the
+// default 256, 1, 7): relu's zeros, widths across the kernels' 32- and
+// 4-wide strips, inner dimensions across their 64-row blocks and 4-wide
+// tails, minibatches spanning blocks, L2 and a validation set.
+func TestMLPGemmBitIdentical(t *testing.T) {
+	if !kern.UseAVX {
+		t.Skip("this build or CPU has no AVX gemm kernels")
+	}
+	job := mlpJob(t, 1500, 300, 71, 5, []int{38, 67}, "relu")
+	job.BatchSize, job.L2, job.Steps, job.LogEvery = 700, 0.01, 6, 3
+	run := func(avx bool, maxRun int) ([]float64, []gdgpu.Sample) {
+		kern.UseAVX, maxNetRun = avx, maxRun
+		defer func() { kern.UseAVX, maxNetRun = true, 256 }()
+		b, err := NewModel(job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if want := maxRun; b.run != want {
+			t.Fatalf("runs of %d rows, want %d", b.run, want)
+		}
+		res, err := gdgpu.Run(context.Background(), job, b, job.StartPoint(), gdgpu.Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float64, job.Dim)
+		b.Params(x)
+		return x, res.Samples
+	}
+	xg, sg := run(false, 256)
+	for _, c := range []struct {
+		avx    bool
+		maxRun int
+	}{{true, 256}, {true, 1}, {true, 7}, {false, 7}} {
+		x, s := run(c.avx, c.maxRun)
+		if i := testcases.FirstBitDiff(x, xg); i >= 0 {
+			t.Fatalf("AVX %v, runs of %d: x[%d] = %v, %v with gonum and runs of 256", c.avx, c.maxRun, i, x[i], xg[i])
+		}
+		if len(s) != len(sg) || len(s) < 3 {
+			t.Fatalf("%d and %d samples", len(s), len(sg))
+		}
+		for i := range s {
+			if s[i] != sg[i] {
+				t.Fatalf("AVX %v, runs of %d: sample %d %+v, %+v with gonum", c.avx, c.maxRun, i, s[i], sg[i])
+			}
+		}
 	}
 }
 

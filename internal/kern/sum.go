@@ -1,7 +1,8 @@
 // Package kern holds the float64 building blocks that gdgpu's CPU objectives
 // and the cpu backend share: the pairwise summation tree whose shape the
-// samples' bits depend on, and the AVX kernels of the built-in quadratic
-// and Rosenbrock objectives.
+// samples' bits depend on, the AVX kernels of the built-in quadratic
+// and Rosenbrock objectives and of the optimizers' steps, and the mlp's
+// matrix products (Gemm), bit for bit gonum's.
 package kern
 
 // Leaf is the number of elements a sweep handles at a time: the length of
