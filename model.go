@@ -9,6 +9,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/gdgpu/gdgpu/internal/kern"
 )
 
 // ModelInfo describes one model trained on data (a Job whose Problem is a
@@ -121,6 +123,44 @@ type Network interface {
 	// Describe the shape in a line (the run header).
 	Layout() string
 	Describe() string
+}
+
+// TeamNetwork is a Network whose Pass can share its work with a Team's
+// helper goroutines (the mlp: its matrix products). The CPU backend hands
+// it a Team when a pass has one block, so the workers that have no block
+// help the one that has.
+type TeamNetwork interface {
+	Network
+	// PassTeam is Pass with team's helpers sharing the work, with the same
+	// result, bit for bit, whatever the team (nil: none).
+	PassTeam(team *Team, loss float64, head CPUModelLoss, w, x, y, g, scratch []float64) (float64, int)
+}
+
+// Team is a set of helper goroutines a TeamNetwork's Pass shares its
+// matrix products with: each product's rows (or columns) split among
+// them and the caller, which gives the same bits as one goroutine, since
+// every element is summed on its own. A nil *Team has no helpers. One
+// Pass at a time may use a Team.
+type Team struct{ k *kern.Team }
+
+// NewTeam starts helpers goroutines (none for helpers < 1); Close stops
+// them.
+func NewTeam(helpers int) *Team { return &Team{kern.NewTeam(helpers)} }
+
+// Close stops the team's helpers; it must not be used after.
+func (t *Team) Close() {
+	if t != nil {
+		t.k.Close()
+	}
+}
+
+// kernel is the team's kern.Team (nil for a nil *Team, which kern runs
+// on the caller alone).
+func (t *Team) kernel() *kern.Team {
+	if t == nil {
+		return nil
+	}
+	return t.k
 }
 
 // PerClass reports whether the model has one output per class (K =

@@ -199,10 +199,17 @@ func (n *mlp) Scratch(rows int) int {
 
 // Pass is the network on a run of rows (Network.Pass).
 func (n *mlp) Pass(loss float64, head CPUModelLoss, w, x, y, g, scratch []float64) (float64, int) {
+	return n.PassTeam(nil, loss, head, w, x, y, g, scratch)
+}
+
+// PassTeam is Pass with its matrix products shared with team's helpers
+// (TeamNetwork.PassTeam).
+func (n *mlp) PassTeam(team *Team, loss float64, head CPUModelLoss, w, x, y, g, scratch []float64) (float64, int) {
 	rows := len(y)
 	L := len(n.width) - 1 // layers
 	k := n.width[L]
-	off := n.forward(w, x, rows, scratch)
+	tk := team.kernel()
+	off := n.forward(tk, w, x, rows, scratch)
 	z, dz := scratch[off:off+rows*k], scratch[off+rows*k:off+2*rows*k]
 	off += 2 * rows * k
 	var correct int
@@ -226,7 +233,7 @@ func (n *mlp) Pass(loss float64, head CPUModelLoss, w, x, y, g, scratch []float6
 		gw := g[n.off[l] : n.off[l]+outW*inW]
 		gb := g[n.off[l]+outW*inW : n.off[l]+outW*(inW+1)]
 		// gW += doutᵀ · in, in tiles that gonum computes serially.
-		gemm(blas.Trans, blas.NoTrans, outW, inW, rows, dout, outW, lin, inW, gw, inW)
+		gemm(tk, blas.Trans, blas.NoTrans, outW, inW, rows, dout, outW, lin, inW, gw, inW)
 		for r := range rows {
 			for o, v := range dout[r*outW : (r+1)*outW] {
 				gb[o] += v
@@ -239,7 +246,7 @@ func (n *mlp) Pass(loss float64, head CPUModelLoss, w, x, y, g, scratch []float6
 		din := buf[l%2][:rows*inW]
 		clear(din)
 		wl := w[n.off[l] : n.off[l]+outW*inW]
-		gemm(blas.NoTrans, blas.NoTrans, rows, inW, outW, dout, outW, wl, inW, din, inW)
+		gemm(tk, blas.NoTrans, blas.NoTrans, rows, inW, outW, dout, outW, wl, inW, din, inW)
 		a, h := n.hidden(scratch, rows, l-1)
 		n.derive(a, h, din)
 		dout = din
@@ -262,12 +269,12 @@ func (n *mlp) hidden(scratch []float64, rows, l int) (a, h []float64) {
 // forward computes the hidden layers (hidden) and the outputs Z (rows x
 // K, at the offset returned, after the hidden layers) of rows rows of x
 // in scratch.
-func (n *mlp) forward(w, x []float64, rows int, scratch []float64) int {
+func (n *mlp) forward(team *kern.Team, w, x []float64, rows int, scratch []float64) int {
 	L := len(n.width) - 1
 	in := x
 	for l := 0; l < L-1; l++ {
 		a, h := n.hidden(scratch, rows, l)
-		n.affine(l, w, in, a, rows)
+		n.affine(team, l, w, in, a, rows)
 		n.activate(a, h)
 		in = h
 	}
@@ -275,7 +282,7 @@ func (n *mlp) forward(w, x []float64, rows int, scratch []float64) int {
 	for _, v := range n.width[1:L] {
 		off += 2 * rows * v
 	}
-	n.affine(L-1, w, in, scratch[off:off+rows*n.width[L]], rows)
+	n.affine(team, L-1, w, in, scratch[off:off+rows*n.width[L]], rows)
 	return off
 }
 
@@ -283,20 +290,20 @@ func (n *mlp) forward(w, x []float64, rows int, scratch []float64) int {
 func (n *mlp) Outputs(w, x, z, scratch []float64) {
 	k := n.width[len(n.width)-1]
 	rows := len(z) / k
-	off := n.forward(w, x, rows, scratch)
+	off := n.forward(nil, w, x, rows, scratch)
 	copy(z, scratch[off:off+rows*k])
 }
 
 // affine writes layer l's outputs on rows inputs in (rows x width[l]):
 // out = in·Wᵀ + b.
-func (n *mlp) affine(l int, w, in, out []float64, rows int) {
+func (n *mlp) affine(team *kern.Team, l int, w, in, out []float64, rows int) {
 	inW, outW := n.width[l], n.width[l+1]
 	wl := w[n.off[l] : n.off[l]+outW*inW]
 	b := w[n.off[l]+outW*inW : n.off[l]+outW*(inW+1)]
 	for r := range rows {
 		copy(out[r*outW:(r+1)*outW], b)
 	}
-	gemm(blas.NoTrans, blas.Trans, rows, outW, inW, in, inW, wl, inW, out, outW)
+	gemm(team, blas.NoTrans, blas.Trans, rows, outW, inW, in, inW, wl, inW, out, outW)
 }
 
 // gemmTile is the largest tile of C that gemm hands gonum: below
@@ -307,10 +314,11 @@ const gemmTile = 64
 
 // gemm adds op(A)·op(B) to the m x n matrix C (row-major, leading
 // dimensions lda, ldb, ldc), k the inner dimension: through kern.Gemm's
-// AVX kernels where they run, which give gonum's bits 3-5x faster, else
-// through gonum tile by tile.
-func gemm(ta, tb blas.Transpose, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
-	if kern.Gemm(ta == blas.Trans, tb == blas.Trans, m, n, k, a, lda, b, ldb, c, ldc) {
+// AVX kernels where they run, which give gonum's bits 3-5x faster,
+// shared with team's helpers (nil: none), else through gonum tile by
+// tile.
+func gemm(team *kern.Team, ta, tb blas.Transpose, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
+	if team.Gemm(ta == blas.Trans, tb == blas.Trans, m, n, k, a, lda, b, ldb, c, ldc) {
 		return
 	}
 	for i0 := 0; i0 < m; i0 += gemmTile {
@@ -414,7 +422,7 @@ func (n *mlp) Kink(w, x []float64, rows int) float64 {
 		return math.Inf(1)
 	}
 	scratch := make([]float64, n.Scratch(rows))
-	n.forward(w, x, rows, scratch)
+	n.forward(nil, w, x, rows, scratch)
 	best := math.Inf(1)
 	for l := range len(n.width) - 2 {
 		a, _ := n.hidden(scratch, rows, l)

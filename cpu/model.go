@@ -33,6 +33,8 @@ type Model struct {
 	info            gdgpu.ModelInfo
 	loss            gdgpu.CPUModelLoss // the model's (and job's cost's) kernel
 	net             gdgpu.Network      // a network's own passes (ModelInfo.Net), or nil
+	tnet            gdgpu.TeamNetwork  // net, when it can share a pass with a team
+	team            *gdgpu.Team        // helpers for tnet's one-block passes, or nil
 	weights         [][2]int           // the penalised parameters' runs [lo, hi)
 	outputs, stride int                // K, and P = Cols (+1 with the intercept)
 	dim             int
@@ -48,6 +50,7 @@ type Model struct {
 	pRows     []int32 // the pass's rows, or nil: rows 0..pN-1
 	pN        int
 	pGrad     bool
+	pTeam     *gdgpu.Team // team when the pass has one block, else nil
 	blockRows int
 	blocks    int
 	partial   []float64   // blocks x dim gradient sums
@@ -180,6 +183,12 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 		m.start[w] = make(chan struct{})
 		go m.worker(w)
 	}
+	// A pass of one block (a batch of up to blockRows rows) would leave
+	// every other thread idle: a network that can shares its products
+	// with them.
+	if tn, ok := m.net.(gdgpu.TeamNetwork); ok && runtime.GOMAXPROCS(0) > 1 {
+		m.tnet, m.team = tn, gdgpu.NewTeam(runtime.GOMAXPROCS(0)-1)
+	}
 	if opt.lb != nil {
 		opt.closure = m.closure
 	}
@@ -275,6 +284,10 @@ func (m *Model) work(w int) {
 func (m *Model) pass(x, y []float32, rows []int32, n int, grad bool) (loss float64, correct int) {
 	m.pX, m.pY, m.pRows, m.pN, m.pGrad = x, y, rows, n, grad
 	used := min(m.workers, (n+m.blockRows-1)/m.blockRows)
+	m.pTeam = nil
+	if used == 1 {
+		m.pTeam = m.team
+	}
 	m.wg.Add(used - 1)
 	for w := 1; w < used; w++ {
 		m.start[w] <- struct{}{}
@@ -396,7 +409,11 @@ func (m *Model) netBlock(blk, lo, hi int, z []float64) {
 			ys[r-r0] = float64(m.pY[i])
 		}
 		var c int
-		loss, c = m.net.Pass(loss, m.loss, m.opt.x, xs[:(r1-r0)*d], ys[:r1-r0], part, scratch)
+		if m.tnet != nil {
+			loss, c = m.tnet.PassTeam(m.pTeam, loss, m.loss, m.opt.x, xs[:(r1-r0)*d], ys[:r1-r0], part, scratch)
+		} else {
+			loss, c = m.net.Pass(loss, m.loss, m.opt.x, xs[:(r1-r0)*d], ys[:r1-r0], part, scratch)
+		}
 		correct += c
 	}
 	m.lossSum[blk], m.correct[blk] = loss, correct
@@ -655,6 +672,7 @@ func (m *Model) Close() error {
 		for w := 1; w < m.workers; w++ {
 			close(m.start[w])
 		}
+		m.team.Close()
 		m.closed = true
 	}
 	return m.opt.Close()

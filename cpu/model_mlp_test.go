@@ -168,26 +168,32 @@ func TestMLPWorkersBitIdentical(t *testing.T) {
 
 // TestMLPGemmBitIdentical: an mlp run ends on the same bits, samples
 // included, whether its matrix products run in kern.Gemm's AVX kernels or
-// in gonum's Dgemm, and whatever run of rows a block hands Pass (the
-// default 256, 1, 7): relu's zeros, widths across the kernels' 32- and
-// 4-wide strips, inner dimensions across their 64-row blocks and 4-wide
-// tails, minibatches spanning blocks, L2 and a validation set.
+// in gonum's Dgemm, shared with a team of 3 helpers or not (its batches
+// and its validation set are one block each, so the team takes part),
+// and whatever run of rows a block hands Pass (the default 256, 1, 7):
+// relu's zeros, widths across the kernels' 32- and 4-wide strips, inner
+// dimensions across their 32-row blocks and 4-wide tails, rows and
+// columns split among the team, L2.
 func TestMLPGemmBitIdentical(t *testing.T) {
 	if !kern.UseAVX {
 		t.Skip("this build or CPU has no AVX gemm kernels")
 	}
 	job := mlpJob(t, 1500, 300, 71, 5, []int{38, 67}, "relu")
-	job.BatchSize, job.L2, job.Steps, job.LogEvery = 700, 0.01, 6, 3
-	run := func(avx bool, maxRun int) ([]float64, []gdgpu.Sample) {
+	job.BatchSize, job.L2, job.Steps, job.LogEvery = 300, 0.01, 6, 3
+	minWork := kern.TeamMinWork
+	kern.TeamMinWork = 1 // split these small products too
+	defer func() { kern.TeamMinWork = minWork }()
+	run := func(avx bool, maxRun, procs int) ([]float64, []gdgpu.Sample) {
 		kern.UseAVX, maxNetRun = avx, maxRun
-		defer func() { kern.UseAVX, maxNetRun = true, 256 }()
+		old := runtime.GOMAXPROCS(procs)
+		defer func() { kern.UseAVX, maxNetRun = true, 256; runtime.GOMAXPROCS(old) }()
 		b, err := NewModel(job)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer b.Close()
-		if want := maxRun; b.run != want {
-			t.Fatalf("runs of %d rows, want %d", b.run, want)
+		if b.run != maxRun || (b.team != nil) != (procs > 1) {
+			t.Fatalf("runs of %d rows, want %d; team %v with GOMAXPROCS %d", b.run, maxRun, b.team != nil, procs)
 		}
 		res, err := gdgpu.Run(context.Background(), job, b, job.StartPoint(), gdgpu.Hooks{})
 		if err != nil {
@@ -197,21 +203,21 @@ func TestMLPGemmBitIdentical(t *testing.T) {
 		b.Params(x)
 		return x, res.Samples
 	}
-	xg, sg := run(false, 256)
+	xg, sg := run(false, 256, 1)
 	for _, c := range []struct {
-		avx    bool
-		maxRun int
-	}{{true, 256}, {true, 1}, {true, 7}, {false, 7}} {
-		x, s := run(c.avx, c.maxRun)
+		avx           bool
+		maxRun, procs int
+	}{{true, 256, 1}, {true, 1, 1}, {true, 7, 1}, {false, 7, 1}, {true, 256, 4}, {true, 7, 4}, {false, 256, 4}} {
+		x, s := run(c.avx, c.maxRun, c.procs)
 		if i := testcases.FirstBitDiff(x, xg); i >= 0 {
-			t.Fatalf("AVX %v, runs of %d: x[%d] = %v, %v with gonum and runs of 256", c.avx, c.maxRun, i, x[i], xg[i])
+			t.Fatalf("%+v: x[%d] = %v, %v with gonum, one goroutine and runs of 256", c, i, x[i], xg[i])
 		}
 		if len(s) != len(sg) || len(s) < 3 {
 			t.Fatalf("%d and %d samples", len(s), len(sg))
 		}
 		for i := range s {
 			if s[i] != sg[i] {
-				t.Fatalf("AVX %v, runs of %d: sample %d %+v, %+v with gonum", c.avx, c.maxRun, i, s[i], sg[i])
+				t.Fatalf("%+v: sample %d %+v, %+v with gonum", c, i, s[i], sg[i])
 			}
 		}
 	}

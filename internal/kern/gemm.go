@@ -128,3 +128,108 @@ func gemmDot(m, n, k int, a []float64, lda int, b []float64, ldb int, c []float6
 		}
 	}
 }
+
+// Team shares Gemm's products out to helper goroutines: each takes a
+// range of C's rows (or, where C is wider than tall, of its columns), and
+// since every element of C is summed on its own, in its own order, the
+// bits are Gemm's whatever the split. A nil *Team has no helpers. One
+// goroutine at a time may call Gemm on a Team.
+type Team struct {
+	helpers int
+	tasks   chan gemmTask
+	done    chan struct{}
+}
+
+// gemmTask is one part of a Team's product, passed by value (a send
+// copies it: nothing is allocated).
+type gemmTask struct {
+	transA, transB bool
+	m, n, k        int
+	a, b, c        []float64
+	lda, ldb, ldc  int
+}
+
+// teamMinRows is the fewest rows (or columns) of C a part takes, and
+// TeamMinWork the fewest multiply-adds (about 0.1 ms): below them a
+// helper's wake-up costs more than the part saves (BenchmarkMLPStep's
+// 64-128-64-10 network, whose largest products have 2.1M, was 7-40%
+// slower on 2 threads when they were split). TeamMinWork is a variable
+// so that tests (here and cpu's) can lower it.
+const teamMinRows = 16
+
+var TeamMinWork = 1 << 21
+
+// NewTeam starts helpers goroutines (none for helpers < 1); Close stops
+// them.
+func NewTeam(helpers int) *Team {
+	t := &Team{helpers: max(helpers, 0), tasks: make(chan gemmTask), done: make(chan struct{})}
+	for range t.helpers {
+		go func() {
+			for p := range t.tasks {
+				Gemm(p.transA, p.transB, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, p.c, p.ldc)
+				t.done <- struct{}{}
+			}
+		}()
+	}
+	return t
+}
+
+// Close stops the helpers; the Team must not be used after.
+func (t *Team) Close() {
+	if t != nil {
+		close(t.tasks)
+	}
+}
+
+// Gemm is the package's Gemm with the product split among the caller and
+// the helpers: the same bits, and false, doing nothing, where Gemm does.
+func (t *Team) Gemm(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) bool {
+	if t == nil || t.helpers == 0 || !UseAVX || transA && transB || m <= 0 || n <= 0 || k <= 0 {
+		return Gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	}
+	rows := m >= n // split C's rows, else its columns
+	span := n
+	if rows {
+		span = m
+	}
+	parts := min(t.helpers+1, span/teamMinRows, m*n*k/TeamMinWork)
+	if parts < 2 {
+		return Gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	}
+	var first gemmTask
+	for p := range parts {
+		lo, hi := p*span/parts, (p+1)*span/parts
+		if rows && transB {
+			lo, hi = lo&^1, hi&^1 // whole pairs of rows for the dot form's 2 x 4 blocks
+		}
+		if p == parts-1 {
+			hi = span
+		}
+		q := gemmTask{transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+		if rows {
+			q.m, q.c = hi-lo, c[lo*ldc:]
+			if transA {
+				q.a = a[lo:]
+			} else {
+				q.a = a[lo*lda:]
+			}
+		} else {
+			q.n, q.c = hi-lo, c[lo:]
+			if transB {
+				q.b = b[lo*ldb:]
+			} else {
+				q.b = b[lo:]
+			}
+		}
+		if p == 0 {
+			first = q
+			continue
+		}
+		t.tasks <- q
+	}
+	Gemm(first.transA, first.transB, first.m, first.n, first.k, first.a, first.lda, first.b, first.ldb, first.c, first.ldc)
+	for range parts - 1 {
+		<-t.done
+	}
+	return true
+}

@@ -61,7 +61,8 @@ func gemmInput(r *rand.Rand, v []float64, in int, tag uint64) {
 
 // TestGemmBits holds Gemm's kernels to gonum's Dgemm bit for bit (NaN
 // payloads included) on every form it takes, over sizes on both sides of
-// each kernel's strip, block and tail, with padded leading dimensions.
+// each kernel's strip, block and tail, with padded leading dimensions,
+// alone and shared by a Team.
 func TestGemmBits(t *testing.T) {
 	if !UseAVX {
 		t.Skip("this build or CPU has no AVX gemm kernels")
@@ -70,6 +71,12 @@ func TestGemmBits(t *testing.T) {
 	sizes := []int{1, 2, 3, 4, 5, 7, 8, 31, 33, 36, 63, 65, 129, 131}
 	forms := []struct{ ta, tb bool }{{false, false}, {true, false}, {false, true}}
 	checked := 0
+	teams := []*Team{NewTeam(1), NewTeam(2), NewTeam(3), nil}
+	TeamMinWork = 1 // split even these small products
+	defer func() { TeamMinWork = 1 << 21 }()
+	for _, team := range teams {
+		defer team.Close()
+	}
 	for _, f := range forms {
 		for _, in := range []int{0, 300, 5} {
 			for round := range 30 {
@@ -91,7 +98,7 @@ func TestGemmBits(t *testing.T) {
 				gemmInput(r, a, in, 1)
 				gemmInput(r, b, in, 2)
 				gemmInput(r, c, in, 3)
-				want := slices.Clone(c)
+				want, ct := slices.Clone(c), slices.Clone(c)
 				gonumGemm(f.ta, f.tb, m, n, k, a, lda, b, ldb, want, ldc)
 				if !Gemm(f.ta, f.tb, m, n, k, a, lda, b, ldb, c, ldc) {
 					t.Fatalf("Gemm(%v, %v) did not take the form", f.ta, f.tb)
@@ -99,6 +106,19 @@ func TestGemmBits(t *testing.T) {
 				if i := testcases.FirstBitDiff(c, want); i >= 0 {
 					t.Fatalf("transA %v transB %v, %dx%dx%d, pad %d, specials 1/%d: c[%d,%d] = %x, gonum %x",
 						f.ta, f.tb, m, n, k, pad, in, i/ldc, i%ldc, math.Float64bits(c[i]), math.Float64bits(want[i]))
+				}
+				// The same product shared among 1 to 3 helpers, rows or
+				// columns split (16 or more a part).
+				team, helpers := teams[round%len(teams)], 0
+				if team != nil {
+					helpers = team.helpers
+				}
+				if !team.Gemm(f.ta, f.tb, m, n, k, a, lda, b, ldb, ct, ldc) {
+					t.Fatalf("Team.Gemm(%v, %v) did not take the form", f.ta, f.tb)
+				}
+				if i := testcases.FirstBitDiff(ct, want); i >= 0 {
+					t.Fatalf("%d helpers, transA %v transB %v, %dx%dx%d, pad %d, specials 1/%d: c[%d,%d] = %x, gonum %x",
+						helpers, f.ta, f.tb, m, n, k, pad, in, i/ldc, i%ldc, math.Float64bits(ct[i]), math.Float64bits(want[i]))
 				}
 				checked++
 			}
