@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"slices"
 	"strings"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/data"
 )
 
 // Run Adam on a built-in problem, a quadratic of condition number 1000 in
@@ -189,4 +191,48 @@ func ExampleHyperTakes() {
 	// it takes {Optimizer.lr}, {Optimizer.momentum}, {Optimizer.dampening}, {Optimizer.weight-decay}, {Optimizer.nesterov}, {Optimizer.maximize}
 	// it takes no hyperparameters
 	// it takes --history
+}
+
+// Share an mlp's pass with a team of helper goroutines: the products of
+// its 512- and 256-wide layers are split among them, and the loss and
+// gradient are the same to the bit as on one goroutine (the CPU backend
+// does this when a pass has a single block of rows).
+func ExampleNewTeam() {
+	const rows, cols = 256, 64
+	ds, err := data.Synthetic("classification", rows, cols, 10, 0.5, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	d, err := gdgpu.NewData("mlp", ds.X, ds.Y, rows, cols, nil, nil, 0, len(ds.Classes))
+	if err != nil {
+		log.Fatal(err)
+	}
+	job := gdgpu.NewJob()
+	job.Problem, job.Data, job.Hidden = "mlp", d, []int{512, 256}
+	if job.Dim, err = gdgpu.ModelParams(&job); err != nil {
+		log.Fatal(err)
+	}
+	net, err := gdgpu.ModelNetwork(&job)
+	if err != nil {
+		log.Fatal(err)
+	}
+	head := gdgpu.JobModel(&job).CPU(&job)
+	w := job.StartPoint()
+	x, y := make([]float64, rows*cols), make([]float64, rows)
+	for i, v := range ds.X {
+		x[i] = float64(v)
+	}
+	for i, v := range ds.Y {
+		y[i] = float64(v)
+	}
+	scratch := make([]float64, net.Scratch(rows))
+
+	team := gdgpu.NewTeam(3)
+	defer team.Close()
+	tn := net.(gdgpu.TeamNetwork)
+	g1, g2 := make([]float64, job.Dim), make([]float64, job.Dim)
+	l1, _ := tn.PassTeam(nil, 0, head, w, x, y, g1, scratch)
+	l2, _ := tn.PassTeam(team, 0, head, w, x, y, g2, scratch)
+	fmt.Println("same loss:", l1 == l2, "same gradient:", slices.Equal(g1, g2))
+	// Output: same loss: true same gradient: true
 }
