@@ -94,13 +94,17 @@ type Config struct {
 	MLPBatches []int
 	// GEMMSizes are the edges of the square GEMM rows (GPU only).
 	GEMMSizes []int
+	// GEMMBlocks are the kernel's invocation blocks timed at each size
+	// (engine.GEMMBlocks: 2, the mlp's, gives the "gemm" rows, 4 and 8
+	// "gemm-r4" and "gemm-r8"); none is 2 alone.
+	GEMMBlocks []int
 }
 
 // DefaultConfig is `gdgpu bench`'s configuration without flags.
 func DefaultConfig() Config {
 	return Config{
 		Sizes: []int{1e4, 1e5, 1e6, 1e7}, Precision: gdgpu.F32, Reps: 20, LoopSteps: 200,
-		MLPHidden: []int{1024, 1024}, MLPBatches: []int{256, 1024}, GEMMSizes: []int{1024, 4096},
+		MLPHidden: []int{1024, 1024}, MLPBatches: []int{256, 1024}, GEMMSizes: []int{1024, 4096}, GEMMBlocks: []int{2, 4, 8},
 	}
 }
 
@@ -131,6 +135,11 @@ func (c *Config) Validate() error {
 				if n < 1 || n > maxWidth {
 					return gdgpu.FieldErrorf(l.field+": %d is not a whole number from 1 to %d", n, maxWidth).In("bench")
 				}
+			}
+		}
+		for _, r := range c.GEMMBlocks {
+			if !slices.Contains(engine.GEMMBlocks, r) {
+				return gdgpu.FieldErrorf("{Config.GEMMBlocks}: %d is not a block the kernel compiles for (%v)", r, engine.GEMMBlocks).In("bench")
 			}
 		}
 		return nil

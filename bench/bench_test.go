@@ -235,11 +235,12 @@ func TestRunObjective(t *testing.T) {
 
 // TestRunMLP: Config.MLP, in a small configuration, gives an mlp-step row
 // per batch with the FLOP count of its network and positive figures on
-// both devices, and on the GPU a gemm row per size; peak is unknown on the
-// CPU and llvmpipe. The table has its own columns. No timed assertion.
+// both devices, and on the GPU a gemm row per size and block (none given:
+// the mlp's 2 alone); peak is unknown on the CPU and llvmpipe. The table
+// has its own columns. No timed assertion.
 func TestRunMLP(t *testing.T) {
 	for device, ec := range contexts(t) {
-		cfg := Config{Reps: 2, LoopSteps: 1, MLP: true, MLPHidden: []int{16, 8}, MLPBatches: []int{4, 8}, GEMMSizes: []int{8, 40}}
+		cfg := Config{Reps: 2, LoopSteps: 1, MLP: true, MLPHidden: []int{16, 8}, MLPBatches: []int{4, 8}, GEMMSizes: []int{8, 40}, GEMMBlocks: []int{2, 8}}
 		rep, err := Run(context.Background(), ec, &cfg)
 		if err != nil {
 			t.Fatalf("%s: %v", device, err)
@@ -250,7 +251,7 @@ func TestRunMLP(t *testing.T) {
 		}
 		want := []key{{"mlp-step", 4}, {"mlp-step", 8}}
 		if device == "gpu" {
-			want = append(want, key{"gemm", 8}, key{"gemm", 40})
+			want = append(want, key{"gemm", 8}, key{"gemm", 40}, key{"gemm-r8", 8}, key{"gemm-r8", 40})
 		}
 		if len(rep.Rows) != len(want) {
 			t.Fatalf("%s: %d rows, want %v: %+v", device, len(rep.Rows), want, rep.Rows)
@@ -262,7 +263,7 @@ func TestRunMLP(t *testing.T) {
 			// 784-16-8-10: W = 784·16 + 16·8 + 8·10 = 12752; forward 2·W·B,
 			// backward 2·(2W - 784·16)·B
 			flops := float64(2*12752+2*(2*12752-784*16)) * float64(r.N)
-			if r.Op == "gemm" {
+			if strings.HasPrefix(r.Op, "gemm") {
 				flops = 2 * float64(r.N*r.N*r.N)
 			}
 			if r.Skipped != "" || r.Flops != flops || !(r.MedianS > 0 && r.WallPerOpS > 0 && r.GFlops > 0) || r.Reps != 2 {
@@ -270,6 +271,13 @@ func TestRunMLP(t *testing.T) {
 			}
 			if r.Peak != "unknown" && strings.Contains(rep.Renderer, "llvmpipe") || device == "cpu" && r.PeakGFlops != 0 {
 				t.Errorf("%s: peak %q %g on %s", device, r.Peak, r.PeakGFlops, rep.Renderer)
+			}
+		}
+		if device == "gpu" {
+			cfg := Config{Reps: 1, LoopSteps: 1, MLP: true, MLPHidden: []int{4}, MLPBatches: []int{2}, GEMMSizes: []int{8}}
+			r2, err := Run(context.Background(), ec, &cfg)
+			if err != nil || len(r2.Rows) != 2 || r2.Rows[1].Op != "gemm" {
+				t.Errorf("no GEMMBlocks: %v, rows %+v (want mlp-step and gemm)", err, r2)
 			}
 		}
 		if r := rep.Rows[0]; !strings.Contains(r.Desc, "784-16-8-10 relu mlp, batch 4") {

@@ -16,8 +16,10 @@ import (
 // Config.MLP (issue 16): the FLOP-bound row family. "mlp-step" is one
 // training step (forward, backward, Adam) of a relu network on synthetic
 // data, N being the batch; "gemm" is the GEMM kernel alone
-// (engine.BenchGEMM), N being the edge of the square product. Their
-// figure is GFLOP/s, beside the device's fp32 peak where it is known.
+// (engine.BenchGEMMBlock, the mlp's 2 x 2 block an invocation), N being
+// the edge of the square product, and "gemm-r4", "gemm-r8" the same
+// kernel with 4 x 4 and 8 x 8 blocks (Config.GEMMBlocks). Their figure is
+// GFLOP/s, beside the device's fp32 peak where it is known.
 
 // mlpInputs and mlpClasses are the network's ends: 784 features (a 28 x
 // 28 image) in, 10 classes out.
@@ -120,6 +122,26 @@ func runMLP(ctx context.Context, ec *engine.Context, rep *Report, prec gdgpu.Pre
 	if ec == nil {
 		return nil // the GEMM kernel is the GPU's
 	}
+	blocks := cfg.GEMMBlocks
+	if len(blocks) == 0 {
+		blocks = []int{2} // the mlp's
+	}
+	for _, blk := range blocks {
+		if err := gemmRows(ctx, rep, ec, cfg, prec, blk, peak, source); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gemmRows times the GEMM kernel with blk x blk outputs an invocation at
+// each of cfg.GEMMSizes.
+func gemmRows(ctx context.Context, rep *Report, ec *engine.Context, cfg *Config, prec gdgpu.Precision, blk int, peak float64, source string) error {
+	op, desc := "gemm", "the tiled GEMM kernel alone (the mlp's: 32 x 32 tiles, 2 x 2 outputs an invocation)"
+	if blk != 2 {
+		op = fmt.Sprintf("gemm-r%d", blk)
+		desc = fmt.Sprintf("the tiled GEMM kernel alone with %d x %d tiles, %d x %d outputs an invocation", 16*blk, 16*blk, blk, blk)
+	}
 	var prevN int
 	var prevS float64
 	for _, n := range cfg.GEMMSizes {
@@ -127,8 +149,8 @@ func runMLP(ctx context.Context, ec *engine.Context, rep *Report, prec gdgpu.Pre
 			return ErrInterrupted
 		}
 		fl := 2 * float64(n) * float64(n) * float64(n)
-		row := Row{Op: "gemm", N: n, TimeSource: "gl_timestamp", Flops: fl, Peak: source,
-			Desc: fmt.Sprintf("the tiled GEMM kernel alone, C = A·B, %d x %d x %d (%.4g GFLOP)", n, n, n, fl/1e9)}
+		row := Row{Op: op, N: n, TimeSource: "gl_timestamp", Flops: fl, Peak: source,
+			Desc: fmt.Sprintf("%s, C = A·B, %d x %d x %d (%.4g GFLOP)", desc, n, n, n, fl/1e9)}
 		if prevS > 0 {
 			r := float64(n) / float64(prevN)
 			if est := time.Duration(prevS * r * r * r * float64(cfg.Reps+1) * 1e9); est > gemmBudget {
@@ -138,7 +160,7 @@ func runMLP(ctx context.Context, ec *engine.Context, rep *Report, prec gdgpu.Pre
 				continue
 			}
 		}
-		t, err := ec.BenchGEMM(prec, n, cfg.Reps)
+		t, err := ec.BenchGEMMBlock(prec, n, cfg.Reps, blk)
 		if errors.Is(err, engine.ErrTooBig) {
 			row.skip(err)
 			rep.Rows = append(rep.Rows, row)

@@ -62,6 +62,11 @@ type Options struct {
 	// in every class until a GPU measures the vector path), 1 scalar, 2 or 4 elements a vector (vec4 or
 	// dvec2 are 16 bytes). Both paths give the same bits (step.glsl).
 	VectorWidth int
+	// GEMMBlock, when positive, forces the mlp's GEMMs (shaders/gemm.glsl)
+	// to compute GEMMBlock x GEMMBlock outputs an invocation (one of
+	// GEMMBlocks) instead of the block chosen by each product's shape
+	// (gemmKernels.pick). Every block gives the same bits.
+	GEMMBlock int
 
 	// deviceOnly makes Open try EGL device GPU alone, without the
 	// surfaceless and default-display fallbacks (Devices).

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -19,8 +20,18 @@ import (
 // do not fit one shader storage binding, or the device's memory, is
 // refused with an error that matches ErrTooBig.
 func (c *Context) BenchGEMM(prec gdgpu.Precision, n, reps int) (BenchTiming, error) {
-	if reps < 1 || n < 1 {
-		return BenchTiming{}, fmt.Errorf("engine: BenchGEMM: n %d, %d repetitions", n, reps)
+	return c.BenchGEMMBlock(prec, n, reps, 2)
+}
+
+// BenchGEMMBlock is BenchGEMM for the kernel compiled with r x r outputs
+// an invocation (one of GEMMBlocks; 2 is the mlp's, BenchGEMM's): the same
+// sums in the same order, more products for each shared-memory read, and
+// a workgroup's tile 16r on a side, so fewer workgroups. A block whose
+// tiles need more shared memory than the device has is refused with an
+// error that matches ErrTooBig.
+func (c *Context) BenchGEMMBlock(prec gdgpu.Precision, n, reps, r int) (BenchTiming, error) {
+	if reps < 1 || n < 1 || !slices.Contains(GEMMBlocks, r) {
+		return BenchTiming{}, fmt.Errorf("engine: BenchGEMMBlock: n %d, %d repetitions, block %d (want one of %v)", n, reps, r, GEMMBlocks)
 	}
 	real, elem := "float", 4
 	if prec == gdgpu.F64 {
@@ -35,7 +46,10 @@ func (c *Context) BenchGEMM(prec gdgpu.Precision, n, reps int) (BenchTiming, err
 		if avail, _, _ := c.availableMemory(); avail > 0 && 3*bytes > avail {
 			return fmt.Errorf("%w: BenchGEMM: three %d x %d matrices need %d bytes, the device has %d available", ErrTooBig, n, n, 3*bytes, avail)
 		}
-		p, err := c.buildGEMM(real, -1)
+		if need := 2 * 16 * 16 * r * elem; need > c.info.MaxSharedMemory {
+			return fmt.Errorf("%w: BenchGEMMBlock: a block of %d x %d needs %d bytes of shared memory, the device has %d (GL_MAX_COMPUTE_SHARED_MEMORY_SIZE)", ErrTooBig, r, r, need, c.info.MaxSharedMemory)
+		}
+		p, err := c.buildGEMMBlock(real, -1, r)
 		if err != nil {
 			return err
 		}
@@ -53,7 +67,7 @@ func (c *Context) BenchGEMM(prec gdgpu.Precision, n, reps int) (BenchTiming, err
 			bufs[i].zero()
 		}
 		g := gemmCall{m: n, n: n, k: n, a: rowMajor(bufs[0], 0, n, false), b: rowMajor(bufs[1], 0, n, false),
-			c: bufs[2], ldc: n, epi: epiPlain}
+			c: bufs[2], ldc: n, epi: epiPlain, tile: 16 * r}
 		issue := func() error {
 			// each product reads the previous one's C: none overlaps another
 			gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)

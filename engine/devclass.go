@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -141,6 +142,9 @@ func applyClass(in *Info, opts Options) error {
 	case 0, 1, 2, 4:
 	default:
 		return fmt.Errorf("engine: vector width %d is not 0 (the device class's), 1 (scalar), 2 or 4", opts.VectorWidth)
+	}
+	if opts.GEMMBlock != 0 && !slices.Contains(GEMMBlocks, opts.GEMMBlock) {
+		return fmt.Errorf("engine: GEMM block %d is not 0 (chosen by shape) or one of %v", opts.GEMMBlock, GEMMBlocks)
 	}
 	in.Class, in.LocalSize, in.VectorBytes = c.Name, size, c.VectorBytes
 	return nil

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"runtime"
+	"slices"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 )
@@ -21,9 +23,14 @@ const (
 	bindGemmE = 27
 )
 
-// gemmTile is gemm.glsl's tile edge: a workgroup computes a gemmTile x
-// gemmTile block of C.
+// gemmTile is gemm.glsl's tile edge with its default block (GEMM_R 2,
+// the mlp's): a workgroup computes a gemmTile x gemmTile block of C.
 const gemmTile = 32
+
+// GEMMBlocks are the invocation blocks gemm.glsl compiles for (GEMM_R: an
+// invocation's r x r outputs, a workgroup's 16r x 16r tile), the mlp's
+// first; BenchGEMMBlock times each.
+var GEMMBlocks = []int{2, 4, 8}
 
 // Epilogues of gemm.glsl (its uniform epi).
 const (
@@ -61,6 +68,7 @@ type gemmCall struct {
 	biasOff    int    // epiBiasAct: the bias vector's offset in b's buffer
 	e          buffer // epiActDeriv: the buffer of the pre-activations and activations
 	pOff, hOff int    // the pre-activations (in e) and activations (in c, or in e for epiActDeriv), laid out as C
+	tile       int    // the program's tile edge (16 * its GEMM_R); 0 for gemmTile
 }
 
 // checkGEMMBindings refuses a driver with too few shader storage binding
@@ -79,6 +87,12 @@ func (c *Context) checkGEMMBindings() error {
 // activation's index in gdgpu.Activations, or -1 for none. On the GL
 // thread.
 func (c *Context) buildGEMM(real string, act int) (*program, error) {
+	return c.buildGEMMBlock(real, act, 2)
+}
+
+// buildGEMMBlock is buildGEMM with r x r outputs an invocation (GEMM_R, one
+// of GEMMBlocks): calls on it set gemmCall.tile to 16r. On the GL thread.
+func (c *Context) buildGEMMBlock(real string, act, r int) (*program, error) {
 	if err := c.checkGEMMBindings(); err != nil {
 		return nil, err
 	}
@@ -88,6 +102,20 @@ func (c *Context) buildGEMM(real string, act int) (*program, error) {
 	}
 	files := []string{"fp64math.glsl", "model_math.glsl", "rerf.glsl"}
 	name := fmt.Sprintf("gemm(%s)", real)
+	if r != 2 {
+		if !slices.Contains(GEMMBlocks, r) {
+			return nil, fmt.Errorf("engine: a GEMM block of %d x %d outputs an invocation: want one of %v", r, r, GEMMBlocks)
+		}
+		elem := 4
+		if real == "double" {
+			elem = 8
+		}
+		if need := 2 * 16 * 16 * r * elem; need > c.info.MaxSharedMemory {
+			return nil, fmt.Errorf("engine: a GEMM block of %d x %d needs %d bytes of shared memory, the device has %d (GL_MAX_COMPUTE_SHARED_MEMORY_SIZE)", r, r, need, c.info.MaxSharedMemory)
+		}
+		defs["GEMM_R"] = fmt.Sprint(r)
+		name = fmt.Sprintf("gemm(%s,r %d)", real, r)
+	}
 	if act >= 0 {
 		defs["ACT"] = fmt.Sprint(act)
 		files = append(files, "mlp_act.glsl")
@@ -100,7 +128,11 @@ func (c *Context) buildGEMM(real string, act int) (*program, error) {
 // after it. It refuses a grid beyond the device's workgroup counts, which
 // would run nothing, silently. On the GL thread.
 func (c *Context) dispatchGEMM(p *program, g gemmCall) error {
-	gx, gy := (g.n+gemmTile-1)/gemmTile, (g.m+gemmTile-1)/gemmTile
+	tile := g.tile
+	if tile == 0 {
+		tile = gemmTile
+	}
+	gx, gy := (g.n+tile-1)/tile, (g.m+tile-1)/tile
 	if gx > c.info.MaxWorkGroupCount[0] || gy > c.info.MaxWorkGroupCount[1] {
 		return fmt.Errorf("engine: a %d x %d GEMM needs %d x %d workgroups, more than the device's GL_MAX_COMPUTE_WORK_GROUP_COUNT %v", g.m, g.n, gx, gy, c.info.MaxWorkGroupCount)
 	}
@@ -128,4 +160,76 @@ func (c *Context) dispatchGEMM(p *program, g gemmCall) error {
 	p.setInt("epi", int32(g.epi))
 	gl.DispatchCompute(uint32(gx), uint32(gy), 1)
 	return nil
+}
+
+// gemmKernels is a GEMM program for each of GEMMBlocks (nil where the
+// device's shared memory does not hold the block's tiles, or
+// Options.GEMMBlock forces another), one activation and precision: the
+// same sums in the same order, so the same bits, whichever runs.
+type gemmKernels [3]*program
+
+// buildGEMMKernels compiles gemm.glsl for real and act (buildGEMM) in each
+// block the device holds, or Options.GEMMBlock alone. On the GL thread.
+func (c *Context) buildGEMMKernels(real string, act int) (gemmKernels, error) {
+	var k gemmKernels
+	elem := 4
+	if real == "double" {
+		elem = 8
+	}
+	for i, r := range GEMMBlocks {
+		if f := c.opts.GEMMBlock; f != 0 && f != r || r != 2 && f == 0 && 2*16*16*r*elem > c.info.MaxSharedMemory {
+			continue
+		}
+		p, err := c.buildGEMMBlock(real, act, r)
+		if err != nil {
+			k.release()
+			return gemmKernels{}, err
+		}
+		k[i] = p
+	}
+	return k, nil
+}
+
+// release deletes the programs.
+func (k *gemmKernels) release() {
+	for _, p := range k {
+		p.release()
+	}
+}
+
+// pick is the program for an m x n product and its tile edge: the largest
+// block whose grid still has fill workgroups (gemmFill) and whose tiles
+// are at least half inside C, else the smallest built. A larger block
+// reads shared memory less per product (llvmpipe: 2.2x the speed at 4 x 4
+// and 3x at 8 x 8 on 512³ and 1024³, BENCHMARKS.md), but makes fewer,
+// larger workgroups, which leave a GPU's multiprocessors idle on a small
+// product, and computes more outputs past C's edges (a bias gradient's
+// single column).
+func (k *gemmKernels) pick(m, n, fill int) (*program, int) {
+	best := -1
+	for i, r := range GEMMBlocks {
+		if k[i] == nil {
+			continue
+		}
+		t := 16 * r
+		gx, gy := (n+t-1)/t, (m+t-1)/t
+		if best < 0 || gx*gy >= fill && 2*m*n >= gx*gy*t*t {
+			best = i
+		}
+	}
+	return k[best], 16 * GEMMBlocks[best]
+}
+
+// gemmFill is the fewest workgroups pick wants in a product's grid: two
+// for each of the GPU's multiprocessors where the driver gives them, two
+// for each CPU thread on a software renderer, else two for each of an
+// H100's 132 (the largest GPUs of 2026).
+func gemmFill(in Info) int {
+	switch {
+	case in.Software:
+		return 2 * runtime.NumCPU()
+	case in.SMCount > 0:
+		return 2 * in.SMCount
+	}
+	return 2 * 132
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 
 	"github.com/gdgpu/gdgpu"
+	"github.com/gdgpu/gdgpu/internal/testcases"
 )
 
 // hostGEMM is the float64 reference: C = op(A)·op(B), row-major, A m x k
@@ -98,10 +99,12 @@ func unitRoundoff(prec gdgpu.Precision) float64 {
 // are not multiples of the tile (32) or the slice (16), at offsets into
 // the buffers and with accumulation: every element within the recursive
 // sum's bound γ_k Σ|a b| (plus the rounding of the stored result, and for
-// accumulate of the addition), and the same bits on a second run.
+// accumulate of the addition), and the same bits on a second run and
+// with every other invocation block (GEMMBlocks: the same sums in the same
+// order, in other tiles).
 func TestGEMM(t *testing.T) {
 	c := openTest(t, Options{})
-	shapes := [][3]int{{1, 1, 1}, {7, 13, 5}, {65, 33, 17}, {128, 64, 10}, {3, 40, 100}, {33, 1, 64}}
+	shapes := [][3]int{{1, 1, 1}, {7, 13, 5}, {65, 33, 17}, {128, 64, 10}, {3, 40, 100}, {33, 1, 64}, {130, 150, 40}}
 	if testing.Short() {
 		shapes = shapes[:4]
 	}
@@ -116,6 +119,19 @@ func TestGEMM(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { c.do(func() error { p.release(); return nil }) })
+		blocks := map[int]*program{} // the other blocks', where the device's shared memory holds their tiles
+		for _, r := range GEMMBlocks[1:] {
+			if 2*16*16*r*elem > c.Info().MaxSharedMemory {
+				t.Logf("%s: block %d skipped: %d bytes of shared memory, the device has %d", prec, r, 2*16*16*r*elem, c.Info().MaxSharedMemory)
+				continue
+			}
+			var pr *program
+			if err := c.do(func() (err error) { pr, err = c.buildGEMMBlock(real, -1, r); return err }); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.do(func() error { pr.release(); return nil }) })
+			blocks[r] = pr
+		}
 		b := &Backend{c: c, elem: elem}
 		u := unitRoundoff(prec)
 		for _, sh := range shapes {
@@ -141,9 +157,8 @@ func TestGEMM(t *testing.T) {
 					}
 					call := gemmCall{m: m, n: n, k: k, a: rowMajor(bufs[0], aOff, lda, form.ta), b: rowMajor(bufs[1], bOff, ldb, form.tb),
 						c: bufs[2], cOff: cOff, ldc: n, accumulate: acc}
-					var got [2][]float64
-					for run := range got {
-						got[run] = make([]float64, cOff+m*n)
+					multiply := func(p *program, call gemmCall) []float64 {
+						got := make([]float64, cOff+m*n)
 						if err := c.do(func() error {
 							b.upload(bufs[2], func(j int) float64 {
 								if j < cOff {
@@ -154,10 +169,19 @@ func TestGEMM(t *testing.T) {
 							if err := c.dispatchGEMM(p, call); err != nil {
 								return err
 							}
-							b.download(bufs[2], got[run])
+							b.download(bufs[2], got)
 							return c.glError()
 						}); err != nil {
 							t.Fatalf("%s: %v", name, err)
+						}
+						return got
+					}
+					got := [2][]float64{multiply(p, call), multiply(p, call)}
+					for r, pr := range blocks {
+						rc := call
+						rc.tile = 16 * r
+						if i := testcases.FirstBitDiff(multiply(pr, rc), got[0]); i >= 0 {
+							t.Errorf("%s: block %d: C[%d] differs from block 2's", name, r, i)
 						}
 					}
 					worst := 0.0

@@ -52,10 +52,11 @@ type mlpNet struct {
 	zOff, yOff int
 	bOff       [2]int // the backward's two dl/d(hidden) buffers
 
-	gemmAct, gemmLin *program // the GEMMs with and without the activation
-	gemmHead         *program // fused: the output layer's GEMM with the head
-	fused            bool     // the head fused with the output layer (K <= fuseHeadMax)
-	pairsPerPass     int      // partial pairs a pass records: the head's workgroups, or fused the GEMM's workgroup rows
+	gemmAct, gemmLin gemmKernels // the GEMMs with and without the activation
+	gemmHead         *program    // fused: the output layer's GEMM with the head (32 x 32 tiles)
+	gemmFill         int         // gemmKernels.pick's fill: gemmFill
+	fused            bool        // the head fused with the output layer (K <= fuseHeadMax)
+	pairsPerPass     int         // partial pairs a pass records: the head's workgroups, or fused the GEMM's workgroup rows
 	gatherK          *program
 	ones             buffer // one real 1: the bias gradient's column of ones (stride 0)
 }
@@ -185,12 +186,13 @@ func (m *modelBackend) buildNet(defs map[string]string, lib []string, tag string
 	if n.gatherK, err = m.c.build("mlp-gather"+tag, defs, glslFiles("wgsum.glsl", "common.glsl", "model_data.glsl", "mlp_gather.glsl")...); err != nil {
 		return err
 	}
-	if n.gemmAct, err = m.c.buildGEMM(defs["real"], n.act); err != nil {
+	if n.gemmAct, err = m.c.buildGEMMKernels(defs["real"], n.act); err != nil {
 		return err
 	}
-	if n.gemmLin, err = m.c.buildGEMM(defs["real"], -1); err != nil {
+	if n.gemmLin, err = m.c.buildGEMMKernels(defs["real"], -1); err != nil {
 		return err
 	}
+	n.gemmFill = gemmFill(m.c.info)
 	if n.fused {
 		// the model's defines (K, the precision) and its rowLoss; not
 		// wgsum.glsl, common.glsl or model_data.glsl, whose workgroup size
@@ -203,7 +205,11 @@ func (m *modelBackend) buildNet(defs map[string]string, lib []string, tag string
 			return err
 		}
 	}
-	m.setReal(n.gemmAct, "slope", n.slope)
+	for _, p := range n.gemmAct {
+		if p != nil {
+			m.setReal(p, "slope", n.slope)
+		}
+	}
 	if n.ones, err = newBuffer("mlp ones", 1, m.elem); err != nil {
 		return err
 	}
@@ -214,7 +220,7 @@ func (m *modelBackend) buildNet(defs map[string]string, lib []string, tag string
 // netPrograms are the network's own programs.
 func (n *mlpNet) programs() []*program {
 	var ps []*program
-	for _, p := range []*program{n.gemmAct, n.gemmLin, n.gemmHead, n.gatherK} {
+	for _, p := range append(append([]*program{n.gemmHead, n.gatherK}, n.gemmAct[:]...), n.gemmLin[:]...) {
 		if p != nil {
 			ps = append(ps, p)
 		}
@@ -257,20 +263,22 @@ func (m *modelBackend) netForward(s0, cnt int, identity bool, x, y buffer, nrows
 		win, wout := n.width[l], n.width[l+1]
 		g := gemmCall{m: cnt, n: wout, k: win, a: rowMajor(act, inOff, win, false),
 			b: rowMajor(params, n.off[l], win, true), c: act, ldc: wout, epi: epiBiasAct, biasOff: n.off[l] + wout*win}
-		p := n.gemmLin
+		p, tile := n.gemmLin.pick(g.m, g.n, n.gemmFill)
 		if l+1 < n.layers() {
-			g.cOff, g.hOff, p = n.aOff[l]*P, n.hOff[l]*P, n.gemmAct
+			g.cOff, g.hOff = n.aOff[l]*P, n.hOff[l]*P
+			p, tile = n.gemmAct.pick(g.m, g.n, n.gemmFill)
 			inOff = n.hOff[l] * P
 		} else {
 			g.cOff = n.zOff * P
 			if n.fused {
-				p, g.epi = n.gemmHead, epiHead
+				p, tile, g.epi = n.gemmHead, gemmTile, epiHead
 				gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
 				p.setUint("yOff", uint32(n.yOff*P))
 				p.setInt("record", boolInt(record))
 				p.setUint("partialBase", uint32(partialBase))
 			}
 		}
+		g.tile = tile
 		fl.add(cnt * win * wout)
 		if err := m.c.dispatchGEMM(p, g); err != nil {
 			return err
@@ -331,7 +339,9 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 				{m: wout, n: 1, k: cnt, a: dout, b: gemmOperand{buf: n.ones}, c: m.gpart, cOff: n.off[l] + wout*win, ldc: 1, accumulate: pass > 0},
 			} {
 				fl.add(g.m * g.n * g.k)
-				if err := m.c.dispatchGEMM(n.gemmLin, g); err != nil {
+				p, tile := n.gemmLin.pick(g.m, g.n, n.gemmFill)
+				g.tile = tile
+				if err := m.c.dispatchGEMM(p, g); err != nil {
 					return err
 				}
 			}
@@ -344,7 +354,9 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 			g := gemmCall{m: cnt, n: win, k: wout, a: rowMajor(act, doutOff, wout, false), b: rowMajor(params, n.off[l], win, false),
 				c: act, cOff: dinOff, ldc: win, epi: epiActDeriv, e: act, pOff: n.aOff[l-1] * P, hOff: n.hOff[l-1] * P}
 			fl.add(cnt * win * wout)
-			if err := m.c.dispatchGEMM(n.gemmAct, g); err != nil {
+			p, tile := n.gemmAct.pick(g.m, g.n, n.gemmFill)
+			g.tile = tile
+			if err := m.c.dispatchGEMM(p, g); err != nil {
 				return err
 			}
 			gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)

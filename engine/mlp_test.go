@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/internal/testcases"
 )
 
 // netCase is one network of the mlp parity tables.
@@ -461,5 +463,66 @@ func TestMLPFusedHead(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestMLPGEMMBlocks: an mlp run ends on the same bits, samples included,
+// with its GEMMs forced to each invocation block (Options.GEMMBlock) and
+// with the blocks chosen by shape, in both precisions: every block sums
+// each element over the inner dimension in the same order. The shapes
+// (300 positions, layers of 70 and 45, 3 classes, relu) let the choice
+// take 4 x 4 and 8 x 8 blocks for some products on llvmpipe, and leave
+// edges in every tile size.
+func TestMLPGEMMBlocks(t *testing.T) {
+	nc := netCase{hidden: []int{70, 45}, activation: "relu", classes: 3, val: true}
+	for _, prec := range []gdgpu.Precision{gdgpu.F32, gdgpu.F64} {
+		job := nc.job(t, 300, 9, prec, 7)
+		job.BatchSize, job.Steps, job.LogEvery = 200, 6, 3
+		var ref []float64
+		var refSamples []gdgpu.Sample
+		for _, blk := range append([]int{0}, GEMMBlocks...) {
+			c := openTest(t, Options{GEMMBlock: blk})
+			m := newNet(t, c, &job)
+			if blk == 0 {
+				larger := 0
+				for _, k := range [][3]int{{200, 70}, {200, 45}, {70, 9}, {45, 70}} {
+					if _, tile := m.net.gemmLin.pick(k[0], k[1], m.net.gemmFill); tile > gemmTile {
+						larger++
+					}
+				}
+				t.Logf("%s: %d of 4 shapes take a block larger than 2 (fill %d)", prec, larger, m.net.gemmFill)
+			}
+			x0 := make([]float64, job.Dim)
+			net, _ := gdgpu.ModelNetwork(&job)
+			net.Init(x0, 1)
+			res, err := gdgpu.Run(context.Background(), &job, m, x0, gdgpu.Hooks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := make([]float64, job.Dim)
+			if err := m.Params(x); err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref, refSamples = x, res.Samples
+				continue
+			}
+			if i := testcases.FirstBitDiff(x, ref); i >= 0 {
+				t.Fatalf("%s: block %d: parameter %d %v, %v with the blocks chosen by shape", prec, blk, i, x[i], ref[i])
+			}
+			for i := range res.Samples {
+				if !sameSample(res.Samples[i], refSamples[i]) {
+					t.Fatalf("%s: block %d: sample %d %+v, %+v", prec, blk, i, res.Samples[i], refSamples[i])
+				}
+			}
+		}
+	}
+	opts := Options{GEMMBlock: 3}
+	applyTestDevice(&opts)
+	if c, err := Open(opts); err == nil {
+		c.Close()
+		t.Error("Options.GEMMBlock 3 opened a context")
+	} else if !strings.Contains(err.Error(), "GEMM block 3 is not 0 (chosen by shape) or one of [2 4 8]") {
+		t.Errorf("Options.GEMMBlock 3: %v", err)
 	}
 }

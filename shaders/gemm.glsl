@@ -4,15 +4,17 @@
 // A(i, p) = ga[aOff + i*aRow + p*aCol] and B(p, j) = gb[bOff + p*bRow +
 // j*bCol], so a transpose is a swap of strides, set by the host.
 //
-// A workgroup of 16 x 16 invocations computes a 32 x 32 tile of C, each
-// invocation a 2 x 2 block held in registers (rows ly and ly + 16, columns
-// lx and lx + 16 of the tile). The inner dimension is walked in slices of
-// 16: the workgroup stages the slice's A and B tiles in shared memory
+// A workgroup of 16 x 16 invocations computes a GEMM_T x GEMM_T tile of C,
+// GEMM_T = 16 * GEMM_R, each invocation a GEMM_R x GEMM_R block held in
+// registers (rows ly + 16r and columns lx + 16c of the tile, r, c <
+// GEMM_R): GEMM_R 2 (32 x 32 tiles, the mlp's) by default, 4 or 8 for more
+// products per shared-memory read (engine.BenchGEMMBlock times each). The
+// inner dimension is walked in slices of 16: the workgroup stages the slice's A and B tiles in shared memory
 // (zero outside the matrices, so any M, N and KD work), then every
 // invocation adds the slice's products to its four sums. Each element of C
 // is therefore one running sum over p = 0, 1, ..., KD - 1 in order: the
 // same bits on every run of the same device, with no atomics, whatever
-// the tiling of the other dimensions. (The zeros past KD add +0, which
+// the tiling of the other dimensions (GEMM_R included). (The zeros past KD add +0, which
 // changes no sum but a -0 one.)
 //
 // The epilogue (uniform epi), applied to the sum s of each element:
@@ -40,8 +42,14 @@
 // under GL_MAX_COMPUTE_WORK_GROUP_COUNT (65535), beyond which a dispatch
 // silently does nothing.
 
-#define GEMM_T 32  // tile edge
-#define GEMM_K 16  // inner slice
+#ifndef GEMM_R
+#define GEMM_R 2 // an invocation's block edge
+#endif
+#define GEMM_T (16 * GEMM_R) // tile edge
+#define GEMM_K 16            // inner slice
+#if defined(HEAD) && GEMM_R != 2
+#error "the fused head needs 32 x 32 tiles (GEMM_R 2)"
+#endif
 layout(local_size_x = 16, local_size_y = 16) in;
 
 layout(std430, binding = BIND_GEMM_A) readonly buffer GA { real ga[]; };
@@ -85,9 +93,14 @@ void main() {
 	uint t = ly * 16u + lx;
 	uint i0 = gl_WorkGroupID.y * uint(GEMM_T);
 	uint j0 = gl_WorkGroupID.x * uint(GEMM_T);
-	real s00 = real(0), s01 = real(0), s10 = real(0), s11 = real(0);
+	real acc[GEMM_R][GEMM_R];
+	for (int r = 0; r < GEMM_R; r++) {
+		for (int c = 0; c < GEMM_R; c++) {
+			acc[r][c] = real(0);
+		}
+	}
 	for (uint k0 = 0u; k0 < KD; k0 += uint(GEMM_K)) {
-		// 512 elements of each tile, two per invocation
+		// GEMM_K x GEMM_T elements of each tile, GEMM_R per invocation
 		for (uint e = t; e < uint(GEMM_K * GEMM_T); e += 256u) {
 			uint p = e / uint(GEMM_T);
 			uint q = e % uint(GEMM_T);
@@ -99,25 +112,27 @@ void main() {
 		}
 		barrier();
 		for (uint p = 0u; p < uint(GEMM_K); p++) {
-			real a0 = tileA[p][ly];
-			real a1 = tileA[p][ly + 16u];
-			real b0 = tileB[p][lx];
-			real b1 = tileB[p][lx + 16u];
-			s00 += a0 * b0;
-			s01 += a0 * b1;
-			s10 += a1 * b0;
-			s11 += a1 * b1;
+			real a[GEMM_R], b[GEMM_R];
+			for (int r = 0; r < GEMM_R; r++) {
+				a[r] = tileA[p][ly + 16u * uint(r)];
+				b[r] = tileB[p][lx + 16u * uint(r)];
+			}
+			for (int r = 0; r < GEMM_R; r++) {
+				for (int c = 0; c < GEMM_R; c++) {
+					acc[r][c] += a[r] * b[c];
+				}
+			}
 		}
 		barrier(); // the next slice overwrites the tiles
 	}
-	real s[4] = real[4](s00, s01, s10, s11);
 #ifdef HEAD
 	if (epi == 3) { // uniform: the barriers below are in uniform control flow
-		for (uint q = 0u; q < 4u; q++) {
-			uint r = ly + (q >> 1) * 16u;
-			uint j = lx + (q & 1u) * 16u;
-			if (j < uint(K)) {
-				headZ[r][j] = s[q] + gb[biasOff + j];
+		for (int r = 0; r < 2; r++) {
+			for (int c = 0; c < 2; c++) {
+				uint j = lx + uint(c) * 16u;
+				if (j < uint(K)) {
+					headZ[ly + uint(r) * 16u][j] = acc[r][c] + gb[biasOff + j];
+				}
 			}
 		}
 		barrier();
@@ -156,26 +171,29 @@ void main() {
 		return;
 	}
 #endif
-	for (uint q = 0u; q < 4u; q++) {
-		uint i = i0 + ly + (q >> 1) * 16u;
-		uint j = j0 + lx + (q & 1u) * 16u;
-		if (i >= M || j >= N) {
-			continue;
-		}
-		uint o = i * ldc + j;
-		real v = s[q];
-		if (epi == 1) {
-			v += gb[biasOff + j];
+	// constant loops (unrolled), so that acc stays in registers
+	for (int r = 0; r < GEMM_R; r++) {
+		for (int c = 0; c < GEMM_R; c++) {
+			uint i = i0 + ly + uint(r) * 16u;
+			uint j = j0 + lx + uint(c) * 16u;
+			if (i >= M || j >= N) {
+				continue;
+			}
+			uint o = i * ldc + j;
+			real v = acc[r][c];
+			if (epi == 1) {
+				v += gb[biasOff + j];
 #ifdef ACT
-			gc[hOff + o] = actF(v);
+				gc[hOff + o] = actF(v);
 #endif
-		} else if (epi == 2) {
+			} else if (epi == 2) {
 #ifdef ACT
-			v = actD(v, ge[pOff + o], ge[hOff + o]);
+				v = actD(v, ge[pOff + o], ge[hOff + o]);
 #endif
-		} else if (accumulate) {
-			v = gc[cOff + o] + v;
+			} else if (accumulate) {
+				v = gc[cOff + o] + v;
+			}
+			gc[cOff + o] = v;
 		}
-		gc[cOff + o] = v;
 	}
 }

@@ -30,6 +30,7 @@ type benchFlags struct {
 	mlpHidden  string // --mlp-hidden: the network's hidden widths
 	mlpBatches string // --mlp-batches
 	gemmSizes  string // --gemm-sizes
+	gemmBlocks string // --gemm-blocks
 }
 
 func newBenchCmd(stdout io.Writer) *cobra.Command {
@@ -70,7 +71,9 @@ the GPU an lbfgs step waits for every scalar it decides on.
 "mlp-step", one training step (forward, backward, adam) of a
 784-1024-1024-10 relu network (--mlp-hidden) on synthetic data at each of
 --mlp-batches (N is the batch), and on the GPU "gemm", the tiled GEMM
-kernel alone, C = A·B square of each of --gemm-sizes (N is the edge). The
+kernel alone, C = A·B square of each of --gemm-sizes (N is the edge), and
+"gemm-r4", "gemm-r8", the same kernel computing 4 x 4 and 8 x 8 outputs an
+invocation in 64- and 128-wide tiles (--gemm-blocks; the same bits). The
 figure is GFLOP/s: the FLOP count is 2·W·batch forward (W the weights)
 and 2·(2W - 784·1024)·batch backward (the input layer's input needs no
 gradient); bias, activation, loss and adam are not counted. Beside it, the
@@ -106,6 +109,7 @@ it, would pass a minute is skipped, with the prediction.
 	fs.StringVar(&f.mlpHidden, "mlp-hidden", "1024,1024", "--mlp: the network's hidden widths (784 inputs, 10 classes)")
 	fs.StringVar(&f.mlpBatches, "mlp-batches", "256,1024", "--mlp: the batches of the mlp-step rows")
 	fs.StringVar(&f.gemmSizes, "gemm-sizes", "1024,4096", "--mlp: the square GEMM sizes of the gemm rows (GPU only)")
+	fs.StringVar(&f.gemmBlocks, "gemm-blocks", "2,4,8", "--mlp: the GEMM kernel's invocation blocks timed at each size: 2 (the mlp's, \"gemm\"), 4, 8 (\"gemm-r4\", \"gemm-r8\")")
 	return cmd
 }
 
@@ -156,13 +160,17 @@ func runBench(cmd *cobra.Command, f *benchFlags, stdout io.Writer) error {
 		for _, p := range []struct {
 			flag, s string
 			v       *[]int
-		}{{"--mlp-hidden", f.mlpHidden, &cfg.MLPHidden}, {"--mlp-batches", f.mlpBatches, &cfg.MLPBatches}, {"--gemm-sizes", f.gemmSizes, &cfg.GEMMSizes}} {
+		}{{"--mlp-hidden", f.mlpHidden, &cfg.MLPHidden}, {"--mlp-batches", f.mlpBatches, &cfg.MLPBatches}, {"--gemm-sizes", f.gemmSizes, &cfg.GEMMSizes},
+			{"--gemm-blocks", f.gemmBlocks, &cfg.GEMMBlocks}} {
 			if *p.v, err = parseWidths(p.flag, p.s); err != nil {
 				return usagef("%v", err)
 			}
 		}
+		if err := cfg.Validate(); err != nil {
+			return usagef("%s", benchText(err))
+		}
 	} else {
-		for _, fl := range []string{"mlp-hidden", "mlp-batches", "gemm-sizes"} {
+		for _, fl := range []string{"mlp-hidden", "mlp-batches", "gemm-sizes", "gemm-blocks"} {
 			if cmd.Flags().Changed(fl) {
 				return usagef("--%s applies to --mlp", fl)
 			}

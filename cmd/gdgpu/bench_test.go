@@ -70,7 +70,7 @@ func TestBenchFlagDefaults(t *testing.T) {
 	for _, l := range []struct {
 		name string
 		want []int
-	}{{"mlp-hidden", d.MLPHidden}, {"mlp-batches", d.MLPBatches}, {"gemm-sizes", d.GEMMSizes}} {
+	}{{"mlp-hidden", d.MLPHidden}, {"mlp-batches", d.MLPBatches}, {"gemm-sizes", d.GEMMSizes}, {"gemm-blocks", d.GEMMBlocks}} {
 		if got, err := parseWidths(l.name, flag(l.name)); err != nil || !slices.Equal(got, l.want) {
 			t.Errorf("--%s %s: %v %v, want %v", l.name, flag(l.name), got, err, l.want)
 		}
@@ -104,6 +104,9 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"--mlp", "--mlp-batches", "0"}, `--mlp-batches: "0"`},
 		{[]string{"--mlp", "--mlp-hidden", "8,x"}, `--mlp-hidden: "x"`},
 		{[]string{"--mlp", "--reps", "0", "--mlp-hidden", "x"}, "gdgpu: --reps 0 must be >= 1\n"},
+		{[]string{"--mlp", "--gemm-blocks", "3"}, "gdgpu: --gemm-blocks: 3 is not a block the kernel compiles for ([2 4 8])\n"},
+		{[]string{"--mlp", "--gemm-blocks", "2,"}, `--gemm-blocks: ""`},
+		{[]string{"--gemm-blocks", "4"}, "gdgpu: --gemm-blocks applies to --mlp\n"},
 	} {
 		args := append([]string{"bench"}, tc.args...)
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -199,7 +202,7 @@ func TestBenchMLP(t *testing.T) {
 		t.Errorf("table: exit %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, _ = gdgpuRun(t, "bench", "--help")
-	for _, fl := range []string{"--mlp ", "--mlp-hidden", "--mlp-batches", "--gemm-sizes"} {
+	for _, fl := range []string{"--mlp ", "--mlp-hidden", "--mlp-batches", "--gemm-sizes", "--gemm-blocks"} {
 		if code != 0 || !strings.Contains(stdout, fl) {
 			t.Errorf("bench --help lacks %s", fl)
 		}

@@ -94,6 +94,7 @@ var fieldFlags = func() map[string]string {
 		"Config.MLPHidden":       "--mlp-hidden",
 		"Config.MLPBatches":      "--mlp-batches",
 		"Config.GEMMSizes":       "--gemm-sizes",
+		"Config.GEMMBlocks":      "--gemm-blocks",
 	}
 	for _, p := range schedParams {
 		m["Schedule."+p.Field] = "--" + p.flag
