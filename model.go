@@ -108,9 +108,10 @@ type Network interface {
 	// the rows' summed loss in the parameters w to g. The CPU backend
 	// hands it runs of rows of its choosing (cpu's netRunRows); a network
 	// that sums over rows one row after another, as the mlp does, gives
-	// the same bits whatever the run. It must not allocate, and its result must not depend on anything but its
-	// arguments (the CPU backend calls it from several goroutines on
-	// disjoint g and scratch).
+	// the same bits whatever the run. It must not allocate, and its
+	// result must not depend on anything but its arguments (the CPU
+	// backend calls it from several goroutines on disjoint g and
+	// scratch).
 	Pass(loss float64, head CPUModelLoss, w, x, y, g, scratch []float64) (float64, int)
 	// Outputs writes the network's outputs z on the rows x (len(z) /
 	// outputs rows) into z, using scratch (len Scratch(rows)).

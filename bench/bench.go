@@ -95,7 +95,7 @@ type Config struct {
 	// GEMMSizes are the edges of the square GEMM rows (GPU only).
 	GEMMSizes []int
 	// GEMMBlocks are the kernel's invocation blocks timed at each size
-	// (engine.GEMMBlocks: 2, the mlp's, gives the "gemm" rows, 4 and 8
+	// (engine.GEMMBlocks: 2 gives the "gemm" rows, 4 and 8
 	// "gemm-r4" and "gemm-r8"); none is 2 alone.
 	GEMMBlocks []int
 }
@@ -138,8 +138,8 @@ func (c *Config) Validate() error {
 			}
 		}
 		for _, r := range c.GEMMBlocks {
-			if !slices.Contains(engine.GEMMBlocks, r) {
-				return gdgpu.FieldErrorf("{Config.GEMMBlocks}: %d is not a block the kernel compiles for (%v)", r, engine.GEMMBlocks).In("bench")
+			if !slices.Contains(engine.GEMMBlocks(), r) {
+				return gdgpu.FieldErrorf("{Config.GEMMBlocks}: %d is not a block the kernel compiles for (%v)", r, engine.GEMMBlocks()).In("bench")
 			}
 		}
 		return nil

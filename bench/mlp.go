@@ -16,7 +16,7 @@ import (
 // Config.MLP (issue 16): the FLOP-bound row family. "mlp-step" is one
 // training step (forward, backward, Adam) of a relu network on synthetic
 // data, N being the batch; "gemm" is the GEMM kernel alone
-// (engine.BenchGEMMBlock, the mlp's 2 x 2 block an invocation), N being
+// (engine.BenchGEMMBlock, 2 x 2 outputs an invocation), N being
 // the edge of the square product, and "gemm-r4", "gemm-r8" the same
 // kernel with 4 x 4 and 8 x 8 blocks (Config.GEMMBlocks). Their figure is
 // GFLOP/s, beside the device's fp32 peak where it is known.
@@ -124,7 +124,7 @@ func runMLP(ctx context.Context, ec *engine.Context, rep *Report, prec gdgpu.Pre
 	}
 	blocks := cfg.GEMMBlocks
 	if len(blocks) == 0 {
-		blocks = []int{2} // the mlp's
+		blocks = []int{2} // BenchGEMM's
 	}
 	for _, blk := range blocks {
 		if err := gemmRows(ctx, rep, ec, cfg, prec, blk, peak, source); err != nil {
@@ -137,7 +137,7 @@ func runMLP(ctx context.Context, ec *engine.Context, rep *Report, prec gdgpu.Pre
 // gemmRows times the GEMM kernel with blk x blk outputs an invocation at
 // each of cfg.GEMMSizes.
 func gemmRows(ctx context.Context, rep *Report, ec *engine.Context, cfg *Config, prec gdgpu.Precision, blk int, peak float64, source string) error {
-	op, desc := "gemm", "the tiled GEMM kernel alone (the mlp's: 32 x 32 tiles, 2 x 2 outputs an invocation)"
+	op, desc := "gemm", "the tiled GEMM kernel alone (32 x 32 tiles, 2 x 2 outputs an invocation)"
 	if blk != 2 {
 		op = fmt.Sprintf("gemm-r%d", blk)
 		desc = fmt.Sprintf("the tiled GEMM kernel alone with %d x %d tiles, %d x %d outputs an invocation", 16*blk, 16*blk, blk, blk)

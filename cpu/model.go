@@ -232,11 +232,12 @@ const netRunFloats = 1 << 22
 var maxNetRun = 256
 
 // netRunRows is how many rows a block hands a network's Pass at a time:
-// as many as fit netRunFloats, at most maxNetRun (256), at least one. A network's
-// matrix products read and write the layers' gradient sums (every weight)
-// once per run, so short runs (runRows's 5 rows for 784 features) spend
-// the step streaming them. The mlp's bits do not depend on the run: its
-// Pass sums over rows one row after another (gdgpu.Network).
+// maxNetRun (256), halved until the run fits netRunFloats, at least one.
+// A network's matrix products read and write the layers' gradient sums
+// (every weight) once per run, so short runs (runRows's 5 rows for 784
+// features) spend the step streaming them. The mlp's bits do not depend
+// on the run: its Pass sums over rows one row after another
+// (gdgpu.Network).
 func netRunRows(cols int, net gdgpu.Network) int {
 	run := maxNetRun
 	for run > 1 && run*(cols+1)+net.Scratch(run) > netRunFloats {

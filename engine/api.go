@@ -64,8 +64,11 @@ type Options struct {
 	VectorWidth int
 	// GEMMBlock, when positive, forces the mlp's GEMMs (shaders/gemm.glsl)
 	// to compute GEMMBlock x GEMMBlock outputs an invocation (one of
-	// GEMMBlocks) instead of the block chosen by each product's shape
-	// (gemmKernels.pick). Every block gives the same bits.
+	// GEMMBlocks()) instead of the block chosen by each product's shape
+	// (gemmKernels.pick); the output layer fused with its head always
+	// runs 2 x 2. Every block gives the same bits: each element is one
+	// running sum of fma() in the same order (gemm.glsl's precise
+	// accumulators).
 	GEMMBlock int
 
 	// deviceOnly makes Open try EGL device GPU alone, without the

@@ -24,14 +24,14 @@ func (c *Context) BenchGEMM(prec gdgpu.Precision, n, reps int) (BenchTiming, err
 }
 
 // BenchGEMMBlock is BenchGEMM for the kernel compiled with r x r outputs
-// an invocation (one of GEMMBlocks; 2 is the mlp's, BenchGEMM's): the same
+// an invocation (one of GEMMBlocks(); 2 is BenchGEMM's): the same
 // sums in the same order, more products for each shared-memory read, and
 // a workgroup's tile 16r on a side, so fewer workgroups. A block whose
 // tiles need more shared memory than the device has is refused with an
 // error that matches ErrTooBig.
 func (c *Context) BenchGEMMBlock(prec gdgpu.Precision, n, reps, r int) (BenchTiming, error) {
-	if reps < 1 || n < 1 || !slices.Contains(GEMMBlocks, r) {
-		return BenchTiming{}, fmt.Errorf("engine: BenchGEMMBlock: n %d, %d repetitions, block %d (want one of %v)", n, reps, r, GEMMBlocks)
+	if reps < 1 || n < 1 || !slices.Contains(gemmBlocks[:], r) {
+		return BenchTiming{}, fmt.Errorf("engine: BenchGEMMBlock: n %d, %d repetitions, block %d (want one of %v)", n, reps, r, gemmBlocks)
 	}
 	real, elem := "float", 4
 	if prec == gdgpu.F64 {

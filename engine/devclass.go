@@ -143,8 +143,8 @@ func applyClass(in *Info, opts Options) error {
 	default:
 		return fmt.Errorf("engine: vector width %d is not 0 (the device class's), 1 (scalar), 2 or 4", opts.VectorWidth)
 	}
-	if opts.GEMMBlock != 0 && !slices.Contains(GEMMBlocks, opts.GEMMBlock) {
-		return fmt.Errorf("engine: GEMM block %d is not 0 (chosen by shape) or one of %v", opts.GEMMBlock, GEMMBlocks)
+	if opts.GEMMBlock != 0 && !slices.Contains(gemmBlocks[:], opts.GEMMBlock) {
+		return fmt.Errorf("engine: GEMM block %d is not 0 (chosen by shape) or one of %v", opts.GEMMBlock, gemmBlocks)
 	}
 	in.Class, in.LocalSize, in.VectorBytes = c.Name, size, c.VectorBytes
 	return nil

@@ -23,14 +23,20 @@ const (
 	bindGemmE = 27
 )
 
-// gemmTile is gemm.glsl's tile edge with its default block (GEMM_R 2,
-// the mlp's): a workgroup computes a gemmTile x gemmTile block of C.
+// gemmTile is gemm.glsl's tile edge with its default block (GEMM_R 2):
+// a workgroup computes a gemmTile x gemmTile block of C. The fused head
+// always runs in it; the mlp's other products pick among gemmBlocks.
 const gemmTile = 32
 
-// GEMMBlocks are the invocation blocks gemm.glsl compiles for (GEMM_R: an
-// invocation's r x r outputs, a workgroup's 16r x 16r tile), the mlp's
-// first; BenchGEMMBlock times each.
-var GEMMBlocks = []int{2, 4, 8}
+// gemmBlocks are the invocation blocks gemm.glsl compiles for (GEMM_R: an
+// invocation's r x r outputs, a workgroup's 16r x 16r tile), smallest
+// first; gemmKernels holds one program for each.
+var gemmBlocks = [3]int{2, 4, 8}
+
+// GEMMBlocks returns the invocation blocks the GEMM kernel compiles for
+// (2, 4 and 8: r x r outputs an invocation, 16r-wide tiles), for
+// BenchGEMMBlock and Options.GEMMBlock.
+func GEMMBlocks() []int { return slices.Clone(gemmBlocks[:]) }
 
 // Epilogues of gemm.glsl (its uniform epi).
 const (
@@ -103,8 +109,8 @@ func (c *Context) buildGEMMBlock(real string, act, r int) (*program, error) {
 	files := []string{"fp64math.glsl", "model_math.glsl", "rerf.glsl"}
 	name := fmt.Sprintf("gemm(%s)", real)
 	if r != 2 {
-		if !slices.Contains(GEMMBlocks, r) {
-			return nil, fmt.Errorf("engine: a GEMM block of %d x %d outputs an invocation: want one of %v", r, r, GEMMBlocks)
+		if !slices.Contains(gemmBlocks[:], r) {
+			return nil, fmt.Errorf("engine: a GEMM block of %d x %d outputs an invocation: want one of %v", r, r, gemmBlocks)
 		}
 		elem := 4
 		if real == "double" {
@@ -120,6 +126,9 @@ func (c *Context) buildGEMMBlock(real string, act, r int) (*program, error) {
 		defs["ACT"] = fmt.Sprint(act)
 		files = append(files, "mlp_act.glsl")
 		name = fmt.Sprintf("gemm(%s,act %d)", real, act)
+		if r != 2 {
+			name = fmt.Sprintf("gemm(%s,act %d,r %d)", real, act, r)
+		}
 	}
 	return c.build(name, defs, glslFiles(append(files, "gemm.glsl")...)...)
 }
@@ -162,7 +171,7 @@ func (c *Context) dispatchGEMM(p *program, g gemmCall) error {
 	return nil
 }
 
-// gemmKernels is a GEMM program for each of GEMMBlocks (nil where the
+// gemmKernels is a GEMM program for each of gemmBlocks (nil where the
 // device's shared memory does not hold the block's tiles, or
 // Options.GEMMBlock forces another), one activation and precision: the
 // same sums in the same order, so the same bits, whichever runs.
@@ -176,7 +185,7 @@ func (c *Context) buildGEMMKernels(real string, act int) (gemmKernels, error) {
 	if real == "double" {
 		elem = 8
 	}
-	for i, r := range GEMMBlocks {
+	for i, r := range gemmBlocks {
 		if f := c.opts.GEMMBlock; f != 0 && f != r || r != 2 && f == 0 && 2*16*16*r*elem > c.info.MaxSharedMemory {
 			continue
 		}
@@ -200,14 +209,14 @@ func (k *gemmKernels) release() {
 // pick is the program for an m x n product and its tile edge: the largest
 // block whose grid still has fill workgroups (gemmFill) and whose tiles
 // are at least half inside C, else the smallest built. A larger block
-// reads shared memory less per product (llvmpipe: 2.2x the speed at 4 x 4
-// and 3x at 8 x 8 on 512³ and 1024³, BENCHMARKS.md), but makes fewer,
+// reads shared memory less per product (llvmpipe, f32: 2.2x the speed at
+// 4 x 4 and 3.7-3.8x at 8 x 8 on 512³ and 1024³, BENCHMARKS.md), but makes fewer,
 // larger workgroups, which leave a GPU's multiprocessors idle on a small
 // product, and computes more outputs past C's edges (a bias gradient's
 // single column).
 func (k *gemmKernels) pick(m, n, fill int) (*program, int) {
 	best := -1
-	for i, r := range GEMMBlocks {
+	for i, r := range gemmBlocks {
 		if k[i] == nil {
 			continue
 		}
@@ -217,7 +226,7 @@ func (k *gemmKernels) pick(m, n, fill int) (*program, int) {
 			best = i
 		}
 	}
-	return k[best], 16 * GEMMBlocks[best]
+	return k[best], 16 * gemmBlocks[best]
 }
 
 // gemmFill is the fewest workgroups pick wants in a product's grid: two

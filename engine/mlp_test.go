@@ -480,7 +480,7 @@ func TestMLPGEMMBlocks(t *testing.T) {
 		job.BatchSize, job.Steps, job.LogEvery = 200, 6, 3
 		var ref []float64
 		var refSamples []gdgpu.Sample
-		for _, blk := range append([]int{0}, GEMMBlocks...) {
+		for _, blk := range append([]int{0}, GEMMBlocks()...) {
 			c := openTest(t, Options{GEMMBlock: blk})
 			m := newNet(t, c, &job)
 			if blk == 0 {

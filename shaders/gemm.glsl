@@ -7,15 +7,17 @@
 // A workgroup of 16 x 16 invocations computes a GEMM_T x GEMM_T tile of C,
 // GEMM_T = 16 * GEMM_R, each invocation a GEMM_R x GEMM_R block held in
 // registers (rows ly + 16r and columns lx + 16c of the tile, r, c <
-// GEMM_R): GEMM_R 2 (32 x 32 tiles, the mlp's) by default, 4 or 8 for more
-// products per shared-memory read (engine.BenchGEMMBlock times each). The
-// inner dimension is walked in slices of 16: the workgroup stages the slice's A and B tiles in shared memory
-// (zero outside the matrices, so any M, N and KD work), then every
-// invocation adds the slice's products to its four sums. Each element of C
-// is therefore one running sum over p = 0, 1, ..., KD - 1 in order: the
+// GEMM_R): GEMM_R 2 (32 x 32 tiles) by default, 4 or 8 for more products
+// per shared-memory read (the mlp picks per product: engine/gemm.go's
+// pick). The inner dimension is walked in slices of 16: the workgroup
+// stages the slice's A and B tiles in shared memory (zero outside the
+// matrices, so any M, N and KD work), then every invocation adds the
+// slice's products to its GEMM_R² sums, each product and sum one fma() of
+// a precise accumulator (one rounding, on every driver). Each element of
+// C is therefore one running sum over p = 0, 1, ..., KD - 1 in order: the
 // same bits on every run of the same device, with no atomics, whatever
-// the tiling of the other dimensions (GEMM_R included). (The zeros past KD add +0, which
-// changes no sum but a -0 one.)
+// the tiling of the other dimensions (GEMM_R included). (The zeros past
+// KD add +0, which changes no sum but a -0 one.)
 //
 // The epilogue (uniform epi), applied to the sum s of each element:
 //   0: C = s, or C + s with accumulate (C's previous value added last);
@@ -38,7 +40,7 @@
 // ACT is the activation's index in gdgpu.Activations (relu 0, tanh 1,
 // sigmoid 2, gelu 3, leaky-relu 4), with mlp_act.glsl before this file.
 //
-// The grid is (ceil(N/32), ceil(M/32)) workgroups: the host keeps both
+// The grid is (ceil(N/GEMM_T), ceil(M/GEMM_T)) workgroups: the host keeps both
 // under GL_MAX_COMPUTE_WORK_GROUP_COUNT (65535), beyond which a dispatch
 // silently does nothing.
 
@@ -93,7 +95,7 @@ void main() {
 	uint t = ly * 16u + lx;
 	uint i0 = gl_WorkGroupID.y * uint(GEMM_T);
 	uint j0 = gl_WorkGroupID.x * uint(GEMM_T);
-	real acc[GEMM_R][GEMM_R];
+	precise real acc[GEMM_R][GEMM_R]; // precise with fma: one rounding a step on every driver and block
 	for (int r = 0; r < GEMM_R; r++) {
 		for (int c = 0; c < GEMM_R; c++) {
 			acc[r][c] = real(0);
@@ -119,7 +121,7 @@ void main() {
 			}
 			for (int r = 0; r < GEMM_R; r++) {
 				for (int c = 0; c < GEMM_R; c++) {
-					acc[r][c] += a[r] * b[c];
+					acc[r][c] = fma(a[r], b[c], acc[r][c]);
 				}
 			}
 		}

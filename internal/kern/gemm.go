@@ -53,7 +53,19 @@ func Gemm(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, l
 	if m <= 0 || n <= 0 || k <= 0 {
 		return true
 	}
-	// The kernels read and write only inside these spans: check them once.
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if transB {
+		gemmDot(m, n, k, a, lda, b, ldb, c, ldc)
+	} else {
+		gemmAxpy(transA, m, n, k, a, lda, b, ldb, c, ldc)
+	}
+	return true
+}
+
+// checkGemm panics unless the slices hold every element the dimensions
+// address (m, n, k positive): the kernels read and write only inside
+// these spans.
+func checkGemm(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
 	if transA {
 		_ = a[(k-1)*lda+m-1]
 	} else {
@@ -65,12 +77,6 @@ func Gemm(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, l
 		_ = b[(k-1)*ldb+n-1]
 	}
 	_ = c[(m-1)*ldc+n-1]
-	if transB {
-		gemmDot(m, n, k, a, lda, b, ldb, c, ldc)
-	} else {
-		gemmAxpy(transA, m, n, k, a, lda, b, ldb, c, ldc)
-	}
-	return true
 }
 
 // gemmAxpy is the A·B and Aᵀ·B forms: for each block of l and group of
@@ -187,12 +193,16 @@ func (t *Team) Gemm(transA, transB bool, m, n, k int, a []float64, lda int, b []
 	if t == nil || t.helpers == 0 || !UseAVX || transA && transB || m <= 0 || n <= 0 || k <= 0 {
 		return Gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	}
+	// A short slice panics here, on the caller, before any part is handed
+	// out: a helper that panicked would take the process down, and one
+	// left waiting would answer the next call's parts.
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	rows := m >= n // split C's rows, else its columns
 	span := n
 	if rows {
 		span = m
 	}
-	parts := min(t.helpers+1, span/teamMinRows, m*n*k/TeamMinWork)
+	parts := min(t.helpers+1, span/teamMinRows, m*n*k/max(TeamMinWork, 1))
 	if parts < 2 {
 		return Gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	}
