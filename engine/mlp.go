@@ -120,6 +120,27 @@ func newMLPNet(job *gdgpu.Job) (*mlpNet, error) {
 // layers is the number of weight layers (hidden layers + 1).
 func (n *mlpNet) layers() int { return len(n.width) - 1 }
 
+// widestLayer is the most weights of one layer (width[l]*width[l+1]):
+// the multiply-adds a position of its GEMMs makes.
+func (n *mlpNet) widestLayer() int {
+	w := 0
+	for l := range n.layers() {
+		w = max(w, n.width[l]*n.width[l+1])
+	}
+	return w
+}
+
+// gemmMACsPerElem is the GEMM multiply-adds that count as one element
+// against Options.MaxElemsPerDispatch. An element of the fused Adam step
+// moves 28 to 56 bytes, and a GPU makes about ten fp32 multiply-adds in
+// the time it moves a byte (an H100: 34 TMAC/s and 3.35 TB/s; a 50 GB/s
+// integrated GPU: about 0.5 TMAC/s), so 64 keeps a GEMM dispatch within
+// the time of a bound vector kernel's with room to spare. Counting each
+// multiply-add as an element, as before, held an mlp of 1.9M weights to
+// passes of 9 positions: a batch of 256 took 29 passes, each reading and
+// writing every weight's gradient sum, through GEMMs 9 rows tall.
+const gemmMACsPerElem = 64
+
 // weightTest is the GLSL expression of model_final.glsl's NET_WEIGHTS(p):
 // whether parameter p is a weight (the penalties' terms), not a bias.
 func (n *mlpNet) weightTest() string {
@@ -145,7 +166,11 @@ func (m *modelBackend) planNet(maxG int) error {
 		pos = min(pos, m.c.opts.ChunkElems)
 	}
 	if per := m.c.maxElemsPerDispatch(); per > 0 {
-		pos = min(pos, max(per/max(m.cols, m.dim), 1))
+		// The watchdog bound counts the elements of a vector kernel; a
+		// pass's gather moves cols of them a position, its largest GEMM
+		// makes width[l]*width[l+1] multiply-adds a position, each
+		// gemmMACsPerElem of them costing a GPU about one element.
+		pos = min(pos, max(per/max(m.cols, 1), 1), max(per*gemmMACsPerElem/max(m.net.widestLayer(), 1), 1))
 	}
 	// A GEMM's other side has ceil(width/32) workgroups for each layer's
 	// width: refuse a width the device cannot cover before any work, not
@@ -279,7 +304,7 @@ func (m *modelBackend) netForward(s0, cnt int, identity bool, x, y buffer, nrows
 			}
 		}
 		g.tile = tile
-		fl.add(cnt * win * wout)
+		fl.add(cnt * win * wout / gemmMACsPerElem)
 		if err := m.c.dispatchGEMM(p, g); err != nil {
 			return err
 		}
@@ -338,7 +363,7 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 				{m: wout, n: win, k: cnt, a: dout, b: rowMajor(act, inOff, win, false), c: m.gpart, cOff: n.off[l], ldc: win, accumulate: pass > 0},
 				{m: wout, n: 1, k: cnt, a: dout, b: gemmOperand{buf: n.ones}, c: m.gpart, cOff: n.off[l] + wout*win, ldc: 1, accumulate: pass > 0},
 			} {
-				fl.add(g.m * g.n * g.k)
+				fl.add(g.m * g.n * g.k / gemmMACsPerElem)
 				p, tile := n.gemmLin.pick(g.m, g.n, n.gemmFill)
 				g.tile = tile
 				if err := m.c.dispatchGEMM(p, g); err != nil {
@@ -353,7 +378,7 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 			dinOff := n.bOff[l%2] * P
 			g := gemmCall{m: cnt, n: win, k: wout, a: rowMajor(act, doutOff, wout, false), b: rowMajor(params, n.off[l], win, false),
 				c: act, cOff: dinOff, ldc: win, epi: epiActDeriv, e: act, pOff: n.aOff[l-1] * P, hOff: n.hOff[l-1] * P}
-			fl.add(cnt * win * wout)
+			fl.add(cnt * win * wout / gemmMACsPerElem)
 			p, tile := n.gemmAct.pick(g.m, g.n, n.gemmFill)
 			g.tile = tile
 			if err := m.c.dispatchGEMM(p, g); err != nil {
