@@ -1,16 +1,13 @@
 package cpu
 
 import (
-	"context"
 	"fmt"
 	"math"
-	"runtime"
 	"testing"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/data"
 	"github.com/gdgpu/gdgpu/internal/kern"
-	"github.com/gdgpu/gdgpu/internal/testcases"
 )
 
 // mlpJob is an mlp job on a standardized synthetic classification set
@@ -128,38 +125,17 @@ func TestMLPWorkersBitIdentical(t *testing.T) {
 	job := mlpJob(t, 3000, 400, 5, 3, []int{70, 9}, "gelu")
 	job.BatchSize, job.L2, job.Steps, job.LogEvery = 1400, 0.01, 8, 4
 	run := func(procs int) ([]float64, []gdgpu.Sample) {
-		old := runtime.GOMAXPROCS(procs)
-		defer runtime.GOMAXPROCS(old)
-		b, err := NewModel(job)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
-		if b.workers != min(procs, b.blocks) || b.blocks < 3 {
-			t.Fatalf("%d workers for GOMAXPROCS %d, %d blocks", b.workers, procs, b.blocks)
-		}
-		res, err := gdgpu.Run(context.Background(), job, b, job.StartPoint(), gdgpu.Hooks{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := make([]float64, job.Dim)
-		b.Params(x)
-		return x, res.Samples
+		return runModel(t, job, procs, func(b *Model) {
+			if b.workers != min(procs, b.blocks) || b.blocks < 3 {
+				t.Fatalf("%d workers for GOMAXPROCS %d, %d blocks", b.workers, procs, b.blocks)
+			}
+		})
 	}
 	x1, s1 := run(1)
 	x4, s4 := run(4)
-	for i := range x1 {
-		if math.Float64bits(x1[i]) != math.Float64bits(x4[i]) {
-			t.Fatalf("x[%d]: %v on 1 goroutine, %v on 4", i, x1[i], x4[i])
-		}
-	}
-	if len(s1) != len(s4) || len(s1) < 3 {
-		t.Fatalf("%d and %d samples", len(s1), len(s4))
-	}
-	for i := range s1 {
-		if s1[i] != s4[i] {
-			t.Fatalf("sample %d: %+v on 1 goroutine, %+v on 4", i, s1[i], s4[i])
-		}
+	sameRun(t, "1 goroutine against 4", x1, s1, x4, s4)
+	if len(s1) < 3 {
+		t.Fatalf("%d samples", len(s1))
 	}
 	if s1[len(s1)-1].Loss >= s1[0].Loss {
 		t.Errorf("the loss went from %v to %v", s1[0].Loss, s1[len(s1)-1].Loss)
@@ -185,23 +161,12 @@ func TestMLPGemmBitIdentical(t *testing.T) {
 	defer func() { kern.TeamMinWork = minWork }()
 	run := func(avx bool, maxRun, procs int) ([]float64, []gdgpu.Sample) {
 		kern.UseAVX, maxNetRun = avx, maxRun
-		old := runtime.GOMAXPROCS(procs)
-		defer func() { kern.UseAVX, maxNetRun = true, 256; runtime.GOMAXPROCS(old) }()
-		b, err := NewModel(job)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
-		if b.run != maxRun || (b.team != nil) != (procs > 1) {
-			t.Fatalf("runs of %d rows, want %d; team %v with GOMAXPROCS %d", b.run, maxRun, b.team != nil, procs)
-		}
-		res, err := gdgpu.Run(context.Background(), job, b, job.StartPoint(), gdgpu.Hooks{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := make([]float64, job.Dim)
-		b.Params(x)
-		return x, res.Samples
+		defer func() { kern.UseAVX, maxNetRun = true, 256 }()
+		return runModel(t, job, procs, func(b *Model) {
+			if b.run != maxRun || (b.team != nil) != (procs > 1) {
+				t.Fatalf("runs of %d rows, want %d; team %v with GOMAXPROCS %d", b.run, maxRun, b.team != nil, procs)
+			}
+		})
 	}
 	xg, sg := run(false, 256, 1)
 	for _, c := range []struct {
@@ -209,17 +174,7 @@ func TestMLPGemmBitIdentical(t *testing.T) {
 		maxRun, procs int
 	}{{true, 256, 1}, {true, 1, 1}, {true, 7, 1}, {false, 7, 1}, {true, 256, 4}, {true, 7, 4}, {false, 256, 4}} {
 		x, s := run(c.avx, c.maxRun, c.procs)
-		if i := testcases.FirstBitDiff(x, xg); i >= 0 {
-			t.Fatalf("%+v: x[%d] = %v, %v with gonum, one goroutine and runs of 256", c, i, x[i], xg[i])
-		}
-		if len(s) != len(sg) || len(s) < 3 {
-			t.Fatalf("%d and %d samples", len(s), len(sg))
-		}
-		for i := range s {
-			if s[i] != sg[i] {
-				t.Fatalf("%+v: sample %d %+v, %+v with gonum", c, i, s[i], sg[i])
-			}
-		}
+		sameRun(t, fmt.Sprintf("%+v against gonum, one goroutine and runs of 256", c), x, s, xg, sg)
 	}
 }
 

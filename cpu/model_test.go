@@ -234,34 +234,56 @@ func TestModelWorkersBitIdentical(t *testing.T) {
 	job := modelJob(t, c)
 	job.Steps, job.LogEvery = 12, 4
 	run := func(procs int) ([]float64, []gdgpu.Sample) {
-		old := runtime.GOMAXPROCS(procs)
-		defer runtime.GOMAXPROCS(old)
-		b, err := NewModel(job)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
-		if b.workers != min(procs, b.blocks) {
-			t.Fatalf("%d workers for GOMAXPROCS %d", b.workers, procs)
-		}
-		res, err := gdgpu.Run(context.Background(), job, b, job.StartPoint(), gdgpu.Hooks{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := make([]float64, job.Dim)
-		b.Params(x)
-		return x, res.Samples
+		return runModel(t, job, procs, func(b *Model) {
+			if b.workers != min(procs, b.blocks) {
+				t.Fatalf("%d workers for GOMAXPROCS %d", b.workers, procs)
+			}
+		})
 	}
 	x1, s1 := run(1)
 	x4, s4 := run(4)
+	sameRun(t, "1 goroutine against 4", x1, s1, x4, s4)
+}
+
+// runModel runs job on a new Model built with GOMAXPROCS procs, after
+// check (if not nil) has looked at the backend, and returns the final
+// parameters and the samples.
+func runModel(t *testing.T, job *gdgpu.Job, procs int, check func(*Model)) ([]float64, []gdgpu.Sample) {
+	t.Helper()
+	old := runtime.GOMAXPROCS(procs)
+	defer runtime.GOMAXPROCS(old)
+	b, err := NewModel(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if check != nil {
+		check(b)
+	}
+	res, err := gdgpu.Run(context.Background(), job, b, job.StartPoint(), gdgpu.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float64, job.Dim)
+	b.Params(x)
+	return x, res.Samples
+}
+
+// sameRun fails the test unless two runs ended on the same bits and the
+// same samples.
+func sameRun(t *testing.T, what string, x1 []float64, s1 []gdgpu.Sample, x2 []float64, s2 []gdgpu.Sample) {
+	t.Helper()
 	for i := range x1 {
-		if math.Float64bits(x1[i]) != math.Float64bits(x4[i]) {
-			t.Fatalf("x[%d]: %v on 1 goroutine, %v on 4", i, x1[i], x4[i])
+		if math.Float64bits(x1[i]) != math.Float64bits(x2[i]) {
+			t.Fatalf("%s: x[%d]: %v, %v", what, i, x1[i], x2[i])
 		}
 	}
+	if len(s1) != len(s2) || len(s1) < 2 {
+		t.Fatalf("%s: %d and %d samples", what, len(s1), len(s2))
+	}
 	for i := range s1 {
-		if s1[i] != s4[i] {
-			t.Fatalf("sample %d: %+v on 1 goroutine, %+v on 4", i, s1[i], s4[i])
+		if s1[i] != s2[i] {
+			t.Fatalf("%s: sample %d: %+v, %+v", what, i, s1[i], s2[i])
 		}
 	}
 }

@@ -10,6 +10,31 @@
 // X1, X0 and ADDPD X0, X7), and C gets d + c (gc's ADDSD for gonum's
 // ctmp[j] += alpha * f64.DotUnitary(...)).
 
+// STRIP starts the strip of W columns at DX, or jumps to NEXT when fewer
+// than W are left: R13 at c's row 0 and SI at b's row 0 in the strip's
+// first column, AX and BX at row 0's lists, R12 at its count, R11 rows.
+#define STRIP(W, NEXT) \
+	LEAQ W(DX), AX; \
+	CMPQ AX, CX; \
+	JGT  NEXT; \
+	MOVQ c+0(FP), R13; \
+	LEAQ (R13)(DX*8), R13; \
+	MOVQ b+56(FP), SI; \
+	LEAQ (SI)(DX*8), SI; \
+	MOVQ vals+24(FP), AX; \
+	MOVQ offs+32(FP), BX; \
+	MOVQ cnts+40(FP), R12; \
+	MOVQ mb+16(FP), R11
+
+// NEXTROW moves R13, AX, BX and R12 to the next row and counts it off
+// (flags: zero after the last).
+#define NEXTROW \
+	ADDQ R8, R13; \
+	ADDQ R9, AX; \
+	ADDQ R9, BX; \
+	ADDQ $8, R12; \
+	DECQ R11
+
 // func gemmAxpyAVX(c *float64, ldc, mb int, vals *float64, offs, cnts *int, ls int, b *float64, n int)
 //
 // For 32-, then 4-, then 1-wide strips of columns j: for each row i < mb, the
@@ -25,19 +50,8 @@ TEXT ·gemmAxpyAVX(SB), NOSPLIT, $0-72
 	MOVQ n+64(FP), CX
 	XORQ DX, DX
 
-
 s32:
-	LEAQ 32(DX), AX
-	CMPQ AX, CX
-	JGT  s4
-	MOVQ c+0(FP), R13
-	LEAQ (R13)(DX*8), R13
-	MOVQ b+56(FP), SI
-	LEAQ (SI)(DX*8), SI
-	MOVQ vals+24(FP), AX
-	MOVQ offs+32(FP), BX
-	MOVQ cnts+40(FP), R12
-	MOVQ mb+16(FP), R11
+	STRIP(32, s4)
 
 r32:
 	VMOVUPD 0(R13), Y0
@@ -93,27 +107,13 @@ e32:
 	VMOVUPD Y5, 160(R13)
 	VMOVUPD Y6, 192(R13)
 	VMOVUPD Y7, 224(R13)
-	ADDQ R8, R13
-	ADDQ R9, AX
-	ADDQ R9, BX
-	ADDQ $8, R12
-	DECQ R11
+	NEXTROW
 	JNZ  r32
 	ADDQ $32, DX
 	JMP  s32
 
 s4:
-	LEAQ 4(DX), AX
-	CMPQ AX, CX
-	JGT  s1
-	MOVQ c+0(FP), R13
-	LEAQ (R13)(DX*8), R13
-	MOVQ b+56(FP), SI
-	LEAQ (SI)(DX*8), SI
-	MOVQ vals+24(FP), AX
-	MOVQ offs+32(FP), BX
-	MOVQ cnts+40(FP), R12
-	MOVQ mb+16(FP), R11
+	STRIP(4, s1)
 
 r4:
 	VMOVUPD 0(R13), Y0
@@ -134,27 +134,13 @@ l4:
 
 e4:
 	VMOVUPD Y0, 0(R13)
-	ADDQ R8, R13
-	ADDQ R9, AX
-	ADDQ R9, BX
-	ADDQ $8, R12
-	DECQ R11
+	NEXTROW
 	JNZ  r4
 	ADDQ $4, DX
 	JMP  s4
 
 s1:
-	LEAQ 1(DX), AX
-	CMPQ AX, CX
-	JGT  sdone
-	MOVQ c+0(FP), R13
-	LEAQ (R13)(DX*8), R13
-	MOVQ b+56(FP), SI
-	LEAQ (SI)(DX*8), SI
-	MOVQ vals+24(FP), AX
-	MOVQ offs+32(FP), BX
-	MOVQ cnts+40(FP), R12
-	MOVQ mb+16(FP), R11
+	STRIP(1, sdone)
 
 r1:
 	VMOVSD (R13), X0
@@ -175,11 +161,7 @@ l1:
 
 e1:
 	VMOVSD X0, (R13)
-	ADDQ R8, R13
-	ADDQ R9, AX
-	ADDQ R9, BX
-	ADDQ $8, R12
-	DECQ R11
+	NEXTROW
 	JNZ  r1
 	ADDQ $1, DX
 	JMP  s1
@@ -198,6 +180,32 @@ sdone:
 	VADDSD       X6, X7, X7; \
 	VADDSD       M, X7, X7; \
 	VMOVSD       X7, M
+
+// DOT24STEP adds one step of products to the 2 x 4 block's sums, Y0 and
+// Y1 holding rows 0 and 1 of a at SI: LD loads row j of b (R8-R11) into
+// B2 or B5, four lanes (VMOVUPD into Y2, Y5) or, in the tail, one with
+// the lanes above it zero (VMOVSD into X2, X5).
+#define DOT24STEP(LD, B2, B5) \
+	LD (R8)(SI*8), B2; \
+	VMULPD Y2, Y0, Y3; \
+	VMULPD Y2, Y1, Y4; \
+	VADDPD Y3, Y8, Y8; \
+	VADDPD Y4, Y12, Y12; \
+	LD (R9)(SI*8), B5; \
+	VMULPD Y5, Y0, Y3; \
+	VMULPD Y5, Y1, Y4; \
+	VADDPD Y3, Y9, Y9; \
+	VADDPD Y4, Y13, Y13; \
+	LD (R10)(SI*8), B2; \
+	VMULPD Y2, Y0, Y3; \
+	VMULPD Y2, Y1, Y4; \
+	VADDPD Y3, Y10, Y10; \
+	VADDPD Y4, Y14, Y14; \
+	LD (R11)(SI*8), B5; \
+	VMULPD Y5, Y0, Y3; \
+	VMULPD Y5, Y1, Y4; \
+	VADDPD Y3, Y11, Y11; \
+	VADDPD Y4, Y15, Y15
 
 // func gemmDot2x4AVX(c *float64, ldc int, a *float64, lda int, b *float64, ldb, k int)
 //
@@ -233,26 +241,7 @@ TEXT ·gemmDot2x4AVX(SB), NOSPLIT, $0-56
 d24loop:
 	VMOVUPD (AX)(SI*8), Y0
 	VMOVUPD (BX)(SI*8), Y1
-	VMOVUPD (R8)(SI*8), Y2
-	VMULPD  Y2, Y0, Y3
-	VMULPD  Y2, Y1, Y4
-	VADDPD  Y3, Y8, Y8
-	VADDPD  Y4, Y12, Y12
-	VMOVUPD (R9)(SI*8), Y5
-	VMULPD  Y5, Y0, Y3
-	VMULPD  Y5, Y1, Y4
-	VADDPD  Y3, Y9, Y9
-	VADDPD  Y4, Y13, Y13
-	VMOVUPD (R10)(SI*8), Y2
-	VMULPD  Y2, Y0, Y3
-	VMULPD  Y2, Y1, Y4
-	VADDPD  Y3, Y10, Y10
-	VADDPD  Y4, Y14, Y14
-	VMOVUPD (R11)(SI*8), Y5
-	VMULPD  Y5, Y0, Y3
-	VMULPD  Y5, Y1, Y4
-	VADDPD  Y3, Y11, Y11
-	VADDPD  Y4, Y15, Y15
+	DOT24STEP(VMOVUPD, Y2, Y5)
 	ADDQ $4, SI
 	CMPQ SI, DI
 	JLT  d24loop
@@ -264,26 +253,7 @@ d24tail:
 d24tloop:
 	VMOVSD (AX)(SI*8), X0
 	VMOVSD (BX)(SI*8), X1
-	VMOVSD (R8)(SI*8), X2
-	VMULPD  Y2, Y0, Y3
-	VMULPD  Y2, Y1, Y4
-	VADDPD  Y3, Y8, Y8
-	VADDPD  Y4, Y12, Y12
-	VMOVSD (R9)(SI*8), X5
-	VMULPD  Y5, Y0, Y3
-	VMULPD  Y5, Y1, Y4
-	VADDPD  Y3, Y9, Y9
-	VADDPD  Y4, Y13, Y13
-	VMOVSD (R10)(SI*8), X2
-	VMULPD  Y2, Y0, Y3
-	VMULPD  Y2, Y1, Y4
-	VADDPD  Y3, Y10, Y10
-	VADDPD  Y4, Y14, Y14
-	VMOVSD (R11)(SI*8), X5
-	VMULPD  Y5, Y0, Y3
-	VMULPD  Y5, Y1, Y4
-	VADDPD  Y3, Y11, Y11
-	VADDPD  Y4, Y15, Y15
+	DOT24STEP(VMOVSD, X2, X5)
 	INCQ SI
 	CMPQ SI, CX
 	JLT  d24tloop
