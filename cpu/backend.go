@@ -65,7 +65,7 @@ type Backend struct {
 	updating         bool      // apply the step (phaseSweep)
 	factor           float64   // the clip-norm scale (phaseUpdate)
 	src              []float64 // the gradient of phaseUpdate and phaseNorm
-	va, vb           []float64 // L-BFGS's vector operations' operands
+	va, vb, vw       []float64 // L-BFGS's vector operations' operands
 	vc               float64   // and phaseAxpy's coefficient
 }
 

@@ -149,18 +149,39 @@ func (o lbfgsOps) AddScaled(dst, x lbfgs.Vec, t float64, d lbfgs.Vec) {
 	addScaled(o.vec(dst), o.vec(x), t, o.vec(d))
 }
 
-// TwoLoop is the two-loop recursion on the host's scalars (lbfgs.Ops).
+// TwoLoop is the two-loop recursion on the host's scalars (lbfgs.Ops):
+// for each pair, newest first, al = s.d ro and d -= al y; d *= hDiag;
+// for each pair, oldest first, be = y.d ro and d += (al - be) s. Each
+// update of d and the next pair's dot run in one pass (vaxpyDot), which
+// gives the bits of the two in turn and reads d 2m times, not 4m.
 func (o lbfgsOps) TwoLoop(m int, slots []int, ro []float64, hDiag float64) {
 	al := o.b.lb.al[:m]
-	for i := len(slots) - 1; i >= 0; i-- {
+	n := len(slots)
+	d := o.vec(lbfgs.D)
+	var dt float64 // the dot the next pair needs
+	if n > 0 {
+		dt = o.Dot(lbfgs.Stp(m, slots[n-1]), lbfgs.D)
+	}
+	for i := n - 1; i >= 0; i-- {
 		k := slots[i]
-		al[k] = o.Dot(lbfgs.Stp(m, k), lbfgs.D) * ro[k]
-		o.Axpy(lbfgs.D, -al[k], lbfgs.Dir(k))
+		al[k] = dt * ro[k]
+		if i > 0 {
+			dt = o.b.vaxpyDot(d, -al[k], o.vec(lbfgs.Dir(k)), o.vec(lbfgs.Stp(m, slots[i-1])))
+		} else {
+			o.Axpy(lbfgs.D, -al[k], lbfgs.Dir(k))
+		}
 	}
 	o.Scale(lbfgs.D, lbfgs.D, hDiag)
-	for _, k := range slots {
-		be := float64(o.Dot(lbfgs.Dir(k), lbfgs.D) * ro[k]) // rounded: no FMA in al[k]-be
-		o.Axpy(lbfgs.D, al[k]-be, lbfgs.Stp(m, k))
+	if n > 0 {
+		dt = o.Dot(lbfgs.Dir(slots[0]), lbfgs.D)
+	}
+	for i, k := range slots {
+		be := float64(dt * ro[k]) // rounded: no FMA in al[k]-be
+		if i+1 < n {
+			dt = o.b.vaxpyDot(d, al[k]-be, o.vec(lbfgs.Stp(m, k)), o.vec(lbfgs.Dir(slots[i+1])))
+		} else {
+			o.Axpy(lbfgs.D, al[k]-be, lbfgs.Stp(m, k))
+		}
 	}
 }
 
@@ -252,6 +273,16 @@ func (b *Backend) vaxpy(y []float64, a float64, x []float64) {
 	b.va, b.vc, b.vb = y, a, x
 	b.dispatch(phaseAxpy)
 	b.va, b.vb = nil, nil
+}
+
+// vaxpyDot is vaxpy(y, a, x) then vdot(w, y), in one pass over y: the
+// same bits, one read of y fewer.
+func (b *Backend) vaxpyDot(y []float64, a float64, x, w []float64) float64 {
+	b.va, b.vc, b.vb, b.vw = y, a, x, w
+	b.dispatch(phaseAxpyDot)
+	b.va, b.vb, b.vw = nil, nil, nil
+	s := leafTotal(b.leafSq)
+	return s.Sum()
 }
 
 // dot is a.b summed in a fixed order (products in leaves of kern.Leaf,

@@ -77,11 +77,13 @@ const (
 	phaseUpdate              // apply the step to the gradient in b.src (b.grad or ApplyGradient's g)
 	phaseNorm                // the squared sums of b.src's leaves
 	// L-BFGS's vector operations (lbfgs.go) on b.va, b.vb: leaf sums of
-	// va*vb, of |va|, leaf maxima of |va| (into leafSq); va += vc*vb.
+	// va*vb, of |va|, leaf maxima of |va| (into leafSq); va += vc*vb;
+	// va += vc*vb then, leaf by leaf, the leaf sums of vw*va.
 	phaseDot
 	phaseAbsSum
 	phaseAbsMax
 	phaseAxpy
+	phaseAxpyDot
 )
 
 // pool is the persistent goroutines of a Backend: helper i sweeps part
@@ -225,6 +227,14 @@ func (b *Backend) runPart(p *part) {
 		}
 	case phaseAxpy:
 		axpy(b.va[p.lo:p.hi], b.vc, b.vb[p.lo:p.hi])
+	case phaseAxpyDot:
+		// a leaf's dot reads only the leaf, updated just before: the bits
+		// of the axpy then the dot, in one pass over va
+		for lo := p.lo; lo < p.hi; lo += chunk {
+			hi := min(lo+chunk, p.hi)
+			axpy(b.va[lo:hi], b.vc, b.vb[lo:hi])
+			b.leafSq[lo/chunk] = leafOp(phaseDot, &p.terms, b.vw[lo:hi], b.va[lo:hi])
+		}
 	}
 }
 
