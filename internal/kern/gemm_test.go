@@ -169,3 +169,53 @@ func BenchmarkGemm(b *testing.B) {
 		}
 	}
 }
+
+// FuzzGemm holds Gemm, alone and shared by a Team of 2 helpers, to gonum's
+// Dgemm bit for bit on random shapes (1 to 130 on each side: past gonum's
+// 64-wide tiles and the kernels' blocks and strips), leading
+// dimensions, forms and operands (gemmInput's, specials in one element of
+// 1 + density, or none).
+func FuzzGemm(f *testing.F) {
+	if !UseAVX {
+		f.Skip("this build or CPU has no AVX gemm kernels")
+	}
+	f.Add(uint64(1), uint8(70), uint8(75), uint8(200), uint8(0), uint8(0), uint8(0))
+	f.Add(uint64(2), uint8(1), uint8(33), uint8(3), uint8(1), uint8(2), uint8(4))
+	f.Add(uint64(3), uint8(65), uint8(4), uint8(129), uint8(2), uint8(1), uint8(250))
+	team := NewTeam(2)
+	defer team.Close()
+	TeamMinWork = 1
+	defer func() { TeamMinWork = 1 << 21 }()
+	f.Fuzz(func(t *testing.T, seed uint64, m8, n8, k8, form, pad, density uint8) {
+		m, n, k := 1+int(m8)%130, 1+int(n8)%130, 1+int(k8)%130
+		ta, tb := form%3 == 1, form%3 == 2
+		p := int(pad % 4)
+		r := rand.New(rand.NewPCG(seed, uint64(m)<<16|uint64(n)<<8|uint64(k)))
+		ar, ac, br, bc := m, k, k, n
+		if ta {
+			ar, ac = k, m
+		}
+		if tb {
+			br, bc = n, k
+		}
+		lda, ldb, ldc := ac+p, bc+p, n+p
+		a, b, c := make([]float64, ar*lda), make([]float64, br*ldb), make([]float64, m*ldc)
+		in := 0
+		if density > 0 {
+			in = 1 + int(density)
+		}
+		gemmInput(r, a, in, 1)
+		gemmInput(r, b, in, 2)
+		gemmInput(r, c, in, 3)
+		want, alone, shared := slices.Clone(c), slices.Clone(c), slices.Clone(c)
+		gonumGemm(ta, tb, m, n, k, a, lda, b, ldb, want, ldc)
+		Gemm(ta, tb, m, n, k, a, lda, b, ldb, alone, ldc)
+		team.Gemm(ta, tb, m, n, k, a, lda, b, ldb, shared, ldc)
+		for _, got := range [][]float64{alone, shared} {
+			if i := testcases.FirstBitDiff(got, want); i >= 0 {
+				t.Fatalf("transA %v transB %v, %dx%dx%d, pad %d: c[%d,%d] = %x, gonum %x",
+					ta, tb, m, n, k, p, i/ldc, i%ldc, math.Float64bits(got[i]), math.Float64bits(want[i]))
+			}
+		}
+	})
+}
