@@ -169,6 +169,9 @@ func TestMLPGemmBitIdentical(t *testing.T) {
 		})
 	}
 	xg, sg := run(false, 256, 1)
+	if len(sg) < 3 {
+		t.Fatalf("%d samples", len(sg))
+	}
 	for _, c := range []struct {
 		avx           bool
 		maxRun, procs int

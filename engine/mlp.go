@@ -135,11 +135,16 @@ func (n *mlpNet) widestLayer() int {
 // moves 28 to 56 bytes, and a GPU makes about ten fp32 multiply-adds in
 // the time it moves a byte (an H100: 34 TMAC/s and 3.35 TB/s; a 50 GB/s
 // integrated GPU: about 0.5 TMAC/s), so 64 keeps a GEMM dispatch within
-// the time of a bound vector kernel's with room to spare. Counting each
-// multiply-add as an element, as before, held an mlp of 1.9M weights to
-// passes of 9 positions: a batch of 256 took 29 passes, each reading and
-// writing every weight's gradient sum, through GEMMs 9 rows tall.
-const gemmMACsPerElem = 64
+// the time of a bound vector kernel's with room to spare. Consumer GPUs
+// run fp64 at 1/32 to 1/64 of their fp32 rate, so float64 counts 8.
+// Counting each multiply-add as an element, as before, held an mlp of
+// 1.9M weights to passes of 9 positions: a batch of 256 took 29 passes,
+// each reading and writing every weight's gradient sum, through GEMMs 9
+// rows tall.
+const (
+	gemmMACsPerElem    = 64
+	gemmMACsPerElemF64 = 8
+)
 
 // weightTest is the GLSL expression of model_final.glsl's NET_WEIGHTS(p):
 // whether parameter p is a weight (the penalties' terms), not a bias.
@@ -166,11 +171,16 @@ func (m *modelBackend) planNet(maxG int) error {
 		pos = min(pos, m.c.opts.ChunkElems)
 	}
 	if per := m.c.maxElemsPerDispatch(); per > 0 {
-		// The watchdog bound counts the elements of a vector kernel; a
-		// pass's gather moves cols of them a position, its largest GEMM
-		// makes width[l]*width[l+1] multiply-adds a position, each
-		// gemmMACsPerElem of them costing a GPU about one element.
-		pos = min(pos, max(per/max(m.cols, 1), 1), max(per*gemmMACsPerElem/max(m.net.widestLayer(), 1), 1))
+		// The watchdog bound counts the elements of a vector kernel: a
+		// pass's gather moves cols of them a position and its kernels
+		// write at most perPos (which also keeps the activations tens of
+		// MiB); its largest GEMM makes width[l]*width[l+1] multiply-adds a
+		// position, each macs of them costing a GPU about one element.
+		macs := gemmMACsPerElem
+		if m.elem == 8 {
+			macs = gemmMACsPerElemF64
+		}
+		pos = min(pos, max(per/max(m.cols, m.net.perPos, 1), 1), max(min(per, math.MaxInt/macs)*macs/max(m.net.widestLayer(), 1), 1))
 	}
 	// A GEMM's other side has ceil(width/32) workgroups for each layer's
 	// width: refuse a width the device cannot cover before any work, not
@@ -265,12 +275,11 @@ func (n *mlpNet) release() {
 // dl/dz (gather, forward GEMMs, head; fused, the head in the output
 // layer's GEMM) on cnt positions from s0, reading the data set x, y of
 // nrows rows; record has the head leave its partial pairs at
-// partialBase. On the GL thread.
-func (m *modelBackend) netForward(s0, cnt int, identity bool, x, y buffer, nrows int, record bool, partialBase int) error {
+// partialBase. Its dispatches join fl's flush groups. On the GL thread.
+func (m *modelBackend) netForward(fl *flusher, s0, cnt int, identity bool, x, y buffer, nrows int, record bool, partialBase int) error {
 	n := m.net
 	P := m.posChunk
 	act := m.dz
-	fl := flusher{per: m.c.maxElemsPerDispatch()}
 	// 1. gather, chunk by chunk
 	n.gatherK.use()
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindDZ, act.id)
@@ -345,12 +354,13 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 		} else {
 			m.setPass(n.gatherK, s0, cnt, 0, true)
 		}
-		if err := m.netForward(s0, cnt, identity, m.x, m.y, m.rows, record, pass*n.pairsPerPass); err != nil {
-			return err
-		}
-		// 4. backward, its GEMMs in the same flush groups as the forward's
+		// the forward's flush groups, which the backward's GEMMs continue
 		// (the watchdog bound, Options.MaxElemsPerDispatch)
 		fl := flusher{per: m.c.maxElemsPerDispatch()}
+		if err := m.netForward(&fl, s0, cnt, identity, m.x, m.y, m.rows, record, pass*n.pairsPerPass); err != nil {
+			return err
+		}
+		// 4. backward
 		doutOff := n.zOff * P
 		for l := n.layers() - 1; l >= 0; l-- {
 			win, wout := n.width[l], n.width[l+1]
@@ -414,7 +424,8 @@ func (m *modelBackend) netValidation() error {
 	for pass, s0 := 0, 0; s0 < m.valRows; pass, s0 = pass+1, s0+m.posChunk {
 		cnt := min(m.posChunk, m.valRows-s0)
 		m.setPass(m.net.gatherK, s0, cnt, 0, true)
-		if err := m.netForward(s0, cnt, true, m.valX, m.valY, m.valRows, true, m.trainPairs+pass*m.net.pairsPerPass); err != nil {
+		fl := flusher{per: m.c.maxElemsPerDispatch()}
+		if err := m.netForward(&fl, s0, cnt, true, m.valX, m.valY, m.valRows, true, m.trainPairs+pass*m.net.pairsPerPass); err != nil {
 			return err
 		}
 	}

@@ -526,3 +526,48 @@ func TestMLPGEMMBlocks(t *testing.T) {
 		t.Errorf("Options.GEMMBlock 3: %v", err)
 	}
 }
+
+// TestMLPDispatchBound: with Options.MaxElemsPerDispatch (the watchdog
+// bound) low, a network's pass covers at most bound / max(features,
+// activations a position) positions and bound·macs / (the widest layer's
+// weights) (macs 64 multiply-adds an element in f32, 8 in f64), and runs
+// still match the CPU reference in f64 (the passes group the gradient's
+// sums only). A 300 x 300 layer makes the GEMMs' bound the tighter in f64
+// and the activations' in f32. In f32 the run is checked to train:
+// checkNetRun's fixed f32 bound is for narrow networks (this one misses it
+// 66-fold in a single pass too, Adam magnifying the rounding of its
+// smallest gradients).
+func TestMLPDispatchBound(t *testing.T) {
+	const per = 30000
+	c := openTest(t, Options{MaxElemsPerDispatch: per})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for ci, nc := range []netCase{{hidden: []int{300, 300}, activation: "tanh", classes: 3, val: true}} {
+			t.Run(fmt.Sprintf("%s/%s", prec, nc), func(t *testing.T) {
+				job := nc.job(t, 50, 3, prec, uint64(70+ci))
+				job.BatchSize, job.Seed, job.Steps, job.LogEvery = 40, 2, 10, 5
+				job.Optimizer, _ = gdgpu.DefaultOptimizer("adam")
+				job.Optimizer.LR = 0.005
+				m := newNet(t, c, &job)
+				macs := 64
+				if prec == gdgpu.F64 {
+					macs = 8
+				}
+				act, gemms := per/max(3, m.net.perPos), per*macs/m.net.widestLayer()
+				if want := min(act, gemms, 50); m.posChunk != want || want < 1 || (prec == gdgpu.F64) != (gemms < act) {
+					t.Fatalf("passes of %d positions, want %d (activations' bound %d, the GEMMs' %d)", m.posChunk, want, act, gemms)
+				}
+				if prec == gdgpu.F64 {
+					checkNetRun(t, c, &job)
+					return
+				}
+				x0 := make([]float64, job.Dim)
+				net, _ := gdgpu.ModelNetwork(&job)
+				net.Init(x0, 1)
+				res, err := gdgpu.Run(context.Background(), &job, m, x0, gdgpu.Hooks{})
+				if err != nil || len(res.Samples) < 2 || !(res.Samples[len(res.Samples)-1].Loss < res.Samples[0].Loss) {
+					t.Fatalf("%v, samples %+v", err, res.Samples)
+				}
+			})
+		}
+	}
+}
