@@ -33,6 +33,7 @@ type lbfgsGPU struct {
 	sc   buffer    // the two-loop's alphas (one per ring slot), then its beta
 
 	part, fin, loss, vec *program
+	axpyDot              *program // lbfgs.glsl's LB_AXPYDOT: the two-loop's fused update and dot
 	// recordAt, when >= 0, is the step whose sample the next evaluation
 	// records (the step's first); recorded says it did. moved marks an
 	// evaluation at a point the step moved to (dispatchChunks notes its
@@ -75,6 +76,9 @@ func (b *Backend) buildLBFGS(base map[string]string) (err error) {
 	if l.vec, err = b.c.build("lbfgs-vec"+tag, with("LB_VEC"), full...); err != nil {
 		return err
 	}
+	if l.axpyDot, err = b.c.build("lbfgs-axpydot"+tag, with("LB_AXPYDOT"), full...); err != nil {
+		return err
+	}
 	if l.fin, err = b.c.build("lbfgs-fin"+tag, with("LB_FIN"), alone...); err != nil {
 		return err
 	}
@@ -104,7 +108,7 @@ func (l *lbfgsGPU) programs() []*program {
 	if l == nil {
 		return nil
 	}
-	return []*program{l.part, l.fin, l.loss, l.vec}
+	return []*program{l.part, l.fin, l.loss, l.vec, l.axpyDot}
 }
 
 func (l *lbfgsGPU) buffers() []*buffer {
@@ -336,19 +340,74 @@ func (o *gpuOps) reduceInto(mode int32, a, c lbfgs.Vec, dst buffer, idx int, sca
 
 // TwoLoop keeps the recursion's scalars on the device: each dot product
 // times 1/(y.s) goes to sc (al_k at slot k, be at slot m), and the axpys
-// read their coefficients there. Nothing is read back.
+// read their coefficients there. Nothing is read back. Each update of D
+// and the next pair's dot run in one pass (axpyDotInto), with the bits of
+// the two in turn: 2m + 2 passes over the vectors and m + 2 reductions'
+// dispatch groups, where the update and the dot apart made 4m and 2m.
 func (o *gpuOps) TwoLoop(m int, slots []int, ro []float64, hDiag float64) {
 	b, l := o.b, o.b.lb
-	for i := len(slots) - 1; i >= 0; i-- {
+	n := len(slots)
+	if n > 0 {
+		o.reduceInto(0, lbfgs.Stp(m, slots[n-1]), lbfgs.D, l.sc, slots[n-1], ro[slots[n-1]])
+	}
+	for i := n - 1; i >= 0; i-- {
 		k := slots[i]
-		o.reduceInto(0, lbfgs.Stp(m, k), lbfgs.D, l.sc, k, ro[k])
-		b.vecOpSc(*o.buf(lbfgs.D), *o.buf(lbfgs.Dir(k)), k, -1, -1) // D += (-al_k) Dir(k)
+		if i > 0 { // D += (-al_k) Dir(k), then al of the next pair
+			next := slots[i-1]
+			o.axpyDotInto(*o.buf(lbfgs.Dir(k)), k, -1, -1, *o.buf(lbfgs.Stp(m, next)), next, ro[next])
+		} else {
+			b.vecOpSc(*o.buf(lbfgs.D), *o.buf(lbfgs.Dir(k)), k, -1, -1)
+		}
 	}
 	o.Scale(lbfgs.D, lbfgs.D, hDiag)
-	for _, k := range slots {
-		o.reduceInto(0, lbfgs.Dir(k), lbfgs.D, l.sc, m, ro[k])
-		b.vecOpSc(*o.buf(lbfgs.D), *o.buf(lbfgs.Stp(m, k)), k, m, 1) // D += (al_k - be) Stp(k)
+	if n > 0 {
+		o.reduceInto(0, lbfgs.Dir(slots[0]), lbfgs.D, l.sc, m, ro[slots[0]])
 	}
+	for i, k := range slots {
+		if i+1 < n { // D += (al_k - be) Stp(k), then be of the next pair
+			next := slots[i+1]
+			o.axpyDotInto(*o.buf(lbfgs.Stp(m, k)), k, m, 1, *o.buf(lbfgs.Dir(next)), m, ro[next])
+		} else {
+			b.vecOpSc(*o.buf(lbfgs.D), *o.buf(lbfgs.Stp(m, k)), k, m, 1)
+		}
+	}
+}
+
+// axpyDotInto is vecOpSc(D, x, ia, ib, sa) then reduceInto(0, w, D) into
+// sc[idx] times scale, in one pass over D (lbfgs.glsl's LB_AXPYDOT, the
+// same invocations making the same sums as LB_PART's), then LB_FIN.
+func (o *gpuOps) axpyDotInto(x buffer, ia, ib int, sa float64, w buffer, idx int, scale float64) {
+	b, l := o.b, o.b.lb
+	d := *o.buf(lbfgs.D)
+	p := l.axpyDot
+	p.use()
+	p.setInt("ia", int32(ia))
+	p.setInt("ib", int32(ib))
+	b.setReal(p, "sa", sa)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindLBSc, l.sc.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
+	flush := b.flusher()
+	for ch, base := 0, 0; base < b.job.Dim; ch, base = ch+1, base+b.chunk {
+		count := min(b.chunk, b.job.Dim-base)
+		flush(count)
+		d.bindRange(bindLBA, base, count)
+		x.bindRange(bindLBB, base, count)
+		w.bindRange(bindLBC, base, count)
+		p.setUint("base", uint32(base))
+		p.setUint("count", uint32(count))
+		p.setUint("partialBase", uint32(ch*b.groups))
+		gl.DispatchCompute(uint32(b.groups), 1, 1)
+	}
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	l.fin.use()
+	l.fin.setInt("mode", 0)
+	l.fin.setUint("parts", uint32(b.groups*b.chunks()))
+	l.fin.setUint("outIdx", uint32(idx))
+	b.setReal(l.fin, "scale", scale)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindLBOut, l.sc.id)
+	gl.DispatchCompute(1, 1, 1)
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 }
 
 func (o *gpuOps) Dot(a, c lbfgs.Vec) float64 { return o.reduce(0, a, c) }

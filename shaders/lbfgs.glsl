@@ -11,9 +11,14 @@
 //            out[1]; after wgsum.glsl alone
 //   LB_VEC   one chunk of an elementwise operation (mode below); after
 //            wgsum.glsl and common.glsl
+//   LB_AXPYDOT one chunk of the two-loop's A += c B (LB_VEC's mode 0 with
+//            its coefficient from sc) then LB_PART's mode-0 partials of
+//            C.A, in one pass over A: the bits of the two in turn (the
+//            same sums by the same invocations); after wgsum.glsl and
+//            common.glsl
 // A, B and C are bound per chunk (elements base..base+count-1 at 0..).
 
-#if defined(LB_PART) || defined(LB_VEC)
+#if defined(LB_PART) || defined(LB_VEC) || defined(LB_AXPYDOT)
 layout(std430, binding = BIND_LB_A) buffer LbA { real A[]; };
 layout(std430, binding = BIND_LB_B) readonly buffer LbB { real B[]; };
 #endif
@@ -177,6 +182,38 @@ void main() {
 		} else if (nonFinite(A[j])) {
 			noteBad(1u, base + j);
 		}
+	}
+}
+#endif
+
+#ifdef LB_AXPYDOT
+layout(std430, binding = BIND_LB_C) readonly buffer LbC { real C[]; };
+layout(std430, binding = BIND_LB_SC) readonly buffer LbSc { real sc[]; };
+// The coefficient c is sa sc[ia] - sc[ib] (ib >= 0) or sa sc[ia], as
+// LB_VEC's; the partials (common.glsl's buffer and partialBase) go to
+// partials[partialBase + workgroup].
+uniform int ia;
+uniform int ib;
+uniform real sa;
+
+void main() {
+	uint stride = gl_NumWorkGroups.x * LOCAL_SIZE;
+	real ca = sa * sc[ia];
+	if (ib >= 0) {
+		ca = ca - sc[ib];
+	}
+	real s = real(0);
+	real unused = real(0);
+	for (uint j = gl_GlobalInvocationID.x; j < count; j += stride) {
+		// LB_VEC's mode 0, then LB_PART's mode 0 with a = C[j], B[j] = A[j]
+		precise real p = ca * B[j];
+		real v = A[j] + p;
+		A[j] = v;
+		s += C[j] * v;
+	}
+	workgroupSum2(s, unused);
+	if (gl_LocalInvocationID.x == 0u) {
+		partials[partialBase + gl_WorkGroupID.x] = s;
 	}
 }
 #endif
