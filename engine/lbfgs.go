@@ -342,8 +342,10 @@ func (o *gpuOps) reduceInto(mode int32, a, c lbfgs.Vec, dst buffer, idx int, sca
 // times 1/(y.s) goes to sc (al_k at slot k, be at slot m), and the axpys
 // read their coefficients there. Nothing is read back. Each update of D
 // and the next pair's dot run in one pass (axpyDotInto), with the bits of
-// the two in turn: 2m + 2 passes over the vectors and m + 2 reductions'
-// dispatch groups, where the update and the dot apart made 4m and 2m.
+// the two in turn (both kernels' dots are fma() into precise sums;
+// TestLBFGSTwoLoopFusedBits): 2m + 2 passes over the vectors where the
+// two apart made 4m, and 2m(c+1) + 2c dispatches for 2m(2c+1) over c
+// chunks (4m + 2 for 6m in one).
 func (o *gpuOps) TwoLoop(m int, slots []int, ro []float64, hDiag float64) {
 	b, l := o.b, o.b.lb
 	n := len(slots)

@@ -3,11 +3,14 @@ package engine
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/gdgpu/gdgpu"
 	"github.com/gdgpu/gdgpu/cpu"
+	"github.com/gdgpu/gdgpu/internal/lbfgs"
+	"github.com/gdgpu/gdgpu/internal/testcases"
 	"github.com/gdgpu/gdgpu/internal/testjobs"
 )
 
@@ -265,5 +268,89 @@ func TestLBFGSDivergesAsCPU(t *testing.T) {
 	b := openBackend(t, c, &job).(*Backend)
 	if _, err := b.Bench(BenchStep, 1); err == nil {
 		t.Error("Bench(BenchStep) on an lbfgs job: no error")
+	}
+}
+
+// twoLoopApart is the GPU two-loop as it ran before its update and dot
+// were fused: each dot (LB_PART, LB_FIN into sc) and each update of D
+// (LB_VEC) a pass of its own.
+func twoLoopApart(o *gpuOps, m int, slots []int, ro []float64, hDiag float64) {
+	b, l := o.b, o.b.lb
+	for i := len(slots) - 1; i >= 0; i-- {
+		k := slots[i]
+		o.reduceInto(0, lbfgs.Stp(m, k), lbfgs.D, l.sc, k, ro[k])
+		b.vecOpSc(*o.buf(lbfgs.D), *o.buf(lbfgs.Dir(k)), k, -1, -1)
+	}
+	o.Scale(lbfgs.D, lbfgs.D, hDiag)
+	for _, k := range slots {
+		o.reduceInto(0, lbfgs.Dir(k), lbfgs.D, l.sc, m, ro[k])
+		b.vecOpSc(*o.buf(lbfgs.D), *o.buf(lbfgs.Stp(m, k)), k, m, 1)
+	}
+}
+
+// TestLBFGSTwoLoopFusedBits: the GPU two-loop with each update of D fused
+// with the next pair's dot (TwoLoop, lbfgs.glsl's LB_AXPYDOT) gives the
+// bits of the update and the dot in passes of their own (twoLoopApart):
+// D and every scalar in sc, for 1 to 5 pairs held (the ring's slots
+// wrapped), over several chunks, in both precisions. Both kernels sum
+// with fma() into a precise accumulator, so this holds on any driver; run
+// it on a GPU to see.
+func TestLBFGSTwoLoopFusedBits(t *testing.T) {
+	c := openTest(t, Options{ChunkElems: 1024})
+	for _, prec := range []gdgpu.Precision{gdgpu.F64, gdgpu.F32} {
+		for _, held := range []int{1, 2, 5} {
+			const m, n = 5, 3001
+			job := lbfgsJob(t, "rosenbrock", n, m, false, 1, prec)
+			be := openBackend(t, c, &job).(*Backend)
+			o := &gpuOps{b: be}
+			r := rand.New(rand.NewPCG(uint64(held), 7))
+			slots := make([]int, held) // oldest first, wrapped around the ring
+			for i := range slots {
+				slots[i] = (3 + i) % m
+			}
+			ro := make([]float64, m)
+			for k := range ro {
+				ro[k] = 0.5 + r.Float64()
+			}
+			vecs := []lbfgs.Vec{lbfgs.D}
+			for k := range m {
+				vecs = append(vecs, lbfgs.Dir(k), lbfgs.Stp(m, k))
+			}
+			vals := make([][]float64, len(vecs))
+			for i := range vals {
+				vals[i] = make([]float64, n)
+				for j := range vals[i] {
+					vals[i][j] = r.NormFloat64() * math.Pow(2, float64(r.IntN(9)-4))
+				}
+			}
+			run := func(fused bool) (d, sc []float64) {
+				d, sc = make([]float64, n), make([]float64, m+1)
+				if err := c.do(func() error {
+					for i, v := range vecs {
+						be.upload(*o.buf(v), func(j int) float64 { return vals[i][j] })
+					}
+					be.upload(be.lb.sc, func(int) float64 { return 0 })
+					if fused {
+						o.TwoLoop(m, slots, ro, 0.75)
+					} else {
+						twoLoopApart(o, m, slots, ro, 0.75)
+					}
+					be.download(*o.buf(lbfgs.D), d)
+					be.download(be.lb.sc, sc)
+					return c.glError()
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return d, sc
+			}
+			dApart, scApart := run(false)
+			dFused, scFused := run(true)
+			if i := testcases.FirstBitDiff(dFused, dApart); i >= 0 {
+				t.Errorf("%s, %d pairs: D[%d] = %v fused, %v apart", prec, held, i, dFused[i], dApart[i])
+			}
+			if i := testcases.FirstBitDiff(scFused, scApart); i >= 0 {
+				t.Errorf("%s, %d pairs: sc[%d] = %v fused, %v apart", prec, held, i, scFused[i], scApart[i])
+			}
+		}
 	}
 }

@@ -14,8 +14,9 @@
 //   LB_AXPYDOT one chunk of the two-loop's A += c B (LB_VEC's mode 0 with
 //            its coefficient from sc) then LB_PART's mode-0 partials of
 //            C.A, in one pass over A: the bits of the two in turn (the
-//            same sums by the same invocations); after wgsum.glsl and
-//            common.glsl
+//            same sums by the same invocations, each an fma() into a
+//            precise sum, so no driver contracts one and not the other);
+//            after wgsum.glsl and common.glsl
 // A, B and C are bound per chunk (elements base..base+count-1 at 0..).
 
 #if defined(LB_PART) || defined(LB_VEC) || defined(LB_AXPYDOT)
@@ -65,13 +66,15 @@ real workgroupMax(real v) {
 uniform int mode;
 
 void main() {
-	real s = real(0);
+	// precise with fma(): mode 0's products and sums as one rounding each,
+	// on every driver and in LB_AXPYDOT alike
+	precise real s = real(0);
 	real unused = real(0);
 	uint stride = gl_NumWorkGroups.x * LOCAL_SIZE;
 	for (uint j = gl_GlobalInvocationID.x; j < count; j += stride) {
 		real a = A[j];
 		if (mode == 0) {
-			s += a * B[j];
+			s = fma(a, B[j], s);
 		} else if (mode == 1) {
 			s += abs(a);
 		} else {
@@ -202,14 +205,15 @@ void main() {
 	if (ib >= 0) {
 		ca = ca - sc[ib];
 	}
-	real s = real(0);
+	precise real s = real(0);
 	real unused = real(0);
 	for (uint j = gl_GlobalInvocationID.x; j < count; j += stride) {
 		// LB_VEC's mode 0, then LB_PART's mode 0 with a = C[j], B[j] = A[j]
 		precise real p = ca * B[j];
+		real w = C[j];
 		real v = A[j] + p;
 		A[j] = v;
-		s += C[j] * v;
+		s = fma(w, v, s);
 	}
 	workgroupSum2(s, unused);
 	if (gl_LocalInvocationID.x == 0u) {
