@@ -327,6 +327,13 @@ func (o *gpuOps) reduceInto(mode int32, a, c lbfgs.Vec, dst buffer, idx int, sca
 		gl.DispatchCompute(uint32(b.groups), 1, 1)
 	}
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	o.finInto(mode, dst, idx, scale)
+}
+
+// finInto is a reduction's last dispatch (LB_FIN): the partials every
+// chunk left, in mode, times scale into dst[idx]; then a barrier.
+func (o *gpuOps) finInto(mode int32, dst buffer, idx int, scale float64) {
+	b, l := o.b, o.b.lb
 	l.fin.use()
 	l.fin.setInt("mode", mode)
 	l.fin.setUint("parts", uint32(b.groups*b.chunks()))
@@ -401,15 +408,7 @@ func (o *gpuOps) axpyDotInto(x buffer, ia, ib int, sa float64, w buffer, idx int
 		gl.DispatchCompute(uint32(b.groups), 1, 1)
 	}
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
-	l.fin.use()
-	l.fin.setInt("mode", 0)
-	l.fin.setUint("parts", uint32(b.groups*b.chunks()))
-	l.fin.setUint("outIdx", uint32(idx))
-	b.setReal(l.fin, "scale", scale)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindLBOut, l.sc.id)
-	gl.DispatchCompute(1, 1, 1)
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	o.finInto(0, l.sc, idx, scale)
 }
 
 func (o *gpuOps) Dot(a, c lbfgs.Vec) float64 { return o.reduce(0, a, c) }

@@ -143,27 +143,37 @@ void main() {
 }
 #endif
 
-#ifdef LB_VEC
+#if defined(LB_VEC) || defined(LB_AXPYDOT)
 layout(std430, binding = BIND_LB_C) readonly buffer LbC { real C[]; };
 // The two-loop's scalars, kept on the device (engine/lbfgs.go's TwoLoop).
 layout(std430, binding = BIND_LB_SC) readonly buffer LbSc { real sc[]; };
-// mode: 0 A += a B; 1 A = -B; 2 A = B - C; 3 A = B a; 4 A = B + a C;
-// 5 A = B; 6 check A: a non-finite A[j] is noted as step flagStep + 1's.
-// With ia >= 0, mode 0's a is sa sc[ia] - sc[ib] (ib >= 0) or sa sc[ia].
-uniform int mode;
-uniform real a;
 uniform int ia;
 uniform int ib;
 uniform real sa;
+
+// scCoef is the two-loop's coefficient read on the device: sa sc[ia] -
+// sc[ib] (ib >= 0) or sa sc[ia].
+real scCoef() {
+	real c = sa * sc[ia];
+	if (ib >= 0) {
+		c = c - sc[ib];
+	}
+	return c;
+}
+#endif
+
+#ifdef LB_VEC
+// mode: 0 A += a B; 1 A = -B; 2 A = B - C; 3 A = B a; 4 A = B + a C;
+// 5 A = B; 6 check A: a non-finite A[j] is noted as step flagStep + 1's.
+// With ia >= 0, mode 0's a is scCoef().
+uniform int mode;
+uniform real a;
 
 void main() {
 	uint stride = gl_NumWorkGroups.x * LOCAL_SIZE;
 	real ca = a; // mode 0's coefficient
 	if (ia >= 0) {
-		ca = sa * sc[ia];
-		if (ib >= 0) {
-			ca = ca - sc[ib];
-		}
+		ca = scCoef();
 	}
 	for (uint j = gl_GlobalInvocationID.x; j < count; j += stride) {
 		// precise: a product rounded before the sum, as the CPU computes it.
@@ -190,21 +200,12 @@ void main() {
 #endif
 
 #ifdef LB_AXPYDOT
-layout(std430, binding = BIND_LB_C) readonly buffer LbC { real C[]; };
-layout(std430, binding = BIND_LB_SC) readonly buffer LbSc { real sc[]; };
-// The coefficient c is sa sc[ia] - sc[ib] (ib >= 0) or sa sc[ia], as
-// LB_VEC's; the partials (common.glsl's buffer and partialBase) go to
-// partials[partialBase + workgroup].
-uniform int ia;
-uniform int ib;
-uniform real sa;
+// The coefficient is scCoef(), as LB_VEC's; the partials (common.glsl's
+// buffer and partialBase) go to partials[partialBase + workgroup].
 
 void main() {
 	uint stride = gl_NumWorkGroups.x * LOCAL_SIZE;
-	real ca = sa * sc[ia];
-	if (ib >= 0) {
-		ca = ca - sc[ib];
-	}
+	real ca = scCoef();
 	precise real s = real(0);
 	real unused = real(0);
 	for (uint j = gl_GlobalInvocationID.x; j < count; j += stride) {
