@@ -33,6 +33,17 @@ const gemmTile = 32
 // first; gemmKernels holds one program for each.
 var gemmBlocks = [3]int{2, 4, 8}
 
+// gemmSharedBytes is the shared memory of gemm.glsl's two tiles (16-deep
+// slices of A's and B's 16r rows or columns) in real (float or double)
+// with r x r outputs an invocation.
+func gemmSharedBytes(real string, r int) int {
+	elem := 4
+	if real == "double" {
+		elem = 8
+	}
+	return 2 * 16 * 16 * r * elem
+}
+
 // GEMMBlocks returns the invocation blocks the GEMM kernel compiles for
 // (2, 4 and 8: r x r outputs an invocation, 16r-wide tiles), for
 // BenchGEMMBlock and Options.GEMMBlock.
@@ -112,12 +123,8 @@ func (c *Context) buildGEMMBlock(real string, act, r int) (*program, error) {
 		if !slices.Contains(gemmBlocks[:], r) {
 			return nil, fmt.Errorf("engine: a GEMM block of %d x %d outputs an invocation: want one of %v", r, r, gemmBlocks)
 		}
-		elem := 4
-		if real == "double" {
-			elem = 8
-		}
-		if need := 2 * 16 * 16 * r * elem; need > c.info.MaxSharedMemory {
-			return nil, fmt.Errorf("engine: a GEMM block of %d x %d needs %d bytes of shared memory, the device has %d (GL_MAX_COMPUTE_SHARED_MEMORY_SIZE)", r, r, need, c.info.MaxSharedMemory)
+		if need := gemmSharedBytes(real, r); need > c.info.MaxSharedMemory {
+			return nil, fmt.Errorf("%w: a GEMM block of %d x %d needs %d bytes of shared memory, the device has %d (GL_MAX_COMPUTE_SHARED_MEMORY_SIZE)", ErrTooBig, r, r, need, c.info.MaxSharedMemory)
 		}
 		defs["GEMM_R"] = fmt.Sprint(r)
 		name = fmt.Sprintf("gemm(%s,r %d)", real, r)
@@ -181,12 +188,8 @@ type gemmKernels [3]*program
 // block the device holds, or Options.GEMMBlock alone. On the GL thread.
 func (c *Context) buildGEMMKernels(real string, act int) (gemmKernels, error) {
 	var k gemmKernels
-	elem := 4
-	if real == "double" {
-		elem = 8
-	}
 	for i, r := range gemmBlocks {
-		if f := c.opts.GEMMBlock; f != 0 && f != r || r != 2 && f == 0 && 2*16*16*r*elem > c.info.MaxSharedMemory {
+		if f := c.opts.GEMMBlock; f != 0 && f != r || r != 2 && f == 0 && gemmSharedBytes(real, r) > c.info.MaxSharedMemory {
 			continue
 		}
 		p, err := c.buildGEMMBlock(real, act, r)

@@ -121,8 +121,8 @@ func TestGEMM(t *testing.T) {
 		t.Cleanup(func() { c.do(func() error { p.release(); return nil }) })
 		blocks := map[int]*program{} // the other blocks', where the device's shared memory holds their tiles
 		for _, r := range GEMMBlocks()[1:] {
-			if 2*16*16*r*elem > c.Info().MaxSharedMemory {
-				t.Logf("%s: block %d skipped: %d bytes of shared memory, the device has %d", prec, r, 2*16*16*r*elem, c.Info().MaxSharedMemory)
+			if need := gemmSharedBytes(real, r); need > c.Info().MaxSharedMemory {
+				t.Logf("%s: block %d skipped: %d bytes of shared memory, the device has %d", prec, r, need, c.Info().MaxSharedMemory)
 				continue
 			}
 			var pr *program

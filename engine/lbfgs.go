@@ -307,26 +307,14 @@ func (o *gpuOps) reduce(mode int32, a, c lbfgs.Vec) float64 {
 // reduceInto is reduce's passes, the result times scale written to
 // dst[idx] on the device and not read back.
 func (o *gpuOps) reduceInto(mode int32, a, c lbfgs.Vec, dst buffer, idx int, scale float64) {
-	b, l := o.b, o.b.lb
+	l := o.b.lb
 	l.part.use()
 	l.part.setInt("mode", mode)
 	ba, bc := *o.buf(a), *o.buf(a)
 	if mode == 0 {
 		bc = *o.buf(c)
 	}
-	flush := b.flusher()
-	for ch, base := 0, 0; base < b.job.Dim; ch, base = ch+1, base+b.chunk {
-		count := min(b.chunk, b.job.Dim-base)
-		flush(count)
-		ba.bindRange(bindLBA, base, count)
-		bc.bindRange(bindLBB, base, count)
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
-		l.part.setUint("base", uint32(base))
-		l.part.setUint("count", uint32(count))
-		l.part.setUint("partialBase", uint32(ch*b.groups))
-		gl.DispatchCompute(uint32(b.groups), 1, 1)
-	}
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	o.partialsPass(l.part, ba, bc, buffer{})
 	o.finInto(mode, dst, idx, scale)
 }
 
@@ -394,21 +382,32 @@ func (o *gpuOps) axpyDotInto(x buffer, ia, ib int, sa float64, w buffer, idx int
 	p.setInt("ib", int32(ib))
 	b.setReal(p, "sa", sa)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindLBSc, l.sc.id)
+	o.partialsPass(p, d, x, w)
+	o.finInto(0, l.sc, idx, scale)
+}
+
+// partialsPass dispatches p (LB_PART or LB_AXPYDOT, in use) over every
+// chunk, b.groups workgroups each, with a, bb and, when given, c bound
+// at the chunk and its workgroups' partials at ch*b.groups; then a
+// barrier before finInto reads them.
+func (o *gpuOps) partialsPass(p *program, a, bb, c buffer) {
+	b := o.b
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, b.partials.id)
 	flush := b.flusher()
 	for ch, base := 0, 0; base < b.job.Dim; ch, base = ch+1, base+b.chunk {
 		count := min(b.chunk, b.job.Dim-base)
 		flush(count)
-		d.bindRange(bindLBA, base, count)
-		x.bindRange(bindLBB, base, count)
-		w.bindRange(bindLBC, base, count)
+		a.bindRange(bindLBA, base, count)
+		bb.bindRange(bindLBB, base, count)
+		if c.id != 0 {
+			c.bindRange(bindLBC, base, count)
+		}
 		p.setUint("base", uint32(base))
 		p.setUint("count", uint32(count))
 		p.setUint("partialBase", uint32(ch*b.groups))
 		gl.DispatchCompute(uint32(b.groups), 1, 1)
 	}
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
-	o.finInto(0, l.sc, idx, scale)
 }
 
 func (o *gpuOps) Dot(a, c lbfgs.Vec) float64 { return o.reduce(0, a, c) }

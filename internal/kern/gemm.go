@@ -155,6 +155,11 @@ type gemmTask struct {
 	lda, ldb, ldc  int
 }
 
+// run computes the part with Gemm.
+func (q *gemmTask) run() {
+	Gemm(q.transA, q.transB, q.m, q.n, q.k, q.a, q.lda, q.b, q.ldb, q.c, q.ldc)
+}
+
 // teamMinRows is the fewest rows (or columns) of C a part takes, and
 // TeamMinWork the fewest multiply-adds (about 0.1 ms): below them a
 // helper's wake-up costs more than the part saves (BenchmarkMLPStep's
@@ -172,7 +177,7 @@ func NewTeam(helpers int) *Team {
 	for range t.helpers {
 		go func() {
 			for p := range t.tasks {
-				Gemm(p.transA, p.transB, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, p.c, p.ldc)
+				p.run()
 				t.done <- struct{}{}
 			}
 		}()
@@ -237,7 +242,7 @@ func (t *Team) Gemm(transA, transB bool, m, n, k int, a []float64, lda int, b []
 		}
 		t.tasks <- q
 	}
-	Gemm(first.transA, first.transB, first.m, first.n, first.k, first.a, first.lda, first.b, first.ldb, first.c, first.ldc)
+	first.run()
 	for range parts - 1 {
 		<-t.done
 	}
