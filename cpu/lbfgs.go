@@ -278,11 +278,10 @@ func (b *Backend) vaxpy(y []float64, a float64, x []float64) {
 // vaxpyDot is vaxpy(y, a, x) then vdot(w, y), in one pass over y: the
 // same bits, one read of y fewer.
 func (b *Backend) vaxpyDot(y []float64, a float64, x, w []float64) float64 {
-	b.va, b.vc, b.vb, b.vw = y, a, x, w
-	b.dispatch(phaseAxpyDot)
-	b.va, b.vb, b.vw = nil, nil, nil
-	s := leafTotal(b.leafSq)
-	return s.Sum()
+	b.vc, b.vw = a, w
+	s := b.vreduce(phaseAxpyDot, y, x)
+	b.vw = nil
+	return s
 }
 
 // dot is a.b summed in a fixed order (products in leaves of kern.Leaf,

@@ -232,6 +232,14 @@ func (k *gemmKernels) pick(m, n, fill int) (*program, int) {
 	return k[best], 16 * gemmBlocks[best]
 }
 
+// dispatch issues g (its tile set) on the program pick chooses for its
+// shape. On the GL thread.
+func (k *gemmKernels) dispatch(c *Context, g gemmCall, fill int) error {
+	p, tile := k.pick(g.m, g.n, fill)
+	g.tile = tile
+	return c.dispatchGEMM(p, g)
+}
+
 // gemmFill is the fewest workgroups pick wants in a product's grid: two
 // for each of the GPU's multiprocessors where the driver gives them, two
 // for each CPU thread on a software renderer, else two for each of an

@@ -55,6 +55,7 @@ type mlpNet struct {
 	gemmAct, gemmLin gemmKernels // the GEMMs with and without the activation
 	gemmHead         *program    // fused: the output layer's GEMM with the head (32 x 32 tiles)
 	gemmFill         int         // gemmKernels.pick's fill: gemmFill
+	macsPerElem      int         // a GEMM's multiply-adds that count as an element: gemmMACsPerElem in f32, gemmMACsPerElemF64 in f64
 	fused            bool        // the head fused with the output layer (K <= fuseHeadMax)
 	pairsPerPass     int         // partial pairs a pass records: the head's workgroups, or fused the GEMM's workgroup rows
 	gatherK          *program
@@ -160,6 +161,10 @@ func (n *mlpNet) weightTest() string {
 // binding and the dispatch bounds, and a GEMM's grid stays within the
 // device's workgroup counts.
 func (m *modelBackend) planNet(maxG int) error {
+	m.net.macsPerElem = gemmMACsPerElem
+	if m.elem == 8 {
+		m.net.macsPerElem = gemmMACsPerElemF64
+	}
 	in := m.c.info
 	block := in.MaxSSBOBlockSize
 	maxReal := int(min(block/int64(m.elem), math.MaxInt32))
@@ -176,10 +181,7 @@ func (m *modelBackend) planNet(maxG int) error {
 		// write at most perPos (which also keeps the activations tens of
 		// MiB); its largest GEMM makes width[l]*width[l+1] multiply-adds a
 		// position, each macs of them costing a GPU about one element.
-		macs := gemmMACsPerElem
-		if m.elem == 8 {
-			macs = gemmMACsPerElemF64
-		}
+		macs := m.net.macsPerElem
 		pos = min(pos, max(per/max(m.cols, m.net.perPos, 1), 1), max(min(per, math.MaxInt/macs)*macs/max(m.net.widestLayer(), 1), 1))
 	}
 	// A GEMM's other side has ceil(width/32) workgroups for each layer's
@@ -297,24 +299,27 @@ func (m *modelBackend) netForward(fl *flusher, s0, cnt int, identity bool, x, y 
 		win, wout := n.width[l], n.width[l+1]
 		g := gemmCall{m: cnt, n: wout, k: win, a: rowMajor(act, inOff, win, false),
 			b: rowMajor(params, n.off[l], win, true), c: act, ldc: wout, epi: epiBiasAct, biasOff: n.off[l] + wout*win}
-		p, tile := n.gemmLin.pick(g.m, g.n, n.gemmFill)
+		ks := &n.gemmLin
+		var err error
+		fl.add(cnt * win * wout / n.macsPerElem)
 		if l+1 < n.layers() {
-			g.cOff, g.hOff = n.aOff[l]*P, n.hOff[l]*P
-			p, tile = n.gemmAct.pick(g.m, g.n, n.gemmFill)
+			g.cOff, g.hOff, ks = n.aOff[l]*P, n.hOff[l]*P, &n.gemmAct
 			inOff = n.hOff[l] * P
 		} else {
 			g.cOff = n.zOff * P
-			if n.fused {
-				p, tile, g.epi = n.gemmHead, gemmTile, epiHead
-				gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
-				p.setUint("yOff", uint32(n.yOff*P))
-				p.setInt("record", boolInt(record))
-				p.setUint("partialBase", uint32(partialBase))
-			}
 		}
-		g.tile = tile
-		fl.add(cnt * win * wout / gemmMACsPerElem)
-		if err := m.c.dispatchGEMM(p, g); err != nil {
+		if l+1 == n.layers() && n.fused {
+			p := n.gemmHead // 32 x 32 tiles: gemmCall's default
+			g.epi = epiHead
+			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPartials, m.part.id)
+			p.setUint("yOff", uint32(n.yOff*P))
+			p.setInt("record", boolInt(record))
+			p.setUint("partialBase", uint32(partialBase))
+			err = m.c.dispatchGEMM(p, g)
+		} else {
+			err = ks.dispatch(m.c, g, n.gemmFill)
+		}
+		if err != nil {
 			return err
 		}
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
@@ -373,10 +378,8 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 				{m: wout, n: win, k: cnt, a: dout, b: rowMajor(act, inOff, win, false), c: m.gpart, cOff: n.off[l], ldc: win, accumulate: pass > 0},
 				{m: wout, n: 1, k: cnt, a: dout, b: gemmOperand{buf: n.ones}, c: m.gpart, cOff: n.off[l] + wout*win, ldc: 1, accumulate: pass > 0},
 			} {
-				fl.add(g.m * g.n * g.k / gemmMACsPerElem)
-				p, tile := n.gemmLin.pick(g.m, g.n, n.gemmFill)
-				g.tile = tile
-				if err := m.c.dispatchGEMM(p, g); err != nil {
+				fl.add(g.m * g.n * g.k / n.macsPerElem)
+				if err := n.gemmLin.dispatch(m.c, g, n.gemmFill); err != nil {
 					return err
 				}
 			}
@@ -388,10 +391,8 @@ func (m *modelBackend) netGradient(lo, hi int, identity, record bool) error {
 			dinOff := n.bOff[l%2] * P
 			g := gemmCall{m: cnt, n: win, k: wout, a: rowMajor(act, doutOff, wout, false), b: rowMajor(params, n.off[l], win, false),
 				c: act, cOff: dinOff, ldc: win, epi: epiActDeriv, e: act, pOff: n.aOff[l-1] * P, hOff: n.hOff[l-1] * P}
-			fl.add(cnt * win * wout / gemmMACsPerElem)
-			p, tile := n.gemmAct.pick(g.m, g.n, n.gemmFill)
-			g.tile = tile
-			if err := m.c.dispatchGEMM(p, g); err != nil {
+			fl.add(cnt * win * wout / n.macsPerElem)
+			if err := n.gemmAct.dispatch(m.c, g, n.gemmFill); err != nil {
 				return err
 			}
 			gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
