@@ -76,6 +76,7 @@ test: deps vet fmt-check fma-check
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzReadColumns -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./runlog/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzModelCard -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) .
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./internal/expr/
+	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzJIT -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./internal/expr/
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzGemm -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./internal/kern/
 	# The GPU check in quick mode on llvmpipe, so that it never rots.
 	d=$$(mktemp -d) && GPU_CHECK_OUT=$$d/report bash scripts/gpu-check.sh --quick --allow-software && rm -rf $$d

@@ -7,7 +7,9 @@ import "testing"
 // a range-long buffer as the backend's (so x is the only vector read from
 // memory):
 // BenchmarkGrad the gradient alone, BenchmarkTermsGrad the terms and the
-// gradient in one pass (what the backend's step calls). cpu's
+// gradient in one pass (what the backend's step calls), each with the
+// compiled loops (jit.go, where this platform has them) and with the
+// interpreter alone. cpu's
 // BenchmarkTypedStep compares a whole step with the hand-written
 // kernel's (BENCHMARKS.md, "Typed objectives").
 // BenchmarkTermsGradRastrigin is BenchmarkTermsGrad's pass for
@@ -23,6 +25,20 @@ func BenchmarkTermsGradRastrigin(b *testing.B) {
 const rosenText = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)"
 
 func benchEval(b *testing.B, what, text string) {
+	for _, jit := range []bool{true, false} {
+		name := "interpreter"
+		if jit {
+			name = "jit"
+		}
+		b.Run(name, func(b *testing.B) {
+			defer func(was bool) { jitOn = was }(jitOn)
+			jitOn = jit
+			benchEvalOnce(b, what, text)
+		})
+	}
+}
+
+func benchEvalOnce(b *testing.B, what, text string) {
 	o, err := Parse(text)
 	if err != nil {
 		b.Fatal(err)

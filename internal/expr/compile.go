@@ -49,6 +49,11 @@ type Objective struct {
 	outerP   program
 	width    int
 	pool     sync.Pool // *scratch
+
+	// The compiled loops (jit.go): their code, executable, and the
+	// constants they read.
+	jitMem []byte
+	jitCst []float64
 }
 
 // aggregate is one sum(...), mean(...) or prod(...).
@@ -129,13 +134,17 @@ func Parse(src string) (*Objective, error) {
 // scratch.
 func (o *Objective) finish() {
 	o.compileCPU()
-	regs, views := 0, 0
+	o.compileJIT()
+	regs, views, spill := 0, 0, 0
 	for _, p := range o.programs() {
 		regs, views = max(regs, p.nreg), max(views, len(p.code))
+		if p.jit != nil {
+			spill = max(spill, 4*p.jit.spill)
+		}
 	}
 	w := o.width
 	o.pool.New = func() any {
-		return &scratch{regs: make([]float64, regs*w), views: make([][]float64, views)}
+		return &scratch{regs: make([]float64, regs*w), views: make([][]float64, views), spill: make([]float64, spill)}
 	}
 }
 

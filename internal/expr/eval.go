@@ -216,7 +216,8 @@ type program struct {
 	code       []vinstr
 	outs       []pout
 	nreg       int
-	smin, smax int // the shifts of the outputs (0, 0 for terms)
+	smin, smax int      // the shifts of the outputs (0, 0 for terms)
+	jit        *jitProg // its compiled loop (jit.go), nil if none
 }
 
 // cluster is a set of shifts evaluated by one program, within maxSpan.
@@ -235,6 +236,7 @@ const maxSpan = 128
 type scratch struct {
 	regs  []float64
 	views [][]float64
+	spill []float64 // the compiled loops' spill slots
 }
 
 // compileProg compiles the outputs outs, with their shifts (one each),
@@ -1054,18 +1056,22 @@ func (o *Objective) Terms(t, x []float64, lo, hi, n int, glob []float64) int {
 		}
 		return hi - lo
 	}
-	s := o.pool.Get().(*scratch)
+	var s *scratch // from the pool once the interpreter or a spill needs it
 	for b0 := lo; b0 < hi; b0 += blk {
 		m := min(blk, hi-b0)
-		ip0 := o.runAt(&o.terms, s, x, b0, m, n)
 		tb := t[b0-lo : b0-lo+m]
+		if o.jitRun(&o.terms, &s, x, tb, nil, b0, m, n, nil) {
+			continue
+		}
+		o.scratch(&s)
+		ip0 := o.runAt(&o.terms, s, x, b0, m, n)
 		fresh := true
 		o.accumulate(&o.terms, s, tb, false, b0, ip0, m, n, glob, &fresh)
 		if fresh {
 			clear(tb)
 		}
 	}
-	o.pool.Put(s)
+	o.putScratch(s)
 	return hi - lo
 }
 
@@ -1090,7 +1096,7 @@ func (o *Objective) TermsGrad(t, gr, x []float64, lo, hi, n int, glob []float64)
 // termsGrad writes the gradient into gr and, unless t is nil, the terms
 // into t.
 func (o *Objective) termsGrad(t, gr, x []float64, lo, hi, n int, glob []float64) {
-	s := o.pool.Get().(*scratch)
+	var s *scratch // from the pool once the interpreter or a spill needs it
 	for b0 := lo; b0 < hi; b0 += blk {
 		m := min(blk, hi-b0)
 		gb := gr[b0-lo : b0-lo+m]
@@ -1100,6 +1106,10 @@ func (o *Objective) termsGrad(t, gr, x []float64, lo, hi, n int, glob []float64)
 			if t != nil && ci == o.zeroC {
 				p = &o.clusters[ci].all
 				tb := t[b0-lo : b0-lo+m]
+				if o.jitRun(p, &s, x, tb, gb, b0, m, n, &gFresh) {
+					continue
+				}
+				o.scratch(&s)
 				ip0 := o.runAt(p, s, x, b0, m, n)
 				tFresh := true
 				o.accumulate(p, s, tb, false, b0, ip0, m, n, glob, &tFresh)
@@ -1109,9 +1119,10 @@ func (o *Objective) termsGrad(t, gr, x []float64, lo, hi, n int, glob []float64)
 				o.accumulate(p, s, gb, true, b0, ip0, m, n, glob, &gFresh)
 				continue
 			}
-			if len(p.outs) == 0 {
+			if len(p.outs) == 0 || o.jitRun(p, &s, x, nil, gb, b0, m, n, &gFresh) {
 				continue
 			}
+			o.scratch(&s)
 			ip0 := o.runAt(p, s, x, b0, m, n)
 			o.accumulate(p, s, gb, true, b0, ip0, m, n, glob, &gFresh)
 		}
@@ -1119,7 +1130,21 @@ func (o *Objective) termsGrad(t, gr, x []float64, lo, hi, n int, glob []float64)
 			clear(gb)
 		}
 	}
-	o.pool.Put(s)
+	o.putScratch(s)
+}
+
+// scratch sets *s to a scratch from the pool if it is nil; putScratch
+// returns a non-nil s to it.
+func (o *Objective) scratch(s **scratch) {
+	if *s == nil {
+		*s = o.pool.Get().(*scratch)
+	}
+}
+
+func (o *Objective) putScratch(s *scratch) {
+	if s != nil {
+		o.pool.Put(s)
+	}
 }
 
 func divRR(d, a, b []float64) {
