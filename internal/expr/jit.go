@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/gdgpu/gdgpu/internal/kern"
@@ -354,11 +355,12 @@ func compileJIT(p *program, cst *jitConsts, code *x86) (jp jitProg, ok bool) {
 	b.minD, b.maxD = math.MaxInt, math.MinInt
 	acc := [2]int{-1, -1} // terms, gradient
 	outs := [2]operand{atTile(r9, 0), atTile(rDX, 0)}
-	lo, cut := 1, math.MinInt
+	lo, cut := 0, math.MinInt
 	for i := range p.outs {
 		out := &p.outs[i]
 		if out.agg < 0 {
-			continue // owned by index 0: none in a block the loop runs
+			lo = max(lo, 1) // owned by index 0: the loop runs no block at 0
+			continue
 		}
 		lo, cut = max(lo, out.lo+out.shift), max(cut, out.cut-out.shift)
 		v := b.eval(out.val, out.shift)
@@ -429,10 +431,11 @@ func (b *jitBuilder) balance() {
 // The registers: the index vector's (when the loop reads i) and the
 // rest for values. Y15 is left alone (Go's ABIInternal keeps it zero).
 const (
-	yIdx  ymm = 14
-	nYMM      = 15
-	four      = 4.0
-	slotB     = 32 // a spill slot's bytes
+	yIdx    ymm = 14
+	nYMM        = 15
+	minFree     = 4 // the most registers one op needs: a blend's
+	four        = 4.0
+	slotB       = 32 // a spill slot's bytes
 )
 
 // emitBest writes the loop with as many of the constants as fit kept in
@@ -458,8 +461,14 @@ func (b *jitBuilder) emitBest(a *x86) int {
 		}
 		return p - q // the map's order is random; the code is not
 	})
+	// The values need minFree registers at least: a blend pins three
+	// and writes a fourth.
+	k := nYMM - minFree
+	if b.usesI {
+		k--
+	}
+	k = min(k, len(consts))
 	least := b.emit(&x86{}, nil)
-	k := len(consts)
 	for ; k > 0; k-- {
 		var t x86
 		if b.emit(&t, consts[:k]) <= least {
@@ -657,7 +666,8 @@ func (o *Objective) compileJIT() {
 	if len(got) == 0 {
 		return
 	}
-	mem, err := mapCode(code.b)
+	cst.offset(0) // never empty: jitRun takes its first element's address
+	mem, err := mapExec(code.b)
 	if err != nil {
 		for _, p := range got {
 			p.jit = nil
@@ -665,8 +675,18 @@ func (o *Objective) compileJIT() {
 		return
 	}
 	o.jitMem, o.jitCst = mem, cst.vals
-	runtime.AddCleanup(o, unmapCode, mem)
+	runtime.AddCleanup(o, func(mem []byte) {
+		unmapCode(mem)
+		jitUnmapped.Add(1)
+	}, mem)
 }
+
+// mapExec is mapCode; tests make it fail. jitUnmapped counts the
+// mappings released, for tests.
+var (
+	mapExec     = mapCode
+	jitUnmapped atomic.Int64
+)
 
 // jitRun runs p's loop for the m outputs at b0, into tb (the terms, nil
 // when not asked for) and gb (the gradient), as runAt and accumulate

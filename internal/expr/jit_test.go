@@ -1,11 +1,14 @@
 package expr
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/arch/x86/x86asm"
@@ -114,6 +117,11 @@ var jitCases = []string{
 	"sum((x[i]-x[i+1])*(x[i+1]-x[i+2])*(x[i+2]-x[i+3])*(x[i+3]-x[i+4])*(x[i+4]-x[i+5])*(x[i+5]-x[i+6])*(x[i+6]-x[i+7])*(x[i+7]-x[i+8])*(x[i+8]-x[i+9])*(x[i+9]-x[i+10])*(x[i+10]-x[i+11])*(x[i+11]-x[i+12])*(x[i+12]-x[i+13])*(x[i+13]-x[i+14])*(x[i+14]-x[i+15])*(x[i+15]-x[i+16])*(x[i+16]-x[i+17]))",
 	"w = x[i]*x[i+1] - x[i+2]; v = w^2 + abs(w); sum(v*w + v/(1 + w^2) + min(v, w)*i)",
 	"sum(-x[i] + -(x[i]*3) + (-2)*x[i+1]^2)",
+	// Constants enough to fill the registers (Parse panicked on these
+	// when every constant was hoisted), with a blend and with i.
+	"sum(3.25*x[i+0] + 4.25*x[i+1] + 5.25*x[i+2] + 6.25*x[i+3] + 7.25*x[i+4] + 8.25*x[i+5] + 9.25*x[i+6] + 10.25*x[i+7] + 11.25*x[i+8] + 12.25*x[i+9] + 13.25*x[i+10] + 14.25*x[i+11] + 15.25*x[i+12] + 16.25*x[i+13] + 17.25*x[i+14] + 18.25*x[i+15] + 19.25*x[i+16] + 20.25*x[i+17] + 21.25*x[i+18] + 22.25*x[i+19] + 23.25*x[i+20])",
+	"sum(min(x[i], x[i+1])*3.25 + 4.25*x[i+1] + 5.25*x[i+2] + 6.25*x[i+3] + 7.25*x[i+4] + 8.25*x[i+5] + 9.25*x[i+6] + 10.25*x[i+7] + 11.25*x[i+8] + 12.25*x[i+9] + 13.25*x[i+10] + 14.25*x[i+11])",
+	"sum(i*(min(x[i], x[i+1])*3.25 + 4.25*x[i+1] + 5.25*x[i+2] + 6.25*x[i+3] + 7.25*x[i+4] + 8.25*x[i+5] + 9.25*x[i+6] + 10.25*x[i+7] + 11.25*x[i+8] + 12.25*x[i+9] + 13.25*x[i+10] + 14.25*x[i+11]))",
 }
 
 // randomArith draws an expression of the ops the loop compiles, at
@@ -123,6 +131,9 @@ func randomArith(r *rand.Rand, d int) string {
 	if d == 0 || r.IntN(4) == 0 {
 		switch r.IntN(6) {
 		case 0:
+			if r.IntN(3) == 0 { // many distinct constants fill the registers
+				return fmt.Sprintf("%.2f", 20*r.Float64())
+			}
 			return []string{"2", "0.5", "3", "-1.5", "1e-3", "100"}[r.IntN(6)]
 		case 1:
 			return []string{"i", "n", "(i+1)"}[r.IntN(3)]
@@ -302,12 +313,15 @@ func FuzzJIT(f *testing.F) {
 			var got, want []float64
 			for _, on := range []bool{true, false} {
 				jitOn = on
-				tg, gg := make([]float64, hi-lo), make([]float64, hi-lo)
+				tt, g, tg, gg := make([]float64, hi-lo), make([]float64, hi-lo), make([]float64, hi-lo), make([]float64, hi-lo)
+				o.Terms(tt, x, lo, hi, n, nil)
+				o.Grad(g, x, lo, hi, n, nil)
 				o.TermsGrad(tg, gg, x, lo, hi, n, nil)
+				v := append(append(append(tt, g...), tg...), gg...)
 				if on {
-					got = append(tg, gg...)
+					got = v
 				} else {
-					want = append(tg, gg...)
+					want = v
 				}
 			}
 			jitOn = true
@@ -316,4 +330,56 @@ func FuzzJIT(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestJITRefused: where the system refuses executable memory, no
+// program has a loop, and every value comes from the interpreter.
+func TestJITRefused(t *testing.T) {
+	defer func(m func([]byte) ([]byte, error)) { mapExec = m }(mapExec)
+	mapExec = func([]byte) ([]byte, error) { return nil, errors.New("refused") }
+	o, err := Parse(rosenText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range o.programs() {
+		if p.jit != nil {
+			t.Fatal("a loop without its memory")
+		}
+	}
+	if o.jitMem != nil || o.jitCst != nil {
+		t.Fatal("the refused mapping was kept")
+	}
+	const n = 1000
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = float64(i%9) / 4
+	}
+	g := make([]float64, n)
+	o.Grad(g, x, 0, n, n, nil)
+	want := make([]float64, n)
+	o.refGrad(want, x, 0, n, n, nil)
+	if !sameBits(g, want) {
+		t.Fatal("the interpreter's gradient differs from the reference")
+	}
+}
+
+// TestJITUnmapped: an Objective's code is unmapped once it is garbage.
+func TestJITUnmapped(t *testing.T) {
+	if !jitExec || !kern.UseAVX {
+		t.Skip("no JIT on this platform (linux/amd64 with AVX only)")
+	}
+	before := jitUnmapped.Load()
+	for range 8 {
+		if _, err := Parse(rosenText); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 100 {
+		runtime.GC()
+		if jitUnmapped.Load() > before {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("no mapping released after 100 collections")
 }
