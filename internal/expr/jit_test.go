@@ -229,29 +229,35 @@ func TestJITBits(t *testing.T) {
 			for _, step := range []int{256, 100, 512, 97} {
 				for lo := 0; lo < n; lo += step {
 					hi := min(lo+step, n)
-					var got, want [3][]float64
-					for k, on := range []bool{true, false} {
-						jitOn = on
-						tt, g, tg, gg := make([]float64, hi-lo), make([]float64, hi-lo), make([]float64, hi-lo), make([]float64, hi-lo)
-						o.Terms(tt, x, lo, hi, n, nil)
-						o.Grad(g, x, lo, hi, n, nil)
-						o.TermsGrad(tg, gg, x, lo, hi, n, nil)
-						if k == 0 {
-							got = [3][]float64{tt, g, append(tg, gg...)}
-						} else {
-							want = [3][]float64{tt, g, append(tg, gg...)}
-						}
-					}
-					jitOn = true
-					for w, name := range []string{"Terms", "Grad", "TermsGrad"} {
-						if d := exactDiff(got[w], want[w]); d != "" {
-							t.Fatalf("%q n=%d [%d,%d): %s with the loops differs from the interpreter:\n%s", src, n, lo, hi, name, d)
-						}
+					if name, d := jitVsInterpreter(o, x, lo, hi, n); d != "" {
+						t.Fatalf("%q n=%d [%d,%d): %s with the loops differs from the interpreter:\n%s", src, n, lo, hi, name, d)
 					}
 				}
 			}
 		}
 	}
+}
+
+// jitVsInterpreter runs Terms, Grad and TermsGrad over lo..hi with the
+// loops and with the interpreter alone, and returns the first whose
+// results differ in any bit, with exactDiff's list ("" where none does).
+func jitVsInterpreter(o *Objective, x []float64, lo, hi, n int) (string, string) {
+	defer func() { jitOn = true }()
+	var runs [2][3][]float64
+	for k, on := range []bool{true, false} {
+		jitOn = on
+		tt, g, tg, gg := make([]float64, hi-lo), make([]float64, hi-lo), make([]float64, hi-lo), make([]float64, hi-lo)
+		o.Terms(tt, x, lo, hi, n, nil)
+		o.Grad(g, x, lo, hi, n, nil)
+		o.TermsGrad(tg, gg, x, lo, hi, n, nil)
+		runs[k] = [3][]float64{tt, g, append(tg, gg...)}
+	}
+	for w, name := range []string{"Terms", "Grad", "TermsGrad"} {
+		if d := exactDiff(runs[0][w], runs[1][w]); d != "" {
+			return name, d
+		}
+	}
+	return "", ""
 }
 
 // jitRunsInside reports whether every compiled program of o runs its
@@ -310,23 +316,8 @@ func FuzzJIT(f *testing.F) {
 		}
 		for lo := 0; lo < n; lo += 256 {
 			hi := min(lo+256, n)
-			var got, want []float64
-			for _, on := range []bool{true, false} {
-				jitOn = on
-				tt, g, tg, gg := make([]float64, hi-lo), make([]float64, hi-lo), make([]float64, hi-lo), make([]float64, hi-lo)
-				o.Terms(tt, x, lo, hi, n, nil)
-				o.Grad(g, x, lo, hi, n, nil)
-				o.TermsGrad(tg, gg, x, lo, hi, n, nil)
-				v := append(append(append(tt, g...), tg...), gg...)
-				if on {
-					got = v
-				} else {
-					want = v
-				}
-			}
-			jitOn = true
-			if d := exactDiff(got, want); d != "" {
-				t.Fatalf("%q n=%d [%d,%d): the loops differ from the interpreter:\n%s", src, n, lo, hi, d)
+			if name, d := jitVsInterpreter(o, x, lo, hi, n); d != "" {
+				t.Fatalf("%q n=%d [%d,%d): %s with the loops differs from the interpreter:\n%s", src, n, lo, hi, name, d)
 			}
 		}
 	})
