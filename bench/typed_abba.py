@@ -10,7 +10,7 @@ loaded machine distorts less). BENCHMARKS.md, "Typed objectives on the
 CPU", records the figures and the method.
 
 Usage: bench/typed_abba.py BIN [--reps 8] [--dim 1000000] [--steps 200]
-       [--objective rosenbrock|rastrigin] [--device cpu] [--before BIN2]
+       [--objective rosenbrock|rastrigin|ackley|griewank] [--device cpu] [--before BIN2]
 
 With --before, each repetition runs BIN2's ABBA then BIN's, so that two
 builds are compared in the same minutes.
@@ -26,6 +26,8 @@ import sys
 OBJECTIVES = {
     "rosenbrock": "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)",
     "rastrigin": "10*n+sum(x[i]^2-10*cos(2*pi*x[i]))",
+    "ackley": "-20*exp(-0.2*sqrt(mean(x[i]^2))) - exp(mean(cos(2*pi*x[i]))) + 20 + e",
+    "griewank": "1 + sum(x[i]^2)/4000 - prod(cos(x[i]/sqrt(i+1)))",
 }
 
 
