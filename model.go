@@ -155,6 +155,9 @@ func (t *Team) Close() {
 	}
 }
 
+// Helpers returns how many goroutines help the caller: 0 for a nil Team.
+func (t *Team) Helpers() int { return t.kernel().Helpers() }
+
 // kernel is the team's kern.Team (nil for a nil *Team, which kern runs
 // on the caller alone).
 func (t *Team) kernel() *kern.Team {

@@ -30,13 +30,17 @@ type Model struct {
 	job  gdgpu.Job
 	data *gdgpu.Data
 
-	info            gdgpu.ModelInfo
-	loss            gdgpu.CPUModelLoss // the model's (and job's cost's) kernel
-	net             gdgpu.Network      // a network's own passes (ModelInfo.Net), or nil
-	tnet            gdgpu.TeamNetwork  // net, when it can share a pass with a team
-	team            *gdgpu.Team        // helpers for tnet's one-block passes, or nil
-	weights         [][2]int           // the penalised parameters' runs [lo, hi)
-	outputs, stride int                // K, and P = Cols (+1 with the intercept)
+	info    gdgpu.ModelInfo
+	loss    gdgpu.CPUModelLoss // the model's (and job's cost's) kernel
+	net     gdgpu.Network      // a network's own passes (ModelInfo.Net), or nil
+	tnet    gdgpu.TeamNetwork  // net, when it can share a pass with a team
+	threads int                // GOMAXPROCS when built: the workers and their helpers
+	// teams holds, for a pass of u workers (u < threads), one team per
+	// worker, which splits the threads no block has among them; nil for a
+	// worker with no helper. Made on a pass's first use of u.
+	teams           map[int][]*gdgpu.Team
+	weights         [][2]int // the penalised parameters' runs [lo, hi)
+	outputs, stride int      // K, and P = Cols (+1 with the intercept)
 	dim             int
 	run             int // rows a loss kernel call takes (runRows)
 
@@ -50,7 +54,7 @@ type Model struct {
 	pRows     []int32 // the pass's rows, or nil: rows 0..pN-1
 	pN        int
 	pGrad     bool
-	pTeam     *gdgpu.Team // team when the pass has one block, else nil
+	pTeams    []*gdgpu.Team // the pass's teams, one per worker, or nil
 	blockRows int
 	blocks    int
 	partial   []float64   // blocks x dim gradient sums
@@ -183,11 +187,12 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 		m.start[w] = make(chan struct{})
 		go m.worker(w)
 	}
-	// A pass of one block (a batch of up to blockRows rows) would leave
-	// every other thread idle: a network that can shares its products
-	// with them.
-	if tn, ok := m.net.(gdgpu.TeamNetwork); ok && runtime.GOMAXPROCS(0) > 1 {
-		m.tnet, m.team = tn, gdgpu.NewTeam(runtime.GOMAXPROCS(0)-1)
+	// A pass of fewer blocks than threads (a batch of up to blockRows
+	// rows is one) would leave threads idle: a network that can shares
+	// each block's products with them.
+	m.threads = runtime.GOMAXPROCS(0)
+	if tn, ok := m.net.(gdgpu.TeamNetwork); ok && m.threads > 1 {
+		m.tnet, m.teams = tn, map[int][]*gdgpu.Team{}
 	}
 	if opt.lb != nil {
 		opt.closure = m.closure
@@ -285,9 +290,9 @@ func (m *Model) work(w int) {
 func (m *Model) pass(x, y []float32, rows []int32, n int, grad bool) (loss float64, correct int) {
 	m.pX, m.pY, m.pRows, m.pN, m.pGrad = x, y, rows, n, grad
 	used := min(m.workers, (n+m.blockRows-1)/m.blockRows)
-	m.pTeam = nil
-	if used == 1 {
-		m.pTeam = m.team
+	m.pTeams = nil
+	if m.tnet != nil && used < m.threads {
+		m.pTeams = m.teamsFor(used)
 	}
 	m.wg.Add(used - 1)
 	for w := 1; w < used; w++ {
@@ -378,6 +383,29 @@ func (m *Model) block(blk, lo, hi int, z []float64) {
 	m.lossSum[blk], m.correct[blk] = loss, correct
 }
 
+// teamsFor returns the teams of a pass of used workers: the threads
+// beyond them split as evenly as they go, worker w's team taking the
+// w-th share. A team gives the same bits with any number of helpers, so
+// the sums do not depend on the split.
+func (m *Model) teamsFor(used int) []*gdgpu.Team {
+	if t, ok := m.teams[used]; ok {
+		return t
+	}
+	idle := m.threads - used
+	t := make([]*gdgpu.Team, used)
+	for w := range t {
+		h := idle / used
+		if w < idle%used {
+			h++
+		}
+		if h > 0 {
+			t[w] = gdgpu.NewTeam(h)
+		}
+	}
+	m.teams[used] = t
+	return t
+}
+
 // row is the data row position r of the pass reads: through the epoch's
 // order when the pass is shuffled (pRows), else r itself.
 func (m *Model) row(r int) int {
@@ -411,7 +439,11 @@ func (m *Model) netBlock(blk, lo, hi int, z []float64) {
 		}
 		var c int
 		if m.tnet != nil {
-			loss, c = m.tnet.PassTeam(m.pTeam, loss, m.loss, m.opt.x, xs[:(r1-r0)*d], ys[:r1-r0], part, scratch)
+			var team *gdgpu.Team
+			if m.pTeams != nil {
+				team = m.pTeams[blk%m.workers] // work gives worker w blocks w, w+workers, ...
+			}
+			loss, c = m.tnet.PassTeam(team, loss, m.loss, m.opt.x, xs[:(r1-r0)*d], ys[:r1-r0], part, scratch)
 		} else {
 			loss, c = m.net.Pass(loss, m.loss, m.opt.x, xs[:(r1-r0)*d], ys[:r1-r0], part, scratch)
 		}
@@ -673,7 +705,11 @@ func (m *Model) Close() error {
 		for w := 1; w < m.workers; w++ {
 			close(m.start[w])
 		}
-		m.team.Close()
+		for _, teams := range m.teams {
+			for _, t := range teams {
+				t.Close()
+			}
+		}
 		m.closed = true
 	}
 	return m.opt.Close()

@@ -163,8 +163,8 @@ func TestMLPGemmBitIdentical(t *testing.T) {
 		kern.UseAVX, maxNetRun = avx, maxRun
 		defer func() { kern.UseAVX, maxNetRun = true, 256 }()
 		return runModel(t, job, procs, func(b *Model) {
-			if b.run != maxRun || (b.team != nil) != (procs > 1) {
-				t.Fatalf("runs of %d rows, want %d; team %v with GOMAXPROCS %d", b.run, maxRun, b.team != nil, procs)
+			if b.run != maxRun || (b.teams != nil) != (procs > 1) {
+				t.Fatalf("runs of %d rows, want %d; teams %v with GOMAXPROCS %d", b.run, maxRun, b.teams != nil, procs)
 			}
 		})
 	}
@@ -178,6 +178,39 @@ func TestMLPGemmBitIdentical(t *testing.T) {
 	}{{true, 256, 1}, {true, 1, 1}, {true, 7, 1}, {false, 7, 1}, {true, 256, 4}, {true, 7, 4}, {false, 256, 4}} {
 		x, s := run(c.avx, c.maxRun, c.procs)
 		sameRun(t, fmt.Sprintf("%+v against gonum, one goroutine and runs of 256", c), x, s, xg, sg)
+	}
+}
+
+// TestMLPTeamsPerWorker: where a pass has fewer blocks than threads (a
+// batch of 1100 rows is 3 blocks), each block's worker shares its
+// products with its own team of the idle threads, 2, 2 and 1 of 8, or 1,
+// 1 and none of 5, and the run ends on the bits of one goroutine.
+func TestMLPTeamsPerWorker(t *testing.T) {
+	if !kern.UseAVX {
+		t.Skip("this build or CPU has no AVX gemm kernels")
+	}
+	job := mlpJob(t, 3000, 300, 23, 4, []int{40, 33}, "tanh")
+	job.BatchSize, job.Steps, job.LogEvery = 1100, 5, 5
+	minWork := kern.TeamMinWork
+	kern.TeamMinWork = 1 // split these small products too
+	defer func() { kern.TeamMinWork = minWork }()
+	x1, s1 := runModel(t, job, 1, nil)
+	for _, c := range []struct {
+		procs   int
+		helpers []int
+	}{{8, []int{2, 2, 1}}, {5, []int{1, 1, 0}}} {
+		var b *Model
+		x, s := runModel(t, job, c.procs, func(m *Model) { b = m })
+		teams := b.teams[3]
+		if len(teams) != 3 {
+			t.Fatalf("GOMAXPROCS %d: %d teams for the batches' 3 blocks", c.procs, len(teams))
+		}
+		for w, team := range teams {
+			if got := team.Helpers(); got != c.helpers[w] {
+				t.Fatalf("GOMAXPROCS %d: worker %d has %d helpers, want %d", c.procs, w, got, c.helpers[w])
+			}
+		}
+		sameRun(t, fmt.Sprintf("GOMAXPROCS %d against 1", c.procs), x, s, x1, s1)
 	}
 }
 

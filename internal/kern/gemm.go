@@ -192,6 +192,14 @@ func (t *Team) Close() {
 	}
 }
 
+// Helpers returns how many goroutines help the caller: 0 for a nil Team.
+func (t *Team) Helpers() int {
+	if t == nil {
+		return 0
+	}
+	return t.helpers
+}
+
 // Gemm is the package's Gemm with the product split among the caller and
 // the helpers: the same bits, and false, doing nothing, where Gemm does.
 func (t *Team) Gemm(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) bool {
