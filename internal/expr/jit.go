@@ -42,8 +42,7 @@ type jitArgs struct {
 	x     *float64 // &x[b0]: x[b0+e+d] is at x + 8(e+d)
 	gOut  *float64 // the gradient's block
 	gIn   *float64 // what its first output adds to: gOut, or jitZeros
-	tOut  *float64 // the terms' block
-	_     *float64
+	tOut  *float64 // the terms' block (always fresh: the loop adds to 0)
 	cst   *float64 // the Objective's constant table
 	spill *float64 // the scratch's spill slots
 	end   int      // 8m, the loop's end in bytes
@@ -52,8 +51,8 @@ type jitArgs struct {
 }
 
 const (
-	argX, argGOut, argGIn, argTOut, argCst, argSpill, argEnd = 0, 8, 16, 24, 40, 48, 56
-	argNV, argIV                                             = 64, 96
+	argX, argGOut, argGIn, argTOut, argCst, argSpill, argEnd = 0, 8, 16, 24, 32, 40, 48
+	argNV, argIV                                             = 56, 88
 )
 
 // jitZeros is what a fresh destination reads as: accumulate's first
