@@ -128,8 +128,8 @@ type Network interface {
 
 // TeamNetwork is a Network whose Pass can share its work with a Team's
 // helper goroutines (the mlp: its matrix products). The CPU backend hands
-// it a Team when a pass has one block, so the workers that have no block
-// help the one that has.
+// each block's worker a Team when a pass has fewer blocks than threads, so
+// the threads that have no block help those that have.
 type TeamNetwork interface {
 	Network
 	// PassTeam is Pass with team's helpers sharing the work, with the same

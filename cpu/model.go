@@ -37,7 +37,8 @@ type Model struct {
 	threads int                // GOMAXPROCS when built: the workers and their helpers
 	// teams holds, for a pass of u workers (u < threads), one team per
 	// worker, which splits the threads no block has among them; nil for a
-	// worker with no helper. Made on a pass's first use of u.
+	// worker with no helper. Made by newModel for the passes a run makes,
+	// and on first use for any other.
 	teams           map[int][]*gdgpu.Team
 	weights         [][2]int // the penalised parameters' runs [lo, hi)
 	outputs, stride int      // K, and P = Cols (+1 with the intercept)
@@ -193,6 +194,16 @@ func newModel(job *gdgpu.Job) (*Model, error) {
 	m.threads = runtime.GOMAXPROCS(0)
 	if tn, ok := m.net.(gdgpu.TeamNetwork); ok && m.threads > 1 {
 		m.tnet, m.teams = tn, map[int][]*gdgpu.Team{}
+		// The teams of the passes a run makes, now, so that no step
+		// allocates or starts goroutines: a batch, an epoch's last
+		// batch, the training rows (samples, L-BFGS) and the validation
+		// rows.
+		b, perEpoch := gdgpu.Batches(job.BatchSize, d.Rows)
+		for _, n := range []int{b, d.Rows - (perEpoch-1)*b, d.Rows, d.ValRows} {
+			if used := m.passWorkers(n); n > 0 && used < m.threads {
+				m.teamsFor(used)
+			}
+		}
 	}
 	if opt.lb != nil {
 		opt.closure = m.closure
@@ -289,7 +300,7 @@ func (m *Model) work(w int) {
 // of dl/dz_i x_i into m.grad (not yet divided by n, no penalties).
 func (m *Model) pass(x, y []float32, rows []int32, n int, grad bool) (loss float64, correct int) {
 	m.pX, m.pY, m.pRows, m.pN, m.pGrad = x, y, rows, n, grad
-	used := min(m.workers, (n+m.blockRows-1)/m.blockRows)
+	used := m.passWorkers(n)
 	m.pTeams = nil
 	if m.tnet != nil && used < m.threads {
 		m.pTeams = m.teamsFor(used)
@@ -382,6 +393,10 @@ func (m *Model) block(blk, lo, hi int, z []float64) {
 	}
 	m.lossSum[blk], m.correct[blk] = loss, correct
 }
+
+// passWorkers is how many workers a pass over n rows keeps busy: one a
+// block, at most workers.
+func (m *Model) passWorkers(n int) int { return min(m.workers, (n+m.blockRows-1)/m.blockRows) }
 
 // teamsFor returns the teams of a pass of used workers: the threads
 // beyond them split as evenly as they go, worker w's team taking the

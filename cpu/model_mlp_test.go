@@ -1,8 +1,10 @@
 package cpu
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/gdgpu/gdgpu"
@@ -211,6 +213,32 @@ func TestMLPTeamsPerWorker(t *testing.T) {
 			}
 		}
 		sameRun(t, fmt.Sprintf("GOMAXPROCS %d against 1", c.procs), x, s, x1, s1)
+	}
+}
+
+// TestMLPTeamsMadeFirst: the teams of every pass a run makes (a batch of
+// 3 blocks, the epoch's last batch of 1, the rows and the validation rows)
+// are made with the backend: a run starts no goroutine.
+func TestMLPTeamsMadeFirst(t *testing.T) {
+	job := mlpJob(t, 1300, 700, 23, 4, []int{40}, "relu")
+	job.BatchSize, job.Steps, job.LogEvery = 1100, 4, 1
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	b, err := NewModel(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, used := range []int{3, 1, 2} { // batches, last batches, validation
+		if len(b.teams[used]) != used {
+			t.Fatalf("no teams for a pass of %d blocks: %v", used, b.teams)
+		}
+	}
+	before := runtime.NumGoroutine()
+	if _, err := gdgpu.Run(context.Background(), job, b, job.StartPoint(), gdgpu.Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	if after := runtime.NumGoroutine(); after != before {
+		t.Fatalf("%d goroutines before the run, %d after", before, after)
 	}
 }
 

@@ -195,10 +195,13 @@ func (o *Objective) emitGroup(b *strings.Builder, g *group, consts map[uint64]st
 		return
 	}
 	// Every invocation computes every output, on clamped reads, and adds
-	// it where its aggregate is valid at ip, else +0: no branch, which a
+	// it where its aggregate is valid at ip, else 0: no branch, which a
 	// SIMD driver (llvmpipe) runs as masks around each block, and which
-	// cost a tenth of Rosenbrock's step there. Adding +0 changes nothing:
-	// f and g start at +0, and a sum that starts at +0 is never -0.
+	// cost a tenth of Rosenbrock's step there. Evaluated as written,
+	// adding +0 changes nothing (f and g start at +0, and such a sum is
+	// never -0); but f and g are not precise, so a driver may fold 0 + t
+	// into t, and a zero's sign can differ from the branching form's
+	// (docs/tolerances.md's bounds measure differences: -0 - +0 is 0).
 	emitTemps(b, g.prog, consts)
 	for j, out := range g.outs {
 		dst := "f"
