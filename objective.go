@@ -78,13 +78,15 @@ func ObjectiveName(src string) string {
 }
 
 // ShowObjective returns the compiled objective: the simplified loss and
-// its gradient's parts, and the generated GLSL.
+// its gradient's parts, then a line saying how the CPU evaluates them
+// (compiled to machine code on linux/amd64 with AVX, or interpreted, and
+// why), and the generated GLSL.
 func ShowObjective(src string) (loss, glsl string, err error) {
 	o, err := expr.Parse(src)
 	if err != nil {
 		return "", "", objectiveError(err)
 	}
-	return o.String(), o.GLSL(), nil
+	return o.String() + o.CPUCode() + "\n", o.GLSL(), nil
 }
 
 var objectives sync.Mutex

@@ -17,7 +17,10 @@ func newObjectiveCmd(stdout io.Writer) *cobra.Command {
 		Long: `Compile an objective typed as an expression (--objective of run and compare)
 and print its simplified loss and the parts of its symbolic gradient: for
 each offset k it reads, the partial derivative of the term at i = j-k that
-component j collects. --glsl prints the generated kernel too. A refusal is
+component j collects; then a line on how the CPU evaluates them: compiled
+to x86-64 AVX code (on linux/amd64 with AVX, for programs that call no
+function such as sin or exp), or interpreted, and why. --glsl prints the
+generated kernel too. A refusal is
 exit 2, with the column and a caret under it. README.md's "Typed
 objectives" gives the language.`,
 		Example: `  gdgpu objective --show 'sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)'

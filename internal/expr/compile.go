@@ -51,9 +51,15 @@ type Objective struct {
 	pool     sync.Pool // *scratch
 
 	// The compiled loops (jit.go): their code, executable, and the
-	// constants they read.
+	// constants they read; how many of the jitOf programs of terms and
+	// gradient have one, the functions the others call, and the
+	// mapping's refusal.
 	jitMem []byte
 	jitCst []float64
+	jitN   int
+	jitOf  int
+	jitWhy []string
+	jitErr error
 }
 
 // aggregate is one sum(...), mean(...) or prod(...).

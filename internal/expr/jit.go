@@ -1,9 +1,11 @@
 package expr
 
 import (
+	"fmt"
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"unsafe"
 
@@ -119,6 +121,7 @@ type jitBuilder struct {
 	minD   int
 	maxD   int
 	failed bool
+	why    string // what kept the program from compiling: the function it calls
 }
 
 // jitConsts is the Objective's table of constants, each 4 times (a
@@ -252,7 +255,7 @@ func (b *jitBuilder) eval(j int32, s int) int {
 		r = b.powi(A, in.k)
 	case vFunc:
 		if in.fn != opSign {
-			b.failed = true // a call into Go: the interpreter runs it
+			b.fail(in)
 			return b.c(0)
 		}
 		// eval1's sign: 1 where a > 0, -1 where a < 0, +0 elsewhere (0,
@@ -265,7 +268,7 @@ func (b *jitBuilder) eval(j int32, s int) int {
 		rr, form := rrForm(in.op)
 		opc, ok := map[vop]byte{vAdd: opAddpd, vSub: opSubpd, vMul: opMulpd, vDiv: opDivpd}[rr]
 		if !ok {
-			b.failed = true // a call into Go: the interpreter runs it
+			b.fail(in)
 			return b.c(0)
 		}
 		// inline's forms compute one operand in the loop, as the
@@ -298,6 +301,33 @@ func (b *jitBuilder) eval(j int32, s int) int {
 	}
 	b.memo[key] = r
 	return r
+}
+
+// fail marks the program as not compiled: in calls into Go (sin, exp,
+// a real power, ...), which the interpreter runs.
+func (b *jitBuilder) fail(in *vinstr) {
+	b.failed = true
+	if b.why != "" {
+		return
+	}
+	switch in.op {
+	case vSin:
+		b.why = "sin"
+	case vCos:
+		b.why = "cos"
+	case vExp:
+		b.why = "exp"
+	case vLog:
+		b.why = "log"
+	case vPow:
+		b.why = "a power that is not a whole number"
+	default:
+		for name, o := range funcs {
+			if o == in.fn {
+				b.why = name
+			}
+		}
+	}
 }
 
 // powi is powi's products on value a: its repeated squaring, and 1/r for
@@ -345,10 +375,10 @@ func jitEligible(p *program) bool {
 
 // compileJIT lowers p to its loop's code, appended to code, with its
 // constants in cst; ok is false where p has an op the loop does not
-// compute.
-func compileJIT(p *program, cst *jitConsts, code *x86) (jp jitProg, ok bool) {
+// compute, and why names it.
+func compileJIT(p *program, cst *jitConsts, code *x86) (jp jitProg, why string, ok bool) {
 	if !jitEligible(p) {
-		return jp, false
+		return jp, "", false
 	}
 	b := &jitBuilder{p: p, cst: cst, memo: map[[2]int]int{}, xmemo: map[int]int{}, cmemo: map[uint64]int{}, n: -1}
 	b.minD, b.maxD = math.MaxInt, math.MinInt
@@ -378,7 +408,7 @@ func compileJIT(p *program, cst *jitConsts, code *x86) (jp jitProg, ok bool) {
 		}
 	}
 	if b.failed {
-		return jp, false
+		return jp, b.why, false
 	}
 	for k := range acc {
 		if acc[k] >= 0 {
@@ -392,7 +422,7 @@ func compileJIT(p *program, cst *jitConsts, code *x86) (jp jitProg, ok bool) {
 	jp = jitProg{off: len(code.b), minD: b.minD, maxD: b.maxD, terms: acc[0] >= 0, grad: acc[1] >= 0, nv: b.n >= 0, iv: b.usesI}
 	jp.lo, jp.cut = max(lo, -b.minD), cut
 	jp.spill = b.emitBest(code)
-	return jp, true
+	return jp, "", true
 }
 
 // balance moves products by 2 from the multipliers to the adders, v*2
@@ -657,9 +687,16 @@ func (o *Objective) compileJIT() {
 	var code x86
 	var got []*program
 	for _, p := range o.programs() {
-		if jp, ok := compileJIT(p, cst, &code); ok {
+		if !jitEligible(p) {
+			continue
+		}
+		o.jitOf++
+		jp, why, ok := compileJIT(p, cst, &code)
+		if ok {
 			p.jit = &jp
 			got = append(got, p)
+		} else if !slices.Contains(o.jitWhy, why) {
+			o.jitWhy = append(o.jitWhy, why)
 		}
 	}
 	if len(got) == 0 {
@@ -671,13 +708,33 @@ func (o *Objective) compileJIT() {
 		for _, p := range got {
 			p.jit = nil
 		}
+		o.jitErr = err
 		return
 	}
+	o.jitN = len(got)
 	o.jitMem, o.jitCst = mem, cst.vals
 	runtime.AddCleanup(o, func(mem []byte) {
 		unmapCode(mem)
 		jitUnmapped.Add(1)
 	}, mem)
+}
+
+// CPUCode says in a line how the CPU evaluates o's terms and gradient:
+// in compiled loops, or in the interpreter, and why.
+func (o *Objective) CPUCode() string {
+	switch {
+	case o.Pre:
+		return "cpu: interpreted (a pre-pass objective)"
+	case !jitExec:
+		return "cpu: interpreted (compiled code needs linux/amd64 with AVX)"
+	case o.jitErr != nil:
+		return fmt.Sprintf("cpu: interpreted (executable memory refused: %v)", o.jitErr)
+	case o.jitN == 0:
+		return "cpu: interpreted (it calls " + strings.Join(o.jitWhy, ", ") + ")"
+	case o.jitN < o.jitOf:
+		return fmt.Sprintf("cpu: %d of %d programs compiled to x86-64 AVX code; the others call %s (interpreted)", o.jitN, o.jitOf, strings.Join(o.jitWhy, ", "))
+	}
+	return fmt.Sprintf("cpu: compiled to x86-64 AVX code (%d programs)", o.jitN)
 }
 
 // mapExec is mapCode; tests make it fail. jitUnmapped counts the

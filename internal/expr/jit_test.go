@@ -374,3 +374,35 @@ func TestJITUnmapped(t *testing.T) {
 	}
 	t.Fatal("no mapping released after 100 collections")
 }
+
+// TestCPUCode: the line objective --show prints on how the CPU runs an
+// objective.
+func TestCPUCode(t *testing.T) {
+	if !jitExec || !kern.UseAVX {
+		t.Skip("no JIT on this platform (linux/amd64 with AVX only)")
+	}
+	for _, c := range []struct{ src, want string }{
+		{rosenText, "cpu: compiled to x86-64 AVX code (3 programs)"},
+		{"10*n+sum(x[i]^2-10*cos(2*pi*x[i]))", "cpu: interpreted (it calls cos, sin)"},
+		{"sum(x[i]^1.5)", "cpu: interpreted (it calls a power that is not a whole number)"},
+		{"sum(x[i]*x[i+120]) + sum(sin(x[i-100]))", "cpu: 1 of 4 programs compiled to x86-64 AVX code; the others call sin, cos (interpreted)"},
+		{"log(1 + sum(x[i]*x[i+1])^2)", "cpu: interpreted (a pre-pass objective)"},
+	} {
+		o, err := Parse(c.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.CPUCode(); got != c.want {
+			t.Errorf("%q: %q, want %q", c.src, got, c.want)
+		}
+	}
+	defer func(m func([]byte) ([]byte, error)) { mapExec = m }(mapExec)
+	mapExec = func([]byte) ([]byte, error) { return nil, errors.New("refused") }
+	o, err := Parse(rosenText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := o.CPUCode(), "cpu: interpreted (executable memory refused: refused)"; got != want {
+		t.Errorf("refused: %q, want %q", got, want)
+	}
+}
