@@ -38,8 +38,7 @@ import (
 // per Objective (jit_exec_*.go), on linux/amd64 with AVX only.
 
 // jitArgs is the compiled loop's argument block; the loop reads it
-// through RDI at the offsets below (jitArgsOffsets in jit_test.go checks
-// them).
+// through RDI at the offsets below (TestJITArgs checks them).
 type jitArgs struct {
 	x     *float64 // &x[b0]: x[b0+e+d] is at x + 8(e+d)
 	gOut  *float64 // the gradient's block
