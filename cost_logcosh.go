@@ -1,6 +1,10 @@
 package gdgpu
 
-import "math"
+import (
+	"math"
+
+	"github.com/gdgpu/gdgpu/internal/kern"
+)
 
 // logcoshCost is log cosh r.
 func logcoshCost() RegressionCost {
@@ -15,8 +19,8 @@ func logcoshLoss(loss float64, z, dz, y []float64, _ float64) (float64, int) {
 	for i, v := range z {
 		r := v - y[i]
 		a := math.Abs(r)
-		dz[i] = math.Tanh(r)
-		loss += a + math.Log1p(math.Exp(-2*a)) - math.Ln2
+		dz[i] = kern.Tanh(r)
+		loss += a + math.Log1p(kern.Exp(-2*a)) - math.Ln2
 	}
 	return loss, 0
 }

@@ -1,6 +1,10 @@
 package gdgpu
 
-import "math"
+import (
+	"math"
+
+	"github.com/gdgpu/gdgpu/internal/kern"
+)
 
 // logisticModel is logistic regression: binary cross-entropy on the logit
 // z = w·x + b, labels {0,1}.
@@ -11,9 +15,9 @@ func logisticModel() ModelInfo {
 		GPU:     func(*Job) []string { return []string{"model_logistic.glsl"} },
 		Predict: predictBinary,
 		Probabilities: func(z, p []float64) {
-			s := 1 / (1 + math.Exp(-z[0]))
+			s := 1 / (1 + kern.Exp(-z[0]))
 			if z[0] < 0 {
-				e := math.Exp(z[0])
+				e := kern.Exp(z[0])
 				s = e / (1 + e)
 			}
 			p[0], p[1] = 1-s, s
@@ -30,7 +34,7 @@ func logisticLoss(loss float64, z, dz, y []float64, _ float64) (float64, int) {
 	for i, v := range z {
 		yi := y[i]
 		dz[i] = sigmoid(v) - yi
-		loss += max(v, 0) - float64(yi*v) + math.Log1p(math.Exp(-math.Abs(v))) // rounded: no FMA
+		loss += max(v, 0) - float64(yi*v) + math.Log1p(kern.Exp(-math.Abs(v))) // rounded: no FMA
 		if (v > 0) == (yi == 1) {
 			correct++
 		}
@@ -42,8 +46,8 @@ func logisticLoss(loss float64, z, dz, y []float64, _ float64) (float64, int) {
 // overflows.
 func sigmoid(z float64) float64 {
 	if z >= 0 {
-		return 1 / (1 + math.Exp(-z))
+		return 1 / (1 + kern.Exp(-z))
 	}
-	e := math.Exp(z)
+	e := kern.Exp(z)
 	return e / (1 + e)
 }

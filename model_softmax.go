@@ -1,6 +1,10 @@
 package gdgpu
 
-import "math"
+import (
+	"math"
+
+	"github.com/gdgpu/gdgpu/internal/kern"
+)
 
 // softmaxModel is multinomial logistic regression: softmax cross-entropy
 // over K classes, one output (weight row and intercept) per class.
@@ -26,7 +30,7 @@ func softmaxModel() ModelInfo {
 			}
 			sum := 0.0
 			for k, v := range z {
-				p[k] = math.Exp(v - mx)
+				p[k] = kern.Exp(v - mx)
 				sum += p[k]
 			}
 			for k := range p[:len(z)] {
@@ -66,12 +70,12 @@ func softmaxRow(z, dz []float64, y float64) (float64, bool) {
 	}
 	s := 0.0
 	for _, v := range z {
-		s += math.Exp(v - mx)
+		s += kern.Exp(v - mx)
 	}
 	lse := mx + math.Log(s)
 	c := int(y)
 	for k, v := range z {
-		dz[k] = math.Exp(v - lse)
+		dz[k] = kern.Exp(v - lse)
 	}
 	dz[c] -= 1
 	return lse - z[c], arg == c

@@ -1,6 +1,7 @@
 package gdgpu
 
 import (
+	"github.com/gdgpu/gdgpu/internal/kern"
 	"math"
 )
 
@@ -18,8 +19,8 @@ func nadamInfo() OptimizerInfo {
 		// and the running product of mu, which the scalar state carries.
 		StepScalars: func(o *Optimizer, t int, lr float64, st *ScalarState, s StepScalars) StepScalars {
 			s.BC2 = 1 - powInt(o.Beta2, t)
-			mu := float64(o.Beta1 * (1 - float64(0.5*math.Pow(0.96, float64(float64(t)*o.MomentumDecay)))))
-			muNext := float64(o.Beta1 * (1 - float64(0.5*math.Pow(0.96, float64(float64(t+1)*o.MomentumDecay)))))
+			mu := float64(o.Beta1 * (1 - float64(0.5*kern.Pow(0.96, float64(float64(t)*o.MomentumDecay)))))
+			muNext := float64(o.Beta1 * (1 - float64(0.5*kern.Pow(0.96, float64(float64(t+1)*o.MomentumDecay)))))
 			st.MuProduct = float64(st.MuProduct * mu)
 			s.CoefGrad = -lr * (1 - mu) / (1 - st.MuProduct)
 			s.CoefAvg = -lr * muNext / (1 - float64(st.MuProduct*muNext))

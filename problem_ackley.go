@@ -62,8 +62,8 @@ func (o *ackleyCPU) Prepare(x []float64) {
 	}
 	nn := float64(o.n)
 	r := math.Sqrt(s1.Sum() / nn)
-	e1 := math.Exp(-ackleyB * r)
-	e2 := math.Exp(s2.Sum() / nn)
+	e1 := kern.Exp(-ackleyB * r)
+	e2 := kern.Exp(s2.Sum() / nn)
 	o.glob[0] = (ackleyA - float64(ackleyA*e1)) + (math.E - e2)
 	o.glob[1] = 0
 	if r > 0 {

@@ -2,7 +2,6 @@ package gdgpu
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gdgpu/gdgpu/internal/kern"
 )
@@ -42,7 +41,7 @@ func QuadCoeff(i, n int, cond float64) float64 {
 	if n <= 1 || cond == 1 {
 		return 1
 	}
-	return math.Pow(cond, float64(i)/float64(n-1))
+	return kern.Pow(cond, float64(i)/float64(n-1))
 }
 
 // quadCPU is the quadratic's float64 evaluator. Its terms are c_i x_i²,

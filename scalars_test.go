@@ -1,6 +1,7 @@
 package gdgpu
 
 import (
+	"github.com/gdgpu/gdgpu/internal/kern"
 	"math"
 	"math/big"
 	"testing"
@@ -55,8 +56,8 @@ func TestScalars(t *testing.T) {
 	prod := 1.0
 	for step := 1; step <= 3; step++ {
 		s := nadam.Scalars(step, 2e-3, &st)
-		mu := 0.9 * (1 - 0.5*math.Pow(0.96, float64(step)*4e-3))
-		next := 0.9 * (1 - 0.5*math.Pow(0.96, float64(step+1)*4e-3))
+		mu := 0.9 * (1 - 0.5*kern.Pow(0.96, float64(step)*4e-3))
+		next := 0.9 * (1 - 0.5*kern.Pow(0.96, float64(step+1)*4e-3))
 		prod *= mu
 		if s.CoefGrad != -2e-3*(1-mu)/(1-prod) || s.CoefAvg != -2e-3*next/(1-float64(prod*next)) || st.MuProduct != prod { // rounded: no FMA, as Scalars
 			t.Errorf("nadam t=%d: %+v, product %v want %v", step, s, st.MuProduct, prod)

@@ -1,6 +1,7 @@
 package gdgpu
 
 import (
+	"github.com/gdgpu/gdgpu/internal/kern"
 	"math"
 	"strings"
 )
@@ -376,7 +377,7 @@ func (q *LRSeq) Next() float64 {
 	case "polynomial": // PolynomialLR.get_lr
 		if t > 0 && t <= s.TotalIters {
 			n := float64(s.TotalIters)
-			q.lr *= math.Pow((1-float64(t)/n)/(1-float64(t-1)/n), s.Power)
+			q.lr *= kern.Pow((1-float64(t)/n)/(1-float64(t-1)/n), s.Power)
 		}
 	case "cosine": // CosineAnnealingLR.get_lr, the chainable form
 		if t == 0 {

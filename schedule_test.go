@@ -1,6 +1,7 @@
 package gdgpu
 
 import (
+	"github.com/gdgpu/gdgpu/internal/kern"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -175,7 +176,7 @@ func closedForm(s Schedule, base float64, t int) float64 {
 		}
 		lr = s.EtaMin + (base-s.EtaMin)*(1+math.Cos(math.Pi*float64(t-start)/float64(ti)))/2
 	case "polynomial":
-		lr = base * math.Pow(1-float64(min(t, s.TotalIters))/float64(s.TotalIters), s.Power)
+		lr = base * kern.Pow(1-float64(min(t, s.TotalIters))/float64(s.TotalIters), s.Power)
 	case "onecycle":
 		peak := s.MaxLR
 		if peak == 0 {
@@ -286,7 +287,7 @@ func (m *torchSim) getLR() float64 {
 			return lr
 		}
 		n := float64(s.TotalIters)
-		decay := math.Pow((1.0-float64(e)/n)/(1.0-float64(e-1)/n), s.Power)
+		decay := kern.Pow((1.0-float64(e)/n)/(1.0-float64(e-1)/n), s.Power)
 		return lr * decay
 	case "cosine":
 		n := float64(s.TMax)

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"github.com/gdgpu/gdgpu/internal/kern"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -212,8 +213,8 @@ func textbookStep(o gdgpu.Optimizer, r *refState, g []float64, lr float64) {
 	x, s := r.x, r.s
 	decoupled := o.Name == "adamw" || o.DecoupledWeightDecay && (o.Name == "nadam" || o.Name == "radam")
 	// NAdam's momentum cache, advanced once per step.
-	mu := o.Beta1 * (1 - 0.5*math.Pow(0.96, t*o.MomentumDecay))
-	muNext := o.Beta1 * (1 - 0.5*math.Pow(0.96, (t+1)*o.MomentumDecay))
+	mu := o.Beta1 * (1 - 0.5*kern.Pow(0.96, t*o.MomentumDecay))
+	muNext := o.Beta1 * (1 - 0.5*kern.Pow(0.96, (t+1)*o.MomentumDecay))
 	if o.Name == "nadam" {
 		r.muProd *= mu
 	}
@@ -836,7 +837,7 @@ func TestNAdamMuProduct(t *testing.T) {
 			} else {
 				b.ApplyGradient(handGrads[step%len(handGrads)], o.LR)
 			}
-			mu := o.Beta1 * (1 - 0.5*math.Pow(0.96, float64(step)*o.MomentumDecay))
+			mu := o.Beta1 * (1 - 0.5*kern.Pow(0.96, float64(step)*o.MomentumDecay))
 			prod *= mu
 			got := b.ScalarState().MuProduct
 			if !closeRel(got, prod, 1e-15) {

@@ -691,7 +691,7 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 		case vPow:
 			b = b[:len(d)]
 			for e, v := range a[:len(d)] {
-				d[e] = math.Pow(v, b[e])
+				d[e] = kern.Pow(v, b[e])
 			}
 		case vLE:
 			b = b[:len(d)]
@@ -713,7 +713,7 @@ func (p *program) run(s *scratch, w int, x []float64, ip0, cnt, b0, m, n int) {
 			trig(in.op == vCos, d, a)
 		case vExp:
 			for e, v := range a[:len(d)] {
-				d[e] = math.Exp(v)
+				d[e] = kern.Exp(v)
 			}
 		case vLog:
 			for e, v := range a[:len(d)] {

@@ -2,6 +2,7 @@ package expr
 
 import (
 	"fmt"
+	"github.com/gdgpu/gdgpu/internal/kern"
 	"math"
 )
 
@@ -176,7 +177,7 @@ func (bd *builder) powi(a *ex, k int) *ex {
 	case k == 1:
 		return a
 	case a.op == opConst:
-		return bd.num(math.Pow(a.c, float64(k)))
+		return bd.num(kern.Pow(a.c, float64(k)))
 	}
 	return bd.make(opPowi, float64(k), 0, a, nil, nil)
 }
@@ -188,7 +189,7 @@ func (bd *builder) pow(a, b *ex) *ex {
 		return bd.powi(a, int(b.c))
 	}
 	if a.op == opConst && b.op == opConst {
-		return bd.num(math.Pow(a.c, b.c))
+		return bd.num(kern.Pow(a.c, b.c))
 	}
 	return bd.make(opPow, 0, 0, a, b, nil)
 }
@@ -246,13 +247,13 @@ func eval1(o op, v float64) float64 {
 	case opAtan:
 		return math.Atan(v)
 	case opSinh:
-		return math.Sinh(v)
+		return kern.Sinh(v)
 	case opCosh:
-		return math.Cosh(v)
+		return kern.Cosh(v)
 	case opTanh:
-		return math.Tanh(v)
+		return kern.Tanh(v)
 	case opExp:
-		return math.Exp(v)
+		return kern.Exp(v)
 	case opExpm1:
 		return math.Expm1(v)
 	case opLog:
@@ -273,12 +274,12 @@ func eval1(o op, v float64) float64 {
 		return 0 // the sub-gradient of |x| at 0
 	case opSigmoid:
 		if v >= 0 {
-			return 1 / (1 + math.Exp(-v))
+			return 1 / (1 + kern.Exp(-v))
 		}
-		e := math.Exp(v)
+		e := kern.Exp(v)
 		return e / (1 + e)
 	case opSoftplus: // log(1 + e^v) without overflow
-		return math.Max(v, 0) + math.Log1p(math.Exp(-math.Abs(v)))
+		return math.Max(v, 0) + math.Log1p(kern.Exp(-math.Abs(v)))
 	}
 	panic(fmt.Sprintf("expr: eval1 of op %d", o))
 }

@@ -87,7 +87,7 @@ func (g *group) refRunBlock(r []float64, x []float64, ip0, m, n int) {
 			}
 		case opPow:
 			for e := range d {
-				d[e] = math.Pow(a[e], b[e])
+				d[e] = kern.Pow(a[e], b[e])
 			}
 		case opLE:
 			for e := range d {
@@ -119,7 +119,7 @@ func refFuncOf(o op) func(float64) float64 {
 	case opCos:
 		return math.Cos
 	case opExp:
-		return math.Exp
+		return kern.Exp
 	case opLog:
 		return math.Log
 	case opSqrt:
