@@ -89,7 +89,7 @@ func Pow(x, y float64) float64 {
 			a1 *= x1
 			ae += xe
 		}
-		x1 *= x1
+		x1 = float64(x1 * x1)
 		xe <<= 1
 		if x1 < .5 {
 			x1 += x1
@@ -137,8 +137,10 @@ func Tanh(x float64) float64 {
 			return x
 		}
 		s := float64(x * x)
-		p := float64(float64(float64(tanhP[0]*s)+tanhP[1])*s) + tanhP[2]
-		q := float64(float64(float64(float64(s+tanhQ[0])*s)+tanhQ[1])*s) + tanhQ[2]
+		p := float64(tanhP[0]*s) + tanhP[1]
+		p = float64(p*s) + tanhP[2]
+		q := float64(float64(s+tanhQ[0])*s) + tanhQ[1]
+		q = float64(q*s) + tanhQ[2]
 		z = x + float64(float64(x*s)*p)/q
 	}
 	return z
@@ -169,8 +171,13 @@ func Sinh(x float64) float64 {
 		temp = (ex - 1/ex) * 0.5
 	default:
 		sq := float64(x * x)
-		temp = float64((float64(float64(float64(float64(p3*sq)+p2)*sq)+p1)*sq)+p0) * x
-		temp = temp / (float64(float64(float64(float64(sq+q2)*sq)+q1)*sq) + q0)
+		p := float64(p3*sq) + p2
+		p = float64(p*sq) + p1
+		p = float64(p*sq) + p0
+		q := float64(sq+q2) * sq
+		q = float64(q) + q1
+		q = float64(q*sq) + q0
+		temp = float64(p*x) / q
 	}
 	if sign {
 		temp = -temp
