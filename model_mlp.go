@@ -368,7 +368,7 @@ func (n *mlp) activate(a, h []float64) {
 		}
 	case "gelu":
 		for i, v := range a {
-			h[i] = 0.5 * v * (1 + math.Erf(v/math.Sqrt2))
+			h[i] = 0.5 * v * (1 + kern.Erf(v/math.Sqrt2))
 		}
 	case "leaky-relu":
 		for i, v := range a {
@@ -403,7 +403,7 @@ func (n *mlp) derive(a, h, d []float64) {
 	case "gelu":
 		const invSqrt2Pi = 0.3989422804014327 // 1/sqrt(2π)
 		for i, v := range a {
-			d[i] *= float64(0.5*(1+math.Erf(v/math.Sqrt2))) + float64(v*invSqrt2Pi*kern.Exp(-0.5*v*v))
+			d[i] *= float64(0.5*(1+kern.Erf(v/math.Sqrt2))) + float64(v*invSqrt2Pi*kern.Exp(-0.5*v*v))
 		}
 	case "leaky-relu":
 		for i, v := range a {

@@ -65,8 +65,9 @@ func NewScalarState() ScalarState { return ScalarState{MuProduct: 1} }
 // Scalars computes step t's scalars (t is 1-based, as torch counts after
 // its increment) for learning rate lr, advancing st. Powers beta^t are
 // correctly rounded (see powInt), as the C pow that Python's ** calls;
-// NAdam's 0.96^(t*momentum_decay), a real power, comes from math.Pow, which
-// can be an ulp from C's pow (both backends get the same value).
+// NAdam's 0.96^(t*momentum_decay), a real power, comes from kern.Pow
+// (math.Pow's code, with one exp on every CPU), which can be an ulp from
+// C's pow (both backends get the same value).
 // Products feeding a sum are converted to float64 explicitly: Go may fuse
 // them into FMAs otherwise (amd64 v3, arm64), and the scalars must not
 // depend on the platform.

@@ -52,7 +52,7 @@ func ulps(a, b float64) uint64 {
 	return y - x
 }
 
-// TestMathFnBits: Pow, Tanh, Sinh and Cosh are math's bits where Go's
+// TestMathFnBits: Pow, Tanh, Sinh, Cosh and Erf are math's bits where Go's
 // math.Exp takes its FMA path (amd64 with AVX and FMA) and gc does not
 // fuse math's own code (not GOAMD64=v3); elsewhere within 4 ulp. Pow over fractional and whole exponents, negative bases, the
 // specials and the overflow and underflow edges.
@@ -77,6 +77,7 @@ func TestMathFnBits(t *testing.T) {
 		check("Tanh", Tanh(x), math.Tanh(x), x)
 		check("Sinh", Sinh(x), math.Sinh(x), x)
 		check("Cosh", Cosh(x), math.Cosh(x), x)
+		check("Erf", Erf(x), math.Erf(x), x)
 	}
 	for range 200000 {
 		x, y := 10*r.Float64(), 20*r.Float64()-10
@@ -97,6 +98,11 @@ func TestMathFnBits(t *testing.T) {
 		check("Tanh", Tanh(v), math.Tanh(v), v)
 		check("Sinh", Sinh(v), math.Sinh(v), v)
 		check("Cosh", Cosh(v), math.Cosh(v), v)
+		w := 14*r.Float64() - 7 // every branch of Erf, to past 6
+		if r.IntN(3) == 0 {
+			w = math.Ldexp(r.Float64()-0.5, -r.IntN(1030)) // tiny and subnormal
+		}
+		check("Erf", Erf(w), math.Erf(w), w)
 	}
 }
 
