@@ -372,13 +372,10 @@ func jitEligible(p *program) bool {
 	return agg
 }
 
-// compileJIT lowers p to its loop's code, appended to code, with its
-// constants in cst; ok is false where p has an op the loop does not
-// compute, and why names it.
+// compileJIT lowers p, which jitEligible takes, to its loop's code,
+// appended to code, with its constants in cst; ok is false where p has
+// an op the loop does not compute, and why names it.
 func compileJIT(p *program, cst *jitConsts, code *x86) (jp jitProg, why string, ok bool) {
-	if !jitEligible(p) {
-		return jp, "", false
-	}
 	b := &jitBuilder{p: p, cst: cst, memo: map[[2]int]int{}, xmemo: map[int]int{}, cmemo: map[uint64]int{}, n: -1}
 	b.minD, b.maxD = math.MaxInt, math.MinInt
 	acc := [2]int{-1, -1} // terms, gradient
